@@ -1,0 +1,3 @@
+from lockin_audit.cli import main
+
+main()

@@ -1,0 +1,209 @@
+"""How a check is declared.
+
+A check is a small function over the facts one source fetched for one target:
+
+    @check(
+        id="domain.dns-hosting.nameservers",
+        control="domain.dns_hosting",
+        source="dns",
+        title="Who runs the domain's DNS",
+        severity=Severity.HIGH,
+        risk="Plain-language paragraph for a business owner ...",
+        remediation=("First step ...", "Second step ..."),
+        references=("https://...",),
+    )
+    def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+        holder = ctx.attribute(IdKind.HOSTNAME, ns, seen_in=f"NS of {facts.domain}")
+        yield ctx.finding(asset=..., holder=holder.holder, status=..., detail=...)
+
+Every applicable check yields at least one finding per target (a `pass` when clean), so
+that silence never stands for "fine". A fact that could not be read (`FetchError`) becomes
+`ctx.error(...)`. Checks never call an SDK and never render anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockin_audit.identity import Attribution, Identity, IdKind
+from lockin_audit.model import (
+    Asset,
+    CheckInfo,
+    Evidence,
+    Finding,
+    Holder,
+    Severity,
+    Status,
+    control_area,
+)
+from lockin_audit.sources.interface import FetchError, Target
+
+CheckFunc = Callable[[Any, "CheckContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    id: str
+    control: str
+    source: str
+    title: str
+    severity: Severity
+    risk: str
+    remediation: tuple[str, ...]
+    references: tuple[str, ...] = ()
+
+    @property
+    def area(self) -> str:
+        return control_area(self.control)
+
+    def info(self) -> CheckInfo:
+        return CheckInfo(self.id, self.area, self.control, self.title, self.severity,
+                         self.risk, self.remediation, self.references)
+
+    def remediation_text(self) -> str:
+        return "\n".join(f"{n}. {step}" for n, step in enumerate(self.remediation, 1))
+
+
+@dataclass(frozen=True)
+class Check:
+    meta: CheckMeta
+    func: CheckFunc = field(compare=False)
+    origin: str = "builtin"  # "builtin" or the plugin's distribution name
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def run(self, facts: Any, ctx: CheckContext) -> list[Finding]:
+        return list(self.func(facts, ctx))
+
+
+# Checks declared with @check while a module is being imported by the registry.
+_DECLARED: list[Check] = []
+
+
+def check(
+    *,
+    id: str,
+    control: str,
+    source: str,
+    title: str,
+    severity: Severity,
+    risk: str,
+    remediation: Iterable[str],
+    references: Iterable[str] = (),
+) -> Callable[[CheckFunc], Check]:
+    """Declare a check. Returns a `Check` (the decorated function stays callable as
+    `.func`)."""
+    steps = tuple(remediation)
+    if not title or not risk.strip() or not steps:
+        raise ValueError(f"check {id}: title, risk and remediation steps are required")
+    control_area(control)
+    meta = CheckMeta(id, control, source, title, Severity(severity), " ".join(risk.split()),
+                     tuple(" ".join(s.split()) for s in steps), tuple(references))
+
+    def wrap(func: CheckFunc) -> Check:
+        c = Check(meta, func)
+        _DECLARED.append(c)
+        return c
+
+    return wrap
+
+
+def status_for(holder: Holder) -> Status:
+    """The usual status for a holder: client pass, provider fail, third party manual
+    (confirm the account at the vendor is yours), unknown warn (classify it)."""
+    return {
+        Holder.CLIENT: Status.PASS,
+        Holder.PROVIDER: Status.FAIL,
+        Holder.THIRD_PARTY: Status.MANUAL,
+        Holder.UNKNOWN: Status.WARN,
+    }[holder]
+
+
+def worst_holder(attributions: Iterable[Attribution]) -> Holder:
+    """Provider beats unknown beats third party beats client."""
+    order = [Holder.PROVIDER, Holder.UNKNOWN, Holder.THIRD_PARTY, Holder.CLIENT]
+    found = {a.holder for a in attributions}
+    for h in order:
+        if h in found:
+            return h
+    return Holder.CLIENT
+
+
+@dataclass
+class CheckContext:
+    """What a check may use while evaluating one target."""
+
+    meta: CheckMeta
+    target: Target
+    identity: Identity
+    today: dt.date
+    facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def facts_of(self, source: str) -> Mapping[str, Any]:
+        return self.facts.get(source, {})
+
+    def attribute(
+        self, kind: IdKind | str, value: str, seen_in: str, *, record: bool = True
+    ) -> Attribution:
+        """Attribute an identifier; unknown ones are collected for the report."""
+        attribution = self.identity.attribute(kind, value)
+        if record:
+            self.identity.record(attribution, seen_in, self.meta.control)
+        return attribution
+
+    def finding(
+        self,
+        *,
+        asset: Asset,
+        holder: Holder,
+        detail: str,
+        status: Status | None = None,
+        title: str | None = None,
+        severity: Severity | None = None,
+        evidence: Iterable[Evidence] = (),
+        due: dt.date | None = None,
+        key: str = "",
+        remediation: Iterable[str] | None = None,
+    ) -> Finding:
+        """A finding of this check. Status defaults from the holder (`status_for`);
+        severity defaults to the check's; remediation to the check's steps."""
+        steps = tuple(remediation) if remediation is not None else self.meta.remediation
+        return Finding(
+            check_id=self.meta.id,
+            control=self.meta.control,
+            asset=asset,
+            holder=holder,
+            status=status or status_for(holder),
+            severity=severity or self.meta.severity,
+            title=title or self.meta.title,
+            detail=detail,
+            remediation="\n".join(f"{n}. {s}" for n, s in enumerate(steps, 1)),
+            risk=self.meta.risk,
+            evidence=tuple(evidence),
+            due=due,
+            references=self.meta.references,
+            key=key,
+        )
+
+    def error(
+        self, asset: Asset, problem: FetchError | str, *, key: str = "",
+        title: str | None = None,
+    ) -> Finding:
+        """Not assessed: access denied, timeout, bad data. Never a pass."""
+        if isinstance(problem, FetchError):
+            detail, evidence = problem.describe(), (problem.evidence(),)
+        else:
+            detail, evidence = problem, ()
+        return self.finding(
+            asset=asset, holder=Holder.UNKNOWN, status=Status.ERROR,
+            title=title or f"Not assessed: {self.meta.title}", detail=detail,
+            evidence=evidence, key=key,
+            remediation=("Fix the cause named in the detail (grant the missing read "
+                         "permission, or make the service reachable) and run the scan "
+                         "again.",),
+        )

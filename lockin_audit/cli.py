@@ -1,0 +1,343 @@
+"""The command line (DESIGN.md section 3).
+
+Exit codes: 0 done and nothing at or above --fail-on; 1 findings at or above --fail-on;
+2 usage or configuration error (one paragraph, never a traceback).
+
+Heavy modules (SDKs, the engine, renderers) are imported inside the commands so that
+`lockin-audit --help` stays instant and never imports boto3 or azure.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from lockin_audit.config import AuditConfig
+    from lockin_audit.model import ScanResult
+
+app = typer.Typer(
+    name="lockin-audit",
+    help=(
+        "Find which IT assets are held in your managed service provider's name instead of "
+        "yours - domains, DNS, mail, AWS accounts, Azure subscriptions, Microsoft 365 "
+        "admin and partner access, internet lines and other contracts - and write a "
+        "migration-readiness report before you switch providers. Read-only: it never "
+        "changes anything it inspects."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
+
+
+class UsageError(Exception):
+    """A usage or configuration problem: printed as one paragraph, exit code 2."""
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def _formats(value: str) -> list[str]:
+    from lockin_audit.report.interface import RENDERERS
+
+    names = _split([value])
+    bad = [n for n in names if n not in RENDERERS]
+    if bad:
+        raise UsageError(f"unknown report format(s): {', '.join(bad)}. Choose from: "
+                         f"{', '.join(RENDERERS)}.")
+    return names
+
+
+def _use_progress(no_progress: bool) -> bool:
+    return not no_progress and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class _PlainProgress:
+    """One line per assessed target on stderr, for logs (not a terminal)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def add_targets(self, area: str, count: int) -> None:
+        pass
+
+    def target_done(self, area: str, target: str, ok: bool, detail: str) -> None:
+        if not self.quiet:
+            state = "ok" if ok else "NOT ASSESSED"
+            print(f"[{area}] {target}: {state} ({detail})", file=sys.stderr)
+
+
+class _RichProgress:
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), transient=True)
+        self.tasks: dict[str, Any] = {}
+
+    def add_targets(self, area: str, count: int) -> None:
+        if area in self.tasks:
+            self.bar.update(self.tasks[area], total=self.bar.tasks[self.tasks[area]].total + count)
+        else:
+            self.tasks[area] = self.bar.add_task(f"{area:<9}", total=count)
+
+    def target_done(self, area: str, target: str, ok: bool, detail: str) -> None:
+        if area in self.tasks:
+            self.bar.advance(self.tasks[area])
+
+
+def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
+             only: list[str], check_ids: list[str], progress: bool, use_cache: bool = True,
+             quiet: bool = False) -> tuple[ScanResult, list[Path]]:
+    """Run a scan and write its reports; an interrupted scan still writes what it has."""
+    import asyncio
+
+    from lockin_audit import registry
+    from lockin_audit.engine import ScanOptions, Scanner
+    from lockin_audit.model import AREAS
+    from lockin_audit.report.interface import write_reports
+
+    try:
+        checks = registry.all_checks()
+    except registry.RegistryError as exc:
+        raise UsageError(str(exc)) from None
+    known_areas = set(AREAS) | {c.meta.area for c in checks}
+    bad_areas = [a for a in only if a not in known_areas]
+    if bad_areas:
+        raise UsageError(f"--only: unknown area(s) {', '.join(bad_areas)}; areas are "
+                         f"{', '.join(sorted(known_areas))}.")
+    known_ids = {c.id for c in checks}
+    bad_ids = [i for i in check_ids if i not in known_ids]
+    if bad_ids:
+        raise UsageError(f"--check: unknown check id(s) {', '.join(bad_ids)}; "
+                         "'lockin-audit checks' lists them.")
+    selected = registry.select(checks, areas=only, ids=check_ids)
+    live = _RichProgress() if progress else None
+    sink = live or _PlainProgress(quiet)
+    cache_dir = (config.resolve_path(config.scan.rdap.cache_dir)
+                 if config.scan.rdap.cache_dir else None)
+    scanner = Scanner(config, selected, ScanOptions(
+        areas=tuple(only), check_ids=tuple(check_ids), use_cache=use_cache,
+        cache_dir=cache_dir, progress=sink))
+    interrupted = False
+    try:
+        if live:
+            with live.bar:
+                result = asyncio.run(scanner.run())
+        else:
+            result = asyncio.run(scanner.run())
+    except KeyboardInterrupt:
+        interrupted = True
+        result = scanner.result(interrupted=True)
+    written = write_reports(result, outdir, formats)
+    if interrupted:
+        print(f"Interrupted: partial results written to {outdir}", file=sys.stderr)
+        raise typer.Exit(130)
+    return result, written
+
+
+def _summary(result: ScanResult, written: list[Path]) -> None:
+    from lockin_audit.model import Status
+
+    r = result.readiness
+    counts = {s: len(result.findings_by_status(s)) for s in Status}
+    print(f"Readiness {r.score}/100 (grade {r.grade}), {r.blockers} blocker(s); "
+          f"{counts[Status.FAIL]} held by the provider, {counts[Status.WARN]} warnings, "
+          f"{counts[Status.MANUAL]} to confirm, {counts[Status.ERROR]} not assessed, "
+          f"{counts[Status.PASS]} in order.")
+    for p in written:
+        print(f"wrote {p}")
+
+
+def _exit_for(result: ScanResult, fail_on: str) -> int:
+    from lockin_audit.engine import fail_on_reached
+    from lockin_audit.model import Severity
+
+    if fail_on == "none":
+        return 0
+    return 1 if fail_on_reached(result, Severity(fail_on)) else 0
+
+
+def _check_fail_on(value: str) -> str:
+    if value not in SEVERITIES:
+        raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {value!r}.")
+    return value
+
+
+@app.command()
+def scan(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The audit file (YAML).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")] = Path("lockin-report"),
+    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated: html,json,md,sarif,csv,junit (letter.md is always written).")] = "html,json,md",
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only these areas: domain, aws, azure, m365, contract, custody, network (comma-separated or repeated).")] = None,
+    check: Annotated[list[str] | None, typer.Option("--check", help="Only this check id (repeatable).")] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a provider-held finding is at or above this severity: critical, high, medium, low, info or none.")] = "high",
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar (it is off anyway when not on a terminal or under CI).")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore cached registry (RDAP) answers.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
+) -> None:
+    """Scan what the audit file configures and write the reports."""
+    from lockin_audit.config import load_config
+
+    fail_on = _check_fail_on(fail_on)
+    fmts = _formats(formats)
+    cfg = load_config(config)
+    result, written = run_scan(cfg, outdir=output, formats=fmts, only=_split(only),
+                               check_ids=_split(check), progress=_use_progress(no_progress),
+                               use_cache=not no_cache, quiet=quiet)
+    _summary(result, written)
+    raise typer.Exit(_exit_for(result, fail_on))
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")] = Path("lockin-demo"),
+    open_report: Annotated[bool, typer.Option("--open", help="Open report.html in a browser afterwards.")] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+) -> None:
+    """Scan a built-in simulated estate (a dental practice and its IT provider), served by
+    local servers that the demo starts and stops itself. Runs offline."""
+    from lockin_audit.demo import DemoUnavailable, demo_estate
+
+    try:
+        with demo_estate(output / ".demo") as cfg:
+            result, written = run_scan(
+                cfg, outdir=output, formats=["html", "json", "md", "sarif", "csv", "junit"],
+                only=[], check_ids=[], progress=_use_progress(no_progress), quiet=True)
+    except DemoUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    _summary(result, written)
+    html = output / "report.html"
+    if open_report:
+        import webbrowser
+
+        webbrowser.open(html.resolve().as_uri())
+    print(f"Report: {html.resolve()}")
+
+
+@app.command("checks")
+def list_checks(
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """List every check, built-in and from plugins."""
+    import json
+
+    from lockin_audit import registry
+
+    try:
+        checks = registry.all_checks()
+    except registry.RegistryError as exc:
+        raise UsageError(str(exc)) from None
+    if fmt == "json":
+        rows = [{**c.meta.info().to_dict(), "source": c.meta.source, "origin": c.origin}
+                for c in checks]
+        print(json.dumps(rows, indent=2))
+        return
+    if fmt != "table":
+        raise UsageError(f"--format must be table or json, not {fmt!r}.")
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(checks)} checks")
+    for col in ("id", "control", "severity", "title", "origin"):
+        table.add_column(col)
+    for c in checks:
+        table.add_row(c.id, c.meta.control, c.meta.severity.value, c.meta.title, c.origin)
+    Console(width=160).print(table)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the starter audit file.")] = Path("audit.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter audit file."""
+    from lockin_audit.config import STARTER
+
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; use --force to overwrite it.")
+    path.write_text(STARTER, encoding="utf-8")
+    print(f"wrote {path}; edit it, then run: lockin-audit scan -c {path}")
+
+
+@app.command()
+def report(
+    result_file: Annotated[Path, typer.Argument(help="A report.json from an earlier scan.")],
+    formats: Annotated[str, typer.Option("--format", "-f", help="Formats to render.")] = "html",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder (default: beside the JSON).")] = None,
+) -> None:
+    """Re-render a saved result in other formats."""
+    import json
+
+    from lockin_audit.model import ScanResult
+    from lockin_audit.report.interface import write_reports
+
+    fmts = _formats(formats)
+    try:
+        data = json.loads(result_file.read_text(encoding="utf-8"))
+        result = ScanResult.from_dict(data)
+    except FileNotFoundError:
+        raise UsageError(f"{result_file}: no such file.") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{result_file}: is not a lockin-audit report.json ({exc}).") from None
+    written = write_reports(result, output or result_file.parent, fmts)
+    for p in written:
+        print(f"wrote {p}")
+
+
+@app.command()
+def doctor(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The audit file (YAML).")],
+) -> None:
+    """Say, per target, what can and cannot be assessed with the current credentials."""
+    import asyncio
+
+    from lockin_audit.config import load_config
+    from lockin_audit.doctor import run_doctor
+
+    cfg = load_config(config)
+    lines = asyncio.run(run_doctor(cfg))
+    ok_all = True
+    for area, what, ok, detail in lines:
+        ok_all &= ok
+        print(f"{'OK ' if ok else 'NO '} [{area}] {what}: {detail}")
+    if not ok_all:
+        print("Some targets cannot be fully assessed; a scan will report them as errors.")
+
+
+def main() -> None:
+    from lockin_audit.config import ConfigError
+
+    try:
+        app(standalone_mode=False)
+    except (ConfigError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("aborted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""The audit file (DESIGN.md section 4): pydantic models and loading with clear errors.
+
+A broken file gives one paragraph naming the file, the key path and what was expected;
+unknown keys are errors with a did-you-mean hint. Every scan target is optional.
+Credentials never come from this file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+_GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+class ConfigError(Exception):
+    """A one-paragraph, user-facing description of what is wrong with an audit file."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _domain(value: str) -> str:
+    v = value.strip().rstrip(".").lower()
+    try:
+        v = v.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"{value!r} is not a valid domain name") from exc
+    if not _DOMAIN_RE.match(v):
+        raise ValueError(f"{value!r} is not a domain name like example.com")
+    return v
+
+
+def _account(value: str | int) -> str:
+    v = str(value).strip()
+    if not re.fullmatch(r"\d{12}", v):
+        raise ValueError(f"{value!r} is not a 12-digit AWS account id (quote it in YAML)")
+    return v
+
+
+def _guid(value: str) -> str:
+    if not _GUID_RE.match(value.strip()):
+        raise ValueError(f"{value!r} is not a GUID like 00000000-0000-0000-0000-000000000000")
+    return value.strip().lower()
+
+
+class Party(_Model):
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    domains: list[str] = []
+    email_domains: list[str] = []
+    aws_account_ids: list[str] = []
+    azure_tenant_ids: list[str] = []
+    partner_ids: list[str] = []
+    ip_ranges: list[str] = []
+
+    @field_validator("domains", "email_domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        return [_domain(x) for x in v]
+
+    @field_validator("aws_account_ids", mode="before")
+    @classmethod
+    def _accounts(cls, v: Any) -> Any:
+        return [_account(x) for x in v] if isinstance(v, list) else v
+
+    @field_validator("azure_tenant_ids")
+    @classmethod
+    def _tenants(cls, v: list[str]) -> list[str]:
+        return [_guid(x) for x in v]
+
+    @field_validator("partner_ids", mode="before")
+    @classmethod
+    def _partners(cls, v: Any) -> Any:
+        return [str(x) for x in v] if isinstance(v, list) else v
+
+    @field_validator("ip_ranges")
+    @classmethod
+    def _ranges(cls, v: list[str]) -> list[str]:
+        out = []
+        for x in v:
+            try:
+                out.append(str(ipaddress.ip_network(x, strict=False)))
+            except ValueError as exc:
+                raise ValueError(f"{x!r} is not an IP range in CIDR form") from exc
+        return out
+
+
+class DnsOptions(_Model):
+    resolvers: list[str] = []  # host or host:port; empty means the system resolver
+    timeout_s: float = Field(default=3.0, gt=0, le=60)
+    tcp: bool = False  # query over TCP only
+
+
+class RdapOptions(_Model):
+    bootstrap_url: str | None = None  # base URL holding dns.json, ipv4.json, ipv6.json, asn.json
+    cache_dir: str | None = None
+    cache_ttl_s: int = Field(default=86400, ge=0)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    overrides: dict[str, str] = {}  # tld -> RDAP base URL, for ccTLDs missing from IANA
+
+
+class AwsTarget(_Model):
+    name: str | None = None
+    profile: str | None = None
+    regions: Literal["all"] | list[str] = "all"
+    endpoint_url: str | None = None
+    role_arns: list[str] = []
+    organization_role_name: str | None = None  # assume this role in each member account
+    external_id: str | None = None
+
+
+class AzureTarget(_Model):
+    name: str | None = None
+    tenant_id: str | None = None
+    subscription_ids: list[str] = []
+    arm_endpoint: str | None = None
+    graph_endpoint: str | None = None
+    authority_host: str | None = None
+    client_id: str | None = None  # with the secret or certificate in the environment
+    credential: Literal["default", "environment", "cli", "managed_identity"] = "default"
+    ca_bundle: str | None = None  # a private CA for proxies (and the tests)
+
+    @field_validator("tenant_id")
+    @classmethod
+    def _tenant(cls, v: str | None) -> str | None:
+        return _guid(v) if v else v
+
+    @field_validator("subscription_ids")
+    @classmethod
+    def _subs(cls, v: list[str]) -> list[str]:
+        return [_guid(x) for x in v]
+
+
+class Limits(_Model):
+    concurrency: int = Field(default=16, ge=1, le=256)
+    timeout_s: float = Field(default=15.0, gt=0, le=600)
+    per_host_rate: float = Field(default=20.0, gt=0)  # requests per second per host
+    per_host_burst: int = Field(default=10, ge=1)
+    host_rates: dict[str, float] = {}  # exact host -> requests per second
+    max_retry_after_s: float = Field(default=60.0, ge=0)
+
+
+class Scan(_Model):
+    domains: list[str] = []
+    dns: DnsOptions = DnsOptions()
+    rdap: RdapOptions = RdapOptions()
+    aws: list[AwsTarget] = []
+    azure: list[AzureTarget] = []
+    inventory: list[str] = []
+    limits: Limits = Limits()
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(_domain(x) for x in v))
+
+
+class AuditConfig(_Model):
+    client: Party
+    provider: list[Party] = Field(min_length=1)
+    scan: Scan = Scan()
+    # Where the file was read from; inventory paths are relative to it.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source_path: str | None = Field(default=None, exclude=True)
+
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, dict) else v
+
+    def resolve_path(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+
+# ---------------------------------------------------------------------------------------
+# loading and error messages
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The field names valid at `loc` (following nested models and lists)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        current = _model_in(annotation)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", {})
+    return [k for k, f in fields.items() if not f.exclude]
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _describe(error: Any, path: Path) -> str:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p in
+                                               ("function-after", "list[str]", "str")))
+    loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("literal[")))
+    if loc[:1] == ("provider",) and len(loc) > 1 and loc[1] == "list[Party]":
+        loc = loc[:1] + loc[2:]
+    key = _key_path(loc)
+    if error["type"] == "extra_forbidden":
+        parent, name = loc[:-1], str(loc[-1])
+        known = _known_keys(AuditConfig, parent)
+        hint = difflib.get_close_matches(name, known, n=1)
+        suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+        valid = ", ".join(known)
+        return (f"{path}: unknown key '{key}'.{suggestion} Valid keys here are: {valid}.")
+    if error["type"] == "missing":
+        return f"{path}: key '{key}' is required but missing."
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    got = error.get("input")
+    got_text = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    return f"{path}: key '{key}': {msg}{got_text}."
+
+
+def load_config(path: str | Path) -> AuditConfig:
+    """Read and validate an audit file, or raise ConfigError with a clear paragraph."""
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: the audit file does not exist. Create one with "
+                          "'lockin-audit init audit.yaml'.") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot be read: {exc.strerror or exc}.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{p}: is not valid YAML{where}: {problem}.") from None
+    return config_from_mapping(data, p)
+
+
+def config_from_mapping(data: Any, path: Path) -> AuditConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with the keys 'client', 'provider' "
+                          "and 'scan' at the top level.")
+    try:
+        cfg = AuditConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = _describe(errors[0], path)
+        more = f" ({len(errors) - 1} more problem(s) after fixing this one.)" if len(errors) > 1 else ""
+        raise ConfigError(first + more) from None
+    return cfg.model_copy(update={"base_dir": path.parent.resolve(), "source_path": str(path)})
+
+
+STARTER = """\
+# lockin-audit audit file. Every key under `scan` is optional: the scan covers what is
+# configured. Credentials never go in this file: AWS uses its profiles/SSO/environment,
+# Azure uses DefaultAzureCredential (az login, environment, managed identity).
+
+client:                               # the business being audited
+  name: Acme Dental LLC
+  aliases: [Acme Dental]              # other names on invoices and registrations
+  domains: [acmedental.com]           # domains the client should own
+  email_domains: [acmedental.com]
+  aws_account_ids: []                 # quote ids: ["222233334444"]
+  azure_tenant_ids: []
+
+provider:                             # the outgoing provider (a list is allowed)
+  name: Bob's IT Services
+  aliases: [BITS]
+  domains: [bobsit.example]
+  aws_account_ids: []
+  azure_tenant_ids: []
+  partner_ids: []                     # Microsoft partner (MPN) ids
+  ip_ranges: []                       # e.g. ["203.0.113.0/24"]
+
+scan:
+  domains: [acmedental.com]
+  # dns: {resolvers: ["127.0.0.1:5353"], timeout_s: 3}
+  # rdap: {bootstrap_url: "https://data.iana.org/rdap/", cache_dir: ".lockin-cache"}
+  # aws:
+  #   - {profile: acme, regions: all}
+  # azure:
+  #   - {tenant_id: "00000000-0000-0000-0000-000000000000", subscription_ids: []}
+  # inventory: [contracts.yaml]
+  # limits: {concurrency: 16, timeout_s: 15, per_host_rate: 20}
+"""

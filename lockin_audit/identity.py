@@ -1,0 +1,378 @@
+"""Parties and attribution: who does an email, domain, account id or name belong to?
+
+Matching is exact on normalised forms, never substring:
+- domains and hostnames: lowercase, no trailing dot, IDNA; a name belongs to a party when
+  it equals one of the party's domains or is a subdomain of it (the longest match wins);
+- emails: case-insensitive, attributed by their domain part;
+- organisation names: case, punctuation and legal suffixes (LLC, Ltd, Inc, GmbH...) are
+  folded, then the result must equal a configured name or alias;
+- AWS account ids, Azure tenant ids and partner ids: exact;
+- IP addresses: inside one of the party's ranges.
+
+Known third parties (registrars, DNS hosts, mail filters, CAs, clouds) come from the bundled
+`data/third_parties.yaml`. Foreign identifiers that match nobody are collected (with every
+place they were seen) so the report can list them for the user to classify.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from lockin_audit.model import Holder, Unidentified
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class IdKind(StrEnum):
+    EMAIL = "email"
+    DOMAIN = "domain"
+    HOSTNAME = "hostname"
+    URL = "url"
+    AWS_ACCOUNT = "aws_account"
+    AZURE_TENANT = "azure_tenant"
+    ORG_NAME = "org_name"
+    IP = "ip"
+    PARTNER_ID = "partner_id"
+
+
+# Tokens dropped from the end of organisation names before comparing them.
+LEGAL_SUFFIXES = frozenset(
+    {
+        "llc", "llp", "lp", "ltd", "limited", "inc", "incorporated", "corp", "corporation",
+        "co", "company", "plc", "gmbh", "mbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa",
+        "bv", "nv", "oy", "ab", "as", "aps", "pty", "pte", "kk", "ehf", "se", "ug", "lda",
+        "sl", "sro", "sp", "zoo", "pvt",
+    }
+)
+
+
+def normalize_org(name: str) -> str:
+    """'Bob's IT Services, LLC' -> 'bobs it services'. Empty for names with no letters."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    text = text.lower().replace("&", " and ")
+    text = re.sub(r"['’`]", "", text)  # Bob's -> bobs
+    text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)  # l.l.c. -> llc.
+    text = re.sub(r"\b([a-z])\.(?=\s|$|,)", r"\1", text)
+    tokens = re.sub(r"[^a-z0-9]+", " ", text).split()
+    while tokens and tokens[-1] in LEGAL_SUFFIXES and len(tokens) > 1:
+        tokens.pop()
+    if tokens and tokens[0] == "the" and len(tokens) > 1:
+        tokens.pop(0)
+    return " ".join(tokens)
+
+
+def normalize_host(name: str) -> str:
+    host = name.strip().rstrip(".").lower()
+    if host.startswith("*."):
+        host = host[2:]
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    return host
+
+
+@functools.lru_cache(maxsize=1)
+def _psl() -> Any:
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()  # the list bundled with the package: no download
+
+
+def registrable_domain(host: str) -> str | None:
+    """The registrable domain (eTLD+1) of a hostname, from the bundled public-suffix list."""
+    host = normalize_host(host)
+    if not host or _looks_like_ip(host):
+        return None
+    result = _psl().privatesuffix(host)
+    return str(result) if result else None
+
+
+def _looks_like_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Party:
+    holder: Holder
+    name: str
+    aliases: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    aws_account_ids: tuple[str, ...] = ()
+    azure_tenant_ids: tuple[str, ...] = ()
+    partner_ids: tuple[str, ...] = ()
+    ip_ranges: tuple[IPNetwork, ...] = ()
+    category: str | None = None  # third parties: registrar, dns, mail, ca, cloud, ...
+
+    @property
+    def org_names(self) -> frozenset[str]:
+        return frozenset(n for n in (normalize_org(x) for x in (self.name, *self.aliases)) if n)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "domains": list(self.domains),
+            "aws_account_ids": list(self.aws_account_ids),
+            "azure_tenant_ids": list(self.azure_tenant_ids),
+            "partner_ids": list(self.partner_ids),
+            "ip_ranges": [str(n) for n in self.ip_ranges],
+        }
+
+
+@dataclass(frozen=True)
+class Attribution:
+    holder: Holder
+    party: str | None
+    kind: IdKind
+    value: str  # the normalised identifier that was matched
+    reason: str
+    confidence: float  # 1.0 exact identifier; lower for subdomain/name matches; 0 unknown
+    category: str | None = None
+
+    @property
+    def is_foreign(self) -> bool:
+        return self.holder is not Holder.CLIENT
+
+
+def _expand_ranges(entry: str) -> list[str]:
+    """Expand '{00..63}' in a vendor domain (Route 53 uses awsdns-00 ... awsdns-63)."""
+    m = re.search(r"\{(\d+)\.\.(\d+)\}", entry)
+    if not m:
+        return [entry]
+    lo, hi, width = int(m.group(1)), int(m.group(2)), len(m.group(1))
+    return [
+        x
+        for n in range(lo, hi + 1)
+        for x in _expand_ranges(entry[: m.start()] + str(n).zfill(width) + entry[m.end() :])
+    ]
+
+
+def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
+    def strs(key: str) -> tuple[str, ...]:
+        return tuple(str(x) for x in (data.get(key) or ()))
+
+    domains = {
+        normalize_host(d)
+        for entry in (*strs("domains"), *strs("email_domains"))
+        for d in _expand_ranges(entry)
+    }
+    return Party(
+        holder=holder,
+        name=str(data.get("name", "")),
+        aliases=strs("aliases"),
+        domains=tuple(sorted(d for d in domains if d)),
+        aws_account_ids=strs("aws_account_ids"),
+        azure_tenant_ids=tuple(t.lower() for t in strs("azure_tenant_ids")),
+        partner_ids=strs("partner_ids"),
+        ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
+        category=data.get("category"),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def known_third_parties() -> tuple[Party, ...]:
+    """Known vendors bundled in data/third_parties.yaml (documented there)."""
+    import yaml
+
+    text = resources.files("lockin_audit").joinpath("data/third_parties.yaml").read_text("utf-8")
+    data = yaml.safe_load(text) or {}
+    return tuple(_party_from_mapping(Holder.THIRD_PARTY, v) for v in data.get("vendors", []))
+
+
+class UnidentifiedCollector:
+    """Thread-safe record of foreign identifiers that matched nobody."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], tuple[list[str], set[str]]] = {}
+
+    def add(self, kind: str, value: str, seen_in: str, control: str | None = None) -> None:
+        with self._lock:
+            places, controls = self._seen.setdefault((kind, value), ([], set()))
+            if seen_in and seen_in not in places:
+                places.append(seen_in)
+            if control:
+                controls.add(control)
+
+    def ranked(self) -> tuple[Unidentified, ...]:
+        """Identifiers seen under the most controls first (the same foreign domain in NS,
+        MX and SOA is likely a provider the user forgot to name), then most places."""
+        with self._lock:
+            items = [
+                Unidentified(kind, value, tuple(places), tuple(sorted(controls)))
+                for (kind, value), (places, controls) in self._seen.items()
+            ]
+        return tuple(
+            sorted(items, key=lambda u: (-len(u.controls), -len(u.seen_in), u.kind, u.value))
+        )
+
+
+@dataclass
+class Identity:
+    """The parties of one audit and the attribution function."""
+
+    client: Party
+    providers: Sequence[Party]
+    third_parties: Sequence[Party] = field(default_factory=known_third_parties)
+    unidentified: UnidentifiedCollector = field(default_factory=UnidentifiedCollector)
+
+    @classmethod
+    def from_mappings(
+        cls, client: Mapping[str, Any], providers: Iterable[Mapping[str, Any]]
+    ) -> Identity:
+        return cls(
+            client=_party_from_mapping(Holder.CLIENT, client),
+            providers=[_party_from_mapping(Holder.PROVIDER, p) for p in providers],
+        )
+
+    @property
+    def parties(self) -> list[Party]:
+        # Order matters for ties: the client first, then providers, then vendors.
+        return [self.client, *self.providers, *self.third_parties]
+
+    # -- attribution -------------------------------------------------------------------
+    def attribute(self, kind: IdKind | str, value: str) -> Attribution:
+        kind = IdKind(kind)
+        raw = (value or "").strip()
+        if not raw:
+            return Attribution(Holder.UNKNOWN, None, kind, "", "empty value", 0.0)
+        handler = {
+            IdKind.EMAIL: self._email,
+            IdKind.DOMAIN: self._host,
+            IdKind.HOSTNAME: self._host,
+            IdKind.URL: self._url,
+            IdKind.AWS_ACCOUNT: self._aws,
+            IdKind.AZURE_TENANT: self._tenant,
+            IdKind.ORG_NAME: self._org,
+            IdKind.IP: self._ip,
+            IdKind.PARTNER_ID: self._partner,
+        }[kind]
+        return handler(kind, raw)
+
+    def record(self, attribution: Attribution, seen_in: str, control: str | None = None) -> None:
+        """Collect an unknown attribution for the report's 'unidentified' list."""
+        if attribution.holder is not Holder.UNKNOWN or not attribution.value:
+            return
+        kind, value = attribution.kind, attribution.value
+        if kind in (IdKind.EMAIL, IdKind.HOSTNAME, IdKind.URL, IdKind.DOMAIN):
+            host = value.rpartition("@")[2] if kind is IdKind.EMAIL else value
+            base = registrable_domain(host)
+            if base:
+                kind, value = IdKind.DOMAIN, base
+        self.unidentified.add(kind.value, value, seen_in, control)
+
+    def _unknown(self, kind: IdKind, value: str) -> Attribution:
+        return Attribution(Holder.UNKNOWN, None, kind, value,
+                           "matches no configured party or known vendor", 0.0)
+
+    def _host(self, kind: IdKind, raw: str) -> Attribution:
+        host = normalize_host(raw)
+        if _looks_like_ip(host):
+            return self._ip(IdKind.IP, host)
+        best: tuple[int, Party, str] | None = None
+        for party in self.parties:
+            for dom in party.domains:
+                if host == dom or host.endswith("." + dom):
+                    if best is None or len(dom) > best[0]:
+                        best = (len(dom), party, dom)
+        if best is None:
+            return self._unknown(kind, host)
+        _, party, dom = best
+        exact = host == dom
+        reason = (f"{host} is {party.name}'s domain" if exact
+                  else f"{host} is under {dom}, a domain of {party.name}")
+        return Attribution(party.holder, party.name, kind, host, reason,
+                           1.0 if exact else 0.95, party.category)
+
+    def _email(self, kind: IdKind, raw: str) -> Attribution:
+        email = raw.lower().removeprefix("mailto:").split("!")[0].strip()
+        local, at, domain = email.rpartition("@")
+        if not at or not local or not domain:
+            return Attribution(Holder.UNKNOWN, None, kind, email, "not an email address", 0.0)
+        host = self._host(IdKind.HOSTNAME, domain)
+        if host.holder is Holder.UNKNOWN:
+            return self._unknown(kind, email)
+        return Attribution(host.holder, host.party, kind, email,
+                           f"email domain {domain}: {host.reason}",
+                           min(host.confidence, 0.95), host.category)
+
+    def _url(self, kind: IdKind, raw: str) -> Attribution:
+        if raw.lower().startswith("mailto:"):
+            return self._email(IdKind.EMAIL, raw)
+        parts = urlsplit(raw if "//" in raw else "//" + raw)
+        host = parts.hostname or ""
+        if not host:
+            return Attribution(Holder.UNKNOWN, None, kind, raw, "URL has no host", 0.0)
+        attribution = self._host(IdKind.HOSTNAME, host)
+        return Attribution(attribution.holder, attribution.party, kind, attribution.value,
+                           attribution.reason, attribution.confidence, attribution.category)
+
+    def _exact_id(self, kind: IdKind, value: str, attr: str, label: str) -> Attribution:
+        for party in self.parties:
+            if value in getattr(party, attr):
+                return Attribution(party.holder, party.name, kind, value,
+                                   f"{label} {value} is configured for {party.name}", 1.0,
+                                   party.category)
+        return self._unknown(kind, value)
+
+    def _aws(self, kind: IdKind, raw: str) -> Attribution:
+        value = raw.strip()
+        m = re.search(r"(?<!\d)(\d{12})(?!\d)", value)  # accepts ARNs and bare ids
+        if not m:
+            return Attribution(Holder.UNKNOWN, None, kind, value, "not an AWS account id", 0.0)
+        return self._exact_id(kind, m.group(1), "aws_account_ids", "AWS account")
+
+    def _tenant(self, kind: IdKind, raw: str) -> Attribution:
+        return self._exact_id(kind, raw.strip().lower(), "azure_tenant_ids", "Azure tenant")
+
+    def _partner(self, kind: IdKind, raw: str) -> Attribution:
+        return self._exact_id(kind, raw.strip(), "partner_ids", "Microsoft partner id")
+
+    def _org(self, kind: IdKind, raw: str) -> Attribution:
+        norm = normalize_org(raw)
+        if not norm:
+            return Attribution(Holder.UNKNOWN, None, kind, raw, "no name to compare", 0.0)
+        for party in self.parties:
+            if norm in party.org_names:
+                return Attribution(party.holder, party.name, kind, norm,
+                                   f"'{raw}' is the name of {party.name}", 0.8,
+                                   party.category)
+        return self._unknown(kind, raw.strip())
+
+    def _ip(self, kind: IdKind, raw: str) -> Attribution:
+        try:
+            addr = ipaddress.ip_address(raw.strip("[]"))
+        except ValueError:
+            try:
+                net = ipaddress.ip_network(raw, strict=False)
+            except ValueError:
+                return Attribution(Holder.UNKNOWN, None, kind, raw, "not an IP address", 0.0)
+            for party in self.parties:
+                for rng in party.ip_ranges:
+                    if net.version == rng.version and net.subnet_of(rng):  # type: ignore[arg-type]
+                        return Attribution(party.holder, party.name, kind, str(net),
+                                           f"{net} is inside {rng}, a range of {party.name}",
+                                           0.9, party.category)
+            return self._unknown(kind, str(net))
+        for party in self.parties:
+            for rng in party.ip_ranges:
+                if addr in rng:
+                    return Attribution(party.holder, party.name, kind, str(addr),
+                                       f"{addr} is inside {rng}, a range of {party.name}", 0.9,
+                                       party.category)
+        return self._unknown(kind, str(addr))

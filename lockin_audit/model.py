@@ -1,0 +1,390 @@
+"""The result model: assets, findings, evidence, coverage and the scan result.
+
+Everything here is a frozen dataclass so that checks cannot mutate what another check
+(or a renderer) sees. `to_dict`/`from_dict` give the JSON shape of DESIGN.md section 5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = "1"
+
+
+class Holder(StrEnum):
+    CLIENT = "client"
+    PROVIDER = "provider"
+    THIRD_PARTY = "third_party"
+    UNKNOWN = "unknown"
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    MANUAL = "manual"
+    ERROR = "error"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: critical=4 ... info=0."""
+        return _SEVERITY_RANK[self]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+# The control vocabulary of DESIGN.md section 2. A control is `<area>.<what>`; the area is
+# what `--only` selects. Plugins may add controls in new areas (validated by shape only).
+CONTROLS: frozenset[str] = frozenset(
+    {
+        "domain.registration", "domain.dns_hosting", "domain.dnssec", "domain.mail",
+        "domain.mail_reports", "domain.web", "domain.certificates", "domain.saas_verification",
+        "aws.billing", "aws.contacts", "aws.access", "aws.identity", "aws.keys", "aws.network",
+        "aws.images", "aws.backups", "aws.logging", "aws.domains",
+        "azure.tenant", "azure.billing", "azure.delegation", "azure.access",
+        "azure.partner_link", "azure.managed_apps",
+        "m365.admins", "m365.partner", "m365.apps", "m365.contacts", "m365.domains",
+        "contract.holder", "contract.deadline", "custody.admin_credentials",
+        "custody.backup_keys", "network.ip_space", "network.reverse_dns",
+    }
+)
+AREAS: tuple[str, ...] = (
+    "domain", "aws", "azure", "m365", "contract", "custody", "network",
+)
+
+
+def control_area(control: str) -> str:
+    area, sep, what = control.partition(".")
+    if not sep or not area or not what:
+        raise ValueError(f"control {control!r} must be named '<area>.<what>'")
+    return area
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def iso(ts: dt.datetime) -> str:
+    return ts.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """What a finding is about. `id` follows DESIGN.md: domains lowercase without the
+    trailing dot; AWS accounts as `arn:aws:::account/<12 digits>`, other AWS resources by
+    ARN; Azure by full resource id; contracts by inventory id; IP blocks in CIDR form."""
+
+    type: str
+    id: str
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "id": self.id, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Asset:
+        return cls(type=d["type"], id=d["id"], name=d.get("name"))
+
+
+def aws_account_asset_id(account_id: str) -> str:
+    return f"arn:aws:::account/{account_id}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a fact came from, so a finding can be shown to a provider or a lawyer.
+
+    `source` is dns, rdap, aws, azure, graph or inventory; `request` is what was asked
+    (a DNS query, a URL, an API operation); `excerpt` is the relevant part of the answer.
+    Never put a credential or token here."""
+
+    source: str
+    request: str
+    observed_at: str
+    excerpt: Mapping[str, Any] | str | list[Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "request": self.request,
+            "observed_at": self.observed_at,
+            "excerpt": _plain(self.excerpt),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Evidence:
+        return cls(d["source"], d["request"], d["observed_at"], d.get("excerpt") or {})
+
+
+def _plain(value: Any) -> Any:
+    """Turn mappings/tuples/dates into JSON-ready values."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def finding_id(check_id: str, asset: Asset, control: str, key: str = "") -> str:
+    """Stable id: the same check, asset, control (and optional discriminator) always give
+    the same id, across runs and machines."""
+    raw = "\x1f".join((check_id, asset.type, asset.id, control, key))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Finding:
+    check_id: str
+    control: str
+    asset: Asset
+    holder: Holder
+    status: Status
+    severity: Severity
+    title: str
+    detail: str
+    remediation: str
+    risk: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    due: dt.date | None = None
+    references: tuple[str, ...] = ()
+    # Distinguishes several findings of one check on one asset and control (e.g. two MX
+    # hosts). Part of the id; not shown.
+    key: str = ""
+
+    @property
+    def id(self) -> str:
+        return finding_id(self.check_id, self.asset, self.control, self.key)
+
+    @property
+    def area(self) -> str:
+        return control_area(self.control)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "check_id": self.check_id,
+            "control": self.control,
+            "asset": self.asset.to_dict(),
+            "holder": self.holder.value,
+            "status": self.status.value,
+            "severity": self.severity.value,
+            "title": self.title,
+            "detail": self.detail,
+            "risk": self.risk,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": self.remediation,
+            "references": list(self.references),
+            "due": self.due.isoformat() if self.due else None,
+            "key": self.key,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Finding:
+        return cls(
+            check_id=d["check_id"],
+            control=d["control"],
+            asset=Asset.from_dict(d["asset"]),
+            holder=Holder(d["holder"]),
+            status=Status(d["status"]),
+            severity=Severity(d["severity"]),
+            title=d["title"],
+            detail=d.get("detail", ""),
+            remediation=d.get("remediation", ""),
+            risk=d.get("risk", ""),
+            evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", [])),
+            due=dt.date.fromisoformat(d["due"]) if d.get("due") else None,
+            references=tuple(d.get("references", [])),
+            key=d.get("key", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether one target of one area was assessed, and if not, why."""
+
+    area: str
+    target: str
+    assessed: bool
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"area": self.area, "target": self.target, "assessed": self.assessed,
+                "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Coverage:
+        return cls(d["area"], d["target"], bool(d["assessed"]), d.get("reason"))
+
+
+@dataclass(frozen=True)
+class Unidentified:
+    """A foreign identifier that matched no configured or known party."""
+
+    kind: str
+    value: str
+    seen_in: tuple[str, ...]
+    controls: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value, "seen_in": list(self.seen_in),
+                "controls": list(self.controls)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Unidentified:
+        return cls(d["kind"], d["value"], tuple(d.get("seen_in", [])),
+                   tuple(d.get("controls", [])))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: dt.date
+    title: str
+    finding_id: str
+    severity: Severity
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "title": self.title,
+                "finding_id": self.finding_id, "severity": self.severity.value}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Deadline:
+        return cls(dt.date.fromisoformat(d["date"]), d["title"], d["finding_id"],
+                   Severity(d["severity"]))
+
+
+@dataclass(frozen=True)
+class Readiness:
+    score: int
+    grade: str
+    blockers: int
+    deadlines: tuple[Deadline, ...] = ()
+    breakdown: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "grade": self.grade, "blockers": self.blockers,
+                "deadlines": [d.to_dict() for d in self.deadlines],
+                "breakdown": _plain(self.breakdown)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Readiness:
+        return cls(int(d["score"]), d["grade"], int(d["blockers"]),
+                   tuple(Deadline.from_dict(x) for x in d.get("deadlines", [])),
+                   d.get("breakdown") or {})
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    """Check metadata carried in the result so renderers need nothing but the result."""
+
+    id: str
+    area: str
+    control: str
+    title: str
+    severity: Severity
+    risk: str
+    remediation: tuple[str, ...]
+    references: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "area": self.area, "control": self.control,
+                "title": self.title, "severity": self.severity.value, "risk": self.risk,
+                "remediation": list(self.remediation), "references": list(self.references)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CheckInfo:
+        return cls(d["id"], d["area"], d["control"], d["title"], Severity(d["severity"]),
+                   d.get("risk", ""), tuple(d.get("remediation", [])),
+                   tuple(d.get("references", [])))
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    started_at: str
+    finished_at: str
+    client: Mapping[str, Any]
+    provider: tuple[Mapping[str, Any], ...]
+    readiness: Readiness
+    findings: tuple[Finding, ...]
+    coverage: tuple[Coverage, ...]
+    unidentified: tuple[Unidentified, ...]
+    checks: tuple[CheckInfo, ...] = ()
+    tool_version: str = ""
+    interrupted: bool = False
+    audit_file: str | None = None
+    schema_version: str = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "tool": {"name": "lockin-audit", "version": self.tool_version},
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "interrupted": self.interrupted,
+            "audit_file": self.audit_file,
+            "client": _plain(self.client),
+            "provider": [_plain(p) for p in self.provider],
+            "readiness": self.readiness.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "coverage": [c.to_dict() for c in self.coverage],
+            "unidentified": [u.to_dict() for u in self.unidentified],
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ScanResult:
+        return cls(
+            started_at=d["started_at"],
+            finished_at=d["finished_at"],
+            client=d.get("client") or {},
+            provider=tuple(d.get("provider") or []),
+            readiness=Readiness.from_dict(d["readiness"]),
+            findings=tuple(Finding.from_dict(f) for f in d.get("findings", [])),
+            coverage=tuple(Coverage.from_dict(c) for c in d.get("coverage", [])),
+            unidentified=tuple(Unidentified.from_dict(u) for u in d.get("unidentified", [])),
+            checks=tuple(CheckInfo.from_dict(c) for c in d.get("checks", [])),
+            tool_version=(d.get("tool") or {}).get("version", ""),
+            interrupted=bool(d.get("interrupted", False)),
+            audit_file=d.get("audit_file"),
+            schema_version=d.get("schema_version", SCHEMA_VERSION),
+        )
+
+    def findings_by_status(self, *statuses: Status) -> list[Finding]:
+        return [f for f in self.findings if f.status in statuses]
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Blockers first: fail before error/warn/manual/pass, then by severity, control, asset."""
+    order = {Status.FAIL: 0, Status.ERROR: 1, Status.WARN: 2, Status.MANUAL: 3, Status.PASS: 4}
+    return sorted(
+        findings,
+        key=lambda f: (order[f.status], -f.severity.rank, f.control, f.asset.id, f.check_id,
+                       f.key),
+    )

@@ -1,0 +1,1 @@
+"""Renderers: each reads only a ScanResult and writes one file."""

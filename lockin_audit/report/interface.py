@@ -1,0 +1,73 @@
+"""The formats layer: a renderer reads only a ScanResult and returns one file's text."""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from lockin_audit.model import ScanResult
+
+
+class Renderer(ABC):
+    name: ClassVar[str]  # what `-f` selects
+    filename: ClassVar[str]  # the file written in the output folder
+
+    @abstractmethod
+    def render(self, result: ScanResult) -> str:
+        """The whole file's text. Must escape every untrusted string for its format."""
+
+    def wanted(self, result: ScanResult) -> bool:
+        """Companion outputs may skip themselves (an empty calendar, say)."""
+        return True
+
+
+# format name -> "module:Class"; imported lazily
+RENDERERS: dict[str, str] = {
+    "json": "lockin_audit.report.json_format:JsonRenderer",
+    "html": "lockin_audit.report.html:HtmlRenderer",
+    "md": "lockin_audit.report.markdown:MarkdownRenderer",
+    "sarif": "lockin_audit.report.sarif:SarifRenderer",
+    "csv": "lockin_audit.report.csv_format:CsvRenderer",
+    "junit": "lockin_audit.report.junit:JunitRenderer",
+    "letter": "lockin_audit.report.letter:LetterRenderer",
+}
+# Written with every scan, whatever -f says: the request letter to the provider.
+COMPANIONS: tuple[str, ...] = ("letter",)
+DEFAULT_FORMATS: tuple[str, ...] = ("html", "json", "md")
+
+
+class UnknownFormat(ValueError):
+    pass
+
+
+def renderer(name: str) -> Renderer:
+    try:
+        spec = RENDERERS[name]
+    except KeyError:
+        raise UnknownFormat(f"unknown format {name!r}; choose from "
+                            f"{', '.join(RENDERERS)}") from None
+    module_name, _, cls_name = spec.partition(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    return cls()  # type: ignore[no-any-return]
+
+
+def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[Path]:
+    """Write the chosen formats plus the companions; returns the paths written."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    names = list(dict.fromkeys([*formats, *COMPANIONS]))
+    for name in names:
+        try:
+            r = renderer(name)
+        except (UnknownFormat, ImportError):
+            if name in COMPANIONS:
+                continue
+            raise
+        if name in COMPANIONS and name not in formats and not r.wanted(result):
+            continue
+        path = outdir / r.filename
+        path.write_text(r.render(result), encoding="utf-8")
+        written.append(path)
+    return written
