@@ -195,10 +195,11 @@ class CheckContext:
         title: str | None = None,
     ) -> Finding:
         """Not assessed: access denied, timeout, bad data. Never a pass."""
+        evidence: tuple[Evidence, ...] = ()
         if isinstance(problem, FetchError):
             detail, evidence = problem.describe(), (problem.evidence(),)
         else:
-            detail, evidence = problem, ()
+            detail = problem
         return self.finding(
             asset=asset, holder=Holder.UNKNOWN, status=Status.ERROR,
             title=title or f"Not assessed: {self.meta.title}", detail=detail,

@@ -105,7 +105,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     import asyncio
 
     from lockin_audit import registry
-    from lockin_audit.engine import ScanOptions, Scanner
+    from lockin_audit.engine import Scanner, ScanOptions
     from lockin_audit.model import AREAS
     from lockin_audit.report.interface import write_reports
 

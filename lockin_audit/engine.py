@@ -247,7 +247,7 @@ class Engine:
                     self.stats.http_requests += 1
                     resp = await client.request(method, url, headers=dict(headers or {}),
                                                 json=json_body, timeout=timeout)
-            except (httpx.TimeoutException, asyncio.TimeoutError):
+            except (TimeoutError, httpx.TimeoutException):
                 if attempt <= retries:
                     self.stats.retries += 1
                     await asyncio.sleep(_backoff(attempt))
@@ -341,17 +341,30 @@ class Scanner:
         self.facts: dict[str, dict[str, Any]] = {}
         self._pending: dict[tuple[str, str], Target] = {}
         self.sources: dict[str, Source] = dict(sources or {})
-        needed = {c.meta.source for c in self.checks}
-        queue = list(needed)
+        self.unavailable: dict[str, str] = {}
+        queue = list(dict.fromkeys(c.meta.source for c in self.checks))
         while queue:
             name = queue.pop()
-            if name not in self.sources:
+            if name in self.sources or name in self.unavailable:
+                continue
+            try:
                 self.sources[name] = load_source(name)
-            queue.extend(d for d in self.sources[name].after if d not in self.sources)
+            except Exception as exc:  # a missing optional dependency must not stop the scan
+                self.unavailable[name] = f"source {name!r} cannot be loaded: {_crash(exc)}"
+                continue
+            queue.extend(self.sources[name].after)
+        for name, reason in self.unavailable.items():
+            areas = sorted({c.meta.area for c in self.checks if c.meta.source == name})
+            for area in areas or [name]:
+                self.coverage.append(Coverage(area, name, False, reason))
+        self.checks = [c for c in self.checks if c.meta.source not in self.unavailable]
 
     # -- running -----------------------------------------------------------------------
     async def run(self) -> ScanResult:
         done = {name: asyncio.Event() for name in self.sources}
+        for name in self.unavailable:
+            done[name] = asyncio.Event()
+            done[name].set()
         try:
             await asyncio.gather(*(self._run_source(name, src, done)
                                    for name, src in self.sources.items()))
@@ -400,7 +413,7 @@ class Scanner:
         except SourceFailure as exc:
             self._target_failed(name, source, target, checks, exc.error.describe(), exc.error)
             return
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             self._target_failed(name, source, target, checks,
                                 "timed out while fetching", None)
             return

@@ -64,8 +64,10 @@ def normalize_org(name: str) -> str:
     text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)  # l.l.c. -> llc.
     text = re.sub(r"\b([a-z])\.(?=\s|$|,)", r"\1", text)
     tokens = re.sub(r"[^a-z0-9]+", " ", text).split()
-    while tokens and tokens[-1] in LEGAL_SUFFIXES and len(tokens) > 1:
-        tokens.pop()
+    stripped = False
+    while len(tokens) > 1 and (tokens[-1] in LEGAL_SUFFIXES or (stripped and tokens[-1] == "and")):
+        tokens.pop()  # "GmbH & Co. KG" -> strips kg, co, and, gmbh
+        stripped = True
     if tokens and tokens[0] == "the" and len(tokens) > 1:
         tokens.pop(0)
     return " ".join(tokens)

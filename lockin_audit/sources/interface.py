@@ -124,5 +124,5 @@ class Source(ABC):
             return [(self.name, False, exc.error.describe())]
         return [(t.label, True, "configured") for t in targets]
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release clients; called once at the end of the scan."""
