@@ -319,9 +319,13 @@ def doctor(
 
 def main() -> None:
     from lockin_audit.config import ConfigError
+    from lockin_audit.report.interface import RenderFailed
 
     try:
         app(standalone_mode=False)
+    except RenderFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(3)
     except (ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

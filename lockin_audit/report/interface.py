@@ -53,11 +53,19 @@ def renderer(name: str) -> Renderer:
     return cls()  # type: ignore[no-any-return]
 
 
+class RenderFailed(Exception):
+    """Some formats could not be rendered; the others were written."""
+
+
 def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[Path]:
-    """Write the chosen formats plus the companions; returns the paths written."""
+    """Write the chosen formats plus the companions; returns the paths written.
+
+    JSON goes first, and one renderer failing never stops the others from being written
+    (the failure is raised afterwards), so a result is not lost to a template bug."""
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    names = list(dict.fromkeys([*formats, *COMPANIONS]))
+    failures: list[str] = []
+    names = sorted(dict.fromkeys([*formats, *COMPANIONS]), key=lambda n: n != "json")
     for name in names:
         try:
             r = renderer(name)
@@ -68,6 +76,14 @@ def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[
         if name in COMPANIONS and name not in formats and not r.wanted(result):
             continue
         path = outdir / r.filename
-        path.write_text(r.render(result), encoding="utf-8")
+        try:
+            text = r.render(result)
+        except Exception as exc:
+            failures.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        path.write_text(text, encoding="utf-8")
         written.append(path)
+    if failures:
+        raise RenderFailed("could not render " + "; ".join(failures) + " (other formats: "
+                           + ", ".join(str(p) for p in written) + ")")
     return written
