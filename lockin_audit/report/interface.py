@@ -32,9 +32,11 @@ RENDERERS: dict[str, str] = {
     "csv": "lockin_audit.report.csv_format:CsvRenderer",
     "junit": "lockin_audit.report.junit:JunitRenderer",
     "letter": "lockin_audit.report.letter:LetterRenderer",
+    "ics": "lockin_audit.report.ics:IcsRenderer",
 }
-# Written with every scan, whatever -f says: the request letter to the provider.
-COMPANIONS: tuple[str, ...] = ("letter",)
+# Written with every scan, whatever -f says: the request letter to the provider and the
+# deadlines calendar (each may skip itself when it has nothing to say).
+COMPANIONS: tuple[str, ...] = ("letter", "ics")
 DEFAULT_FORMATS: tuple[str, ...] = ("html", "json", "md")
 
 
