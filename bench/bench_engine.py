@@ -31,6 +31,9 @@ def start_server(latency_s: float) -> tuple[str, ThreadingHTTPServer]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, like the real APIs
+        wbufsize = 1 << 16  # one segment per answer (no Nagle / delayed-ACK stall)
+
         def do_GET(self) -> None:
             if self.path.startswith("/throttle"):
                 with lock:
@@ -48,10 +51,12 @@ def start_server(latency_s: float) -> tuple[str, ThreadingHTTPServer]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            self.wfile.flush()
 
         def log_message(self, *args: object) -> None:
             pass
 
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
