@@ -1,0 +1,56 @@
+"""report.csv: one row per finding, for spreadsheets.
+
+Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as
+a formula (CSV injection), and scanned values (DNS TXT records, tags, contact names) are
+attacker-controlled. Such cells, and such lines inside multi-line cells, get a leading
+apostrophe; the csv module quotes every cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from lockin_audit.model import Finding, ScanResult, sort_findings
+from lockin_audit.report.common import evidence_line, steps, xml_text
+from lockin_audit.report.interface import Renderer
+
+COLUMNS: tuple[str, ...] = (
+    "id", "status", "severity", "holder", "area", "control", "check_id", "asset_type",
+    "asset_id", "asset_name", "title", "detail", "due", "why_it_matters", "remediation",
+    "evidence", "references",
+)
+_FORMULA_START = re.compile(r"(^|\n)(?=[=+\-@\t\r])")
+
+
+def safe_cell(value: object) -> str:
+    """The cell's text, with formula triggers neutralised at the start of every line."""
+    text = xml_text(value).replace("\r\n", "\n")
+    if text.startswith(("\t", "\r")):
+        return "'" + text
+    return _FORMULA_START.sub(r"\1'", text)
+
+
+def row(f: Finding) -> list[str]:
+    values: list[object] = [
+        f.id, f.status.value, f.severity.value, f.holder.value, f.area, f.control,
+        f.check_id, f.asset.type, f.asset.id, f.asset.name or "", f.title, f.detail,
+        f.due.isoformat() if f.due else "", f.risk,
+        "\n".join(f"{n}. {s}" for n, s in enumerate(steps(f.remediation), 1)),
+        "\n".join(evidence_line(e) for e in f.evidence), "\n".join(f.references),
+    ]
+    return [safe_cell(v) for v in values]
+
+
+class CsvRenderer(Renderer):
+    name = "csv"
+    filename = "report.csv"
+
+    def render(self, result: ScanResult) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for f in sort_findings(result.findings):
+            writer.writerow(row(f))
+        return buf.getvalue()
