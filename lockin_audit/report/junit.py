@@ -78,9 +78,9 @@ class JunitRenderer(Renderer):
                 "errors": sum(f.status is Status.ERROR for f in findings),
                 "skipped": sum(f.status is Status.MANUAL for f in findings) + len(missing),
             }
-            suite = ET.SubElement(root, "testsuite", name=xml_text(area),
-                                  timestamp=xml_text(result.started_at), time="0",
-                                  **{k: str(v) for k, v in counts.items()})
+            attrs = {"name": xml_text(area), "timestamp": xml_text(result.started_at),
+                     "time": "0", **{k: str(v) for k, v in counts.items()}}
+            suite = ET.SubElement(root, "testsuite", attrs)
             for f in findings:
                 _testcase(suite, f)
             for c in missing:
