@@ -107,7 +107,8 @@ class MdSafe(str):
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
-_MD_LEADING_LIST = re.compile(r"^(\d+)([.)])")
+_MD_LEADING_LIST = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+_WHITESPACE = re.compile(r"\s+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -119,13 +120,15 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, MdSafe):
         return str(value)
-    text = " ".join(_CONTROL_CHARS.sub("", str(value)).split())
+    text = _WHITESPACE.sub(" ", _CONTROL_CHARS.sub("", str(value)))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _MD_LEADING_LIST.sub(r"\1\\\2", text)
-    if text[:1] in ("-", "+", "="):
-        text = "\\" + text
-    return text
+    body = text.lstrip(" ")
+    lead = text[: len(text) - len(body)]
+    body = _MD_LEADING_LIST.sub(r"\1\\\2", body)
+    if body[:1] in ("-", "+", "="):
+        body = "\\" + body
+    return lead + body
 
 
 def xml_text(value: Any) -> str:
