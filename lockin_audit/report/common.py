@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from lockin_audit.model import (
     CheckInfo,
@@ -80,7 +81,8 @@ def environment(kind: str) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(str(templates_dir()))
     if kind == "html":
         env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True,
-                                 lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+                                 lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                                 finalize=_html_finalize)
     elif kind == "md":
         env = jinja2.Environment(loader=loader, autoescape=False, trim_blocks=True,
                                  lstrip_blocks=True, undefined=jinja2.StrictUndefined,
@@ -129,6 +131,14 @@ def md_escape(value: Any) -> str:
     if body[:1] in ("-", "+", "="):
         body = "\\" + body
     return lead + body
+
+
+def _html_finalize(value: Any) -> Any:
+    """Control characters are not text in HTML either; autoescaping then runs as usual
+    (markup we built ourselves, `Markup`, is left alone)."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return _CONTROL_CHARS.sub("", value)
+    return value
 
 
 def xml_text(value: Any) -> str:

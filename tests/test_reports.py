@@ -1,0 +1,570 @@
+"""Renderers: every format read back with a real parser, hostile strings inert everywhere,
+the JSON result valid against the shipped schema."""
+
+from __future__ import annotations
+
+import dataclasses
+import csv
+import datetime as dt
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from lockin_audit.model import (
+    Asset,
+    CheckInfo,
+    Coverage,
+    Evidence,
+    Finding,
+    Holder,
+    ScanResult,
+    Severity,
+    Status,
+    Unidentified,
+)
+from lockin_audit.report.common import md_escape, steps, templates_dir
+from lockin_audit.report.csv_format import COLUMNS
+from lockin_audit.report.interface import renderer, write_reports
+from lockin_audit.report.json_format import load_schema
+from lockin_audit.report.scoring import readiness
+
+SCRIPT = "<script>alert(1)</script>"
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+HOSTILE = (SCRIPT, FORMULA, "]]>", "a|b|c", "`rm -rf`", "line1\nline2", "[x](javascript:y)",
+           "ctl\x00\x1b\x7fend", "+1 @cmd -2")
+HOSTILE_TEXT = " ".join(HOSTILE)
+OBSERVED = "2026-11-23T07:00:00Z"
+TODAY = dt.date(2026, 11, 23)
+
+
+def _ev(source: str, request: str, excerpt: Any) -> Evidence:
+    return Evidence(source, request, OBSERVED, excerpt)
+
+
+CHECKS = (
+    CheckInfo("domain.registration.registrant", "domain", "domain.registration",
+              "Who holds the domain registration", Severity.CRITICAL,
+              "Whoever is the registrant legally controls the domain.",
+              ("Ask the provider for the transfer code.", "Transfer the domain to your "
+               "own registrar account.")),
+    CheckInfo("domain.saas.txt", "domain", "domain.saas_verification",
+              "Service verification records", Severity.LOW,
+              "Verification records tie the domain to accounts.", ("Classify each record.",)),
+)
+
+
+def build_result(*, hostile: bool = True, provider_holds: bool = True) -> ScanResult:
+    bad = HOSTILE_TEXT if hostile else "plain"
+    txt = _ev("dns", "TXT acmedental.com", {"txt": list(HOSTILE) if hostile else ["ok"]})
+    findings = [
+        Finding("domain.registration.registrant", "domain.registration",
+                Asset("domain", "acmedental.com"),
+                Holder.PROVIDER if provider_holds else Holder.CLIENT,
+                Status.FAIL if provider_holds else Status.PASS, Severity.CRITICAL,
+                "Who holds the domain registration",
+                f"The registrant is Bob's IT Services ({bad}).",
+                "1. Ask the provider for the transfer code.\n2. Transfer the domain to your "
+                "own registrar account.",
+                risk="Whoever is the registrant legally controls the domain.",
+                evidence=(_ev("rdap", "https://rdap.example/domain/acmedental.com",
+                              {"vcard": ["fn", {}, "text", bad]}),),
+                due=TODAY + dt.timedelta(days=20)),
+        Finding("domain.saas.txt", "domain.saas_verification",
+                Asset("domain", "acmedental.com", bad), Holder.UNKNOWN, Status.WARN,
+                Severity.LOW, "Service verification records", bad,
+                "1. Classify each record.", risk="Verification records tie the domain to "
+                "accounts.", evidence=(txt,)),
+        Finding("aws.billing.payer", "aws.billing",
+                Asset("aws_account", "arn:aws:::account/222233334444", f"tag {bad}"),
+                Holder.CLIENT, Status.PASS, Severity.HIGH, "Who pays for the AWS account",
+                "Billed to the client's own organisation.", "1. Nothing to do.",
+                risk="The payer controls the account.",
+                evidence=(_ev("aws", "organizations:DescribeOrganization", {"Id": "o-1"}),)),
+        Finding("aws.access.roles", "aws.access",
+                Asset("aws_account", "arn:aws:::account/111122223333"), Holder.UNKNOWN,
+                Status.ERROR, Severity.HIGH, "Who can administer the AWS account",
+                "iam:ListRoles: AccessDenied (needs permission: iam:ListRoles)",
+                "1. Grant the audit role iam:ListRoles.",
+                evidence=(_ev("aws", "iam:ListRoles", {"error": "AccessDenied"}),)),
+        Finding("custody.admin", "custody.admin_credentials",
+                Asset("device", "FW-1", f"Firewall {bad}"),
+                Holder.PROVIDER if provider_holds else Holder.CLIENT,
+                Status.FAIL if provider_holds else Status.PASS, Severity.HIGH,
+                "Who holds the firewall's admin credential", "Only the provider has it.",
+                "1. Get the credential.\n2. Change it.", due=TODAY + dt.timedelta(days=8),
+                evidence=(_ev("inventory", "contracts.yaml#FW-1",
+                              {"admin_credential_holder": "provider"}),)),
+        Finding("contract.holder", "contract.holder", Asset("contract", "INET-001"),
+                Holder.THIRD_PARTY, Status.MANUAL, Severity.MEDIUM,
+                "Who holds the internet line contract", "Confirm with Metro Fiber Co.",
+                "1. Ask Metro Fiber Co who the account holder is."),
+    ]
+    coverage = (
+        Coverage("domain", "acmedental.com", True),
+        Coverage("azure", "azure", False, "not configured"),
+        Coverage("aws", "profile acme", False, f"AccessDenied {bad}"),
+    )
+    unidentified = (
+        Unidentified("hostname", "ns1.otherit.example", ("NS of acmedental.com",
+                                                         "SOA of acmedental.com"),
+                     ("domain.dns_hosting", "domain.mail")),
+        Unidentified("domain", "vendor.unknown.example", (f"TXT {bad}",), ("domain.saas_verification",)),
+    )
+    return ScanResult(
+        started_at="2026-11-23T06:59:00Z", finished_at="2026-11-23T07:01:00Z",
+        client={"name": "Acme Dental LLC", "aliases": ["Acme Dental"],
+                "domains": ["acmedental.com"]},
+        provider=({"name": f"Bob's IT Services {bad}" if hostile else "Bob's IT Services",
+                   "domains": ["bobsit.example"]},),
+        readiness=readiness(findings, coverage), findings=tuple(findings),
+        coverage=coverage, unidentified=unidentified, checks=CHECKS, tool_version="0.1.0",
+        audit_file="audit.yaml")
+
+
+@pytest.fixture(scope="module")
+def result() -> ScanResult:
+    return build_result()
+
+
+@pytest.fixture(scope="module")
+def rendered(result: ScanResult) -> dict[str, str]:
+    return {name: renderer(name).render(result)
+            for name in ("json", "html", "md", "csv", "sarif", "junit", "letter")}
+
+
+# ------------------------------------------------------------------ JSON and its schema
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_json_result_is_valid_against_the_schema(rendered: dict[str, str]) -> None:
+    data = json.loads(rendered["json"])
+    _validator().validate(data)
+    assert {f["status"] for f in data["findings"]} == {"fail", "warn", "pass", "error",
+                                                       "manual"}
+    empty = ScanResult("2026-11-23T07:00:00Z", "2026-11-23T07:00:01Z", {"name": "X"}, (),
+                       readiness([], []), (), (), ())
+    _validator().validate(json.loads(renderer("json").render(empty)))
+
+
+@pytest.mark.parametrize("path, bad", [
+    (("findings", 0, "status"), "failed"),
+    (("findings", 0, "holder"), "msp"),
+    (("findings", 0, "severity"), "urgent"),
+    (("findings", 0, "due"), "next week"),
+    (("findings", 0, "id"), "not-a-hash"),
+    (("findings", 0, "control"), "registration"),
+    (("readiness", "grade"), "E"),
+    (("readiness", "score"), 101),
+    (("unidentified", 0, "kind"), "phone"),
+    (("coverage", 2, "reason"), None),  # not assessed needs a reason
+    (("schema_version",), "2"),
+    (("started_at",), "yesterday"),
+])
+def test_schema_rejects_wrong_values(rendered: dict[str, str], path: tuple[Any, ...],
+                                     bad: Any) -> None:
+    data = json.loads(rendered["json"])
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = bad
+    with pytest.raises(jsonschema.ValidationError):
+        _validator().validate(data)
+
+
+@pytest.mark.parametrize("path", [
+    ("findings", 0, "evidence"), ("findings", 0, "asset"), ("findings", 0, "check_id"),
+    ("findings", 0, "evidence", 0, "observed_at"), ("readiness",), ("coverage",),
+    ("unidentified", 0, "seen_in"), ("tool",), ("checks", 0, "remediation"),
+])
+def test_schema_requires_every_key(rendered: dict[str, str], path: tuple[Any, ...]) -> None:
+    data = json.loads(rendered["json"])
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    del node[path[-1]]
+    with pytest.raises(jsonschema.ValidationError):
+        _validator().validate(data)
+    extra = json.loads(rendered["json"])
+    extra["findings"][0]["surprise"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        _validator().validate(extra)
+
+
+def test_saved_result_renders_the_same(result: ScanResult, rendered: dict[str, str]) -> None:
+    """`lockin-audit report RESULT.json` re-renders from the JSON alone."""
+    again = ScanResult.from_dict(json.loads(rendered["json"]))
+    for name in ("html", "md", "csv", "sarif", "junit", "letter"):
+        assert renderer(name).render(again) == rendered[name], name
+
+
+# ------------------------------------------------------------------ HTML
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: Counter[str] = Counter()
+        self.attrs: list[tuple[str, str, str | None]] = []
+        self.text: list[str] = []
+        self.style = ""
+        self.ids: list[str] = []
+        self.classes: Counter[str] = Counter()
+        self._in_style = False
+        self.current: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] += 1
+        self._in_style = tag == "style"
+        for k, v in attrs:
+            self.attrs.append((tag, k, v))
+            if k == "id" and v:
+                self.ids.append(v)
+            if k == "class" and v:
+                self.classes.update(v.split())
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.style += data
+        else:
+            self.text.append(data)
+
+
+def _page(html: str) -> _Page:
+    p = _Page()
+    p.feed(html)
+    p.close()
+    return p
+
+
+def test_html_is_self_contained_and_inert(rendered: dict[str, str]) -> None:
+    html = rendered["html"]
+    page = _page(html)
+    assert page.tags["script"] == 0 and page.tags["iframe"] == 0 and page.tags["link"] == 0
+    assert page.tags["img"] == 0 and page.tags["object"] == 0
+    assert not [a for a in page.attrs if a[1].startswith("on")]
+    assert not [a for a in page.attrs if a[1] in ("href", "src") and a[2]
+                and not a[2].startswith("#")]
+    assert "@import" not in page.style and "url(" not in page.style
+    assert "http://" not in page.style and "https://" not in page.style
+    text = "".join(page.text)
+    # the hostile strings are there, as text
+    assert SCRIPT in text and FORMULA in text and "]]>" in text and "[x](javascript:y)" in text
+    assert "<script>alert" not in html
+
+
+def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]) -> None:
+    page = _page(rendered["html"])
+    text = " ".join(" ".join(page.text).split())
+    assert f"{result.readiness.score} / 100" in text and f"Grade {result.readiness.grade}" in text
+    assert "How the score was computed" in text and "Base score" in text
+    for section in ("summary", "deadlines", "findings", "coverage", "unidentified",
+                    "metadata"):
+        assert section in page.ids
+    # one card per finding, each with its anchor
+    assert page.classes["finding"] == len(result.findings)
+    for f in result.findings:
+        assert f"f-{f.id}" in page.ids
+    # deadlines soonest first, with days left
+    deadlines = text[text.index("Deadlines Due"):text.index("Findings Domains")]
+    assert deadlines.index("2026-12-01") < deadlines.index("2026-12-13")
+    assert "2026-12-01 8 high" in deadlines
+    # blockers: the critical fail first
+    blockers = text[text.index("Top blockers"):text.index("How the score")]
+    assert blockers.index("Who holds the domain registration") < blockers.index("firewall")
+    # why it matters, numbered steps, evidence with source, request, time and excerpt
+    assert "Why it matters: Whoever is the registrant legally controls the domain." in text
+    assert page.tags["ol"] >= 1 and "Transfer the domain to your own registrar account." in text
+    assert "https://rdap.example/domain/acmedental.com" in text and OBSERVED in text
+    assert '"admin_credential_holder": "provider"' in text
+    # coverage: scanned, skipped with reason, failed with reason; errors listed
+    assert "Could not be assessed" in text and "AccessDenied" in text
+    assert "Skipped not configured" in text and "Scanned" in text
+    assert "Checks that could not run" in text and "needs permission: iam:ListRoles" in text
+    # unidentified, ranked as given
+    assert text.index("ns1.otherit.example") < text.index("vendor.unknown.example")
+    assert "lockin-audit 0.1.0" in text and "audit.yaml" in text
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def test_markdown_escapes_untrusted_text(rendered: dict[str, str]) -> None:
+    md = rendered["md"]
+    assert "<" not in md.replace("<br>", "") and ">" not in md
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md
+    assert "`" not in md.replace("\\`", "")
+    assert "](" not in md.replace("\\](", "").replace("\\]\\(", "")
+    assert "\x00" not in md and "\x1b" not in md
+    # every table row keeps its column count: untrusted pipes are escaped
+    for block in re.findall(r"(?:^\|.*\|\n)+", md, flags=re.M):
+        rows = block.splitlines()
+        widths = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
+        assert len(widths) == 1, rows
+
+
+def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
+    md = rendered["md"]
+    assert f"**Readiness score: {result.readiness.score} / 100, grade {result.readiness.grade}.**" in md
+    assert md.index("| 2026-12-01 | 8 |") < md.index("| 2026-12-13 | 20 |")
+    assert "1. Ask the provider for the transfer code." in md
+    assert "2. Transfer the domain to your own registrar account." in md
+    assert "*Why it matters:* Whoever is the registrant legally controls the domain." in md
+    assert "Source rdap, request https://rdap.example/domain/acmedental.com" in md
+    assert "| Microsoft Azure | azure | Skipped | not configured |" in md
+    assert md.index("ns1.otherit.example") < md.index("vendor.unknown.example")
+    for heading in ("## Executive summary", "## Deadlines", "## Findings", "### Top blockers",
+                    "## What was checked, and what could not be", "## Identifiers to classify",
+                    "## About this scan"):
+        assert heading + "\n" in md
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("a|b", "a\\|b"), ("<b>", "&lt;b&gt;"), ("# h", "\\# h"), ("- x", "\\- x"),
+    ("1. x", "1\\. x"), ("a\n\nb", "a b"), ("`c`", "\\`c\\`"), ("[t](u)", "\\[t\\]\\(u\\)"),
+    ("x & y", "x &amp; y"), (None, ""), (3, "3"),
+])
+def test_md_escape(raw: Any, expected: str) -> None:
+    assert md_escape(raw) == expected
+
+
+# ------------------------------------------------------------------ CSV
+
+
+def test_csv_rows_and_formula_injection(result: ScanResult, rendered: dict[str, str]) -> None:
+    rows = list(csv.reader(io.StringIO(rendered["csv"], newline="")))
+    assert tuple(rows[0]) == COLUMNS
+    assert len(rows) == 1 + len(result.findings)
+    for row in rows:
+        assert len(row) == len(COLUMNS)
+        for cell in row:
+            for line in cell.split("\n"):
+                assert not line.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    by_id = {r[0]: dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]}
+    warn = next(f for f in result.findings if f.status is Status.WARN)
+    # a formula after a newline inside a cell is neutralised too; other text is kept
+    detail = by_id[warn.id]["detail"]
+    assert detail.startswith(SCRIPT) and FORMULA in detail and "\nline2" in detail
+    assert "'+1 @cmd" not in detail and "\x00" not in detail
+    fail = next(f for f in result.findings if f.check_id == "domain.registration.registrant")
+    row = by_id[fail.id]
+    assert row["status"] == "fail" and row["holder"] == "provider"
+    assert row["due"] == "2026-12-13" and row["asset_id"] == "acmedental.com"
+    assert row["remediation"].splitlines() == ["1. Ask the provider for the transfer code.",
+                                               "2. Transfer the domain to your own "
+                                               "registrar account."]
+    # a cell that is a formula on its own is quoted
+    f = dataclasses.replace(warn, detail=FORMULA)
+    one = ScanResult(result.started_at, result.finished_at, result.client, result.provider,
+                     result.readiness, (f,), (), ())
+    only = list(csv.reader(io.StringIO(renderer("csv").render(one), newline="")))[1]
+    assert dict(zip(COLUMNS, only, strict=True))["detail"] == "'" + FORMULA
+
+
+# ------------------------------------------------------------------ SARIF
+
+# The parts of the SARIF 2.1.0 schema (OASIS) that this renderer uses: required members,
+# enums and no unknown members, so a typo or a wrong level fails here.
+_TEXT = {"type": "object", "required": ["text"], "additionalProperties": False,
+         "properties": {"text": {"type": "string"}, "markdown": {"type": "string"}}}
+_SARIF_SUBSET: dict[str, Any] = {
+    "type": "object", "required": ["version", "runs"], "additionalProperties": False,
+    "properties": {
+        "$schema": {"type": "string"}, "version": {"const": "2.1.0"},
+        "runs": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["tool"], "additionalProperties": False,
+            "properties": {
+                "tool": {"type": "object", "required": ["driver"], "properties": {"driver": {
+                    "type": "object", "required": ["name"], "additionalProperties": False,
+                    "properties": {
+                        "name": {"type": "string"}, "version": {"type": "string"},
+                        "semanticVersion": {"type": "string"},
+                        "informationUri": {"type": "string"},
+                        "rules": {"type": "array", "items": {
+                            "type": "object", "required": ["id"], "additionalProperties": False,
+                            "properties": {
+                                "id": {"type": "string"}, "name": {"type": "string"},
+                                "shortDescription": _TEXT, "fullDescription": _TEXT,
+                                "help": _TEXT, "helpUri": {"type": "string"},
+                                "defaultConfiguration": {"type": "object", "properties": {
+                                    "level": {"enum": ["none", "note", "warning", "error"]}}},
+                                "properties": {"type": "object"}}}}}}}},
+                "automationDetails": {"type": "object"},
+                "invocations": {"type": "array", "items": {
+                    "type": "object", "required": ["executionSuccessful"],
+                    "properties": {"toolExecutionNotifications": {"type": "array", "items": {
+                        "type": "object", "required": ["message"],
+                        "properties": {"message": _TEXT,
+                                       "level": {"enum": ["none", "note", "warning",
+                                                          "error"]}}}}}}},
+                "results": {"type": "array", "items": {
+                    "type": "object", "required": ["message"], "additionalProperties": False,
+                    "properties": {
+                        "ruleId": {"type": "string"},
+                        "ruleIndex": {"type": "integer", "minimum": 0},
+                        "kind": {"enum": ["notApplicable", "pass", "fail", "review", "open",
+                                          "informational"]},
+                        "level": {"enum": ["none", "note", "warning", "error"]},
+                        "message": _TEXT,
+                        "locations": {"type": "array", "items": {
+                            "type": "object", "additionalProperties": False, "properties": {
+                                "physicalLocation": {
+                                    "type": "object", "additionalProperties": False,
+                                    "properties": {
+                                        "artifactLocation": {
+                                            "type": "object", "required": ["uri"],
+                                            "properties": {"uri": {"type": "string"}}},
+                                        "region": {"type": "object", "properties": {
+                                            "startLine": {"type": "integer",
+                                                          "minimum": 1}}}}},
+                                "logicalLocations": {"type": "array", "items": {
+                                    "type": "object", "additionalProperties": False,
+                                    "properties": {
+                                        "name": {"type": "string"},
+                                        "fullyQualifiedName": {"type": "string"},
+                                        "kind": {"type": "string"}}}}}}},
+                        "partialFingerprints": {"type": "object", "additionalProperties": {
+                            "type": "string"}},
+                        "properties": {"type": "object"}},
+                    # SARIF: a result whose kind is not "fail" has level "none"
+                    "if": {"properties": {"kind": {"not": {"const": "fail"}}},
+                           "required": ["kind"]},
+                    "then": {"properties": {"level": {"const": "none"}}}}}}}},
+    },
+}
+
+
+def test_sarif_structure_rules_and_levels(result: ScanResult, rendered: dict[str, str]) -> None:
+    doc = json.loads(rendered["sarif"])
+    jsonschema.Draft202012Validator(_SARIF_SUBSET).validate(doc)
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert len(ids) == len(set(ids)) == len({f.check_id for f in result.findings})
+    for r in rules:
+        assert r["help"]["text"].startswith("Why it matters:") and "1. " in r["help"]["text"]
+        assert float(r["properties"]["security-severity"]) >= 0
+    reg = rules[ids.index("domain.registration.registrant")]
+    assert reg["properties"]["security-severity"] == "9.5"
+    assert "2. Transfer the domain to your own registrar account." in reg["help"]["text"]
+    results = run["results"]
+    assert len(results) == sum(f.status is not Status.PASS for f in result.findings)
+    by_fp = {r["partialFingerprints"]["lockinFindingId/v1"]: r for r in results}
+    for f in result.findings:
+        if f.status is Status.PASS:
+            assert f.id not in by_fp
+            continue
+        r = by_fp[f.id]
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"] == f.check_id
+        logical = r["locations"][0]["logicalLocations"][0]
+        assert logical["fullyQualifiedName"] == f"{f.asset.type}:{f.asset.id}"
+        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "audit.yaml"
+        expected = {
+            Status.FAIL: ("error" if f.severity.at_least(Severity.HIGH) else "warning", "fail"),
+            Status.WARN: ("note", "fail"),  # low-severity warning in this result
+            Status.MANUAL: ("none", "review"), Status.ERROR: ("none", "open"),
+        }[f.status]
+        assert (r["level"], r["kind"]) == expected
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert any("AccessDenied" in n["message"]["text"] for n in notes)
+
+
+# ------------------------------------------------------------------ JUnit
+
+
+def test_junit_cases_and_escaping(result: ScanResult, rendered: dict[str, str]) -> None:
+    root = ET.fromstring(rendered["junit"].encode("utf-8"))
+    assert root.tag == "testsuites"
+    cases = root.findall("./testsuite/testcase")
+    gaps = [c for c in result.coverage if not c.assessed]
+    assert len(cases) == len(result.findings) + len(gaps)
+    assert int(root.get("tests", "0")) == len(cases)
+    assert int(root.get("failures", "0")) == len(root.findall(".//failure")) == 2
+    assert int(root.get("errors", "0")) == len(root.findall(".//error")) == 1
+    assert int(root.get("skipped", "0")) == len(root.findall(".//skipped")) == 1 + len(gaps)
+    for suite in root.findall("testsuite"):
+        assert int(suite.get("tests", "0")) == len(suite.findall("testcase"))
+    by_name = {c.get("name"): c for c in cases}
+    fail = by_name["domain.registration.registrant [acmedental.com]"]
+    failure = fail.find("failure")
+    assert failure is not None and failure.get("type") == "critical"
+    assert SCRIPT in (failure.text or "") and "]]>" in (failure.text or "")
+    assert "1. Ask the provider for the transfer code." in (failure.text or "")
+    assert "\x00" not in rendered["junit"] and "\x1b" not in rendered["junit"]
+    assert "<script>" not in rendered["junit"]
+    skipped = [c.find("skipped") for c in cases if c.find("skipped") is not None]
+    assert any("AccessDenied" in (s.get("message") or "") for s in skipped if s is not None)
+
+
+# ------------------------------------------------------------------ letter
+
+
+def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
+                                                     rendered: dict[str, str]) -> None:
+    letter = rendered["letter"]
+    r = renderer("letter")
+    assert r.wanted(result)
+    assert "Dear Bob's IT Services" in letter
+    held = [f for f in result.findings if f.holder is Holder.PROVIDER]
+    items = re.findall(r"^### (\d+)\. ", letter, flags=re.M)
+    assert items == [str(n) for n in range(1, len(held) + 1)]
+    assert "transfer authorisation \\(EPP\\) code" in letter
+    assert "Hand over the administrator credentials securely" in letter
+    # the firewall item is due before the general response date; the domain item is not
+    assert "**Deadline:** 2026-12-01 (urgent" in letter
+    assert "by 2026-12-07**" in letter and "**Deadline:** 2026-12-07" in letter
+    assert "1. Ask the provider for the transfer code." in letter
+    table = [line for line in letter.splitlines() if line.startswith("| ")]
+    assert len(table) == 1 + len(held)
+    assert "[Name], [Title]" in letter and "Yours sincerely" in letter
+    assert "<" not in letter and "admin_credential_holder" not in letter
+    # nothing held by the provider: no letter
+    clean = build_result(provider_holds=False)
+    assert not r.wanted(clean)
+
+
+# ------------------------------------------------------------------ all formats
+
+
+def test_hostile_strings_inert_in_every_format(rendered: dict[str, str]) -> None:
+    for name in ("html", "md", "letter", "junit"):
+        assert "<script>alert(1)" not in rendered[name], name
+        assert "\x00" not in rendered[name], name
+    ET.fromstring(rendered["junit"].encode())  # ]]> and control characters did not break it
+    json.loads(rendered["sarif"])
+    for row in csv.reader(io.StringIO(rendered["csv"], newline="")):
+        assert not any(c.startswith("=") for c in row)
+
+
+def test_write_reports_writes_every_format(tmp_path: Path, result: ScanResult) -> None:
+    formats = ["html", "json", "md", "sarif", "csv", "junit"]
+    written = {p.name for p in write_reports(result, tmp_path, formats)}
+    assert {"report.html", "report.json", "report.md", "report.sarif", "report.csv",
+            "report.junit.xml", "letter.md"} <= written
+    _validator().validate(json.loads((tmp_path / "report.json").read_text("utf-8")))
+
+
+def test_templates_are_found() -> None:
+    names = {p.name for p in templates_dir().iterdir()}
+    assert {"report.html.j2", "report.md.j2", "letter.md.j2"} <= names
+
+
+def test_steps_parsing() -> None:
+    assert steps("1. One\n2. Two\n   continued\n") == ["One", "Two continued"]
+    assert steps("just text") == ["just text"]
+    assert steps(("a", "", "b")) == ["a", "b"]
