@@ -3,8 +3,8 @@ the JSON result valid against the shipped schema."""
 
 from __future__ import annotations
 
-import dataclasses
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
