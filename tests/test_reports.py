@@ -357,23 +357,23 @@ def test_csv_rows_and_formula_injection(result: ScanResult, rendered: dict[str, 
                 assert not line.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     by_id = {r[0]: dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]}
     warn = next(f for f in result.findings if f.status is Status.WARN)
-    # a formula after a newline inside a cell is neutralised too; other text is kept
+    # text that does not start a cell or a line is kept as it is
     detail = by_id[warn.id]["detail"]
     assert detail.startswith(SCRIPT) and FORMULA in detail and "\nline2" in detail
     assert "'+1 @cmd" not in detail and "\x00" not in detail
     fail = next(f for f in result.findings if f.check_id == "domain.registration.registrant")
-    row = by_id[fail.id]
-    assert row["status"] == "fail" and row["holder"] == "provider"
-    assert row["due"] == "2026-12-13" and row["asset_id"] == "acmedental.com"
-    assert row["remediation"].splitlines() == ["1. Ask the provider for the transfer code.",
+    frow = by_id[fail.id]
+    assert frow["status"] == "fail" and frow["holder"] == "provider"
+    assert frow["due"] == "2026-12-13" and frow["asset_id"] == "acmedental.com"
+    assert frow["remediation"].splitlines() == ["1. Ask the provider for the transfer code.",
                                                "2. Transfer the domain to your own "
                                                "registrar account."]
-    # a cell that is a formula on its own is quoted
-    f = dataclasses.replace(warn, detail=FORMULA)
+    # a cell that starts with a formula is quoted, and so is a formula after a newline
+    f = dataclasses.replace(warn, detail=FORMULA + "\n" + FORMULA)
     one = ScanResult(result.started_at, result.finished_at, result.client, result.provider,
                      result.readiness, (f,), (), ())
     only = list(csv.reader(io.StringIO(renderer("csv").render(one), newline="")))[1]
-    assert dict(zip(COLUMNS, only, strict=True))["detail"] == "'" + FORMULA
+    assert dict(zip(COLUMNS, only, strict=True))["detail"] == "'" + FORMULA + "\n'" + FORMULA
 
 
 # ------------------------------------------------------------------ SARIF
