@@ -54,7 +54,8 @@ CHECKS = (
               "Who holds the domain registration", Severity.CRITICAL,
               "Whoever is the registrant legally controls the domain.",
               ("Ask the provider for the transfer code.", "Transfer the domain to your "
-               "own registrar account.")),
+               "own registrar account."),
+              ("https://www.icann.org/resources/pages/name-holder-faqs-2017-10-10-en",)),
     CheckInfo("domain.saas.txt", "domain", "domain.saas_verification",
               "Service verification records", Severity.LOW,
               "Verification records tie the domain to accounts.", ("Classify each record.",)),
@@ -328,6 +329,10 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert "Source rdap, request https://rdap.example/domain/acmedental.com" in md
     assert "| Microsoft Azure | azure | Skipped | not configured |" in md
     assert md.index("ns1.otherit.example") < md.index("vendor.unknown.example")
+    lines = md.splitlines()
+    assert "References: https://www.icann.org/" in md
+    # a rule never turns the line above it into a heading
+    assert all(lines[i - 1] == "" for i, line in enumerate(lines) if line == "---")
     for heading in ("## Executive summary", "## Deadlines", "## Findings", "### Top blockers",
                     "## What was checked, and what could not be", "## Identifiers to classify",
                     "## About this scan"):
