@@ -110,7 +110,8 @@ def build_result(*, hostile: bool = True, provider_holds: bool = True) -> ScanRe
     ]
     coverage = (
         Coverage("domain", "acmedental.com", True),
-        Coverage("azure", "azure", False, "not configured"),
+        Coverage("azure", "azure (not configured)", False,
+                 "nothing configured for it in the audit file"),
         Coverage("aws", "profile acme", False, f"AccessDenied {bad}"),
     )
     unidentified = (
@@ -295,7 +296,7 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
     assert '"admin_credential_holder": "provider"' in text
     # coverage: scanned, skipped with reason, failed with reason; errors listed
     assert "Could not be assessed" in text and "AccessDenied" in text
-    assert "Skipped not configured" in text and "Scanned" in text
+    assert "Skipped nothing configured for it in the audit file" in text and "Scanned" in text
     assert "Checks that could not run" in text and "needs permission: iam:ListRoles" in text
     # unidentified, ranked as given
     assert text.index("ns1.otherit.example") < text.index("vendor.unknown.example")
@@ -327,7 +328,8 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert "2. Transfer the domain to your own registrar account." in md
     assert "*Why it matters:* Whoever is the registrant legally controls the domain." in md
     assert "Source rdap, request https://rdap.example/domain/acmedental.com" in md
-    assert "| Microsoft Azure | azure | Skipped | not configured |" in md
+    assert ("| Microsoft Azure | azure \\(not configured\\) | Skipped | nothing configured "
+            "for it in the audit file |") in md
     assert md.index("ns1.otherit.example") < md.index("vendor.unknown.example")
     lines = md.splitlines()
     assert "References: https://www.icann.org/" in md
@@ -487,6 +489,7 @@ def test_sarif_structure_rules_and_levels(result: ScanResult, rendered: dict[str
         assert (r["level"], r["kind"]) == expected
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert any("AccessDenied" in n["message"]["text"] for n in notes)
+    assert not any("not configured" in n["message"]["text"] for n in notes)
 
 
 # ------------------------------------------------------------------ JUnit

@@ -328,8 +328,8 @@ def summarize(result: ScanResult) -> Summary:
         (DeadlineRow(d.date, (d.date - today).days, d.severity.value, d.title,
                      by_id.get(d.finding_id)) for d in result.readiness.deadlines),
         key=lambda r: (r.date, -Severity(r.severity).rank, r.title))
-    skipped = [c for c in result.coverage if not c.assessed and _not_configured(c)]
-    failed = [c for c in result.coverage if not c.assessed and not _not_configured(c)]
+    skipped = [c for c in result.coverage if not c.assessed and not_configured(c)]
+    failed = [c for c in result.coverage if not c.assessed and not not_configured(c)]
     return Summary(
         result=result,
         today=today,
@@ -347,8 +347,11 @@ def summarize(result: ScanResult) -> Summary:
     )
 
 
-def _not_configured(c: Coverage) -> bool:
-    return "not configured" in (c.reason or "")
+def not_configured(c: Coverage) -> bool:
+    """A target skipped because the audit file does not ask for it (the engine says so in
+    the target, "dns (not configured)", and/or the reason), as opposed to one that failed."""
+    text = f"{c.target} {c.reason or ''}"
+    return "not configured" in text or "nothing configured" in text
 
 
 def provider_findings(result: ScanResult) -> list[Finding]:

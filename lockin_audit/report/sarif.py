@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lockin_audit.model import CheckInfo, Finding, ScanResult, Severity, Status, sort_findings
-from lockin_audit.report.common import evidence_line, steps
+from lockin_audit.report.common import evidence_line, not_configured, steps
 from lockin_audit.report.interface import Renderer
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -126,7 +126,7 @@ class SarifRenderer(Renderer):
         ] + [
             {"level": "warning", "message": {"text": f"{c.area} {c.target}: {c.reason}"}}
             for c in result.coverage
-            if not c.assessed and "not configured" not in (c.reason or "")
+            if not c.assessed and not not_configured(c)
         ]
         run: dict[str, Any] = {
             "tool": {"driver": {
