@@ -282,6 +282,10 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
     assert page.classes["finding"] == len(result.findings)
     for f in result.findings:
         assert f"f-{f.id}" in page.ids
+    # grouped by area, then control, then check
+    assert text.index("Domains and DNS") < text.index("domain.registration") < text.index(
+        "domain.saas_verification")
+    assert "Amazon Web Services" in text and "Credentials and keys in custody" in text
     # deadlines soonest first, with days left
     deadlines = text[text.index("Deadlines Due"):text.index("Findings Domains")]
     assert deadlines.index("2026-12-01") < deadlines.index("2026-12-13")
@@ -465,6 +469,7 @@ def test_sarif_structure_rules_and_levels(result: ScanResult, rendered: dict[str
     assert len(ids) == len(set(ids)) == len({f.check_id for f in result.findings})
     for r in rules:
         assert r["help"]["text"].startswith("Why it matters:") and "1. " in r["help"]["text"]
+        assert r["help"]["markdown"].startswith("**Why it matters:**")
         assert float(r["properties"]["security-severity"]) >= 0
     reg = rules[ids.index("domain.registration.registrant")]
     assert reg["properties"]["security-severity"] == "9.5"
@@ -547,6 +552,22 @@ def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
 
 
 # ------------------------------------------------------------------ all formats
+
+
+def test_empty_and_interrupted_results_render() -> None:
+    empty = ScanResult("2026-11-23T07:00:00Z", "2026-11-23T07:00:01Z", {"name": "Acme"}, (),
+                       readiness([], []), (), (), (), interrupted=True)
+    out = {name: renderer(name).render(empty)
+           for name in ("html", "md", "csv", "sarif", "junit", "letter")}
+    assert "This scan was interrupted" in out["html"] and "interrupted" in out["md"]
+    assert "No findings." in out["html"] and "No dated deadlines" in out["md"]
+    assert ET.fromstring(out["junit"]).get("tests") == "0"
+    sarif = json.loads(out["sarif"])
+    assert sarif["runs"][0]["results"] == []
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    assert len(list(csv.reader(io.StringIO(out["csv"])))) == 1
+    assert not renderer("letter").wanted(empty)
+
 
 
 def test_hostile_strings_inert_in_every_format(rendered: dict[str, str]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lockin_audit.model import CheckInfo, Finding, ScanResult, Severity, Status, sort_findings
-from lockin_audit.report.common import evidence_line, not_configured, steps
+from lockin_audit.report.common import evidence_line, md_escape, not_configured, steps
 from lockin_audit.report.interface import Renderer
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -45,12 +45,14 @@ def level_and_kind(f: Finding) -> tuple[str, str]:
 def _rule(info: CheckInfo) -> dict[str, Any]:
     numbered = [f"{n}. {s}" for n, s in enumerate(info.remediation, 1)]
     help_text = f"Why it matters: {info.risk}\n\nWhat to do:\n" + "\n".join(numbered)
+    help_md = (f"**Why it matters:** {md_escape(info.risk)}\n\n**What to do:**\n\n"
+               + "\n".join(f"{n}. {md_escape(s)}" for n, s in enumerate(info.remediation, 1)))
     rule: dict[str, Any] = {
         "id": info.id,
         "name": "".join(p.capitalize() for p in info.id.replace("-", ".").split(".") if p),
         "shortDescription": {"text": info.title},
         "fullDescription": {"text": info.risk or info.title},
-        "help": {"text": help_text},
+        "help": {"text": help_text, "markdown": help_md},
         "defaultConfiguration": {"level": FAIL_LEVEL[info.severity]},
         "properties": {
             "security-severity": SECURITY_SEVERITY[info.severity],
