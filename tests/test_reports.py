@@ -39,7 +39,7 @@ from lockin_audit.report.scoring import readiness
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 HOSTILE = (SCRIPT, FORMULA, "]]>", "a|b|c", "`rm -rf`", "line1\nline2", "[x](javascript:y)",
-           "ctl\x00\x1b\x7fend", "+1 @cmd -2")
+           "ctl\x00\x1b\x7fend", "+1 @cmd -2", 'txt,=cmd|"/c calc"!A1')
 HOSTILE_TEXT = " ".join(HOSTILE)
 OBSERVED = "2026-11-23T07:00:00Z"
 TODAY = dt.date(2026, 11, 23)
@@ -578,6 +578,10 @@ def test_hostile_strings_inert_in_every_format(rendered: dict[str, str]) -> None
     json.loads(rendered["sarif"])
     for row in csv.reader(io.StringIO(rendered["csv"], newline="")):
         assert not any(c.startswith("=") for c in row)
+    # even for a consumer that splits lines on commas and ignores the quoting
+    for line in rendered["csv"].splitlines():
+        for piece in line.split(","):
+            assert not piece.strip('"').startswith(("=", "+", "@")), piece
 
 
 def test_write_reports_writes_every_format(tmp_path: Path, result: ScanResult) -> None:

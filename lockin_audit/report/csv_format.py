@@ -2,8 +2,8 @@
 
 Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as
 a formula (CSV injection), and scanned values (DNS TXT records, tags, contact names) are
-attacker-controlled. Such cells, and such lines inside multi-line cells, get a leading
-apostrophe; the csv module quotes every cell.
+attacker-controlled. Such cells, lines inside multi-line cells and comma-separated pieces
+of a cell get a leading apostrophe; the csv module quotes every cell.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ COLUMNS: tuple[str, ...] = (
     "asset_id", "asset_name", "title", "detail", "due", "why_it_matters", "remediation",
     "evidence", "references",
 )
-_FORMULA_START = re.compile(r"(^|\n)(?=[=+\-@\t\r])")
+# The start of the cell, of a line in it, and of a comma-separated piece of it (for naive
+# consumers that split lines on commas without honouring quotes), after any quotes.
+_FORMULA_START = re.compile(r"(^|\n|,)(\"*)(?=[=+\-@\t\r])")
 
 
 def safe_cell(value: object) -> str:
-    """The cell's text, with formula triggers neutralised at the start of every line."""
+    """The cell's text, with every formula trigger neutralised by an apostrophe."""
     text = xml_text(value).replace("\r\n", "\n")
-    if text.startswith(("\t", "\r")):
-        return "'" + text
-    return _FORMULA_START.sub(r"\1'", text)
+    return _FORMULA_START.sub(r"\1\2'", text)
 
 
 def row(f: Finding) -> list[str]:
