@@ -305,6 +305,9 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
     # unidentified, ranked as given
     assert text.index("ns1.otherit.example") < text.index("vendor.unknown.example")
     assert "lockin-audit 0.1.0" in text and "audit.yaml" in text
+    assert "Client Acme Dental LLC Also known as: Acme Dental; Domains: acmedental.com" in text
+    assert "Provider Bob's IT Services" in text and "Domains: bobsit.example" in text
+    assert "Checks run (2)" in text and "domain.saas.txt" in text
 
 
 # ------------------------------------------------------------------ Markdown
@@ -335,6 +338,8 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert ("| Microsoft Azure | azure \\(not configured\\) | Skipped | nothing configured "
             "for it in the audit file |") in md
     assert md.index("ns1.otherit.example") < md.index("vendor.unknown.example")
+    assert "| Client | Acme Dental LLC | Also known as: Acme Dental; Domains: acmedental.com |" in md
+    assert "| domain.saas.txt | domain.saas\\_verification | low | Service verification records |" in md
     lines = md.splitlines()
     assert "References: https://www.icann.org/" in md
     # a rule never turns the line above it into a heading

@@ -245,6 +245,7 @@ class Summary:
     errors: list[Finding]
     breakdown: list[tuple[str, str]]
     total: int
+    parties: list[tuple[str, str, str]]
 
     @property
     def readiness(self) -> Any:
@@ -344,6 +345,7 @@ def summarize(result: ScanResult) -> Summary:
         errors=sort_findings(f for f in result.findings if f.status is Status.ERROR),
         breakdown=breakdown_rows(result.readiness.breakdown),
         total=len(result.findings),
+        parties=party_rows(result),
     )
 
 
@@ -352,6 +354,23 @@ def not_configured(c: Coverage) -> bool:
     the target, "dns (not configured)", and/or the reason), as opposed to one that failed."""
     text = f"{c.target} {c.reason or ''}"
     return "not configured" in text or "nothing configured" in text
+
+
+PARTY_FIELDS: dict[str, str] = {
+    "aliases": "Also known as", "domains": "Domains", "email_domains": "Email domains",
+    "aws_account_ids": "AWS accounts", "azure_tenant_ids": "Azure tenants",
+    "partner_ids": "Microsoft partner ids", "ip_ranges": "IP ranges",
+}
+
+
+def party_rows(result: ScanResult) -> list[tuple[str, str, str]]:
+    """(role, name, identifiers) for the client and each provider, as configured."""
+    rows: list[tuple[str, str, str]] = []
+    for role, party in [("Client", result.client)] + [("Provider", p) for p in result.provider]:
+        ids = [f"{label}: {', '.join(str(v) for v in party[key])}"
+               for key, label in PARTY_FIELDS.items() if party.get(key)]
+        rows.append((role, str(party.get("name") or ""), "; ".join(ids)))
+    return rows
 
 
 def provider_findings(result: ScanResult) -> list[Finding]:
