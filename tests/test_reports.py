@@ -215,6 +215,9 @@ def test_saved_result_renders_the_same(result: ScanResult, rendered: dict[str, s
 # ------------------------------------------------------------------ HTML
 
 
+_VOID = {"meta", "br", "hr", "img", "input", "link", "wbr"}
+
+
 class _Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -225,9 +228,16 @@ class _Page(HTMLParser):
         self.ids: list[str] = []
         self.classes: Counter[str] = Counter()
         self._in_style = False
-        self.current: list[str] = []
+        self.stack: list[str] = []
+        self.unbalanced: list[str] = []
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.stack.append(tag)
         self.tags[tag] += 1
         self._in_style = tag == "style"
         for k, v in attrs:
@@ -239,6 +249,12 @@ class _Page(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         self._in_style = False
+        if tag in _VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.unbalanced.append(f"</{tag}> closes {self.stack[-3:]}")
+        else:
+            self.stack.pop()
 
     def handle_data(self, data: str) -> None:
         if self._in_style:
@@ -257,6 +273,7 @@ def _page(html: str) -> _Page:
 def test_html_is_self_contained_and_inert(rendered: dict[str, str]) -> None:
     html = rendered["html"]
     page = _page(html)
+    assert not page.unbalanced and not page.stack, (page.unbalanced, page.stack)
     assert page.tags["script"] == 0 and page.tags["iframe"] == 0 and page.tags["link"] == 0
     assert page.tags["img"] == 0 and page.tags["object"] == 0
     assert not [a for a in page.attrs if a[1].startswith("on")]
