@@ -310,6 +310,7 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
     # blockers: the critical fail first
     blockers = text[text.index("Top blockers"):text.index("How the score")]
     assert blockers.index("Who holds the domain registration") < blockers.index("firewall")
+    assert "Firewall " + SCRIPT in blockers and "(FW-1)" in blockers  # name, then id
     # why it matters, numbered steps, evidence with source, request, time and excerpt
     assert "Why it matters: Whoever is the registrant legally controls the domain." in text
     assert page.tags["ol"] >= 1 and "Transfer the domain to your own registrar account." in text
@@ -361,7 +362,7 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert "References: https://www.icann.org/" in md
     # a rule never turns the line above it into a heading
     assert all(lines[i - 1] == "" for i, line in enumerate(lines) if line == "---")
-    for heading in ("## Executive summary", "## Deadlines", "## Findings", "### Top blockers",
+    for heading in ("## Executive summary", "## Deadlines", "## Findings", "### Top blockers: what the provider holds, most severe first",
                     "## What was checked, and what could not be", "## Identifiers to classify",
                     "## About this scan"):
         assert heading + "\n" in md

@@ -94,6 +94,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(str(s), str(s))
     env.filters["holder_label"] = lambda h: HOLDER_LABELS.get(str(h), str(h))
     env.filters["area_label"] = area_label
+    env.filters["asset"] = asset_label
     return env
 
 
