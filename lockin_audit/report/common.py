@@ -248,10 +248,6 @@ class Summary:
     total: int
     parties: list[tuple[str, str, str]]
 
-    @property
-    def readiness(self) -> Any:
-        return self.result.readiness
-
 
 def _check_group(check_id: str, first: Finding, info: CheckInfo | None) -> CheckGroup:
     if info is not None:
