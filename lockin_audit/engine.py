@@ -31,6 +31,7 @@ from lockin_audit import __version__
 from lockin_audit.check import Check, CheckContext
 from lockin_audit.identity import Identity
 from lockin_audit.model import (
+    NOT_CONFIGURED,
     Coverage,
     Finding,
     ScanResult,
@@ -386,7 +387,7 @@ class Scanner:
             ctx = self._source_context()
             if not source.configured(self.config):
                 self.coverage.append(Coverage(source.area, f"{name} (not configured)", False,
-                                              "nothing configured for it in the audit file"))
+                                              NOT_CONFIGURED))
                 return
             try:
                 targets = await source.targets(ctx)

@@ -226,6 +226,10 @@ class Finding:
         )
 
 
+# The reason given for a source the audit file does not configure: not a coverage gap.
+NOT_CONFIGURED = "not configured in the audit file"
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Whether one target of one area was assessed, and if not, why."""

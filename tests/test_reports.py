@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 
 from lockin_audit.model import (
+    NOT_CONFIGURED,
     Asset,
     CheckInfo,
     Coverage,
@@ -111,7 +112,7 @@ def build_result(*, hostile: bool = True, provider_holds: bool = True) -> ScanRe
     coverage = (
         Coverage("domain", "acmedental.com", True),
         Coverage("azure", "azure (not configured)", False,
-                 "nothing configured for it in the audit file"),
+                 NOT_CONFIGURED),
         Coverage("aws", "profile acme", False, f"AccessDenied {bad}"),
     )
     unidentified = (
@@ -318,7 +319,7 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
     assert '"admin_credential_holder": "provider"' in text
     # coverage: scanned, skipped with reason, failed with reason; errors listed
     assert "Could not be assessed" in text and "AccessDenied" in text
-    assert "Skipped nothing configured for it in the audit file" in text and "Scanned" in text
+    assert "Skipped not configured in the audit file" in text and "Scanned" in text
     assert "Checks that could not run" in text and "needs permission: iam:ListRoles" in text
     # unidentified, ranked as given
     assert text.index("ns1.otherit.example") < text.index("vendor.unknown.example")

@@ -6,7 +6,8 @@
    or an unknown holder to classify), fail 0 (held by the provider).
 3. base = 100 x (sum of weight x credit) / (sum of weights); 100 when nothing weighs.
 4. Coverage gaps cost 2 points each, at most 20: every `error` finding and every target
-   that was configured but could not be assessed.
+   that was configured but could not be assessed (sources the audit file does not
+   configure are not gaps).
 5. score = round(max(0, base - gap penalty)).
 6. Grade: A >= 90, B >= 75, C >= 60, D >= 40, else F. A critical fail caps the grade at
    D: a business cannot be "ready" while the provider holds a critical asset.
@@ -17,7 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from lockin_audit.model import Coverage, Deadline, Finding, Readiness, Severity, Status
+from lockin_audit.model import (
+    NOT_CONFIGURED,
+    Coverage,
+    Deadline,
+    Finding,
+    Readiness,
+    Severity,
+    Status,
+)
 
 WEIGHTS = {Severity.CRITICAL: 10, Severity.HIGH: 5, Severity.MEDIUM: 3, Severity.LOW: 1,
            Severity.INFO: 0}
@@ -40,7 +49,7 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Read
     base = 100.0 * earned / weight_total if weight_total else 100.0
     errors = sum(1 for f in findings if f.status is Status.ERROR)
     gaps_cov = sum(1 for c in coverage
-                   if not c.assessed and "not configured" not in (c.reason or ""))
+                   if not c.assessed and c.reason != NOT_CONFIGURED)
     gaps = errors + gaps_cov
     penalty = min(GAP_CAP, GAP_POINTS * gaps)
     score = round(max(0.0, base - penalty))
