@@ -354,8 +354,8 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert "2. Transfer the domain to your own registrar account." in md
     assert "*Why it matters:* Whoever is the registrant legally controls the domain." in md
     assert "Source rdap, request https://rdap.example/domain/acmedental.com" in md
-    assert ("| Microsoft Azure | azure \\(not configured\\) | Skipped | nothing configured "
-            "for it in the audit file |") in md
+    assert ("| Microsoft Azure | azure \\(not configured\\) | Skipped | not configured "
+            "in the audit file |") in md
     assert md.index("ns1.otherit.example") < md.index("vendor.unknown.example")
     assert "| Client | Acme Dental LLC | Also known as: Acme Dental; Domains: acmedental.com |" in md
     assert "| domain.saas.txt | domain.saas\\_verification | low | Service verification records |" in md
