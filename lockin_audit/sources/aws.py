@@ -116,6 +116,11 @@ class AwsFacts:
     def by_region(self, name: str) -> dict[str, Fetched]:
         return self.regional.get(name, {})
 
+    def regional_flat(self, *prefixes: str) -> list[tuple[str, Fetched]]:
+        """Per-resource regional facts (names starting with a prefix), across regions."""
+        return [(name, f) for name, by_region in sorted(self.regional.items())
+                if name.startswith(prefixes) for f in by_region.values()]
+
 
 def account_asset(account_id: str, name: str | None = None) -> Asset:
     return Asset("aws_account", aws_account_asset_id(account_id), name)
