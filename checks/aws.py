@@ -20,6 +20,7 @@ from lockin_audit.sources.aws import (
     Fetched,
     account_asset,
     condition_values,
+    grants_admin,
     policy_statements,
     running_instances,
     trusted_accounts,
@@ -73,11 +74,11 @@ def errors_of(fetched: Iterable[Fetched]) -> list[FetchError]:
 
 
 def error_findings(ctx: CheckContext, facts: AwsFacts,
-                   fetched: Iterable[tuple[str, Fetched]]) -> Iterator[Any]:
-    """One error finding per fact that could not be read."""
-    for key, f in fetched:
-        if f.error is not None:
-            yield ctx.error(facts.asset, f.error, key=key)
+                   fetched: Iterable[tuple[str, Fetched]]) -> list[Any]:
+    """One error finding per fact that could not be read. A check that reports errors
+    never also reports a clean pass: what could not be read is not fine."""
+    return [ctx.error(facts.asset, f.error, key=key) for key, f in fetched
+            if f.error is not None]
 
 
 def regional_items(facts: AwsFacts, name: str) -> Iterator[tuple[str, Fetched]]:
@@ -211,7 +212,9 @@ def contacts(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                           f"held by {holder_text(a)}.",
                           evidence=[f.evidence({"Name": contact.get("Name"),
                                                 "EmailAddress": email})])
-    members = facts.get("org_accounts")
+    members = facts.facts.get("org_accounts")
+    if members is None:
+        return
     if members.error:
         yield ctx.error(facts.asset, members.error, key="members")
     elif isinstance(members.value, dict):
@@ -268,8 +271,10 @@ def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         pol = facts.get(f"role_policies.{role['RoleName']}")
         if pol.error:
             yield ctx.error(asset, pol.error, key="policies")
-        attached = [p["PolicyName"] for p in (pol.value or {}).get("AttachedPolicies", [])]
-        admin = [p for p in attached if p in _ADMIN_POLICIES]
+        policies = (pol.value or {}).get("AttachedPolicies", [])
+        attached = [p["PolicyName"] for p in policies]
+        admin = [p["PolicyName"] for p in policies if p["PolicyName"] in _ADMIN_POLICIES
+                 or _admin_document(facts, p["PolicyArn"])]
         external = sorted({v for s in policy_statements(doc)
                            for v in condition_values(s, "sts:ExternalId")})
         for acct in foreign:
@@ -295,6 +300,11 @@ def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         yield clean(ctx, facts, f"None of the {len(f.value.get('Roles', []))} IAM roles "
                     "trusts another AWS account.", [f.evidence({"roles": len(f.value.get(
                         "Roles", []))})])
+
+
+def _admin_document(facts: AwsFacts, policy_arn: str) -> bool:
+    doc = facts.get(f"policy_document.{policy_arn}").value
+    return isinstance(doc, dict) and grants_admin(doc.get("PolicyVersion", {}).get("Document"))
 
 
 def _user_identifiers(user: dict[str, Any], tags: list[dict[str, Any]]) -> list[tuple[IdKind,
@@ -330,9 +340,14 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         yield ctx.error(facts.asset, f.error)
         return
     flagged = 0
+    errors = []
     for user in f.value.get("Users", []):
         name = user["UserName"]
         tags_f = facts.get(f"user_tags.{name}")
+        if tags_f.error:
+            errors.append(ctx.error(Asset("aws_iam_user", user["Arn"], name), tags_f.error))
+            yield errors[-1]
+            continue
         ids = _user_identifiers(user, (tags_f.value or {}).get("Tags", []))
         if not ids:
             continue
@@ -354,7 +369,7 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                     f"{user.get('PasswordLastUsed') or 'never'}."),
             evidence=[f.evidence({"UserName": name, "Arn": user["Arn"]}),
                       tags_f.evidence({"Tags": (tags_f.value or {}).get("Tags", [])})])
-    if not flagged:
+    if not flagged and not errors:
         yield clean(ctx, facts, f"None of the {len(f.value.get('Users', []))} IAM users "
                     "carries a provider's or unidentified email or company tag.",
                     [f.evidence({"users": [u["UserName"] for u in f.value.get("Users", [])]})])
@@ -374,7 +389,8 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
 def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     lists = [("saml_providers", facts.get("saml_providers")),
              ("oidc_providers", facts.get("oidc_providers"))]
-    yield from error_findings(ctx, facts, lists)
+    errors = error_findings(ctx, facts, lists)
+    yield from errors
     seen = 0
     for name, f in facts.facts.items():
         kind, _, arn = name.partition(".")
@@ -396,7 +412,7 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                           detail=f"{kind.upper()} identity provider {arn} points at "
                           f"{', '.join(urls[:3]) or '(no URL found)'}.",
                           evidence=[f.evidence({"urls": urls[:20]})])
-    if not seen and not errors_of(f for _, f in lists):
+    if not seen and not errors:
         yield clean(ctx, facts, "No SAML or OIDC identity provider is configured.",
                     [f.evidence(f.value) for _, f in lists])
 
@@ -422,7 +438,8 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
 )
 def identity_center(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = list(regional_items(facts, "sso_instances"))
-    yield from error_findings(ctx, facts, items)
+    errors = error_findings(ctx, facts, items)
+    yield from errors
     seen: set[str] = set()
     for _, f in items:
         for inst in (f.value or {}).get("Instances", []) if not f.error else []:
@@ -438,7 +455,7 @@ def identity_center(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                               f"{owner}, held by {holder_text(a)}.",
                               evidence=[f.evidence({k: inst.get(k) for k in (
                                   "InstanceArn", "OwnerAccountId", "IdentityStoreId")})])
-    if not seen and not errors_of(f for _, f in items):
+    if not seen and not errors:
         yield clean(ctx, facts, "No IAM Identity Center instance is visible from this "
                     "account.", [f.evidence({"Instances": []}) for _, f in items[:1]])
 
@@ -467,7 +484,8 @@ def identity_center(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
 def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     names = ("kms_keys", "volumes", "db_instances")
     items = [i for n in names for i in regional_items(facts, n)]
-    yield from error_findings(ctx, facts, items)
+    errors = error_findings(ctx, facts, items)
+    yield from errors
     flagged = 0
     for name, by_region in facts.regional.items():
         if not name.startswith("key_policy."):
@@ -498,7 +516,7 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                           detail=f"{res_asset.name or res_asset.id} is encrypted with KMS key "
                           f"{key_id} in account {owner}, held by {holder_text(a)}.",
                           evidence=[f.evidence({"KmsKeyId": key_id})])
-    if not flagged:
+    if not flagged and not errors:
         yield clean(ctx, facts, "No KMS key policy grants another account, and no EBS "
                     "volume, S3 bucket or RDS database uses a key held elsewhere.",
                     [f.evidence({"checked": n}) for n, f in items[:3] if not f.error])
@@ -550,7 +568,8 @@ def _encrypted_resources(facts: AwsFacts) -> Iterator[tuple[Asset, str, Fetched]
 def network(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     names = ("ram_shares", "subnets", "peerings", "tgw_attachments", "dx_interfaces")
     items = [i for n in names for i in regional_items(facts, n)]
-    yield from error_findings(ctx, facts, items)
+    errors = error_findings(ctx, facts, items)
+    yield from errors
     flagged = 0
     for asset, owner, what, f in _network_links(facts):
         flagged += 1
@@ -558,7 +577,7 @@ def network(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         yield ctx.finding(asset=asset, holder=a.holder, key=owner,
                           detail=f"{what}: owned by account {owner}, held by {holder_text(a)}.",
                           evidence=[f.evidence({"resource": asset.id, "owner": owner})])
-    if not flagged:
+    if not flagged and not errors:
         yield clean(ctx, facts, "No resource share, shared subnet, peering, transit gateway "
                     "attachment or Direct Connect interface involves another account.",
                     [f.evidence({"checked": n}) for n, f in items[:5] if not f.error])
@@ -626,7 +645,8 @@ def _network_links(facts: AwsFacts) -> Iterator[tuple[Asset, str, str, Fetched]]
 )
 def images(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = list(regional_items(facts, "instances")) + list(regional_items(facts, "images"))
-    yield from error_findings(ctx, facts, items)
+    errors = error_findings(ctx, facts, items)
+    yield from errors
     flagged = total = 0
     for region, f in sorted(facts.by_region("instances").items()):
         if f.error:
@@ -666,7 +686,7 @@ def images(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                               evidence=[img_f.evidence({"ImageId": image_id, "OwnerId": owner,
                                                         "Name": img.get("Name")})
                                         if img_f else f.evidence({})])
-    if not flagged:
+    if not flagged and not errors:
         yield clean(ctx, facts, f"All {total} instances run images owned by this account "
                     "or public AWS/Marketplace images.",
                     [f.evidence({"instances": total}) for _, f in items[:1]])
@@ -696,7 +716,8 @@ def backups(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = [i for n in ("backup_plans", "backup_vaults") for i in regional_items(facts, n)]
     items += [(n, f) for n, f in facts.regional_flat("backup_plan.", "vault_policy.")]
     items += [(n, f) for n, f in facts.facts.items() if n.startswith("bucket_replication.")]
-    yield from error_findings(ctx, facts, items)
+    errors = error_findings(ctx, facts, items)
+    yield from errors
     flagged = 0
     for name, f in items:
         if f.error or not f.value:
@@ -714,7 +735,7 @@ def backups(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                               detail=f"{what}: account {owner}, held by {holder_text(a)}.",
                               evidence=[f.evidence({"destination_account": owner,
                                                     "what": what})])
-    if not flagged:
+    if not flagged and not errors:
         yield clean(ctx, facts, "No backup plan copies to, no vault policy admits, and no "
                     "S3 bucket replicates to another account.",
                     [f.evidence({"checked": n}) for n, f in items[:3] if not f.error])
@@ -773,7 +794,8 @@ def _backup_links(facts: AwsFacts, name: str,
 )
 def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = list(regional_items(facts, "trails"))
-    yield from error_findings(ctx, facts, items)
+    errors = error_findings(ctx, facts, items)
+    yield from errors
     own_buckets = {b["Name"] for b in (facts.get("buckets").value or {}).get("Buckets", [])}
     seen: set[str] = set()
     own_trails = 0
@@ -806,7 +828,7 @@ def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                                   key=arn, evidence=ev,
                                   detail=f"Trail {t.get('Name')} delivers to bucket {bucket}, "
                                   "which is not in this account: confirm who owns it.")
-    if not own_trails and not errors_of(f for _, f in items):
+    if not own_trails and not errors:
         yield ctx.finding(asset=facts.asset, holder=Holder.UNKNOWN, status=Status.WARN,
                           severity=Severity.LOW, key="no-own-trail",
                           detail="The account has no CloudTrail trail of its own: only the "
@@ -836,7 +858,8 @@ def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
 )
 def domains(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     lists = [("domains", facts.get("domains")), ("hosted_zones", facts.get("hosted_zones"))]
-    yield from error_findings(ctx, facts, lists)
+    errors = error_findings(ctx, facts, lists)
+    yield from errors
     flagged = 0
     for name, f in facts.facts.items():
         if not name.startswith("domain."):
@@ -883,7 +906,7 @@ def domains(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                           + (f", held by {holder_text(acct)}." if acct.holder is not
                              Holder.UNKNOWN else ", the audited account."),
                           evidence=[zones.evidence({"Id": z.get("Id"), "Name": z.get("Name")})])
-    if not flagged and not errors_of(f for _, f in lists):
+    if not flagged and not errors:
         yield clean(ctx, facts, "No domain is registered through Route 53 in this account "
                     "and no public hosted zone serves one of the client's domains.",
                     [f.evidence({"checked": n}) for n, f in lists])

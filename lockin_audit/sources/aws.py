@@ -446,10 +446,24 @@ class AwsSource(Source):
         # Permissions matter only for roles that a foreign account can assume.
         foreign = [r for r in roles.get("Roles", [])
                    if trusted_accounts(r.get("AssumeRolePolicyDocument"), facts.account_id)]
-        facts.facts.update(await _gather({
+        attached = await _gather({
             f"role_policies.{r['RoleName']}": c.op("iam", home, "ListAttachedRolePolicies",
                                                    paginate=True, RoleName=r["RoleName"])
-            for r in foreign}))
+            for r in foreign})
+        facts.facts.update(attached)
+        # Customer-managed policies: read their documents to see admin-level grants.
+        arns = sorted({p["PolicyArn"] for f in attached.values() if isinstance(f.value, dict)
+                       for p in f.value.get("AttachedPolicies", [])
+                       if ":iam::aws:policy/" not in p["PolicyArn"]})
+        await asyncio.gather(*(self._policy_document(c, home, arn, facts) for arn in arns))
+
+    async def _policy_document(self, c: Caller, home: str, arn: str, facts: AwsFacts) -> None:
+        policy = await c.op("iam", home, "GetPolicy", PolicyArn=arn)
+        if isinstance(policy.value, dict):
+            version = policy.value["Policy"].get("DefaultVersionId", "v1")
+            policy = await c.op("iam", home, "GetPolicyVersion", PolicyArn=arn,
+                                VersionId=version)
+        facts.facts[f"policy_document.{arn}"] = policy
 
     async def _user_details(self, c: Caller, home: str, facts: AwsFacts) -> None:
         users = facts.get("users").value
@@ -538,7 +552,8 @@ class AwsSource(Source):
             facts.by_region("instances")[region].value)} - {""})
         if image_ids:
             self._put(facts, region, {"images": await c.op(
-                "ec2", region, "DescribeImages", ImageIds=image_ids)})
+                "ec2", region, "DescribeImages",
+                Filters=[{"Name": "image-id", "Values": image_ids}])})
 
     async def _backup_details(self, c: Caller, region: str, facts: AwsFacts) -> None:
         calls: dict[str, Awaitable[Fetched]] = {}
@@ -620,6 +635,12 @@ def principal_accounts(statement: Mapping[str, Any]) -> list[str]:
         if m:
             out.append(m.group(1))
     return out
+
+
+def grants_admin(document: Any) -> bool:
+    """Whether a policy document allows every action on every resource."""
+    return any(s.get("Effect") == "Allow" and "*" in _as_list(s.get("Action"))
+               and "*" in _as_list(s.get("Resource")) for s in policy_statements(document))
 
 
 def trusted_accounts(document: Any, own_account: str) -> list[str]:
