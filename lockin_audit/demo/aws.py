@@ -63,10 +63,16 @@ class StubServer:
                 if isinstance(answer, str):  # a query-protocol (XML) answer
                     self._send(200, answer)
                 elif isinstance(answer, int):
+                    message = f"not authorized to perform: {key[0]}:{key[1]}"
+                    if b"Action=" in payload:  # query protocol (XML): AccessDenied
+                        code = "AccessDenied" if answer == 403 else "InvalidAction"
+                        self._send(answer, "<ErrorResponse><Error><Type>Sender</Type>"
+                                   f"<Code>{code}</Code><Message>{message}</Message>"
+                                   "</Error><RequestId>demo</RequestId></ErrorResponse>")
+                        return
                     code = "AccessDeniedException" if answer == 403 else "UnknownOperation"
-                    body = {"__type": code, "message": f"{key[1]}: status {answer}",
-                            "Message": f"{key[1]}: status {answer}"}
-                    self._send(answer, body, code)
+                    self._send(answer, {"__type": code, "message": message,
+                                        "Message": message}, code)
                 else:
                     self._send(200, answer)
 
