@@ -72,7 +72,9 @@ def estate() -> Iterator[Estate]:
     # and everything else go on to moto.
     denied = demo_aws.StubServer({("ram", "GetResourceShares"): 403,
                                   ("account", "GetContactInformation"): 403,
-                                  ("iam", "ListRoles"): 403}, upstream=endpoint)
+                                  ("iam", "ListRoles"): 403,
+                                  ("directconnect", "DescribeVirtualInterfaces"): 404},
+                                 upstream=endpoint)
     try:
         yield Estate(endpoint, client_id, ami, stub, denied)
     finally:
@@ -203,7 +205,8 @@ def test_result_is_valid_and_has_no_secrets(demo_result: ScanResult) -> None:
 def test_denied_and_missing_apis_become_errors(estate: Estate) -> None:
     target = estate.target(name="denied", service_endpoints={
         "account": estate.denied.url, "ram": estate.denied.url, "iam": estate.denied.url,
-        # directconnect goes straight to moto, which lacks DescribeVirtualInterfaces
+        # an API this endpoint does not have (404), as moto 5.2 lacks DescribeVirtualInterfaces
+        "directconnect": estate.denied.url,
     })
     result = scan(estate.config(target))
     errors = [f for f in result.findings if f.status is Status.ERROR]
@@ -214,7 +217,8 @@ def test_denied_and_missing_apis_become_errors(estate: Estate) -> None:
     assert roles.status is Status.ERROR and "iam:ListRoles" in roles.detail
     net = by_check(result, "aws.network.shared")
     assert Status.PASS not in {f.status for f in net}  # an unread API is never fine
-    assert any("directconnect:DescribeVirtualInterfaces" in f.detail for f in net)
+    assert any("directconnect:DescribeVirtualInterfaces" in f.detail
+               and "not available" in f.detail for f in net)
 
 
 def test_failed_role_assumption_is_an_error_per_check(estate: Estate) -> None:
@@ -236,7 +240,8 @@ def test_failed_role_assumption_is_an_error_per_check(estate: Estate) -> None:
 
 def test_organization_members_are_enumerated(estate: Estate) -> None:
     target = estate.target(name="org", role_arns=[], organization_role_name=(
-        "OrganizationAccountAccessRole"), service_endpoints={})
+        "OrganizationAccountAccessRole"), service_endpoints={
+            "ram": estate.stub.url, "directconnect": estate.stub.url})
     cfg = estate.config(target)
 
     async def run() -> list[str]:
