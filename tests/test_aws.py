@@ -288,3 +288,18 @@ def test_unusable_credentials_fail_only_their_entry(estate: Estate, monkeypatch:
     assert any(c.assessed for c in result.coverage)
     assert {f.status for f in result.findings if f.asset.type == "aws_credentials"} == {
         Status.ERROR}
+
+
+def test_policy_document_covers_every_call(estate: Estate) -> None:
+    scanner = Scanner(estate.config(estate.target()), AWS_CHECKS)
+    asyncio.run(scanner.run())
+    (facts,) = scanner.facts["aws"].values()
+    fetched = list(facts.facts.values()) + [f for by_region in facts.regional.values()
+                                            for f in by_region.values()]
+    used = {permission_for(*f.request.split("(")[0].split(" in ")[0].split(":", 1))
+            for f in fetched}
+    policy = json.loads((Path(__file__).parent.parent / "docs" /
+                         "aws-readonly-policy.json").read_text())
+    allowed = {a for s in policy["Statement"] for a in s["Action"]}
+    assert len(used) > 25 and used <= allowed, used - allowed
+    assert all(is_read_only(a.split(":")[0], a.split(":")[1]) for a in allowed)
