@@ -28,10 +28,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lockin_audit import registry  # noqa: E402
-from lockin_audit.config import config_from_mapping  # noqa: E402
-from lockin_audit.demo import aws as demo_aws  # noqa: E402
-from lockin_audit.engine import Scanner  # noqa: E402
+from lockin_audit import registry
+from lockin_audit.config import config_from_mapping
+from lockin_audit.demo import aws as demo_aws
+from lockin_audit.engine import Scanner
 
 
 def scan(target: dict[str, Any], concurrency: int) -> tuple[float, int, int, int]:
@@ -49,10 +49,26 @@ def scan(target: dict[str, Any], concurrency: int) -> tuple[float, int, int, int
 
 
 def report(name: str, wall: float, calls: int, accounts: int, findings: int,
-           latency: float, concurrency: int) -> None:
+           latency: float, concurrency: int, service_s: float) -> None:
     ideal = calls * latency / concurrency
+    # moto answers one request at a time (one interpreter): its own service time is a
+    # floor no client-side concurrency can go under.
+    floor = max(ideal, calls * service_s)
     print(f"{name}: {accounts} account(s), {calls} API calls, {findings} findings, "
-          f"wall {wall:.2f} s, ideal {ideal:.2f} s, wall/ideal {wall / ideal:.2f}x")
+          f"wall {wall:.2f} s, ideal {ideal:.2f} s, wall/ideal {wall / ideal:.2f}x; "
+          f"moto floor {floor:.2f} s, wall/floor {wall / floor:.2f}x")
+
+
+def moto_service_time(endpoint: str) -> float:
+    """Mean time moto needs per request when it is otherwise idle."""
+    import boto3
+
+    ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1")
+    ec2.describe_instances()
+    started = time.perf_counter()
+    for _ in range(30):
+        ec2.describe_instances()
+    return (time.perf_counter() - started) / 30
 
 
 def prowler_baseline(proxy: str, wall: float) -> None:
@@ -76,6 +92,26 @@ def prowler_baseline(proxy: str, wall: float) -> None:
           f"{took / wall:.1f}x faster")
 
 
+def moto_process() -> tuple[subprocess.Popen[bytes], str]:
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("moto server did not start")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--members", type=int, default=50)
@@ -86,7 +122,8 @@ def main() -> None:
     for k, v in demo_aws.CREDENTIALS.items():
         if v:
             os.environ[k] = v
-    server, endpoint = demo_aws.start_moto()
+    # moto runs in its own process so that its work does not share our interpreter's GIL.
+    server, endpoint = moto_process()
     proxy = demo_aws.StubServer({}, upstream=endpoint, delay_s=args.latency)
     try:
         client_id, ami = demo_aws.seed_demo(endpoint)
@@ -95,22 +132,30 @@ def main() -> None:
             org.create_account(AccountName=f"member-{n}", Email=f"m{n}@bobsit.example")
         # The proxy answers what moto lacks quickly (as AWS would) and forwards the rest.
         proxy.answers.update(demo_aws.stub_answers(ami))
+        service_s = moto_service_time(endpoint)
+        print(f"moto service time {service_s * 1000:.1f} ms per call; added latency "
+              f"{args.latency * 1000:.0f} ms; concurrency {args.concurrency}")
         common = {"endpoint_url": proxy.url, "max_rps": 1000}
         one = dict(common, name="one", regions="all",
                    role_arns=[f"arn:aws:iam::{client_id}:role/{demo_aws.AUDIT_ROLE}"])
+        # A first, unmeasured pass: moto builds each region's default VPC and backends on
+        # first touch, a cost of the simulator, not of the scan.
+        scan(one, args.concurrency)
         wall, calls, accts, found = scan(one, args.concurrency)
         report("one account, all regions", wall, calls, accts, found, args.latency,
-               args.concurrency)
+               args.concurrency, service_s)
         many = dict(common, name="org", regions=["us-east-1"],
                     organization_role_name="OrganizationAccountAccessRole")
+        scan(many, args.concurrency)
         wall2, calls2, accts2, found2 = scan(many, args.concurrency)
         report(f"organization of {args.members} members", wall2, calls2, accts2, found2,
-               args.latency, args.concurrency)
+               args.latency, args.concurrency, service_s)
         if not args.no_baseline:
             prowler_baseline(proxy.url, wall)
     finally:
         proxy.stop()
-        server.stop()
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":

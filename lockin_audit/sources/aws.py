@@ -135,8 +135,11 @@ class Account:
     """One account to assess: a guarded boto3 session plus its client cache."""
 
     options: AwsTarget
-    session: Any  # boto3.Session
+    session: Any  # boto3.Session (the entry's base session, shared by assumed accounts)
     account_id: str
+    # Assumed-role credentials; clients are made from the shared base session with them,
+    # so service models are loaded once per scan, not once per account.
+    credentials: dict[str, str] | None = None
     caller_arn: str = ""
     name: str | None = None
     problem: FetchError | None = None  # the account could not be reached
@@ -152,7 +155,8 @@ class Account:
         with self._lock:  # boto3 client creation is not thread-safe
             key = (service, region)
             if key not in self._clients:
-                self._clients[key] = make_client(self.session, self.options, service, region)
+                self._clients[key] = make_client(self.session, self.options, service, region,
+                                                 self.credentials)
             return self._clients[key]
 
 
@@ -164,10 +168,11 @@ def botocore_config(options: AwsTarget) -> Any:
                   read_timeout=options.timeout_s, user_agent_extra="lockin-audit")
 
 
-def make_client(session: Any, options: AwsTarget, service: str, region: str) -> Any:
+def make_client(session: Any, options: AwsTarget, service: str, region: str,
+                credentials: Mapping[str, str] | None = None) -> Any:
     endpoint = options.service_endpoints.get(service) or options.endpoint_url
     client = session.client(service, region_name=region, endpoint_url=endpoint,
-                            config=botocore_config(options))
+                            config=botocore_config(options), **(credentials or {}))
     return guard_client(client)
 
 
@@ -351,8 +356,6 @@ class AwsSource(Source):
 
     async def _assume(self, base: Account, role_arn: str, engine: Engine,
                       name: str | None = None) -> Account:
-        import boto3
-
         options = base.options
         region = home_region(options, base.session)
         params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "lockin-audit"}
@@ -363,12 +366,11 @@ class AwsSource(Source):
         if got.error:
             return Account(options, None, account_id, name=name, problem=got.error)
         creds = got.value["Credentials"]
-        session = guard_session(boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"], region_name=region))
         arn = str(got.value.get("AssumedRoleUser", {}).get("Arn", role_arn))
-        return Account(options, session, account_id, caller_arn=arn, name=name)
+        return Account(options, base.session, account_id, caller_arn=arn, name=name,
+                       credentials={"aws_access_key_id": creds["AccessKeyId"],
+                                    "aws_secret_access_key": creds["SecretAccessKey"],
+                                    "aws_session_token": creds["SessionToken"]})
 
     async def _members(self, manager: Account, options: AwsTarget,
                        engine: Engine) -> list[Account]:
