@@ -311,7 +311,8 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
         page = users[skip:skip + USERS_PAGE]
         nxt = None
         if skip + USERS_PAGE < len(users):
-            keep = {k: _first(query, k) for k in ("$filter", "$select") if k in query}
+            keep: dict[str, str] = {k: _first(query, k) for k in ("$filter", "$select")
+                                    if k in query}
             keep["$skiptoken"] = str(skip + USERS_PAGE)
             nxt = f"{base}/users?{urlencode(keep)}"
         return _collection(base, "users", page, nxt)
