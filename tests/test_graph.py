@@ -226,7 +226,7 @@ def test_demo_tenant_end_to_end(server: IdentityAndGraph, tmp_path: Path,
 
 def test_client_held_tenant_passes(server: IdentityAndGraph, tmp_path: Path) -> None:
     result = scan(server, tmp_path, "clean", credential="default")
-    statuses = {f.check_id: set() for f in result.findings}  # type: dict[str, set[Status]]
+    statuses: dict[str, set[Status]] = {f.check_id: set() for f in result.findings}
     for f in result.findings:
         statuses[f.check_id].add(f.status)
     assert statuses["m365.admins.global_admins"] == {Status.PASS}
@@ -254,7 +254,8 @@ def test_permission_denied_names_the_permission(server: IdentityAndGraph,
         assert found, check_id
         assert all(permission in f.detail and "Authorization_RequestDenied" in f.detail
                    for f in found), [f.detail for f in found]
-        assert found[0].evidence[0].excerpt["missing_permission"] == permission
+        excerpt = found[0].evidence[0].excerpt
+        assert isinstance(excerpt, dict) and excerpt["missing_permission"] == permission
     assert not [f for f in result.findings_by_status(Status.PASS, Status.FAIL)
                 if f.check_id != "m365.contacts.notifications"]
     # /organization answered: the contacts check still assessed the notification emails.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -552,7 +552,7 @@ class GraphSource(Source):
                 return d
             path = f"/domains/{quote(d.name)}/federationConfiguration"
             try:
-                req, confs = await client.get_list(path, "federation")
+                _, confs = await client.get_list(path, "federation")
                 return _replace(d, federation=tuple(_federation(c) for c in confs))
             except GraphError as exc:
                 return _replace(d, federation=exc.error)
@@ -724,8 +724,19 @@ def _now() -> str:
 
 
 __all__ = [
-    "Domain", "Federation", "Fetched", "GraphFacts", "GraphSource", "Grant", "Guest",
-    "Organization", "Partner", "Principal", "RoleHolder", "ServicePrincipal",
-    "guest_email_from_upn", "tenant_asset",
+    "Domain",
+    "Federation",
+    "Fetched",
+    "Grant",
+    "GraphFacts",
+    "GraphSource",
+    "Guest",
+    "Organization",
+    "Partner",
+    "Principal",
+    "RoleHolder",
+    "ServicePrincipal",
+    "guest_email_from_upn",
+    "tenant_asset",
 ]
 
