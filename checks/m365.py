@@ -62,12 +62,28 @@ BREAK_GLASS = (
 )
 
 
-def _holder_of_principal(p: Principal, ctx: CheckContext, seen_in: str) -> Attribution:
+def _attribute_address(facts: GraphFacts, ctx: CheckContext, address: str,
+                       seen_in: str) -> Attribution:
+    """An email address; one on a domain verified in the audited tenant itself is the
+    business's even when the audit file does not list that domain."""
+    attribution = ctx.attribute(IdKind.EMAIL, address, seen_in=seen_in, record=False)
+    if attribution.holder is Holder.UNKNOWN and not isinstance(facts.domains, FetchError):
+        domain = address.rpartition("@")[2].lower()
+        if any(d.name == domain and d.is_verified for d in facts.domains.items):
+            return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
+                               address.lower(), f"{domain} is a verified domain of the "
+                               "business's own tenant", 0.9)
+    ctx.identity.record(attribution, seen_in, ctx.meta.control)
+    return attribution
+
+
+def _holder_of_principal(p: Principal, facts: GraphFacts, ctx: CheckContext,
+                         seen_in: str) -> Attribution:
     if p.kind == "servicePrincipal" and p.app_owner_tenant_id:
         return ctx.attribute(IdKind.AZURE_TENANT, p.app_owner_tenant_id, seen_in=seen_in)
     address = p.external_email
     if address and "@" in address:
-        return ctx.attribute(IdKind.EMAIL, address, seen_in=seen_in)
+        return _attribute_address(facts, ctx, address, seen_in)
     return ctx.attribute(IdKind.ORG_NAME, p.display_name or p.id, seen_in=seen_in,
                          record=False)
 
@@ -117,8 +133,8 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     for fetched in sets:
         for h in fetched.items:
             p = h.principal
-            attribution = _holder_of_principal(p, ctx, f"Global Administrator ({h.assignment})"
-                                               f" of tenant {facts.tenant_id}")
+            seen_in = f"Global Administrator ({h.assignment}) of tenant {facts.tenant_id}"
+            attribution = _holder_of_principal(p, facts, ctx, seen_in)
             attributions.append(attribution)
             own = _client_owned_admin(h, attribution)
             client_owned += own
@@ -408,9 +424,8 @@ def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                               evidence=[org.evidence()])
             continue
         for mail in mails:
-            attribution = ctx.attribute(IdKind.EMAIL, mail,
-                                        seen_in=f"{label} notification email of "
-                                                f"{facts.tenant_id}")
+            attribution = _attribute_address(facts, ctx, mail, f"{label} notification "
+                                             f"email of {facts.tenant_id}")
             yield ctx.finding(asset=tenant, holder=attribution.holder,
                               key=f"{label}:{mail.lower()}",
                               severity=Severity.INFO if attribution.holder is Holder.CLIENT

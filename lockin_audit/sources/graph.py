@@ -614,7 +614,7 @@ class GraphSource(Source):
             foreign = [r for r in rows if r.get("appOwnerOrganizationId")
                        and str(r["appOwnerOrganizationId"]).lower() not in MICROSOFT_TENANTS
                        and str(r["appOwnerOrganizationId"]).lower() != (tenant_id or "")]
-            role_names: dict[str, dict[str, str]] = {}
+            role_names: dict[str, tuple[str, dict[str, str]]] = {}
             sps = await asyncio.gather(*(self._with_grants(client, r, role_names)
                                          for r in foreign))
         except (KeyError, TypeError) as exc:
@@ -622,7 +622,8 @@ class GraphSource(Source):
         return Fetched(request, observed, tuple(sps))
 
     async def _with_grants(self, client: GraphClient, row: Mapping[str, Any],
-                           role_names: dict[str, dict[str, str]]) -> ServicePrincipal:
+                           role_names: dict[str, tuple[str, dict[str, str]]]
+                           ) -> ServicePrincipal:
         sp_id = str(row["id"])
         grants: tuple[Grant, ...] | FetchError
         try:
@@ -639,34 +640,39 @@ class GraphSource(Source):
             grants=grants)
 
     async def _grants(self, client: GraphClient, sp_id: str,
-                      role_names: dict[str, dict[str, str]]) -> tuple[Grant, ...]:
+                      resources: dict[str, tuple[str, dict[str, str]]]) -> tuple[Grant, ...]:
         _, roles = await client.get_list(f"/servicePrincipals/{sp_id}/appRoleAssignments",
                                          "apps")
         _, scopes = await client.get_list(
             f"/oauth2PermissionGrants?$filter=clientId eq '{sp_id}'", "apps")
         out: list[Grant] = []
         for r in roles:
-            resource_id = str(r["resourceId"])
-            if resource_id not in role_names:
-                role_names[resource_id] = await self._app_roles(client, resource_id)
+            name, role_names = await self._resource(client, str(r["resourceId"]), resources)
             role_id = str(r.get("appRoleId") or "")
-            out.append(Grant("application", str(r.get("resourceDisplayName") or resource_id),
-                             role_names[resource_id].get(role_id, role_id)))
+            out.append(Grant("application", str(r.get("resourceDisplayName") or name),
+                             role_names.get(role_id, role_id)))
         for g in scopes:
-            resource = str(g.get("resourceId") or "")
-            out.append(Grant("delegated", resource, " ".join(str(g.get("scope") or "").split()),
+            name, _ = await self._resource(client, str(g["resourceId"]), resources)
+            out.append(Grant("delegated", name, " ".join(str(g.get("scope") or "").split()),
                              g.get("consentType")))
         return tuple(out)
 
-    async def _app_roles(self, client: GraphClient, resource_id: str) -> dict[str, str]:
-        """App role id -> value (e.g. Directory.ReadWrite.All) of an API's service principal."""
-        try:
-            _, sp = await client.get_object(
-                f"/servicePrincipals/{resource_id}?$select=id,displayName,appRoles", "apps")
-        except GraphError:
-            return {}  # the id is shown instead of the name
-        return {str(r.get("id")): str(r.get("value")) for r in sp.get("appRoles") or []
-                if isinstance(r, dict)}
+    async def _resource(self, client: GraphClient, resource_id: str,
+                        cache: dict[str, tuple[str, dict[str, str]]]
+                        ) -> tuple[str, dict[str, str]]:
+        """An API's name and its app role ids -> values (e.g. Directory.ReadWrite.All)."""
+        if resource_id not in cache:
+            try:
+                _, sp = await client.get_object(
+                    f"/servicePrincipals/{resource_id}?$select=id,displayName,appRoles",
+                    "apps")
+            except GraphError:
+                cache[resource_id] = (resource_id, {})  # ids are shown instead of names
+            else:
+                cache[resource_id] = (str(sp.get("displayName") or resource_id), {
+                    str(r.get("id")): str(r.get("value")) for r in sp.get("appRoles") or []
+                    if isinstance(r, dict)})
+        return cache[resource_id]
 
     async def _partners(self, client: GraphClient) -> Fetched[Partner]:
         request, rows = await client.get_list("/policies/crossTenantAccessPolicy/partners",
