@@ -299,3 +299,43 @@ def test_token_failure_fails_the_tenant_without_leaking(server: IdentityAndGraph
     assert "cannot get a Graph token" in (result.coverage[0].reason or "")
     assert result.findings and all(f.status is Status.ERROR for f in result.findings)
     assert "wrong-secret-value" not in json.dumps(result.to_dict())
+
+
+def _config(server: IdentityAndGraph, tmp_path: Path, scenario: str = "") -> Any:
+    return config_from_mapping({
+        "client": {"name": "Acme Dental LLC"},
+        "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"]},
+        "scan": {"azure": [{"graph_endpoint": server.url + scenario,
+                            "authority_host": server.url, "ca_bundle": server.ca_path,
+                            "credential": "environment"}]},
+    }, tmp_path / "audit.yaml")
+
+
+def test_doctor_names_what_cannot_be_read(server: IdentityAndGraph, tmp_path: Path) -> None:
+    from lockin_audit.doctor import run_doctor
+
+    ok = [line for line in asyncio.run(run_doctor(_config(server, tmp_path)))
+          if line[0] == "m365"]
+    assert len(ok) == 6 and all(line[2] for line in ok), ok
+    denied = {line[1].rpartition(": ")[2]: line for line in asyncio.run(
+        run_doctor(_config(server, tmp_path, "/scenario/denied"))) if line[0] == "m365"}
+    assert denied["organization"][2] is True
+    assert denied["domains"][2] is False and "Domain.Read.All" in denied["domains"][3]
+    assert "Policy.Read.All" in denied["cross-tenant access partners"][3]
+
+
+def test_tenant_learned_from_organization(server: IdentityAndGraph, tmp_path: Path) -> None:
+    """Without tenant_id in the audit file the tenant comes from /organization, and the
+    client's own app is still not reported as foreign."""
+    config = _config(server, tmp_path)
+    checks = [c for c in registry.all_checks() if c.meta.source == "graph"]
+    result = asyncio.run(Scanner(config, checks).run())
+    apps = {f.asset.id for f in by_check(result, "m365.apps.provider_apps")}
+    assert graph_routes.RMM_SP_ID in apps and graph_routes.CLIENT_APP_SP_ID not in apps
+    assert {f.asset.id for f in by_check(result, "m365.contacts.notifications")} == {
+        CLIENT_TENANT}
+    # it@acmedental.com is the client's: acmedental.com is verified in its own tenant.
+    security = [f for f in by_check(result, "m365.contacts.notifications")
+                if f.key.startswith("security")]
+    assert [f.status for f in security] == [Status.PASS]
+    assert "verified domain of the business's own tenant" in security[0].detail

@@ -56,6 +56,16 @@ PERMISSIONS = {
     "tenant_info": "CrossTenantInformation.ReadBasic.All",
 }
 MAX_PAGES = 500
+# One light request per API the checks read, for `lockin-audit doctor`.
+PROBES = (
+    ("organization", "/organization?$select=id", "organization"),
+    ("domains", "/domains?$select=id", "domains"),
+    ("Global Administrator assignments", "/roleManagement/directory/roleAssignments?"
+     f"$filter=roleDefinitionId eq '{GLOBAL_ADMIN_TEMPLATE}'", "roles"),
+    ("users", "/users?$top=1&$select=id", "users"),
+    ("service principals", "/servicePrincipals?$top=1&$select=id", "apps"),
+    ("cross-tenant access partners", "/policies/crossTenantAccessPolicy/partners", "policy"),
+)
 PUBLIC_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.microsoftonline.us",
                                 "login.chinacloudapi.cn"})
 
@@ -308,8 +318,7 @@ class GraphClient:
                                         "Graph answered with a link to another host",
                                         kind="malformed"))
         token = await self.tokens.get(self.ctx, self.authority)
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
-                   "ConsistencyLevel": "eventual"}
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         request = f"{method} {url}"
         resp = await self.ctx.engine.http(method, url, headers=headers, json_body=body,
                                           verify=self.verify, source=SOURCE)
@@ -477,7 +486,8 @@ class GraphSource(Source):
                               options=opts))
         return out
 
-    async def fetch(self, target: Target, ctx: SourceContext) -> GraphFacts:
+    async def _connect(self, target: Target, ctx: SourceContext) -> GraphClient:
+        """A Graph client with a first token, or SourceFailure (the tenant cannot be read)."""
         opts: AzureTarget = target.options
         endpoint = (opts.graph_endpoint or DEFAULT_GRAPH).rstrip("/")
         try:
@@ -497,11 +507,34 @@ class GraphSource(Source):
             raise
         except Exception as exc:
             # azure-identity's messages name the credential and the cause, not the secret.
-            message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            text = str(exc).strip()
+            message = text.splitlines()[0][:300] if text else ""
             raise SourceFailure(FetchError(
                 SOURCE, f"token for {endpoint}", f"cannot get a Graph token: "
                 f"{type(exc).__name__}: {message}", kind="denied")) from None
+        return client
 
+    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
+        """Sign in to each tenant and try one page of every API the checks read."""
+        lines: list[tuple[str, bool, str]] = []
+        for target in await self.targets(ctx):
+            try:
+                client = await self._connect(target, ctx)
+            except SourceFailure as exc:
+                lines.append((target.label, False, exc.error.describe()))
+                continue
+            for what, path, permission_key in PROBES:
+                try:
+                    await client.get_object(path, permission_key)
+                    lines.append((f"{target.label}: {what}", True,
+                                  f"readable ({PERMISSIONS[permission_key]})"))
+                except (GraphError, SourceFailure) as exc:
+                    lines.append((f"{target.label}: {what}", False, exc.error.describe()))
+        return lines
+
+    async def fetch(self, target: Target, ctx: SourceContext) -> GraphFacts:
+        opts: AzureTarget = target.options
+        client = await self._connect(target, ctx)
         organization, domains, admins, eligible, guests, sps, partners = await asyncio.gather(
             _guard(self._organization(client)), _guard(self._domains(client)),
             _guard(self._role_holders(client, eligible=False)),
@@ -511,9 +544,9 @@ class GraphSource(Source):
             _guard(self._partners(client)))
         tenant = opts.tenant_id or (organization.id if isinstance(organization, Organization)
                                     else target.id)
-        if isinstance(sps, Fetched):  # tenant names of the apps' owners, where readable
+        if isinstance(sps, Fetched):  # the owners' tenant names, where readable
             sps = await self._name_owners(client, sps, tenant)
-        return GraphFacts(tenant_id=tenant, endpoint=endpoint, organization=organization,
+        return GraphFacts(tenant_id=tenant, endpoint=client.endpoint, organization=organization,
                           domains=domains, global_admins=admins, eligible_admins=eligible,
                           guests=guests, service_principals=sps, partners=partners)
 
@@ -702,11 +735,13 @@ class GraphSource(Source):
 
     async def _name_owners(self, client: GraphClient, sps: Fetched[ServicePrincipal],
                            tenant: str) -> Fetched[ServicePrincipal]:
-        owners = sorted({sp.owner_tenant_id for sp in sps.items})
+        # Without a configured tenant id the client's own apps are only known now.
+        items = [sp for sp in sps.items if sp.owner_tenant_id != tenant.lower()]
+        owners = sorted({sp.owner_tenant_id for sp in items})
         infos = await asyncio.gather(*(self._tenant_info(client, t) for t in owners))
         names = {t: info.get("displayName") for t, (info, _) in zip(owners, infos, strict=True)}
         return Fetched(sps.request, sps.observed_at, tuple(
-            _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id)) for sp in sps.items))
+            _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id)) for sp in items))
 
 
 async def _guard(coro: Any) -> Any:
