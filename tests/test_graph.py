@@ -286,6 +286,7 @@ def test_malformed_answers_are_errors(server: IdentityAndGraph, tmp_path: Path) 
     assert "not JSON" in details("m365.domains.verification_federation")[0]
     assert "'value' list" in details("azure.access.provider_guests")[0]
     assert "another host" in details("m365.partner.relationships")[0]
+    assert "does not end" in details("m365.apps.provider_apps")[0]
     assert any("unexpected answer shape" in d for d in details("m365.admins.global_admins"))
     assert not [p for _, p, _ in server.requests if "steal" in p]
 

@@ -13,7 +13,8 @@ through the provider's federation server (sts.bobsit.example).
 A path may start with `/scenario/<name>` to select another tenant for the tests (a real
 deployment reaches Graph through such a prefix when it sits behind a proxy):
 `clean` (held by the client), `denied` (403 on everything but /organization),
-`throttled` (429 on /users), `malformed` (bad JSON, bad shapes, a nextLink to another host).
+`throttled` (429 on /users), `malformed` (bad JSON, bad shapes, a nextLink to another
+host, a nextLink loop).
 """
 
 from __future__ import annotations
@@ -270,6 +271,9 @@ def _malformed(rest: str, base: str) -> tuple[int, dict[str, str], bytes] | None
     if rest == "/policies/crossTenantAccessPolicy/partners":
         # A link to a foreign host must never receive the bearer token.
         return _collection(base, "partners", [], "https://evil.example/v1.0/steal")
+    if rest == "/servicePrincipals":  # a nextLink that points back at itself
+        return _collection(base, "servicePrincipals", [], f"{base}/servicePrincipals?"
+                           "$skiptoken=again")
     if rest.startswith("/roleManagement/directory/roleAssignments"):
         return _json(200, {"value": [{"id": "x"}]})  # no principalId
     return None
