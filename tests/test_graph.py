@@ -89,7 +89,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityAndGrap
                         "access_token": state.token}).encode()
             else:
                 answer = graph_routes.handle(self.command, url.path, parse_qs(url.query),
-                                             headers)
+                                             headers, body)
                 result = answer or (404, {"Content-Type": "text/plain"}, b"not found")
             status, out_headers, payload = result
             self.send_response(status)
@@ -273,6 +273,15 @@ def test_throttling_beyond_retries_is_an_error(server: IdentityAndGraph,
     assert len(server.paths("/scenario/throttled/v1.0/users")) - before == 4  # 1 + 3 retries
     assert one(result, "m365.admins.global_admins", CLIENT_TENANT,
                "summary").status is Status.FAIL
+
+
+def test_principals_resolved_by_id_when_not_expanded(server: IdentityAndGraph,
+                                                     tmp_path: Path) -> None:
+    result = scan(server, tmp_path, "noexpand")
+    admin = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID)
+    assert admin.status is Status.FAIL and "admin@bobsit.example" in admin.detail
+    posts = [p for m, p, _ in server.requests if m == "POST" and "/v1.0/" in p]
+    assert posts and all(p.endswith("/directoryObjects/getByIds") for p in posts)
 
 
 def test_malformed_answers_are_errors(server: IdentityAndGraph, tmp_path: Path) -> None:

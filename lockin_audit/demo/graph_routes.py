@@ -13,8 +13,8 @@ through the provider's federation server (sts.bobsit.example).
 A path may start with `/scenario/<name>` to select another tenant for the tests (a real
 deployment reaches Graph through such a prefix when it sits behind a proxy):
 `clean` (held by the client), `denied` (403 on everything but /organization),
-`throttled` (429 on /users), `malformed` (bad JSON, bad shapes, a nextLink to another
-host, a nextLink loop).
+`throttled` (429 on /users), `noexpand` (ignores $expand), `malformed` (bad JSON, bad
+shapes, a nextLink to another host, a nextLink loop).
 """
 
 from __future__ import annotations
@@ -233,9 +233,10 @@ def _first(query: dict[str, list[str]], key: str) -> str:
     return values[0]
 
 
-def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
-           ) -> tuple[int, dict[str, str], bytes] | None:
-    """Answer a Graph request, or None when the path is not a Graph path."""
+def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+           body: bytes = b"") -> tuple[int, dict[str, str], bytes] | None:
+    """Answer a Graph request, or None when the path is not a Graph path. `body` is only
+    read by POST /directoryObjects/getByIds (servers that do not pass it get a 400)."""
     path = unquote(path)
     scenario = ""
     m = _SCENARIO.match(path)
@@ -260,7 +261,19 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         if bad:
             return bad
     tenant = TENANTS.get(scenario, TENANTS[""])
+    if method.upper() == "POST" and rest == "/directoryObjects/getByIds":
+        return _get_by_ids(tenant, body)
+    if scenario == "noexpand":  # a Graph that ignores $expand: principals via getByIds
+        query = {k: v for k, v in query.items() if k != "$expand"}
     return _route(tenant, method.upper(), rest, query, base, lower)
+
+
+def _get_by_ids(t: Tenant, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    try:
+        ids = json.loads(body or b"{}")["ids"]
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "Request_BadRequest", "Send {\"ids\": [...]} as the JSON body.")
+    return _json(200, {"value": [t.objects[i] for i in ids if i in t.objects]})
 
 
 def _malformed(rest: str, base: str) -> tuple[int, dict[str, str], bytes] | None:
