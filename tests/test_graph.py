@@ -284,6 +284,17 @@ def test_principals_resolved_by_id_when_not_expanded(server: IdentityAndGraph,
     assert posts and all(p.endswith("/directoryObjects/getByIds") for p in posts)
 
 
+def test_server_errors_after_backoff_are_errors(server: IdentityAndGraph,
+                                               tmp_path: Path) -> None:
+    result = scan(server, tmp_path, "unavailable")
+    domains = by_check(result, "m365.domains.verification_federation")
+    assert [f.status for f in domains] == [Status.ERROR]
+    assert "HTTP 503 ServiceUnavailable" in domains[0].detail
+    excerpt = domains[0].evidence[0].excerpt
+    assert isinstance(excerpt, dict) and excerpt["kind"] == "unavailable"
+    assert len(server.paths("/scenario/unavailable/v1.0/domains")) == 4  # 1 + 3 retries
+
+
 def test_malformed_answers_are_errors(server: IdentityAndGraph, tmp_path: Path) -> None:
     result = scan(server, tmp_path, "malformed")
     def details(check_id: str) -> list[str]:

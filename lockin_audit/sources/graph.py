@@ -329,7 +329,7 @@ class GraphClient:
         if resp.status == 404:
             raise GraphError(FetchError(SOURCE, request, _error_reason(404, resp.text),
                                         kind="not_found"))
-        if resp.status == 429 or resp.status == 503:
+        if resp.status == 429 or (resp.status == 503 and "retry-after" in resp.headers):
             raise GraphError(FetchError(SOURCE, request, "still throttled after retries "
                                         f"({_error_reason(resp.status, resp.text)})",
                                         kind="throttled"))
