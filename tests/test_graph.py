@@ -124,7 +124,7 @@ def azure_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def scan(server: IdentityAndGraph, tmp_path: Path, scenario: str = "",
-         credential: str = "environment") -> ScanResult:
+         credential: str = "environment", **target: str) -> ScanResult:
     endpoint = server.url + (f"/scenario/{scenario}" if scenario else "")
     config = config_from_mapping({
         "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com"],
@@ -133,7 +133,7 @@ def scan(server: IdentityAndGraph, tmp_path: Path, scenario: str = "",
                      "azure_tenant_ids": [PROVIDER_TENANT], "partner_ids": ["1234567"]},
         "scan": {"azure": [{"tenant_id": CLIENT_TENANT, "graph_endpoint": endpoint,
                             "authority_host": server.url, "ca_bundle": server.ca_path,
-                            "credential": credential}],
+                            "credential": credential, **target}],
                  "limits": {"timeout_s": 10, "max_retry_after_s": 5}},
     }, tmp_path / "audit.yaml")
     checks = [c for c in registry.select(registry.all_checks(), areas=["m365", "azure"])
@@ -224,8 +224,13 @@ def test_demo_tenant_end_to_end(server: IdentityAndGraph, tmp_path: Path,
     assert server.token not in caplog.text and SECRET not in caplog.text
 
 
-def test_client_held_tenant_passes(server: IdentityAndGraph, tmp_path: Path) -> None:
-    result = scan(server, tmp_path, "clean", credential="default")
+def test_client_held_tenant_passes(server: IdentityAndGraph, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # The app registration is named in the audit file; only its secret is in the env.
+    monkeypatch.delenv("AZURE_CLIENT_ID")
+    result = scan(server, tmp_path, "clean", credential="default",
+                  client_id="99999999-2222-4333-8444-555555555555")
+    assert [c.assessed for c in result.coverage] == [True]
     statuses: dict[str, set[Status]] = {f.check_id: set() for f in result.findings}
     for f in result.findings:
         statuses[f.check_id].add(f.status)

@@ -14,6 +14,7 @@ Domain.Read.All, Policy.Read.All, CrossTenantInformation.ReadBasic.All.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -263,9 +264,10 @@ class GraphError(Exception):
 class _TokenCache:
     """One credential per target; the token is refreshed a few minutes before expiry."""
 
-    def __init__(self, credential: Any, scope: str) -> None:
+    def __init__(self, credential: Any, scope: str, tenant_id: str | None) -> None:
         self.credential = credential
         self.scope = scope
+        self.tenant_id = tenant_id
         self._token: str | None = None
         self._expires = 0.0
         self._lock = asyncio.Lock()
@@ -273,8 +275,9 @@ class _TokenCache:
     async def get(self, ctx: SourceContext, host: str) -> str:
         async with self._lock:
             if self._token is None or self._expires - time.time() < 300:
+                extra = {"tenant_id": self.tenant_id} if self.tenant_id else {}
                 token = await ctx.engine.call_sync(
-                    host, lambda: self.credential.get_token(self.scope))
+                    host, lambda: self.credential.get_token(self.scope, **extra))
                 self._token, self._expires = token.token, float(token.expires_on)
             return self._token
 
@@ -450,18 +453,25 @@ def build_credential(opts: AzureTarget) -> Any:
             kwargs["disable_instance_discovery"] = True
     if opts.ca_bundle:
         kwargs["connection_verify"] = opts.ca_bundle
-    if opts.credential == "environment":
-        return ai.EnvironmentCredential(**kwargs)
+    if opts.tenant_id:  # tokens are requested for the target's tenant
+        kwargs["additionally_allowed_tenants"] = [opts.tenant_id]
     if opts.credential == "cli":
-        return ai.AzureCliCredential(tenant_id=opts.tenant_id or "")
+        return ai.AzureCliCredential(tenant_id=opts.tenant_id or "",
+                                     additionally_allowed_tenants=["*"])
     if opts.credential == "managed_identity":
         return ai.ManagedIdentityCredential(client_id=opts.client_id)
-    if opts.tenant_id:
-        kwargs["additionally_allowed_tenants"] = [opts.tenant_id]
+    secret = os.environ.get("AZURE_CLIENT_SECRET")
+    cert = os.environ.get("AZURE_CLIENT_CERTIFICATE_PATH")
+    if opts.client_id and opts.tenant_id and (secret or cert):
+        # An app registration named in the audit file, its secret from the environment.
+        if secret:
+            return ai.ClientSecretCredential(opts.tenant_id, opts.client_id, secret, **kwargs)
+        return ai.CertificateCredential(opts.tenant_id, opts.client_id, cert, **kwargs)
+    if opts.credential == "environment":
+        return ai.EnvironmentCredential(**kwargs)
     if opts.client_id:
         kwargs["managed_identity_client_id"] = opts.client_id
     return ai.DefaultAzureCredential(exclude_interactive_browser_credential=True, **kwargs)
-
 
 def target_id(opts: AzureTarget, index: int) -> str:
     return opts.tenant_id or opts.name or f"azure[{index}]"
@@ -498,7 +508,7 @@ class GraphSource(Source):
                                            kind="denied")) from None
         self._credentials.append(credential)
         authority = urlsplit(opts.authority_host or "https://login.microsoftonline.com")
-        tokens = _TokenCache(credential, endpoint + "/.default")
+        tokens = _TokenCache(credential, endpoint + "/.default", opts.tenant_id)
         client = GraphClient(ctx, endpoint, tokens, opts.ca_bundle or True,
                              authority.netloc or "login.microsoftonline.com")
         try:
