@@ -12,9 +12,10 @@ through the provider's federation server (sts.bobsit.example).
 
 A path may start with `/scenario/<name>` to select another tenant for the tests (a real
 deployment reaches Graph through such a prefix when it sits behind a proxy):
-`clean` (held by the client), `denied` (403 on everything but /organization),
-`throttled` (429 on /users), `unavailable` (503 on /domains), `noexpand` (ignores
-$expand), `malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop).
+`clean` (held by the client; no Entra ID P2 licence, so PIM answers with a licence
+error), `denied` (403 on everything but /organization), `throttled` (429 on /users),
+`unavailable` (503 on /domains), `noexpand` (ignores $expand), `malformed` (bad JSON, bad
+shapes, a nextLink to another host, a nextLink loop).
 """
 
 from __future__ import annotations
@@ -254,6 +255,11 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
     if scenario == "denied" and not rest.startswith("/organization"):
         return _error(403, "Authorization_RequestDenied",
                       "Insufficient privileges to complete the operation.")
+    if scenario == "clean" and "roleEligibilityScheduleInstances" in rest:
+        # A small business without Entra ID P2: PIM answers with a licence error.
+        return _error(400, "AadPremiumLicenseRequired",
+                      "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID "
+                      "Governance license.")
     if scenario == "unavailable" and rest == "/domains":
         return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
     if scenario == "throttled" and rest.startswith("/users"):

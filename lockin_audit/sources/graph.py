@@ -609,7 +609,14 @@ class GraphSource(Source):
         collection = ("roleEligibilityScheduleInstances" if eligible else "roleAssignments")
         path = (f"/roleManagement/directory/{collection}?$filter=roleDefinitionId eq "
                 f"'{GLOBAL_ADMIN_TEMPLATE}'&$expand=principal")
-        request, rows = await client.get_list(path, "roles")
+        try:
+            request, rows = await client.get_list(path, "roles")
+        except GraphError as exc:
+            if eligible and exc.error.kind in ("denied", "unsupported") and \
+                    "license" in exc.error.reason.lower():
+                # Without Entra ID P2 there is no PIM, so nobody can be eligible.
+                return Fetched(exc.error.request, exc.error.observed_at, ())
+            raise
         observed = _now()
         try:
             missing = [str(r["principalId"]) for r in rows if not r.get("principal")]
