@@ -60,6 +60,9 @@ BREAK_GLASS = (
     "Only then remove or downgrade the provider's Global Administrator accounts (guests "
     "or accounts on the provider's domain).",
 )
+KEEP_ADMIN = ("Keep this account: make sure its password and MFA method are held by the "
+              "business (not stored in the provider's password manager) and that it is "
+              "excluded from nothing the provider controls.")
 
 
 def _attribute_address(facts: GraphFacts, ctx: CheckContext, address: str,
@@ -155,8 +158,10 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                            "its password and MFA are held by the business.")
             elif p.kind == "group":
                 detail += " Check who the group's members are."
+            keep = (KEEP_ADMIN,) if status is Status.PASS else None
             yield ctx.finding(asset=_user_asset(p), holder=holder, status=status,
                               severity=severity, detail=detail, key=h.assignment,
+                              remediation=keep,
                               evidence=[fetched.evidence({**p.excerpt(),
                                                           "assignment": h.assignment,
                                                           "role": h.role})])
