@@ -61,8 +61,8 @@ BREAK_GLASS = (
     "or accounts on the provider's domain).",
 )
 KEEP_ADMIN = ("Keep this account: make sure its password and MFA method are held by the "
-              "business (not stored in the provider's password manager) and that it is "
-              "excluded from nothing the provider controls.")
+              "business (not stored in the provider's password manager), and that no "
+              "Conditional Access policy the provider manages can lock it out.")
 
 
 def _attribute_address(facts: GraphFacts, ctx: CheckContext, address: str,
