@@ -7,6 +7,7 @@ in it, where its notices go and whether its domains sign in through the provider
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
 from lockin_audit.identity import Attribution, IdKind
@@ -63,6 +64,14 @@ BREAK_GLASS = (
 KEEP_ADMIN = ("Keep this account: make sure its password and MFA method are held by the "
               "business (not stored in the provider's password manager), and that no "
               "Conditional Access policy the provider manages can lock it out.")
+
+
+def _capped(name: str, items: list[Any], limit: int = 50) -> dict[str, Any]:
+    """A summary excerpt that stays readable for tenants with thousands of objects."""
+    out: dict[str, Any] = {name: items[:limit], "count": len(items)}
+    if len(items) > limit:
+        out["truncated"] = True
+    return out
 
 
 def _attribute_address(facts: GraphFacts, ctx: CheckContext, address: str,
@@ -310,9 +319,9 @@ def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                           detail=f"No app in the tenant is owned by the provider's tenant "
                                  f"({len(sps.items)} app(s) owned by other organisations "
                                  "were checked).",
-                          evidence=[sps.evidence({"foreign_apps": [
+                          evidence=[sps.evidence(_capped("foreign_apps", [
                               {"id": sp.id, "owner": sp.owner_tenant_id}
-                              for sp in sps.items]})])
+                              for sp in sps.items]))])
 
 
 def _app_finding(sp: ServicePrincipal, attribution: Attribution,
@@ -392,8 +401,8 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                           severity=Severity.INFO, key="summary",
                           detail=f"None of the tenant's {len(guests.items)} guest account(s) "
                                  "is from the provider's domains.",
-                          evidence=[guests.evidence({"guests": [
-                              g.email or g.user_principal_name for g in guests.items]})])
+                          evidence=[guests.evidence(_capped("guests", [
+                              g.email or g.user_principal_name for g in guests.items]))])
 
 
 @check(
