@@ -365,3 +365,24 @@ def test_tenant_learned_from_organization(server: IdentityAndGraph, tmp_path: Pa
                 if f.key.startswith("security")]
     assert [f.status for f in security] == [Status.PASS]
     assert "verified domain of the business's own tenant" in security[0].detail
+
+
+def test_routes_shapes_and_auth() -> None:
+    guests = {"$filter": ["userType eq 'Guest'"]}
+    assert graph_routes.handle("GET", "/subscriptions", {}, {}) is None  # ARM, not Graph
+    status, _, body = graph_routes.handle("GET", "/v1.0/users", guests, {}) or (0, {}, b"")
+    assert status == 401 and json.loads(body)["error"]["code"] == "InvalidAuthenticationToken"
+    auth = {"Authorization": "Bearer x"}
+    status, headers, body = graph_routes.handle("GET", "/v1.0/users", guests, auth) or (
+        0, {}, b"")
+    page = json.loads(body)
+    assert status == 200 and headers["Content-Type"].startswith("application/json")
+    assert len(page["value"]) == graph_routes.USERS_PAGE
+    # Without a Host header the link is relative to the endpoint (the source follows it).
+    assert page["@odata.nextLink"].startswith("/v1.0/users?")
+    status, _, body = graph_routes.handle(
+        "GET", "/v1.0/tenantRelationships/findTenantInformationByTenantId"
+        f"(tenantId='{PROVIDER_TENANT}')", {}, {**auth, "Host": "graph.test"}) or (0, {}, b"")
+    info = json.loads(body)
+    assert info["displayName"] == "Bob's IT Services"
+    assert info["@odata.context"].startswith("https://graph.test/v1.0/$metadata")

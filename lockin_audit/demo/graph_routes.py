@@ -251,7 +251,10 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
     if not lower.get("authorization", "").startswith("Bearer "):
         return _error(401, "InvalidAuthenticationToken", "Access token is empty.")
     prefix = f"/scenario/{scenario}" if scenario else ""
-    base = f"https://{lower.get('host', 'graph.microsoft.com')}{prefix}/{version}"
+    # Graph's links are absolute; a server that does not pass Host gets endpoint-relative
+    # ones, which the source also follows.
+    host = lower.get("host")
+    base = f"https://{host}{prefix}/{version}" if host else f"/{version}"
     if scenario == "denied" and not rest.startswith("/organization"):
         return _error(403, "Authorization_RequestDenied",
                       "Insufficient privileges to complete the operation.")

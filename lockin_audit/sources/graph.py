@@ -309,8 +309,11 @@ class GraphClient:
         self.origin = urlsplit(self.endpoint)[:2]
 
     def url(self, path: str) -> str:
-        return path if path.startswith("https://") or path.startswith("http://") else (
-            self.base + path)
+        if path.startswith(("https://", "http://")):
+            return path
+        if path.startswith(("/v1.0/", "/beta/")):  # a nextLink relative to the endpoint
+            return self.endpoint + path
+        return self.base + path
 
     async def _request(self, method: str, path: str, what: str,
                        body: Any = None) -> tuple[str, Any]:
