@@ -110,7 +110,7 @@ def demo_data(base: str, today: dt.date) -> RdapData:
                          PROVIDER_ORG, "NET-203-0-113-0-1", org_handle="BITS-12"),
             arin_network("203.0.113.64", "203.0.113.71", "BITS-CUST-ACME", "REASSIGNED",
                          "Acme Dental LLC", "NET-203-0-113-64-1", parent="NET-203-0-113-0-1",
-                         org_handle="C08812345"),
+                         org_handle="C08812345", up=f"{base}/arin/ip/203.0.113.0/24"),
         ],
         "ripe": [
             ripe_network("198.51.100.0", "198.51.100.255", "ACME-DENTAL-PI", "ASSIGNED PI",

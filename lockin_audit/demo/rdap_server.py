@@ -237,7 +237,8 @@ def domain_object(name: str, *, entities: list[dict[str, Any]], expires: str,
 
 
 def arin_network(start: str, end: str, name: str, kind: str, org: str, handle: str,
-                 parent: str | None = None, org_handle: str = "") -> dict[str, Any]:
+                 parent: str | None = None, org_handle: str = "",
+                 up: str | None = None) -> dict[str, Any]:
     """ARIN's shape: type DIRECT ALLOCATION / REASSIGNED / REALLOCATED, the org as a
     registrant entity, cidr0 extension."""
     prefix = ipaddress.ip_network(_cidr({"startAddress": start, "endAddress": end}))
@@ -252,6 +253,8 @@ def arin_network(start: str, end: str, name: str, kind: str, org: str, handle: s
         "events": [{"eventAction": "registration", "eventDate": "2019-05-14T12:00:00-04:00"}],
         "status": ["active"], "port43": "whois.arin.net",
     }
+    if up:
+        obj["links"] = [{"value": up, "rel": "up", "href": up, "type": "application/rdap+json"}]
     return obj
 
 
