@@ -107,7 +107,9 @@ def start(workdir: Path) -> DemoPart:
     from lockin_audit.testing.knot import KnotServer, KnotUnavailable, knotd_path
 
     dns_dir = workdir / "dns"
-    client = {"domains": list(DOMAINS), "email_domains": ["acmedental.com"]}
+    # 198.51.100.0/24 is the client's own (provider-independent) block in the demo estate.
+    client = {"domains": list(DOMAINS), "email_domains": ["acmedental.com"],
+              "ip_ranges": ["198.51.100.0/24"]}
     if knotd_path() is not None:
         try:
             server = KnotServer(dns_dir, dict(ZONES), SIGNED).start()
