@@ -46,7 +46,7 @@ SPF_LOOKUP_LIMIT = 10  # RFC 7208 section 4.6.4
 DKIM_SELECTORS = ("selector1", "selector2", "google", "default", "k1", "s1", "s2", "dkim")
 # A resolver is ours to ask (a local or configured recursive resolver), not a public API:
 # allow a high rate unless the audit file sets one for it.
-RESOLVER_RATE = 2000.0
+RESOLVER_RATE = 5000.0
 
 
 @dataclass(frozen=True)
