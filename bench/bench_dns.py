@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing as mp
 import resource
 import sys
 import tempfile
@@ -25,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lockin_audit.demo.dns import _zone  # noqa: E402
-from lockin_audit.engine import Engine  # noqa: E402
-from lockin_audit.sources.dns import DnsClient, fetch_domain  # noqa: E402
-from lockin_audit.testing.knot import KnotServer  # noqa: E402
+from lockin_audit.demo.dns import _zone
+from lockin_audit.engine import Engine
+from lockin_audit.sources.dns import DnsClient, fetch_domain
+from lockin_audit.testing.knot import KnotServer
 
 
 def domain_zone(n: int) -> tuple[str, str]:
@@ -70,12 +71,15 @@ class DelayProxy(asyncio.DatagramProtocol):
         self.upstream = upstream
         self.latency_s = latency_s
         self.transport: asyncio.DatagramTransport | None = None
+        self.pending: set[asyncio.Task[None]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        asyncio.ensure_future(self._forward(data, addr))
+        task = asyncio.ensure_future(self._forward(data, addr))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
 
     async def _forward(self, data: bytes, addr: tuple[str, int]) -> None:
         loop = asyncio.get_running_loop()
@@ -115,12 +119,21 @@ async def run(domains: list[str], resolver: tuple[str, int], mode: str,
     return elapsed, client.queries
 
 
-async def main_async(args: argparse.Namespace, knot: KnotServer) -> None:
-    loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: DelayProxy(("127.0.0.1", knot.port), args.latency_ms / 1000),
-        local_addr=("127.0.0.1", 0))
-    port = transport.get_extra_info("sockname")[1]
+def proxy_process(upstream: int, latency_s: float, ports: mp.Queue[int]) -> None:
+    """The delaying proxy runs in its own process so it does not share the scanner's CPU."""
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: DelayProxy(("127.0.0.1", upstream), latency_s),
+            local_addr=("127.0.0.1", 0))
+        ports.put(transport.get_extra_info("sockname")[1])
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+async def main_async(args: argparse.Namespace, port: int) -> None:
     domains = [f"client{n:04d}.test" for n in range(args.domains)]
     # Queries one domain needs (a fresh cache each run; shared names are asked once).
     results = {}
@@ -132,7 +145,6 @@ async def main_async(args: argparse.Namespace, knot: KnotServer) -> None:
         results[mode] = rate
         print(f"{mode:22s} {len(subset):5d} domains  {elapsed:7.2f} s  {rate:8.1f} domains/s"
               f"  {queries:6d} queries ({queries / len(subset):.1f} per domain)")
-    transport.close()
     print(f"pool / domain-after-domain: {results['pool'] / results['domain-after-domain']:.1f}x")
     print(f"pool / one-query-at-a-time: {results['pool'] / results['one-query-at-a-time']:.1f}x")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -153,9 +165,15 @@ def main() -> None:
         print(f"knotd serving {len(zones)} zones on {knot.address} "
               f"(started in {time.perf_counter() - started:.1f} s); "
               f"latency {args.latency_ms:g} ms per answer")
+        ports: mp.Queue[int] = mp.Queue()
+        proxy = mp.Process(target=proxy_process,
+                           args=(knot.port, args.latency_ms / 1000, ports), daemon=True)
+        proxy.start()
         try:
-            asyncio.run(main_async(args, knot))
+            asyncio.run(main_async(args, ports.get(timeout=10)))
         finally:
+            proxy.terminate()
+            proxy.join(5)
             knot.stop()
 
 
