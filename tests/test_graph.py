@@ -7,19 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import ssl
-import threading
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
-import trustme
 
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
@@ -28,90 +21,17 @@ from lockin_audit.engine import Scanner
 from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.sources.graph import guest_email_from_upn
+from tests.graph_server import SECRET, IdentityAndGraph, start_server
 
 CLIENT_TENANT = graph_routes.CLIENT_TENANT
 PROVIDER_TENANT = graph_routes.PROVIDER_TENANT
-SECRET = "s3cret-client-value"
-
-
-@dataclass
-class IdentityAndGraph:
-    """A local HTTPS server: OpenID discovery + client-credentials token + Graph."""
-
-    port: int
-    ca_path: str
-    token: str
-    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
-
-    def paths(self, fragment: str) -> list[str]:
-        return [p for _, p, _ in self.requests if fragment in p]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityAndGraph]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    ca_path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_path))
-    state = IdentityAndGraph(0, str(ca_path), f"tok-{uuid.uuid4().hex}")
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _answer(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = dict(self.headers.items())
-            state.requests.append((self.command, self.path, headers))
-            host = self.headers.get("host", "")
-            tenant = url.path.split("/")[1] if url.path.count("/") > 1 else ""
-            if url.path.endswith("/v2.0/.well-known/openid-configuration"):
-                result = 200, {"Content-Type": "application/json"}, json.dumps({
-                    "token_endpoint": f"https://{host}/{tenant}/oauth2/v2.0/token",
-                    "authorization_endpoint": f"https://{host}/{tenant}/oauth2/v2.0/authorize",
-                    "issuer": f"https://{host}/{tenant}/v2.0"}).encode()
-            elif url.path.endswith("/oauth2/v2.0/token"):
-                form = parse_qs(body.decode())
-                if form.get("client_secret") != [SECRET]:
-                    result = 401, {"Content-Type": "application/json"}, json.dumps({
-                        "error": "invalid_client",
-                        "error_description": "AADSTS7000215: Invalid client secret provided."
-                    }).encode()
-                else:
-                    result = 200, {"Content-Type": "application/json"}, json.dumps({
-                        "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                        "access_token": state.token}).encode()
-            else:
-                answer = graph_routes.handle(self.command, url.path, parse_qs(url.query),
-                                             headers, body)
-                result = answer or (404, {"Content-Type": "text/plain"}, b"not found")
-            status, out_headers, payload = result
-            self.send_response(status)
-            for k, v in out_headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = _answer
-        do_POST = _answer
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(ctx)
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    state, stop = start_server(tmp_path_factory.mktemp("ca"))
     yield state
-    httpd.shutdown()
-    httpd.server_close()
+    stop()
 
 
 @pytest.fixture(autouse=True)
