@@ -45,7 +45,8 @@ def azure_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def scan(server: IdentityAndGraph, tmp_path: Path, scenario: str = "",
          credential: str = "environment", **target: str) -> ScanResult:
-    endpoint = server.url + (f"/scenario/{scenario}" if scenario else "")
+    endpoint = target.pop("graph_endpoint", server.url + (f"/scenario/{scenario}"
+                                                          if scenario else ""))
     config = config_from_mapping({
         "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com"],
                    "azure_tenant_ids": [CLIENT_TENANT]},
@@ -306,3 +307,17 @@ def test_routes_shapes_and_auth() -> None:
     info = json.loads(body)
     assert info["displayName"] == "Bob's IT Services"
     assert info["@odata.context"].startswith("https://graph.test/v1.0/$metadata")
+
+
+def test_unreachable_graph_fails_the_tenant(server: IdentityAndGraph, tmp_path: Path) -> None:
+    """Sign-in works but nothing listens at the Graph endpoint: not assessed, not 7 errors
+    that look like a partial answer."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    result = scan(server, tmp_path, graph_endpoint=f"https://127.0.0.1:{closed}")
+    assert [c.assessed for c in result.coverage] == [False]
+    assert "cannot connect" in (result.coverage[0].reason or "")
+    assert result.findings and all(f.status is Status.ERROR for f in result.findings)

@@ -555,6 +555,12 @@ class GraphSource(Source):
             _guard(self._guests(client)),
             _guard(self._service_principals(client, opts.tenant_id)),
             _guard(self._partners(client)))
+        facts = (organization, domains, admins, eligible, guests, sps, partners)
+        errors = [f for f in facts if isinstance(f, FetchError)]
+        if len(errors) == len(facts) and all(e.kind in ("unavailable", "timeout")
+                                             for e in errors):
+            # Graph itself cannot be reached: the tenant was not assessed at all.
+            raise SourceFailure(errors[0])
         tenant = opts.tenant_id or (organization.id if isinstance(organization, Organization)
                                     else target.id)
         if isinstance(sps, Fetched):  # the owners' tenant names, where readable
