@@ -2,7 +2,7 @@
 
 Run: python bench/bench_graph.py [--guests 5000] [--apps 200] [--latency-ms 20]
 
-A local HTTPS identity+Graph server (tests/graph_server.py) serves the demo tenant grown to
+The local Microsoft cloud of the demo (lockin_audit.demo.azure_server) serves the demo tenant grown to
 many guests (paged with @odata.nextLink, 999 a page) and many foreign apps (each needing
 its own appRoleAssignments and oauth2PermissionGrants requests), with a fixed latency per
 Graph answer. Prints requests, wall time, and the speedup of the engine's pool
@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import graph_routes
+from lockin_audit.demo.arm_routes import demo_data
+from lockin_audit.demo.azure_server import MicrosoftCloud
 from lockin_audit.engine import Scanner
-from tests.graph_server import SECRET, start_server
 
 
 def run(url: str, ca: str, concurrency: int) -> tuple[float, int, int]:
@@ -56,8 +57,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
     graph_routes.TENANTS["scale"] = graph_routes.scale_tenant(args.guests, args.apps)
+    secret = "bench-secret"
     os.environ.update(AZURE_CLIENT_ID="11111111-2222-4333-8444-555555555555",
-                      AZURE_CLIENT_SECRET=SECRET, AZURE_TENANT_ID=graph_routes.CLIENT_TENANT)
+                      AZURE_CLIENT_SECRET=secret, AZURE_TENANT_ID=graph_routes.CLIENT_TENANT)
     original = graph_routes.handle
 
     def slow(*a: Any, **kw: Any) -> Any:
@@ -66,11 +68,11 @@ def main() -> None:
 
     graph_routes.handle = slow  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
-        state, stop = start_server(Path(tmp))
+        cloud = MicrosoftCloud(demo_data(), secret=secret, workdir=Path(tmp))
         try:
-            results = {n: run(state.url, state.ca_path, n) for n in (1, 16)}
+            results = {n: run(cloud.url, cloud.ca_path, n) for n in (1, 16)}
         finally:
-            stop()
+            cloud.stop()
     for n, (elapsed, requests, findings) in results.items():
         print(f"concurrency {n:>2}: {elapsed:6.2f} s, {requests} Graph requests, "
               f"{findings} findings")

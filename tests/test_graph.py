@@ -1,6 +1,7 @@
-"""The Graph source and the m365 checks against a local HTTPS server: a Microsoft identity
-platform token endpoint (driven by the real azure-identity/MSAL) and the demo tenant's
-Graph routes, with paging, 403, 429 and malformed answers."""
+"""The Graph source and the m365 checks against the local Microsoft cloud of the demo
+(lockin_audit.demo.azure_server: HTTPS identity platform driven by the real
+azure-identity/MSAL, and the demo tenant's Graph routes), with paging, 403, 429, 5xx and
+malformed answers."""
 
 from __future__ import annotations
 
@@ -17,21 +18,27 @@ import pytest
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import graph_routes
+from lockin_audit.demo.arm_routes import demo_data
+from lockin_audit.demo.azure_server import MicrosoftCloud
 from lockin_audit.engine import Scanner
 from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.sources.graph import guest_email_from_upn
-from tests.graph_server import SECRET, IdentityAndGraph, start_server
 
+SECRET = "s3cret-client-value"  # the only client secret the token endpoint accepts
 CLIENT_TENANT = graph_routes.CLIENT_TENANT
 PROVIDER_TENANT = graph_routes.PROVIDER_TENANT
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityAndGraph]:
-    state, stop = start_server(tmp_path_factory.mktemp("ca"))
-    yield state
-    stop()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MicrosoftCloud]:
+    cloud = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path_factory.mktemp("ms"))
+    yield cloud
+    cloud.stop()
+
+
+def paths(server: MicrosoftCloud, fragment: str) -> list[str]:
+    return [p for _, p, _ in server.requests if fragment in p]
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +50,7 @@ def azure_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
-def scan(server: IdentityAndGraph, tmp_path: Path, scenario: str = "",
+def scan(server: MicrosoftCloud, tmp_path: Path, scenario: str = "",
          credential: str = "environment", **target: str) -> ScanResult:
     endpoint = target.pop("graph_endpoint", server.url + (f"/scenario/{scenario}"
                                                           if scenario else ""))
@@ -84,7 +91,7 @@ def test_guest_email_from_upn() -> None:
     assert guest_email_from_upn("plain@acme.com") is None
 
 
-def test_demo_tenant_end_to_end(server: IdentityAndGraph, tmp_path: Path,
+def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
                                 caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     result = scan(server, tmp_path)
@@ -120,7 +127,7 @@ def test_demo_tenant_end_to_end(server: IdentityAndGraph, tmp_path: Path,
     assert all(f.control == "azure.access" and f.status is Status.FAIL
                for f in guests.values())
     # Three guests in pages of two: the second page was fetched through @odata.nextLink.
-    assert any("skiptoken" in p for p in server.paths("/users"))
+    assert any("skiptoken" in p for p in paths(server, "/users"))
 
     contacts = {f.key: f for f in by_check(result, "m365.contacts.notifications")}
     assert contacts["technical:alerts@bobsit.example"].status is Status.FAIL
@@ -145,7 +152,7 @@ def test_demo_tenant_end_to_end(server: IdentityAndGraph, tmp_path: Path,
     assert server.token not in caplog.text and SECRET not in caplog.text
 
 
-def test_client_held_tenant_passes(server: IdentityAndGraph, tmp_path: Path,
+def test_client_held_tenant_passes(server: MicrosoftCloud, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # The app registration is named in the audit file; only its secret is in the env.
     monkeypatch.delenv("AZURE_CLIENT_ID")
@@ -164,7 +171,7 @@ def test_client_held_tenant_passes(server: IdentityAndGraph, tmp_path: Path,
     assert not result.findings_by_status(Status.FAIL, Status.ERROR)
 
 
-def test_permission_denied_names_the_permission(server: IdentityAndGraph,
+def test_permission_denied_names_the_permission(server: MicrosoftCloud,
                                                 tmp_path: Path) -> None:
     result = scan(server, tmp_path, "denied")
     errors = result.findings_by_status(Status.ERROR)
@@ -189,19 +196,19 @@ def test_permission_denied_names_the_permission(server: IdentityAndGraph,
         Status.FAIL, Status.PASS}
 
 
-def test_throttling_beyond_retries_is_an_error(server: IdentityAndGraph,
+def test_throttling_beyond_retries_is_an_error(server: MicrosoftCloud,
                                                tmp_path: Path) -> None:
-    before = len(server.paths("/scenario/throttled/v1.0/users"))
+    before = len(paths(server, "/scenario/throttled/v1.0/users"))
     result = scan(server, tmp_path, "throttled")
     guests = by_check(result, "azure.access.provider_guests")
     assert [f.status for f in guests] == [Status.ERROR]
     assert "throttled" in guests[0].detail and "TooManyRequests" in guests[0].detail
-    assert len(server.paths("/scenario/throttled/v1.0/users")) - before == 4  # 1 + 3 retries
+    assert len(paths(server, "/scenario/throttled/v1.0/users")) - before == 4  # 1 + 3 retries
     assert one(result, "m365.admins.global_admins", CLIENT_TENANT,
                "summary").status is Status.FAIL
 
 
-def test_principals_resolved_by_id_when_not_expanded(server: IdentityAndGraph,
+def test_principals_resolved_by_id_when_not_expanded(server: MicrosoftCloud,
                                                      tmp_path: Path) -> None:
     result = scan(server, tmp_path, "noexpand")
     admin = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID)
@@ -210,7 +217,7 @@ def test_principals_resolved_by_id_when_not_expanded(server: IdentityAndGraph,
     assert posts and all(p.endswith("/directoryObjects/getByIds") for p in posts)
 
 
-def test_server_errors_after_backoff_are_errors(server: IdentityAndGraph,
+def test_server_errors_after_backoff_are_errors(server: MicrosoftCloud,
                                                tmp_path: Path) -> None:
     result = scan(server, tmp_path, "unavailable")
     domains = by_check(result, "m365.domains.verification_federation")
@@ -218,10 +225,10 @@ def test_server_errors_after_backoff_are_errors(server: IdentityAndGraph,
     assert "HTTP 503 ServiceUnavailable" in domains[0].detail
     excerpt = domains[0].evidence[0].excerpt
     assert isinstance(excerpt, dict) and excerpt["kind"] == "unavailable"
-    assert len(server.paths("/scenario/unavailable/v1.0/domains")) == 4  # 1 + 3 retries
+    assert len(paths(server, "/scenario/unavailable/v1.0/domains")) == 4  # 1 + 3 retries
 
 
-def test_malformed_answers_are_errors(server: IdentityAndGraph, tmp_path: Path) -> None:
+def test_malformed_answers_are_errors(server: MicrosoftCloud, tmp_path: Path) -> None:
     result = scan(server, tmp_path, "malformed")
     def details(check_id: str) -> list[str]:
         found = by_check(result, check_id)
@@ -237,7 +244,7 @@ def test_malformed_answers_are_errors(server: IdentityAndGraph, tmp_path: Path) 
     assert not [p for _, p, _ in server.requests if "steal" in p]
 
 
-def test_token_failure_fails_the_tenant_without_leaking(server: IdentityAndGraph,
+def test_token_failure_fails_the_tenant_without_leaking(server: MicrosoftCloud,
                                                         tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZURE_CLIENT_SECRET", "wrong-secret-value")
@@ -248,7 +255,7 @@ def test_token_failure_fails_the_tenant_without_leaking(server: IdentityAndGraph
     assert "wrong-secret-value" not in json.dumps(result.to_dict())
 
 
-def _config(server: IdentityAndGraph, tmp_path: Path, scenario: str = "") -> Any:
+def _config(server: MicrosoftCloud, tmp_path: Path, scenario: str = "") -> Any:
     return config_from_mapping({
         "client": {"name": "Acme Dental LLC"},
         "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"]},
@@ -258,7 +265,7 @@ def _config(server: IdentityAndGraph, tmp_path: Path, scenario: str = "") -> Any
     }, tmp_path / "audit.yaml")
 
 
-def test_doctor_names_what_cannot_be_read(server: IdentityAndGraph, tmp_path: Path) -> None:
+def test_doctor_names_what_cannot_be_read(server: MicrosoftCloud, tmp_path: Path) -> None:
     from lockin_audit.doctor import run_doctor
 
     ok = [line for line in asyncio.run(run_doctor(_config(server, tmp_path)))
@@ -271,7 +278,7 @@ def test_doctor_names_what_cannot_be_read(server: IdentityAndGraph, tmp_path: Pa
     assert "Policy.Read.All" in denied["cross-tenant access partners"][3]
 
 
-def test_tenant_learned_from_organization(server: IdentityAndGraph, tmp_path: Path) -> None:
+def test_tenant_learned_from_organization(server: MicrosoftCloud, tmp_path: Path) -> None:
     """Without tenant_id in the audit file the tenant comes from /organization, and the
     client's own app is still not reported as foreign."""
     config = _config(server, tmp_path)
@@ -309,7 +316,7 @@ def test_routes_shapes_and_auth() -> None:
     assert info["@odata.context"].startswith("https://graph.test/v1.0/$metadata")
 
 
-def test_unreachable_graph_fails_the_tenant(server: IdentityAndGraph, tmp_path: Path) -> None:
+def test_unreachable_graph_fails_the_tenant(server: MicrosoftCloud, tmp_path: Path) -> None:
     """Sign-in works but nothing listens at the Graph endpoint: not assessed, not 7 errors
     that look like a partial answer."""
     import socket
