@@ -1,117 +1,44 @@
-"""The Graph source and the m365 checks against a local HTTPS server: a Microsoft identity
-platform token endpoint (driven by the real azure-identity/MSAL) and the demo tenant's
-Graph routes, with paging, 403, 429 and malformed answers."""
+"""The Graph source and the m365 checks against the local Microsoft cloud of the demo
+(lockin_audit.demo.azure_server: HTTPS identity platform driven by the real
+azure-identity/MSAL, and the demo tenant's Graph routes), with paging, 403, 429, 5xx and
+malformed answers."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import ssl
-import threading
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
-import trustme
 
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import graph_routes
+from lockin_audit.demo.arm_routes import demo_data
+from lockin_audit.demo.azure_server import MicrosoftCloud
 from lockin_audit.engine import Scanner
 from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.sources.graph import guest_email_from_upn
 
+SECRET = "s3cret-client-value"  # the only client secret the token endpoint accepts
 CLIENT_TENANT = graph_routes.CLIENT_TENANT
 PROVIDER_TENANT = graph_routes.PROVIDER_TENANT
-SECRET = "s3cret-client-value"
-
-
-@dataclass
-class IdentityAndGraph:
-    """A local HTTPS server: OpenID discovery + client-credentials token + Graph."""
-
-    port: int
-    ca_path: str
-    token: str
-    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
-
-    def paths(self, fragment: str) -> list[str]:
-        return [p for _, p, _ in self.requests if fragment in p]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityAndGraph]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    ca_path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_path))
-    state = IdentityAndGraph(0, str(ca_path), f"tok-{uuid.uuid4().hex}")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MicrosoftCloud]:
+    cloud = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path_factory.mktemp("ms"))
+    yield cloud
+    cloud.stop()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
 
-        def _answer(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = dict(self.headers.items())
-            state.requests.append((self.command, self.path, headers))
-            host = self.headers.get("host", "")
-            tenant = url.path.split("/")[1] if url.path.count("/") > 1 else ""
-            if url.path.endswith("/v2.0/.well-known/openid-configuration"):
-                result = 200, {"Content-Type": "application/json"}, json.dumps({
-                    "token_endpoint": f"https://{host}/{tenant}/oauth2/v2.0/token",
-                    "authorization_endpoint": f"https://{host}/{tenant}/oauth2/v2.0/authorize",
-                    "issuer": f"https://{host}/{tenant}/v2.0"}).encode()
-            elif url.path.endswith("/oauth2/v2.0/token"):
-                form = parse_qs(body.decode())
-                if form.get("client_secret") != [SECRET]:
-                    result = 401, {"Content-Type": "application/json"}, json.dumps({
-                        "error": "invalid_client",
-                        "error_description": "AADSTS7000215: Invalid client secret provided."
-                    }).encode()
-                else:
-                    result = 200, {"Content-Type": "application/json"}, json.dumps({
-                        "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                        "access_token": state.token}).encode()
-            else:
-                answer = graph_routes.handle(self.command, url.path, parse_qs(url.query),
-                                             headers, body)
-                result = answer or (404, {"Content-Type": "text/plain"}, b"not found")
-            status, out_headers, payload = result
-            self.send_response(status)
-            for k, v in out_headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = _answer
-        do_POST = _answer
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(ctx)
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+def paths(server: MicrosoftCloud, fragment: str) -> list[str]:
+    return [p for _, p, _ in server.requests if fragment in p]
 
 
 @pytest.fixture(autouse=True)
@@ -123,9 +50,10 @@ def azure_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
-def scan(server: IdentityAndGraph, tmp_path: Path, scenario: str = "",
+def scan(server: MicrosoftCloud, tmp_path: Path, scenario: str = "",
          credential: str = "environment", **target: str) -> ScanResult:
-    endpoint = server.url + (f"/scenario/{scenario}" if scenario else "")
+    endpoint = target.pop("graph_endpoint", server.url + (f"/scenario/{scenario}"
+                                                          if scenario else ""))
     config = config_from_mapping({
         "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com"],
                    "azure_tenant_ids": [CLIENT_TENANT]},
@@ -163,7 +91,7 @@ def test_guest_email_from_upn() -> None:
     assert guest_email_from_upn("plain@acme.com") is None
 
 
-def test_demo_tenant_end_to_end(server: IdentityAndGraph, tmp_path: Path,
+def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
                                 caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     result = scan(server, tmp_path)
@@ -199,7 +127,7 @@ def test_demo_tenant_end_to_end(server: IdentityAndGraph, tmp_path: Path,
     assert all(f.control == "azure.access" and f.status is Status.FAIL
                for f in guests.values())
     # Three guests in pages of two: the second page was fetched through @odata.nextLink.
-    assert any("skiptoken" in p for p in server.paths("/users"))
+    assert any("skiptoken" in p for p in paths(server, "/users"))
 
     contacts = {f.key: f for f in by_check(result, "m365.contacts.notifications")}
     assert contacts["technical:alerts@bobsit.example"].status is Status.FAIL
@@ -224,7 +152,7 @@ def test_demo_tenant_end_to_end(server: IdentityAndGraph, tmp_path: Path,
     assert server.token not in caplog.text and SECRET not in caplog.text
 
 
-def test_client_held_tenant_passes(server: IdentityAndGraph, tmp_path: Path,
+def test_client_held_tenant_passes(server: MicrosoftCloud, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # The app registration is named in the audit file; only its secret is in the env.
     monkeypatch.delenv("AZURE_CLIENT_ID")
@@ -243,7 +171,7 @@ def test_client_held_tenant_passes(server: IdentityAndGraph, tmp_path: Path,
     assert not result.findings_by_status(Status.FAIL, Status.ERROR)
 
 
-def test_permission_denied_names_the_permission(server: IdentityAndGraph,
+def test_permission_denied_names_the_permission(server: MicrosoftCloud,
                                                 tmp_path: Path) -> None:
     result = scan(server, tmp_path, "denied")
     errors = result.findings_by_status(Status.ERROR)
@@ -268,19 +196,19 @@ def test_permission_denied_names_the_permission(server: IdentityAndGraph,
         Status.FAIL, Status.PASS}
 
 
-def test_throttling_beyond_retries_is_an_error(server: IdentityAndGraph,
+def test_throttling_beyond_retries_is_an_error(server: MicrosoftCloud,
                                                tmp_path: Path) -> None:
-    before = len(server.paths("/scenario/throttled/v1.0/users"))
+    before = len(paths(server, "/scenario/throttled/v1.0/users"))
     result = scan(server, tmp_path, "throttled")
     guests = by_check(result, "azure.access.provider_guests")
     assert [f.status for f in guests] == [Status.ERROR]
     assert "throttled" in guests[0].detail and "TooManyRequests" in guests[0].detail
-    assert len(server.paths("/scenario/throttled/v1.0/users")) - before == 4  # 1 + 3 retries
+    assert len(paths(server, "/scenario/throttled/v1.0/users")) - before == 4  # 1 + 3 retries
     assert one(result, "m365.admins.global_admins", CLIENT_TENANT,
                "summary").status is Status.FAIL
 
 
-def test_principals_resolved_by_id_when_not_expanded(server: IdentityAndGraph,
+def test_principals_resolved_by_id_when_not_expanded(server: MicrosoftCloud,
                                                      tmp_path: Path) -> None:
     result = scan(server, tmp_path, "noexpand")
     admin = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID)
@@ -289,7 +217,7 @@ def test_principals_resolved_by_id_when_not_expanded(server: IdentityAndGraph,
     assert posts and all(p.endswith("/directoryObjects/getByIds") for p in posts)
 
 
-def test_server_errors_after_backoff_are_errors(server: IdentityAndGraph,
+def test_server_errors_after_backoff_are_errors(server: MicrosoftCloud,
                                                tmp_path: Path) -> None:
     result = scan(server, tmp_path, "unavailable")
     domains = by_check(result, "m365.domains.verification_federation")
@@ -297,10 +225,10 @@ def test_server_errors_after_backoff_are_errors(server: IdentityAndGraph,
     assert "HTTP 503 ServiceUnavailable" in domains[0].detail
     excerpt = domains[0].evidence[0].excerpt
     assert isinstance(excerpt, dict) and excerpt["kind"] == "unavailable"
-    assert len(server.paths("/scenario/unavailable/v1.0/domains")) == 4  # 1 + 3 retries
+    assert len(paths(server, "/scenario/unavailable/v1.0/domains")) == 4  # 1 + 3 retries
 
 
-def test_malformed_answers_are_errors(server: IdentityAndGraph, tmp_path: Path) -> None:
+def test_malformed_answers_are_errors(server: MicrosoftCloud, tmp_path: Path) -> None:
     result = scan(server, tmp_path, "malformed")
     def details(check_id: str) -> list[str]:
         found = by_check(result, check_id)
@@ -316,7 +244,7 @@ def test_malformed_answers_are_errors(server: IdentityAndGraph, tmp_path: Path) 
     assert not [p for _, p, _ in server.requests if "steal" in p]
 
 
-def test_token_failure_fails_the_tenant_without_leaking(server: IdentityAndGraph,
+def test_token_failure_fails_the_tenant_without_leaking(server: MicrosoftCloud,
                                                         tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZURE_CLIENT_SECRET", "wrong-secret-value")
@@ -327,7 +255,7 @@ def test_token_failure_fails_the_tenant_without_leaking(server: IdentityAndGraph
     assert "wrong-secret-value" not in json.dumps(result.to_dict())
 
 
-def _config(server: IdentityAndGraph, tmp_path: Path, scenario: str = "") -> Any:
+def _config(server: MicrosoftCloud, tmp_path: Path, scenario: str = "") -> Any:
     return config_from_mapping({
         "client": {"name": "Acme Dental LLC"},
         "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"]},
@@ -337,7 +265,7 @@ def _config(server: IdentityAndGraph, tmp_path: Path, scenario: str = "") -> Any
     }, tmp_path / "audit.yaml")
 
 
-def test_doctor_names_what_cannot_be_read(server: IdentityAndGraph, tmp_path: Path) -> None:
+def test_doctor_names_what_cannot_be_read(server: MicrosoftCloud, tmp_path: Path) -> None:
     from lockin_audit.doctor import run_doctor
 
     ok = [line for line in asyncio.run(run_doctor(_config(server, tmp_path)))
@@ -350,7 +278,7 @@ def test_doctor_names_what_cannot_be_read(server: IdentityAndGraph, tmp_path: Pa
     assert "Policy.Read.All" in denied["cross-tenant access partners"][3]
 
 
-def test_tenant_learned_from_organization(server: IdentityAndGraph, tmp_path: Path) -> None:
+def test_tenant_learned_from_organization(server: MicrosoftCloud, tmp_path: Path) -> None:
     """Without tenant_id in the audit file the tenant comes from /organization, and the
     client's own app is still not reported as foreign."""
     config = _config(server, tmp_path)
@@ -386,3 +314,17 @@ def test_routes_shapes_and_auth() -> None:
     info = json.loads(body)
     assert info["displayName"] == "Bob's IT Services"
     assert info["@odata.context"].startswith("https://graph.test/v1.0/$metadata")
+
+
+def test_unreachable_graph_fails_the_tenant(server: MicrosoftCloud, tmp_path: Path) -> None:
+    """Sign-in works but nothing listens at the Graph endpoint: not assessed, not 7 errors
+    that look like a partial answer."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    result = scan(server, tmp_path, graph_endpoint=f"https://127.0.0.1:{closed}")
+    assert [c.assessed for c in result.coverage] == [False]
+    assert "cannot connect" in (result.coverage[0].reason or "")
+    assert result.findings and all(f.status is Status.ERROR for f in result.findings)

@@ -77,7 +77,8 @@ class Tenant:
                  active: list[str], eligible: list[str], sps: list[dict[str, Any]],
                  app_roles: dict[str, list[dict[str, Any]]],
                  grants: dict[str, list[dict[str, Any]]], partners: list[dict[str, Any]],
-                 tenants: dict[str, dict[str, Any]]) -> None:
+                 tenants: dict[str, dict[str, Any]], page_size: int = USERS_PAGE) -> None:
+        self.page_size = page_size
         self.org, self.domains, self.federation = org, domains, federation
         self.users, self.active, self.eligible = users, active, eligible
         self.sps, self.app_roles, self.grants = sps, app_roles, grants
@@ -199,6 +200,28 @@ def clean_tenant() -> Tenant:
         domains=[{**d, "authenticationType": "Managed"} for d in base.domains],
         federation={}, users=[admin], active=[CLIENT_ADMIN_ID], eligible=[],
         sps=[graph], app_roles={}, grants={}, partners=[], tenants=base.tenants)
+
+
+def scale_tenant(guests: int, apps: int) -> Tenant:
+    """The demo tenant grown to `guests` guests and `apps` foreign apps (for the bench):
+    half of the apps are the provider's, each with an application permission."""
+    base = demo_tenant()
+    users = [_user(f"9e570000-0000-4000-8000-{n:012d}", f"Guest {n}",
+                   f"g{n}_partner{n % 7}.example#EXT#@acmedentalllc.onmicrosoft.com",
+                   f"g{n}@partner{n % 7}.example", "Guest", "Invitation")
+             for n in range(guests)]
+    sps = [_sp(f"5e1f5ca1-0000-4000-8000-{n:012d}", f"a99a5ca1-0000-4000-8000-{n:012d}",
+               f"Tool {n}", PROVIDER_TENANT if n % 2 else VENDOR_TENANT, "Vendor")
+           for n in range(apps)]
+    roles = {sp["id"]: [{"id": f"ara-{sp['id']}", "appRoleId": next(iter(GRAPH_ROLES)),
+                         "principalId": sp["id"], "principalType": "ServicePrincipal",
+                         "resourceId": GRAPH_SP_ID, "resourceDisplayName": "Microsoft Graph"}]
+             for sp in sps}
+    return Tenant(org=base.org, domains=base.domains, federation=base.federation,
+                  users=base.users + users, active=base.active, eligible=base.eligible,
+                  sps=base.sps + sps, app_roles={**base.app_roles, **roles},
+                  grants=base.grants, partners=base.partners, tenants=base.tenants,
+                  page_size=999)
 
 
 TENANTS = {"": demo_tenant(), "clean": clean_tenant()}
@@ -336,12 +359,13 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
         if "userType eq 'Guest'" in _first(query, "$filter"):
             users = [u for u in users if u["userType"] == "Guest"]
         skip = int(_first(query, "$skiptoken") or 0)
-        page = users[skip:skip + USERS_PAGE]
+        size = min(t.page_size, int(_first(query, "$top") or 100))
+        page = users[skip:skip + size]
         nxt = None
-        if skip + USERS_PAGE < len(users):
-            keep: dict[str, str] = {k: _first(query, k) for k in ("$filter", "$select")
+        if skip + size < len(users):
+            keep: dict[str, str] = {k: _first(query, k) for k in ("$filter", "$select", "$top")
                                     if k in query}
-            keep["$skiptoken"] = str(skip + USERS_PAGE)
+            keep["$skiptoken"] = str(skip + size)
             nxt = f"{base}/users?{urlencode(keep)}"
         return _collection(base, "users", page, nxt)
     if rest == "/servicePrincipals":

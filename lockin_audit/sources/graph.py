@@ -555,6 +555,12 @@ class GraphSource(Source):
             _guard(self._guests(client)),
             _guard(self._service_principals(client, opts.tenant_id)),
             _guard(self._partners(client)))
+        facts = (organization, domains, admins, eligible, guests, sps, partners)
+        errors = [f for f in facts if isinstance(f, FetchError)]
+        if len(errors) == len(facts) and all(e.kind in ("unavailable", "timeout")
+                                             for e in errors):
+            # Graph itself cannot be reached: the tenant was not assessed at all.
+            raise SourceFailure(errors[0])
         tenant = opts.tenant_id or (organization.id if isinstance(organization, Organization)
                                     else target.id)
         if isinstance(sps, Fetched):  # the owners' tenant names, where readable
@@ -667,7 +673,7 @@ class GraphSource(Source):
             foreign = [r for r in rows if r.get("appOwnerOrganizationId")
                        and str(r["appOwnerOrganizationId"]).lower() not in MICROSOFT_TENANTS
                        and str(r["appOwnerOrganizationId"]).lower() != (tenant_id or "")]
-            role_names: dict[str, tuple[str, dict[str, str]]] = {}
+            role_names: dict[str, asyncio.Task[tuple[str, dict[str, str]]]] = {}
             sps = await asyncio.gather(*(self._with_grants(client, r, role_names)
                                          for r in foreign))
         except (KeyError, TypeError) as exc:
@@ -675,7 +681,7 @@ class GraphSource(Source):
         return Fetched(request, observed, tuple(sps))
 
     async def _with_grants(self, client: GraphClient, row: Mapping[str, Any],
-                           role_names: dict[str, tuple[str, dict[str, str]]]
+                           role_names: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
                            ) -> ServicePrincipal:
         sp_id = str(row["id"])
         grants: tuple[Grant, ...] | FetchError
@@ -693,7 +699,8 @@ class GraphSource(Source):
             grants=grants)
 
     async def _grants(self, client: GraphClient, sp_id: str,
-                      resources: dict[str, tuple[str, dict[str, str]]]) -> tuple[Grant, ...]:
+                      resources: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
+                      ) -> tuple[Grant, ...]:
         _, roles = await client.get_list(f"/servicePrincipals/{sp_id}/appRoleAssignments",
                                          "apps")
         _, scopes = await client.get_list(
@@ -711,21 +718,24 @@ class GraphSource(Source):
         return tuple(out)
 
     async def _resource(self, client: GraphClient, resource_id: str,
-                        cache: dict[str, tuple[str, dict[str, str]]]
+                        cache: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
                         ) -> tuple[str, dict[str, str]]:
-        """An API's name and its app role ids -> values (e.g. Directory.ReadWrite.All)."""
+        """An API's name and its app role ids -> values (e.g. Directory.ReadWrite.All);
+        read once per API however many apps ask for it at the same time."""
         if resource_id not in cache:
-            try:
-                _, sp = await client.get_object(
-                    f"/servicePrincipals/{resource_id}?$select=id,displayName,appRoles",
-                    "apps")
-            except GraphError:
-                cache[resource_id] = (resource_id, {})  # ids are shown instead of names
-            else:
-                cache[resource_id] = (str(sp.get("displayName") or resource_id), {
-                    str(r.get("id")): str(r.get("value")) for r in sp.get("appRoles") or []
-                    if isinstance(r, dict)})
-        return cache[resource_id]
+            cache[resource_id] = asyncio.ensure_future(self._load_resource(client, resource_id))
+        return await cache[resource_id]
+
+    async def _load_resource(self, client: GraphClient,
+                             resource_id: str) -> tuple[str, dict[str, str]]:
+        try:
+            _, sp = await client.get_object(
+                f"/servicePrincipals/{resource_id}?$select=id,displayName,appRoles", "apps")
+        except (GraphError, SourceFailure):
+            return resource_id, {}  # ids are shown instead of names
+        return str(sp.get("displayName") or resource_id), {
+            str(r.get("id")): str(r.get("value")) for r in sp.get("appRoles") or []
+            if isinstance(r, dict)}
 
     async def _partners(self, client: GraphClient) -> Fetched[Partner]:
         request, rows = await client.get_list("/policies/crossTenantAccessPolicy/partners",
