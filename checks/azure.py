@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from lockin_audit.check import CheckContext, check
 from lockin_audit.identity import IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
-from lockin_audit.sources.azure import AzureFacts, Subscription
+from lockin_audit.sources.azure import AzureFacts, RoleAssignment, Subscription
+from lockin_audit.sources.graph import GraphFacts, Guest, ServicePrincipal
 from lockin_audit.sources.interface import FetchError
 
 
@@ -234,7 +235,14 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.error(sub.asset, sub.role_assignments, key="roles")
             clean = False
         else:
+            guests, apps = _graph_principals(ctx)
             for ra in sub.role_assignments:
+                if ra.principal_type in ("User", "ServicePrincipal"):
+                    found = _principal_finding(ctx, facts, sub, ra, guests, apps)
+                    if found is not None:
+                        clean = False
+                        yield found
+                    continue
                 if ra.principal_type != "ForeignGroup":
                     continue
                 clean = False
@@ -275,6 +283,46 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
                               detail=f"No partner group or foreign classic administrator "
                                      f"has access to {sub.name}.",
                               evidence=_sub_evidence(facts, sub))
+
+
+def _graph_principals(ctx: CheckContext) -> tuple[dict[str, Guest], dict[str, ServicePrincipal]]:
+    """Guests and foreign-owned apps of the same tenant, from the Graph source."""
+    graph = ctx.facts_of("graph").get(ctx.target.id)
+    if not isinstance(graph, GraphFacts):
+        return {}, {}
+    guests = {} if isinstance(graph.guests, FetchError) else {
+        g.id: g for g in graph.guests.items}
+    apps = {} if isinstance(graph.service_principals, FetchError) else {
+        a.id: a for a in graph.service_principals.items}
+    return guests, apps
+
+
+def _principal_finding(ctx: CheckContext, facts: AzureFacts, sub: Subscription,
+                       ra: RoleAssignment, guests: dict[str, Guest],
+                       apps: dict[str, ServicePrincipal]) -> Finding | None:
+    """A guest user or a foreign-owned app holding a role; None for the tenant's own."""
+    guest, app = guests.get(ra.principal_id), apps.get(ra.principal_id)
+    if guest is not None:
+        who = ctx.attribute(IdKind.EMAIL, guest.email or guest.user_principal_name,
+                            f"guest with {ra.role} on {sub.id}")
+        label = f"guest {guest.display_name} ({guest.email or guest.user_principal_name})"
+    elif app is not None:
+        who = ctx.attribute(IdKind.AZURE_TENANT, app.owner_tenant_id,
+                            f"owner of app {app.display_name} with {ra.role} on {sub.id}")
+        label = (f"app {app.display_name}, registered in "
+                 f"{app.owner_tenant_name or app.owner_tenant_id}")
+    else:
+        return None
+    if who.holder is Holder.CLIENT:
+        return None
+    return ctx.finding(
+        asset=sub.asset, key=ra.id, holder=who.holder,
+        status=Status.WARN if who.holder is Holder.UNKNOWN else None,
+        severity=Severity.CRITICAL if ra.privileged else Severity.HIGH,
+        detail=f"The {label} holds {ra.role} on {sub.name}.",
+        evidence=[facts.evidence(f"GET {ra.id}", {
+            "principalType": ra.principal_type, "principalId": ra.principal_id,
+            "role": ra.role, "scope": ra.scope})])
 
 
 @check(

@@ -90,9 +90,14 @@ def test_demo_estate_end_to_end(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     assert (delegation.status, delegation.severity) == (Status.FAIL, Severity.CRITICAL)
     assert "User Access Administrator (eligible) for BITS Escalation" in delegation.detail
     access = by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
-    assert {f.status for f in access} == {Status.FAIL} and len(access) == 2
+    assert {f.status for f in access} == {Status.FAIL} and len(access) == 4
     assert any("ForeignGroup" in f.detail and f.severity is Severity.CRITICAL for f in access)
-    assert any("admin@bobsit.example" in f.detail for f in access)
+    assert any("classic administrator" in f.detail for f in access)
+    # principals named through the same tenant's Graph facts: a provider guest and app
+    assert any("guest Bob's IT Admin (admin@bobsit.example) holds User Access Administrator"
+               in f.detail and f.severity is Severity.CRITICAL for f in access)
+    assert any("BITS Remote Management" in f.detail and "Contributor" in f.detail
+               and f.severity is Severity.HIGH for f in access)
     assert by(result, "azure.access.role-assignments", DIRECT_SUBSCRIPTION)[0].status is Status.PASS
     managed = by(result, "azure.managed-apps.managed-by")
     assert {f.status for f in managed if "bits-backup" in f.asset.id} == {Status.FAIL}

@@ -122,6 +122,8 @@ def demo_data() -> ArmData:
             role_assignment(CSP_SUBSCRIPTION, 2, graph_routes.CLIENT_ADMIN_ID, "User", OWNER),
             role_assignment(CSP_SUBSCRIPTION, 3, graph_routes.RMM_SP_ID, "ServicePrincipal",
                             CONTRIBUTOR),
+            role_assignment(CSP_SUBSCRIPTION, 5, graph_routes.PROVIDER_ADMIN_ID, "User",
+                            USER_ACCESS_ADMIN),
         ],
         DIRECT_SUBSCRIPTION: [
             role_assignment(DIRECT_SUBSCRIPTION, 4, graph_routes.CLIENT_ADMIN_ID, "User",

@@ -239,6 +239,9 @@ def _role_name(definition_id: str | None, names: dict[str, str]) -> str:
 class AzureSource(Source):
     name = "azure"
     area = "azure"
+    # Graph names the principals of role assignments (guests, foreign apps), so the
+    # azure checks run once the same tenant's Graph facts are in.
+    after = ("graph",)
 
     def __init__(self) -> None:
         self._credentials: list[Any] = []
