@@ -299,3 +299,32 @@ def test_demo_part_without_knot_uses_the_fallback_server(
         assert isinstance(facts.dnskey, Answer) and facts.dnskey.records
     finally:
         part.stop()
+
+
+
+def _doctor(domain: str, resolvers: list[str]) -> list[tuple[str, bool, str]]:
+    from lockin_audit.sources.dns import DnsSource
+    from lockin_audit.sources.interface import SourceContext
+
+    cfg = config_from_mapping({
+        "client": CLIENT, "provider": PROVIDER,
+        "scan": {"domains": [domain], "dns": {"resolvers": resolvers, "timeout_s": 0.3}},
+    }, Path("audit.yaml"))
+
+    async def go() -> list[tuple[str, bool, str]]:
+        engine = Engine()
+        try:
+            return await DnsSource().doctor(SourceContext(cfg, engine, {}, None))
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(go())
+
+
+def test_doctor_names_working_and_failing_resolvers(knot: KnotServer, faulty: str) -> None:
+    good, bad = _doctor("acmedental.com", [knot.address, faulty])
+    assert good[1] and "acmedental.com SOA: ok" in good[2]
+    assert bad[1] and "nxdomain" in bad[2]  # it answered: the resolver itself works
+    lines = _doctor("servfail.example", [knot.address, faulty])
+    assert [ok for _, ok, _ in lines] == [False, False]
+    assert "REFUSED" in lines[0][2] and "SERVFAIL" in lines[1][2]

@@ -451,14 +451,20 @@ class DnsSource(Source):
         return await fetch_domain(self.client(ctx), target.id)
 
     async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
-        client = self.client(ctx)
+        """Ask each resolver for the SOA of the first domain: a resolver that answers
+        (even NXDOMAIN) can be used; SERVFAIL, REFUSED or silence cannot."""
+        try:
+            client = self.client(ctx)
+        except SourceFailure as exc:
+            return [("DNS resolver", False, exc.error.describe())]
+        probe = ctx.config.scan.domains[0] if ctx.config.scan.domains else "."
         out = []
         for host, port in client.servers:
             single = DnsClient([(host, port)], client.timeout_s, ctx.engine)
-            result = await single.query(".", "NS")
-            ok = isinstance(result, Answer)
-            out.append((f"DNS resolver {host}:{port}", ok,
-                        "answers" if ok else result.describe()))  # type: ignore[union-attr]
+            result = await single.query(probe, "SOA")
+            detail = (f"answers ({probe} SOA: {result.status})" if isinstance(result, Answer)
+                      else result.describe())
+            out.append((f"DNS resolver {host}:{port}", isinstance(result, Answer), detail))
         return out
 
 
