@@ -216,6 +216,7 @@ def mail(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _spf(facts, ctx)
     yield from _autodiscover(facts, ctx)
     yield from _dkim(facts, ctx)
+    yield from _mta_sts(facts, ctx)
 
 
 def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -294,6 +295,28 @@ def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                    [auto.evidence()], key="autodiscover")
 
 
+def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    host = facts.mta_sts_host
+    if host is None:
+        return
+    name = f"mta-sts.{facts.domain}"
+    if isinstance(host, HostAddresses):
+        if host.error:
+            yield ctx.error(ctx.target.asset, host.error, key="mta-sts")
+            return
+        items = [(IdKind.IP, a, f"address of {name}") for a in host.addresses]
+        evidence = host.evidence()
+    elif isinstance(host, FetchError):
+        yield ctx.error(ctx.target.asset, host, key="mta-sts")
+        return
+    else:
+        items = [(IdKind.HOSTNAME, t, f"CNAME of {name}") for t in host.records]
+        evidence = [host.evidence()]
+    if items:
+        yield _finding(ctx, facts, judge(ctx, items), "The MTA-STS policy web server",
+                       evidence, key="mta-sts")
+
+
 def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     items: list[tuple[IdKind, str, str]] = []
     evidence: list[Evidence] = []
@@ -351,8 +374,12 @@ def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         if items:
             authorised = [d for d, a in dmarc.authorisations.items()
                           if isinstance(a, Answer) and a.records]
+            missing = [d for d in dmarc.authorisations if d not in authorised]
             note = (f" External destinations authorised by a _report._dmarc record: "
                     f"{', '.join(authorised)}." if authorised else "")
+            if missing:
+                note += (f" Not authorised (no {facts.domain}._report._dmarc record, so "
+                         f"receivers send them no reports): {', '.join(missing)}.")
             verdict = judge(ctx, items)
             yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
                               detail=_summary(verdict, "DMARC reports") + note,

@@ -40,6 +40,10 @@ TEST_ZONES: dict[str, str] = {
     "mystery.test": demo_dns._zone("mystery.test", ("ns1.mysteryhost.example",), """
 @ MX 10 mx.mysteryhost.example.
 @ TXT "v=spf1 include:spf1.spfchain.test -all"
+@ CAA 0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1"
+_mta-sts TXT "v=STSv1; id=20261123"
+mta-sts CNAME sts.bobsit.example.
+_dmarc TXT "v=DMARC1; p=none; rua=mailto:d@reports.mysteryhost.example"
 """, mname="ns1.mysteryhost.example.", rname="admin.mysteryhost.example."),
     "spfchain.test": demo_dns._zone("spfchain.test", ("ns1.spfchain.test",),
                                     SPF_CHAIN + '\nloop TXT "v=spf1 include:loop.spfchain.test'
@@ -240,6 +244,12 @@ def test_unknown_operator_recurs_across_controls(demo_result: ScanResult) -> Non
     assert _by(demo_result, "mystery.test", "domain.dns.nameservers").status is Status.WARN
     limit = _by(demo_result, "mystery.test", "domain.dns.mail", "spf-limit")
     assert limit.status is Status.WARN
+    # a CAA account pin alone: whose account it is cannot be seen -> manual, not pass
+    assert _by(demo_result, "mystery.test", "domain.dns.caa").status is Status.MANUAL
+    sts = _by(demo_result, "mystery.test", "domain.dns.mail", "mta-sts")
+    assert sts.status is Status.FAIL and "sts.bobsit.example" in sts.detail
+    dmarc = _by(demo_result, "mystery.test", "domain.dns.mail-reports", "dmarc")
+    assert dmarc.status is Status.WARN and "Not authorised" in dmarc.detail
 
 
 def test_every_domain_gets_a_finding_from_every_check(demo_result: ScanResult) -> None:

@@ -192,6 +192,9 @@ class DnsFacts:
     www: HostAddresses
     autodiscover: Lookup
     ptr: dict[str, Lookup]
+    # Where the MTA-STS policy is served (mta-sts.<domain>), when _mta-sts is published:
+    # its CNAME, or its addresses when it has no CNAME.
+    mta_sts_host: Lookup | HostAddresses | None = None
 
     @property
     def nameservers(self) -> tuple[str, ...]:
@@ -488,8 +491,8 @@ async def fetch_domain(client: DnsClient, domain: str) -> DnsFacts:
     dmarc_task = fetch_dmarc(client, domain)
     dkim_task = asyncio.gather(*(fetch_dkim(client, domain, s) for s in DKIM_SELECTORS))
     mx_task = asyncio.gather(*(resolve_host(client, h) for _, h in mx_hosts))
-    spf, dmarc, dkim, mx_addresses = await asyncio.gather(spf_task, dmarc_task, dkim_task,
-                                                          mx_task)
+    spf, dmarc, dkim, mx_addresses, mta_sts_host = await asyncio.gather(
+        spf_task, dmarc_task, dkim_task, mx_task, fetch_mta_sts_host(client, domain, mta_sts))
     addresses = {a for h in (apex, www, *mx_addresses) for a in h.addresses}
     ptrs = await asyncio.gather(*(q(dns.reversename.from_address(a).to_text(), "PTR")
                                   for a in sorted(addresses)))
@@ -507,7 +510,19 @@ async def fetch_domain(client: DnsClient, domain: str) -> DnsFacts:
         mx_addresses=tuple(mx_addresses), txt=txt, spf=spf, dmarc=dmarc, tlsrpt=tlsrpt,
         mta_sts=mta_sts, dkim=tuple(d for d in dkim if d is not None), caa=caa,
         caa_parsed=tuple(caa_parsed), ds=ds, dnskey=dnskey, apex=apex, www=www,
-        autodiscover=autodiscover, ptr=dict(zip(sorted(addresses), ptrs, strict=True)))
+        autodiscover=autodiscover, ptr=dict(zip(sorted(addresses), ptrs, strict=True)),
+        mta_sts_host=mta_sts_host)
+
+
+async def fetch_mta_sts_host(client: DnsClient, domain: str,
+                             txt: Lookup) -> Lookup | HostAddresses | None:
+    if not any(r.lower().startswith("v=stsv1") for r in _records(txt)):
+        return None
+    name = f"mta-sts.{domain}"
+    cname = await client.query(name, "CNAME")
+    if isinstance(cname, Answer) and cname.status == "nodata":
+        return await resolve_host(client, name)
+    return cname
 
 
 async def fetch_dkim(client: DnsClient, domain: str, selector: str) -> Dkim | None:
