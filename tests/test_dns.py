@@ -157,6 +157,13 @@ def test_spf_expansion_stops_at_ten_lookups_and_survives_loops(knot: KnotServer)
                                          ("v=spf1 include:loop.spfchain.test -all",))))
     assert not isinstance(loop, FetchError) and not loop.over_limit
     assert client.queries == 1  # the loop is read once, not followed forever
+    mixed = asyncio.run(expand_spf(_client(knot.address), "y.test", Answer(
+        "y.test", "TXT", "ok",
+        ("v=spf1 a/24 mx/24 ptr exists:%{i}.x.test ip4:192.0.2.0/24 "
+         "include:spf12.spfchain.test -all",))))
+    assert not isinstance(mixed, FetchError)
+    assert mixed.lookups == 7 and not mixed.over_limit  # a, mx, ptr, exists + 3 includes
+    assert any("spf14.spfchain.test" in p for p in mixed.problems)  # NXDOMAIN include
 
 
 @pytest.mark.parametrize(("label", "kind"), [
@@ -277,6 +284,8 @@ def test_failed_lookups_give_errors_never_passes(faulty: str, label: str) -> Non
              if isinstance(e.excerpt, dict)}
     assert kinds == {"unavailable" if label == "servfail" else
                      "timeout" if label == "timeout" else "malformed"}
+    assert [c.assessed for c in r.coverage] == [False]
+    assert r.coverage[0].reason and f"{label}.example" in r.coverage[0].reason
 
 
 # -- the demo part ----------------------------------------------------------------------

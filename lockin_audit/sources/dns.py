@@ -451,7 +451,12 @@ class DnsSource(Source):
                 for d in ctx.config.scan.domains]
 
     async def fetch(self, target: Target, ctx: SourceContext) -> DnsFacts:
-        return await fetch_domain(self.client(ctx), target.id)
+        facts = await fetch_domain(self.client(ctx), target.id)
+        if isinstance(facts.ns, FetchError) and isinstance(facts.soa, FetchError):
+            # Neither NS nor SOA could be read: the domain was not assessed at all (the
+            # coverage says why); every check reports the error, none a pass.
+            raise SourceFailure(facts.ns)
+        return facts
 
     async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
         """Ask each resolver for the SOA of the first domain: a resolver that answers
@@ -574,6 +579,7 @@ async def expand_spf(client: DnsClient, domain: str, txt: Lookup) -> Spf | Fetch
         for term in current.split()[1:]:
             term_l = term.lower().lstrip("+-~?")
             mech, _, arg = term_l.partition(":") if ":" in term_l else term_l.partition("=")
+            mech = mech.split("/", 1)[0]  # a/24, mx/24
             if mech not in ("include", "redirect", "a", "mx", "ptr", "exists"):
                 continue
             lookups += 1
