@@ -34,12 +34,14 @@ class Verdict:
     attributions: tuple[Attribution, ...]
 
     def lines(self) -> str:
-        seen: dict[str, Attribution] = {}
+        """'Bob's IT Services: ns1.bobsit.example, hostmaster@bobsit.example; not
+        identified: 192.0.2.80' (each value once, grouped by who it belongs to)."""
+        groups: dict[str, list[str]] = {}
         for a in self.attributions:
-            seen.setdefault(a.value, a)  # NS and SOA MNAME often name the same host
-        return "; ".join(
-            f"{a.value}: {a.party or 'unidentified'}" + (f" ({a.reason})" if a.party else "")
-            for a in seen.values())
+            values = groups.setdefault(a.party or "not identified", [])
+            if a.value not in values:  # NS and SOA MNAME often name the same host
+                values.append(a.value)
+        return "; ".join(f"{party}: {', '.join(values)}" for party, values in groups.items())
 
     def parties(self, holder: Holder) -> list[str]:
         return sorted({a.party or a.value for a in self.attributions if a.holder is holder})
@@ -68,7 +70,7 @@ def _summary(verdict: Verdict, what: str) -> str:
                 "account there is in your company's name")
     else:
         lead = f"{what}: under your company's own names"
-    return f"{lead}. {verdict.lines()}".strip()
+    return f"{lead}. {verdict.lines()}."
 
 
 def _finding(ctx: CheckContext, facts: DnsFacts, verdict: Verdict, what: str,

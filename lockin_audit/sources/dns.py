@@ -6,6 +6,11 @@ not exist or has no data of that type) or a `FetchError` (SERVFAIL, REFUSED, tim
 malformed answer), so that checks can tell "no record" apart from "could not read it".
 Truncated UDP answers are retried over TCP. Identical queries are asked once per scan
 (several domains share SPF includes and mail hosts).
+
+Every query goes through `engine.call` under the host key `dns:<ip>:<port>` (so
+`scan.limits.host_rates: {"dns:10.0.0.53:53": 200}` limits one resolver); a resolver with
+no configured rate gets RESOLVER_RATE queries per second. Resolvers are tried in order:
+a timeout or SERVFAIL moves on to the next, NXDOMAIN/NODATA/REFUSED/malformed do not.
 """
 
 from __future__ import annotations
