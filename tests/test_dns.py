@@ -167,7 +167,7 @@ def test_spf_expansion_stops_at_ten_lookups_and_survives_loops(knot: KnotServer)
 
 
 @pytest.mark.parametrize(("label", "kind"), [
-    ("servfail", "unavailable"), ("refused", "error"), ("timeout", "timeout"),
+    ("servfail", "unavailable"), ("refused", "denied"), ("timeout", "timeout"),
     ("garbage", "malformed"),
 ])
 def test_failed_lookups_become_fetch_errors(faulty: str, label: str, kind: str) -> None:

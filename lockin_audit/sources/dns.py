@@ -10,7 +10,8 @@ Truncated UDP answers are retried over TCP. Identical queries are asked once per
 Every query goes through `engine.call` under the host key `dns:<ip>:<port>` (so
 `scan.limits.host_rates: {"dns:10.0.0.53:53": 200}` limits one resolver); a resolver with
 no configured rate gets RESOLVER_RATE queries per second. Resolvers are tried in order:
-a timeout or SERVFAIL moves on to the next, NXDOMAIN/NODATA/REFUSED/malformed do not.
+a timeout, SERVFAIL or REFUSED moves on to the next; NXDOMAIN, NODATA and a malformed
+answer do not.
 """
 
 from __future__ import annotations
@@ -348,7 +349,7 @@ class DnsClient:
             if isinstance(result, FetchError):
                 last = FetchError(NAME, f"{request} @{server}", result.reason,
                                   kind=result.kind)
-                if result.kind in ("timeout", "unavailable"):
+                if result.kind in ("timeout", "unavailable", "denied"):
                     continue  # another resolver may answer
                 return last
             return result
@@ -386,7 +387,8 @@ class DnsClient:
             return Answer(name, rdtype, "nxdomain", server=server, tcp=use_tcp), []
         if rcode != dns.rcode.NOERROR:
             text = dns.rcode.to_text(rcode)
-            kind = "unavailable" if rcode == dns.rcode.SERVFAIL else "error"
+            kind = {dns.rcode.SERVFAIL: "unavailable", dns.rcode.REFUSED: "denied"}.get(
+                rcode, "error")
             return FetchError(NAME, name, f"the resolver answered {text}", kind=kind)
         return _parse_answer(resp, name, rtype, rdtype, server, use_tcp)
 
