@@ -115,6 +115,11 @@ class AwsTarget(_Model):
     role_arns: list[str] = []
     organization_role_name: str | None = None  # assume this role in each member account
     external_id: str | None = None
+    # Per-service endpoint overrides (service name -> URL), e.g. a proxy for one service.
+    service_endpoints: dict[str, str] = {}
+    region: str | None = None  # home region for global APIs; default: profile's or us-east-1
+    timeout_s: float = Field(default=20.0, gt=0, le=300)  # botocore read timeout
+    max_rps: float = Field(default=20.0, gt=0)  # calls per second per account/service/region
 
 
 class AzureTarget(_Model):

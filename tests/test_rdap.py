@@ -233,12 +233,18 @@ def test_ip_space_arin_ripe_apnic(rdap: RdapServer, tmp_path: Path) -> None:
 
 
 def test_lookups_are_deduplicated_by_containing_netblock(rdap: RdapServer, tmp_path: Path) -> None:
-    addresses = [f"203.0.113.{n}" for n in (1, 2, 3, 10, 200)] + ["198.51.100.7"]
-    inv = write_inventory(tmp_path, addresses)
+    addresses = [f"203.0.113.{n}" for n in (1, 2, 3, 10, 66, 200)] + ["198.51.100.7"]
+    inv = write_inventory(tmp_path, ["203.0.113.64/29", *addresses])
     result = scan(rdap, [], areas=("network",), inventory=[inv], base_dir=tmp_path)
-    assert len(network_findings(result)) == 6
-    ip_requests = [p for p in rdap.requests if "/ip/" in p]
-    assert len(ip_requests) == 2, ip_requests  # one per containing network
+    found = network_findings(result)
+    assert len(found) == 8
+    ip_requests = sorted(p for p in rdap.requests if "/ip/" in p)
+    # the block, its parent (the 'up' link), one address of the /24, one of the RIPE /24
+    assert len(ip_requests) == 4, ip_requests
+    # an address inside the reassigned /29 reuses the /29, not the provider's /24
+    assert "203.0.113.64/29" in found["203.0.113.66/32"].detail
+    assert "lent to you" in found["203.0.113.66/32"].detail
+    assert "203.0.113.0/24" in found["203.0.113.200/32"].detail
 
 
 def test_network_errors_are_errors(rdap: RdapServer, tmp_path: Path) -> None:

@@ -161,6 +161,9 @@ class NetworkSource(Source):
         self._client: RdapClient | None = None
         self._known: list[tuple[IPNetwork, IpNetwork]] = []
         self._locks: dict[str, asyncio.Lock] = {}
+        self._parents: dict[str, IpNetwork | FetchError] = {}
+        self._blocks_pending = 0
+        self._blocks_done: asyncio.Event | None = None
         self.lookups = 0  # RDAP requests made (the benchmark reads it)
 
     def configured(self, config: Any) -> bool:
@@ -179,6 +182,7 @@ class NetworkSource(Source):
                     key = _add(seen, block, f"static block of {contract.id}")
                     if key:
                         inventory.add(key)
+        self._blocks_pending = sum(1 for c in inventory if _is_block(c))
         return [Target(self.name, self.area, cidr, cidr,
                        Asset("ip_block", cidr, f"{cidr} ({'; '.join(where)})"),
                        options=(tuple(where), cidr in inventory))
@@ -191,27 +195,48 @@ class NetworkSource(Source):
 
     async def fetch(self, target: Target, ctx: SourceContext) -> NetworkFacts:
         where, from_inventory = target.options
+        if self._blocks_done is None:
+            self._blocks_done = asyncio.Event()
+            if self._blocks_pending == 0:
+                self._blocks_done.set()
+        if from_inventory and _is_block(target.id):
+            try:
+                return await self._fetch(target, ctx, where, True)
+            finally:
+                self._blocks_pending -= 1
+                if self._blocks_pending <= 0:
+                    self._blocks_done.set()
+        # Addresses wait for the inventory's blocks: a block is often a reassignment
+        # inside a larger allocation, and an address in it must reuse the more specific
+        # answer, not the allocation's.
+        await self._blocks_done.wait()
+        return await self._fetch(target, ctx, where, from_inventory)
+
+    async def _fetch(self, target: Target, ctx: SourceContext, where: tuple[str, ...],
+                     from_inventory: bool) -> NetworkFacts:
         block = ipaddress.ip_network(target.id)
         client = self.client(ctx)
         base = await client.ip_base(block)
         if base is None:
             return NetworkFacts(target.id, where, from_inventory)
-        network = await self._lookup(client, base, block)
+        network = await self._lookup(client, base, block,
+                                     reuse=not (from_inventory and _is_block(target.id)))
         parent: IpNetwork | FetchError | None = None
         if isinstance(network, IpNetwork) and network.kind == "provider-assigned" \
                 and network.up_url:
-            parent = await self._get(client, network.up_url)
+            parent = await self._parent(client, network.up_url)
         reverse = await self._reverse(ctx, block) if from_inventory else None
         return NetworkFacts(target.id, where, from_inventory, network, parent, reverse)
 
-    async def _lookup(self, client: RdapClient, base: str, block: IPNetwork
-                      ) -> IpNetwork | FetchError:
+    async def _lookup(self, client: RdapClient, base: str, block: IPNetwork, *,
+                      reuse: bool) -> IpNetwork | FetchError:
         # One lookup at a time per RIR, so that a second address inside a network
-        # already fetched reuses it instead of asking again.
+        # already fetched reuses the most specific one instead of asking again.
         async with self._locks.setdefault(base, asyncio.Lock()):
-            for known_block, network in self._known:
-                if block.version == known_block.version and block.subnet_of(known_block):  # type: ignore[arg-type]
-                    return network
+            containing = [(known.prefixlen, network) for known, network in self._known
+                          if block.version == known.version and block.subnet_of(known)]  # type: ignore[arg-type]
+            if reuse and containing:
+                return max(containing, key=lambda pair: pair[0])[1]
             query = str(block.network_address) if block.num_addresses == 1 else str(block)
             url = urljoin(base if base.endswith("/") else base + "/", f"ip/{query}")
             result = await self._get(client, url)
@@ -219,6 +244,12 @@ class NetworkSource(Source):
                 for part in result.cidr.split(", "):
                     self._known.append((ipaddress.ip_network(part), result))
             return result
+
+    async def _parent(self, client: RdapClient, url: str) -> IpNetwork | FetchError:
+        async with self._locks.setdefault(url, asyncio.Lock()):
+            if url not in self._parents:
+                self._parents[url] = await self._get(client, url)
+            return self._parents[url]
 
     async def _get(self, client: RdapClient, url: str) -> IpNetwork | FetchError:
         self.lookups += 1
@@ -259,6 +290,10 @@ class NetworkSource(Source):
                               kind="unavailable")
         return ReverseDelegation(zone, tuple(sorted(
             str(r.target).rstrip(".").lower() for r in answer)))  # type: ignore[attr-defined]
+
+
+def _is_block(cidr: str) -> bool:
+    return ipaddress.ip_network(cidr).num_addresses > 1
 
 
 def _add(seen: dict[str, list[str]], value: str, where: str) -> str | None:

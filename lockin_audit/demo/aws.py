@@ -1,0 +1,334 @@
+"""The demo estate's AWS part: moto's server on 127.0.0.1 (a real AWS-shaped endpoint)
+seeded through the real API, plus a small local endpoint for the few operations moto 5.2
+lacks (account GetContactInformation, RAM shares received from other accounts, Direct
+Connect virtual interfaces), serving the real response shapes.
+
+Bob's IT Services (the provider) is moto's default account and runs an Organization; Acme
+Dental's account is a member of it, trusts a provider role with administrator rights, has
+a KMS key granted to the provider, runs a server on the provider's image, uses a subnet
+shared from the provider's account, copies its backups to the provider's vault and sends
+its billing notices to the provider.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from lockin_audit.demo import DemoPart, DemoUnavailable
+
+PROVIDER_ACCOUNT = "123456789012"  # moto's default account: the provider's management account
+REGIONS = ("us-east-1", "eu-west-1")
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIADEMODEMODEMO0000", "AWS_SECRET_ACCESS_KEY": "demo",
+               "AWS_DEFAULT_REGION": "us-east-1", "AWS_SESSION_TOKEN": "",
+               "AWS_EC2_METADATA_DISABLED": "true"}
+AUDIT_ROLE = "LockinAuditReadOnly"
+
+# (service, operation) -> a JSON answer, or an int HTTP status for an AccessDenied-style
+# error. REST-JSON operations are routed by path, JSON-1.1 ones by X-Amz-Target.
+StubAnswers = Mapping[tuple[str, str], Any]
+_REST_PATHS = {"/getContactInformation": ("account", "GetContactInformation"),
+               "/getresourceshares": ("ram", "GetResourceShares")}
+_TARGET_SERVICES = {"OvertureService": "directconnect"}
+
+
+class StubServer:
+    """A local endpoint answering the operations moto lacks with AWS's response shapes;
+    any other request is forwarded unchanged to `upstream` (moto), when given."""
+
+    def __init__(self, answers: StubAnswers, upstream: str | None = None) -> None:
+        self.answers = dict(answers)
+        self.upstream = upstream
+        self.calls: list[tuple[str, str]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                payload = self.rfile.read(length)
+                key = self._operation(payload)
+                stub.calls.append(key)
+                if key not in stub.answers and stub.upstream:
+                    self._forward(payload)
+                    return
+                answer = stub.answers.get(key, 404)
+                if isinstance(answer, str):  # a query-protocol (XML) answer
+                    self._send(200, answer)
+                elif isinstance(answer, int):
+                    code = "AccessDeniedException" if answer == 403 else "UnknownOperation"
+                    body = {"__type": code, "message": f"{key[1]}: status {answer}",
+                            "Message": f"{key[1]}: status {answer}"}
+                    self._send(answer, body, code)
+                else:
+                    self._send(200, answer)
+
+            def _operation(self, payload: bytes) -> tuple[str, str]:
+                """(service, operation) from the signature's credential scope and the
+                protocol's operation marker (X-Amz-Target, Action=, or the REST path)."""
+                from urllib.parse import parse_qs
+
+                scope = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/",
+                                  self.headers.get("Authorization", ""))
+                service = scope.group(1) if scope else "?"
+                target = self.headers.get("X-Amz-Target", "")
+                if target:
+                    prefix, _, op = target.partition(".")
+                    return _TARGET_SERVICES.get(prefix, service), op
+                action = parse_qs(payload.decode("utf-8", "replace")).get("Action")
+                if action:
+                    return service, action[0]
+                return _REST_PATHS.get(self.path.split("?")[0], (service, self.path))
+
+            def _forward(self, payload: bytes) -> None:
+                import http.client
+                from urllib.parse import urlsplit
+
+                up = urlsplit(stub.upstream or "")
+                conn = http.client.HTTPConnection(up.hostname or "", up.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request("POST", self.path, body=payload, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection",
+                                         "server", "date"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            def _send(self, status: int, body: Any, code: str = "") -> None:
+                xml = isinstance(body, str)
+                data = body.encode() if xml else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type",
+                                 "text/xml" if xml else "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                if code:
+                    self.send_header("x-amzn-ErrorType", code)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def contact_information(company: str, name: str = "Jane Doe") -> dict[str, Any]:
+    """account:GetContactInformation's response shape."""
+    return {"ContactInformation": {
+        "AddressLine1": "1 Main Street", "City": "Springfield", "CompanyName": company,
+        "CountryCode": "US", "FullName": name, "PhoneNumber": "+1-555-0100",
+        "PostalCode": "12345", "StateOrRegion": "IL", "WebsiteUrl": ""}}
+
+
+def received_share(owner: str, name: str, region: str = "us-east-1") -> dict[str, Any]:
+    """One entry of ram:GetResourceShares(resourceOwner=OTHER-ACCOUNTS)."""
+    return {"resourceShareArn": f"arn:aws:ram:{region}:{owner}:resource-share/"
+                                "7ab63972-b505-7e2a-420d-6f5d3EXAMPLE",
+            "name": name, "owningAccountId": owner, "allowExternalPrincipals": True,
+            "status": "ACTIVE", "featureSet": "STANDARD",
+            "creationTime": 1700000000.0, "lastUpdatedTime": 1700000000.0}
+
+
+def describe_images_xml(images: list[dict[str, str]]) -> str:
+    """ec2:DescribeImages's XML answer for images this account may launch but that moto
+    keeps in their owner's account (moto does not show shared AMIs to other accounts)."""
+    from xml.sax.saxutils import escape
+
+    items = "".join(
+        f"<item><imageId>{escape(i['ImageId'])}</imageId>"
+        f"<imageOwnerId>{escape(i['OwnerId'])}</imageOwnerId>"
+        f"<name>{escape(i['Name'])}</name><imageState>available</imageState>"
+        "<isPublic>false</isPublic><architecture>x86_64</architecture>"
+        "<imageType>machine</imageType><rootDeviceType>ebs</rootDeviceType></item>"
+        for i in images)
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+            f"<requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>"
+            f"<imagesSet>{items}</imagesSet></DescribeImagesResponse>")
+
+
+def virtual_interface(owner: str, vif_id: str = "dxvif-ffabc123") -> dict[str, Any]:
+    """One entry of directconnect:DescribeVirtualInterfaces."""
+    return {"ownerAccount": owner, "virtualInterfaceId": vif_id, "location": "EqDC2",
+            "connectionId": "dxcon-fg5678gh", "virtualInterfaceType": "private",
+            "virtualInterfaceName": "office-link", "vlan": 101, "asn": 65000,
+            "amazonSideAsn": 64512, "virtualInterfaceState": "available",
+            "virtualGatewayId": "vgw-12345678", "region": "us-east-1"}
+
+
+# ---------------------------------------------------------------------------------------
+# moto
+
+
+def start_moto() -> tuple[Any, str]:
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:  # moto[server] is the demo extra
+        raise DemoUnavailable("the AWS demo needs moto[server]: pip install "
+                              "'lockin-audit[demo]'") from exc
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
+
+
+def seed_session(endpoint: str, account: str | None = None) -> Callable[[str], Any]:
+    """A client factory for seeding (unguarded: seeding writes, the scan never does),
+    in moto's default account or, through AssumeRole, in `account`."""
+    import boto3
+
+    kw: dict[str, Any] = {"aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                          "aws_secret_access_key": "demo", "region_name": "us-east-1"}
+    if account:
+        sts = boto3.client("sts", endpoint_url=endpoint, **kw)
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccess"
+                                "Role", RoleSessionName="seed")["Credentials"]
+        kw = {"aws_access_key_id": creds["AccessKeyId"],
+              "aws_secret_access_key": creds["SecretAccessKey"],
+              "aws_session_token": creds["SessionToken"], "region_name": "us-east-1"}
+    session = boto3.Session(**kw)
+
+    def client(service: str, region: str = "us-east-1") -> Any:
+        return session.client(service, endpoint_url=endpoint, region_name=region)
+
+    return client
+
+
+def trust_policy(*accounts: str, external_id: str | None = None) -> str:
+    stmt: dict[str, Any] = {"Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]}}
+    if external_id:
+        stmt["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [stmt]})
+
+
+def seed_demo(endpoint: str) -> tuple[str, str]:
+    """Seed the provider's Organization and the client's member account; return the
+    client's account id and the provider's image it runs on."""
+    provider = seed_session(endpoint)
+    org = provider("organizations")
+    org.create_organization(FeatureSet="ALL")
+    client_id = org.create_account(AccountName="Acme Dental production",
+                                   Email="aws-acme@bobsit.example")["CreateAccountStatus"][
+                                       "AccountId"]
+    # The provider's own image, shared with the client, and its backup vault and log bucket.
+    ec2p = provider("ec2")
+    base_ami = ec2p.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    builder = ec2p.run_instances(ImageId=base_ami, MinCount=1, MaxCount=1)["Instances"][0]
+    ami = ec2p.create_image(InstanceId=builder["InstanceId"], Name="bobsit-golden-win2022")[
+        "ImageId"]
+    ec2p.modify_image_attribute(ImageId=ami, LaunchPermission={"Add": [{"UserId": client_id}]})
+    provider("s3").create_bucket(Bucket="bobsit-central-logs")
+    provider_key = provider("kms").create_key(Description="Bob's IT managed key")[
+        "KeyMetadata"]["Arn"]
+
+    acme = seed_session(endpoint, client_id)
+    iam = acme("iam")
+    iam.create_role(RoleName=AUDIT_ROLE, AssumeRolePolicyDocument=trust_policy(client_id))
+    iam.create_role(RoleName="BobsITAdmin", AssumeRolePolicyDocument=trust_policy(
+        PROVIDER_ACCOUNT, external_id="bobsit-acme"))
+    admin = iam.create_policy(PolicyName="BobsITFullAccess", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="BobsITAdmin", PolicyArn=admin)
+    iam.create_role(RoleName="DatadogIntegration",
+                    AssumeRolePolicyDocument=trust_policy("464622532012", external_id="dd"))
+    iam.create_user(UserName="bobsit-tech", Tags=[{"Key": "email",
+                                                   "Value": "tech@bobsit.example"}])
+    iam.create_login_profile(UserName="bobsit-tech", Password="Demo-Only-Password-1")
+    iam.create_user(UserName="dr-smith", Tags=[{"Key": "email",
+                                                "Value": "smith@acmedental.com"}])
+    account = acme("account")
+    account.put_alternate_contact(AlternateContactType="BILLING", Name="Bob's IT billing",
+                                  EmailAddress="billing@bobsit.example", PhoneNumber="+15550101",
+                                  Title="Billing")
+    account.put_alternate_contact(AlternateContactType="SECURITY", Name="Acme Dental office",
+                                  EmailAddress="security@acmedental.com",
+                                  PhoneNumber="+15550102", Title="Office manager")
+    kms = acme("kms")
+    key = kms.create_key(Description="Acme data key")["KeyMetadata"]["KeyId"]
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{client_id}:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PROVIDER_ACCOUNT}:root"},
+             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:CreateGrant"], "Resource": "*"}]}))
+    ec2 = acme("ec2")
+    ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.medium")
+    ec2.create_volume(AvailabilityZone="us-east-1a", Size=100, Encrypted=True,
+                      KmsKeyId=provider_key)
+    acme("s3").create_bucket(Bucket="acme-dental-xrays")
+    acme("cloudtrail").create_trail(Name="acme-trail", S3BucketName="bobsit-central-logs")
+    acme("backup").create_backup_plan(BackupPlan={
+        "BackupPlanName": "nightly", "Rules": [{
+            "RuleName": "nightly-copy-to-dr", "TargetBackupVaultName": "Default",
+            "ScheduleExpression": "cron(0 5 * * ? *)",
+            "CopyActions": [{"DestinationBackupVaultArn":
+                             f"arn:aws:backup:us-east-1:{PROVIDER_ACCOUNT}:backup-vault:"
+                             "bobsit-dr"}]}]})
+    return client_id, ami
+
+
+def stub_answers(ami: str) -> dict[tuple[str, str], Any]:
+    return {
+        ("ec2", "DescribeImages"): describe_images_xml([{
+            "ImageId": ami, "OwnerId": PROVIDER_ACCOUNT, "Name": "bobsit-golden-win2022"}]),
+        ("account", "GetContactInformation"): contact_information("Bob's IT Services",
+                                                                  "Bob Smith"),
+        ("ram", "GetResourceShares"): {"resourceShares": [
+            received_share(PROVIDER_ACCOUNT, "bobsit-shared-network")]},
+        ("directconnect", "DescribeVirtualInterfaces"): {"virtualInterfaces": []},
+    }
+
+
+def start(workdir: Path) -> DemoPart:
+    server, endpoint = start_moto()
+    stub: StubServer | None = None
+    try:
+        client_id, ami = seed_demo(endpoint)
+        stub = StubServer(stub_answers(ami), upstream=endpoint)
+    except Exception:
+        server.stop()
+        raise
+    stub_url = stub.url
+
+    def stop() -> None:
+        if stub is not None:
+            stub.stop()
+        server.stop()
+
+    return DemoPart(
+        scan={"aws": [{
+            "name": "Acme Dental production", "endpoint_url": endpoint,
+            "regions": list(REGIONS),
+            "role_arns": [f"arn:aws:iam::{client_id}:role/{AUDIT_ROLE}"],
+            "service_endpoints": {"account": stub_url, "ram": stub_url, "ec2": stub_url,
+                                  "directconnect": stub_url},
+        }]},
+        client={"aws_account_ids": [client_id], "email_domains": ["acmedental.com"]},
+        provider={"aws_account_ids": [PROVIDER_ACCOUNT]},
+        env={k: v for k, v in CREDENTIALS.items() if v},
+        stop=stop,
+    )
