@@ -9,8 +9,11 @@ recursive resolver costs on a real network). It then fetches every domain's DNS 
 (1) one domain after another, each domain's queries still concurrent as in production;
 (2) strictly one query at a time (engine concurrency 1, like a sequential checker);
 (3) all domains at once through the engine's pool;
-and prints domains per second, queries issued against the queries needed, peak memory,
-and the ratios. Prints numbers, not pass/fail.
+and prints domains per second, queries issued per domain, peak memory and the ratios.
+With --checkdmarc DIR (a directory holding checkdmarc, e.g. made by
+`pip install --target DIR checkdmarc==6.0.4`; bench only, never a dependency) the same
+domains are also checked by checkdmarc, one after another, through the same proxy, and
+the wall-time ratio is printed. Prints numbers, not pass/fail.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -133,6 +138,26 @@ def proxy_process(upstream: int, latency_s: float, ports: mp.Queue[int]) -> None
     asyncio.run(serve())
 
 
+CHECKDMARC_RUN = """
+import sys, time
+import checkdmarc, dns.nameserver
+port, n = int(sys.argv[1]), int(sys.argv[2])
+ns = [dns.nameserver.Do53Nameserver("127.0.0.1", port)]
+started = time.perf_counter()
+for i in range(n):
+    checkdmarc.check_domains([f"client{i:04d}.test"], nameservers=ns, timeout=3.0)
+print(time.perf_counter() - started)
+"""
+
+
+def run_checkdmarc(path: str, port: int, count: int) -> float:
+    """Seconds checkdmarc needs for `count` domains (in its own interpreter and path)."""
+    out = subprocess.run([sys.executable, "-c", CHECKDMARC_RUN, str(port), str(count)],
+                         env={**os.environ, "PYTHONPATH": path}, capture_output=True,
+                         text=True, timeout=1800, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 async def main_async(args: argparse.Namespace, port: int) -> None:
     domains = [f"client{n:04d}.test" for n in range(args.domains)]
     # Queries one domain needs (a fresh cache each run; shared names are asked once).
@@ -147,6 +172,13 @@ async def main_async(args: argparse.Namespace, port: int) -> None:
               f"  {queries:6d} queries ({queries / len(subset):.1f} per domain)")
     print(f"pool / domain-after-domain: {results['pool'] / results['domain-after-domain']:.1f}x")
     print(f"pool / one-query-at-a-time: {results['pool'] / results['one-query-at-a-time']:.1f}x")
+    if args.checkdmarc:
+        count = min(len(domains), args.checkdmarc_domains)
+        elapsed = await asyncio.to_thread(run_checkdmarc, args.checkdmarc, port, count)
+        rate = count / elapsed
+        print(f"{'checkdmarc 6.0.4':22s} {count:5d} domains  {elapsed:7.2f} s  {rate:8.1f} "
+              f"domains/s (one after another)")
+        print(f"pool / checkdmarc: {results['pool'] / rate:.1f}x")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS of this process): {peak_mb:.0f} MB")
 
@@ -156,6 +188,8 @@ def main() -> None:
     parser.add_argument("--domains", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--checkdmarc", metavar="DIR", help="directory holding checkdmarc")
+    parser.add_argument("--checkdmarc-domains", type=int, default=40)
     args = parser.parse_args()
     zones = dict(SHARED)
     zones.update(domain_zone(n) for n in range(args.domains))

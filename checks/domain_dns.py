@@ -34,12 +34,14 @@ class Verdict:
     attributions: tuple[Attribution, ...]
 
     def lines(self) -> str:
-        seen: dict[str, Attribution] = {}
+        """'Bob's IT Services: ns1.bobsit.example, hostmaster@bobsit.example; not
+        identified: 192.0.2.80' (each value once, grouped by who it belongs to)."""
+        groups: dict[str, list[str]] = {}
         for a in self.attributions:
-            seen.setdefault(a.value, a)  # NS and SOA MNAME often name the same host
-        return "; ".join(
-            f"{a.value}: {a.party or 'unidentified'}" + (f" ({a.reason})" if a.party else "")
-            for a in seen.values())
+            values = groups.setdefault(a.party or "not identified", [])
+            if a.value not in values:  # NS and SOA MNAME often name the same host
+                values.append(a.value)
+        return "; ".join(f"{party}: {', '.join(values)}" for party, values in groups.items())
 
     def parties(self, holder: Holder) -> list[str]:
         return sorted({a.party or a.value for a in self.attributions if a.holder is holder})
@@ -68,7 +70,7 @@ def _summary(verdict: Verdict, what: str) -> str:
                 "account there is in your company's name")
     else:
         lead = f"{what}: under your company's own names"
-    return f"{lead}. {verdict.lines()}".strip()
+    return f"{lead}. {verdict.lines()}."
 
 
 def _finding(ctx: CheckContext, facts: DnsFacts, verdict: Verdict, what: str,
@@ -216,6 +218,7 @@ def mail(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _spf(facts, ctx)
     yield from _autodiscover(facts, ctx)
     yield from _dkim(facts, ctx)
+    yield from _mta_sts(facts, ctx)
 
 
 def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -294,6 +297,28 @@ def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                    [auto.evidence()], key="autodiscover")
 
 
+def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    host = facts.mta_sts_host
+    if host is None:
+        return
+    name = f"mta-sts.{facts.domain}"
+    if isinstance(host, HostAddresses):
+        if host.error:
+            yield ctx.error(ctx.target.asset, host.error, key="mta-sts")
+            return
+        items = [(IdKind.IP, a, f"address of {name}") for a in host.addresses]
+        evidence = host.evidence()
+    elif isinstance(host, FetchError):
+        yield ctx.error(ctx.target.asset, host, key="mta-sts")
+        return
+    else:
+        items = [(IdKind.HOSTNAME, t, f"CNAME of {name}") for t in host.records]
+        evidence = [host.evidence()]
+    if items:
+        yield _finding(ctx, facts, judge(ctx, items), "The MTA-STS policy web server",
+                       evidence, key="mta-sts")
+
+
 def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     items: list[tuple[IdKind, str, str]] = []
     evidence: list[Evidence] = []
@@ -351,8 +376,12 @@ def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         if items:
             authorised = [d for d, a in dmarc.authorisations.items()
                           if isinstance(a, Answer) and a.records]
+            missing = [d for d in dmarc.authorisations if d not in authorised]
             note = (f" External destinations authorised by a _report._dmarc record: "
                     f"{', '.join(authorised)}." if authorised else "")
+            if missing:
+                note += (f" Not authorised (no {facts.domain}._report._dmarc record, so "
+                         f"receivers send them no reports): {', '.join(missing)}.")
             verdict = judge(ctx, items)
             yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
                               detail=_summary(verdict, "DMARC reports") + note,

@@ -40,6 +40,10 @@ TEST_ZONES: dict[str, str] = {
     "mystery.test": demo_dns._zone("mystery.test", ("ns1.mysteryhost.example",), """
 @ MX 10 mx.mysteryhost.example.
 @ TXT "v=spf1 include:spf1.spfchain.test -all"
+@ CAA 0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1"
+_mta-sts TXT "v=STSv1; id=20261123"
+mta-sts CNAME sts.bobsit.example.
+_dmarc TXT "v=DMARC1; p=none; rua=mailto:d@reports.mysteryhost.example"
 """, mname="ns1.mysteryhost.example.", rname="admin.mysteryhost.example."),
     "spfchain.test": demo_dns._zone("spfchain.test", ("ns1.spfchain.test",),
                                     SPF_CHAIN + '\nloop TXT "v=spf1 include:loop.spfchain.test'
@@ -153,10 +157,17 @@ def test_spf_expansion_stops_at_ten_lookups_and_survives_loops(knot: KnotServer)
                                          ("v=spf1 include:loop.spfchain.test -all",))))
     assert not isinstance(loop, FetchError) and not loop.over_limit
     assert client.queries == 1  # the loop is read once, not followed forever
+    mixed = asyncio.run(expand_spf(_client(knot.address), "y.test", Answer(
+        "y.test", "TXT", "ok",
+        ("v=spf1 a/24 mx/24 ptr exists:%{i}.x.test ip4:192.0.2.0/24 "
+         "include:spf12.spfchain.test -all",))))
+    assert not isinstance(mixed, FetchError)
+    assert mixed.lookups == 7 and not mixed.over_limit  # a, mx, ptr, exists + 3 includes
+    assert any("spf14.spfchain.test" in p for p in mixed.problems)  # NXDOMAIN include
 
 
 @pytest.mark.parametrize(("label", "kind"), [
-    ("servfail", "unavailable"), ("refused", "error"), ("timeout", "timeout"),
+    ("servfail", "unavailable"), ("refused", "denied"), ("timeout", "timeout"),
     ("garbage", "malformed"),
 ])
 def test_failed_lookups_become_fetch_errors(faulty: str, label: str, kind: str) -> None:
@@ -240,6 +251,12 @@ def test_unknown_operator_recurs_across_controls(demo_result: ScanResult) -> Non
     assert _by(demo_result, "mystery.test", "domain.dns.nameservers").status is Status.WARN
     limit = _by(demo_result, "mystery.test", "domain.dns.mail", "spf-limit")
     assert limit.status is Status.WARN
+    # a CAA account pin alone: whose account it is cannot be seen -> manual, not pass
+    assert _by(demo_result, "mystery.test", "domain.dns.caa").status is Status.MANUAL
+    sts = _by(demo_result, "mystery.test", "domain.dns.mail", "mta-sts")
+    assert sts.status is Status.FAIL and "sts.bobsit.example" in sts.detail
+    dmarc = _by(demo_result, "mystery.test", "domain.dns.mail-reports", "dmarc")
+    assert dmarc.status is Status.WARN and "Not authorised" in dmarc.detail
 
 
 def test_every_domain_gets_a_finding_from_every_check(demo_result: ScanResult) -> None:
@@ -267,6 +284,8 @@ def test_failed_lookups_give_errors_never_passes(faulty: str, label: str) -> Non
              if isinstance(e.excerpt, dict)}
     assert kinds == {"unavailable" if label == "servfail" else
                      "timeout" if label == "timeout" else "malformed"}
+    assert [c.assessed for c in r.coverage] == [False]
+    assert r.coverage[0].reason and f"{label}.example" in r.coverage[0].reason
 
 
 # -- the demo part ----------------------------------------------------------------------
@@ -299,3 +318,32 @@ def test_demo_part_without_knot_uses_the_fallback_server(
         assert isinstance(facts.dnskey, Answer) and facts.dnskey.records
     finally:
         part.stop()
+
+
+
+def _doctor(domain: str, resolvers: list[str]) -> list[tuple[str, bool, str]]:
+    from lockin_audit.sources.dns import DnsSource
+    from lockin_audit.sources.interface import SourceContext
+
+    cfg = config_from_mapping({
+        "client": CLIENT, "provider": PROVIDER,
+        "scan": {"domains": [domain], "dns": {"resolvers": resolvers, "timeout_s": 0.3}},
+    }, Path("audit.yaml"))
+
+    async def go() -> list[tuple[str, bool, str]]:
+        engine = Engine()
+        try:
+            return await DnsSource().doctor(SourceContext(cfg, engine, {}, None))
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(go())
+
+
+def test_doctor_names_working_and_failing_resolvers(knot: KnotServer, faulty: str) -> None:
+    good, bad = _doctor("acmedental.com", [knot.address, faulty])
+    assert good[1] and "acmedental.com SOA: ok" in good[2]
+    assert bad[1] and "nxdomain" in bad[2]  # it answered: the resolver itself works
+    lines = _doctor("servfail.example", [knot.address, faulty])
+    assert [ok for _, ok, _ in lines] == [False, False]
+    assert "REFUSED" in lines[0][2] and "SERVFAIL" in lines[1][2]

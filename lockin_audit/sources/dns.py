@@ -6,6 +6,12 @@ not exist or has no data of that type) or a `FetchError` (SERVFAIL, REFUSED, tim
 malformed answer), so that checks can tell "no record" apart from "could not read it".
 Truncated UDP answers are retried over TCP. Identical queries are asked once per scan
 (several domains share SPF includes and mail hosts).
+
+Every query goes through `engine.call` under the host key `dns:<ip>:<port>` (so
+`scan.limits.host_rates: {"dns:10.0.0.53:53": 200}` limits one resolver); a resolver with
+no configured rate gets RESOLVER_RATE queries per second. Resolvers are tried in order:
+a timeout, SERVFAIL or REFUSED moves on to the next; NXDOMAIN, NODATA and a malformed
+answer do not.
 """
 
 from __future__ import annotations
@@ -192,6 +198,9 @@ class DnsFacts:
     www: HostAddresses
     autodiscover: Lookup
     ptr: dict[str, Lookup]
+    # Where the MTA-STS policy is served (mta-sts.<domain>), when _mta-sts is published:
+    # its CNAME, or its addresses when it has no CNAME.
+    mta_sts_host: Lookup | HostAddresses | None = None
 
     @property
     def nameservers(self) -> tuple[str, ...]:
@@ -340,7 +349,7 @@ class DnsClient:
             if isinstance(result, FetchError):
                 last = FetchError(NAME, f"{request} @{server}", result.reason,
                                   kind=result.kind)
-                if result.kind in ("timeout", "unavailable"):
+                if result.kind in ("timeout", "unavailable", "denied"):
                     continue  # another resolver may answer
                 return last
             return result
@@ -378,7 +387,8 @@ class DnsClient:
             return Answer(name, rdtype, "nxdomain", server=server, tcp=use_tcp), []
         if rcode != dns.rcode.NOERROR:
             text = dns.rcode.to_text(rcode)
-            kind = "unavailable" if rcode == dns.rcode.SERVFAIL else "error"
+            kind = {dns.rcode.SERVFAIL: "unavailable", dns.rcode.REFUSED: "denied"}.get(
+                rcode, "error")
             return FetchError(NAME, name, f"the resolver answered {text}", kind=kind)
         return _parse_answer(resp, name, rtype, rdtype, server, use_tcp)
 
@@ -448,17 +458,28 @@ class DnsSource(Source):
                 for d in ctx.config.scan.domains]
 
     async def fetch(self, target: Target, ctx: SourceContext) -> DnsFacts:
-        return await fetch_domain(self.client(ctx), target.id)
+        facts = await fetch_domain(self.client(ctx), target.id)
+        if isinstance(facts.ns, FetchError) and isinstance(facts.soa, FetchError):
+            # Neither NS nor SOA could be read: the domain was not assessed at all (the
+            # coverage says why); every check reports the error, none a pass.
+            raise SourceFailure(facts.ns)
+        return facts
 
     async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
-        client = self.client(ctx)
+        """Ask each resolver for the SOA of the first domain: a resolver that answers
+        (even NXDOMAIN) can be used; SERVFAIL, REFUSED or silence cannot."""
+        try:
+            client = self.client(ctx)
+        except SourceFailure as exc:
+            return [("DNS resolver", False, exc.error.describe())]
+        probe = ctx.config.scan.domains[0] if ctx.config.scan.domains else "."
         out = []
         for host, port in client.servers:
             single = DnsClient([(host, port)], client.timeout_s, ctx.engine)
-            result = await single.query(".", "NS")
-            ok = isinstance(result, Answer)
-            out.append((f"DNS resolver {host}:{port}", ok,
-                        "answers" if ok else result.describe()))  # type: ignore[union-attr]
+            result = await single.query(probe, "SOA")
+            detail = (f"answers ({probe} SOA: {result.status})" if isinstance(result, Answer)
+                      else result.describe())
+            out.append((f"DNS resolver {host}:{port}", isinstance(result, Answer), detail))
         return out
 
 
@@ -482,8 +503,8 @@ async def fetch_domain(client: DnsClient, domain: str) -> DnsFacts:
     dmarc_task = fetch_dmarc(client, domain)
     dkim_task = asyncio.gather(*(fetch_dkim(client, domain, s) for s in DKIM_SELECTORS))
     mx_task = asyncio.gather(*(resolve_host(client, h) for _, h in mx_hosts))
-    spf, dmarc, dkim, mx_addresses = await asyncio.gather(spf_task, dmarc_task, dkim_task,
-                                                          mx_task)
+    spf, dmarc, dkim, mx_addresses, mta_sts_host = await asyncio.gather(
+        spf_task, dmarc_task, dkim_task, mx_task, fetch_mta_sts_host(client, domain, mta_sts))
     addresses = {a for h in (apex, www, *mx_addresses) for a in h.addresses}
     ptrs = await asyncio.gather(*(q(dns.reversename.from_address(a).to_text(), "PTR")
                                   for a in sorted(addresses)))
@@ -501,7 +522,19 @@ async def fetch_domain(client: DnsClient, domain: str) -> DnsFacts:
         mx_addresses=tuple(mx_addresses), txt=txt, spf=spf, dmarc=dmarc, tlsrpt=tlsrpt,
         mta_sts=mta_sts, dkim=tuple(d for d in dkim if d is not None), caa=caa,
         caa_parsed=tuple(caa_parsed), ds=ds, dnskey=dnskey, apex=apex, www=www,
-        autodiscover=autodiscover, ptr=dict(zip(sorted(addresses), ptrs, strict=True)))
+        autodiscover=autodiscover, ptr=dict(zip(sorted(addresses), ptrs, strict=True)),
+        mta_sts_host=mta_sts_host)
+
+
+async def fetch_mta_sts_host(client: DnsClient, domain: str,
+                             txt: Lookup) -> Lookup | HostAddresses | None:
+    if not any(r.lower().startswith("v=stsv1") for r in _records(txt)):
+        return None
+    name = f"mta-sts.{domain}"
+    cname = await client.query(name, "CNAME")
+    if isinstance(cname, Answer) and cname.status == "nodata":
+        return await resolve_host(client, name)
+    return cname
 
 
 async def fetch_dkim(client: DnsClient, domain: str, selector: str) -> Dkim | None:
@@ -553,6 +586,7 @@ async def expand_spf(client: DnsClient, domain: str, txt: Lookup) -> Spf | Fetch
         for term in current.split()[1:]:
             term_l = term.lower().lstrip("+-~?")
             mech, _, arg = term_l.partition(":") if ":" in term_l else term_l.partition("=")
+            mech = mech.split("/", 1)[0]  # a/24, mx/24
             if mech not in ("include", "redirect", "a", "mx", "ptr", "exists"):
                 continue
             lookups += 1
