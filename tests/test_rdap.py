@@ -279,3 +279,55 @@ def test_reverse_zone_names() -> None:
     assert reverse_zone(ipaddress.ip_network("198.51.0.0/16")) == "51.198.in-addr.arpa"
     assert reverse_zone(ipaddress.ip_network("2001:db8:1234::/48")) == \
         "4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa"
+
+
+# --- reverse DNS, against a real Knot server ----------------------------------------------
+
+REVERSE_ZONES = {
+    "113.0.203.in-addr.arpa": (
+        "$ORIGIN 113.0.203.in-addr.arpa.\n$TTL 300\n"
+        "@ SOA ns1.bobsit.example. hostmaster.bobsit.example. 1 3600 600 86400 300\n"
+        "@ NS ns1.bobsit.example.\n@ NS ns2.bobsit.example.\n"
+        "65 PTR gw.acmedental.com.\n"),
+    "100.51.198.in-addr.arpa": (
+        "$ORIGIN 100.51.198.in-addr.arpa.\n$TTL 300\n"
+        "@ SOA ns1.acmedental.com. hostmaster.acmedental.com. 1 3600 600 86400 300\n"
+        "@ NS ns1.acmedental.com.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from lockin_audit.testing.knot import KnotServer, KnotUnavailable
+
+    try:
+        server = KnotServer(tmp_path_factory.mktemp("knot"), REVERSE_ZONES).start()
+    except KnotUnavailable as exc:  # CI installs knot; say so plainly where it is missing
+        pytest.fail(f"the reverse-DNS tests need Knot DNS: {exc}")
+    yield server.address
+    server.stop()
+
+
+def reverse_findings(result: ScanResult) -> dict[str, Finding]:
+    return {f.asset.id: f for f in result.findings
+            if f.check_id == "network.reverse-dns.delegation"}
+
+
+def test_reverse_dns_delegation_from_knot(rdap: RdapServer, knot: str, tmp_path: Path) -> None:
+    inv = write_inventory(tmp_path, ["203.0.113.64/29", "198.51.100.0/28", "192.0.2.0/28",
+                                     "203.0.113.10"])
+    config = config_from_mapping({
+        "client": {**CLIENT, "domains": ["acmedental.com"]}, "provider": PROVIDER,
+        "scan": {"inventory": [inv], "rdap": {"bootstrap_url": rdap.bootstrap_url},
+                 "dns": {"resolvers": [knot], "timeout_s": 2}}}, tmp_path / "audit.yaml")
+    checks = registry.select(registry.all_checks(), areas=["network"])
+    result = asyncio.run(Scanner(config, checks).run())
+    found = reverse_findings(result)
+    provider = found["203.0.113.64/29"]
+    assert provider.status is Status.FAIL
+    assert "113.0.203.in-addr.arpa" in provider.detail and "ns1.bobsit.example" in provider.detail
+    assert any(e.source == "dns" for e in provider.evidence)
+    assert found["198.51.100.0/28"].status is Status.PASS
+    # Knot is not authoritative for 2.0.192.in-addr.arpa: REFUSED is an error, not a pass
+    assert found["192.0.2.0/28"].status is Status.ERROR
+    assert found["203.0.113.10/32"].status is Status.FAIL  # a line's single static address
