@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,7 @@ class RdapData:
 class RdapServer:
     def __init__(self, data: RdapData) -> None:
         self.data = data
+        self.latency_s = 0.0  # added to every answer (the benchmark sets it)
         self.requests: list[str] = []
         self._lock = threading.Lock()
         handler = self._handler()
@@ -133,6 +135,8 @@ class RdapServer:
             wbufsize = 1 << 16  # one segment per answer
 
             def do_GET(self) -> None:
+                if server.latency_s:
+                    time.sleep(server.latency_s)
                 status, ctype, headers, body = server.answer(self.path.split("?", 1)[0])
                 data = body.encode("utf-8")
                 self.send_response(status)

@@ -19,6 +19,7 @@ cached: RDAP is anonymous.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import json
@@ -99,6 +100,7 @@ class RdapClient:
         self.source = source
         self.options = ctx.config.scan.rdap
         self._bootstrap: dict[str, Any] = {}
+        self._bootstrap_lock = asyncio.Lock()  # concurrent domains fetch it once
         if ctx.cache_dir is not None:
             self.cache_dir: Path | None = ctx.cache_dir / "rdap"
         else:
@@ -107,8 +109,12 @@ class RdapClient:
     # -- bootstrap ---------------------------------------------------------------------
 
     async def bootstrap(self, kind: str) -> dict[str, Any]:
-        if kind in self._bootstrap:
+        async with self._bootstrap_lock:
+            if kind not in self._bootstrap:
+                self._bootstrap[kind] = await self._load_bootstrap(kind)
             return self._bootstrap[kind]  # type: ignore[no-any-return]
+
+    async def _load_bootstrap(self, kind: str) -> dict[str, Any]:
         base = self.options.bootstrap_url
         if base:
             url = urljoin(base if base.endswith("/") else base + "/", f"{kind}.json")
@@ -125,7 +131,6 @@ class RdapClient:
             raise SourceFailure(FetchError(self.source, f"bootstrap {kind}.json",
                                            "not an IANA bootstrap file (no services list)",
                                            kind="malformed"))
-        self._bootstrap[kind] = data
         return data
 
     async def domain_base(self, domain: str) -> tuple[str, str] | None:
