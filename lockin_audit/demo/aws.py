@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,9 +42,11 @@ class StubServer:
     """A local endpoint answering the operations moto lacks with AWS's response shapes;
     any other request is forwarded unchanged to `upstream` (moto), when given."""
 
-    def __init__(self, answers: StubAnswers, upstream: str | None = None) -> None:
+    def __init__(self, answers: StubAnswers, upstream: str | None = None,
+                 delay_s: float = 0.0) -> None:
         self.answers = dict(answers)
         self.upstream = upstream
+        self.delay_s = delay_s  # added latency per request (the benchmark's slow network)
         self.calls: list[tuple[str, str]] = []
         stub = self
 
@@ -55,6 +58,8 @@ class StubServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = self.rfile.read(length)
                 key = self._operation(payload)
+                if stub.delay_s:
+                    time.sleep(stub.delay_s)
                 stub.calls.append(key)
                 if key not in stub.answers and stub.upstream:
                     self._forward(payload)
@@ -63,12 +68,27 @@ class StubServer:
                 if isinstance(answer, str):  # a query-protocol (XML) answer
                     self._send(200, answer)
                 elif isinstance(answer, int):
+                    message = f"not authorized to perform: {key[0]}:{key[1]}"
+                    if b"Action=" in payload:  # query protocol (XML): AccessDenied
+                        code = "AccessDenied" if answer == 403 else "InvalidAction"
+                        self._send(answer, "<ErrorResponse><Error><Type>Sender</Type>"
+                                   f"<Code>{code}</Code><Message>{message}</Message>"
+                                   "</Error><RequestId>demo</RequestId></ErrorResponse>")
+                        return
                     code = "AccessDeniedException" if answer == 403 else "UnknownOperation"
-                    body = {"__type": code, "message": f"{key[1]}: status {answer}",
-                            "Message": f"{key[1]}: status {answer}"}
-                    self._send(answer, body, code)
+                    self._send(answer, {"__type": code, "message": message,
+                                        "Message": message}, code)
                 else:
                     self._send(200, answer)
+
+            def do_GET(self) -> None:
+                stub.calls.append(("GET", self.path))
+                if stub.delay_s:
+                    time.sleep(stub.delay_s)
+                if stub.upstream:
+                    self._forward(b"", "GET")
+                else:
+                    self._send(404, {"message": "not found"}, "NotFound")
 
             def _operation(self, payload: bytes) -> tuple[str, str]:
                 """(service, operation) from the signature's credential scope and the
@@ -87,14 +107,14 @@ class StubServer:
                     return service, action[0]
                 return _REST_PATHS.get(self.path.split("?")[0], (service, self.path))
 
-            def _forward(self, payload: bytes) -> None:
+            def _forward(self, payload: bytes, method: str = "POST") -> None:
                 import http.client
                 from urllib.parse import urlsplit
 
                 up = urlsplit(stub.upstream or "")
                 conn = http.client.HTTPConnection(up.hostname or "", up.port, timeout=30)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request("POST", self.path, body=payload, headers=headers)
+                conn.request(method, self.path, body=payload or None, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
                 self.send_response(resp.status)

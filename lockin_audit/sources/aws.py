@@ -184,6 +184,7 @@ def to_fetch_error(exc: BaseException, service: str, operation: str, request: st
         NoCredentialsError,
         ReadTimeoutError,
     )
+    from botocore.parsers import ResponseParserError
 
     from lockin_audit.engine import WriteRefused
 
@@ -211,7 +212,7 @@ def to_fetch_error(exc: BaseException, service: str, operation: str, request: st
                           "(profile, SSO, environment)", kind="denied")
     if isinstance(exc, WriteRefused):
         return FetchError(SOURCE, request, str(exc), kind="error")
-    if isinstance(exc, KeyError | ValueError | TypeError):
+    if isinstance(exc, ResponseParserError | KeyError | ValueError | TypeError):
         return FetchError(SOURCE, request, f"unexpected answer: {type(exc).__name__}: {exc}",
                           kind="malformed")
     return FetchError(SOURCE, request, f"{type(exc).__name__}: {exc}")
@@ -293,8 +294,13 @@ class AwsSource(Source):
     # -- targets -----------------------------------------------------------------------
     async def targets(self, ctx: SourceContext) -> list[Target]:
         found: dict[str, Account] = {}
-        for options in ctx.config.scan.aws:
-            for account in await self._accounts_of(options, ctx.engine):
+        for n, options in enumerate(ctx.config.scan.aws):
+            try:
+                accounts = await self._accounts_of(options, ctx.engine)
+            except SourceFailure as exc:  # this entry's credentials fail; others may work
+                name = options.name or options.profile or f"scan.aws[{n}]"
+                accounts = [Account(options, None, f"credentials {name}", problem=exc.error)]
+            for account in accounts:
                 found.setdefault(account.account_id, account)
         self._accounts = found
         return [self._target(a) for a in found.values()]
@@ -303,8 +309,11 @@ class AwsSource(Source):
         label = f"AWS account {account.account_id}"
         if account.name:
             label += f" ({account.name})"
-        return Target(SOURCE, self.area, account.account_id, label,
-                      account_asset(account.account_id, account.name), account)
+        asset = account_asset(account.account_id, account.name)
+        if not account.account_id.isdigit():  # credentials that reached no account
+            label = f"AWS {account.account_id}"
+            asset = Asset("aws_credentials", account.account_id, label)
+        return Target(SOURCE, self.area, account.account_id, label, asset, account)
 
     async def _accounts_of(self, options: AwsTarget, engine: Engine) -> list[Account]:
         base = await self._base_account(options, engine)

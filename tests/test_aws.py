@@ -1,0 +1,305 @@
+"""The AWS area against moto's server mode over HTTP (real boto3 clients, real API calls),
+with several accounts: the provider's Organization, the client as a member account entered
+by role assumption, and a small local endpoint serving the real response shapes of the
+operations moto 5.2 lacks (and AccessDenied answers)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import jsonschema
+import pytest
+
+from lockin_audit import registry
+from lockin_audit.config import config_from_mapping
+from lockin_audit.demo import aws as demo_aws
+from lockin_audit.engine import Engine, Scanner, WriteRefused
+from lockin_audit.model import Holder, ScanResult, Status
+from lockin_audit.report.json_format import load_schema
+from lockin_audit.sources.aws import AwsSource, permission_for, trusted_accounts
+from lockin_audit.sources.aws_guard import guard_session, is_read_only
+from lockin_audit.sources.interface import SourceContext
+
+PROVIDER = demo_aws.PROVIDER_ACCOUNT
+AWS_CHECKS = registry.select(registry.all_checks(), areas=["aws"])
+
+
+class Estate:
+    def __init__(self, endpoint: str, client_id: str, ami: str, stub: demo_aws.StubServer,
+                 denied: demo_aws.StubServer) -> None:
+        self.endpoint, self.client_id, self.ami = endpoint, client_id, ami
+        self.stub, self.denied = stub, denied
+
+    def target(self, **extra: Any) -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "name": "acme", "endpoint_url": self.endpoint, "regions": ["us-east-1"],
+            "role_arns": [f"arn:aws:iam::{self.client_id}:role/{demo_aws.AUDIT_ROLE}"],
+            "service_endpoints": {"account": self.stub.url, "ram": self.stub.url,
+                                  "ec2": self.stub.url, "directconnect": self.stub.url},
+        }
+        base.update(extra)
+        return base
+
+    def config(self, *targets: dict[str, Any]) -> Any:
+        return config_from_mapping({
+            "client": {"name": "Acme Dental LLC", "email_domains": ["acmedental.com"],
+                       "domains": ["acmedental.com"], "aws_account_ids": [self.client_id]},
+            "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"],
+                         "aws_account_ids": [PROVIDER]},
+            "scan": {"aws": list(targets), "limits": {"concurrency": 16, "timeout_s": 20}},
+        }, Path("audit.yaml"))
+
+
+@pytest.fixture(scope="module")
+def estate() -> Iterator[Estate]:
+    mp = pytest.MonkeyPatch()
+    for k, v in demo_aws.CREDENTIALS.items():
+        if v:
+            mp.setenv(k, v)
+        else:
+            mp.delenv(k, raising=False)
+    mp.delenv("AWS_PROFILE", raising=False)
+    server, endpoint = demo_aws.start_moto()
+    client_id, ami = demo_aws.seed_demo(endpoint)
+    stub = demo_aws.StubServer(demo_aws.stub_answers(ami), upstream=endpoint)
+    # A second endpoint where the operations moto lacks are denied, and GetCallerIdentity
+    # and everything else go on to moto.
+    denied = demo_aws.StubServer({("ram", "GetResourceShares"): 403,
+                                  ("account", "GetContactInformation"): 403,
+                                  ("iam", "ListRoles"): 403,
+                                  ("directconnect", "DescribeVirtualInterfaces"): 404},
+                                 upstream=endpoint)
+    try:
+        yield Estate(endpoint, client_id, ami, stub, denied)
+    finally:
+        stub.stop()
+        denied.stop()
+        server.stop()
+        mp.undo()
+
+
+def scan(config: Any) -> ScanResult:
+    return asyncio.run(Scanner(config, AWS_CHECKS).run())
+
+
+def by_check(result: ScanResult, check_id: str, account: str | None = None) -> list[Any]:
+    return [f for f in result.findings if f.check_id == check_id]
+
+
+@pytest.fixture(scope="module")
+def demo_result(estate: Estate) -> ScanResult:
+    return scan(estate.config(estate.target(regions=["us-east-1", "eu-west-1"])))
+
+
+# ------------------------------------------------------------------ the read-only guard
+
+
+def test_allow_list() -> None:
+    assert is_read_only("iam", "ListRoles") and is_read_only("ec2", "DescribeImages")
+    assert is_read_only("sts", "AssumeRole") and is_read_only("sts", "GetCallerIdentity")
+    assert not is_read_only("iam", "CreateUser") and not is_read_only("s3", "PutObject")
+    assert not is_read_only("ec2", "TerminateInstances")
+
+
+def test_guard_refuses_writes_before_they_leave(estate: Estate) -> None:
+    session = guard_session(boto3.Session(region_name="us-east-1"))
+    iam = session.client("iam", endpoint_url=estate.endpoint)
+    s3 = session.client("s3", endpoint_url=estate.endpoint)
+    with pytest.raises(WriteRefused, match="iam:CreateUser"):
+        iam.create_user(UserName="intruder")
+    with pytest.raises(WriteRefused, match="s3:PutObject"):
+        s3.put_object(Bucket="bobsit-central-logs", Key="x", Body=b"x")
+    assert iam.list_users()["Users"] == []  # reads still work, through the guard
+    raw = boto3.Session(region_name="us-east-1")  # unguarded: prove nothing changed
+    assert "intruder" not in [u["UserName"] for u in raw.client(
+        "iam", endpoint_url=estate.endpoint).list_users()["Users"]]
+    assert raw.client("s3", endpoint_url=estate.endpoint).list_objects_v2(
+        Bucket="bobsit-central-logs").get("KeyCount", 0) == 0
+
+
+def test_source_clients_are_guarded(estate: Estate) -> None:
+    cfg = estate.config(estate.target())
+
+    async def run() -> None:
+        engine = Engine()
+        src = AwsSource()
+        (target,) = await src.targets(SourceContext(cfg, engine, {}, None))
+        with pytest.raises(WriteRefused):
+            target.options.client("iam", "us-east-1").create_user(UserName="x")
+        await engine.aclose()
+
+    asyncio.run(run())
+
+
+# ------------------------------------------------------------------ the demo account
+
+
+def test_every_check_yields_a_finding_per_account(demo_result: ScanResult) -> None:
+    ids = {c.id for c in AWS_CHECKS}
+    assert len(ids) >= 10
+    assert ids <= {f.check_id for f in demo_result.findings}
+    assert [c.assessed for c in demo_result.coverage] == [True]
+
+
+def test_provider_organization_fails_billing(demo_result: ScanResult,
+                                             estate: Estate) -> None:
+    (f,) = by_check(demo_result, "aws.billing.organization")
+    assert f.status is Status.FAIL and f.holder is Holder.PROVIDER
+    assert f.asset.id == f"arn:aws:::account/{estate.client_id}"
+    assert f.evidence[0].excerpt["MasterAccountId"] == PROVIDER
+    assert f.evidence[0].request.startswith("organizations:DescribeOrganization")
+
+
+def test_roles_trusting_foreign_accounts(demo_result: ScanResult) -> None:
+    found = {f.asset.name: f for f in by_check(demo_result, "aws.access.roles")}
+    admin = found["BobsITAdmin"]
+    assert admin.status is Status.FAIL and admin.severity.value == "critical"
+    assert "administrator rights" in admin.detail and "ExternalId" in admin.detail
+    vendor = found["DatadogIntegration"]
+    assert vendor.holder is Holder.THIRD_PARTY and vendor.status is Status.MANUAL
+    assert demo_aws.AUDIT_ROLE not in found  # trusts only the client's own account
+
+
+def test_users_contacts_keys_network_images_backups(demo_result: ScanResult,
+                                                    estate: Estate) -> None:
+    users = by_check(demo_result, "aws.access.users")
+    assert [(u.asset.name, u.status) for u in users] == [("bobsit-tech", Status.FAIL)]
+    assert "Console password: yes" in users[0].detail
+    contacts = {f.key: f for f in by_check(demo_result, "aws.contacts.account")}
+    assert contacts["BILLING"].status is Status.FAIL
+    assert contacts["SECURITY"].status is Status.PASS
+    assert contacts["OPERATIONS"].status is Status.WARN
+    assert contacts["primary"].status is Status.FAIL  # served by the local endpoint
+    keys = by_check(demo_result, "aws.keys.kms")
+    assert {k.asset.type for k in keys if k.status is Status.FAIL} == {"aws_kms_key",
+                                                                        "aws_ebs_volume"}
+    (net,) = by_check(demo_result, "aws.network.shared")
+    assert net.status is Status.FAIL and net.asset.type == "aws_ram_share"
+    (img,) = by_check(demo_result, "aws.images.instances")
+    assert img.status is Status.FAIL and img.key == estate.ami
+    (backup,) = by_check(demo_result, "aws.backups.copies")
+    assert backup.status is Status.FAIL and "bobsit-dr" in backup.detail
+    (trail,) = by_check(demo_result, "aws.logging.trails")
+    assert trail.status is Status.WARN and "bobsit-central-logs" in trail.detail
+    assert [f.status for f in by_check(demo_result, "aws.domains.route53")] == [Status.PASS]
+
+
+def test_result_is_valid_and_has_no_secrets(demo_result: ScanResult) -> None:
+    data = demo_result.to_dict()
+    jsonschema.Draft202012Validator(load_schema()).validate(data)
+    text = json.dumps(data)
+    assert demo_aws.CREDENTIALS["AWS_ACCESS_KEY_ID"] not in text
+    assert not re.search(r"\b(ASIA|AKIA)[A-Z0-9]{16}\b", text)  # no (assumed) key ids
+    assert "SecretAccessKey" not in text and "SessionToken" not in text
+
+
+# ------------------------------------------------------------------ errors, never passes
+
+
+def test_denied_and_missing_apis_become_errors(estate: Estate) -> None:
+    target = estate.target(name="denied", service_endpoints={
+        "account": estate.denied.url, "ram": estate.denied.url, "iam": estate.denied.url,
+        # an API this endpoint does not have (404), as moto 5.2 lacks DescribeVirtualInterfaces
+        "directconnect": estate.denied.url,
+    })
+    result = scan(estate.config(target))
+    errors = [f for f in result.findings if f.status is Status.ERROR]
+    perms = {e.evidence[0].excerpt.get("missing_permission") for e in errors}
+    assert {"account:GetContactInformation", "ram:GetResourceShares",
+            "iam:ListRoles"} <= perms
+    (roles,) = by_check(result, "aws.access.roles")
+    assert roles.status is Status.ERROR and "iam:ListRoles" in roles.detail
+    net = by_check(result, "aws.network.shared")
+    assert Status.PASS not in {f.status for f in net}  # an unread API is never fine
+    assert any("directconnect:DescribeVirtualInterfaces" in f.detail
+               and "not available" in f.detail for f in net)
+
+
+def test_failed_role_assumption_is_an_error_per_check(estate: Estate) -> None:
+    target = estate.target(name="bad-role", service_endpoints={"sts": estate.denied.url},
+                           role_arns=["arn:aws:iam::444455556666:role/Nope"])
+    estate.denied.answers[("sts", "AssumeRole")] = 403
+    try:
+        result = scan(estate.config(target))
+    finally:
+        del estate.denied.answers[("sts", "AssumeRole")]
+    assert {f.status for f in result.findings} == {Status.ERROR}
+    assert {f.check_id for f in result.findings} == {c.id for c in AWS_CHECKS}
+    assert result.coverage[0].assessed is False
+    assert "sts:AssumeRole" in (result.coverage[0].reason or "")
+
+
+# ------------------------------------------------------------------ several accounts
+
+
+def test_organization_members_are_enumerated(estate: Estate) -> None:
+    target = estate.target(name="org", role_arns=[], organization_role_name=(
+        "OrganizationAccountAccessRole"), service_endpoints={
+            "ram": estate.stub.url, "directconnect": estate.stub.url})
+    cfg = estate.config(target)
+
+    async def run() -> list[str]:
+        engine = Engine()
+        ids = [t.id for t in await AwsSource().targets(SourceContext(cfg, engine, {}, None))]
+        await engine.aclose()
+        return ids
+
+    ids = asyncio.run(run())
+    assert ids[0] == PROVIDER and estate.client_id in ids
+    result = scan(cfg)
+    per_account = {f.asset.id for f in result.findings
+                   if f.check_id == "aws.billing.organization"}
+    assert per_account == {f"arn:aws:::account/{a}" for a in ids}
+    mgmt = [f for f in by_check(result, "aws.contacts.account") if f.key == "root-email"]
+    assert any(f.status is Status.FAIL and "aws-acme@bobsit.example" in f.detail
+               for f in mgmt)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def test_policy_helpers() -> None:
+    doc = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root",
+                                                                   "*"]},
+                          "Action": "sts:AssumeRole"},
+                         {"Effect": "Deny", "Principal": {"AWS": "999988887777"}}]}
+    assert trusted_accounts(doc, "222233334444") == ["*", "111122223333"]
+    assert trusted_accounts(json.dumps(doc), "111122223333") == ["*"]
+    assert permission_for("s3", "GetBucketEncryption") == "s3:GetEncryptionConfiguration"
+    assert permission_for("sso-admin", "ListInstances") == "sso:ListInstances"
+
+
+
+def test_unusable_credentials_fail_only_their_entry(estate: Estate, monkeypatch:
+                                                    pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    broken = {"name": "broken", "profile": "no-such-profile", "endpoint_url": estate.endpoint,
+              "regions": ["us-east-1"]}
+    result = scan(estate.config(broken, estate.target()))
+    bad = [c for c in result.coverage if not c.assessed]
+    assert [c.target for c in bad] == ["AWS credentials broken"]
+    assert "no-such-profile" in (bad[0].reason or "")
+    assert any(c.assessed for c in result.coverage)
+    assert {f.status for f in result.findings if f.asset.type == "aws_credentials"} == {
+        Status.ERROR}
+
+
+def test_policy_document_covers_every_call(estate: Estate) -> None:
+    scanner = Scanner(estate.config(estate.target()), AWS_CHECKS)
+    asyncio.run(scanner.run())
+    (facts,) = scanner.facts["aws"].values()
+    fetched = list(facts.facts.values()) + [f for by_region in facts.regional.values()
+                                            for f in by_region.values()]
+    used = {permission_for(*f.request.split("(")[0].split(" in ")[0].split(":", 1))
+            for f in fetched}
+    policy = json.loads((Path(__file__).parent.parent / "docs" /
+                         "aws-readonly-policy.json").read_text())
+    allowed = {a for s in policy["Statement"] for a in s["Action"]}
+    assert len(used) > 25 and used <= allowed, used - allowed
+    assert all(is_read_only(a.split(":")[0], a.split(":")[1]) for a in allowed)
