@@ -322,7 +322,10 @@ def main() -> None:
     from lockin_audit.report.interface import RenderFailed
 
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's exit code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except RenderFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(3)

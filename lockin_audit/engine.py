@@ -20,6 +20,7 @@ import concurrent.futures
 import email.utils
 import random
 import re
+import ssl
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -217,8 +218,10 @@ class Engine:
 
         key = str(verify)
         if key not in self._http:
+            tls: ssl.SSLContext | bool = (ssl.create_default_context(cafile=verify)
+                                          if isinstance(verify, str) else verify)
             self._http[key] = httpx.AsyncClient(
-                verify=verify, follow_redirects=True,
+                verify=tls, follow_redirects=True,
                 limits=httpx.Limits(max_connections=self.concurrency,
                                     max_keepalive_connections=self.concurrency),
                 headers={"User-Agent": f"lockin-audit/{__version__}"},

@@ -4,7 +4,9 @@
    critical 10, high 5, medium 3, low 1, info 0.
 2. It earns credit by status: pass 1, manual 0.5 (evidence to collect), warn 0.5 (a risk
    or an unknown holder to classify), fail 0 (held by the provider).
-3. base = 100 x (sum of weight x credit) / (sum of weights); 100 when nothing weighs.
+3. base = 100 x (sum of weight x credit) / (sum of weights); when nothing weighs, 100 if
+   everything was assessed and 0 if something could not be (an unreadable estate is not
+   a ready one).
 4. Coverage gaps cost 2 points each, at most 20: every `error` finding and every target
    that was configured but could not be assessed (sources the audit file does not
    configure are not gaps).
@@ -46,11 +48,14 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Read
         w = WEIGHTS[f.severity]
         weight_total += w
         earned += w * CREDIT[f.status]
-    base = 100.0 * earned / weight_total if weight_total else 100.0
     errors = sum(1 for f in findings if f.status is Status.ERROR)
     gaps_cov = sum(1 for c in coverage
                    if not c.assessed and c.reason != NOT_CONFIGURED)
     gaps = errors + gaps_cov
+    if weight_total:
+        base = 100.0 * earned / weight_total
+    else:
+        base = 0.0 if gaps else 100.0
     penalty = min(GAP_CAP, GAP_POINTS * gaps)
     score = round(max(0.0, base - penalty))
     grade = next((g for limit, g in GRADES if score >= limit), "F")

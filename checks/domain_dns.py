@@ -1,0 +1,604 @@
+"""Who runs each domain's DNS, mail, reports, web and certificates, read from DNS.
+
+Every name and address in the answers (nameservers, SOA contact, MX hosts, SPF includes,
+DMARC and TLS-RPT destinations, CNAME targets, addresses, CAA iodef and ACME accounts) is
+attributed with `ctx.attribute`, so a foreign name that matches no party shows up once per
+control in the report's unidentified list. A lookup that failed (SERVFAIL, timeout,
+malformed answer) becomes `status: error`, never a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from lockin_audit.check import CheckContext, check, status_for, worst_holder
+from lockin_audit.identity import Attribution, IdKind
+from lockin_audit.model import Evidence, Finding, Holder, Severity, Status
+from lockin_audit.sources.dns import (
+    Answer,
+    DnsFacts,
+    FetchError,
+    HostAddresses,
+    parse_tags,
+    report_addresses,
+)
+
+DNS_REFS = ("https://www.rfc-editor.org/rfc/rfc1035",)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    holder: Holder
+    attributions: tuple[Attribution, ...]
+
+    def lines(self) -> str:
+        """'Bob's IT Services: ns1.bobsit.example, hostmaster@bobsit.example; not
+        identified: 192.0.2.80' (each value once, grouped by who it belongs to)."""
+        groups: dict[str, list[str]] = {}
+        for a in self.attributions:
+            values = groups.setdefault(a.party or "not identified", [])
+            if a.value not in values:  # NS and SOA MNAME often name the same host
+                values.append(a.value)
+        return "; ".join(f"{party}: {', '.join(values)}" for party, values in groups.items())
+
+    def parties(self, holder: Holder) -> list[str]:
+        return sorted({a.party or a.value for a in self.attributions if a.holder is holder})
+
+
+def judge(ctx: CheckContext, items: Iterable[tuple[IdKind, str, str]]) -> Verdict:
+    """Attribute (kind, value, where-seen) items; the worst holder decides."""
+    found = tuple(ctx.attribute(kind, value, seen_in=where) for kind, value, where in items
+                  if value)
+    return Verdict(worst_holder(found) if found else Holder.CLIENT, found)
+
+
+def _error(value: object) -> FetchError | None:
+    return value if isinstance(value, FetchError) else None
+
+
+def _summary(verdict: Verdict, what: str) -> str:
+    """A one-line conclusion for a non-technical reader, then the attributions."""
+    if verdict.holder is Holder.PROVIDER:
+        lead = (f"{what}: held by your IT provider "
+                f"({', '.join(verdict.parties(Holder.PROVIDER))})")
+    elif verdict.holder is Holder.UNKNOWN:
+        lead = f"{what}: points at names or addresses nobody has identified yet; classify them"
+    elif verdict.holder is Holder.THIRD_PARTY:
+        lead = (f"{what}: at {', '.join(verdict.parties(Holder.THIRD_PARTY))}; confirm the "
+                "account there is in your company's name")
+    else:
+        lead = f"{what}: under your company's own names"
+    return f"{lead}. {verdict.lines()}."
+
+
+def _finding(ctx: CheckContext, facts: DnsFacts, verdict: Verdict, what: str,
+             evidence: list[Evidence], key: str = "") -> Finding:
+    return ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                       detail=_summary(verdict, what), evidence=evidence, key=key)
+
+
+def _none(ctx: CheckContext, detail: str, evidence: list[Evidence], key: str = "") -> Finding:
+    """Nothing to hand over: a pass with its evidence, at info severity."""
+    return ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
+                       severity=Severity.INFO, detail=detail, evidence=evidence, key=key)
+
+
+def _nameserver_items(facts: DnsFacts) -> list[tuple[IdKind, str, str]]:
+    items = [(IdKind.HOSTNAME, ns, f"NS of {facts.domain}") for ns in facts.nameservers]
+    if facts.soa_parsed:
+        items.append((IdKind.HOSTNAME, facts.soa_parsed.mname, f"SOA MNAME of {facts.domain}"))
+        items.append((IdKind.EMAIL, facts.soa_parsed.rname_email,
+                      f"SOA RNAME of {facts.domain}"))
+    return items
+
+
+def _missing_domain(facts: DnsFacts) -> bool:
+    return isinstance(facts.ns, Answer) and facts.ns.status == "nxdomain"
+
+
+# -- domain.dns_hosting -----------------------------------------------------------------
+
+@check(
+    id="domain.dns.nameservers",
+    control="domain.dns_hosting",
+    source="dns",
+    title="Who runs the domain's DNS",
+    severity=Severity.HIGH,
+    risk="""The DNS servers of a domain decide where your website, email and every online
+    service tied to the domain go. If they are your IT provider's own servers, the provider
+    can change or switch off your email and website at any time, and when you leave they
+    must hand over the records before anything can move.""",
+    remediation=(
+        "Open a DNS hosting account in your company's name (Cloudflare, your registrar, "
+        "Route 53, Azure DNS ...).",
+        "Ask the provider for a full export of the zone (every record, as a zone file) and "
+        "import it into the new account; compare record by record.",
+        "If the zone is signed (DNSSEC), follow the DNSSEC finding's order first.",
+        "At the registrar, change the nameservers to the new host's; keep the old servers "
+        "answering for at least two days (the NS record TTL) before the provider deletes "
+        "the zone.",
+    ),
+    references=("https://www.rfc-editor.org/rfc/rfc1034",),
+)
+def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    for value in (facts.ns, facts.soa):
+        if err := _error(value):
+            yield ctx.error(ctx.target.asset, err)
+            return
+    assert isinstance(facts.ns, Answer) and isinstance(facts.soa, Answer)
+    evidence = [facts.ns.evidence(), facts.soa.evidence()]
+    if _missing_domain(facts) or not facts.nameservers:
+        yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                          detail=f"{facts.domain} has no nameservers in DNS "
+                                 f"({facts.ns.status}): it may have expired or "
+                                 "never been delegated; check the registration.",
+                          evidence=evidence)
+        return
+    verdict = judge(ctx, _nameserver_items(facts))
+    yield _finding(ctx, facts, verdict, "The domain's DNS", evidence)
+
+
+# -- domain.dnssec ----------------------------------------------------------------------
+
+@check(
+    id="domain.dns.dnssec",
+    control="domain.dnssec",
+    source="dns",
+    title="Who holds the domain's DNSSEC signing keys",
+    severity=Severity.HIGH,
+    risk="""A signed (DNSSEC) domain is tied to the signing keys of whoever runs its DNS.
+    If you move the DNS to a new host in the wrong order, every resolver that checks
+    signatures will treat your domain as forged and your website and email will stop
+    working for many of your customers until the old keys expire.""",
+    remediation=(
+        "Before changing nameservers, ask the registrar (or the provider, if they hold the "
+        "registrar account) to remove the DS record, or to add the new DNS host's DS record "
+        "alongside the old one.",
+        "Wait for the DS record's TTL (often one to two days) to pass.",
+        "Change the nameservers to the new host and let it sign the zone with its own keys.",
+        "Only then publish the new DS record (if you removed it) and have the provider "
+        "delete the old zone and its keys.",
+    ),
+    references=("https://www.rfc-editor.org/rfc/rfc6781", "https://www.rfc-editor.org/rfc/rfc8901"),
+)
+def dnssec(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    for value in (facts.ds, facts.dnskey, facts.ns):
+        if err := _error(value):
+            yield ctx.error(ctx.target.asset, err)
+            return
+    ds, dnskey = facts.ds, facts.dnskey
+    assert isinstance(ds, Answer) and isinstance(dnskey, Answer)
+    evidence = [ds.evidence(), dnskey.evidence()]
+    if not ds.records and not dnskey.records:
+        yield _none(ctx, f"{facts.domain} is not signed with DNSSEC: there are no keys to "
+                         "hand over and the nameservers can move in any order.", evidence)
+        return
+    verdict = judge(ctx, _nameserver_items(facts))
+    state = ("signed, with a DS record published" if ds.records
+             else "signed (DNSKEY present) but no DS record was found")
+    yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                      detail=f"{facts.domain} is {state}; the keys belong to whoever runs "
+                             f"the DNS. {_summary(verdict, 'The signing DNS')}",
+                      evidence=evidence)
+
+
+# -- domain.mail ------------------------------------------------------------------------
+
+MAIL_RISK = """The MX records decide which servers receive your company's email; SPF lists
+who may send it, autodiscover tells mail programs where to log in and DKIM keys sign it.
+If these point at your IT provider's relays or spam filter, all your email flows through
+them, and on the day you leave mail can be lost or bounce unless they are changed in the
+right order."""
+
+
+@check(
+    id="domain.dns.mail",
+    control="domain.mail",
+    source="dns",
+    title="Who receives and relays the domain's email",
+    severity=Severity.HIGH,
+    risk=MAIL_RISK,
+    remediation=(
+        "Find out which mail service your company contracts directly (for example "
+        "Microsoft 365) and whether it can receive mail without the provider's filter.",
+        "If you keep a filtering service, sign up for one in your company's name and "
+        "configure it before the switch.",
+        "Change the MX records to the new service, remove the provider's include from the "
+        "SPF record and repoint autodiscover and DKIM CNAMEs; keep the old filter running "
+        "until the MX TTL has passed.",
+        "Send test mails in and out and check the DMARC reports for failures.",
+    ),
+    references=("https://www.rfc-editor.org/rfc/rfc5321#section-5",
+                "https://www.rfc-editor.org/rfc/rfc7208"),
+)
+def mail(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    yield from _mx(facts, ctx)
+    yield from _spf(facts, ctx)
+    yield from _autodiscover(facts, ctx)
+    yield from _dkim(facts, ctx)
+    yield from _mta_sts(facts, ctx)
+
+
+def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if err := _error(facts.mx):
+        yield ctx.error(ctx.target.asset, err, key="mx")
+        return
+    assert isinstance(facts.mx, Answer)
+    evidence = [facts.mx.evidence()]
+    if not facts.mx_hosts:
+        yield _none(ctx, f"{facts.domain} has no MX record ({facts.mx.status}): it receives "
+                         "no email, so no mail route has to move.", evidence, key="mx")
+        return
+    items = [(IdKind.HOSTNAME, h, f"MX of {facts.domain}") for _, h in facts.mx_hosts]
+    unresolved: list[HostAddresses] = []
+    for host in facts.mx_addresses:
+        evidence += host.evidence()
+        items += [(IdKind.IP, a, f"address of MX {host.name}") for a in host.addresses]
+        if host.error:
+            unresolved.append(host)
+    verdict = judge(ctx, items)
+    yield _finding(ctx, facts, verdict, "Incoming mail (MX)", evidence, key="mx")
+    for host in unresolved:
+        # The host name alone cannot clear a mail server whose address is unknown.
+        if ctx.attribute(IdKind.HOSTNAME, host.name, seen_in=f"MX of {facts.domain}",
+                         record=False).holder in (Holder.CLIENT, Holder.UNKNOWN):
+            yield ctx.error(ctx.target.asset, host.error or "address lookup failed",
+                            key=f"mx-address:{host.name}")
+
+
+def _spf(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    spf = facts.spf
+    if isinstance(spf, FetchError):
+        yield ctx.error(ctx.target.asset, spf, key="spf")
+        return
+    assert isinstance(facts.txt, Answer)  # an unreadable TXT makes spf a FetchError
+    evidence = [facts.txt.evidence(), *(a.evidence() for a in spf.answers)]
+    if spf.record is None:
+        yield _none(ctx, f"{facts.domain} publishes no SPF record: no sender is authorised "
+                         "through DNS, so none has to be removed.", evidence, key="spf")
+        return
+    items = [(IdKind.DOMAIN, inc.domain, f"SPF {inc.mechanism} of {facts.domain}")
+             for inc in spf.includes]
+    for term in spf.record.split()[1:]:
+        m = re.fullmatch(r"[+~?-]?ip[46]:(\S+)", term, re.IGNORECASE)
+        if m:
+            items.append((IdKind.IP, m.group(1), f"SPF of {facts.domain}"))
+    verdict = judge(ctx, items)
+    detail = _summary(verdict, "Outgoing mail authorisation (SPF)")
+    if spf.problems:
+        detail += " Could not read: " + "; ".join(spf.problems) + "."
+    yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder, detail=detail,
+                      evidence=evidence, key="spf")
+    if spf.over_limit:
+        yield ctx.finding(
+            asset=ctx.target.asset, holder=Holder.UNKNOWN, status=Status.WARN,
+            severity=Severity.MEDIUM, title="SPF record needs more than 10 DNS lookups",
+            detail=f"The SPF record of {facts.domain} needs more than 10 DNS lookups "
+                   "(RFC 7208 4.6.4); receivers treat it as an error, so some of your mail "
+                   "may already be rejected. Expansion stopped at the limit.",
+            evidence=evidence, key="spf-limit",
+            remediation=("Remove includes of services you no longer use (the provider's, "
+                         "after the switch) or replace them with ip4:/ip6: ranges.",))
+
+
+def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    auto = facts.autodiscover
+    if err := _error(auto):
+        yield ctx.error(ctx.target.asset, err, key="autodiscover")
+        return
+    assert isinstance(auto, Answer)
+    if not auto.records:
+        return  # no autodiscover record: nothing points mail clients anywhere
+    verdict = judge(ctx, [(IdKind.HOSTNAME, t, f"autodiscover of {facts.domain}")
+                          for t in auto.records])
+    yield _finding(ctx, facts, verdict, "Mail client set-up (autodiscover)",
+                   [auto.evidence()], key="autodiscover")
+
+
+def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    host = facts.mta_sts_host
+    if host is None:
+        return
+    name = f"mta-sts.{facts.domain}"
+    if isinstance(host, HostAddresses):
+        if host.error:
+            yield ctx.error(ctx.target.asset, host.error, key="mta-sts")
+            return
+        items = [(IdKind.IP, a, f"address of {name}") for a in host.addresses]
+        evidence = host.evidence()
+    elif isinstance(host, FetchError):
+        yield ctx.error(ctx.target.asset, host, key="mta-sts")
+        return
+    else:
+        items = [(IdKind.HOSTNAME, t, f"CNAME of {name}") for t in host.records]
+        evidence = [host.evidence()]
+    if items:
+        yield _finding(ctx, facts, judge(ctx, items), "The MTA-STS policy web server",
+                       evidence, key="mta-sts")
+
+
+def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    items: list[tuple[IdKind, str, str]] = []
+    evidence: list[Evidence] = []
+    for d in facts.dkim:
+        if err := _error(d.cname):
+            yield ctx.error(ctx.target.asset, err, key=f"dkim:{d.selector}")
+            continue
+        assert isinstance(d.cname, Answer)
+        evidence.append(d.cname.evidence())
+        items += [(IdKind.HOSTNAME, t, f"DKIM {d.selector} of {facts.domain}")
+                  for t in d.cname.records]
+    if items:
+        yield _finding(ctx, facts, judge(ctx, items), "Mail signing (DKIM)", evidence,
+                       key="dkim")
+
+
+# -- domain.mail_reports ----------------------------------------------------------------
+
+@check(
+    id="domain.dns.mail-reports",
+    control="domain.mail_reports",
+    source="dns",
+    title="Who receives the domain's email authentication reports",
+    severity=Severity.MEDIUM,
+    risk="""DMARC and TLS reports tell whoever receives them who sends mail in your name
+    and whether mail to you is delivered securely. If they go to your IT provider, you
+    lose that view when you leave, and the provider keeps seeing details of your mail
+    traffic after the contract ends.""",
+    remediation=(
+        "Choose a mailbox or a reporting service in your company's name for DMARC and "
+        "TLS-RPT reports.",
+        "Change the rua= (and ruf=) address of the _dmarc record and the rua= of the "
+        "_smtp._tls record to it.",
+        "Ask the provider to remove the authorisation record (<your domain>._report._dmarc "
+        "under their domain) once the reports have moved.",
+    ),
+    references=("https://www.rfc-editor.org/rfc/rfc7489#section-7.1",
+                "https://www.rfc-editor.org/rfc/rfc8460"),
+)
+def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    dmarc = facts.dmarc
+    if isinstance(dmarc, FetchError):
+        yield ctx.error(ctx.target.asset, dmarc, key="dmarc")
+    elif dmarc.record is None:
+        yield _none(ctx, f"{facts.domain} publishes no DMARC record, so no reports are sent "
+                         "anywhere (consider publishing one in your own name).",
+                    [dmarc.answer.evidence()], key="dmarc")
+    else:
+        evidence = [dmarc.answer.evidence()]
+        evidence += [a.evidence() for a in dmarc.authorisations.values()
+                     if isinstance(a, (Answer, FetchError))]
+        items = [(IdKind.EMAIL if u.lower().startswith("mailto:") else IdKind.URL, u,
+                  f"DMARC {tag} of {facts.domain}")
+                 for tag, uris in (("rua", dmarc.rua), ("ruf", dmarc.ruf)) for u in uris]
+        if items:
+            authorised = [d for d, a in dmarc.authorisations.items()
+                          if isinstance(a, Answer) and a.records]
+            missing = [d for d in dmarc.authorisations if d not in authorised]
+            note = (f" External destinations authorised by a _report._dmarc record: "
+                    f"{', '.join(authorised)}." if authorised else "")
+            if missing:
+                note += (f" Not authorised (no {facts.domain}._report._dmarc record, so "
+                         f"receivers send them no reports): {', '.join(missing)}.")
+            verdict = judge(ctx, items)
+            yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                              detail=_summary(verdict, "DMARC reports") + note,
+                              evidence=evidence, key="dmarc")
+        else:
+            yield _none(ctx, "The DMARC record asks for no reports.", evidence, key="dmarc")
+    yield from _tlsrpt(facts, ctx)
+
+
+def _tlsrpt(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if err := _error(facts.tlsrpt):
+        yield ctx.error(ctx.target.asset, err, key="tlsrpt")
+        return
+    assert isinstance(facts.tlsrpt, Answer)
+    records = [r for r in facts.tlsrpt.records if r.lower().startswith("v=tlsrptv1")]
+    if not records:
+        return
+    uris = report_addresses(parse_tags(records[0]).get("rua", ""))
+    items = [(IdKind.EMAIL if u.lower().startswith("mailto:") else IdKind.URL, u,
+              f"TLS-RPT rua of {facts.domain}") for u in uris]
+    yield _finding(ctx, facts, judge(ctx, items), "TLS delivery reports (TLS-RPT)",
+                   [facts.tlsrpt.evidence()], key="tlsrpt")
+
+
+# -- domain.web -------------------------------------------------------------------------
+
+@check(
+    id="domain.dns.web",
+    control="domain.web",
+    source="dns",
+    title="Where the domain's website is hosted",
+    severity=Severity.HIGH,
+    risk="""If your website's address points at your IT provider's servers, the provider
+    holds the site's files, its certificate and often its database. When you leave, the
+    site goes down unless you have a copy and a new host ready before the switch.""",
+    remediation=(
+        "Ask the provider for a full copy of the website (files, database, and the admin "
+        "logins of the content system) and of any certificate and private key they hold.",
+        "Set up hosting in your company's name and restore the copy there; test it under "
+        "a temporary name.",
+        "Change the apex A/AAAA and the www record to the new host, then have the provider "
+        "take the old site down after the TTL has passed.",
+    ),
+    references=DNS_REFS,
+)
+def web(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    found = False
+    for label, host in (("apex", facts.apex), ("www", facts.www)):
+        if host.error:
+            yield ctx.error(ctx.target.asset, host.error, key=label)
+            found = True
+            continue
+        if not host.addresses and not host.chain:
+            continue
+        items = [(IdKind.HOSTNAME, c, f"CNAME of {host.name}") for c in host.chain]
+        items += [(IdKind.IP, a, f"address of {host.name}") for a in host.addresses]
+        evidence = host.evidence()
+        ptrs = [(a, facts.ptr[a]) for a in host.addresses if a in facts.ptr]
+        evidence += [p.evidence() for _, p in ptrs]
+        items += [(IdKind.HOSTNAME, name, f"PTR of {a}") for a, p in ptrs
+                  if isinstance(p, Answer) for name in p.records]
+        yield _finding(ctx, facts, judge(ctx, items), f"The website at {host.name}",
+                       evidence, key=label)
+        found = True
+    if not found:
+        yield _none(ctx, f"Neither {facts.domain} nor www.{facts.domain} has an address: "
+                         "no website to move.", facts.apex.evidence() + facts.www.evidence())
+
+
+# -- domain.certificates ----------------------------------------------------------------
+
+@check(
+    id="domain.dns.caa",
+    control="domain.certificates",
+    source="dns",
+    title="Who may obtain certificates for the domain (CAA)",
+    severity=Severity.MEDIUM,
+    risk="""CAA records say which certificate authorities may issue certificates for your
+    domain, and can pin issuance to one account at that authority. If that account is your
+    IT provider's, or certificate problems are reported to the provider, you cannot renew
+    your own website's certificate after you leave, and the browser warnings start when the
+    current one expires.""",
+    remediation=(
+        "Create an account in your company's name at the certificate authority you want "
+        "to use (for Let's Encrypt, the ACME client on your own server creates it).",
+        "Change the CAA issue/issuewild record's accounturi= to your account (or remove the "
+        "accounturi parameter) and the iodef address to your own.",
+        "Issue a new certificate from your account before the provider's certificate "
+        "expires.",
+    ),
+    references=("https://www.rfc-editor.org/rfc/rfc8659", "https://www.rfc-editor.org/rfc/rfc8657"),
+)
+def caa(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if err := _error(facts.caa):
+        yield ctx.error(ctx.target.asset, err)
+        return
+    assert isinstance(facts.caa, Answer)
+    evidence = [facts.caa.evidence()]
+    if not facts.caa_parsed:
+        yield _none(ctx, f"{facts.domain} has no CAA record: any certificate authority may "
+                         "issue, so nothing ties certificates to the provider.", evidence)
+        return
+    where = f"CAA of {facts.domain}"
+    items: list[tuple[IdKind, str, str]] = []
+    accounts: list[str] = []
+    for rec in facts.caa_parsed:
+        if rec.tag == "iodef":
+            kind = IdKind.EMAIL if rec.value.lower().startswith("mailto:") else IdKind.URL
+            items.append((kind, rec.value, where))
+        elif rec.tag in ("issue", "issuewild") and rec.accounturi:
+            accounts.append(rec.accounturi)
+    verdict = judge(ctx, items)
+    cas = sorted({r.issuer for r in facts.caa_parsed if r.tag in ("issue", "issuewild")})
+    detail = f"Certificate authorities allowed: {', '.join(cas) or 'none'}."
+    if verdict.attributions:
+        detail += " " + _summary(verdict, "Certificate problem reports (iodef)")
+    if accounts:
+        detail += (f" Issuance is pinned to the ACME account(s) {', '.join(accounts)} "
+                   "(RFC 8657): its holder cannot be seen from DNS; ask who holds it.")
+    status = status_for(verdict.holder) if verdict.holder is not Holder.THIRD_PARTY \
+        else Status.PASS
+    if accounts and status is Status.PASS:
+        status = Status.MANUAL
+    holder = verdict.holder if verdict.attributions else (
+        Holder.UNKNOWN if accounts else Holder.CLIENT)
+    yield ctx.finding(asset=ctx.target.asset, holder=holder, status=status, detail=detail,
+                      evidence=evidence)
+
+
+# -- domain.saas_verification -----------------------------------------------------------
+
+# TXT verification prefixes: each proves that some account at the service controls the
+# domain. Sources: each vendor's domain verification documentation.
+VERIFICATION_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("ms=", "Microsoft 365"),
+    ("google-site-verification=", "Google (Workspace / Search Console)"),
+    ("facebook-domain-verification=", "Meta Business"),
+    ("apple-domain-verification=", "Apple"),
+    ("atlassian-domain-verification=", "Atlassian"),
+    ("docusign=", "DocuSign"),
+    ("adobe-idp-site-verification=", "Adobe"),
+    ("zoom-domain-verification", "Zoom"),
+    ("slack-domain-verification=", "Slack"),
+    ("stripe-verification=", "Stripe"),
+    ("dropbox-domain-verification=", "Dropbox"),
+    ("hubspot-developer-verification=", "HubSpot"),
+    ("amazonses:", "Amazon SES"),
+    ("_globalsign-domain-verification=", "GlobalSign"),
+    ("globalsign-domain-verification=", "GlobalSign"),
+    ("zoho-verification=", "Zoho"),
+    ("mailru-verification:", "Mail.ru"),
+    ("yandex-verification:", "Yandex"),
+    ("webexdomainverification", "Cisco Webex"),
+    ("citrix-verification-code=", "Citrix"),
+    ("miro-verification=", "Miro"),
+    ("onetrust-domain-verification=", "OneTrust"),
+    ("knowbe4-site-verification=", "KnowBe4"),
+)
+M365_TENANT = re.compile(r"\._domainkey\.([a-z0-9-]+)\.onmicrosoft\.com$")
+
+
+@check(
+    id="domain.dns.saas-verification",
+    control="domain.saas_verification",
+    source="dns",
+    title="Online services that have verified the domain",
+    severity=Severity.MEDIUM,
+    risk="""A verification record proves to a cloud service (Microsoft 365, Google,
+    Atlassian ...) that an account there controls your domain: that account can create
+    mailboxes or users with your addresses. If the account was opened by your IT provider,
+    you need to know it exists and take it over before you leave.""",
+    remediation=(
+        "For each service listed, log in to the admin console you believe is yours and "
+        "check that the domain shows as verified there.",
+        "If you cannot find the account, ask the provider which account the record "
+        "belongs to and to transfer it (or the domain) to your company's account.",
+        "Remove verification records of services you no longer use.",
+    ),
+    references=("https://learn.microsoft.com/en-us/microsoft-365/admin/setup/add-domain",),
+)
+def saas_verification(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if err := _error(facts.txt):
+        yield ctx.error(ctx.target.asset, err)
+        return
+    assert isinstance(facts.txt, Answer)
+    evidence = [facts.txt.evidence()]  # all TXT records, recognised or not
+    found = 0
+    for record in facts.txt.records:
+        low = record.lower()
+        service = next((name for prefix, name in VERIFICATION_PREFIXES
+                        if low.startswith(prefix)), None)
+        if service is None:
+            continue
+        found += 1
+        yield ctx.finding(
+            asset=ctx.target.asset, holder=Holder.THIRD_PARTY, status=Status.MANUAL,
+            title=f"{service} account verified for the domain",
+            detail=f"A {service} account has verified {facts.domain} (TXT record "
+                   f"'{record[:80]}'). DNS cannot show whose account it is: confirm it is "
+                   "your company's.", evidence=evidence, key=f"txt:{low[:60]}")
+    tenants: set[str] = set()
+    for d in facts.dkim:
+        for target in d.cname.records if isinstance(d.cname, Answer) else ():
+            m = M365_TENANT.search(target)
+            if not m or f"{m.group(1)}.onmicrosoft.com" in tenants:
+                continue
+            tenant = f"{m.group(1)}.onmicrosoft.com"
+            tenants.add(tenant)
+            ctx.attribute(IdKind.HOSTNAME, tenant, seen_in=f"DKIM {d.selector} of {facts.domain}")
+            found += 1
+            yield ctx.finding(
+                asset=ctx.target.asset, holder=Holder.THIRD_PARTY, status=Status.MANUAL,
+                title="Microsoft 365 tenant named by the DKIM records",
+                detail=f"The DKIM selector CNAMEs of {facts.domain} name the Microsoft 365 "
+                       f"tenant {tenant}: check that this tenant is your company's (its "
+                       "global administrators, and the billing account).",
+                evidence=[d.cname.evidence()], key=f"m365:{tenant}")
+    if not found:
+        yield _none(ctx, f"No service verification token among the {len(facts.txt.records)} "
+                         f"TXT record(s) of {facts.domain}.", evidence)

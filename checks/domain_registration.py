@@ -1,0 +1,244 @@
+"""Who holds each domain's registration, and when it expires (from RDAP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from lockin_audit.check import CheckContext, check, worst_holder
+from lockin_audit.identity import Attribution, IdKind
+from lockin_audit.model import Asset, Finding, Holder, Severity, Status
+from lockin_audit.sources.rdap import RdapDomainFacts, RdapEntity
+
+EXPIRY_WARN_DAYS = 60
+EXPIRY_CRITICAL_DAYS = 30
+# EPP statuses (RFC 5731, RFC 3915) that mean the domain is, or is about to be, offline.
+DANGER_STATUSES = ("client hold", "server hold", "redemption period", "pending delete",
+                   "pending restore")
+# Where to look a domain up when its registry has no RDAP service.
+WHOIS_HINTS = {
+    "de": "DENIC's domain query at https://www.denic.de/en/whois-service/ (or `whois -h "
+          "whois.denic.de`); DENIC shows little for private holders, so ask the registrar "
+          "(the provider's reseller, often) for the holder ('Domaininhaber') record",
+    "es": "Red.es at https://www.dominios.es/",
+    "it": "Registro .it at https://www.nic.it/ (`whois -h whois.nic.it`)",
+    "au": "auDA's lookup at https://whois.auda.org.au/",
+    "jp": "JPRS at https://whois.jprs.jp/",
+}
+
+REGISTRATION_STEPS = (
+    "Log in to the registrar account that holds the domain, or ask the provider which "
+    "registrar and account it is in. The account must be in your company's name, with "
+    "your email as its login and recovery address.",
+    "If the registrant (the legal holder) is the provider, ask the provider to change it "
+    "to your company. Changing the registrant can start a 60-day transfer lock (ICANN's "
+    "inter-registrar transfer policy), so do it well before you need to move registrars.",
+    "Ask for the EPP authorisation (transfer) code and for the transfer lock to be removed "
+    "when you are ready, then transfer the domain to a registrar account you own. A transfer "
+    "adds a year to the registration; do not let it lapse meanwhile.",
+    "Keep the registrar invoice and the registrant confirmation email as evidence of "
+    "ownership.",
+)
+
+
+def _entities_text(entities: list[RdapEntity]) -> str:
+    parts = []
+    for e in entities:
+        who = e.org or e.name or e.handle or "(no name)"
+        if e.emails:
+            who += f" <{', '.join(e.emails)}>"
+        parts.append(who)
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _attribute_entity(ctx: CheckContext, entity: RdapEntity, role: str, domain: str
+                      ) -> list[Attribution]:
+    seen = f"RDAP {role} of {domain}"
+    found = []
+    if entity.org:
+        found.append(ctx.attribute(IdKind.ORG_NAME, entity.org, seen))
+    for email in entity.emails:
+        found.append(ctx.attribute(IdKind.EMAIL, email, seen))
+    if not found and entity.name:
+        # A person's or a registrar's name: only an exact alias match counts.
+        found.append(ctx.attribute(IdKind.ORG_NAME, entity.name, seen))
+    return found
+
+
+def _excerpt(entities: list[RdapEntity]) -> list[dict[str, object]]:
+    return [{"roles": list(e.roles), "org": e.org, "name": e.name, "email": list(e.emails),
+             "iana_id": e.iana_id, "redacted": list(e.redacted)} for e in entities]
+
+
+def _no_service(facts: RdapDomainFacts, ctx: CheckContext, asset: Asset) -> Finding:
+    hint = WHOIS_HINTS.get(facts.tld, f"the .{facts.tld} registry's WHOIS or web lookup "
+                           f"(listed at https://www.iana.org/domains/root/db/{facts.tld}.html)")
+    return ctx.finding(
+        asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL, key="registrant",
+        detail=f"The .{facts.tld} registry offers no RDAP service, so the holder of "
+               f"{facts.domain} cannot be read automatically. Look it up in {hint}: note the "
+               "holder (registrant) name, the admin contact, the registrar and any reseller, "
+               "and check that the holder is your company, not the provider.",
+        remediation=("Look the domain up as described and save a dated screenshot or "
+                     "printout.", *REGISTRATION_STEPS))
+
+
+@check(
+    id="domain.registration.registrant",
+    control="domain.registration",
+    source="rdap",
+    title="Who legally holds the domain",
+    severity=Severity.CRITICAL,
+    risk="""The registrant of a domain is its legal owner, and the registrar account is
+    where it is managed. If either is your IT provider, the provider controls your web
+    address and email: it can refuse or delay a transfer, let the domain expire, or point
+    it elsewhere, and you would have to prove ownership to win it back.""",
+    remediation=REGISTRATION_STEPS,
+    references=("https://www.icann.org/resources/pages/transfer-policy-2016-06-01-en",
+                "https://www.rfc-editor.org/rfc/rfc9083", "https://www.rfc-editor.org/rfc/rfc9537"),
+)
+def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
+    asset = Asset("domain", facts.domain, facts.domain)
+    if facts.no_service:
+        yield _no_service(facts, ctx, asset)
+        return
+    if facts.error is not None:
+        yield ctx.error(asset, facts.error, key="registrant")
+        return
+    registrants = facts.with_role("registrant")
+    resellers = facts.with_role("reseller")
+    registrars = facts.with_role("registrar")
+    contacts = facts.with_role("administrative") + facts.with_role("technical")
+    reg_attr = [a for e in registrants for a in _attribute_entity(ctx, e, "registrant", facts.domain)]
+    res_attr = [a for e in resellers for a in _attribute_entity(ctx, e, "reseller", facts.domain)]
+    con_attr = [a for e in contacts
+                for a in _attribute_entity(ctx, e, "admin/tech contact", facts.domain)]
+    evidence = [facts.evidence({
+        "entities": _excerpt(registrants + resellers + registrars + contacts),
+        "redacted": list(facts.redactions)})]
+    if facts.registrar_error is not None:
+        evidence.append(facts.registrar_error.evidence())
+    redacted_fields = sorted({r for r in facts.redactions if "registrant" in r.lower()}
+                             or {f"registrant {f}" for e in registrants for f in e.redacted})
+    redaction_note = ""
+    if redacted_fields or (registrants and not reg_attr):
+        redaction_note = (" The registrant's details are redacted"
+                          + (f" ({', '.join(redacted_fields)})" if redacted_fields else "")
+                          + ": ask the registrar, or whoever holds the registrar account, for "
+                          "the full registrant record (a screenshot of the account's contact "
+                          "page or the registrar's ownership confirmation).")
+    registrar_name = _entities_text(registrars) or "unknown registrar"
+    registrant_holder = worst_holder(reg_attr) if reg_attr else None
+    if registrant_holder is Holder.PROVIDER:
+        detail = (f"{facts.domain} is registered to the provider "
+                  f"({_entities_text(registrants)}) at {registrar_name}.")
+        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, detail=detail,
+                          evidence=evidence, key="registrant")
+    elif registrant_holder is Holder.CLIENT:
+        detail = (f"{facts.domain} is registered to you ({_entities_text(registrants)}) at "
+                  f"{registrar_name}.")
+        yield ctx.finding(asset=asset, holder=Holder.CLIENT, detail=detail,
+                          evidence=evidence, key="registrant")
+    elif registrant_holder is not None:
+        detail = (f"{facts.domain} is registered to {_entities_text(registrants)}, which is "
+                  f"neither you nor the provider (at {registrar_name}): find out who that is, "
+                  "or add it to the audit file as an alias.")
+        yield ctx.finding(asset=asset, holder=registrant_holder, status=Status.WARN,
+                          detail=detail, evidence=evidence, key="registrant")
+    else:
+        detail = (f"The registry does not show who holds {facts.domain} (registrar "
+                  f"{registrar_name}).{redaction_note}")
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                          severity=Severity.HIGH, detail=detail, evidence=evidence,
+                          key="registrant")
+    # The registrar account: a reseller or contacts on the provider mean the provider
+    # manages it, whoever the registrant is; otherwise it cannot be seen from outside.
+    # A registrar's name is only compared with the parties (a ccTLD "registrar" is often
+    # the provider's own registry tag); unknown registrar names are not worth classifying.
+    rar_attr = [a for e in registrars for name in (e.org, e.name) if name
+                for a in [ctx.attribute(IdKind.ORG_NAME, name, f"RDAP registrar of "
+                                        f"{facts.domain}", record=False)]
+                if a.holder in (Holder.PROVIDER, Holder.CLIENT)]
+    account_attr = res_attr + con_attr + rar_attr
+    account_holder = worst_holder(account_attr) if account_attr else None
+    if account_holder is Holder.PROVIDER:
+        via = next(_entities_text(group) for group, attrs in
+                   ((resellers, res_attr), (registrars, rar_attr), (contacts, con_attr))
+                   if any(a.holder is Holder.PROVIDER for a in attrs))
+        yield ctx.finding(
+            asset=asset, holder=Holder.PROVIDER, severity=Severity.HIGH, key="account",
+            title="Domain managed through the provider's registrar account",
+            detail=f"{facts.domain} is managed through the provider ({via}) at "
+                   f"{registrar_name}: the registrar account is the provider's, whoever the "
+                   f"registrant is.{redaction_note}",
+            evidence=evidence)
+    else:
+        yield ctx.finding(
+            asset=asset, holder=Holder.THIRD_PARTY, status=Status.MANUAL,
+            severity=Severity.HIGH, key="account",
+            title="Confirm the registrar account is yours",
+            detail=f"Who owns the registrar account at {registrar_name} cannot be seen from "
+                   "outside. Ask for: the account in your company's name with your email, "
+                   "the EPP auth code, and the transfer lock removed on request."
+                   f"{redaction_note}",
+            evidence=evidence)
+
+
+@check(
+    id="domain.registration.expiry",
+    control="domain.registration",
+    source="rdap",
+    title="Domain expiry date",
+    severity=Severity.HIGH,
+    risk="""A domain that expires stops your website and email within days, and after a
+    grace period anyone can register it. When the renewal is paid by the provider, a
+    dispute or a missed invoice can let it lapse just as you change providers.""",
+    remediation=(
+        "Renew the domain now, for several years, from the registrar account (yours, or "
+        "ask the provider to renew it and send the invoice).",
+        "Turn on auto-renewal with a payment card the business controls.",
+        "Make sure renewal reminders go to an address you read, not the provider's.",
+    ),
+)
+def expiry(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
+    asset = Asset("domain", facts.domain, facts.domain)
+    if facts.no_service:
+        return  # the registrant check already asks for a manual lookup
+    if facts.error is not None:
+        yield ctx.error(asset, facts.error, key="expiry")
+        return
+    raw = facts.events.get("expiration")
+    evidence = [facts.evidence({"events": dict(facts.events), "status": list(facts.statuses)})]
+    if not raw:
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                          severity=Severity.MEDIUM, key="expiry", evidence=evidence,
+                          detail=f"The registry gives no expiry date for {facts.domain}: "
+                                 "check it in the registrar account.")
+        return
+    try:
+        expires = dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).date()
+    except ValueError:
+        yield ctx.error(asset, f"expiration event {raw!r} is not a date", key="expiry")
+        return
+    days = (expires - ctx.today).days
+    danger = [s for s in facts.statuses if s in DANGER_STATUSES]
+    if danger:
+        status, severity = Status.FAIL, Severity.CRITICAL
+        detail = (f"{facts.domain} has the registry status {', '.join(danger)}: it is, or is "
+                  f"about to be, offline. It expires on {expires.isoformat()}.")
+    elif days < EXPIRY_CRITICAL_DAYS:
+        status, severity = Status.FAIL, Severity.CRITICAL
+        detail = (f"{facts.domain} expires on {expires.isoformat()} ({days} days from "
+                  "today): renew it now.")
+    elif days < EXPIRY_WARN_DAYS:
+        status, severity = Status.WARN, Severity.HIGH
+        detail = f"{facts.domain} expires on {expires.isoformat()} ({days} days from today)."
+    else:
+        status, severity = Status.PASS, Severity.INFO
+        detail = f"{facts.domain} expires on {expires.isoformat()} ({days} days from today)."
+    locks = [s for s in facts.statuses if "transfer prohibited" in s]
+    if locks:
+        detail += f" Transfer lock: {', '.join(locks)} (normal; lifted on request to transfer)."
+    yield ctx.finding(asset=asset, holder=Holder.CLIENT if status is Status.PASS
+                      else Holder.UNKNOWN, status=status, severity=severity, detail=detail,
+                      evidence=evidence, due=expires, key="expiry")

@@ -1,0 +1,531 @@
+"""Microsoft 365 / Entra ID checks on the facts of the Graph source (one tenant each).
+
+Who holds the tenant's top administrator role, which partners and apps the provider keeps
+in it, where its notices go and whether its domains sign in through the provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lockin_audit.check import CheckContext, check, status_for, worst_holder
+from lockin_audit.identity import Attribution, IdKind
+from lockin_audit.model import Asset, Finding, Holder, Severity, Status
+from lockin_audit.sources.graph import (
+    Domain,
+    Fetched,
+    GraphFacts,
+    Principal,
+    RoleHolder,
+    ServicePrincipal,
+)
+from lockin_audit.sources.interface import FetchError
+
+# Application permissions that let an app change the tenant, not just read it.
+POWERFUL = ("ReadWrite.All", "RoleManagement.ReadWrite", "AppRoleAssignment.ReadWrite",
+            "Application.ReadWrite", "Directory.ReadWrite", "full_access_as_app",
+            "Exchange.ManageAsApp", "DeviceManagementManagedDevices.PrivilegedOperations")
+
+PARTNER_STEPS = (
+    "Sign in to the Microsoft 365 admin center (https://admin.microsoft.com) with a "
+    "Global Administrator account that belongs to the business (not the provider's).",
+    "Go to Settings > Partner relationships. Every partner with a relationship to the "
+    "tenant is listed with its type: Reseller, Delegated administrator (DAP), Granular "
+    "delegated admin privileges (GDAP), Microsoft Entra roles, or Partner of record.",
+    "Select each partner and write down its name, its Microsoft partner id, the "
+    "relationship types and, for GDAP, each relationship's name, the Microsoft Entra "
+    "roles it grants and its end date. Save a screenshot for your records.",
+    "For a DAP relationship of the outgoing provider, select the partner and choose "
+    "'Remove roles' (this removes the old full Global Administrator access).",
+    "For a GDAP relationship of the outgoing provider, open the 'Delegated "
+    "administration' tab, select the relationship and choose 'Terminate relationship' "
+    "once the new provider has its own access.",
+    "If the provider is also your reseller (the subscriptions are bought through it), "
+    "arrange the licence transfer to the new provider or to a direct Microsoft "
+    "agreement before ending the reseller relationship, so that services do not lapse.",
+)
+
+BREAK_GLASS = (
+    "While the provider still cooperates, have them create (or create yourself, if you "
+    "can sign in) two cloud-only emergency 'break-glass' accounts on the tenant's "
+    "onmicrosoft.com domain, e.g. breakglass1@<tenant>.onmicrosoft.com, and assign both "
+    "the Global Administrator role permanently (not only eligible through PIM).",
+    "Give each a long random password stored offline in the business's safe (not in the "
+    "provider's password manager), and register phishing-resistant MFA (a FIDO2 key the "
+    "business keeps) for each.",
+    "Exclude one of them from Conditional Access policies that could lock everyone out, "
+    "and set an alert on their sign-ins.",
+    "Sign in with both accounts to prove they work, then record who in the business "
+    "holds each key.",
+    "Only then remove or downgrade the provider's Global Administrator accounts (guests "
+    "or accounts on the provider's domain).",
+)
+KEEP_ADMIN = ("Keep this account: make sure its password and MFA method are held by the "
+              "business (not stored in the provider's password manager), and that no "
+              "Conditional Access policy the provider manages can lock it out.")
+
+
+def _capped(name: str, items: list[Any], limit: int = 50) -> dict[str, Any]:
+    """A summary excerpt that stays readable for tenants with thousands of objects."""
+    out: dict[str, Any] = {name: items[:limit], "count": len(items)}
+    if len(items) > limit:
+        out["truncated"] = True
+    return out
+
+
+def _attribute_address(facts: GraphFacts, ctx: CheckContext, address: str,
+                       seen_in: str) -> Attribution:
+    """An email address; one on a domain verified in the audited tenant itself is the
+    business's even when the audit file does not list that domain."""
+    attribution = ctx.attribute(IdKind.EMAIL, address, seen_in=seen_in, record=False)
+    if attribution.holder is Holder.UNKNOWN and not isinstance(facts.domains, FetchError):
+        domain = address.rpartition("@")[2].lower()
+        if any(d.name == domain and d.is_verified for d in facts.domains.items):
+            return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
+                               address.lower(), f"{domain} is a verified domain of the "
+                               "business's own tenant", 0.9)
+    ctx.identity.record(attribution, seen_in, ctx.meta.control)
+    return attribution
+
+
+def _holder_of_principal(p: Principal, facts: GraphFacts, ctx: CheckContext,
+                         seen_in: str) -> Attribution:
+    if p.kind == "servicePrincipal" and p.app_owner_tenant_id:
+        return ctx.attribute(IdKind.AZURE_TENANT, p.app_owner_tenant_id, seen_in=seen_in)
+    address = p.external_email
+    if address and "@" in address:
+        return _attribute_address(facts, ctx, address, seen_in)
+    return ctx.attribute(IdKind.ORG_NAME, p.display_name or p.id, seen_in=seen_in,
+                         record=False)
+
+
+def _user_asset(p: Principal) -> Asset:
+    kind = {"user": "entra_user", "group": "entra_group",
+            "servicePrincipal": "entra_service_principal"}.get(p.kind, "entra_object")
+    return Asset(kind, p.id, p.user_principal_name or p.display_name or None)
+
+
+def _client_owned_admin(h: RoleHolder, attribution: Attribution) -> bool:
+    p = h.principal
+    return (p.kind == "user" and not p.is_guest
+            and attribution.holder in (Holder.CLIENT, Holder.UNKNOWN))
+
+
+@check(
+    id="m365.admins.global_admins",
+    control="m365.admins",
+    source="graph",
+    title="Who holds Global Administrator in Microsoft 365",
+    severity=Severity.CRITICAL,
+    risk="Global Administrator is the master key to the business's email, files and "
+         "accounts. If only the provider's people (or guests signing in from the "
+         "provider's own directory) hold it, the business cannot add or remove anyone, "
+         "reset a password or change provider without the provider's help, and anyone "
+         "the provider employs keeps that power after the contract ends.",
+    remediation=BREAK_GLASS,
+    references=("https://learn.microsoft.com/entra/identity/role-based-access-control/"
+                "security-emergency-access",),
+)
+def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
+    tenant = facts.asset
+    holders: list[RoleHolder] = []
+    sets: list[Fetched[RoleHolder]] = []
+    for which, value in (("active", facts.global_admins), ("eligible", facts.eligible_admins)):
+        if isinstance(value, FetchError):
+            yield ctx.error(tenant, value, key=f"{which}-unreadable",
+                            title=f"Not assessed: {which} Global Administrators")
+        else:
+            sets.append(value)
+            holders.extend(value.items)
+    if isinstance(facts.global_admins, FetchError):
+        return  # without the active assignments nothing can be concluded
+    client_owned = 0
+    attributions = []
+    for fetched in sets:
+        for h in fetched.items:
+            p = h.principal
+            seen_in = f"Global Administrator ({h.assignment}) of tenant {facts.tenant_id}"
+            attribution = _holder_of_principal(p, facts, ctx, seen_in)
+            attributions.append(attribution)
+            own = _client_owned_admin(h, attribution)
+            client_owned += own
+            if attribution.holder is Holder.PROVIDER:
+                status, severity = Status.FAIL, Severity.CRITICAL
+            elif p.is_guest or p.kind != "user":
+                status, severity = Status.WARN, Severity.HIGH
+            else:
+                status, severity = Status.PASS, Severity.INFO
+            holder = attribution.holder if attribution.holder is not Holder.UNKNOWN or \
+                not own else Holder.CLIENT
+            kind = ("guest account" if p.is_guest else
+                    {"servicePrincipal": "app", "group": "group"}.get(p.kind, "member account"))
+            detail = (f"{p.display_name or p.id} ({p.external_email or p.id}), a {kind}, is "
+                      f"{h.assignment} Global Administrator. {attribution.reason}.")
+            if own:
+                detail += (" The account lives in the business's own directory; make sure "
+                           "its password and MFA are held by the business.")
+            elif p.kind == "group":
+                detail += " Check who the group's members are."
+            keep = (KEEP_ADMIN,) if status is Status.PASS else None
+            yield ctx.finding(asset=_user_asset(p), holder=holder, status=status,
+                              severity=severity, detail=detail, key=h.assignment,
+                              remediation=keep,
+                              evidence=[fetched.evidence({**p.excerpt(),
+                                                          "assignment": h.assignment,
+                                                          "role": h.role})])
+    summary_evidence = [s.evidence({"global_administrators": [
+        {**h.principal.excerpt(), "assignment": h.assignment} for h in s.items]})
+        for s in sets]
+    if client_owned:
+        yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, key="summary",
+                          title="The business has its own Global Administrator",
+                          detail=f"{client_owned} Global Administrator account(s) are "
+                                 "member accounts of the business's own directory.",
+                          evidence=summary_evidence)
+    else:
+        worst = worst_holder(attributions) if attributions else Holder.UNKNOWN
+        yield ctx.finding(
+            asset=tenant, holder=worst if worst is not Holder.CLIENT else Holder.UNKNOWN,
+            status=Status.FAIL, severity=Severity.CRITICAL, key="summary",
+            title="No Global Administrator account belongs to the business",
+            detail=f"None of the {len(holders)} Global Administrator assignment(s) "
+                   "(active or eligible) is a member account of the business's own "
+                   "directory: every one is a guest, an app, a group or the provider's.",
+            evidence=summary_evidence)
+
+
+@check(
+    id="m365.partner.relationships",
+    control="m365.partner",
+    source="graph",
+    title="Partner (service provider) relationships of the tenant",
+    severity=Severity.HIGH,
+    risk="A provider marked as a service provider in the tenant's cross-tenant access "
+         "settings, or holding delegated admin rights (DAP or GDAP), can sign in to the "
+         "business's tenant from its own directory with administrator roles. These "
+         "rights do not end with the contract unless someone removes them.",
+    remediation=PARTNER_STEPS,
+    references=("https://learn.microsoft.com/partner-center/customers/"
+                "gdap-customer-relationships",
+                "https://learn.microsoft.com/graph/api/resources/"
+                "crosstenantaccesspolicyconfigurationpartner"),
+)
+def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
+    tenant = facts.asset
+    partners = facts.partners
+    if isinstance(partners, FetchError):
+        yield ctx.error(tenant, partners, key="policy")
+    else:
+        provider_like = 0
+        for p in partners.items:
+            attribution = ctx.attribute(IdKind.AZURE_TENANT, p.tenant_id,
+                                        seen_in=f"cross-tenant access partner of "
+                                                f"{facts.tenant_id}")
+            if attribution.holder is Holder.UNKNOWN and p.default_domain:
+                by_domain = ctx.attribute(IdKind.DOMAIN, p.default_domain,
+                                          seen_in=f"partner tenant {p.tenant_id}")
+                if by_domain.holder is not Holder.UNKNOWN:
+                    attribution = by_domain
+            name = p.display_name or "(name not readable)"
+            role = "a service provider" if p.is_service_provider else "a partner organisation"
+            detail = (f"Tenant {p.tenant_id} ({name}, {p.default_domain or 'domain unknown'})"
+                      f" is configured as {role} in the cross-tenant access policy. "
+                      f"{attribution.reason}.")
+            if p.lookup_error:
+                detail += f" Its name could not be read: {p.lookup_error.describe()}."
+            status = status_for(attribution.holder)
+            if attribution.holder is Holder.PROVIDER:
+                provider_like += 1
+                severity = Severity.HIGH if p.is_service_provider else Severity.MEDIUM
+            elif attribution.holder is Holder.CLIENT:
+                severity = Severity.INFO
+            else:
+                status = Status.WARN if p.is_service_provider else Status.MANUAL
+                severity = Severity.MEDIUM if p.is_service_provider else Severity.LOW
+            yield ctx.finding(
+                asset=Asset("m365_partner", p.tenant_id, p.display_name),
+                holder=attribution.holder, status=status, severity=severity, detail=detail,
+                evidence=[partners.evidence({"tenantId": p.tenant_id,
+                                             "isServiceProvider": p.is_service_provider,
+                                             "displayName": p.display_name,
+                                             "defaultDomainName": p.default_domain})])
+        if not partners.items:
+            yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
+                              severity=Severity.INFO, key="policy",
+                              detail="No partner organisation is configured in the "
+                                     "cross-tenant access policy.",
+                              evidence=[partners.evidence({"partners": []})])
+        elif not provider_like:
+            yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
+                              severity=Severity.INFO, key="policy",
+                              detail="None of the cross-tenant access partners is the "
+                                     "provider's tenant.",
+                              evidence=[partners.evidence({"partners": [
+                                  p.tenant_id for p in partners.items]})])
+    yield ctx.finding(
+        asset=tenant, holder=Holder.UNKNOWN, status=Status.MANUAL, severity=Severity.HIGH,
+        key="gdap", title="Check DAP/GDAP partner relationships in the admin center",
+        detail="Delegated admin relationships (DAP and GDAP) are visible through Microsoft "
+               "Graph only to the partner, not to the business. Open the Partner "
+               "relationships page as described in the steps and note every relationship "
+               "the outgoing provider holds.")
+
+
+def _powerful(permission: str) -> bool:
+    return any(p in permission for p in POWERFUL)
+
+
+@check(
+    id="m365.apps.provider_apps",
+    control="m365.apps",
+    source="graph",
+    title="Apps in the tenant owned by another organisation",
+    severity=Severity.HIGH,
+    risk="An app registered in the provider's own directory (a remote-management, backup "
+         "or ticketing tool) and consented in the business's tenant keeps working with "
+         "the permissions it was granted after the contract ends; with write permissions "
+         "it can read mail, change users or wipe devices without anyone signing in.",
+    remediation=(
+        "In the Microsoft Entra admin center, open Enterprise applications and filter "
+        "Application type 'All applications'; open each app listed here.",
+        "Under Permissions, review what it was granted; ask the provider which of its "
+        "tools depend on it and on what date they can be switched off.",
+        "On the cut-over date set 'Enabled for users to sign-in' to No, then delete the "
+        "enterprise application (this removes its granted permissions).",
+        "Replace what the tool did (backup, monitoring) with the new provider's tool before "
+        "removing it, so the business is never without backups.",
+    ),
+    references=("https://learn.microsoft.com/entra/identity/enterprise-apps/"
+                "delete-application-portal",),
+)
+def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
+    tenant = facts.asset
+    sps = facts.service_principals
+    if isinstance(sps, FetchError):
+        yield ctx.error(tenant, sps)
+        return
+    held = 0
+    for sp in sps.items:
+        attribution = ctx.attribute(IdKind.AZURE_TENANT, sp.owner_tenant_id,
+                                    seen_in=f"owner of app {sp.display_name} in tenant "
+                                            f"{facts.tenant_id}")
+        yield _app_finding(sp, attribution, sps, ctx)
+        held += attribution.holder is Holder.PROVIDER
+    if not held:
+        yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, key="summary",
+                          detail=f"No app in the tenant is owned by the provider's tenant "
+                                 f"({len(sps.items)} app(s) owned by other organisations "
+                                 "were checked).",
+                          evidence=[sps.evidence(_capped("foreign_apps", [
+                              {"id": sp.id, "owner": sp.owner_tenant_id}
+                              for sp in sps.items]))])
+
+
+def _app_finding(sp: ServicePrincipal, attribution: Attribution,
+                 sps: Fetched[ServicePrincipal], ctx: CheckContext) -> Finding:
+    asset = Asset("entra_service_principal", sp.id, sp.display_name)
+    owner = sp.owner_tenant_name or sp.owner_tenant_id
+    excerpt: dict[str, object] = {"id": sp.id, "appId": sp.app_id,
+                                  "displayName": sp.display_name,
+                                  "appOwnerOrganizationId": sp.owner_tenant_id,
+                                  "ownerName": sp.owner_tenant_name,
+                                  "publisherName": sp.publisher}
+    if isinstance(sp.grants, FetchError):
+        grants_text = f"its permissions could not be read ({sp.grants.describe()})"
+        powerful = False
+    else:
+        excerpt["grants"] = [{"type": g.kind, "resource": g.resource,
+                              "permission": g.permission} for g in sp.grants]
+        grants_text = ("it holds " + "; ".join(f"{g.kind} {g.permission} on {g.resource}"
+                                               for g in sp.grants)
+                       if sp.grants else "no permissions were found granted to it")
+        powerful = any(g.kind == "application" and _powerful(g.permission)
+                       for g in sp.grants)
+    detail = (f"App '{sp.display_name}' is registered in tenant {owner} "
+              f"({sp.owner_tenant_id}); {grants_text}. {attribution.reason}.")
+    if attribution.holder is Holder.PROVIDER:
+        severity = Severity.CRITICAL if powerful else Severity.HIGH
+        status = Status.FAIL
+    else:
+        severity = Severity.MEDIUM if powerful else Severity.LOW
+        status = status_for(attribution.holder)
+    return ctx.finding(asset=asset, holder=attribution.holder, status=status,
+                       severity=severity, detail=detail, evidence=[sps.evidence(excerpt)])
+
+
+@check(
+    id="azure.access.provider_guests",
+    control="azure.access",
+    source="graph",
+    title="Guest accounts from the provider in the tenant",
+    severity=Severity.HIGH,
+    risk="A guest account lets someone sign in to the business's tenant with an account "
+         "the provider controls in its own directory. The business cannot reset its "
+         "password or MFA, and it keeps whatever roles and file access it was given "
+         "until someone removes it.",
+    remediation=(
+        "In the Microsoft Entra admin center open Users, filter 'User type: Guest' and "
+        "find each account listed here.",
+        "Open its 'Azure role assignments' and 'Assigned roles' and remove them once the "
+        "new provider has its own access.",
+        "Delete the guest account (it stays restorable for 30 days under Deleted users).",
+    ),
+)
+def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
+    tenant = facts.asset
+    guests = facts.guests
+    if isinstance(guests, FetchError):
+        yield ctx.error(tenant, guests)
+        return
+    provider = 0
+    for g in guests.items:
+        address = g.email
+        attribution = ctx.attribute(IdKind.EMAIL, address or g.user_principal_name,
+                                    seen_in=f"guest of tenant {facts.tenant_id}")
+        if attribution.holder is not Holder.PROVIDER:
+            continue  # other guests are the business's own collaborators
+        provider += 1
+        yield ctx.finding(
+            asset=Asset("entra_user", g.id, g.user_principal_name), holder=Holder.PROVIDER,
+            detail=f"Guest {g.display_name} ({address}) signs in from the provider's "
+                   f"directory (invitation state {g.external_user_state or 'unknown'}). "
+                   f"{attribution.reason}.",
+            evidence=[guests.evidence({"id": g.id, "userPrincipalName": g.user_principal_name,
+                                       "mail": g.mail, "creationType": g.creation_type,
+                                       "externalUserState": g.external_user_state})])
+    if not provider:
+        yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, key="summary",
+                          detail=f"None of the tenant's {len(guests.items)} guest account(s) "
+                                 "is from the provider's domains.",
+                          evidence=[guests.evidence(_capped("guests", [
+                              g.email or g.user_principal_name for g in guests.items]))])
+
+
+@check(
+    id="m365.contacts.notifications",
+    control="m365.contacts",
+    source="graph",
+    title="Where Microsoft sends the tenant's technical and security notices",
+    severity=Severity.MEDIUM,
+    risk="Microsoft sends service, security and compliance notices (breach alerts, "
+         "expiring subscriptions, password-reset notices) to these addresses. If they are "
+         "the provider's, the business will miss them once the provider leaves.",
+    remediation=(
+        "In the Microsoft 365 admin center go to Settings > Org settings > Organization "
+        "profile > Organization information (technical contact) and enter an address of "
+        "the business, e.g. it@<your domain>.",
+        "In the Microsoft Purview portal / Entra properties set the security and "
+        "compliance notification emails to the business's address too.",
+    ),
+)
+def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
+    tenant = facts.asset
+    org = facts.organization
+    if isinstance(org, FetchError):
+        yield ctx.error(tenant, org)
+        return
+    for label, mails in (("technical", org.technical_mails),
+                         ("security and compliance", org.security_mails)):
+        if not mails:
+            yield ctx.finding(asset=tenant, holder=Holder.UNKNOWN, status=Status.WARN,
+                              severity=Severity.LOW, key=label,
+                              detail=f"No {label} notification email is set: Microsoft's "
+                                     "notices reach nobody.",
+                              evidence=[org.evidence()])
+            continue
+        for mail in mails:
+            attribution = _attribute_address(facts, ctx, mail, f"{label} notification "
+                                             f"email of {facts.tenant_id}")
+            yield ctx.finding(asset=tenant, holder=attribution.holder,
+                              key=f"{label}:{mail.lower()}",
+                              severity=Severity.INFO if attribution.holder is Holder.CLIENT
+                              else None,
+                              detail=f"The {label} notification email is {mail}. "
+                                     f"{attribution.reason}.",
+                              evidence=[org.evidence()])
+
+
+def _federation_finding(d: Domain, ctx: CheckContext, fetched: Fetched[Domain]) -> Finding:
+    asset = Asset("domain", d.name)
+    if isinstance(d.federation, FetchError):
+        return ctx.error(asset, d.federation, key="federation")
+    uris = [u for f in d.federation for u in (f.passive_sign_in_uri, f.issuer_uri,
+                                              f.active_sign_in_uri) if u]
+    attributions = [ctx.attribute(IdKind.URL, u, seen_in=f"federation of {d.name}")
+                    for u in uris]
+    holder = worst_holder(attributions) if attributions else Holder.UNKNOWN
+    reasons = "; ".join(dict.fromkeys(a.reason for a in attributions)) or \
+        "no sign-in address is configured"
+    return ctx.finding(
+        asset=asset, holder=holder, key="federation",
+        status=status_for(holder) if uris else Status.WARN,
+        severity=Severity.CRITICAL if holder is Holder.PROVIDER else Severity.MEDIUM,
+        title="Domain sign-in is federated to another identity system",
+        detail=f"Users of {d.name} sign in through {', '.join(dict.fromkeys(uris)) or '?'} "
+               f"instead of Microsoft Entra ID: whoever runs that server can sign in as any "
+               f"of them. {reasons}.",
+        evidence=[fetched.evidence({"domain": d.name, "authenticationType":
+                                    d.authentication_type, "federationConfiguration": [
+                                        {"issuerUri": f.issuer_uri,
+                                         "passiveSignInUri": f.passive_sign_in_uri,
+                                         "displayName": f.display_name}
+                                        for f in d.federation]})])
+
+
+@check(
+    id="m365.domains.verification_federation",
+    control="m365.domains",
+    source="graph",
+    title="Domains of the tenant: verified, and signing in through Microsoft",
+    severity=Severity.HIGH,
+    risk="A domain federated to the provider's sign-in server (AD FS or another identity "
+         "system) means every login of the business's staff goes through the provider's "
+         "machine: the provider can sign in as anyone, and when it switches the server "
+         "off nobody can sign in. An unverified domain cannot receive mail in Microsoft "
+         "365 and may be claimed by someone else's tenant.",
+    remediation=(
+        "Before the provider leaves, convert each federated domain to cloud "
+        "authentication: enable password hash sync or plan new passwords, then in "
+        "Microsoft Graph PowerShell run Update-MgDomain -DomainId <domain> "
+        "-AuthenticationType Managed (or use Microsoft Entra Connect's 'Change user "
+        "sign-in').",
+        "Test a sign-in of one user of the domain after the change.",
+        "For unverified domains: add the TXT record the Domains page of the admin center "
+        "shows and select Verify, or remove the domain if it is not used.",
+    ),
+    references=("https://learn.microsoft.com/entra/identity/hybrid/connect/"
+                "migrate-from-federation-to-cloud-authentication",),
+)
+def domains(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
+    tenant = facts.asset
+    fetched = facts.domains
+    if isinstance(fetched, FetchError):
+        yield ctx.error(tenant, fetched)
+        return
+    for d in fetched.items:
+        asset = Asset("domain", d.name)
+        excerpt = {"id": d.name, "isVerified": d.is_verified, "isDefault": d.is_default,
+                   "authenticationType": d.authentication_type}
+        if d.federated:
+            yield _federation_finding(d, ctx, fetched)
+        elif not d.is_verified:
+            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                              severity=Severity.LOW, key="verification",
+                              title="Domain added to the tenant but not verified",
+                              detail=f"{d.name} is listed in the tenant but not verified.",
+                              evidence=[fetched.evidence(excerpt)])
+        else:
+            yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
+                              severity=Severity.INFO, key="verification",
+                              detail=f"{d.name} is verified and signs in with Microsoft "
+                                     "Entra ID (managed authentication).",
+                              evidence=[fetched.evidence(excerpt)])
+    if not fetched.items:
+        yield ctx.finding(asset=tenant, holder=Holder.UNKNOWN, status=Status.WARN,
+                          severity=Severity.LOW, key="none",
+                          detail="Graph listed no domain for the tenant.",
+                          evidence=[fetched.evidence({"value": []})])

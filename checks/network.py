@@ -1,0 +1,147 @@
+"""Who holds the IP space your services and lines use, and its reverse DNS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lockin_audit.check import CheckContext, check
+from lockin_audit.identity import Attribution, IdKind
+from lockin_audit.model import Finding, Holder, Severity, Status
+from lockin_audit.sources.interface import FetchError
+from lockin_audit.sources.network import IpNetwork, NetworkFacts
+
+
+def _holder(ctx: CheckContext, net: IpNetwork, facts: NetworkFacts) -> Attribution | None:
+    if not net.holder_org:
+        return None
+    return ctx.attribute(IdKind.ORG_NAME, net.holder_org,
+                         f"RDAP holder of {net.cidr} ({'; '.join(facts.seen_in)})")
+
+
+@check(
+    id="network.ip-space.holder",
+    control="network.ip_space",
+    source="network",
+    title="Who holds the IP addresses",
+    severity=Severity.HIGH,
+    risk="""Internet addresses are registered to an organisation by a regional registry.
+    Addresses registered to your IT provider, or lent to you from its block, stay with the
+    provider when you leave: your website, mail server, VPN and any partner that allows
+    your address through a firewall must then move to new addresses, usually on the day
+    of the switch.""",
+    remediation=(
+        "List everything that uses these addresses: DNS records, VPN peers, supplier "
+        "allow-lists, mail server reputation, certificates.",
+        "Ask the new provider or ISP for replacement addresses, or apply to a regional "
+        "registry for your own (provider-independent) space if you need to keep them.",
+        "Plan the renumbering: lower DNS TTLs a week ahead, run old and new addresses side "
+        "by side, tell partners who allow-list you.",
+        "Agree in writing how long the outgoing provider keeps routing the old addresses "
+        "after the switch.",
+    ),
+    references=("https://www.arin.net/resources/registry/reassignments/",
+                "https://www.ripe.net/manage-ips-and-asns/ipv4/"),
+)
+def ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
+    asset = ctx.target.asset
+    used_by = "; ".join(facts.seen_in)
+    if facts.network is None:
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                          detail=f"No RDAP service is known for {facts.query} ({used_by}): "
+                                 "look it up in the regional registry's WHOIS.")
+        return
+    if isinstance(facts.network, FetchError):
+        yield ctx.error(asset, facts.network)
+        return
+    net = facts.network
+    evidence = facts.evidence()
+    holder = _holder(ctx, net, facts)
+    parent = facts.parent if isinstance(facts.parent, IpNetwork) else None
+    parent_holder = _holder(ctx, parent, facts) if parent else None
+    what = (f"{facts.query} ({used_by}) is in {net.cidr} "
+            f"({net.name or net.handle}, {net.rir_type or 'type not given'})")
+    if holder is None:
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                          evidence=evidence,
+                          detail=f"{what}, whose holder the registry does not name.")
+        return
+    if holder.holder is Holder.PROVIDER:
+        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
+                          detail=f"{what}, registered to the provider ({net.holder_org}): "
+                                 "the addresses stay with the provider and must be "
+                                 "renumbered when you leave.")
+    elif net.kind == "provider-assigned" and parent_holder is not None \
+            and parent_holder.holder is Holder.PROVIDER:
+        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
+                          detail=f"{what}, assigned to {net.holder_org} out of the "
+                                 f"provider's block {parent.cidr if parent else ''} "
+                                 f"({parent.holder_org if parent else ''}): it is the "
+                                 "provider's space, lent to you, and must be renumbered "
+                                 "when you leave.")
+    elif net.kind == "provider-assigned" or holder.holder is not Holder.CLIENT:
+        lender = (f" out of {parent.holder_org}'s block {parent.cidr}" if parent
+                  and parent.holder_org else "")
+        yield ctx.finding(asset=asset, holder=holder.holder if holder.holder is not
+                          Holder.CLIENT else Holder.THIRD_PARTY, status=Status.WARN,
+                          severity=Severity.MEDIUM, evidence=evidence,
+                          detail=f"{what}, held by {net.holder_org}{lender} "
+                                 f"({net.kind}): the addresses change when you change "
+                                 "that ISP or hosting company.")
+    else:
+        yield ctx.finding(asset=asset, holder=Holder.CLIENT, evidence=evidence,
+                          detail=f"{what}, registered to you ({net.holder_org}, "
+                                 f"{net.kind}).")
+
+
+@check(
+    id="network.reverse-dns.delegation",
+    control="network.reverse_dns",
+    source="network",
+    title="Who controls the reverse DNS of your addresses",
+    severity=Severity.MEDIUM,
+    risk="""Reverse DNS (the name an IP address points back to) is what receiving mail
+    servers check before accepting your email. If the reverse zone of your line's
+    addresses is run by the provider, only the provider can change it, and a mail server
+    you move or add may see its mail rejected as spam.""",
+    remediation=(
+        "Ask the party that holds the addresses (the ISP, or the provider) to delegate the "
+        "reverse zone of your block to name servers you control, or to set the PTR records "
+        "you need.",
+        "After the switch, check that each mail server's address has a PTR record matching "
+        "its name.",
+    ),
+)
+def reverse_dns(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if not facts.from_inventory:
+        return  # only the inventory's own blocks: a hosted web address is not yours to map
+    asset = ctx.target.asset
+    if isinstance(facts.reverse, FetchError):
+        if facts.reverse.kind == "not_found":
+            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                              evidence=[facts.reverse.evidence()],
+                              detail=f"No reverse zone is delegated for {facts.query}: "
+                                     f"{facts.reverse.reason}.")
+        else:
+            yield ctx.error(asset, facts.reverse)
+        return
+    if facts.reverse is None:
+        return
+    zone = facts.reverse
+    attributions = [ctx.attribute(IdKind.HOSTNAME, ns, f"NS of {zone.zone}")
+                    for ns in zone.nameservers]
+    holders = {a.holder for a in attributions}
+    names = ", ".join(zone.nameservers)
+    evidence = facts.evidence()
+    if Holder.PROVIDER in holders:
+        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
+                          detail=f"The reverse zone {zone.zone} of {facts.query} is served by "
+                                 f"the provider's name servers ({names}).")
+    elif holders == {Holder.CLIENT}:
+        yield ctx.finding(asset=asset, holder=Holder.CLIENT, evidence=evidence,
+                          detail=f"The reverse zone {zone.zone} is served by your name "
+                                 f"servers ({names}).")
+    else:
+        yield ctx.finding(asset=asset, holder=Holder.THIRD_PARTY if Holder.THIRD_PARTY in
+                          holders else Holder.UNKNOWN, status=Status.MANUAL, evidence=evidence,
+                          detail=f"The reverse zone {zone.zone} is served by {names}: "
+                                 "normally the ISP's; confirm it will set PTR records for you.")

@@ -1,0 +1,400 @@
+"""The demo tenant's Microsoft Graph, in the shapes of Graph v1.0.
+
+Mounted by the local ARM/Graph server of the demo (and the tests): `handle(method, path,
+query, headers)` answers Graph paths and returns None for anything else.
+
+Acme Dental's tenant (c0ffee00-...-0001) as Bob's IT Services left it: the provider's
+admin (a guest, admin@bobsit.example) is the only Global Administrator, a second provider
+guest is PIM-eligible for it, the provider's remote-management app holds application
+permissions, the provider's tenant is a service-provider partner in the cross-tenant
+access policy, technical notifications go to the provider, and acmedental.com signs in
+through the provider's federation server (sts.bobsit.example).
+
+A path may start with `/scenario/<name>` to select another tenant for the tests (a real
+deployment reaches Graph through such a prefix when it sits behind a proxy):
+`clean` (held by the client; no Entra ID P2 licence, so PIM answers with a licence
+error), `denied` (403 on everything but /organization), `throttled` (429 on /users),
+`unavailable` (503 on /domains), `noexpand` (ignores $expand), `malformed` (bad JSON, bad
+shapes, a nextLink to another host, a nextLink loop).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+CLIENT_TENANT = "c0ffee00-0000-4000-8000-000000000001"
+PROVIDER_TENANT = "b0b5b0b5-0000-4000-8000-000000000002"
+VENDOR_TENANT = "5a1e5a1e-0000-4000-8000-000000000003"
+MICROSOFT_SERVICES = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+USERS_PAGE = 2  # small pages so that the demo and the tests follow @odata.nextLink
+
+# Object ids shared with the ARM side of the demo (role assignments name these principals).
+PROVIDER_ADMIN_ID = "a11ce000-0000-4000-8000-0000000000a1"
+PROVIDER_HELPDESK_ID = "a11ce000-0000-4000-8000-0000000000a2"
+ACCOUNTANT_ID = "a11ce000-0000-4000-8000-0000000000a3"
+CLIENT_ADMIN_ID = "a11ce000-0000-4000-8000-0000000000c1"
+RMM_SP_ID = "5e1f0000-0000-4000-8000-0000000000b1"
+RMM_APP_ID = "a99a0000-0000-4000-8000-0000000000b1"
+VENDOR_SP_ID = "5e1f0000-0000-4000-8000-0000000000d1"
+CLIENT_APP_SP_ID = "5e1f0000-0000-4000-8000-0000000000c1"
+GRAPH_SP_ID = "5e1f0000-0000-4000-8000-0000000000f1"
+
+GRAPH_ROLES = {  # Microsoft Graph's published app role ids
+    "19dbc75e-c2e2-444c-a770-ec69d8559fc7": "Directory.ReadWrite.All",
+    "243333ab-4d21-40cb-a475-36241daa0842": "DeviceManagementManagedDevices.ReadWrite.All",
+    "df021288-bdef-4463-88db-98f22de89214": "User.Read.All",
+}
+
+
+def _user(uid: str, name: str, upn: str, mail: str | None, user_type: str,
+          creation: str | None = None) -> dict[str, Any]:
+    return {"@odata.type": "#microsoft.graph.user", "id": uid, "displayName": name,
+            "userPrincipalName": upn, "mail": mail, "otherMails": [mail] if mail else [],
+            "userType": user_type, "creationType": creation,
+            "externalUserState": "Accepted" if user_type == "Guest" else None,
+            "accountEnabled": True}
+
+
+def _sp(sid: str, app_id: str, name: str, owner: str, publisher: str,
+        roles: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"@odata.type": "#microsoft.graph.servicePrincipal", "id": sid, "appId": app_id,
+            "displayName": name, "appOwnerOrganizationId": owner, "publisherName": publisher,
+            "servicePrincipalType": "Application", "accountEnabled": True,
+            "appRoles": [{"id": k, "value": v, "allowedMemberTypes": ["Application"],
+                          "displayName": v, "isEnabled": True}
+                         for k, v in (roles or {}).items()]}
+
+
+class Tenant:
+    """One tenant's directory; answers Graph requests on it."""
+
+    def __init__(self, *, org: dict[str, Any], domains: list[dict[str, Any]],
+                 federation: dict[str, list[dict[str, Any]]], users: list[dict[str, Any]],
+                 active: list[str], eligible: list[str], sps: list[dict[str, Any]],
+                 app_roles: dict[str, list[dict[str, Any]]],
+                 grants: dict[str, list[dict[str, Any]]], partners: list[dict[str, Any]],
+                 tenants: dict[str, dict[str, Any]], page_size: int = USERS_PAGE) -> None:
+        self.page_size = page_size
+        self.org, self.domains, self.federation = org, domains, federation
+        self.users, self.active, self.eligible = users, active, eligible
+        self.sps, self.app_roles, self.grants = sps, app_roles, grants
+        self.partners, self.tenants = partners, tenants
+        self.objects = {o["id"]: o for o in (*users, *sps)}
+
+
+def _assignment(n: int, principal_id: str, objects: dict[str, Any],
+                eligible: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": f"{'el' if eligible else 'ra'}-{n}-{principal_id[-4:]}",
+        "principalId": principal_id, "roleDefinitionId": GLOBAL_ADMIN,
+        "directoryScopeId": "/", "principal": objects[principal_id]}
+    if eligible:
+        out.update({"memberType": "Direct", "startDateTime": "2025-01-01T00:00:00Z",
+                    "endDateTime": None, "roleEligibilityScheduleId": f"sched-{n}"})
+    return out
+
+
+def demo_tenant() -> Tenant:
+    admin = _user(PROVIDER_ADMIN_ID, "Bob's IT Admin",
+                  "admin_bobsit.example#EXT#@acmedentalllc.onmicrosoft.com",
+                  "admin@bobsit.example", "Guest", "Invitation")
+    helpdesk = _user(PROVIDER_HELPDESK_ID, "BITS Helpdesk",
+                     "helpdesk_bobsit.example#EXT#@acmedentalllc.onmicrosoft.com",
+                     "helpdesk@bobsit.example", "Guest", "Invitation")
+    accountant = _user(ACCOUNTANT_ID, "Jane (accountant)",
+                       "jane_ledgerpros.example#EXT#@acmedentalllc.onmicrosoft.com",
+                       "jane@ledgerpros.example", "Guest", "Invitation")
+    frontdesk = _user("a11ce000-0000-4000-8000-0000000000c2", "Front Desk",
+                      "frontdesk@acmedental.com", "frontdesk@acmedental.com", "Member")
+    graph = _sp(GRAPH_SP_ID, "00000003-0000-0000-c000-000000000000", "Microsoft Graph",
+                MICROSOFT_SERVICES, "Microsoft Services", GRAPH_ROLES)
+    rmm = _sp(RMM_SP_ID, RMM_APP_ID, "BITS Remote Management Connector", PROVIDER_TENANT,
+              "Bob's IT Services")
+    vendor = _sp(VENDOR_SP_ID, "a99a0000-0000-4000-8000-0000000000d1", "Practice Imaging Sync",
+                 VENDOR_TENANT, "Example Practice Software")
+    own = _sp(CLIENT_APP_SP_ID, "a99a0000-0000-4000-8000-0000000000c1", "Acme Booking",
+              CLIENT_TENANT, "Acme Dental LLC")
+    return Tenant(
+        org={"id": CLIENT_TENANT, "displayName": "Acme Dental LLC",
+             "technicalNotificationMails": ["alerts@bobsit.example"],
+             "securityComplianceNotificationMails": ["it@acmedental.com"],
+             "verifiedDomains": [{"name": "acmedental.com", "isDefault": True,
+                                  "isInitial": False, "type": "Federated"}]},
+        domains=[
+            {"id": "acmedentalllc.onmicrosoft.com", "authenticationType": "Managed",
+             "isDefault": False, "isInitial": True, "isVerified": True, "isRoot": True,
+             "supportedServices": ["Email", "OfficeCommunicationsOnline"]},
+            {"id": "acmedental.com", "authenticationType": "Federated", "isDefault": True,
+             "isInitial": False, "isVerified": True, "isRoot": True,
+             "supportedServices": ["Email", "OfficeCommunicationsOnline"]},
+            {"id": "acme-dental.net", "authenticationType": "Managed", "isDefault": False,
+             "isInitial": False, "isVerified": True, "isRoot": True,
+             "supportedServices": ["Email"]},
+            {"id": "acmesmiles.com", "authenticationType": "Managed", "isDefault": False,
+             "isInitial": False, "isVerified": False, "isRoot": True,
+             "supportedServices": []},
+        ],
+        federation={"acmedental.com": [{
+            "@odata.type": "#microsoft.graph.internalDomainFederation",
+            "id": "6601d14b-d113-8f64-fda2-9b5ddda18ecc", "displayName": "Bob's IT ADFS",
+            "issuerUri": "http://sts.bobsit.example/adfs/services/trust",
+            "metadataExchangeUri": "https://sts.bobsit.example/adfs/services/trust/mex",
+            "passiveSignInUri": "https://sts.bobsit.example/adfs/ls/",
+            "activeSignInUri": "https://sts.bobsit.example/adfs/services/trust/2005/"
+                               "usernamemixed",
+            "signOutUri": "https://sts.bobsit.example/adfs/ls/?wa=wsignout1.0",
+            "preferredAuthenticationProtocol": "wsFed",
+            "federatedIdpMfaBehavior": "acceptIfMfaDoneByFederatedIdp",
+            "signingCertificate": "MIIC3jCCAcagAwIBAgIQdemo"}]},
+        users=[admin, helpdesk, accountant, frontdesk],
+        active=[PROVIDER_ADMIN_ID], eligible=[PROVIDER_HELPDESK_ID],
+        sps=[graph, rmm, vendor, own],
+        app_roles={RMM_SP_ID: [
+            {"id": f"ara-{n}", "appRoleId": role, "principalId": RMM_SP_ID,
+             "principalType": "ServicePrincipal",
+             "principalDisplayName": "BITS Remote Management Connector",
+             "resourceId": GRAPH_SP_ID, "resourceDisplayName": "Microsoft Graph",
+             "createdDateTime": "2024-03-01T10:00:00Z"}
+            for n, role in enumerate(("19dbc75e-c2e2-444c-a770-ec69d8559fc7",
+                                      "243333ab-4d21-40cb-a475-36241daa0842"))]},
+        grants={VENDOR_SP_ID: [
+            {"id": "grant-vendor-1", "clientId": VENDOR_SP_ID, "consentType": "AllPrincipals",
+             "principalId": None, "resourceId": GRAPH_SP_ID,
+             "scope": "User.Read offline_access"}]},
+        partners=[{"tenantId": PROVIDER_TENANT, "isServiceProvider": True,
+                   "isInMultiTenantOrganization": False,
+                   "inboundTrust": {"isMfaAccepted": True, "isCompliantDeviceAccepted": False,
+                                    "isHybridAzureADJoinedDeviceAccepted": False},
+                   "b2bCollaborationInbound": None, "b2bCollaborationOutbound": None,
+                   "b2bDirectConnectInbound": None, "b2bDirectConnectOutbound": None,
+                   "automaticUserConsentSettings": {"inboundAllowed": None,
+                                                    "outboundAllowed": None}}],
+        tenants={
+            PROVIDER_TENANT: {"tenantId": PROVIDER_TENANT, "displayName": "Bob's IT Services",
+                              "defaultDomainName": "bobsit.example",
+                              "federationBrandName": None},
+            VENDOR_TENANT: {"tenantId": VENDOR_TENANT,
+                            "displayName": "Example Practice Software Inc",
+                            "defaultDomainName": "practicesoft.example",
+                            "federationBrandName": None},
+            CLIENT_TENANT: {"tenantId": CLIENT_TENANT, "displayName": "Acme Dental LLC",
+                            "defaultDomainName": "acmedental.com",
+                            "federationBrandName": None},
+        },
+    )
+
+
+def clean_tenant() -> Tenant:
+    """The same practice after taking everything back: nothing held by the provider."""
+    admin = _user(CLIENT_ADMIN_ID, "Break-glass admin", "breakglass@acmedental.com",
+                  None, "Member")
+    graph = _sp(GRAPH_SP_ID, "00000003-0000-0000-c000-000000000000", "Microsoft Graph",
+                MICROSOFT_SERVICES, "Microsoft Services", GRAPH_ROLES)
+    base = demo_tenant()
+    return Tenant(
+        org={**base.org, "technicalNotificationMails": ["it@acmedental.com"]},
+        domains=[{**d, "authenticationType": "Managed"} for d in base.domains],
+        federation={}, users=[admin], active=[CLIENT_ADMIN_ID], eligible=[],
+        sps=[graph], app_roles={}, grants={}, partners=[], tenants=base.tenants)
+
+
+def scale_tenant(guests: int, apps: int) -> Tenant:
+    """The demo tenant grown to `guests` guests and `apps` foreign apps (for the bench):
+    half of the apps are the provider's, each with an application permission."""
+    base = demo_tenant()
+    users = [_user(f"9e570000-0000-4000-8000-{n:012d}", f"Guest {n}",
+                   f"g{n}_partner{n % 7}.example#EXT#@acmedentalllc.onmicrosoft.com",
+                   f"g{n}@partner{n % 7}.example", "Guest", "Invitation")
+             for n in range(guests)]
+    sps = [_sp(f"5e1f5ca1-0000-4000-8000-{n:012d}", f"a99a5ca1-0000-4000-8000-{n:012d}",
+               f"Tool {n}", PROVIDER_TENANT if n % 2 else VENDOR_TENANT, "Vendor")
+           for n in range(apps)]
+    roles = {sp["id"]: [{"id": f"ara-{sp['id']}", "appRoleId": next(iter(GRAPH_ROLES)),
+                         "principalId": sp["id"], "principalType": "ServicePrincipal",
+                         "resourceId": GRAPH_SP_ID, "resourceDisplayName": "Microsoft Graph"}]
+             for sp in sps}
+    return Tenant(org=base.org, domains=base.domains, federation=base.federation,
+                  users=base.users + users, active=base.active, eligible=base.eligible,
+                  sps=base.sps + sps, app_roles={**base.app_roles, **roles},
+                  grants=base.grants, partners=base.partners, tenants=base.tenants,
+                  page_size=999)
+
+
+TENANTS = {"": demo_tenant(), "clean": clean_tenant()}
+_SCENARIO = re.compile(r"^/scenario/([a-z-]+)(/.*)$")
+_VERSION = re.compile(r"^/(v1\.0|beta)(/.*)$")
+
+
+def _json(status: int, body: Any, extra: dict[str, str] | None = None
+          ) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Content-Type": "application/json; odata.metadata=minimal",
+               "request-id": "00000000-0000-4000-8000-00000000d3m0"}
+    headers.update(extra or {})
+    return status, headers, json.dumps(body).encode()
+
+
+def _error(status: int, code: str, message: str,
+           extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    return _json(status, {"error": {"code": code, "message": message, "innerError": {
+        "date": "2026-01-01T00:00:00", "request-id": "00000000-0000-4000-8000-00000000d3m0"}}},
+        extra)
+
+
+def _collection(base: str, entity: str, items: list[dict[str, Any]],
+                next_link: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    body: dict[str, Any] = {"@odata.context": f"{base}/$metadata#{entity}", "value": items}
+    if next_link:
+        body["@odata.nextLink"] = next_link
+    return _json(200, body)
+
+
+def _first(query: dict[str, list[str]], key: str) -> str:
+    values = query.get(key) or [""]
+    return values[0]
+
+
+def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+           body: bytes = b"") -> tuple[int, dict[str, str], bytes] | None:
+    """Answer a Graph request, or None when the path is not a Graph path. `body` is only
+    read by POST /directoryObjects/getByIds (servers that do not pass it get a 400)."""
+    path = unquote(path)
+    scenario = ""
+    m = _SCENARIO.match(path)
+    if m:
+        scenario, path = m.group(1), m.group(2)
+    v = _VERSION.match(path)
+    if not v:
+        return None
+    version, rest = v.group(1), v.group(2).rstrip("/")
+    lower = {k.lower(): val for k, val in headers.items()}
+    if not lower.get("authorization", "").startswith("Bearer "):
+        return _error(401, "InvalidAuthenticationToken", "Access token is empty.")
+    prefix = f"/scenario/{scenario}" if scenario else ""
+    # Graph's links are absolute; a server that does not pass Host gets endpoint-relative
+    # ones, which the source also follows.
+    host = lower.get("host")
+    base = f"https://{host}{prefix}/{version}" if host else f"/{version}"
+    if scenario == "denied" and not rest.startswith("/organization"):
+        return _error(403, "Authorization_RequestDenied",
+                      "Insufficient privileges to complete the operation.")
+    if scenario == "clean" and "roleEligibilityScheduleInstances" in rest:
+        # A small business without Entra ID P2: PIM answers with a licence error.
+        return _error(400, "AadPremiumLicenseRequired",
+                      "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID "
+                      "Governance license.")
+    if scenario == "unavailable" and rest == "/domains":
+        return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
+    if scenario == "throttled" and rest.startswith("/users"):
+        return _error(429, "TooManyRequests", "Too many requests.", {"Retry-After": "0"})
+    if scenario == "malformed":
+        bad = _malformed(rest, base)
+        if bad:
+            return bad
+    tenant = TENANTS.get(scenario, TENANTS[""])
+    if method.upper() == "POST" and rest == "/directoryObjects/getByIds":
+        return _get_by_ids(tenant, body)
+    if scenario == "noexpand":  # a Graph that ignores $expand: principals via getByIds
+        query = {k: v for k, v in query.items() if k != "$expand"}
+    return _route(tenant, method.upper(), rest, query, base, lower)
+
+
+def _get_by_ids(t: Tenant, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    try:
+        ids = json.loads(body or b"{}")["ids"]
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "Request_BadRequest", "Send {\"ids\": [...]} as the JSON body.")
+    return _json(200, {"value": [t.objects[i] for i in ids if i in t.objects]})
+
+
+def _malformed(rest: str, base: str) -> tuple[int, dict[str, str], bytes] | None:
+    if rest == "/domains":
+        return 200, {"Content-Type": "application/json"}, b"{not json"
+    if rest == "/users":
+        return _json(200, {"value": "not a list"})
+    if rest == "/policies/crossTenantAccessPolicy/partners":
+        # A link to a foreign host must never receive the bearer token.
+        return _collection(base, "partners", [], "https://evil.example/v1.0/steal")
+    if rest == "/servicePrincipals":  # a nextLink that points back at itself
+        return _collection(base, "servicePrincipals", [], f"{base}/servicePrincipals?"
+                           "$skiptoken=again")
+    if rest.startswith("/roleManagement/directory/roleAssignments"):
+        return _json(200, {"value": [{"id": "x"}]})  # no principalId
+    return None
+
+
+def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base: str,
+           headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    if method != "GET":
+        return _error(405, "Request_BadRequest", "Method not allowed on the demo tenant.")
+    if rest == "/organization":
+        return _collection(base, "organization", [t.org])
+    if rest == "/domains":
+        return _collection(base, "domains", t.domains)
+    fed = re.fullmatch(r"/domains/([^/]+)/federationConfiguration", rest)
+    if fed:
+        name = fed.group(1).lower()
+        if not any(d["id"] == name for d in t.domains):
+            return _error(404, "Request_ResourceNotFound", f"Domain '{name}' not found.")
+        return _collection(base, f"domains('{name}')/federationConfiguration",
+                           t.federation.get(name, []))
+    roles = re.fullmatch(r"/roleManagement/directory/(roleAssignments|"
+                         r"roleEligibilityScheduleInstances)", rest)
+    if roles:
+        eligible = roles.group(1) != "roleAssignments"
+        ids = t.eligible if eligible else t.active
+        if GLOBAL_ADMIN not in _first(query, "$filter"):
+            return _error(400, "BadRequest", "This demo answers the Global Administrator "
+                          "filter only.")
+        items = [_assignment(n, pid, t.objects, eligible) for n, pid in enumerate(ids)]
+        if "principal" not in _first(query, "$expand"):
+            for item in items:
+                item.pop("principal")
+        return _collection(base, f"roleManagement/directory/{roles.group(1)}", items)
+    if rest == "/users":
+        users = t.users
+        if "userType eq 'Guest'" in _first(query, "$filter"):
+            users = [u for u in users if u["userType"] == "Guest"]
+        skip = int(_first(query, "$skiptoken") or 0)
+        size = min(t.page_size, int(_first(query, "$top") or 100))
+        page = users[skip:skip + size]
+        nxt = None
+        if skip + size < len(users):
+            keep: dict[str, str] = {k: _first(query, k) for k in ("$filter", "$select", "$top")
+                                    if k in query}
+            keep["$skiptoken"] = str(skip + size)
+            nxt = f"{base}/users?{urlencode(keep)}"
+        return _collection(base, "users", page, nxt)
+    if rest == "/servicePrincipals":
+        return _collection(base, "servicePrincipals",
+                           [{k: v for k, v in sp.items() if k != "appRoles"} for sp in t.sps])
+    sp = re.fullmatch(r"/servicePrincipals/([^/]+)(/appRoleAssignments)?", rest)
+    if sp:
+        obj = next((s for s in t.sps if s["id"] == sp.group(1)), None)
+        if obj is None:
+            return _error(404, "Request_ResourceNotFound",
+                          f"Resource '{sp.group(1)}' does not exist.")
+        if sp.group(2):
+            return _collection(base, "appRoleAssignments", t.app_roles.get(obj["id"], []))
+        return _json(200, {"@odata.context": f"{base}/$metadata#servicePrincipals/$entity",
+                           **obj})
+    if rest == "/oauth2PermissionGrants":
+        client = re.search(r"clientId eq '([^']+)'", _first(query, "$filter"))
+        grants = t.grants.get(client.group(1), []) if client else [
+            g for gs in t.grants.values() for g in gs]
+        return _collection(base, "oauth2PermissionGrants", grants)
+    if rest == "/policies/crossTenantAccessPolicy/partners":
+        return _collection(base, "policies/crossTenantAccessPolicy/partners", t.partners)
+    info = re.fullmatch(r"/tenantRelationships/findTenantInformationByTenantId"
+                        r"\(tenantId='([0-9a-fA-F-]+)'\)", rest)
+    if info:
+        found = t.tenants.get(info.group(1).lower())
+        if found is None:
+            return _error(404, "Request_ResourceNotFound", "Tenant not found.")
+        return _json(200, {"@odata.context": f"{base}/$metadata#microsoft.graph."
+                           "tenantInformation", **found})
+    return _error(404, "Request_UnsupportedQuery", f"Unsupported segment: {rest}")
+

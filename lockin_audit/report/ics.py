@@ -1,0 +1,65 @@
+"""report.ics: every dated finding as a calendar event with a reminder ahead of it.
+
+Notice deadlines, domain expiries and retention dates are easy to miss in a report; in
+the owner's calendar they are not. One all-day VEVENT per finding with a `due` date (the
+finding's stable id makes the UID, so re-importing a later scan updates the same events
+instead of duplicating them), and a VALARM two weeks before (or one day before when the
+date is closer than that). The icalendar library escapes every text value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lockin_audit.model import Finding, ScanResult, Status
+from lockin_audit.report.interface import Renderer
+
+REMINDER_DAYS = 14
+
+
+def _dated(result: ScanResult) -> list[Finding]:
+    return [f for f in result.findings if f.due is not None and f.status is not Status.ERROR]
+
+
+class IcsRenderer(Renderer):
+    name = "ics"
+    filename = "report.ics"
+
+    def wanted(self, result: ScanResult) -> bool:
+        return bool(_dated(result))
+
+    def render(self, result: ScanResult) -> str:
+        import icalendar
+
+        cal = icalendar.Calendar()
+        cal.add("prodid", "-//lockin-audit//deadlines//EN")
+        cal.add("version", "2.0")
+        cal.add("calscale", "GREGORIAN")
+        cal.add("x-wr-calname", f"IT lock-in deadlines: {result.client.get('name', '')}")
+        stamp = dt.datetime.fromisoformat(result.finished_at.replace("Z", "+00:00"))
+        scanned = stamp.date()
+        for f in sorted(_dated(result), key=lambda f: (f.due, f.id)):
+            assert f.due is not None
+            event = icalendar.Event()
+            event.add("uid", f"{f.id}@lockin-audit")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", f.due)
+            event.add("dtend", f.due + dt.timedelta(days=1))
+            asset = f.asset.name or f.asset.id
+            event.add("summary", f"{f.title}: {asset}")
+            event.add("description", "\n\n".join(part for part in (
+                f.detail, f"Why it matters: {f.risk}" if f.risk else "",
+                f"What to do:\n{f.remediation}",
+                f"Severity: {f.severity.value}; status: {f.status.value}; "
+                f"finding {f.id}.") if part))
+            event.add("categories", [f.control])
+            event.add("priority", 1 if f.severity.value in ("critical", "high") else 5)
+            event.add("transp", "TRANSPARENT")
+            lead = REMINDER_DAYS if (f.due - scanned).days > REMINDER_DAYS else 1
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"In {lead} day(s): {f.title}: {asset}")
+            alarm.add("trigger", dt.timedelta(days=-lead))
+            event.add_component(alarm)
+            cal.add_component(event)
+        return cal.to_ical().decode("utf-8")

@@ -1,0 +1,623 @@
+"""The DNS source: every record that shows who runs a domain's DNS, mail, web and
+certificates, read with dnspython's async stub resolver through the scan's engine.
+
+Each lookup becomes an `Answer` (the records, the CNAME chain, and whether the name does
+not exist or has no data of that type) or a `FetchError` (SERVFAIL, REFUSED, timeout,
+malformed answer), so that checks can tell "no record" apart from "could not read it".
+Truncated UDP answers are retried over TCP. Identical queries are asked once per scan
+(several domains share SPF includes and mail hosts).
+
+Every query goes through `engine.call` under the host key `dns:<ip>:<port>` (so
+`scan.limits.host_rates: {"dns:10.0.0.53:53": 200}` limits one resolver); a resolver with
+no configured rate gets RESOLVER_RATE queries per second. Resolvers are tried in order:
+a timeout, SERVFAIL or REFUSED moves on to the next; NXDOMAIN, NODATA and a malformed
+answer do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+import dns.reversename
+
+from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.sources.interface import (
+    FetchError,
+    Source,
+    SourceContext,
+    SourceFailure,
+    Target,
+)
+
+if TYPE_CHECKING:
+    from lockin_audit.config import AuditConfig
+
+NAME = "dns"
+MAX_CNAME_HOPS = 8
+SPF_LOOKUP_LIMIT = 10  # RFC 7208 section 4.6.4
+# Common DKIM selectors; selector1/selector2 are Microsoft 365's CNAMEs naming the tenant.
+DKIM_SELECTORS = ("selector1", "selector2", "google", "default", "k1", "s1", "s2", "dkim")
+# A resolver is ours to ask (a local or configured recursive resolver), not a public API:
+# allow a high rate unless the audit file sets one for it.
+RESOLVER_RATE = 5000.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one query. `status` is ok, nxdomain or nodata; `chain` holds the
+    CNAME targets followed from the queried name (first to last)."""
+
+    qname: str
+    rdtype: str
+    status: str
+    records: tuple[str, ...] = ()
+    chain: tuple[str, ...] = ()
+    server: str = ""
+    tcp: bool = False
+    observed_at: str = field(default_factory=lambda: iso(utc_now()))
+
+    @property
+    def request(self) -> str:
+        return f"{self.qname} {self.rdtype}"
+
+    def evidence(self) -> Evidence:
+        excerpt: dict[str, Any] = {"status": self.status, "records": list(self.records)}
+        if self.chain:
+            excerpt["cname_chain"] = list(self.chain)
+        if self.tcp:
+            excerpt["transport"] = "tcp (the UDP answer was truncated)"
+        return Evidence(NAME, f"{self.request} @{self.server}", self.observed_at, excerpt)
+
+
+Lookup = Answer | FetchError
+
+
+def _records(value: Lookup) -> tuple[str, ...]:
+    return value.records if isinstance(value, Answer) else ()
+
+
+@dataclass(frozen=True)
+class Soa:
+    mname: str
+    rname_email: str  # the RNAME as an email address (first unescaped dot -> @)
+
+
+@dataclass(frozen=True)
+class Caa:
+    flags: int
+    tag: str
+    value: str
+
+    @property
+    def accounturi(self) -> str | None:
+        m = re.search(r"accounturi=([^;\s]+)", self.value)
+        return m.group(1) if m else None
+
+    @property
+    def issuer(self) -> str:
+        return self.value.split(";", 1)[0].strip()
+
+
+@dataclass(frozen=True)
+class SpfInclude:
+    mechanism: str  # include or redirect
+    domain: str
+    depth: int
+
+
+@dataclass(frozen=True)
+class Spf:
+    record: str | None
+    includes: tuple[SpfInclude, ...] = ()
+    lookups: int = 0
+    over_limit: bool = False  # more than 10 DNS-querying terms (a permerror for receivers)
+    problems: tuple[str, ...] = ()  # includes that could not be read
+    answers: tuple[Answer, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dmarc:
+    answer: Answer
+    record: str | None
+    rua: tuple[str, ...] = ()
+    ruf: tuple[str, ...] = ()
+    # external report destination domain -> its `_report._dmarc` authorisation lookup
+    authorisations: dict[str, Lookup] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Dkim:
+    selector: str
+    cname: Lookup  # the selector's CNAME (Microsoft 365 names the tenant here)
+    txt: Lookup | None  # the key itself when the name exists and is not a CNAME
+
+
+@dataclass(frozen=True)
+class HostAddresses:
+    """A name resolved to addresses (A and AAAA), following CNAMEs."""
+
+    name: str
+    a: Lookup
+    aaaa: Lookup
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        for x in (self.a, self.aaaa):
+            if isinstance(x, Answer) and x.chain:
+                return x.chain
+        return ()
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return _records(self.a) + _records(self.aaaa)
+
+    @property
+    def error(self) -> FetchError | None:
+        for x in (self.a, self.aaaa):
+            if isinstance(x, FetchError):
+                return x
+        return None
+
+    def evidence(self) -> list[Evidence]:
+        return [x.evidence() for x in (self.a, self.aaaa)]
+
+
+@dataclass(frozen=True)
+class DnsFacts:
+    domain: str
+    ns: Lookup
+    soa: Lookup
+    soa_parsed: Soa | None
+    mx: Lookup
+    mx_hosts: tuple[tuple[int, str], ...]
+    mx_addresses: tuple[HostAddresses, ...]
+    txt: Lookup
+    spf: Spf | FetchError
+    dmarc: Dmarc | FetchError
+    tlsrpt: Lookup
+    mta_sts: Lookup
+    dkim: tuple[Dkim, ...]
+    caa: Lookup
+    caa_parsed: tuple[Caa, ...]
+    ds: Lookup
+    dnskey: Lookup
+    apex: HostAddresses
+    www: HostAddresses
+    autodiscover: Lookup
+    ptr: dict[str, Lookup]
+    # Where the MTA-STS policy is served (mta-sts.<domain>), when _mta-sts is published:
+    # its CNAME, or its addresses when it has no CNAME.
+    mta_sts_host: Lookup | HostAddresses | None = None
+
+    @property
+    def nameservers(self) -> tuple[str, ...]:
+        return tuple(sorted(_records(self.ns)))
+
+    @property
+    def web_addresses(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.apex.addresses + self.www.addresses))
+
+    @property
+    def mail_addresses(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a for h in self.mx_addresses for a in h.addresses))
+
+    @property
+    def txt_records(self) -> tuple[str, ...]:
+        return _records(self.txt)
+
+
+# -- parsing helpers -------------------------------------------------------------------
+
+def _host(name: str) -> str:
+    return name.rstrip(".").lower()
+
+
+def rname_to_email(rname: str) -> str:
+    """hostmaster.bobsit.example. -> hostmaster@bobsit.example (RFC 1035; a '\\.' in the
+    local part is an escaped dot)."""
+    text = rname.rstrip(".")
+    m = re.match(r"((?:[^.\\]|\\.)*)\.(.+)", text)
+    if not m:
+        return text
+    return f"{m.group(1).replace(chr(92) + '.', '.')}@{m.group(2)}".lower()
+
+
+def _txt_string(rdata: Any) -> str:
+    return b"".join(rdata.strings).decode("utf-8", "replace")
+
+
+def _rdata_text(rdata: Any) -> str:
+    if rdata.rdtype == dns.rdatatype.TXT:
+        return _txt_string(rdata)
+    if rdata.rdtype in (dns.rdatatype.NS, dns.rdatatype.CNAME, dns.rdatatype.PTR):
+        return _host(rdata.target.to_text())
+    if rdata.rdtype == dns.rdatatype.MX:
+        return f"{rdata.preference} {_host(rdata.exchange.to_text())}"
+    if rdata.rdtype == dns.rdatatype.CAA:
+        return f"{rdata.flags} {rdata.tag.decode('ascii', 'replace')} " \
+               f"{rdata.value.decode('utf-8', 'replace')}"
+    return str(rdata.to_text())
+
+
+def parse_tags(record: str) -> dict[str, str]:
+    """DMARC / TLS-RPT / MTA-STS tag lists: 'v=DMARC1; p=none; rua=...'."""
+    tags: dict[str, str] = {}
+    for part in record.split(";"):
+        key, eq, value = part.partition("=")
+        if eq:
+            tags[key.strip().lower()] = value.strip()
+    return tags
+
+
+def report_addresses(value: str) -> tuple[str, ...]:
+    """rua/ruf lists: 'mailto:a@x.example!10m,mailto:b@y.example' -> the URIs."""
+    return tuple(u.strip().split("!")[0] for u in value.split(",") if u.strip())
+
+
+def _spf_record(records: Iterable[str]) -> str | None:
+    spf = [r for r in records if r.lower().startswith("v=spf1") and
+           (len(r) == 6 or r[6] == " ")]
+    return spf[0] if spf else None
+
+
+def _resolver_addresses(spec: str) -> tuple[str, int]:
+    spec = spec.strip()
+    if spec.startswith("["):  # [::1]:53
+        host, _, port = spec[1:].partition("]")
+        return host, int(port.lstrip(":") or 53)
+    if spec.count(":") == 1:
+        host, _, port = spec.partition(":")
+        return host, int(port)
+    return spec, 53
+
+
+# -- the resolver ----------------------------------------------------------------------
+
+class DnsClient:
+    """Queries through the engine, with failover between resolvers, TCP on truncation
+    and one in-flight query per (name, type) per scan."""
+
+    def __init__(self, servers: list[tuple[str, int]], timeout_s: float, engine: Any,
+                 tcp_only: bool = False) -> None:
+        if not servers:
+            raise ValueError("no resolver")
+        self.servers = servers
+        self.timeout_s = timeout_s
+        self.engine = engine
+        self.tcp_only = tcp_only
+        self.queries = 0
+        self._cache: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
+        for host, port in servers:
+            key = self._key(host, port)
+            if key not in engine.limiter.host_rates:
+                engine.limiter.set_rate(key, RESOLVER_RATE)
+
+    @staticmethod
+    def _key(host: str, port: int) -> str:
+        return f"dns:{host}:{port}"
+
+    async def query(self, name: str, rdtype: str) -> Lookup:
+        """The answer for name/type; CNAMEs are followed (also across zones, for
+        authoritative servers that do not chase them)."""
+        key = (_host(name), rdtype)
+        fut = self._cache.get(key)
+        if fut is None:
+            fut = asyncio.ensure_future(self._follow(key[0], rdtype))
+            self._cache[key] = fut
+        return await asyncio.shield(fut)
+
+    async def _follow(self, name: str, rdtype: str) -> Lookup:
+        chain: list[str] = []
+        current = name
+        for _ in range(MAX_CNAME_HOPS):
+            result = await self._ask(current, rdtype)
+            if isinstance(result, FetchError):
+                if chain:  # say where the chain broke
+                    return FetchError(NAME, f"{name} {rdtype}",
+                                      f"{result.reason} (after CNAME {' -> '.join(chain)})",
+                                      kind=result.kind)
+                return result
+            answer, targets = result
+            chain.extend(targets)
+            if answer.records or answer.status != "ok" or not targets or \
+                    rdtype == "CNAME":
+                return Answer(name, rdtype, answer.status, answer.records, tuple(chain),
+                              answer.server, answer.tcp)
+            current = targets[-1]  # an authoritative server stopped at its zone's edge
+        return FetchError(NAME, f"{name} {rdtype}", f"CNAME chain longer than "
+                          f"{MAX_CNAME_HOPS}: {' -> '.join(chain)}", kind="malformed")
+
+    async def _ask(self, name: str, rdtype: str) -> tuple[Answer, list[str]] | FetchError:
+        request = f"{name} {rdtype}"
+        last: FetchError | None = None
+        for host, port in self.servers:
+            server = f"{host}:{port}"
+            result = await self._ask_one(name, rdtype, host, port)
+            if isinstance(result, FetchError):
+                last = FetchError(NAME, f"{request} @{server}", result.reason,
+                                  kind=result.kind)
+                if result.kind in ("timeout", "unavailable", "denied"):
+                    continue  # another resolver may answer
+                return last
+            return result
+        assert last is not None
+        return last
+
+    async def _ask_one(self, name: str, rdtype: str, host: str,
+                       port: int) -> tuple[Answer, list[str]] | FetchError:
+        rtype = dns.rdatatype.from_text(rdtype)
+        q = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
+        use_tcp = self.tcp_only
+        key = self._key(host, port)
+        try:
+            if not use_tcp:
+                resp = await self._send(key, lambda: dns.asyncquery.udp(
+                    q, host, timeout=self.timeout_s, port=port))
+                if resp.flags & dns.flags.TC:
+                    use_tcp = True  # truncated: the full answer only fits over TCP
+            if use_tcp:
+                resp = await self._send(key, lambda: dns.asyncquery.tcp(
+                    q, host, timeout=self.timeout_s, port=port))
+        except (dns.exception.Timeout, TimeoutError):
+            return FetchError(NAME, name, f"no answer within {self.timeout_s:g} s",
+                              kind="timeout")
+        except (dns.exception.FormError, dns.exception.SyntaxError, ValueError,
+                dns.exception.DNSException) as exc:
+            return FetchError(NAME, name, f"malformed answer: {type(exc).__name__}: {exc}",
+                              kind="malformed")
+        except OSError as exc:
+            return FetchError(NAME, name, f"cannot reach the resolver: {exc}",
+                              kind="unavailable")
+        rcode = resp.rcode()
+        server = f"{host}:{port}"
+        if rcode == dns.rcode.NXDOMAIN:
+            return Answer(name, rdtype, "nxdomain", server=server, tcp=use_tcp), []
+        if rcode != dns.rcode.NOERROR:
+            text = dns.rcode.to_text(rcode)
+            kind = {dns.rcode.SERVFAIL: "unavailable", dns.rcode.REFUSED: "denied"}.get(
+                rcode, "error")
+            return FetchError(NAME, name, f"the resolver answered {text}", kind=kind)
+        return _parse_answer(resp, name, rtype, rdtype, server, use_tcp)
+
+    async def _send(self, key: str,
+                    fn: Callable[[], Awaitable[dns.message.Message]]) -> dns.message.Message:
+        self.queries += 1
+        result: dns.message.Message = await self.engine.call(
+            key, fn, timeout_s=self.timeout_s + 1.0)
+        return result
+
+
+def _parse_answer(resp: dns.message.Message, name: str, rtype: int, rdtype: str,
+                  server: str, tcp: bool) -> tuple[Answer, list[str]]:
+    current = dns.name.from_text(name)
+    targets: list[str] = []
+    records: list[str] = []
+    for _ in range(MAX_CNAME_HOPS + 1):
+        match = [rr for rr in resp.answer if rr.name == current]
+        if not match:
+            break
+        direct = [rr for rr in match if rr.rdtype == rtype]
+        if direct:
+            records = sorted(_rdata_text(rd) for rr in direct for rd in rr)
+            break
+        cname = [rr for rr in match if rr.rdtype == dns.rdatatype.CNAME]
+        if not cname:
+            break
+        current = next(iter(cname[0])).target  # type: ignore[attr-defined]
+        targets.append(_host(current.to_text()))
+    status = "ok" if records or targets else "nodata"
+    return Answer(name, rdtype, status, tuple(records), (), server, tcp), targets
+
+
+# -- the source ------------------------------------------------------------------------
+
+def system_resolvers() -> list[tuple[str, int]]:
+    try:
+        resolver = dns.resolver.Resolver()
+    except dns.exception.DNSException:
+        return []
+    return [(str(ns), 53) for ns in resolver.nameservers]
+
+
+class DnsSource(Source):
+    name = NAME
+    area = "domain"
+
+    def __init__(self) -> None:
+        self._client: DnsClient | None = None
+
+    def configured(self, config: AuditConfig) -> bool:
+        return bool(config.scan.domains)
+
+    def client(self, ctx: SourceContext) -> DnsClient:
+        if self._client is None:
+            opts = ctx.config.scan.dns
+            servers = [_resolver_addresses(s) for s in opts.resolvers] or system_resolvers()
+            if not servers:
+                raise SourceFailure(FetchError(NAME, "resolver configuration",
+                                               "no resolver: set scan.dns.resolvers",
+                                               kind="unavailable"))
+            self._client = DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp)
+        return self._client
+
+    async def targets(self, ctx: SourceContext) -> list[Target]:
+        return [Target(NAME, self.area, d, d, Asset("domain", d, d))
+                for d in ctx.config.scan.domains]
+
+    async def fetch(self, target: Target, ctx: SourceContext) -> DnsFacts:
+        facts = await fetch_domain(self.client(ctx), target.id)
+        if isinstance(facts.ns, FetchError) and isinstance(facts.soa, FetchError):
+            # Neither NS nor SOA could be read: the domain was not assessed at all (the
+            # coverage says why); every check reports the error, none a pass.
+            raise SourceFailure(facts.ns)
+        return facts
+
+    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
+        """Ask each resolver for the SOA of the first domain: a resolver that answers
+        (even NXDOMAIN) can be used; SERVFAIL, REFUSED or silence cannot."""
+        try:
+            client = self.client(ctx)
+        except SourceFailure as exc:
+            return [("DNS resolver", False, exc.error.describe())]
+        probe = ctx.config.scan.domains[0] if ctx.config.scan.domains else "."
+        out = []
+        for host, port in client.servers:
+            single = DnsClient([(host, port)], client.timeout_s, ctx.engine)
+            result = await single.query(probe, "SOA")
+            detail = (f"answers ({probe} SOA: {result.status})" if isinstance(result, Answer)
+                      else result.describe())
+            out.append((f"DNS resolver {host}:{port}", isinstance(result, Answer), detail))
+        return out
+
+
+async def resolve_host(client: DnsClient, name: str) -> HostAddresses:
+    a, aaaa = await asyncio.gather(client.query(name, "A"), client.query(name, "AAAA"))
+    return HostAddresses(_host(name), a, aaaa)
+
+
+async def fetch_domain(client: DnsClient, domain: str) -> DnsFacts:
+    q = client.query
+    hosts = asyncio.gather(resolve_host(client, domain), resolve_host(client, f"www.{domain}"))
+    (ns, soa, mx, txt, tlsrpt, mta_sts, caa, ds, dnskey, autodiscover) = await asyncio.gather(
+        q(domain, "NS"), q(domain, "SOA"), q(domain, "MX"), q(domain, "TXT"),
+        q(f"_smtp._tls.{domain}", "TXT"), q(f"_mta-sts.{domain}", "TXT"),
+        q(domain, "CAA"), q(domain, "DS"), q(domain, "DNSKEY"),
+        q(f"autodiscover.{domain}", "CNAME"))
+    apex, www = await hosts
+    mx_hosts = tuple(sorted((int(p), h) for p, h in (r.split(" ", 1) for r in _records(mx))
+                            if h))
+    spf_task = expand_spf(client, domain, txt)
+    dmarc_task = fetch_dmarc(client, domain)
+    dkim_task = asyncio.gather(*(fetch_dkim(client, domain, s) for s in DKIM_SELECTORS))
+    mx_task = asyncio.gather(*(resolve_host(client, h) for _, h in mx_hosts))
+    spf, dmarc, dkim, mx_addresses, mta_sts_host = await asyncio.gather(
+        spf_task, dmarc_task, dkim_task, mx_task, fetch_mta_sts_host(client, domain, mta_sts))
+    addresses = {a for h in (apex, www, *mx_addresses) for a in h.addresses}
+    ptrs = await asyncio.gather(*(q(dns.reversename.from_address(a).to_text(), "PTR")
+                                  for a in sorted(addresses)))
+    soa_parsed = None
+    if isinstance(soa, Answer) and soa.records:
+        parts = soa.records[0].split()
+        soa_parsed = Soa(_host(parts[0]), rname_to_email(parts[1]))
+    caa_parsed: list[Caa] = []
+    for r in _records(caa):
+        flags, tag, value = [*r.split(" ", 2), "", ""][:3]
+        caa_parsed.append(Caa(int(flags) if flags.isdigit() else 0, tag.lower(),
+                              value.strip('"')))
+    return DnsFacts(
+        domain=domain, ns=ns, soa=soa, soa_parsed=soa_parsed, mx=mx, mx_hosts=mx_hosts,
+        mx_addresses=tuple(mx_addresses), txt=txt, spf=spf, dmarc=dmarc, tlsrpt=tlsrpt,
+        mta_sts=mta_sts, dkim=tuple(d for d in dkim if d is not None), caa=caa,
+        caa_parsed=tuple(caa_parsed), ds=ds, dnskey=dnskey, apex=apex, www=www,
+        autodiscover=autodiscover, ptr=dict(zip(sorted(addresses), ptrs, strict=True)),
+        mta_sts_host=mta_sts_host)
+
+
+async def fetch_mta_sts_host(client: DnsClient, domain: str,
+                             txt: Lookup) -> Lookup | HostAddresses | None:
+    if not any(r.lower().startswith("v=stsv1") for r in _records(txt)):
+        return None
+    name = f"mta-sts.{domain}"
+    cname = await client.query(name, "CNAME")
+    if isinstance(cname, Answer) and cname.status == "nodata":
+        return await resolve_host(client, name)
+    return cname
+
+
+async def fetch_dkim(client: DnsClient, domain: str, selector: str) -> Dkim | None:
+    name = f"{selector}._domainkey.{domain}"
+    cname = await client.query(name, "CNAME")
+    if isinstance(cname, Answer) and cname.status == "nxdomain":
+        return None  # the usual case: this selector is not used
+    txt = None
+    if isinstance(cname, Answer) and not cname.records:
+        txt = await client.query(name, "TXT")
+    return Dkim(selector, cname, txt)
+
+
+async def fetch_dmarc(client: DnsClient, domain: str) -> Dmarc | FetchError:
+    answer = await client.query(f"_dmarc.{domain}", "TXT")
+    if isinstance(answer, FetchError):
+        return answer
+    records = [r for r in answer.records if r.lower().startswith("v=dmarc1")]
+    if not records:
+        return Dmarc(answer, None)
+    tags = parse_tags(records[0])
+    rua = report_addresses(tags.get("rua", ""))
+    ruf = report_addresses(tags.get("ruf", ""))
+    # RFC 7489 section 7.1: an external destination must publish an authorisation.
+    dests = sorted({u.rpartition("@")[2].lower() for u in rua + ruf if "@" in u})
+    external = [d for d in dests if d != domain and not d.endswith("." + domain)]
+    auths = await asyncio.gather(*(client.query(f"{domain}._report._dmarc.{d}", "TXT")
+                                   for d in external))
+    return Dmarc(answer, records[0], rua, ruf, dict(zip(external, auths, strict=True)))
+
+
+async def expand_spf(client: DnsClient, domain: str, txt: Lookup) -> Spf | FetchError:
+    """Follow include: and redirect= (breadth first), counting every DNS-querying term
+    against RFC 7208's limit of 10, and stop expanding once the limit is reached."""
+    if isinstance(txt, FetchError):
+        return txt
+    record = _spf_record(txt.records)
+    if record is None:
+        return Spf(None)
+    includes: list[SpfInclude] = []
+    problems: list[str] = []
+    answers: list[Answer] = []
+    lookups = 0
+    over = False
+    queue: list[tuple[str, int]] = [(record, 0)]
+    seen = {domain}
+    while queue:
+        current, depth = queue.pop(0)
+        for term in current.split()[1:]:
+            term_l = term.lower().lstrip("+-~?")
+            mech, _, arg = term_l.partition(":") if ":" in term_l else term_l.partition("=")
+            mech = mech.split("/", 1)[0]  # a/24, mx/24
+            if mech not in ("include", "redirect", "a", "mx", "ptr", "exists"):
+                continue
+            lookups += 1
+            if lookups > SPF_LOOKUP_LIMIT:
+                over = True
+                break
+            if mech not in ("include", "redirect") or not arg:
+                continue
+            target = _host(arg)
+            includes.append(SpfInclude(mech, target, depth + 1))
+            if target in seen or "%" in target:  # loops and macros are not expanded
+                continue
+            seen.add(target)
+            sub = await client.query(target, "TXT")
+            if isinstance(sub, FetchError):
+                problems.append(sub.describe())
+                continue
+            answers.append(sub)
+            sub_record = _spf_record(sub.records)
+            if sub_record is None:
+                problems.append(f"{target} has no SPF record")
+                continue
+            queue.append((sub_record, depth + 1))
+        if over:
+            break
+    return Spf(record, tuple(includes), lookups, over, tuple(problems), tuple(answers))
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,813 @@
+"""Microsoft Graph (Microsoft 365 / Entra ID) through plain REST.
+
+One target per `scan.azure` entry (the same tenants the ARM source scans). Tokens come
+from azure-identity for the target's tenant; every request goes through `engine.http`
+(rate limits, Retry-After, 5xx backoff, timeouts, read-only guard). Each fact is fetched
+on its own, so one denied API becomes a `FetchError` naming the missing Graph permission
+while the rest is still assessed. The bearer token lives only in request headers: never
+in facts, evidence, errors or logs.
+
+Least privilege (application permissions): Directory.Read.All, RoleManagement.Read.Directory,
+Domain.Read.All, Policy.Read.All, CrossTenantInformation.ReadBasic.All.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import quote, urlsplit
+
+from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.sources.interface import (
+    FetchError,
+    Source,
+    SourceContext,
+    SourceFailure,
+    Target,
+)
+
+if TYPE_CHECKING:
+    from lockin_audit.config import AuditConfig, AzureTarget
+
+T = TypeVar("T")
+
+SOURCE = "graph"
+DEFAULT_GRAPH = "https://graph.microsoft.com"
+GLOBAL_ADMIN_TEMPLATE = "62e90394-69f5-4237-9190-012177145e10"
+# Tenants that own Microsoft's first-party apps: not a foreign vendor's hold.
+MICROSOFT_TENANTS = frozenset({
+    "f8cdef31-a31e-4b4a-93e4-5f571e91255a",  # Microsoft Services
+    "72f988bf-86f1-41af-91ab-2d7cd011db47",  # Microsoft
+    "33e01921-4d64-4f8c-a055-5bdaffd5e33d",  # Microsoft (AME)
+    "cdc5aeea-15c5-4db6-b079-fcadd2505dc2",  # Microsoft (first-party apps)
+})
+# Graph answers 403 when a permission is missing; name the least one that grants the read.
+PERMISSIONS = {
+    "organization": "Directory.Read.All",
+    "domains": "Domain.Read.All",
+    "federation": "Domain.Read.All",
+    "roles": "RoleManagement.Read.Directory",
+    "users": "Directory.Read.All",
+    "apps": "Directory.Read.All",
+    "policy": "Policy.Read.All",
+    "tenant_info": "CrossTenantInformation.ReadBasic.All",
+}
+MAX_PAGES = 500
+# One light request per API the checks read, for `lockin-audit doctor`.
+PROBES = (
+    ("organization", "/organization?$select=id", "organization"),
+    ("domains", "/domains?$select=id", "domains"),
+    ("Global Administrator assignments", "/roleManagement/directory/roleAssignments?"
+     f"$filter=roleDefinitionId eq '{GLOBAL_ADMIN_TEMPLATE}'", "roles"),
+    ("users", "/users?$top=1&$select=id", "users"),
+    ("service principals", "/servicePrincipals?$top=1&$select=id", "apps"),
+    ("cross-tenant access partners", "/policies/crossTenantAccessPolicy/partners", "policy"),
+)
+PUBLIC_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.microsoftonline.us",
+                                "login.chinacloudapi.cn"})
+
+
+# ---------------------------------------------------------------------------------------
+# facts
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """A collection read from Graph, with what was asked and when (for evidence)."""
+
+    request: str
+    observed_at: str
+    items: tuple[T, ...]
+
+    def evidence(self, excerpt: Mapping[str, Any] | list[Any] | str) -> Evidence:
+        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    display_name: str
+    technical_mails: tuple[str, ...]
+    security_mails: tuple[str, ...]
+    request: str
+    observed_at: str
+
+    def evidence(self) -> Evidence:
+        return Evidence(SOURCE, self.request, self.observed_at, {
+            "id": self.id, "displayName": self.display_name,
+            "technicalNotificationMails": list(self.technical_mails),
+            "securityComplianceNotificationMails": list(self.security_mails)})
+
+
+@dataclass(frozen=True)
+class Federation:
+    issuer_uri: str | None
+    passive_sign_in_uri: str | None
+    active_sign_in_uri: str | None
+    display_name: str | None
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    is_verified: bool
+    is_default: bool
+    is_initial: bool
+    authentication_type: str  # Managed or Federated
+    federation: tuple[Federation, ...] | FetchError = ()
+
+    @property
+    def federated(self) -> bool:
+        return self.authentication_type.lower() == "federated"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A directory object holding a role: a user, group or service principal."""
+
+    id: str
+    kind: str  # user, group, servicePrincipal, unknown
+    display_name: str
+    user_principal_name: str | None = None
+    mail: str | None = None
+    user_type: str | None = None  # Member or Guest
+    app_owner_tenant_id: str | None = None  # service principals
+
+    @property
+    def is_guest(self) -> bool:
+        return (self.user_type or "").lower() == "guest" or "#ext#" in (
+            self.user_principal_name or "").lower()
+
+    @property
+    def external_email(self) -> str | None:
+        """The address that identifies who the account belongs to: a guest's mail (or
+        the one encoded in its #EXT# name), otherwise the sign-in name."""
+        if self.is_guest:
+            if self.mail:
+                return self.mail
+            return guest_email_from_upn(self.user_principal_name or "")
+        return self.user_principal_name or self.mail
+
+    def excerpt(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "type": self.kind,
+                               "displayName": self.display_name}
+        for key, value in (("userPrincipalName", self.user_principal_name),
+                           ("mail", self.mail), ("userType", self.user_type),
+                           ("appOwnerOrganizationId", self.app_owner_tenant_id)):
+            if value:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
+class RoleHolder:
+    principal: Principal
+    assignment: str  # active or eligible
+    role: str = "Global Administrator"
+    end: str | None = None  # eligibility end, when known
+
+
+@dataclass(frozen=True)
+class Guest:
+    id: str
+    display_name: str
+    user_principal_name: str
+    mail: str | None
+    creation_type: str | None
+    external_user_state: str | None
+    other_mails: tuple[str, ...] = ()
+
+    @property
+    def email(self) -> str | None:
+        return self.mail or guest_email_from_upn(self.user_principal_name) or (
+            self.other_mails[0] if self.other_mails else None)
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: str  # application (app role) or delegated (OAuth2 scope)
+    resource: str  # the API's display name, e.g. Microsoft Graph
+    permission: str  # role value or scope list
+    consent: str | None = None  # AllPrincipals or Principal (delegated)
+
+
+@dataclass(frozen=True)
+class ServicePrincipal:
+    id: str
+    app_id: str
+    display_name: str
+    owner_tenant_id: str
+    owner_tenant_name: str | None
+    publisher: str | None
+    enabled: bool
+    grants: tuple[Grant, ...] | FetchError = ()
+
+
+@dataclass(frozen=True)
+class Partner:
+    tenant_id: str
+    is_service_provider: bool
+    display_name: str | None = None
+    default_domain: str | None = None
+    lookup_error: FetchError | None = None
+
+
+@dataclass(frozen=True)
+class GraphFacts:
+    """Everything the m365 checks read for one tenant. Each field is the value or the
+    `FetchError` that says why it could not be read."""
+
+    tenant_id: str
+    endpoint: str
+    organization: Organization | FetchError
+    domains: Fetched[Domain] | FetchError
+    global_admins: Fetched[RoleHolder] | FetchError
+    eligible_admins: Fetched[RoleHolder] | FetchError
+    guests: Fetched[Guest] | FetchError
+    service_principals: Fetched[ServicePrincipal] | FetchError  # foreign-owned only
+    partners: Fetched[Partner] | FetchError
+
+    @property
+    def asset(self) -> Asset:
+        name = self.organization.display_name if isinstance(
+            self.organization, Organization) else None
+        return tenant_asset(self.tenant_id, name)
+
+
+def tenant_asset(tenant_id: str, name: str | None = None) -> Asset:
+    return Asset("m365_tenant", tenant_id, name)
+
+
+def guest_email_from_upn(upn: str) -> str | None:
+    """'jane_bobsit.example#EXT#@acme.onmicrosoft.com' -> 'jane@bobsit.example'."""
+    local, sep, _ = upn.partition("#EXT#")
+    if not sep or "_" not in local:
+        return None
+    user, _, domain = local.rpartition("_")
+    return f"{user}@{domain}".lower() if user and "." in domain else None
+
+
+# ---------------------------------------------------------------------------------------
+# the client
+
+
+class GraphError(Exception):
+    def __init__(self, error: FetchError) -> None:
+        super().__init__(error.describe())
+        self.error = error
+
+
+class _TokenCache:
+    """One credential per target; the token is refreshed a few minutes before expiry."""
+
+    def __init__(self, credential: Any, scope: str, tenant_id: str | None) -> None:
+        self.credential = credential
+        self.scope = scope
+        self.tenant_id = tenant_id
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self, ctx: SourceContext, host: str) -> str:
+        async with self._lock:
+            if self._token is None or self._expires - time.time() < 300:
+                extra = {"tenant_id": self.tenant_id} if self.tenant_id else {}
+                token = await ctx.engine.call_sync(
+                    host, lambda: self.credential.get_token(self.scope, **extra))
+                self._token, self._expires = token.token, float(token.expires_on)
+            return self._token
+
+
+def _error_reason(status: int, text: str) -> str:
+    """Graph's own error code and message, without echoing large bodies."""
+    import json
+
+    try:
+        body = json.loads(text)
+        err = body.get("error") or {}
+        code, message = err.get("code"), err.get("message")
+        if code or message:
+            return f"HTTP {status} {code or ''}: {str(message or '')[:200]}".replace(" :", ":")
+    except (ValueError, AttributeError):
+        pass
+    return f"HTTP {status}"
+
+
+class GraphClient:
+    def __init__(self, ctx: SourceContext, endpoint: str, tokens: _TokenCache,
+                 verify: str | bool, authority: str) -> None:
+        self.ctx = ctx
+        self.endpoint = endpoint.rstrip("/")
+        self.base = self.endpoint + "/v1.0"
+        self.tokens = tokens
+        self.verify = verify
+        self.authority = authority
+        self.origin = urlsplit(self.endpoint)[:2]
+
+    def url(self, path: str) -> str:
+        if path.startswith(("https://", "http://")):
+            return path
+        if path.startswith(("/v1.0/", "/beta/")):  # a nextLink relative to the endpoint
+            return self.endpoint + path
+        return self.base + path
+
+    async def _request(self, method: str, path: str, what: str,
+                       body: Any = None) -> tuple[str, Any]:
+        url = self.url(path)
+        if urlsplit(url)[:2] != self.origin:
+            # A nextLink pointing elsewhere must never receive the bearer token.
+            raise GraphError(FetchError(SOURCE, f"{method} {url}",
+                                        "Graph answered with a link to another host",
+                                        kind="malformed"))
+        token = await self.tokens.get(self.ctx, self.authority)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        request = f"{method} {url}"
+        resp = await self.ctx.engine.http(method, url, headers=headers, json_body=body,
+                                          verify=self.verify, source=SOURCE)
+        if resp.status in (401, 403):
+            raise GraphError(FetchError(
+                SOURCE, request, _error_reason(resp.status, resp.text), kind="denied",
+                permission=PERMISSIONS.get(what)))
+        if resp.status == 404:
+            raise GraphError(FetchError(SOURCE, request, _error_reason(404, resp.text),
+                                        kind="not_found"))
+        if resp.status == 429 or (resp.status == 503 and "retry-after" in resp.headers):
+            raise GraphError(FetchError(SOURCE, request, "still throttled after retries "
+                                        f"({_error_reason(resp.status, resp.text)})",
+                                        kind="throttled"))
+        if resp.status >= 400:
+            kind = "unsupported" if resp.status == 400 else "unavailable"
+            raise GraphError(FetchError(SOURCE, request, _error_reason(resp.status, resp.text),
+                                        kind=kind))
+        try:
+            data = resp.json()
+        except ValueError:
+            raise GraphError(FetchError(SOURCE, request, "the answer is not JSON",
+                                        kind="malformed")) from None
+        if not isinstance(data, dict):
+            raise GraphError(FetchError(SOURCE, request, "the answer is not a JSON object",
+                                        kind="malformed"))
+        return request, data
+
+    async def get_object(self, path: str, what: str) -> tuple[str, dict[str, Any]]:
+        request, data = await self._request("GET", path, what)
+        return request, data
+
+    async def get_list(self, path: str, what: str) -> tuple[str, list[dict[str, Any]]]:
+        """Every item of a collection, following @odata.nextLink."""
+        first = None
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        link: str | None = path
+        while link:
+            if link in seen or len(seen) >= MAX_PAGES:
+                raise GraphError(FetchError(SOURCE, first or link,
+                                            "paging does not end (@odata.nextLink loops)",
+                                            kind="malformed"))
+            seen.add(link)
+            request, data = await self._request("GET", link, what)
+            first = first or request
+            page = data.get("value")
+            if not isinstance(page, list) or not all(isinstance(x, dict) for x in page):
+                raise GraphError(FetchError(SOURCE, request,
+                                            "the answer has no 'value' list of objects",
+                                            kind="malformed"))
+            items.extend(page)
+            nxt = data.get("@odata.nextLink")
+            if nxt is not None and not isinstance(nxt, str):
+                raise GraphError(FetchError(SOURCE, request, "@odata.nextLink is not a URL",
+                                            kind="malformed"))
+            link = nxt
+        return first or path, items
+
+    async def post(self, path: str, body: Any, what: str) -> tuple[str, dict[str, Any]]:
+        return await self._request("POST", path, what, body)
+
+
+# ---------------------------------------------------------------------------------------
+# parsing (raises KeyError/TypeError/ValueError on a malformed object)
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise TypeError("expected a list of strings")
+    return tuple(str(v) for v in value if v)
+
+
+def _principal(obj: Mapping[str, Any]) -> Principal:
+    odata = str(obj.get("@odata.type") or "")
+    kind = odata.rpartition(".")[2] or ("user" if "userPrincipalName" in obj else "unknown")
+    return Principal(
+        id=str(obj["id"]), kind=kind, display_name=str(obj.get("displayName") or ""),
+        user_principal_name=obj.get("userPrincipalName"), mail=obj.get("mail"),
+        user_type=obj.get("userType"),
+        app_owner_tenant_id=(str(obj["appOwnerOrganizationId"]).lower()
+                             if obj.get("appOwnerOrganizationId") else None))
+
+
+def _domain(obj: Mapping[str, Any]) -> Domain:
+    return Domain(name=str(obj["id"]).lower(), is_verified=bool(obj.get("isVerified")),
+                  is_default=bool(obj.get("isDefault")), is_initial=bool(obj.get("isInitial")),
+                  authentication_type=str(obj.get("authenticationType") or "Managed"))
+
+
+def _federation(obj: Mapping[str, Any]) -> Federation:
+    return Federation(issuer_uri=obj.get("issuerUri"),
+                      passive_sign_in_uri=obj.get("passiveSignInUri"),
+                      active_sign_in_uri=obj.get("activeSignInUri"),
+                      display_name=obj.get("displayName"))
+
+
+def _guest(obj: Mapping[str, Any]) -> Guest:
+    return Guest(id=str(obj["id"]), display_name=str(obj.get("displayName") or ""),
+                 user_principal_name=str(obj.get("userPrincipalName") or ""),
+                 mail=obj.get("mail"), creation_type=obj.get("creationType"),
+                 external_user_state=obj.get("externalUserState"),
+                 other_mails=_strs(obj.get("otherMails")))
+
+
+def _malformed(request: str, exc: Exception) -> FetchError:
+    return FetchError(SOURCE, request, f"unexpected answer shape ({type(exc).__name__}: "
+                      f"{exc})", kind="malformed")
+
+
+# ---------------------------------------------------------------------------------------
+# the source
+
+
+def build_credential(opts: AzureTarget) -> Any:
+    """The azure-identity credential a target asks for. Secrets come from the
+    environment (EnvironmentCredential) or the platform, never from the audit file."""
+    import azure.identity as ai
+
+    kwargs: dict[str, Any] = {}
+    if opts.authority_host:
+        kwargs["authority"] = opts.authority_host
+        host = urlsplit(opts.authority_host if "://" in opts.authority_host
+                        else "https://" + opts.authority_host).hostname
+        if host not in PUBLIC_AUTHORITIES:
+            # MSAL cannot look up a private authority in Microsoft's instance list.
+            kwargs["disable_instance_discovery"] = True
+    if opts.ca_bundle:
+        kwargs["connection_verify"] = opts.ca_bundle
+    if opts.tenant_id:  # tokens are requested for the target's tenant
+        kwargs["additionally_allowed_tenants"] = [opts.tenant_id]
+    if opts.credential == "cli":
+        return ai.AzureCliCredential(tenant_id=opts.tenant_id or "",
+                                     additionally_allowed_tenants=["*"])
+    if opts.credential == "managed_identity":
+        return ai.ManagedIdentityCredential(client_id=opts.client_id)
+    secret = os.environ.get("AZURE_CLIENT_SECRET")
+    cert = os.environ.get("AZURE_CLIENT_CERTIFICATE_PATH")
+    if opts.client_id and opts.tenant_id and (secret or cert):
+        # An app registration named in the audit file, its secret from the environment.
+        if secret:
+            return ai.ClientSecretCredential(opts.tenant_id, opts.client_id, secret, **kwargs)
+        return ai.CertificateCredential(opts.tenant_id, opts.client_id, cert, **kwargs)
+    if opts.credential == "environment":
+        return ai.EnvironmentCredential(**kwargs)
+    if opts.client_id:
+        kwargs["managed_identity_client_id"] = opts.client_id
+    return ai.DefaultAzureCredential(exclude_interactive_browser_credential=True, **kwargs)
+
+def target_id(opts: AzureTarget, index: int) -> str:
+    return opts.tenant_id or opts.name or f"azure[{index}]"
+
+
+class GraphSource(Source):
+    name = "graph"
+    area = "m365"
+
+    def __init__(self) -> None:
+        self._credentials: list[Any] = []
+
+    def configured(self, config: AuditConfig) -> bool:
+        return bool(config.scan.azure)
+
+    async def targets(self, ctx: SourceContext) -> list[Target]:
+        out = []
+        for i, opts in enumerate(ctx.config.scan.azure):
+            tid = target_id(opts, i)
+            label = f"Microsoft 365 tenant {opts.name or tid}"
+            out.append(Target(SOURCE, "m365", tid, label, tenant_asset(tid, opts.name),
+                              options=opts))
+        return out
+
+    async def _connect(self, target: Target, ctx: SourceContext) -> GraphClient:
+        """A Graph client with a first token, or SourceFailure (the tenant cannot be read)."""
+        opts: AzureTarget = target.options
+        endpoint = (opts.graph_endpoint or DEFAULT_GRAPH).rstrip("/")
+        try:
+            credential = build_credential(opts)
+        except Exception as exc:  # a bad credential option: the whole tenant fails
+            raise SourceFailure(FetchError(SOURCE, "azure-identity credential",
+                                           f"cannot build the credential: {exc}",
+                                           kind="denied")) from None
+        self._credentials.append(credential)
+        authority = urlsplit(opts.authority_host or "https://login.microsoftonline.com")
+        tokens = _TokenCache(credential, endpoint + "/.default", opts.tenant_id)
+        client = GraphClient(ctx, endpoint, tokens, opts.ca_bundle or True,
+                             authority.netloc or "login.microsoftonline.com")
+        try:
+            await tokens.get(ctx, client.authority)
+        except SourceFailure:
+            raise
+        except Exception as exc:
+            # azure-identity's messages name the credential and the cause, not the secret.
+            text = str(exc).strip()
+            message = text.splitlines()[0][:300] if text else ""
+            raise SourceFailure(FetchError(
+                SOURCE, f"token for {endpoint}", f"cannot get a Graph token: "
+                f"{type(exc).__name__}: {message}", kind="denied")) from None
+        return client
+
+    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
+        """Sign in to each tenant and try one page of every API the checks read."""
+        lines: list[tuple[str, bool, str]] = []
+        for target in await self.targets(ctx):
+            try:
+                client = await self._connect(target, ctx)
+            except SourceFailure as exc:
+                lines.append((target.label, False, exc.error.describe()))
+                continue
+            for what, path, permission_key in PROBES:
+                try:
+                    await client.get_object(path, permission_key)
+                    lines.append((f"{target.label}: {what}", True,
+                                  f"readable ({PERMISSIONS[permission_key]})"))
+                except (GraphError, SourceFailure) as exc:
+                    lines.append((f"{target.label}: {what}", False, exc.error.describe()))
+        return lines
+
+    async def fetch(self, target: Target, ctx: SourceContext) -> GraphFacts:
+        opts: AzureTarget = target.options
+        client = await self._connect(target, ctx)
+        organization, domains, admins, eligible, guests, sps, partners = await asyncio.gather(
+            _guard(self._organization(client)), _guard(self._domains(client)),
+            _guard(self._role_holders(client, eligible=False)),
+            _guard(self._role_holders(client, eligible=True)),
+            _guard(self._guests(client)),
+            _guard(self._service_principals(client, opts.tenant_id)),
+            _guard(self._partners(client)))
+        facts = (organization, domains, admins, eligible, guests, sps, partners)
+        errors = [f for f in facts if isinstance(f, FetchError)]
+        if len(errors) == len(facts) and all(e.kind in ("unavailable", "timeout")
+                                             for e in errors):
+            # Graph itself cannot be reached: the tenant was not assessed at all.
+            raise SourceFailure(errors[0])
+        tenant = opts.tenant_id or (organization.id if isinstance(organization, Organization)
+                                    else target.id)
+        if isinstance(sps, Fetched):  # the owners' tenant names, where readable
+            sps = await self._name_owners(client, sps, tenant)
+        return GraphFacts(tenant_id=tenant, endpoint=client.endpoint, organization=organization,
+                          domains=domains, global_admins=admins, eligible_admins=eligible,
+                          guests=guests, service_principals=sps, partners=partners)
+
+    async def close(self) -> None:
+        for cred in self._credentials:
+            try:
+                cred.close()
+            except Exception:  # closing must not hide the result
+                pass
+        self._credentials.clear()
+
+    # -- facts ---------------------------------------------------------------------------
+    async def _organization(self, client: GraphClient) -> Organization:
+        request, rows = await client.get_list(
+            "/organization?$select=id,displayName,technicalNotificationMails,"
+            "securityComplianceNotificationMails", "organization")
+        try:
+            org = rows[0]
+            return Organization(str(org["id"]).lower(), str(org.get("displayName") or ""),
+                                _strs(org.get("technicalNotificationMails")),
+                                _strs(org.get("securityComplianceNotificationMails")),
+                                request, _now())
+        except (IndexError, KeyError, TypeError) as exc:
+            raise GraphError(_malformed(request, exc)) from None
+
+    async def _domains(self, client: GraphClient) -> Fetched[Domain]:
+        request, rows = await client.get_list("/domains", "domains")
+        observed = _now()
+        try:
+            domains = [_domain(r) for r in rows]
+        except (KeyError, TypeError) as exc:
+            raise GraphError(_malformed(request, exc)) from None
+
+        async def federation(d: Domain) -> Domain:
+            if not d.federated:
+                return d
+            path = f"/domains/{quote(d.name)}/federationConfiguration"
+            try:
+                _, confs = await client.get_list(path, "federation")
+                return _replace(d, federation=tuple(_federation(c) for c in confs))
+            except GraphError as exc:
+                return _replace(d, federation=exc.error)
+            except (KeyError, TypeError) as exc:
+                return _replace(d, federation=_malformed(client.url(path), exc))
+
+        out = await asyncio.gather(*(federation(d) for d in domains))
+        return Fetched(request, observed, tuple(out))
+
+    async def _role_holders(self, client: GraphClient, *, eligible: bool) -> Fetched[RoleHolder]:
+        collection = ("roleEligibilityScheduleInstances" if eligible else "roleAssignments")
+        path = (f"/roleManagement/directory/{collection}?$filter=roleDefinitionId eq "
+                f"'{GLOBAL_ADMIN_TEMPLATE}'&$expand=principal")
+        try:
+            request, rows = await client.get_list(path, "roles")
+        except GraphError as exc:
+            if eligible and exc.error.kind in ("denied", "unsupported") and \
+                    "license" in exc.error.reason.lower():
+                # Without Entra ID P2 there is no PIM, so nobody can be eligible.
+                return Fetched(exc.error.request, exc.error.observed_at, ())
+            raise
+        observed = _now()
+        try:
+            missing = [str(r["principalId"]) for r in rows if not r.get("principal")]
+            resolved = await self._resolve(client, missing)
+            holders = []
+            for r in rows:
+                obj = r.get("principal") or resolved.get(str(r["principalId"]))
+                principal = _principal(obj) if obj else Principal(
+                    str(r["principalId"]), "unknown", "(deleted or unreadable object)")
+                holders.append(RoleHolder(principal, "eligible" if eligible else "active",
+                                          end=r.get("endDateTime")))
+        except (KeyError, TypeError) as exc:
+            raise GraphError(_malformed(request, exc)) from None
+        return Fetched(request, observed, tuple(holders))
+
+    async def _resolve(self, client: GraphClient, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Directory objects by id (POST getByIds only reads), 1000 ids per call."""
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 1000):
+            _, data = await client.post("/directoryObjects/getByIds",
+                                        {"ids": ids[start:start + 1000],
+                                         "types": ["user", "group", "servicePrincipal"]},
+                                        "users")
+            for obj in data.get("value") or []:
+                if isinstance(obj, dict) and obj.get("id"):
+                    out[str(obj["id"])] = obj
+        return out
+
+    async def _guests(self, client: GraphClient) -> Fetched[Guest]:
+        request, rows = await client.get_list(
+            "/users?$filter=userType eq 'Guest'&$select=id,displayName,userPrincipalName,"
+            "mail,otherMails,userType,creationType,externalUserState&$top=999", "users")
+        try:
+            return Fetched(request, _now(), tuple(_guest(r) for r in rows))
+        except (KeyError, TypeError) as exc:
+            raise GraphError(_malformed(request, exc)) from None
+
+    async def _service_principals(self, client: GraphClient,
+                                  tenant_id: str | None) -> Fetched[ServicePrincipal]:
+        request, rows = await client.get_list(
+            "/servicePrincipals?$select=id,appId,displayName,appOwnerOrganizationId,"
+            "servicePrincipalType,publisherName,accountEnabled&$top=999", "apps")
+        observed = _now()
+        try:
+            foreign = [r for r in rows if r.get("appOwnerOrganizationId")
+                       and str(r["appOwnerOrganizationId"]).lower() not in MICROSOFT_TENANTS
+                       and str(r["appOwnerOrganizationId"]).lower() != (tenant_id or "")]
+            role_names: dict[str, asyncio.Task[tuple[str, dict[str, str]]]] = {}
+            sps = await asyncio.gather(*(self._with_grants(client, r, role_names)
+                                         for r in foreign))
+        except (KeyError, TypeError) as exc:
+            raise GraphError(_malformed(request, exc)) from None
+        return Fetched(request, observed, tuple(sps))
+
+    async def _with_grants(self, client: GraphClient, row: Mapping[str, Any],
+                           role_names: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
+                           ) -> ServicePrincipal:
+        sp_id = str(row["id"])
+        grants: tuple[Grant, ...] | FetchError
+        try:
+            grants = await self._grants(client, sp_id, role_names)
+        except GraphError as exc:
+            grants = exc.error
+        except (KeyError, TypeError) as exc:
+            grants = _malformed(client.url(f"/servicePrincipals/{sp_id}"), exc)
+        return ServicePrincipal(
+            id=sp_id, app_id=str(row.get("appId") or ""),
+            display_name=str(row.get("displayName") or ""),
+            owner_tenant_id=str(row["appOwnerOrganizationId"]).lower(), owner_tenant_name=None,
+            publisher=row.get("publisherName"), enabled=row.get("accountEnabled") is not False,
+            grants=grants)
+
+    async def _grants(self, client: GraphClient, sp_id: str,
+                      resources: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
+                      ) -> tuple[Grant, ...]:
+        _, roles = await client.get_list(f"/servicePrincipals/{sp_id}/appRoleAssignments",
+                                         "apps")
+        _, scopes = await client.get_list(
+            f"/oauth2PermissionGrants?$filter=clientId eq '{sp_id}'", "apps")
+        out: list[Grant] = []
+        for r in roles:
+            name, role_names = await self._resource(client, str(r["resourceId"]), resources)
+            role_id = str(r.get("appRoleId") or "")
+            out.append(Grant("application", str(r.get("resourceDisplayName") or name),
+                             role_names.get(role_id, role_id)))
+        for g in scopes:
+            name, _ = await self._resource(client, str(g["resourceId"]), resources)
+            out.append(Grant("delegated", name, " ".join(str(g.get("scope") or "").split()),
+                             g.get("consentType")))
+        return tuple(out)
+
+    async def _resource(self, client: GraphClient, resource_id: str,
+                        cache: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
+                        ) -> tuple[str, dict[str, str]]:
+        """An API's name and its app role ids -> values (e.g. Directory.ReadWrite.All);
+        read once per API however many apps ask for it at the same time."""
+        if resource_id not in cache:
+            cache[resource_id] = asyncio.ensure_future(self._load_resource(client, resource_id))
+        return await cache[resource_id]
+
+    async def _load_resource(self, client: GraphClient,
+                             resource_id: str) -> tuple[str, dict[str, str]]:
+        try:
+            _, sp = await client.get_object(
+                f"/servicePrincipals/{resource_id}?$select=id,displayName,appRoles", "apps")
+        except (GraphError, SourceFailure):
+            return resource_id, {}  # ids are shown instead of names
+        return str(sp.get("displayName") or resource_id), {
+            str(r.get("id")): str(r.get("value")) for r in sp.get("appRoles") or []
+            if isinstance(r, dict)}
+
+    async def _partners(self, client: GraphClient) -> Fetched[Partner]:
+        request, rows = await client.get_list("/policies/crossTenantAccessPolicy/partners",
+                                              "policy")
+        observed = _now()
+        try:
+            partners = await asyncio.gather(*(self._partner(client, r) for r in rows))
+        except (KeyError, TypeError) as exc:
+            raise GraphError(_malformed(request, exc)) from None
+        return Fetched(request, observed, tuple(partners))
+
+    async def _partner(self, client: GraphClient, row: Mapping[str, Any]) -> Partner:
+        tenant = str(row["tenantId"]).lower()
+        info, error = await self._tenant_info(client, tenant)
+        return Partner(tenant, bool(row.get("isServiceProvider")),
+                       display_name=info.get("displayName"),
+                       default_domain=info.get("defaultDomainName"), lookup_error=error)
+
+    async def _tenant_info(self, client: GraphClient,
+                           tenant: str) -> tuple[dict[str, Any], FetchError | None]:
+        path = f"/tenantRelationships/findTenantInformationByTenantId(tenantId='{tenant}')"
+        try:
+            _, info = await client.get_object(path, "tenant_info")
+            return info, None
+        except GraphError as exc:
+            return {}, exc.error
+
+    async def _name_owners(self, client: GraphClient, sps: Fetched[ServicePrincipal],
+                           tenant: str) -> Fetched[ServicePrincipal]:
+        # Without a configured tenant id the client's own apps are only known now.
+        items = [sp for sp in sps.items if sp.owner_tenant_id != tenant.lower()]
+        owners = sorted({sp.owner_tenant_id for sp in items})
+        infos = await asyncio.gather(*(self._tenant_info(client, t) for t in owners))
+        names = {t: info.get("displayName") for t, (info, _) in zip(owners, infos, strict=True)}
+        return Fetched(sps.request, sps.observed_at, tuple(
+            _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id)) for sp in items))
+
+
+async def _guard(coro: Any) -> Any:
+    """Run one fact's fetch; a Graph error becomes that fact's FetchError."""
+    try:
+        return await coro
+    except GraphError as exc:
+        return exc.error
+    except SourceFailure as exc:  # unreachable or timing out: this fact only
+        return exc.error
+
+
+def _replace(obj: T, **changes: Any) -> T:
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+
+
+def _now() -> str:
+    return iso(utc_now())
+
+
+__all__ = [
+    "Domain",
+    "Federation",
+    "Fetched",
+    "Grant",
+    "GraphFacts",
+    "GraphSource",
+    "Guest",
+    "Organization",
+    "Partner",
+    "Principal",
+    "RoleHolder",
+    "ServicePrincipal",
+    "guest_email_from_upn",
+    "tenant_asset",
+]
+

@@ -1,0 +1,320 @@
+"""The network source: who the Regional Internet Registries say holds your IP space.
+
+Addresses come from the other sources: the web and mail addresses the DNS source found
+and the static blocks of the inventory's internet lines (so this source runs after
+both). Each is looked up in RDAP through the IPv4/IPv6 bootstrap under the same
+`scan.rdap.bootstrap_url` as the domain area (ARIN, RIPE NCC, APNIC, LACNIC, AFRINIC).
+Lookups are deduplicated by containing netblock: an address inside a network already
+fetched reuses that answer. A provider-assigned block's parent (ARIN's `up` link) is
+fetched too, because whoever holds the parent decides whether you keep the addresses.
+
+For the inventory's blocks, the reverse-DNS delegation (the in-addr.arpa / ip6.arpa
+zone's NS) is read as well: PTR records for your block that live in the provider's
+zone are changed only by the provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.sources.interface import FetchError, Source, SourceContext, Target
+from lockin_audit.sources.rdap import RdapClient, parse_entity
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# RIR allocation types (ARIN, RIPE, APNIC, LACNIC, AFRINIC spellings) by what they mean
+# for a client leaving: its own space, an ISP's space lent to it, or an allocation.
+INDEPENDENT = frozenset({"ASSIGNED PI", "DIRECT ASSIGNMENT", "ASSIGNED PORTABLE",
+                         "ASSIGNED ANYCAST", "LEGACY"})
+PROVIDER_ASSIGNED = frozenset({"REASSIGNED", "REALLOCATED", "ASSIGNED PA",
+                               "ASSIGNED NON-PORTABLE", "SUB-ALLOCATED PA",
+                               "AGGREGATED-BY-LIR", "ASSIGNED", "REASSIGNMENT",
+                               "REALLOCATION"})
+ALLOCATION = frozenset({"DIRECT ALLOCATION", "ALLOCATED PA", "ALLOCATED PORTABLE",
+                        "ALLOCATED UNSPECIFIED", "ALLOCATED NON-PORTABLE", "ALLOCATION",
+                        "ALLOCATED"})
+
+
+def allocation_kind(rir_type: str | None) -> str:
+    t = (rir_type or "").upper().strip()
+    if t in INDEPENDENT:
+        return "provider-independent"
+    if t in PROVIDER_ASSIGNED:
+        return "provider-assigned"
+    if t in ALLOCATION:
+        return "allocation"
+    return "unknown"
+
+
+@dataclass(frozen=True)
+class IpNetwork:
+    """One RDAP ip network object, reduced to what the checks need."""
+
+    url: str
+    cidr: str
+    handle: str | None
+    name: str | None
+    rir_type: str | None
+    kind: str  # provider-independent, provider-assigned, allocation, unknown
+    holder_org: str | None
+    maintainers: tuple[str, ...] = ()
+    country: str | None = None
+    parent_handle: str | None = None
+    up_url: str | None = None
+
+    def excerpt(self) -> dict[str, Any]:
+        return {"cidr": self.cidr, "handle": self.handle, "name": self.name,
+                "type": self.rir_type, "holder": self.holder_org,
+                "maintainers": list(self.maintainers), "parent": self.parent_handle}
+
+
+@dataclass(frozen=True)
+class ReverseDelegation:
+    zone: str
+    nameservers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NetworkFacts:
+    query: str  # the address or block looked up, in CIDR form
+    seen_in: tuple[str, ...]  # where it came from ("www of acmedental.com", "INET-001")
+    from_inventory: bool
+    network: IpNetwork | FetchError | None = None  # None: no RDAP service for it
+    parent: IpNetwork | FetchError | None = None
+    reverse: ReverseDelegation | FetchError | None = None
+    observed_at: str = field(default_factory=lambda: iso(utc_now()))
+
+    def evidence(self) -> list[Evidence]:
+        found = []
+        for net in (self.network, self.parent):
+            if isinstance(net, IpNetwork):
+                found.append(Evidence("rdap", f"GET {net.url}", self.observed_at,
+                                      net.excerpt()))
+        if isinstance(self.reverse, ReverseDelegation):
+            found.append(Evidence("dns", f"{self.reverse.zone} NS", self.observed_at,
+                                  {"NS": list(self.reverse.nameservers)}))
+        return found
+
+
+def parse_network(url: str, obj: Mapping[str, Any]) -> IpNetwork | FetchError:
+    if obj.get("objectClassName") != "ip network":
+        return FetchError("network", f"GET {url}", "not an RDAP ip network object",
+                          kind="malformed")
+    try:
+        cidrs = obj.get("cidr0_cidrs") or []
+        if cidrs:
+            c = cidrs[0]
+            cidr = str(ipaddress.ip_network(f"{c.get('v4prefix') or c.get('v6prefix')}/"
+                                            f"{c['length']}"))
+        else:
+            first = ipaddress.ip_address(str(obj["startAddress"]))
+            last = ipaddress.ip_address(str(obj["endAddress"]))
+            cidr = ", ".join(str(n) for n in ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+    except (KeyError, ValueError, TypeError) as exc:
+        return FetchError("network", f"GET {url}", f"no usable address range: {exc}",
+                          kind="malformed")
+    entities = [parse_entity(e, url) for e in obj.get("entities") or [] if isinstance(e, Mapping)]
+    registrant = next((e for e in entities if "registrant" in e.roles and (e.org or e.name)),
+                      None)
+    maintainers = [e.handle for e in entities if e.handle and (
+        e.handle.upper().endswith("-MNT") or e.handle.upper().startswith("MAINT-"))]
+    for remark in obj.get("remarks") or []:
+        for line in remark.get("description") or [] if isinstance(remark, Mapping) else []:
+            if str(line).lower().startswith("mnt-by:"):
+                maintainers.append(str(line).split(":", 1)[1].strip())
+    up = next((str(link["href"]) for link in obj.get("links") or []
+               if isinstance(link, Mapping) and link.get("rel") == "up" and link.get("href")),
+              None)
+    rir_type = str(obj["type"]) if obj.get("type") else None
+    return IpNetwork(
+        url=url, cidr=cidr, handle=obj.get("handle"), name=obj.get("name"),
+        rir_type=rir_type, kind=allocation_kind(rir_type),
+        holder_org=(registrant.org or registrant.name) if registrant else None,
+        maintainers=tuple(dict.fromkeys(maintainers)), country=obj.get("country"),
+        parent_handle=obj.get("parentHandle"), up_url=up)
+
+
+def reverse_zone(block: IPNetwork) -> str:
+    """The reverse zone that holds a block's PTR records: the enclosing octet (IPv4) or
+    nibble (IPv6) boundary; a /29 lives in its /24's zone (RFC 2317)."""
+    if block.version == 4:
+        octets = max(1, min(3, block.prefixlen // 8))
+        labels = str(block.network_address).split(".")[:octets]
+        return ".".join(reversed(labels)) + ".in-addr.arpa"
+    nibbles = max(1, min(32, block.prefixlen // 4))
+    hexdigits = block.network_address.exploded.replace(":", "")[:nibbles]
+    return ".".join(reversed(hexdigits)) + ".ip6.arpa"
+
+
+class NetworkSource(Source):
+    name = "network"
+    area = "network"
+    after = ("dns", "inventory")
+
+    def __init__(self) -> None:
+        self._client: RdapClient | None = None
+        self._known: list[tuple[IPNetwork, IpNetwork]] = []
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._parents: dict[str, IpNetwork | FetchError] = {}
+        self._blocks_pending = 0
+        self._blocks_done: asyncio.Event | None = None
+        self.lookups = 0  # RDAP requests made (the benchmark reads it)
+
+    def configured(self, config: Any) -> bool:
+        return bool(config.scan.domains or config.scan.inventory)
+
+    async def targets(self, ctx: SourceContext) -> list[Target]:
+        seen: dict[str, list[str]] = {}
+        inventory: set[str] = set()
+        for domain, facts in ctx.facts_of("dns").items():
+            for attr, label in (("web_addresses", "web"), ("mail_addresses", "mail")):
+                for address in getattr(facts, attr, ()) or ():
+                    _add(seen, address, f"{label} address of {domain}")
+        for facts in ctx.facts_of("inventory").values():
+            for contract in getattr(facts, "contracts", ()) or ():
+                for block in contract.static_ip_blocks:
+                    key = _add(seen, block, f"static block of {contract.id}")
+                    if key:
+                        inventory.add(key)
+        self._blocks_pending = sum(1 for c in inventory if _is_block(c))
+        return [Target(self.name, self.area, cidr, cidr,
+                       Asset("ip_block", cidr, f"{cidr} ({'; '.join(where)})"),
+                       options=(tuple(where), cidr in inventory))
+                for cidr, where in sorted(seen.items())]
+
+    def client(self, ctx: SourceContext) -> RdapClient:
+        if self._client is None:
+            self._client = RdapClient(ctx, self.name)
+        return self._client
+
+    async def fetch(self, target: Target, ctx: SourceContext) -> NetworkFacts:
+        where, from_inventory = target.options
+        if self._blocks_done is None:
+            self._blocks_done = asyncio.Event()
+            if self._blocks_pending == 0:
+                self._blocks_done.set()
+        if from_inventory and _is_block(target.id):
+            try:
+                return await self._fetch(target, ctx, where, True)
+            finally:
+                self._blocks_pending -= 1
+                if self._blocks_pending <= 0:
+                    self._blocks_done.set()
+        # Addresses wait for the inventory's blocks: a block is often a reassignment
+        # inside a larger allocation, and an address in it must reuse the more specific
+        # answer, not the allocation's.
+        await self._blocks_done.wait()
+        return await self._fetch(target, ctx, where, from_inventory)
+
+    async def _fetch(self, target: Target, ctx: SourceContext, where: tuple[str, ...],
+                     from_inventory: bool) -> NetworkFacts:
+        block = ipaddress.ip_network(target.id)
+        client = self.client(ctx)
+        base = await client.ip_base(block)
+        if base is None:
+            return NetworkFacts(target.id, where, from_inventory)
+        network = await self._lookup(client, base, block,
+                                     reuse=not (from_inventory and _is_block(target.id)))
+        parent: IpNetwork | FetchError | None = None
+        if isinstance(network, IpNetwork) and network.kind == "provider-assigned" \
+                and network.up_url:
+            parent = await self._parent(client, network.up_url)
+        reverse = await self._reverse(ctx, block) if from_inventory else None
+        return NetworkFacts(target.id, where, from_inventory, network, parent, reverse)
+
+    async def _lookup(self, client: RdapClient, base: str, block: IPNetwork, *,
+                      reuse: bool) -> IpNetwork | FetchError:
+        # One lookup at a time per RIR, so that a second address inside a network
+        # already fetched reuses the most specific one instead of asking again.
+        async with self._locks.setdefault(base, asyncio.Lock()):
+            containing = [(known.prefixlen, network) for known, network in self._known
+                          if block.version == known.version and block.subnet_of(known)]  # type: ignore[arg-type]
+            if reuse and containing:
+                return max(containing, key=lambda pair: pair[0])[1]
+            query = str(block.network_address) if block.num_addresses == 1 else str(block)
+            url = urljoin(base if base.endswith("/") else base + "/", f"ip/{query}")
+            result = await self._get(client, url)
+            if isinstance(result, IpNetwork):
+                for part in result.cidr.split(", "):
+                    self._known.append((ipaddress.ip_network(part), result))
+            return result
+
+    async def _parent(self, client: RdapClient, url: str) -> IpNetwork | FetchError:
+        async with self._locks.setdefault(url, asyncio.Lock()):
+            if url not in self._parents:
+                self._parents[url] = await self._get(client, url)
+            return self._parents[url]
+
+    async def _get(self, client: RdapClient, url: str) -> IpNetwork | FetchError:
+        self.lookups += 1
+        answer = await client.get_json(url)
+        if isinstance(answer, FetchError):
+            return answer
+        return parse_network(url, answer)
+
+    async def _reverse(self, ctx: SourceContext, block: IPNetwork
+                       ) -> ReverseDelegation | FetchError:
+        import dns.asyncresolver
+        import dns.exception
+        import dns.resolver
+
+        zone = reverse_zone(block)
+        options = ctx.config.scan.dns
+        resolver = dns.asyncresolver.Resolver(configure=not options.resolvers)
+        if options.resolvers:
+            host, sep, port = options.resolvers[0].rpartition(":")
+            resolver.nameservers = [host if sep and port.isdigit() else options.resolvers[0]]
+            resolver.port = int(port) if sep and port.isdigit() else 53
+        resolver.lifetime = options.timeout_s
+        request = f"{zone} NS"
+        try:
+            answer = await ctx.engine.call(
+                f"dns:{resolver.nameservers[0] if resolver.nameservers else 'system'}",
+                lambda: resolver.resolve(zone, "NS", tcp=options.tcp))
+        except dns.resolver.NXDOMAIN:
+            return FetchError("dns", request, "no reverse zone exists (NXDOMAIN)",
+                              kind="not_found")
+        except dns.resolver.NoAnswer:
+            return FetchError("dns", request, "the reverse zone has no NS records",
+                              kind="not_found")
+        except (TimeoutError, dns.exception.Timeout):
+            return FetchError("dns", request, "no answer in time", kind="timeout")
+        except dns.exception.DNSException as exc:
+            return FetchError("dns", request, f"{type(exc).__name__}: {exc}",
+                              kind="unavailable")
+        return ReverseDelegation(zone, tuple(sorted(
+            str(r.target).rstrip(".").lower() for r in answer)))  # type: ignore[attr-defined]
+
+
+def _is_block(cidr: str) -> bool:
+    return ipaddress.ip_network(cidr).num_addresses > 1
+
+
+def _add(seen: dict[str, list[str]], value: str, where: str) -> str | None:
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+    if (net.is_private or net.is_loopback or net.is_link_local) and not _documentation(net):
+        return None  # RFC 1918, loopback and link-local space has no RIR holder
+    cidr = str(net)
+    seen.setdefault(cidr, [])
+    if where not in seen[cidr]:
+        seen[cidr].append(where)
+    return cidr
+
+
+DOCUMENTATION = tuple(ipaddress.ip_network(n) for n in (
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
+
+
+def _documentation(net: IPNetwork) -> bool:
+    """RFC 5737/3849 ranges are kept: examples and the demo use them."""
+    return any(net.version == d.version and net.subnet_of(d)  # type: ignore[arg-type]
+               for d in DOCUMENTATION)

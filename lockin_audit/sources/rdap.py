@@ -1,0 +1,406 @@
+"""The RDAP source: who the registries and registrars say holds each domain.
+
+RDAP (RFC 9082/9083) is the JSON successor of WHOIS. The IANA bootstrap files (dns.json,
+ipv4.json, ipv6.json, asn.json; RFC 9224) say which server answers for a TLD or an
+address block; a snapshot ships in the package, `scan.rdap.bootstrap_url` replaces it
+(the base URL under which the four files live, like https://data.iana.org/rdap/), and
+`scan.rdap.overrides` adds servers for ccTLDs the bootstrap lacks.
+
+A thin registry (.com, .net) answers with little more than the registrar; its `related`
+link leads to the registrar's own RDAP record, which is fetched and merged (the
+registrar's contacts win). Redaction is recognised in both forms: RFC 9537 `redacted`
+members and the older "REDACTED FOR PRIVACY" values and remarks.
+
+Every request goes through the engine (one pool, per-host rate limits, Retry-After,
+backoff on 5xx, timeouts); 200 answers are cached on disk for `cache_ttl_s` so a rerun
+does not query again (`--no-cache` bypasses the cache). Nothing secret is ever sent or
+cached: RDAP is anonymous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from lockin_audit.model import Asset, Evidence
+from lockin_audit.sources.interface import (
+    FetchError,
+    Source,
+    SourceContext,
+    SourceFailure,
+    Target,
+)
+
+ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
+BOOTSTRAP_FILES = ("dns", "ipv4", "ipv6", "asn")
+REDACTED_WORDS = ("redacted", "data protected", "not disclosed", "withheld", "privacy")
+
+
+# ---------------------------------------------------------------------------------------
+# facts
+
+
+@dataclass(frozen=True)
+class RdapEntity:
+    roles: tuple[str, ...]
+    handle: str | None = None
+    name: str | None = None  # vCard fn
+    org: str | None = None  # vCard org
+    emails: tuple[str, ...] = ()
+    iana_id: str | None = None  # registrars: publicIds "IANA Registrar ID"
+    redacted: tuple[str, ...] = ()  # the fields shown as redacted
+    source_url: str | None = None
+
+
+@dataclass(frozen=True)
+class RdapDomainFacts:
+    domain: str
+    tld: str
+    no_service: bool = False  # the bootstrap knows no RDAP server for the TLD
+    registry_url: str | None = None
+    registrar_url: str | None = None
+    error: FetchError | None = None  # the registry answer could not be read
+    registrar_error: FetchError | None = None  # the related registrar answer failed
+    entities: tuple[RdapEntity, ...] = ()
+    events: Mapping[str, str] = field(default_factory=dict)  # eventAction -> date
+    statuses: tuple[str, ...] = ()
+    nameservers: tuple[str, ...] = ()
+    delegation_signed: bool | None = None
+    redactions: tuple[str, ...] = ()  # RFC 9537 names or "remarks: ..." descriptions
+    observed_at: str = ""
+
+    def with_role(self, role: str) -> list[RdapEntity]:
+        return [e for e in self.entities if role in e.roles]
+
+    def evidence(self, excerpt: Mapping[str, Any]) -> Evidence:
+        request = f"GET {self.registry_url}"
+        if self.registrar_url:
+            request += f" (+ registrar GET {self.registrar_url})"
+        return Evidence("rdap", request, self.observed_at, excerpt)
+
+
+# ---------------------------------------------------------------------------------------
+# the shared client (also used by the network source)
+
+
+class RdapClient:
+    """Bootstrap lookup, cached GETs and error mapping for one scan."""
+
+    def __init__(self, ctx: SourceContext, source: str) -> None:
+        self.ctx = ctx
+        self.source = source
+        self.options = ctx.config.scan.rdap
+        self._bootstrap: dict[str, Any] = {}
+        self._bootstrap_lock = asyncio.Lock()  # concurrent domains fetch it once
+        if ctx.cache_dir is not None:
+            self.cache_dir: Path | None = ctx.cache_dir / "rdap"
+        else:
+            self.cache_dir = None
+
+    # -- bootstrap ---------------------------------------------------------------------
+
+    async def bootstrap(self, kind: str) -> dict[str, Any]:
+        async with self._bootstrap_lock:
+            if kind not in self._bootstrap:
+                self._bootstrap[kind] = await self._load_bootstrap(kind)
+            return self._bootstrap[kind]  # type: ignore[no-any-return]
+
+    async def _load_bootstrap(self, kind: str) -> dict[str, Any]:
+        base = self.options.bootstrap_url
+        if base:
+            url = urljoin(base if base.endswith("/") else base + "/", f"{kind}.json")
+            data = await self.get_json(url)
+            if isinstance(data, FetchError):
+                raise SourceFailure(FetchError(self.source, data.request,
+                                               f"the RDAP bootstrap cannot be read: {data.reason}",
+                                               kind=data.kind))
+        else:
+            text = resources.files("lockin_audit").joinpath(
+                f"data/rdap_bootstrap/{kind}.json").read_text(encoding="utf-8")
+            data = json.loads(text)
+        if not isinstance(data, dict) or not isinstance(data.get("services"), list):
+            raise SourceFailure(FetchError(self.source, f"bootstrap {kind}.json",
+                                           "not an IANA bootstrap file (no services list)",
+                                           kind="malformed"))
+        return data
+
+    async def domain_base(self, domain: str) -> tuple[str, str] | None:
+        """(tld-or-suffix matched, base URL) for a domain, or None: no RDAP service."""
+        labels = domain.split(".")
+        for i in range(1, len(labels)):  # longest suffix first: co.uk before uk
+            suffix = ".".join(labels[i:])
+            if suffix in self.options.overrides:
+                return suffix, self.options.overrides[suffix]
+        data = await self.bootstrap("dns")
+        best: tuple[str, str] | None = None
+        for entry in data["services"]:
+            if not (isinstance(entry, list) and len(entry) == 2 and entry[1]):
+                continue
+            for suffix in entry[0]:
+                suffix = str(suffix).lower().strip(".")
+                if (domain.endswith("." + suffix)
+                        and (best is None or len(suffix) > len(best[0]))):
+                    best = (suffix, _pick_url(entry[1]))
+        return best
+
+    async def ip_base(self, network: ipaddress.IPv4Network | ipaddress.IPv6Network
+                      ) -> str | None:
+        data = await self.bootstrap("ipv4" if network.version == 4 else "ipv6")
+        best: tuple[int, str] | None = None
+        for entry in data["services"]:
+            if not (isinstance(entry, list) and len(entry) == 2 and entry[1]):
+                continue
+            for prefix in entry[0]:
+                try:
+                    block = ipaddress.ip_network(prefix, strict=False)
+                except ValueError:
+                    continue
+                if (block.version == network.version and network.subnet_of(block)  # type: ignore[arg-type]
+                        and (best is None or block.prefixlen > best[0])):
+                    best = (block.prefixlen, _pick_url(entry[1]))
+        return best[1] if best else None
+
+    # -- requests ----------------------------------------------------------------------
+
+    def _cache_path(self, url: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
+
+    async def get_json(self, url: str) -> Any:
+        """The parsed JSON of a 200 answer, or a FetchError saying why not."""
+        path = self._cache_path(url)
+        if path is not None and self.ctx.use_cache and path.exists():
+            try:
+                cached = json.loads(path.read_text(encoding="utf-8"))
+                if time.time() - float(cached["fetched_at"]) < self.options.cache_ttl_s:
+                    return cached["body"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # a broken cache entry is refetched
+        request = f"GET {url}"
+        try:
+            resp = await self.ctx.engine.http("GET", url, headers=ACCEPT,
+                                              timeout_s=self.options.timeout_s,
+                                              source=self.source)
+        except SourceFailure as exc:
+            return exc.error
+        if resp.status == 404:
+            return FetchError(self.source, request, "404: the server has no such object",
+                              kind="not_found")
+        if resp.status == 429:
+            return FetchError(self.source, request, "still rate-limited (HTTP 429) after "
+                              "waiting as asked", kind="throttled")
+        if resp.status in (401, 403):
+            return FetchError(self.source, request, f"HTTP {resp.status}: access refused",
+                              kind="denied")
+        if resp.status != 200:
+            return FetchError(self.source, request, f"HTTP {resp.status}",
+                              kind="unavailable" if resp.status >= 500 else "error")
+        if "html" in resp.content_type:
+            return FetchError(self.source, request, "answered with an HTML page, not RDAP "
+                              "JSON", kind="malformed")
+        try:
+            body = json.loads(resp.text)
+        except ValueError as exc:
+            return FetchError(self.source, request, f"not valid JSON: {exc}", kind="malformed")
+        if not isinstance(body, dict):
+            return FetchError(self.source, request, "not an RDAP object", kind="malformed")
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps({"fetched_at": time.time(), "url": url,
+                                            "body": body}), encoding="utf-8")
+            except OSError:
+                pass  # the cache is an optimisation
+        return body
+
+
+def _pick_url(urls: Sequence[str]) -> str:
+    """Prefer https, as RFC 9224 advises."""
+    for url in urls:
+        if str(url).startswith("https://"):
+            return str(url)
+    return str(urls[0])
+
+
+# ---------------------------------------------------------------------------------------
+# parsing RFC 9083 objects
+
+
+def _vcard_values(vcard: Any) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    if not (isinstance(vcard, list) and len(vcard) == 2 and isinstance(vcard[1], list)):
+        return found
+    for prop in vcard[1]:
+        if isinstance(prop, list) and len(prop) >= 4 and isinstance(prop[0], str):
+            found.setdefault(prop[0].lower(), []).append(prop[3])
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):  # org may be a list of units
+        value = " ".join(str(v) for v in value if v)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _looks_redacted(value: str | None) -> bool:
+    return bool(value) and any(w in value.lower() for w in REDACTED_WORDS)  # type: ignore[union-attr]
+
+
+def parse_entity(obj: Mapping[str, Any], source_url: str | None) -> RdapEntity:
+    card = _vcard_values(obj.get("vcardArray"))
+    name, org = _text((card.get("fn") or [None])[0]), _text((card.get("org") or [None])[0])
+    emails = tuple(e for e in (_text(v) for v in card.get("email", []))
+                   if e and "@" in e and not _looks_redacted(e))
+    redacted = []
+    for label, value in (("name", name), ("organization", org)):
+        if _looks_redacted(value):
+            redacted.append(label)
+    if card.get("email") and not emails:
+        redacted.append("email")
+    iana_id = None
+    for public in obj.get("publicIds") or []:
+        if isinstance(public, Mapping) and "iana" in str(public.get("type", "")).lower():
+            iana_id = _text(public.get("identifier"))
+    return RdapEntity(
+        roles=tuple(str(r).lower() for r in obj.get("roles") or []),
+        handle=_text(obj.get("handle")),
+        name=None if _looks_redacted(name) else name,
+        org=None if _looks_redacted(org) else org,
+        emails=emails, iana_id=iana_id, redacted=tuple(redacted), source_url=source_url)
+
+
+def walk_entities(obj: Mapping[str, Any], source_url: str | None) -> list[RdapEntity]:
+    """Entities and their nested entities (a registrar's abuse contact, say)."""
+    found = []
+    for ent in obj.get("entities") or []:
+        if isinstance(ent, Mapping):
+            found.append(parse_entity(ent, source_url))
+            found.extend(walk_entities(ent, source_url))
+    return found
+
+
+def redactions(obj: Mapping[str, Any]) -> list[str]:
+    """RFC 9537 `redacted` names, plus remarks that announce redaction."""
+    found = []
+    for item in obj.get("redacted") or []:
+        if isinstance(item, Mapping):
+            name = item.get("name")
+            label = name.get("description") or name.get("type") if isinstance(name, Mapping) else name
+            if label:
+                found.append(str(label))
+    for remark in obj.get("remarks") or []:
+        if isinstance(remark, Mapping):
+            text = " ".join([str(remark.get("title", ""))]
+                            + [str(d) for d in remark.get("description") or []])
+            if "redact" in text.lower():
+                found.append("remarks: " + " ".join(text.split())[:160])
+    return found
+
+
+def related_link(obj: Mapping[str, Any], own_url: str) -> str | None:
+    for link in obj.get("links") or []:
+        if not isinstance(link, Mapping):
+            continue
+        if (link.get("rel") == "related" and "rdap" in str(link.get("type", "rdap")).lower()
+                and link.get("href") and str(link["href"]).rstrip("/") != own_url.rstrip("/")):
+            return str(link["href"])
+    return None
+
+
+def merge_entities(registry: list[RdapEntity], registrar: list[RdapEntity]) -> list[RdapEntity]:
+    """The registrar's record is authoritative for contacts; the registry's fills gaps."""
+    roles_from_registrar = {r for e in registrar for r in e.roles}
+    kept = [e for e in registry if not set(e.roles) & roles_from_registrar]
+    return registrar + kept
+
+
+def parse_domain(domain: str, tld: str, registry_url: str, registry: Mapping[str, Any],
+                 registrar_url: str | None, registrar: Mapping[str, Any] | None,
+                 registrar_error: FetchError | None, observed_at: str) -> RdapDomainFacts:
+    entities = walk_entities(registry, registry_url)
+    reds = redactions(registry)
+    if registrar is not None:
+        entities = merge_entities(walk_entities(registrar, registrar_url), entities)
+        reds += redactions(registrar)
+    events: dict[str, str] = {}
+    for obj in (registry, registrar or {}):
+        for ev in obj.get("events") or []:
+            if isinstance(ev, Mapping) and ev.get("eventAction") and ev.get("eventDate"):
+                events.setdefault(str(ev["eventAction"]).lower(), str(ev["eventDate"]))
+    statuses = tuple(dict.fromkeys(str(s).lower() for obj in (registry, registrar or {})
+                                   for s in obj.get("status") or []))
+    nameservers = tuple(dict.fromkeys(
+        str(ns.get("ldhName", "")).lower().rstrip(".") for ns in registry.get("nameservers") or []
+        if isinstance(ns, Mapping) and ns.get("ldhName")))
+    secure = registry.get("secureDNS")
+    signed = bool(secure.get("delegationSigned")) if isinstance(secure, Mapping) else None
+    return RdapDomainFacts(
+        domain=domain, tld=tld, registry_url=registry_url, registrar_url=registrar_url,
+        registrar_error=registrar_error, entities=tuple(entities), events=events,
+        statuses=statuses, nameservers=nameservers, delegation_signed=signed,
+        redactions=tuple(dict.fromkeys(reds)), observed_at=observed_at)
+
+
+# ---------------------------------------------------------------------------------------
+# the source
+
+
+class RdapSource(Source):
+    name = "rdap"
+    area = "domain"
+
+    def __init__(self) -> None:
+        self._client: RdapClient | None = None
+
+    def configured(self, config: Any) -> bool:
+        return bool(config.scan.domains)
+
+    def client(self, ctx: SourceContext) -> RdapClient:
+        if self._client is None:
+            self._client = RdapClient(ctx, self.name)
+        return self._client
+
+    async def targets(self, ctx: SourceContext) -> list[Target]:
+        return [Target(self.name, self.area, d, d, Asset("domain", d, d))
+                for d in ctx.config.scan.domains]
+
+    async def fetch(self, target: Target, ctx: SourceContext) -> RdapDomainFacts:
+        from lockin_audit.model import iso, utc_now
+
+        client = self.client(ctx)
+        domain = target.id
+        found = await client.domain_base(domain)
+        tld = domain.rsplit(".", 1)[-1]
+        if found is None:
+            return RdapDomainFacts(domain, tld, no_service=True, observed_at=iso(utc_now()))
+        suffix, base = found
+        url = urljoin(base if base.endswith("/") else base + "/", f"domain/{domain}")
+        registry = await client.get_json(url)
+        observed = iso(utc_now())
+        if isinstance(registry, FetchError):
+            return RdapDomainFacts(domain, suffix, registry_url=url, error=registry,
+                                   observed_at=observed)
+        registrar_url = related_link(registry, url)
+        registrar: Mapping[str, Any] | None = None
+        registrar_error = None
+        if registrar_url:
+            answer = await client.get_json(registrar_url)
+            if isinstance(answer, FetchError):
+                registrar_error = answer
+            else:
+                registrar = answer
+        return parse_domain(domain, suffix, url, registry, registrar_url, registrar,
+                            registrar_error, observed)

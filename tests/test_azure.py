@@ -1,0 +1,204 @@
+"""The Azure (ARM) area through the real azure-identity and Azure SDK clients against a
+local HTTPS Microsoft cloud (identity platform + ARM + Graph) in the real REST shapes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lockin_audit import registry
+from lockin_audit.config import config_from_mapping
+from lockin_audit.demo import arm_routes
+from lockin_audit.demo.arm_routes import (
+    CLIENT_TENANT,
+    CSP_SUBSCRIPTION,
+    DIRECT_SUBSCRIPTION,
+    PROVIDER_SUBSCRIPTION,
+    PROVIDER_TENANT,
+    ArmData,
+    arm_error,
+    demo_data,
+    denied,
+    subscription,
+)
+from lockin_audit.demo.azure_server import MicrosoftCloud
+from lockin_audit.engine import Scanner, WriteRefused
+from lockin_audit.model import Finding, ScanResult, Severity, Status
+from lockin_audit.report.interface import write_reports
+from lockin_audit.sources.azure import client_kwargs
+
+SECRET = "azure-test-secret-value-9f8e7d"
+APP_ID = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.fixture()
+def cloud(tmp_path: Path) -> Iterator[MicrosoftCloud]:
+    server = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path / "ca")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def azure_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_CLIENT_ID", APP_ID)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", SECRET)
+    monkeypatch.setenv("AZURE_TENANT_ID", CLIENT_TENANT)
+    for var in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_USERNAME", "AZURE_AUTHORITY_HOST"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def target(cloud: MicrosoftCloud, **extra: object) -> dict[str, object]:
+    return {"tenant_id": CLIENT_TENANT, "client_id": APP_ID, "credential": "environment",
+            "arm_endpoint": cloud.url, "graph_endpoint": cloud.url,
+            "authority_host": cloud.url, "ca_bundle": cloud.ca_path, **extra}
+
+
+def scan(cloud: MicrosoftCloud, tmp_path: Path, **extra: object) -> ScanResult:
+    config = config_from_mapping({
+        "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com"],
+                   "azure_tenant_ids": [CLIENT_TENANT]},
+        "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"],
+                     "azure_tenant_ids": [PROVIDER_TENANT], "partner_ids": ["1234567"]},
+        "scan": {"azure": [target(cloud, **extra)],
+                 "limits": {"timeout_s": 20, "max_retry_after_s": 3}},
+    }, tmp_path / "audit.yaml")
+    checks = [c for c in registry.select(registry.all_checks(), areas=["azure"])
+              if c.meta.source == "azure"]
+    return asyncio.run(Scanner(config, checks).run())
+
+
+def by(result: ScanResult, check_id: str, asset_end: str = "") -> list[Finding]:
+    return [f for f in result.findings if f.check_id == check_id
+            and f.asset.id.endswith(asset_end)]
+
+
+def test_demo_estate_end_to_end(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    result = scan(cloud, tmp_path, subscription_ids=[PROVIDER_SUBSCRIPTION])
+    tenant = {f.asset.id.rsplit("/", 1)[-1]: f for f in by(result, "azure.tenant.subscription-tenant")}
+    assert tenant[CSP_SUBSCRIPTION].status is Status.PASS
+    assert tenant[PROVIDER_SUBSCRIPTION].status is Status.FAIL
+    assert "cannot see it" in tenant[PROVIDER_SUBSCRIPTION].detail
+    billing = {f.asset.id.rsplit("/", 1)[-1]: f for f in by(result, "azure.billing.csp")}
+    assert billing[CSP_SUBSCRIPTION].status is Status.FAIL
+    assert "CSP_2015-05-01" in billing[CSP_SUBSCRIPTION].detail
+    assert billing[DIRECT_SUBSCRIPTION].status is Status.PASS
+    [delegation] = by(result, "azure.delegation.lighthouse", CSP_SUBSCRIPTION)
+    assert (delegation.status, delegation.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert "User Access Administrator (eligible) for BITS Escalation" in delegation.detail
+    access = by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
+    assert {f.status for f in access} == {Status.FAIL} and len(access) == 4
+    assert any("ForeignGroup" in f.detail and f.severity is Severity.CRITICAL for f in access)
+    assert any("classic administrator" in f.detail for f in access)
+    # principals named through the same tenant's Graph facts: a provider guest and app
+    assert any("guest Bob's IT Admin (admin@bobsit.example) holds User Access Administrator"
+               in f.detail and f.severity is Severity.CRITICAL for f in access)
+    assert any("BITS Remote Management" in f.detail and "Contributor" in f.detail
+               and f.severity is Severity.HIGH for f in access)
+    assert by(result, "azure.access.role-assignments", DIRECT_SUBSCRIPTION)[0].status is Status.PASS
+    managed = by(result, "azure.managed-apps.managed-by")
+    assert {f.status for f in managed if "bits-backup" in f.asset.id} == {Status.FAIL}
+    assert by(result, "azure.partner-link.pal")[0].status is Status.PASS
+    # the SDKs sent the requests the source says it sent, and only reads
+    methods = {m for m, p, _ in cloud.requests if not p.endswith("/token")}
+    assert methods == {"GET"}
+    assert all(c.assessed for c in result.coverage)
+
+
+def test_the_secret_and_token_never_reach_an_output(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    result = scan(cloud, tmp_path)
+    out = tmp_path / "out"
+    write_reports(result, out, ["json", "html", "md", "sarif", "csv", "junit"])
+    for path in out.iterdir():
+        text = path.read_text()
+        assert SECRET not in text and cloud.token not in text, path.name
+    assert any(h.get("Authorization") == f"Bearer {cloud.token}" for _, _, h in cloud.requests)
+
+
+def test_a_denied_read_is_an_error_naming_the_permission(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    path = f"/subscriptions/{CSP_SUBSCRIPTION}/providers/microsoft.managedservices/registrationassignments"
+    cloud.arm.faults[path] = denied("Microsoft.ManagedServices/registrationAssignments/read",
+                                    f"/subscriptions/{CSP_SUBSCRIPTION}")
+    result = scan(cloud, tmp_path)
+    [error] = by(result, "azure.delegation.lighthouse", CSP_SUBSCRIPTION)
+    assert error.status is Status.ERROR
+    assert "needs permission: Microsoft.ManagedServices/registrationAssignments/read" in error.detail
+    # the rest of the subscription was still assessed
+    assert by(result, "azure.billing.csp", CSP_SUBSCRIPTION)[0].status is Status.FAIL
+
+
+def test_a_denied_subscription_list_is_an_error_not_a_clean_tenant(cloud: MicrosoftCloud,
+                                                                   tmp_path: Path) -> None:
+    cloud.arm.faults["/subscriptions"] = denied("Microsoft.Resources/subscriptions/read", "/")
+    result = scan(cloud, tmp_path)
+    statuses = {f.check_id: f.status for f in result.findings
+                if f.check_id != "azure.partner-link.pal"}
+    assert set(statuses.values()) == {Status.ERROR}, statuses
+    assert len(statuses) == 5
+
+
+def test_throttling_and_malformed_answers(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    cloud.arm.faults[f"/subscriptions/{CSP_SUBSCRIPTION}/resourcegroups"] = arm_error(
+        429, "TooManyRequests", "slow down", {"Retry-After": "0"})
+    cloud.arm.faults[f"/subscriptions/{CSP_SUBSCRIPTION}/providers/microsoft.authorization/"
+                     "classicadministrators"] = (200, {"Content-Type": "application/json"},
+                                                 b'{"value": [')
+    result = scan(cloud, tmp_path)
+    managed = by(result, "azure.managed-apps.managed-by", CSP_SUBSCRIPTION)
+    assert [f.status for f in managed] == [Status.ERROR]
+    assert "429" in managed[0].detail
+    classic = [f for f in by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
+               if f.key == "classic"]
+    assert classic and classic[0].status is Status.ERROR and "JSON" in classic[0].detail
+
+
+def test_wrong_secret_fails_the_tenant_with_the_reason(cloud: MicrosoftCloud, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-the-secret-4c1d")
+    result = scan(cloud, tmp_path)
+    assert {f.status for f in result.findings} == {Status.ERROR}
+    assert any("Invalid client secret" in f.detail or "sign-in" in f.detail
+               for f in result.findings)
+    assert not result.coverage[0].assessed
+    assert "not-the-secret-4c1d" not in json.dumps(result.to_dict())
+
+
+def test_subscription_in_a_foreign_tenant_and_clean_tenant(cloud: MicrosoftCloud,
+                                                           tmp_path: Path) -> None:
+    cloud.arm = ArmData(subscriptions=[
+        subscription(DIRECT_SUBSCRIPTION, "Shared", PROVIDER_TENANT, "PayAsYouGo_2014-09-01")])
+    result = scan(cloud, tmp_path)
+    [tenant] = by(result, "azure.tenant.subscription-tenant")
+    assert tenant.status is Status.FAIL and "provider's directory" in tenant.detail
+    assert {f.status for f in by(result, "azure.delegation.lighthouse")} == {Status.PASS}
+
+
+def test_the_sdk_clients_refuse_writes_before_they_leave(cloud: MicrosoftCloud) -> None:
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    from lockin_audit.config import AzureTarget
+
+    opts = AzureTarget(**target(cloud))  # type: ignore[arg-type]
+    credential = ClientSecretCredential(CLIENT_TENANT, APP_ID, SECRET,
+                                        authority=cloud.url, disable_instance_discovery=True,
+                                        connection_verify=cloud.ca_path)
+    client = ResourceManagementClient(credential, CSP_SUBSCRIPTION, **client_kwargs(opts))
+    before = len(cloud.requests)
+    with pytest.raises(WriteRefused):
+        client.resource_groups.begin_delete("rg-practice").result()
+    with pytest.raises(WriteRefused):
+        client.resource_groups.create_or_update("rg-new", {"location": "eastus"})
+    arm_requests = [r for r in cloud.requests[before:] if "/subscriptions/" in r[1]]
+    assert arm_requests == []  # nothing reached the server
+    assert [g.name for g in client.resource_groups.list()] == ["rg-practice", "mrg-bits-backup"]
+
+
+def test_demo_data_uses_the_shared_graph_principals() -> None:
+    data = arm_routes.demo_data()
+    principals = {ra["properties"]["principalId"]
+                  for ra in data.role_assignments[CSP_SUBSCRIPTION]}
+    assert arm_routes.graph_routes.CLIENT_ADMIN_ID in principals

@@ -1,0 +1,349 @@
+"""The DNS source and the DNS-based domain checks, against a real Knot server on 127.0.0.1
+(the demo zones plus test zones) and a fault-injecting server for SERVFAIL, REFUSED,
+timeouts, truncation and malformed answers."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lockin_audit import registry
+from lockin_audit.config import config_from_mapping
+from lockin_audit.demo import CLIENT, PROVIDER
+from lockin_audit.demo import dns as demo_dns
+from lockin_audit.engine import Engine, Scanner
+from lockin_audit.model import Finding, ScanResult, Status
+from lockin_audit.sources.dns import (
+    Answer,
+    DnsClient,
+    DnsFacts,
+    FetchError,
+    fetch_domain,
+    report_addresses,
+    rname_to_email,
+)
+from lockin_audit.testing import faulty_dns
+from lockin_audit.testing.knot import KnotServer, knotd_path
+
+pytestmark = pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")
+
+SPF_CHAIN = "\n".join(
+    f'spf{n} TXT "v=spf1 include:spf{n + 1}.spfchain.test -all"' for n in range(1, 14))
+BIG_TXT = "\n".join(f'@ TXT "token-{n:02d}-{"y" * 70}"' for n in range(30))
+TEST_ZONES: dict[str, str] = {
+    # An unknown foreign operator named in NS, SOA and MX: must recur across controls.
+    "mystery.test": demo_dns._zone("mystery.test", ("ns1.mysteryhost.example",), """
+@ MX 10 mx.mysteryhost.example.
+@ TXT "v=spf1 include:spf1.spfchain.test -all"
+@ CAA 0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/1"
+_mta-sts TXT "v=STSv1; id=20261123"
+mta-sts CNAME sts.bobsit.example.
+_dmarc TXT "v=DMARC1; p=none; rua=mailto:d@reports.mysteryhost.example"
+""", mname="ns1.mysteryhost.example.", rname="admin.mysteryhost.example."),
+    "spfchain.test": demo_dns._zone("spfchain.test", ("ns1.spfchain.test",),
+                                    SPF_CHAIN + '\nloop TXT "v=spf1 include:loop.spfchain.test'
+                                    ' redirect=loop.spfchain.test"'),
+    "bigtxt.test": demo_dns._zone("bigtxt.test", ("ns1.bigtxt.test",), BIG_TXT),
+    # Precision trap: the provider is 'Northwind IT' (northwind-it.example); a bank with a
+    # similar name must not be attributed to it.
+    "trap.test": demo_dns._zone("trap.test", ("ns1.northwind-bank.com",), """
+@ A 192.0.2.99
+""", mname="ns1.northwind-bank.com.", rname="hostmaster.northwind-bank.com."),
+}
+
+
+@pytest.fixture(scope="module")
+def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnotServer]:
+    server = KnotServer(tmp_path_factory.mktemp("knot"), {**demo_dns.ZONES, **TEST_ZONES},
+                        demo_dns.SIGNED).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def faulty() -> Iterator[str]:
+    port, stop = faulty_dns.serve()
+    yield f"127.0.0.1:{port}"
+    stop()
+
+
+def _client(*servers: str, timeout_s: float = 2.0) -> DnsClient:
+    pairs = [(s.rsplit(":", 1)[0], int(s.rsplit(":", 1)[1])) for s in servers]
+    return DnsClient(pairs, timeout_s, Engine(timeout_s=5))
+
+
+def _fetch(domain: str, *servers: str, timeout_s: float = 2.0) -> DnsFacts:
+    return asyncio.run(fetch_domain(_client(*servers, timeout_s=timeout_s), domain))
+
+
+def _scan(servers: list[str], domains: list[str], provider: dict[str, Any] | None = None,
+          timeout_s: float = 2.0) -> ScanResult:
+    cfg = config_from_mapping({
+        "client": {**CLIENT, "domains": list(demo_dns.DOMAINS),
+                   "email_domains": ["acmedental.com"], "ip_ranges": ["198.51.100.0/24"]},
+        "provider": provider or PROVIDER,
+        "scan": {"domains": domains, "dns": {"resolvers": servers, "timeout_s": timeout_s}},
+    }, Path("audit.yaml"))
+    checks = [c for c in registry.select(registry.all_checks(), areas=["domain"])
+              if c.meta.source == "dns"]
+    assert len(checks) >= 7
+    return asyncio.run(Scanner(cfg, checks).run())
+
+
+def _by(result: ScanResult, domain: str, check_id: str, key: str = "") -> Finding:
+    match = [f for f in result.findings
+             if f.asset.id == domain and f.check_id == check_id and f.key == key]
+    assert len(match) == 1, [(f.check_id, f.key) for f in result.findings
+                             if f.asset.id == domain]
+    return match[0]
+
+
+# -- the source -------------------------------------------------------------------------
+
+def test_facts_of_the_provider_run_domain(knot: KnotServer) -> None:
+    facts = _fetch("acmedental.com", knot.address)
+    assert facts.nameservers == ("ns1.bobsit.example", "ns2.bobsit.example")
+    assert facts.soa_parsed is not None
+    assert facts.soa_parsed.rname_email == "hostmaster@bobsit.example"
+    assert facts.mx_hosts == ((10, "mx1.filter.bobsit.example"),)
+    assert facts.web_addresses == ("203.0.113.10",)
+    assert facts.mail_addresses == ("203.0.113.25",)
+    assert facts.www.chain == ("web1.bobsit.example",)  # followed across zones
+    # Knot signed the zone itself: real DNSKEYs (a KSK with flags 257), plus the DS.
+    assert isinstance(facts.dnskey, Answer)
+    assert any(r.startswith("257 3 13 ") for r in facts.dnskey.records)
+    assert isinstance(facts.ds, Answer) and facts.ds.records
+    assert [d.selector for d in facts.dkim] == ["selector1", "selector2"]
+    assert {c.tag for c in facts.caa_parsed} == {"issue", "iodef"}
+    assert facts.caa_parsed[1].accounturi or facts.caa_parsed[0].accounturi
+    assert "<script>alert(1)</script>" in facts.txt_records
+    assert not isinstance(facts.dmarc, FetchError)
+    assert facts.dmarc.rua == ("mailto:dmarc@bobsit.example",)
+    auth = facts.dmarc.authorisations["bobsit.example"]
+    assert isinstance(auth, Answer) and auth.records == ("v=DMARC1",)
+    ptr = facts.ptr["203.0.113.10"]
+    assert isinstance(ptr, Answer) and ptr.records == ("web1.bobsit.example",)
+
+
+def test_nxdomain_and_nodata_are_told_apart(knot: KnotServer) -> None:
+    facts = _fetch("acmedental.de", knot.address)
+    assert isinstance(facts.mx, Answer) and facts.mx.status == "nodata"
+    assert isinstance(facts.www.a, Answer) and facts.www.a.status == "nxdomain"
+    assert isinstance(facts.apex.a, Answer) and facts.apex.a.records == ("203.0.113.10",)
+
+
+def test_truncated_udp_answer_is_retried_over_tcp(knot: KnotServer) -> None:
+    facts = _fetch("bigtxt.test", knot.address)
+    assert isinstance(facts.txt, Answer)
+    assert facts.txt.tcp and len(facts.txt.records) == 30
+    assert "tcp" in str(facts.txt.evidence().excerpt)
+
+
+def test_spf_expansion_stops_at_ten_lookups_and_survives_loops(knot: KnotServer) -> None:
+    facts = _fetch("mystery.test", knot.address)
+    assert not isinstance(facts.spf, FetchError)
+    assert facts.spf.over_limit and facts.spf.lookups == 11
+    assert len(facts.spf.includes) == 10
+    client = _client(knot.address)
+    from lockin_audit.sources.dns import expand_spf
+
+    loop = asyncio.run(expand_spf(client, "x.test",
+                                  Answer("x.test", "TXT", "ok",
+                                         ("v=spf1 include:loop.spfchain.test -all",))))
+    assert not isinstance(loop, FetchError) and not loop.over_limit
+    assert client.queries == 1  # the loop is read once, not followed forever
+    mixed = asyncio.run(expand_spf(_client(knot.address), "y.test", Answer(
+        "y.test", "TXT", "ok",
+        ("v=spf1 a/24 mx/24 ptr exists:%{i}.x.test ip4:192.0.2.0/24 "
+         "include:spf12.spfchain.test -all",))))
+    assert not isinstance(mixed, FetchError)
+    assert mixed.lookups == 7 and not mixed.over_limit  # a, mx, ptr, exists + 3 includes
+    assert any("spf14.spfchain.test" in p for p in mixed.problems)  # NXDOMAIN include
+
+
+@pytest.mark.parametrize(("label", "kind"), [
+    ("servfail", "unavailable"), ("refused", "denied"), ("timeout", "timeout"),
+    ("garbage", "malformed"),
+])
+def test_failed_lookups_become_fetch_errors(faulty: str, label: str, kind: str) -> None:
+    facts = _fetch(f"{label}.", faulty, timeout_s=0.3)
+    assert isinstance(facts.ns, FetchError)
+    assert facts.ns.kind == kind and facts.ns.source == "dns"
+    assert facts.ns.reason
+
+
+def test_fault_server_truncation_is_retried_over_tcp(faulty: str) -> None:
+    answer = asyncio.run(_client(faulty).query("truncated.", "TXT"))
+    assert isinstance(answer, Answer) and answer.tcp and len(answer.records) == 3
+
+
+def test_a_dead_resolver_fails_over_to_the_next(knot: KnotServer, faulty: str) -> None:
+    # the fault server never answers `timeout.`; a dead port never answers anything
+    dead = f"127.0.0.1:{faulty_dns.free_port()}"
+    facts = _fetch("acmedental.de", dead, knot.address, timeout_s=0.3)
+    assert facts.nameservers == ("ns1.bobsit.example",)
+
+
+def test_rname_and_report_address_parsing() -> None:
+    assert rname_to_email("john\\.doe.example.com.") == "john.doe@example.com"
+    assert rname_to_email("hostmaster.bobsit.example.") == "hostmaster@bobsit.example"
+    assert report_addresses("mailto:a@x.example!10m, mailto:b@y.example") == (
+        "mailto:a@x.example", "mailto:b@y.example")
+
+
+# -- the checks, end to end through the Scanner -----------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_result(knot: KnotServer) -> ScanResult:
+    return _scan([knot.address], [*demo_dns.DOMAINS, "mystery.test"])
+
+
+def test_provider_held_dns_mail_web_and_certificates_fail(demo_result: ScanResult) -> None:
+    r = demo_result
+    for check_id, key in [("domain.dns.nameservers", ""), ("domain.dns.dnssec", ""),
+                          ("domain.dns.mail", "mx"), ("domain.dns.mail", "spf"),
+                          ("domain.dns.mail-reports", "dmarc"),
+                          ("domain.dns.mail-reports", "tlsrpt"), ("domain.dns.web", "apex"),
+                          ("domain.dns.web", "www"), ("domain.dns.caa", "")]:
+        f = _by(r, "acmedental.com", check_id, key)
+        assert f.status is Status.FAIL, (check_id, key, f.detail)
+        assert f.evidence and f.evidence[0].source == "dns"
+    caa = _by(r, "acmedental.com", "domain.dns.caa")
+    assert "acct/424242" in caa.detail
+    assert "DS" in _by(r, "acmedental.com", "domain.dns.dnssec").remediation
+
+
+def test_third_party_and_client_holders(demo_result: ScanResult) -> None:
+    r = demo_result
+    assert _by(r, "acme-dental.net", "domain.dns.nameservers").status is Status.MANUAL
+    assert "Cloudflare" in _by(r, "acme-dental.net", "domain.dns.nameservers").detail
+    assert _by(r, "acmesmiles.com", "domain.dns.nameservers").status is Status.MANUAL
+    assert _by(r, "acmedental.co.uk", "domain.dns.nameservers").status is Status.PASS
+    assert _by(r, "acmedental.co.uk", "domain.dns.mail", "mx").status is Status.PASS
+    assert _by(r, "acme-dental.net", "domain.dns.mail-reports", "dmarc").status is Status.PASS
+    assert _by(r, "acmesmiles.com", "domain.dns.web", "apex").status is Status.PASS
+    assert _by(r, "acmedental.de", "domain.dns.nameservers").status is Status.FAIL
+    unsigned = _by(r, "acmesmiles.com", "domain.dns.dnssec")
+    assert unsigned.status is Status.PASS and unsigned.evidence
+
+
+def test_saas_tenants_and_hostile_txt_carried_as_data(demo_result: ScanResult) -> None:
+    saas = [f for f in demo_result.findings if f.asset.id == "acmedental.com"
+            and f.check_id == "domain.dns.saas-verification"]
+    assert {f.status for f in saas} == {Status.MANUAL}
+    titles = " ".join(f.title for f in saas)
+    assert "Microsoft 365" in titles and "Google" in titles
+    assert any("acmedentalllc.onmicrosoft.com" in f.detail for f in saas)
+    excerpt = " ".join(str(e.excerpt) for f in saas for e in f.evidence)
+    assert "<script>alert(1)</script>" in excerpt and "=HYPERLINK" in excerpt
+
+
+def test_unknown_operator_recurs_across_controls(demo_result: ScanResult) -> None:
+    entry = next(u for u in demo_result.unidentified if u.value == "mysteryhost.example")
+    assert {"domain.dns_hosting", "domain.dnssec", "domain.mail"} <= set(entry.controls) or \
+        {"domain.dns_hosting", "domain.mail"} <= set(entry.controls)
+    assert demo_result.unidentified[0].value == "mysteryhost.example"  # ranked first
+    assert _by(demo_result, "mystery.test", "domain.dns.nameservers").status is Status.WARN
+    limit = _by(demo_result, "mystery.test", "domain.dns.mail", "spf-limit")
+    assert limit.status is Status.WARN
+    # a CAA account pin alone: whose account it is cannot be seen -> manual, not pass
+    assert _by(demo_result, "mystery.test", "domain.dns.caa").status is Status.MANUAL
+    sts = _by(demo_result, "mystery.test", "domain.dns.mail", "mta-sts")
+    assert sts.status is Status.FAIL and "sts.bobsit.example" in sts.detail
+    dmarc = _by(demo_result, "mystery.test", "domain.dns.mail-reports", "dmarc")
+    assert dmarc.status is Status.WARN and "Not authorised" in dmarc.detail
+
+
+def test_every_domain_gets_a_finding_from_every_check(demo_result: ScanResult) -> None:
+    checks = {c.id for c in demo_result.checks}
+    for domain in demo_dns.DOMAINS:
+        seen = {f.check_id for f in demo_result.findings if f.asset.id == domain}
+        assert seen == checks, (domain, checks - seen)
+    assert all(c.assessed for c in demo_result.coverage)
+
+
+def test_precision_trap_similar_names_do_not_match(knot: KnotServer) -> None:
+    provider = {"name": "Northwind IT", "domains": ["northwind-it.example"]}
+    r = _scan([knot.address], ["trap.test"], provider=provider)
+    ns = _by(r, "trap.test", "domain.dns.nameservers")
+    assert ns.status is Status.WARN and ns.holder.value == "unknown"
+    assert not [f for f in r.findings if f.status is Status.FAIL]
+
+
+@pytest.mark.parametrize("label", ["servfail", "timeout", "garbage"])
+def test_failed_lookups_give_errors_never_passes(faulty: str, label: str) -> None:
+    r = _scan([faulty], [f"{label}.example"], timeout_s=0.3)
+    assert r.findings
+    assert {f.status for f in r.findings} == {Status.ERROR}
+    kinds = {e.excerpt.get("kind") for f in r.findings for e in f.evidence
+             if isinstance(e.excerpt, dict)}
+    assert kinds == {"unavailable" if label == "servfail" else
+                     "timeout" if label == "timeout" else "malformed"}
+    assert [c.assessed for c in r.coverage] == [False]
+    assert r.coverage[0].reason and f"{label}.example" in r.coverage[0].reason
+
+
+# -- the demo part ----------------------------------------------------------------------
+
+def test_demo_part_serves_and_stops(tmp_path: Path) -> None:
+    part = demo_dns.start(tmp_path)
+    resolver = part.scan["dns"]["resolvers"][0]
+    try:
+        assert part.scan["domains"] == list(demo_dns.DOMAINS)
+        assert "acmedental.com" in part.client["domains"]
+        out = subprocess.run(["kdig", "+short", "@127.0.0.1", "-p", resolver.rsplit(":", 1)[1],
+                              "acmedental.com", "MX"], capture_output=True, text=True,
+                             timeout=10)
+        assert "mx1.filter.bobsit.example." in out.stdout
+    finally:
+        part.stop()
+    gone = _fetch("acmedental.com", resolver, timeout_s=0.3)
+    assert isinstance(gone.ns, FetchError)
+
+
+def test_demo_part_without_knot_uses_the_fallback_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockin_audit.testing.knot as knot_mod
+
+    monkeypatch.setattr(knot_mod, "knotd_path", lambda: None)
+    part = demo_dns.start(tmp_path)
+    try:
+        facts = _fetch("acmedental.com", part.scan["dns"]["resolvers"][0])
+        assert facts.nameservers == ("ns1.bobsit.example", "ns2.bobsit.example")
+        assert isinstance(facts.dnskey, Answer) and facts.dnskey.records
+    finally:
+        part.stop()
+
+
+
+def _doctor(domain: str, resolvers: list[str]) -> list[tuple[str, bool, str]]:
+    from lockin_audit.sources.dns import DnsSource
+    from lockin_audit.sources.interface import SourceContext
+
+    cfg = config_from_mapping({
+        "client": CLIENT, "provider": PROVIDER,
+        "scan": {"domains": [domain], "dns": {"resolvers": resolvers, "timeout_s": 0.3}},
+    }, Path("audit.yaml"))
+
+    async def go() -> list[tuple[str, bool, str]]:
+        engine = Engine()
+        try:
+            return await DnsSource().doctor(SourceContext(cfg, engine, {}, None))
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(go())
+
+
+def test_doctor_names_working_and_failing_resolvers(knot: KnotServer, faulty: str) -> None:
+    good, bad = _doctor("acmedental.com", [knot.address, faulty])
+    assert good[1] and "acmedental.com SOA: ok" in good[2]
+    assert bad[1] and "nxdomain" in bad[2]  # it answered: the resolver itself works
+    lines = _doctor("servfail.example", [knot.address, faulty])
+    assert [ok for _, ok, _ in lines] == [False, False]
+    assert "REFUSED" in lines[0][2] and "SERVFAIL" in lines[1][2]

@@ -1,0 +1,330 @@
+"""The Graph source and the m365 checks against the local Microsoft cloud of the demo
+(lockin_audit.demo.azure_server: HTTPS identity platform driven by the real
+azure-identity/MSAL, and the demo tenant's Graph routes), with paging, 403, 429, 5xx and
+malformed answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from lockin_audit import registry
+from lockin_audit.config import config_from_mapping
+from lockin_audit.demo import graph_routes
+from lockin_audit.demo.arm_routes import demo_data
+from lockin_audit.demo.azure_server import MicrosoftCloud
+from lockin_audit.engine import Scanner
+from lockin_audit.model import Finding, ScanResult, Severity, Status
+from lockin_audit.report.json_format import load_schema
+from lockin_audit.sources.graph import guest_email_from_upn
+
+SECRET = "s3cret-client-value"  # the only client secret the token endpoint accepts
+CLIENT_TENANT = graph_routes.CLIENT_TENANT
+PROVIDER_TENANT = graph_routes.PROVIDER_TENANT
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MicrosoftCloud]:
+    cloud = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path_factory.mktemp("ms"))
+    yield cloud
+    cloud.stop()
+
+
+def paths(server: MicrosoftCloud, fragment: str) -> list[str]:
+    return [p for _, p, _ in server.requests if fragment in p]
+
+
+@pytest.fixture(autouse=True)
+def azure_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_CLIENT_ID", "11111111-2222-4333-8444-555555555555")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", SECRET)
+    monkeypatch.setenv("AZURE_TENANT_ID", CLIENT_TENANT)
+    for var in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_USERNAME", "AZURE_AUTHORITY_HOST"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def scan(server: MicrosoftCloud, tmp_path: Path, scenario: str = "",
+         credential: str = "environment", **target: str) -> ScanResult:
+    endpoint = target.pop("graph_endpoint", server.url + (f"/scenario/{scenario}"
+                                                          if scenario else ""))
+    config = config_from_mapping({
+        "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com"],
+                   "azure_tenant_ids": [CLIENT_TENANT]},
+        "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"],
+                     "azure_tenant_ids": [PROVIDER_TENANT], "partner_ids": ["1234567"]},
+        "scan": {"azure": [{"tenant_id": CLIENT_TENANT, "graph_endpoint": endpoint,
+                            "authority_host": server.url, "ca_bundle": server.ca_path,
+                            "credential": credential, **target}],
+                 "limits": {"timeout_s": 10, "max_retry_after_s": 5}},
+    }, tmp_path / "audit.yaml")
+    checks = [c for c in registry.select(registry.all_checks(), areas=["m365", "azure"])
+              if c.meta.source == "graph"]
+    assert {c.meta.control for c in checks} >= {
+        "m365.admins", "m365.partner", "m365.apps", "m365.contacts", "m365.domains",
+        "azure.access"}
+    return asyncio.run(Scanner(config, checks).run())
+
+
+def by_check(result: ScanResult, check_id: str) -> list[Finding]:
+    return [f for f in result.findings if f.check_id == check_id]
+
+
+def one(result: ScanResult, check_id: str, asset_id: str, key: str | None = None) -> Finding:
+    found = [f for f in by_check(result, check_id)
+             if f.asset.id == asset_id and (key is None or f.key == key)]
+    assert len(found) == 1, (check_id, asset_id, [f.to_dict() for f in by_check(result,
+                                                                                   check_id)])
+    return found[0]
+
+
+def test_guest_email_from_upn() -> None:
+    assert guest_email_from_upn("jo.doe_bobsit.example#EXT#@acme.onmicrosoft.com") == \
+        "jo.doe@bobsit.example"
+    assert guest_email_from_upn("a_b_c.example#EXT#@x.onmicrosoft.com") == "a_b@c.example"
+    assert guest_email_from_upn("plain@acme.com") is None
+
+
+def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
+                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    result = scan(server, tmp_path)
+    data = result.to_dict()
+    jsonschema.Draft202012Validator(load_schema()).validate(data)
+    assert [c.assessed for c in result.coverage] == [True]
+
+    summary = one(result, "m365.admins.global_admins", CLIENT_TENANT, "summary")
+    assert (summary.status, summary.severity, summary.holder.value) == (
+        Status.FAIL, Severity.CRITICAL, "provider")
+    assert "break-glass" in summary.remediation
+    admin = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID)
+    assert admin.status is Status.FAIL and admin.key == "active"
+    assert "admin@bobsit.example" in admin.detail
+    eligible = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_HELPDESK_ID)
+    assert eligible.status is Status.FAIL and eligible.key == "eligible"
+
+    partner = one(result, "m365.partner.relationships", PROVIDER_TENANT)
+    assert partner.status is Status.FAIL and "Bob's IT Services" in partner.detail
+    manual = one(result, "m365.partner.relationships", CLIENT_TENANT, "gdap")
+    assert manual.status is Status.MANUAL and "Partner relationships" in manual.remediation
+
+    rmm = one(result, "m365.apps.provider_apps", graph_routes.RMM_SP_ID)
+    assert (rmm.status, rmm.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert "Directory.ReadWrite.All" in rmm.detail  # app role id resolved to its name
+    vendor = one(result, "m365.apps.provider_apps", graph_routes.VENDOR_SP_ID)
+    assert vendor.status is Status.WARN and "User.Read" in vendor.detail
+    assert not [f for f in by_check(result, "m365.apps.provider_apps")
+                if f.asset.id in (graph_routes.GRAPH_SP_ID, graph_routes.CLIENT_APP_SP_ID)]
+
+    guests = {f.asset.id: f for f in by_check(result, "azure.access.provider_guests")}
+    assert set(guests) == {graph_routes.PROVIDER_ADMIN_ID, graph_routes.PROVIDER_HELPDESK_ID}
+    assert all(f.control == "azure.access" and f.status is Status.FAIL
+               for f in guests.values())
+    # Three guests in pages of two: the second page was fetched through @odata.nextLink.
+    assert any("skiptoken" in p for p in paths(server, "/users"))
+
+    contacts = {f.key: f for f in by_check(result, "m365.contacts.notifications")}
+    assert contacts["technical:alerts@bobsit.example"].status is Status.FAIL
+    assert contacts["security and compliance:it@acmedental.com"].status is Status.PASS
+
+    fed = one(result, "m365.domains.verification_federation", "acmedental.com")
+    assert (fed.status, fed.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert "sts.bobsit.example" in fed.detail
+    assert one(result, "m365.domains.verification_federation",
+               "acmesmiles.com").status is Status.WARN
+    assert one(result, "m365.domains.verification_federation",
+               "acme-dental.net").status is Status.PASS
+    assert all(f.evidence and f.evidence[0].source == "graph" for f in result.findings
+               if f.status is not Status.MANUAL)
+
+    # The bearer token went only to this server, and appears in no output or log.
+    graph_calls = [h for _, p, h in server.requests if "/v1.0/" in p]
+    assert graph_calls and all(h.get("Authorization") == f"Bearer {server.token}"
+                               for h in graph_calls)
+    text = json.dumps(data)
+    assert server.token not in text and SECRET not in text
+    assert server.token not in caplog.text and SECRET not in caplog.text
+
+
+def test_client_held_tenant_passes(server: MicrosoftCloud, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # The app registration is named in the audit file; only its secret is in the env.
+    monkeypatch.delenv("AZURE_CLIENT_ID")
+    result = scan(server, tmp_path, "clean", credential="default",
+                  client_id="99999999-2222-4333-8444-555555555555")
+    assert [c.assessed for c in result.coverage] == [True]
+    statuses: dict[str, set[Status]] = {f.check_id: set() for f in result.findings}
+    for f in result.findings:
+        statuses[f.check_id].add(f.status)
+    assert statuses["m365.admins.global_admins"] == {Status.PASS}
+    assert statuses["m365.apps.provider_apps"] == {Status.PASS}
+    assert statuses["azure.access.provider_guests"] == {Status.PASS}
+    assert statuses["m365.contacts.notifications"] == {Status.PASS}
+    assert statuses["m365.domains.verification_federation"] == {Status.PASS, Status.WARN}
+    assert statuses["m365.partner.relationships"] == {Status.PASS, Status.MANUAL}
+    assert not result.findings_by_status(Status.FAIL, Status.ERROR)
+
+
+def test_permission_denied_names_the_permission(server: MicrosoftCloud,
+                                                tmp_path: Path) -> None:
+    result = scan(server, tmp_path, "denied")
+    errors = result.findings_by_status(Status.ERROR)
+    wanted = {
+        "m365.admins.global_admins": "RoleManagement.Read.Directory",
+        "m365.partner.relationships": "Policy.Read.All",
+        "m365.apps.provider_apps": "Directory.Read.All",
+        "azure.access.provider_guests": "Directory.Read.All",
+        "m365.domains.verification_federation": "Domain.Read.All",
+    }
+    for check_id, permission in wanted.items():
+        found = [f for f in errors if f.check_id == check_id]
+        assert found, check_id
+        assert all(permission in f.detail and "Authorization_RequestDenied" in f.detail
+                   for f in found), [f.detail for f in found]
+        excerpt = found[0].evidence[0].excerpt
+        assert isinstance(excerpt, dict) and excerpt["missing_permission"] == permission
+    assert not [f for f in result.findings_by_status(Status.PASS, Status.FAIL)
+                if f.check_id != "m365.contacts.notifications"]
+    # /organization answered: the contacts check still assessed the notification emails.
+    assert {f.status for f in by_check(result, "m365.contacts.notifications")} == {
+        Status.FAIL, Status.PASS}
+
+
+def test_throttling_beyond_retries_is_an_error(server: MicrosoftCloud,
+                                               tmp_path: Path) -> None:
+    before = len(paths(server, "/scenario/throttled/v1.0/users"))
+    result = scan(server, tmp_path, "throttled")
+    guests = by_check(result, "azure.access.provider_guests")
+    assert [f.status for f in guests] == [Status.ERROR]
+    assert "throttled" in guests[0].detail and "TooManyRequests" in guests[0].detail
+    assert len(paths(server, "/scenario/throttled/v1.0/users")) - before == 4  # 1 + 3 retries
+    assert one(result, "m365.admins.global_admins", CLIENT_TENANT,
+               "summary").status is Status.FAIL
+
+
+def test_principals_resolved_by_id_when_not_expanded(server: MicrosoftCloud,
+                                                     tmp_path: Path) -> None:
+    result = scan(server, tmp_path, "noexpand")
+    admin = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID)
+    assert admin.status is Status.FAIL and "admin@bobsit.example" in admin.detail
+    posts = [p for m, p, _ in server.requests if m == "POST" and "/v1.0/" in p]
+    assert posts and all(p.endswith("/directoryObjects/getByIds") for p in posts)
+
+
+def test_server_errors_after_backoff_are_errors(server: MicrosoftCloud,
+                                               tmp_path: Path) -> None:
+    result = scan(server, tmp_path, "unavailable")
+    domains = by_check(result, "m365.domains.verification_federation")
+    assert [f.status for f in domains] == [Status.ERROR]
+    assert "HTTP 503 ServiceUnavailable" in domains[0].detail
+    excerpt = domains[0].evidence[0].excerpt
+    assert isinstance(excerpt, dict) and excerpt["kind"] == "unavailable"
+    assert len(paths(server, "/scenario/unavailable/v1.0/domains")) == 4  # 1 + 3 retries
+
+
+def test_malformed_answers_are_errors(server: MicrosoftCloud, tmp_path: Path) -> None:
+    result = scan(server, tmp_path, "malformed")
+    def details(check_id: str) -> list[str]:
+        found = by_check(result, check_id)
+        assert found and all(f.status is Status.ERROR for f in found
+                             if f.key != "gdap"), [f.to_dict() for f in found]
+        return [f.detail for f in found]
+
+    assert "not JSON" in details("m365.domains.verification_federation")[0]
+    assert "'value' list" in details("azure.access.provider_guests")[0]
+    assert "another host" in details("m365.partner.relationships")[0]
+    assert "does not end" in details("m365.apps.provider_apps")[0]
+    assert any("unexpected answer shape" in d for d in details("m365.admins.global_admins"))
+    assert not [p for _, p, _ in server.requests if "steal" in p]
+
+
+def test_token_failure_fails_the_tenant_without_leaking(server: MicrosoftCloud,
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "wrong-secret-value")
+    result = scan(server, tmp_path)
+    assert [c.assessed for c in result.coverage] == [False]
+    assert "cannot get a Graph token" in (result.coverage[0].reason or "")
+    assert result.findings and all(f.status is Status.ERROR for f in result.findings)
+    assert "wrong-secret-value" not in json.dumps(result.to_dict())
+
+
+def _config(server: MicrosoftCloud, tmp_path: Path, scenario: str = "") -> Any:
+    return config_from_mapping({
+        "client": {"name": "Acme Dental LLC"},
+        "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"]},
+        "scan": {"azure": [{"graph_endpoint": server.url + scenario,
+                            "authority_host": server.url, "ca_bundle": server.ca_path,
+                            "credential": "environment"}]},
+    }, tmp_path / "audit.yaml")
+
+
+def test_doctor_names_what_cannot_be_read(server: MicrosoftCloud, tmp_path: Path) -> None:
+    from lockin_audit.doctor import run_doctor
+
+    ok = [line for line in asyncio.run(run_doctor(_config(server, tmp_path)))
+          if line[0] == "m365"]
+    assert len(ok) == 6 and all(line[2] for line in ok), ok
+    denied = {line[1].rpartition(": ")[2]: line for line in asyncio.run(
+        run_doctor(_config(server, tmp_path, "/scenario/denied"))) if line[0] == "m365"}
+    assert denied["organization"][2] is True
+    assert denied["domains"][2] is False and "Domain.Read.All" in denied["domains"][3]
+    assert "Policy.Read.All" in denied["cross-tenant access partners"][3]
+
+
+def test_tenant_learned_from_organization(server: MicrosoftCloud, tmp_path: Path) -> None:
+    """Without tenant_id in the audit file the tenant comes from /organization, and the
+    client's own app is still not reported as foreign."""
+    config = _config(server, tmp_path)
+    checks = [c for c in registry.all_checks() if c.meta.source == "graph"]
+    result = asyncio.run(Scanner(config, checks).run())
+    apps = {f.asset.id for f in by_check(result, "m365.apps.provider_apps")}
+    assert graph_routes.RMM_SP_ID in apps and graph_routes.CLIENT_APP_SP_ID not in apps
+    assert {f.asset.id for f in by_check(result, "m365.contacts.notifications")} == {
+        CLIENT_TENANT}
+    # it@acmedental.com is the client's: acmedental.com is verified in its own tenant.
+    security = [f for f in by_check(result, "m365.contacts.notifications")
+                if f.key.startswith("security")]
+    assert [f.status for f in security] == [Status.PASS]
+    assert "verified domain of the business's own tenant" in security[0].detail
+
+
+def test_routes_shapes_and_auth() -> None:
+    guests = {"$filter": ["userType eq 'Guest'"]}
+    assert graph_routes.handle("GET", "/subscriptions", {}, {}) is None  # ARM, not Graph
+    status, _, body = graph_routes.handle("GET", "/v1.0/users", guests, {}) or (0, {}, b"")
+    assert status == 401 and json.loads(body)["error"]["code"] == "InvalidAuthenticationToken"
+    auth = {"Authorization": "Bearer x"}
+    status, headers, body = graph_routes.handle("GET", "/v1.0/users", guests, auth) or (
+        0, {}, b"")
+    page = json.loads(body)
+    assert status == 200 and headers["Content-Type"].startswith("application/json")
+    assert len(page["value"]) == graph_routes.USERS_PAGE
+    # Without a Host header the link is relative to the endpoint (the source follows it).
+    assert page["@odata.nextLink"].startswith("/v1.0/users?")
+    status, _, body = graph_routes.handle(
+        "GET", "/v1.0/tenantRelationships/findTenantInformationByTenantId"
+        f"(tenantId='{PROVIDER_TENANT}')", {}, {**auth, "Host": "graph.test"}) or (0, {}, b"")
+    info = json.loads(body)
+    assert info["displayName"] == "Bob's IT Services"
+    assert info["@odata.context"].startswith("https://graph.test/v1.0/$metadata")
+
+
+def test_unreachable_graph_fails_the_tenant(server: MicrosoftCloud, tmp_path: Path) -> None:
+    """Sign-in works but nothing listens at the Graph endpoint: not assessed, not 7 errors
+    that look like a partial answer."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    result = scan(server, tmp_path, graph_endpoint=f"https://127.0.0.1:{closed}")
+    assert [c.assessed for c in result.coverage] == [False]
+    assert "cannot connect" in (result.coverage[0].reason or "")
+    assert result.findings and all(f.status is Status.ERROR for f in result.findings)
