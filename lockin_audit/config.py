@@ -120,6 +120,7 @@ class AwsTarget(_Model):
     region: str | None = None  # home region for global APIs; default: profile's or us-east-1
     timeout_s: float = Field(default=20.0, gt=0, le=300)  # botocore read timeout
     max_rps: float = Field(default=20.0, gt=0)  # calls per second per account/service/region
+    max_attempts: int = Field(default=5, ge=1, le=10)  # botocore adaptive retry attempts
 
 
 class AzureTarget(_Model):

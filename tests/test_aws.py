@@ -223,7 +223,8 @@ def test_denied_and_missing_apis_become_errors(estate: Estate) -> None:
 
 def test_failed_role_assumption_is_an_error_per_check(estate: Estate) -> None:
     target = estate.target(name="bad-role", service_endpoints={"sts": estate.denied.url},
-                           role_arns=["arn:aws:iam::444455556666:role/Nope"])
+                           role_arns=["arn:aws:iam::444455556666:role/Nope"],
+                           external_id="shared-secret-123")
     estate.denied.answers[("sts", "AssumeRole")] = 403
     try:
         result = scan(estate.config(target))
@@ -233,6 +234,21 @@ def test_failed_role_assumption_is_an_error_per_check(estate: Estate) -> None:
     assert {f.check_id for f in result.findings} == {c.id for c in AWS_CHECKS}
     assert result.coverage[0].assessed is False
     assert "sts:AssumeRole" in (result.coverage[0].reason or "")
+    assert "shared-secret-123" not in json.dumps(result.to_dict())  # ExternalId redacted
+
+
+def test_timeouts_become_errors(estate: Estate) -> None:
+    slow = demo_aws.StubServer({("ram", "GetResourceShares"): {"resourceShares": []}},
+                               delay_s=1.5)
+    try:
+        target = estate.target(name="slow", timeout_s=0.3, max_attempts=2, service_endpoints={
+            **estate.target()["service_endpoints"], "ram": slow.url})
+        result = scan(estate.config(target))
+    finally:
+        slow.stop()
+    net = by_check(result, "aws.network.shared")
+    assert Status.PASS not in {f.status for f in net}
+    assert any(f.status is Status.ERROR and "no answer in time" in f.detail for f in net)
 
 
 # ------------------------------------------------------------------ several accounts

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import threading
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ _PERMISSION_OVERRIDES: dict[str, str] = {
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
            "AuthorizationError", "UnauthorizedException", "AuthFailure",
            "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
+# Request parameters never written into evidence (ExternalId is a shared secret).
+_SECRET_PARAM = re.compile(r"ExternalId|Token|Secret|Password", re.IGNORECASE)
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException",
               "RequestLimitExceeded", "SlowDown"}
 
@@ -163,7 +166,7 @@ class Account:
 def botocore_config(options: AwsTarget) -> Any:
     from botocore.config import Config
 
-    return Config(retries={"mode": "adaptive", "max_attempts": 5},
+    return Config(retries={"mode": "adaptive", "max_attempts": options.max_attempts},
                   connect_timeout=min(10.0, options.timeout_s),
                   read_timeout=options.timeout_s, user_agent_extra="lockin-audit")
 
@@ -238,7 +241,8 @@ class Caller:
 
         request = f"{service}:{operation}"
         if params:
-            shown = ", ".join(f"{k}={v}" for k, v in params.items())
+            shown = ", ".join(f"{k}={'(redacted)' if _SECRET_PARAM.search(k) else v}"
+                              for k, v in params.items())
             request += f"({shown})"
         request += f" in {region} of {self.account.account_id}"
         client_name = _snake(operation)
@@ -630,8 +634,6 @@ def _as_list(value: Any) -> list[Any]:
 
 def principal_accounts(statement: Mapping[str, Any]) -> list[str]:
     """The 12-digit accounts (or '*') an Allow statement names as AWS principals."""
-    import re
-
     if statement.get("Effect") != "Allow":
         return []
     principal = statement.get("Principal")
