@@ -319,3 +319,72 @@ def test_policy_document_covers_every_call(estate: Estate) -> None:
     allowed = {a for s in policy["Statement"] for a in s["Action"]}
     assert len(used) > 25 and used <= allowed, used - allowed
     assert all(is_read_only(a.split(":")[0], a.split(":")[1]) for a in allowed)
+
+
+# ------------------------------------------------------------------ a second member account
+
+_SAML = ('<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" '
+         'entityID="https://login.bobsit.example/saml"><IDPSSODescriptor '
+         'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+         + "<KeyDescriptor/>" * 100  # SAML metadata is at least 1000 characters
+         + '<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+         'Location="https://login.bobsit.example/sso"/></IDPSSODescriptor></EntityDescriptor>')
+
+
+@pytest.fixture(scope="module")
+def dev_result(estate: Estate) -> tuple[str, ScanResult]:
+    """A second member account with the provider's identity provider, a Route 53 domain
+    registered to the provider, a zone for the client's domain, a peering to the provider's
+    VPC, and a bucket replicating to, and encrypted with a key of, the provider's account."""
+    provider = demo_aws.seed_session(estate.endpoint)
+    dev = provider("organizations").create_account(
+        AccountName="acme-dev", Email="dev@acmedental.com")["CreateAccountStatus"]["AccountId"]
+    c = demo_aws.seed_session(estate.endpoint, dev)
+    c("iam").create_saml_provider(SAMLMetadataDocument=_SAML, Name="BobsITSSO")
+    c("route53").create_hosted_zone(Name="acmedental.com", CallerReference="dev")
+    contact = {"FirstName": "Bob", "LastName": "Smith", "ContactType": "COMPANY",
+               "OrganizationName": "Bob's IT Services", "AddressLine1": "1 Main St",
+               "City": "Springfield", "State": "IL", "CountryCode": "US", "ZipCode": "12345",
+               "PhoneNumber": "+1.5550100", "Email": "domains@bobsit.example"}
+    c("route53domains").register_domain(DomainName="acmesmiles.com", DurationInYears=2,
+                                        AdminContact=contact, RegistrantContact=contact,
+                                        TechContact=contact)
+    peer = provider("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    own = c("ec2").create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    c("ec2").create_vpc_peering_connection(VpcId=own, PeerVpcId=peer, PeerOwnerId=PROVIDER)
+    s3 = c("s3")
+    s3.create_bucket(Bucket="acme-dev-data")
+    s3.put_bucket_versioning(Bucket="acme-dev-data",
+                             VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_replication(Bucket="acme-dev-data", ReplicationConfiguration={
+        "Role": f"arn:aws:iam::{dev}:role/replication", "Rules": [{
+            "ID": "dr", "Status": "Enabled", "Priority": 1, "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Disabled"},
+            "Destination": {"Bucket": "arn:aws:s3:::bobsit-dr-bucket", "Account": PROVIDER}}]})
+    s3.put_bucket_encryption(Bucket="acme-dev-data", ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID":
+            f"arn:aws:kms:us-east-1:{PROVIDER}:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}]})
+    target = estate.target(name="dev", role_arns=[f"arn:aws:iam::{dev}:role/Audit"])
+    return dev, scan(estate.config(target))
+
+
+def test_identity_provider_domains_and_zones(dev_result: tuple[str, ScanResult]) -> None:
+    dev, result = dev_result
+    (idp,) = by_check(result, "aws.access.identity_providers")
+    assert idp.status is Status.FAIL and "login.bobsit.example" in idp.detail
+    found = {(f.asset.id, f.key): f for f in by_check(result, "aws.domains.route53")}
+    assert found[("acmesmiles.com", "route53domains")].status is Status.FAIL
+    zone = found[("acmedental.com", "zone")]
+    assert zone.holder is Holder.CLIENT and dev in zone.detail
+
+
+def test_peering_replication_and_bucket_keys(dev_result: tuple[str, ScanResult]) -> None:
+    _, result = dev_result
+    net = by_check(result, "aws.network.shared")
+    assert {f.asset.type for f in net if f.status is Status.FAIL} >= {"aws_vpc_peering"}
+    (backup,) = by_check(result, "aws.backups.copies")
+    assert backup.status is Status.FAIL and "bobsit-dr-bucket" in backup.detail
+    keys = by_check(result, "aws.keys.kms")
+    assert any(f.asset.id == "arn:aws:s3:::acme-dev-data" and f.status is Status.FAIL
+               for f in keys)
