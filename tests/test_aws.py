@@ -388,3 +388,24 @@ def test_peering_replication_and_bucket_keys(dev_result: tuple[str, ScanResult])
     keys = by_check(result, "aws.keys.kms")
     assert any(f.asset.id == "arn:aws:s3:::acme-dev-data" and f.status is Status.FAIL
                for f in keys)
+
+
+def test_doctor_names_each_account(estate: Estate) -> None:
+    cfg = estate.config(estate.target(), {"name": "bad", "endpoint_url": estate.endpoint,
+                                          "role_arns": ["arn:aws:iam::444455556666:role/N"],
+                                          "service_endpoints": {"sts": estate.denied.url}})
+    estate.denied.answers[("sts", "AssumeRole")] = 403
+
+    async def run() -> list[tuple[str, bool, str]]:
+        engine = Engine()
+        try:
+            return await AwsSource().doctor(SourceContext(cfg, engine, {}, None))
+        finally:
+            await engine.aclose()
+
+    try:
+        lines = asyncio.run(run())
+    finally:
+        del estate.denied.answers[("sts", "AssumeRole")]
+    assert [ok for _, ok, _ in lines] == [True, False]
+    assert estate.client_id in lines[0][0] and "sts:AssumeRole" in lines[1][2]
