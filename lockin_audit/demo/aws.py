@@ -13,6 +13,7 @@ its billing notices to the provider.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -324,6 +325,16 @@ def stub_answers(ami: str) -> dict[tuple[str, str], Any]:
 
 
 def start(workdir: Path) -> DemoPart:
+    # The demo's own AWS config files and profile, so that whatever AWS profile or SSO
+    # session the user has set in their shell is neither used nor needed.
+    (workdir / "aws-config").write_text("[default]\nregion = us-east-1\n", encoding="utf-8")
+    (workdir / "aws-credentials").write_text(
+        f"[default]\naws_access_key_id = {CREDENTIALS['AWS_ACCESS_KEY_ID']}\n"
+        "aws_secret_access_key = demo\n", encoding="utf-8")
+    env = {k: v for k, v in CREDENTIALS.items() if v}
+    env.update(AWS_PROFILE="default", AWS_CONFIG_FILE=str(workdir / "aws-config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(workdir / "aws-credentials"))
+    os.environ.update(env)  # seeding uses them too; demo_estate restores the environment
     server, endpoint = start_moto()
     stub: StubServer | None = None
     try:
@@ -349,6 +360,6 @@ def start(workdir: Path) -> DemoPart:
         }]},
         client={"aws_account_ids": [client_id], "email_domains": ["acmedental.com"]},
         provider={"aws_account_ids": [PROVIDER_ACCOUNT]},
-        env={k: v for k, v in CREDENTIALS.items() if v},
+        env=env,
         stop=stop,
     )
