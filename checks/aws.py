@@ -136,7 +136,9 @@ def organization(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     where = f"management account of {org.get('Id')}"
     found = [attribute_account(ctx, facts, master, where)]
     if email and master != facts.account_id:
-        found.append(ctx.attribute(IdKind.EMAIL, email, f"{where} (email)"))
+        # The email is listed as unidentified only when the account id identified nobody.
+        found.append(ctx.attribute(IdKind.EMAIL, email, f"{where} (email)",
+                                   record=found[0].holder is Holder.UNKNOWN))
     holder = worst_holder(found)
     excerpt = {"Id": org.get("Id"), "MasterAccountId": master, "MasterAccountEmail": email}
     if master == facts.account_id:
