@@ -46,12 +46,13 @@ class Estate:
         base.update(extra)
         return base
 
-    def config(self, *targets: dict[str, Any]) -> Any:
+    def config(self, *targets: dict[str, Any], provider_ids: tuple[str, ...] = (PROVIDER,)
+               ) -> Any:
         return config_from_mapping({
             "client": {"name": "Acme Dental LLC", "email_domains": ["acmedental.com"],
                        "domains": ["acmedental.com"], "aws_account_ids": [self.client_id]},
             "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"],
-                         "aws_account_ids": [PROVIDER]},
+                         "aws_account_ids": list(provider_ids)},
             "scan": {"aws": list(targets), "limits": {"concurrency": 16, "timeout_s": 20}},
         }, Path("audit.yaml"))
 
@@ -409,3 +410,12 @@ def test_doctor_names_each_account(estate: Estate) -> None:
         del estate.denied.answers[("sts", "AssumeRole")]
     assert [ok for _, ok, _ in lines] == [True, False]
     assert estate.client_id in lines[0][0] and "sts:AssumeRole" in lines[1][2]
+
+
+def test_unidentified_management_account_is_listed(estate: Estate) -> None:
+    result = scan(estate.config(estate.target(), provider_ids=()))
+    (billing,) = by_check(result, "aws.billing.organization")
+    assert billing.holder is Holder.UNKNOWN and billing.status is Status.WARN
+    listed = {(u.kind, u.value): u for u in result.unidentified}
+    assert "aws.billing" in listed[("aws_account", PROVIDER)].controls
+    assert ("domain", "example.com") in listed  # moto's management email, unidentified
