@@ -202,3 +202,22 @@ def test_demo_data_uses_the_shared_graph_principals() -> None:
     principals = {ra["properties"]["principalId"]
                   for ra in data.role_assignments[CSP_SUBSCRIPTION]}
     assert arm_routes.graph_routes.CLIENT_ADMIN_ID in principals
+
+
+def test_doctor_reports_what_can_be_read(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    from lockin_audit.doctor import run_doctor
+
+    path = f"/subscriptions/{CSP_SUBSCRIPTION}/providers/microsoft.authorization/roleassignments"
+    cloud.arm.faults[path] = denied("Microsoft.Authorization/roleAssignments/read",
+                                    f"/subscriptions/{CSP_SUBSCRIPTION}")
+    config = config_from_mapping({
+        "client": {"name": "Acme Dental LLC"}, "provider": {"name": "Bob's IT Services"},
+        "scan": {"azure": [target(cloud, subscription_ids=[PROVIDER_SUBSCRIPTION])]}},
+        tmp_path / "audit.yaml")
+    lines = [(what, ok, detail) for area, what, ok, detail in asyncio.run(run_doctor(config))
+             if area == "azure"]
+    assert any(ok and "2 subscription(s) visible" in detail for _, ok, detail in lines)
+    assert any(not ok and "roleAssignments/read" in detail and "Production" in what
+               for what, ok, detail in lines)
+    assert any(ok and "Imaging archive" in what for what, ok, _ in lines)
+    assert any(not ok and PROVIDER_SUBSCRIPTION in what for what, ok, _ in lines)

@@ -28,7 +28,7 @@ from lockin_audit.sources.dns import (
     rname_to_email,
 )
 from lockin_audit.testing import faulty_dns
-from lockin_audit.testing.knot import KnotServer, knotd_path
+from lockin_audit.testing.knot import KnotServer, free_port, knotd_path
 
 pytestmark = pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")
 
@@ -184,7 +184,7 @@ def test_fault_server_truncation_is_retried_over_tcp(faulty: str) -> None:
 
 def test_a_dead_resolver_fails_over_to_the_next(knot: KnotServer, faulty: str) -> None:
     # the fault server never answers `timeout.`; a dead port never answers anything
-    dead = f"127.0.0.1:{faulty_dns.free_port()}"
+    dead = f"127.0.0.1:{free_port()}"
     facts = _fetch("acmedental.de", dead, knot.address, timeout_s=0.3)
     assert facts.nameservers == ("ns1.bobsit.example",)
 

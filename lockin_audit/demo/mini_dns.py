@@ -115,11 +115,17 @@ def serve(zone_files: dict[str, Path]) -> tuple[int, Callable[[], None]]:
     """Serve the zones on 127.0.0.1 (UDP and TCP on the same free port); returns
     (port, stop)."""
     zones = ZoneSet(zone_files)
+    return serve_wire(lambda data, tcp: _wire(zones, data, max_size=None if tcp else 512))
+
+
+def serve_wire(answer: Callable[[bytes, bool], bytes | None]) -> tuple[int, Callable[[], None]]:
+    """A DNS listener on 127.0.0.1, UDP and TCP on one free port: `answer(query_wire,
+    over_tcp)` returns the response wire (None: stay silent). Returns (port, stop)."""
 
     class Udp(socketserver.BaseRequestHandler):
         def handle(self) -> None:
             data, sock = self.request
-            wire = _wire(zones, data, max_size=512)
+            wire = answer(data, False)
             if wire is not None:
                 sock.sendto(wire, self.client_address)
 
@@ -139,7 +145,7 @@ def serve(zone_files: dict[str, Path]) -> tuple[int, Callable[[], None]]:
                         if not chunk:
                             return
                         data += chunk
-                    wire = _wire(zones, data, max_size=None)
+                    wire = answer(data, True)
                     if wire is None:
                         return
                     conn.sendall(struct.pack("!H", len(wire)) + wire)
@@ -156,15 +162,14 @@ def serve(zone_files: dict[str, Path]) -> tuple[int, Callable[[], None]]:
         except OSError:
             tcp.server_close()
     else:
-        raise OSError("no free port for the demo DNS server")
+        raise OSError("no free port for a local DNS server")
     tcp.daemon_threads = udp.daemon_threads = True
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (tcp, udp)]
-    for t in threads:
-        t.start()
+    for server in (tcp, udp):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def stop() -> None:
-        for s in (tcp, udp):
-            s.shutdown()
-            s.server_close()
+        for server in (tcp, udp):
+            server.shutdown()
+            server.server_close()
 
     return port, stop

@@ -259,6 +259,31 @@ class AzureSource(Source):
                               Asset("azure_tenant", tid, opts.name or tid), options=opts))
         return out
 
+    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
+        """Sign in to each tenant and say which subscriptions Reader can see."""
+        lines: list[tuple[str, bool, str]] = []
+        for target in await self.targets(ctx):
+            try:
+                facts = await self.fetch(target, ctx)
+            except SourceFailure as exc:
+                lines.append((target.label, False, exc.error.describe()))
+                continue
+            if isinstance(facts.subscriptions, FetchError):
+                lines.append((target.label, False, facts.subscriptions.describe()))
+                continue
+            lines.append((target.label, True, f"{len(facts.subscriptions)} subscription(s) "
+                          "visible"))
+            for sub in facts.subscriptions:
+                denied = [e.describe() for e in (sub.role_assignments, sub.classic_admins,
+                                                  sub.lighthouse, sub.managed)
+                          if isinstance(e, FetchError)]
+                lines.append((f"{target.label}: {sub.name}", not denied,
+                              "; ".join(denied) or "readable (Reader)"))
+            for missing in facts.expected_missing:
+                lines.append((f"{target.label}: {missing}", False,
+                              "listed in the audit file but not visible to this sign-in"))
+        return lines
+
     async def fetch(self, target: Target, ctx: SourceContext) -> AzureFacts:
         from lockin_audit.sources.graph import build_credential
 

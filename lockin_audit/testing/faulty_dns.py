@@ -8,10 +8,6 @@ answered NXDOMAIN. An optional delay is added to every answer (latency injection
 
 from __future__ import annotations
 
-import socket
-import socketserver
-import struct
-import threading
 import time
 from collections.abc import Callable
 
@@ -20,8 +16,6 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
-
-from lockin_audit.testing.knot import free_port
 
 FAULTS = frozenset({"timeout", "garbage", "servfail", "refused", "truncated"})
 
@@ -56,57 +50,10 @@ def _answer(data: bytes, tcp: bool) -> bytes | None:
 
 def serve(delay_s: float = 0.0) -> tuple[int, Callable[[], None]]:
     """Serve on 127.0.0.1 (UDP and TCP, same port); returns (port, stop)."""
+    from lockin_audit.demo.mini_dns import serve_wire
 
-    class Udp(socketserver.BaseRequestHandler):
-        def handle(self) -> None:
-            data, sock = self.request
-            time.sleep(delay_s)
-            wire = _answer(data, tcp=False)
-            if wire is not None:
-                sock.sendto(wire, self.client_address)
+    def answer(data: bytes, tcp: bool) -> bytes | None:
+        time.sleep(delay_s)
+        return _answer(data, tcp=tcp)
 
-    class Tcp(socketserver.BaseRequestHandler):
-        def handle(self) -> None:
-            conn: socket.socket = self.request
-            conn.settimeout(5)
-            try:
-                head = conn.recv(2)
-                if len(head) < 2:
-                    return
-                (length,) = struct.unpack("!H", head)
-                data = b""
-                while len(data) < length:
-                    chunk = conn.recv(length - len(data))
-                    if not chunk:
-                        return
-                    data += chunk
-                time.sleep(delay_s)
-                wire = _answer(data, tcp=True)
-                if wire is not None:
-                    conn.sendall(struct.pack("!H", len(wire)) + wire)
-            except OSError:
-                return
-
-    for _ in range(20):
-        port = free_port()
-        try:
-            tcp = socketserver.ThreadingTCPServer(("127.0.0.1", port), Tcp)
-        except OSError:
-            continue
-        try:
-            udp = socketserver.ThreadingUDPServer(("127.0.0.1", port), Udp)
-            break
-        except OSError:
-            tcp.server_close()
-    else:
-        raise OSError("no free port for the fault-injecting DNS server")
-    tcp.daemon_threads = udp.daemon_threads = True
-    for s in (tcp, udp):
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-
-    def stop() -> None:
-        for s in (tcp, udp):
-            s.shutdown()
-            s.server_close()
-
-    return port, stop
+    return serve_wire(answer)
