@@ -366,8 +366,14 @@ def dev_result(estate: Estate) -> tuple[str, ScanResult]:
         "Rules": [{"ApplyServerSideEncryptionByDefault": {
             "SSEAlgorithm": "aws:kms", "KMSMasterKeyID":
             f"arn:aws:kms:us-east-1:{PROVIDER}:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}]})
+    dx = demo_aws.StubServer({("directconnect", "DescribeVirtualInterfaces"): {
+        "virtualInterfaces": [demo_aws.virtual_interface(PROVIDER)]}})
     target = estate.target(name="dev", role_arns=[f"arn:aws:iam::{dev}:role/Audit"])
-    return dev, scan(estate.config(target))
+    target["service_endpoints"] = {**target["service_endpoints"], "directconnect": dx.url}
+    try:
+        return dev, scan(estate.config(target))
+    finally:
+        dx.stop()
 
 
 def test_identity_provider_domains_and_zones(dev_result: tuple[str, ScanResult]) -> None:
@@ -383,7 +389,8 @@ def test_identity_provider_domains_and_zones(dev_result: tuple[str, ScanResult])
 def test_peering_replication_and_bucket_keys(dev_result: tuple[str, ScanResult]) -> None:
     _, result = dev_result
     net = by_check(result, "aws.network.shared")
-    assert {f.asset.type for f in net if f.status is Status.FAIL} >= {"aws_vpc_peering"}
+    assert {f.asset.type for f in net if f.status is Status.FAIL} >= {
+        "aws_vpc_peering", "aws_dx_virtual_interface"}
     (backup,) = by_check(result, "aws.backups.copies")
     assert backup.status is Status.FAIL and "bobsit-dr-bucket" in backup.detail
     keys = by_check(result, "aws.keys.kms")
