@@ -13,6 +13,7 @@ its billing notices to the provider.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -209,6 +210,8 @@ def start_moto() -> tuple[Any, str]:
     except ImportError as exc:  # moto[server] is the demo extra
         raise DemoUnavailable("the AWS demo needs moto[server]: pip install "
                               "'lockin-audit[demo]'") from exc
+    # werkzeug logs every request to stderr unless told otherwise, even with verbose off
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
