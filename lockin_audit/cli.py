@@ -98,6 +98,15 @@ class _RichProgress:
             self.bar.advance(self.tasks[area])
 
 
+def default_cache_dir() -> Path:
+    """The user's cache folder (XDG), where public registry (RDAP) answers are kept for
+    `scan.rdap.cache_ttl_s` so that a rerun does not ask again. Never holds a secret."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lockin-audit"
+
+
 def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
              only: list[str], check_ids: list[str], progress: bool, use_cache: bool = True,
              quiet: bool = False) -> tuple[ScanResult, list[Path]]:
@@ -127,7 +136,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     live = _RichProgress() if progress else None
     sink = live or _PlainProgress(quiet)
     cache_dir = (config.resolve_path(config.scan.rdap.cache_dir)
-                 if config.scan.rdap.cache_dir else None)
+                 if config.scan.rdap.cache_dir else default_cache_dir())
     scanner = Scanner(config, selected, ScanOptions(
         areas=tuple(only), check_ids=tuple(check_ids), use_cache=use_cache,
         cache_dir=cache_dir, progress=sink))

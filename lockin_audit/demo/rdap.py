@@ -128,4 +128,6 @@ def demo_data(base: str, today: dt.date) -> RdapData:
 def start(workdir: Path) -> DemoPart:
     server = RdapServer(RdapData())
     server.data = demo_data(server.url, dt.date.today())
-    return DemoPart(scan={"rdap": {"bootstrap_url": server.bootstrap_url}}, stop=server.stop)
+    return DemoPart(scan={"rdap": {"bootstrap_url": server.bootstrap_url,
+                                   "cache_dir": str(workdir / "rdap-cache")}},
+                    stop=server.stop)
