@@ -135,7 +135,11 @@ def test_bad_answers_become_errors_not_passes(rdap: RdapServer, fault: Fault, re
     for check_id in (REG, EXP):
         bad = one(result, "acmesmiles.com", check_id)
         assert bad.status is Status.ERROR and reason in bad.detail, bad.detail
-    # the other domain is unaffected
+    # the domain is reported as not assessed, with the reason; the other is unaffected
+    coverage = {c.target: c for c in result.coverage if c.area == "domain"}
+    assert not coverage["acmesmiles.com"].assessed
+    assert reason in (coverage["acmesmiles.com"].reason or "")
+    assert coverage["acmedental.com"].assessed
     assert one(result, "acmedental.com", REG, "registrant").status is Status.FAIL
 
 

@@ -391,8 +391,9 @@ class RdapSource(Source):
         registry = await client.get_json(url)
         observed = iso(utc_now())
         if isinstance(registry, FetchError):
-            return RdapDomainFacts(domain, suffix, registry_url=url, error=registry,
-                                   observed_at=observed)
+            # Without the registry's answer nothing about the domain is known: the target
+            # is not assessed (coverage says why), rather than assessed with errors.
+            raise SourceFailure(registry)
         registrar_url = related_link(registry, url)
         registrar: Mapping[str, Any] | None = None
         registrar_error = None
