@@ -432,6 +432,18 @@ def system_resolvers() -> list[tuple[str, int]]:
     return [(str(ns), 53) for ns in resolver.nameservers]
 
 
+def client_from_config(ctx: SourceContext) -> DnsClient:
+    """A client for `scan.dns` (resolvers, timeout, TCP), or the system's resolvers;
+    SourceFailure when there is none. Other sources that ask DNS questions use it too."""
+    opts = ctx.config.scan.dns
+    servers = [_resolver_addresses(s) for s in opts.resolvers] or system_resolvers()
+    if not servers:
+        raise SourceFailure(FetchError(NAME, "resolver configuration",
+                                       "no resolver: set scan.dns.resolvers",
+                                       kind="unavailable"))
+    return DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp)
+
+
 class DnsSource(Source):
     name = NAME
     area = "domain"
@@ -444,13 +456,7 @@ class DnsSource(Source):
 
     def client(self, ctx: SourceContext) -> DnsClient:
         if self._client is None:
-            opts = ctx.config.scan.dns
-            servers = [_resolver_addresses(s) for s in opts.resolvers] or system_resolvers()
-            if not servers:
-                raise SourceFailure(FetchError(NAME, "resolver configuration",
-                                               "no resolver: set scan.dns.resolvers",
-                                               kind="unavailable"))
-            self._client = DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp)
+            self._client = client_from_config(ctx)
         return self._client
 
     async def targets(self, ctx: SourceContext) -> list[Target]:

@@ -19,12 +19,21 @@ import asyncio
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from lockin_audit.model import Asset, Evidence, iso, utc_now
-from lockin_audit.sources.interface import FetchError, Source, SourceContext, Target
+from lockin_audit.sources.interface import (
+    FetchError,
+    Source,
+    SourceContext,
+    SourceFailure,
+    Target,
+)
 from lockin_audit.sources.rdap import RdapClient, parse_entity
+
+if TYPE_CHECKING:
+    from lockin_audit.sources.dns import DnsClient
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -162,6 +171,7 @@ class NetworkSource(Source):
         self._known: list[tuple[IPNetwork, IpNetwork]] = []
         self._locks: dict[str, asyncio.Lock] = {}
         self._parents: dict[str, IpNetwork | FetchError] = {}
+        self._dns: DnsClient | None = None  # the reverse zones' NS, as the DNS source asks
         self._blocks_pending = 0
         self._blocks_done: asyncio.Event | None = None
         self.lookups = 0  # RDAP requests made (the benchmark reads it)
@@ -260,36 +270,24 @@ class NetworkSource(Source):
 
     async def _reverse(self, ctx: SourceContext, block: IPNetwork
                        ) -> ReverseDelegation | FetchError:
-        import dns.asyncresolver
-        import dns.exception
-        import dns.resolver
+        from lockin_audit.sources.dns import Answer, client_from_config
 
         zone = reverse_zone(block)
-        options = ctx.config.scan.dns
-        resolver = dns.asyncresolver.Resolver(configure=not options.resolvers)
-        if options.resolvers:
-            host, sep, port = options.resolvers[0].rpartition(":")
-            resolver.nameservers = [host if sep and port.isdigit() else options.resolvers[0]]
-            resolver.port = int(port) if sep and port.isdigit() else 53
-        resolver.lifetime = options.timeout_s
-        request = f"{zone} NS"
-        try:
-            answer = await ctx.engine.call(
-                f"dns:{resolver.nameservers[0] if resolver.nameservers else 'system'}",
-                lambda: resolver.resolve(zone, "NS", tcp=options.tcp))
-        except dns.resolver.NXDOMAIN:
-            return FetchError("dns", request, "no reverse zone exists (NXDOMAIN)",
+        if self._dns is None:
+            try:
+                self._dns = client_from_config(ctx)
+            except SourceFailure as exc:
+                return exc.error
+        answer = await self._dns.query(zone, "NS")
+        if not isinstance(answer, Answer):
+            return answer
+        if answer.status == "nxdomain":
+            return FetchError("dns", answer.request, "no reverse zone exists (NXDOMAIN)",
                               kind="not_found")
-        except dns.resolver.NoAnswer:
-            return FetchError("dns", request, "the reverse zone has no NS records",
+        if not answer.records:
+            return FetchError("dns", answer.request, "the reverse zone has no NS records",
                               kind="not_found")
-        except (TimeoutError, dns.exception.Timeout):
-            return FetchError("dns", request, "no answer in time", kind="timeout")
-        except dns.exception.DNSException as exc:
-            return FetchError("dns", request, f"{type(exc).__name__}: {exc}",
-                              kind="unavailable")
-        return ReverseDelegation(zone, tuple(sorted(
-            str(r.target).rstrip(".").lower() for r in answer)))  # type: ignore[attr-defined]
+        return ReverseDelegation(zone, tuple(sorted(answer.records)))
 
 
 def _is_block(cidr: str) -> bool:
