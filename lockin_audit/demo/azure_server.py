@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from lockin_audit.demo import arm_routes, graph_routes
 from lockin_audit.demo.arm_routes import ArmData
+from lockin_audit.demo.local_http import LocalHttpServer
 
 
 class MicrosoftCloud:
@@ -42,18 +40,13 @@ class MicrosoftCloud:
         workdir.mkdir(parents=True, exist_ok=True)
         self.ca_path = str(workdir / "local-microsoft-ca.pem")
         ca.cert_pem.write_to_path(self.ca_path)
-        ThreadingHTTPServer.request_queue_size = 128
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(tls)
-        self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self._http = LocalHttpServer(self.answer, tls=tls)
+        self.url = self._http.url
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._http.stop()
 
     def answer(self, method: str, raw_path: str, headers: dict[str, str], body: bytes
                ) -> tuple[int, dict[str, str], bytes]:
@@ -89,30 +82,3 @@ class MicrosoftCloud:
         if graph is not None:
             return graph
         return 404, {"Content-Type": "application/json"}, b'{"error": {"code": "NotFound"}}'
-
-    def _handler(self) -> Any:
-        cloud = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16  # one segment per answer
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                status, headers, payload = cloud.answer(self.command, self.path,
-                                                        dict(self.headers.items()), body)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                self.wfile.flush()
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler

@@ -14,10 +14,10 @@ import ipaddress
 import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from lockin_audit.demo.local_http import LocalHttpServer, Reply
 
 
 @dataclass
@@ -43,21 +43,15 @@ class RdapServer:
         self.latency_s = 0.0  # added to every answer (the benchmark sets it)
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        handler = self._handler()
-        ThreadingHTTPServer.request_queue_size = 128
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
+        self._http = LocalHttpServer(self._reply)
+        self.url = self._http.url
 
     @property
     def bootstrap_url(self) -> str:
         return f"{self.url}/bootstrap/"
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._http.stop()
 
     def count(self, path: str) -> int:
         with self._lock:
@@ -127,31 +121,13 @@ class RdapServer:
             {"rdapConformance": ["rdap_level_0"], "errorCode": 404, "title": "Not Found",
              "description": [f"no object at {path}"]})
 
-    def _handler(self) -> Callable[..., BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16  # one segment per answer
-
-            def do_GET(self) -> None:
-                if server.latency_s:
-                    time.sleep(server.latency_s)
-                status, ctype, headers, body = server.answer(self.path.split("?", 1)[0])
-                data = body.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-                self.wfile.flush()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
+    def _reply(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        if method != "GET":  # RDAP is read with GET only
+            return 501, {"Content-Type": "text/plain"}, b"unsupported method"
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        status, ctype, extra, text = self.answer(path.split("?", 1)[0])
+        return status, {"Content-Type": ctype, **extra}, text.encode("utf-8")
 
 
 def _cidr(obj: dict[str, Any]) -> str:
