@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterator
 from decimal import Decimal
 
-from lockin_audit.check import CheckContext, check, worst_holder
+from lockin_audit.check import CheckContext, check, deadline_band, worst_holder
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.inventory import Contract, InventoryFacts, RowProblem, add_months
@@ -258,12 +258,7 @@ def _deadline(contract: Contract, facts: InventoryFacts, ctx: CheckContext) -> F
 
 def _dated(ctx: CheckContext, contract: Contract, evidence: list[Evidence], detail: str,
            due: dt.date, days: int) -> Finding:
-    if days < CRITICAL_DAYS:
-        status, severity = Status.FAIL, Severity.CRITICAL
-    elif days < WARN_DAYS:
-        status, severity = Status.WARN, Severity.HIGH
-    else:
-        status, severity = Status.PASS, Severity.INFO
+    status, severity = deadline_band(days, warn_days=WARN_DAYS, critical_days=CRITICAL_DAYS)
     return ctx.finding(asset=contract.asset, holder=Holder.UNKNOWN if status is not Status.PASS
                        else Holder.CLIENT, status=status, severity=severity, detail=detail,
                        evidence=evidence, due=due, key="notice")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from lockin_audit.check import CheckContext, check, worst_holder
+from lockin_audit.check import CheckContext, check, deadline_band, worst_holder
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
 from lockin_audit.sources.rdap import RdapDomainFacts, RdapEntity
@@ -226,16 +226,11 @@ def expiry(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
         status, severity = Status.FAIL, Severity.CRITICAL
         detail = (f"{facts.domain} has the registry status {', '.join(danger)}: it is, or is "
                   f"about to be, offline. It expires on {expires.isoformat()}.")
-    elif days < EXPIRY_CRITICAL_DAYS:
-        status, severity = Status.FAIL, Severity.CRITICAL
-        detail = (f"{facts.domain} expires on {expires.isoformat()} ({days} days from "
-                  "today): renew it now.")
-    elif days < EXPIRY_WARN_DAYS:
-        status, severity = Status.WARN, Severity.HIGH
-        detail = f"{facts.domain} expires on {expires.isoformat()} ({days} days from today)."
     else:
-        status, severity = Status.PASS, Severity.INFO
-        detail = f"{facts.domain} expires on {expires.isoformat()} ({days} days from today)."
+        status, severity = deadline_band(days, warn_days=EXPIRY_WARN_DAYS,
+                                         critical_days=EXPIRY_CRITICAL_DAYS)
+        detail = (f"{facts.domain} expires on {expires.isoformat()} ({days} days from today)"
+                  + (": renew it now." if status is Status.FAIL else "."))
     locks = [s for s in facts.statuses if "transfer prohibited" in s]
     if locks:
         detail += f" Transfer lock: {', '.join(locks)} (normal; lifted on request to transfer)."

@@ -124,6 +124,17 @@ def status_for(holder: Holder) -> Status:
     }[holder]
 
 
+def deadline_band(days_left: int, *, warn_days: int, critical_days: int
+                  ) -> tuple[Status, Severity]:
+    """How urgent a dated deadline is: passed or under `critical_days` is a critical
+    fail, under `warn_days` a high warning, later a pass (still dated, for the calendar)."""
+    if days_left < critical_days:
+        return Status.FAIL, Severity.CRITICAL
+    if days_left < warn_days:
+        return Status.WARN, Severity.HIGH
+    return Status.PASS, Severity.INFO
+
+
 def worst_holder(attributions: Iterable[Attribution]) -> Holder:
     """Provider beats unknown beats third party beats client."""
     order = [Holder.PROVIDER, Holder.UNKNOWN, Holder.THIRD_PARTY, Holder.CLIENT]
