@@ -225,6 +225,7 @@ def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     ),
 )
 def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
+    guests, apps = _graph_principals(ctx)
     for sub in _subscriptions(facts, ctx):
         if isinstance(sub, Finding):
             yield sub
@@ -235,7 +236,6 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.error(sub.asset, sub.role_assignments, key="roles")
             clean = False
         else:
-            guests, apps = _graph_principals(ctx)
             for ra in sub.role_assignments:
                 if ra.principal_type in ("User", "ServicePrincipal"):
                     found = _principal_finding(ctx, facts, sub, ra, guests, apps)

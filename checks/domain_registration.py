@@ -102,9 +102,6 @@ def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     if facts.no_service:
         yield _no_service(facts, ctx, asset)
         return
-    if facts.error is not None:
-        yield ctx.error(asset, facts.error, key="registrant")
-        return
     registrants = facts.with_role("registrant")
     resellers = facts.with_role("reseller")
     registrars = facts.with_role("registrar")
@@ -204,9 +201,6 @@ def expiry(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     asset = Asset("domain", facts.domain, facts.domain)
     if facts.no_service:
         return  # the registrant check already asks for a manual lookup
-    if facts.error is not None:
-        yield ctx.error(asset, facts.error, key="expiry")
-        return
     raw = facts.events.get("expiration")
     evidence = [facts.evidence({"events": dict(facts.events), "status": list(facts.statuses)})]
     if not raw:

@@ -68,7 +68,6 @@ class RdapDomainFacts:
     no_service: bool = False  # the bootstrap knows no RDAP server for the TLD
     registry_url: str | None = None
     registrar_url: str | None = None
-    error: FetchError | None = None  # the registry answer could not be read
     registrar_error: FetchError | None = None  # the related registrar answer failed
     entities: tuple[RdapEntity, ...] = ()
     events: Mapping[str, str] = field(default_factory=dict)  # eventAction -> date
