@@ -18,49 +18,28 @@ import asyncio
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from lockin_audit.demo.local_http import LocalHttpServer, Reply
 from lockin_audit.engine import Engine
 
 
-def start_server(latency_s: float) -> tuple[str, ThreadingHTTPServer]:
+def start_server(latency_s: float) -> LocalHttpServer:
     state = {"throttle_once": True}
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, like the real APIs
-        wbufsize = 1 << 16  # one segment per answer (no Nagle / delayed-ACK stall)
+    def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        if path.startswith("/throttle"):
+            with lock:
+                first, state["throttle_once"] = state["throttle_once"], False
+            if first:
+                return 429, {"Retry-After": "1"}, b""
+        time.sleep(latency_s)
+        return 200, {"Content-Type": "application/json"}, b'{"ok": true}'
 
-        def do_GET(self) -> None:
-            if self.path.startswith("/throttle"):
-                with lock:
-                    first, state["throttle_once"] = state["throttle_once"], False
-                if first:
-                    self.send_response(429)
-                    self.send_header("Retry-After", "1")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-            time.sleep(latency_s)
-            body = b'{"ok": true}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    ThreadingHTTPServer.request_queue_size = 128
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}", server
+    return LocalHttpServer(answer)
 
 
 async def sequential(base: str, n: int) -> float:
@@ -107,7 +86,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    base, server = start_server(args.latency_ms / 1000)
+    server = start_server(args.latency_ms / 1000)
+    base = server.url
     try:
         seq = asyncio.run(sequential(base, args.requests))
         par = asyncio.run(pooled(base, args.requests, args.concurrency))
@@ -121,7 +101,7 @@ def main() -> None:
         print(f"429 with Retry-After: 1 -> answered after {waited:.2f} s, ratio "
               f"{waited / 1.0:.2f} (goal >= 1.0)")
     finally:
-        server.shutdown()
+        server.stop()
 
 
 if __name__ == "__main__":
