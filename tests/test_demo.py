@@ -18,9 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    out = tmp_path_factory.mktemp("demo") / "out"
-    proc = subprocess.run([sys.executable, "-m", "lockin_audit", "demo", "-o", str(out)],
-                          capture_output=True, text=True, timeout=600,
+    # A relative output folder, exactly as the README runs it.
+    cwd = tmp_path_factory.mktemp("demo")
+    out = cwd / "out"
+    proc = subprocess.run([sys.executable, "-m", "lockin_audit", "demo", "-o", "out"],
+                          capture_output=True, text=True, timeout=600, cwd=cwd,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     return out, proc
 

@@ -67,6 +67,9 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
 
 @contextlib.contextmanager
 def demo_estate(workdir: Path) -> Iterator[AuditConfig]:
+    # Absolute: the parts write paths into server configs and the audit file, which are
+    # read against other folders than the current one.
+    workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     data: dict[str, Any] = {
         "client": {k: list(v) if isinstance(v, list) else v for k, v in CLIENT.items()},

@@ -52,6 +52,10 @@ class KnotServer:
     port: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # knotd reads relative paths in its config against its rundir, not our cwd
+        self.workdir = self.workdir.resolve()
+
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
