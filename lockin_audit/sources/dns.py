@@ -499,7 +499,12 @@ def client_from_config(ctx: SourceContext) -> DnsClient:
         raise SourceFailure(FetchError(NAME, "resolver configuration",
                                        "no resolver: set scan.dns.resolvers",
                                        kind="unavailable"))
-    return DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp)
+    # DNS answers are public: every scan in the engine (a fleet's clients) with the same
+    # resolvers shares one client, so a shared provider zone is asked once.
+    key = ("dns-client", tuple(servers), opts.timeout_s, opts.tcp)
+    client: DnsClient = ctx.engine.shared(
+        key, lambda: DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp))
+    return client
 
 
 class DnsSource(Source):
