@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from lockin_audit.check import Check
     from lockin_audit.config import AuditConfig
     from lockin_audit.history.scan_hooks import ScanHistory
     from lockin_audit.model import ScanResult
@@ -109,19 +110,10 @@ def default_cache_dir() -> Path:
     return Path(base) / "lockin-audit"
 
 
-def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
-             only: list[str], check_ids: list[str], progress: bool, use_cache: bool = True,
-             quiet: bool = False,
-             finish: Callable[[ScanResult], ScanResult] | None = None,
-             ) -> tuple[ScanResult, list[Path]]:
-    """Run a scan and write its reports; an interrupted scan still writes what it has.
-    `finish` (history: acceptances, baseline, recording) runs before the reports."""
-    import asyncio
-
+def select_checks(only: list[str], check_ids: list[str]) -> list[Check]:
+    """The checks `--only` and `--check` select (UsageError for unknown ones)."""
     from lockin_audit import registry
-    from lockin_audit.engine import Scanner, ScanOptions
     from lockin_audit.model import AREAS
-    from lockin_audit.report.interface import write_reports
 
     try:
         checks = registry.all_checks()
@@ -137,14 +129,34 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     if bad_ids:
         raise UsageError(f"--check: unknown check id(s) {', '.join(bad_ids)}; "
                          "'lockin-audit checks' lists them.")
-    selected = registry.select(checks, areas=only, ids=check_ids)
+    return registry.select(checks, areas=only, ids=check_ids)
+
+
+def scan_cache_dir(config: AuditConfig) -> Path:
+    """Where the scan keeps public registry answers: `scan.rdap.cache_dir` or the user's
+    cache folder."""
+    return (config.resolve_path(config.scan.rdap.cache_dir)
+            if config.scan.rdap.cache_dir else default_cache_dir())
+
+
+def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
+             only: list[str], check_ids: list[str], progress: bool, use_cache: bool = True,
+             quiet: bool = False,
+             finish: Callable[[ScanResult], ScanResult] | None = None,
+             ) -> tuple[ScanResult, list[Path]]:
+    """Run a scan and write its reports; an interrupted scan still writes what it has.
+    `finish` (history: acceptances, baseline, recording) runs before the reports."""
+    import asyncio
+
+    from lockin_audit.engine import Scanner, ScanOptions
+    from lockin_audit.report.interface import write_reports
+
+    selected = select_checks(only, check_ids)
     live = _RichProgress() if progress else None
     sink = live or _PlainProgress(quiet)
-    cache_dir = (config.resolve_path(config.scan.rdap.cache_dir)
-                 if config.scan.rdap.cache_dir else default_cache_dir())
     scanner = Scanner(config, selected, ScanOptions(
         areas=tuple(only), check_ids=tuple(check_ids), use_cache=use_cache,
-        cache_dir=cache_dir, progress=sink))
+        cache_dir=scan_cache_dir(config), progress=sink))
     interrupted = False
     try:
         if live:
@@ -474,6 +486,15 @@ def doctor(
         print(f"{'OK ' if ok else 'NO '} [{area}] {what}: {detail}")
     if not ok_all:
         print("Some targets cannot be fully assessed; a scan will report them as errors.")
+
+
+def _add_fleet() -> None:
+    from lockin_audit.fleet_cli import fleet_app
+
+    app.add_typer(fleet_app, name="fleet")
+
+
+_add_fleet()
 
 
 def main() -> None:
