@@ -22,7 +22,7 @@ from lockin_audit.demo import aws as demo_aws
 from lockin_audit.engine import Engine, Scanner, WriteRefused
 from lockin_audit.model import Holder, ScanResult, Status
 from lockin_audit.report.json_format import load_schema
-from lockin_audit.sources.aws import AwsSource, call_budget, permission_for
+from lockin_audit.sources.aws import AwsSource, permission_for
 from lockin_audit.sources.aws_guard import guard_session, is_read_only
 from lockin_audit.sources.interface import SourceContext
 
