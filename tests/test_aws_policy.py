@@ -173,3 +173,17 @@ def test_checks_read_no_raw_api_dictionary() -> None:
         if isinstance(node, ast.Attribute) and node.attr == "raw":
             bad.append(f"line {node.lineno}: .raw")
     assert not bad, bad
+
+
+def test_vendor_accounts_cite_the_community_list() -> None:
+    import yaml
+
+    from lockin_audit.sources.aws import vendor_accounts
+
+    data = yaml.safe_load((Path(__file__).parent.parent / "lockin_audit" / "data" /
+                           "aws_vendor_accounts.yaml").read_text("utf-8"))
+    for entry in data["accounts"]:
+        assert len(entry["account_id"]) == 12 and entry["listed_as"] and entry["source"]
+    vendors = vendor_accounts()
+    assert vendors["517716713836"] == "CrowdStrike" and vendors["956993596390"] == "Vanta"
+    assert vendors["434813966438"] == "Lacework"
