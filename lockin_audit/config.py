@@ -163,6 +163,18 @@ class Scan(_Model):
     azure: list[AzureTarget] = []
     inventory: list[str] = []
     limits: Limits = Limits()
+    # The history store (a path, sqlite:///PATH or postgresql://USER@HOST/DB; never with
+    # a password: libpq reads PGPASSWORD, ~/.pgpass or a service file) and acceptance files.
+    history: str | None = None
+    accept: list[str] = []
+
+    @field_validator("history")
+    @classmethod
+    def _history(cls, v: str | None) -> str | None:
+        if v is not None and re.match(r"^[a-z][a-z0-9+.-]*://[^/@?#]*:[^/@?#]*@", v, re.I):
+            raise ValueError("must not contain a password (credentials never go in the "
+                             "audit file): use PGPASSWORD, ~/.pgpass or a PGSERVICE file")
+        return v
 
     @field_validator("domains")
     @classmethod
@@ -319,4 +331,6 @@ scan:
   #   - {tenant_id: "00000000-0000-0000-0000-000000000000", subscription_ids: []}
   # inventory: [contracts.yaml]
   # limits: {concurrency: 16, timeout_s: 15, per_host_rate: 20}
+  # history: postgresql://audit@db.example/lockin   # default: a SQLite file in your data folder
+  # accept: [accepted.yaml]            # items knowingly left with the provider, with an expiry
 """
