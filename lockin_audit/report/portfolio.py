@@ -47,7 +47,7 @@ class PortfolioRow:
     complete: bool
     blockers: int
     provider_held: dict[str, int]
-    next_deadline: dict[str, str] | None  # date, title, asset
+    next_deadline: dict[str, Any] | None  # date, days (from today; < 0 overdue), title, asset
     change: dict[str, Any] | None  # since the previous scan: score, provider_held, scan
     trend: tuple[TrendPoint, ...] = ()
     report: str | None = None  # path of the latest report.html, relative to the portfolio
@@ -124,13 +124,14 @@ def build_portfolio(store: HistoryStore, *, clients: Iterable[str] | None = None
         dated = sorted(
             (f for f in latest.result.findings
              if f.due is not None and f.status in (Status.FAIL, Status.WARN)
-             and getattr(f, "accepted", None) is None),
+             and f.accepted is None),
             key=lambda f: (f.due, f.title))
-        if dated:
-            f = dated[0]
+        if dated:  # the first one still ahead, else the one that passed last
+            ahead = [f for f in dated if f.due is not None and f.due >= today]
+            f = ahead[0] if ahead else dated[-1]
             deadline = {"date": f.due.isoformat() if f.due else "", "title": f.title,
                         "asset": f.asset.name or f.asset.id,
-                        "days": str((f.due - today).days) if f.due else ""}
+                        "days": (f.due - today).days if f.due else 0}
         change = None
         if len(points) > 1:
             prev = points[-2]
