@@ -51,6 +51,19 @@ def fleet_scan(
     --fail-on), else 0. A usage error of the command itself (bad --shard, no file, a
     history store that cannot be opened) is 2 before anything runs; 130 interrupted.
     """
+    raise typer.Exit(execute(
+        files, output=output, shard=shard, shard_count=shard_count, jobs=jobs,
+        formats=formats, only=only, check=check, fail_on=fail_on, fail_on_gaps=fail_on_gaps,
+        no_cache=no_cache, quiet=quiet, history=history, no_history=no_history))
+
+
+def execute(files: list[str], *, output: Path, shard: str | None = None,
+            shard_count: int | None = None, jobs: int = 8, formats: str = "html,json,md",
+            only: list[str] | None = None, check: list[str] | None = None,
+            fail_on: str = "high", fail_on_gaps: bool = False, no_cache: bool = False,
+            quiet: bool = False, history: str | None = None,
+            no_history: bool = False) -> int:
+    """`fleet scan` (also run by `demo --fleet`); returns the exit code."""
     import asyncio
 
     from lockin_audit.cli import (
@@ -119,9 +132,25 @@ def fleet_scan(
     elif picked is not None and store is not None:
         print("After every shard: lockin-audit fleet report --history URL -o DIR "
               "--reports OUTDIR... writes the portfolio.")
-    if interrupted:
-        raise typer.Exit(130)
-    raise typer.Exit(code)
+    return 130 if interrupted else code
+
+
+def demo_fleet(output: Path, *, clients: int = 6, history: str | None = None) -> int:
+    """`lockin-audit demo --fleet`: an MSP and its clients served by local DNS and RDAP
+    servers (lockin_audit/demo/fleet.py), scanned as a fleet; ends with the portfolio's
+    path. The example's audit files stay in OUTDIR/clients (they point at servers that
+    only live during the demo)."""
+    from lockin_audit.cli import UsageError
+    from lockin_audit.demo import DemoUnavailable
+    from lockin_audit.demo.fleet import fleet_estate
+
+    try:
+        with fleet_estate(output / "clients", clients=clients) as estate:
+            return execute([str(p) for p in estate.audit_files], output=output,
+                           formats="html,json,md,sarif,csv,junit", fail_on="none",
+                           history=history or str(output / "history.sqlite"))
+    except DemoUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _open_history(history: str | None) -> Any:
