@@ -19,7 +19,7 @@ Shapes as the Graph v1.0 reference documents them: expanded principals and getBy
 objects carry a user's default properties only (no userType: a guest is known by its
 #EXT# sign-in name, https://learn.microsoft.com/graph/api/resources/user#properties);
 unset properties are null or absent; one domain omits isVerified; users page with
-@odata.nextLink; the first /organization read of each server answers 429 with
+@odata.nextLink; the first cross-tenant partners read of each server answers 429 with
 Retry-After (https://learn.microsoft.com/graph/throttling); a tenant without Entra ID
 P2 answers the PIM schedule APIs with the documented AadPremiumLicenseRequired error.
 
@@ -369,7 +369,8 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         return _error(400, "AadPremiumLicenseRequired",
                       "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID "
                       "Governance license.")
-    if scenario == "" and rest == "/organization" and host and host not in _THROTTLED:
+    if scenario == "" and rest == "/policies/crossTenantAccessPolicy/partners" and host \
+            and host not in _THROTTLED:
         # Throttled once per server: the engine waits Retry-After and asks again.
         _THROTTLED.add(host)
         return _error(429, "TooManyRequests", "Too many requests, retry after 1 second.",
