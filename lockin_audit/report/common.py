@@ -31,6 +31,7 @@ from lockin_audit.model import (
     Status,
     sort_findings,
 )
+from lockin_audit.report.history_view import history_view
 
 STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WARN, Status.MANUAL,
                                     Status.PASS)
@@ -95,6 +96,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["holder_label"] = lambda h: HOLDER_LABELS.get(str(h), str(h))
     env.filters["area_label"] = area_label
     env.filters["asset"] = asset_label
+    env.globals["history_view"] = history_view  # the _history/_accepted partials
     return env
 
 
@@ -109,7 +111,7 @@ class MdSafe(str):
     """Markdown produced by us (not from a scanned system): `md_escape` leaves it alone."""
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~<>&])")
 _MD_LEADING_LIST = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -117,14 +119,15 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def md_escape(value: Any) -> str:
     """Make any value inert inline Markdown: one line (newlines would start blocks or
-    break table rows), HTML special characters as entities, Markdown punctuation
-    backslash-escaped, and no leading list/heading/setext marker."""
+    break table rows), Markdown punctuation and the HTML specials `<`, `>` and `&`
+    backslash-escaped (CommonMark shows an escaped character as itself, so a tag or an
+    entity stays text without writing HTML entities into Markdown), and no leading
+    list/heading/setext marker."""
     if value is None:
         return ""
     if isinstance(value, MdSafe):
         return str(value)
     text = _WHITESPACE.sub(" ", _CONTROL_CHARS.sub("", str(value)))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     body = text.lstrip(" ")
     lead = text[: len(text) - len(body)]
@@ -257,6 +260,18 @@ def _check_group(check_id: str, first: Finding, info: CheckInfo | None) -> Check
                       list(first.references))
 
 
+def check_groups(findings: Sequence[Finding],
+                 checks: Mapping[str, CheckInfo]) -> list[CheckGroup]:
+    """Findings of one check together (in the order given), each check's text once."""
+    groups: dict[str, CheckGroup] = {}
+    for f in findings:
+        group = groups.get(f.check_id)
+        if group is None:
+            group = groups[f.check_id] = _check_group(f.check_id, f, checks.get(f.check_id))
+        group.findings.append(f)
+    return list(groups.values())
+
+
 def group_findings(findings: Sequence[Finding],
                    checks: Mapping[str, CheckInfo]) -> list[AreaGroup]:
     """Area -> control -> check, worst first at each level (the order of `sort_findings`,
@@ -320,8 +335,8 @@ def summarize(result: ScanResult) -> Summary:
         s.value: {st.value: 0 for st in STATUS_ORDER} for s in SEVERITY_ORDER}
     for f in result.findings:
         severity_counts[f.severity.value][f.status.value] += 1
-    blockers = [f for f in sort_findings(result.findings) if f.status is Status.FAIL][
-        :TOP_BLOCKERS]
+    blockers = [f for f in sort_findings(result.findings)
+                if f.status is Status.FAIL and f.accepted is None][:TOP_BLOCKERS]
     deadlines = sorted(
         (DeadlineRow(d.date, (d.date - today).days, d.severity.value, d.title,
                      by_id.get(d.finding_id)) for d in result.readiness.deadlines),
