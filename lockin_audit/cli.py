@@ -117,6 +117,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     from lockin_audit.engine import Scanner, ScanOptions
     from lockin_audit.model import AREAS
     from lockin_audit.report.interface import write_reports
+    from lockin_audit.report.scoring import scored
 
     try:
         checks = registry.all_checks()
@@ -150,6 +151,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     except KeyboardInterrupt:
         interrupted = True
         result = scanner.result(interrupted=True)
+    result = scored(result)  # the report layer judges what the engine produced
     written = write_reports(result, outdir, formats)
     if interrupted:
         print(f"Interrupted: partial results written to {outdir}", file=sys.stderr)
@@ -159,10 +161,17 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
 
 def _summary(result: ScanResult, written: list[Path]) -> None:
     from lockin_audit.model import Status
+    from lockin_audit.report.scoring import readiness_of
 
-    r = result.readiness
+    r = readiness_of(result)
     counts = {s: len(result.findings_by_status(s)) for s in Status}
-    print(f"Readiness {r.score}/100 (grade {r.grade}), {r.blockers} blocker(s); "
+    if not r.complete:
+        gaps = result.gaps()
+        print(f"Incomplete: {len(gaps)} thing(s) could not be read (first: "
+              f"{gaps[0].what}: {gaps[0].reason})" if gaps else "Incomplete: interrupted")
+    score = (f"{r.score}/100 (grade {r.grade})" if r.complete
+             else f"at least {r.score}/100 (incomplete, no grade)")
+    print(f"Readiness {score}, {r.blockers} blocker(s); "
           f"{counts[Status.FAIL]} held by the provider, {counts[Status.WARN]} warnings, "
           f"{counts[Status.MANUAL]} to confirm, {counts[Status.ERROR]} not assessed, "
           f"{counts[Status.PASS]} in order.")
@@ -170,13 +179,21 @@ def _summary(result: ScanResult, written: list[Path]) -> None:
         print(f"wrote {p}")
 
 
-def _exit_for(result: ScanResult, fail_on: str) -> int:
+# Exit code when the scan is incomplete and --fail-on-gaps (or scan.fail_on_gaps) is set.
+EXIT_INCOMPLETE = 4
+
+
+def _exit_for(result: ScanResult, fail_on: str, fail_on_gaps: bool = False) -> int:
+    """1 when a provider-held finding reaches --fail-on; else 4 when the scan is
+    incomplete and gaps should fail it; else 0."""
     from lockin_audit.engine import fail_on_reached
     from lockin_audit.model import Severity
 
-    if fail_on == "none":
-        return 0
-    return 1 if fail_on_reached(result, Severity(fail_on)) else 0
+    if fail_on != "none" and fail_on_reached(result, Severity(fail_on)):
+        return 1
+    if fail_on_gaps and not result.complete:
+        return EXIT_INCOMPLETE
+    return 0
 
 
 def _check_fail_on(value: str) -> str:
@@ -196,6 +213,7 @@ def scan(
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar (it is off anyway when not on a terminal or under CI).")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore cached registry (RDAP) answers.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
+    fail_on_gaps: Annotated[bool, typer.Option("--fail-on-gaps", help="Exit 4 when the scan is incomplete (something configured could not be read) and nothing else failed it; also scan.fail_on_gaps in the audit file.")] = False,
 ) -> None:
     """Scan what the audit file configures and write the reports."""
     from lockin_audit.config import load_config
@@ -207,7 +225,7 @@ def scan(
                                check_ids=_split(check), progress=_use_progress(no_progress),
                                use_cache=not no_cache, quiet=quiet)
     _summary(result, written)
-    raise typer.Exit(_exit_for(result, fail_on))
+    raise typer.Exit(_exit_for(result, fail_on, fail_on_gaps or cfg.scan.fail_on_gaps))
 
 
 @app.command()

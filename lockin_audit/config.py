@@ -162,6 +162,8 @@ class Scan(_Model):
     azure: list[AzureTarget] = []
     inventory: list[str] = []
     limits: Limits = Limits()
+    # Exit 4 when the scan is incomplete and nothing else failed it (as --fail-on-gaps).
+    fail_on_gaps: bool = False
 
     @field_validator("domains")
     @classmethod
@@ -318,4 +320,5 @@ scan:
   #   - {tenant_id: "00000000-0000-0000-0000-000000000000", subscription_ids: []}
   # inventory: [contracts.yaml]
   # limits: {concurrency: 16, timeout_s: 15, per_host_rate: 20}
+  # fail_on_gaps: true          # exit 4 when something configured could not be read
 """
