@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check
@@ -43,6 +44,30 @@ def _holder(ctx: CheckContext, net: IpNetwork, facts: NetworkFacts) -> Attributi
                 "https://www.ripe.net/manage-ips-and-asns/ipv4/"),
 )
 def ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
+    # A range configured for a party in the audit file decides first: the provider's
+    # `ip_ranges` are the provider's whatever the registry's records say (a provider
+    # often hosts on space registered to its ISP or data centre).
+    configured = ctx.attribute(IdKind.IP, facts.query,
+                               f"{facts.query} ({'; '.join(facts.seen_in)})", record=False)
+    for finding in _ip_space(facts, ctx):
+        if configured.holder is Holder.PROVIDER and finding.holder is not Holder.PROVIDER:
+            yield dataclasses.replace(
+                finding, holder=Holder.PROVIDER, status=Status.FAIL,
+                severity=ctx.meta.severity,
+                detail=f"{facts.query} is in a range configured for the provider "
+                       f"({configured.reason}): the addresses are the provider's and must "
+                       f"be renumbered when you leave. Registry: {finding.detail}")
+        elif configured.holder is Holder.CLIENT and finding.status is not Status.ERROR \
+                and finding.holder is not Holder.PROVIDER:
+            yield dataclasses.replace(
+                finding, holder=Holder.CLIENT, status=Status.PASS,
+                detail=f"{facts.query} is in a range configured as yours "
+                       f"({configured.reason}). Registry: {finding.detail}")
+        else:
+            yield finding
+
+
+def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
     asset = ctx.target.asset
     used_by = "; ".join(facts.seen_in)
     if facts.network is None:

@@ -97,6 +97,7 @@ class DnsOptions(_Model):
     resolvers: list[str] = []  # host or host:port; empty means the system resolver
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     tcp: bool = False  # query over TCP only
+    dkim_selectors: list[str] = []  # DKIM selectors to ask besides the common senders'
 
 
 class RdapOptions(_Model):

@@ -30,7 +30,7 @@ from lockin_audit.sources.interface import (
     SourceFailure,
     Target,
 )
-from lockin_audit.sources.rdap import RdapClient, parse_entity
+from lockin_audit.sources.rdap import RdapClient, parse_entity, rdap_client
 
 if TYPE_CHECKING:
     from lockin_audit.sources.dns import DnsClient
@@ -200,7 +200,7 @@ class NetworkSource(Source):
 
     def client(self, ctx: SourceContext) -> RdapClient:
         if self._client is None:
-            self._client = RdapClient(ctx, self.name)
+            self._client = rdap_client(ctx, self.name)
         return self._client
 
     async def fetch(self, target: Target, ctx: SourceContext) -> NetworkFacts:

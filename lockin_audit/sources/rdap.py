@@ -92,14 +92,19 @@ class RdapDomainFacts:
 
 
 class RdapClient:
-    """Bootstrap lookup, cached GETs and error mapping for one scan."""
+    """Bootstrap lookup, cached GETs and error mapping. One client serves every scan in
+    an engine with the same RDAP options (`rdap_client`): RDAP data is public, so the
+    clients of a fleet share the bootstrap and the answers, and a URL several targets ask
+    for at once is fetched once."""
 
     def __init__(self, ctx: SourceContext, source: str) -> None:
-        self.ctx = ctx
+        self.engine = ctx.engine
+        self.use_cache = ctx.use_cache
         self.source = source
         self.options = ctx.config.scan.rdap
         self._bootstrap: dict[str, Any] = {}
         self._bootstrap_lock = asyncio.Lock()  # concurrent domains fetch it once
+        self._answers: dict[str, asyncio.Future[Any]] = {}  # url -> body or FetchError
         if ctx.cache_dir is not None:
             self.cache_dir: Path | None = ctx.cache_dir / "rdap"
         else:
@@ -176,9 +181,17 @@ class RdapClient:
         return self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
 
     async def get_json(self, url: str) -> Any:
-        """The parsed JSON of a 200 answer, or a FetchError saying why not."""
+        """The parsed JSON of a 200 answer, or a FetchError saying why not. Asked once
+        per URL for the life of the client (concurrent askers share the request)."""
+        fut = self._answers.get(url)
+        if fut is None:
+            fut = asyncio.ensure_future(self._get_json(url))
+            self._answers[url] = fut
+        return await asyncio.shield(fut)
+
+    async def _get_json(self, url: str) -> Any:
         path = self._cache_path(url)
-        if path is not None and self.ctx.use_cache and path.exists():
+        if path is not None and self.use_cache and path.exists():
             try:
                 cached = json.loads(path.read_text(encoding="utf-8"))
                 if time.time() - float(cached["fetched_at"]) < self.options.cache_ttl_s:
@@ -187,7 +200,7 @@ class RdapClient:
                 pass  # a broken cache entry is refetched
         request = f"GET {url}"
         try:
-            resp = await self.ctx.engine.http("GET", url, headers=ACCEPT,
+            resp = await self.engine.http("GET", url, headers=ACCEPT,
                                               timeout_s=self.options.timeout_s,
                                               source=self.source)
         except SourceFailure as exc:
@@ -221,6 +234,16 @@ class RdapClient:
             except OSError:
                 pass  # the cache is an optimisation
         return body
+
+
+def rdap_client(ctx: SourceContext, source: str) -> RdapClient:
+    """The RDAP client for this scan's options, shared with every other scan in the same
+    engine that has the same options (a fleet's clients)."""
+    o = ctx.config.scan.rdap
+    key = ("rdap-client", source, o.bootstrap_url, tuple(sorted(o.overrides.items())),
+           o.timeout_s, o.cache_ttl_s, str(ctx.cache_dir), ctx.use_cache)
+    client: RdapClient = ctx.engine.shared(key, lambda: RdapClient(ctx, source))
+    return client
 
 
 def _pick_url(urls: Sequence[str]) -> str:
@@ -369,7 +392,7 @@ class RdapSource(Source):
 
     def client(self, ctx: SourceContext) -> RdapClient:
         if self._client is None:
-            self._client = RdapClient(ctx, self.name)
+            self._client = rdap_client(ctx, self.name)
         return self._client
 
     async def targets(self, ctx: SourceContext) -> list[Target]:
