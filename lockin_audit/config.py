@@ -165,6 +165,18 @@ class Scan(_Model):
     limits: Limits = Limits()
     # Exit 4 when the scan is incomplete and nothing else failed it (as --fail-on-gaps).
     fail_on_gaps: bool = False
+    # The history store (a path, sqlite:///PATH or postgresql://USER@HOST/DB; never with
+    # a password: libpq reads PGPASSWORD, ~/.pgpass or a service file) and acceptance files.
+    history: str | None = None
+    accept: list[str] = []
+
+    @field_validator("history")
+    @classmethod
+    def _history(cls, v: str | None) -> str | None:
+        if v is not None and re.match(r"^[a-z][a-z0-9+.-]*://[^/@?#]*:[^/@?#]*@", v, re.I):
+            raise ValueError("must not contain a password (credentials never go in the "
+                             "audit file): use PGPASSWORD, ~/.pgpass or a PGSERVICE file")
+        return v
 
     @field_validator("domains")
     @classmethod
@@ -322,4 +334,6 @@ scan:
   # inventory: [contracts.yaml]
   # limits: {concurrency: 16, timeout_s: 15, per_host_rate: 20}
   # fail_on_gaps: true          # exit 4 when something configured could not be read
+  # history: postgresql://audit@db.example/lockin   # default: a SQLite file in your data folder
+  # accept: [accepted.yaml]            # items knowingly left with the provider, with an expiry
 """

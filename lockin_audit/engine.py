@@ -492,9 +492,10 @@ def _crash(exc: BaseException) -> str:
 
 
 def fail_on_reached(result: ScanResult, threshold: Severity) -> bool:
-    """True when a provider-held (fail) finding is at or above the threshold severity."""
+    """True when a provider-held (fail) finding is at or above the threshold severity
+    (accepted findings do not count)."""
     return any(f.status is Status.FAIL and f.severity.at_least(threshold)
-               for f in result.findings)
+               and f.accepted is None for f in result.findings)
 
 
 __all__ = [

@@ -168,7 +168,7 @@ def test_invalid_aws_credentials_with_fail_on_gaps_exit_4(tmp_path: Path) -> Non
             return subprocess.run(
                 [sys.executable, "-m", "lockin_audit", "scan", "-c",
                  str(tmp_path / "audit.yaml"), "-o", str(tmp_path / "out"), "-f",
-                 "html,json,md", *extra],
+                 "html,json,md", "--no-history", *extra],
                 capture_output=True, text=True, env=env, timeout=120)
 
         proc = run("--fail-on", "high", "--fail-on-gaps")

@@ -3,9 +3,11 @@ the JSON result valid against the shipped schema."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -33,6 +35,7 @@ from lockin_audit.model import (
 )
 from lockin_audit.report.common import md_escape, steps, templates_dir
 from lockin_audit.report.csv_format import COLUMNS
+from lockin_audit.report.html import filter_script
 from lockin_audit.report.interface import renderer, write_reports
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.report.scoring import readiness
@@ -275,7 +278,16 @@ def test_html_is_self_contained_and_inert(rendered: dict[str, str]) -> None:
     html = rendered["html"]
     page = _page(html)
     assert not page.unbalanced and not page.stack, (page.unbalanced, page.stack)
-    assert page.tags["script"] == 0 and page.tags["iframe"] == 0 and page.tags["link"] == 0
+    # one inline script (the filters), allowed by its hash and by nothing else
+    assert page.tags["script"] == 1 and page.tags["iframe"] == 0 and page.tags["link"] == 0
+    assert not [a for a in page.attrs if a[0] == "script"]
+    script, source = filter_script()
+    assert f"<script>{script}</script>" in html
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert source == f"sha256-{digest}"
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp and f"script-src '{source}'" in csp.group(1) and "default-src 'none'" in csp.group(1)
+    assert "unsafe-inline'; img" not in csp.group(1).split("script-src")[1]
     assert page.tags["img"] == 0 and page.tags["object"] == 0
     assert not [a for a in page.attrs if a[1].startswith("on")]
     assert not [a for a in page.attrs if a[1] in ("href", "src") and a[2]
@@ -306,18 +318,24 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
     assert page.classes["finding"] == len(result.findings)
     for f in result.findings:
         assert f"f-{f.id}" in page.ids
-    # grouped by area, then control, then check
-    assert text.index("Domains and DNS") < text.index("domain.registration") < text.index(
-        "domain.saas_verification")
-    assert "Amazon Web Services" in text and "Credentials and keys in custody" in text
+    # the owner's summary first, then the findings in detail, by asset then by family
+    assert text.index("Owner's summary") < text.index("What you hold, and what your provider holds") \
+        < text.index("The plan: what to do, in this order") < text.index("Findings in detail")
+    detail = text[text.index("Findings in detail"):text.index("What was checked, and what")]
+    domain = detail[detail.index("acmedental.com (Domains)"):]
+    assert domain.index("Registration") < domain.index("Who holds the domain registration") \
+        < domain.index("DNS") < domain.index("Service verification records")
     # deadlines soonest first, with days left
-    deadlines = text[text.index("Deadlines Due"):text.index("Findings Domains")]
+    deadlines = text[text.index("Deadlines Due"):text.index("Blockers, by asset")]
     assert deadlines.index("2026-12-01") < deadlines.index("2026-12-13")
     assert "2026-12-01 8 high" in deadlines
+    # holders named as a person would
+    assert "Held by Your provider, Bob's IT Services" in detail
     # blockers: the critical fail first
-    blockers = text[text.index("Top blockers"):text.index("How the score")]
-    assert blockers.index("Who holds the domain registration") < blockers.index("firewall")
-    assert "Firewall " + SCRIPT in blockers and "(FW-1)" in blockers  # name, then id
+    blockers = text[text.index("Blockers, by asset"):text.index("What could not be checked")]
+    assert blockers.index("acmedental.com 1 Who holds the domain registration") \
+        < blockers.index("Firewall " + SCRIPT) < blockers.index(
+            "1 Who holds the firewall's admin credential")
     # why it matters, numbered steps, evidence with source, request, time and excerpt
     assert "Why it matters: Whoever is the registrant legally controls the domain." in text
     assert page.tags["ol"] >= 1 and "Transfer the domain to your own registrar account." in text

@@ -262,6 +262,18 @@ def _check_group(check_id: str, first: Finding, info: CheckInfo | None) -> Check
                       list(first.references))
 
 
+def check_groups(findings: Sequence[Finding],
+                 checks: Mapping[str, CheckInfo]) -> list[CheckGroup]:
+    """Findings of one check together (in the order given), each check's text once."""
+    groups: dict[str, CheckGroup] = {}
+    for f in findings:
+        group = groups.get(f.check_id)
+        if group is None:
+            group = groups[f.check_id] = _check_group(f.check_id, f, checks.get(f.check_id))
+        group.findings.append(f)
+    return list(groups.values())
+
+
 def group_findings(findings: Sequence[Finding],
                    checks: Mapping[str, CheckInfo]) -> list[AreaGroup]:
     """Area -> control -> check, worst first at each level (the order of `sort_findings`,

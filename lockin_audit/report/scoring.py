@@ -17,6 +17,9 @@
    or an interrupted scan) there is no grade (None) and the score is only a lower bound
    ("at least N, incomplete"): what could not be read may hold more lock-in.
 8. Blockers: fail findings of severity high or critical.
+9. Accepted findings (an acceptance file entry that has not expired; see
+   lockin_audit/history/acceptance.py) count for none of the above: the business knowingly
+   leaves them with the provider until the acceptance expires. Their deadlines still show.
 
 The engine produces the result; this module (the report layer) judges it: `scored`
 returns the result with its `readiness`.
@@ -24,8 +27,8 @@ returns the result with its `readiness`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from lockin_audit.model import (
     Coverage,
@@ -46,6 +49,7 @@ GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
 
 def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage], *,
               interrupted: bool = False) -> Readiness:
+    all_findings, findings = findings, [f for f in findings if f.accepted is None]
     weight_total = 0.0
     earned = 0.0
     per_status: dict[str, int] = {}
@@ -74,7 +78,7 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage], *,
     blockers = sum(1 for f in findings
                    if f.status is Status.FAIL and f.severity.at_least(Severity.HIGH))
     deadlines = tuple(sorted(
-        (Deadline(f.due, f.title, f.id, f.severity) for f in findings
+        (Deadline(f.due, f.title, f.id, f.severity) for f in all_findings
          if f.due is not None and f.status is not Status.PASS),
         key=lambda d: (d.date, -d.severity.rank, d.title)))
     breakdown = {
@@ -89,6 +93,7 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage], *,
         "gap_penalty": penalty,
         "critical_fail_caps_grade": critical_fail,
         "findings_by_status": per_status,
+        "accepted": len(all_findings) - len(findings),
         "complete": complete,
     }
     return Readiness(score, grade if complete else None, blockers, deadlines, breakdown,
@@ -99,7 +104,7 @@ def scored(result: ScanResult) -> ScanResult:
     """The result with its readiness computed (unchanged when it already has one)."""
     if result.readiness is not None:
         return result
-    return dataclasses.replace(result, readiness=readiness(
+    return replace(result, readiness=readiness(
         result.findings, result.coverage, interrupted=result.interrupted))
 
 
@@ -114,3 +119,10 @@ def score_text(r: Readiness) -> str:
     if not r.complete or r.grade is None:
         return f"at least {r.score} / 100, incomplete"
     return f"{r.score} / 100, grade {r.grade}"
+
+
+def rescore(result: ScanResult) -> ScanResult:
+    """The result with its readiness computed again from its findings and coverage (after
+    acceptances were applied)."""
+    return replace(result, readiness=readiness(result.findings, result.coverage,
+                                               interrupted=result.interrupted))
