@@ -306,9 +306,10 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
     # the AWS profile could not be read: incomplete, so a lower bound and no grade
     assert result.readiness is not None and result.readiness.grade is None
     assert f"{result.readiness.score} / 100" in text and "Grade" not in text
-    assert f"at least {result.readiness.score}, incomplete" in text
-    summary = text[text.index("Executive summary"):]
-    assert summary.startswith("Executive summary Incomplete: not everything configured")
+    summary = text[text.index("Owner's summary"):]
+    assert summary.startswith(f"Owner's summary Incomplete score at least "
+                              f"{result.readiness.score} / 100, no grade")
+    assert "Incomplete: not everything configured could be read" in summary
     assert "profile acme: AccessDenied" in summary
     assert "How the score was computed" in text and "Base score" in text
     for section in ("summary", "deadlines", "findings", "coverage", "unidentified",
