@@ -103,6 +103,14 @@ def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
                                  f"({parent.holder_org if parent else ''}): it is the "
                                  "provider's space, lent to you, and must be renumbered "
                                  "when you leave.")
+    elif net.kind == "unknown" and holder.holder is Holder.CLIENT:
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                          severity=Severity.MEDIUM, evidence=evidence,
+                          detail=f"{what}, registered to you ({net.holder_org}), but the "
+                                 f"registry's type '{net.rir_type or 'none'}' does not say "
+                                 "whether the space is yours to keep (provider-independent) "
+                                 "or lent by an ISP: ask the registry or the ISP that "
+                                 "assigned it.")
     elif net.kind == "provider-assigned" or holder.holder is not Holder.CLIENT:
         lender = (f" out of {parent.holder_org}'s block {parent.cidr}" if parent
                   and parent.holder_org else "")

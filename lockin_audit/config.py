@@ -51,6 +51,31 @@ def _guid(value: str) -> str:
     return value.strip().lower()
 
 
+class IdentityOrgs(_Model):
+    """The organisations a party holds at identity platforms that AWS (and other clouds)
+    federate with, matched exactly (case-insensitively): a role trusting GitHub Actions
+    tokens of `repo:<org>/*` belongs to whoever lists `<org>` under `github`."""
+
+    github: list[str] = []  # GitHub organisations or users (owner of repo:<owner>/...)
+    gitlab: list[str] = []  # GitLab top-level groups (project_path:<group>/...)
+    terraform_cloud: list[str] = []  # Terraform Cloud / HCP Terraform organizations
+    okta: list[str] = []  # Okta org hosts, e.g. bobsit.okta.com
+    google_workspace: list[str] = []  # Google Workspace primary domains
+    jumpcloud: list[str] = []  # JumpCloud organisation ids
+
+    @field_validator("*")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        out = []
+        for x in v:
+            name = str(x).strip().lower()
+            if not name or any(ch in name for ch in "*?/: "):
+                raise ValueError(f"{x!r} is not an organisation name (no wildcards, "
+                                 "slashes, colons or spaces)")
+            out.append(name)
+        return out
+
+
 class Party(_Model):
     name: str = Field(min_length=1)
     aliases: list[str] = []
@@ -60,6 +85,7 @@ class Party(_Model):
     azure_tenant_ids: list[str] = []
     partner_ids: list[str] = []
     ip_ranges: list[str] = []
+    identity_orgs: IdentityOrgs = IdentityOrgs()
 
     @field_validator("domains", "email_domains")
     @classmethod
@@ -121,7 +147,9 @@ class AwsTarget(_Model):
     region: str | None = None  # home region for global APIs; default: profile's or us-east-1
     timeout_s: float = Field(default=20.0, gt=0, le=300)  # botocore read timeout
     max_rps: float = Field(default=20.0, gt=0)  # calls per second per account/service/region
-    max_attempts: int = Field(default=5, ge=1, le=10)  # botocore adaptive retry attempts
+    max_attempts: int = Field(default=5, ge=1, le=10)  # botocore standard-mode attempts
+    # Assumed-role session length; botocore refreshes the credentials before they expire.
+    role_session_s: int = Field(default=3600, ge=900, le=43200)
 
 
 class AzureTarget(_Model):

@@ -43,6 +43,7 @@ class IdKind(StrEnum):
     ORG_NAME = "org_name"
     IP = "ip"
     PARTNER_ID = "partner_id"
+    IDENTITY_ORG = "identity_org"  # platform:name, e.g. github:bobsit, okta:bobsit.okta.com
 
 
 # Tokens dropped from the end of organisation names before comparing them.
@@ -118,7 +119,8 @@ class Party:
     azure_tenant_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
     ip_ranges: tuple[IPNetwork, ...] = ()
-    category: str | None = None  # third parties: registrar, dns, mail, ca, cloud, ...
+    category: str | None = None
+    identity_orgs: frozenset[str] = frozenset()  # "platform:name", lower case  # third parties: registrar, dns, mail, ca, cloud, ...
 
     @property
     def org_names(self) -> frozenset[str]:
@@ -183,6 +185,10 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         partner_ids=strs("partner_ids"),
         ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
         category=data.get("category"),
+        identity_orgs=frozenset(
+            f"{platform}:{str(name).strip().lower()}"
+            for platform, names in (data.get("identity_orgs") or {}).items()
+            for name in (names or ())),
     )
 
 
@@ -263,6 +269,7 @@ class Identity:
             IdKind.ORG_NAME: self._org,
             IdKind.IP: self._ip,
             IdKind.PARTNER_ID: self._partner,
+            IdKind.IDENTITY_ORG: self._identity_org,
         }[kind]
         return handler(kind, raw)
 
@@ -344,6 +351,15 @@ class Identity:
 
     def _partner(self, kind: IdKind, raw: str) -> Attribution:
         return self._exact_id(kind, raw.strip(), "partner_ids", "Microsoft partner id")
+
+    def _identity_org(self, kind: IdKind, raw: str) -> Attribution:
+        """`platform:name` (github, gitlab, terraform_cloud, okta, google_workspace,
+        jumpcloud) against the parties' identity_orgs, exactly (case-insensitive)."""
+        platform, sep, name = raw.strip().lower().partition(":")
+        if not sep or not name:
+            return Attribution(Holder.UNKNOWN, None, kind, raw, "not platform:name", 0.0)
+        return self._exact_id(kind, f"{platform}:{name}", "identity_orgs",
+                              "identity-platform organisation")
 
     def _org(self, kind: IdKind, raw: str) -> Attribution:
         norm = normalize_org(raw)

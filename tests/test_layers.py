@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pkgutil
 import re
 import subprocess
 import sys
@@ -36,7 +37,11 @@ from lockin_audit.sources import BUILTIN_SOURCES
 ROOT = Path(__file__).resolve().parent.parent
 GUARD_MODULES = ("lockin_audit.guards", "lockin_audit.guards.http", "lockin_audit.guards.aws",
                  "lockin_audit.guards.azure", "lockin_audit.sources.aws_guard")
-SOURCE_MODULES = tuple(sorted({spec.partition(":")[0] for spec in BUILTIN_SOURCES.values()}))
+# every module of the sources package, registered or not (helpers such as aws_facts too)
+SOURCE_MODULES = tuple(sorted(
+    {spec.partition(":")[0] for spec in BUILTIN_SOURCES.values()}
+    | {f"lockin_audit.sources.{m.name}"
+       for m in pkgutil.iter_modules([str(ROOT / "lockin_audit" / "sources")])}))
 
 
 @pytest.mark.parametrize("module", GUARD_MODULES + SOURCE_MODULES

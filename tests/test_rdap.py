@@ -127,7 +127,6 @@ def test_expiry_bands_and_due_dates(rdap: RdapServer) -> None:
 @pytest.mark.parametrize(("fault", "reason"), [
     (Fault(200, "<html><body>Service unavailable</body></html>", "text/html"), "HTML page"),
     (Fault(200, '{"objectClassName": "domain", '), "not valid JSON"),
-    (Fault(404, '{"errorCode": 404}'), "404"),
     (Fault(403, '{"errorCode": 403}'), "access refused"),
     (Fault(500, "boom", "text/plain"), "HTTP 500"),
 ])
@@ -137,6 +136,7 @@ def test_bad_answers_become_errors_not_passes(rdap: RdapServer, fault: Fault, re
     for check_id in (REG, EXP):
         bad = one(result, "acmesmiles.com", check_id)
         assert bad.status is Status.ERROR and reason in bad.detail, bad.detail
+        assert "not registered" not in bad.detail  # unreachable is not "unregistered"
     # the domain is reported as not assessed, with the reason; the other is unaffected
     coverage = {c.target: c for c in result.coverage if c.area == "domain"}
     assert not coverage["acmesmiles.com"].assessed
@@ -163,6 +163,9 @@ def test_a_failing_registrar_keeps_the_registry_answer(rdap: RdapServer) -> None
     assert registrant.status is Status.MANUAL  # the thin registry names no registrant
     assert any(e.excerpt.get("kind") == "not_found" for e in registrant.evidence
                if isinstance(e.excerpt, dict))
+    # said in the text, not only in the evidence
+    assert "registrar's own record" in registrant.detail and "404" in registrant.detail
+    assert "registrar's own record" in one(result, "acmesmiles.com", REG, "account").detail
     assert one(result, "acmesmiles.com", EXP).status is Status.FAIL  # expiry still read
 
 
@@ -191,7 +194,11 @@ def test_overrides_add_a_cctld_missing_from_the_bootstrap(rdap: RdapServer) -> N
     rdap.data.tlds["de"] = {}
     result = scan(rdap, ["acmedental.de"], overrides={"de": f"{rdap.url}/de/"})
     found = one(result, "acmedental.de", REG)
-    assert found.status is Status.ERROR and "404" in found.detail  # asked, not skipped
+    # asked, not skipped: the registry does not know it, so it is not registered
+    assert found.status is Status.FAIL and found.severity is Severity.CRITICAL
+    assert "404" in found.detail and "anyone can register it today" in found.title
+    assert not findings(result, "acmedental.de", EXP)
+    assert all(c.assessed for c in result.coverage if c.area == "domain")
 
 
 def test_bundled_bootstrap_snapshot_covers_common_tlds_and_rirs() -> None:

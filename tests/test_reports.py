@@ -219,7 +219,7 @@ def test_saved_result_renders_the_same(result: ScanResult, rendered: dict[str, s
 # ------------------------------------------------------------------ HTML
 
 
-_VOID = {"meta", "br", "hr", "img", "input", "link", "wbr"}
+_VOID = {"col", "meta", "br", "hr", "img", "input", "link", "wbr"}
 
 
 class _Page(HTMLParser):
@@ -359,8 +359,9 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
 
 def test_markdown_escapes_untrusted_text(rendered: dict[str, str]) -> None:
     md = rendered["md"]
-    assert "<" not in md.replace("<br>", "") and ">" not in md
-    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md
+    assert not re.search(r"(?<!\\)[<>]", md)
+    assert not re.search(r"&(gt|lt|amp|#)", md)
+    assert "\\<script\\>alert\\(1\\)\\</script\\>" in md
     assert "`" not in md.replace("\\`", "")
     assert "](" not in md.replace("\\](", "").replace("\\]\\(", "")
     assert "\x00" not in md and "\x1b" not in md
@@ -399,9 +400,9 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("raw, expected", [
-    ("a|b", "a\\|b"), ("<b>", "&lt;b&gt;"), ("# h", "\\# h"), ("- x", "\\- x"),
+    ("a|b", "a\\|b"), ("<b>", "\\<b\\>"), ("# h", "\\# h"), ("- x", "\\- x"),
     ("1. x", "1\\. x"), ("a\n\nb", "a b"), ("`c`", "\\`c\\`"), ("[t](u)", "\\[t\\]\\(u\\)"),
-    ("x & y", "x &amp; y"), (None, ""), (3, "3"),
+    ("x & y", "x \\& y"), ("&gt;", "\\&gt;"), (None, ""), (3, "3"),
 ])
 def test_md_escape(raw: Any, expected: str) -> None:
     assert md_escape(raw) == expected
@@ -587,21 +588,59 @@ def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
     assert r.wanted(result)
     assert "Dear Bob's IT Services" in letter
     held = [f for f in result.findings if f.holder is Holder.PROVIDER]
-    items = re.findall(r"^### (\d+)\. ", letter, flags=re.M)
-    assert items == [str(n) for n in range(1, len(held) + 1)]
-    assert "transfer authorisation \\(EPP\\) code" in letter
+    # every provider-held finding reaches the letter, by its reference
+    for f in held:
+        assert f.id[:8] in letter, f.title
+    # grouped by system, one table each: item, what we ask, by when
+    assert letter.index("## Domains") < letter.index("## Credentials and backups")
+    assert "| # | Item | What we ask | By | Ref. |" in letter
+    rows = re.findall(r"^\| (\d+) \|", letter, flags=re.M)
+    assert rows == [str(n) for n in range(1, len(held) + 1)]
+    # the full ask once per kind, under its group
+    assert letter.count("transfer authorisation \\(EPP\\) code") == 1
     assert "Hand over the administrator credentials securely" in letter
-    # the firewall item is due before the general response date; the domain item is not
-    assert "**Deadline:** 2026-12-01 (urgent" in letter
-    assert "by 2026-12-07**" in letter and "**Deadline:** 2026-12-07" in letter
-    assert "1. Ask the provider for the transfer code." in letter
-    table = [line for line in letter.splitlines() if line.startswith("| ")]
-    assert len(table) == 1 + len(held)
+    # dates from the plan: the firewall's admin login first, a week before its own due
+    # date; the domain, due in 20 days, a week before that
+    assert "| acmedental.com | Transfer the registration | 2026-12-06 \\* | " in letter
+    assert "1. By 2026-11-24: Regain admin access and credentials (item 2)" in letter
+    assert "2. By 2026-12-06: Transfer the domain registrations (item 1)" in letter
+    assert "by 2026-12-07**" in letter
     assert "[Name], [Title]" in letter and "Yours sincerely" in letter
-    assert "<" not in letter and "admin_credential_holder" not in letter
+    assert "admin_credential_holder" not in letter
+    # Markdown escaping, not HTML entities
+    assert not re.search(r"&(gt|lt|amp|#)", letter)
+    assert not re.search(r"(?<!\\)<", letter)
     # nothing held by the provider: no letter
     clean = build_result(provider_holds=False)
-    assert not r.wanted(clean)
+    assert not r.wanted(clean) and not renderer("letter_html").wanted(clean)
+
+
+def test_letter_html_is_printable_and_escaped(result: ScanResult) -> None:
+    html = renderer("letter_html").render(result)
+    page = _page(html)
+    assert not page.unbalanced and not page.stack
+    assert page.tags["script"] == 0 and page.tags["link"] == 0 and page.tags["img"] == 0
+    text = " ".join(" ".join(page.text).split())
+    assert SCRIPT in text and "<script>alert" not in html  # the hostile name, as text
+    assert "\\(" not in text and "**" not in text  # no Markdown in HTML
+    assert "Yours sincerely" in text and "Received and acknowledged" in text
+    assert page.classes["signoff"] == 1 and page.classes["line"] == 2
+    for f in result.findings:
+        if f.holder is Holder.PROVIDER:
+            assert f.id[:8] in text
+
+
+def test_letter_keeps_accepted_items_and_says_so(result: ScanResult) -> None:
+    from lockin_audit.model import Acceptance
+
+    accepted = dataclasses.replace(
+        result.findings[4], accepted=Acceptance("until the move", "owner",
+                                                dt.date(2027, 3, 1)))
+    r = dataclasses.replace(result, findings=(*result.findings[:4], accepted,
+                                              *result.findings[5:]))
+    letter = renderer("letter").render(r)
+    assert accepted.id[:8] in letter
+    assert "Keep running for now \\(accepted until 2027-03-01\\)" in letter
 
 
 # ------------------------------------------------------------------ all formats
@@ -641,13 +680,14 @@ def test_write_reports_writes_every_format(tmp_path: Path, result: ScanResult) -
     formats = ["html", "json", "md", "sarif", "csv", "junit"]
     written = {p.name for p in write_reports(result, tmp_path, formats)}
     assert {"report.html", "report.json", "report.md", "report.sarif", "report.csv",
-            "report.junit.xml", "letter.md"} <= written
+            "report.junit.xml", "letter.md", "letter.html"} <= written
     _validator().validate(json.loads((tmp_path / "report.json").read_text("utf-8")))
 
 
 def test_templates_are_found() -> None:
     names = {p.name for p in templates_dir().iterdir()}
-    assert {"report.html.j2", "report.md.j2", "letter.md.j2"} <= names
+    assert {"report.html.j2", "report.md.j2", "letter.md.j2", "letter.html.j2",
+            "report_filter.js"} <= names
 
 
 def test_steps_parsing() -> None:

@@ -112,7 +112,7 @@ class MdSafe(str):
     """Markdown produced by us (not from a scanned system): `md_escape` leaves it alone."""
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~<>&])")
 _MD_LEADING_LIST = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -120,14 +120,15 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def md_escape(value: Any) -> str:
     """Make any value inert inline Markdown: one line (newlines would start blocks or
-    break table rows), HTML special characters as entities, Markdown punctuation
-    backslash-escaped, and no leading list/heading/setext marker."""
+    break table rows), Markdown punctuation and the HTML specials `<`, `>` and `&`
+    backslash-escaped (CommonMark shows an escaped character as itself, so a tag or an
+    entity stays text without writing HTML entities into Markdown), and no leading
+    list/heading/setext marker."""
     if value is None:
         return ""
     if isinstance(value, MdSafe):
         return str(value)
     text = _WHITESPACE.sub(" ", _CONTROL_CHARS.sub("", str(value)))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     body = text.lstrip(" ")
     lead = text[: len(text) - len(body)]

@@ -360,7 +360,7 @@ def wants_action(f: Finding) -> bool:
 
 
 def is_accepted(f: Finding) -> bool:
-    return getattr(f, "accepted", None) is not None
+    return f.accepted is not None
 
 
 def _links(findings: Sequence[Finding], row_of: Mapping[str, AssetRow]) -> list[PlanLink]:
