@@ -59,6 +59,9 @@ T = TypeVar("T")
 READ_ONLY_POST_PATHS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/directoryObjects/getByIds$"),
     re.compile(r"/providers/Microsoft\.ResourceGraph/resources$", re.IGNORECASE),
+    # Google Cloud Resource Manager v3 reads IAM policies with a POST (documented at
+    # cloud.google.com/resource-manager/reference/rest/v3/projects/getIamPolicy).
+    re.compile(r"^/v3/(organizations|folders|projects)/[^/:]+:getIamPolicy$"),
 )
 
 

@@ -43,6 +43,11 @@ class IdKind(StrEnum):
     ORG_NAME = "org_name"
     IP = "ip"
     PARTNER_ID = "partner_id"
+    GOOGLE_CUSTOMER = "google_customer"
+    GCP_ORGANIZATION = "gcp_organization"
+    GCP_BILLING_ACCOUNT = "gcp_billing_account"
+    GCP_PROJECT = "gcp_project"
+    GOOGLE_OAUTH_CLIENT = "google_oauth_client"
 
 
 # Tokens dropped from the end of organisation names before comparing them.
@@ -108,6 +113,10 @@ def _looks_like_ip(text: str) -> bool:
         return False
 
 
+GOOGLE_ID_FIELDS = ("google_customer_ids", "gcp_organization_ids", "gcp_billing_account_ids",
+                    "gcp_project_ids", "google_oauth_client_ids")
+
+
 @dataclass(frozen=True)
 class Party:
     holder: Holder
@@ -118,6 +127,11 @@ class Party:
     azure_tenant_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
     ip_ranges: tuple[IPNetwork, ...] = ()
+    google_customer_ids: tuple[str, ...] = ()
+    gcp_organization_ids: tuple[str, ...] = ()
+    gcp_billing_account_ids: tuple[str, ...] = ()
+    gcp_project_ids: tuple[str, ...] = ()
+    google_oauth_client_ids: tuple[str, ...] = ()
     category: str | None = None  # third parties: registrar, dns, mail, ca, cloud, ...
 
     @property
@@ -133,6 +147,8 @@ class Party:
             "azure_tenant_ids": list(self.azure_tenant_ids),
             "partner_ids": list(self.partner_ids),
             "ip_ranges": [str(n) for n in self.ip_ranges],
+            **{key: list(getattr(self, key)) for key in GOOGLE_ID_FIELDS
+               if getattr(self, key)},
         }
 
 
@@ -182,6 +198,11 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         azure_tenant_ids=tuple(t.lower() for t in strs("azure_tenant_ids")),
         partner_ids=strs("partner_ids"),
         ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
+        google_customer_ids=strs("google_customer_ids"),
+        gcp_organization_ids=strs("gcp_organization_ids"),
+        gcp_billing_account_ids=tuple(x.upper() for x in strs("gcp_billing_account_ids")),
+        gcp_project_ids=tuple(x.lower() for x in strs("gcp_project_ids")),
+        google_oauth_client_ids=strs("google_oauth_client_ids"),
         category=data.get("category"),
     )
 
@@ -263,6 +284,11 @@ class Identity:
             IdKind.ORG_NAME: self._org,
             IdKind.IP: self._ip,
             IdKind.PARTNER_ID: self._partner,
+            IdKind.GOOGLE_CUSTOMER: self._google,
+            IdKind.GCP_ORGANIZATION: self._google,
+            IdKind.GCP_BILLING_ACCOUNT: self._google,
+            IdKind.GCP_PROJECT: self._google,
+            IdKind.GOOGLE_OAUTH_CLIENT: self._google,
         }[kind]
         return handler(kind, raw)
 
@@ -344,6 +370,22 @@ class Identity:
 
     def _partner(self, kind: IdKind, raw: str) -> Attribution:
         return self._exact_id(kind, raw.strip(), "partner_ids", "Microsoft partner id")
+
+    def _google(self, kind: IdKind, raw: str) -> Attribution:
+        """Google ids, exact: customer C0..., organizations/N, billingAccounts/X, project."""
+        attr, label, value = {
+            IdKind.GOOGLE_CUSTOMER: ("google_customer_ids", "Google customer",
+                                     raw.strip()),
+            IdKind.GCP_ORGANIZATION: ("gcp_organization_ids", "Google Cloud organization",
+                                      raw.strip().removeprefix("organizations/")),
+            IdKind.GCP_BILLING_ACCOUNT: ("gcp_billing_account_ids", "Cloud Billing account",
+                                         raw.strip().removeprefix("billingAccounts/").upper()),
+            IdKind.GCP_PROJECT: ("gcp_project_ids", "Google Cloud project",
+                                 raw.strip().lower()),
+            IdKind.GOOGLE_OAUTH_CLIENT: ("google_oauth_client_ids", "Google OAuth client",
+                                         raw.strip()),
+        }[kind]
+        return self._exact_id(kind, value, attr, label)
 
     def _org(self, kind: IdKind, raw: str) -> Attribution:
         norm = normalize_org(raw)
