@@ -321,8 +321,8 @@ class GoogleCloud:
     # -- Resource Manager v3 (cloud.google.com/resource-manager/reference/rest/v3) --------
     def _denied(self, resource: str, permission: str) -> Reply | None:
         if resource in self.data.denied:
-            return google_error(403, "PERMISSION_DENIED", f"The caller does not have "
-                                f"permission", detail={
+            return google_error(403, "PERMISSION_DENIED", "The caller does not have "
+                                "permission", detail={
                                     "reason": "IAM_PERMISSION_DENIED",
                                     "domain": "cloudresourcemanager.googleapis.com",
                                     "metadata": {"permission": permission,

@@ -210,8 +210,10 @@ class GoogleCredentials:
     async def token(self, ctx: SourceContext, scope: str) -> str:
         lock = self._locks.setdefault(scope, asyncio.Lock())
         async with lock:
-            creds = await ctx.engine.call_sync("oauth2.googleapis.com",
-                                               lambda: self._for_scope(scope))
+            creds: Any = self._scoped.get(scope)
+            if creds is None:  # the first time reads the key file
+                creds = await ctx.engine.call_sync("oauth2.googleapis.com",
+                                                   lambda: self._for_scope(scope))
             expiry = getattr(creds, "expiry", None)
             fresh = creds.token and (expiry is None or _seconds_left(expiry) > 300)
             if not fresh:
