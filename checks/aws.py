@@ -1,57 +1,65 @@
 """AWS checks: who holds the client's AWS account, its contacts, access, keys, networks,
-images, backups, logs and domains. Each check reads the facts the AWS source fetched once
-per account (lockin_audit.sources.aws.AwsFacts) and yields at least one finding per
-account: a `pass` with its evidence when nothing foreign was found, an `error` naming the
-missing permission when an API could not be read.
+images, backups, logs and domains. Each check reads the typed facts the AWS source
+fetched once per account (lockin_audit.sources.aws_facts.AwsFacts) — never a raw API
+dictionary — and yields at least one finding per account: a `pass` with its evidence only
+when every fact it rests on was read, an `error` naming the missing permission otherwise.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
-from lockin_audit.identity import Attribution, IdKind
+from lockin_audit.identity import Attribution, IdKind, normalize_org
 from lockin_audit.model import Asset, Holder, Severity, Status
-from lockin_audit.sources.aws import (
-    CONTACT_TYPES,
+from lockin_audit.sources.aws import CONTACT_TYPES, account_asset, vendor_accounts
+from lockin_audit.sources.aws_facts import (
     AwsFacts,
     Fetched,
-    account_asset,
-    condition_values,
-    grants_admin,
-    policy_statements,
-    running_instances,
-    trusted_accounts,
-    vendor_accounts,
+    IamSnapshot,
+    NamedPolicy,
+    SamlMetadata,
+    User,
+    UserCredentials,
+    account_of_arn,
 )
+from lockin_audit.sources.aws_policy import Grantee, PolicyDocument, admin_grants, grantees
 from lockin_audit.sources.interface import FetchError
 
-_ACCOUNT_IN_ARN = re.compile(r"^arn:[^:]+:[^:]*:[^:]*:(\d{12}):")
-_URL = re.compile(r"https?://[^\s\"'<>]+")
-_ADMIN_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess")
+# AWS managed policies that grant administrator rights (or the power to take them).
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html
+_ADMIN_POLICIES = frozenset({"AdministratorAccess", "IAMFullAccess", "PowerUserAccess"})
+# Tag keys whose value names a person's or a company's identity.
+_OWNER_TAGS = frozenset({"company", "organization", "organisation", "owner", "vendor",
+                         "managedby", "managed-by", "managed_by", "team", "supplier"})
 
 
 # ---------------------------------------------------------------------------------------
 # helpers
 
 
-def account_of_arn(arn: str | None) -> str | None:
-    m = _ACCOUNT_IN_ARN.match(arn or "")
-    return m.group(1) if m else None
+def own_attribution(ctx: CheckContext, facts: AwsFacts) -> Attribution:
+    """Whose the audited account itself is: configured ids decide; an account in neither
+    party's ids is unknown (aws.billing.organization says whose it appears to be)."""
+    return ctx.attribute(IdKind.AWS_ACCOUNT, facts.account_id, "the audited account",
+                         record=False)
 
 
 def attribute_account(ctx: CheckContext, facts: AwsFacts, account: str,
                       seen_in: str) -> Attribution:
-    """Attribute an AWS account id: the audited account itself is the client's; then the
-    configured parties; then the bundled list of public vendor accounts."""
-    if account == facts.account_id:
-        return Attribution(Holder.CLIENT, None, IdKind.AWS_ACCOUNT, account,
-                           f"{account} is the audited account itself", 1.0)
+    """Attribute an AWS account id: the configured parties; then the bundled list of
+    published vendor accounts. The audited account itself is the client's unless the audit
+    file says otherwise (aws.billing.organization judges the account itself)."""
     if account == "*":
         return Attribution(Holder.UNKNOWN, None, IdKind.AWS_ACCOUNT, "*",
                            "any AWS account ('*' principal)", 0.0)
+    if account == facts.account_id:
+        own = own_attribution(ctx, facts)
+        if own.holder is not Holder.UNKNOWN:
+            return own
+        return Attribution(Holder.CLIENT, None, IdKind.AWS_ACCOUNT, account,
+                           f"{account} is the audited account itself", 1.0)
     found = ctx.attribute(IdKind.AWS_ACCOUNT, account, seen_in, record=False)
     if found.holder is Holder.UNKNOWN:
         vendor = vendor_accounts().get(found.value)
@@ -63,27 +71,26 @@ def attribute_account(ctx: CheckContext, facts: AwsFacts, account: str,
     return found
 
 
+def attribute_org(ctx: CheckContext, facts: AwsFacts, org_id: str,
+                  seen_in: str) -> Attribution:
+    """An Organization id: the audited account's own Organization is held by whoever holds
+    its management account; any other Organization is unknown (listed to classify)."""
+    org = facts.organization.value
+    if not isinstance(org, FetchError) and org is not None and org.id == org_id:
+        a = attribute_account(ctx, facts, org.management_account,
+                              f"management account of {org_id}")
+        return Attribution(a.holder, a.party, IdKind.AWS_ACCOUNT, org_id,
+                           f"{org_id} is this account's Organization, managed from "
+                           f"{org.management_account}: {a.reason}", a.confidence, a.category)
+    ctx.identity.unidentified.add("aws_organization", org_id, seen_in, ctx.meta.control)
+    return Attribution(Holder.UNKNOWN, None, IdKind.AWS_ACCOUNT, org_id,
+                       f"{org_id} is another AWS Organization, not this account's", 0.0)
+
+
 def holder_text(a: Attribution) -> str:
     return {Holder.CLIENT: "the client", Holder.PROVIDER: f"the provider ({a.party})",
             Holder.THIRD_PARTY: f"a known vendor ({a.party})",
             Holder.UNKNOWN: "an unidentified party"}[a.holder] + f": {a.reason}"
-
-
-def errors_of(fetched: Iterable[Fetched]) -> list[FetchError]:
-    return [f.error for f in fetched if f.error is not None]
-
-
-def error_findings(ctx: CheckContext, facts: AwsFacts,
-                   fetched: Iterable[tuple[str, Fetched]]) -> list[Any]:
-    """One error finding per fact that could not be read. A check that reports errors
-    never also reports a clean pass: what could not be read is not fine."""
-    return [ctx.error(facts.asset, f.error, key=key) for key, f in fetched
-            if f.error is not None]
-
-
-def regional_items(facts: AwsFacts, name: str) -> Iterator[tuple[str, Fetched]]:
-    for region, f in sorted(facts.by_region(name).items()):
-        yield f"{name}@{region}", f
 
 
 def clean(ctx: CheckContext, facts: AwsFacts, detail: str, evidence: Iterable[Any] = (),
@@ -91,6 +98,56 @@ def clean(ctx: CheckContext, facts: AwsFacts, detail: str, evidence: Iterable[An
     """The pass finding when nothing foreign was found."""
     return ctx.finding(asset=facts.asset, holder=Holder.CLIENT, status=Status.PASS,
                        detail=detail, evidence=list(evidence), key=key or "clean")
+
+
+def errors_in(ctx: CheckContext, asset: Asset, fetched: Iterable[tuple[str, Fetched[Any]]]
+              ) -> list[Any]:
+    """One error finding per fact that could not be read."""
+    return [ctx.error(asset, f.error, key=key) for key, f in fetched if f.error is not None]
+
+
+def regional(facts: AwsFacts, name: str) -> list[tuple[str, Fetched[Any]]]:
+    return [(f"{name}@{r.region}", getattr(r, name)) for r in facts.regional]
+
+
+def values(f: Fetched[Any]) -> Sequence[Any]:
+    """The items of a list fact, or nothing when it failed (the caller reported it)."""
+    return () if f.error is not None else f.ok
+
+
+def name_matches(ctx: CheckContext, text: str) -> list[Attribution]:
+    """Parties whose name or alias appears in `text` as whole words: the text is split
+    into words (on separators, case changes are not split) and every run of consecutive
+    words is compared exactly with each party's folded names (`BITS` matches `bits-admin`
+    but never `orbits`)."""
+    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text.lower()).split()]
+    found: dict[str, Attribution] = {}
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + 4) + 1):
+            phrase = " ".join(words[start:end])
+            if not normalize_org(phrase):
+                continue
+            a = ctx.attribute(IdKind.ORG_NAME, phrase, "", record=False)
+            if a.holder is not Holder.UNKNOWN and a.holder is not Holder.THIRD_PARTY:
+                found.setdefault(a.party or "", Attribution(
+                    a.holder, a.party, IdKind.ORG_NAME, phrase,
+                    f"'{text}' contains '{phrase}', a name of {a.party}", 0.6))
+    return list(found.values())
+
+
+def policy_admin(policies: Iterable[NamedPolicy]) -> list[str]:
+    """Names of the policies (inline or attached) that give administrator rights."""
+    out = []
+    for p in policies:
+        grants = admin_grants(p.document) if p.document is not None else ()
+        if (p.name in _ADMIN_POLICIES and p.aws_managed) or grants:
+            out.append(f"{p.name}{' (inline)' if not p.arn else ''}"
+                       + (f": {', '.join(grants)}" if grants else ""))
+    return out
+
+
+def excerpt_of(doc: PolicyDocument) -> str:
+    return doc.text[:4000]
 
 
 # ---------------------------------------------------------------------------------------
@@ -122,33 +179,61 @@ def clean(ctx: CheckContext, facts: AwsFacts, detail: str, evidence: Iterable[An
     references=("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_leave-as-member.html",),
 )
 def organization(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    f = facts.get("organization")
+    f = facts.organization
     if f.error:
         yield ctx.error(facts.asset, f.error)
         return
-    if f.value is None:
-        yield clean(ctx, facts, "The account is not in an AWS Organization: it is billed to "
-                    "its own payment method.", [f.evidence({"organization": None})])
+    own = own_attribution(ctx, facts)
+    org = f.ok
+    if org is None or org.management_account == facts.account_id:
+        where = ("is not in an AWS Organization: it is billed to its own payment method"
+                 if org is None else f"is the management account of Organization {org.id}")
+        excerpt = {"organization": None} if org is None else org.excerpt
+        if own.holder is Holder.UNKNOWN:
+            ctx.identity.record(own, "the audited AWS account", ctx.meta.control)
+            yield ctx.finding(
+                asset=facts.asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                detail=f"The account {where}, but it is in neither the client's nor the "
+                f"provider's aws_account_ids, so whose it is cannot be told from here. "
+                f"{_appears(ctx, facts)}Add it to client.aws_account_ids if it is yours, "
+                "or to provider.aws_account_ids if it is the provider's.",
+                evidence=[f.evidence(excerpt)])
+            return
+        yield ctx.finding(asset=facts.asset, holder=own.holder,
+                          detail=f"The account {where}; the account itself is held by "
+                          f"{holder_text(own)}.", evidence=[f.evidence(excerpt)])
         return
-    org = f.value["Organization"]
-    master = str(org.get("MasterAccountId", ""))
-    email = str(org.get("MasterAccountEmail", ""))
-    where = f"management account of {org.get('Id')}"
-    found = [attribute_account(ctx, facts, master, where)]
-    if email and master != facts.account_id:
+    where = f"management account of {org.id}"
+    found = [attribute_account(ctx, facts, org.management_account, where)]
+    if org.management_email:
         # The email is listed as unidentified only when the account id identified nobody.
-        found.append(ctx.attribute(IdKind.EMAIL, email, f"{where} (email)",
+        found.append(ctx.attribute(IdKind.EMAIL, org.management_email, f"{where} (email)",
                                    record=found[0].holder is Holder.UNKNOWN))
+    if own.holder is Holder.PROVIDER:
+        found.append(own)
     holder = worst_holder(found)
-    excerpt = {"Id": org.get("Id"), "MasterAccountId": master, "MasterAccountEmail": email}
-    if master == facts.account_id:
-        detail = f"The account is the management account of Organization {org.get('Id')}."
-    else:
-        who = next(a for a in found if a.holder is holder)
-        detail = (f"The account belongs to Organization {org.get('Id')}, whose management "
-                  f"account {master} ({email}) pays its bill; held by {holder_text(who)}.")
-    yield ctx.finding(asset=facts.asset, holder=holder, detail=detail,
-                      evidence=[f.evidence(excerpt)])
+    who = next(a for a in found if a.holder is holder)
+    yield ctx.finding(asset=facts.asset, holder=holder,
+                      detail=f"The account belongs to Organization {org.id}, whose management "
+                      f"account {org.management_account} ({org.management_email}) pays its "
+                      f"bill; held by {holder_text(who)}.", evidence=[f.evidence(org.excerpt)])
+
+
+def _appears(ctx: CheckContext, facts: AwsFacts) -> str:
+    """What the account's own data says about whose it is (contact company, alternates)."""
+    hints = []
+    contact = facts.contact.value
+    if not isinstance(contact, FetchError) and contact.company:
+        a = ctx.attribute(IdKind.ORG_NAME, contact.company, "AWS primary contact", record=False)
+        hints.append(f"its primary contact company is '{contact.company}'"
+                     + (f" ({a.party})" if a.party else ""))
+    for alt in facts.alternate_contacts:
+        c = alt.value
+        if c is not None and not isinstance(c, FetchError) and c.email:
+            a = ctx.attribute(IdKind.EMAIL, c.email, "AWS alternate contact", record=False)
+            if a.party:
+                hints.append(f"its {c.kind.lower()} contact {c.email} is {a.party}'s")
+    return ("It appears to be: " + "; ".join(hints) + ". ") if hints else ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -176,58 +261,53 @@ def organization(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     references=("https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact.html",),
 )
 def contacts(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    info = facts.get("contact_information")
+    info = facts.contact
     if info.error:
         yield ctx.error(facts.asset, info.error, key="primary")
     else:
-        ci = (info.value or {}).get("ContactInformation", {})
-        found = [ctx.attribute(IdKind.ORG_NAME, ci["CompanyName"], "AWS primary contact")
-                 ] if ci.get("CompanyName") else []
-        if ci.get("WebsiteUrl"):
-            found.append(ctx.attribute(IdKind.URL, ci["WebsiteUrl"], "AWS primary contact"))
+        ci = info.ok
+        found = [ctx.attribute(IdKind.ORG_NAME, ci.company, "AWS primary contact")
+                 ] if ci.company else []
+        if ci.website:
+            found.append(ctx.attribute(IdKind.URL, ci.website, "AWS primary contact"))
         holder = worst_holder(found) if found else Holder.UNKNOWN
         status = status_for(holder) if found else Status.MANUAL
         yield ctx.finding(
             asset=facts.asset, holder=holder, status=status, key="primary",
-            detail=(f"Primary contact: {ci.get('FullName')}, company "
-                    f"{ci.get('CompanyName') or '(none)'}."
+            detail=(f"Primary contact: {ci.full_name}, company {ci.company or '(none)'}."
                     + ("" if found else " No company or website to attribute: confirm it.")),
-            evidence=[info.evidence({k: ci.get(k) for k in
-                                     ("FullName", "CompanyName", "WebsiteUrl", "CountryCode")})])
-    for kind in CONTACT_TYPES:
-        f = facts.get(f"alternate_contact.{kind}")
+            evidence=[info.evidence(ci.excerpt)])
+    for kind, f in zip(CONTACT_TYPES, facts.alternate_contacts, strict=True):
         if f.error:
             yield ctx.error(facts.asset, f.error, key=kind)
             continue
-        contact = (f.value or {}).get("AlternateContact")
-        if not contact:
+        contact = f.ok
+        if contact is None:
             yield ctx.finding(asset=facts.asset, holder=Holder.UNKNOWN, status=Status.WARN,
                               severity=Severity.LOW, key=kind,
                               detail=f"No {kind.lower()} alternate contact is set: AWS "
                               "notices go to the root email only.",
                               evidence=[f.evidence({"AlternateContact": None})])
             continue
-        email = str(contact.get("EmailAddress", ""))
-        a = ctx.attribute(IdKind.EMAIL, email, f"AWS {kind.lower()} alternate contact")
+        a = ctx.attribute(IdKind.EMAIL, contact.email, f"AWS {kind.lower()} alternate contact")
         yield ctx.finding(asset=facts.asset, holder=a.holder, key=kind,
-                          detail=f"The {kind.lower()} alternate contact is {email}; "
+                          detail=f"The {kind.lower()} alternate contact is {contact.email}; "
                           f"held by {holder_text(a)}.",
-                          evidence=[f.evidence({"Name": contact.get("Name"),
-                                                "EmailAddress": email})])
-    members = facts.facts.get("org_accounts")
+                          evidence=[f.evidence({"Name": contact.name,
+                                                "EmailAddress": contact.email})])
+    members = facts.org_accounts
     if members is None:
         return
     if members.error:
         yield ctx.error(facts.asset, members.error, key="members")
-    elif isinstance(members.value, dict):
-        for acct in members.value.get("Accounts", []):
-            email = str(acct.get("Email", ""))
-            a = ctx.attribute(IdKind.EMAIL, email, f"root email of AWS account {acct['Id']}")
-            yield ctx.finding(asset=account_asset(acct["Id"], acct.get("Name")),
-                              holder=a.holder, key="root-email",
-                              detail=f"Member account {acct['Id']} ({acct.get('Name')}) has "
-                              f"root email {email}; held by {holder_text(a)}.",
-                              evidence=[members.evidence({"Id": acct["Id"], "Email": email})])
+        return
+    for acct in members.ok:
+        a = ctx.attribute(IdKind.EMAIL, acct.email, f"root email of AWS account {acct.id}")
+        yield ctx.finding(asset=account_asset(acct.id, acct.name), holder=a.holder,
+                          key="root-email",
+                          detail=f"Member account {acct.id} ({acct.name}) has root email "
+                          f"{acct.email}; held by {holder_text(a)}.",
+                          evidence=[members.evidence({"Id": acct.id, "Email": acct.email})])
 
 
 # ---------------------------------------------------------------------------------------
@@ -245,6 +325,49 @@ _ACCESS_REMEDIATION = (
 )
 
 
+def describe_grantee(g: Grantee) -> str:
+    if g.kind == "account":
+        return f"account {g.value}"
+    if g.kind == "organization":
+        return f"every account of Organization {g.value}"
+    if g.kind == "oidc":
+        return f"tokens of {g.value} ({g.subject or 'any subject'}, via {g.via})"
+    if g.kind == "saml":
+        return f"users of SAML provider {g.value}"
+    if g.kind == "web_identity":
+        return f"any user of {g.value}"
+    return f"anyone: {g.value} ({g.subject or g.via})"
+
+
+def attribute_grantee(ctx: CheckContext, facts: AwsFacts, g: Grantee,
+                      seen_in: str) -> tuple[Attribution, Status | None]:
+    """Who a grantee is, and a status override (anyone at all is a fail whoever holds it)."""
+    if g.kind == "account":
+        return attribute_account(ctx, facts, g.value, seen_in), None
+    if g.kind == "organization":
+        return attribute_org(ctx, facts, g.value, seen_in), None
+    if g.kind == "oidc":
+        kind = IdKind.IDENTITY_ORG if ":" in g.value else IdKind.HOSTNAME
+        return ctx.attribute(kind, g.value, seen_in), None
+    if g.kind == "saml":
+        owner = account_of_arn(g.value)
+        if owner and owner != facts.account_id:
+            return attribute_account(ctx, facts, owner, seen_in), None
+        found = [a for p in values(facts.saml_providers) if not p.error and p.ok.arn == g.value
+                 for a in saml_attributions(ctx, p.ok.metadata, seen_in)]
+        if found:
+            holder = worst_holder(found)
+            return next(a for a in found if a.holder is holder), None
+        return Attribution(Holder.UNKNOWN, None, IdKind.URL, g.value,
+                           "the SAML provider's organisation cannot be told (see "
+                           "aws.access.identity_providers)", 0.0), Status.MANUAL
+    if g.kind == "web_identity":
+        return Attribution(Holder.UNKNOWN, None, IdKind.HOSTNAME, g.value,
+                           f"any user of the public identity provider {g.value}", 0.0), None
+    return Attribution(Holder.UNKNOWN, None, IdKind.AWS_ACCOUNT, g.value,
+                       "not limited to any account or organisation", 0.0), Status.FAIL
+
+
 @check(
     id="aws.access.roles",
     control="aws.access",
@@ -259,70 +382,98 @@ _ACCESS_REMEDIATION = (
     references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html",),
 )
 def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    f = facts.get("roles")
+    f = facts.iam
     if f.error:
         yield ctx.error(facts.asset, f.error)
         return
-    count = 0
-    for role in f.value.get("Roles", []):
-        doc = role.get("AssumeRolePolicyDocument")
-        foreign = trusted_accounts(doc, facts.account_id)
-        if not foreign:
+    iam: IamSnapshot = f.ok
+    count = problems = 0
+    for role in iam.roles:
+        asset = Asset("aws_iam_role", role.arn, role.name)
+        if role.trust.problem:
+            problems += 1
+            yield ctx.error(asset, f"trust policy of {role.name}: {role.trust.problem}",
+                            key="trust")
             continue
-        asset = Asset("aws_iam_role", role["Arn"], role["RoleName"])
-        pol = facts.get(f"role_policies.{role['RoleName']}")
-        if pol.error:
-            yield ctx.error(asset, pol.error, key="policies")
-        policies = (pol.value or {}).get("AttachedPolicies", [])
-        attached = [p["PolicyName"] for p in policies]
-        admin = [p["PolicyName"] for p in policies if p["PolicyName"] in _ADMIN_POLICIES
-                 or _admin_document(facts, p["PolicyArn"])]
-        external = sorted({v for s in policy_statements(doc)
-                           for v in condition_values(s, "sts:ExternalId")})
-        for acct in foreign:
+        found = grantees(role.trust, facts.account_id)
+        if not found:
+            continue
+        admin = policy_admin(role.policies)
+        unread = [p.name for p in role.attached if p.document is None and not p.aws_managed]
+        policies = ", ".join(p.name + (" (inline)" if not p.arn else "")
+                             for p in role.policies) or "none"
+        for g in found:
             count += 1
-            a = attribute_account(ctx, facts, acct, f"trust policy of role {role['Arn']}")
-            severity = Severity.CRITICAL if admin else Severity.HIGH
-            if acct == "*":
-                status, severity = Status.FAIL, Severity.CRITICAL
-            else:
-                status = status_for(a.holder)
+            a, override = attribute_grantee(ctx, facts, g, f"trust policy of role {role.arn}")
+            anyone = g.kind == "any"
+            severity = Severity.CRITICAL if admin or anyone else Severity.HIGH
             yield ctx.finding(
-                asset=asset, holder=a.holder, status=status, severity=severity, key=acct,
-                detail=(f"Role {role['RoleName']} trusts account {acct}, held by "
+                asset=asset, holder=a.holder, status=override or status_for(a.holder),
+                severity=severity, key=f"{g.kind}:{g.value}:{g.subject}",
+                detail=(f"Role {role.name} lets in {describe_grantee(g)}, held by "
                         f"{holder_text(a)}. "
-                        + (f"It has administrator rights ({', '.join(admin)}). " if admin
-                           else f"Attached policies: {', '.join(attached) or 'none'}. ")
-                        + ("Assuming it requires an ExternalId." if external
-                           else "No ExternalId condition.")),
-                evidence=[f.evidence({"RoleName": role["RoleName"],
-                                      "AssumeRolePolicyDocument": doc}),
-                          pol.evidence({"AttachedPolicies": attached})])
-    if not count:
-        yield clean(ctx, facts, f"None of the {len(f.value.get('Roles', []))} IAM roles "
-                    "trusts another AWS account.", [f.evidence({"roles": len(f.value.get(
-                        "Roles", []))})])
+                        + (f"It has administrator rights ({'; '.join(admin)}). " if admin
+                           else f"Policies: {policies}. ")
+                        + (f"The documents of {', '.join(unread)} were not listed. "
+                           if unread else "")
+                        + ("Assuming it requires an ExternalId."
+                           if g.external_id else "No ExternalId condition.")
+                        + (f" Last used: {role.last_used}." if role.last_used else "")),
+                evidence=[f.evidence({"RoleName": role.name,
+                                      "AssumeRolePolicyDocument": excerpt_of(role.trust),
+                                      "Policies": [p.name for p in role.policies]})])
+    if not count and not problems:
+        yield clean(ctx, facts, f"None of the {len(iam.roles)} IAM roles lets in another "
+                    "AWS account, Organization, federated identity or anyone.",
+                    [f.evidence({"roles": len(iam.roles)})])
 
 
-def _admin_document(facts: AwsFacts, policy_arn: str) -> bool:
-    doc = facts.get(f"policy_document.{policy_arn}").value
-    return isinstance(doc, dict) and grants_admin(doc.get("PolicyVersion", {}).get("Document"))
+def _user_attributions(ctx: CheckContext, user: User) -> list[Attribution]:
+    seen = f"IAM user {user.name}"
+    out: list[Attribution] = []
+    if "@" in user.name:
+        out.append(ctx.attribute(IdKind.EMAIL, user.name, seen))
+    for t in user.tags:
+        if "@" in t.value:
+            out.append(ctx.attribute(IdKind.EMAIL, t.value.strip(), seen))
+        elif t.key.lower() in _OWNER_TAGS and t.value.strip():
+            out.append(ctx.attribute(IdKind.ORG_NAME, t.value, seen, record=False))
+    for text in (user.name.partition("@")[0], user.path, *(t.value for t in user.tags)):
+        out.extend(name_matches(ctx, text))
+    return [a for a in out if a.holder is not Holder.UNKNOWN] or out
 
 
-def _user_identifiers(user: dict[str, Any], tags: list[dict[str, Any]]) -> list[tuple[IdKind,
-                                                                                     str]]:
-    out: list[tuple[IdKind, str]] = []
-    if "@" in user["UserName"]:
-        out.append((IdKind.EMAIL, user["UserName"]))
-    for t in tags:
-        key, value = str(t.get("Key", "")).lower(), str(t.get("Value", ""))
-        if not value:
-            continue
-        if "@" in value:
-            out.append((IdKind.EMAIL, value))
-        elif key in ("company", "organization", "organisation", "owner", "vendor"):
-            out.append((IdKind.ORG_NAME, value))
-    return out
+def _mask(key_id: str) -> str:
+    return key_id[:4] + "…" + key_id[-4:] if len(key_id) > 8 else key_id
+
+
+def credential_text(user: User, creds: Fetched[UserCredentials] | None) -> tuple[str, dict[str, Any]]:
+    """What the user can sign in with, as a sentence and an evidence excerpt."""
+    if creds is None or creds.error:
+        why = creds.error.describe() if creds is not None and creds.error else "not read"
+        return f"Its credentials could not be read ({why}).", {"credentials": why}
+    c = creds.ok
+
+    def part(value: Any, yes: str, no: str) -> str:
+        if isinstance(value, FetchError):
+            return f"unknown ({value.reason})"
+        return yes if value else no
+
+    keys = c.keys
+    if isinstance(keys, FetchError):
+        key_text = f"unknown ({keys.reason})"
+        key_ev: Any = keys.reason
+    else:
+        key_text = "; ".join(f"{_mask(k.id)} {k.status.lower()}, created {k.created[:10]}, "
+                             f"last used {k.last_used or 'never'}" for k in keys) or "none"
+        key_ev = [{"AccessKeyId": _mask(k.id), "Status": k.status, "LastUsed": k.last_used}
+                  for k in keys]
+    text = (f"Console password: {part(c.console_password, 'yes', 'no')} (last used "
+            f"{user.password_last_used or 'never'}); MFA: {part(c.mfa, 'yes', 'no')}; "
+            f"access keys: {key_text}.")
+    return text, {"ConsolePassword": part(c.console_password, "yes", "no"),
+                  "PasswordLastUsed": user.password_last_used or None,
+                  "MFA": part(c.mfa, "yes", "no"), "AccessKeys": key_ev}
 
 
 @check(
@@ -337,44 +488,89 @@ def _user_identifiers(user: dict[str, Any], tags: list[dict[str, Any]]) -> list[
     remediation=_ACCESS_REMEDIATION,
 )
 def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    f = facts.get("users")
+    f = facts.iam
     if f.error:
         yield ctx.error(facts.asset, f.error)
         return
+    iam: IamSnapshot = f.ok
+    own = own_attribution(ctx, facts)
     flagged = 0
-    errors = []
-    for user in f.value.get("Users", []):
-        name = user["UserName"]
-        tags_f = facts.get(f"user_tags.{name}")
-        if tags_f.error:
-            errors.append(ctx.error(Asset("aws_iam_user", user["Arn"], name), tags_f.error))
-            yield errors[-1]
-            continue
-        ids = _user_identifiers(user, (tags_f.value or {}).get("Tags", []))
-        if not ids:
-            continue
-        found = [ctx.attribute(k, v, f"IAM user {name}") for k, v in ids]
-        holder = worst_holder(found)
+    clients: list[str] = []
+    for user in iam.users:
+        found = _user_attributions(ctx, user)
+        if own.holder is Holder.PROVIDER:
+            found.append(own)
+        holder = worst_holder(found) if found else Holder.UNKNOWN
+        creds = facts.credentials.get(user.name)
         if holder is Holder.CLIENT:
+            clients.append(user.name)
             continue
         flagged += 1
-        login, mfa = facts.get(f"user_login.{name}"), facts.get(f"user_mfa.{name}")
-        console = ("unknown (" + login.error.describe() + ")" if login.error
-                   else "yes" if login.value else "no")
-        mfa_text = ("unknown" if mfa.error
-                    else "yes" if (mfa.value or {}).get("MFADevices") else "no")
-        who = next(a for a in found if a.holder is holder)
+        admin = policy_admin(iam.user_policies(user))
+        who = next((a for a in found if a.holder is holder), None)
+        text, cred_ev = credential_text(user, creds)
+        owner = (holder_text(who) if who else
+                 "nobody identifiable: no email, company tag, or name of a party in its "
+                 "name, path or tags; classify it")
         yield ctx.finding(
-            asset=Asset("aws_iam_user", user["Arn"], name), holder=holder, key=name,
-            detail=(f"IAM user {name} is held by {holder_text(who)}. Console password: "
-                    f"{console}; MFA: {mfa_text}; password last used: "
-                    f"{user.get('PasswordLastUsed') or 'never'}."),
-            evidence=[f.evidence({"UserName": name, "Arn": user["Arn"]}),
-                      tags_f.evidence({"Tags": (tags_f.value or {}).get("Tags", [])})])
-    if not flagged and not errors:
-        yield clean(ctx, facts, f"None of the {len(f.value.get('Users', []))} IAM users "
-                    "carries a provider's or unidentified email or company tag.",
-                    [f.evidence({"users": [u["UserName"] for u in f.value.get("Users", [])]})])
+            asset=Asset("aws_iam_user", user.arn, user.name), holder=holder, key=user.name,
+            severity=Severity.CRITICAL if admin else None,
+            detail=(f"IAM user {user.name} is held by {owner}. {text}"
+                    + (f" It has administrator rights ({'; '.join(admin)})." if admin else "")
+                    + (f" Groups: {', '.join(user.groups)}." if user.groups else "")),
+            evidence=[f.evidence({"UserName": user.name, "Arn": user.arn, "Path": user.path,
+                                  "Tags": [{"Key": t.key, "Value": t.value} for t in user.tags],
+                                  "Groups": list(user.groups)}),
+                      *([creds.evidence(cred_ev)] if creds is not None else [])])
+    if not flagged:
+        yield clean(ctx, facts, f"All {len(iam.users)} IAM users are the client's "
+                    f"({', '.join(clients) or 'none'}).", [f.evidence({"users": clients})])
+
+
+_SHARED_IDP_HOSTS = frozenset({"www.okta.com", "accounts.google.com", "sso.jumpcloud.com",
+                               "jumpcloud.com", "login.microsoftonline.com",
+                               "sts.windows.net"})
+
+
+def entra_tenant(url: str) -> str | None:
+    """The Entra ID tenant id in an issuer or endpoint URL: https://sts.windows.net/<tid>/
+    (the issuer of Entra SAML tokens) or https://login.microsoftonline.com/<tid>/...
+    https://learn.microsoft.com/en-us/entra/identity-platform/reference-saml-tokens"""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host not in ("sts.windows.net", "login.microsoftonline.com", "login.windows.net",
+                    "login.microsoftonline.us", "login.partner.microsoftonline.cn"):
+        return None
+    first = parts.path.strip("/").split("/")[0].lower()
+    import re
+
+    return first if re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", first) else None
+
+
+def saml_attributions(ctx: CheckContext, meta: SamlMetadata, seen_in: str) -> list[Attribution]:
+    """Entra tenants against azure_tenant_ids, Okta orgs against identity_orgs.okta, other
+    hosts against the parties' domains; shared sign-in hosts say nothing on their own."""
+    from urllib.parse import urlsplit
+
+    out: list[Attribution] = []
+    for url in (meta.entity_id, *meta.sso_locations):
+        tenant = entra_tenant(url)
+        if tenant:
+            out.append(ctx.attribute(IdKind.AZURE_TENANT, tenant, seen_in))
+            continue
+        host = (urlsplit(url if "//" in url else "//" + url).hostname or "").lower()
+        if not host or host in _SHARED_IDP_HOSTS:
+            continue
+        if host.endswith((".okta.com", ".oktapreview.com", ".okta-emea.com")):
+            a = ctx.attribute(IdKind.IDENTITY_ORG, f"okta:{host}", seen_in, record=False)
+            if a.holder is Holder.UNKNOWN:
+                a = ctx.attribute(IdKind.IDENTITY_ORG, f"okta:{host}", seen_in)
+            out.append(a)
+            continue
+        out.append(ctx.attribute(IdKind.HOSTNAME, host, seen_in))
+    return list({(a.holder, a.value): a for a in out}.values())
 
 
 @check(
@@ -389,34 +585,112 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     remediation=_ACCESS_REMEDIATION,
 )
 def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    lists = [("saml_providers", facts.get("saml_providers")),
-             ("oidc_providers", facts.get("oidc_providers"))]
-    errors = error_findings(ctx, facts, lists)
+    lists: list[tuple[str, Fetched[Any]]] = [("saml_providers", facts.saml_providers),
+                                            ("oidc_providers", facts.oidc_providers)]
+    errors = errors_in(ctx, facts.asset, lists)
     yield from errors
     seen = 0
-    for name, f in facts.facts.items():
-        kind, _, arn = name.partition(".")
-        if kind not in ("saml", "oidc"):
-            continue
-        asset = Asset("aws_iam_identity_provider", arn, arn.rpartition("/")[2])
-        if f.error:
-            yield ctx.error(asset, f.error)
+    for p in values(facts.saml_providers):
+        if p.error:
+            yield ctx.error(facts.asset, p.error, key=p.request)
             continue
         seen += 1
-        text = (f.value.get("SAMLMetadataDocument", "") if kind == "saml"
-                else "https://" + str(f.value.get("Url", "")).removeprefix("https://"))
-        urls = sorted(set(_URL.findall(text)))
-        found = [ctx.attribute(IdKind.URL, u, f"{kind.upper()} provider {arn}")
-                 for u in urls[:20]]
+        prov, meta = p.ok, p.ok.metadata
+        asset = Asset("aws_iam_identity_provider", prov.arn, prov.arn.rpartition("/")[2])
+        ev = [p.evidence({"entityID": meta.entity_id,
+                          "SingleSignOnService": list(meta.sso_locations)})]
+        if meta.problem:
+            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                              key=prov.arn, evidence=ev,
+                              detail=f"SAML provider {prov.arn}: {meta.problem}; open its "
+                              "metadata and confirm whose identity platform it is.")
+            continue
+        found = saml_attributions(ctx, meta, f"SAML provider {prov.arn}")
         holder = worst_holder(found) if found else Holder.UNKNOWN
-        status = status_for(holder) if found else Status.MANUAL
-        yield ctx.finding(asset=asset, holder=holder, status=status, key=arn,
-                          detail=f"{kind.upper()} identity provider {arn} points at "
-                          f"{', '.join(urls[:3]) or '(no URL found)'}.",
-                          evidence=[f.evidence({"urls": urls[:20]})])
+        who = next((a for a in found if a.holder is holder), None)
+        yield ctx.finding(
+            asset=asset, holder=holder, key=prov.arn, evidence=ev,
+            status=status_for(holder) if found else Status.MANUAL,
+            detail=(f"SAML provider {prov.arn} (entity {meta.entity_id}) signs people in "
+                    + (f"for {holder_text(who)}." if who else
+                       "from a shared sign-in host that does not name the organisation: "
+                       "ask which Okta, Google Workspace or JumpCloud organisation it is, "
+                       "and who administers it.")))
+    for p in values(facts.oidc_providers):
+        if p.error:
+            yield ctx.error(facts.asset, p.error, key=p.request)
+            continue
+        seen += 1
+        prov = p.ok
+        host = prov.url.removeprefix("https://").split("/")[0].lower()
+        asset = Asset("aws_iam_identity_provider", prov.arn, host)
+        ev = [p.evidence({"Url": prov.url, "ClientIDList": list(prov.client_ids)})]
+        from lockin_audit.sources.aws_policy import OIDC_PLATFORMS
+
+        if host in OIDC_PLATFORMS:
+            yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
+                              key=prov.arn, evidence=ev,
+                              detail=f"OIDC provider {host} is a shared platform's token "
+                              "issuer; which of its organisations may sign in is decided by "
+                              "each role's trust policy (judged in aws.access.roles).")
+            continue
+        a = ctx.attribute(IdKind.HOSTNAME, host, f"OIDC provider {prov.arn}")
+        yield ctx.finding(asset=asset, holder=a.holder, key=prov.arn, evidence=ev,
+                          detail=f"OIDC provider {prov.url} is held by {holder_text(a)}.")
     if not seen and not errors:
         yield clean(ctx, facts, "No SAML or OIDC identity provider is configured.",
-                    [f.evidence(f.value) for _, f in lists])
+                    [f.evidence({"providers": 0}) for _, f in lists])
+
+
+@check(
+    id="aws.access.bucket_policies",
+    control="aws.access",
+    source="aws",
+    title="S3 bucket policies that let other accounts in",
+    severity=Severity.HIGH,
+    risk="""A bucket policy can let another AWS account, a whole Organization or anyone
+    read or change the files in the client's bucket, without any user in the client's
+    account. A policy naming the provider's account or Organization keeps the provider's
+    access to the data after the contract ends.""",
+    remediation=(
+        "Open each listed bucket (S3 > bucket > Permissions > Bucket policy) and remove the "
+        "statements that name the provider's account or Organization, or '*'.",
+        "If the provider still needs access until the handover, give it an end date and "
+        "remove it on that day.",
+    ),
+    references=("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html",),
+)
+def bucket_policies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
+    if facts.buckets.error:
+        yield ctx.error(facts.asset, facts.buckets.error)
+        return
+    flagged = errors = 0
+    for b in facts.buckets.ok:
+        asset = Asset("aws_s3_bucket", b.arn, b.name)
+        if b.policy.error:
+            errors += 1
+            yield ctx.error(asset, b.policy.error, key="policy")
+            continue
+        doc = b.policy.ok
+        if doc is None:
+            continue
+        if doc.problem:
+            errors += 1
+            yield ctx.error(asset, f"bucket policy of {b.name}: {doc.problem}", key="policy")
+            continue
+        for g in grantees(doc, facts.account_id):
+            flagged += 1
+            a, override = attribute_grantee(ctx, facts, g, f"policy of bucket {b.name}")
+            yield ctx.finding(asset=asset, holder=a.holder, key=f"{g.kind}:{g.value}",
+                              status=override or status_for(a.holder),
+                              severity=Severity.CRITICAL if g.kind == "any" else None,
+                              detail=f"The policy of bucket {b.name} lets in "
+                              f"{describe_grantee(g)}, held by {holder_text(a)}.",
+                              evidence=[b.policy.evidence({"Policy": excerpt_of(doc)})])
+    if not flagged and not errors:
+        yield clean(ctx, facts, f"No policy of the {len(facts.buckets.ok)} buckets lets in "
+                    "another account, Organization or anyone.",
+                    [facts.buckets.evidence({"buckets": [b.name for b in facts.buckets.ok]})])
 
 
 # ---------------------------------------------------------------------------------------
@@ -439,27 +713,51 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     ),
 )
 def identity_center(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    items = list(regional_items(facts, "sso_instances"))
-    errors = error_findings(ctx, facts, items)
+    items = regional(facts, "sso_instances")
+    errors = errors_in(ctx, facts.asset, items)
     yield from errors
     seen: set[str] = set()
     for _, f in items:
-        for inst in (f.value or {}).get("Instances", []) if not f.error else []:
-            arn = inst.get("InstanceArn", "")
-            if arn in seen:
+        for inst in values(f):
+            if inst.arn in seen:
                 continue
-            seen.add(arn)
-            owner = str(inst.get("OwnerAccountId") or facts.account_id)
-            a = attribute_account(ctx, facts, owner, f"IAM Identity Center {arn}")
-            yield ctx.finding(asset=Asset("aws_sso_instance", arn, inst.get("Name")),
-                              holder=a.holder, key=arn,
-                              detail=f"IAM Identity Center instance {arn} is owned by account "
-                              f"{owner}, held by {holder_text(a)}.",
-                              evidence=[f.evidence({k: inst.get(k) for k in (
-                                  "InstanceArn", "OwnerAccountId", "IdentityStoreId")})])
-    if not seen and not errors:
-        yield clean(ctx, facts, "No IAM Identity Center instance is visible from this "
-                    "account.", [f.evidence({"Instances": []}) for _, f in items[:1]])
+            seen.add(inst.arn)
+            owner = inst.owner or facts.account_id
+            a = attribute_account(ctx, facts, owner, f"IAM Identity Center {inst.arn}")
+            yield ctx.finding(asset=Asset("aws_sso_instance", inst.arn, inst.name or None),
+                              holder=a.holder, key=inst.arn,
+                              detail=f"IAM Identity Center instance {inst.arn} is owned by "
+                              f"account {owner}, held by {holder_text(a)}.",
+                              evidence=[f.evidence({"InstanceArn": inst.arn,
+                                                    "OwnerAccountId": inst.owner,
+                                                    "IdentityStoreId": inst.identity_store})])
+    if seen or errors:
+        return
+    # Nothing visible. In a member account that is expected even when Identity Center
+    # runs: an organization instance lives in the management account and a member
+    # account's ListInstances does not show it. Not visible is not absent.
+    org = facts.organization
+    ev = [f.evidence({"Instances": []}) for _, f in items[:1]]
+    if org.error:
+        yield ctx.error(facts.asset, org.error, key="organization")
+        return
+    o = org.ok
+    if o is None or o.management_account == facts.account_id:
+        yield clean(ctx, facts, "No IAM Identity Center instance exists: the account is "
+                    + ("in no Organization" if o is None else "its Organization's management "
+                       "account") + f" and ListInstances in {', '.join(facts.regions)} lists "
+                    "none.", ev)
+        return
+    a = attribute_account(ctx, facts, o.management_account,
+                          f"management account of {o.id} (IAM Identity Center)")
+    yield ctx.finding(
+        asset=facts.asset, holder=a.holder, status=Status.MANUAL, key="not-visible",
+        detail=f"No IAM Identity Center instance is visible from this member account. If "
+        f"people sign in through Identity Center, it runs in the management account "
+        f"{o.management_account} of Organization {o.id}, held by {holder_text(a)}, and is "
+        "administered there. Ask who administers it (or scan the management account), and "
+        "look at the account's sign-in page (AWS access portal URL) your staff use.",
+        evidence=[*ev, org.evidence(o.excerpt)])
 
 
 # ---------------------------------------------------------------------------------------
@@ -484,30 +782,32 @@ def identity_center(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     ),
 )
 def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    names = ("kms_keys", "volumes", "db_instances")
-    items = [i for n in names for i in regional_items(facts, n)]
-    errors = error_findings(ctx, facts, items)
+    items = [i for n in ("kms_keys", "volumes", "databases") for i in regional(facts, n)]
+    errors = errors_in(ctx, facts.asset, items)
     yield from errors
-    flagged = 0
-    for name, by_region in facts.regional.items():
-        if not name.startswith("key_policy."):
-            continue
-        key_arn = name.partition(".")[2]
-        for region, f in by_region.items():
-            meta = facts.by_region(f"key.{key_arn}").get(region)
-            if meta and not meta.error and meta.value["KeyMetadata"].get("KeyManager") == "AWS":
+    flagged = problems = 0
+    for r in facts.regional:
+        for key in values(r.kms_keys):
+            if key.manager == "AWS":
                 continue  # AWS-managed keys cannot be shared
-            asset = Asset("aws_kms_key", key_arn)
-            if f.error:
-                yield ctx.error(asset, f.error)
+            asset = Asset("aws_kms_key", key.arn)
+            if key.policy.error:
+                problems += 1
+                yield ctx.error(asset, key.policy.error)
                 continue
-            for acct in trusted_accounts(f.value.get("Policy"), facts.account_id):
+            doc = key.policy.ok
+            if doc.problem:
+                problems += 1
+                yield ctx.error(asset, f"policy of {key.arn}: {doc.problem}")
+                continue
+            for g in grantees(doc, facts.account_id):
                 flagged += 1
-                a = attribute_account(ctx, facts, acct, f"policy of KMS key {key_arn}")
-                yield ctx.finding(asset=asset, holder=a.holder, key=acct,
-                                  detail=f"The policy of KMS key {key_arn} grants account "
-                                  f"{acct}, held by {holder_text(a)}.",
-                                  evidence=[f.evidence({"Policy": f.value.get("Policy")})])
+                a, override = attribute_grantee(ctx, facts, g, f"policy of KMS key {key.arn}")
+                yield ctx.finding(asset=asset, holder=a.holder, key=f"{g.kind}:{g.value}",
+                                  status=override or status_for(a.holder),
+                                  detail=f"The policy of KMS key {key.arn} lets in "
+                                  f"{describe_grantee(g)}, held by {holder_text(a)}.",
+                                  evidence=[key.policy.evidence({"Policy": excerpt_of(doc)})])
     for res_asset, key_id, f in _encrypted_resources(facts):
         owner = account_of_arn(key_id)
         if not owner or owner == facts.account_id:
@@ -518,30 +818,31 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                           detail=f"{res_asset.name or res_asset.id} is encrypted with KMS key "
                           f"{key_id} in account {owner}, held by {holder_text(a)}.",
                           evidence=[f.evidence({"KmsKeyId": key_id})])
-    if not flagged and not errors:
-        yield clean(ctx, facts, "No KMS key policy grants another account, and no EBS "
+    buckets_failed = [b for b in values(facts.buckets) if b.encryption_keys.error]
+    for b in buckets_failed:
+        problems += 1
+        yield ctx.error(Asset("aws_s3_bucket", b.arn, b.name), b.encryption_keys.error or "",
+                        key="encryption")
+    if facts.buckets.error:
+        problems += 1
+        yield ctx.error(facts.asset, facts.buckets.error, key="buckets")
+    if not flagged and not errors and not problems:
+        yield clean(ctx, facts, "No KMS key policy lets in another account, and no EBS "
                     "volume, S3 bucket or RDS database uses a key held elsewhere.",
-                    [f.evidence({"checked": n}) for n, f in items[:3] if not f.error])
+                    [f.evidence({"checked": n}) for n, f in items[:3]])
 
 
-def _encrypted_resources(facts: AwsFacts) -> Iterator[tuple[Asset, str, Fetched]]:
-    for f in facts.by_region("volumes").values():
-        for v in (f.value or {}).get("Volumes", []) if not f.error else []:
-            if v.get("KmsKeyId"):
-                yield Asset("aws_ebs_volume", v["VolumeId"], v["VolumeId"]), v["KmsKeyId"], f
-    for f in facts.by_region("db_instances").values():
-        for d in (f.value or {}).get("DBInstances", []) if not f.error else []:
-            if d.get("KmsKeyId"):
-                yield (Asset("aws_rds_instance", d.get("DBInstanceArn", d["DBInstanceIdentifier"]),
-                             d["DBInstanceIdentifier"]), d["KmsKeyId"], f)
-    for name, f in facts.facts.items():
-        if not name.startswith("bucket_encryption.") or f.error or not f.value:
-            continue
-        bucket = name.partition(".")[2]
-        for rule in f.value.get("ServerSideEncryptionConfiguration", {}).get("Rules", []):
-            key_id = rule.get("ApplyServerSideEncryptionByDefault", {}).get("KMSMasterKeyID")
-            if key_id:
-                yield Asset("aws_s3_bucket", f"arn:aws:s3:::{bucket}", bucket), key_id, f
+def _encrypted_resources(facts: AwsFacts) -> Iterator[tuple[Asset, str, Fetched[Any]]]:
+    for r in facts.regional:
+        for v in values(r.volumes):
+            if v.kms_key:
+                yield Asset("aws_ebs_volume", v.id, v.id), v.kms_key, r.volumes
+        for d in values(r.databases):
+            if d.kms_key:
+                yield Asset("aws_rds_instance", d.arn, d.id), d.kms_key, r.databases
+    for b in values(facts.buckets):
+        for key_id in values(b.encryption_keys):
+            yield Asset("aws_s3_bucket", b.arn, b.name), key_id, b.encryption_keys
 
 
 # ---------------------------------------------------------------------------------------
@@ -568,62 +869,28 @@ def _encrypted_resources(facts: AwsFacts) -> Iterator[tuple[Asset, str, Fetched]
     ),
 )
 def network(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    names = ("ram_shares", "subnets", "peerings", "tgw_attachments", "dx_interfaces")
-    items = [i for n in names for i in regional_items(facts, n)]
-    errors = error_findings(ctx, facts, items)
+    items = [(f"network{n}@{r.region}", f) for r in facts.regional
+             for n, f in enumerate(r.network)]
+    errors = errors_in(ctx, facts.asset, items)
     yield from errors
     flagged = 0
-    for asset, owner, what, f in _network_links(facts):
-        flagged += 1
-        a = attribute_account(ctx, facts, owner, what)
-        yield ctx.finding(asset=asset, holder=a.holder, key=owner,
-                          detail=f"{what}: owned by account {owner}, held by {holder_text(a)}.",
-                          evidence=[f.evidence({"resource": asset.id, "owner": owner})])
+    kinds = {"share": "aws_ram_share", "subnet": "aws_subnet", "peering": "aws_vpc_peering",
+             "tgw_attachment": "aws_tgw_attachment", "dx_interface": "aws_dx_virtual_interface"}
+    for _, f in items:
+        for link in values(f):
+            if not link.owner or link.owner == facts.account_id:
+                continue
+            flagged += 1
+            a = attribute_account(ctx, facts, link.owner, link.detail)
+            yield ctx.finding(asset=Asset(kinds[link.kind], link.id, link.name or None),
+                              holder=a.holder, key=link.owner,
+                              detail=f"{link.detail}: owned by account {link.owner}, held by "
+                              f"{holder_text(a)}.",
+                              evidence=[f.evidence({"resource": link.id, "owner": link.owner})])
     if not flagged and not errors:
         yield clean(ctx, facts, "No resource share, shared subnet, peering, transit gateway "
                     "attachment or Direct Connect interface involves another account.",
-                    [f.evidence({"checked": n}) for n, f in items[:5] if not f.error])
-
-
-def _network_links(facts: AwsFacts) -> Iterator[tuple[Asset, str, str, Fetched]]:
-    own = facts.account_id
-    for f in facts.by_region("ram_shares").values():
-        for s in (f.value or {}).get("resourceShares", []) if not f.error else []:
-            owner = str(s.get("owningAccountId", ""))
-            if owner and owner != own:
-                yield (Asset("aws_ram_share", s["resourceShareArn"], s.get("name")), owner,
-                       f"Resource share {s.get('name')} received", f)
-    for f in facts.by_region("subnets").values():
-        for s in (f.value or {}).get("Subnets", []) if not f.error else []:
-            owner = str(s.get("OwnerId", ""))
-            if owner and owner != own:
-                arn = s.get("SubnetArn") or s["SubnetId"]
-                yield (Asset("aws_subnet", arn, s["SubnetId"]), owner,
-                       f"Subnet {s['SubnetId']} is shared into this account", f)
-    for f in facts.by_region("peerings").values():
-        for p in (f.value or {}).get("VpcPeeringConnections", []) if not f.error else []:
-            if p.get("Status", {}).get("Code") in ("deleted", "rejected", "failed", "expired"):
-                continue
-            for side in ("AccepterVpcInfo", "RequesterVpcInfo"):
-                owner = str(p.get(side, {}).get("OwnerId", ""))
-                if owner and owner != own:
-                    pid = p["VpcPeeringConnectionId"]
-                    yield (Asset("aws_vpc_peering", pid, pid), owner,
-                           f"VPC peering {pid} to {p.get(side, {}).get('VpcId')}", f)
-    for f in facts.by_region("tgw_attachments").values():
-        for t in (f.value or {}).get("TransitGatewayAttachments", []) if not f.error else []:
-            owner = str(t.get("TransitGatewayOwnerId", ""))
-            if owner and owner != own:
-                tid = t["TransitGatewayAttachmentId"]
-                yield (Asset("aws_tgw_attachment", tid, tid), owner,
-                       f"Transit gateway attachment {tid} to {t.get('TransitGatewayId')}", f)
-    for f in facts.by_region("dx_interfaces").values():
-        for v in (f.value or {}).get("virtualInterfaces", []) if not f.error else []:
-            owner = str(v.get("ownerAccount", ""))
-            if owner and owner != own:
-                vid = v["virtualInterfaceId"]
-                yield (Asset("aws_dx_virtual_interface", vid, v.get("virtualInterfaceName")),
-                       owner, f"Direct Connect virtual interface {vid}", f)
+                    [f.evidence({"checked": n}) for n, f in items[:5]])
 
 
 # ---------------------------------------------------------------------------------------
@@ -646,52 +913,66 @@ def _network_links(facts: AwsFacts) -> Iterator[tuple[Asset, str, str, Fetched]]
     ),
 )
 def images(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    items = list(regional_items(facts, "instances")) + list(regional_items(facts, "images"))
-    errors = error_findings(ctx, facts, items)
+    items = regional(facts, "instances") + [(f"images@{r.region}", r.images)
+                                            for r in facts.regional if r.images is not None]
+    errors = errors_in(ctx, facts.asset, items)
     yield from errors
     flagged = total = 0
-    for region, f in sorted(facts.by_region("instances").items()):
-        if f.error:
+    for r in facts.regional:
+        if r.instances.error or (r.images is not None and r.images.error):
             continue
-        img_f = facts.by_region("images").get(region)
-        imgs = {i["ImageId"]: i for i in ((img_f.value or {}).get("Images", [])
-                                          if img_f and not img_f.error else [])}
-        for inst in running_instances(f.value):
+        imgs = r.images.ok if r.images is not None else {}
+        for inst in r.instances.ok:
             total += 1
-            image_id = inst.get("ImageId", "")
-            asset = Asset("aws_ec2_instance", f"arn:{facts.partition}:ec2:{region}:"
-                          f"{facts.account_id}:instance/{inst['InstanceId']}", inst["InstanceId"])
-            img = imgs.get(image_id)
+            asset = Asset("aws_ec2_instance", f"arn:{facts.partition}:ec2:{r.region}:"
+                          f"{facts.account_id}:instance/{inst.id}", inst.id)
+            img = imgs.get(inst.image_id)
             if img is None:
-                if img_f is not None and img_f.error:
-                    continue  # already reported as an error
                 flagged += 1
                 yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
-                                  key=image_id, detail=f"Instance {inst['InstanceId']} was "
-                                  f"launched from image {image_id}, which this account can no "
+                                  key=inst.image_id, detail=f"Instance {inst.id} was launched "
+                                  f"from image {inst.image_id}, which this account can no "
                                   "longer see (deregistered or no longer shared): ask who "
                                   "owned it and make your own image of the server.",
-                                  evidence=[f.evidence({"InstanceId": inst["InstanceId"],
-                                                        "ImageId": image_id})])
+                                  evidence=[r.instances.evidence({"InstanceId": inst.id,
+                                                                  "ImageId": inst.image_id})])
                 continue
-            owner = str(img.get("OwnerId", ""))
-            if owner == facts.account_id:
-                continue
-            if img.get("ImageOwnerAlias") in ("amazon", "aws-marketplace"):
-                continue  # public AWS and Marketplace images stay available
+            if img.owner == facts.account_id or img.owner_alias in ("amazon", "aws-marketplace"):
+                continue  # own, or public AWS and Marketplace images that stay available
             flagged += 1
-            a = attribute_account(ctx, facts, owner, f"owner of image {image_id}")
-            yield ctx.finding(asset=asset, holder=a.holder, key=image_id,
-                              detail=f"Instance {inst['InstanceId']} runs image {image_id} "
-                              f"({img.get('Name')}) owned by account {owner}, held by "
-                              f"{holder_text(a)}.",
-                              evidence=[img_f.evidence({"ImageId": image_id, "OwnerId": owner,
-                                                        "Name": img.get("Name")})
-                                        if img_f else f.evidence({})])
+            a = attribute_account(ctx, facts, img.owner, f"owner of image {img.id}")
+            ev = r.images.evidence({"ImageId": img.id, "OwnerId": img.owner, "Name": img.name}
+                                   ) if r.images is not None else r.instances.evidence({})
+            yield ctx.finding(asset=asset, holder=a.holder, key=img.id,
+                              detail=f"Instance {inst.id} runs image {img.id} ({img.name}) "
+                              f"owned by account {img.owner}, held by {holder_text(a)}.",
+                              evidence=[ev])
     if not flagged and not errors:
         yield clean(ctx, facts, f"All {total} instances run images owned by this account "
                     "or public AWS/Marketplace images.",
                     [f.evidence({"instances": total}) for _, f in items[:1]])
+
+
+# ---------------------------------------------------------------------------------------
+# where copies and logs go
+
+
+def bucket_owner(ctx: CheckContext, facts: AwsFacts, bucket: str,
+                 seen_in: str) -> Attribution | None:
+    """Who holds a bucket outside this account, from what can be seen without reading
+    it: its name naming a party (whole words). None when no owner can be told."""
+    found = name_matches(ctx, bucket)
+    if not found:
+        ctx.identity.unidentified.add("aws_s3_bucket", bucket, seen_in, ctx.meta.control)
+        return None
+    holder = worst_holder(found)
+    return next(a for a in found if a.holder is holder)
+
+
+_ASK_BUCKET = ("ask the provider which AWS account owns bucket {b} and for its bucket "
+               "policy; or run `aws s3api get-bucket-location --bucket {b} "
+               "--expected-bucket-owner <your account id>` (it fails when the bucket is not "
+               "yours)")
 
 
 # ---------------------------------------------------------------------------------------
@@ -715,64 +996,93 @@ def images(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     ),
 )
 def backups(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    items = [i for n in ("backup_plans", "backup_vaults") for i in regional_items(facts, n)]
-    items += [(n, f) for n, f in facts.regional_flat("backup_plan.", "vault_policy.")]
-    items += [(n, f) for n, f in facts.facts.items() if n.startswith("bucket_replication.")]
-    errors = error_findings(ctx, facts, items)
+    items = regional(facts, "backup_plans") + regional(facts, "backup_vaults")
+    items.append(("buckets", facts.buckets))
+    errors = errors_in(ctx, facts.asset, items)
     yield from errors
-    flagged = 0
-    for name, f in items:
-        if f.error or not f.value:
-            continue
-        for asset, owner, what in _backup_links(facts, name, f.value):
-            flagged += 1
-            if owner is None:
-                yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
-                                  key=what, detail=f"{what}; the destination's account "
-                                  "cannot be seen from here: confirm it is yours.",
-                                  evidence=[f.evidence({"destination": what})])
+    flagged = problems = 0
+    own = facts.account_id
+    for r in facts.regional:
+        for plan_f in values(r.backup_plans):
+            if plan_f.error:
+                problems += 1
+                yield ctx.error(facts.asset, plan_f.error, key=plan_f.request)
                 continue
-            a = attribute_account(ctx, facts, owner, what)
-            yield ctx.finding(asset=asset, holder=a.holder, key=f"{what}:{owner}",
-                              detail=f"{what}: account {owner}, held by {holder_text(a)}.",
-                              evidence=[f.evidence({"destination_account": owner,
-                                                    "what": what})])
-    if not flagged and not errors:
+            plan = plan_f.ok
+            asset = Asset("aws_backup_plan", plan.arn or plan.id, plan.name or None)
+            for copy in plan.copies:
+                owner = account_of_arn(copy.destination)
+                if owner == own:
+                    continue
+                flagged += 1
+                what = f"Backup rule {copy.rule} copies to {copy.destination}"
+                if owner is None:
+                    yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                                      key=what, evidence=[plan_f.evidence({"destination": copy.destination})],
+                                      detail=f"{what}; the destination names no account: ask "
+                                      "the provider whose vault it is.")
+                    continue
+                a = attribute_account(ctx, facts, owner, what)
+                yield ctx.finding(asset=asset, holder=a.holder, key=f"{what}:{owner}",
+                                  detail=f"{what}: account {owner}, held by {holder_text(a)}.",
+                                  evidence=[plan_f.evidence({"destination_account": owner,
+                                                             "what": what})])
+        for vault in values(r.backup_vaults):
+            asset = Asset("aws_backup_vault", vault.arn, vault.name)
+            if vault.policy.error:
+                problems += 1
+                yield ctx.error(asset, vault.policy.error, key="policy")
+                continue
+            doc = vault.policy.ok
+            if doc is None:
+                continue
+            if doc.problem:
+                problems += 1
+                yield ctx.error(asset, f"access policy of {vault.name}: {doc.problem}")
+                continue
+            for g in grantees(doc, own):
+                flagged += 1
+                a, override = attribute_grantee(ctx, facts, g, f"policy of vault {vault.name}")
+                yield ctx.finding(asset=asset, holder=a.holder, key=f"{g.kind}:{g.value}",
+                                  status=override or status_for(a.holder),
+                                  detail=f"The access policy of vault {vault.name} lets in "
+                                  f"{describe_grantee(g)}, held by {holder_text(a)}.",
+                                  evidence=[vault.policy.evidence({"Policy": excerpt_of(doc)})])
+    own_buckets = facts.bucket_names
+    for b in values(facts.buckets):
+        asset = Asset("aws_s3_bucket", b.arn, b.name)
+        if b.replication.error:
+            problems += 1
+            yield ctx.error(asset, b.replication.error, key="replication")
+            continue
+        for rule in b.replication.ok:
+            what = f"Bucket {b.name} replicates to {rule.bucket}"
+            ev = [b.replication.evidence({"rule": rule.rule_id, "bucket": rule.bucket,
+                                          "account": rule.account})]
+            if rule.account and rule.account != own:
+                flagged += 1
+                a = attribute_account(ctx, facts, rule.account, what)
+                yield ctx.finding(asset=asset, holder=a.holder, key=f"{what}:{rule.account}",
+                                  detail=f"{what}: account {rule.account}, held by "
+                                  f"{holder_text(a)}.", evidence=ev)
+            elif not rule.account and rule.bucket not in own_buckets:
+                flagged += 1
+                found = bucket_owner(ctx, facts, rule.bucket, what)
+                if found is None:
+                    yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                                      key=what, evidence=ev,
+                                      detail=f"{what}, which is not in this account and whose "
+                                      "owner cannot be told: " + _ASK_BUCKET.format(b=rule.bucket) + ".")
+                else:
+                    yield ctx.finding(asset=asset, holder=found.holder, status=Status.WARN,
+                                      key=what, evidence=ev,
+                                      detail=f"{what}, which is not in this account; {found.reason}"
+                                      " — it appears to be held by "
+                                      f"{holder_text(found)}. Confirm: " + _ASK_BUCKET.format(b=rule.bucket) + ".")
+    if not flagged and not errors and not problems:
         yield clean(ctx, facts, "No backup plan copies to, no vault policy admits, and no "
                     "S3 bucket replicates to another account.",
-                    [f.evidence({"checked": n}) for n, f in items[:3] if not f.error])
-
-
-def _backup_links(facts: AwsFacts, name: str,
-                  value: dict[str, Any]) -> Iterator[tuple[Asset, str | None, str]]:
-    own = facts.account_id
-    if name.startswith("backup_plan."):
-        plan = value.get("BackupPlan", {})
-        asset = Asset("aws_backup_plan", value.get("BackupPlanArn", name), plan.get(
-            "BackupPlanName"))
-        for rule in plan.get("Rules", []):
-            for action in rule.get("CopyActions", []):
-                dest = action.get("DestinationBackupVaultArn", "")
-                owner = account_of_arn(dest)
-                if owner != own:
-                    yield asset, owner, f"Backup rule {rule.get('RuleName')} copies to {dest}"
-    elif name.startswith("vault_policy."):
-        asset = Asset("aws_backup_vault", value.get("BackupVaultArn", name.partition(".")[2]),
-                      value.get("BackupVaultName"))
-        for acct in trusted_accounts(value.get("Policy"), own):
-            yield asset, acct, f"Access policy of vault {value.get('BackupVaultName')} admits"
-    elif name.startswith("bucket_replication."):
-        bucket = name.partition(".")[2]
-        asset = Asset("aws_s3_bucket", f"arn:aws:s3:::{bucket}", bucket)
-        own_buckets = {b["Name"] for b in (facts.get("buckets").value or {}).get("Buckets", [])}
-        for rule in value.get("ReplicationConfiguration", {}).get("Rules", []):
-            dest = rule.get("Destination", {})
-            target = str(dest.get("Bucket", "")).rpartition(":")[2]
-            owner = dest.get("Account")
-            if owner and owner != own:
-                yield asset, str(owner), f"Bucket {bucket} replicates to {target}"
-            elif not owner and target not in own_buckets:
-                yield asset, None, f"Bucket {bucket} replicates to {target}"
+                    [f.evidence({"checked": n}) for n, f in items[:3]])
 
 
 # ---------------------------------------------------------------------------------------
@@ -795,41 +1105,50 @@ def _backup_links(facts: AwsFacts, name: str,
     ),
 )
 def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    items = list(regional_items(facts, "trails"))
-    errors = error_findings(ctx, facts, items)
+    items = [*regional(facts, "trails"), ("buckets", facts.buckets)]
+    errors = errors_in(ctx, facts.asset, items)
     yield from errors
-    own_buckets = {b["Name"] for b in (facts.get("buckets").value or {}).get("Buckets", [])}
+    own_buckets = facts.bucket_names
     seen: set[str] = set()
     own_trails = 0
-    for _, f in items:
-        for t in (f.value or {}).get("trailList", []) if not f.error else []:
-            arn = t.get("TrailARN", "")
-            if arn in seen:
+    for _, f in items[:-1]:
+        for t in values(f):
+            if t.arn in seen:
                 continue
-            seen.add(arn)
-            owner = account_of_arn(arn) or facts.account_id
-            asset = Asset("aws_cloudtrail_trail", arn, t.get("Name"))
-            ev = [f.evidence({k: t.get(k) for k in ("TrailARN", "S3BucketName",
-                                                   "IsOrganizationTrail", "HomeRegion")})]
+            seen.add(t.arn)
+            owner = account_of_arn(t.arn) or facts.account_id
+            asset = Asset("aws_cloudtrail_trail", t.arn, t.name)
+            ev = [f.evidence(t.excerpt)]
             if owner != facts.account_id:
-                a = attribute_account(ctx, facts, owner, f"organization trail {arn}")
-                yield ctx.finding(asset=asset, holder=a.holder, key=arn,
+                a = attribute_account(ctx, facts, owner, f"organization trail {t.arn}")
+                yield ctx.finding(asset=asset, holder=a.holder, key=t.arn,
                                   severity=Severity.LOW if a.holder is Holder.CLIENT else None,
-                                  detail=f"Organization trail {t.get('Name')} of account "
+                                  detail=f"Organization trail {t.name} of account "
                                   f"{owner} ({holder_text(a)}) records this account's "
-                                  f"activity into bucket {t.get('S3BucketName')}.", evidence=ev)
+                                  f"activity into bucket {t.bucket}.", evidence=ev)
                 continue
             own_trails += 1
-            bucket = str(t.get("S3BucketName", ""))
-            if bucket in own_buckets:
-                yield ctx.finding(asset=asset, holder=Holder.CLIENT, key=arn, evidence=ev,
-                                  detail=f"Trail {t.get('Name')} delivers to bucket {bucket} "
+            if facts.buckets.error:
+                continue  # reported: where the bucket is cannot be told
+            if t.bucket in own_buckets:
+                yield ctx.finding(asset=asset, holder=Holder.CLIENT, key=t.arn, evidence=ev,
+                                  detail=f"Trail {t.name} delivers to bucket {t.bucket} "
                                   "in this account.")
-            else:
+                continue
+            found = bucket_owner(ctx, facts, t.bucket, f"destination of trail {t.arn}")
+            if found is None:
                 yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
-                                  key=arn, evidence=ev,
-                                  detail=f"Trail {t.get('Name')} delivers to bucket {bucket}, "
-                                  "which is not in this account: confirm who owns it.")
+                                  key=t.arn, evidence=ev,
+                                  detail=f"Trail {t.name} delivers to bucket {t.bucket}, which "
+                                  "is not in this account and whose owner cannot be told: "
+                                  + _ASK_BUCKET.format(b=t.bucket) + ".")
+            else:
+                yield ctx.finding(asset=asset, holder=found.holder,
+                                  status=status_for(found.holder), key=t.arn, evidence=ev,
+                                  detail=f"Trail {t.name} delivers to bucket {t.bucket}, which "
+                                  f"is not in this account; {found.reason}: it appears to be "
+                                  f"held by {holder_text(found)}. Confirm: "
+                                  + _ASK_BUCKET.format(b=t.bucket) + ".")
     if not own_trails and not errors:
         yield ctx.finding(asset=facts.asset, holder=Holder.UNKNOWN, status=Status.WARN,
                           severity=Severity.LOW, key="no-own-trail",
@@ -859,55 +1178,49 @@ def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     ),
 )
 def domains(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
-    lists = [("domains", facts.get("domains")), ("hosted_zones", facts.get("hosted_zones"))]
-    errors = error_findings(ctx, facts, lists)
+    lists: list[tuple[str, Fetched[Any]]] = [("domains", facts.domains),
+                                            ("hosted_zones", facts.hosted_zones)]
+    errors = errors_in(ctx, facts.asset, lists)
     yield from errors
     flagged = 0
-    for name, f in facts.facts.items():
-        if not name.startswith("domain."):
-            continue
-        domain = name.partition(".")[2]
-        asset = Asset("domain", domain.lower().rstrip("."), domain)
+    for f in values(facts.domains):
         if f.error:
-            yield ctx.error(asset, f.error, key="route53domains")
+            yield ctx.error(facts.asset, f.error, key=f.request)
             continue
+        d = f.ok
+        asset = Asset("domain", d.name.lower().rstrip("."), d.name)
         flagged += 1
         found = []
-        excerpt = {}
-        for role in ("RegistrantContact", "AdminContact", "TechContact"):
-            c = f.value.get(role) or {}
-            excerpt[role] = {"OrganizationName": c.get("OrganizationName"),
-                             "Email": c.get("Email")}
-            if c.get("Email"):
-                found.append(ctx.attribute(IdKind.EMAIL, c["Email"], f"{role} of {domain}"))
-            if c.get("OrganizationName"):
-                found.append(ctx.attribute(IdKind.ORG_NAME, c["OrganizationName"],
-                                           f"{role} of {domain}"))
+        for c in d.contacts:
+            if c.email:
+                found.append(ctx.attribute(IdKind.EMAIL, c.email, f"{c.role} of {d.name}"))
+            if c.organization:
+                found.append(ctx.attribute(IdKind.ORG_NAME, c.organization,
+                                           f"{c.role} of {d.name}"))
         holder = worst_holder(found) if found else Holder.UNKNOWN
         who = next((a for a in found if a.holder is holder), None)
         yield ctx.finding(asset=asset, holder=holder, key="route53domains",
                           status=status_for(holder) if found else Status.MANUAL,
-                          detail=f"{domain} is registered through Route 53 in account "
+                          detail=f"{d.name} is registered through Route 53 in account "
                           f"{facts.account_id}; its contacts are held by "
                           f"{holder_text(who) if who else 'nobody identifiable'}.",
-                          evidence=[f.evidence(excerpt)])
-    zones = facts.get("hosted_zones")
+                          evidence=[f.evidence({c.role: {"OrganizationName": c.organization,
+                                                         "Email": c.email}
+                                                for c in d.contacts})])
     client_domains = set(ctx.identity.client.domains)
-    acct = ctx.attribute(IdKind.AWS_ACCOUNT, facts.account_id, "hosted zones",
-                         record=False)
-    for z in (zones.value or {}).get("HostedZones", []) if not zones.error else []:
-        zname = str(z.get("Name", "")).rstrip(".").lower()
-        if z.get("Config", {}).get("PrivateZone") or not any(
-                zname == d or zname.endswith("." + d) for d in client_domains):
+    acct = own_attribution(ctx, facts)
+    for z in values(facts.hosted_zones):
+        if z.private or not any(z.name == d or z.name.endswith("." + d)
+                                for d in client_domains):
             continue
         flagged += 1
         holder = acct.holder if acct.holder is not Holder.UNKNOWN else Holder.CLIENT
-        yield ctx.finding(asset=Asset("domain", zname, zname), holder=holder, key="zone",
-                          detail=f"The public zone for {zname} lives in account "
+        yield ctx.finding(asset=Asset("domain", z.name, z.name), holder=holder, key="zone",
+                          detail=f"The public zone for {z.name} lives in account "
                           f"{facts.account_id}"
                           + (f", held by {holder_text(acct)}." if acct.holder is not
                              Holder.UNKNOWN else ", the audited account."),
-                          evidence=[zones.evidence({"Id": z.get("Id"), "Name": z.get("Name")})])
+                          evidence=[facts.hosted_zones.evidence({"Id": z.id, "Name": z.name})])
     if not flagged and not errors:
         yield clean(ctx, facts, "No domain is registered through Route 53 in this account "
                     "and no public hosted zone serves one of the client's domains.",

@@ -21,6 +21,7 @@ from lockin_audit.sources.dns import (
     DnsFacts,
     FetchError,
     HostAddresses,
+    Spf,
     parse_tags,
     report_addresses,
 )
@@ -98,6 +99,28 @@ def _missing_domain(facts: DnsFacts) -> bool:
     return isinstance(facts.ns, Answer) and facts.ns.status == "nxdomain"
 
 
+def _owned_addresses(ctx: CheckContext, hosts: Iterable[HostAddresses], where: str
+                     ) -> list[tuple[IdKind, str, str]]:
+    """The addresses of hosts named under the client's own domains (ns1.<your domain>,
+    relay.<your domain>) that fall in a configured party's range: a vanity name on the
+    provider's addresses is the provider's. Addresses that match no configured range
+    are left out (the name is yours; an address alone proves nothing either way)."""
+    items = []
+    for host in hosts:
+        if ctx.attribute(IdKind.HOSTNAME, host.name, where, record=False).holder \
+                is not Holder.CLIENT:
+            continue
+        for address in host.addresses:
+            if ctx.attribute(IdKind.IP, address, where, record=False).holder \
+                    is not Holder.UNKNOWN:
+                items.append((IdKind.IP, address, f"address of {host.name} ({where})"))
+    return items
+
+
+def _servers_note(facts: DnsFacts) -> str:
+    return f" Answers from {', '.join(facts.servers)}." if facts.servers else ""
+
+
 # -- domain.dns_hosting -----------------------------------------------------------------
 
 @check(
@@ -136,8 +159,13 @@ def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                                  "never been delegated; check the registration.",
                           evidence=evidence)
         return
-    verdict = judge(ctx, _nameserver_items(facts))
-    yield _finding(ctx, facts, verdict, "The domain's DNS", evidence)
+    items = _nameserver_items(facts)
+    items += _owned_addresses(ctx, facts.ns_addresses, f"NS of {facts.domain}")
+    evidence += [e for h in facts.ns_addresses for e in h.evidence()]
+    verdict = judge(ctx, items)
+    yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                      detail=_summary(verdict, "The domain's DNS") + _servers_note(facts),
+                      evidence=evidence)
 
 
 # -- domain.dnssec ----------------------------------------------------------------------
@@ -261,10 +289,7 @@ def _spf(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         return
     items = [(IdKind.DOMAIN, inc.domain, f"SPF {inc.mechanism} of {facts.domain}")
              for inc in spf.includes]
-    for term in spf.record.split()[1:]:
-        m = re.fullmatch(r"[+~?-]?ip[46]:(\S+)", term, re.IGNORECASE)
-        if m:
-            items.append((IdKind.IP, m.group(1), f"SPF of {facts.domain}"))
+    items += _spf_term_items(ctx, facts, spf)
     verdict = judge(ctx, items)
     detail = _summary(verdict, "Outgoing mail authorisation (SPF)")
     if spf.problems:
@@ -281,6 +306,32 @@ def _spf(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
             evidence=evidence, key="spf-limit",
             remediation=("Remove includes of services you no longer use (the provider's, "
                          "after the switch) or replace them with ip4:/ip6: ranges.",))
+
+
+def _spf_owner_is_client(ctx: CheckContext, facts: DnsFacts, owner: str) -> bool:
+    return owner == facts.domain or ctx.attribute(
+        IdKind.DOMAIN, owner, f"SPF of {facts.domain}", record=False).holder is Holder.CLIENT
+
+
+def _spf_term_items(ctx: CheckContext, facts: DnsFacts, spf: Spf
+                    ) -> list[tuple[IdKind, str, str]]:
+    """a:, mx:, ptr:, exists: names and ip4:/ip6: ranges of the records the client
+    writes (its own and its own includes); a vendor's include is judged by its name."""
+    items: list[tuple[IdKind, str, str]] = []
+    for term in spf.terms:
+        if not _spf_owner_is_client(ctx, facts, term.owner):
+            continue
+        where = f"SPF {term.mechanism} of {facts.domain}"
+        if term.owner != facts.domain:
+            where += f" (via {term.owner})"
+        if term.mechanism in ("ip4", "ip6"):
+            items.append((IdKind.IP, term.domain, where))
+            continue
+        items.append((IdKind.HOSTNAME, term.domain, where))
+        items += [(IdKind.HOSTNAME, h, f"MX of {term.domain} ({where})")
+                  for h in term.mx_hosts]
+        items += _owned_addresses(ctx, term.hosts, where)
+    return items
 
 
 def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -322,6 +373,7 @@ def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     items: list[tuple[IdKind, str, str]] = []
     evidence: list[Evidence] = []
+    keys: list[str] = []
     for d in facts.dkim:
         if err := _error(d.cname):
             yield ctx.error(ctx.target.asset, err, key=f"dkim:{d.selector}")
@@ -330,9 +382,33 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         evidence.append(d.cname.evidence())
         items += [(IdKind.HOSTNAME, t, f"DKIM {d.selector} of {facts.domain}")
                   for t in d.cname.records]
+        if isinstance(d.txt, Answer) and any("p=" in r for r in d.txt.records):
+            keys.append(d.selector)
+            evidence.append(d.txt.evidence())
+        elif isinstance(d.txt, FetchError):
+            yield ctx.error(ctx.target.asset, d.txt, key=f"dkim:{d.selector}")
+    asked = len(facts.dkim_selectors)
+    caveat = (f" Selectors cannot be listed from DNS: {asked} commonly used ones were "
+              "asked, and other selectors may exist (ask each service that sends mail as "
+              "your domain which selector it signs with, and add it to "
+              "scan.dns.dkim_selectors).")
     if items:
-        yield _finding(ctx, facts, judge(ctx, items), "Mail signing (DKIM)", evidence,
-                       key="dkim")
+        verdict = judge(ctx, items)
+        detail = _summary(verdict, "Mail signing (DKIM)")
+        if keys:
+            detail += f" Keys published in your own zone: {', '.join(keys)}."
+        yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                          detail=detail + caveat, evidence=evidence, key="dkim")
+    elif keys:
+        yield ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, key="dkim", evidence=evidence,
+                          detail=f"DKIM keys for the selector(s) {', '.join(keys)} are "
+                                 f"published in {facts.domain}'s own zone." + caveat)
+    else:
+        yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
+                          status=Status.MANUAL, severity=Severity.LOW, key="dkim",
+                          detail=f"None of the {asked} commonly used DKIM selectors exists "
+                                 f"under {facts.domain}." + caveat)
 
 
 # -- domain.mail_reports ----------------------------------------------------------------
@@ -590,14 +666,24 @@ def saas_verification(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                 continue
             tenant = f"{m.group(1)}.onmicrosoft.com"
             tenants.add(tenant)
-            ctx.attribute(IdKind.HOSTNAME, tenant, seen_in=f"DKIM {d.selector} of {facts.domain}")
+            who = ctx.attribute(IdKind.HOSTNAME, tenant,
+                                seen_in=f"DKIM {d.selector} of {facts.domain}")
             found += 1
+            if who.holder is Holder.PROVIDER:
+                detail = (f"The DKIM selector CNAMEs of {facts.domain} point into the "
+                          f"provider's Microsoft 365 tenant {tenant} ({who.party}): the "
+                          "provider's tenant signs your mail and has verified your domain.")
+            elif who.holder is Holder.CLIENT:
+                detail = (f"The DKIM selector CNAMEs of {facts.domain} name your own "
+                          f"Microsoft 365 tenant {tenant}.")
+            else:
+                detail = (f"The DKIM selector CNAMEs of {facts.domain} name the Microsoft "
+                          f"365 tenant {tenant}: check that this tenant is your company's "
+                          "(its global administrators, and the billing account).")
             yield ctx.finding(
-                asset=ctx.target.asset, holder=Holder.THIRD_PARTY, status=Status.MANUAL,
-                title="Microsoft 365 tenant named by the DKIM records",
-                detail=f"The DKIM selector CNAMEs of {facts.domain} name the Microsoft 365 "
-                       f"tenant {tenant}: check that this tenant is your company's (its "
-                       "global administrators, and the billing account).",
+                asset=ctx.target.asset, holder=who.holder,
+                status=Status.MANUAL if who.holder is Holder.THIRD_PARTY else None,
+                title="Microsoft 365 tenant named by the DKIM records", detail=detail,
                 evidence=[d.cname.evidence()], key=f"m365:{tenant}")
     if not found:
         yield _none(ctx, f"No service verification token among the {len(facts.txt.records)} "

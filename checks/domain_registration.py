@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check, deadline_band, worst_holder
@@ -41,6 +42,11 @@ REGISTRATION_STEPS = (
 )
 
 
+def _tidy(text: str) -> str:
+    """No doubled full stop where a name ending in one ends a sentence ("Inc..")."""
+    return re.sub(r"\.\.(?=[\s)]|$)", ".", text)
+
+
 def _entities_text(entities: list[RdapEntity]) -> str:
     parts = []
     for e in entities:
@@ -67,7 +73,66 @@ def _attribute_entity(ctx: CheckContext, entity: RdapEntity, role: str, domain: 
 
 def _excerpt(entities: list[RdapEntity]) -> list[dict[str, object]]:
     return [{"roles": list(e.roles), "org": e.org, "name": e.name, "email": list(e.emails),
-             "iana_id": e.iana_id, "redacted": list(e.redacted)} for e in entities]
+             "iana_id": e.iana_id, "redacted": list(e.redacted), "card": e.card,
+             "privacy_service": e.privacy_service,
+             "forwarding_email": list(e.forwarding_emails)} for e in entities]
+
+
+def _missing_note(facts: RdapDomainFacts, registrants: list[RdapEntity]) -> str:
+    """Why the registrant cannot be read, exactly: redacted, not published (a handle
+    only) or unreadable (a malformed contact card); empty when nothing is missing."""
+    redacted = sorted({r for r in facts.redactions if "registrant" in r.lower()}
+                      or {f"registrant {f}" for e in registrants for f in e.redacted})
+    reasons = []
+    if redacted:
+        reasons.append(f"The registrant's details are redacted ({', '.join(redacted)})")
+    handles = [e.handle or "no handle" for e in registrants if e.card == "absent"
+               and not e.has_data]
+    if handles:
+        reasons.append("The registry publishes the registrant only as a handle "
+                       f"({', '.join(handles)}), without a name or contact details "
+                       "(not published)")
+    if any(e.card == "malformed" for e in registrants):
+        reasons.append("The registrant's contact card in the RDAP answer cannot be read "
+                       "(a malformed vCard)")
+    if not registrants:
+        reasons.append("The RDAP answer lists no registrant at all")
+    if not reasons:
+        return ""
+    return (" " + "; ".join(reasons) + ": ask the registrar, or whoever holds the "
+            "registrar account, for the full registrant record (a screenshot of the "
+            "account's contact page or the registrar's ownership confirmation).")
+
+
+def _registrar_note(facts: RdapDomainFacts) -> str:
+    err = facts.registrar_error
+    if err is None:
+        return ""
+    what = ("answered 404: it has no record of the domain" if err.kind == "not_found"
+            else f"could not be read ({err.reason})")
+    return (f" The registrar's own record ({facts.registrar_url}) {what}, so only the "
+            "registry's thinner answer was judged.")
+
+
+def _not_registered(facts: RdapDomainFacts, ctx: CheckContext, asset: Asset) -> Finding:
+    err = facts.not_registered
+    assert err is not None
+    return ctx.finding(
+        asset=asset, holder=Holder.UNKNOWN, status=Status.FAIL, severity=Severity.CRITICAL,
+        key="registrant", title="Domain not registered: anyone can register it today",
+        detail=f"The .{facts.tld} registry answered that {facts.domain} does not exist "
+               f"({err.request}: {err.reason}). The domain is not registered: it has "
+               "lapsed, or was never registered in your business's name. Anyone can "
+               "register it today and receive the mail and web traffic sent to it.",
+        evidence=[err.evidence()],
+        remediation=(
+            "Register the domain now, in your company's name, from a registrar account "
+            "you own (or ask the provider who was meant to renew it, then register it "
+            "yourself at once).",
+            "If it was in use, check whether it is in a redemption period at the old "
+            "registrar: that registrar can restore it for a fee.",
+            "Turn on auto-renewal with a payment card the business controls.",
+        ))
 
 
 def _no_service(facts: RdapDomainFacts, ctx: CheckContext, asset: Asset) -> Finding:
@@ -102,52 +167,72 @@ def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     if facts.no_service:
         yield _no_service(facts, ctx, asset)
         return
+    if facts.not_registered is not None:
+        yield _not_registered(facts, ctx, asset)
+        return
     registrants = facts.with_role("registrant")
     resellers = facts.with_role("reseller")
     registrars = facts.with_role("registrar")
     contacts = facts.with_role("administrative") + facts.with_role("technical")
-    reg_attr = [a for e in registrants for a in _attribute_entity(ctx, e, "registrant", facts.domain)]
+    reg_all = [a for e in registrants
+               for a in _attribute_entity(ctx, e, "registrant", facts.domain)]
+    # A privacy service's name (from the bundled list) stands in for the holder.
+    privacy = sorted({e.privacy_service for e in registrants if e.privacy_service}
+                     | {a.party for a in reg_all if a.category == "privacy" and a.party})
+    reg_attr = [a for a in reg_all if a.category != "privacy"]
     res_attr = [a for e in resellers for a in _attribute_entity(ctx, e, "reseller", facts.domain)]
     con_attr = [a for e in contacts
-                for a in _attribute_entity(ctx, e, "admin/tech contact", facts.domain)]
+                for a in _attribute_entity(ctx, e, "admin/tech contact", facts.domain)
+                if a.category != "privacy"]
     evidence = [facts.evidence({
         "entities": _excerpt(registrants + resellers + registrars + contacts),
         "redacted": list(facts.redactions)})]
     if facts.registrar_error is not None:
         evidence.append(facts.registrar_error.evidence())
-    redacted_fields = sorted({r for r in facts.redactions if "registrant" in r.lower()}
-                             or {f"registrant {f}" for e in registrants for f in e.redacted})
-    redaction_note = ""
-    if redacted_fields or (registrants and not reg_attr):
-        redaction_note = (" The registrant's details are redacted"
-                          + (f" ({', '.join(redacted_fields)})" if redacted_fields else "")
-                          + ": ask the registrar, or whoever holds the registrar account, for "
-                          "the full registrant record (a screenshot of the account's contact "
-                          "page or the registrar's ownership confirmation).")
+    redaction_note = _missing_note(facts, registrants) if not reg_attr else ""
+    registrar_note = _registrar_note(facts)
     registrar_name = _entities_text(registrars) or "unknown registrar"
     registrant_holder = worst_holder(reg_attr) if reg_attr else None
     if registrant_holder is Holder.PROVIDER:
         detail = (f"{facts.domain} is registered to the provider "
                   f"({_entities_text(registrants)}) at {registrar_name}.")
-        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, detail=detail,
-                          evidence=evidence, key="registrant")
+        yield ctx.finding(asset=asset, holder=Holder.PROVIDER,
+                          detail=_tidy(detail + registrar_note), evidence=evidence,
+                          key="registrant")
     elif registrant_holder is Holder.CLIENT:
         detail = (f"{facts.domain} is registered to you ({_entities_text(registrants)}) at "
                   f"{registrar_name}.")
-        yield ctx.finding(asset=asset, holder=Holder.CLIENT, detail=detail,
+        yield ctx.finding(asset=asset, holder=Holder.CLIENT,
+                          detail=_tidy(detail + registrar_note),
                           evidence=evidence, key="registrant")
     elif registrant_holder is not None:
         detail = (f"{facts.domain} is registered to {_entities_text(registrants)}, which is "
                   f"neither you nor the provider (at {registrar_name}): find out who that is, "
                   "or add it to the audit file as an alias.")
         yield ctx.finding(asset=asset, holder=registrant_holder, status=Status.WARN,
-                          detail=detail, evidence=evidence, key="registrant")
+                          detail=_tidy(detail + registrar_note), evidence=evidence,
+                          key="registrant")
+    elif privacy:
+        detail = (f"{facts.domain} is registered through a privacy service "
+                  f"({', '.join(privacy)}) at {registrar_name}: the service's name stands "
+                  "in for the real holder, so the registrant cannot be determined from "
+                  f"RDAP. Ask the registrar ({registrar_name}), or whoever holds the "
+                  "registrar account, for the underlying registrant record (name, "
+                  "organisation, email) and for the privacy service to be turned off "
+                  "before a transfer. The registrar account and any reseller decide who "
+                  "controls the domain (see the account finding).")
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                          severity=Severity.HIGH, title="Registrant hidden by a privacy service",
+                          detail=_tidy(detail + registrar_note), evidence=evidence,
+                          key="registrant")
+        redaction_note = (f" The registrant is hidden by a privacy service "
+                          f"({', '.join(privacy)}).")
     else:
         detail = (f"The registry does not show who holds {facts.domain} (registrar "
                   f"{registrar_name}).{redaction_note}")
         yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
-                          severity=Severity.HIGH, detail=detail, evidence=evidence,
-                          key="registrant")
+                          severity=Severity.HIGH, detail=_tidy(detail + registrar_note),
+                          evidence=evidence, key="registrant")
     # The registrar account: a reseller or contacts on the provider mean the provider
     # manages it, whoever the registrant is; otherwise it cannot be seen from outside.
     # A registrar's name is only compared with the parties (a ccTLD "registrar" is often
@@ -165,19 +250,19 @@ def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(
             asset=asset, holder=Holder.PROVIDER, severity=Severity.HIGH, key="account",
             title="Domain managed through the provider's registrar account",
-            detail=f"{facts.domain} is managed through the provider ({via}) at "
-                   f"{registrar_name}: the registrar account is the provider's, whoever the "
-                   f"registrant is.{redaction_note}",
+            detail=_tidy(f"{facts.domain} is managed through the provider ({via}) at "
+                         f"{registrar_name}: the registrar account is the provider's, "
+                         f"whoever the registrant is.{redaction_note}{registrar_note}"),
             evidence=evidence)
     else:
         yield ctx.finding(
             asset=asset, holder=Holder.THIRD_PARTY, status=Status.MANUAL,
             severity=Severity.HIGH, key="account",
             title="Confirm the registrar account is yours",
-            detail=f"Who owns the registrar account at {registrar_name} cannot be seen from "
-                   "outside. Ask for: the account in your company's name with your email, "
-                   "the EPP auth code, and the transfer lock removed on request."
-                   f"{redaction_note}",
+            detail=_tidy(f"Who owns the registrar account at {registrar_name} cannot be "
+                         "seen from outside. Ask for: the account in your company's name "
+                         "with your email, the EPP auth code, and the transfer lock removed "
+                         f"on request.{redaction_note}{registrar_note}"),
             evidence=evidence)
 
 
@@ -199,21 +284,37 @@ def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
 )
 def expiry(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     asset = Asset("domain", facts.domain, facts.domain)
-    if facts.no_service:
-        return  # the registrant check already asks for a manual lookup
-    raw = facts.events.get("expiration")
-    evidence = [facts.evidence({"events": dict(facts.events), "status": list(facts.statuses)})]
-    if not raw:
+    if facts.no_service or facts.not_registered is not None:
+        return  # the registrant check already reports it
+    evidence = [facts.evidence({"events": dict(facts.events),
+                                "registrar_events": dict(facts.registrar_events),
+                                "status": list(facts.statuses)})]
+    dates: list[tuple[dt.date, str]] = []
+    for label, events, action in (
+            ("the registry's expiration date", facts.events, "expiration"),
+            ("the registrar's 'registrar expiration' date", facts.registrar_events,
+             "registrar expiration"),
+            ("the registry's 'registrar expiration' date", facts.events,
+             "registrar expiration"),
+            ("the registrar's expiration date", facts.registrar_events, "expiration")):
+        raw = events.get(action)
+        if not raw:
+            continue
+        try:
+            dates.append((dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).date(),
+                          label))
+        except ValueError:
+            yield ctx.error(asset, f"{label} {raw!r} is not a date", key="expiry")
+            return
+    if not dates:
         yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
                           severity=Severity.MEDIUM, key="expiry", evidence=evidence,
-                          detail=f"The registry gives no expiry date for {facts.domain}: "
-                                 "check it in the registrar account.")
+                          detail=f"Neither the registry nor the registrar gives an expiry "
+                                 f"date for {facts.domain}: check it in the registrar "
+                                 "account.")
         return
-    try:
-        expires = dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).date()
-    except ValueError:
-        yield ctx.error(asset, f"expiration event {raw!r} is not a date", key="expiry")
-        return
+    expires, source = min(dates)  # the earliest date is the deadline that counts
+    others = sorted({f"{label}: {d.isoformat()}" for d, label in dates if d != expires})
     days = (expires - ctx.today).days
     danger = [s for s in facts.statuses if s in DANGER_STATUSES]
     if danger:
@@ -225,6 +326,7 @@ def expiry(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
                                          critical_days=EXPIRY_CRITICAL_DAYS)
         detail = (f"{facts.domain} expires on {expires.isoformat()} ({days} days from today)"
                   + (": renew it now." if status is Status.FAIL else "."))
+    detail += f" The date is {source}" + (f" ({'; '.join(others)})." if others else ".")
     locks = [s for s in facts.statuses if "transfer prohibited" in s]
     if locks:
         detail += f" Transfer lock: {', '.join(locks)} (normal; lifted on request to transfer)."

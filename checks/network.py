@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check
@@ -43,6 +44,30 @@ def _holder(ctx: CheckContext, net: IpNetwork, facts: NetworkFacts) -> Attributi
                 "https://www.ripe.net/manage-ips-and-asns/ipv4/"),
 )
 def ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
+    # A range configured for a party in the audit file decides first: the provider's
+    # `ip_ranges` are the provider's whatever the registry's records say (a provider
+    # often hosts on space registered to its ISP or data centre).
+    configured = ctx.attribute(IdKind.IP, facts.query,
+                               f"{facts.query} ({'; '.join(facts.seen_in)})", record=False)
+    for finding in _ip_space(facts, ctx):
+        if configured.holder is Holder.PROVIDER and finding.holder is not Holder.PROVIDER:
+            yield dataclasses.replace(
+                finding, holder=Holder.PROVIDER, status=Status.FAIL,
+                severity=ctx.meta.severity,
+                detail=f"{facts.query} is in a range configured for the provider "
+                       f"({configured.reason}): the addresses are the provider's and must "
+                       f"be renumbered when you leave. Registry: {finding.detail}")
+        elif configured.holder is Holder.CLIENT and finding.status is not Status.ERROR \
+                and finding.holder is not Holder.PROVIDER:
+            yield dataclasses.replace(
+                finding, holder=Holder.CLIENT, status=Status.PASS,
+                detail=f"{facts.query} is in a range configured as yours "
+                       f"({configured.reason}). Registry: {finding.detail}")
+        else:
+            yield finding
+
+
+def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
     asset = ctx.target.asset
     used_by = "; ".join(facts.seen_in)
     if facts.network is None:
@@ -78,6 +103,14 @@ def ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
                                  f"({parent.holder_org if parent else ''}): it is the "
                                  "provider's space, lent to you, and must be renumbered "
                                  "when you leave.")
+    elif net.kind == "unknown" and holder.holder is Holder.CLIENT:
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                          severity=Severity.MEDIUM, evidence=evidence,
+                          detail=f"{what}, registered to you ({net.holder_org}), but the "
+                                 f"registry's type '{net.rir_type or 'none'}' does not say "
+                                 "whether the space is yours to keep (provider-independent) "
+                                 "or lent by an ISP: ask the registry or the ISP that "
+                                 "assigned it.")
     elif net.kind == "provider-assigned" or holder.holder is not Holder.CLIENT:
         lender = (f" out of {parent.holder_org}'s block {parent.cidr}" if parent
                   and parent.holder_org else "")

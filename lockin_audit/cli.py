@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
+    from lockin_audit.check import Check
     from lockin_audit.config import AuditConfig
+    from lockin_audit.history.scan_hooks import ScanHistory
     from lockin_audit.model import ScanResult
 
 app = typer.Typer(
@@ -107,16 +110,10 @@ def default_cache_dir() -> Path:
     return Path(base) / "lockin-audit"
 
 
-def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
-             only: list[str], check_ids: list[str], progress: bool, use_cache: bool = True,
-             quiet: bool = False) -> tuple[ScanResult, list[Path]]:
-    """Run a scan and write its reports; an interrupted scan still writes what it has."""
-    import asyncio
-
+def select_checks(only: list[str], check_ids: list[str]) -> list[Check]:
+    """The checks `--only` and `--check` select (UsageError for unknown ones)."""
     from lockin_audit import registry
-    from lockin_audit.engine import Scanner, ScanOptions
     from lockin_audit.model import AREAS
-    from lockin_audit.report.interface import write_reports
 
     try:
         checks = registry.all_checks()
@@ -132,14 +129,34 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     if bad_ids:
         raise UsageError(f"--check: unknown check id(s) {', '.join(bad_ids)}; "
                          "'lockin-audit checks' lists them.")
-    selected = registry.select(checks, areas=only, ids=check_ids)
+    return registry.select(checks, areas=only, ids=check_ids)
+
+
+def scan_cache_dir(config: AuditConfig) -> Path:
+    """Where the scan keeps public registry answers: `scan.rdap.cache_dir` or the user's
+    cache folder."""
+    return (config.resolve_path(config.scan.rdap.cache_dir)
+            if config.scan.rdap.cache_dir else default_cache_dir())
+
+
+def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
+             only: list[str], check_ids: list[str], progress: bool, use_cache: bool = True,
+             quiet: bool = False,
+             finish: Callable[[ScanResult], ScanResult] | None = None,
+             ) -> tuple[ScanResult, list[Path]]:
+    """Run a scan and write its reports; an interrupted scan still writes what it has.
+    `finish` (history: acceptances, baseline, recording) runs before the reports."""
+    import asyncio
+
+    from lockin_audit.engine import Scanner, ScanOptions
+    from lockin_audit.report.interface import write_reports
+
+    selected = select_checks(only, check_ids)
     live = _RichProgress() if progress else None
     sink = live or _PlainProgress(quiet)
-    cache_dir = (config.resolve_path(config.scan.rdap.cache_dir)
-                 if config.scan.rdap.cache_dir else default_cache_dir())
     scanner = Scanner(config, selected, ScanOptions(
         areas=tuple(only), check_ids=tuple(check_ids), use_cache=use_cache,
-        cache_dir=cache_dir, progress=sink))
+        cache_dir=scan_cache_dir(config), progress=sink))
     interrupted = False
     try:
         if live:
@@ -150,6 +167,8 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     except KeyboardInterrupt:
         interrupted = True
         result = scanner.result(interrupted=True)
+    if finish is not None:
+        result = finish(result)
     written = write_reports(result, outdir, formats)
     if interrupted:
         print(f"Interrupted: partial results written to {outdir}", file=sys.stderr)
@@ -170,13 +189,48 @@ def _summary(result: ScanResult, written: list[Path]) -> None:
         print(f"wrote {p}")
 
 
-def _exit_for(result: ScanResult, fail_on: str) -> int:
+def _exit_for(result: ScanResult, fail_on: str, fail_on_new: bool = False) -> int:
+    """1 when a provider-held finding (not accepted) is at or above --fail-on; with
+    --fail-on-new only findings new or worse than the baseline count."""
     from lockin_audit.engine import fail_on_reached
-    from lockin_audit.model import Severity
+    from lockin_audit.model import Severity, Status
 
     if fail_on == "none":
         return 0
+    if fail_on_new and result.changes is not None:
+        from lockin_audit.history.diff import new_or_worse_ids
+
+        ids = new_or_worse_ids(result.changes)
+        threshold = Severity(fail_on)
+        return 1 if any(f.status is Status.FAIL and f.accepted is None
+                        and f.severity.at_least(threshold) and f.id in ids
+                        for f in result.findings) else 0
     return 1 if fail_on_reached(result, Severity(fail_on)) else 0
+
+
+def _history_for(cfg: AuditConfig, *, history: str | None, no_history: bool,
+                 baseline: str | None, accept: list[Path] | None,
+                 fail_on_new: bool) -> ScanHistory:
+    """Prepare acceptances, the baseline and the store before scanning (exit 2 on a bad
+    acceptance file, baseline or store)."""
+    from lockin_audit.history.scan_hooks import ScanHistory
+
+    if no_history and history:
+        raise UsageError("--history and --no-history exclude each other.")
+    if fail_on_new and baseline is None:
+        if no_history:
+            raise UsageError("--fail-on-new needs a baseline: --baseline FILE, or the "
+                             "history store (drop --no-history).")
+        baseline = "last"
+    return ScanHistory(cfg, store_target=history, enabled=not no_history, baseline=baseline,
+                       accept_files=list(accept or [])).prepare()
+
+
+def _history_notes(hist: ScanHistory) -> None:
+    for note in hist.notes:
+        print(f"history: {note}", file=sys.stderr)
+    if hist.scan_id is not None and hist.store is not None:
+        print(f"recorded scan {hist.scan_id} in {hist.store.display}")
 
 
 def _check_fail_on(value: str) -> str:
@@ -196,6 +250,11 @@ def scan(
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar (it is off anyway when not on a terminal or under CI).")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore cached registry (RDAP) answers.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
+    history: Annotated[str | None, typer.Option("--history", help="History store: a SQLite file path, sqlite:///PATH or postgresql://USER@HOST/DB (default: scan.history, else history.sqlite in your data folder).")] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Record nothing and compare with nothing recorded.")] = False,
+    baseline: Annotated[str | None, typer.Option("--baseline", help="Compare with this: a report.json, or a recorded scan (last, last~N, an id). Default with history: the last scan.")] = None,
+    fail_on_new: Annotated[bool, typer.Option("--fail-on-new", help="Exit 1 only for findings new or worse than the baseline (default baseline: last).")] = False,
+    accept: Annotated[list[Path] | None, typer.Option("--accept", help="Acceptance file: items knowingly left with the provider until a date (repeatable).")] = None,
 ) -> None:
     """Scan what the audit file configures and write the reports."""
     from lockin_audit.config import load_config
@@ -203,11 +262,18 @@ def scan(
     fail_on = _check_fail_on(fail_on)
     fmts = _formats(formats)
     cfg = load_config(config)
-    result, written = run_scan(cfg, outdir=output, formats=fmts, only=_split(only),
-                               check_ids=_split(check), progress=_use_progress(no_progress),
-                               use_cache=not no_cache, quiet=quiet)
+    hist = _history_for(cfg, history=history, no_history=no_history, baseline=baseline,
+                        accept=accept, fail_on_new=fail_on_new)
+    try:
+        result, written = run_scan(cfg, outdir=output, formats=fmts, only=_split(only),
+                                   check_ids=_split(check),
+                                   progress=_use_progress(no_progress),
+                                   use_cache=not no_cache, quiet=quiet, finish=hist.finish)
+    finally:
+        hist.close()
     _summary(result, written)
-    raise typer.Exit(_exit_for(result, fail_on))
+    _history_notes(hist)
+    raise typer.Exit(_exit_for(result, fail_on, fail_on_new))
 
 
 @app.command()
@@ -215,19 +281,30 @@ def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")] = Path("lockin-demo"),
     open_report: Annotated[bool, typer.Option("--open", help="Open report.html in a browser afterwards.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    history: Annotated[str | None, typer.Option("--history", help="Record the demo scan in this history store (a path or URL) and show what changed since its last demo scan. Without it the demo records nothing.")] = None,
 ) -> None:
     """Scan a built-in simulated estate (a dental practice and its IT provider), served by
     local servers that the demo starts and stops itself. Runs offline."""
     from lockin_audit.demo import DemoUnavailable, demo_estate
 
+    hist = None
     try:
         with demo_estate(output / ".demo") as cfg:
+            if history:
+                hist = _history_for(cfg, history=history, no_history=False, baseline=None,
+                                    accept=None, fail_on_new=False)
             result, written = run_scan(
                 cfg, outdir=output, formats=["html", "json", "md", "sarif", "csv", "junit"],
-                only=[], check_ids=[], progress=_use_progress(no_progress), quiet=True)
+                only=[], check_ids=[], progress=_use_progress(no_progress), quiet=True,
+                finish=hist.finish if hist else None)
     except DemoUnavailable as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        if hist:
+            hist.close()
     _summary(result, written)
+    if hist:
+        _history_notes(hist)
     html = output / "report.html"
     if open_report:
         import webbrowser
@@ -306,6 +383,91 @@ def report(
         print(f"wrote {p}")
 
 
+def _open_history(history: str | None) -> Any:
+    from lockin_audit.history import HistoryError, open_store
+
+    try:
+        return open_store(history)
+    except HistoryError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@app.command("history")
+def history_cmd(
+    client: Annotated[str | None, typer.Option("--client", help="Only this client's scans.")] = None,
+    history: Annotated[str | None, typer.Option("--history", help="History store (path or URL; default: history.sqlite in your data folder).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+) -> None:
+    """List the scans recorded in the history store."""
+    import json
+
+    if fmt not in ("table", "json"):
+        raise UsageError(f"--format must be table or json, not {fmt!r}.")
+    with _open_history(history) as store:
+        from lockin_audit.history import HistoryError
+
+        try:
+            records = store.scans(client)
+        except HistoryError as exc:
+            raise UsageError(str(exc)) from None
+        display = store.display
+    if fmt == "json":
+        print(json.dumps({"store": display, "scans": [r.to_dict() for r in records]},
+                         indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"{len(records)} scan(s) in {escape(display)}")
+    for col in ("scan", "client", "finished", "score", "grade", "blockers",
+                "provider-held", "complete"):
+        table.add_column(col)
+    for r in records:
+        table.add_row(str(r.id), escape(r.client), r.finished_at, str(r.score),
+                      r.grade or "-", str(r.blockers), str(r.provider_held),
+                      "yes" if r.complete else "no")
+    Console(width=160).print(table)
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="A report.json, or a recorded scan: last, last~N or a scan id.")],
+    new: Annotated[str, typer.Argument(help="A report.json, or a recorded scan: last, last~N or a scan id.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, md or json")] = "table",
+    client: Annotated[str | None, typer.Option("--client", help="Whose scans 'last' means (needed when the store holds several clients).")] = None,
+    history: Annotated[str | None, typer.Option("--history", help="History store (path or URL; default: history.sqlite in your data folder).")] = None,
+) -> None:
+    """Print the findings that are new, resolved and changed between two scans."""
+    from lockin_audit.history import HistoryError
+    from lockin_audit.history.diff import render_json, render_md, render_table, view
+    from lockin_audit.history.scan_hooks import is_scan_ref, load_result_file
+
+    if fmt not in ("table", "md", "json"):
+        raise UsageError(f"--format must be table, md or json, not {fmt!r}.")
+    sides: dict[str, tuple[ScanResult | None, str]] = {}
+    for name in (old, new):
+        if not is_scan_ref(name):
+            r = load_result_file(Path(name))
+            sides[name] = (r, name)
+            client = client or str(r.client.get("name") or "") or None
+    refs = [n for n in (old, new) if n not in sides]
+    if refs:
+        with _open_history(history) as store:
+            try:
+                for ref in refs:
+                    stored = store.load(ref, client=client)
+                    sides[ref] = (stored.result,
+                                  f"scan {stored.record.id} ({stored.record.finished_at})")
+            except HistoryError as exc:
+                raise UsageError(str(exc)) from None
+    (old_r, old_label), (new_r, new_label) = sides[old], sides[new]
+    assert old_r is not None and new_r is not None
+    v = view(old_r, new_r, old_label, new_label)
+    render = {"table": render_table, "md": render_md, "json": render_json}[fmt]
+    sys.stdout.write(render(v))
+
+
 @app.command()
 def doctor(
     config: Annotated[Path, typer.Option("--config", "-c", help="The audit file (YAML).")],
@@ -324,6 +486,15 @@ def doctor(
         print(f"{'OK ' if ok else 'NO '} [{area}] {what}: {detail}")
     if not ok_all:
         print("Some targets cannot be fully assessed; a scan will report them as errors.")
+
+
+def _add_fleet() -> None:
+    from lockin_audit.fleet_cli import fleet_app
+
+    app.add_typer(fleet_app, name="fleet")
+
+
+_add_fleet()
 
 
 def main() -> None:

@@ -83,6 +83,31 @@ def _gcp_project(value: Any) -> str:
     return v
 
 
+class IdentityOrgs(_Model):
+    """The organisations a party holds at identity platforms that AWS (and other clouds)
+    federate with, matched exactly (case-insensitively): a role trusting GitHub Actions
+    tokens of `repo:<org>/*` belongs to whoever lists `<org>` under `github`."""
+
+    github: list[str] = []  # GitHub organisations or users (owner of repo:<owner>/...)
+    gitlab: list[str] = []  # GitLab top-level groups (project_path:<group>/...)
+    terraform_cloud: list[str] = []  # Terraform Cloud / HCP Terraform organizations
+    okta: list[str] = []  # Okta org hosts, e.g. bobsit.okta.com
+    google_workspace: list[str] = []  # Google Workspace primary domains
+    jumpcloud: list[str] = []  # JumpCloud organisation ids
+
+    @field_validator("*")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        out = []
+        for x in v:
+            name = str(x).strip().lower()
+            if not name or any(ch in name for ch in "*?/: "):
+                raise ValueError(f"{x!r} is not an organisation name (no wildcards, "
+                                 "slashes, colons or spaces)")
+            out.append(name)
+        return out
+
+
 class Party(_Model):
     name: str = Field(min_length=1)
     aliases: list[str] = []
@@ -122,6 +147,7 @@ class Party(_Model):
     @classmethod
     def _projects(cls, v: Any) -> Any:
         return [_gcp_project(x) for x in v] if isinstance(v, list) else v
+    identity_orgs: IdentityOrgs = IdentityOrgs()
 
     @field_validator("domains", "email_domains")
     @classmethod
@@ -159,6 +185,7 @@ class DnsOptions(_Model):
     resolvers: list[str] = []  # host or host:port; empty means the system resolver
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     tcp: bool = False  # query over TCP only
+    dkim_selectors: list[str] = []  # DKIM selectors to ask besides the common senders'
 
 
 class RdapOptions(_Model):
@@ -182,7 +209,9 @@ class AwsTarget(_Model):
     region: str | None = None  # home region for global APIs; default: profile's or us-east-1
     timeout_s: float = Field(default=20.0, gt=0, le=300)  # botocore read timeout
     max_rps: float = Field(default=20.0, gt=0)  # calls per second per account/service/region
-    max_attempts: int = Field(default=5, ge=1, le=10)  # botocore adaptive retry attempts
+    max_attempts: int = Field(default=5, ge=1, le=10)  # botocore standard-mode attempts
+    # Assumed-role session length; botocore refreshes the credentials before they expire.
+    role_session_s: int = Field(default=3600, ge=900, le=43200)
 
 
 class AzureTarget(_Model):
@@ -272,6 +301,18 @@ class Scan(_Model):
     gcp: list[GcpTarget] = []
     inventory: list[str] = []
     limits: Limits = Limits()
+    # The history store (a path, sqlite:///PATH or postgresql://USER@HOST/DB; never with
+    # a password: libpq reads PGPASSWORD, ~/.pgpass or a service file) and acceptance files.
+    history: str | None = None
+    accept: list[str] = []
+
+    @field_validator("history")
+    @classmethod
+    def _history(cls, v: str | None) -> str | None:
+        if v is not None and re.match(r"^[a-z][a-z0-9+.-]*://[^/@?#]*:[^/@?#]*@", v, re.I):
+            raise ValueError("must not contain a password (credentials never go in the "
+                             "audit file): use PGPASSWORD, ~/.pgpass or a PGSERVICE file")
+        return v
 
     @field_validator("domains")
     @classmethod
@@ -433,4 +474,6 @@ scan:
   #   - {organization_id: "123456789012", project_ids: []}
   # inventory: [contracts.yaml]
   # limits: {concurrency: 16, timeout_s: 15, per_host_rate: 20}
+  # history: postgresql://audit@db.example/lockin   # default: a SQLite file in your data folder
+  # accept: [accepted.yaml]            # items knowingly left with the provider, with an expiry
 """

@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import email.utils
+import http.cookiejar
 import random
 import re
 import ssl
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -180,6 +181,7 @@ class Engine:
         self._threads = concurrent.futures.ThreadPoolExecutor(
             max_workers=concurrency, thread_name_prefix="lockin-io")
         self._http: dict[str, httpx.AsyncClient] = {}
+        self._shared: dict[Hashable, Any] = {}
         self.stats = EngineStats()
 
     @classmethod
@@ -193,6 +195,16 @@ class Engine:
         if self._pool is None:  # created inside the running loop
             self._pool = asyncio.Semaphore(self.concurrency)
         return self._pool
+
+    def shared(self, key: Hashable, factory: Callable[[], T]) -> T:
+        """The object kept under `key` for every scan that runs in this engine, made by
+        `factory` the first time. A fleet runs many clients' scans in one engine, so what
+        is kept here is shared between clients: only caches of public data (DNS answers,
+        RDAP bootstrap and answers) belong here, keyed by everything that shapes them;
+        never a credential, a session or anything one client's audit file makes private."""
+        if key not in self._shared:
+            self._shared[key] = factory()
+        return self._shared[key]  # type: ignore[no-any-return]
 
     def _count(self, host: str) -> None:
         self.stats.calls += 1
@@ -223,8 +235,9 @@ class Engine:
         if key not in self._http:
             tls: ssl.SSLContext | bool = (ssl.create_default_context(cafile=verify)
                                           if isinstance(verify, str) else verify)
+            # No cookie is kept: the client is shared by every scan in this engine.
             self._http[key] = httpx.AsyncClient(
-                verify=tls, follow_redirects=True,
+                verify=tls, follow_redirects=True, cookies=_NoCookies(),
                 limits=httpx.Limits(max_connections=self.concurrency,
                                     max_keepalive_connections=self.concurrency),
                 headers={"User-Agent": f"lockin-audit/{__version__}"},
@@ -295,6 +308,14 @@ class Engine:
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 
+class _NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that never stores a cookie (one scan's session must not ride along
+    on another's request)."""
+
+    def __init__(self) -> None:
+        super().__init__(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
 def _backoff(attempt: int) -> float:
     return min(8.0, 0.25 * 2 ** (attempt - 1)) * (0.75 + random.random() / 2)
 
@@ -329,7 +350,10 @@ class ScanOptions:
 class Scanner:
     def __init__(self, config: AuditConfig, checks: Iterable[Check],
                  options: ScanOptions | None = None,
-                 sources: Mapping[str, Source] | None = None) -> None:
+                 sources: Mapping[str, Source] | None = None,
+                 engine: Engine | None = None) -> None:
+        """`engine`: run in an engine shared with other scans (a fleet); its owner closes
+        it. Without one the scan makes its own from `scan.limits` and closes it."""
         import datetime as dt
 
         from lockin_audit.sources import load_source
@@ -340,7 +364,8 @@ class Scanner:
         self.today = self.options.today or dt.date.today()
         self.identity = Identity.from_mappings(
             config.client.model_dump(), [p.model_dump() for p in config.provider])
-        self.engine = Engine.from_limits(config.scan.limits)
+        self._own_engine = engine is None
+        self.engine = engine or Engine.from_limits(config.scan.limits)
         self.progress = self.options.progress or _NoProgress()
         self.started_at = utc_now()
         self.findings: list[Finding] = []
@@ -381,7 +406,8 @@ class Scanner:
                     await src.close()
                 except Exception:  # closing must not hide the result
                     pass
-            await self.engine.aclose()
+            if self._own_engine:
+                await self.engine.aclose()
         return self.result()
 
     async def _run_source(self, name: str, source: Source,
@@ -497,9 +523,10 @@ def _crash(exc: BaseException) -> str:
 
 
 def fail_on_reached(result: ScanResult, threshold: Severity) -> bool:
-    """True when a provider-held (fail) finding is at or above the threshold severity."""
+    """True when a provider-held (fail) finding is at or above the threshold severity
+    (accepted findings do not count)."""
     return any(f.status is Status.FAIL and f.severity.at_least(threshold)
-               for f in result.findings)
+               and f.accepted is None for f in result.findings)
 
 
 __all__ = [

@@ -48,6 +48,7 @@ class IdKind(StrEnum):
     GCP_BILLING_ACCOUNT = "gcp_billing_account"
     GCP_PROJECT = "gcp_project"
     GOOGLE_OAUTH_CLIENT = "google_oauth_client"
+    IDENTITY_ORG = "identity_org"  # platform:name, e.g. github:bobsit, okta:bobsit.okta.com
 
 
 # Tokens dropped from the end of organisation names before comparing them.
@@ -133,6 +134,7 @@ class Party:
     gcp_project_ids: tuple[str, ...] = ()
     google_oauth_client_ids: tuple[str, ...] = ()
     category: str | None = None  # third parties: registrar, dns, mail, ca, cloud, ...
+    identity_orgs: frozenset[str] = frozenset()  # "platform:name", lower case
 
     @property
     def org_names(self) -> frozenset[str]:
@@ -204,6 +206,10 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         gcp_project_ids=tuple(x.lower() for x in strs("gcp_project_ids")),
         google_oauth_client_ids=strs("google_oauth_client_ids"),
         category=data.get("category"),
+        identity_orgs=frozenset(
+            f"{platform}:{str(name).strip().lower()}"
+            for platform, names in (data.get("identity_orgs") or {}).items()
+            for name in (names or ())),
     )
 
 
@@ -289,6 +295,7 @@ class Identity:
             IdKind.GCP_BILLING_ACCOUNT: self._google,
             IdKind.GCP_PROJECT: self._google,
             IdKind.GOOGLE_OAUTH_CLIENT: self._google,
+            IdKind.IDENTITY_ORG: self._identity_org,
         }[kind]
         return handler(kind, raw)
 
@@ -386,6 +393,15 @@ class Identity:
                                          raw.strip()),
         }[kind]
         return self._exact_id(kind, value, attr, label)
+
+    def _identity_org(self, kind: IdKind, raw: str) -> Attribution:
+        """`platform:name` (github, gitlab, terraform_cloud, okta, google_workspace,
+        jumpcloud) against the parties' identity_orgs, exactly (case-insensitive)."""
+        platform, sep, name = raw.strip().lower().partition(":")
+        if not sep or not name:
+            return Attribution(Holder.UNKNOWN, None, kind, raw, "not platform:name", 0.0)
+        return self._exact_id(kind, f"{platform}:{name}", "identity_orgs",
+                              "identity-platform organisation")
 
     def _org(self, kind: IdKind, raw: str) -> Attribution:
         norm = normalize_org(raw)

@@ -163,6 +163,23 @@ def finding_id(check_id: str, asset: Asset, control: str, key: str = "") -> str:
 
 
 @dataclass(frozen=True)
+class Acceptance:
+    """The business knowingly leaves a finding with the provider until `expires` (an
+    acceptance file entry, lockin_audit.history.acceptance). `by` is who accepted it."""
+
+    reason: str
+    by: str
+    expires: dt.date
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "by": self.by, "expires": self.expires.isoformat()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Acceptance:
+        return cls(str(d["reason"]), str(d["by"]), dt.date.fromisoformat(d["expires"]))
+
+
+@dataclass(frozen=True)
 class Finding:
     check_id: str
     control: str
@@ -180,6 +197,10 @@ class Finding:
     # Distinguishes several findings of one check on one asset and control (e.g. two MX
     # hosts). Part of the id; not shown.
     key: str = ""
+    # An acceptance that applies (the finding keeps its status and holder but does not
+    # count for --fail-on, blockers or the grade), or one that matched but has expired.
+    accepted: Acceptance | None = None
+    acceptance_expired: Acceptance | None = None
 
     @property
     def id(self) -> str:
@@ -206,6 +227,9 @@ class Finding:
             "references": list(self.references),
             "due": self.due.isoformat() if self.due else None,
             "key": self.key,
+            **({"accepted": self.accepted.to_dict()} if self.accepted else {}),
+            **({"acceptance_expired": self.acceptance_expired.to_dict()}
+               if self.acceptance_expired else {}),
         }
 
     @classmethod
@@ -225,6 +249,9 @@ class Finding:
             due=dt.date.fromisoformat(d["due"]) if d.get("due") else None,
             references=tuple(d.get("references", [])),
             key=d.get("key", ""),
+            accepted=Acceptance.from_dict(d["accepted"]) if d.get("accepted") else None,
+            acceptance_expired=(Acceptance.from_dict(d["acceptance_expired"])
+                                if d.get("acceptance_expired") else None),
         )
 
 
@@ -332,6 +359,53 @@ class CheckInfo:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What changed against a baseline (lockin_audit.history.diff): `new` are ids of
+    findings of this scan that are new or worse; `resolved` were held by the provider and
+    now are not (or are gone), with enough to name them; `changed` moved holder, status
+    or severity (with before and after)."""
+
+    baseline: str
+    new: tuple[str, ...] = ()
+    resolved: tuple[Mapping[str, Any], ...] = ()
+    changed: tuple[Mapping[str, Any], ...] = ()
+    unchanged: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"baseline": self.baseline, "new": list(self.new),
+                "resolved": [_plain(r) for r in self.resolved],
+                "changed": [_plain(c) for c in self.changed], "unchanged": self.unchanged}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Changes:
+        return cls(str(d["baseline"]), tuple(d.get("new", [])),
+                   tuple(d.get("resolved", [])), tuple(d.get("changed", [])),
+                   int(d.get("unchanged", 0)))
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One recorded scan of the same client, for the trend (oldest first)."""
+
+    scan: str
+    finished_at: str
+    score: int
+    grade: str | None
+    complete: bool = True
+    provider_held: Mapping[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scan": self.scan, "finished_at": self.finished_at, "score": self.score,
+                "grade": self.grade, "complete": self.complete,
+                "provider_held": dict(self.provider_held)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> HistoryPoint:
+        return cls(str(d["scan"]), d["finished_at"], int(d["score"]), d.get("grade"),
+                   bool(d.get("complete", True)), dict(d.get("provider_held") or {}))
+
+
+@dataclass(frozen=True)
 class ScanResult:
     started_at: str
     finished_at: str
@@ -346,6 +420,8 @@ class ScanResult:
     interrupted: bool = False
     audit_file: str | None = None
     schema_version: str = SCHEMA_VERSION
+    changes: Changes | None = None
+    history: tuple[HistoryPoint, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -362,6 +438,8 @@ class ScanResult:
             "coverage": [c.to_dict() for c in self.coverage],
             "unidentified": [u.to_dict() for u in self.unidentified],
             "checks": [c.to_dict() for c in self.checks],
+            "changes": self.changes.to_dict() if self.changes else None,
+            "history": [h.to_dict() for h in self.history],
         }
 
     @classmethod
@@ -380,6 +458,8 @@ class ScanResult:
             interrupted=bool(d.get("interrupted", False)),
             audit_file=d.get("audit_file"),
             schema_version=d.get("schema_version", SCHEMA_VERSION),
+            changes=Changes.from_dict(d["changes"]) if d.get("changes") else None,
+            history=tuple(HistoryPoint.from_dict(h) for h in d.get("history") or []),
         )
 
     def findings_by_status(self, *statuses: Status) -> list[Finding]:

@@ -22,7 +22,7 @@ from lockin_audit.demo import aws as demo_aws
 from lockin_audit.engine import Engine, Scanner, WriteRefused
 from lockin_audit.model import Holder, ScanResult, Status
 from lockin_audit.report.json_format import load_schema
-from lockin_audit.sources.aws import AwsSource, permission_for, trusted_accounts
+from lockin_audit.sources.aws import AwsSource, permission_for
 from lockin_audit.sources.aws_guard import guard_session, is_read_only
 from lockin_audit.sources.interface import SourceContext
 
@@ -51,7 +51,8 @@ class Estate:
         return config_from_mapping({
             "client": {"name": "Acme Dental LLC", "email_domains": ["acmedental.com"],
                        "domains": ["acmedental.com"], "aws_account_ids": [self.client_id]},
-            "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"],
+            "provider": {"name": "Bob's IT Services", "aliases": ["bobsit"],
+                         "domains": ["bobsit.example"],
                          "aws_account_ids": list(provider_ids)},
             "scan": {"aws": list(targets), "limits": {"concurrency": 16, "timeout_s": 20}},
         }, Path("audit.yaml"))
@@ -73,7 +74,7 @@ def estate() -> Iterator[Estate]:
     # and everything else go on to moto.
     denied = demo_aws.StubServer({("ram", "GetResourceShares"): 403,
                                   ("account", "GetContactInformation"): 403,
-                                  ("iam", "ListRoles"): 403,
+                                  ("iam", "GetAccountAuthorizationDetails"): 403,
                                   ("directconnect", "DescribeVirtualInterfaces"): 404},
                                  upstream=endpoint)
     try:
@@ -187,7 +188,8 @@ def test_users_contacts_keys_network_images_backups(demo_result: ScanResult,
     (backup,) = by_check(demo_result, "aws.backups.copies")
     assert backup.status is Status.FAIL and "bobsit-dr" in backup.detail
     (trail,) = by_check(demo_result, "aws.logging.trails")
-    assert trail.status is Status.WARN and "bobsit-central-logs" in trail.detail
+    # not in this account; its name carries the provider's alias as a whole word
+    assert trail.holder is Holder.PROVIDER and "bobsit-central-logs" in trail.detail
     assert [f.status for f in by_check(demo_result, "aws.domains.route53")] == [Status.PASS]
 
 
@@ -213,9 +215,11 @@ def test_denied_and_missing_apis_become_errors(estate: Estate) -> None:
     errors = [f for f in result.findings if f.status is Status.ERROR]
     perms = {e.evidence[0].excerpt.get("missing_permission") for e in errors}
     assert {"account:GetContactInformation", "ram:GetResourceShares",
-            "iam:ListRoles"} <= perms
-    (roles,) = by_check(result, "aws.access.roles")
-    assert roles.status is Status.ERROR and "iam:ListRoles" in roles.detail
+            "iam:GetAccountAuthorizationDetails"} <= perms
+    for check_id in ("aws.access.roles", "aws.access.users"):
+        (found,) = by_check(result, check_id)
+        assert found.status is Status.ERROR
+        assert "iam:GetAccountAuthorizationDetails" in found.detail
     net = by_check(result, "aws.network.shared")
     assert Status.PASS not in {f.status for f in net}  # an unread API is never fine
     assert any("directconnect:DescribeVirtualInterfaces" in f.detail
@@ -281,16 +285,9 @@ def test_organization_members_are_enumerated(estate: Estate) -> None:
 # ------------------------------------------------------------------ helpers
 
 
-def test_policy_helpers() -> None:
-    doc = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root",
-                                                                   "*"]},
-                          "Action": "sts:AssumeRole"},
-                         {"Effect": "Deny", "Principal": {"AWS": "999988887777"}}]}
-    assert trusted_accounts(doc, "222233334444") == ["*", "111122223333"]
-    assert trusted_accounts(json.dumps(doc), "111122223333") == ["*"]
+def test_permission_names() -> None:
     assert permission_for("s3", "GetBucketEncryption") == "s3:GetEncryptionConfiguration"
     assert permission_for("sso-admin", "ListInstances") == "sso:ListInstances"
-
 
 
 def test_unusable_credentials_fail_only_their_entry(estate: Estate, monkeypatch:
@@ -308,13 +305,20 @@ def test_unusable_credentials_fail_only_their_entry(estate: Estate, monkeypatch:
 
 
 def test_policy_document_covers_every_call(estate: Estate) -> None:
-    scanner = Scanner(estate.config(estate.target()), AWS_CHECKS)
-    asyncio.run(scanner.run())
-    (facts,) = scanner.facts["aws"].values()
-    fetched = list(facts.facts.values()) + [f for by_region in facts.regional.values()
-                                            for f in by_region.values()]
-    used = {permission_for(*f.request.split("(")[0].split(" in ")[0].split(":", 1))
-            for f in fetched}
+    cfg = estate.config(estate.target())
+
+    async def run() -> set[tuple[str, str]]:
+        engine = Engine()
+        src = AwsSource()
+        ctx = SourceContext(cfg, engine, {}, None)
+        try:
+            (target,) = await src.targets(ctx)
+            await src.fetch(target, ctx)
+            return set(target.options.operations)
+        finally:
+            await engine.aclose()
+
+    used = {permission_for(service, op) for service, op in asyncio.run(run())}
     policy = json.loads((Path(__file__).parent.parent / "docs" /
                          "aws-readonly-policy.json").read_text())
     allowed = {a for s in policy["Statement"] for a in s["Action"]}

@@ -51,6 +51,28 @@ _dmarc TXT "v=DMARC1; p=none; rua=mailto:d@reports.mysteryhost.example"
     "bigtxt.test": demo_dns._zone("bigtxt.test", ("ns1.bigtxt.test",), BIG_TXT),
     # Precision trap: the provider is 'Northwind IT' (northwind-it.example); a bank with a
     # similar name must not be attributed to it.
+    # SPF names hosts of the provider by a: and mx: (no include): must not pass.
+    "spfam.test": demo_dns._zone("spfam.test", ("ns1.spfam.test",), """
+@ TXT "v=spf1 a:relay.bobsit.example mx:bobsit.example -all"
+ns1 A 198.51.100.53
+"""),
+    # Vanity names: a relay and the nameservers under the client's own domain, hosted on
+    # the provider's addresses (203.0.113.0/24); DKIM into the provider's M365 tenant.
+    "vanity.test": demo_dns._zone("vanity.test", ("ns1.vanity.test", "ns2.vanity.test"), """
+@ TXT "v=spf1 a:relay.vanity.test mx ptr exists:%{i}._spf.vanity.test -all"
+@ MX 10 mail.vanity.test.
+ns1 A 203.0.113.53
+ns2 A 203.0.113.54
+relay A 203.0.113.77
+mail A 198.51.100.25
+selector1._domainkey CNAME selector1-vanity-test._domainkey.bobsit.onmicrosoft.com.
+""", mname="ns1.vanity.test.", rname="it.vanity.test."),
+    # The client's own relay on its own address, and a key in its own zone: a pass.
+    "ownspf.test": demo_dns._zone("ownspf.test", ("ns1.acmedental.com",), """
+@ TXT "v=spf1 a:relay.ownspf.test include:spf.protection.outlook.com -all"
+relay A 198.51.100.26
+google._domainkey TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"
+""", mname="ns1.acmedental.com.", rname="it.acmedental.com."),
     "trap.test": demo_dns._zone("trap.test", ("ns1.northwind-bank.com",), """
 @ A 192.0.2.99
 """, mname="ns1.northwind-bank.com.", rname="hostmaster.northwind-bank.com."),
@@ -82,9 +104,9 @@ def _fetch(domain: str, *servers: str, timeout_s: float = 2.0) -> DnsFacts:
 
 
 def _scan(servers: list[str], domains: list[str], provider: dict[str, Any] | None = None,
-          timeout_s: float = 2.0) -> ScanResult:
+          timeout_s: float = 2.0, client_domains: tuple[str, ...] = ()) -> ScanResult:
     cfg = config_from_mapping({
-        "client": {**CLIENT, "domains": list(demo_dns.DOMAINS),
+        "client": {**CLIENT, "domains": [*demo_dns.DOMAINS, *client_domains],
                    "email_domains": ["acmedental.com"], "ip_ranges": ["198.51.100.0/24"]},
         "provider": provider or PROVIDER,
         "scan": {"domains": domains, "dns": {"resolvers": servers, "timeout_s": timeout_s}},
@@ -286,6 +308,100 @@ def test_failed_lookups_give_errors_never_passes(faulty: str, label: str) -> Non
                      "timeout" if label == "timeout" else "malformed"}
     assert [c.assessed for c in r.coverage] == [False]
     assert r.coverage[0].reason and f"{label}.example" in r.coverage[0].reason
+
+
+# -- a domain the resolver does not see, and SPF/DKIM/NS attribution -------------------
+
+VANITY_PROVIDER = {**PROVIDER, "domains": ["bobsit.example", "bobsit.onmicrosoft.com"]}
+
+
+def test_nxdomain_everywhere_is_not_assessed_never_a_pass(faulty: str) -> None:
+    # The fault server answers NXDOMAIN for every ordinary name, as a filtered, captive or
+    # split-horizon resolver does: nothing about the zone may pass.
+    r = _scan([faulty], ["acmedental.com"])
+    assert r.findings and {f.status for f in r.findings} == {Status.ERROR}
+    assert [c.assessed for c in r.coverage] == [False]
+    reason = r.coverage[0].reason or ""
+    assert "NXDOMAIN" in reason and "lapsed" in reason and "split-horizon" in reason
+    assert all("lapsed" in f.detail for f in r.findings)
+
+
+def test_a_name_without_ns_at_its_apex_is_not_assessed(knot: KnotServer) -> None:
+    # spf1.spfchain.test exists (it has a TXT record) but is not a zone apex
+    r = _scan([knot.address], ["spf1.spfchain.test", "acmedental.co.uk"])
+    assert {f.status for f in r.findings if f.asset.id == "spf1.spfchain.test"} == {
+        Status.ERROR}
+    cov = {c.target: c for c in r.coverage}
+    assert not cov["spf1.spfchain.test"].assessed
+    assert "no NS records" in (cov["spf1.spfchain.test"].reason or "")
+    assert cov["acmedental.co.uk"].assessed
+
+
+@pytest.fixture(scope="module")
+def vanity_result(knot: KnotServer) -> ScanResult:
+    domains = ["spfam.test", "vanity.test", "ownspf.test"]
+    return _scan([knot.address], domains, provider=VANITY_PROVIDER, client_domains=tuple(domains))
+
+
+def test_spf_a_and_mx_naming_the_provider_fail(vanity_result: ScanResult) -> None:
+    spf = _by(vanity_result, "spfam.test", "domain.dns.mail", "spf")
+    assert spf.status is Status.FAIL, spf.detail
+    assert "relay.bobsit.example" in spf.detail and "bobsit.example" in spf.detail
+
+
+def test_spf_vanity_relay_on_provider_addresses_fails(knot: KnotServer,
+                                                      vanity_result: ScanResult) -> None:
+    facts = _fetch("vanity.test", knot.address)
+    assert not isinstance(facts.spf, FetchError)
+    terms = {(t.mechanism, t.domain) for t in facts.spf.terms}
+    # %{i} depends on the sender: the fixed part is attributed; a bare mx/ptr is the
+    # domain itself
+    assert {("a", "relay.vanity.test"), ("mx", "vanity.test"), ("ptr", "vanity.test"),
+            ("exists", "_spf.vanity.test")} <= terms
+    mx = next(t for t in facts.spf.terms if t.mechanism == "mx")
+    assert mx.mx_hosts == ("mail.vanity.test",) and mx.hosts[0].addresses == (
+        "198.51.100.25",)
+    spf = _by(vanity_result, "vanity.test", "domain.dns.mail", "spf")
+    assert spf.status is Status.FAIL and "203.0.113.77" in spf.detail, spf.detail
+
+
+def test_vanity_nameservers_on_provider_addresses_fail(vanity_result: ScanResult) -> None:
+    ns = _by(vanity_result, "vanity.test", "domain.dns.nameservers")
+    assert ns.status is Status.FAIL, ns.detail
+    assert "203.0.113.53" in ns.detail and "Answers from 127.0.0.1:" in ns.detail
+    # the client's own vanity NS on its own address stays a pass
+    own = _by(vanity_result, "ownspf.test", "domain.dns.nameservers")
+    assert own.status is Status.PASS, own.detail
+
+
+def test_dkim_into_the_provider_tenant_is_the_providers(vanity_result: ScanResult) -> None:
+    dkim = _by(vanity_result, "vanity.test", "domain.dns.mail", "dkim")
+    assert dkim.status is Status.FAIL and "bobsit.onmicrosoft.com" in dkim.detail
+    assert "other selectors may exist" in dkim.detail
+    tenant = _by(vanity_result, "vanity.test", "domain.dns.saas-verification",
+                 "m365:bobsit.onmicrosoft.com")
+    assert tenant.status is Status.FAIL and "provider's Microsoft 365 tenant" in tenant.detail
+
+
+def test_own_relay_and_own_dkim_key_pass(vanity_result: ScanResult) -> None:
+    spf = _by(vanity_result, "ownspf.test", "domain.dns.mail", "spf")
+    assert spf.status is Status.MANUAL, spf.detail  # Microsoft's include: confirm account
+    assert "relay.ownspf.test" not in spf.detail or "Acme" in spf.detail
+    dkim = _by(vanity_result, "ownspf.test", "domain.dns.mail", "dkim")
+    assert dkim.status is Status.PASS and "google" in dkim.detail
+    assert "other selectors may exist" in dkim.detail
+    none = _by(vanity_result, "spfam.test", "domain.dns.mail", "dkim")
+    assert none.status is Status.MANUAL and "other selectors may exist" in none.detail
+
+
+def test_spf_macro_targets() -> None:
+    from lockin_audit.sources.dns import spf_target
+
+    assert spf_target("%{i}._spf.mta.example.net", "x.test") == ("_spf.mta.example.net", True)
+    assert spf_target("%{ir}.%{v}._spf.%{d}", "x.test") == ("_spf.x.test", True)
+    assert spf_target("%{l}.relay.example", "x.test") == ("relay.example", True)
+    assert spf_target("", "x.test") == ("x.test", False)
+    assert spf_target("Relay.Example.", "x.test") == ("relay.example", False)
 
 
 # -- the demo part ----------------------------------------------------------------------

@@ -37,9 +37,10 @@ def rdap() -> Iterator[RdapServer]:
 
 def scan(server: RdapServer, domains: list[str] | None = None, *, areas: tuple[str, ...] = ("domain",),
          cache_dir: Path | None = None, use_cache: bool = True, inventory: list[str] | None = None,
-         base_dir: Path = Path("."), **rdap_options: Any) -> ScanResult:
+         base_dir: Path = Path("."), provider: dict[str, Any] | None = None,
+         **rdap_options: Any) -> ScanResult:
     config = config_from_mapping({
-        "client": {**CLIENT, "domains": ["acmedental.com"]}, "provider": PROVIDER,
+        "client": {**CLIENT, "domains": ["acmedental.com"]}, "provider": provider or PROVIDER,
         "scan": {"domains": domains if domains is not None else DOMAINS,
                  "inventory": inventory or [],
                  "rdap": {"bootstrap_url": server.bootstrap_url, **rdap_options},
@@ -125,7 +126,6 @@ def test_expiry_bands_and_due_dates(rdap: RdapServer) -> None:
 @pytest.mark.parametrize(("fault", "reason"), [
     (Fault(200, "<html><body>Service unavailable</body></html>", "text/html"), "HTML page"),
     (Fault(200, '{"objectClassName": "domain", '), "not valid JSON"),
-    (Fault(404, '{"errorCode": 404}'), "404"),
     (Fault(403, '{"errorCode": 403}'), "access refused"),
     (Fault(500, "boom", "text/plain"), "HTTP 500"),
 ])
@@ -135,6 +135,7 @@ def test_bad_answers_become_errors_not_passes(rdap: RdapServer, fault: Fault, re
     for check_id in (REG, EXP):
         bad = one(result, "acmesmiles.com", check_id)
         assert bad.status is Status.ERROR and reason in bad.detail, bad.detail
+        assert "not registered" not in bad.detail  # unreachable is not "unregistered"
     # the domain is reported as not assessed, with the reason; the other is unaffected
     coverage = {c.target: c for c in result.coverage if c.area == "domain"}
     assert not coverage["acmesmiles.com"].assessed
@@ -161,6 +162,9 @@ def test_a_failing_registrar_keeps_the_registry_answer(rdap: RdapServer) -> None
     assert registrant.status is Status.MANUAL  # the thin registry names no registrant
     assert any(e.excerpt.get("kind") == "not_found" for e in registrant.evidence
                if isinstance(e.excerpt, dict))
+    # said in the text, not only in the evidence
+    assert "registrar's own record" in registrant.detail and "404" in registrant.detail
+    assert "registrar's own record" in one(result, "acmesmiles.com", REG, "account").detail
     assert one(result, "acmesmiles.com", EXP).status is Status.FAIL  # expiry still read
 
 
@@ -189,7 +193,11 @@ def test_overrides_add_a_cctld_missing_from_the_bootstrap(rdap: RdapServer) -> N
     rdap.data.tlds["de"] = {}
     result = scan(rdap, ["acmedental.de"], overrides={"de": f"{rdap.url}/de/"})
     found = one(result, "acmedental.de", REG)
-    assert found.status is Status.ERROR and "404" in found.detail  # asked, not skipped
+    # asked, not skipped: the registry does not know it, so it is not registered
+    assert found.status is Status.FAIL and found.severity is Severity.CRITICAL
+    assert "404" in found.detail and "anyone can register it today" in found.title
+    assert not findings(result, "acmedental.de", EXP)
+    assert all(c.assessed for c in result.coverage if c.area == "domain")
 
 
 def test_bundled_bootstrap_snapshot_covers_common_tlds_and_rirs() -> None:
@@ -236,6 +244,23 @@ def test_ip_space_arin_ripe_apnic(rdap: RdapServer, tmp_path: Path) -> None:
     assert sources == {"rdap"}
 
 
+def test_configured_provider_range_decides_before_the_registry(
+        rdap: RdapServer, tmp_path: Path) -> None:
+    # APNIC says a hosting company holds 192.0.2.0/24 (a warning on its own); the audit
+    # file says the provider's servers live in 192.0.2.64/26: the provider's, as domain.web
+    # would judge it.
+    inv = write_inventory(tmp_path, ["192.0.2.80", "192.0.2.10"])
+    provider = {**PROVIDER, "ip_ranges": [*PROVIDER["ip_ranges"], "192.0.2.64/26"]}
+    result = scan(rdap, [], areas=("network",), inventory=[inv], base_dir=tmp_path,
+                  provider=provider)
+    found = network_findings(result)
+    inside = found["192.0.2.80/32"]
+    assert inside.status is Status.FAIL and inside.holder.value == "provider"
+    assert "configured for the provider" in inside.detail
+    assert "Example Hosting Pty Ltd" in inside.detail  # the registry's view is kept
+    assert found["192.0.2.10/32"].status is Status.WARN  # outside: the registry decides
+
+
 def test_lookups_are_deduplicated_by_containing_netblock(rdap: RdapServer, tmp_path: Path) -> None:
     addresses = [f"203.0.113.{n}" for n in (1, 2, 3, 10, 66, 200)] + ["198.51.100.7"]
     inv = write_inventory(tmp_path, ["203.0.113.64/29", *addresses])
@@ -258,12 +283,17 @@ def test_network_errors_are_errors(rdap: RdapServer, tmp_path: Path) -> None:
                                                    parent="NET-203-0-113-0-1"))
     rdap.data.faults["/arin/ip/203.0.113.77"] = Fault(200, "<html>oops</html>", "text/html")
     inv = write_inventory(tmp_path, ["198.51.100.1", "203.0.113.77"])
-    result = scan(rdap, [], areas=("network",), inventory=[inv], base_dir=tmp_path)
+    result = scan(rdap, [], areas=("network",), inventory=[inv], base_dir=tmp_path,
+                  provider={**PROVIDER, "ip_ranges": []})
     found = network_findings(result)
     assert found["198.51.100.1/32"].status is Status.ERROR
     assert "not an RDAP ip network" in found["198.51.100.1/32"].detail
     assert found["203.0.113.77/32"].status is Status.ERROR
     assert "HTML page" in found["203.0.113.77/32"].detail
+    # a configured provider range still decides when the registry cannot be read
+    again = network_findings(scan(rdap, [], areas=("network",), inventory=[inv],
+                                  base_dir=tmp_path))["203.0.113.77/32"]
+    assert again.status is Status.FAIL and "HTML page" in again.detail
 
 
 @pytest.mark.parametrize(("rir_type", "kind"), [

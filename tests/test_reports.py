@@ -3,9 +3,11 @@ the JSON result valid against the shipped schema."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -33,6 +35,7 @@ from lockin_audit.model import (
 )
 from lockin_audit.report.common import md_escape, steps, templates_dir
 from lockin_audit.report.csv_format import COLUMNS
+from lockin_audit.report.html import filter_script
 from lockin_audit.report.interface import renderer, write_reports
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.report.scoring import readiness
@@ -216,7 +219,7 @@ def test_saved_result_renders_the_same(result: ScanResult, rendered: dict[str, s
 # ------------------------------------------------------------------ HTML
 
 
-_VOID = {"meta", "br", "hr", "img", "input", "link", "wbr"}
+_VOID = {"col", "meta", "br", "hr", "img", "input", "link", "wbr"}
 
 
 class _Page(HTMLParser):
@@ -275,7 +278,16 @@ def test_html_is_self_contained_and_inert(rendered: dict[str, str]) -> None:
     html = rendered["html"]
     page = _page(html)
     assert not page.unbalanced and not page.stack, (page.unbalanced, page.stack)
-    assert page.tags["script"] == 0 and page.tags["iframe"] == 0 and page.tags["link"] == 0
+    # one inline script (the filters), allowed by its hash and by nothing else
+    assert page.tags["script"] == 1 and page.tags["iframe"] == 0 and page.tags["link"] == 0
+    assert not [a for a in page.attrs if a[0] == "script"]
+    script, source = filter_script()
+    assert f"<script>{script}</script>" in html
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert source == f"sha256-{digest}"
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp and f"script-src '{source}'" in csp.group(1) and "default-src 'none'" in csp.group(1)
+    assert "unsafe-inline'; img" not in csp.group(1).split("script-src")[1]
     assert page.tags["img"] == 0 and page.tags["object"] == 0
     assert not [a for a in page.attrs if a[1].startswith("on")]
     assert not [a for a in page.attrs if a[1] in ("href", "src") and a[2]
@@ -300,18 +312,24 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
     assert page.classes["finding"] == len(result.findings)
     for f in result.findings:
         assert f"f-{f.id}" in page.ids
-    # grouped by area, then control, then check
-    assert text.index("Domains and DNS") < text.index("domain.registration") < text.index(
-        "domain.saas_verification")
-    assert "Amazon Web Services" in text and "Credentials and keys in custody" in text
+    # the owner's summary first, then the findings in detail, by asset then by family
+    assert text.index("Owner's summary") < text.index("What you hold, and what your provider holds") \
+        < text.index("The plan: what to do, in this order") < text.index("Findings in detail")
+    detail = text[text.index("Findings in detail"):text.index("What was checked, and what")]
+    domain = detail[detail.index("acmedental.com (Domains)"):]
+    assert domain.index("Registration") < domain.index("Who holds the domain registration") \
+        < domain.index("DNS") < domain.index("Service verification records")
     # deadlines soonest first, with days left
-    deadlines = text[text.index("Deadlines Due"):text.index("Findings Domains")]
+    deadlines = text[text.index("Deadlines Due"):text.index("Blockers, by asset")]
     assert deadlines.index("2026-12-01") < deadlines.index("2026-12-13")
     assert "2026-12-01 8 high" in deadlines
+    # holders named as a person would
+    assert "Held by Your provider, Bob's IT Services" in detail
     # blockers: the critical fail first
-    blockers = text[text.index("Top blockers"):text.index("How the score")]
-    assert blockers.index("Who holds the domain registration") < blockers.index("firewall")
-    assert "Firewall " + SCRIPT in blockers and "(FW-1)" in blockers  # name, then id
+    blockers = text[text.index("Blockers, by asset"):text.index("What could not be checked")]
+    assert blockers.index("acmedental.com 1 Who holds the domain registration") \
+        < blockers.index("Firewall " + SCRIPT) < blockers.index(
+            "1 Who holds the firewall's admin credential")
     # why it matters, numbered steps, evidence with source, request, time and excerpt
     assert "Why it matters: Whoever is the registrant legally controls the domain." in text
     assert page.tags["ol"] >= 1 and "Transfer the domain to your own registrar account." in text
@@ -334,8 +352,9 @@ def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]
 
 def test_markdown_escapes_untrusted_text(rendered: dict[str, str]) -> None:
     md = rendered["md"]
-    assert "<" not in md.replace("<br>", "") and ">" not in md
-    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md
+    assert not re.search(r"(?<!\\)[<>]", md)
+    assert not re.search(r"&(gt|lt|amp|#)", md)
+    assert "\\<script\\>alert\\(1\\)\\</script\\>" in md
     assert "`" not in md.replace("\\`", "")
     assert "](" not in md.replace("\\](", "").replace("\\]\\(", "")
     assert "\x00" not in md and "\x1b" not in md
@@ -370,9 +389,9 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("raw, expected", [
-    ("a|b", "a\\|b"), ("<b>", "&lt;b&gt;"), ("# h", "\\# h"), ("- x", "\\- x"),
+    ("a|b", "a\\|b"), ("<b>", "\\<b\\>"), ("# h", "\\# h"), ("- x", "\\- x"),
     ("1. x", "1\\. x"), ("a\n\nb", "a b"), ("`c`", "\\`c\\`"), ("[t](u)", "\\[t\\]\\(u\\)"),
-    ("x & y", "x &amp; y"), (None, ""), (3, "3"),
+    ("x & y", "x \\& y"), ("&gt;", "\\&gt;"), (None, ""), (3, "3"),
 ])
 def test_md_escape(raw: Any, expected: str) -> None:
     assert md_escape(raw) == expected
@@ -558,21 +577,59 @@ def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
     assert r.wanted(result)
     assert "Dear Bob's IT Services" in letter
     held = [f for f in result.findings if f.holder is Holder.PROVIDER]
-    items = re.findall(r"^### (\d+)\. ", letter, flags=re.M)
-    assert items == [str(n) for n in range(1, len(held) + 1)]
-    assert "transfer authorisation \\(EPP\\) code" in letter
+    # every provider-held finding reaches the letter, by its reference
+    for f in held:
+        assert f.id[:8] in letter, f.title
+    # grouped by system, one table each: item, what we ask, by when
+    assert letter.index("## Domains") < letter.index("## Credentials and backups")
+    assert "| # | Item | What we ask | By | Ref. |" in letter
+    rows = re.findall(r"^\| (\d+) \|", letter, flags=re.M)
+    assert rows == [str(n) for n in range(1, len(held) + 1)]
+    # the full ask once per kind, under its group
+    assert letter.count("transfer authorisation \\(EPP\\) code") == 1
     assert "Hand over the administrator credentials securely" in letter
-    # the firewall item is due before the general response date; the domain item is not
-    assert "**Deadline:** 2026-12-01 (urgent" in letter
-    assert "by 2026-12-07**" in letter and "**Deadline:** 2026-12-07" in letter
-    assert "1. Ask the provider for the transfer code." in letter
-    table = [line for line in letter.splitlines() if line.startswith("| ")]
-    assert len(table) == 1 + len(held)
+    # dates from the plan: the firewall's admin login first, a week before its own due
+    # date; the domain, due in 20 days, a week before that
+    assert "| acmedental.com | Transfer the registration | 2026-12-06 \\* | " in letter
+    assert "1. By 2026-11-24: Regain admin access and credentials (item 2)" in letter
+    assert "2. By 2026-12-06: Transfer the domain registrations (item 1)" in letter
+    assert "by 2026-12-07**" in letter
     assert "[Name], [Title]" in letter and "Yours sincerely" in letter
-    assert "<" not in letter and "admin_credential_holder" not in letter
+    assert "admin_credential_holder" not in letter
+    # Markdown escaping, not HTML entities
+    assert not re.search(r"&(gt|lt|amp|#)", letter)
+    assert not re.search(r"(?<!\\)<", letter)
     # nothing held by the provider: no letter
     clean = build_result(provider_holds=False)
-    assert not r.wanted(clean)
+    assert not r.wanted(clean) and not renderer("letter_html").wanted(clean)
+
+
+def test_letter_html_is_printable_and_escaped(result: ScanResult) -> None:
+    html = renderer("letter_html").render(result)
+    page = _page(html)
+    assert not page.unbalanced and not page.stack
+    assert page.tags["script"] == 0 and page.tags["link"] == 0 and page.tags["img"] == 0
+    text = " ".join(" ".join(page.text).split())
+    assert SCRIPT in text and "<script>alert" not in html  # the hostile name, as text
+    assert "\\(" not in text and "**" not in text  # no Markdown in HTML
+    assert "Yours sincerely" in text and "Received and acknowledged" in text
+    assert page.classes["signoff"] == 1 and page.classes["line"] == 2
+    for f in result.findings:
+        if f.holder is Holder.PROVIDER:
+            assert f.id[:8] in text
+
+
+def test_letter_keeps_accepted_items_and_says_so(result: ScanResult) -> None:
+    from lockin_audit.model import Acceptance
+
+    accepted = dataclasses.replace(
+        result.findings[4], accepted=Acceptance("until the move", "owner",
+                                                dt.date(2027, 3, 1)))
+    r = dataclasses.replace(result, findings=(*result.findings[:4], accepted,
+                                              *result.findings[5:]))
+    letter = renderer("letter").render(r)
+    assert accepted.id[:8] in letter
+    assert "Keep running for now \\(accepted until 2027-03-01\\)" in letter
 
 
 # ------------------------------------------------------------------ all formats
@@ -612,13 +669,14 @@ def test_write_reports_writes_every_format(tmp_path: Path, result: ScanResult) -
     formats = ["html", "json", "md", "sarif", "csv", "junit"]
     written = {p.name for p in write_reports(result, tmp_path, formats)}
     assert {"report.html", "report.json", "report.md", "report.sarif", "report.csv",
-            "report.junit.xml", "letter.md"} <= written
+            "report.junit.xml", "letter.md", "letter.html"} <= written
     _validator().validate(json.loads((tmp_path / "report.json").read_text("utf-8")))
 
 
 def test_templates_are_found() -> None:
     names = {p.name for p in templates_dir().iterdir()}
-    assert {"report.html.j2", "report.md.j2", "letter.md.j2"} <= names
+    assert {"report.html.j2", "report.md.j2", "letter.md.j2", "letter.html.j2",
+            "report_filter.js"} <= names
 
 
 def test_steps_parsing() -> None:

@@ -215,6 +215,12 @@ def start_moto() -> tuple[Any, str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # Same account and resource ids on every demo run (so that two demo scans recorded in
+    # a history store compare as unchanged): moto's documented seeding endpoint,
+    # POST /moto-api/seed?a=<int> (docs.getmoto.org, "Recorder"/"Seeding").
+    import httpx
+
+    httpx.post(f"http://{host}:{port}/moto-api/seed?a=20261130", timeout=10)
     return server, f"http://{host}:{port}"
 
 

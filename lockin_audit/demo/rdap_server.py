@@ -86,8 +86,9 @@ class RdapServer:
         elif kind in ("ipv4", "ipv6"):
             version = 4 if kind == "ipv4" else 6
             for rir, objects in self.data.networks.items():
-                prefixes = sorted({_cidr(o) for o in objects if _version(o) == version
-                                   and o.get("parentHandle") is None})
+                prefixes = sorted({str(n) for o in objects if _version(o) == version
+                                   and o.get("parentHandle") is None
+                                   for n in _ranges(o)})
                 if prefixes:
                     services.append([prefixes, [f"{self.url}/{rir}/"]])
         elif kind != "asn":
@@ -102,10 +103,10 @@ class RdapServer:
             return None
         best: tuple[int, dict[str, Any]] | None = None
         for obj in self.data.networks.get(rir, []):
-            net = ipaddress.ip_network(_cidr(obj))
-            if (net.version == wanted.version and wanted.subnet_of(net)  # type: ignore[arg-type]
-                    and (best is None or net.prefixlen > best[0])):
-                best = (net.prefixlen, obj)
+            for net in _ranges(obj):
+                if (net.version == wanted.version and wanted.subnet_of(net)  # type: ignore[arg-type]
+                        and (best is None or net.prefixlen > best[0])):
+                    best = (net.prefixlen, obj)
         return best[1] if best else None
 
     @staticmethod
@@ -130,14 +131,20 @@ class RdapServer:
         return status, {"Content-Type": ctype, **extra}, text.encode("utf-8")
 
 
+def _ranges(obj: dict[str, Any]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Every prefix an object covers (its start-end range; old forms included)."""
+    from lockin_audit.sources.network import _address
+
+    first, last = _address(obj["startAddress"]), _address(obj["endAddress"])
+    return list(ipaddress.summarize_address_range(first, last))  # type: ignore[type-var]
+
+
 def _cidr(obj: dict[str, Any]) -> str:
     cidrs = obj.get("cidr0_cidrs") or []
     if cidrs:
         c = cidrs[0]
         return f"{c.get('v4prefix') or c.get('v6prefix')}/{c['length']}"
-    first = ipaddress.ip_address(obj["startAddress"])
-    last = ipaddress.ip_address(obj["endAddress"])
-    return str(next(ipaddress.summarize_address_range(first, last)))  # type: ignore[arg-type]
+    return str(_ranges(obj)[0])
 
 
 def _version(obj: dict[str, Any]) -> int:

@@ -109,7 +109,7 @@ class MdSafe(str):
     """Markdown produced by us (not from a scanned system): `md_escape` leaves it alone."""
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~<>&])")
 _MD_LEADING_LIST = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -117,14 +117,15 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def md_escape(value: Any) -> str:
     """Make any value inert inline Markdown: one line (newlines would start blocks or
-    break table rows), HTML special characters as entities, Markdown punctuation
-    backslash-escaped, and no leading list/heading/setext marker."""
+    break table rows), Markdown punctuation and the HTML specials `<`, `>` and `&`
+    backslash-escaped (CommonMark shows an escaped character as itself, so a tag or an
+    entity stays text without writing HTML entities into Markdown), and no leading
+    list/heading/setext marker."""
     if value is None:
         return ""
     if isinstance(value, MdSafe):
         return str(value)
     text = _WHITESPACE.sub(" ", _CONTROL_CHARS.sub("", str(value)))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     body = text.lstrip(" ")
     lead = text[: len(text) - len(body)]
@@ -255,6 +256,18 @@ def _check_group(check_id: str, first: Finding, info: CheckInfo | None) -> Check
                           list(info.references))
     return CheckGroup(check_id, first.title, first.risk, steps(first.remediation),
                       list(first.references))
+
+
+def check_groups(findings: Sequence[Finding],
+                 checks: Mapping[str, CheckInfo]) -> list[CheckGroup]:
+    """Findings of one check together (in the order given), each check's text once."""
+    groups: dict[str, CheckGroup] = {}
+    for f in findings:
+        group = groups.get(f.check_id)
+        if group is None:
+            group = groups[f.check_id] = _check_group(f.check_id, f, checks.get(f.check_id))
+        group.findings.append(f)
+    return list(groups.values())
 
 
 def group_findings(findings: Sequence[Finding],

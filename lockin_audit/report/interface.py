@@ -32,11 +32,13 @@ RENDERERS: dict[str, str] = {
     "csv": "lockin_audit.report.csv_format:CsvRenderer",
     "junit": "lockin_audit.report.junit:JunitRenderer",
     "letter": "lockin_audit.report.letter:LetterRenderer",
+    "letter_html": "lockin_audit.report.letter:LetterHtmlRenderer",
     "ics": "lockin_audit.report.ics:IcsRenderer",
 }
-# Written with every scan, whatever -f says: the request letter to the provider and the
+# Written with every scan, whatever -f says: the request letter to the provider (Markdown
+# and printable HTML) and the
 # deadlines calendar (each may skip itself when it has nothing to say).
-COMPANIONS: tuple[str, ...] = ("letter", "ics")
+COMPANIONS: tuple[str, ...] = ("letter", "letter_html", "ics")
 DEFAULT_FORMATS: tuple[str, ...] = ("html", "json", "md")
 
 

@@ -1,21 +1,26 @@
-"""letter.md: a formal request from the client to the outgoing provider to hand over or
-transfer everything the scan found held in the provider's name.
+"""letter.md and letter.html: a firm, polite request from the client to the outgoing
+provider to hand over everything the scan found held in the provider's name.
 
-Written with every scan (a companion output) unless the provider holds nothing. Each item
-says what to hand over for its control (admin credentials, a domain's transfer code, an
-account or subscription transfer, a contract assignment), the check's numbered steps, the
-asset, and a deadline; the letter ends with a response date and a sign-off table. It asks
-for credentials to be handed over securely and never contains any.
+Written with every scan (companion outputs) unless the provider holds nothing. The letter
+is grouped by system (domains, Microsoft 365, Azure, AWS, contracts and lines, credentials
+and backups), one table per group: the item, what is asked and by when (the date of the
+hand-over plan's step, lockin_audit.report.owner), with a reference to the findings behind
+it. What each kind of request means is written once, not once per item. It asks for
+credentials to be handed over securely and never contains any.
+
+Both files come from one `Letter` built here; each template escapes for its own format
+(Markdown escaping in letter.md, HTML autoescaping in letter.html).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lockin_audit.model import Finding, ScanResult, Status
-from lockin_audit.report.common import provider_findings, render_template, scan_date, steps
+from lockin_audit.report.common import provider_findings, render_template, scan_date
 from lockin_audit.report.interface import Renderer
+from lockin_audit.report.owner import KIND_LABELS, due_by, owner_view
 
 RESPONSE_DAYS = 14
 
@@ -49,7 +54,7 @@ ASKS: dict[str, str] = {
     "aws.keys": "Transfer the encryption keys (KMS) to an account we control, or confirm in "
     "writing that no data depends on keys you hold.",
     "aws.network": "Hand over the network resources (addresses, VPN and connectivity) "
-    "listed below, or a written plan to move them.",
+    "named in the table, or a written plan to move them.",
     "aws.images": "Share the machine images with, or copy them into, our own account.",
     "aws.backups": "Copy the backups into our own account and hand over any keys "
     "needed to restore them.",
@@ -85,6 +90,45 @@ ASKS: dict[str, str] = {
     "network.reverse_dns": "Delegate reverse DNS for our addresses to us, or update it as "
     "we instruct until the addresses move.",
 }
+# The short name of each kind of request, used in the tables (the full ask is written
+# once under each group).
+SHORT_ASKS: dict[str, str] = {
+    "domain.registration": "Transfer the registration",
+    "domain.dns_hosting": "Hand over DNS",
+    "domain.dnssec": "Coordinate the DNSSEC hand-over",
+    "domain.mail": "Hand over mail routing",
+    "domain.mail_reports": "Stop collecting our mail reports",
+    "domain.web": "Hand over the website",
+    "domain.certificates": "Hand over certificates",
+    "domain.saas_verification": "Release service verifications",
+    "aws.billing": "Move the account to our billing",
+    "aws.contacts": "Change the account contacts",
+    "aws.access": "Hand over admin access",
+    "aws.identity": "Hand over sign-in (identity)",
+    "aws.keys": "Transfer encryption keys",
+    "aws.network": "Hand over shared networks",
+    "aws.images": "Share the machine images",
+    "aws.backups": "Copy the backups to us",
+    "aws.logging": "Send audit logs to us",
+    "aws.domains": "Transfer the domains",
+    "azure.tenant": "Transfer tenant administration",
+    "azure.billing": "Move the subscription to our billing",
+    "azure.delegation": "Remove delegated access",
+    "azure.access": "Give us Owner, then remove yours",
+    "azure.partner_link": "Remove the partner link",
+    "azure.managed_apps": "Hand over managed applications",
+    "m365.admins": "Give us Global Administrator",
+    "m365.partner": "End the partner relationship",
+    "m365.apps": "Hand over or remove your apps",
+    "m365.contacts": "Change the tenant contacts",
+    "m365.domains": "Hand over the tenant's domains",
+    "contract.holder": "Assign the contract to us",
+    "contract.deadline": "Do not renew; follow our notice",
+    "custody.admin_credentials": "Hand over the admin login",
+    "custody.backup_keys": "Hand over the backup key",
+    "network.ip_space": "Move or renumber the addresses",
+    "network.reverse_dns": "Delegate reverse DNS to us",
+}
 AREA_ASKS: dict[str, str] = {
     "domain": "Transfer control of this domain setting to us.",
     "aws": "Transfer control of this AWS resource to our own account.",
@@ -96,44 +140,181 @@ AREA_ASKS: dict[str, str] = {
 }
 GENERIC_ASK = "Hand over control of this asset to us."
 
+# Letter sections: the map's row kinds, with lines and addresses together.
+GROUP_OF_KIND: dict[str, str] = {"network": "contract"}
+GROUP_TITLES: dict[str, str] = {**KIND_LABELS, "contract": "Contracts and lines"}
+REF_LENGTH = 8  # finding ids are shown (and searchable in report.html) by their first 8
+
 
 def ask_for(f: Finding) -> str:
     return ASKS.get(f.control) or AREA_ASKS.get(f.area) or GENERIC_ASK
 
 
+def short_id(asset_id: str) -> str:
+    """An ARN by its resource part ("key/c6fe..."), anything else as it is."""
+    if asset_id.startswith("arn:") and asset_id.count(":") >= 5:
+        return asset_id.split(":", 5)[5]
+    return asset_id
+
+
+def ref(f: Finding) -> str:
+    return f.id[:REF_LENGTH]
+
+
 @dataclass
-class Item:
+class Request:
+    """One line of a table: one kind of request about one thing (an account's three
+    provider roles are one request, naming the three)."""
+
     number: int
-    finding: Finding
-    ask: str
-    steps: list[str]
-    deadline: dt.date
-    urgent: bool  # its own deadline comes before the general response date
+    item: str
+    parts: list[str]  # the parts of the thing concerned, when not the thing itself
+    what: str
+    control: str
+    by: dt.date
+    urgent: bool  # due before the general response date
+    accepted_until: dt.date | None
+    findings: list[Finding]
+
+    @property
+    def refs(self) -> list[str]:
+        return [ref(f) for f in self.findings]
 
 
-def items(result: ScanResult, response: dt.date) -> list[Item]:
-    out: list[Item] = []
-    for n, f in enumerate((f for f in provider_findings(result)
-                           if f.status is not Status.PASS), 1):
-        deadline = min(f.due, response) if f.due else response
-        out.append(Item(n, f, ask_for(f), steps(f.remediation), deadline,
-                        bool(f.due and f.due < response)))
-    return out
+@dataclass
+class Group:
+    title: str
+    requests: list[Request] = field(default_factory=list)
+    asks: list[tuple[str, str]] = field(default_factory=list)  # (short, full), first use
+
+
+@dataclass
+class TimetableLine:
+    by: dt.date
+    title: str
+    numbers: list[int]
+
+
+@dataclass
+class Letter:
+    client: str
+    provider: str
+    today: dt.date
+    response: dt.date
+    groups: list[Group]
+    timetable: list[TimetableLine]
+
+    @property
+    def requests(self) -> list[Request]:
+        return [r for g in self.groups for r in g.requests]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.requests for f in r.findings]
+
+
+def letter_findings(result: ScanResult) -> list[Finding]:
+    """Everything the provider holds that is not already the client's."""
+    return [f for f in provider_findings(result) if f.status is not Status.PASS]
+
+
+def build_letter(result: ScanResult) -> Letter:
+    today = scan_date(result)
+    response = today + dt.timedelta(days=RESPONSE_DAYS)
+    view = owner_view(result, today)
+    dates = due_by(view.plan)
+    wanted = {f.id for f in letter_findings(result)}
+
+    groups: dict[str, Group] = {}
+    explained: set[str] = set()
+    by_request: dict[tuple[str, str, bool], Request] = {}
+    number = 0
+    for row in view.rows:
+        held = [f for f in row.findings if f.id in wanted]
+        for f in sorted(held, key=lambda f: _plan_order(f, dates, response)):
+            accepted = f.accepted.expires if f.accepted else None
+            key = (row.key, f.control, accepted is not None)
+            req = by_request.get(key)
+            by = dates.get(f.id) or response
+            if f.due:
+                by = min(by, f.due)
+            if req is None:
+                gkey = GROUP_OF_KIND.get(row.kind, row.kind)
+                group = groups.setdefault(gkey, Group(GROUP_TITLES.get(gkey, gkey)))
+                what = SHORT_ASKS.get(f.control) or _fallback_short(f)
+                if accepted:
+                    what = f"Keep running for now (accepted until {accepted.isoformat()})"
+                req = by_request[key] = Request(0, row.label, [], what, f.control, by,
+                                                False, accepted, [])
+                group.requests.append(req)
+                if f.control not in explained and not accepted:
+                    explained.add(f.control)
+                    group.asks.append((what, ask_for(f)))
+            req.findings.append(f)
+            req.by = min(req.by, by)
+            part = f.asset.name or short_id(f.asset.id)
+            if part != row.label and part not in req.parts:
+                req.parts.append(part)
+    order = [k for k, _ in _GROUP_ORDER]
+    ordered = [groups[k] for k in order if k in groups] + [
+        g for k, g in groups.items() if k not in order]
+    for g in ordered:
+        g.requests.sort(key=lambda r: (r.by, r.item.lower(), r.what))
+        for r in g.requests:
+            number += 1
+            r.number = number
+            r.urgent = r.by < response and r.accepted_until is None
+    numbers = {f.id: r.number for g in ordered for r in g.requests for f in r.findings}
+    timetable = []
+    for step in view.plan:
+        nums = sorted({numbers[f.id] for f in step.findings if f.id in numbers})
+        if nums:
+            timetable.append(TimetableLine(step.by, step.title, nums))
+    return Letter(view.client or "[Client name]", view.provider or "[Provider name]", today,
+                  response, ordered, timetable)
+
+
+_GROUP_ORDER = [(k, v) for k, v in GROUP_TITLES.items() if k != "network"]
+
+
+def _plan_order(f: Finding, dates: dict[str, dt.date], response: dt.date) -> tuple[dt.date, str]:
+    return (dates.get(f.id) or response, f.control)
+
+
+def _fallback_short(f: Finding) -> str:
+    return {"domain": "Transfer this domain setting", "aws": "Transfer this AWS resource",
+            "azure": "Transfer this Azure resource", "m365": "Transfer this setting",
+            "contract": "Assign the contract to us", "custody": "Hand this over securely",
+            "network": "Hand over or move this"}.get(f.area, "Hand this over")
+
+
+def number_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] -> "1-3, 5"."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 class LetterRenderer(Renderer):
     name = "letter"
     filename = "letter.md"
+    template = "letter.md.j2"
+    kind = "md"
 
     def wanted(self, result: ScanResult) -> bool:
-        return any(True for f in provider_findings(result) if f.status is not Status.PASS)
+        return bool(letter_findings(result))
 
     def render(self, result: ScanResult) -> str:
-        today = scan_date(result)
-        response = today + dt.timedelta(days=RESPONSE_DAYS)
-        providers = [str(p.get("name") or "") for p in result.provider if p.get("name")]
-        return render_template(
-            "md", "letter.md.j2", r=result, today=today, response=response,
-            items=items(result, response),
-            client=str(result.client.get("name") or "[Client name]"),
-            provider=" / ".join(providers) or "[Provider name]")
+        return render_template(self.kind, self.template, letter=build_letter(result),
+                               ranges=number_ranges)
+
+
+class LetterHtmlRenderer(LetterRenderer):
+    name = "letter_html"
+    filename = "letter.html"
+    template = "letter.html.j2"
+    kind = "html"

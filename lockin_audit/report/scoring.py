@@ -14,11 +14,15 @@
 6. Grade: A >= 90, B >= 75, C >= 60, D >= 40, else F. A critical fail caps the grade at
    D: a business cannot be "ready" while the provider holds a critical asset.
 7. Blockers: fail findings of severity high or critical.
+8. Accepted findings (an acceptance file entry that has not expired; see
+   lockin_audit/history/acceptance.py) count for none of the above: the business knowingly
+   leaves them with the provider until the acceptance expires. Their deadlines still show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from lockin_audit.model import (
     NOT_CONFIGURED,
@@ -26,6 +30,7 @@ from lockin_audit.model import (
     Deadline,
     Finding,
     Readiness,
+    ScanResult,
     Severity,
     Status,
 )
@@ -38,6 +43,7 @@ GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
 
 
 def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Readiness:
+    all_findings, findings = findings, [f for f in findings if f.accepted is None]
     weight_total = 0.0
     earned = 0.0
     per_status: dict[str, int] = {}
@@ -66,7 +72,7 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Read
     blockers = sum(1 for f in findings
                    if f.status is Status.FAIL and f.severity.at_least(Severity.HIGH))
     deadlines = tuple(sorted(
-        (Deadline(f.due, f.title, f.id, f.severity) for f in findings
+        (Deadline(f.due, f.title, f.id, f.severity) for f in all_findings
          if f.due is not None and f.status is not Status.PASS),
         key=lambda d: (d.date, -d.severity.rank, d.title)))
     breakdown = {
@@ -81,5 +87,12 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Read
         "gap_penalty": penalty,
         "critical_fail_caps_grade": critical_fail,
         "findings_by_status": per_status,
+        "accepted": len(all_findings) - len(findings),
     }
     return Readiness(score, grade, blockers, deadlines, breakdown)
+
+
+def rescore(result: ScanResult) -> ScanResult:
+    """The result with its readiness computed again from its findings and coverage (after
+    acceptances were applied)."""
+    return replace(result, readiness=readiness(result.findings, result.coverage))

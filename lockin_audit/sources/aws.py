@@ -16,16 +16,55 @@ other resources by their ARN.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import re
 import threading
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from lockin_audit.model import Asset, Evidence, aws_account_asset_id, iso, utc_now
+from lockin_audit.model import Asset, aws_account_asset_id
+from lockin_audit.sources.aws_facts import (
+    AccessKey,
+    AwsFacts,
+    BackupVault,
+    Bucket,
+    Fetched,
+    KmsKey,
+    RegionFacts,
+    SamlProvider,
+    User,
+    UserCredentials,
+    domain_names,
+    parse_alternate,
+    parse_backup_plan,
+    parse_bucket_encryption,
+    parse_bucket_policy,
+    parse_contact,
+    parse_databases,
+    parse_domain,
+    parse_dx,
+    parse_iam,
+    parse_images,
+    parse_instances,
+    parse_oidc,
+    parse_org_accounts,
+    parse_organization,
+    parse_peerings,
+    parse_replication,
+    parse_saml_metadata,
+    parse_shares,
+    parse_sso,
+    parse_subnets,
+    parse_tgw,
+    parse_trails,
+    parse_volumes,
+    parse_zones,
+)
 from lockin_audit.sources.aws_guard import guard_client, guard_session
+from lockin_audit.sources.aws_policy import parse_policy
 from lockin_audit.sources.interface import (
     FetchError,
     Source,
@@ -76,53 +115,7 @@ def vendor_accounts() -> Mapping[str, str]:
 
 
 # ---------------------------------------------------------------------------------------
-# facts
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One API answer (or the reason it is missing), with what was asked and when."""
-
-    request: str
-    value: Any
-    observed_at: str = field(default_factory=lambda: iso(utc_now()))
-
-    @property
-    def error(self) -> FetchError | None:
-        return self.value if isinstance(self.value, FetchError) else None
-
-    def evidence(self, excerpt: Any) -> Evidence:
-        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
-
-
-@dataclass
-class AwsFacts:
-    """Everything the aws checks read about one account. `facts[name]` is a Fetched (its
-    value may be a FetchError); `regional[name][region]` likewise for regional APIs."""
-
-    account_id: str
-    label: str
-    partition: str
-    caller_arn: str
-    regions: tuple[str, ...]
-    facts: dict[str, Fetched] = field(default_factory=dict)
-    regional: dict[str, dict[str, Fetched]] = field(default_factory=dict)
-
-    @property
-    def asset(self) -> Asset:
-        return account_asset(self.account_id, self.label)
-
-    def get(self, name: str) -> Fetched:
-        return self.facts.get(name) or Fetched(name, FetchError(
-            SOURCE, name, "not fetched", kind="unsupported"))
-
-    def by_region(self, name: str) -> dict[str, Fetched]:
-        return self.regional.get(name, {})
-
-    def regional_flat(self, *prefixes: str) -> list[tuple[str, Fetched]]:
-        """Per-resource regional facts (names starting with a prefix), across regions."""
-        return [(name, f) for name, by_region in sorted(self.regional.items())
-                if name.startswith(prefixes) for f in by_region.values()]
+# facts: typed records in aws_facts; AwsFacts and Fetched are re-exported here
 
 
 def account_asset(account_id: str, name: str | None = None) -> Asset:
@@ -133,19 +126,24 @@ def account_asset(account_id: str, name: str | None = None) -> Asset:
 # accounts, sessions and calls
 
 
+Clock = Callable[[], dt.datetime]
+
+
 @dataclass
 class Account:
-    """One account to assess: a guarded boto3 session plus its client cache."""
+    """One account to assess: a guarded boto3 session plus its client cache. An assumed
+    account's session carries botocore RefreshableCredentials that assume the role again
+    before the session expires (so a scan longer than the role session keeps working)."""
 
     options: AwsTarget
-    session: Any  # boto3.Session (the entry's base session, shared by assumed accounts)
+    session: Any  # boto3.Session (guarded)
     account_id: str
-    # Assumed-role credentials; clients are made from the shared base session with them,
-    # so service models are loaded once per scan, not once per account.
-    credentials: dict[str, str] | None = None
     caller_arn: str = ""
     name: str | None = None
     problem: FetchError | None = None  # the account could not be reached
+    credentials: Any = None  # botocore RefreshableCredentials of an assumed role
+    loader: Any = None  # botocore data loader (service models), shared across accounts
+    operations: set[tuple[str, str]] = field(default_factory=set)  # every API operation called
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -158,25 +156,93 @@ class Account:
         with self._lock:  # boto3 client creation is not thread-safe
             key = (service, region)
             if key not in self._clients:
-                self._clients[key] = make_client(self.session, self.options, service, region,
-                                                 self.credentials)
+                self._clients[key] = make_client(self.session, self.options, service, region)
             return self._clients[key]
 
 
+def timeouts(options: AwsTarget) -> tuple[float, float]:
+    """(connect, read) timeouts of one HTTP attempt."""
+    return min(5.0, options.timeout_s), options.timeout_s
+
+
+def call_budget(options: AwsTarget) -> float:
+    """How long one SDK call (all of botocore's attempts and back-offs) may take. The
+    engine's timeout for an AWS call is this budget, so it never cuts botocore's own
+    retries short: attempts x (connect + read) plus the standard mode's back-off (at
+    most 20 s between attempts, base 2^attempt; botocore/retries/standard.py)."""
+    connect, read = timeouts(options)
+    attempts = options.max_attempts
+    backoff = sum(min(20.0, 2.0 ** n) for n in range(attempts - 1))
+    return attempts * (connect + read) + backoff
+
+
 def botocore_config(options: AwsTarget) -> Any:
+    """Standard retry mode (retries throttling, 5xx and connection errors with capped
+    exponential back-off; the scan's own limiter paces calls, so adaptive mode's client
+    side token bucket is not needed) and per-attempt connect/read timeouts."""
     from botocore.config import Config
 
-    return Config(retries={"mode": "adaptive", "max_attempts": options.max_attempts},
-                  connect_timeout=min(10.0, options.timeout_s),
-                  read_timeout=options.timeout_s, user_agent_extra="lockin-audit")
+    connect, read = timeouts(options)
+    return Config(retries={"mode": "standard", "max_attempts": options.max_attempts},
+                  connect_timeout=connect, read_timeout=read, user_agent_extra="lockin-audit")
 
 
-def make_client(session: Any, options: AwsTarget, service: str, region: str,
-                credentials: Mapping[str, str] | None = None) -> Any:
+def make_client(session: Any, options: AwsTarget, service: str, region: str) -> Any:
     endpoint = options.service_endpoints.get(service) or options.endpoint_url
     client = session.client(service, region_name=region, endpoint_url=endpoint,
-                            config=botocore_config(options), **(credentials or {}))
+                            config=botocore_config(options))
     return guard_client(client)
+
+
+def assumed_session(base: Account, params: Mapping[str, Any], first: Mapping[str, Any],
+                    clock: Clock | None = None) -> tuple[Any, Any]:
+    """A guarded boto3 session for an assumed role whose credentials botocore refreshes
+    itself (RefreshableCredentials calling sts:AssumeRole again, through the base
+    account's guarded client) before they expire. Shares the base session's data loader,
+    so service models are loaded once per scan."""
+    import boto3
+    import botocore.session
+    from botocore.credentials import (
+        CredentialProvider,
+        CredentialResolver,
+        RefreshableCredentials,
+    )
+
+    region = home_region(base.options, base.session)
+    duration = float(params.get("DurationSeconds", 3600))
+
+    def metadata(creds: Mapping[str, Any]) -> dict[str, Any]:
+        expiry = creds["Expiration"]
+        return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"],
+                "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else expiry}
+
+    def refresh() -> dict[str, Any]:
+        return metadata(base.client("sts", region).assume_role(**params)["Credentials"])
+
+    from botocore.utils import parse_timestamp
+
+    first_meta = metadata(first)
+
+    kwargs: dict[str, Any] = {} if clock is None else {"time_fetcher": clock}
+    credentials = RefreshableCredentials(
+        first_meta["access_key"], first_meta["secret_key"], first_meta["token"],
+        parse_timestamp(first_meta["expiry_time"]), refresh, "assume-role",
+        advisory_timeout=min(900.0, duration / 3), mandatory_timeout=min(600.0, duration / 6),
+        **kwargs)
+
+    class Assumed(CredentialProvider):  # type: ignore[misc]
+        METHOD = "assume-role"
+
+        def load(self) -> Any:
+            return credentials
+
+    core = botocore.session.Session()
+    if base.loader is not None:
+        core.register_component("data_loader", base.loader)
+    core.register_component("credential_provider", CredentialResolver([Assumed()]))
+    session = guard_session(boto3.Session(botocore_session=core, region_name=region))
+    return session, credentials
 
 
 def home_region(options: AwsTarget, session: Any) -> str:
@@ -234,7 +300,7 @@ class Caller:
         self.account = account
 
     async def op(self, service: str, region: str, operation: str, *, absent: tuple[str, ...] = (),
-                 paginate: bool = False, **params: Any) -> Fetched:
+                 paginate: bool = False, **params: Any) -> Fetched[Any]:
         """Call one operation. Error codes in `absent` mean "nothing configured" and give
         a value of None; any other failure gives a FetchError value, never an exception."""
         from botocore.exceptions import ClientError
@@ -247,6 +313,7 @@ class Caller:
         request += f" in {region} of {self.account.account_id}"
         client_name = _snake(operation)
         acct = self.account
+        acct.operations.add((service, operation))
 
         def call() -> Any:
             client = acct.client(service, region)
@@ -261,7 +328,7 @@ class Caller:
         if host not in limiter.host_rates:
             limiter.set_rate(host, acct.options.max_rps)
         try:
-            value = await self.engine.call_sync(host, call)
+            value = await self.engine.call_sync(host, call, timeout_s=call_budget(acct.options))
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in absent:
@@ -280,7 +347,7 @@ def _snake(name: str) -> str:
     return str(xform_name(name))
 
 
-async def _gather(items: Mapping[str, Awaitable[Fetched]]) -> dict[str, Fetched]:
+async def _gather(items: Mapping[str, Awaitable[Fetched[Any]]]) -> dict[str, Fetched[Any]]:
     keys = list(items)
     values = await asyncio.gather(*(items[k] for k in keys))
     return dict(zip(keys, values, strict=True))
@@ -294,8 +361,10 @@ class AwsSource(Source):
     name = "aws"
     area = "aws"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self._accounts: dict[str, Account] = {}
+        # What botocore's refreshable credentials read the time from (tests advance it).
+        self.clock = clock
 
     def configured(self, config: AuditConfig) -> bool:
         return bool(config.scan.aws)
@@ -338,62 +407,86 @@ class AwsSource(Source):
 
     async def _base_account(self, options: AwsTarget, engine: Engine) -> Account:
         import boto3
+        import botocore.session
 
-        def open_session() -> Any:
-            return guard_session(boto3.Session(profile_name=options.profile))
+        def open_session() -> tuple[Any, Any]:
+            core = botocore.session.Session(profile=options.profile)
+            return guard_session(boto3.Session(botocore_session=core)), core
 
         try:
-            session = await engine.call_sync(f"sts.{options.profile or 'default'}",
-                                             open_session)
+            session, core = await engine.call_sync(f"sts.{options.profile or 'default'}",
+                                                   open_session)
         except Exception as exc:
             raise SourceFailure(FetchError(
                 SOURCE, f"boto3 session (profile {options.profile or 'default'})",
                 f"{type(exc).__name__}: {exc}", kind="denied")) from None
-        account = Account(options, session, "")
+        account = Account(options, session, "", loader=core.get_component("data_loader"))
         who = await Caller(engine, account).op("sts", home_region(options, session),
                                                "GetCallerIdentity")
         if who.error:
             raise SourceFailure(who.error)
-        account.account_id = str(who.value["Account"])
-        account.caller_arn = str(who.value["Arn"])
+        account.account_id = str(who.raw["Account"])
+        account.caller_arn = str(who.raw["Arn"])
         return account
 
     async def _assume(self, base: Account, role_arn: str, engine: Engine,
                       name: str | None = None) -> Account:
         options = base.options
         region = home_region(options, base.session)
-        params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "lockin-audit"}
+        params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "lockin-audit",
+                                  "DurationSeconds": options.role_session_s}
         if options.external_id:
             params["ExternalId"] = options.external_id
         got = await Caller(engine, base).op("sts", region, "AssumeRole", **params)
         account_id = role_arn.split(":")[4] if role_arn.count(":") >= 5 else role_arn
         if got.error:
             return Account(options, None, account_id, name=name, problem=got.error)
-        creds = got.value["Credentials"]
-        arn = str(got.value.get("AssumedRoleUser", {}).get("Arn", role_arn))
-        return Account(options, base.session, account_id, caller_arn=arn, name=name,
-                       credentials={"aws_access_key_id": creds["AccessKeyId"],
-                                    "aws_secret_access_key": creds["SecretAccessKey"],
-                                    "aws_session_token": creds["SessionToken"]})
+        try:
+            session, creds = assumed_session(base, params, got.raw["Credentials"],
+                                             self.clock)
+        except (KeyError, TypeError, ValueError) as exc:
+            return Account(options, None, account_id, name=name, problem=FetchError(
+                SOURCE, got.request, f"unexpected AssumeRole answer: {exc}", kind="malformed"))
+        arn = str(got.raw.get("AssumedRoleUser", {}).get("Arn", role_arn))
+        return Account(options, session, account_id, caller_arn=arn, name=name,
+                       credentials=creds, loader=base.loader)
 
     async def _members(self, manager: Account, options: AwsTarget,
                        engine: Engine) -> list[Account]:
+        """The member accounts of the manager's Organization, each entered through
+        `organization_role_name`. When the Organization or its accounts cannot be read,
+        or the credentials are not the management account's, the members are a gap:
+        one unreachable pseudo-account says why (coverage lists it), never silence."""
         caller = Caller(engine, manager)
         region = home_region(options, manager.session)
+        where = f"members of the Organization of {manager.account_id}"
+
+        def gap(error: FetchError) -> list[Account]:
+            return [Account(options, None, where, problem=error)]
+
         org = await caller.op("organizations", region, "DescribeOrganization",
                               absent=("AWSOrganizationsNotInUseException",))
-        if org.error or org.value is None:
-            return []
-        if org.value["Organization"].get("MasterAccountId") != manager.account_id:
-            return []  # only a management account can list and enter members
+        if org.error:
+            return gap(org.error)
+        if org.value is None:
+            return gap(FetchError(SOURCE, org.request, "organization_role_name is set but "
+                                  f"account {manager.account_id} is in no Organization",
+                                  kind="not_found"))
+        master = str(org.raw.get("Organization", {}).get("MasterAccountId", ""))
+        if master != manager.account_id:
+            return gap(FetchError(
+                SOURCE, org.request, f"account {manager.account_id} is a member, not the "
+                f"management account ({master}): only the management account can list and "
+                "enter the members; scan from there or list role_arns", kind="denied",
+                permission="organizations:ListAccounts (in the management account)"))
         listed = await caller.op("organizations", region, "ListAccounts", paginate=True)
         if listed.error:
-            return []
+            return gap(listed.error)
         role = options.organization_role_name
         tasks = [
             self._assume(manager, f"arn:{manager.partition}:iam::{a['Id']}:role/{role}",
                          engine, name=a.get("Name"))
-            for a in listed.value.get("Accounts", [])
+            for a in listed.raw.get("Accounts", [])
             if a.get("Id") != manager.account_id and a.get("Status", "ACTIVE") == "ACTIVE"
         ]
         return list(await asyncio.gather(*tasks))
@@ -403,16 +496,15 @@ class AwsSource(Source):
         account: Account = target.options
         if account.problem is not None:
             raise SourceFailure(account.problem)
-        caller = Caller(ctx.engine, account)
+        c = Caller(ctx.engine, account)
         home = home_region(account.options, account.session)
-        regions = await self._regions(caller, home)
-        facts = AwsFacts(account.account_id, target.label, account.partition,
-                         account.caller_arn, regions)
-        await asyncio.gather(
-            self._global(caller, home, facts),
-            *(self._regional(caller, r, facts) for r in regions),
-        )
-        return facts
+        regions = await self._regions(c, home)
+        glob, regional = await asyncio.gather(
+            self._global(c, home, account),
+            asyncio.gather(*(self._regional(c, r) for r in regions)))
+        return AwsFacts(account_id=account.account_id, label=target.label,
+                        partition=account.partition, caller_arn=account.caller_arn,
+                        regions=regions, regional=tuple(regional), **glob)
 
     async def _regions(self, caller: Caller, home: str) -> tuple[str, ...]:
         wanted = caller.account.options.regions
@@ -422,110 +514,142 @@ class AwsSource(Source):
             {"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}])
         if got.error:
             raise SourceFailure(got.error)
-        return tuple(sorted(r["RegionName"] for r in got.value.get("Regions", [])))
+        return tuple(sorted(r["RegionName"] for r in got.raw.get("Regions", [])))
 
-    async def _global(self, c: Caller, home: str, facts: AwsFacts) -> None:
+    async def _global(self, c: Caller, home: str, account: Account) -> dict[str, Any]:
         iam = functools.partial(c.op, "iam", home)
-        calls: dict[str, Awaitable[Fetched]] = {
+        got = await _gather({
             "organization": c.op("organizations", home, "DescribeOrganization",
                                  absent=("AWSOrganizationsNotInUseException",)),
-            "contact_information": c.op("account", home, "GetContactInformation"),
-            "roles": iam("ListRoles", paginate=True),
-            "users": iam("ListUsers", paginate=True),
-            "saml_providers": iam("ListSAMLProviders"),
-            "oidc_providers": iam("ListOpenIDConnectProviders"),
+            "contact": c.op("account", home, "GetContactInformation"),
+            # One consistent IAM snapshot (roles with trust, inline and attached policies,
+            # users with groups and tags, groups, managed policy documents).
+            "iam": iam("GetAccountAuthorizationDetails", paginate=True),
+            "users": iam("ListUsers", paginate=True),  # PasswordLastUsed only
+            "saml": iam("ListSAMLProviders"),
+            "oidc": iam("ListOpenIDConnectProviders"),
             "buckets": c.op("s3", home, "ListBuckets"),
-            "hosted_zones": c.op("route53", home, "ListHostedZones", paginate=True),
+            "zones": c.op("route53", home, "ListHostedZones", paginate=True),
             "domains": c.op("route53domains", DEFAULT_REGION, "ListDomains", paginate=True),
+            **{f"alt.{kind}": c.op("account", home, "GetAlternateContact",
+                                   absent=("ResourceNotFoundException",),
+                                   AlternateContactType=kind) for kind in CONTACT_TYPES},
+        })
+        organization = got["organization"].map(parse_organization)
+        users = got["users"]
+        iam_snapshot = got["iam"].map(
+            lambda v: parse_iam(v, None if users.error else users.value))
+        org_accounts, credentials, saml, oidc, buckets, domains = await asyncio.gather(
+            self._org_accounts(c, home, account, organization),
+            self._credentials(c, home, iam_snapshot),
+            self._saml(c, home, got["saml"]), self._oidc(c, home, got["oidc"]),
+            self._buckets(c, home, got["buckets"]), self._domains(c, got["domains"]))
+        return {
+            "organization": organization, "org_accounts": org_accounts,
+            "contact": got["contact"].map(parse_contact),
+            "alternate_contacts": tuple(got[f"alt.{k}"].map(parse_alternate(k))
+                                        for k in CONTACT_TYPES),
+            "iam": iam_snapshot, "credentials": credentials, "saml_providers": saml,
+            "oidc_providers": oidc, "buckets": buckets,
+            "hosted_zones": got["zones"].map(parse_zones), "domains": domains,
         }
-        for kind in CONTACT_TYPES:
-            calls[f"alternate_contact.{kind}"] = c.op(
-                "account", home, "GetAlternateContact", absent=("ResourceNotFoundException",),
-                AlternateContactType=kind)
-        facts.facts.update(await _gather(calls))
-        await asyncio.gather(
-            self._org_accounts(c, home, facts), self._role_details(c, home, facts),
-            self._user_details(c, home, facts), self._idp_details(c, home, facts),
-            self._bucket_details(c, home, facts), self._domain_details(c, facts))
 
-    async def _org_accounts(self, c: Caller, home: str, facts: AwsFacts) -> None:
-        org = facts.get("organization").value
-        if isinstance(org, dict) and org["Organization"].get("MasterAccountId") == facts.account_id:
-            facts.facts["org_accounts"] = await c.op("organizations", home, "ListAccounts",
-                                                     paginate=True)
+    async def _org_accounts(self, c: Caller, home: str, account: Account,
+                            org: Fetched[Any]) -> Fetched[Any] | None:
+        if org.error or org.value is None or org.raw.management_account != account.account_id:
+            return None
+        return (await c.op("organizations", home, "ListAccounts", paginate=True)).map(
+            parse_org_accounts)
 
-    async def _role_details(self, c: Caller, home: str, facts: AwsFacts) -> None:
-        roles = facts.get("roles").value
-        if not isinstance(roles, dict):
-            return
-        # Permissions matter only for roles that a foreign account can assume.
-        foreign = [r for r in roles.get("Roles", [])
-                   if trusted_accounts(r.get("AssumeRolePolicyDocument"), facts.account_id)]
-        attached = await _gather({
-            f"role_policies.{r['RoleName']}": c.op("iam", home, "ListAttachedRolePolicies",
-                                                   paginate=True, RoleName=r["RoleName"])
-            for r in foreign})
-        facts.facts.update(attached)
-        # Customer-managed policies: read their documents to see admin-level grants.
-        arns = sorted({p["PolicyArn"] for f in attached.values() if isinstance(f.value, dict)
-                       for p in f.value.get("AttachedPolicies", [])
-                       if ":iam::aws:policy/" not in p["PolicyArn"]})
-        await asyncio.gather(*(self._policy_document(c, home, arn, facts) for arn in arns))
+    async def _credentials(self, c: Caller, home: str,
+                           snapshot: Fetched[Any]) -> dict[str, Fetched[UserCredentials]]:
+        if snapshot.error:
+            return {}
+        users: tuple[User, ...] = snapshot.ok.users
+        got = await asyncio.gather(*(self._user_credentials(c, home, u.name) for u in users))
+        return {u.name: f for u, f in zip(users, got, strict=True)}
 
-    async def _policy_document(self, c: Caller, home: str, arn: str, facts: AwsFacts) -> None:
-        policy = await c.op("iam", home, "GetPolicy", PolicyArn=arn)
-        if isinstance(policy.value, dict):
-            version = policy.value["Policy"].get("DefaultVersionId", "v1")
-            policy = await c.op("iam", home, "GetPolicyVersion", PolicyArn=arn,
-                                VersionId=version)
-        facts.facts[f"policy_document.{arn}"] = policy
+    async def _user_credentials(self, c: Caller, home: str,
+                                name: str) -> Fetched[UserCredentials]:
+        login, keys, mfa = await asyncio.gather(
+            c.op("iam", home, "GetLoginProfile", absent=("NoSuchEntity",), UserName=name),
+            c.op("iam", home, "ListAccessKeys", paginate=True, UserName=name),
+            c.op("iam", home, "ListMFADevices", paginate=True, UserName=name))
+        key_list: tuple[AccessKey, ...] | FetchError
+        if keys.error:
+            key_list = keys.error
+        else:
+            meta = keys.raw.get("AccessKeyMetadata", [])
+            used = await asyncio.gather(*(
+                c.op("iam", home, "GetAccessKeyLastUsed", AccessKeyId=k["AccessKeyId"])
+                for k in meta))
+            key_list = tuple(
+                AccessKey(str(k["AccessKeyId"]), str(k.get("Status", "")),
+                          str(k.get("CreateDate", "")),
+                          (f"unknown ({u.error.reason})" if u.error else
+                           str((u.raw.get("AccessKeyLastUsed") or {}).get("LastUsedDate")
+                               or "")),
+                          "" if u.error else str((u.raw.get("AccessKeyLastUsed") or {}).get(
+                              "ServiceName") or ""))
+                for k, u in zip(meta, used, strict=True))
+        value = UserCredentials(
+            console_password=login.error or login.value is not None,
+            keys=key_list,
+            mfa=mfa.error or bool(mfa.raw.get("MFADevices")))
+        return Fetched(f"iam:GetLoginProfile, ListAccessKeys, ListMFADevices(UserName={name})"
+                       f" in {home} of {c.account.account_id}", value, login.observed_at)
 
-    async def _user_details(self, c: Caller, home: str, facts: AwsFacts) -> None:
-        users = facts.get("users").value
-        if not isinstance(users, dict):
-            return
-        calls: dict[str, Awaitable[Fetched]] = {}
-        for u in users.get("Users", []):
-            name = u["UserName"]
-            calls[f"user_tags.{name}"] = c.op("iam", home, "ListUserTags", UserName=name)
-            calls[f"user_login.{name}"] = c.op("iam", home, "GetLoginProfile",
-                                               absent=("NoSuchEntity",), UserName=name)
-            calls[f"user_mfa.{name}"] = c.op("iam", home, "ListMFADevices", UserName=name)
-        facts.facts.update(await _gather(calls))
+    async def _saml(self, c: Caller, home: str, listed: Fetched[Any]) -> Fetched[Any]:
+        if listed.error:
+            return listed
+        arns = [str(p["Arn"]) for p in listed.raw.get("SAMLProviderList", [])]
+        got = await asyncio.gather(*(c.op("iam", home, "GetSAMLProvider", SAMLProviderArn=a)
+                                     for a in arns))
+        return Fetched(listed.request, tuple(
+            f.map(lambda v, a=a: SamlProvider(a, parse_saml_metadata(
+                str(v.get("SAMLMetadataDocument", ""))))) for a, f in zip(arns, got, strict=True)),
+            listed.observed_at)
 
-    async def _idp_details(self, c: Caller, home: str, facts: AwsFacts) -> None:
-        calls: dict[str, Awaitable[Fetched]] = {}
-        saml = facts.get("saml_providers").value
-        for p in saml.get("SAMLProviderList", []) if isinstance(saml, dict) else []:
-            calls[f"saml.{p['Arn']}"] = c.op("iam", home, "GetSAMLProvider",
-                                            SAMLProviderArn=p["Arn"])
-        oidc = facts.get("oidc_providers").value
-        for p in oidc.get("OpenIDConnectProviderList", []) if isinstance(oidc, dict) else []:
-            calls[f"oidc.{p['Arn']}"] = c.op("iam", home, "GetOpenIDConnectProvider",
-                                            OpenIDConnectProviderArn=p["Arn"])
-        facts.facts.update(await _gather(calls))
+    async def _oidc(self, c: Caller, home: str, listed: Fetched[Any]) -> Fetched[Any]:
+        if listed.error:
+            return listed
+        arns = [str(p["Arn"]) for p in listed.raw.get("OpenIDConnectProviderList", [])]
+        got = await asyncio.gather(*(c.op("iam", home, "GetOpenIDConnectProvider",
+                                          OpenIDConnectProviderArn=a) for a in arns))
+        return Fetched(listed.request, tuple(f.map(parse_oidc(a))
+                                             for a, f in zip(arns, got, strict=True)),
+                       listed.observed_at)
 
-    async def _bucket_details(self, c: Caller, home: str, facts: AwsFacts) -> None:
-        buckets = facts.get("buckets").value
-        calls: dict[str, Awaitable[Fetched]] = {}
-        for b in buckets.get("Buckets", []) if isinstance(buckets, dict) else []:
-            name = b["Name"]
-            calls[f"bucket_encryption.{name}"] = c.op(
-                "s3", home, "GetBucketEncryption",
-                absent=("ServerSideEncryptionConfigurationNotFoundError",), Bucket=name)
-            calls[f"bucket_replication.{name}"] = c.op(
-                "s3", home, "GetBucketReplication",
-                absent=("ReplicationConfigurationNotFoundError",), Bucket=name)
-        facts.facts.update(await _gather(calls))
+    async def _buckets(self, c: Caller, home: str, listed: Fetched[Any]) -> Fetched[Any]:
+        if listed.error:
+            return listed
+        names = [str(b["Name"]) for b in listed.raw.get("Buckets", [])]
 
-    async def _domain_details(self, c: Caller, facts: AwsFacts) -> None:
-        domains = facts.get("domains").value
-        facts.facts.update(await _gather({
-            f"domain.{d['DomainName']}": c.op("route53domains", DEFAULT_REGION,
-                                              "GetDomainDetail", DomainName=d["DomainName"])
-            for d in (domains.get("Domains", []) if isinstance(domains, dict) else [])}))
+        async def one(name: str) -> Bucket:
+            enc, rep, pol = await asyncio.gather(
+                c.op("s3", home, "GetBucketEncryption",
+                     absent=("ServerSideEncryptionConfigurationNotFoundError",), Bucket=name),
+                c.op("s3", home, "GetBucketReplication",
+                     absent=("ReplicationConfigurationNotFoundError",), Bucket=name),
+                c.op("s3", home, "GetBucketPolicy", absent=("NoSuchBucketPolicy",),
+                     Bucket=name))
+            return Bucket(name, enc.map(parse_bucket_encryption), rep.map(parse_replication),
+                          pol.map(parse_bucket_policy))
 
-    async def _regional(self, c: Caller, region: str, facts: AwsFacts) -> None:
+        return Fetched(listed.request, tuple(await asyncio.gather(*(one(n) for n in names))),
+                       listed.observed_at)
+
+    async def _domains(self, c: Caller, listed: Fetched[Any]) -> Fetched[Any]:
+        names = listed.map(domain_names)
+        if names.error:
+            return names
+        got = await asyncio.gather(*(c.op("route53domains", DEFAULT_REGION, "GetDomainDetail",
+                                          DomainName=d) for d in names.ok))
+        return Fetched(listed.request, tuple(f.map(parse_domain(d))
+                                             for d, f in zip(names.ok, got, strict=True)),
+                       listed.observed_at)
+
+    async def _regional(self, c: Caller, region: str) -> RegionFacts:
         ec2 = functools.partial(c.op, "ec2", region, paginate=True)
         got = await _gather({
             "kms_keys": c.op("kms", region, "ListKeys", paginate=True),
@@ -543,45 +667,68 @@ class AwsSource(Source):
             "trails": c.op("cloudtrail", region, "DescribeTrails", includeShadowTrails=True),
             "sso_instances": c.op("sso-admin", region, "ListInstances", paginate=True),
         })
-        for name, fetched in got.items():
-            facts.regional.setdefault(name, {})[region] = fetched
-        await asyncio.gather(self._key_details(c, region, facts),
-                             self._image_details(c, region, facts),
-                             self._backup_details(c, region, facts))
+        instances = got["instances"].map(parse_instances)
+        keys, images, plans, vaults = await asyncio.gather(
+            self._keys(c, region, got["kms_keys"]), self._images(c, region, instances),
+            self._plans(c, region, got["backup_plans"]),
+            self._vaults(c, region, got["backup_vaults"]))
+        return RegionFacts(
+            region=region, kms_keys=keys, volumes=got["volumes"].map(parse_volumes),
+            instances=instances, images=images,
+            databases=got["db_instances"].map(parse_databases),
+            network=(got["ram_shares"].map(parse_shares), got["subnets"].map(parse_subnets),
+                     got["peerings"].map(parse_peerings), got["tgw_attachments"].map(parse_tgw),
+                     got["dx_interfaces"].map(parse_dx)),
+            backup_plans=plans, backup_vaults=vaults, trails=got["trails"].map(parse_trails),
+            sso_instances=got["sso_instances"].map(parse_sso))
 
-    def _put(self, facts: AwsFacts, region: str, items: Mapping[str, Fetched]) -> None:
-        for name, fetched in items.items():
-            facts.regional.setdefault(name, {})[region] = fetched
+    async def _keys(self, c: Caller, region: str, listed: Fetched[Any]) -> Fetched[Any]:
+        if listed.error:
+            return listed
+        arns = [str(k["KeyArn"]) for k in listed.raw.get("Keys", [])]
 
-    async def _key_details(self, c: Caller, region: str, facts: AwsFacts) -> None:
-        keys = facts.by_region("kms_keys")[region].value
-        calls: dict[str, Awaitable[Fetched]] = {}
-        for k in keys.get("Keys", []) if isinstance(keys, dict) else []:
-            calls[f"key.{k['KeyArn']}"] = c.op("kms", region, "DescribeKey", KeyId=k["KeyArn"])
-            calls[f"key_policy.{k['KeyArn']}"] = c.op("kms", region, "GetKeyPolicy",
-                                                      KeyId=k["KeyArn"], PolicyName="default")
-        self._put(facts, region, await _gather(calls))
+        async def one(arn: str) -> KmsKey:
+            meta, policy = await asyncio.gather(
+                c.op("kms", region, "DescribeKey", KeyId=arn),
+                c.op("kms", region, "GetKeyPolicy", KeyId=arn, PolicyName="default"))
+            manager = "" if meta.error else str(meta.raw["KeyMetadata"].get("KeyManager", ""))
+            return KmsKey(arn, manager, policy.map(lambda v: parse_policy(v.get("Policy"))))
 
-    async def _image_details(self, c: Caller, region: str, facts: AwsFacts) -> None:
-        image_ids = sorted({i.get("ImageId", "") for i in running_instances(
-            facts.by_region("instances")[region].value)} - {""})
-        if image_ids:
-            self._put(facts, region, {"images": await c.op(
-                "ec2", region, "DescribeImages",
-                Filters=[{"Name": "image-id", "Values": image_ids}])})
+        return Fetched(listed.request, tuple(await asyncio.gather(*(one(a) for a in arns))),
+                       listed.observed_at)
 
-    async def _backup_details(self, c: Caller, region: str, facts: AwsFacts) -> None:
-        calls: dict[str, Awaitable[Fetched]] = {}
-        plans = facts.by_region("backup_plans")[region].value
-        for p in plans.get("BackupPlansList", []) if isinstance(plans, dict) else []:
-            calls[f"backup_plan.{p['BackupPlanId']}"] = c.op(
-                "backup", region, "GetBackupPlan", BackupPlanId=p["BackupPlanId"])
-        vaults = facts.by_region("backup_vaults")[region].value
-        for v in vaults.get("BackupVaultList", []) if isinstance(vaults, dict) else []:
-            calls[f"vault_policy.{v['BackupVaultArn']}"] = c.op(
-                "backup", region, "GetBackupVaultAccessPolicy",
-                absent=("ResourceNotFoundException",), BackupVaultName=v["BackupVaultName"])
-        self._put(facts, region, await _gather(calls))
+    async def _images(self, c: Caller, region: str,
+                      instances: Fetched[Any]) -> Fetched[Any] | None:
+        if instances.error:
+            return None
+        image_ids = sorted({i.image_id for i in instances.ok} - {""})
+        if not image_ids:
+            return None
+        got = await c.op("ec2", region, "DescribeImages",
+                         Filters=[{"Name": "image-id", "Values": image_ids}])
+        return got.map(parse_images)
+
+    async def _plans(self, c: Caller, region: str, listed: Fetched[Any]) -> Fetched[Any]:
+        if listed.error:
+            return listed
+        ids = [str(p["BackupPlanId"]) for p in listed.raw.get("BackupPlansList", [])]
+        got = await asyncio.gather(*(c.op("backup", region, "GetBackupPlan", BackupPlanId=i)
+                                     for i in ids))
+        return Fetched(listed.request, tuple(f.map(parse_backup_plan) for f in got),
+                       listed.observed_at)
+
+    async def _vaults(self, c: Caller, region: str, listed: Fetched[Any]) -> Fetched[Any]:
+        if listed.error:
+            return listed
+        vaults = [(str(v["BackupVaultName"]), str(v["BackupVaultArn"]))
+                  for v in listed.raw.get("BackupVaultList", [])]
+        got = await asyncio.gather(*(c.op(
+            "backup", region, "GetBackupVaultAccessPolicy",
+            absent=("ResourceNotFoundException",), BackupVaultName=name) for name, _ in vaults))
+        return Fetched(listed.request, tuple(
+            BackupVault(name, arn, f.map(lambda v: None if v is None else parse_policy(
+                v.get("Policy")))) for (name, arn), f in zip(vaults, got, strict=True)),
+            listed.observed_at)
 
     async def close(self) -> None:
         self._accounts.clear()
@@ -598,77 +745,4 @@ class AwsSource(Source):
                         problem.describe() if problem else f"as {t.options.caller_arn}"))
         return out
 
-
-# ---------------------------------------------------------------------------------------
-# helpers shared with the checks (pure functions over API answers)
-
-
-def running_instances(reservations: Any) -> list[dict[str, Any]]:
-    if not isinstance(reservations, dict):
-        return []
-    return [i for r in reservations.get("Reservations", []) for i in r.get("Instances", [])
-            if i.get("State", {}).get("Name") in ("pending", "running", "stopping", "stopped")]
-
-
-def policy_statements(document: Any) -> list[dict[str, Any]]:
-    """The statements of an IAM policy document (a dict, or JSON text)."""
-    import json
-    from urllib.parse import unquote
-
-    if isinstance(document, str):
-        try:
-            document = json.loads(unquote(document) if document.startswith("%7B") else document)
-        except ValueError:
-            return []
-    if not isinstance(document, dict):
-        return []
-    stmts = document.get("Statement", [])
-    return [s for s in (stmts if isinstance(stmts, list) else [stmts]) if isinstance(s, dict)]
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def principal_accounts(statement: Mapping[str, Any]) -> list[str]:
-    """The 12-digit accounts (or '*') an Allow statement names as AWS principals."""
-    if statement.get("Effect") != "Allow":
-        return []
-    principal = statement.get("Principal")
-    values = _as_list(principal.get("AWS")) if isinstance(principal, dict) else _as_list(principal)
-    out: list[str] = []
-    for v in values:
-        text = str(v)
-        if text == "*":
-            out.append("*")
-            continue
-        m = re.search(r"(?<!\d)(\d{12})(?!\d)", text)
-        if m:
-            out.append(m.group(1))
-    return out
-
-
-def grants_admin(document: Any) -> bool:
-    """Whether a policy document allows every action on every resource."""
-    return any(s.get("Effect") == "Allow" and "*" in _as_list(s.get("Action"))
-               and "*" in _as_list(s.get("Resource")) for s in policy_statements(document))
-
-
-def trusted_accounts(document: Any, own_account: str) -> list[str]:
-    """Accounts other than `own_account` that a policy document allows in."""
-    return sorted({a for s in policy_statements(document) for a in principal_accounts(s)
-                   if a != own_account})
-
-
-def condition_values(statement: Mapping[str, Any], key: str) -> list[str]:
-    """Values of one condition key (any operator) in a statement."""
-    out: list[str] = []
-    for clause in (statement.get("Condition") or {}).values():
-        if isinstance(clause, dict):
-            for k, v in clause.items():
-                if k.lower() == key.lower():
-                    out.extend(str(x) for x in _as_list(v))
-    return out
 

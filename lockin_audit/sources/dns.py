@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,8 +48,22 @@ if TYPE_CHECKING:
 NAME = "dns"
 MAX_CNAME_HOPS = 8
 SPF_LOOKUP_LIMIT = 10  # RFC 7208 section 4.6.4
-# Common DKIM selectors; selector1/selector2 are Microsoft 365's CNAMEs naming the tenant.
-DKIM_SELECTORS = ("selector1", "selector2", "google", "default", "k1", "s1", "s2", "dkim")
+SPF_MX_LIMIT = 10  # RFC 7208 section 4.6.4: at most 10 MX hosts per mx mechanism
+# DKIM selectors cannot be listed from DNS; these are the ones the common senders document
+# (their setup guides name the record to publish), plus generic defaults. The audit file's
+# `scan.dns.dkim_selectors` adds the business's own (Amazon SES Easy DKIM, Mimecast and
+# Proofpoint generate per-customer selectors that no list can guess).
+DKIM_SELECTORS = (
+    "selector1", "selector2",  # Microsoft 365: CNAMEs into <tenant>.onmicrosoft.com
+    "google",  # Google Workspace
+    "k1", "k2", "k3",  # Mailchimp
+    "mandrill", "mte1", "mte2",  # Mandrill (Mailchimp Transactional)
+    "s1", "s2",  # SendGrid
+    "zoho", "zmail",  # Zoho Mail
+    "fm1", "fm2", "fm3",  # Fastmail
+    "mimecast", "pps1",  # Mimecast, Proofpoint Essentials defaults
+    "default", "dkim", "mail",  # generic defaults (cPanel, Postfix/OpenDKIM guides)
+)
 # A resolver is ours to ask (a local or configured recursive resolver), not a public API:
 # allow a high rate unless the audit file sets one for it.
 RESOLVER_RATE = 5000.0
@@ -119,9 +133,27 @@ class SpfInclude:
 
 
 @dataclass(frozen=True)
+class SpfTerm:
+    """An a, mx, ptr or exists mechanism, or an ip4/ip6 range, with what it resolved to.
+    `owner` is the domain whose SPF record holds the term (the top record or an include);
+    `domain` the name it names (macros expanded where the sender is not needed, labels
+    that depend on the sender dropped: `%{i}._spf.example.net` -> `_spf.example.net`)."""
+
+    mechanism: str  # a, mx, ptr, exists, ip4, ip6
+    domain: str  # the name (or the range for ip4/ip6)
+    owner: str
+    depth: int
+    macro: bool = False
+    mx_hosts: tuple[str, ...] = ()
+    hosts: tuple[HostAddresses, ...] = ()  # a: the name; mx: each MX host
+    error: FetchError | None = None
+
+
+@dataclass(frozen=True)
 class Spf:
     record: str | None
     includes: tuple[SpfInclude, ...] = ()
+    terms: tuple[SpfTerm, ...] = ()
     lookups: int = 0
     over_limit: bool = False  # more than 10 DNS-querying terms (a permerror for receivers)
     problems: tuple[str, ...] = ()  # includes that could not be read
@@ -201,6 +233,32 @@ class DnsFacts:
     # Where the MTA-STS policy is served (mta-sts.<domain>), when _mta-sts is published:
     # its CNAME, or its addresses when it has no CNAME.
     mta_sts_host: Lookup | HostAddresses | None = None
+    # The nameservers' own addresses (a vanity ns1.<client domain> may sit on the
+    # provider's addresses).
+    ns_addresses: tuple[HostAddresses, ...] = ()
+    dkim_selectors: tuple[str, ...] = DKIM_SELECTORS  # the selectors asked
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        """The DNS servers that answered (for the report: which view of DNS this is)."""
+        found = [x.server for x in (self.ns, self.soa, self.mx, self.txt)
+                 if isinstance(x, Answer) and x.server]
+        return tuple(dict.fromkeys(found))
+
+    def missing_apex(self) -> str | None:
+        """Why the zone itself was not seen (NXDOMAIN or no NS at the apex), or None."""
+        if not isinstance(self.ns, Answer) or self.ns.records:
+            return None
+        seen = ", ".join(self.servers) or "the resolver"
+        if self.ns.status == "nxdomain":
+            what = "does not exist (NXDOMAIN)"
+        else:
+            what = "has no NS records at its apex (not a delegated zone)"
+        return (f"{self.domain} {what} according to {seen}: the domain has lapsed or was "
+                "never registered, or this resolver does not see the public zone (a "
+                "filtered, captive or split-horizon resolver answers like this). Nothing "
+                "that depends on the zone (DNS hosting, DNSSEC, mail, reports, web, "
+                "certificates, verifications) was assessed")
 
     @property
     def nameservers(self) -> tuple[str, ...]:
@@ -441,7 +499,12 @@ def client_from_config(ctx: SourceContext) -> DnsClient:
         raise SourceFailure(FetchError(NAME, "resolver configuration",
                                        "no resolver: set scan.dns.resolvers",
                                        kind="unavailable"))
-    return DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp)
+    # DNS answers are public: every scan in the engine (a fleet's clients) with the same
+    # resolvers shares one client, so a shared provider zone is asked once.
+    key = ("dns-client", tuple(servers), opts.timeout_s, opts.tcp)
+    client: DnsClient = ctx.engine.shared(
+        key, lambda: DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp))
+    return client
 
 
 class DnsSource(Source):
@@ -464,11 +527,19 @@ class DnsSource(Source):
                 for d in ctx.config.scan.domains]
 
     async def fetch(self, target: Target, ctx: SourceContext) -> DnsFacts:
-        facts = await fetch_domain(self.client(ctx), target.id)
+        facts = await fetch_domain(self.client(ctx), target.id,
+                                   ctx.config.scan.dns.dkim_selectors)
         if isinstance(facts.ns, FetchError) and isinstance(facts.soa, FetchError):
             # Neither NS nor SOA could be read: the domain was not assessed at all (the
             # coverage says why); every check reports the error, none a pass.
             raise SourceFailure(facts.ns)
+        missing = facts.missing_apex()
+        if missing is not None:
+            # No zone was seen: "no MX", "no CAA", "not signed" would be passes for a
+            # domain the scan never saw. Nothing zone-dependent is assessed, with why.
+            assert isinstance(facts.ns, Answer)
+            raise SourceFailure(FetchError(NAME, facts.ns.evidence().request, missing,
+                                           kind="not_found"))
         return facts
 
     async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
@@ -494,8 +565,11 @@ async def resolve_host(client: DnsClient, name: str) -> HostAddresses:
     return HostAddresses(_host(name), a, aaaa)
 
 
-async def fetch_domain(client: DnsClient, domain: str) -> DnsFacts:
+async def fetch_domain(client: DnsClient, domain: str,
+                       selectors: Iterable[str] = ()) -> DnsFacts:
     q = client.query
+    selectors = tuple(dict.fromkeys((*DKIM_SELECTORS, *(s.strip().lower() for s in selectors
+                                                         if s.strip()))))
     hosts = asyncio.gather(resolve_host(client, domain), resolve_host(client, f"www.{domain}"))
     (ns, soa, mx, txt, tlsrpt, mta_sts, caa, ds, dnskey, autodiscover) = await asyncio.gather(
         q(domain, "NS"), q(domain, "SOA"), q(domain, "MX"), q(domain, "TXT"),
@@ -507,10 +581,12 @@ async def fetch_domain(client: DnsClient, domain: str) -> DnsFacts:
                             if h))
     spf_task = expand_spf(client, domain, txt)
     dmarc_task = fetch_dmarc(client, domain)
-    dkim_task = asyncio.gather(*(fetch_dkim(client, domain, s) for s in DKIM_SELECTORS))
+    dkim_task = asyncio.gather(*(fetch_dkim(client, domain, s) for s in selectors))
     mx_task = asyncio.gather(*(resolve_host(client, h) for _, h in mx_hosts))
-    spf, dmarc, dkim, mx_addresses, mta_sts_host = await asyncio.gather(
-        spf_task, dmarc_task, dkim_task, mx_task, fetch_mta_sts_host(client, domain, mta_sts))
+    ns_task = asyncio.gather(*(resolve_host(client, h) for h in sorted(_records(ns))))
+    spf, dmarc, dkim, mx_addresses, mta_sts_host, ns_addresses = await asyncio.gather(
+        spf_task, dmarc_task, dkim_task, mx_task, fetch_mta_sts_host(client, domain, mta_sts),
+        ns_task)
     addresses = {a for h in (apex, www, *mx_addresses) for a in h.addresses}
     ptrs = await asyncio.gather(*(q(dns.reversename.from_address(a).to_text(), "PTR")
                                   for a in sorted(addresses)))
@@ -529,7 +605,8 @@ async def fetch_domain(client: DnsClient, domain: str) -> DnsFacts:
         mta_sts=mta_sts, dkim=tuple(d for d in dkim if d is not None), caa=caa,
         caa_parsed=tuple(caa_parsed), ds=ds, dnskey=dnskey, apex=apex, www=www,
         autodiscover=autodiscover, ptr=dict(zip(sorted(addresses), ptrs, strict=True)),
-        mta_sts_host=mta_sts_host)
+        mta_sts_host=mta_sts_host, ns_addresses=tuple(ns_addresses),
+        dkim_selectors=selectors)
 
 
 async def fetch_mta_sts_host(client: DnsClient, domain: str,
@@ -572,53 +649,123 @@ async def fetch_dmarc(client: DnsClient, domain: str) -> Dmarc | FetchError:
     return Dmarc(answer, records[0], rua, ruf, dict(zip(external, auths, strict=True)))
 
 
+_MACRO = re.compile(r"%\{([a-zA-Z])(\d*)(r?)([.\-+,/_=]*)\}")
+
+
+def spf_target(arg: str, owner: str) -> tuple[str, bool]:
+    """The domain an SPF mechanism names, and whether it held macros (RFC 7208 section 7).
+    %{d} (and %{o}, taken as the record's own domain) is expanded; labels that depend
+    on the connecting sender (%{i}, %{s}, %{l}, %{h} ...) are dropped from the left."""
+    if "%" not in arg:
+        return _host(arg or owner), False
+    text = arg.replace("%%", "%").replace("%_", " ").replace("%-", "%20")
+    text = _MACRO.sub(lambda m: owner if m.group(1).lower() in ("d", "o") and
+                      not m.group(2) and not m.group(3) else "\x00", text)
+    labels = text.split(".")
+    bad = [i for i, label in enumerate(labels) if "\x00" in label or "%" in label
+           or " " in label]
+    keep = labels[bad[-1] + 1:] if bad else labels
+    return _host(".".join(keep)), True
+
+
+def _spf_terms(record: str) -> Iterator[tuple[str, str]]:
+    """(mechanism or modifier, argument) for each term after v=spf1; a cidr suffix
+    (a/24, mx:host/24//64) is dropped."""
+    for term in record.split()[1:]:
+        t = term.lstrip("+-~?")
+        if "=" in t and (":" not in t or t.index("=") < t.index(":")):
+            name, _, arg = t.partition("=")
+            yield name.lower(), arg
+            continue
+        name, _, arg = t.partition(":")
+        name = name.lower().split("/", 1)[0]
+        if name in ("a", "mx") and arg:
+            arg = arg.split("/", 1)[0]
+        yield name, arg
+
+
 async def expand_spf(client: DnsClient, domain: str, txt: Lookup) -> Spf | FetchError:
-    """Follow include: and redirect= (breadth first), counting every DNS-querying term
-    against RFC 7208's limit of 10, and stop expanding once the limit is reached."""
+    """Follow include: and redirect= (breadth first) and resolve a:, mx:, ptr: and
+    exists: names, counting every DNS-querying term against RFC 7208's limit of 10; stop
+    expanding once the limit is reached."""
     if isinstance(txt, FetchError):
         return txt
     record = _spf_record(txt.records)
     if record is None:
         return Spf(None)
     includes: list[SpfInclude] = []
+    terms: list[SpfTerm] = []
     problems: list[str] = []
     answers: list[Answer] = []
     lookups = 0
     over = False
-    queue: list[tuple[str, int]] = [(record, 0)]
+    queue: list[tuple[str, int, str]] = [(record, 0, domain)]
     seen = {domain}
-    while queue:
-        current, depth = queue.pop(0)
-        for term in current.split()[1:]:
-            term_l = term.lower().lstrip("+-~?")
-            mech, _, arg = term_l.partition(":") if ":" in term_l else term_l.partition("=")
-            mech = mech.split("/", 1)[0]  # a/24, mx/24
+    while queue and not over:
+        current, depth, owner = queue.pop(0)
+        pending: list[Awaitable[SpfTerm]] = []
+        subs: list[tuple[str, Awaitable[Lookup]]] = []
+        for mech, arg in _spf_terms(current):
+            if mech in ("ip4", "ip6"):
+                if arg:
+                    terms.append(SpfTerm(mech, arg, owner, depth))
+                continue
             if mech not in ("include", "redirect", "a", "mx", "ptr", "exists"):
                 continue
             lookups += 1
             if lookups > SPF_LOOKUP_LIMIT:
                 over = True
                 break
-            if mech not in ("include", "redirect") or not arg:
+            target, macro = spf_target(arg, owner)
+            if mech in ("include", "redirect"):
+                if not arg:
+                    continue
+                includes.append(SpfInclude(mech, target, depth + 1))
+                if target in seen or macro or not target:
+                    continue  # loops are read once; sender-dependent names cannot be
+                seen.add(target)
+                subs.append((target, client.query(target, "TXT")))
+            elif not target:
                 continue
-            target = _host(arg)
-            includes.append(SpfInclude(mech, target, depth + 1))
-            if target in seen or "%" in target:  # loops and macros are not expanded
-                continue
-            seen.add(target)
-            sub = await client.query(target, "TXT")
+            elif macro or mech in ("ptr", "exists"):
+                # ptr names the domain senders' PTR names must end in; exists asks a
+                # sender-dependent name: the fixed part is attributed, nothing resolved.
+                terms.append(SpfTerm(mech, target, owner, depth + 1, macro))
+            else:
+                pending.append(_resolve_spf_term(client, mech, target, owner, depth + 1))
+        results = await asyncio.gather(*pending, *(q for _, q in subs))
+        terms.extend(results[:len(pending)])  # type: ignore[arg-type]
+        for (target, _), sub in zip(subs, results[len(pending):], strict=True):
             if isinstance(sub, FetchError):
                 problems.append(sub.describe())
                 continue
+            assert isinstance(sub, Answer)
             answers.append(sub)
             sub_record = _spf_record(sub.records)
             if sub_record is None:
                 problems.append(f"{target} has no SPF record")
                 continue
-            queue.append((sub_record, depth + 1))
-        if over:
-            break
-    return Spf(record, tuple(includes), lookups, over, tuple(problems), tuple(answers))
+            queue.append((sub_record, depth + 1, target))
+    for term in terms:
+        if term.error is not None:
+            problems.append(term.error.describe())
+    return Spf(record, tuple(includes), tuple(terms), lookups, over, tuple(problems),
+               tuple(answers))
+
+
+async def _resolve_spf_term(client: DnsClient, mech: str, target: str, owner: str,
+                            depth: int) -> SpfTerm:
+    if mech == "a":
+        host = await resolve_host(client, target)
+        return SpfTerm(mech, target, owner, depth, hosts=(host,), error=host.error)
+    mx = await client.query(target, "MX")
+    if isinstance(mx, FetchError):
+        return SpfTerm(mech, target, owner, depth, error=mx)
+    names = tuple(h for h in (r.split(" ", 1)[-1] for r in mx.records) if h and h != ".")
+    hosts = await asyncio.gather(*(resolve_host(client, h) for h in names[:SPF_MX_LIMIT]))
+    error = next((h.error for h in hosts if h.error), None)
+    return SpfTerm(mech, target, owner, depth, mx_hosts=names, hosts=tuple(hosts),
+                   error=error)
 
 
 def is_ip(text: str) -> bool:

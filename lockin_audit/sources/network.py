@@ -16,6 +16,7 @@ zone are changed only by the provider.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,35 +31,66 @@ from lockin_audit.sources.interface import (
     SourceFailure,
     Target,
 )
-from lockin_audit.sources.rdap import RdapClient, parse_entity
+from lockin_audit.sources.rdap import RdapClient, parse_entity, rdap_client
 
 if TYPE_CHECKING:
     from lockin_audit.sources.dns import DnsClient
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-# RIR allocation types (ARIN, RIPE, APNIC, LACNIC, AFRINIC spellings) by what they mean
-# for a client leaving: its own space, an ISP's space lent to it, or an allocation.
-INDEPENDENT = frozenset({"ASSIGNED PI", "DIRECT ASSIGNMENT", "ASSIGNED PORTABLE",
-                         "ASSIGNED ANYCAST", "LEGACY"})
-PROVIDER_ASSIGNED = frozenset({"REASSIGNED", "REALLOCATED", "ASSIGNED PA",
-                               "ASSIGNED NON-PORTABLE", "SUB-ALLOCATED PA",
-                               "AGGREGATED-BY-LIR", "ASSIGNED", "REASSIGNMENT",
-                               "REALLOCATION"})
-ALLOCATION = frozenset({"DIRECT ALLOCATION", "ALLOCATED PA", "ALLOCATED PORTABLE",
-                        "ALLOCATED UNSPECIFIED", "ALLOCATED NON-PORTABLE", "ALLOCATION",
-                        "ALLOCATED"})
+# Allocation types by what they mean for a client leaving: its own space
+# (provider-independent), an ISP's space lent to it (provider-assigned), or an allocation
+# to an ISP. Each registry documents its own vocabulary, and the same word differs:
+# - ARIN (NRO RDAP profile; ARIN "Network types"): DIRECT ALLOCATION, DIRECT ASSIGNMENT,
+#   REALLOCATION / REALLOCATED, REASSIGNMENT / REASSIGNED.
+# - RIPE NCC (RIPE database "status" values, ripe-804): ALLOCATED PA, ALLOCATED-BY-RIR,
+#   ALLOCATED-BY-LIR, SUB-ALLOCATED PA, LIR-PARTITIONED PA, ASSIGNED PA, ASSIGNED PI,
+#   ASSIGNED ANYCAST, AGGREGATED-BY-LIR, LEGACY; IPv6 "ASSIGNED" is an LIR's assignment.
+# - APNIC (APNIC whois status): ALLOCATED PORTABLE, ALLOCATED NON-PORTABLE, ASSIGNED
+#   PORTABLE, ASSIGNED NON-PORTABLE.
+# - LACNIC (LACNIC RDAP): "allocated" (to an ISP), "assigned" (by LACNIC to the end user:
+#   portable), "reallocated", "reassigned" (by an ISP out of its block).
+# - AFRINIC (AFRINIC whois status): ALLOCATED PA, ASSIGNED PA, ASSIGNED PI, SUB-ALLOCATED
+#   PA, ALLOCATED UNSPECIFIED; a bare "assigned"/"allocated" does not say PA or PI.
+_COMMON = {
+    "provider-independent": {"ASSIGNED PI", "ASSIGNED PORTABLE", "ASSIGNED ANYCAST",
+                             "LEGACY", "DIRECT ASSIGNMENT"},
+    "provider-assigned": {"ASSIGNED PA", "ASSIGNED NON-PORTABLE", "SUB-ALLOCATED PA",
+                          "AGGREGATED-BY-LIR", "LIR-PARTITIONED PA", "REASSIGNED",
+                          "REASSIGNMENT", "REALLOCATED", "REALLOCATION",
+                          "ALLOCATED-BY-LIR"},
+    "allocation": {"DIRECT ALLOCATION", "ALLOCATED PA", "ALLOCATED PORTABLE",
+                   "ALLOCATED UNSPECIFIED", "ALLOCATED NON-PORTABLE", "ALLOCATED-BY-RIR",
+                   "ALLOCATION"},
+}
+_PER_RIR: dict[str, dict[str, str]] = {
+    "lacnic": {"ASSIGNED": "provider-independent", "ALLOCATED": "allocation"},
+    "afrinic": {"ALLOCATED": "allocation"},  # a bare ASSIGNED stays unknown (PA or PI?)
+    "ripe": {"ASSIGNED": "provider-assigned", "ALLOCATED": "allocation"},  # IPv6 statuses
+    "apnic": {"ALLOCATED": "allocation"},
+    "arin": {"ALLOCATED": "allocation", "ASSIGNED": "provider-assigned"},
+}
+RIRS = ("arin", "ripe", "apnic", "lacnic", "afrinic")
 
 
-def allocation_kind(rir_type: str | None) -> str:
-    t = (rir_type or "").upper().strip()
-    if t in INDEPENDENT:
-        return "provider-independent"
-    if t in PROVIDER_ASSIGNED:
-        return "provider-assigned"
-    if t in ALLOCATION:
-        return "allocation"
-    return "unknown"
+def allocation_kind(rir_type: str | None, rir: str | None = None) -> str:
+    t = " ".join((rir_type or "").upper().replace("_", " ").split())
+    for kind, words in _COMMON.items():
+        if t in words:
+            return kind
+    return _PER_RIR.get(rir or "", {}).get(t, "unknown")
+
+
+def which_rir(url: str, obj: Mapping[str, Any]) -> str | None:
+    """The registry that answered: its port43 server, the handle's suffix, or the URL."""
+    hints = [str(obj.get("port43") or ""), str(obj.get("handle") or ""), url]
+    hints += [str(c) for c in obj.get("rdapConformance") or []]
+    for hint in hints:
+        low = hint.lower()
+        for rir in RIRS:
+            if rir in low or (rir == "apnic" and low.endswith("-ap")):
+                return rir
+    return None
 
 
 @dataclass(frozen=True)
@@ -76,6 +108,8 @@ class IpNetwork:
     country: str | None = None
     parent_handle: str | None = None
     up_url: str | None = None
+    rir: str | None = None
+    prefixes: tuple[str, ...] = ()  # every prefix of the object (cidr0 or the range)
 
     def excerpt(self) -> dict[str, Any]:
         return {"cidr": self.cidr, "handle": self.handle, "name": self.name,
@@ -111,20 +145,48 @@ class NetworkFacts:
         return found
 
 
-def parse_network(url: str, obj: Mapping[str, Any]) -> IpNetwork | FetchError:
-    if obj.get("objectClassName") != "ip network":
+def _address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address as registries write it, old forms included: zero-padded IPv4 octets
+    (074.125.000.000) and a prefix length appended (194.85.61.0/32)."""
+    text = str(value).strip().split("/", 1)[0]
+    if "." in text and ":" not in text:
+        parts = text.split(".")
+        if len(parts) == 4 and all(p.isdigit() for p in parts):
+            text = ".".join(str(int(p)) for p in parts)
+    return ipaddress.ip_address(text)
+
+
+def _prefixes(obj: Mapping[str, Any]) -> list[IPNetwork]:
+    found: list[IPNetwork] = []
+    for c in obj.get("cidr0_cidrs") or []:
+        if not isinstance(c, Mapping):
+            continue
+        base = c.get("v4prefix") or c.get("v6prefix")
+        if base is None or c.get("length") is None:
+            continue
+        found.append(ipaddress.ip_network(f"{_address(base)}/{int(c['length'])}",
+                                          strict=False))
+    return found
+
+
+def parse_network(url: str, obj: Mapping[str, Any],
+                  query: IPNetwork | None = None) -> IpNetwork | FetchError:
+    """An RFC 9083 section 5.4 ip network object; older answers without objectClassName
+    are read by their address range. With several cidr0 prefixes (RFC 9083 has only the
+    range; the cidr0 extension lists its prefixes) the one holding `query` is shown."""
+    klass = obj.get("objectClassName")
+    if (klass is not None and klass != "ip network") or (
+            klass is None and "startAddress" not in obj and not obj.get("cidr0_cidrs")):
         return FetchError("network", f"GET {url}", "not an RDAP ip network object",
                           kind="malformed")
     try:
-        cidrs = obj.get("cidr0_cidrs") or []
-        if cidrs:
-            c = cidrs[0]
-            cidr = str(ipaddress.ip_network(f"{c.get('v4prefix') or c.get('v6prefix')}/"
-                                            f"{c['length']}"))
-        else:
-            first = ipaddress.ip_address(str(obj["startAddress"]))
-            last = ipaddress.ip_address(str(obj["endAddress"]))
-            cidr = ", ".join(str(n) for n in ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+        prefixes = _prefixes(obj)
+        if not prefixes:
+            first, last = _address(obj["startAddress"]), _address(obj["endAddress"])
+            prefixes = list(ipaddress.summarize_address_range(first, last))  # type: ignore[type-var]
+        holding = [p for p in prefixes if query is not None and p.version == query.version
+                   and query.subnet_of(p)]  # type: ignore[arg-type]
+        cidr = str(holding[0]) if holding else ", ".join(str(p) for p in prefixes)
     except (KeyError, ValueError, TypeError) as exc:
         return FetchError("network", f"GET {url}", f"no usable address range: {exc}",
                           kind="malformed")
@@ -141,9 +203,11 @@ def parse_network(url: str, obj: Mapping[str, Any]) -> IpNetwork | FetchError:
                if isinstance(link, Mapping) and link.get("rel") == "up" and link.get("href")),
               None)
     rir_type = str(obj["type"]) if obj.get("type") else None
+    rir = which_rir(url, obj)
     return IpNetwork(
         url=url, cidr=cidr, handle=obj.get("handle"), name=obj.get("name"),
-        rir_type=rir_type, kind=allocation_kind(rir_type),
+        rir_type=rir_type, kind=allocation_kind(rir_type, rir), rir=rir,
+        prefixes=tuple(str(p) for p in prefixes),
         holder_org=(registrant.org or registrant.name) if registrant else None,
         maintainers=tuple(dict.fromkeys(maintainers)), country=obj.get("country"),
         parent_handle=obj.get("parentHandle"), up_url=up)
@@ -200,7 +264,7 @@ class NetworkSource(Source):
 
     def client(self, ctx: SourceContext) -> RdapClient:
         if self._client is None:
-            self._client = RdapClient(ctx, self.name)
+            self._client = rdap_client(ctx, self.name)
         return self._client
 
     async def fetch(self, target: Target, ctx: SourceContext) -> NetworkFacts:
@@ -243,15 +307,16 @@ class NetworkSource(Source):
         # One lookup at a time per RIR, so that a second address inside a network
         # already fetched reuses the most specific one instead of asking again.
         async with self._locks.setdefault(base, asyncio.Lock()):
-            containing = [(known.prefixlen, network) for known, network in self._known
+            containing = [(known, network) for known, network in self._known
                           if block.version == known.version and block.subnet_of(known)]  # type: ignore[arg-type]
             if reuse and containing:
-                return max(containing, key=lambda pair: pair[0])[1]
+                known, network = max(containing, key=lambda pair: pair[0].prefixlen)
+                return dataclasses.replace(network, cidr=str(known))
             query = str(block.network_address) if block.num_addresses == 1 else str(block)
             url = urljoin(base if base.endswith("/") else base + "/", f"ip/{query}")
-            result = await self._get(client, url)
+            result = await self._get(client, url, block)
             if isinstance(result, IpNetwork):
-                for part in result.cidr.split(", "):
+                for part in result.prefixes:
                     self._known.append((ipaddress.ip_network(part), result))
             return result
 
@@ -261,12 +326,13 @@ class NetworkSource(Source):
                 self._parents[url] = await self._get(client, url)
             return self._parents[url]
 
-    async def _get(self, client: RdapClient, url: str) -> IpNetwork | FetchError:
+    async def _get(self, client: RdapClient, url: str,
+                   query: IPNetwork | None = None) -> IpNetwork | FetchError:
         self.lookups += 1
         answer = await client.get_json(url)
         if isinstance(answer, FetchError):
             return answer
-        return parse_network(url, answer)
+        return parse_network(url, answer, query)
 
     async def _reverse(self, ctx: SourceContext, block: IPNetwork
                        ) -> ReverseDelegation | FetchError:

@@ -23,6 +23,7 @@ import asyncio
 import hashlib
 import ipaddress
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,32 @@ from lockin_audit.sources.interface import (
 ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
 BOOTSTRAP_FILES = ("dns", "ipv4", "ipv6", "asn")
 REDACTED_WORDS = ("redacted", "data protected", "not disclosed", "withheld", "privacy")
+# Privacy and proxy services: the name a registrar shows in place of its customer. The
+# bundled third-party list names the companies (category privacy); these are the words
+# the services and registrars put in the registrant's name or organisation.
+PRIVACY_SERVICES: tuple[tuple[str, str], ...] = (
+    (r"\bdomains? ?by ?proxy\b", "Domains By Proxy"),
+    (r"\bwhois ?guard\b", "WhoisGuard"),
+    (r"\bwithheld for privacy\b", "Withheld for Privacy"),
+    (r"\bcontact privacy inc\b", "Contact Privacy Inc."),
+    (r"\bprivacy ?guardian\b", "PrivacyGuardian.org"),
+    (r"\bperfect privacy\b", "Perfect Privacy"),
+    (r"\bsuper privacy service\b", "Super Privacy Service"),
+    (r"\bidentity protection service\b", "Identity Protection Service"),
+    (r"\bprivacy ?protect", "a privacy protection service"),
+    (r"\bwhois privacy\b", "a WHOIS privacy service"),
+    (r"\bprivacy service provided by\b", "a privacy service"),
+    (r"\bprivate registration\b|\bregistration private\b",
+     "a private registration service"),
+)
+_PRIVACY = tuple((re.compile(p, re.IGNORECASE), label) for p, label in PRIVACY_SERVICES)
+# Forwarding addresses that registrars and privacy services publish instead of the
+# holder's own: they say nothing about who the holder is.
+FORWARDING_EMAIL_DOMAINS = frozenset({
+    "anonymised.email", "contactprivacy.email", "withheldforprivacy.com",
+    "domainsbyproxy.com", "whoisguard.com", "privacyguardian.org", "privacy-link.com",
+    "identity-protect.org", "protecteddomainservices.com", "gname.com.privacy",
+})
 
 
 # ---------------------------------------------------------------------------------------
@@ -59,6 +86,24 @@ class RdapEntity:
     iana_id: str | None = None  # registrars: publicIds "IANA Registrar ID"
     redacted: tuple[str, ...] = ()  # the fields shown as redacted
     source_url: str | None = None
+    # How the contact card reads: "ok", "absent" (a handle only: not published, as .cz,
+    # .eu and others do) or "malformed" (a vcardArray that is not a jCard).
+    card: str = "ok"
+    privacy_service: str | None = None  # a privacy/proxy service shown in place of the holder
+    forwarding_emails: tuple[str, ...] = ()  # the registrar's or proxy's relay addresses
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.org or self.name or self.emails or self.privacy_service
+                    or self.forwarding_emails or self.redacted)
+
+
+@dataclass(frozen=True)
+class DsData:
+    key_tag: int
+    algorithm: int
+    digest_type: int
+    digest: str  # upper-case hex
 
 
 @dataclass(frozen=True)
@@ -69,8 +114,11 @@ class RdapDomainFacts:
     registry_url: str | None = None
     registrar_url: str | None = None
     registrar_error: FetchError | None = None  # the related registrar answer failed
+    not_registered: FetchError | None = None  # the registry answered 404 for the domain
     entities: tuple[RdapEntity, ...] = ()
     events: Mapping[str, str] = field(default_factory=dict)  # eventAction -> date
+    registrar_events: Mapping[str, str] = field(default_factory=dict)  # the registrar's
+    ds_data: tuple[DsData, ...] = ()  # secureDNS.dsData of the registry (RFC 9083 5.3)
     statuses: tuple[str, ...] = ()
     nameservers: tuple[str, ...] = ()
     delegation_signed: bool | None = None
@@ -92,14 +140,19 @@ class RdapDomainFacts:
 
 
 class RdapClient:
-    """Bootstrap lookup, cached GETs and error mapping for one scan."""
+    """Bootstrap lookup, cached GETs and error mapping. One client serves every scan in
+    an engine with the same RDAP options (`rdap_client`): RDAP data is public, so the
+    clients of a fleet share the bootstrap and the answers, and a URL several targets ask
+    for at once is fetched once."""
 
     def __init__(self, ctx: SourceContext, source: str) -> None:
-        self.ctx = ctx
+        self.engine = ctx.engine
+        self.use_cache = ctx.use_cache
         self.source = source
         self.options = ctx.config.scan.rdap
         self._bootstrap: dict[str, Any] = {}
         self._bootstrap_lock = asyncio.Lock()  # concurrent domains fetch it once
+        self._answers: dict[str, asyncio.Future[Any]] = {}  # url -> body or FetchError
         if ctx.cache_dir is not None:
             self.cache_dir: Path | None = ctx.cache_dir / "rdap"
         else:
@@ -176,9 +229,17 @@ class RdapClient:
         return self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
 
     async def get_json(self, url: str) -> Any:
-        """The parsed JSON of a 200 answer, or a FetchError saying why not."""
+        """The parsed JSON of a 200 answer, or a FetchError saying why not. Asked once
+        per URL for the life of the client (concurrent askers share the request)."""
+        fut = self._answers.get(url)
+        if fut is None:
+            fut = asyncio.ensure_future(self._get_json(url))
+            self._answers[url] = fut
+        return await asyncio.shield(fut)
+
+    async def _get_json(self, url: str) -> Any:
         path = self._cache_path(url)
-        if path is not None and self.ctx.use_cache and path.exists():
+        if path is not None and self.use_cache and path.exists():
             try:
                 cached = json.loads(path.read_text(encoding="utf-8"))
                 if time.time() - float(cached["fetched_at"]) < self.options.cache_ttl_s:
@@ -187,7 +248,7 @@ class RdapClient:
                 pass  # a broken cache entry is refetched
         request = f"GET {url}"
         try:
-            resp = await self.ctx.engine.http("GET", url, headers=ACCEPT,
+            resp = await self.engine.http("GET", url, headers=ACCEPT,
                                               timeout_s=self.options.timeout_s,
                                               source=self.source)
         except SourceFailure as exc:
@@ -223,6 +284,16 @@ class RdapClient:
         return body
 
 
+def rdap_client(ctx: SourceContext, source: str) -> RdapClient:
+    """The RDAP client for this scan's options, shared with every other scan in the same
+    engine that has the same options (a fleet's clients)."""
+    o = ctx.config.scan.rdap
+    key = ("rdap-client", source, o.bootstrap_url, tuple(sorted(o.overrides.items())),
+           o.timeout_s, o.cache_ttl_s, str(ctx.cache_dir), ctx.use_cache)
+    client: RdapClient = ctx.engine.shared(key, lambda: RdapClient(ctx, source))
+    return client
+
+
 def _pick_url(urls: Sequence[str]) -> str:
     """Prefer https, as RFC 9224 advises."""
     for url in urls:
@@ -235,20 +306,43 @@ def _pick_url(urls: Sequence[str]) -> str:
 # parsing RFC 9083 objects
 
 
-def _vcard_values(vcard: Any) -> dict[str, list[Any]]:
+def _vcard_values(vcard: Any) -> tuple[dict[str, list[Any]], str]:
+    """The jCard's properties (RFC 7095) by name, and how it read: ok, absent or
+    malformed."""
     found: dict[str, list[Any]] = {}
-    if not (isinstance(vcard, list) and len(vcard) == 2 and isinstance(vcard[1], list)):
-        return found
+    if vcard is None:
+        return found, "absent"
+    if not (isinstance(vcard, list) and len(vcard) == 2 and vcard[0] == "vcard"
+            and isinstance(vcard[1], list)):
+        return found, "malformed"
+    broken = 0
     for prop in vcard[1]:
         if isinstance(prop, list) and len(prop) >= 4 and isinstance(prop[0], str):
             found.setdefault(prop[0].lower(), []).append(prop[3])
-    return found
+        else:
+            broken += 1
+    if broken and not (found.keys() - {"version", "kind"}):
+        return found, "malformed"
+    return found, "ok"
+
+
+_SUFFIX = re.compile(r"~[A-Za-z0-9]+$")  # registry tags: "GKG.Net, Inc.~VRSN"
+
+
+def clean_name(value: str | None) -> str | None:
+    """A name as a person writes it: no registry tag suffix, no doubled full stops,
+    single spaces."""
+    if not value:
+        return None
+    text = _SUFFIX.sub("", " ".join(value.split()))
+    text = re.sub(r"\.{2,}", ".", text).strip(" ,;")
+    return text or None
 
 
 def _text(value: Any) -> str | None:
     if isinstance(value, list):  # org may be a list of units
-        value = " ".join(str(v) for v in value if v)
-    if value is None:
+        value = " ".join(str(v) for v in value if v and isinstance(v, (str, int)))
+    if value is None or isinstance(value, (dict, bool)):
         return None
     text = str(value).strip()
     return text or None
@@ -258,27 +352,51 @@ def _looks_redacted(value: str | None) -> bool:
     return bool(value) and any(w in value.lower() for w in REDACTED_WORDS)  # type: ignore[union-attr]
 
 
+def privacy_service(*values: str | None) -> str | None:
+    """The privacy or proxy service a name, organisation or email shows, or None."""
+    for value in values:
+        if not value:
+            continue
+        for pattern, label in _PRIVACY:
+            if pattern.search(value):
+                return label
+    return None
+
+
+def is_forwarding_email(email: str) -> bool:
+    domain = email.rpartition("@")[2].lower().rstrip(".")
+    return any(domain == d or domain.endswith("." + d) for d in FORWARDING_EMAIL_DOMAINS)
+
+
 def parse_entity(obj: Mapping[str, Any], source_url: str | None) -> RdapEntity:
-    card = _vcard_values(obj.get("vcardArray"))
-    name, org = _text((card.get("fn") or [None])[0]), _text((card.get("org") or [None])[0])
-    emails = tuple(e for e in (_text(v) for v in card.get("email", []))
-                   if e and "@" in e and not _looks_redacted(e))
+    card, state = _vcard_values(obj.get("vcardArray"))
+    name = clean_name(_text((card.get("fn") or [None])[0]))
+    org = clean_name(_text((card.get("org") or [None])[0]))
+    raw_emails = [e for e in (_text(v) for v in card.get("email", [])) if e]
+    service = privacy_service(org, name)
+    forwarding = tuple(e for e in raw_emails if "@" in e and is_forwarding_email(e))
+    emails = tuple(e for e in raw_emails
+                   if "@" in e and not _looks_redacted(e) and e not in forwarding)
     redacted = []
     for label, value in (("name", name), ("organization", org)):
-        if _looks_redacted(value):
+        if _looks_redacted(value) and not privacy_service(value):
             redacted.append(label)
-    if card.get("email") and not emails:
+    if raw_emails and not emails and not forwarding:
         redacted.append("email")
     iana_id = None
     for public in obj.get("publicIds") or []:
         if isinstance(public, Mapping) and "iana" in str(public.get("type", "")).lower():
             iana_id = _text(public.get("identifier"))
+    if service is not None:  # the proxy's name is not the holder's
+        name = None if privacy_service(name) or _looks_redacted(name) else name
+        org = None if privacy_service(org) or _looks_redacted(org) else org
     return RdapEntity(
-        roles=tuple(str(r).lower() for r in obj.get("roles") or []),
+        roles=tuple(str(r).lower() for r in obj.get("roles") or [] if isinstance(r, str)),
         handle=_text(obj.get("handle")),
         name=None if _looks_redacted(name) else name,
         org=None if _looks_redacted(org) else org,
-        emails=emails, iana_id=iana_id, redacted=tuple(redacted), source_url=source_url)
+        emails=emails, iana_id=iana_id, redacted=tuple(redacted), source_url=source_url,
+        card=state, privacy_service=service, forwarding_emails=forwarding)
 
 
 def walk_entities(obj: Mapping[str, Any], source_url: str | None) -> list[RdapEntity]:
@@ -319,11 +437,19 @@ def related_link(obj: Mapping[str, Any], own_url: str) -> str | None:
     return None
 
 
-def merge_entities(registry: list[RdapEntity], registrar: list[RdapEntity]) -> list[RdapEntity]:
-    """The registrar's record is authoritative for contacts; the registry's fills gaps."""
-    roles_from_registrar = {r for e in registrar for r in e.roles}
-    kept = [e for e in registry if not set(e.roles) & roles_from_registrar]
-    return registrar + kept
+def merge_entities(registry: list[RdapEntity], registrar: list[RdapEntity]
+                   ) -> list[RdapEntity]:
+    """The registrar's record is authoritative for contacts (ICANN's RDAP profile: the
+    registrar holds them; a thin registry shows a bare registrar entity); the registry's
+    fills the roles the registrar leaves out or leaves empty."""
+    full_registrar = {r for e in registrar if e.has_data for r in e.roles}
+    full_registry = {r for e in registry if e.has_data for r in e.roles}
+    kept_registrar = [e for e in registrar
+                      if e.has_data or not set(e.roles) & full_registry]
+    covered = {r for e in kept_registrar for r in e.roles if r in full_registrar
+               or r not in full_registry}
+    kept_registry = [e for e in registry if not set(e.roles) & covered]
+    return kept_registrar + kept_registry
 
 
 def parse_domain(domain: str, tld: str, registry_url: str, registry: Mapping[str, Any],
@@ -332,13 +458,10 @@ def parse_domain(domain: str, tld: str, registry_url: str, registry: Mapping[str
     entities = walk_entities(registry, registry_url)
     reds = redactions(registry)
     if registrar is not None:
-        entities = merge_entities(walk_entities(registrar, registrar_url), entities)
+        entities = merge_entities(entities, walk_entities(registrar, registrar_url))
         reds += redactions(registrar)
-    events: dict[str, str] = {}
-    for obj in (registry, registrar or {}):
-        for ev in obj.get("events") or []:
-            if isinstance(ev, Mapping) and ev.get("eventAction") and ev.get("eventDate"):
-                events.setdefault(str(ev["eventAction"]).lower(), str(ev["eventDate"]))
+    events = _events(registry)
+    registrar_events = _events(registrar or {})
     statuses = tuple(dict.fromkeys(str(s).lower() for obj in (registry, registrar or {})
                                    for s in obj.get("status") or []))
     nameservers = tuple(dict.fromkeys(
@@ -346,11 +469,33 @@ def parse_domain(domain: str, tld: str, registry_url: str, registry: Mapping[str
         if isinstance(ns, Mapping) and ns.get("ldhName")))
     secure = registry.get("secureDNS")
     signed = bool(secure.get("delegationSigned")) if isinstance(secure, Mapping) else None
+    ds_data = _ds_data(secure) if isinstance(secure, Mapping) else ()
     return RdapDomainFacts(
         domain=domain, tld=tld, registry_url=registry_url, registrar_url=registrar_url,
         registrar_error=registrar_error, entities=tuple(entities), events=events,
+        registrar_events=registrar_events, ds_data=ds_data,
         statuses=statuses, nameservers=nameservers, delegation_signed=signed,
         redactions=tuple(dict.fromkeys(reds)), observed_at=observed_at)
+
+
+def _events(obj: Mapping[str, Any]) -> dict[str, str]:
+    events: dict[str, str] = {}
+    for ev in obj.get("events") or []:
+        if isinstance(ev, Mapping) and ev.get("eventAction") and ev.get("eventDate"):
+            events.setdefault(str(ev["eventAction"]).lower(), str(ev["eventDate"]))
+    return events
+
+
+def _ds_data(secure: Mapping[str, Any]) -> tuple[DsData, ...]:
+    found = []
+    for item in secure.get("dsData") or []:
+        try:
+            found.append(DsData(int(item["keyTag"]), int(item["algorithm"]),
+                                int(item["digestType"]),
+                                re.sub(r"\s", "", str(item["digest"])).upper()))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(found)
 
 
 # ---------------------------------------------------------------------------------------
@@ -369,7 +514,7 @@ class RdapSource(Source):
 
     def client(self, ctx: SourceContext) -> RdapClient:
         if self._client is None:
-            self._client = RdapClient(ctx, self.name)
+            self._client = rdap_client(ctx, self.name)
         return self._client
 
     async def targets(self, ctx: SourceContext) -> list[Target]:
@@ -389,6 +534,11 @@ class RdapSource(Source):
         url = urljoin(base if base.endswith("/") else base + "/", f"domain/{domain}")
         registry = await client.get_json(url)
         observed = iso(utc_now())
+        if isinstance(registry, FetchError) and registry.kind == "not_found":
+            # The registry that holds the TLD does not know the name: it is not
+            # registered (lapsed, or never registered), a fact, not a failure to read.
+            return RdapDomainFacts(domain, suffix, registry_url=url, not_registered=registry,
+                                   observed_at=observed)
         if isinstance(registry, FetchError):
             # Without the registry's answer nothing about the domain is known: the target
             # is not assessed (coverage says why), rather than assessed with errors.

@@ -1,0 +1,137 @@
+"""What a scan does with history: acceptances, the baseline comparison, recording, trend.
+
+`ScanHistory` is prepared before the scan (so that a bad acceptance file, baseline or
+store fails fast with exit 2, before anything is scanned) and `finish()` runs on the
+result before the reports are written:
+
+1. acceptances are applied and the result re-scored (accepted findings do not count);
+2. the baseline (`--baseline FILE|last|last~N|ID`; by default the client's last recorded
+   scan when history is on) is compared with the result -> `ScanResult.changes`;
+3. the scan is recorded in the store (unless `--no-history` or interrupted);
+4. the client's recorded scans become `ScanResult.history` (the trend).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lockin_audit.config import AuditConfig, ConfigError
+from lockin_audit.history.acceptance import AcceptEntry, apply_acceptances, load_accept_files
+from lockin_audit.history.diff import compare
+from lockin_audit.history.store import HistoryError, HistoryStore, open_store
+from lockin_audit.model import Readiness, ScanResult
+
+_REF = re.compile(r"^(last(~\d+)?|\d+)$")
+
+
+def audit_hash(path: str | None) -> str | None:
+    """SHA-256 of the audit file's bytes (None when the scan had no file)."""
+    if not path:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def load_result_file(path: Path) -> ScanResult:
+    try:
+        return ScanResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (expected a report.json or a scan "
+                          "reference: last, last~N or a scan id).") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: is not a lockin-audit report.json ({exc}).") from None
+
+
+def is_scan_ref(text: str) -> bool:
+    return bool(_REF.match(text.strip()))
+
+
+@dataclass
+class ScanHistory:
+    config: AuditConfig
+    store_target: str | None = None       # None: the default SQLite file
+    enabled: bool = True
+    baseline: str | None = None
+    accept_files: list[Path] = field(default_factory=list)
+    today: dt.date = field(default_factory=dt.date.today)
+    store: HistoryStore | None = None
+    entries: list[AcceptEntry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    scan_id: int | None = None
+    _baseline_result: ScanResult | None = None
+    _baseline_label: str = ""
+
+    @property
+    def client(self) -> str:
+        return self.config.client.name
+
+    def prepare(self) -> ScanHistory:
+        files = list(self.accept_files) + [self.config.resolve_path(p)
+                                           for p in self.config.scan.accept]
+        self.entries = load_accept_files(files, self.today)
+        if self.enabled:
+            target = self.store_target or self.config.scan.history
+            try:
+                self.store = open_store(target)
+            except HistoryError as exc:
+                raise ConfigError(str(exc)) from None
+        base = self.baseline
+        if base is not None and not is_scan_ref(base):
+            self._baseline_result = load_result_file(Path(base))
+            self._baseline_label = base
+        elif base is not None or self.store is not None:
+            if self.store is None:
+                raise ConfigError(f"--baseline {base}: a scan reference needs the history "
+                                  "store; drop --no-history or give a report.json path.")
+            ref = base or "last"
+            try:
+                stored = self.store.load(ref, client=self.client)
+            except HistoryError:
+                if base is not None and base != "last":
+                    raise
+                stored = None  # the client's first recorded scan: nothing to compare with
+            if stored is not None:
+                self._baseline_result = stored.result
+                self._baseline_label = (f"scan {stored.record.id} "
+                                        f"({stored.record.finished_at})")
+            elif base is not None:  # explicit --baseline last on the first scan
+                self._baseline_result = ScanResult(
+                    started_at="", finished_at="", client={"name": self.client},
+                    provider=(), readiness=Readiness(0, "", 0), findings=(),
+                    coverage=(), unidentified=())
+                self._baseline_label = "none (first recorded scan)"
+                self.notes.append("no earlier scan of this client is recorded: every "
+                                  "finding counts as new.")
+        return self
+
+    def finish(self, result: ScanResult) -> ScanResult:
+        applied = apply_acceptances(result, self.entries, self.today)
+        result = applied.result
+        for e in applied.unused:
+            self.notes.append(f"{e.describe()} matched no finding.")
+        if applied.expired:
+            self.notes.append(f"{applied.expired} acceptance(s) have expired and count again.")
+        if self._baseline_result is not None:
+            result = replace(result, changes=compare(self._baseline_result, result,
+                                                     self._baseline_label))
+        if self.store is not None and not result.interrupted:
+            try:
+                self.scan_id = self.store.record(result, self.client,
+                                                 audit_hash(self.config.source_path))
+                points = self.store.history_points(self.client, upto=self.scan_id)
+            except HistoryError as exc:
+                self.notes.append(f"not recorded: {exc}")
+            else:
+                result = replace(result, history=tuple(points))
+        return result
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()

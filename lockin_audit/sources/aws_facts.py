@@ -1,0 +1,684 @@
+"""Typed, frozen AWS facts, and the parsers that build them from boto3 answers.
+
+Raw API dictionaries stay in this module and in the source (lockin_audit.sources.aws):
+the checks read only these records. Each record keeps `excerpt`, the part of the answer
+that evidence shows. Response shapes follow the AWS API references cited per parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from xml.etree import ElementTree
+
+from lockin_audit.model import Evidence, iso, utc_now
+from lockin_audit.sources.aws_policy import PolicyDocument, parse_policy
+from lockin_audit.sources.interface import FetchError
+
+T = TypeVar("T")
+U = TypeVar("U")
+SOURCE = "aws"
+_ACCOUNT_IN_ARN = re.compile(r"^arn:[^:]+:[^:]*:[^:]*:(\d{12}):")
+
+
+def account_of_arn(arn: str | None) -> str | None:
+    m = _ACCOUNT_IN_ARN.match(arn or "")
+    return m.group(1) if m else None
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """One answer (or the reason it is missing), with what was asked and when."""
+
+    request: str
+    value: T | FetchError
+    observed_at: str = field(default_factory=lambda: iso(utc_now()))
+
+    @property
+    def error(self) -> FetchError | None:
+        return self.value if isinstance(self.value, FetchError) else None
+
+    @property
+    def ok(self) -> T:
+        """The value; only call after checking `error`."""
+        if isinstance(self.value, FetchError):
+            raise ValueError(self.value.describe())
+        return self.value
+
+    @property
+    def raw(self) -> Any:
+        """The value untyped (for the source's own reading of raw answers)."""
+        return self.value
+
+    def evidence(self, excerpt: Any) -> Evidence:
+        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
+
+    def map(self, parse: Any) -> Fetched[Any]:
+        """The same answer parsed; a parse failure becomes a `malformed` FetchError."""
+        if isinstance(self.value, FetchError):
+            return Fetched(self.request, self.value, self.observed_at)
+        try:
+            return Fetched(self.request, parse(self.value), self.observed_at)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return Fetched(self.request, FetchError(
+                SOURCE, self.request, f"unexpected answer: {type(exc).__name__}: {exc}",
+                kind="malformed"), self.observed_at)
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    if value is None:
+        return []
+    items = value.get(key, []) if isinstance(value, Mapping) else None
+    if not isinstance(items, list):
+        raise ValueError(f"{key} is not a list")
+    return items
+
+
+# ---------------------------------------------------------------------------------------
+# account and Organization
+
+
+@dataclass(frozen=True)
+class Organization:
+    """organizations:DescribeOrganization (Organization object)."""
+
+    id: str
+    management_account: str
+    management_email: str
+
+    @property
+    def excerpt(self) -> dict[str, str]:
+        return {"Id": self.id, "MasterAccountId": self.management_account,
+                "MasterAccountEmail": self.management_email}
+
+
+def parse_organization(value: Any) -> Organization | None:
+    if value is None:
+        return None
+    org = value["Organization"]
+    return Organization(_s(org["Id"]), _s(org.get("MasterAccountId")),
+                        _s(org.get("MasterAccountEmail")))
+
+
+@dataclass(frozen=True)
+class OrgAccount:
+    """organizations:ListAccounts (Account objects)."""
+
+    id: str
+    name: str
+    email: str
+    status: str
+
+
+def parse_org_accounts(value: Any) -> tuple[OrgAccount, ...]:
+    return tuple(OrgAccount(_s(a["Id"]), _s(a.get("Name")), _s(a.get("Email")),
+                            _s(a.get("Status") or a.get("State") or "ACTIVE"))
+                 for a in _list(value, "Accounts"))
+
+
+@dataclass(frozen=True)
+class ContactInformation:
+    """account:GetContactInformation."""
+
+    full_name: str
+    company: str
+    website: str
+    country: str
+
+    @property
+    def excerpt(self) -> dict[str, str]:
+        return {"FullName": self.full_name, "CompanyName": self.company,
+                "WebsiteUrl": self.website, "CountryCode": self.country}
+
+
+def parse_contact(value: Any) -> ContactInformation:
+    ci = (value or {}).get("ContactInformation") or {}
+    return ContactInformation(_s(ci.get("FullName")), _s(ci.get("CompanyName")),
+                              _s(ci.get("WebsiteUrl")), _s(ci.get("CountryCode")))
+
+
+@dataclass(frozen=True)
+class AlternateContact:
+    """account:GetAlternateContact (None when not set)."""
+
+    kind: str
+    name: str
+    email: str
+
+
+def parse_alternate(kind: str) -> Any:
+    def parse(value: Any) -> AlternateContact | None:
+        c = (value or {}).get("AlternateContact")
+        if not c:
+            return None
+        return AlternateContact(kind, _s(c.get("Name")), _s(c.get("EmailAddress")))
+    return parse
+
+
+# ---------------------------------------------------------------------------------------
+# IAM: one snapshot from GetAccountAuthorizationDetails
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
+
+
+@dataclass(frozen=True)
+class NamedPolicy:
+    """An inline policy, or a managed policy attached to a principal."""
+
+    name: str
+    arn: str  # "" for inline policies
+    document: PolicyDocument | None  # None: a managed policy whose document was not listed
+
+    @property
+    def aws_managed(self) -> bool:
+        return ":iam::aws:policy/" in self.arn
+
+
+@dataclass(frozen=True)
+class Tag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    arn: str
+    path: str
+    trust: PolicyDocument
+    inline: tuple[NamedPolicy, ...]
+    attached: tuple[NamedPolicy, ...]
+    tags: tuple[Tag, ...]
+    last_used: str  # RoleLastUsed.LastUsedDate, "" when never or unknown
+
+    @property
+    def policies(self) -> tuple[NamedPolicy, ...]:
+        return self.inline + self.attached
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    arn: str
+    inline: tuple[NamedPolicy, ...]
+    attached: tuple[NamedPolicy, ...]
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    arn: str
+    path: str
+    tags: tuple[Tag, ...]
+    groups: tuple[str, ...]
+    inline: tuple[NamedPolicy, ...]
+    attached: tuple[NamedPolicy, ...]
+    password_last_used: str = ""  # from iam:ListUsers
+
+
+@dataclass(frozen=True)
+class IamSnapshot:
+    roles: tuple[Role, ...]
+    users: tuple[User, ...]
+    groups: tuple[Group, ...]
+
+    def group(self, name: str) -> Group | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+    def user_policies(self, user: User) -> tuple[NamedPolicy, ...]:
+        """A user's own policies plus those of its groups."""
+        out = list(user.inline + user.attached)
+        for g in user.groups:
+            group = self.group(g)
+            if group is not None:
+                out.extend(group.inline + group.attached)
+        return tuple(out)
+
+
+def _tags(value: Any) -> tuple[Tag, ...]:
+    return tuple(Tag(_s(t.get("Key")), _s(t.get("Value"))) for t in (value or []))
+
+
+def _inline(items: Any, doc_key: str = "PolicyDocument") -> tuple[NamedPolicy, ...]:
+    return tuple(NamedPolicy(_s(p["PolicyName"]), "", parse_policy(p.get(doc_key)))
+                 for p in (items or []))
+
+
+def _attached(items: Any, documents: Mapping[str, PolicyDocument]) -> tuple[NamedPolicy, ...]:
+    return tuple(NamedPolicy(_s(p["PolicyName"]), _s(p["PolicyArn"]),
+                             documents.get(_s(p["PolicyArn"])))
+                 for p in (items or []))
+
+
+def parse_iam(value: Any, users: Any = None) -> IamSnapshot:
+    """GetAccountAuthorizationDetails (all pages merged) plus ListUsers for the
+    PasswordLastUsed field GetAccountAuthorizationDetails does not carry."""
+    documents: dict[str, PolicyDocument] = {}
+    for p in _list(value, "Policies"):
+        default = next((v for v in p.get("PolicyVersionList", []) if v.get("IsDefaultVersion")),
+                       None)
+        if default is not None:
+            documents[_s(p["Arn"])] = parse_policy(default.get("Document"))
+    last_used = {_s(u["UserName"]): _s(u.get("PasswordLastUsed"))
+                 for u in _list(users, "Users")} if users is not None else {}
+    roles = tuple(Role(
+        _s(r["RoleName"]), _s(r["Arn"]), _s(r.get("Path", "/")),
+        parse_policy(r.get("AssumeRolePolicyDocument")), _inline(r.get("RolePolicyList")),
+        _attached(r.get("AttachedManagedPolicies"), documents), _tags(r.get("Tags")),
+        _s((r.get("RoleLastUsed") or {}).get("LastUsedDate")))
+        for r in _list(value, "RoleDetailList"))
+    groups = tuple(Group(_s(g["GroupName"]), _s(g["Arn"]), _inline(g.get("GroupPolicyList")),
+                         _attached(g.get("AttachedManagedPolicies"), documents))
+                   for g in _list(value, "GroupDetailList"))
+    iam_users = tuple(User(
+        _s(u["UserName"]), _s(u["Arn"]), _s(u.get("Path", "/")), _tags(u.get("Tags")),
+        tuple(_s(g) for g in u.get("GroupList", [])), _inline(u.get("UserPolicyList")),
+        _attached(u.get("AttachedManagedPolicies"), documents),
+        last_used.get(_s(u["UserName"]), ""))
+        for u in _list(value, "UserDetailList"))
+    return IamSnapshot(roles, iam_users, groups)
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    id: str  # the access key id (an identifier, not a secret)
+    status: str  # Active | Inactive
+    created: str
+    last_used: str  # "" when never used; "unknown (...)" when it could not be read
+    last_service: str = ""
+
+
+@dataclass(frozen=True)
+class UserCredentials:
+    """A user's sign-in means: iam:GetLoginProfile, ListAccessKeys (+ GetAccessKeyLastUsed
+    per key), ListMFADevices. Each part is a value or the reason it could not be read."""
+
+    console_password: bool | FetchError
+    keys: tuple[AccessKey, ...] | FetchError
+    mfa: bool | FetchError
+
+    @property
+    def active_keys(self) -> tuple[AccessKey, ...]:
+        return tuple(k for k in self.keys if k.status == "Active") if isinstance(
+            self.keys, tuple) else ()
+
+    @property
+    def problems(self) -> tuple[FetchError, ...]:
+        return tuple(x for x in (self.console_password, self.keys, self.mfa)
+                     if isinstance(x, FetchError))
+
+
+# ---------------------------------------------------------------------------------------
+# identity providers
+
+
+@dataclass(frozen=True)
+class SamlMetadata:
+    """What a SAML metadata document says about its identity provider
+    (OASIS SAML 2.0 metadata, saml-metadata-2.0-os section 2.3.2 and 2.4.3)."""
+
+    entity_id: str
+    sso_locations: tuple[str, ...]
+    problem: str | None = None
+
+
+_MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+
+
+def parse_saml_metadata(text: str) -> SamlMetadata:
+    """Parse metadata XML; documents with a DTD are refused (no entity expansion)."""
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+        return SamlMetadata("", (), "the metadata carries a DTD, which is refused")
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        return SamlMetadata("", (), f"the metadata is not XML: {exc}")
+    entity = root if root.tag == f"{{{_MD}}}EntityDescriptor" else root.find(
+        f".//{{{_MD}}}EntityDescriptor")
+    if entity is None:
+        return SamlMetadata("", (), "no EntityDescriptor in the metadata")
+    locations = [e.get("Location", "") for e in entity.iter(f"{{{_MD}}}SingleSignOnService")]
+    return SamlMetadata(entity.get("entityID", ""),
+                        tuple(dict.fromkeys(x for x in locations if x)))
+
+
+@dataclass(frozen=True)
+class SamlProvider:
+    arn: str
+    metadata: SamlMetadata
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    arn: str
+    url: str
+    client_ids: tuple[str, ...]
+
+
+def parse_oidc(arn: str) -> Any:
+    def parse(value: Any) -> OidcProvider:
+        return OidcProvider(arn, _s(value.get("Url")),
+                            tuple(_s(c) for c in value.get("ClientIDList", [])))
+    return parse
+
+
+# ---------------------------------------------------------------------------------------
+# storage, keys, logs, backups
+
+
+@dataclass(frozen=True)
+class ReplicationRule:
+    rule_id: str
+    bucket: str  # destination bucket name
+    account: str  # destination account, "" when the rule does not say
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    encryption_keys: Fetched[tuple[str, ...]]  # KMS key ids of default encryption
+    replication: Fetched[tuple[ReplicationRule, ...]]
+    policy: Fetched[PolicyDocument | None]  # None: no bucket policy
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:s3:::{self.name}"
+
+
+def parse_bucket_encryption(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    rules = value["ServerSideEncryptionConfiguration"].get("Rules", [])
+    return tuple(_s(r["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]) for r in rules
+                 if (r.get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID"))
+
+
+def parse_replication(value: Any) -> tuple[ReplicationRule, ...]:
+    if value is None:
+        return ()
+    out = []
+    for r in value["ReplicationConfiguration"].get("Rules", []):
+        dest = r.get("Destination") or {}
+        out.append(ReplicationRule(_s(r.get("ID")), _s(dest.get("Bucket")).rpartition(":")[2],
+                                   _s(dest.get("Account"))))
+    return tuple(out)
+
+
+def parse_bucket_policy(value: Any) -> PolicyDocument | None:
+    return None if value is None else parse_policy(value["Policy"])
+
+
+@dataclass(frozen=True)
+class KmsKey:
+    arn: str
+    manager: str  # AWS | CUSTOMER | "" (unknown)
+    policy: Fetched[PolicyDocument]
+
+
+@dataclass(frozen=True)
+class Volume:
+    id: str
+    kms_key: str
+
+
+@dataclass(frozen=True)
+class Database:
+    id: str
+    arn: str
+    kms_key: str
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: str
+    image_id: str
+
+
+@dataclass(frozen=True)
+class Image:
+    id: str
+    owner: str
+    name: str
+    owner_alias: str  # amazon | aws-marketplace | ""
+
+
+_LIVE = ("pending", "running", "stopping", "stopped")
+
+
+def parse_instances(value: Any) -> tuple[Instance, ...]:
+    return tuple(Instance(_s(i["InstanceId"]), _s(i.get("ImageId")))
+                 for r in _list(value, "Reservations") for i in r.get("Instances", [])
+                 if (i.get("State") or {}).get("Name") in _LIVE)
+
+
+def parse_images(value: Any) -> dict[str, Image]:
+    return {_s(i["ImageId"]): Image(_s(i["ImageId"]), _s(i.get("OwnerId")), _s(i.get("Name")),
+                                    _s(i.get("ImageOwnerAlias")))
+            for i in _list(value, "Images")}
+
+
+def parse_volumes(value: Any) -> tuple[Volume, ...]:
+    return tuple(Volume(_s(v["VolumeId"]), _s(v.get("KmsKeyId"))) for v in _list(value, "Volumes"))
+
+
+def parse_databases(value: Any) -> tuple[Database, ...]:
+    return tuple(Database(_s(d["DBInstanceIdentifier"]),
+                          _s(d.get("DBInstanceArn") or d["DBInstanceIdentifier"]),
+                          _s(d.get("KmsKeyId"))) for d in _list(value, "DBInstances"))
+
+
+@dataclass(frozen=True)
+class NetworkLink:
+    """Something network-shaped another account owns: kind is share, subnet, peering,
+    tgw_attachment or dx_interface."""
+
+    kind: str
+    id: str
+    name: str
+    owner: str
+    detail: str
+
+
+def parse_shares(value: Any) -> tuple[NetworkLink, ...]:
+    return tuple(NetworkLink("share", _s(s["resourceShareArn"]), _s(s.get("name")),
+                             _s(s.get("owningAccountId")), f"Resource share {s.get('name')} received")
+                 for s in _list(value, "resourceShares"))
+
+
+def parse_subnets(value: Any) -> tuple[NetworkLink, ...]:
+    return tuple(NetworkLink("subnet", _s(s.get("SubnetArn") or s["SubnetId"]), _s(s["SubnetId"]),
+                             _s(s.get("OwnerId")), f"Subnet {s['SubnetId']} is shared into this account")
+                 for s in _list(value, "Subnets"))
+
+
+def parse_peerings(value: Any) -> tuple[NetworkLink, ...]:
+    out = []
+    for p in _list(value, "VpcPeeringConnections"):
+        if (p.get("Status") or {}).get("Code") in ("deleted", "rejected", "failed", "expired"):
+            continue
+        for side in ("AccepterVpcInfo", "RequesterVpcInfo"):
+            info = p.get(side) or {}
+            pid = _s(p["VpcPeeringConnectionId"])
+            out.append(NetworkLink("peering", pid, pid, _s(info.get("OwnerId")),
+                                   f"VPC peering {pid} to {info.get('VpcId')}"))
+    return tuple(out)
+
+
+def parse_tgw(value: Any) -> tuple[NetworkLink, ...]:
+    return tuple(NetworkLink("tgw_attachment", _s(t["TransitGatewayAttachmentId"]),
+                             _s(t["TransitGatewayAttachmentId"]),
+                             _s(t.get("TransitGatewayOwnerId")),
+                             f"Transit gateway attachment {t['TransitGatewayAttachmentId']} to "
+                             f"{t.get('TransitGatewayId')}")
+                 for t in _list(value, "TransitGatewayAttachments"))
+
+
+def parse_dx(value: Any) -> tuple[NetworkLink, ...]:
+    return tuple(NetworkLink("dx_interface", _s(v["virtualInterfaceId"]),
+                             _s(v.get("virtualInterfaceName")), _s(v.get("ownerAccount")),
+                             f"Direct Connect virtual interface {v['virtualInterfaceId']}")
+                 for v in _list(value, "virtualInterfaces"))
+
+
+@dataclass(frozen=True)
+class CopyAction:
+    rule: str
+    destination: str  # vault ARN
+
+
+@dataclass(frozen=True)
+class BackupPlan:
+    id: str
+    arn: str
+    name: str
+    copies: tuple[CopyAction, ...]
+
+
+def parse_backup_plan(value: Any) -> BackupPlan:
+    plan = value["BackupPlan"]
+    return BackupPlan(_s(value.get("BackupPlanId")), _s(value.get("BackupPlanArn")),
+                      _s(plan.get("BackupPlanName")),
+                      tuple(CopyAction(_s(r.get("RuleName")), _s(a.get("DestinationBackupVaultArn")))
+                            for r in plan.get("Rules", []) for a in r.get("CopyActions", [])))
+
+
+@dataclass(frozen=True)
+class BackupVault:
+    name: str
+    arn: str
+    policy: Fetched[PolicyDocument | None]
+
+
+@dataclass(frozen=True)
+class Trail:
+    arn: str
+    name: str
+    bucket: str
+    organization_trail: bool
+    home_region: str
+
+    @property
+    def excerpt(self) -> dict[str, Any]:
+        return {"TrailARN": self.arn, "S3BucketName": self.bucket,
+                "IsOrganizationTrail": self.organization_trail, "HomeRegion": self.home_region}
+
+
+def parse_trails(value: Any) -> tuple[Trail, ...]:
+    return tuple(Trail(_s(t.get("TrailARN")), _s(t.get("Name")), _s(t.get("S3BucketName")),
+                       bool(t.get("IsOrganizationTrail")), _s(t.get("HomeRegion")))
+                 for t in _list(value, "trailList"))
+
+
+@dataclass(frozen=True)
+class SsoInstance:
+    arn: str
+    name: str
+    owner: str
+    identity_store: str
+
+
+def parse_sso(value: Any) -> tuple[SsoInstance, ...]:
+    return tuple(SsoInstance(_s(i.get("InstanceArn")), _s(i.get("Name")),
+                             _s(i.get("OwnerAccountId")), _s(i.get("IdentityStoreId")))
+                 for i in _list(value, "Instances"))
+
+
+# ---------------------------------------------------------------------------------------
+# DNS and domains
+
+
+@dataclass(frozen=True)
+class HostedZone:
+    id: str
+    name: str  # lower case, no trailing dot
+    private: bool
+
+
+def parse_zones(value: Any) -> tuple[HostedZone, ...]:
+    return tuple(HostedZone(_s(z["Id"]), _s(z["Name"]).rstrip(".").lower(),
+                            bool((z.get("Config") or {}).get("PrivateZone")))
+                 for z in _list(value, "HostedZones"))
+
+
+@dataclass(frozen=True)
+class DomainContact:
+    role: str  # RegistrantContact | AdminContact | TechContact
+    organization: str
+    email: str
+
+
+@dataclass(frozen=True)
+class RegisteredDomain:
+    name: str
+    contacts: tuple[DomainContact, ...]
+
+
+def parse_domain(name: str) -> Any:
+    def parse(value: Any) -> RegisteredDomain:
+        return RegisteredDomain(name, tuple(
+            DomainContact(role, _s((value.get(role) or {}).get("OrganizationName")),
+                          _s((value.get(role) or {}).get("Email")))
+            for role in ("RegistrantContact", "AdminContact", "TechContact")))
+    return parse
+
+
+def domain_names(value: Any) -> tuple[str, ...]:
+    return tuple(_s(d["DomainName"]) for d in _list(value, "Domains"))
+
+
+# ---------------------------------------------------------------------------------------
+# one region, and the whole account
+
+
+@dataclass(frozen=True)
+class RegionFacts:
+    region: str
+    kms_keys: Fetched[tuple[KmsKey, ...]]
+    volumes: Fetched[tuple[Volume, ...]]
+    instances: Fetched[tuple[Instance, ...]]
+    images: Fetched[dict[str, Image]] | None  # None when no instance needed a look-up
+    databases: Fetched[tuple[Database, ...]]
+    network: tuple[Fetched[tuple[NetworkLink, ...]], ...]
+    backup_plans: Fetched[tuple[Fetched[BackupPlan], ...]]
+    backup_vaults: Fetched[tuple[BackupVault, ...]]
+    trails: Fetched[tuple[Trail, ...]]
+    sso_instances: Fetched[tuple[SsoInstance, ...]]
+
+
+@dataclass(frozen=True)
+class AwsFacts:
+    """Everything the aws checks read about one account."""
+
+    account_id: str
+    label: str
+    partition: str
+    caller_arn: str
+    regions: tuple[str, ...]
+    organization: Fetched[Organization | None]
+    org_accounts: Fetched[tuple[OrgAccount, ...]] | None  # None: not a management account
+    contact: Fetched[ContactInformation]
+    alternate_contacts: tuple[Fetched[AlternateContact | None], ...]
+    iam: Fetched[IamSnapshot]
+    credentials: Mapping[str, Fetched[UserCredentials]]  # by user name
+    saml_providers: Fetched[tuple[Fetched[SamlProvider], ...]]
+    oidc_providers: Fetched[tuple[Fetched[OidcProvider], ...]]
+    buckets: Fetched[tuple[Bucket, ...]]
+    hosted_zones: Fetched[tuple[HostedZone, ...]]
+    domains: Fetched[tuple[Fetched[RegisteredDomain], ...]]
+    regional: tuple[RegionFacts, ...]
+
+    @property
+    def asset(self) -> Any:
+        from lockin_audit.model import Asset, aws_account_asset_id
+
+        return Asset("aws_account", aws_account_asset_id(self.account_id), self.label)
+
+    @property
+    def bucket_names(self) -> frozenset[str]:
+        return frozenset(b.name for b in self.buckets.value) if isinstance(
+            self.buckets.value, tuple) else frozenset()

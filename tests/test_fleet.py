@@ -1,0 +1,319 @@
+"""Fleet mode: many clients' scans in one engine (shared pool, rate limits and public-data
+caches), against the local RDAP service."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lockin_audit import registry
+from lockin_audit.config import config_from_mapping
+from lockin_audit.demo import CLIENT, PROVIDER
+from lockin_audit.demo.fleet import FleetClient, fleet_clients, fleet_rdap, fleet_zones, write_fleet
+from lockin_audit.demo.local_http import LocalHttpServer, Reply
+from lockin_audit.demo.rdap import demo_data
+from lockin_audit.demo.rdap_server import RdapData, RdapServer
+from lockin_audit.engine import Engine, Scanner, ScanOptions
+from lockin_audit.fleet import (
+    ClientOutcome,
+    FleetError,
+    Shard,
+    fleet_exit_code,
+    parse_shard,
+    shard_of,
+    slugify,
+)
+from lockin_audit.model import ScanResult
+from lockin_audit.testing.knot import KnotServer, knotd_path
+
+TODAY = dt.date.today()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def rdap() -> Iterator[RdapServer]:
+    server = RdapServer(RdapData())
+    server.data = demo_data(server.url, TODAY)
+    yield server
+    server.stop()
+
+
+def test_scans_in_one_engine_share_public_answers_and_leave_it_open(rdap: RdapServer) -> None:
+    checks = [c for c in registry.select(registry.all_checks(), areas=["domain"])
+              if c.meta.source == "rdap"]
+
+    def config(name: str, domains: list[str]) -> object:
+        return config_from_mapping({
+            "client": {**CLIENT, "name": name}, "provider": PROVIDER,
+            "scan": {"domains": domains, "rdap": {"bootstrap_url": rdap.bootstrap_url}}},
+            Path(f"{name}.yaml"))
+
+    async def fleet() -> list[ScanResult]:
+        engine = Engine(timeout_s=5)
+        try:
+            scans = [Scanner(config(f"client {n}", ["acmedental.com", "acmesmiles.com"]),  # type: ignore[arg-type]
+                             checks, ScanOptions(cache_dir=None), engine=engine)
+                     for n in range(3)]
+            results = await asyncio.gather(*(s.run() for s in scans))
+            # the engine is the fleet's: the scans did not close it
+            await engine.http("GET", rdap.bootstrap_url + "dns.json")
+            return results
+        finally:
+            await engine.aclose()
+
+    results = asyncio.run(fleet())
+    assert [r.client["name"] for r in results] == ["client 0", "client 1", "client 2"]
+    assert all(len(r.findings) == len(results[0].findings) > 0 for r in results)
+    # three clients, one bootstrap and one registry + registrar answer per domain
+    # (the extra bootstrap request is the test's own, after the scans)
+    assert rdap.count("/bootstrap/dns.json") == 2
+    assert rdap.count("/com/domain/acmedental.com") == 1
+    assert rdap.count("/registrar/domain/acmedental.com") == 1
+
+
+def test_the_shared_engine_keeps_no_cookie_between_requests() -> None:
+    seen: list[str | None] = []
+
+    def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        seen.append({k.lower(): v for k, v in headers.items()}.get("cookie"))
+        return 200, {"Set-Cookie": "session=client-a; Path=/", "Content-Type": "text/plain"}, b"ok"
+
+    server = LocalHttpServer(answer)
+
+    async def two() -> None:
+        engine = Engine(timeout_s=5)
+        try:
+            await engine.http("GET", f"{server.url}/a")
+            await engine.http("GET", f"{server.url}/b")
+        finally:
+            await engine.aclose()
+
+    try:
+        asyncio.run(two())
+    finally:
+        server.stop()
+    assert seen == [None, None]
+
+
+# ---------------------------------------------------------------------------- shards
+
+
+def test_shard_spec_and_errors() -> None:
+    assert parse_shard(None) is None
+    assert parse_shard("2/5") == Shard(2, 5, "--shard 2/5")
+    for bad in ("0/3", "4/3", "1/0", "a/b", "1", "-1/2", "1/2/3"):
+        with pytest.raises(FleetError):
+            parse_shard(bad)
+    with pytest.raises(FleetError, match="only used with --shard auto"):
+        parse_shard(None, count=3)
+
+
+@pytest.mark.parametrize(("env", "count", "expected"), [
+    ({"LOCKIN_AUDIT_SHARD": "3/4"}, None, (3, 4)),
+    ({"JOB_COMPLETION_INDEX": "0"}, 3, (1, 3)),  # Kubernetes: 0-based, count by flag
+    ({"AWS_BATCH_JOB_ARRAY_INDEX": "4", "AWS_BATCH_JOB_ARRAY_SIZE": "5"}, None, (5, 5)),
+    ({"AWS_BATCH_JOB_ARRAY_INDEX": "1"}, 2, (2, 2)),
+    ({"CI_NODE_INDEX": "2", "CI_NODE_TOTAL": "2"}, None, (2, 2)),  # GitLab: 1-based
+    ({"CIRCLE_NODE_INDEX": "0", "CIRCLE_NODE_TOTAL": "4"}, None, (1, 4)),
+    ({"BUILDKITE_PARALLEL_JOB": "1", "BUILDKITE_PARALLEL_JOB_COUNT": "3"}, None, (2, 3)),
+])
+def test_shard_auto_from_job_engines(env: dict[str, str], count: int | None,
+                                     expected: tuple[int, int]) -> None:
+    shard = parse_shard("auto", env=env, count=count)
+    assert shard is not None and (shard.index, shard.count) == expected
+
+
+@pytest.mark.parametrize(("env", "count", "message"), [
+    ({}, None, "found no shard in the environment"),
+    ({"JOB_COMPLETION_INDEX": "1"}, None, "--shard-count"),
+    ({"JOB_COMPLETION_INDEX": "3"}, 3, "outside 1..3"),
+    ({"JOB_COMPLETION_INDEX": "x"}, 3, "whole number"),
+    ({"AWS_BATCH_JOB_ARRAY_INDEX": "0", "AWS_BATCH_JOB_ARRAY_SIZE": "2"}, 3, "disagrees"),
+    ({"LOCKIN_AUDIT_SHARD": "5"}, None, "must be I/N"),
+])
+def test_shard_auto_errors(env: dict[str, str], count: int | None, message: str) -> None:
+    with pytest.raises(FleetError, match=re.escape(message)):
+        parse_shard("auto", env=env, count=count)
+
+
+def test_every_client_lands_in_exactly_one_shard_by_name_not_order() -> None:
+    names = [c.name for c in fleet_clients(120, 1)]
+    for count in (1, 2, 3, 7):
+        shards = {i: {n for n in names if shard_of(n, count) == i}
+                  for i in range(1, count + 1)}
+        assert set().union(*shards.values()) == set(names)
+        assert sum(len(s) for s in shards.values()) == len(names)
+        if count > 1:  # the hash spreads the clients
+            assert all(len(s) > len(names) / count / 3 for s in shards.values())
+    # stable: the same on every machine and Python version (sha256 of the folded name)
+    assert shard_of("Pine Street Dental", 4) == shard_of("  pine  STREET dental ", 4) == \
+        int.from_bytes(hashlib.sha256(b"pine street dental").digest()[:8], "big") % 4 + 1
+    assert slugify("Oak & Ash Architects") == "oak-ash-architects"
+    assert slugify("Zürich Ärzte AG") == "zurich-arzte-ag" and slugify("???") == "client"
+
+
+def test_fleet_exit_code_precedence() -> None:
+    def o(code: int) -> ClientOutcome:
+        return ClientOutcome("c", "c", "c.yaml", code)
+
+    assert fleet_exit_code([]) == 0
+    assert fleet_exit_code([o(0), o(1)]) == 1
+    assert fleet_exit_code([o(1), o(4)]) == 4
+    assert fleet_exit_code([o(4), o(3), o(1)]) == 3
+    assert fleet_exit_code([o(0), o(2), o(3)]) == 2
+
+
+# ------------------------------------------------- a fleet against Knot and local RDAP
+
+MARKER = "ZX-MARKER-7731-PINE"  # planted in one client; must appear in no other's output
+
+
+@dataclass
+class FleetFiles:
+    folder: Path
+    clients: list[FleetClient]
+    rdap: RdapServer
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def fleet_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetFiles]:
+    """8 clients (Knot serves their zones and the provider's shared zone; the local RDAP
+    service their registrations), one of them carrying a marker in its DNS, inventory and
+    aliases, one with AWS credentials that do not work, plus an audit file that is invalid."""
+    if knotd_path() is None:
+        pytest.skip("knotd is not installed")
+    tmp = tmp_path_factory.mktemp("fleet")
+    clients = fleet_clients(8, 2)
+    zones = fleet_zones(clients)
+    first = clients[0].domains[0]
+    zones[first] += f'marker TXT "{MARKER}"\n@ TXT "site-verification={MARKER}"\n'
+    knot = KnotServer(tmp / "knot", zones).start(timeout_s=30)
+    rdap = RdapServer(RdapData())
+    rdap.data = fleet_rdap(rdap.url, clients)
+    folder = tmp / "clients"
+    write_fleet(folder, clients, knot.address, rdap.bootstrap_url)
+    # the marker in client 0's inventory and aliases
+    inv = folder / "inventory" / f"{clients[0].slug}.yaml"
+    data = yaml.safe_load(inv.read_text())
+    data["contracts"][0]["account_number"] = MARKER
+    data["contracts"][0]["notes"] = f"circuit {MARKER}"
+    inv.write_text(yaml.safe_dump(data))
+    audit = folder / f"{clients[0].slug}.yaml"
+    data = yaml.safe_load(audit.read_text())
+    data["client"]["aliases"] = [f"{MARKER} Holdings"]
+    audit.write_text(yaml.safe_dump(data))
+    # client 7: its AWS profile does not exist (dead credentials): an incomplete scan
+    audit = folder / f"{clients[7].slug}.yaml"
+    data = yaml.safe_load(audit.read_text())
+    data["scan"]["aws"] = [{"profile": "lockin-fleet-test-no-such-profile",
+                            "regions": ["us-east-1"]}]
+    audit.write_text(yaml.safe_dump(data))
+    (folder / "broken.yaml").write_text(
+        "client:\n  name: Broken Co\nprovider:\n  name: X\nscan:\n  domians: [x.test]\n")
+    aws_config = tmp / "aws-config"
+    aws_config.write_text("")
+    env = {"XDG_CACHE_HOME": str(tmp / "cache"), "AWS_CONFIG_FILE": str(aws_config),
+           "AWS_SHARED_CREDENTIALS_FILE": str(aws_config), "CI": "true",
+           "XDG_DATA_HOME": str(tmp / "data")}
+    try:
+        yield FleetFiles(folder, clients, rdap, env)
+    finally:
+        knot.stop()
+        rdap.stop()
+
+
+def fleet_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lockin_audit", "fleet", *args],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+
+
+@pytest.fixture(scope="module")
+def fleet_run(fleet_files: FleetFiles, tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("fleet-out")
+    # a quoted glob, as a job spec passes it without a shell
+    proc = fleet_cli("scan", str(fleet_files.folder / "*.yaml"), "-o", str(out),
+                     "-f", "html,json,md,sarif,csv,junit", "--jobs", "3", "--fail-on-gaps",
+                     env=fleet_files.env)
+    return proc, out
+
+
+def test_fleet_scan_writes_each_clients_reports_and_reports_failures_per_client(
+        fleet_files: FleetFiles, fleet_run: tuple[subprocess.CompletedProcess[str], Path]
+) -> None:
+    proc, out = fleet_run
+    summary = json.loads((out / "fleet.json").read_text())
+    rows = {r["name"]: r for r in summary["clients"]}
+    assert len(rows) == 9, proc.stderr
+    # the invalid file is reported for itself (exit 2, naming the file and key) ...
+    broken = rows["broken"]
+    assert broken["exit_code"] == 2 and "domians" in broken["error"]
+    assert "broken.yaml" in broken["error"]
+    # ... and never stopped the others: every client has its reports, as `scan` writes them
+    for c in fleet_files.clients:
+        row = rows[c.name]
+        assert row["error"] is None and row["slug"] == c.slug
+        folder = out / c.slug
+        for name in ("report.html", "report.json", "report.md", "report.sarif",
+                     "report.csv", "report.junit.xml", "letter.md"):
+            assert (folder / name).is_file(), (c.name, name)
+        result = json.loads((folder / "report.json").read_text())
+        assert result["client"]["name"] == c.name
+        assert row["score"] == result["readiness"]["score"]
+    # dead credentials: that client is incomplete (exit 4 with --fail-on-gaps), the rest not
+    dead = rows[fleet_files.clients[7].name]
+    assert dead["complete"] is False and dead["exit_code"] == 4
+    assert all(rows[c.name]["complete"] for c in fleet_files.clients[:7])
+    # provider-held domains fail at high: exit 1 for those clients
+    assert rows[fleet_files.clients[1].name]["exit_code"] == 1
+    # the fleet: the bad file's 2 comes first
+    assert proc.returncode == 2 == summary["exit_code"], proc.stderr
+    assert "NOT SCANNED" in proc.stderr and "broken" in proc.stderr
+    # one engine: the RDAP bootstrap once for 8 clients, every domain's answers once
+    assert fleet_files.rdap.count("/bootstrap/dns.json") == 1
+    for c in fleet_files.clients:
+        for d in c.domains:
+            assert fleet_files.rdap.count(f"/test/domain/{d}") == 1
+
+
+def test_no_client_appears_in_another_clients_output(
+        fleet_files: FleetFiles, fleet_run: tuple[subprocess.CompletedProcess[str], Path]
+) -> None:
+    _, out = fleet_run
+    mine = out / fleet_files.clients[0].slug
+    planted = [p for p in mine.rglob("*") if p.is_file() and MARKER in p.read_text("utf-8")]
+    assert {p.name for p in planted} >= {"report.json", "report.html", "report.md"}
+    others = [p for p in out.rglob("*") if p.is_file() and mine not in p.parents
+              and p.parent != out]
+    assert len(others) > 7 * 6
+    leaked = [str(p) for p in others if MARKER in p.read_text("utf-8")]
+    assert leaked == []
+    # nor the client's own domain names or its name
+    c0 = fleet_files.clients[0]
+    for p in others:
+        text = p.read_text("utf-8")
+        assert c0.domains[0] not in text and c0.name not in text, p
+
+
+def test_shards_split_the_fleet_and_bad_shards_exit_2(fleet_files: FleetFiles,
+                                                      tmp_path: Path) -> None:
+    files = str(fleet_files.folder / "*.yaml")
+    bad = fleet_cli("scan", files, "--shard", "3/2", "-o", str(tmp_path), env=fleet_files.env)
+    assert bad.returncode == 2 and "outside 1..2" in bad.stderr and "Traceback" not in bad.stderr
+    auto = fleet_cli("scan", files, "--shard", "auto", "-o", str(tmp_path),
+                     env={**fleet_files.env, "JOB_COMPLETION_INDEX": "0"})
+    assert auto.returncode == 2 and "--shard-count" in auto.stderr
