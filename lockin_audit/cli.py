@@ -282,9 +282,15 @@ def demo(
     open_report: Annotated[bool, typer.Option("--open", help="Open report.html in a browser afterwards.")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
     history: Annotated[str | None, typer.Option("--history", help="Record the demo scan in this history store (a path or URL) and show what changed since its last demo scan. Without it the demo records nothing.")] = None,
+    fleet: Annotated[bool, typer.Option("--fleet", help="Scan an example fleet instead: an MSP and six clients, scanned in one engine; ends with the portfolio (default folder lockin-fleet-demo, history in it).")] = False,
 ) -> None:
     """Scan a built-in simulated estate (a dental practice and its IT provider), served by
     local servers that the demo starts and stops itself. Runs offline."""
+    if fleet:
+        from lockin_audit.fleet_cli import demo_fleet
+
+        raise typer.Exit(demo_fleet(Path("lockin-fleet-demo") if output == Path("lockin-demo")
+                                    else output, history=history))
     from lockin_audit.demo import DemoUnavailable, demo_estate
 
     hist = None

@@ -34,6 +34,7 @@ from lockin_audit.config import AuditConfig, ConfigError, Limits, load_config
 
 if TYPE_CHECKING:
     from lockin_audit.check import Check
+    from lockin_audit.history.store import HistoryStore
     from lockin_audit.model import ScanResult
 
 DEFAULT_JOBS = 8
@@ -286,6 +287,7 @@ class ClientOutcome:
     written: tuple[str, ...] = ()
     render_error: str | None = None
     scan_id: str | None = None  # the history store's id, when recorded
+    notes: tuple[str, ...] = ()  # from the history: unused or expired acceptances
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "slug": self.slug, "audit_file": self.audit_file,
@@ -293,7 +295,7 @@ class ClientOutcome:
                 "grade": self.grade, "complete": self.complete,
                 "provider_held": self.provider_held, "outdir": self.outdir,
                 "written": list(self.written), "render_error": self.render_error,
-                "scan_id": self.scan_id}
+                "scan_id": self.scan_id, "notes": list(self.notes)}
 
 
 def is_complete(result: ScanResult) -> bool:
@@ -310,7 +312,8 @@ def is_complete(result: ScanResult) -> bool:
 
 def client_exit_code(result: ScanResult, *, fail_on: str, fail_on_gaps: bool,
                      render_failed: bool) -> int:
-    """The code `lockin-audit scan` would exit with for this client (README: exit codes)."""
+    """The code `lockin-audit scan` would exit with for this client (README: exit codes);
+    3 also when the scan could not be recorded in the history store."""
     from lockin_audit.engine import fail_on_reached
     from lockin_audit.model import Severity
 
@@ -334,12 +337,6 @@ def fleet_exit_code(outcomes: Iterable[ClientOutcome]) -> int:
     return 0
 
 
-# records one client's result (the history store); returns the scan id
-Recorder = Callable[["ScanResult", AuditConfig], "str | None"]
-# adds what the reports show beyond the scan (the history helper's changes and trend)
-Enricher = Callable[["ScanResult", AuditConfig], "ScanResult"]
-
-
 @dataclass
 class FleetRun:
     members: list[Member]
@@ -351,8 +348,7 @@ class FleetRun:
     fail_on_gaps: bool = False
     use_cache: bool = True
     cache_dir: Callable[[AuditConfig], Path | None] = lambda c: None
-    record: Recorder | None = None
-    enrich: Enricher | None = None
+    store: HistoryStore | None = None  # the fleet's one history store (None: no history)
     on_done: Callable[[ClientOutcome, int, int], None] = lambda o, n, total: None
     outcomes: list[ClientOutcome] = field(default_factory=list)
 
@@ -383,12 +379,21 @@ class FleetRun:
 
     async def _client(self, member: Member, engine: Any) -> ClientOutcome:
         from lockin_audit.engine import Scanner, ScanOptions
+        from lockin_audit.history.scan_hooks import ScanHistory
         from lockin_audit.model import Status
         from lockin_audit.report.interface import RenderFailed, write_reports
 
         config = member.config
         assert config is not None
         outdir = self.outdir / member.slug
+        # The client's acceptances (scan.accept) and its baseline (its last recorded
+        # scan) are read before it is scanned; a bad acceptance file stops this client only.
+        hist = ScanHistory(config, enabled=False, store=self.store)
+        try:
+            await _in_thread(hist.prepare)
+        except Exception as exc:  # ConfigError, HistoryError: one paragraph
+            return ClientOutcome(member.name, member.slug, str(member.path), 2,
+                                 error=str(exc))
         try:
             scanner = Scanner(config, self.checks, ScanOptions(
                 use_cache=self.use_cache, cache_dir=self.cache_dir(config)), engine=engine)
@@ -398,16 +403,10 @@ class FleetRun:
         except Exception as exc:  # one client's crash never stops the others
             return ClientOutcome(member.name, member.slug, str(member.path), 2,
                                  error=f"the scan stopped: {type(exc).__name__}: {exc}")
-        scan_id = None
-        try:
-            if self.record is not None:
-                scan_id = await _in_thread(self.record, result, config)
-            if self.enrich is not None:
-                result = await _in_thread(self.enrich, result, config)
-        except Exception as exc:
-            return ClientOutcome(member.name, member.slug, str(member.path), 2,
-                                 error=f"the history store failed: {type(exc).__name__}: "
-                                       f"{exc}")
+        # acceptances, the comparison with the last scan, the record and the trend: what
+        # `lockin-audit scan` does before it writes the reports
+        result = await _in_thread(hist.finish, result)
+        problems = [n for n in hist.notes if n.startswith("not recorded")]
         render_error = None
         try:
             written = await asyncio.to_thread(write_reports, result, outdir, self.formats)
@@ -415,14 +414,18 @@ class FleetRun:
             render_error = str(exc)
             written = sorted(p for p in outdir.iterdir() if p.is_file())
         held = sum(1 for f in result.findings
-                   if f.status is Status.FAIL and getattr(f, "accepted", None) is None)
+                   if f.status is Status.FAIL and f.accepted is None)
+        if problems:  # the reports are written; the history lacks this scan
+            render_error = "; ".join(filter(None, [render_error, *problems]))
         code = client_exit_code(result, fail_on=self.fail_on, fail_on_gaps=self.fail_on_gaps,
                                 render_failed=render_error is not None)
         return ClientOutcome(
             member.name, member.slug, str(member.path), code, score=result.readiness.score,
             grade=result.readiness.grade, complete=is_complete(result), provider_held=held,
             outdir=str(outdir), written=tuple(str(p) for p in written),
-            render_error=render_error, scan_id=scan_id)
+            render_error=render_error,
+            scan_id=None if hist.scan_id is None else str(hist.scan_id),
+            notes=tuple(n for n in hist.notes if n not in problems))
 
 
 _STORE_LOCK = threading.Lock()  # one client at a time talks to the history store

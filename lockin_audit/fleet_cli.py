@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -36,14 +36,34 @@ def fleet_scan(
     fail_on_gaps: Annotated[bool, typer.Option("--fail-on-gaps", help="A client whose scan is incomplete exits 4.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore cached registry (RDAP) answers.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per client.")] = False,
+    history: Annotated[str | None, typer.Option("--history", help="The fleet's history store, where every client's scan is recorded: a SQLite file path, sqlite:///PATH or postgresql://USER@HOST/DB (shards share one PostgreSQL). Default: history.sqlite in your data folder.")] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Record nothing (and write no portfolio).")] = False,
 ) -> None:
     """Scan many clients in one engine and write each one's reports to OUTDIR/<slug>/.
 
+    Every scan is recorded in the history store; without --shard the run ends by writing
+    the portfolio of its clients (OUTDIR/portfolio.html); sharded runs leave that to
+    `lockin-audit fleet report` once every shard is done.
+
     Exit code: of the clients' codes, the first of 2 (a client could not be scanned: bad
-    audit file, crash), 3 (a report could not be rendered), 4 (a client is incomplete,
-    with --fail-on-gaps), 1 (a client reached --fail-on), else 0. A usage error of the
-    command itself (bad --shard, no file) is 2 before anything runs; 130 interrupted.
+    audit file or acceptance file, crash), 3 (a report or the history record could not
+    be written), 4 (a client is incomplete, with --fail-on-gaps), 1 (a client reached
+    --fail-on), else 0. A usage error of the command itself (bad --shard, no file, a
+    history store that cannot be opened) is 2 before anything runs; 130 interrupted.
     """
+    raise typer.Exit(execute(
+        files, output=output, shard=shard, shard_count=shard_count, jobs=jobs,
+        formats=formats, only=only, check=check, fail_on=fail_on, fail_on_gaps=fail_on_gaps,
+        no_cache=no_cache, quiet=quiet, history=history, no_history=no_history))
+
+
+def execute(files: list[str], *, output: Path, shard: str | None = None,
+            shard_count: int | None = None, jobs: int = 8, formats: str = "html,json,md",
+            only: list[str] | None = None, check: list[str] | None = None,
+            fail_on: str = "high", fail_on_gaps: bool = False, no_cache: bool = False,
+            quiet: bool = False, history: str | None = None,
+            no_history: bool = False) -> int:
+    """`fleet scan` (also run by `demo --fleet`); returns the exit code."""
     import asyncio
 
     from lockin_audit.cli import (
@@ -73,26 +93,106 @@ def fleet_scan(
         paths = expand(files)
     except FleetError as exc:
         raise UsageError(str(exc)) from None
+    if no_history and history:
+        raise UsageError("--history and --no-history exclude each other.")
     checks = select_checks(_split(only), _split(check))
     members = load_members(paths)
     mine = in_shard(members, picked)
+    store = None if no_history else _open_history(history)
     where = f" (shard {picked}, from {picked.origin})" if picked else ""
     if not quiet:
         print(f"fleet: {len(mine)} of {len(members)} client(s){where}; "
               f"{jobs} at a time in one engine", file=sys.stderr)
     run = FleetRun(mine, checks, output, fmts, jobs=jobs, fail_on=fail_on,
                    fail_on_gaps=fail_on_gaps, use_cache=not no_cache, cache_dir=scan_cache_dir,
-                   on_done=(lambda o, n, t: None) if quiet else print_progress)
+                   store=store, on_done=(lambda o, n, t: None) if quiet else print_progress)
     interrupted = False
+    portfolio = None
     try:
-        asyncio.run(run.run())
-    except KeyboardInterrupt:
-        interrupted = True
-    summary = write_summary(output, picked, run.outcomes, len(members) - len(mine))
+        try:
+            asyncio.run(run.run())
+        except KeyboardInterrupt:
+            interrupted = True
+        summary = write_summary(output, picked, run.outcomes, len(members) - len(mine))
+        recorded = [o.name for o in run.outcomes if o.scan_id is not None]
+        if store is not None and picked is None and recorded and not interrupted:
+            portfolio = _write_portfolio(store, output, [output], clients=recorded)
+    finally:
+        if store is not None:
+            store.close()
     code = fleet_exit_code(run.outcomes)
     scanned = sum(1 for o in run.outcomes if o.error is None)
     print(f"Fleet: {scanned} client(s) scanned, {len(run.outcomes) - scanned} not "
           f"scanned; exit {130 if interrupted else code}. Summary: {summary}")
-    if interrupted:
-        raise typer.Exit(130)
-    raise typer.Exit(code)
+    if store is not None:
+        print(f"Recorded {sum(1 for o in run.outcomes if o.scan_id)} scan(s) in "
+              f"{store.display}")
+    if portfolio is not None:
+        print(f"Portfolio: {portfolio.resolve()}")
+    elif picked is not None and store is not None:
+        print("After every shard: lockin-audit fleet report --history URL -o DIR "
+              "--reports OUTDIR... writes the portfolio.")
+    return 130 if interrupted else code
+
+
+def demo_fleet(output: Path, *, clients: int = 6, history: str | None = None) -> int:
+    """`lockin-audit demo --fleet`: an MSP and its clients served by local DNS and RDAP
+    servers (lockin_audit/demo/fleet.py), scanned as a fleet; ends with the portfolio's
+    path. The example's audit files stay in OUTDIR/clients (they point at servers that
+    only live during the demo)."""
+    from lockin_audit.cli import UsageError
+    from lockin_audit.demo import DemoUnavailable
+    from lockin_audit.demo.fleet import fleet_estate
+
+    try:
+        with fleet_estate(output / "clients", clients=clients) as estate:
+            return execute([str(p) for p in estate.audit_files], output=output,
+                           formats="html,json,md,sarif,csv,junit", fail_on="none",
+                           history=history or str(output / "history.sqlite"))
+    except DemoUnavailable as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _open_history(history: str | None) -> Any:
+    from lockin_audit.cli import UsageError
+    from lockin_audit.history import HistoryError, open_store
+
+    try:
+        return open_store(history)
+    except HistoryError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _write_portfolio(store: Any, outdir: Path, report_dirs: list[Path],
+                     clients: list[str] | None = None) -> Path:
+    from lockin_audit.history import HistoryError
+    from lockin_audit.report.portfolio import build_portfolio, write_portfolio
+
+    try:
+        portfolio = build_portfolio(store, clients=clients, report_dirs=report_dirs,
+                                    outdir=outdir)
+    except HistoryError as exc:
+        from lockin_audit.cli import UsageError
+
+        raise UsageError(str(exc)) from None
+    html, _ = write_portfolio(portfolio, outdir)
+    return html
+
+
+@fleet_app.command("report")
+def fleet_report(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for portfolio.html and portfolio.json.")] = Path("lockin-portfolio"),
+    history: Annotated[str | None, typer.Option("--history", help="The fleet's history store (path or URL; default: history.sqlite in your data folder).")] = None,
+    reports: Annotated[list[Path] | None, typer.Option("--reports", help="A folder `fleet scan -o` wrote (repeatable, e.g. one per shard): each client's row links to its latest report.html there.")] = None,
+    client: Annotated[list[str] | None, typer.Option("--client", help="Only this client (repeatable; default: every client in the store).")] = None,
+) -> None:
+    """Write the portfolio: one row per client with its latest score (or "incomplete"),
+    provider-held findings by area, next deadline, change since the previous scan and a
+    small trend, as a self-contained portfolio.html and portfolio.json."""
+    store = _open_history(history)
+    try:
+        html = _write_portfolio(store, output, list(reports or []), clients=client or None)
+    finally:
+        store.close()
+    print(f"wrote {output / 'portfolio.json'}")
+    print(f"Portfolio: {html.resolve()}")

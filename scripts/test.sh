@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian/Ubuntu machine, then run them.
-# The DNS tests use a real authoritative server (Knot DNS) from the distribution.
+# The DNS tests use a real authoritative server (Knot DNS), the history tests a throwaway
+# PostgreSQL cluster and the report tests Chromium, all from the distribution. Python
+# packages go into .venv unless in CI or an active virtual environment (scripts/_env.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/_env.sh
 
-SUDO=""
-if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
-# The history tests start their own throwaway PostgreSQL cluster from Debian's package.
-if ! command -v knotd >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq knot knot-dnsutils postgresql >/dev/null
-fi
-# knotd is started by the tests as the current user; the Debian service is not needed.
+need=()
+command -v knotd >/dev/null 2>&1 || need+=(knot knot-dnsutils)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ "${#need[@]}" -gt 0 ]; then apt_install "${need[@]}"; fi
+# knotd and PostgreSQL are started by the tests as the current user; the services are not needed.
 $SUDO systemctl disable --now knot >/dev/null 2>&1 || true
 $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
 
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
-python3 -m pytest -q "$@"
+use_python
+"$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+"$PY" -m pytest -q "$@"

@@ -430,3 +430,236 @@ def test_unidentified_management_account_is_listed(estate: Estate) -> None:
     listed = {(u.kind, u.value): u for u in result.unidentified}
     assert "aws.billing" in listed[("aws_account", PROVIDER)].controls
     assert ("domain", "example.com") in listed  # moto's management email, unidentified
+
+
+# ------------------------------------------------------------------ every way the provider holds access
+
+PROVIDER_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+# Entra ID SAML metadata as the federation metadata endpoint publishes it (trimmed of its
+# signature and certificates): https://learn.microsoft.com/en-us/entra/identity-platform/federation-metadata
+_ENTRA_SAML = (
+    '<?xml version="1.0" encoding="utf-8"?><EntityDescriptor ID="_0b1c" '
+    f'entityID="https://sts.windows.net/{PROVIDER_TENANT}/" '
+    'xmlns="urn:oasis:names:tc:SAML:2.0:metadata">'
+    '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>'
+    '<CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+    '</SignedInfo></Signature>'
+    '<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    + '<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#">'
+      '<X509Data><X509Certificate>MIIC8DCCAdigAwIBAgIQ</X509Certificate></X509Data>'
+      '</KeyInfo></KeyDescriptor>' * 8
+    + '<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+    f'Location="https://login.microsoftonline.com/{PROVIDER_TENANT}/saml2"/>'
+    '</IDPSSODescriptor></EntityDescriptor>')
+GITHUB = "token.actions.githubusercontent.com"
+
+
+@pytest.fixture(scope="module")
+def ops_account(estate: Estate) -> str:
+    """A member account seeded (through the real API) with the provider's access paths."""
+    provider = demo_aws.seed_session(estate.endpoint)
+    ops = provider("organizations").create_account(
+        AccountName="acme-ops", Email="ops@acmedental.com")["CreateAccountStatus"]["AccountId"]
+    iam = demo_aws.seed_session(estate.endpoint, ops)("iam")
+    iam.create_role(RoleName="Audit", AssumeRolePolicyDocument=demo_aws.trust_policy(ops))
+    # an IAM user named after the provider's alias, with a console password and a key
+    iam.create_user(UserName="bobsit-admin", Path="/")
+    iam.create_login_profile(UserName="bobsit-admin", Password="Demo-Only-Password-2")
+    iam.create_access_key(UserName="bobsit-admin")
+    # a user nobody can be told to own
+    iam.create_user(UserName="svc-backup")
+    # GitHub Actions OIDC, trusting the provider's GitHub organisation (GitHub's documented
+    # trust policy shape, with a StringLike sub condition)
+    oidc = iam.create_open_id_connect_provider(
+        Url=f"https://{GITHUB}", ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])["OpenIDConnectProviderArn"]
+    iam.create_role(RoleName="GitHubDeploy", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": oidc},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"},
+                          "StringLike": {f"{GITHUB}:sub": "repo:bobsit/*"}}}]}))
+    # SAML federation with the provider's Entra ID tenant
+    saml = iam.create_saml_provider(SAMLMetadataDocument=_ENTRA_SAML,
+                                    Name="BobsITEntra")["SAMLProviderArn"]
+    iam.create_role(RoleName="EntraAdmins", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": saml},
+            "Action": "sts:AssumeRoleWithSAML",
+            "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]}))
+    # a provider-trusted role whose only policy is an inline *:*
+    iam.create_role(RoleName="BobsITInline",
+                    AssumeRolePolicyDocument=demo_aws.trust_policy(PROVIDER))
+    iam.put_role_policy(RoleName="BobsITInline", PolicyName="everything",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    return ops
+
+
+def ops_config(estate: Estate, ops: str, sso: demo_aws.StubServer, *,
+               provider_ids: tuple[str, ...] = (PROVIDER,),
+               client_ids: tuple[str, ...] | None = None) -> Any:
+    target = estate.target(name="ops", role_arns=[f"arn:aws:iam::{ops}:role/Audit"])
+    # moto lists an Identity Center instance in every account; a member account of a real
+    # Organization sees none (the instance lives in the management account): the local
+    # endpoint answers sso-admin ListInstances with AWS's empty answer.
+    target["service_endpoints"] = {**target["service_endpoints"], "sso-admin": sso.url}
+    return config_from_mapping({
+        "client": {"name": "Acme Dental LLC", "email_domains": ["acmedental.com"],
+                   "aws_account_ids": list(client_ids if client_ids is not None else (ops,))},
+        "provider": {"name": "Bob's IT Services", "aliases": ["bobsit"],
+                     "domains": ["bobsit.example"], "aws_account_ids": list(provider_ids),
+                     "azure_tenant_ids": [PROVIDER_TENANT],
+                     "identity_orgs": {"github": ["BobsIT"]}},
+        "scan": {"aws": [target], "limits": {"concurrency": 16, "timeout_s": 20}},
+    }, Path("audit.yaml"))
+
+
+@pytest.fixture(scope="module")
+def sso_stub(estate: Estate) -> Iterator[demo_aws.StubServer]:
+    stub = demo_aws.StubServer({("sso", "ListInstances"): {"Instances": []}},
+                               upstream=estate.endpoint)
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture(scope="module")
+def ops_result(estate: Estate, ops_account: str, sso_stub: demo_aws.StubServer) -> ScanResult:
+    return scan(ops_config(estate, ops_account, sso_stub))
+
+
+def test_user_named_after_provider_alias(ops_result: ScanResult) -> None:
+    found = {f.asset.name: f for f in by_check(ops_result, "aws.access.users")}
+    admin = found["bobsit-admin"]
+    assert admin.status is Status.FAIL and admin.holder is Holder.PROVIDER
+    assert "Console password: yes" in admin.detail and "active" in admin.detail
+    creds = admin.evidence[1].excerpt
+    assert creds["ConsolePassword"] == "yes" and creds["AccessKeys"][0]["Status"] == "Active"
+    assert "…" in creds["AccessKeys"][0]["AccessKeyId"]  # the key id is shown masked
+    unowned = found["svc-backup"]
+    assert unowned.status is Status.WARN and unowned.holder is Holder.UNKNOWN
+    assert "classify" in unowned.detail and "Console password: no" in unowned.detail
+
+
+def test_github_oidc_role_trusting_provider_org(ops_result: ScanResult) -> None:
+    (role,) = [f for f in by_check(ops_result, "aws.access.roles")
+               if f.asset.name == "GitHubDeploy"]
+    assert role.status is Status.FAIL and role.holder is Holder.PROVIDER
+    assert "github:bobsit" in role.detail and "repo:bobsit/*" in role.detail
+
+
+def test_entra_saml_of_provider_tenant(ops_result: ScanResult) -> None:
+    (idp,) = [f for f in by_check(ops_result, "aws.access.identity_providers")
+              if "saml-provider" in f.asset.id]
+    assert idp.status is Status.FAIL and idp.holder is Holder.PROVIDER
+    assert PROVIDER_TENANT in idp.detail and "w3.org" not in idp.detail
+    (role,) = [f for f in by_check(ops_result, "aws.access.roles")
+               if f.asset.name == "EntraAdmins"]
+    assert role.status is Status.FAIL and role.holder is Holder.PROVIDER
+    (oidc,) = [f for f in by_check(ops_result, "aws.access.identity_providers")
+               if "oidc-provider" in f.asset.id]
+    assert oidc.status is Status.PASS and "aws.access.roles" in oidc.detail
+
+
+def test_inline_admin_policy_is_critical(ops_result: ScanResult) -> None:
+    (role,) = [f for f in by_check(ops_result, "aws.access.roles")
+               if f.asset.name == "BobsITInline"]
+    assert role.status is Status.FAIL and role.severity.value == "critical"
+    assert "everything (inline)" in role.detail
+
+
+def test_identity_center_not_visible_in_member_is_not_a_pass(ops_result: ScanResult) -> None:
+    (sso,) = by_check(ops_result, "aws.identity.identity_center")
+    assert sso.status is Status.MANUAL and sso.holder is Holder.PROVIDER
+    assert PROVIDER in sso.detail and "management account" in sso.detail
+
+
+def test_audited_account_of_the_provider(estate: Estate, ops_account: str,
+                                         sso_stub: demo_aws.StubServer) -> None:
+    result = scan(ops_config(estate, ops_account, sso_stub,
+                             provider_ids=(PROVIDER, ops_account), client_ids=()))
+    (billing,) = by_check(result, "aws.billing.organization")
+    assert billing.status is Status.FAIL and billing.holder is Holder.PROVIDER
+    # and an account that is nobody's configured id is not the client's by default
+    result = scan(ops_config(estate, ops_account, sso_stub, provider_ids=(), client_ids=()))
+    (billing,) = by_check(result, "aws.billing.organization")
+    assert billing.status is not Status.PASS
+
+
+def test_assumed_credentials_refresh_before_expiry(estate: Estate, ops_account: str) -> None:
+    """900 s role sessions and a clock the test advances: botocore's refreshable
+    credentials call sts:AssumeRole again and the scan's next call still works."""
+    import datetime as dt
+
+    from dateutil.tz import tzlocal
+
+    offset = [0.0]
+
+    def clock() -> dt.datetime:
+        return dt.datetime.now(tzlocal()) + dt.timedelta(seconds=offset[0])
+
+    target = estate.target(name="short", role_session_s=900,
+                           role_arns=[f"arn:aws:iam::{ops_account}:role/Audit"])
+    cfg = estate.config(target)
+
+    async def run() -> tuple[str, str, list[str]]:
+        engine = Engine()
+        src = AwsSource(clock=clock)
+        try:
+            (t,) = await src.targets(SourceContext(cfg, engine, {}, None))
+            account = t.options
+            first = account.credentials.get_frozen_credentials().access_key
+            iam = account.client("iam", "us-east-1")
+            names = [u["UserName"] for u in iam.list_users()["Users"]]
+            offset[0] = 850.0  # 50 s before expiry: inside botocore's mandatory refresh window
+            names += [u["UserName"] for u in iam.list_users()["Users"]]
+            second = account.credentials.get_frozen_credentials().access_key
+            return first, second, names
+        finally:
+            await engine.aclose()
+
+    first, second, names = asyncio.run(run())
+    assert first != second  # assumed again, by botocore, before the session ran out
+    assert names.count("bobsit-admin") == 2
+
+
+def test_retries_fit_the_call_budget() -> None:
+    from lockin_audit.config import AwsTarget
+    from lockin_audit.sources.aws import botocore_config, call_budget
+
+    opts = AwsTarget(timeout_s=20, max_attempts=5)
+    cfg = botocore_config(opts)
+    assert cfg.retries == {"mode": "standard", "max_attempts": 5}
+    assert call_budget(opts) >= 5 * (cfg.connect_timeout + cfg.read_timeout)
+
+
+def test_organization_member_listing_denied_is_a_gap(estate: Estate) -> None:
+    """An Organization of 50 members whose ListAccounts is denied: the members are a
+    coverage gap, not silently missing."""
+    provider = demo_aws.seed_session(estate.endpoint)("organizations")
+    have = len(provider.list_accounts()["Accounts"]) - 1
+    for n in range(max(0, 50 - have)):
+        provider.create_account(AccountName=f"member-{n}", Email=f"m{n}@acmedental.com")
+    denied = demo_aws.StubServer({("organizations", "ListAccounts"): 403},
+                                 upstream=estate.endpoint)
+    try:
+        target = estate.target(name="org", role_arns=[], regions=["us-east-1"],
+                               organization_role_name="OrganizationAccountAccessRole")
+        target["service_endpoints"] = {**target["service_endpoints"],
+                                       "organizations": denied.url}
+        cfg = estate.config(target)
+
+        async def run() -> list[Any]:
+            engine = Engine()
+            try:
+                return await AwsSource().targets(SourceContext(cfg, engine, {}, None))
+            finally:
+                await engine.aclose()
+
+        targets = asyncio.run(run())
+    finally:
+        denied.stop()
+    assert targets[0].id == PROVIDER
+    (gap,) = [t for t in targets if t.options.problem is not None]
+    assert "organizations:ListAccounts" in gap.options.problem.describe()
+    assert "members of the Organization" in gap.label

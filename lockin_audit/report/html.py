@@ -40,6 +40,10 @@ STATUS_COLOURS: dict[str, str] = {
 STATUS_SYMBOLS: dict[str, str] = {
     "fail": "✗", "error": "⊘", "warn": "!", "manual": "✎", "pass": "✓",
 }
+HOLDER_FILTER_LABELS: dict[str, str] = {
+    "client": "you", "provider": "your provider", "third_party": "a third party (vendor)",
+    "unknown": "someone not yet identified",
+}
 SCRIPT_NAME = "report_filter.js"
 
 
@@ -71,7 +75,7 @@ def context(result: ScanResult) -> dict[str, Any]:
         "check_groups": lambda fs: check_groups(fs, checks),
         "held_by": lambda h: holder_phrase(h, result),
         "status_symbols": STATUS_SYMBOLS,
-        "holder_options": [(h.value, holder_phrase(h, result)) for h in holders],
+        "holder_options": [(h.value, HOLDER_FILTER_LABELS[h.value]) for h in holders],
         "status_options": [(st.value, STATUS_LABELS[st.value]) for st in STATUS_ORDER
                            if any(f.status is st for f in result.findings)],
         "area_options": [(a, area_label(a)) for a in areas],

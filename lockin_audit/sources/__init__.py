@@ -13,6 +13,7 @@ BUILTIN_SOURCES: dict[str, str] = {
     "dns": "lockin_audit.sources.dns:DnsSource",
     "rdap": "lockin_audit.sources.rdap:RdapSource",
     "network": "lockin_audit.sources.network:NetworkSource",
+    "delegation": "lockin_audit.sources.delegation:DelegationSource",
     "aws": "lockin_audit.sources.aws:AwsSource",
     "azure": "lockin_audit.sources.azure:AzureSource",
     "graph": "lockin_audit.sources.graph:GraphSource",

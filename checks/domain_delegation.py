@@ -1,0 +1,153 @@
+"""The registry's delegation against the zone: NS sets and DS records (RDAP + DNS)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lockin_audit.check import CheckContext, check, worst_holder
+from lockin_audit.identity import IdKind
+from lockin_audit.model import Evidence, Finding, Holder, Severity, Status
+from lockin_audit.sources.delegation import DelegationFacts, ds_matches
+from lockin_audit.sources.interface import FetchError
+
+
+def _evidence(facts: DelegationFacts) -> list[Evidence]:
+    found = list(facts.zone_evidence)
+    if facts.registry_evidence is not None:
+        found.insert(0, facts.registry_evidence)
+    return found
+
+
+def _unread(ctx: CheckContext, facts: DelegationFacts) -> Finding | None:
+    for side in (facts.registry_ns, facts.zone_ns):
+        if isinstance(side, FetchError):
+            if side.kind in ("unsupported", "not_found"):
+                return ctx.finding(
+                    asset=ctx.target.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                    severity=Severity.LOW, evidence=[side.evidence()],
+                    detail=f"The registry's delegation of {facts.domain} cannot be "
+                           f"compared with its zone: {side.reason}. Compare the "
+                           "nameservers at the registrar with the zone's NS records by "
+                           "hand.")
+            return ctx.error(ctx.target.asset, side)
+    return None
+
+
+@check(
+    id="domain.delegation.nameservers",
+    control="domain.dns_hosting",
+    source="delegation",
+    title="The registry's nameservers match the zone's",
+    severity=Severity.HIGH,
+    risk="""Resolvers follow the nameservers the registry lists for your domain, not the
+    NS records inside the zone. When the two differ, the servers that really answer for
+    your domain are not the ones anybody edits or reviews, and a DNS move made in the
+    zone alone changes nothing (or breaks the domain when the old servers are switched
+    off).""",
+    remediation=(
+        "At the registrar, look up the nameservers set for the domain (the registry's "
+        "delegation).",
+        "Decide which DNS host is the real one, make its zone complete, and set the "
+        "registrar's nameservers and the zone's NS records to the same list.",
+        "Keep the old servers answering until the NS TTL (often two days) has passed.",
+    ),
+    references=("https://www.rfc-editor.org/rfc/rfc1034#section-4.2.2",
+                "https://www.rfc-editor.org/rfc/rfc9083#section-5.3"),
+)
+def nameservers(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if (problem := _unread(ctx, facts)) is not None:
+        yield problem
+        return
+    assert not isinstance(facts.registry_ns, FetchError)
+    assert not isinstance(facts.zone_ns, FetchError)
+    registry, zone = facts.registry_ns, facts.zone_ns
+    evidence = _evidence(facts)
+    if not registry:
+        yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
+                          status=Status.MANUAL, severity=Severity.LOW, evidence=evidence,
+                          detail=f"The registry's RDAP answer for {facts.domain} lists no "
+                                 "nameservers: check the delegation at the registrar.")
+        return
+    if set(registry) == set(zone):
+        yield ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, evidence=evidence,
+                          detail=f"The registry delegates {facts.domain} to the same "
+                                 f"nameservers the zone lists ({', '.join(registry)}).")
+        return
+    attributions = [ctx.attribute(IdKind.HOSTNAME, ns, f"registry NS of {facts.domain}")
+                    for ns in registry]
+    holder = worst_holder(attributions)
+    who = "; ".join(f"{ns} ({a.party or 'not identified'})"
+                    for ns, a in zip(registry, attributions, strict=True))
+    yield ctx.finding(
+        asset=ctx.target.asset, holder=holder,
+        status=Status.FAIL if holder is Holder.PROVIDER else Status.WARN,
+        evidence=evidence,
+        detail=f"The registry delegates {facts.domain} to {', '.join(registry)}, but the "
+               f"zone lists {', '.join(zone) or 'no NS records'}"
+               + (f" (answers from {', '.join(facts.servers)})" if facts.servers else "")
+               + f". Resolvers follow the registry's list: {who}. "
+               "The zone's own NS records are not what the world uses.")
+
+
+@check(
+    id="domain.delegation.ds",
+    control="domain.dnssec",
+    source="delegation",
+    title="The registry's DS records match the zone's keys",
+    severity=Severity.CRITICAL,
+    risk="""A DS record at the registry tells every validating resolver which key must
+    sign your zone. A DS that no key of the zone matches means resolvers that check
+    signatures reject your domain (website and email) as soon as none of the DS records
+    match, which is what the next change of DNS host brings about if the stale record is
+    the one left.""",
+    remediation=(
+        "Ask whoever holds the registrar account to list the DS records set for the "
+        "domain.",
+        "Remove the DS records that match no key the zone serves (or, if the zone should "
+        "be signed by a new host, add that host's DS first and remove the old one after "
+        "the DS TTL).",
+        "Check the domain with a DNSSEC validator after the change.",
+    ),
+    references=("https://www.rfc-editor.org/rfc/rfc4034#section-5",
+                "https://www.rfc-editor.org/rfc/rfc6781#section-4.1.2"),
+)
+def ds(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if (problem := _unread(ctx, facts)) is not None:
+        yield problem
+        return
+    if isinstance(facts.zone_dnskey, FetchError):
+        yield ctx.error(ctx.target.asset, facts.zone_dnskey)
+        return
+    evidence = _evidence(facts)
+    if not facts.registry_ds:
+        state = ("signed, but the RDAP answer does not list its DS records"
+                 if facts.registry_signed else "not signed at the registry (no DS)")
+        yield ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, evidence=evidence,
+                          detail=f"{facts.domain} is {state}: no registry DS to compare "
+                                 "with the zone's keys.")
+        return
+    stale = [d for d in facts.registry_ds
+             if not ds_matches(facts.domain, d, facts.zone_dnskey)]
+    listed = ", ".join(f"key tag {d.key_tag} (algorithm {d.algorithm})" for d in stale)
+    if not stale:
+        yield ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, evidence=evidence,
+                          detail=f"Every DS record the registry holds for {facts.domain} "
+                                 "matches a key the zone serves.")
+    elif len(stale) == len(facts.registry_ds):
+        yield ctx.finding(
+            asset=ctx.target.asset, holder=Holder.UNKNOWN, status=Status.FAIL,
+            evidence=evidence,
+            detail=f"No DS record the registry holds for {facts.domain} ({listed}) matches "
+                   f"a key the zone serves ({len(facts.zone_dnskey)} DNSKEY record(s)): "
+                   "validating resolvers reject the domain now or at the next DNS move. "
+                   "Fix the DS at the registrar first.")
+    else:
+        yield ctx.finding(
+            asset=ctx.target.asset, holder=Holder.UNKNOWN, status=Status.WARN,
+            severity=Severity.HIGH, evidence=evidence,
+            detail=f"Some DS records the registry holds for {facts.domain} ({listed}) match "
+                   "no key the zone serves: once the matching one is removed (the next DNS "
+                   "move), validating resolvers reject the domain. Remove the stale DS.")

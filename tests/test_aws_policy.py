@@ -1,0 +1,189 @@
+"""The one policy evaluator (lockin_audit.sources.aws_policy) over AWS's documented policy
+examples, SAML metadata parsing, and the rule that checks read no raw API dictionary."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from lockin_audit.sources.aws_facts import parse_saml_metadata
+from lockin_audit.sources.aws_policy import admin_grants, grantees, parse_policy, subject_org
+
+OWN = "111122223333"
+
+
+def kinds(doc: object) -> set[tuple[str, str]]:
+    return {(g.kind, g.value) for g in grantees(parse_policy(doc), OWN)}
+
+
+def test_cross_account_trust_with_external_id() -> None:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html
+    doc = {"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Principal": {"AWS": "Example Corp's AWS Account ID"},
+        "Action": "sts:AssumeRole", "Condition": {"StringEquals": {
+            "sts:ExternalId": "Unique ID Assigned by Example Corp"}}}}
+    (g,) = grantees(parse_policy(doc), OWN)
+    assert g.external_id and g.kind == "account"
+    doc["Statement"]["Principal"] = {"AWS": "arn:aws:iam::444455556666:root"}  # type: ignore[index]
+    (g,) = grantees(parse_policy(json.dumps(doc)), OWN)
+    assert (g.kind, g.value, g.external_id) == ("account", "444455556666", True)
+
+
+def test_own_account_and_services_are_not_foreign() -> None:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    doc = {"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"},
+         "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com"]},
+         "Action": "sts:AssumeRole"},
+        {"Effect": "Deny", "Principal": {"AWS": "999988887777"}, "Action": "*"}]}
+    assert kinds(doc) == set()
+
+
+def test_wildcard_principal_narrowed_by_conditions() -> None:
+    # aws:PrincipalOrgID example: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+    org = {"Statement": [{"Sid": "AllowPutObject", "Effect": "Allow", "Principal": "*",
+                          "Action": "s3:PutObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+                          "Condition": {"StringEquals": {"aws:PrincipalOrgID": ["o-xxxxxxxxxxx"]}}}]}
+    assert kinds(org) == {("organization", "o-xxxxxxxxxxx")}
+    # kms:CallerAccount example: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+    kms = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                          "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*",
+                          "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333",
+                                                         "kms:ViaService": "ec2.us-west-2.amazonaws.com"}}}]}
+    assert kinds(kms) == set()  # narrowed to the account itself
+    kms["Statement"][0]["Condition"]["StringEquals"]["kms:CallerAccount"] = "444455556666"
+    assert kinds(kms) == {("account", "444455556666")}
+    public = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                             "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]}
+    assert kinds(public) == {("any", "*")}
+
+
+def test_not_principal_allow_lets_everyone_else_in() -> None:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    doc = {"Statement": [{"Effect": "Allow", "NotPrincipal": {
+        "AWS": "arn:aws:iam::444455556666:user/Bob"}, "Action": "s3:*", "Resource": "*"}]}
+    assert ("any", "*") in kinds(doc)
+
+
+def test_federated_principals() -> None:
+    # GitHub: https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+    gh = "token.actions.githubusercontent.com"
+    github = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                             "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/{gh}"},
+                             "Condition": {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com"},
+                                           "StringLike": {f"{gh}:sub": "repo:octo-org/octo-repo:*"}}}]}
+    (g,) = grantees(parse_policy(github), OWN)
+    assert (g.kind, g.value, g.subject) == ("oidc", "github:octo-org", "repo:octo-org/octo-repo:*")
+    github["Statement"][0]["Condition"]["StringLike"][f"{gh}:sub"] = "repo:*"
+    assert kinds(github) == {("any", "github:*")}
+    del github["Statement"][0]["Condition"]["StringLike"]
+    assert kinds(github) == {("any", "github (any subject)")}
+    # GitLab: https://docs.gitlab.com/ee/ci/cloud_services/aws/
+    gitlab = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                             "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/gitlab.com"},
+                             "Condition": {"StringEquals": {
+                                 "gitlab.com:sub": "project_path:mygroup/myproject:ref_type:branch:ref:main"}}}]}
+    assert kinds(gitlab) == {("oidc", "gitlab:mygroup")}
+    # Terraform Cloud: https://developer.hashicorp.com/terraform/cloud-docs/workspaces/dynamic-provider-credentials/aws-configuration
+    tfc = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                          "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/app.terraform.io"},
+                          "Condition": {"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
+                                        "StringLike": {"app.terraform.io:sub":
+                                                       "organization:my-org:project:*:workspace:*:run_phase:*"}}}]}
+    assert kinds(tfc) == {("oidc", "terraform_cloud:my-org")}
+    # SAML: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_saml.html
+    saml = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithSAML",
+                           "Principal": {"Federated": f"arn:aws:iam::{OWN}:saml-provider/ExampleOrgSSOProvider"},
+                           "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]}
+    assert kinds(saml) == {("saml", f"arn:aws:iam::{OWN}:saml-provider/ExampleOrgSSOProvider")}
+    cognito = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                              "Principal": {"Federated": "cognito-identity.amazonaws.com"}}]}
+    assert kinds(cognito) == {("web_identity", "cognito-identity.amazonaws.com")}
+    assert subject_org("github", "repo:Bobsit/*") == "bobsit"
+
+
+def test_admin_equivalence() -> None:
+    # AdministratorAccess: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AdministratorAccess.html
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    assert admin_grants(parse_policy(admin)) == ("*",)
+    # IAMFullAccess: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/IAMFullAccess.html
+    iam_full = {"Statement": [{"Effect": "Allow", "Action": ["iam:*", "organizations:DescribeAccount"],
+                               "Resource": "*"}]}
+    assert "iam:*" in admin_grants(parse_policy(iam_full))
+    passrole = {"Statement": [{"Effect": "Allow", "Action": ["ec2:RunInstances", "iam:PassRole"],
+                               "Resource": "*"}]}
+    assert admin_grants(parse_policy(passrole)) == ("iam:passrole",)
+    assume = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    assert admin_grants(parse_policy(assume)) == ("sts:assumerole",)
+    scoped = {"Statement": [{"Effect": "Allow", "Action": "iam:PassRole",
+                             "Resource": "arn:aws:iam::111122223333:role/ec2-app"}]}
+    assert admin_grants(parse_policy(scoped)) == ()
+    # ReadOnlyAccess-like: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/ReadOnlyAccess.html
+    read = {"Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "ec2:Describe*"],
+                           "Resource": "*"}]}
+    assert admin_grants(parse_policy(read)) == ()
+    # PowerUserAccess: everything except IAM (NotAction)
+    power = {"Statement": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"],
+                            "Resource": "*"}]}
+    assert admin_grants(parse_policy(power))
+    # IAM's query API returns documents URL-encoded (RFC 3986)
+    assert admin_grants(parse_policy("%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C"
+                                     "%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D"))
+
+
+def test_unreadable_documents_say_so() -> None:
+    assert parse_policy("{not json").problem
+    assert parse_policy({"Statement": [{"Effect": "Allow", "Principal": 5}]}).problem
+    assert parse_policy(None).problem
+
+
+def test_saml_metadata_is_parsed_as_xml() -> None:
+    # Okta's IdP metadata shape: https://developer.okta.com/docs/guides/saml-application-setup/
+    okta = ('<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor '
+            'xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="http://www.okta.com/exk1fxphvsBsdkHz0h8"'
+            '><md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration='
+            '"urn:oasis:names:tc:SAML:2.0:protocol"><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:'
+            'nameid-format:unspecified</md:NameIDFormat><md:SingleSignOnService Binding="urn:oasis:'
+            'names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://bobsit.okta.com/app/amazon_aws/'
+            'exk1fxphvsBsdkHz0h8/sso/saml"/></md:IDPSSODescriptor></md:EntityDescriptor>')
+    meta = parse_saml_metadata(okta)
+    assert meta.entity_id == "http://www.okta.com/exk1fxphvsBsdkHz0h8"
+    assert meta.sso_locations == ("https://bobsit.okta.com/app/amazon_aws/exk1fxphvsBsdkHz0h8/sso/saml",)
+    bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
+    assert parse_saml_metadata(bomb).problem
+    assert parse_saml_metadata("not xml").problem
+
+
+def test_checks_read_no_raw_api_dictionary() -> None:
+    """checks/aws.py judges typed facts: no string-keyed subscripts, no dict `.get("...")`,
+    no `.raw`, and no import of a raw-answer helper."""
+    source = (Path(__file__).parent.parent / "checks" / "aws.py").read_text("utf-8")
+    tree = ast.parse(source)
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and \
+                isinstance(node.slice.value, str):
+            bad.append(f"line {node.lineno}: [{node.slice.value!r}]")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "get" and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            bad.append(f"line {node.lineno}: .get({node.args[0].value!r})")
+        if isinstance(node, ast.Attribute) and node.attr == "raw":
+            bad.append(f"line {node.lineno}: .raw")
+    assert not bad, bad
+
+
+def test_vendor_accounts_cite_the_community_list() -> None:
+    import yaml
+
+    from lockin_audit.sources.aws import vendor_accounts
+
+    data = yaml.safe_load((Path(__file__).parent.parent / "lockin_audit" / "data" /
+                           "aws_vendor_accounts.yaml").read_text("utf-8"))
+    for entry in data["accounts"]:
+        assert len(entry["account_id"]) == 12 and entry["listed_as"] and entry["source"]
+    vendors = vendor_accounts()
+    assert vendors["517716713836"] == "CrowdStrike" and vendors["956993596390"] == "Vanta"
+    assert vendors["434813966438"] == "Lacework"
