@@ -68,10 +68,12 @@ CONTROLS: frozenset[str] = frozenset(
         "m365.admins", "m365.partner", "m365.apps", "m365.contacts", "m365.domains",
         "contract.holder", "contract.deadline", "custody.admin_credentials",
         "custody.backup_keys", "network.ip_space", "network.reverse_dns",
+        "gws.admins", "gws.contacts", "gws.domains", "gws.apps", "gws.billing",
+        "gcp.organization", "gcp.billing", "gcp.access", "gcp.contacts",
     }
 )
 AREAS: tuple[str, ...] = (
-    "domain", "aws", "azure", "m365", "contract", "custody", "network",
+    "domain", "aws", "azure", "m365", "gws", "gcp", "contract", "custody", "network",
 )
 
 

@@ -8,11 +8,14 @@ from urllib.parse import urlsplit
 from lockin_audit.guards import WriteRefused
 
 # POST endpoints that only read (Microsoft Graph resolves object ids with a POST; Azure
-# Resource Graph queries with one). Any other non-GET request is refused before it leaves
-# the process.
+# Resource Graph queries with one; Google Cloud reads IAM policies with one). Any other
+# non-GET request is refused before it leaves the process.
 READ_ONLY_POST_PATHS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/directoryObjects/getByIds$"),
     re.compile(r"/providers/Microsoft\.ResourceGraph/resources$", re.IGNORECASE),
+    # Google Cloud Resource Manager v3 reads IAM policies with a POST (documented at
+    # cloud.google.com/resource-manager/reference/rest/v3/projects/getIamPolicy).
+    re.compile(r"^/v3/(organizations|folders|projects)/[^/:]+:getIamPolicy$"),
 )
 
 
