@@ -382,7 +382,16 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert "References: https://www.icann.org/" in md
     # a rule never turns the line above it into a heading
     assert all(lines[i - 1] == "" for i, line in enumerate(lines) if line == "---")
-    for heading in ("## Executive summary", "## Deadlines", "## Findings", "### Top blockers: what the provider holds, most severe first",
+    # the owner's summary: map with words and symbols, plan in order, blockers per asset
+    assert "| acmedental.com | ✗ Provider | ? Unknown | · |" in md
+    assert "1. **By 2026-11-24: Regain admin access and credentials**" in md
+    assert "| Firewall " in md and "Who holds the firewall's admin credential |" in md
+    assert md.index("### acmedental.com (Domains)") < md.index("#### Registration") \
+        < md.index("##### Who holds the domain registration")
+    assert "- Held by: Your provider, Bob's IT Services" in md
+    for heading in ("## Owner's summary", "## Deadlines", "## Findings in detail",
+                    "### What you hold, and what your provider holds",
+                    "### The plan: what to do, in this order", "### Blockers, by asset",
                     "## What was checked, and what could not be", "## Identifiers to classify",
                     "## About this scan"):
         assert heading + "\n" in md

@@ -58,6 +58,7 @@ def filter_script() -> tuple[str, str]:
 
 
 def context(result: ScanResult) -> dict[str, Any]:
+    """What report.html and report.md show: the summary, the owner's view and helpers."""
     summary = summarize(result)
     view = owner_view(result, summary.today)
     checks = {c.id: c for c in result.checks}
