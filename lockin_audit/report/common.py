@@ -31,6 +31,7 @@ from lockin_audit.model import (
     Status,
     sort_findings,
 )
+from lockin_audit.report.history_view import history_view
 
 STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WARN, Status.MANUAL,
                                     Status.PASS)
@@ -95,6 +96,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["holder_label"] = lambda h: HOLDER_LABELS.get(str(h), str(h))
     env.filters["area_label"] = area_label
     env.filters["asset"] = asset_label
+    env.globals["history_view"] = history_view  # the _history/_accepted partials
     return env
 
 
@@ -333,8 +335,8 @@ def summarize(result: ScanResult) -> Summary:
         s.value: {st.value: 0 for st in STATUS_ORDER} for s in SEVERITY_ORDER}
     for f in result.findings:
         severity_counts[f.severity.value][f.status.value] += 1
-    blockers = [f for f in sort_findings(result.findings) if f.status is Status.FAIL][
-        :TOP_BLOCKERS]
+    blockers = [f for f in sort_findings(result.findings)
+                if f.status is Status.FAIL and f.accepted is None][:TOP_BLOCKERS]
     deadlines = sorted(
         (DeadlineRow(d.date, (d.date - today).days, d.severity.value, d.title,
                      by_id.get(d.finding_id)) for d in result.readiness.deadlines),
