@@ -70,7 +70,7 @@ def context(result: ScanResult) -> dict[str, Any]:
     holders = [h for h in Holder if any(f.holder is h for f in result.findings)]
     return {
         "s": summary, "r": result, "ov": view, "steps": steps,
-        "complete": bool(getattr(result, "complete", True)),
+        "complete": summary.readiness.complete,
         "held_count": len(held), "held_assets": len(held_rows),
         "families": FAMILIES, "family_labels": FAMILY_LABELS,
         "check_groups": lambda fs: check_groups(fs, checks),
