@@ -377,7 +377,7 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert result.readiness is not None and result.readiness.grade is None
     assert (f"**Readiness score: at least {result.readiness.score} / 100, incomplete "
             "(no grade).**") in md
-    summary = md[md.index("## Executive summary"):]
+    summary = md[md.index("## Owner's summary"):]
     assert summary.split("\n", 2)[2].startswith("**Incomplete: not everything configured")
     assert md.index("| 2026-12-01 | 8 |") < md.index("| 2026-12-13 | 20 |")
     assert "1. Ask the provider for the transfer code." in md
