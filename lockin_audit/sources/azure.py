@@ -345,10 +345,22 @@ class AzureSource(Source):
                           "visible"))
             for sub in facts.subscriptions:
                 denied = [e.describe() for e in (sub.role_assignments, sub.classic_admins,
-                                                  sub.lighthouse, sub.managed)
+                                                  sub.lighthouse, sub.managed, sub.resources,
+                                                  sub.applications)
                           if isinstance(e, FetchError)]
                 lines.append((f"{target.label}: {sub.name}", not denied,
                               "; ".join(denied) or "readable (Reader)"))
+                if isinstance(sub.billing, FetchError):
+                    lines.append((f"{target.label}: {sub.name}: billing account", False,
+                                  f"{sub.billing.describe()}; optional: without it the "
+                                  "billing check is a manual step"))
+            if isinstance(facts.directory, FetchError):
+                lines.append((f"{target.label}: principals of role assignments (Graph)",
+                              False, facts.directory.describe()))
+            elif facts.directory is not None:
+                lines.append((f"{target.label}: principals of role assignments (Graph)",
+                              True, f"{len(facts.directory.principals)} named "
+                              "(Directory.Read.All)"))
             for missing in facts.expected_missing:
                 lines.append((f"{target.label}: {missing}", False,
                               "listed in the audit file but not visible to this sign-in"))
