@@ -309,9 +309,8 @@ def _role_name(definition_id: str | None, names: dict[str, str]) -> str:
 class AzureSource(Source):
     name = "azure"
     area = "azure"
-    # Graph names the principals of role assignments (guests, foreign apps), so the
-    # azure checks run once the same tenant's Graph facts are in.
-    after = ("graph",)
+    # The principals of role assignments are named here, through Graph getByIds; the
+    # checks that also read the Graph source's partner facts declare it (needs=GRAPH).
 
     def __init__(self) -> None:
         self._credentials: list[Any] = []
