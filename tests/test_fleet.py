@@ -4,6 +4,7 @@ caches), against the local RDAP service."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,6 +38,7 @@ from lockin_audit.fleet import (
 )
 from lockin_audit.history import open_store
 from lockin_audit.model import ScanResult
+from lockin_audit.report.portfolio import build_portfolio, write_portfolio
 from lockin_audit.testing.knot import KnotServer, knotd_path
 
 TODAY = dt.date.today()
@@ -429,3 +431,24 @@ def test_the_documented_job_specs_use_real_options() -> None:
         cmd = "report" if "report" in text.split()[:3] else "scan"
         for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", text):
             assert option in helps[cmd], (option, text)
+
+
+def test_portfolio_change_trend_and_escaping(
+        fleet_files: FleetFiles, fleet_run: tuple[subprocess.CompletedProcess[str], Path],
+        tmp_path: Path) -> None:
+    _, out = fleet_run
+    c = fleet_files.clients[2]
+    result = ScanResult.from_dict(json.loads((out / c.slug / "report.json").read_text()))
+    hostile = '<script>alert("x")</script> & Sons'
+    with open_store(tmp_path / "h.sqlite") as store:
+        store.record(result, hostile)
+        fewer = [f for f in result.findings if f.asset.id != c.domains[0]]
+        store.record(dataclasses.replace(result, findings=tuple(fewer)), hostile)
+        portfolio = build_portfolio(store, report_dirs=[out], outdir=tmp_path)
+    html_path, _ = write_portfolio(portfolio, tmp_path)
+    (row,) = portfolio.rows
+    assert row.change is not None and row.change["provider_held"] < 0  # one domain handed over
+    assert len(row.trend) == 2 and row.report is None  # no such client in the fleet's folder
+    html = html_path.read_text()
+    assert "<script" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Sons" in html
+    assert f'<span class="up">{row.change["provider_held"]:+d}</span>' in html  # fewer: better
