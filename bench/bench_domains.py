@@ -1,7 +1,20 @@
-"""Benchmark of the whole domain area: DNS and RDAP together, as a real scan runs them.
+"""Benchmark of the domain area, end to end: the CLI scan as a user runs it, against checkdmarc.
 
-Run: python bench/bench_domains.py [--domains 300] [--dns-latency-ms 20]
-                                   [--rdap-latency-ms 100] [--rdap-rate 5]
+Run: python bench/bench_domains.py [--domains 1000] [--dns-latency-ms 20]
+                                   [--checkdmarc DIR] [--checkdmarc-domains 100]
+     python bench/bench_domains.py --with-rdap [--domains 300] [--rdap-latency-ms 100]
+                                   [--rdap-rate 5]
+
+Default (end to end): N generated domains served by Knot behind a proxy adding
+--dns-latency-ms to every answer; `lockin-audit scan --only domain` with the DNS checks
+(`--check domain.dns.*`: what checkdmarc also reads) runs as a separate process, as a user
+runs it (start-up, every check, the JSON report); its wall time and peak memory are
+measured. With --checkdmarc DIR (`pip install --target DIR checkdmarc`; bench only, never
+a dependency) checkdmarc checks --checkdmarc-domains of the same domains through the same
+proxy, one after another as its CLI does, and the ratio of domains per second is printed
+(goal: at least 25x, under 300 MB).
+
+With --with-rdap, the older whole-area run:
 
 N generated domains (the shape of bench_dns.py's) are served by Knot behind a proxy that
 delays every DNS answer, and by the local RDAP service (thin registry + registrar, two
@@ -33,6 +46,7 @@ from bench_dns import SHARED, domain_zone, proxy_process
 
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
+from lockin_audit.demo.knot import KnotServer
 from lockin_audit.demo.rdap_server import (
     RdapData,
     RdapServer,
@@ -42,7 +56,6 @@ from lockin_audit.demo.rdap_server import (
 )
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import ScanResult
-from lockin_audit.testing.knot import KnotServer
 
 BURST = 5
 
@@ -80,14 +93,89 @@ def scan(domains: list[str], resolver: str, rdap: RdapServer, rate: float, cache
     return time.perf_counter() - started, result
 
 
+DNS_CHECKS = ("domain.dns.nameservers", "domain.dns.dnssec", "domain.dns.mail",
+              "domain.dns.mail-reports", "domain.dns.web", "domain.dns.caa",
+              "domain.dns.saas-verification")
+
+
+def end_to_end(args: argparse.Namespace) -> None:
+    import json
+    import os
+    import subprocess
+
+    import yaml
+    from bench_dns import run_checkdmarc
+
+    domains = [domain_zone(n)[0] for n in range(args.domains)]
+    zones = dict(SHARED)
+    zones.update(domain_zone(n) for n in range(args.domains))
+    with tempfile.TemporaryDirectory() as tmp:
+        knot = KnotServer(Path(tmp) / "knot", zones).start(timeout_s=120)
+        ports: mp.Queue[int] = mp.Queue()
+        proxy = mp.Process(target=proxy_process, daemon=True,
+                           args=(knot.port, args.dns_latency_ms / 1000, ports))
+        proxy.start()
+        try:
+            port = ports.get(timeout=10)
+            audit = Path(tmp) / "audit.yaml"
+            audit.write_text(yaml.safe_dump({
+                "client": {"name": "Client Co", "domains": ["client.example"]},
+                "provider": {"name": "Provider Inc", "domains": ["provider.test"],
+                             "ip_ranges": ["203.0.113.0/24"]},
+                "scan": {"domains": domains,
+                         "dns": {"resolvers": [f"127.0.0.1:{port}"], "timeout_s": 5},
+                         "limits": {"concurrency": args.concurrency, "timeout_s": 30}}}))
+            cmd = [sys.executable, "-m", "lockin_audit", "scan", "-c", str(audit),
+                   "-o", str(Path(tmp) / "out"), "-f", "json", "--only", "domain",
+                   "--no-history", "--no-progress", "-q", "--fail-on", "none"]
+            for check_id in DNS_CHECKS:
+                cmd += ["--check", check_id]
+            env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+            started = time.perf_counter()
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
+            elapsed = time.perf_counter() - started
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            if done.returncode not in (0, 1):
+                raise SystemExit(f"the scan failed ({done.returncode}): {done.stderr[-2000:]}")
+            report = json.loads((Path(tmp) / "out" / "report.json").read_text())
+            errors = sum(1 for f in report["findings"] if f["status"] == "error")
+            rate = len(domains) / elapsed
+            print(f"{len(domains)} domains, DNS +{args.dns_latency_ms:g} ms per answer")
+            print(f"lockin-audit scan --only domain (DNS checks), whole CLI: {elapsed:.1f} s, "
+                  f"{rate:.1f} domains/s, {len(report['findings'])} findings, {errors} "
+                  f"errors, peak {peak_mb:.0f} MB (goal < 300 MB)")
+            if args.checkdmarc:
+                count = min(len(domains), args.checkdmarc_domains)
+                cd_elapsed = run_checkdmarc(args.checkdmarc, port, count)
+                cd_rate = count / cd_elapsed
+                print(f"checkdmarc: {count} domains in {cd_elapsed:.1f} s, {cd_rate:.2f} "
+                      "domains/s (one after another, as its CLI does)")
+                print(f"end-to-end ratio lockin-audit / checkdmarc: {rate / cd_rate:.1f}x "
+                      "(goal >= 25x)")
+        finally:
+            proxy.terminate()
+            proxy.join(5)
+            knot.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--domains", type=int, default=300)
+    parser.add_argument("--with-rdap", action="store_true",
+                        help="the older whole-area run (DNS + rate-limited RDAP, cached rerun)")
+    parser.add_argument("--checkdmarc", metavar="DIR", help="directory holding checkdmarc")
+    parser.add_argument("--checkdmarc-domains", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--domains", type=int, default=None)
     parser.add_argument("--dns-latency-ms", type=float, default=20.0)
     parser.add_argument("--rdap-latency-ms", type=float, default=100.0)
     parser.add_argument("--rdap-rate", type=float, default=5.0,
                         help="RDAP requests per second allowed per host")
     args = parser.parse_args()
+    if not args.with_rdap:
+        args.domains = args.domains or 1000
+        end_to_end(args)
+        return
+    args.domains = args.domains or 300
     domains = [domain_zone(n)[0] for n in range(args.domains)]
     zones = dict(SHARED)
     zones.update(domain_zone(n) for n in range(args.domains))

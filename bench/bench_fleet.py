@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_dns's latency 
 from bench_dns import proxy_process
 
 from lockin_audit.demo.fleet import fleet_clients, fleet_rdap, fleet_zones, write_fleet
+from lockin_audit.demo.knot import KnotServer
 from lockin_audit.demo.rdap_server import RdapData, RdapServer
-from lockin_audit.testing.knot import KnotServer
 
 ROOT = Path(__file__).resolve().parent.parent
 BURST = 5

@@ -125,7 +125,7 @@ def name_matches(ctx: CheckContext, text: str) -> list[Attribution]:
     for start in range(len(words)):
         for end in range(start + 1, min(len(words), start + 4) + 1):
             phrase = " ".join(words[start:end])
-            if not normalize_org(phrase):
+            if len(normalize_org(phrase)) < 3:  # 'it', 'co': too short to name anyone
                 continue
             a = ctx.attribute(IdKind.ORG_NAME, phrase, "", record=False)
             if a.holder is not Holder.UNKNOWN and a.holder is not Holder.THIRD_PARTY:
@@ -297,6 +297,8 @@ def contacts(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                                                 "EmailAddress": contact.email})])
     members = facts.org_accounts
     if members is None:
+        if facts.organization.error:  # whether this account manages members is unknown
+            yield ctx.error(facts.asset, facts.organization.error, key="members")
         return
     if members.error:
         yield ctx.error(facts.asset, members.error, key="members")
@@ -468,9 +470,10 @@ def credential_text(user: User, creds: Fetched[UserCredentials] | None) -> tuple
                              f"last used {k.last_used or 'never'}" for k in keys) or "none"
         key_ev = [{"AccessKeyId": _mask(k.id), "Status": k.status, "LastUsed": k.last_used}
                   for k in keys]
-    text = (f"Console password: {part(c.console_password, 'yes', 'no')} (last used "
-            f"{user.password_last_used or 'never'}); MFA: {part(c.mfa, 'yes', 'no')}; "
-            f"access keys: {key_text}.")
+    console = part(c.console_password, "yes", "no")
+    if c.console_password is True:
+        console += f" (last used {user.password_last_used or 'never'})"
+    text = f"Console password: {console}; MFA: {part(c.mfa, 'yes', 'no')}; access keys: {key_text}."
     return text, {"ConsolePassword": part(c.console_password, "yes", "no"),
                   "PasswordLastUsed": user.password_last_used or None,
                   "MFA": part(c.mfa, "yes", "no"), "AccessKeys": key_ev}

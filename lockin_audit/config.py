@@ -51,6 +51,38 @@ def _guid(value: str) -> str:
     return value.strip().lower()
 
 
+def _google_customer(value: Any) -> str:
+    v = str(value).strip()
+    if not re.fullmatch(r"C[0-9a-zA-Z]{6,12}", v):
+        raise ValueError(f"{value!r} is not a Google customer id like C01abc2de (Admin "
+                         "console > Account > Account settings > Customer ID)")
+    return v
+
+
+def _gcp_organization(value: Any) -> str:
+    v = str(value).strip().removeprefix("organizations/")
+    if not re.fullmatch(r"\d{1,20}", v):
+        raise ValueError(f"{value!r} is not a numeric Google Cloud organization id "
+                         "(quote it in YAML)")
+    return v
+
+
+def _gcp_billing_account(value: Any) -> str:
+    v = str(value).strip().removeprefix("billingAccounts/").upper()
+    if not re.fullmatch(r"[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}", v):
+        raise ValueError(f"{value!r} is not a Cloud Billing account id like "
+                         "012345-6789AB-CDEF01")
+    return v
+
+
+def _gcp_project(value: Any) -> str:
+    v = str(value).strip()
+    if not re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", v):
+        raise ValueError(f"{value!r} is not a Google Cloud project id (6-30 lowercase "
+                         "letters, digits or hyphens, starting with a letter)")
+    return v
+
+
 class IdentityOrgs(_Model):
     """The organisations a party holds at identity platforms that AWS (and other clouds)
     federate with, matched exactly (case-insensitively): a role trusting GitHub Actions
@@ -85,6 +117,36 @@ class Party(_Model):
     azure_tenant_ids: list[str] = []
     partner_ids: list[str] = []
     ip_ranges: list[str] = []
+    google_customer_ids: list[str] = []  # Workspace / Cloud Identity customer ids (C0...)
+    gcp_organization_ids: list[str] = []  # numeric Google Cloud organization ids
+    gcp_billing_account_ids: list[str] = []  # 012345-6789AB-CDEF01
+    gcp_project_ids: list[str] = []  # project ids (service accounts from these projects)
+    google_oauth_client_ids: list[str] = []  # OAuth client ids of the party's own apps
+
+    @field_validator("google_customer_ids", mode="before")
+    @classmethod
+    def _customers(cls, v: Any) -> Any:
+        return [_google_customer(x) for x in v] if isinstance(v, list) else v
+
+    @field_validator("gcp_organization_ids", mode="before")
+    @classmethod
+    def _orgs(cls, v: Any) -> Any:
+        return [_gcp_organization(x) for x in v] if isinstance(v, list) else v
+
+    @field_validator("gcp_billing_account_ids", mode="before")
+    @classmethod
+    def _billing(cls, v: Any) -> Any:
+        return [_gcp_billing_account(x) for x in v] if isinstance(v, list) else v
+
+    @field_validator("google_oauth_client_ids", mode="before")
+    @classmethod
+    def _oauth_clients(cls, v: Any) -> Any:
+        return [str(x).strip() for x in v] if isinstance(v, list) else v
+
+    @field_validator("gcp_project_ids", mode="before")
+    @classmethod
+    def _projects(cls, v: Any) -> Any:
+        return [_gcp_project(x) for x in v] if isinstance(v, list) else v
     identity_orgs: IdentityOrgs = IdentityOrgs()
 
     @field_validator("domains", "email_domains")
@@ -120,7 +182,9 @@ class Party(_Model):
 
 
 class DnsOptions(_Model):
-    resolvers: list[str] = []  # host or host:port; empty means the system resolver
+    # host or host:port, or "system" (the machine's own resolvers); empty: public
+    # resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9), never silently a local view
+    resolvers: list[str] = []
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     tcp: bool = False  # query over TCP only
     dkim_selectors: list[str] = []  # DKIM selectors to ask besides the common senders'
@@ -174,6 +238,52 @@ class AzureTarget(_Model):
         return [_guid(x) for x in v]
 
 
+class GoogleTarget(_Model):
+    """One Google Workspace (or Cloud Identity) customer read through the Admin SDK.
+    Credentials come from Application Default Credentials (a service account key named by
+    GOOGLE_APPLICATION_CREDENTIALS, the metadata server, or gcloud), never from here."""
+
+    name: str | None = None
+    customer_id: str = "my_customer"  # or C0...; my_customer means the subject's own
+    subject: str | None = None  # the admin the service account acts as (domain-wide delegation)
+    token_users: int = Field(default=50, ge=0, le=5000)  # non-admin users sampled for apps
+    api_endpoint: str | None = None  # replaces https://admin.googleapis.com (proxy, tests)
+    ca_bundle: str | None = None  # a private CA for proxies (and the tests)
+
+    @field_validator("customer_id")
+    @classmethod
+    def _customer(cls, v: str) -> str:
+        return v if v == "my_customer" else _google_customer(v)
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v.strip()):
+            raise ValueError(f"{v!r} is not an email address of a Workspace admin")
+        return v.strip().lower() if v else v
+
+
+class GcpTarget(_Model):
+    """Google Cloud: an organization and/or projects, read through Resource Manager, Cloud
+    Billing and Essential Contacts with Application Default Credentials."""
+
+    name: str | None = None
+    organization_id: str | None = None  # read every project under it
+    project_ids: list[str] = []  # and/or these projects
+    api_endpoint: str | None = None  # replaces https://<service>.googleapis.com (proxy, tests)
+    ca_bundle: str | None = None
+
+    @field_validator("organization_id", mode="before")
+    @classmethod
+    def _org(cls, v: Any) -> Any:
+        return _gcp_organization(v) if v is not None else v
+
+    @field_validator("project_ids", mode="before")
+    @classmethod
+    def _projects(cls, v: Any) -> Any:
+        return [_gcp_project(x) for x in v] if isinstance(v, list) else v
+
+
 class Limits(_Model):
     concurrency: int = Field(default=16, ge=1, le=256)
     timeout_s: float = Field(default=15.0, gt=0, le=600)
@@ -189,8 +299,12 @@ class Scan(_Model):
     rdap: RdapOptions = RdapOptions()
     aws: list[AwsTarget] = []
     azure: list[AzureTarget] = []
+    google: list[GoogleTarget] = []
+    gcp: list[GcpTarget] = []
     inventory: list[str] = []
     limits: Limits = Limits()
+    # Exit 4 when the scan is incomplete and nothing else failed it (as --fail-on-gaps).
+    fail_on_gaps: bool = False
     # The history store (a path, sqlite:///PATH or postgresql://USER@HOST/DB; never with
     # a password: libpq reads PGPASSWORD, ~/.pgpass or a service file) and acceptance files.
     history: str | None = None
@@ -287,6 +401,8 @@ def _describe(error: Any, path: Path) -> str:
         return f"{path}: key '{key}' is required but missing."
     msg = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
+    if isinstance(got, str):  # never echo a URL's password (e.g. scan.history)
+        got = re.sub(r"^([a-z][a-z0-9+.-]*://[^/@?#:]*):[^/@?#]*@", r"\1:***@", got, flags=re.I)
     got_text = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
     return f"{path}: key '{key}': {msg}{got_text}."
 
@@ -330,7 +446,8 @@ def config_from_mapping(data: Any, path: Path) -> AuditConfig:
 STARTER = """\
 # lockin-audit audit file. Every key under `scan` is optional: the scan covers what is
 # configured. Credentials never go in this file: AWS uses its profiles/SSO/environment,
-# Azure uses DefaultAzureCredential (az login, environment, managed identity).
+# Azure uses DefaultAzureCredential (az login, environment, managed identity), Google
+# its Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud).
 
 client:                               # the business being audited
   name: Acme Dental LLC
@@ -357,8 +474,13 @@ scan:
   #   - {profile: acme, regions: all}
   # azure:
   #   - {tenant_id: "00000000-0000-0000-0000-000000000000", subscription_ids: []}
+  # google:                           # Google Workspace (see docs/google-permissions.md)
+  #   - {customer_id: my_customer, subject: admin@acmedental.com}
+  # gcp:                              # Google Cloud
+  #   - {organization_id: "123456789012", project_ids: []}
   # inventory: [contracts.yaml]
   # limits: {concurrency: 16, timeout_s: 15, per_host_rate: 20}
+  # fail_on_gaps: true          # exit 4 when something configured could not be read
   # history: postgresql://audit@db.example/lockin   # default: a SQLite file in your data folder
   # accept: [accepted.yaml]            # items knowingly left with the provider, with an expiry
 """

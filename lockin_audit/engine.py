@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 
 from lockin_audit import __version__
 from lockin_audit.check import Check, CheckContext
+from lockin_audit.guards import WriteRefused
+from lockin_audit.guards.http import assert_read_only_http
 from lockin_audit.identity import Identity
 from lockin_audit.model import (
     NOT_CONFIGURED,
@@ -39,11 +41,19 @@ from lockin_audit.model import (
     ScanResult,
     Severity,
     Status,
+    dedupe_findings,
     iso,
     sort_findings,
     utc_now,
 )
-from lockin_audit.sources.interface import FetchError, Source, SourceContext, SourceFailure, Target
+from lockin_audit.sources.interface import (
+    FactStore,
+    FetchError,
+    Source,
+    SourceContext,
+    SourceFailure,
+    Target,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -54,28 +64,6 @@ if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig, Limits
 
 T = TypeVar("T")
-
-# POST endpoints that only read (Microsoft Graph resolves object ids with a POST). Any
-# other non-GET request is refused before it leaves the process.
-READ_ONLY_POST_PATHS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"/directoryObjects/getByIds$"),
-    re.compile(r"/providers/Microsoft\.ResourceGraph/resources$", re.IGNORECASE),
-)
-
-
-class WriteRefused(Exception):
-    """A request that could change something was refused by the read-only guard."""
-
-
-def assert_read_only_http(method: str, url: str) -> None:
-    method = method.upper()
-    if method in ("GET", "HEAD", "OPTIONS"):
-        return
-    path = urlsplit(url).path
-    if method == "POST" and any(p.search(path) for p in READ_ONLY_POST_PATHS):
-        return
-    raise WriteRefused(f"refused {method} {url}: lockin-audit only reads")
-
 
 class HostRateLimiter:
     """Token bucket per host; `defer` pauses a host (Retry-After)."""
@@ -367,11 +355,13 @@ class Scanner:
         self.started_at = utc_now()
         self.findings: list[Finding] = []
         self.coverage: list[Coverage] = []
-        self.facts: dict[str, dict[str, Any]] = {}
+        # per source and target: the facts or the FetchError (what dependencies read)
+        self.facts = FactStore()
         self._pending: dict[tuple[str, str], Target] = {}
         self.sources: dict[str, Source] = dict(sources or {})
         self.unavailable: dict[str, str] = {}
-        queue = list(dict.fromkeys(c.meta.source for c in self.checks))
+        queue = list(dict.fromkeys([*(c.meta.source for c in self.checks),
+                                    *(n for c in self.checks for n in c.meta.needs)]))
         while queue:
             name = queue.pop()
             if name in self.sources or name in self.unavailable:
@@ -381,12 +371,22 @@ class Scanner:
             except Exception as exc:  # a missing optional dependency must not stop the scan
                 self.unavailable[name] = f"source {name!r} cannot be loaded: {_crash(exc)}"
                 continue
-            queue.extend(self.sources[name].after)
+            queue.extend(self.sources[name].depends_on())
         for name, reason in self.unavailable.items():
+            self.facts.fail_source(name, FetchError(name, f"source {name}", reason,
+                                                    kind="unsupported"))
             areas = sorted({c.meta.area for c in self.checks if c.meta.source == name})
             for area in areas or [name]:
                 self.coverage.append(Coverage(area, name, False, reason))
         self.checks = [c for c in self.checks if c.meta.source not in self.unavailable]
+        # what each source waits for: its own dependencies and those of its checks
+        self.waits: dict[str, tuple[str, ...]] = {
+            name: tuple(dict.fromkeys([
+                *src.depends_on(),
+                *(n for c in self.checks if c.meta.source == name for n in c.meta.needs
+                  if n != name)]))
+            for name, src in self.sources.items()}
+        _refuse_cycles(self.waits)
 
     # -- running -----------------------------------------------------------------------
     async def run(self) -> ScanResult:
@@ -410,24 +410,28 @@ class Scanner:
     async def _run_source(self, name: str, source: Source,
                           done: Mapping[str, asyncio.Event]) -> None:
         try:
-            for dep in source.after:
+            for dep in self.waits.get(name, source.after):
                 if dep in done:
                     await done[dep].wait()
-            ctx = self._source_context()
+            ctx = self._source_context(source)
             if not source.configured(self.config):
+                self.facts.fail_source(name, FetchError(name, f"source {name}",
+                                                        NOT_CONFIGURED, kind="not_configured"))
                 self.coverage.append(Coverage(source.area, f"{name} (not configured)", False,
                                               NOT_CONFIGURED))
                 return
             try:
                 targets = await source.targets(ctx)
             except SourceFailure as exc:
+                self.facts.fail_source(name, exc.error)
                 self.coverage.append(Coverage(source.area, name, False, exc.error.describe()))
                 return
             except Exception as exc:
-                self.coverage.append(Coverage(source.area, name, False,
-                                              f"could not list targets: {_crash(exc)}"))
+                reason = f"could not list targets: {_crash(exc)}"
+                self.facts.fail_source(name, FetchError(name, f"{name} targets", reason))
+                self.coverage.append(Coverage(source.area, name, False, reason))
                 return
-            self.facts.setdefault(name, {})
+            self.facts.started(name)
             for t in targets:
                 self._pending[(name, t.id)] = t
             self.progress.add_targets(source.area, len(targets))
@@ -450,7 +454,7 @@ class Scanner:
         except Exception as exc:
             self._target_failed(name, source, target, checks, _crash(exc), None)
             return
-        self.facts[name][target.id] = facts
+        self.facts.put(name, target.id, facts)
         produced = 0
         for c in checks:
             produced += len(self._evaluate(c, target, facts))
@@ -469,6 +473,8 @@ class Scanner:
 
     def _target_failed(self, name: str, source: Source, target: Target, checks: list[Check],
                        reason: str, error: FetchError | None) -> None:
+        self.facts.fail(name, target.id,
+                        error or FetchError(name, target.label, reason, kind="error"))
         for c in checks:
             ctx = CheckContext(c.meta, target, self.identity, self.today, self.facts)
             self.findings.append(ctx.error(target.asset, error or reason))
@@ -476,26 +482,28 @@ class Scanner:
         self._pending.pop((name, target.id), None)
         self.progress.target_done(source.area, target.label, False, reason)
 
-    def _source_context(self) -> SourceContext:
+    def _source_context(self, source: Source | None = None) -> SourceContext:
         return SourceContext(config=self.config, engine=self.engine, facts=self.facts,
                              cache_dir=self.options.cache_dir,
-                             use_cache=self.options.use_cache, today=self.today)
+                             use_cache=self.options.use_cache, today=self.today,
+                             declared=(frozenset(source.depends_on()) if source is not None
+                                       else None),
+                             reader=f"source {source.name}" if source is not None
+                             else "a source")
 
     # -- the result --------------------------------------------------------------------
     def result(self, *, interrupted: bool = False) -> ScanResult:
-        from lockin_audit.report.scoring import readiness
-
         coverage = list(self.coverage)
         for (name, _), target in list(self._pending.items()):
             coverage.append(Coverage(self.sources[name].area, target.label, False,
                                      "the scan was interrupted before this was assessed"))
-        findings = tuple(sort_findings(_dedupe(self.findings)))
+        findings = tuple(sort_findings(dedupe_findings(self.findings)))
         return ScanResult(
             started_at=iso(self.started_at),
             finished_at=iso(utc_now()),
             client=self.identity.client.summary(),
             provider=tuple(p.summary() for p in self.identity.providers),
-            readiness=readiness(findings, coverage),
+            readiness=None,  # judged by the report layer (report.scoring.scored)
             findings=findings,
             coverage=tuple(coverage),
             unidentified=self.identity.unidentified.ranked(),
@@ -506,11 +514,23 @@ class Scanner:
         )
 
 
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    seen: dict[str, Finding] = {}
-    for f in findings:
-        seen.setdefault(f.id, f)
-    return list(seen.values())
+def _refuse_cycles(waits: Mapping[str, Iterable[str]]) -> None:
+    """Sources that wait for each other would never start: a programming error."""
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: tuple[str, ...]) -> None:
+        if state.get(node) == 2:
+            return
+        if state.get(node) == 1:
+            raise ValueError("sources depend on each other in a cycle: "
+                             + " -> ".join((*path, node)))
+        state[node] = 1
+        for dep in waits.get(node, ()):
+            visit(dep, (*path, node))
+        state[node] = 2
+
+    for name in waits:
+        visit(name, ())
 
 
 def _crash(exc: BaseException) -> str:

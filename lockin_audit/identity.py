@@ -43,6 +43,11 @@ class IdKind(StrEnum):
     ORG_NAME = "org_name"
     IP = "ip"
     PARTNER_ID = "partner_id"
+    GOOGLE_CUSTOMER = "google_customer"
+    GCP_ORGANIZATION = "gcp_organization"
+    GCP_BILLING_ACCOUNT = "gcp_billing_account"
+    GCP_PROJECT = "gcp_project"
+    GOOGLE_OAUTH_CLIENT = "google_oauth_client"
     IDENTITY_ORG = "identity_org"  # platform:name, e.g. github:bobsit, okta:bobsit.okta.com
 
 
@@ -109,6 +114,10 @@ def _looks_like_ip(text: str) -> bool:
         return False
 
 
+GOOGLE_ID_FIELDS = ("google_customer_ids", "gcp_organization_ids", "gcp_billing_account_ids",
+                    "gcp_project_ids", "google_oauth_client_ids")
+
+
 @dataclass(frozen=True)
 class Party:
     holder: Holder
@@ -119,8 +128,13 @@ class Party:
     azure_tenant_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
     ip_ranges: tuple[IPNetwork, ...] = ()
-    category: str | None = None
-    identity_orgs: frozenset[str] = frozenset()  # "platform:name", lower case  # third parties: registrar, dns, mail, ca, cloud, ...
+    google_customer_ids: tuple[str, ...] = ()
+    gcp_organization_ids: tuple[str, ...] = ()
+    gcp_billing_account_ids: tuple[str, ...] = ()
+    gcp_project_ids: tuple[str, ...] = ()
+    google_oauth_client_ids: tuple[str, ...] = ()
+    category: str | None = None  # third parties: registrar, dns, mail, ca, cloud, ...
+    identity_orgs: frozenset[str] = frozenset()  # "platform:name", lower case
 
     @property
     def org_names(self) -> frozenset[str]:
@@ -135,6 +149,8 @@ class Party:
             "azure_tenant_ids": list(self.azure_tenant_ids),
             "partner_ids": list(self.partner_ids),
             "ip_ranges": [str(n) for n in self.ip_ranges],
+            **{key: list(getattr(self, key)) for key in GOOGLE_ID_FIELDS
+               if getattr(self, key)},
         }
 
 
@@ -184,6 +200,11 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         azure_tenant_ids=tuple(t.lower() for t in strs("azure_tenant_ids")),
         partner_ids=strs("partner_ids"),
         ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
+        google_customer_ids=strs("google_customer_ids"),
+        gcp_organization_ids=strs("gcp_organization_ids"),
+        gcp_billing_account_ids=tuple(x.upper() for x in strs("gcp_billing_account_ids")),
+        gcp_project_ids=tuple(x.lower() for x in strs("gcp_project_ids")),
+        google_oauth_client_ids=strs("google_oauth_client_ids"),
         category=data.get("category"),
         identity_orgs=frozenset(
             f"{platform}:{str(name).strip().lower()}"
@@ -269,6 +290,11 @@ class Identity:
             IdKind.ORG_NAME: self._org,
             IdKind.IP: self._ip,
             IdKind.PARTNER_ID: self._partner,
+            IdKind.GOOGLE_CUSTOMER: self._google,
+            IdKind.GCP_ORGANIZATION: self._google,
+            IdKind.GCP_BILLING_ACCOUNT: self._google,
+            IdKind.GCP_PROJECT: self._google,
+            IdKind.GOOGLE_OAUTH_CLIENT: self._google,
             IdKind.IDENTITY_ORG: self._identity_org,
         }[kind]
         return handler(kind, raw)
@@ -351,6 +377,22 @@ class Identity:
 
     def _partner(self, kind: IdKind, raw: str) -> Attribution:
         return self._exact_id(kind, raw.strip(), "partner_ids", "Microsoft partner id")
+
+    def _google(self, kind: IdKind, raw: str) -> Attribution:
+        """Google ids, exact: customer C0..., organizations/N, billingAccounts/X, project."""
+        attr, label, value = {
+            IdKind.GOOGLE_CUSTOMER: ("google_customer_ids", "Google customer",
+                                     raw.strip()),
+            IdKind.GCP_ORGANIZATION: ("gcp_organization_ids", "Google Cloud organization",
+                                      raw.strip().removeprefix("organizations/")),
+            IdKind.GCP_BILLING_ACCOUNT: ("gcp_billing_account_ids", "Cloud Billing account",
+                                         raw.strip().removeprefix("billingAccounts/").upper()),
+            IdKind.GCP_PROJECT: ("gcp_project_ids", "Google Cloud project",
+                                 raw.strip().lower()),
+            IdKind.GOOGLE_OAUTH_CLIENT: ("google_oauth_client_ids", "Google OAuth client",
+                                         raw.strip()),
+        }[kind]
+        return self._exact_id(kind, value, attr, label)
 
     def _identity_org(self, kind: IdKind, raw: str) -> Attribution:
         """`platform:name` (github, gitlab, terraform_cloud, okta, google_workspace,

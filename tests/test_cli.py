@@ -29,7 +29,8 @@ def test_help_does_not_import_heavy_sdks() -> None:
         "from lockin_audit.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('boto3', 'botocore', 'azure', 'moto', 'dns', 'httpx', 'jinja2'))\n"
+        "('boto3', 'botocore', 'azure', 'google', 'googleapiclient', 'moto', 'dns', "
+        "'httpx', 'jinja2', 'requests'))\n"
         "print('HEAVY', heavy)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

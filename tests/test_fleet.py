@@ -23,6 +23,7 @@ from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo.fleet import FleetClient, fleet_clients, fleet_rdap, fleet_zones, write_fleet
+from lockin_audit.demo.knot import KnotServer, knotd_path
 from lockin_audit.demo.local_http import LocalHttpServer, Reply
 from lockin_audit.demo.rdap import demo_data
 from lockin_audit.demo.rdap_server import RdapData, RdapServer
@@ -39,7 +40,6 @@ from lockin_audit.fleet import (
 from lockin_audit.history import open_store
 from lockin_audit.model import ScanResult
 from lockin_audit.report.portfolio import build_portfolio, write_portfolio
-from lockin_audit.testing.knot import KnotServer, knotd_path
 
 TODAY = dt.date.today()
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,16 +335,14 @@ def test_single_machine_fleet_records_in_sqlite_and_writes_the_portfolio(
     rows = {r["client"]: r for r in portfolio["rows"]}
     assert set(rows) == {c.name for c in fleet_files.clients}
     dead = rows[fleet_files.clients[7].name]
-    if isinstance(getattr(ScanResult, "complete", None), property):
-        # the store records completeness once ScanResult carries it (issue 9's contract)
-        assert dead["state"] == "incomplete" and dead["grade"] is None
+    assert dead["state"] == "incomplete" and dead["grade"] is None
     held = rows[fleet_files.clients[2].name]  # two provider-held domains
     assert held["provider_held"]["domain"] > 0 and held["change"] is None
     assert held["report"] == f"{fleet_files.clients[2].slug}/report.html"
     assert held["next_deadline"]["date"] and len(held["trend"]) == 1
     html = (out / "portfolio.html").read_text()
     assert "<script" not in html and "http://" not in html and "https://" not in html
-    assert "Oak &amp; Ash Architects" in html
+    assert "Oak &amp; Ash Architects" in html and "incomplete" in html
     assert html.count("<svg") == len(rows)
 
 

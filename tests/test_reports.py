@@ -303,7 +303,14 @@ def test_html_is_self_contained_and_inert(rendered: dict[str, str]) -> None:
 def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]) -> None:
     page = _page(rendered["html"])
     text = " ".join(" ".join(page.text).split())
-    assert f"{result.readiness.score} / 100" in text and f"Grade {result.readiness.grade}" in text
+    # the AWS profile could not be read: incomplete, so a lower bound and no grade
+    assert result.readiness is not None and result.readiness.grade is None
+    assert f"{result.readiness.score} / 100" in text and "Grade" not in text
+    summary = text[text.index("Owner's summary"):]
+    assert summary.startswith(f"Owner's summary Incomplete score at least "
+                              f"{result.readiness.score} / 100, no grade")
+    assert "Incomplete: not everything configured could be read" in summary
+    assert "profile acme: AccessDenied" in summary
     assert "How the score was computed" in text and "Base score" in text
     for section in ("summary", "deadlines", "findings", "coverage", "unidentified",
                     "metadata"):
@@ -367,7 +374,11 @@ def test_markdown_escapes_untrusted_text(rendered: dict[str, str]) -> None:
 
 def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     md = rendered["md"]
-    assert f"**Readiness score: {result.readiness.score} / 100, grade {result.readiness.grade}.**" in md
+    assert result.readiness is not None and result.readiness.grade is None
+    assert (f"**Readiness score: at least {result.readiness.score} / 100, incomplete "
+            "(no grade).**") in md
+    summary = md[md.index("## Owner's summary"):]
+    assert summary.split("\n", 2)[2].startswith("**Incomplete: not everything configured")
     assert md.index("| 2026-12-01 | 8 |") < md.index("| 2026-12-13 | 20 |")
     assert "1. Ask the provider for the transfer code." in md
     assert "2. Transfer the domain to your own registrar account." in md
@@ -382,7 +393,16 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert "References: https://www.icann.org/" in md
     # a rule never turns the line above it into a heading
     assert all(lines[i - 1] == "" for i, line in enumerate(lines) if line == "---")
-    for heading in ("## Executive summary", "## Deadlines", "## Findings", "### Top blockers: what the provider holds, most severe first",
+    # the owner's summary: map with words and symbols, plan in order, blockers per asset
+    assert "| acmedental.com | ✗ Provider | ? Unknown | · |" in md
+    assert "1. **By 2026-11-24: Regain admin access and credentials**" in md
+    assert "| Firewall " in md and "Who holds the firewall's admin credential |" in md
+    assert md.index("### acmedental.com (Domains)") < md.index("#### Registration") \
+        < md.index("##### Who holds the domain registration")
+    assert "- Held by: Your provider, Bob's IT Services" in md
+    for heading in ("## Owner's summary", "## Deadlines", "## Findings in detail",
+                    "### What you hold, and what your provider holds",
+                    "### The plan: what to do, in this order", "### Blockers, by asset",
                     "## What was checked, and what could not be", "## Identifiers to classify",
                     "## About this scan"):
         assert heading + "\n" in md

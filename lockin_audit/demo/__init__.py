@@ -1,7 +1,8 @@
 """The demo estate: Acme Dental LLC and its outgoing provider, Bob's IT Services.
 
 `demo_estate()` starts one local server per area (DNS, RDAP, moto for AWS, an ARM/Graph
-server for Azure and Microsoft 365) and writes the inventory files, then yields an
+server for Azure and Microsoft 365, a Google server for
+Workspace and Cloud) and writes the inventory files, then yields an
 AuditConfig pointing at them, so the demo runs exactly the production code paths,
 offline. Each area contributes a module `lockin_audit.demo.<part>` with a
 `start(workdir: Path) -> DemoPart` function.
@@ -19,7 +20,7 @@ from typing import Any
 
 from lockin_audit.config import AuditConfig, config_from_mapping
 
-PARTS: tuple[str, ...] = ("dns", "rdap", "aws", "azure", "inventory")
+PARTS: tuple[str, ...] = ("dns", "rdap", "aws", "azure", "google", "inventory")
 
 
 class DemoUnavailable(Exception):
@@ -29,8 +30,8 @@ class DemoUnavailable(Exception):
 @dataclass
 class DemoPart:
     scan: dict[str, Any] = field(default_factory=dict)  # merged into the audit file's scan
-    client: dict[str, list[str]] = field(default_factory=dict)  # identifiers to add
-    provider: dict[str, list[str]] = field(default_factory=dict)
+    client: dict[str, Any] = field(default_factory=dict)  # identifiers to add
+    provider: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # set while the scan runs
     stop: Callable[[], None] = lambda: None
 

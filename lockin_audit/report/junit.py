@@ -1,7 +1,8 @@
 """report.junit.xml: a testcase per finding (check and asset), one testsuite per area,
 so a CI system shows lock-in like failing tests.
 
-fail -> <failure>, error -> <error>, manual -> <skipped> (a person must collect the
+fail -> <failure>, error -> <error>, manual -> <skipped>, accepted (an acceptance that
+has not expired) -> <skipped> with the reason, (a person must collect the
 evidence), warn -> passes with the warning in <system-out>, pass -> passes. Targets that
 were not assessed appear as skipped testcases with the reason. ElementTree escapes every
 string; characters XML cannot carry at all are dropped.
@@ -14,6 +15,7 @@ from collections import defaultdict
 
 from lockin_audit.model import Coverage, Finding, ScanResult, Status, sort_findings
 from lockin_audit.report.common import evidence_line, steps, xml_text
+from lockin_audit.report.history_view import accepted_text
 from lockin_audit.report.interface import Renderer
 
 
@@ -36,7 +38,10 @@ def _testcase(parent: ET.Element, f: Finding) -> None:
     case = ET.SubElement(parent, "testcase", classname=xml_text(f.control),
                          name=xml_text(name), time="0")
     message = xml_text(f"{f.title}: {f.detail}")
-    if f.status is Status.FAIL:
+    if f.accepted is not None:
+        ET.SubElement(case, "skipped", message=xml_text(accepted_text(f.accepted)))
+        ET.SubElement(case, "system-out").text = _text(f)
+    elif f.status is Status.FAIL:
         el = ET.SubElement(case, "failure", message=message, type=f.severity.value)
         el.text = _text(f)
     elif f.status is Status.ERROR:
@@ -74,9 +79,11 @@ class JunitRenderer(Renderer):
             findings, missing = by_area.get(area, []), gaps.get(area, [])
             counts = {
                 "tests": len(findings) + len(missing),
-                "failures": sum(f.status is Status.FAIL for f in findings),
+                "failures": sum(f.status is Status.FAIL and f.accepted is None
+                                for f in findings),
                 "errors": sum(f.status is Status.ERROR for f in findings),
-                "skipped": sum(f.status is Status.MANUAL for f in findings) + len(missing),
+                "skipped": sum(f.status is Status.MANUAL or f.accepted is not None
+                               for f in findings) + len(missing),
             }
             attrs = {"name": xml_text(area), "timestamp": xml_text(result.started_at),
                      "time": "0", **{k: str(v) for k, v in counts.items()}}

@@ -76,6 +76,21 @@ ASKS: dict[str, str] = {
     "our tenant.",
     "m365.contacts": "Change the tenant's technical and notification contacts to ours.",
     "m365.domains": "Hand over the verified domains of our tenant and their DNS records.",
+    "gws.admins": "Give our own staff super admin access to Google Workspace, then remove "
+    "your administrator accounts and admin roles.",
+    "gws.contacts": "Change the Workspace account's secondary (recovery) email and contact "
+    "details to ours.",
+    "gws.domains": "Release or verify our domains in our own Google Workspace account.",
+    "gws.apps": "Hand over, or remove, the apps and domain-wide delegations you added to "
+    "our Google Workspace.",
+    "gws.billing": "Transfer the Google Workspace subscription to our own billing (or the "
+    "reseller we choose), with the transfer token if needed.",
+    "gcp.organization": "Move our Google Cloud projects into our own organization.",
+    "gcp.billing": "Move our Google Cloud projects to a billing account we hold, and give "
+    "us Billing Account Administrator until then.",
+    "gcp.access": "Give our own staff Owner access to our Google Cloud organization and "
+    "projects, then remove your users, groups and service accounts.",
+    "gcp.contacts": "Change the Google Cloud Essential Contacts to our addresses.",
     "contract.holder": "Assign the contract to us (or arrange its novation) so that we "
     "become the account holder with the supplier.",
     "contract.deadline": "Do not renew the contract on our behalf; confirm the notice "
@@ -122,6 +137,15 @@ SHORT_ASKS: dict[str, str] = {
     "m365.apps": "Hand over or remove your apps",
     "m365.contacts": "Change the tenant contacts",
     "m365.domains": "Hand over the tenant's domains",
+    "gws.admins": "Give us super admin",
+    "gws.contacts": "Change the recovery email",
+    "gws.domains": "Release our domains",
+    "gws.apps": "Hand over or remove your apps",
+    "gws.billing": "Move Workspace to our billing",
+    "gcp.organization": "Move projects to our organization",
+    "gcp.billing": "Move projects to our billing",
+    "gcp.access": "Give us Owner, then remove yours",
+    "gcp.contacts": "Change the Essential Contacts",
     "contract.holder": "Assign the contract to us",
     "contract.deadline": "Do not renew; follow our notice",
     "custody.admin_credentials": "Hand over the admin login",
@@ -134,6 +158,8 @@ AREA_ASKS: dict[str, str] = {
     "aws": "Transfer control of this AWS resource to our own account.",
     "azure": "Transfer control of this Azure resource to us.",
     "m365": "Transfer control of this Microsoft 365 setting to us.",
+    "gws": "Transfer control of this Google Workspace setting to us.",
+    "gcp": "Transfer control of this Google Cloud resource to us.",
     "contract": "Assign this contract to us.",
     "custody": "Hand over what you hold for this asset securely.",
     "network": "Hand over, or plan the move of, this network resource.",

@@ -91,6 +91,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("m365", "Microsoft 365"),
     ("azure", "Azure"),
     ("aws", "AWS"),
+    ("google", "Google Workspace and Cloud"),
     ("contract", "Contracts and lines"),
     ("custody", "Credentials and backups"),
     ("network", "Internet addresses"),
@@ -170,8 +171,11 @@ class _RowIndex:
         self.aws_accounts: dict[str, str] = {}  # id -> label
         self.tenants: dict[str, str] = {}
         self.subscriptions: dict[str, str] = {}
+        self.workspaces: dict[str, str] = {}
         for f in findings:
             a = f.asset
+            if a.type == "google_workspace":
+                self.workspaces.setdefault(a.id, f"Google Workspace {a.name or a.id}")
             m = _AWS_ACCOUNT_ID.match(a.id)
             if a.type == "aws_account" and m:
                 self.aws_accounts.setdefault(m.group(1), a.name or f"AWS account {m.group(1)}")
@@ -205,6 +209,15 @@ class _RowIndex:
             sid = sub.group(1).lower()
             label = self.subscriptions.get(sid, sid)
             return "azure", "s-" + slug(sid), label, f"/subscriptions/{sid}"
+        if f.area == "gws" and a.type != "domain":
+            # One row per Workspace account: its users and apps are details of it.
+            ws = a.id if a.id in self.workspaces else (
+                next(iter(self.workspaces)) if len(self.workspaces) == 1 else "")
+            if ws:
+                return "google", "g-" + slug(ws), self.workspaces[ws], ws
+            return "google", "g-" + slug(a.id), _name(f), a.id
+        if f.area == "gcp":
+            return "google", "g-" + slug(a.id), _name(f), a.id
         if a.type == "contract" or f.area == "contract":
             return "contract", "c-" + slug(a.id), _name(f), a.id
         if a.type in ("system", "backup", "device") or f.area == "custody":
@@ -276,12 +289,13 @@ PHASES: tuple[Phase, ...] = (
           "act on every later step yourself, and no one can lock you out halfway.",
           frozenset({"custody.admin_credentials", "m365.admins", "m365.partner", "m365.apps",
                      "azure.access", "azure.delegation", "azure.partner_link", "aws.access",
-                     "aws.identity"})),
+                     "aws.identity", "gws.admins", "gws.apps", "gcp.access"})),
     Phase("billing", "Take over billing and account ownership",
           "Whoever pays for an account or receives its notices can close or suspend it; "
           "put every account in your name before moving what runs in it.",
           frozenset({"aws.billing", "aws.contacts", "azure.billing", "azure.tenant",
-                     "m365.contacts"})),
+                     "m365.contacts", "gws.billing", "gws.contacts", "gcp.organization",
+                     "gcp.billing", "gcp.contacts"})),
     Phase("registration", "Transfer the domain registrations",
           "The registrant legally controls where a domain points: secure the registration "
           "before touching DNS, and before any expiry date.",
@@ -294,7 +308,8 @@ PHASES: tuple[Phase, ...] = (
     Phase("dns", "Move DNS hosting",
           "Mail and websites are found through DNS: take a copy of every record and move "
           "DNS before changing mail or web.",
-          frozenset({"domain.dns_hosting", "domain.saas_verification", "m365.domains"})),
+          frozenset({"domain.dns_hosting", "domain.saas_verification", "m365.domains",
+                     "gws.domains"})),
     Phase("mail", "Move mail routing and reports",
           "Mail records live in DNS: change them once you control the zone, so that no "
           "message is lost.",

@@ -4,7 +4,9 @@ One rule per check id (title, why it matters, the numbered steps as help, and a
 `security-severity` GitHub uses to rank alerts). Every finding that is not a pass is a
 result: fail and warn as `kind: fail` with a level from the severity; manual as
 `kind: review` and error as `kind: open` (SARIF requires level `none` for those); errors
-are also tool execution notifications. A result points at the audit file (code scanning
+are also tool execution notifications. An accepted finding carries an external
+`suppression` (status accepted, with the reason, who and until when), which code
+scanning shows as dismissed. A result points at the audit file (code scanning
 needs a physical location) and names the asset as a logical location. Passes are left out.
 """
 
@@ -17,6 +19,7 @@ from urllib.parse import quote
 
 from lockin_audit.model import CheckInfo, Finding, ScanResult, Severity, Status, sort_findings
 from lockin_audit.report.common import evidence_line, md_escape, not_configured, steps
+from lockin_audit.report.history_view import accepted_sarif
 from lockin_audit.report.interface import Renderer
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -106,6 +109,7 @@ def _result(f: Finding, rule_index: int, uri: str) -> dict[str, Any]:
             "security-severity": SECURITY_SEVERITY[f.severity],
             "evidence": [evidence_line(e) for e in f.evidence],
         },
+        **accepted_sarif(f),
     }
 
 

@@ -1,0 +1,557 @@
+"""Google Cloud checks on the facts of the gcp source (one organization or project set).
+
+Whose Workspace or Cloud Identity owns the organization, which projects live outside it,
+who pays (and through which reseller), who holds IAM roles and where Google sends its
+essential notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from lockin_audit.check import CheckContext, check, status_for
+from lockin_audit.identity import Attribution, IdKind
+from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
+from lockin_audit.sources.gcp import (
+    BillingAccountFacts,
+    GcpFacts,
+    IamPolicy,
+    Organization,
+    ProjectFacts,
+    billing_asset,
+    organization_asset,
+)
+from lockin_audit.sources.google_api import Fetched
+from lockin_audit.sources.interface import FetchError
+
+BASIC_ROLES = frozenset({"roles/owner", "roles/editor"})
+# Roles that let their holder grant itself anything else in the organization.
+ADMIN_ROLES = frozenset({
+    "roles/resourcemanager.organizationAdmin", "roles/iam.securityAdmin",
+    "roles/resourcemanager.projectIamAdmin", "roles/resourcemanager.folderAdmin",
+    "roles/billing.admin", "roles/iam.organizationRoleAdmin",
+})
+GOOGLE_MANAGED_SA_DOMAINS = ("cloudservices.gserviceaccount.com",
+                             "developer.gserviceaccount.com", "appspot.gserviceaccount.com",
+                             "cloudbuild.gserviceaccount.com")
+
+
+def _workspace_customers(ctx: CheckContext) -> frozenset[str]:
+    """Customer ids of the Google Workspace accounts this scan read (the business's)."""
+    out = set()
+    for facts in ctx.facts_of("gws").values():
+        customer = getattr(facts, "customer", None)
+        if customer is not None and not isinstance(customer, FetchError):
+            out.add(str(customer.id))
+    return frozenset(out)
+
+
+def _org_holder(org: Organization, ctx: CheckContext) -> Attribution:
+    by_id = ctx.attribute(IdKind.GCP_ORGANIZATION, org.id,
+                          seen_in=f"Google Cloud organization {org.id}", record=False)
+    if by_id.holder is not Holder.UNKNOWN or not org.directory_customer_id:
+        return by_id
+    customer = org.directory_customer_id
+    by_customer = ctx.attribute(IdKind.GOOGLE_CUSTOMER, customer,
+                                seen_in=f"owner of Google Cloud organization {org.id}",
+                                record=False)
+    if by_customer.holder is Holder.UNKNOWN and customer in _workspace_customers(ctx):
+        return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.GOOGLE_CUSTOMER,
+                           customer, f"{customer} is the Google Workspace account this scan "
+                           "read as the business's", 0.9)
+    ctx.identity.record(by_customer, f"owner of Google Cloud organization {org.id}",
+                        ctx.meta.control)
+    return by_customer
+
+
+def _client_orgs(facts: GcpFacts, ctx: CheckContext) -> set[str]:
+    """The organizations that belong to the business."""
+    out = set()
+    if isinstance(facts.organizations, Fetched):
+        for org in facts.organizations.items:
+            if _org_holder(org, ctx).holder is Holder.CLIENT:
+                out.add(org.id)
+    out.update(ctx.identity.client.gcp_organization_ids)
+    return out
+
+
+@check(
+    id="gcp.organization.owner",
+    control="gcp.organization",
+    source="gcp",
+    title="Whose Google account owns the Cloud organization",
+    severity=Severity.CRITICAL,
+    risk="A Google Cloud organization belongs to the Google Workspace or Cloud Identity "
+         "account it was created from; that account's super admins control every project, "
+         "permission and bill under it. If the provider's Workspace owns the organization, "
+         "the business's cloud lives inside the provider's company account and cannot be "
+         "taken away without migrating every project.",
+    remediation=(
+        "Open the Google Cloud console's resource manager "
+        "(https://console.cloud.google.com/cloud-resource-manager) and note each "
+        "organization's name and id.",
+        "An organization of the provider: create the business's own organization by "
+        "signing up for Cloud Identity Free (or using the business's Workspace) on its own "
+        "domain.",
+        "Ask the provider to migrate each of the business's projects into the business's "
+        "organization (Resource Manager's project move, which needs a role on both "
+        "sides), before the contract ends.",
+        "Link the projects to a billing account the business holds (see gcp.billing).",
+    ),
+    references=("https://cloud.google.com/resource-manager/docs/creating-managing-organization",
+                "https://cloud.google.com/resource-manager/docs/project-migration"),
+)
+def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    orgs = facts.organizations
+    if isinstance(orgs, FetchError):
+        yield ctx.error(facts.asset, orgs)
+        return
+    by_id = {o.id: o for o in orgs.items}
+    if facts.organization_id and facts.organization_id not in by_id:
+        yield ctx.error(organization_asset(facts.organization_id), FetchError(
+            "gcp", orgs.request, f"organization {facts.organization_id} is not among the "
+            "organizations these credentials can see", kind="denied",
+            permission="resourcemanager.organizations.get (Organization Viewer)"))
+    chosen = [by_id[facts.organization_id]] if facts.organization_id in by_id else (
+        [] if facts.organization_id else list(orgs.items))
+    for org in chosen:
+        attribution = _org_holder(org, ctx)
+        status = status_for(attribution.holder)
+        severity = {Holder.PROVIDER: Severity.CRITICAL, Holder.CLIENT: Severity.INFO}.get(
+            attribution.holder, Severity.HIGH)
+        detail = (f"Organization {org.display_name or org.id} ({org.id}) belongs to Google "
+                  f"customer {org.directory_customer_id or '(not shown)'}. "
+                  f"{attribution.reason}.")
+        if attribution.holder is Holder.UNKNOWN:
+            status = Status.WARN
+            detail += (" Check in the Admin console of the business's Workspace (Account > "
+                       "Account settings > Customer ID) whether that is the business's "
+                       "account, and add it to client.google_customer_ids.")
+        yield ctx.finding(asset=organization_asset(org.id, org.display_name or None),
+                          holder=attribution.holder, status=status, severity=severity,
+                          detail=detail, evidence=[orgs.evidence(org.excerpt())])
+    if not chosen and not facts.organization_id:
+        yield ctx.finding(
+            asset=facts.asset, holder=Holder.UNKNOWN, status=Status.WARN,
+            severity=Severity.HIGH, key="no-organization",
+            title="The Cloud projects have no organization",
+            detail="These credentials see no Google Cloud organization. Projects without "
+                   "one belong to the individual Google accounts that created them (often "
+                   "the provider's staff).", evidence=[orgs.evidence({"organizations": []})])
+
+
+@check(
+    id="gcp.organization.projects",
+    control="gcp.organization",
+    source="gcp",
+    title="Cloud projects outside the business's organization",
+    severity=Severity.HIGH,
+    risk="A project that sits in the provider's organization, or in no organization at "
+         "all, is governed by the provider's policies and admins (or by whoever created "
+         "it). The business cannot keep it when the provider leaves unless the project "
+         "is moved into the business's own organization.",
+    remediation=(
+        "For each project listed, agree with the provider to migrate it into the "
+        "business's organization (Resource Manager project migration).",
+        "For a project in no organization, have its current owner move it into the "
+        "business's organization (the owner needs Project Mover or Owner on it).",
+        "Check afterwards that the project's parent shows the business's organization.",
+    ),
+    references=("https://cloud.google.com/resource-manager/docs/project-migration",),
+)
+def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    for pid, error in facts.missing_projects:
+        yield ctx.error(Asset("gcp_project", f"projects/{pid}"), error)
+    projects = facts.projects
+    if isinstance(projects, FetchError):
+        yield ctx.error(facts.asset, projects)
+        return
+    own = _client_orgs(facts, ctx)
+    if facts.organization_id:
+        own.add(facts.organization_id)
+    for pf in projects.items:
+        p = pf.project
+        evidence = [Evidence("gcp", p.request, p.observed_at, p.excerpt())]
+        if isinstance(p.organization, FetchError):
+            yield ctx.error(p.asset, p.organization, key="parent")
+            continue
+        if p.organization is None:
+            yield ctx.finding(asset=p.asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                              severity=Severity.MEDIUM,
+                              detail=f"Project {p.project_id} is in no organization: it "
+                                     "belongs to the Google account that created it.",
+                              evidence=evidence)
+            continue
+        if p.organization in own:
+            yield ctx.finding(asset=p.asset, holder=Holder.CLIENT, status=Status.PASS,
+                              severity=Severity.INFO,
+                              detail=f"Project {p.project_id} is in the business's "
+                                     f"organization {p.organization}.", evidence=evidence)
+            continue
+        attribution = ctx.attribute(IdKind.GCP_ORGANIZATION, p.organization,
+                                    seen_in=f"organization of project {p.project_id}")
+        org = next((o for o in facts.organizations.items if o.id == p.organization), None) \
+            if isinstance(facts.organizations, Fetched) else None
+        if attribution.holder is Holder.UNKNOWN and org is not None:
+            attribution = _org_holder(org, ctx)
+        holder = attribution.holder
+        yield ctx.finding(asset=p.asset, holder=holder,
+                          status=Status.FAIL if holder is Holder.PROVIDER else Status.WARN,
+                          severity=Severity.HIGH if holder is Holder.PROVIDER
+                          else Severity.MEDIUM,
+                          detail=f"Project {p.project_id} is in organization "
+                                 f"{p.organization}, not the business's. "
+                                 f"{attribution.reason}.", evidence=evidence)
+
+
+def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
+                    own_orgs: set[str]) -> tuple[Attribution, Attribution | None]:
+    """(who holds the account, who the reseller is for a sub-account)."""
+    attribution = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, account.id,
+                                seen_in=f"billing account {account.id}", record=False)
+    reseller = None
+    info = account.account
+    if not isinstance(info, FetchError):
+        if info.master:
+            reseller = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, info.master,
+                                     seen_in=f"reseller (master) of billing account "
+                                             f"{account.id}")
+        if attribution.holder is Holder.UNKNOWN and info.parent:
+            org = info.parent.removeprefix("organizations/")
+            if org in own_orgs:
+                attribution = Attribution(Holder.CLIENT, ctx.identity.client.name,
+                                          IdKind.GCP_BILLING_ACCOUNT, account.id,
+                                          f"the account lives in the business's "
+                                          f"organization {org}", 0.9)
+            else:
+                by_org = ctx.attribute(IdKind.GCP_ORGANIZATION, org,
+                                       seen_in=f"parent of billing account {account.id}",
+                                       record=False)
+                if by_org.holder is not Holder.UNKNOWN:
+                    attribution = by_org
+    if attribution.holder is Holder.UNKNOWN:
+        ctx.identity.record(attribution, f"billing account {account.id}", ctx.meta.control)
+    return attribution, reseller
+
+
+@check(
+    id="gcp.billing.project_account",
+    control="gcp.billing",
+    source="gcp",
+    title="Which billing account pays for each Cloud project",
+    severity=Severity.CRITICAL,
+    risk="Whoever holds the billing account a project is linked to pays for it and can "
+         "unlink it, which stops the project's paid services within hours. A project billed "
+         "through the provider's reseller sub-account stops when the provider closes that "
+         "sub-account, and its invoices never reach the business.",
+    remediation=(
+        "Create (or choose) a Cloud Billing account held by the business: Billing > Manage "
+        "billing accounts > Create account, with the business's own payment method.",
+        "Make sure at least one of the business's own accounts is Billing Account "
+        "Administrator on it.",
+        "For each project listed here, open Billing > Account management > My projects "
+        "and change its billing account to the business's (needs Project Billing Manager "
+        "on the project and Billing Account User on the new account).",
+        "Do this before the provider closes its reseller sub-account, so that no project "
+        "is left without billing.",
+    ),
+    references=("https://cloud.google.com/billing/docs/how-to/modify-project",
+                "https://cloud.google.com/billing/docs/reference/rest/v1/billingAccounts"),
+)
+def project_billing(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    projects = facts.projects
+    if isinstance(projects, FetchError):
+        yield ctx.error(facts.asset, projects)
+        return
+    accounts = {a.id: a for a in facts.billing_accounts}
+    own = _client_orgs(facts, ctx) | ({facts.organization_id} if facts.organization_id
+                                      else set())
+    for pf in projects.items:
+        yield from _project_billing(pf, accounts, own, ctx)
+
+
+def _project_billing(pf: ProjectFacts, accounts: Mapping[str, BillingAccountFacts],
+                     own: set[str], ctx: CheckContext) -> Iterator[Finding]:
+    p, billing = pf.project, pf.billing
+    if isinstance(billing, FetchError):
+        yield ctx.error(p.asset, billing)
+        return
+    if not billing.account_id:
+        yield ctx.finding(asset=p.asset, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO,
+                          detail=f"Project {p.project_id} is linked to no billing account "
+                                 "(its paid services are off).",
+                          evidence=[billing.evidence()])
+        return
+    account = accounts.get(billing.account_id)
+    if account is None or isinstance(account.account, FetchError):
+        problem = account.account if account is not None and isinstance(
+            account.account, FetchError) else f"billing account {billing.account_id} was not read"
+        yield ctx.error(p.asset, problem, key="account")
+        return
+    info = account.account
+    attribution, reseller = _account_holder(account, ctx, own)
+    evidence = [billing.evidence(), info.evidence()]
+    name = f"{info.display_name} ({info.id})" if info.display_name else info.id
+    if reseller is not None:
+        by = reseller.party or "a reseller not named in the audit file"
+        provider = reseller.holder is Holder.PROVIDER or attribution.holder is Holder.PROVIDER
+        yield ctx.finding(
+            asset=p.asset, holder=Holder.PROVIDER if provider else reseller.holder,
+            status=Status.FAIL if provider else Status.WARN,
+            severity=Severity.CRITICAL if provider else Severity.HIGH,
+            title="A Cloud project is billed through a reseller's sub-account",
+            detail=f"Project {p.project_id} is billed to {name}, a sub-account of the "
+                   f"reseller account {info.master} ({by}). {reseller.reason}. The "
+                   "reseller holds the billing relationship with Google.",
+            evidence=evidence)
+        return
+    status = status_for(attribution.holder)
+    severity = {Holder.PROVIDER: Severity.HIGH, Holder.CLIENT: Severity.INFO}.get(
+        attribution.holder, Severity.MEDIUM)
+    if attribution.holder is Holder.UNKNOWN:
+        status = Status.WARN
+    yield ctx.finding(asset=p.asset, holder=attribution.holder, status=status,
+                      severity=severity,
+                      detail=f"Project {p.project_id} is billed to {name}. "
+                             f"{attribution.reason}.", evidence=evidence)
+
+
+def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
+                        seen_in: str) -> tuple[Attribution | None, str]:
+    """(who a member is, or None for Google's own service agents and deleted principals;
+    its kind)."""
+    kind, _, value = member.partition(":")
+    if kind in ("user", "group"):
+        attribution = ctx.attribute(IdKind.EMAIL, value, seen_in=seen_in, record=False)
+        if attribution.holder is Holder.UNKNOWN:
+            domain = value.rpartition("@")[2].lower()
+            for gws in ctx.facts_of("gws").values():
+                verified = getattr(gws, "verified_domains", None)
+                if verified is not None and domain in verified():
+                    return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
+                                       value.lower(), f"{domain} is a verified domain of the "
+                                       "business's Workspace", 0.9), kind
+            ctx.identity.record(attribution, seen_in, ctx.meta.control)
+        return attribution, kind
+    if kind == "domain":
+        return ctx.attribute(IdKind.DOMAIN, value, seen_in=seen_in), kind
+    if kind == "serviceAccount":
+        local, _, domain = value.lower().partition("@")
+        if domain.endswith(GOOGLE_MANAGED_SA_DOMAINS) or domain.startswith("gcp-sa-") or \
+                ".gcp-sa-" in domain or local.startswith("service-"):
+            return None, kind  # a Google-managed service agent
+        project = domain.removesuffix(".iam.gserviceaccount.com")
+        if project in facts.project_ids():
+            return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.GCP_PROJECT,
+                               project, f"the service account lives in project {project}, "
+                               "one of the projects this scan read", 0.9), kind
+        return ctx.attribute(IdKind.GCP_PROJECT, project, seen_in=seen_in), kind
+    if member in ("allUsers", "allAuthenticatedUsers"):
+        return Attribution(Holder.UNKNOWN, None, IdKind.ORG_NAME, member,
+                           "anyone on the internet" if member == "allUsers" else
+                           "anyone with a Google account", 0.0), "public"
+    if kind.startswith("deleted"):
+        return None, kind
+    return Attribution(Holder.UNKNOWN, None, IdKind.ORG_NAME, member,
+                       "a federated or other principal", 0.0), kind
+
+
+@check(
+    id="gcp.access.iam",
+    control="gcp.access",
+    source="gcp",
+    title="Who holds IAM roles on the Cloud organization and projects",
+    severity=Severity.CRITICAL,
+    risk="An IAM role on the organization or a project lets its holder use, change or "
+         "delete what is there; Owner and Editor (and the IAM admin roles) let them do "
+         "anything, including locking the business out. Roles held by the provider's "
+         "people, groups or service accounts keep working after the contract ends until "
+         "someone removes them.",
+    remediation=(
+        "Make sure the business's own accounts hold Owner (or Organization Administrator) "
+        "before removing anything.",
+        "In the Cloud console open IAM & Admin > IAM on the organization and on each "
+        "project listed, and note every principal of the provider with its roles.",
+        "Agree with the provider what its tools still need; replace its service accounts "
+        "with the new provider's; then remove the provider's principals on the agreed "
+        "date (select the principal > Edit > delete each role).",
+    ),
+    references=("https://cloud.google.com/iam/docs/granting-changing-revoking-access",
+                "https://cloud.google.com/iam/docs/understanding-roles#basic"),
+)
+def iam_access(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    policies: list[tuple[Asset, IamPolicy | FetchError]] = [
+        (organization_asset(o.id), o.iam) for o in facts.organization_facts]
+    if isinstance(facts.projects, FetchError):
+        yield ctx.error(facts.asset, facts.projects, key="projects")
+    else:
+        policies += [(pf.project.asset, pf.iam) for pf in facts.projects.items]
+    for asset, policy in policies:
+        if isinstance(policy, FetchError):
+            yield ctx.error(asset, policy)
+            continue
+        yield from _policy_findings(asset, policy, facts, ctx)
+
+
+def _policy_findings(asset: Asset, policy: IamPolicy, facts: GcpFacts,
+                     ctx: CheckContext) -> Iterator[Finding]:
+    roles_of: dict[str, list[str]] = {}
+    for b in policy.bindings:
+        for m in b.members:
+            roles_of.setdefault(m, []).append(b.role + (f" (if {b.condition})"
+                                                        if b.condition else ""))
+    foreign = 0
+    for member, roles in sorted(roles_of.items()):
+        seen_in = f"IAM policy of {policy.resource}"
+        attribution, kind = _member_attribution(member, facts, ctx, seen_in)
+        if attribution is None or attribution.holder in (Holder.CLIENT, Holder.THIRD_PARTY):
+            continue
+        strong = any(r.split(" ")[0] in BASIC_ROLES | ADMIN_ROLES for r in roles)
+        excerpt: dict[str, Any] = {"member": member, "roles": roles}
+        key = f"{policy.resource}|{member}"
+        if attribution.holder is Holder.PROVIDER:
+            foreign += 1
+            yield ctx.finding(
+                asset=asset, holder=Holder.PROVIDER, status=Status.FAIL,
+                severity=Severity.CRITICAL if strong else Severity.HIGH, key=key,
+                title="The provider holds IAM roles in the business's cloud",
+                detail=f"{member} holds {', '.join(roles)} on {policy.resource}. "
+                       f"{attribution.reason}.", evidence=[policy.evidence(excerpt)])
+        else:
+            foreign += 1
+            yield ctx.finding(
+                asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                severity=Severity.HIGH if strong or kind == "public" else Severity.MEDIUM,
+                key=key, title="An unidentified principal holds IAM roles",
+                detail=f"{member} holds {', '.join(roles)} on {policy.resource}. "
+                       f"{attribution.reason}: find out whose it is.",
+                evidence=[policy.evidence(excerpt)])
+    if not foreign:
+        yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, key=f"{policy.resource}|summary",
+                          detail=f"Every principal in the IAM policy of {policy.resource} "
+                                 "is the business's own (or a Google-managed service "
+                                 "agent).",
+                          evidence=[policy.evidence({"members": sorted(roles_of)[:50],
+                                                     "count": len(roles_of)})])
+
+
+@check(
+    id="gcp.billing.account_admins",
+    control="gcp.billing",
+    source="gcp",
+    title="Who administers the Cloud Billing accounts",
+    severity=Severity.HIGH,
+    risk="A Billing Account Administrator can unlink every project from the account "
+         "(stopping their paid services), change the payment method and see every invoice. "
+         "If only the provider administers the account that pays for the business's "
+         "projects, the business depends on the provider to keep its cloud running.",
+    remediation=(
+        "In the Cloud console open Billing > the account > Account management and note "
+        "who holds Billing Account Administrator.",
+        "Ask an administrator to add one of the business's own accounts as Billing Account "
+        "Administrator, or move the projects to a billing account the business holds (see "
+        "'Which billing account pays for each Cloud project').",
+    ),
+    references=("https://cloud.google.com/billing/docs/how-to/billing-access",),
+)
+def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    for account in facts.billing_accounts:
+        asset = billing_asset(account.id, account.account.display_name or None
+                              if not isinstance(account.account, FetchError) else None)
+        if isinstance(account.iam, FetchError):
+            yield ctx.error(asset, account.iam)
+            continue
+        admins = sorted({m for b in account.iam.bindings if b.role == "roles/billing.admin"
+                         for m in b.members})
+        own = held = 0
+        for member in admins:
+            attribution, _ = _member_attribution(member, facts, ctx,
+                                                 f"billing admin of {account.id}")
+            if attribution is None:
+                continue
+            if attribution.holder is Holder.CLIENT:
+                own += 1
+            elif attribution.holder is Holder.PROVIDER:
+                held += 1
+                yield ctx.finding(asset=asset, holder=Holder.PROVIDER, status=Status.FAIL,
+                                  key=member,
+                                  detail=f"{member} is Billing Account Administrator of "
+                                         f"{account.id}. {attribution.reason}.",
+                                  evidence=[account.iam.evidence({"role": "roles/billing.admin",
+                                                                  "member": member})])
+        evidence = [account.iam.evidence({"roles/billing.admin": admins})]
+        if own:
+            yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
+                              severity=Severity.INFO, key="summary",
+                              detail=f"{own} of the account's administrators are the "
+                                     "business's own.", evidence=evidence)
+        elif not held:
+            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                              key="summary",
+                              detail=f"None of the {len(admins)} administrator(s) of billing "
+                                     f"account {account.id} is the business's own account "
+                                     "(a sub-account's administrators may sit at the "
+                                     "reseller).", evidence=evidence)
+
+
+@check(
+    id="gcp.contacts.essential",
+    control="gcp.contacts",
+    source="gcp",
+    title="Where Google Cloud sends essential notices",
+    severity=Severity.MEDIUM,
+    risk="Essential Contacts receive Google Cloud's security, legal, billing-suspension "
+         "and technical notices. If they are the provider's addresses, the business will "
+         "not hear about a breach, a policy violation or a suspension after the contract "
+         "ends.",
+    remediation=(
+        "In the Cloud console open IAM & Admin > Essential Contacts on the organization "
+        "(and on each project listed).",
+        "Add the business's own addresses for every category (Security, Legal, Suspension, "
+        "Technical, Billing) and remove the provider's on the agreed date.",
+    ),
+    references=("https://cloud.google.com/resource-manager/docs/managing-notification-"
+                "contacts",),
+)
+def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    groups: list[tuple[Asset, str, Any]] = [
+        (organization_asset(o.id), f"organizations/{o.id}", o.contacts)
+        for o in facts.organization_facts]
+    if isinstance(facts.projects, FetchError):
+        yield ctx.error(facts.asset, facts.projects, key="projects")
+    else:
+        groups += [(pf.project.asset, f"projects/{pf.project.project_id}", pf.contacts)
+                   for pf in facts.projects.items]
+    for asset, resource, contacts in groups:
+        if isinstance(contacts, FetchError):
+            yield ctx.error(asset, contacts)
+            continue
+        held = 0
+        for c in contacts.items:
+            attribution = ctx.attribute(IdKind.EMAIL, c.email,
+                                        seen_in=f"Essential Contacts of {resource}")
+            if attribution.holder is Holder.CLIENT:
+                continue
+            held += 1
+            provider = attribution.holder is Holder.PROVIDER
+            yield ctx.finding(
+                asset=asset, holder=attribution.holder,
+                status=Status.FAIL if provider else Status.WARN,
+                severity=Severity.MEDIUM if provider else Severity.LOW, key=c.email,
+                detail=f"{c.email} receives {', '.join(c.categories) or 'no'} notices for "
+                       f"{resource}. {attribution.reason}.",
+                evidence=[contacts.evidence({"email": c.email,
+                                             "notificationCategorySubscriptions":
+                                                 list(c.categories)})])
+        if not held:
+            detail = (f"Every Essential Contact of {resource} is the business's own."
+                      if contacts.items else
+                      f"{resource} has no Essential Contacts of its own: notices go to the "
+                      "contacts inherited from its organization or to its IAM owners.")
+            yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
+                              severity=Severity.INFO, key="summary", detail=detail,
+                              evidence=[contacts.evidence({"contacts": [
+                                  c.email for c in contacts.items]})])

@@ -1,0 +1,485 @@
+"""Google Workspace checks on the facts of the gws source (one customer each).
+
+Who holds super admin and the admin roles that can take the account over, where Google
+sends recovery and billing notices, whether the business's domains are verified in its
+own Workspace, which third-party apps the provider keeps in it, and who bills it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lockin_audit.check import CheckContext, check, status_for
+from lockin_audit.identity import Attribution, IdKind
+from lockin_audit.model import Asset, Finding, Holder, Severity, Status
+from lockin_audit.sources.gws import AppToken, GwsFacts, GwsRole, GwsUser
+from lockin_audit.sources.interface import FetchError
+
+# Admin privileges that let their holder take the account over: manage users (reset a
+# super admin's password), security settings, domains or admin roles. Privilege names as
+# privileges.list returns them (developers.google.com/workspace/admin/directory/reference/
+# rest/v1/privileges/list); a super admin role has them all.
+TAKEOVER_PRIVILEGES = frozenset({
+    "USERS_ALL", "USERS_UPDATE", "USERS_CREATE", "USERS_RESET_PASSWORD",
+    "SECURITY_SETTINGS", "MANAGE_SECURITY", "DOMAIN_MANAGEMENT", "DOMAIN_SETTINGS",
+    "ROLE_MANAGEMENT", "ADMIN_ROLES", "ORGANIZATION_UNITS_ALL",
+})
+# OAuth scopes (prefix https://www.googleapis.com/auth/) that reach mail, files or the
+# directory: an app holding one can read or change the business's data.
+SENSITIVE_SCOPE_PREFIXES = ("gmail", "mail.google.com", "drive", "admin.directory",
+                            "admin.datatransfer", "admin.reports", "apps.groups",
+                            "cloud-platform", "calendar", "contacts")
+
+SUPER_ADMIN_STEPS = (
+    "Sign in to the Google Admin console (https://admin.google.com) as a super admin and "
+    "open Account > Admin roles > Super Admin > Admins.",
+    "If no super admin belongs to the business, ask the provider to create one on the "
+    "business's own domain (e.g. it-owner@yourdomain) now, while it still cooperates, "
+    "and assign it the Super Admin role. Set its password yourself and enrol a security "
+    "key the business keeps.",
+    "Create a second, emergency super admin the same way and keep its credentials in the "
+    "business's safe, not in the provider's password manager.",
+    "Sign in with both to prove they work; then remove the Super Admin role (and other "
+    "admin roles) from the provider's accounts on the agreed date.",
+)
+
+
+def _user_asset(u: GwsUser) -> Asset:
+    return Asset("google_user", u.id, u.email)
+
+
+def _attribute_email(facts: GwsFacts, ctx: CheckContext, address: str,
+                     seen_in: str) -> Attribution:
+    """An address on a domain verified in the business's own Workspace is the business's
+    even when the audit file does not list that domain; a foreign one is recorded."""
+    attribution = ctx.attribute(IdKind.EMAIL, address, seen_in=seen_in, record=False)
+    domain = address.rpartition("@")[2].lower()
+    if attribution.holder is Holder.UNKNOWN and domain in facts.verified_domains():
+        return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
+                           address.lower(), f"{domain} is a verified domain of the "
+                           "business's own Workspace", 0.9)
+    ctx.identity.record(attribution, seen_in, ctx.meta.control)
+    return attribution
+
+
+def _named_after_provider(u: GwsUser, ctx: CheckContext) -> Attribution | None:
+    """An account named after the provider ("BITS Admin") on the business's domain."""
+    for text in (u.name, u.email.partition("@")[0].replace(".", " ").replace("_", " ")):
+        if not text:
+            continue
+        candidates = [text]
+        words = text.split()
+        candidates += [" ".join(words[:n]) for n in range(1, len(words))]
+        for candidate in candidates:
+            attribution = ctx.attribute(IdKind.ORG_NAME, candidate, seen_in="", record=False)
+            if attribution.holder is Holder.PROVIDER:
+                return attribution
+    return None
+
+
+def _takeover(role: GwsRole) -> bool:
+    return role.is_super_admin or bool(TAKEOVER_PRIVILEGES.intersection(role.privileges))
+
+
+@check(
+    id="gws.admins.super_admins",
+    control="gws.admins",
+    source="gws",
+    title="Who holds super admin and takeover admin roles in Google Workspace",
+    severity=Severity.CRITICAL,
+    risk="A Google Workspace super admin can read and reset every account, change the "
+         "domains, turn off security and delete the business's mail and files. If only "
+         "the provider's people hold it, the business cannot manage its own accounts or "
+         "leave without the provider's help, and whoever the provider employs keeps that "
+         "power after the contract ends. Admin roles that can reset passwords or change "
+         "security settings are nearly as strong.",
+    remediation=SUPER_ADMIN_STEPS,
+    references=("https://support.google.com/a/answer/9011373",
+                "https://developers.google.com/workspace/admin/directory/reference/rest/v1/"
+                "users"),
+)
+def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    account = facts.asset
+    users = facts.users
+    if isinstance(users, FetchError):
+        yield ctx.error(account, users, key="users")
+        return
+    by_id = {u.id: u for u in users.items}
+    own_super = 0
+    supers = [u for u in users.items if u.is_admin]
+    for u in supers:
+        seen_in = f"super admin of Google Workspace {facts.customer_id}"
+        attribution = _attribute_email(facts, ctx, u.email, seen_in)
+        named = _named_after_provider(u, ctx) if attribution.holder is not Holder.PROVIDER \
+            else None
+        detail = f"{u.name or u.email} ({u.email}) is a super admin. {attribution.reason}."
+        if attribution.holder is Holder.PROVIDER:
+            status, severity, holder = Status.FAIL, Severity.CRITICAL, Holder.PROVIDER
+        elif named is not None:
+            status, severity, holder = Status.FAIL, Severity.CRITICAL, Holder.PROVIDER
+            detail += (f" The account is named after the provider ({named.reason}): it is "
+                       "most likely used by the provider's staff.")
+        elif u.suspended:
+            status, severity, holder = Status.PASS, Severity.INFO, attribution.holder
+            detail += " The account is suspended."
+        elif attribution.holder is Holder.CLIENT:
+            status, severity, holder = Status.PASS, Severity.INFO, Holder.CLIENT
+            own_super += 1
+            if not u.enrolled_2sv:
+                status, severity = Status.WARN, Severity.MEDIUM
+                detail += (" It is not enrolled in 2-step verification: whoever knows the "
+                           "password (the provider, if it set it) can sign in.")
+        else:
+            status, severity, holder = Status.WARN, Severity.HIGH, attribution.holder
+            detail += " Find out who uses it."
+        if u.last_login and not u.last_login.startswith("1970-"):
+            detail += f" Last sign-in: {u.last_login}."
+        elif u.last_login:
+            detail += " It has never signed in."
+        yield ctx.finding(asset=_user_asset(u), holder=holder, status=status,
+                          severity=severity, detail=detail, key="super",
+                          evidence=[users.evidence(u.excerpt())])
+    # Delegated admins whose roles can take the account over.
+    roles, assignments = facts.roles, facts.assignments
+    delegated = [u for u in users.items if u.is_delegated_admin and not u.is_admin]
+    if isinstance(roles, FetchError) or isinstance(assignments, FetchError):
+        problem = roles if isinstance(roles, FetchError) else assignments
+        assert isinstance(problem, FetchError)
+        if delegated:
+            yield ctx.error(account, problem, key="roles",
+                            title="Not assessed: what the delegated admins can do")
+    else:
+        role_by_id = {r.id: r for r in roles.items}
+        for a in assignments.items:
+            role = role_by_id.get(a.role_id)
+            holder_user = by_id.get(a.assigned_to)
+            if role is None or holder_user is None or holder_user.is_admin or \
+                    not _takeover(role):
+                continue  # groups and unknown roles: listed in the evidence only
+            u = holder_user
+            seen_in = f"admin role {role.name} in Google Workspace {facts.customer_id}"
+            attribution = _attribute_email(facts, ctx, u.email, seen_in)
+            named = _named_after_provider(u, ctx)
+            if attribution.holder is not Holder.PROVIDER and named is None:
+                continue
+            yield ctx.finding(
+                asset=_user_asset(u), holder=Holder.PROVIDER, status=Status.FAIL,
+                severity=Severity.HIGH, key=f"role-{role.id}",
+                title="The provider holds an admin role that can take over the account",
+                detail=f"{u.email} holds the admin role '{role.name}' "
+                       f"({', '.join(role.privileges[:6]) or 'super admin'}), scoped to "
+                       f"{a.scope_type.lower().replace('_', ' ')}. "
+                       f"{(named or attribution).reason}.",
+                evidence=[assignments.evidence({"roleId": a.role_id, "roleName": role.name,
+                                                "assignedTo": a.assigned_to,
+                                                "assigneeType": a.assignee_type,
+                                                "scopeType": a.scope_type}),
+                          users.evidence(u.excerpt())])
+    summary = [users.evidence({"super_admins": [u.email for u in supers]})]
+    if own_super:
+        yield ctx.finding(asset=account, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, key="summary",
+                          title="The business has its own super admin",
+                          detail=f"{own_super} active super admin account(s) are on the "
+                                 "business's own domain.", evidence=summary)
+    else:
+        yield ctx.finding(asset=account, holder=Holder.PROVIDER if supers else Holder.UNKNOWN,
+                          status=Status.FAIL, severity=Severity.CRITICAL, key="summary",
+                          title="No super admin account belongs to the business",
+                          detail=f"None of the {len(supers)} super admin account(s) is an "
+                                 "active account on the business's own domain that is not "
+                                 "named after the provider.", evidence=summary)
+
+
+@check(
+    id="gws.contacts.recovery",
+    control="gws.contacts",
+    source="gws",
+    title="Where Google sends the Workspace account's recovery and billing notices",
+    severity=Severity.HIGH,
+    risk="Google sends account-recovery, security and billing notices for the whole "
+         "Workspace account to its secondary (alternate) email address. If that is the "
+         "provider's mailbox, the provider can recover the account, sees every billing "
+         "and security warning, and the business may miss a suspension notice after the "
+         "contract ends.",
+    remediation=(
+        "In the Google Admin console open Account > Account settings > Profile.",
+        "Set 'Secondary email' to a mailbox the business controls outside its own "
+        "Workspace domain (a recovery mailbox the owner can reach even when Workspace is "
+        "down), and save.",
+        "Check the organisation name and address on the same page are the business's, "
+        "so Google can verify ownership in a dispute.",
+    ),
+    references=("https://support.google.com/a/answer/6387869",
+                "https://developers.google.com/workspace/admin/directory/reference/rest/v1/"
+                "customers"),
+)
+def recovery_contacts(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    customer = facts.customer
+    if isinstance(customer, FetchError):
+        yield ctx.error(facts.asset, customer)
+        return
+    asset = facts.asset
+    evidence = [customer.evidence()]
+    if customer.alternate_email:
+        attribution = _attribute_email(facts, ctx, customer.alternate_email,
+                                       f"alternateEmail of Google Workspace {customer.id}")
+        status = status_for(attribution.holder)
+        severity = Severity.HIGH if attribution.holder is Holder.PROVIDER else (
+            Severity.INFO if attribution.holder is Holder.CLIENT else Severity.MEDIUM)
+        yield ctx.finding(asset=asset, holder=attribution.holder, status=status,
+                          severity=severity, key="alternate-email",
+                          detail=f"The account's secondary (recovery) email is "
+                                 f"{customer.alternate_email}. {attribution.reason}.",
+                          evidence=evidence)
+    else:
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                          severity=Severity.MEDIUM, key="alternate-email",
+                          detail="The account has no secondary (recovery) email address.",
+                          evidence=evidence)
+    if customer.organization_name:
+        attribution = ctx.attribute(IdKind.ORG_NAME, customer.organization_name,
+                                    seen_in=f"postal address of Google Workspace "
+                                            f"{customer.id}", record=False)
+        if attribution.holder is Holder.PROVIDER:
+            yield ctx.finding(asset=asset, holder=Holder.PROVIDER, status=Status.FAIL,
+                              severity=Severity.MEDIUM, key="postal",
+                              title="The Workspace account's postal contact is the provider",
+                              detail=f"The organisation name on the account's address is "
+                                     f"'{customer.organization_name}'. {attribution.reason}.",
+                              evidence=evidence)
+        else:
+            yield ctx.finding(asset=asset, holder=attribution.holder if attribution.holder
+                              is not Holder.UNKNOWN else Holder.CLIENT, status=Status.PASS,
+                              severity=Severity.INFO, key="postal",
+                              detail=f"The organisation name on the account's address is "
+                                     f"'{customer.organization_name}', not the provider's.",
+                              evidence=evidence)
+
+
+@check(
+    id="gws.domains.verified",
+    control="gws.domains",
+    source="gws",
+    title="The business's domains are verified in its own Google Workspace",
+    severity=Severity.HIGH,
+    risk="Mail and sign-in for a domain work only in the Workspace account where the "
+         "domain is verified. A business domain missing from its own account may be "
+         "verified in another Workspace (the provider's) and cannot be used or moved until "
+         "that account releases it.",
+    remediation=(
+        "In the Google Admin console open Account > Domains > Manage domains.",
+        "For a domain listed here as missing: add it (as a secondary domain or alias) and "
+        "follow Google's verification steps (a TXT record in the domain's DNS).",
+        "If Google says the domain is already in use by another account, the provider's "
+        "(or a former) Workspace holds it: ask the provider to remove it there, or use "
+        "Google's domain-recovery process for the domain owner.",
+        "For a listed domain that is not verified, complete its verification.",
+    ),
+    references=("https://support.google.com/a/answer/7502379",
+                "https://developers.google.com/workspace/admin/directory/reference/rest/v1/"
+                "domains"),
+)
+def domains_verified(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    domains = facts.domains
+    if isinstance(domains, FetchError):
+        yield ctx.error(facts.asset, domains)
+        return
+    held = {d.name: d for d in domains.items}
+    wanted = sorted(ctx.identity.client.domains)  # its domains and email domains
+    for name in wanted:
+        d = held.get(name)
+        asset = Asset("domain", name)
+        if d is None:
+            yield ctx.finding(
+                asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                severity=Severity.MEDIUM,
+                title="A business domain is not in its own Google Workspace",
+                detail=f"{name} is one of the business's domains in the audit file but is "
+                       f"not a domain of Google Workspace {facts.customer_id}. If it sends "
+                       "or receives Google mail, another Workspace account holds it: check "
+                       "its MX records and try adding it (see the steps).",
+                evidence=[domains.evidence({"domains": sorted(held)})])
+        elif not d.verified:
+            yield ctx.finding(
+                asset=asset, holder=Holder.UNKNOWN, status=Status.FAIL,
+                severity=Severity.HIGH, title="A business domain is not verified in Workspace",
+                detail=f"{name} is listed in the business's Workspace but not verified.",
+                evidence=[domains.evidence({"domainName": d.name, "verified": d.verified,
+                                            "isPrimary": d.primary})])
+        else:
+            kind = "primary domain" if d.primary else (
+                f"alias of {d.alias_of}" if d.alias_of else "secondary domain")
+            yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
+                              severity=Severity.INFO,
+                              detail=f"{name} is verified in the business's Workspace "
+                                     f"({kind}).",
+                              evidence=[domains.evidence({"domainName": d.name,
+                                                          "verified": True,
+                                                          "isPrimary": d.primary})])
+    for d in domains.items:
+        attribution = ctx.attribute(IdKind.DOMAIN, d.name, seen_in="", record=False)
+        if attribution.holder is Holder.PROVIDER:
+            yield ctx.finding(
+                asset=Asset("domain", d.name), holder=Holder.PROVIDER, status=Status.WARN,
+                severity=Severity.MEDIUM, key="provider-domain",
+                title="The provider's domain is part of the business's Workspace",
+                detail=f"{d.name} ({attribution.reason}) is a domain of the business's "
+                       "Workspace: accounts on it belong to the provider but live in the "
+                       "business's account. Decide with the provider when they are removed.",
+                evidence=[domains.evidence({"domainName": d.name, "verified": d.verified})])
+    if not wanted:
+        yield ctx.finding(asset=facts.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                          severity=Severity.LOW, key="none-listed",
+                          detail="The audit file lists no client domains to compare with "
+                                 f"the Workspace's domains ({', '.join(sorted(held))}).",
+                          evidence=[domains.evidence({"domains": sorted(held)})])
+
+
+def _sensitive(scopes: tuple[str, ...]) -> list[str]:
+    out = []
+    for s in scopes:
+        short = s.removeprefix("https://www.googleapis.com/auth/").removeprefix("https://")
+        if short.startswith(SENSITIVE_SCOPE_PREFIXES):
+            out.append(short)
+    return out
+
+
+@check(
+    id="gws.apps.oauth_tokens",
+    control="gws.apps",
+    source="gws",
+    title="Third-party apps the provider keeps in Google Workspace",
+    severity=Severity.HIGH,
+    risk="An app that an admin or user authorised (a remote-management, backup or "
+         "ticketing tool) keeps its access to mail, files or the directory after the "
+         "contract ends, without anyone signing in. If it is the provider's tool, the "
+         "provider keeps reading or changing the business's data.",
+    remediation=(
+        "In the Google Admin console open Security > Access and data control > API "
+        "controls > Manage third-party app access, and find each app listed here.",
+        "Ask the provider which of its tools use it and agree a date to switch it off; "
+        "replace what it does (backup, monitoring) with the new provider's tool first.",
+        "On that date set the app to 'Blocked', and remove the tokens of the users who "
+        "authorised it (Users > the user > Security > Connected applications).",
+    ),
+    references=("https://support.google.com/a/answer/7281227",
+                "https://developers.google.com/workspace/admin/directory/reference/rest/v1/"
+                "tokens"),
+)
+def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    account = facts.asset
+    tokens = facts.tokens
+    if isinstance(tokens, FetchError):
+        yield ctx.error(account, tokens, key="tokens")
+    else:
+        for email, error in tokens.errors:
+            yield ctx.error(Asset("google_user", email, email), error, key="tokens",
+                            title=f"Not assessed: third-party apps of {email}")
+        apps: dict[str, list[AppToken]] = {}
+        for t in tokens.read.items:
+            apps.setdefault(t.client_id, []).append(t)
+        held = 0
+        for client_id, grants in sorted(apps.items()):
+            name = grants[0].display_text
+            attribution = ctx.attribute(IdKind.GOOGLE_OAUTH_CLIENT, client_id, seen_in="",
+                                        record=False)
+            if attribution.holder is Holder.UNKNOWN:
+                attribution = ctx.attribute(IdKind.ORG_NAME, name, seen_in="", record=False)
+            if attribution.holder is Holder.UNKNOWN:
+                by_words = _named_after_provider(
+                    GwsUser("", "", name, False, False, False, False, None), ctx)
+                attribution = by_words or attribution
+            scopes = sorted({s for g in grants for s in g.scopes})
+            sensitive = _sensitive(tuple(scopes))
+            users = sorted({g.user for g in grants})
+            asset = Asset("google_oauth_app", client_id, name)
+            excerpt: dict[str, Any] = {"clientId": client_id, "displayText": name,
+                                       "scopes": scopes, "users": users[:20]}
+            if attribution.holder is Holder.PROVIDER and sensitive:
+                held += 1
+                yield ctx.finding(
+                    asset=asset, holder=Holder.PROVIDER, status=Status.FAIL,
+                    severity=Severity.HIGH,
+                    detail=f"'{name}' ({attribution.reason}) was authorised by "
+                           f"{len(users)} user(s) ({', '.join(users[:5])}) with access to "
+                           f"{', '.join(sensitive)}.",
+                    evidence=[tokens.read.evidence(excerpt)])
+            elif attribution.holder is Holder.PROVIDER:
+                held += 1
+                yield ctx.finding(
+                    asset=asset, holder=Holder.PROVIDER, status=Status.WARN,
+                    severity=Severity.LOW,
+                    detail=f"'{name}' ({attribution.reason}) was authorised by "
+                           f"{len(users)} user(s) with scopes that do not reach mail, files "
+                           "or the directory.", evidence=[tokens.read.evidence(excerpt)])
+            elif sensitive and not grants[0].native_app:
+                yield ctx.finding(
+                    asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                    severity=Severity.MEDIUM,
+                    detail=f"'{name}' (client {client_id}) reaches "
+                           f"{', '.join(sensitive)} for {len(users)} user(s). Find out "
+                           "whose app it is; if it is the provider's, add its client id "
+                           "to the provider's google_oauth_client_ids.",
+                    evidence=[tokens.read.evidence(excerpt)])
+        if not held:
+            yield ctx.finding(
+                asset=account, holder=Holder.CLIENT, status=Status.PASS,
+                severity=Severity.INFO, key="tokens",
+                detail=f"No third-party app of the provider was found in the tokens of "
+                       f"{len(tokens.users) - len(tokens.errors)} user(s) (every admin and "
+                       "a sample of other users).",
+                evidence=[tokens.read.evidence({"users_read": len(tokens.users)
+                                                - len(tokens.errors),
+                                                "apps": sorted(apps)})])
+    yield ctx.finding(
+        asset=account, holder=Holder.UNKNOWN, status=Status.MANUAL, severity=Severity.HIGH,
+        key="domain-wide-delegation",
+        title="Check domain-wide delegation in the Admin console",
+        detail="Apps with domain-wide delegation can act as any user without a token "
+               "showing up, and the Directory API cannot list them. Open Security > Access "
+               "and data control > API controls > Manage Domain Wide Delegation and note "
+               "every client id with its scopes; ask the provider which are its tools.",
+        remediation=("In the Google Admin console open Security > Access and data "
+                     "control > API controls > Manage Domain Wide Delegation.",
+                     "For each client id listed, write down its name and scopes; ask the "
+                     "provider which belong to its tools (remote management, backup, "
+                     "lockin-audit's own service account is one you added).",
+                     "On the cut-over date delete the provider's entries."))
+
+
+@check(
+    id="gws.billing.reseller",
+    control="gws.billing",
+    source="gws",
+    title="Who bills the Google Workspace subscription",
+    severity=Severity.HIGH,
+    risk="When the provider resells Workspace, the subscription is in the provider's "
+         "reseller account: the provider sets the price, can suspend or cancel it, and the "
+         "business cannot change plans or pay Google directly until the subscription is "
+         "transferred. No API available to the business shows this, so it must be checked "
+         "by hand.",
+    remediation=(
+        "In the Google Admin console open Billing > Subscriptions. A subscription bought "
+        "through a reseller shows the reseller's name and 'Contact your reseller' instead "
+        "of payment settings.",
+        "If the reseller is the provider, decide whether to move to the new provider's "
+        "reseller account or to direct billing with Google.",
+        "For direct billing: ask the provider to release the subscription, or follow "
+        "Google's 'Transfer from a reseller' steps (Billing > Get more services / Transfer "
+        "token) and generate a transfer token for the receiving party.",
+        "Agree the transfer date with both parties before the contract's notice period "
+        "ends, so that the subscription never lapses.",
+    ),
+    references=("https://support.google.com/a/answer/6172919",
+                "https://support.google.com/a/answer/7643790"),
+)
+def reseller_billing(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    evidence = [facts.customer.evidence()] if not isinstance(facts.customer, FetchError) \
+        else []
+    yield ctx.finding(
+        asset=facts.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+        detail="Whether a reseller holds the Workspace subscription is not visible through "
+               "the customer's APIs. Check Billing > Subscriptions in the Admin console as "
+               "described in the steps.", evidence=evidence)

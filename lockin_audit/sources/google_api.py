@@ -1,0 +1,419 @@
+"""Google REST APIs for the gws and gcp sources: credentials, the read-only guard, paging.
+
+Why plain REST through the engine and not google-api-python-client: the client library
+is a 17 MB wheel (114 MB installed, its bundled discovery documents) on top of httplib2,
+its own transport that would bypass the engine's pool, per-host rate limits, Retry-After
+handling and timeouts. google-auth (about 1 MB) is used only for what it is for:
+Application Default Credentials and the OAuth token exchange (a service account's JWT
+bearer grant, with a `subject` for domain-wide delegation). It is imported lazily, so
+`lockin-audit --help` never loads it.
+
+Read-only by construction: every request names its API method (e.g.
+`cloudresourcemanager.projects.getIamPolicy`); only the methods in `READ_METHODS`, each
+with its documented HTTP verb, can be sent. Anything else raises `WriteRefused` before a
+request is built. Each method asks for its own narrowest OAuth scope, so a scope missing
+from the domain-wide delegation fails only the facts that need it, with the scope named.
+The bearer token lives only in request headers: never in facts, evidence, errors or logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+from lockin_audit.guards import WriteRefused
+from lockin_audit.model import Evidence, iso, utc_now
+from lockin_audit.sources.interface import FetchError, SourceFailure
+
+if TYPE_CHECKING:
+    from lockin_audit.sources.interface import SourceContext
+
+T = TypeVar("T")
+
+SCOPE_URL = "https://www.googleapis.com/auth/"
+# The narrowest documented scope of each API the checks read (see docs/google-permissions.md).
+USERS = "admin.directory.user.readonly"
+ROLES = "admin.directory.rolemanagement.readonly"
+DOMAINS = "admin.directory.domain.readonly"
+CUSTOMER = "admin.directory.customer.readonly"
+TOKENS = "admin.directory.user.security"  # tokens.list documents no read-only scope
+CLOUD_READ = "cloud-platform.read-only"
+BILLING_READ = "cloud-billing.readonly"
+CLOUD = "cloud-platform"  # Essential Contacts' discovery document lists only this scope
+
+DEFAULT_ENDPOINTS: dict[str, str] = {
+    "admin": "https://admin.googleapis.com",
+    "cloudresourcemanager": "https://cloudresourcemanager.googleapis.com",
+    "cloudbilling": "https://cloudbilling.googleapis.com",
+    "essentialcontacts": "https://essentialcontacts.googleapis.com",
+}
+
+
+@dataclass(frozen=True)
+class Method:
+    verb: str  # the documented HTTP verb
+    scope: str  # the narrowest scope that grants it
+    role: str  # the least IAM role or admin privilege that allows it (for error messages)
+
+
+# The only API methods lockin-audit sends. Each is documented as a read; getIamPolicy on
+# Resource Manager is a POST that reads (cloud.google.com/resource-manager/reference/rest/
+# v3/projects/getIamPolicy), Cloud Billing's is a GET.
+READ_METHODS: dict[str, Method] = {
+    "admin.users.list": Method("GET", USERS, "a Workspace admin who can read users"),
+    "admin.roles.list": Method("GET", ROLES, "a Workspace admin who can read admin roles"),
+    "admin.roleAssignments.list": Method("GET", ROLES,
+                                         "a Workspace admin who can read admin roles"),
+    "admin.domains.list": Method("GET", DOMAINS, "a Workspace admin who can read domains"),
+    "admin.customers.get": Method("GET", CUSTOMER,
+                                  "a Workspace admin who can read the account settings"),
+    "admin.tokens.list": Method("GET", TOKENS,
+                                "a Workspace admin who can read users' security settings"),
+    "cloudresourcemanager.organizations.search": Method(
+        "GET", CLOUD_READ, "Organization Viewer (roles/resourcemanager.organizationViewer)"),
+    "cloudresourcemanager.organizations.getIamPolicy": Method(
+        "POST", CLOUD_READ, "Security Reviewer (roles/iam.securityReviewer)"),
+    "cloudresourcemanager.folders.get": Method(
+        "GET", CLOUD_READ, "Folder Viewer (roles/resourcemanager.folderViewer)"),
+    "cloudresourcemanager.projects.search": Method("GET", CLOUD_READ,
+                                                   "Browser (roles/browser)"),
+    "cloudresourcemanager.projects.get": Method("GET", CLOUD_READ, "Browser (roles/browser)"),
+    "cloudresourcemanager.projects.getIamPolicy": Method(
+        "POST", CLOUD_READ, "Security Reviewer (roles/iam.securityReviewer)"),
+    "cloudbilling.projects.getBillingInfo": Method("GET", BILLING_READ,
+                                                   "Browser (roles/browser) on the project"),
+    "cloudbilling.billingAccounts.get": Method(
+        "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
+    "cloudbilling.billingAccounts.getIamPolicy": Method(
+        "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
+    "essentialcontacts.organizations.contacts.list": Method(
+        "GET", CLOUD, "Essential Contacts Viewer (roles/essentialcontacts.viewer)"),
+    "essentialcontacts.projects.contacts.list": Method(
+        "GET", CLOUD, "Essential Contacts Viewer (roles/essentialcontacts.viewer)"),
+}
+READ_VERBS = ("get", "list", "search", "getIamPolicy", "getBillingInfo")
+MAX_PAGES = 500
+
+
+def assert_google_read(verb: str, method: str) -> Method:
+    """The method's definition, or WriteRefused for anything not a documented read."""
+    spec = READ_METHODS.get(method)
+    action = method.rpartition(".")[2]
+    if spec is None or spec.verb != verb.upper() or not action.startswith(READ_VERBS):
+        raise WriteRefused(f"refused {verb.upper()} {method}: lockin-audit only reads (the "
+                           "Google API method is not on the read-only allow-list)")
+    return spec
+
+
+def scope_url(scope: str) -> str:
+    return SCOPE_URL + scope
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """A collection read from a Google API, with what was asked and when (for evidence)."""
+
+    source: str
+    request: str
+    observed_at: str
+    items: tuple[T, ...]
+
+    def evidence(self, excerpt: Mapping[str, Any] | list[Any] | str) -> Evidence:
+        return Evidence(self.source, self.request, self.observed_at, excerpt)
+
+
+class GoogleApiError(Exception):
+    def __init__(self, error: FetchError) -> None:
+        super().__init__(error.describe())
+        self.error = error
+
+
+def now() -> str:
+    return iso(utc_now())
+
+
+# ---------------------------------------------------------------------------------------
+# credentials
+
+
+class GoogleCredentials:
+    """Application Default Credentials, one token per scope, refreshed before expiry.
+
+    With a `subject` the credentials must be a service account (domain-wide delegation);
+    each scope is then asked for on its own, so the token endpoint's `unauthorized_client`
+    names exactly the scope the Admin console does not grant."""
+
+    def __init__(self, source: str, subject: str | None, ca_bundle: str | None) -> None:
+        self.source = source
+        self.subject = subject
+        self.ca_bundle = ca_bundle
+        self._base: Any = None
+        self._scoped: dict[str, Any] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._session: Any = None
+
+    def _load(self) -> Any:
+        import google.auth
+        import google.auth.exceptions
+
+        if self._base is None:
+            try:
+                self._base, _ = google.auth.default()
+            except google.auth.exceptions.DefaultCredentialsError as exc:
+                raise SourceFailure(FetchError(
+                    self.source, "Application Default Credentials",
+                    "no Google credentials found: set GOOGLE_APPLICATION_CREDENTIALS to a "
+                    "service account key file or run 'gcloud auth application-default "
+                    f"login' ({str(exc).splitlines()[0][:200]})", kind="denied")) from None
+            if self.subject and not hasattr(self._base, "with_subject"):
+                raise SourceFailure(FetchError(
+                    self.source, "Application Default Credentials",
+                    f"the credentials ({type(self._base).__name__}) cannot act as "
+                    f"{self.subject}: domain-wide delegation needs a service account key "
+                    "(GOOGLE_APPLICATION_CREDENTIALS)", kind="denied"))
+        return self._base
+
+    def _for_scope(self, scope: str) -> Any:
+        if scope not in self._scoped:
+            creds = self._load()
+            if hasattr(creds, "with_scopes"):
+                creds = creds.with_scopes([scope_url(scope)])
+            if self.subject:
+                creds = creds.with_subject(self.subject)
+            self._scoped[scope] = creds
+        return self._scoped[scope]
+
+    def _request(self, timeout_s: float) -> Any:
+        import google.auth.transport.requests
+        import requests
+
+        if self._session is None:
+            self._session = requests.Session()
+            self._session.verify = self.ca_bundle or True
+        base = google.auth.transport.requests.Request(self._session)
+
+        def call(url: str, method: str = "GET", body: Any = None, headers: Any = None,
+                 timeout: float | None = None, **kwargs: Any) -> Any:
+            # Per request: REQUESTS_CA_BUNDLE in the environment would override the
+            # session's own setting.
+            kwargs.setdefault("verify", self.ca_bundle or True)
+            return base(url, method=method, body=body, headers=headers,
+                        timeout=min(timeout or timeout_s, timeout_s), **kwargs)
+
+        return call
+
+    async def token(self, ctx: SourceContext, scope: str) -> str:
+        lock = self._locks.setdefault(scope, asyncio.Lock())
+        async with lock:
+            creds: Any = self._scoped.get(scope)
+            if creds is None:  # the first time reads the key file
+                creds = await ctx.engine.call_sync("oauth2.googleapis.com",
+                                                   lambda: self._for_scope(scope))
+            expiry = getattr(creds, "expiry", None)
+            fresh = creds.token and (expiry is None or _seconds_left(expiry) > 300)
+            if not fresh:
+                await self._refresh(ctx, creds, scope)
+            return str(creds.token)
+
+    async def _refresh(self, ctx: SourceContext, creds: Any, scope: str) -> None:
+        import google.auth.exceptions
+
+        request = self._request(ctx.engine.timeout_s)
+        what = f"token for {scope_url(scope)}"
+        try:
+            await ctx.engine.call_sync("oauth2.googleapis.com", lambda: creds.refresh(request))
+        except google.auth.exceptions.RefreshError as exc:
+            raise GoogleApiError(_refresh_error(self.source, what, scope, exc,
+                                                self.subject)) from None
+        except google.auth.exceptions.TransportError as exc:
+            raise SourceFailure(FetchError(self.source, what, "cannot reach the token "
+                                           f"endpoint: {str(exc)[:200]}",
+                                           kind="unavailable")) from None
+        except TimeoutError:
+            raise SourceFailure(FetchError(self.source, what, "the token endpoint did not "
+                                           "answer in time", kind="timeout")) from None
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+def _seconds_left(expiry: Any) -> float:
+    # google-auth keeps `expiry` as a naive datetime in UTC.
+    import datetime as dt
+
+    return float(expiry.replace(tzinfo=dt.UTC).timestamp() - time.time())
+
+
+# OAuth error codes (RFC 6749 section 5.2) that mean "this scope is not granted" rather
+# than "these credentials are broken".
+SCOPE_ERRORS = frozenset({"unauthorized_client", "access_denied", "invalid_scope"})
+
+
+def _refresh_error(source: str, what: str, scope: str, exc: Exception,
+                   subject: str | None) -> FetchError:
+    data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Mapping) else {}
+    code = str(data.get("error") or "")
+    description = str(data.get("error_description") or "")[:200]
+    if code in SCOPE_ERRORS:
+        who = f" for {subject}" if subject else ""
+        return FetchError(source, what, f"the token endpoint refused the scope{who} "
+                          f"({code}: {description}); authorise it for the service account's "
+                          "client id in the Admin console's domain-wide delegation",
+                          kind="denied", permission=scope_url(scope))
+    text = str(exc.args[0]) if exc.args else str(exc)
+    return FetchError(source, what, f"cannot get a Google token: {code or text[:200]}"
+                      + (f": {description}" if description else ""), kind="denied")
+
+
+def is_scope_error(error: FetchError) -> bool:
+    return error.request.startswith("token for ") and error.permission is not None
+
+
+# ---------------------------------------------------------------------------------------
+# the client
+
+
+def _error_reason(status: int, text: str) -> tuple[str, str | None]:
+    """Google's error status, message and the missing permission from its ErrorInfo
+    (cloud.google.com/apis/design/errors#error_model), without echoing large bodies."""
+    try:
+        body = json.loads(text)
+        err = body.get("error") or {}
+        if isinstance(err, str):  # OAuth-style {"error": "...", "error_description": ...}
+            return f"HTTP {status} {err}: {str(body.get('error_description') or '')[:200]}", None
+        code = err.get("status") or ""
+        message = str(err.get("message") or "")[:200]
+        permission = None
+        for detail in err.get("details") or []:
+            if not isinstance(detail, Mapping):
+                continue
+            meta = detail.get("metadata") or {}
+            if detail.get("reason") == "ACCESS_TOKEN_SCOPE_INSUFFICIENT":
+                permission = "scope"
+            elif isinstance(meta, Mapping) and meta.get("permission"):
+                permission = str(meta["permission"])
+        return f"HTTP {status} {code}: {message}".replace(" :", ":"), permission
+    except (ValueError, AttributeError, TypeError):
+        return f"HTTP {status}", None
+
+
+class GoogleClient:
+    """Every request of one target: guard, token, engine, error mapping, paging."""
+
+    def __init__(self, ctx: SourceContext, source: str, credentials: GoogleCredentials,
+                 api_endpoint: str | None, verify: str | bool) -> None:
+        self.ctx = ctx
+        self.source = source
+        self.credentials = credentials
+        self.api_endpoint = api_endpoint.rstrip("/") if api_endpoint else None
+        self.verify = verify
+
+    def url(self, method: str, path: str, params: Mapping[str, Any] | None = None) -> str:
+        service = method.partition(".")[0]
+        base = self.api_endpoint or DEFAULT_ENDPOINTS[service]
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
+        return base + path + (f"?{query}" if query else "")
+
+    async def call(self, verb: str, method: str, path: str, *,
+                   params: Mapping[str, Any] | None = None,
+                   body: Any = None) -> tuple[str, dict[str, Any]]:
+        spec = assert_google_read(verb, method)  # before anything is built or sent
+        url = self.url(method, path, params)
+        request = f"{verb.upper()} {url}"
+        token = await self.credentials.token(self.ctx, spec.scope)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        resp = await self.ctx.engine.http(verb.upper(), url, headers=headers, json_body=body,
+                                          verify=self.verify, source=self.source)
+        if resp.status in (401, 403):
+            reason, permission = _error_reason(resp.status, resp.text)
+            needs = (scope_url(spec.scope) if permission == "scope"
+                     else f"{permission} ({spec.role})" if permission else spec.role)
+            raise GoogleApiError(FetchError(self.source, request, reason, kind="denied",
+                                            permission=needs))
+        if resp.status == 404:
+            raise GoogleApiError(FetchError(self.source, request,
+                                            _error_reason(404, resp.text)[0], kind="not_found"))
+        if resp.status == 429 or (resp.status == 503 and "retry-after" in resp.headers):
+            raise GoogleApiError(FetchError(
+                self.source, request,
+                f"still throttled after retries ({_error_reason(resp.status, resp.text)[0]})",
+                kind="throttled"))
+        if resp.status >= 400:
+            kind = "unsupported" if resp.status == 400 else "unavailable"
+            raise GoogleApiError(FetchError(self.source, request,
+                                            _error_reason(resp.status, resp.text)[0], kind=kind))
+        try:
+            data = resp.json()
+        except ValueError:
+            raise GoogleApiError(FetchError(self.source, request, "the answer is not JSON",
+                                            kind="malformed")) from None
+        if not isinstance(data, dict):
+            raise GoogleApiError(FetchError(self.source, request,
+                                            "the answer is not a JSON object", kind="malformed"))
+        return request, data
+
+    async def get(self, method: str, path: str, **params: Any) -> tuple[str, dict[str, Any]]:
+        return await self.call("GET", method, path, params=params)
+
+    async def list(self, method: str, path: str, key: str, *, verb: str = "GET",
+                   **params: Any) -> tuple[str, list[dict[str, Any]]]:
+        """Every item of a collection, following nextPageToken. A missing `key` is an
+        empty page (Google omits empty repeated fields); a non-list is malformed."""
+        first: str | None = None
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        token: str | None = None
+        while True:
+            request, data = await self.call(verb, method, path,
+                                            params={**params, "pageToken": token})
+            first = first or request
+            page = data.get(key, [])
+            if not isinstance(page, list) or not all(isinstance(x, dict) for x in page):
+                raise GoogleApiError(FetchError(self.source, request,
+                                                f"'{key}' is not a list of objects",
+                                                kind="malformed"))
+            items.extend(page)
+            nxt = data.get("nextPageToken")
+            if not nxt:
+                return first, items
+            if not isinstance(nxt, str) or nxt in seen or len(seen) >= MAX_PAGES:
+                raise GoogleApiError(FetchError(self.source, first, "paging does not end "
+                                                "(nextPageToken repeats)", kind="malformed"))
+            seen.add(nxt)
+            token = nxt
+
+
+def malformed(source: str, request: str, exc: Exception) -> FetchError:
+    return FetchError(source, request, f"unexpected answer shape ({type(exc).__name__}: "
+                      f"{exc})", kind="malformed")
+
+
+async def guard(coro: Any) -> Any:
+    """Run one fact's fetch; an API error becomes that fact's FetchError."""
+    try:
+        return await coro
+    except GoogleApiError as exc:
+        return exc.error
+    except SourceFailure as exc:  # unreachable or timing out: this fact only
+        return exc.error
+
+
+def verify_of(ca_bundle: str | None) -> str | bool:
+    return ca_bundle or True
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+__all__ = [
+    "READ_METHODS", "Fetched", "GoogleApiError", "GoogleClient", "GoogleCredentials",
+    "assert_google_read", "guard", "malformed", "now", "scope_url",
+]

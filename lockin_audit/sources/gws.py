@@ -1,0 +1,431 @@
+"""Google Workspace (or Cloud Identity) through the Admin SDK Directory API.
+
+One target per `scan.google` entry: a customer read as its `subject` admin through a
+service account with domain-wide delegation (or any Application Default Credentials of an
+admin). Facts, each a value or the `FetchError` that says why it could not be read:
+the customer (`customers.get`: alternateEmail, postal address), users (`users.list`:
+isAdmin, isDelegatedAdmin, suspended, isEnrolledIn2Sv, lastLoginTime), admin roles and
+their assignments (`roles.list`, `roleAssignments.list`), domains (`domains.list`) and the
+third-party OAuth tokens of every admin and of a sample of users (`tokens.list`).
+Reference: developers.google.com/workspace/admin/directory/reference/rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from lockin_audit.model import Asset, Evidence
+from lockin_audit.sources import google_api as api
+from lockin_audit.sources.google_api import Fetched, GoogleApiError, GoogleClient
+from lockin_audit.sources.interface import (
+    FetchError,
+    Source,
+    SourceContext,
+    SourceFailure,
+    Target,
+)
+
+if TYPE_CHECKING:
+    from lockin_audit.config import AuditConfig, GoogleTarget
+
+SOURCE = "gws"
+# One light request per API, for `lockin-audit doctor`: (what, method, path, params).
+PROBES: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    ("account settings", "admin.customers.get", "/admin/directory/v1/customers/{c}", {}),
+    ("users", "admin.users.list", "/admin/directory/v1/users",
+     {"customer": "{c}", "maxResults": 1}),
+    ("admin roles", "admin.roles.list", "/admin/directory/v1/customer/{c}/roles",
+     {"maxResults": 1}),
+    ("domains", "admin.domains.list", "/admin/directory/v1/customer/{c}/domains", {}),
+    ("third-party app tokens", "admin.tokens.list",
+     "/admin/directory/v1/users/{subject}/tokens", {}),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# facts
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    domain: str
+    alternate_email: str | None
+    contact_name: str | None
+    organization_name: str | None
+    country: str | None
+    phone: str | None
+    request: str
+    observed_at: str
+
+    def evidence(self) -> Evidence:
+        excerpt: dict[str, Any] = {"id": self.id, "customerDomain": self.domain}
+        for key, value in (("alternateEmail", self.alternate_email),
+                           ("postalAddress.contactName", self.contact_name),
+                           ("postalAddress.organizationName", self.organization_name),
+                           ("postalAddress.countryCode", self.country),
+                           ("phoneNumber", self.phone)):
+            if value:
+                excerpt[key] = value
+        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
+
+
+@dataclass(frozen=True)
+class GwsUser:
+    id: str
+    email: str
+    name: str
+    is_admin: bool  # super admin
+    is_delegated_admin: bool
+    suspended: bool
+    enrolled_2sv: bool
+    last_login: str | None  # None when Google omits it; 1970-01-01 means never
+
+    def excerpt(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "primaryEmail": self.email,
+                               "isAdmin": self.is_admin,
+                               "isDelegatedAdmin": self.is_delegated_admin,
+                               "suspended": self.suspended,
+                               "isEnrolledIn2Sv": self.enrolled_2sv}
+        if self.name:
+            out["name.fullName"] = self.name
+        if self.last_login:
+            out["lastLoginTime"] = self.last_login
+        return out
+
+
+@dataclass(frozen=True)
+class GwsRole:
+    id: str
+    name: str
+    is_super_admin: bool
+    is_system: bool
+    privileges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    role_id: str
+    assigned_to: str  # a user's or group's unique id
+    assignee_type: str  # user or group
+    scope_type: str  # CUSTOMER or ORG_UNIT
+
+
+@dataclass(frozen=True)
+class GwsDomain:
+    name: str
+    verified: bool
+    primary: bool
+    alias_of: str | None = None  # a domain alias's parent domain
+
+
+@dataclass(frozen=True)
+class AppToken:
+    user: str  # the user's email
+    client_id: str
+    display_text: str
+    scopes: tuple[str, ...]
+    anonymous: bool
+    native_app: bool
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Tokens of the users that were read; `errors` lists the users whose tokens could not
+    be read (email, FetchError), so a check can say which users were not assessed."""
+
+    read: Fetched[AppToken]
+    users: tuple[str, ...]
+    errors: tuple[tuple[str, FetchError], ...]
+
+
+@dataclass(frozen=True)
+class GwsFacts:
+    customer_key: str  # what the audit file names (my_customer or C0...)
+    subject: str | None
+    customer: Customer | FetchError
+    users: Fetched[GwsUser] | FetchError
+    roles: Fetched[GwsRole] | FetchError
+    assignments: Fetched[RoleAssignment] | FetchError
+    domains: Fetched[GwsDomain] | FetchError
+    tokens: Tokens | FetchError
+    label: str
+
+    @property
+    def customer_id(self) -> str:
+        if isinstance(self.customer, Customer):
+            return self.customer.id
+        return self.customer_key
+
+    @property
+    def asset(self) -> Asset:
+        name = self.customer.domain if isinstance(self.customer, Customer) else None
+        return customer_asset(self.customer_id, name or self.label)
+
+    def verified_domains(self) -> frozenset[str]:
+        if isinstance(self.domains, FetchError):
+            return frozenset()
+        return frozenset(d.name for d in self.domains.items if d.verified)
+
+
+def customer_asset(customer_id: str, name: str | None = None) -> Asset:
+    return Asset("google_workspace", customer_id, name)
+
+
+# ---------------------------------------------------------------------------------------
+# parsing (raises KeyError/TypeError/ValueError on a malformed object)
+
+
+def _customer(obj: Mapping[str, Any], request: str, observed: str) -> Customer:
+    postal = obj.get("postalAddress") or {}
+    if not isinstance(postal, Mapping):
+        raise TypeError("postalAddress is not an object")
+    return Customer(id=str(obj["id"]), domain=str(obj.get("customerDomain") or "").lower(),
+                    alternate_email=obj.get("alternateEmail") or None,
+                    contact_name=postal.get("contactName") or None,
+                    organization_name=postal.get("organizationName") or None,
+                    country=postal.get("countryCode") or None,
+                    phone=obj.get("phoneNumber") or None, request=request, observed_at=observed)
+
+
+def _user(obj: Mapping[str, Any]) -> GwsUser:
+    name = obj.get("name") or {}
+    return GwsUser(id=str(obj["id"]), email=str(obj["primaryEmail"]).lower(),
+                   name=str(name.get("fullName") or "") if isinstance(name, Mapping) else "",
+                   is_admin=obj.get("isAdmin") is True,
+                   is_delegated_admin=obj.get("isDelegatedAdmin") is True,
+                   suspended=obj.get("suspended") is True,
+                   enrolled_2sv=obj.get("isEnrolledIn2Sv") is True,
+                   last_login=obj.get("lastLoginTime") or None)
+
+
+def _role(obj: Mapping[str, Any]) -> GwsRole:
+    privileges = obj.get("rolePrivileges") or []
+    if not isinstance(privileges, list):
+        raise TypeError("rolePrivileges is not a list")
+    return GwsRole(id=str(obj["roleId"]), name=str(obj.get("roleName") or obj["roleId"]),
+                   is_super_admin=obj.get("isSuperAdminRole") is True,
+                   is_system=obj.get("isSystemRole") is True,
+                   privileges=tuple(str(p["privilegeName"]) for p in privileges))
+
+
+def _assignment(obj: Mapping[str, Any]) -> RoleAssignment:
+    return RoleAssignment(role_id=str(obj["roleId"]), assigned_to=str(obj["assignedTo"]),
+                          assignee_type=str(obj.get("assigneeType") or "user"),
+                          scope_type=str(obj.get("scopeType") or "CUSTOMER"))
+
+
+def _domains(obj: Mapping[str, Any]) -> list[GwsDomain]:
+    name = str(obj["domainName"]).lower()
+    out = [GwsDomain(name, obj.get("verified") is True, obj.get("isPrimary") is True)]
+    for alias in obj.get("domainAliases") or []:
+        out.append(GwsDomain(str(alias["domainAliasName"]).lower(),
+                             alias.get("verified") is True, False, alias_of=name))
+    return out
+
+
+def _token(user: str, obj: Mapping[str, Any]) -> AppToken:
+    scopes = obj.get("scopes") or []
+    if not isinstance(scopes, list):
+        raise TypeError("scopes is not a list")
+    return AppToken(user=user, client_id=str(obj["clientId"]),
+                    display_text=str(obj.get("displayText") or obj["clientId"]),
+                    scopes=tuple(str(s) for s in scopes),
+                    anonymous=obj.get("anonymous") is True,
+                    native_app=obj.get("nativeApp") is True)
+
+
+# ---------------------------------------------------------------------------------------
+# the source
+
+
+def target_id(opts: GoogleTarget, index: int) -> str:
+    if opts.customer_id != "my_customer":
+        return opts.customer_id
+    return opts.name or opts.subject or f"google[{index}]"
+
+
+class GwsSource(Source):
+    name = "gws"
+    area = "gws"
+
+    def __init__(self) -> None:
+        self._credentials: list[api.GoogleCredentials] = []
+
+    def configured(self, config: AuditConfig) -> bool:
+        return bool(config.scan.google)
+
+    async def targets(self, ctx: SourceContext) -> list[Target]:
+        out = []
+        for i, opts in enumerate(ctx.config.scan.google):
+            tid = target_id(opts, i)
+            label = f"Google Workspace {opts.name or tid}"
+            out.append(Target(SOURCE, "gws", tid, label, customer_asset(tid, opts.name),
+                              options=opts))
+        return out
+
+    def _client(self, target: Target, ctx: SourceContext) -> GoogleClient:
+        opts: GoogleTarget = target.options
+        creds = api.GoogleCredentials(SOURCE, opts.subject, opts.ca_bundle)
+        self._credentials.append(creds)
+        return GoogleClient(ctx, SOURCE, creds, opts.api_endpoint, api.verify_of(opts.ca_bundle))
+
+    async def _first_token(self, client: GoogleClient) -> None:
+        """Sign in once: broken credentials fail the whole customer; a scope the
+        delegation lacks fails only the facts that need it."""
+        try:
+            await client.credentials.token(client.ctx, api.USERS)
+        except GoogleApiError as exc:
+            if not api.is_scope_error(exc.error):
+                raise SourceFailure(exc.error) from None
+
+    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
+        lines: list[tuple[str, bool, str]] = []
+        for target in await self.targets(ctx):
+            opts: GoogleTarget = target.options
+            client = self._client(target, ctx)
+            try:
+                await self._first_token(client)
+            except SourceFailure as exc:
+                lines.append((target.label, False, exc.error.describe()))
+                continue
+            for what, method, path, params in PROBES:
+                spec = api.READ_METHODS[method]
+                subject = opts.subject or "me"
+                path = path.format(c=quote(opts.customer_id), subject=quote(subject))
+                params = {k: (opts.customer_id if v == "{c}" else v) for k, v in params.items()}
+                try:
+                    await client.get(method, path, **params)
+                    lines.append((f"{target.label}: {what}", True,
+                                  f"readable (scope {api.scope_url(spec.scope)})"))
+                except (GoogleApiError, SourceFailure) as exc:
+                    lines.append((f"{target.label}: {what}", False, exc.error.describe()))
+        return lines
+
+    async def fetch(self, target: Target, ctx: SourceContext) -> GwsFacts:
+        opts: GoogleTarget = target.options
+        client = self._client(target, ctx)
+        await self._first_token(client)
+        customer, users, roles, assignments, domains = await asyncio.gather(
+            api.guard(self._customer(client, opts.customer_id)),
+            api.guard(self._users(client, opts.customer_id)),
+            api.guard(self._roles(client, opts.customer_id)),
+            api.guard(self._assignments(client, opts.customer_id)),
+            api.guard(self._domains(client, opts.customer_id)))
+        facts = (customer, users, roles, assignments, domains)
+        errors = [f for f in facts if isinstance(f, FetchError)]
+        if len(errors) == len(facts) and all(e.kind in ("unavailable", "timeout")
+                                             for e in errors):
+            raise SourceFailure(errors[0])  # the Admin SDK cannot be reached at all
+        tokens: Tokens | FetchError
+        if isinstance(users, FetchError):
+            tokens = FetchError(SOURCE, users.request, "users could not be listed, so their "
+                                f"app tokens could not be read: {users.reason}", kind=users.kind,
+                                permission=users.permission)
+        else:
+            tokens = await self._tokens(client, users, opts.token_users)
+        return GwsFacts(customer_key=opts.customer_id, subject=opts.subject, customer=customer,
+                        users=users, roles=roles, assignments=assignments, domains=domains,
+                        tokens=tokens, label=opts.name or target.id)
+
+    async def close(self) -> None:
+        for creds in self._credentials:
+            creds.close()
+        self._credentials.clear()
+
+    # -- facts ---------------------------------------------------------------------------
+    async def _customer(self, client: GoogleClient, customer: str) -> Customer:
+        request, data = await client.get("admin.customers.get",
+                                         f"/admin/directory/v1/customers/{quote(customer)}")
+        try:
+            return _customer(data, request, api.now())
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
+
+    async def _users(self, client: GoogleClient, customer: str) -> Fetched[GwsUser]:
+        request, rows = await client.list("admin.users.list", "/admin/directory/v1/users",
+                                          "users", customer=customer, maxResults=500,
+                                          projection="basic")
+        try:
+            return Fetched(SOURCE, request, api.now(), tuple(_user(r) for r in rows))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
+
+    async def _roles(self, client: GoogleClient, customer: str) -> Fetched[GwsRole]:
+        request, rows = await client.list(
+            "admin.roles.list", f"/admin/directory/v1/customer/{quote(customer)}/roles",
+            "items", maxResults=100)
+        try:
+            return Fetched(SOURCE, request, api.now(), tuple(_role(r) for r in rows))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
+
+    async def _assignments(self, client: GoogleClient,
+                           customer: str) -> Fetched[RoleAssignment]:
+        request, rows = await client.list(
+            "admin.roleAssignments.list",
+            f"/admin/directory/v1/customer/{quote(customer)}/roleassignments", "items",
+            maxResults=200)
+        try:
+            return Fetched(SOURCE, request, api.now(), tuple(_assignment(r) for r in rows))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
+
+    async def _domains(self, client: GoogleClient, customer: str) -> Fetched[GwsDomain]:
+        # domains.list is not paged (no pageToken in its reference).
+        request, data = await client.get(
+            "admin.domains.list", f"/admin/directory/v1/customer/{quote(customer)}/domains")
+        try:
+            rows = data.get("domains", [])
+            if not isinstance(rows, list):
+                raise TypeError("domains is not a list")
+            return Fetched(SOURCE, request, api.now(),
+                           tuple(d for r in rows for d in _domains(r)))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
+
+    async def _tokens(self, client: GoogleClient, users: Fetched[GwsUser],
+                      sample: int) -> Tokens | FetchError:
+        """Tokens of every admin and of the first `sample` other active users."""
+        admins = [u for u in users.items if u.is_admin or u.is_delegated_admin]
+        others = [u for u in users.items if u not in admins and not u.suspended][:sample]
+        chosen = [u.email for u in (*admins, *others)]
+
+        async def one(email: str) -> tuple[str, str, list[dict[str, Any]]] | FetchError:
+            try:
+                request, data = await client.get(
+                    "admin.tokens.list", f"/admin/directory/v1/users/{quote(email)}/tokens")
+            except (GoogleApiError, SourceFailure) as exc:
+                return exc.error
+            items = data.get("items", [])
+            if not isinstance(items, list):
+                return FetchError(SOURCE, request, "'items' is not a list", kind="malformed")
+            return email, request, items
+
+        results = await asyncio.gather(*(one(e) for e in chosen))
+        tokens: list[AppToken] = []
+        errors: list[tuple[str, FetchError]] = []
+        first = f"GET {client.url('admin.tokens.list', '/admin/directory/v1/users/{userKey}/tokens')}"
+        for email, result in zip(chosen, results, strict=True):
+            if isinstance(result, FetchError):
+                if api.is_scope_error(result):
+                    return result  # the scope is missing: nobody's tokens can be read
+                errors.append((email, result))
+                continue
+            _, request, items = result
+            try:
+                tokens.extend(_token(email, t) for t in items)
+            except (KeyError, TypeError, AttributeError) as exc:
+                errors.append((email, api.malformed(SOURCE, request, exc)))
+        if chosen and len(errors) == len(chosen):
+            return errors[0][1]
+        return Tokens(Fetched(SOURCE, first, api.now(), tuple(tokens)), tuple(chosen),
+                      tuple(errors))
+
+
+__all__ = ["AppToken", "Customer", "GwsDomain", "GwsFacts", "GwsRole", "GwsSource", "GwsUser",
+           "RoleAssignment", "Tokens", "customer_asset"]

@@ -1,0 +1,307 @@
+"""The gws and gcp sources and checks against the local Google of the demo
+(lockin_audit.demo.google_server: an HTTPS OAuth token endpoint that the real google-auth
+service-account flow signs a JWT grant for, and Directory / Resource Manager / Cloud
+Billing / Essential Contacts routes shaped as Google documents them), with paging, 403,
+429, 5xx, malformed answers, missing scopes and a write that must never leave."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from lockin_audit import registry
+from lockin_audit.config import ConfigError, config_from_mapping
+from lockin_audit.demo import google_server as gs
+from lockin_audit.demo.google_server import GoogleCloud, ServiceAccountKey, demo_data
+from lockin_audit.doctor import run_doctor
+from lockin_audit.engine import Engine, Scanner, WriteRefused, assert_read_only_http
+from lockin_audit.model import Finding, ScanResult, Severity, Status
+from lockin_audit.report.json_format import load_schema
+from lockin_audit.sources import google_api
+from lockin_audit.sources.interface import SourceContext
+
+PROVIDER_ADMIN = "114820391746250937461"
+HELPDESK = "117264039581726354019"
+ORG = f"organizations/{gs.CLIENT_ORG}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoogleCloud]:
+    cloud = GoogleCloud(demo_data(), workdir=tmp_path_factory.mktemp("google"))
+    yield cloud
+    cloud.stop()
+
+
+@pytest.fixture(scope="module")
+def keyfile(server: GoogleCloud, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return server.new_key().write(tmp_path_factory.mktemp("key") / "sa.json")
+
+
+@pytest.fixture(autouse=True)
+def google_env(monkeypatch: pytest.MonkeyPatch, keyfile: Path, tmp_path: Path,
+               server: GoogleCloud) -> Iterator[None]:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(keyfile))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")  # never ask a metadata server
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))  # no user gcloud ADC
+    yield
+    server.faults.clear()
+    server.delegated_scopes = None
+
+
+def config(server: GoogleCloud, tmp_path: Path, *, google: dict[str, Any] | None = None,
+           gcp: dict[str, Any] | None = None, client: dict[str, Any] | None = None) -> Any:
+    common = {"api_endpoint": server.url, "ca_bundle": server.ca_path}
+    return config_from_mapping({
+        "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com", "acme-dental.net",
+                                                         "acmesmiles.com", "acmedental.de"],
+                   **(client or {})},
+        "provider": {"name": "Bob's IT Services", "aliases": ["BITS", "Bob's IT"],
+                     "domains": ["bobsit.example"], "gcp_organization_ids": [gs.PROVIDER_ORG],
+                     "gcp_billing_account_ids": [gs.RESELLER_MASTER],
+                     "gcp_project_ids": [gs.PROVIDER_PROJECT]},
+        "scan": {"google": [{"name": "Acme", "customer_id": gs.CUSTOMER_ID,
+                             "subject": "dr.smith@acmedental.com", **common,
+                             **(google or {})}],
+                 "gcp": [{"name": "Acme Cloud", "organization_id": gs.CLIENT_ORG,
+                          "project_ids": ["acme-xray-archive"], **common, **(gcp or {})}],
+                 "limits": {"timeout_s": 2, "max_retry_after_s": 5,
+                            "host_rates": {server.url.removeprefix("https://"): 500}}},
+    }, tmp_path / "audit.yaml")
+
+
+def scan(server: GoogleCloud, tmp_path: Path, **kwargs: Any) -> ScanResult:
+    checks = registry.select(registry.all_checks(), areas=["gws", "gcp"])
+    assert {c.meta.control for c in checks} == {
+        "gws.admins", "gws.contacts", "gws.domains", "gws.apps", "gws.billing",
+        "gcp.organization", "gcp.billing", "gcp.access", "gcp.contacts"}
+    return asyncio.run(Scanner(config(server, tmp_path, **kwargs), checks).run())
+
+
+def found(result: ScanResult, check_id: str, asset_id: str | None = None) -> list[Finding]:
+    return [f for f in result.findings if f.check_id == check_id
+            and (asset_id is None or f.asset.id == asset_id)]
+
+
+def one(result: ScanResult, check_id: str, asset_id: str, key: str | None = None) -> Finding:
+    hits = [f for f in found(result, check_id, asset_id) if key is None or f.key == key]
+    assert len(hits) == 1, (check_id, asset_id, [f.to_dict() for f in found(result, check_id)])
+    return hits[0]
+
+
+def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path) -> None:
+    result = scan(server, tmp_path)
+    data = result.to_dict()
+    jsonschema.Draft202012Validator(load_schema()).validate(data)
+    assert [c.assessed for c in result.coverage] == [True, True]
+    assert not [f for f in result.findings if f.status is Status.ERROR]
+    # No token and no key material anywhere in the result.
+    text = json.dumps(data)
+    assert "ya29." not in text and "PRIVATE KEY" not in text
+
+    # gws.admins: the provider's super admin (named after it) and the helpdesk role.
+    admin = one(result, "gws.admins.super_admins", PROVIDER_ADMIN)
+    assert (admin.status, admin.severity, admin.holder.value) == (
+        Status.FAIL, Severity.CRITICAL, "provider")
+    assert "named after the provider" in admin.detail
+    assert admin.evidence[0].excerpt["isAdmin"] is True
+    assert "/admin/directory/v1/users" in admin.evidence[0].request
+    summary = one(result, "gws.admins.super_admins", gs.CUSTOMER_ID, "summary")
+    assert summary.status is Status.FAIL and summary.title.startswith("No super admin")
+    helpdesk = one(result, "gws.admins.super_admins", HELPDESK)
+    assert helpdesk.status is Status.FAIL and "_USER_MANAGEMENT_ADMIN_ROLE" in helpdesk.detail
+    # gws.contacts: the recovery address is the provider's.
+    recovery = one(result, "gws.contacts.recovery", gs.CUSTOMER_ID, "alternate-email")
+    assert recovery.status is Status.FAIL and "gsuite-billing@bobsit.example" in recovery.detail
+    # gws.domains: verified, unverified, missing.
+    assert one(result, "gws.domains.verified", "acmedental.com").status is Status.PASS
+    assert one(result, "gws.domains.verified", "acme-dental.net").status is Status.PASS
+    assert one(result, "gws.domains.verified", "acmesmiles.com").status is Status.FAIL
+    assert one(result, "gws.domains.verified", "acmedental.de").status is Status.MANUAL
+    # gws.apps: the RMM app by name (no client id configured), the delegation step.
+    rmm = one(result, "gws.apps.oauth_tokens", gs.RMM_CLIENT_ID)
+    assert rmm.status is Status.FAIL and "admin.directory.user" in rmm.detail
+    dwd = one(result, "gws.apps.oauth_tokens", gs.CUSTOMER_ID, "domain-wide-delegation")
+    assert dwd.status is Status.MANUAL and "Manage Domain Wide Delegation" in dwd.detail
+    assert one(result, "gws.billing.reseller", gs.CUSTOMER_ID).status is Status.MANUAL
+
+    # gcp.organization: the business's organization, recognised by its Workspace customer
+    # id read by the gws source (not configured for the client in this audit file).
+    owner = one(result, "gcp.organization.owner", ORG)
+    assert owner.status is Status.PASS and "Workspace account this scan read" in owner.detail
+    outside = one(result, "gcp.organization.projects", "projects/acme-xray-archive")
+    assert outside.status is Status.FAIL and gs.PROVIDER_ORG in outside.detail
+    inside = one(result, "gcp.organization.projects", "projects/acme-dental-web")
+    assert inside.status is Status.PASS  # through folders.get to the organization
+    # gcp.billing: the reseller sub-account and the provider's own account.
+    billed = one(result, "gcp.billing.project_account", "projects/acme-dental-web")
+    assert (billed.status, billed.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert gs.RESELLER_MASTER in billed.detail
+    assert {e.excerpt.get("masterBillingAccount") for e in billed.evidence} >= {
+        f"billingAccounts/{gs.RESELLER_MASTER}"}
+    admins = found(result, "gcp.billing.account_admins", f"billingAccounts/{gs.SUB_ACCOUNT}")
+    assert [f.status for f in admins] == [Status.FAIL]
+    # gcp.access: the provider's user, group and service account; Google's agents ignored.
+    access = found(result, "gcp.access.iam", "projects/acme-dental-web")
+    members = {f.evidence[0].excerpt["member"]: f for f in access}
+    assert members["user:tech@bobsit.example"].severity is Severity.CRITICAL
+    sa = f"serviceAccount:rmm-agent@{gs.PROVIDER_PROJECT}.iam.gserviceaccount.com"
+    assert members[sa].status is Status.FAIL
+    assert not any("gcp-sa-" in m or "cloudservices" in m for m in members)
+    org_access = found(result, "gcp.access.iam", ORG)
+    assert [f.evidence[0].excerpt["member"] for f in org_access] == [
+        "group:gcp-admins@bobsit.example"]
+    # gcp.contacts
+    contact = one(result, "gcp.contacts.essential", ORG, "alerts@bobsit.example")
+    assert contact.status is Status.FAIL
+
+
+def test_lists_follow_next_page_token(server: GoogleCloud, tmp_path: Path) -> None:
+    before = len(server.requests)
+    scan(server, tmp_path)
+    sent = [p for _, p, _ in server.requests[before:]]
+    users = [p for p in sent if p.startswith("/admin/directory/v1/users?")]
+    # Five users at two a page: three pages, the later ones asking for the page token.
+    assert len(users) == 3 and "pageToken=2" in users[1] and "pageToken=4" in users[2]
+    assert any("/v3/folders/" in p for p in sent)
+
+
+def test_a_write_is_refused_before_it_is_sent(server: GoogleCloud, tmp_path: Path) -> None:
+    cfg = config(server, tmp_path)
+
+    async def attempt() -> list[str]:
+        engine = Engine.from_limits(cfg.scan.limits)
+        ctx = SourceContext(config=cfg, engine=engine, facts={}, cache_dir=None)
+        creds = google_api.GoogleCredentials("gcp", None, server.ca_path)
+        client = google_api.GoogleClient(ctx, "gcp", creds, server.url, server.ca_path)
+        refused = []
+        try:
+            for verb, method, path in (
+                    ("POST", "cloudresourcemanager.projects.setIamPolicy",
+                     "/v3/projects/acme-dental-web:setIamPolicy"),
+                    ("DELETE", "admin.tokens.delete",
+                     f"/admin/directory/v1/users/x/tokens/{gs.RMM_CLIENT_ID}"),
+                    ("POST", "admin.users.list", "/admin/directory/v1/users"),
+                    ("PATCH", "cloudbilling.projects.updateBillingInfo",
+                     "/v1/projects/acme-dental-web/billingInfo")):
+                with pytest.raises(WriteRefused) as exc:
+                    await client.call(verb, method, path, body={"policy": {}})
+                refused.append(str(exc.value))
+            # The read that follows works: the guard refuses writes, not the client.
+            _, data = await client.get("cloudbilling.billingAccounts.get",
+                                       f"/v1/billingAccounts/{gs.SUB_ACCOUNT}")
+            assert data["masterBillingAccount"].endswith(gs.RESELLER_MASTER)
+        finally:
+            creds.close()
+            await engine.aclose()
+        return refused
+
+    before = len(server.requests)
+    refused = asyncio.run(attempt())
+    assert len(refused) == 4 and all("only reads" in r for r in refused)
+    sent = server.requests[before:]
+    assert [m for m, _, _ in sent if m not in ("GET",) and not _ == "/token"] == [
+        m for m, p, _ in sent if p == "/token"]  # only the token grant was POSTed
+    assert not any("setIamPolicy" in p or "tokens/" in p or m in ("DELETE", "PATCH")
+                   for m, p, _ in sent)
+    # The engine's own guard allows exactly Resource Manager's getIamPolicy POST.
+    assert_read_only_http("POST", "https://cloudresourcemanager.googleapis.com/v3/projects/"
+                                  "p1:getIamPolicy")
+    with pytest.raises(WriteRefused):
+        assert_read_only_http("POST", "https://cloudresourcemanager.googleapis.com/v3/"
+                                      "projects/p1:setIamPolicy")
+
+
+def test_denied_read_is_an_error_never_a_pass(server: GoogleCloud, tmp_path: Path) -> None:
+    server.faults["admin.roleAssignments.list"] = "403"
+    server.faults["cloudresourcemanager.projects.getIamPolicy"] = "403"
+    server.faults["cloudbilling.billingAccounts.get"] = "403"
+    result = scan(server, tmp_path)
+    roles = one(result, "gws.admins.super_admins", gs.CUSTOMER_ID, "roles")
+    assert roles.status is Status.ERROR and "PERMISSION_DENIED" in roles.detail
+    # The super admins were still judged.
+    assert one(result, "gws.admins.super_admins", PROVIDER_ADMIN).status is Status.FAIL
+    for project in ("projects/acme-dental-web", "projects/acme-xray-archive"):
+        access = found(result, "gcp.access.iam", project)
+        assert [f.status for f in access] == [Status.ERROR], project
+        assert "getIamPolicy" in access[0].detail
+        billing = found(result, "gcp.billing.project_account", project)
+        assert [f.status for f in billing] == [Status.ERROR]
+    assert one(result, "gcp.access.iam", ORG).status is Status.FAIL  # the org was read
+
+
+def test_throttling_honours_retry_after_then_reports(server: GoogleCloud,
+                                                     tmp_path: Path) -> None:
+    server.faults["admin.users.list"] = "429-once"
+    result = scan(server, tmp_path)
+    assert one(result, "gws.admins.super_admins", PROVIDER_ADMIN).status is Status.FAIL
+    server.faults.clear()
+    server.faults["admin.customers.get"] = "429"
+    server.faults["essentialcontacts.contacts.list"] = "500"
+    result = scan(server, tmp_path)
+    recovery = one(result, "gws.contacts.recovery", gs.CUSTOMER_ID)
+    assert recovery.status is Status.ERROR and "throttled" in recovery.detail
+    contacts = found(result, "gcp.contacts.essential")
+    assert contacts and all(f.status is Status.ERROR for f in contacts)
+    assert "INTERNAL" in contacts[0].detail
+
+
+def test_malformed_answer_is_an_error(server: GoogleCloud, tmp_path: Path) -> None:
+    server.faults["admin.users.list"] = "malformed"
+    server.faults["cloudresourcemanager.organizations.search"] = "malformed"
+    result = scan(server, tmp_path)
+    for check_id in ("gws.admins.super_admins", "gws.apps.oauth_tokens",
+                     "gcp.organization.owner"):
+        statuses = {f.status for f in found(result, check_id)} - {Status.MANUAL}
+        assert statuses == {Status.ERROR}, (check_id, statuses)
+    assert "not JSON" in one(result, "gcp.organization.owner", ORG).detail
+
+
+def test_missing_scope_is_named(server: GoogleCloud, tmp_path: Path) -> None:
+    server.delegated_scopes = frozenset(
+        google_api.scope_url(s) for s in (google_api.USERS, google_api.ROLES,
+                                          google_api.DOMAINS, google_api.CUSTOMER))
+    result = scan(server, tmp_path)
+    apps = one(result, "gws.apps.oauth_tokens", gs.CUSTOMER_ID, "tokens")
+    assert apps.status is Status.ERROR
+    assert "needs permission: https://www.googleapis.com/auth/admin.directory.user.security" \
+        in apps.detail and "unauthorized_client" in apps.detail
+    assert one(result, "gws.admins.super_admins", PROVIDER_ADMIN).status is Status.FAIL
+
+    lines = asyncio.run(run_doctor(config(server, tmp_path)))
+    google_lines = {what: (ok, detail) for area, what, ok, detail in lines
+                    if area in ("gws", "gcp")}
+    tokens = google_lines["Google Workspace Acme: third-party app tokens"]
+    assert tokens[0] is False and "admin.directory.user.security" in tokens[1]
+    assert google_lines["Google Workspace Acme: users"][0] is True
+    assert google_lines["Google Cloud Acme Cloud: organizations"][0] is True
+
+
+def test_broken_or_absent_credentials_fail_the_target(server: GoogleCloud, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    stranger = ServiceAccountKey(server.token_uri).write(tmp_path / "unknown.json")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(stranger))
+    result = scan(server, tmp_path)
+    assert [c.assessed for c in result.coverage] == [False, False]
+    assert "Invalid JWT Signature" in result.coverage[0].reason
+    assert result.findings and all(f.status is Status.ERROR for f in result.findings)
+
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
+    result = scan(server, tmp_path)
+    assert all("no Google credentials found" in (c.reason or "") for c in result.coverage)
+
+
+def test_config_errors_name_the_key(server: GoogleCloud, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"scan\.google\[0\]\.customer_id.*customer id"):
+        config(server, tmp_path, google={"customer_id": "acme"})
+    with pytest.raises(ConfigError, match=r"scan\.gcp\[0\]\.organization_id"):
+        config(server, tmp_path, gcp={"organization_id": "orgs/x"})
+    with pytest.raises(ConfigError, match=r"client\.gcp_billing_account_ids"):
+        config(server, tmp_path, client={"gcp_billing_account_ids": ["nope"]})
+    with pytest.raises(ConfigError, match=r"unknown key 'scan\.google\[0\]\.subjet'"):
+        config(server, tmp_path, google={"subjet": "a@b.example"})
