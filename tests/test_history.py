@@ -390,3 +390,14 @@ def test_acceptance_future_passes_past_fails(tmp_path: Path, domain_demo: None) 
             tmp_path, [{**entry, "expires": "2099-01-01"}])), cwd=tmp_path)
         assert too_far.returncode == 2 and "entry 1" in too_far.stderr
         assert "accepted.yaml" in too_far.stderr and "Traceback" not in too_far.stderr
+
+
+def test_audit_file_history_url_with_password_is_refused_without_echoing_it(
+        tmp_path: Path) -> None:
+    audit = tmp_path / "audit.yaml"
+    audit.write_text("client: {name: X}\nprovider: {name: Y}\nscan:\n"
+                     "  history: postgresql://bob:SuperSecret42@db/lockin\n", encoding="utf-8")
+    proc = _cli("scan", "-c", str(audit), "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 2 and "scan.history" in proc.stderr
+    assert "must not contain a password" in proc.stderr
+    assert "SuperSecret42" not in proc.stdout + proc.stderr
