@@ -125,7 +125,7 @@ def name_matches(ctx: CheckContext, text: str) -> list[Attribution]:
     for start in range(len(words)):
         for end in range(start + 1, min(len(words), start + 4) + 1):
             phrase = " ".join(words[start:end])
-            if not normalize_org(phrase):
+            if len(normalize_org(phrase)) < 3:  # 'it', 'co': too short to name anyone
                 continue
             a = ctx.attribute(IdKind.ORG_NAME, phrase, "", record=False)
             if a.holder is not Holder.UNKNOWN and a.holder is not Holder.THIRD_PARTY:
@@ -297,6 +297,8 @@ def contacts(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                                                 "EmailAddress": contact.email})])
     members = facts.org_accounts
     if members is None:
+        if facts.organization.error:  # whether this account manages members is unknown
+            yield ctx.error(facts.asset, facts.organization.error, key="members")
         return
     if members.error:
         yield ctx.error(facts.asset, members.error, key="members")

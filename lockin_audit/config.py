@@ -182,7 +182,9 @@ class Party(_Model):
 
 
 class DnsOptions(_Model):
-    resolvers: list[str] = []  # host or host:port; empty means the system resolver
+    # host or host:port, or "system" (the machine's own resolvers); empty: public
+    # resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9), never silently a local view
+    resolvers: list[str] = []
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     tcp: bool = False  # query over TCP only
     dkim_selectors: list[str] = []  # DKIM selectors to ask besides the common senders'

@@ -482,6 +482,13 @@ def _parse_answer(resp: dns.message.Message, name: str, rtype: int, rdtype: str,
 
 # -- the source ------------------------------------------------------------------------
 
+# The public DNS by default: a machine's own (stub) resolver inside a business is often
+# split-horizon or filtered and shows a private view of the domain. These public
+# resolvers (Cloudflare, Google, Quad9) follow the public delegation; `scan.dns.resolvers`
+# replaces them, and `scan.dns.resolvers: [system]` asks the machine's own resolvers.
+PUBLIC_RESOLVERS = (("1.1.1.1", 53), ("8.8.8.8", 53), ("9.9.9.9", 53))
+
+
 def system_resolvers() -> list[tuple[str, int]]:
     try:
         resolver = dns.resolver.Resolver()
@@ -491,10 +498,17 @@ def system_resolvers() -> list[tuple[str, int]]:
 
 
 def client_from_config(ctx: SourceContext) -> DnsClient:
-    """A client for `scan.dns` (resolvers, timeout, TCP), or the system's resolvers;
+    """A client for `scan.dns` (resolvers, timeout, TCP), by default public resolvers;
     SourceFailure when there is none. Other sources that ask DNS questions use it too."""
     opts = ctx.config.scan.dns
-    servers = [_resolver_addresses(s) for s in opts.resolvers] or system_resolvers()
+    servers: list[tuple[str, int]] = []
+    for spec in opts.resolvers:
+        if spec.strip().lower() == "system":
+            servers += system_resolvers()
+        else:
+            servers.append(_resolver_addresses(spec))
+    if not opts.resolvers:
+        servers = list(PUBLIC_RESOLVERS)
     if not servers:
         raise SourceFailure(FetchError(NAME, "resolver configuration",
                                        "no resolver: set scan.dns.resolvers",
@@ -581,7 +595,7 @@ async def fetch_domain(client: DnsClient, domain: str,
                             if h))
     spf_task = expand_spf(client, domain, txt)
     dmarc_task = fetch_dmarc(client, domain)
-    dkim_task = asyncio.gather(*(fetch_dkim(client, domain, s) for s in selectors))
+    dkim_task = fetch_all_dkim(client, domain, selectors)
     mx_task = asyncio.gather(*(resolve_host(client, h) for _, h in mx_hosts))
     ns_task = asyncio.gather(*(resolve_host(client, h) for h in sorted(_records(ns))))
     spf, dmarc, dkim, mx_addresses, mta_sts_host, ns_addresses = await asyncio.gather(
@@ -618,6 +632,16 @@ async def fetch_mta_sts_host(client: DnsClient, domain: str,
     if isinstance(cname, Answer) and cname.status == "nodata":
         return await resolve_host(client, name)
     return cname
+
+
+async def fetch_all_dkim(client: DnsClient, domain: str,
+                         selectors: tuple[str, ...]) -> list[Dkim | None]:
+    """The selectors that exist. When `_domainkey.<domain>` itself does not exist
+    (NXDOMAIN: nothing exists below it, RFC 8020), no selector is asked."""
+    parent = await client.query(f"_domainkey.{domain}", "TXT")
+    if isinstance(parent, Answer) and parent.status == "nxdomain":
+        return []
+    return list(await asyncio.gather(*(fetch_dkim(client, domain, s) for s in selectors)))
 
 
 async def fetch_dkim(client: DnsClient, domain: str, selector: str) -> Dkim | None:
