@@ -404,6 +404,8 @@ def _describe(error: Any, path: Path) -> str:
         return f"{path}: key '{key}' is required but missing."
     msg = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
+    if isinstance(got, str):  # never echo a URL's password (e.g. scan.history)
+        got = re.sub(r"^([a-z][a-z0-9+.-]*://[^/@?#:]*):[^/@?#]*@", r"\1:***@", got, flags=re.I)
     got_text = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
     return f"{path}: key '{key}': {msg}{got_text}."
 

@@ -2,12 +2,17 @@
 
 Credentials come from boto3's standard chain (profile, SSO, environment) for each entry of
 `scan.aws`; `role_arns` are assumed from those credentials (each role is one account to
-assess); with `organization_role_name`, an Organization's management account has its
-member accounts enumerated and that role assumed in each (with `external_id`). Every
-client carries the read-only guard (lockin_audit.guards.aws), adaptive retries and timeouts, and every
-blocking call runs through `engine.call_sync`, so the scan's one pool and per-host
-limiter govern AWS too (the limiter key is service.region.account: AWS throttles per
-account, region and service).
+assess; botocore refreshes their credentials before the role session ends); with
+`organization_role_name`, an Organization's management account has its member accounts
+enumerated and that role assumed in each (with `external_id`); a member list that cannot
+be read is a coverage gap, never silence. Every client carries the read-only guard
+(lockin_audit.guards.aws), botocore's standard retries and per-attempt timeouts, and every
+blocking call runs through `engine.call_sync` with the whole retry budget as its limit, so
+the scan's one pool and per-host limiter govern AWS too (the limiter key is
+service.region.account: AWS throttles per account, region and service).
+
+The answers are parsed here into typed, frozen records (aws_facts); the checks judge
+those records and never read a raw API dictionary.
 
 Asset ids: an account is `arn:aws:::account/<12 digits>` (model.aws_account_asset_id);
 other resources by their ARN.
