@@ -576,6 +576,8 @@ def test_user_named_after_provider_alias(ops_result: ScanResult) -> None:
     unowned = found["svc-backup"]
     assert unowned.status is Status.WARN and unowned.holder is Holder.UNKNOWN
     assert "classify" in unowned.detail and "Console password: no" in unowned.detail
+    # it cannot sign in today (no password, no key): less urgent than one that can
+    assert unowned.severity.value == "medium" and admin.severity.value == "high"
 
 
 def test_github_oidc_role_trusting_provider_org(ops_result: ScanResult) -> None:
