@@ -65,14 +65,27 @@ def _org_holder(org: Organization, ctx: CheckContext) -> Attribution:
     return by_customer
 
 
+def _holder_of_org(org_id: str, facts: GcpFacts, ctx: CheckContext) -> Attribution:
+    """Who an organization (by id) belongs to: configured ids first, then its owning
+    Google customer when the organization is visible."""
+    org = next((o for o in facts.organizations.items if o.id == org_id), None) \
+        if isinstance(facts.organizations, Fetched) else None
+    if org is not None:
+        return _org_holder(org, ctx)
+    return ctx.attribute(IdKind.GCP_ORGANIZATION, org_id,
+                         seen_in=f"Google Cloud organization {org_id}")
+
+
 def _client_orgs(facts: GcpFacts, ctx: CheckContext) -> set[str]:
     """The organizations that belong to the business."""
-    out = set()
-    if isinstance(facts.organizations, Fetched):
-        for org in facts.organizations.items:
-            if _org_holder(org, ctx).holder is Holder.CLIENT:
-                out.add(org.id)
-    out.update(ctx.identity.client.gcp_organization_ids)
+    out = set(ctx.identity.client.gcp_organization_ids)
+    candidates = {o.id for o in facts.organizations.items} \
+        if isinstance(facts.organizations, Fetched) else set()
+    if facts.organization_id:
+        candidates.add(facts.organization_id)
+    for org_id in candidates:
+        if _holder_of_org(org_id, facts, ctx).holder is Holder.CLIENT:
+            out.add(org_id)
     return out
 
 
@@ -168,8 +181,6 @@ def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.error(facts.asset, projects)
         return
     own = _client_orgs(facts, ctx)
-    if facts.organization_id:
-        own.add(facts.organization_id)
     for pf in projects.items:
         p = pf.project
         evidence = [Evidence("gcp", p.request, p.observed_at, p.excerpt())]
@@ -189,20 +200,19 @@ def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
                               detail=f"Project {p.project_id} is in the business's "
                                      f"organization {p.organization}.", evidence=evidence)
             continue
-        attribution = ctx.attribute(IdKind.GCP_ORGANIZATION, p.organization,
-                                    seen_in=f"organization of project {p.project_id}")
-        org = next((o for o in facts.organizations.items if o.id == p.organization), None) \
-            if isinstance(facts.organizations, Fetched) else None
-        if attribution.holder is Holder.UNKNOWN and org is not None:
-            attribution = _org_holder(org, ctx)
+        attribution = _holder_of_org(p.organization, facts, ctx)
         holder = attribution.holder
+        provider = holder is Holder.PROVIDER
+        audited = (" (the organization this scan audits, whose owner is not identified: see "
+                   "'Whose Google account owns the Cloud organization')"
+                   if p.organization == facts.organization_id and not provider else "")
         yield ctx.finding(asset=p.asset, holder=holder,
-                          status=Status.FAIL if holder is Holder.PROVIDER else Status.WARN,
-                          severity=Severity.HIGH if holder is Holder.PROVIDER
-                          else Severity.MEDIUM,
+                          status=Status.FAIL if provider else Status.WARN,
+                          severity=Severity.HIGH if provider else (
+                              Severity.LOW if audited else Severity.MEDIUM),
                           detail=f"Project {p.project_id} is in organization "
-                                 f"{p.organization}, not the business's. "
-                                 f"{attribution.reason}.", evidence=evidence)
+                                 f"{p.organization}{audited}, not one known to be the "
+                                 f"business's. {attribution.reason}.", evidence=evidence)
 
 
 def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
@@ -265,8 +275,7 @@ def project_billing(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.error(facts.asset, projects)
         return
     accounts = {a.id: a for a in facts.billing_accounts}
-    own = _client_orgs(facts, ctx) | ({facts.organization_id} if facts.organization_id
-                                      else set())
+    own = _client_orgs(facts, ctx)
     for pf in projects.items:
         yield from _project_billing(pf, accounts, own, ctx)
 

@@ -28,10 +28,10 @@ from urllib.parse import urlencode, urlsplit
 
 from lockin_audit.engine import WriteRefused
 from lockin_audit.model import Evidence, iso, utc_now
-from lockin_audit.sources.interface import FetchError, SourceFailure
+from lockin_audit.sources.interface import FetchError, Source, SourceFailure
 
 if TYPE_CHECKING:
-    from lockin_audit.sources.interface import SourceContext
+    from lockin_audit.sources.interface import SourceContext, Target
 
 T = TypeVar("T")
 
@@ -390,6 +390,73 @@ class GoogleClient:
             token = nxt
 
 
+@dataclass(frozen=True)
+class Probe:
+    """One light request of `lockin-audit doctor`."""
+
+    what: str
+    verb: str
+    method: str
+    path: str
+    params: Mapping[str, Any] | None = None
+    body: Any = None
+
+
+class GoogleSource(Source):
+    """What the gws and gcp sources share: one credential set and client per target,
+    the first sign-in, `doctor` over each target's probes, closing."""
+
+    first_scope: str
+    scope_errors_fail_target: bool  # False: a missing scope fails only its own facts
+
+    def __init__(self) -> None:
+        self._credentials: list[GoogleCredentials] = []
+
+    def client(self, opts: Any, ctx: SourceContext, subject: str | None = None) -> GoogleClient:
+        creds = GoogleCredentials(self.name, subject, opts.ca_bundle)
+        self._credentials.append(creds)
+        return GoogleClient(ctx, self.name, creds, opts.api_endpoint, verify_of(opts.ca_bundle))
+
+    async def sign_in(self, client: GoogleClient) -> None:
+        """Broken credentials fail the whole target (SourceFailure)."""
+        try:
+            await client.credentials.token(client.ctx, self.first_scope)
+        except GoogleApiError as exc:
+            if self.scope_errors_fail_target or not is_scope_error(exc.error):
+                raise SourceFailure(exc.error) from None
+
+    def connect(self, target: Target, ctx: SourceContext) -> GoogleClient:
+        raise NotImplementedError
+
+    def probes(self, target: Target) -> list[Probe]:
+        raise NotImplementedError
+
+    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
+        """Sign in to each target and try one page of every API the checks read."""
+        lines: list[tuple[str, bool, str]] = []
+        for target in await self.targets(ctx):
+            client = self.connect(target, ctx)
+            try:
+                await self.sign_in(client)
+            except SourceFailure as exc:
+                lines.append((target.label, False, exc.error.describe()))
+                continue
+            for p in self.probes(target):
+                spec = READ_METHODS[p.method]
+                try:
+                    await client.call(p.verb, p.method, p.path, params=p.params, body=p.body)
+                    lines.append((f"{target.label}: {p.what}", True, f"readable ({spec.role}; "
+                                  f"scope {scope_url(spec.scope)})"))
+                except (GoogleApiError, SourceFailure) as exc:
+                    lines.append((f"{target.label}: {p.what}", False, exc.error.describe()))
+        return lines
+
+    async def close(self) -> None:
+        for creds in self._credentials:
+            creds.close()
+        self._credentials.clear()
+
+
 def malformed(source: str, request: str, exc: Exception) -> FetchError:
     return FetchError(source, request, f"unexpected answer shape ({type(exc).__name__}: "
                       f"{exc})", kind="malformed")
@@ -415,5 +482,6 @@ def host_of(url: str) -> str:
 
 __all__ = [
     "READ_METHODS", "Fetched", "GoogleApiError", "GoogleClient", "GoogleCredentials",
+    "GoogleSource", "Probe",
     "assert_google_read", "guard", "malformed", "now", "scope_url",
 ]
