@@ -32,9 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lockin_audit.demo.dns import _zone
+from lockin_audit.demo.knot import KnotServer
 from lockin_audit.engine import Engine
 from lockin_audit.sources.dns import DnsClient, fetch_domain
-from lockin_audit.testing.knot import KnotServer
 
 
 def domain_zone(n: int) -> tuple[str, str]:

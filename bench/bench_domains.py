@@ -46,6 +46,7 @@ from bench_dns import SHARED, domain_zone, proxy_process
 
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
+from lockin_audit.demo.knot import KnotServer
 from lockin_audit.demo.rdap_server import (
     RdapData,
     RdapServer,
@@ -55,7 +56,6 @@ from lockin_audit.demo.rdap_server import (
 )
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import ScanResult
-from lockin_audit.testing.knot import KnotServer
 
 BURST = 5
 

@@ -150,6 +150,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
 
     from lockin_audit.engine import Scanner, ScanOptions
     from lockin_audit.report.interface import write_reports
+    from lockin_audit.report.scoring import scored
 
     selected = select_checks(only, check_ids)
     live = _RichProgress() if progress else None
@@ -167,6 +168,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     except KeyboardInterrupt:
         interrupted = True
         result = scanner.result(interrupted=True)
+    result = scored(result)  # the report layer judges what the engine produced
     if finish is not None:
         result = finish(result)
     written = write_reports(result, outdir, formats)
@@ -178,10 +180,17 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
 
 def _summary(result: ScanResult, written: list[Path]) -> None:
     from lockin_audit.model import Status
+    from lockin_audit.report.scoring import readiness_of
 
-    r = result.readiness
+    r = readiness_of(result)
     counts = {s: len(result.findings_by_status(s)) for s in Status}
-    print(f"Readiness {r.score}/100 (grade {r.grade}), {r.blockers} blocker(s); "
+    if not r.complete:
+        gaps = result.gaps()
+        print(f"Incomplete: {len(gaps)} thing(s) could not be read (first: "
+              f"{gaps[0].what}: {gaps[0].reason})" if gaps else "Incomplete: interrupted")
+    score = (f"{r.score}/100 (grade {r.grade})" if r.complete
+             else f"at least {r.score}/100 (incomplete, no grade)")
+    print(f"Readiness {score}, {r.blockers} blocker(s); "
           f"{counts[Status.FAIL]} held by the provider, {counts[Status.WARN]} warnings, "
           f"{counts[Status.MANUAL]} to confirm, {counts[Status.ERROR]} not assessed, "
           f"{counts[Status.PASS]} in order.")
@@ -189,23 +198,37 @@ def _summary(result: ScanResult, written: list[Path]) -> None:
         print(f"wrote {p}")
 
 
-def _exit_for(result: ScanResult, fail_on: str, fail_on_new: bool = False) -> int:
+# Exit code when the scan is incomplete and --fail-on-gaps (or scan.fail_on_gaps) is set.
+EXIT_INCOMPLETE = 4
+
+
+def _exit_for(result: ScanResult, fail_on: str, fail_on_new: bool = False,
+              fail_on_gaps: bool = False) -> int:
     """1 when a provider-held finding (not accepted) is at or above --fail-on; with
-    --fail-on-new only findings new or worse than the baseline count."""
+    --fail-on-new only findings new or worse than the baseline count. Else 4 when the
+    scan is incomplete and gaps should fail it (--fail-on-gaps); else 0."""
+    if _fail_on_hit(result, fail_on, fail_on_new):
+        return 1
+    if fail_on_gaps and not result.complete:
+        return EXIT_INCOMPLETE
+    return 0
+
+
+def _fail_on_hit(result: ScanResult, fail_on: str, fail_on_new: bool) -> bool:
     from lockin_audit.engine import fail_on_reached
     from lockin_audit.model import Severity, Status
 
     if fail_on == "none":
-        return 0
+        return False
     if fail_on_new and result.changes is not None:
         from lockin_audit.history.diff import new_or_worse_ids
 
         ids = new_or_worse_ids(result.changes)
         threshold = Severity(fail_on)
-        return 1 if any(f.status is Status.FAIL and f.accepted is None
-                        and f.severity.at_least(threshold) and f.id in ids
-                        for f in result.findings) else 0
-    return 1 if fail_on_reached(result, Severity(fail_on)) else 0
+        return any(f.status is Status.FAIL and f.accepted is None
+                   and f.severity.at_least(threshold) and f.id in ids
+                   for f in result.findings)
+    return fail_on_reached(result, Severity(fail_on))
 
 
 def _history_for(cfg: AuditConfig, *, history: str | None, no_history: bool,
@@ -250,6 +273,7 @@ def scan(
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar (it is off anyway when not on a terminal or under CI).")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore cached registry (RDAP) answers.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
+    fail_on_gaps: Annotated[bool, typer.Option("--fail-on-gaps", help="Exit 4 when the scan is incomplete (something configured could not be read) and nothing else failed it; also scan.fail_on_gaps in the audit file.")] = False,
     history: Annotated[str | None, typer.Option("--history", help="History store: a SQLite file path, sqlite:///PATH or postgresql://USER@HOST/DB (default: scan.history, else history.sqlite in your data folder).")] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Record nothing and compare with nothing recorded.")] = False,
     baseline: Annotated[str | None, typer.Option("--baseline", help="Compare with this: a report.json, or a recorded scan (last, last~N, an id). Default with history: the last scan.")] = None,
@@ -273,7 +297,8 @@ def scan(
         hist.close()
     _summary(result, written)
     _history_notes(hist)
-    raise typer.Exit(_exit_for(result, fail_on, fail_on_new))
+    raise typer.Exit(_exit_for(result, fail_on, fail_on_new,
+                              fail_on_gaps or cfg.scan.fail_on_gaps))
 
 
 @app.command()

@@ -301,6 +301,8 @@ class Scan(_Model):
     gcp: list[GcpTarget] = []
     inventory: list[str] = []
     limits: Limits = Limits()
+    # Exit 4 when the scan is incomplete and nothing else failed it (as --fail-on-gaps).
+    fail_on_gaps: bool = False
     # The history store (a path, sqlite:///PATH or postgresql://USER@HOST/DB; never with
     # a password: libpq reads PGPASSWORD, ~/.pgpass or a service file) and acceptance files.
     history: str | None = None
@@ -474,6 +476,7 @@ scan:
   #   - {organization_id: "123456789012", project_ids: []}
   # inventory: [contracts.yaml]
   # limits: {concurrency: 16, timeout_s: 15, per_host_rate: 20}
+  # fail_on_gaps: true          # exit 4 when something configured could not be read
   # history: postgresql://audit@db.example/lockin   # default: a SQLite file in your data folder
   # accept: [accepted.yaml]            # items knowingly left with the provider, with an expiry
 """

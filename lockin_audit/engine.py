@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 
 from lockin_audit import __version__
 from lockin_audit.check import Check, CheckContext
+from lockin_audit.guards import WriteRefused
+from lockin_audit.guards.http import assert_read_only_http
 from lockin_audit.identity import Identity
 from lockin_audit.model import (
     NOT_CONFIGURED,
@@ -39,6 +41,7 @@ from lockin_audit.model import (
     ScanResult,
     Severity,
     Status,
+    dedupe_findings,
     iso,
     sort_findings,
     utc_now,
@@ -54,31 +57,6 @@ if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig, Limits
 
 T = TypeVar("T")
-
-# POST endpoints that only read (Microsoft Graph resolves object ids with a POST). Any
-# other non-GET request is refused before it leaves the process.
-READ_ONLY_POST_PATHS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"/directoryObjects/getByIds$"),
-    re.compile(r"/providers/Microsoft\.ResourceGraph/resources$", re.IGNORECASE),
-    # Google Cloud Resource Manager v3 reads IAM policies with a POST (documented at
-    # cloud.google.com/resource-manager/reference/rest/v3/projects/getIamPolicy).
-    re.compile(r"^/v3/(organizations|folders|projects)/[^/:]+:getIamPolicy$"),
-)
-
-
-class WriteRefused(Exception):
-    """A request that could change something was refused by the read-only guard."""
-
-
-def assert_read_only_http(method: str, url: str) -> None:
-    method = method.upper()
-    if method in ("GET", "HEAD", "OPTIONS"):
-        return
-    path = urlsplit(url).path
-    if method == "POST" and any(p.search(path) for p in READ_ONLY_POST_PATHS):
-        return
-    raise WriteRefused(f"refused {method} {url}: lockin-audit only reads")
-
 
 class HostRateLimiter:
     """Token bucket per host; `defer` pauses a host (Retry-After)."""
@@ -486,19 +464,17 @@ class Scanner:
 
     # -- the result --------------------------------------------------------------------
     def result(self, *, interrupted: bool = False) -> ScanResult:
-        from lockin_audit.report.scoring import readiness
-
         coverage = list(self.coverage)
         for (name, _), target in list(self._pending.items()):
             coverage.append(Coverage(self.sources[name].area, target.label, False,
                                      "the scan was interrupted before this was assessed"))
-        findings = tuple(sort_findings(_dedupe(self.findings)))
+        findings = tuple(sort_findings(dedupe_findings(self.findings)))
         return ScanResult(
             started_at=iso(self.started_at),
             finished_at=iso(utc_now()),
             client=self.identity.client.summary(),
             provider=tuple(p.summary() for p in self.identity.providers),
-            readiness=readiness(findings, coverage),
+            readiness=None,  # judged by the report layer (report.scoring.scored)
             findings=findings,
             coverage=tuple(coverage),
             unidentified=self.identity.unidentified.ranked(),
@@ -507,13 +483,6 @@ class Scanner:
             interrupted=interrupted,
             audit_file=self.config.source_path,
         )
-
-
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    seen: dict[str, Finding] = {}
-    for f in findings:
-        seen.setdefault(f.id, f)
-    return list(seen.values())
 
 
 def _crash(exc: BaseException) -> str:

@@ -403,6 +403,9 @@ class FleetRun:
         except Exception as exc:  # one client's crash never stops the others
             return ClientOutcome(member.name, member.slug, str(member.path), 2,
                                  error=f"the scan stopped: {type(exc).__name__}: {exc}")
+        from lockin_audit.report.scoring import readiness_of, scored
+
+        result = scored(result)  # the report layer judges what the engine produced
         # acceptances, the comparison with the last scan, the record and the trend: what
         # `lockin-audit scan` does before it writes the reports
         result = await _in_thread(hist.finish, result)
@@ -420,8 +423,8 @@ class FleetRun:
         code = client_exit_code(result, fail_on=self.fail_on, fail_on_gaps=self.fail_on_gaps,
                                 render_failed=render_error is not None)
         return ClientOutcome(
-            member.name, member.slug, str(member.path), code, score=result.readiness.score,
-            grade=result.readiness.grade, complete=is_complete(result), provider_held=held,
+            member.name, member.slug, str(member.path), code, score=readiness_of(result).score,
+            grade=readiness_of(result).grade, complete=is_complete(result), provider_held=held,
             outdir=str(outdir), written=tuple(str(p) for p in written),
             render_error=render_error,
             scan_id=None if hist.scan_id is None else str(hist.scan_id),

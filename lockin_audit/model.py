@@ -268,6 +268,12 @@ class Coverage:
     assessed: bool
     reason: str | None = None
 
+    @property
+    def not_configured(self) -> bool:
+        """Skipped because the audit file does not ask for it: not a gap. Decided by the
+        constant the engine writes, never by wording."""
+        return not self.assessed and self.reason == NOT_CONFIGURED
+
     def to_dict(self) -> dict[str, Any]:
         return {"area": self.area, "target": self.target, "assessed": self.assessed,
                 "reason": self.reason}
@@ -315,22 +321,27 @@ class Deadline:
 
 @dataclass(frozen=True)
 class Readiness:
+    """The report layer's judgement of a result (`lockin_audit.report.scoring`). When the
+    scan is incomplete `grade` is None and `score` is a lower bound (`complete` False)."""
+
     score: int
-    grade: str
+    grade: str | None
     blockers: int
     deadlines: tuple[Deadline, ...] = ()
     breakdown: Mapping[str, Any] = field(default_factory=dict)
+    complete: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {"score": self.score, "grade": self.grade, "blockers": self.blockers,
+                "complete": self.complete,
                 "deadlines": [d.to_dict() for d in self.deadlines],
                 "breakdown": _plain(self.breakdown)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Readiness:
-        return cls(int(d["score"]), d["grade"], int(d["blockers"]),
+        return cls(int(d["score"]), d.get("grade"), int(d["blockers"]),
                    tuple(Deadline.from_dict(x) for x in d.get("deadlines", [])),
-                   d.get("breakdown") or {})
+                   d.get("breakdown") or {}, bool(d.get("complete", d.get("grade") is not None)))
 
 
 @dataclass(frozen=True)
@@ -356,6 +367,19 @@ class CheckInfo:
         return cls(d["id"], d["area"], d["control"], d["title"], Severity(d["severity"]),
                    d.get("risk", ""), tuple(d.get("remediation", [])),
                    tuple(d.get("references", [])))
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something configured that could not be read, and why: an unassessed coverage entry
+    or an error finding."""
+
+    area: str
+    what: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"area": self.area, "what": self.what, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -407,11 +431,14 @@ class HistoryPoint:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """What the engine produced. `readiness` is the report layer's judgement
+    (`lockin_audit.report.scoring.scored`): None until the result has been scored."""
+
     started_at: str
     finished_at: str
     client: Mapping[str, Any]
     provider: tuple[Mapping[str, Any], ...]
-    readiness: Readiness
+    readiness: Readiness | None
     findings: tuple[Finding, ...]
     coverage: tuple[Coverage, ...]
     unidentified: tuple[Unidentified, ...]
@@ -433,7 +460,8 @@ class ScanResult:
             "audit_file": self.audit_file,
             "client": _plain(self.client),
             "provider": [_plain(p) for p in self.provider],
-            "readiness": self.readiness.to_dict(),
+            "complete": self.complete,
+            "readiness": self.readiness.to_dict() if self.readiness else None,
             "findings": [f.to_dict() for f in self.findings],
             "coverage": [c.to_dict() for c in self.coverage],
             "unidentified": [u.to_dict() for u in self.unidentified],
@@ -449,7 +477,7 @@ class ScanResult:
             finished_at=d["finished_at"],
             client=d.get("client") or {},
             provider=tuple(d.get("provider") or []),
-            readiness=Readiness.from_dict(d["readiness"]),
+            readiness=Readiness.from_dict(d["readiness"]) if d.get("readiness") else None,
             findings=tuple(Finding.from_dict(f) for f in d.get("findings", [])),
             coverage=tuple(Coverage.from_dict(c) for c in d.get("coverage", [])),
             unidentified=tuple(Unidentified.from_dict(u) for u in d.get("unidentified", [])),
@@ -464,6 +492,40 @@ class ScanResult:
 
     def findings_by_status(self, *statuses: Status) -> list[Finding]:
         return [f for f in self.findings if f.status in statuses]
+
+    def gaps(self) -> list[Gap]:
+        """What could not be read and why: every coverage entry that was not assessed
+        (sources the audit file does not configure excepted) and every error finding."""
+        out = [Gap(c.area, c.target, c.reason or "not assessed") for c in self.coverage
+               if not c.assessed and not c.not_configured]
+        out.extend(Gap(f.area, f"{f.title} ({f.asset.id})", f.detail)
+                   for f in self.findings if f.status is Status.ERROR)
+        return out
+
+    @property
+    def complete(self) -> bool:
+        """True when every configured source and target was assessed and no finding is an
+        error. An incomplete scan shows no grade and only a lower bound of the score."""
+        return not self.interrupted and not self.gaps()
+
+
+# When two findings share an id, the most severe status wins: a fail (held by the provider)
+# or an error (not assessed) is never hidden behind a pass of the same check and asset.
+STATUS_PRECEDENCE: Mapping[Status, int] = {
+    Status.FAIL: 4, Status.ERROR: 3, Status.WARN: 2, Status.MANUAL: 1, Status.PASS: 0,
+}
+
+
+def dedupe_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per id, keeping the most severe status (then the higher severity; on a
+    tie, the first). Order of first appearance is kept."""
+    kept: dict[str, Finding] = {}
+    for f in findings:
+        old = kept.get(f.id)
+        if old is None or ((STATUS_PRECEDENCE[f.status], f.severity.rank)
+                           > (STATUS_PRECEDENCE[old.status], old.severity.rank)):
+            kept[f.id] = f
+    return list(kept.values())
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -22,6 +22,7 @@ from lockin_audit.demo import aws as demo_aws
 from lockin_audit.engine import Engine, Scanner, WriteRefused
 from lockin_audit.model import Holder, ScanResult, Status
 from lockin_audit.report.json_format import load_schema
+from lockin_audit.report.scoring import scored
 from lockin_audit.sources.aws import AwsSource, permission_for
 from lockin_audit.sources.aws_guard import guard_session, is_read_only
 from lockin_audit.sources.interface import SourceContext
@@ -194,7 +195,7 @@ def test_users_contacts_keys_network_images_backups(demo_result: ScanResult,
 
 
 def test_result_is_valid_and_has_no_secrets(demo_result: ScanResult) -> None:
-    data = demo_result.to_dict()
+    data = scored(demo_result).to_dict()
     jsonschema.Draft202012Validator(load_schema()).validate(data)
     text = json.dumps(data)
     assert demo_aws.CREDENTIALS["AWS_ACCESS_KEY_ID"] not in text

@@ -13,6 +13,7 @@ import dns.message
 import dns.query
 import dns.rdatatype
 import pytest
+from lockin_audit.testing.knot import KnotServer, knotd_path
 
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
@@ -21,7 +22,6 @@ from lockin_audit.demo import dns as demo_dns
 from lockin_audit.demo.rdap_server import RdapData, RdapServer, domain_object, registrar_entity
 from lockin_audit.engine import Scanner
 from lockin_audit.model import Finding, ScanResult, Status
-from lockin_audit.testing.knot import KnotServer, knotd_path
 
 pytestmark = pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")
 

@@ -16,6 +16,7 @@ from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo import dns as demo_dns
+from lockin_audit.demo.knot import KnotServer, free_port, knotd_path
 from lockin_audit.engine import Engine, Scanner
 from lockin_audit.model import Finding, ScanResult, Status
 from lockin_audit.sources.dns import (
@@ -27,8 +28,7 @@ from lockin_audit.sources.dns import (
     report_addresses,
     rname_to_email,
 )
-from lockin_audit.testing import faulty_dns
-from lockin_audit.testing.knot import KnotServer, free_port, knotd_path
+from tests import faulty_dns
 
 pytestmark = pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")
 
@@ -424,7 +424,7 @@ def test_demo_part_serves_and_stops(tmp_path: Path) -> None:
 
 def test_demo_part_without_knot_uses_the_fallback_server(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import lockin_audit.testing.knot as knot_mod
+    import lockin_audit.demo.knot as knot_mod
 
     monkeypatch.setattr(knot_mod, "knotd_path", lambda: None)
     part = demo_dns.start(tmp_path)

@@ -18,6 +18,7 @@ from lockin_audit.config import config_from_mapping
 from lockin_audit.engine import Engine, Scanner, ScanOptions, WriteRefused, parse_retry_after
 from lockin_audit.identity import IdKind
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
+from lockin_audit.report.scoring import readiness_of
 from lockin_audit.sources.interface import FetchError, Source, SourceContext, SourceFailure, Target
 
 
@@ -203,7 +204,10 @@ def test_failures_become_errors_and_never_stop_the_rest() -> None:
     coverage = {c.target: c for c in result.coverage}
     assert coverage["good"].assessed and not coverage["bad"].assessed
     assert "access denied" in (coverage["bad"].reason or "")
-    assert result.readiness.breakdown["errors"] == 5  # 2 targets x 2 checks + 1 crash
+    assert result.readiness is None  # the engine produces; the report layer judges
+    judged = readiness_of(result)
+    assert judged.breakdown["errors"] == 5  # 2 targets x 2 checks + 1 crash
+    assert not result.complete and judged.grade is None and not judged.complete
     # the same input gives the same ids
     again = asyncio.run(Scanner(cfg, [toy_check, crashing_check], ScanOptions(),
                                 sources={"toy": ToySource()}).run())

@@ -22,6 +22,7 @@ from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo.fleet import FleetClient, fleet_clients, fleet_rdap, fleet_zones, write_fleet
+from lockin_audit.demo.knot import KnotServer, knotd_path
 from lockin_audit.demo.local_http import LocalHttpServer, Reply
 from lockin_audit.demo.rdap import demo_data
 from lockin_audit.demo.rdap_server import RdapData, RdapServer
@@ -37,7 +38,6 @@ from lockin_audit.fleet import (
 )
 from lockin_audit.history import open_store
 from lockin_audit.model import ScanResult
-from lockin_audit.testing.knot import KnotServer, knotd_path
 
 TODAY = dt.date.today()
 ROOT = Path(__file__).resolve().parent.parent

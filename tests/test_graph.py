@@ -23,6 +23,7 @@ from lockin_audit.demo.azure_server import MicrosoftCloud
 from lockin_audit.engine import Scanner
 from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
+from lockin_audit.report.scoring import scored
 from lockin_audit.sources.graph import guest_email_from_upn
 
 SECRET = "s3cret-client-value"  # the only client secret the token endpoint accepts
@@ -95,7 +96,7 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
                                 caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     result = scan(server, tmp_path)
-    data = result.to_dict()
+    data = scored(result).to_dict()
     jsonschema.Draft202012Validator(load_schema()).validate(data)
     assert [c.assessed for c in result.coverage] == [True]
 

@@ -16,6 +16,7 @@ from lockin_audit.config import config_from_mapping
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import Finding, ScanResult, Status
 from lockin_audit.report.ics import IcsRenderer
+from lockin_audit.report.scoring import readiness_of
 from lockin_audit.sources.inventory import add_months, parse_date, read_inventory
 
 TODAY = dt.date(2026, 11, 23)
@@ -181,7 +182,7 @@ def test_notice_deadline_bands(tmp_path: Path) -> None:
     assert "passed" in passed.detail
     assert (add_months(TODAY + dt.timedelta(days=10), 12) - dt.timedelta(days=30)).isoformat() \
         in passed.detail
-    deadlines = [d.finding_id for d in result.readiness.deadlines]
+    deadlines = [d.finding_id for d in readiness_of(result).deadlines]
     assert passed.id in deadlines and far.id not in deadlines
 
 

@@ -20,6 +20,7 @@ from lockin_audit.demo.rdap import demo_data
 from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer, arin_network
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import Finding, ScanResult, Severity, Status
+from lockin_audit.report.scoring import readiness_of
 from lockin_audit.sources.network import allocation_kind, reverse_zone
 
 TODAY = dt.date.today()
@@ -120,7 +121,7 @@ def test_expiry_bands_and_due_dates(rdap: RdapServer) -> None:
     warn = one(result, "acmedental.com", EXP)
     assert (warn.status, warn.severity) == (Status.WARN, Severity.HIGH)
     assert one(result, "acme-dental.net", EXP).status is Status.PASS
-    assert soon.id in {d.finding_id for d in result.readiness.deadlines}
+    assert soon.id in {d.finding_id for d in readiness_of(result).deadlines}
 
 
 @pytest.mark.parametrize(("fault", "reason"), [
@@ -332,7 +333,7 @@ REVERSE_ZONES = {
 
 @pytest.fixture(scope="module")
 def knot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from lockin_audit.testing.knot import KnotServer, KnotUnavailable
+    from lockin_audit.demo.knot import KnotServer, KnotUnavailable
 
     try:
         server = KnotServer(tmp_path_factory.mktemp("knot"), REVERSE_ZONES).start()

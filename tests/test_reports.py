@@ -303,7 +303,14 @@ def test_html_is_self_contained_and_inert(rendered: dict[str, str]) -> None:
 def test_html_content_for_the_owner(result: ScanResult, rendered: dict[str, str]) -> None:
     page = _page(rendered["html"])
     text = " ".join(" ".join(page.text).split())
-    assert f"{result.readiness.score} / 100" in text and f"Grade {result.readiness.grade}" in text
+    # the AWS profile could not be read: incomplete, so a lower bound and no grade
+    assert result.readiness is not None and result.readiness.grade is None
+    assert f"{result.readiness.score} / 100" in text and "Grade" not in text
+    summary = text[text.index("Owner's summary"):]
+    assert summary.startswith(f"Owner's summary Incomplete score at least "
+                              f"{result.readiness.score} / 100, no grade")
+    assert "Incomplete: not everything configured could be read" in summary
+    assert "profile acme: AccessDenied" in summary
     assert "How the score was computed" in text and "Base score" in text
     for section in ("summary", "deadlines", "findings", "coverage", "unidentified",
                     "metadata"):
@@ -367,7 +374,11 @@ def test_markdown_escapes_untrusted_text(rendered: dict[str, str]) -> None:
 
 def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     md = rendered["md"]
-    assert f"**Readiness score: {result.readiness.score} / 100, grade {result.readiness.grade}.**" in md
+    assert result.readiness is not None and result.readiness.grade is None
+    assert (f"**Readiness score: at least {result.readiness.score} / 100, incomplete "
+            "(no grade).**") in md
+    summary = md[md.index("## Executive summary"):]
+    assert summary.split("\n", 2)[2].startswith("**Incomplete: not everything configured")
     assert md.index("| 2026-12-01 | 8 |") < md.index("| 2026-12-13 | 20 |")
     assert "1. Ask the provider for the transfer code." in md
     assert "2. Transfer the domain to your own registrar account." in md

@@ -104,7 +104,7 @@ def _fragment(address: str) -> dict[str, object]:
 
 
 def start(workdir: Path) -> DemoPart:
-    from lockin_audit.testing.knot import KnotServer, KnotUnavailable, knotd_path
+    from lockin_audit.demo.knot import KnotServer, KnotUnavailable, knotd_path
 
     dns_dir = workdir / "dns"
     # 198.51.100.0/24 is the client's own (provider-independent) block in the demo estate.

@@ -251,7 +251,7 @@ def fleet_estate(folder: Path, clients: int = 6, domains: int = 3) -> Iterator[F
     """Start DNS (Knot when installed, else the demo's small server) and RDAP for a fleet,
     write its audit files into `folder`, and stop the servers afterwards."""
     from lockin_audit.demo import DemoUnavailable
-    from lockin_audit.testing.knot import KnotServer, KnotUnavailable, knotd_path
+    from lockin_audit.demo.knot import KnotServer, KnotUnavailable, knotd_path
 
     folder = folder.resolve()
     members = fleet_clients(clients, domains)

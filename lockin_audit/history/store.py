@@ -296,13 +296,15 @@ class HistoryStore:
         client = client_name or str(result.client.get("name") or "")
         if not client:
             raise HistoryError(f"history store {self.display}: the scan has no client name.")
-        rd = result.readiness
+        from lockin_audit.report.scoring import readiness_of
+
+        rd = readiness_of(result)  # the report layer's judgement (scored, or scored now)
         scan_row = {
             "client": client, "audit_hash": audit_hash,
             "tool_version": result.tool_version or "", "started_at": result.started_at,
             "finished_at": result.finished_at, "recorded_at": iso(utc_now()),
             "score": int(rd.score), "grade": rd.grade, "blockers": int(rd.blockers),
-            "complete": bool(getattr(result, "complete", True)) and not result.interrupted,
+            "complete": result.complete and rd.complete,
             "interrupted": bool(result.interrupted),
         }
         rows = [_finding_row(f) for f in result.findings]
@@ -398,7 +400,8 @@ class HistoryStore:
         result = ScanResult(
             started_at=rec.started_at, finished_at=rec.finished_at,
             client={"name": rec.client}, provider=(),
-            readiness=Readiness(rec.score, rec.grade or "", rec.blockers),
+            readiness=Readiness(rec.score, rec.grade, rec.blockers,
+                                complete=bool(rec.complete)),
             findings=findings, coverage=(), unidentified=(),
             tool_version=rec.tool_version, interrupted=rec.interrupted)
         return StoredScan(rec, result)

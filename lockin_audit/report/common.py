@@ -25,13 +25,16 @@ from lockin_audit.model import (
     Coverage,
     Evidence,
     Finding,
+    Gap,
     Holder,
+    Readiness,
     ScanResult,
     Severity,
     Status,
     sort_findings,
 )
 from lockin_audit.report.history_view import history_view
+from lockin_audit.report.scoring import readiness_of
 
 STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WARN, Status.MANUAL,
                                     Status.PASS)
@@ -250,6 +253,8 @@ class Summary:
     breakdown: list[tuple[str, str]]
     total: int
     parties: list[tuple[str, str, str]]
+    readiness: Readiness
+    gaps: list[Gap]  # what could not be read and why (empty when the scan is complete)
 
 
 def _check_group(check_id: str, first: Finding, info: CheckInfo | None) -> CheckGroup:
@@ -312,6 +317,7 @@ _BREAKDOWN_LABELS: dict[str, str] = {
     "weights": "Weight per severity",
     "credit": "Credit per status",
     "findings_by_status": "Findings by status",
+    "complete": "Everything configured was assessed",
 }
 
 
@@ -329,6 +335,7 @@ def breakdown_rows(breakdown: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def summarize(result: ScanResult) -> Summary:
+    readiness = readiness_of(result)
     today = scan_date(result)
     by_id = {f.id: f for f in result.findings}
     severity_counts: dict[str, dict[str, int]] = {
@@ -339,7 +346,7 @@ def summarize(result: ScanResult) -> Summary:
                 if f.status is Status.FAIL and f.accepted is None][:TOP_BLOCKERS]
     deadlines = sorted(
         (DeadlineRow(d.date, (d.date - today).days, d.severity.value, d.title,
-                     by_id.get(d.finding_id)) for d in result.readiness.deadlines),
+                     by_id.get(d.finding_id)) for d in readiness.deadlines),
         key=lambda r: (r.date, -Severity(r.severity).rank, r.title))
     skipped = [c for c in result.coverage if not c.assessed and not_configured(c)]
     failed = [c for c in result.coverage if not c.assessed and not not_configured(c)]
@@ -355,17 +362,18 @@ def summarize(result: ScanResult) -> Summary:
         skipped=skipped,
         failed_targets=failed,
         errors=sort_findings(f for f in result.findings if f.status is Status.ERROR),
-        breakdown=breakdown_rows(result.readiness.breakdown),
+        breakdown=breakdown_rows(readiness.breakdown),
         total=len(result.findings),
         parties=party_rows(result),
+        readiness=readiness,
+        gaps=result.gaps(),
     )
 
 
 def not_configured(c: Coverage) -> bool:
-    """A target skipped because the audit file does not ask for it (the engine says so in
-    the target, "dns (not configured)", and/or the reason), as opposed to one that failed."""
-    text = f"{c.target} {c.reason or ''}"
-    return "not configured" in text or "nothing configured" in text
+    """A target skipped because the audit file does not ask for it (the engine's
+    `NOT_CONFIGURED` reason), as opposed to one that failed."""
+    return c.not_configured
 
 
 PARTY_FIELDS: dict[str, str] = {

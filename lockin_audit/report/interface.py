@@ -64,8 +64,12 @@ class RenderFailed(Exception):
 def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[Path]:
     """Write the chosen formats plus the companions; returns the paths written.
 
-    JSON goes first, and one renderer failing never stops the others from being written
+    The result is scored first (`report.scoring.scored`). JSON goes first, and one
+    renderer failing never stops the others from being written
     (the failure is raised afterwards), so a result is not lost to a template bug."""
+    from lockin_audit.report.scoring import scored
+
+    result = scored(result)
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     failures: list[str] = []

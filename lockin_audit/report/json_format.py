@@ -15,7 +15,9 @@ class JsonRenderer(Renderer):
     filename = "report.json"
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        from lockin_audit.report.scoring import scored
+
+        return json.dumps(scored(result).to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
 def load_schema() -> dict[str, Any]:

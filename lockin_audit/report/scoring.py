@@ -13,10 +13,16 @@
 5. score = round(max(0, base - gap penalty)).
 6. Grade: A >= 90, B >= 75, C >= 60, D >= 40, else F. A critical fail caps the grade at
    D: a business cannot be "ready" while the provider holds a critical asset.
-7. Blockers: fail findings of severity high or critical.
-8. Accepted findings (an acceptance file entry that has not expired; see
+7. Incomplete is not ready: when anything configured could not be assessed (a gap in 4.,
+   or an interrupted scan) there is no grade (None) and the score is only a lower bound
+   ("at least N, incomplete"): what could not be read may hold more lock-in.
+8. Blockers: fail findings of severity high or critical.
+9. Accepted findings (an acceptance file entry that has not expired; see
    lockin_audit/history/acceptance.py) count for none of the above: the business knowingly
    leaves them with the provider until the acceptance expires. Their deadlines still show.
+
+The engine produces the result; this module (the report layer) judges it: `scored`
+returns the result with its `readiness`.
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from lockin_audit.model import (
-    NOT_CONFIGURED,
     Coverage,
     Deadline,
     Finding,
@@ -42,7 +47,8 @@ GAP_POINTS, GAP_CAP = 2, 20
 GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
 
 
-def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Readiness:
+def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage], *,
+              interrupted: bool = False) -> Readiness:
     all_findings, findings = findings, [f for f in findings if f.accepted is None]
     weight_total = 0.0
     earned = 0.0
@@ -55,8 +61,7 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Read
         weight_total += w
         earned += w * CREDIT[f.status]
     errors = sum(1 for f in findings if f.status is Status.ERROR)
-    gaps_cov = sum(1 for c in coverage
-                   if not c.assessed and c.reason != NOT_CONFIGURED)
+    gaps_cov = sum(1 for c in coverage if not c.assessed and not c.not_configured)
     gaps = errors + gaps_cov
     if weight_total:
         base = 100.0 * earned / weight_total
@@ -69,6 +74,7 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Read
                         for f in findings)
     if critical_fail and grade in ("A", "B", "C"):
         grade = "D"
+    complete = not gaps and not interrupted
     blockers = sum(1 for f in findings
                    if f.status is Status.FAIL and f.severity.at_least(Severity.HIGH))
     deadlines = tuple(sorted(
@@ -88,11 +94,35 @@ def readiness(findings: Sequence[Finding], coverage: Iterable[Coverage]) -> Read
         "critical_fail_caps_grade": critical_fail,
         "findings_by_status": per_status,
         "accepted": len(all_findings) - len(findings),
+        "complete": complete,
     }
-    return Readiness(score, grade, blockers, deadlines, breakdown)
+    return Readiness(score, grade if complete else None, blockers, deadlines, breakdown,
+                     complete)
+
+
+def scored(result: ScanResult) -> ScanResult:
+    """The result with its readiness computed (unchanged when it already has one)."""
+    if result.readiness is not None:
+        return result
+    return replace(result, readiness=readiness(
+        result.findings, result.coverage, interrupted=result.interrupted))
+
+
+def readiness_of(result: ScanResult) -> Readiness:
+    """The result's readiness, computing it when the result has not been scored yet."""
+    return result.readiness or readiness(result.findings, result.coverage,
+                                         interrupted=result.interrupted)
+
+
+def score_text(r: Readiness) -> str:
+    """How to state the score: "72 / 100, grade B", or "at least 40 / 100, incomplete"."""
+    if not r.complete or r.grade is None:
+        return f"at least {r.score} / 100, incomplete"
+    return f"{r.score} / 100, grade {r.grade}"
 
 
 def rescore(result: ScanResult) -> ScanResult:
     """The result with its readiness computed again from its findings and coverage (after
     acceptances were applied)."""
-    return replace(result, readiness=readiness(result.findings, result.coverage))
+    return replace(result, readiness=readiness(result.findings, result.coverage,
+                                               interrupted=result.interrupted))

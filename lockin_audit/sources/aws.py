@@ -4,7 +4,7 @@ Credentials come from boto3's standard chain (profile, SSO, environment) for eac
 `scan.aws`; `role_arns` are assumed from those credentials (each role is one account to
 assess); with `organization_role_name`, an Organization's management account has its
 member accounts enumerated and that role assumed in each (with `external_id`). Every
-client carries the read-only guard (aws_guard), adaptive retries and timeouts, and every
+client carries the read-only guard (lockin_audit.guards.aws), adaptive retries and timeouts, and every
 blocking call runs through `engine.call_sync`, so the scan's one pool and per-host
 limiter govern AWS too (the limiter key is service.region.account: AWS throttles per
 account, region and service).
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from lockin_audit.guards import WriteRefused
+from lockin_audit.guards.aws import guard_client, guard_session
 from lockin_audit.model import Asset, aws_account_asset_id
 from lockin_audit.sources.aws_facts import (
     AccessKey,
@@ -63,7 +65,6 @@ from lockin_audit.sources.aws_facts import (
     parse_volumes,
     parse_zones,
 )
-from lockin_audit.sources.aws_guard import guard_client, guard_session
 from lockin_audit.sources.aws_policy import parse_policy
 from lockin_audit.sources.interface import (
     FetchError,
@@ -259,8 +260,6 @@ def to_fetch_error(exc: BaseException, service: str, operation: str, request: st
         ReadTimeoutError,
     )
     from botocore.parsers import ResponseParserError
-
-    from lockin_audit.engine import WriteRefused
 
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})

@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from lockin_audit.config import AzureTarget
-from lockin_audit.engine import WriteRefused, assert_read_only_http
+from lockin_audit.guards import WriteRefused
+from lockin_audit.guards.azure import read_only_policy
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.interface import (
     FetchError,
@@ -155,23 +156,10 @@ class AzureFacts:
 # SDK plumbing
 
 
-def _read_only_policy() -> Any:
-    from azure.core.pipeline.policies import SansIOHTTPPolicy
-
-    class ReadOnlyPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
-        """Refuses any write before it leaves the process."""
-
-        def on_request(self, request: Any) -> None:
-            http = request.http_request
-            assert_read_only_http(http.method, http.url)
-
-    return ReadOnlyPolicy()
-
-
 def client_kwargs(opts: AzureTarget) -> dict[str, Any]:
     arm = (opts.arm_endpoint or DEFAULT_ARM).rstrip("/")
     kwargs: dict[str, Any] = {"base_url": arm, "credential_scopes": [arm + "/.default"],
-                              "per_call_policies": [_read_only_policy()],
+                              "per_call_policies": [read_only_policy()],
                               "retry_total": 2, "connection_timeout": 10, "read_timeout": 30}
     if opts.ca_bundle:
         kwargs["connection_verify"] = opts.ca_bundle

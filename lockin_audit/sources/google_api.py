@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from lockin_audit.engine import WriteRefused
+from lockin_audit.guards import WriteRefused
 from lockin_audit.model import Evidence, iso, utc_now
 from lockin_audit.sources.interface import FetchError, Source, SourceFailure
 

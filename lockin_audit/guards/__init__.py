@@ -1,0 +1,23 @@
+"""Read-only guards: the layer below the sources.
+
+Every client a source creates carries one of these guards, which refuse any operation
+that could change something *before* the request leaves the process:
+
+- `lockin_audit.guards.http`: plain HTTP (the engine's httpx client): GET/HEAD/OPTIONS
+  plus a short list of POST endpoints that only read;
+- `lockin_audit.guards.aws`: a botocore event hook with an allow-list of read operations;
+- `lockin_audit.guards.azure`: an azure-core pipeline policy that applies the HTTP rule.
+
+This package imports nothing from the engine, the check API, the sources or the SDKs
+(the AWS and Azure modules import their SDK only when a guard is built), so sources can
+import it without pulling in the layers above them.
+"""
+
+from __future__ import annotations
+
+
+class WriteRefused(Exception):
+    """A request that could change something was refused by the read-only guard."""
+
+
+__all__ = ["WriteRefused"]

@@ -1,1 +1,0 @@
-"""Helpers that start real local servers for the tests, benchmarks and the demo."""

@@ -1,0 +1,207 @@
+"""Layers as DESIGN.md draws them, duplicates, and "incomplete is not ready".
+
+- The read-only guards live below the sources: importing a guard module or any source
+  module loads neither the engine nor the check API.
+- Two findings with the same id: the most severe status wins.
+- A scan in which something configured could not be read is incomplete: no grade, the
+  score is a lower bound, the summaries say so first, and `--fail-on-gaps` exits 4.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lockin_audit.demo.local_http import LocalHttpServer
+from lockin_audit.model import (
+    Asset,
+    Coverage,
+    Finding,
+    Holder,
+    ScanResult,
+    Severity,
+    Status,
+    dedupe_findings,
+)
+from lockin_audit.report.scoring import readiness, scored
+from lockin_audit.sources import BUILTIN_SOURCES
+
+ROOT = Path(__file__).resolve().parent.parent
+GUARD_MODULES = ("lockin_audit.guards", "lockin_audit.guards.http", "lockin_audit.guards.aws",
+                 "lockin_audit.guards.azure", "lockin_audit.sources.aws_guard")
+# every module of the sources package, registered or not (helpers such as aws_facts too)
+SOURCE_MODULES = tuple(sorted(
+    {spec.partition(":")[0] for spec in BUILTIN_SOURCES.values()}
+    | {f"lockin_audit.sources.{m.name}"
+       for m in pkgutil.iter_modules([str(ROOT / "lockin_audit" / "sources")])}))
+
+
+@pytest.mark.parametrize("module", GUARD_MODULES + SOURCE_MODULES
+                         + ("lockin_audit.sources", "lockin_audit.sources.interface"))
+def test_guards_and_sources_do_not_import_the_engine_or_the_check_api(module: str) -> None:
+    code = ("import importlib, sys\n"
+            f"importlib.import_module({module!r})\n"
+            "print(sorted(m for m in sys.modules if m in "
+            "('lockin_audit.engine', 'lockin_audit.check') "
+            "or m.startswith('lockin_audit.report')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]", f"{module} imports {proc.stdout.strip()}"
+
+
+def test_the_guard_still_refuses_through_its_new_home() -> None:
+    from lockin_audit.guards import WriteRefused
+    from lockin_audit.guards.http import assert_read_only_http
+
+    assert_read_only_http("GET", "https://management.azure.com/subscriptions")
+    assert_read_only_http("POST", "https://graph.microsoft.com/v1.0/directoryObjects/getByIds")
+    with pytest.raises(WriteRefused):
+        assert_read_only_http("POST", "https://graph.microsoft.com/v1.0/users")
+    with pytest.raises(WriteRefused):
+        assert_read_only_http("DELETE", "https://management.azure.com/subscriptions/x")
+
+
+def _finding(status: Status, severity: Severity = Severity.HIGH, detail: str = "") -> Finding:
+    holder = {Status.PASS: Holder.CLIENT, Status.FAIL: Holder.PROVIDER}.get(status,
+                                                                           Holder.UNKNOWN)
+    return Finding("t.check", "domain.registration", Asset("domain", "acme.com"), holder,
+                   status, severity, "Who registered the domain", detail or status.value, "1. x")
+
+
+@pytest.mark.parametrize(("statuses", "winner"), [
+    ((Status.PASS, Status.FAIL), Status.FAIL),
+    ((Status.FAIL, Status.PASS), Status.FAIL),
+    ((Status.PASS, Status.ERROR), Status.ERROR),
+    ((Status.ERROR, Status.WARN, Status.PASS), Status.ERROR),
+    ((Status.MANUAL, Status.WARN), Status.WARN),
+    ((Status.PASS, Status.MANUAL), Status.MANUAL),
+    ((Status.ERROR, Status.FAIL), Status.FAIL),
+])
+def test_duplicates_keep_the_most_severe_status(statuses: tuple[Status, ...],
+                                                winner: Status) -> None:
+    findings = [_finding(s) for s in statuses]
+    assert len({f.id for f in findings}) == 1
+    kept = dedupe_findings(findings)
+    assert [f.status for f in kept] == [winner]
+
+
+def test_duplicates_same_status_keep_the_higher_severity_then_the_first() -> None:
+    low, high = _finding(Status.FAIL, Severity.LOW), _finding(Status.FAIL, Severity.CRITICAL)
+    assert dedupe_findings([low, high]) == [high]
+    first, second = _finding(Status.PASS, detail="first"), _finding(Status.PASS, detail="2nd")
+    assert dedupe_findings([first, second]) == [first]
+
+
+def _result(findings: list[Finding], coverage: list[Coverage]) -> ScanResult:
+    return ScanResult("2026-11-23T06:59:00Z", "2026-11-23T07:00:00Z", {"name": "Acme"},
+                      ({"name": "Bob"},), None, tuple(findings), tuple(coverage), ())
+
+
+def test_complete_scan_has_a_grade_and_incomplete_one_a_lower_bound() -> None:
+    ok = scored(_result([_finding(Status.PASS)],
+                        [Coverage("domain", "acme.com", True),
+                         Coverage("aws", "aws (not configured)", False,
+                                  "not configured in the audit file")]))
+    assert ok.complete and ok.readiness is not None
+    assert (ok.readiness.grade, ok.readiness.score, ok.readiness.complete) == ("A", 100, True)
+    assert ok.to_dict()["complete"] is True
+    # the same, but a configured target could not be read
+    gap = scored(_result([_finding(Status.PASS)],
+                         [Coverage("domain", "acme.com", True),
+                          Coverage("aws", "profile acme", False, "access denied")]))
+    assert not gap.complete and gap.readiness is not None
+    assert gap.readiness.grade is None and not gap.readiness.complete
+    assert [g.reason for g in gap.gaps()] == ["access denied"]
+    data = gap.to_dict()
+    assert data["complete"] is False and data["readiness"]["grade"] is None
+    # an error finding alone makes a scan incomplete too
+    err = readiness([_finding(Status.PASS), _finding(Status.ERROR, detail="HTTP 429")], [])
+    assert err.grade is None and not err.complete
+    # "not configured" is decided by the constant, not by wording
+    assert not Coverage("aws", "x", False, "the profile is not configured for SSO").not_configured
+
+
+# --- the CLI: invalid AWS credentials + one inventory file + --fail-on-gaps ----------------
+
+# STS's documented error for a key it does not know (Query protocol, HTTP 403):
+# https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
+STS_INVALID_TOKEN = (b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                     b"<Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+                     b"<Message>The security token included in the request is invalid."
+                     b"</Message></Error><RequestId>4c1b2f3e-0000-4000-8000-000000000000"
+                     b"</RequestId></ErrorResponse>")
+
+
+def _invalid_token(method: str, path: str, headers: dict[str, str],
+                   body: bytes) -> tuple[int, dict[str, str], bytes]:
+    return 403, {"Content-Type": "text/xml"}, STS_INVALID_TOKEN
+
+
+def test_invalid_aws_credentials_with_fail_on_gaps_exit_4(tmp_path: Path) -> None:
+    server = LocalHttpServer(_invalid_token)
+    try:
+        (tmp_path / "aws-credentials").write_text(
+            "[expired]\naws_access_key_id = AKIAEXPIREDEXPIRED00\n"
+            "aws_secret_access_key = no-longer-valid\n", encoding="utf-8")
+        (tmp_path / "aws-config").write_text("[profile expired]\nregion = us-east-1\n",
+                                             encoding="utf-8")
+        (tmp_path / "contracts.yaml").write_text(yaml.safe_dump({"contracts": [{
+            "id": "INET-001", "category": "internet_line", "provider": "Metro Fiber Co",
+            "account_holder": "Acme Dental LLC"}]}), encoding="utf-8")
+        (tmp_path / "audit.yaml").write_text(yaml.safe_dump({
+            "client": {"name": "Acme Dental LLC"},
+            "provider": {"name": "Bob's IT Services"},
+            "scan": {"inventory": ["contracts.yaml"],
+                     "aws": [{"profile": "expired", "regions": ["us-east-1"],
+                              "endpoint_url": server.url, "max_attempts": 1}]},
+        }), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({"PYTHONPATH": str(ROOT), "CI": "true",
+                    "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+                    "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+                    "AWS_EC2_METADATA_DISABLED": "true"})
+
+        def run(*extra: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "lockin_audit", "scan", "-c",
+                 str(tmp_path / "audit.yaml"), "-o", str(tmp_path / "out"), "-f",
+                 "html,json,md", "--no-history", *extra],
+                capture_output=True, text=True, env=env, timeout=120)
+
+        proc = run("--fail-on", "high", "--fail-on-gaps")
+        assert proc.returncode == 4, proc.stdout + proc.stderr
+        assert "Incomplete" in proc.stdout and "at least" in proc.stdout
+        data = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
+        assert data["complete"] is False
+        assert data["readiness"]["grade"] is None and data["readiness"]["complete"] is False
+        assert any(c["area"] == "aws" and not c["assessed"] for c in data["coverage"])
+        assert any(c["area"] == "contract" and c["assessed"] for c in data["coverage"])
+        md = (tmp_path / "out" / "report.md").read_text("utf-8")
+        summary = md[md.index("## Executive summary"):].split("\n", 2)[2]
+        assert summary.startswith("**Incomplete:")
+        assert "InvalidClientTokenId" in summary
+        assert "grade" not in md.split("### Findings by status")[0].replace("no grade", "")
+        html = (tmp_path / "out" / "report.html").read_text("utf-8")
+        summary_html = html[html.index('<section id="summary">'):]
+        text = " ".join(re.sub(r"<[^>]+>", " ", summary_html).split())
+        assert text.startswith("Owner's summary Incomplete"), text[:200]
+        assert "Incomplete: not everything configured could be read" in text
+        assert "InvalidClientTokenId" in text
+        assert "Grade " not in html
+        # without --fail-on-gaps the same scan exits 0; scan.fail_on_gaps does the same
+        assert run("--fail-on", "high").returncode == 0
+        cfg = yaml.safe_load((tmp_path / "audit.yaml").read_text("utf-8"))
+        cfg["scan"]["fail_on_gaps"] = True
+        (tmp_path / "audit.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+        assert run("--fail-on", "high").returncode == 4
+    finally:
+        server.stop()
