@@ -26,7 +26,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from lockin_audit.guards import WriteRefused
+from lockin_audit.guards.google import (  # re-exported for the sources
+    BILLING_READ,
+    CLOUD,
+    CLOUD_READ,
+    CUSTOMER,
+    DOMAINS,
+    READ_METHODS,
+    ROLES,
+    TOKENS,
+    USERS,
+    assert_google_read,
+    scope_url,
+)
 from lockin_audit.model import Evidence, iso, utc_now
 from lockin_audit.sources.interface import FetchError, Source, SourceFailure
 
@@ -35,16 +47,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SCOPE_URL = "https://www.googleapis.com/auth/"
-# The narrowest documented scope of each API the checks read (see docs/google-permissions.md).
-USERS = "admin.directory.user.readonly"
-ROLES = "admin.directory.rolemanagement.readonly"
-DOMAINS = "admin.directory.domain.readonly"
-CUSTOMER = "admin.directory.customer.readonly"
-TOKENS = "admin.directory.user.security"  # tokens.list documents no read-only scope
-CLOUD_READ = "cloud-platform.read-only"
-BILLING_READ = "cloud-billing.readonly"
-CLOUD = "cloud-platform"  # Essential Contacts' discovery document lists only this scope
 
 DEFAULT_ENDPOINTS: dict[str, str] = {
     "admin": "https://admin.googleapis.com",
@@ -52,66 +54,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "cloudbilling": "https://cloudbilling.googleapis.com",
     "essentialcontacts": "https://essentialcontacts.googleapis.com",
 }
-
-
-@dataclass(frozen=True)
-class Method:
-    verb: str  # the documented HTTP verb
-    scope: str  # the narrowest scope that grants it
-    role: str  # the least IAM role or admin privilege that allows it (for error messages)
-
-
-# The only API methods lockin-audit sends. Each is documented as a read; getIamPolicy on
-# Resource Manager is a POST that reads (cloud.google.com/resource-manager/reference/rest/
-# v3/projects/getIamPolicy), Cloud Billing's is a GET.
-READ_METHODS: dict[str, Method] = {
-    "admin.users.list": Method("GET", USERS, "a Workspace admin who can read users"),
-    "admin.roles.list": Method("GET", ROLES, "a Workspace admin who can read admin roles"),
-    "admin.roleAssignments.list": Method("GET", ROLES,
-                                         "a Workspace admin who can read admin roles"),
-    "admin.domains.list": Method("GET", DOMAINS, "a Workspace admin who can read domains"),
-    "admin.customers.get": Method("GET", CUSTOMER,
-                                  "a Workspace admin who can read the account settings"),
-    "admin.tokens.list": Method("GET", TOKENS,
-                                "a Workspace admin who can read users' security settings"),
-    "cloudresourcemanager.organizations.search": Method(
-        "GET", CLOUD_READ, "Organization Viewer (roles/resourcemanager.organizationViewer)"),
-    "cloudresourcemanager.organizations.getIamPolicy": Method(
-        "POST", CLOUD_READ, "Security Reviewer (roles/iam.securityReviewer)"),
-    "cloudresourcemanager.folders.get": Method(
-        "GET", CLOUD_READ, "Folder Viewer (roles/resourcemanager.folderViewer)"),
-    "cloudresourcemanager.projects.search": Method("GET", CLOUD_READ,
-                                                   "Browser (roles/browser)"),
-    "cloudresourcemanager.projects.get": Method("GET", CLOUD_READ, "Browser (roles/browser)"),
-    "cloudresourcemanager.projects.getIamPolicy": Method(
-        "POST", CLOUD_READ, "Security Reviewer (roles/iam.securityReviewer)"),
-    "cloudbilling.projects.getBillingInfo": Method("GET", BILLING_READ,
-                                                   "Browser (roles/browser) on the project"),
-    "cloudbilling.billingAccounts.get": Method(
-        "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
-    "cloudbilling.billingAccounts.getIamPolicy": Method(
-        "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
-    "essentialcontacts.organizations.contacts.list": Method(
-        "GET", CLOUD, "Essential Contacts Viewer (roles/essentialcontacts.viewer)"),
-    "essentialcontacts.projects.contacts.list": Method(
-        "GET", CLOUD, "Essential Contacts Viewer (roles/essentialcontacts.viewer)"),
-}
-READ_VERBS = ("get", "list", "search", "getIamPolicy", "getBillingInfo")
 MAX_PAGES = 500
-
-
-def assert_google_read(verb: str, method: str) -> Method:
-    """The method's definition, or WriteRefused for anything not a documented read."""
-    spec = READ_METHODS.get(method)
-    action = method.rpartition(".")[2]
-    if spec is None or spec.verb != verb.upper() or not action.startswith(READ_VERBS):
-        raise WriteRefused(f"refused {verb.upper()} {method}: lockin-audit only reads (the "
-                           "Google API method is not on the read-only allow-list)")
-    return spec
-
-
-def scope_url(scope: str) -> str:
-    return SCOPE_URL + scope
 
 
 @dataclass(frozen=True)
@@ -481,7 +424,24 @@ def host_of(url: str) -> str:
 
 
 __all__ = [
-    "READ_METHODS", "Fetched", "GoogleApiError", "GoogleClient", "GoogleCredentials",
-    "GoogleSource", "Probe",
-    "assert_google_read", "guard", "malformed", "now", "scope_url",
+    "BILLING_READ",
+    "CLOUD",
+    "CLOUD_READ",
+    "CUSTOMER",
+    "DOMAINS",
+    "READ_METHODS",
+    "ROLES",
+    "TOKENS",
+    "USERS",
+    "Fetched",
+    "GoogleApiError",
+    "GoogleClient",
+    "GoogleCredentials",
+    "GoogleSource",
+    "Probe",
+    "assert_google_read",
+    "guard",
+    "malformed",
+    "now",
+    "scope_url",
 ]
