@@ -468,9 +468,10 @@ def credential_text(user: User, creds: Fetched[UserCredentials] | None) -> tuple
                              f"last used {k.last_used or 'never'}" for k in keys) or "none"
         key_ev = [{"AccessKeyId": _mask(k.id), "Status": k.status, "LastUsed": k.last_used}
                   for k in keys]
-    text = (f"Console password: {part(c.console_password, 'yes', 'no')} (last used "
-            f"{user.password_last_used or 'never'}); MFA: {part(c.mfa, 'yes', 'no')}; "
-            f"access keys: {key_text}.")
+    console = part(c.console_password, "yes", "no")
+    if c.console_password is True:
+        console += f" (last used {user.password_last_used or 'never'})"
+    text = f"Console password: {console}; MFA: {part(c.mfa, 'yes', 'no')}; access keys: {key_text}."
     return text, {"ConsolePassword": part(c.console_password, "yes", "no"),
                   "PasswordLastUsed": user.password_last_used or None,
                   "MFA": part(c.mfa, "yes", "no"), "AccessKeys": key_ev}

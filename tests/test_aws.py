@@ -494,6 +494,42 @@ def ops_account(estate: Estate) -> str:
     iam.put_role_policy(RoleName="BobsITInline", PolicyName="everything",
                         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
                             {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    # a provider's contractor whose administrator rights come from a group
+    iam.create_user(UserName="contractor-7", Tags=[{"Key": "Company",
+                                                    "Value": "Bob's IT Services, LLC"}])
+    iam.create_group(GroupName="Ops")
+    iam.put_group_policy(GroupName="Ops", PolicyName="pass-any-role", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["ec2:RunInstances", "iam:PassRole"],
+             "Resource": "*"}]}))
+    iam.add_user_to_group(GroupName="Ops", UserName="contractor-7")
+    seed = demo_aws.seed_session(estate.endpoint, ops)
+    org_id = demo_aws.seed_session(estate.endpoint)("organizations").describe_organization()[
+        "Organization"]["Id"]
+    # a bucket policy letting in every account of the provider's Organization
+    # (aws:PrincipalOrgID, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid)
+    s3 = seed("s3")
+    s3.create_bucket(Bucket="acme-ops-exports")
+    s3.put_bucket_policy(Bucket="acme-ops-exports", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "OrgRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::acme-ops-exports/*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": org_id}}}]}))
+    # a key policy with Principal '*' narrowed to this account by kms:CallerAccount (AWS's
+    # documented EBS pattern): nobody foreign
+    kms = seed("kms")
+    key = kms.create_key(Description="ops key")["KeyMetadata"]["KeyId"]
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ops}:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": "*"},
+             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:CreateGrant"], "Resource": "*",
+             "Condition": {"StringEquals": {"kms:CallerAccount": ops,
+                                            "kms:ViaService": "ec2.us-east-1.amazonaws.com"}}}]}))
+    # a trail delivering to a bucket outside the account whose name says nothing
+    demo_aws.seed_session(estate.endpoint)("s3").create_bucket(Bucket="central-audit-7731")
+    seed("cloudtrail").create_trail(Name="ops-trail", S3BucketName="central-audit-7731")
     return ops
 
 
@@ -573,6 +609,35 @@ def test_identity_center_not_visible_in_member_is_not_a_pass(ops_result: ScanRes
     (sso,) = by_check(ops_result, "aws.identity.identity_center")
     assert sso.status is Status.MANUAL and sso.holder is Holder.PROVIDER
     assert PROVIDER in sso.detail and "management account" in sso.detail
+
+
+def test_group_rights_follow_the_user(ops_result: ScanResult) -> None:
+    (user,) = [f for f in by_check(ops_result, "aws.access.users")
+               if f.asset.name == "contractor-7"]
+    assert user.status is Status.FAIL and user.severity.value == "critical"
+    assert "pass-any-role" in user.detail and "iam:passrole" in user.detail
+    assert "Groups: Ops" in user.detail
+
+
+def test_bucket_policy_of_the_provider_organization(ops_result: ScanResult) -> None:
+    (bucket,) = [f for f in by_check(ops_result, "aws.access.bucket_policies")
+                 if f.asset.name == "acme-ops-exports"]
+    assert bucket.status is Status.FAIL and bucket.holder is Holder.PROVIDER
+    assert "Organization o-" in bucket.detail and PROVIDER in bucket.detail
+
+
+def test_key_policy_conditions_narrow_the_wildcard(ops_result: ScanResult) -> None:
+    keys = by_check(ops_result, "aws.keys.kms")
+    assert [f.status for f in keys] == [Status.PASS], [f.detail for f in keys]
+
+
+def test_trail_to_an_unknown_bucket_says_what_to_ask(ops_result: ScanResult) -> None:
+    (trail,) = [f for f in by_check(ops_result, "aws.logging.trails")
+                if f.asset.name == "ops-trail"]
+    assert trail.status is Status.WARN and trail.holder is Holder.UNKNOWN
+    assert "expected-bucket-owner" in trail.detail and "ask the provider" in trail.detail
+    assert ("aws_s3_bucket", "central-audit-7731") in {
+        (u.kind, u.value) for u in ops_result.unidentified}
 
 
 def test_audited_account_of_the_provider(estate: Estate, ops_account: str,

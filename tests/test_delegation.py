@@ -13,12 +13,12 @@ import dns.message
 import dns.query
 import dns.rdatatype
 import pytest
-from lockin_audit.testing.knot import KnotServer, knotd_path
 
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo import dns as demo_dns
+from lockin_audit.demo.knot import KnotServer, knotd_path
 from lockin_audit.demo.rdap_server import RdapData, RdapServer, domain_object, registrar_entity
 from lockin_audit.engine import Scanner
 from lockin_audit.model import Finding, ScanResult, Status
