@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lockin_audit.check import CheckContext, check
+from lockin_audit.check import CheckContext, check, status_for
 from lockin_audit.identity import IdKind
+from lockin_audit.microsoft_identity import attribute_address, attribute_principal, sentence
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
-from lockin_audit.sources.azure import AzureFacts, RoleAssignment, Subscription
-from lockin_audit.sources.graph import GraphFacts, Guest, ServicePrincipal
+from lockin_audit.sources.azure import (
+    AzureFacts,
+    Directory,
+    RoleAssignment,
+    Subscription,
+    describe_scope,
+)
+from lockin_audit.sources.graph import GRAPH
 from lockin_audit.sources.interface import FetchError
 
 
@@ -36,10 +43,39 @@ def _provider_reaches(sub: Subscription, ctx: CheckContext) -> list[str]:
             signs.append(f"managed by the provider's tenant {tenant}")
     if not isinstance(sub.lighthouse, FetchError):
         for a in sub.lighthouse:
-            if ctx.attribute(IdKind.AZURE_TENANT, a.managing_tenant_id, "Lighthouse",
-                             record=False).holder is Holder.PROVIDER:
-                signs.append(f"Lighthouse delegation to {a.managing_tenant_name or a.managing_tenant_id}")
-    return signs
+            if a.managing_tenant_id and ctx.attribute(
+                    IdKind.AZURE_TENANT, a.managing_tenant_id, "Lighthouse",
+                    record=False).holder is Holder.PROVIDER:
+                signs.append(f"Lighthouse delegation to the provider's tenant "
+                             f"{a.managing_tenant_id}")
+    signs.extend(_provider_service_partners(ctx))
+    return list(dict.fromkeys(signs))
+
+
+def _graph_gap(ctx: CheckContext) -> str:
+    """A sentence naming why the Graph partner facts are missing, or ''."""
+    graph = ctx.dependency(GRAPH, ctx.target.id)
+    problem = graph.error or (graph.value.partners if graph.value is not None and
+                              isinstance(graph.value.partners, FetchError) else None)
+    return (f" The tenant's partner list (Graph) could not be read either: "
+            f"{problem.describe()}.") if problem else ""
+
+
+def _provider_service_partners(ctx: CheckContext) -> list[str]:
+    """The provider's tenant as a service provider in the same tenant's cross-tenant
+    access policy (Graph partner facts), when those were read. Only ever adds a sign:
+    an unreadable policy takes nothing away."""
+    graph = ctx.dependency(GRAPH, ctx.target.id)
+    if graph.value is None or isinstance(graph.value.partners, FetchError):
+        return []
+    out = []
+    for p in graph.value.partners.items:
+        if p.is_service_provider and ctx.attribute(
+                IdKind.AZURE_TENANT, p.tenant_id, "cross-tenant access partner",
+                record=False).holder is Holder.PROVIDER:
+            out.append(f"the provider's tenant {p.display_name or p.tenant_id} is a service "
+                       "provider partner of this directory")
+    return out
 
 
 @check(
@@ -68,6 +104,12 @@ def subscription_tenant(facts: AzureFacts, ctx: CheckContext) -> Iterator[Findin
             yield sub
             return
         found = True
+        if sub.tenant_id is None:
+            yield ctx.error(sub.asset, FetchError(
+                "azure", "GET /subscriptions", f"the answer for subscription {sub.name} "
+                f"({sub.id}) does not say which directory (tenantId) it belongs to",
+                kind="malformed"))
+            continue
         owner = ctx.attribute(IdKind.AZURE_TENANT, sub.tenant_id,
                               f"tenant of subscription {sub.id}")
         detail = f"Subscription {sub.name} ({sub.id}) is in tenant {sub.tenant_id}"
@@ -118,28 +160,88 @@ def subscription_tenant(facts: AzureFacts, ctx: CheckContext) -> Iterator[Findin
         "Ask the provider for the subscription's billing history and reseller agreement.",
     ),
     references=("https://learn.microsoft.com/partner-center/transfer-azure-subscriptions-under-azure-plan",),
+    needs=(GRAPH,),
 )
 def billing(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     for sub in _subscriptions(facts, ctx):
         if isinstance(sub, Finding):
             yield sub
             return
-        evidence = _sub_evidence(facts, sub)
-        if not sub.is_csp:
-            yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT, evidence=evidence,
-                              detail=f"{sub.name} is billed directly (offer {sub.quota_id}).")
-            continue
+        yield _billing_finding(facts, sub, ctx)
+
+
+BILLING_PORTAL = ("In the Azure portal open Subscriptions, select the subscription, and "
+                  "look at Overview: 'Offer' and 'Billing account'; then Cost Management + "
+                  "Billing shows whose agreement and payment method pay for it. Write down "
+                  "the billing account name and who its owner is.")
+AGREEMENTS = {"MicrosoftPartnerAgreement": "a partner's Microsoft Partner Agreement (CSP)",
+              "MicrosoftCustomerAgreement": "a Microsoft Customer Agreement",
+              "EnterpriseAgreement": "an Enterprise Agreement",
+              "MicrosoftOnlineServicesProgram": "a pay-as-you-go (Microsoft Online "
+                                                "Services Program) account"}
+
+
+def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) -> Finding:
+    evidence = _sub_evidence(facts, sub)
+    offer = f"offer {sub.quota_id}" if sub.quota_id else "no offer reported"
+    if sub.is_csp:
         signs = _provider_reaches(sub, ctx)
         if signs:
-            yield ctx.finding(asset=sub.asset, holder=Holder.PROVIDER, evidence=evidence,
-                              detail=f"{sub.name} is a CSP subscription ({sub.quota_id}) whose "
-                                     f"partner is the provider ({'; '.join(signs)}).")
-        else:
-            yield ctx.finding(asset=sub.asset, holder=Holder.THIRD_PARTY, status=Status.WARN,
-                              evidence=evidence,
-                              detail=f"{sub.name} is a CSP subscription ({sub.quota_id}) "
-                                     "billed by a partner: confirm in the Microsoft 365 admin "
-                                     "centre (Billing, Your products) which partner that is.")
+            return ctx.finding(asset=sub.asset, holder=Holder.PROVIDER, evidence=evidence,
+                               detail=f"{sub.name} is a CSP subscription ({sub.quota_id}) "
+                                      f"whose partner is the provider ({'; '.join(signs)}).")
+        return ctx.finding(asset=sub.asset, holder=Holder.THIRD_PARTY, status=Status.WARN,
+                           evidence=evidence,
+                           detail=f"{sub.name} is a CSP subscription ({sub.quota_id}) billed "
+                                  "by a partner: confirm in the Microsoft 365 admin centre "
+                                  "(Billing, Your products) which partner that is."
+                                  + _graph_gap(ctx))
+    info = sub.billing
+    if info is None or isinstance(info, FetchError):
+        why = (f" The billing account could not be read ({info.describe()})."
+               if isinstance(info, FetchError) else "")
+        return ctx.finding(asset=sub.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                           severity=Severity.MEDIUM, evidence=evidence,
+                           detail=f"{sub.name} ({offer}) is not a CSP subscription, but "
+                                  "the offer alone does not say whose agreement or card "
+                                  f"pays for it.{why} {BILLING_PORTAL}")
+    evidence.append(facts.evidence(f"GET /subscriptions/{sub.id}/providers/Microsoft.Billing/"
+                                   "billingProperty/default", {
+                                       "billingAccountAgreementType": info.agreement_type,
+                                       "billingAccountDisplayName": info.account_name,
+                                       "billingTenantId": info.billing_tenant_id,
+                                       "accountAdminNotificationEmailAddress":
+                                           info.admin_email}))
+    agreement = AGREEMENTS.get(info.agreement_type or "", info.agreement_type or
+                               "an agreement of unknown type")
+    account = f"billing account {info.account_name}" if info.account_name else \
+        "a billing account"
+    attributions = []
+    if info.billing_tenant_id:
+        attributions.append(ctx.attribute(IdKind.AZURE_TENANT, info.billing_tenant_id,
+                                           f"billing tenant of {sub.id}"))
+    if info.admin_email:
+        attributions.append(attribute_address(ctx, info.admin_email, (),
+                                              f"billing account admin of {sub.id}"))
+    holders = {a.holder for a in attributions}
+    reasons = "; ".join(a.reason for a in attributions)
+    if info.agreement_type == "MicrosoftPartnerAgreement" or Holder.PROVIDER in holders:
+        holder = Holder.PROVIDER if Holder.PROVIDER in holders or _provider_reaches(
+            sub, ctx) else Holder.THIRD_PARTY
+        return ctx.finding(asset=sub.asset, holder=holder,
+                           status=Status.FAIL if holder is Holder.PROVIDER else Status.WARN,
+                           evidence=evidence,
+                           detail=f"{sub.name} is paid through {agreement}, {account}"
+                                  + (f": {reasons}." if reasons else "."))
+    if holders == {Holder.CLIENT}:
+        return ctx.finding(asset=sub.asset, holder=Holder.CLIENT, evidence=evidence,
+                           detail=f"{sub.name} is paid through {agreement}, {account} of "
+                                  f"the business: {reasons}.")
+    return ctx.finding(asset=sub.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                       severity=Severity.MEDIUM, evidence=evidence,
+                       detail=f"{sub.name} is paid through {agreement}, {account}, whose "
+                              "owner could not be matched to the business"
+                              + (f" ({reasons})" if reasons else "") + f". {BILLING_PORTAL}")
 
 
 @check(
@@ -171,27 +273,36 @@ def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
             continue
         listed = {a.managing_tenant_id for a in sub.lighthouse}
         for a in sub.lighthouse:
+            where = describe_scope(a.scope)
+            if a.definition_error is not None or not a.managing_tenant_id:
+                problem = a.definition_error or FetchError(
+                    "azure", f"GET {a.id}", "the delegation's definition names no managing "
+                    "tenant", kind="malformed")
+                yield ctx.error(sub.asset, problem, key=a.id,
+                                title="Not assessed: a Lighthouse delegation's details")
+                continue
             who = ctx.attribute(IdKind.AZURE_TENANT, a.managing_tenant_id,
                                 f"Lighthouse on {sub.id}")
-            roles = sorted({f"{x.role}{' (eligible)' if x.eligible else ''} for "
-                            f"{x.principal_name or x.principal_id}" for x in a.authorizations})
+            roles = sorted({f"{x.role}{' (eligible)' if x.eligible else ''} for {x.label}"
+                            for x in a.authorizations})
             privileged = any(x.role in ("Owner", "User Access Administrator")
                              for x in a.authorizations)
             severity = Severity.CRITICAL if privileged else Severity.HIGH
-            detail = (f"{a.managing_tenant_name or a.managing_tenant_id} "
-                      f"({a.managing_tenant_id}) manages {sub.name} through the offer "
-                      f"'{a.offer}': {'; '.join(roles)}.")
+            manager = (f"{a.managing_tenant_name} ({a.managing_tenant_id})"
+                       if a.managing_tenant_name else f"Tenant {a.managing_tenant_id}")
+            offer = f"the offer '{a.offer}'" if a.offer else "an unnamed offer"
+            detail = (f"{manager} manages {where} of {sub.name} through {offer}: "
+                      + ("; ".join(roles) if roles else "no authorizations listed") + ".")
             evidence = [facts.evidence(f"GET {a.id}", {
-                "managedByTenantId": a.managing_tenant_id,
+                "scope": a.scope, "managedByTenantId": a.managing_tenant_id,
                 "managedByTenantName": a.managing_tenant_name, "offer": a.offer,
-                "authorizations": [{"principal": x.principal_name or x.principal_id,
-                                    "role": x.role, "eligible": x.eligible}
-                                   for x in a.authorizations]})]
+                "authorizations": [{"principal": x.label, "role": x.role,
+                                    "eligible": x.eligible} for x in a.authorizations]})]
             yield ctx.finding(asset=sub.asset, holder=who.holder, key=a.id, detail=detail,
                               severity=severity, evidence=evidence,
                               status=Status.WARN if who.holder is Holder.UNKNOWN else None)
         for tenant in sub.managed_by_tenants:
-            if tenant in listed:
+            if tenant.lower() in listed:
                 continue
             who = ctx.attribute(IdKind.AZURE_TENANT, tenant, f"managedByTenants of {sub.id}")
             yield ctx.finding(asset=sub.asset, holder=who.holder, key=f"managedBy:{tenant}",
@@ -214,50 +325,36 @@ def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.HIGH,
     risk="""Role assignments decide who can change or delete your cloud resources. A
     'foreign group' is a partner's admin-agent group: everyone the partner puts in it can
-    manage your subscription. Classic co-administrators with the provider's email have
-    full control too. Owner or User Access Administrator can also lock you out.""",
+    manage your subscription. Accounts, groups and apps of the provider (guests, accounts
+    it created in your directory, its tools) and classic co-administrators with the
+    provider's email have control too. Owner or User Access Administrator can also lock
+    you out.""",
     remediation=(
-        "In the subscription's Access control (IAM), list the role assignments and remove "
+        "In the subscription's Access control (IAM), list the role assignments (including "
+        "those on resource groups and those inherited from management groups) and remove "
         "the provider's when it leaves (after your own Owner is in place).",
         "Remove classic administrators (Subscriptions, Classic administrators) that are not "
         "yours.",
         "Replace standing partner access by time-limited access your staff approve.",
     ),
+    needs=(GRAPH,),
 )
 def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
-    guests, apps = _graph_principals(ctx)
     for sub in _subscriptions(facts, ctx):
         if isinstance(sub, Finding):
             yield sub
             return
         clean = True
-        partner_is_provider = bool(_provider_reaches(sub, ctx))
+        partner_signs = _provider_reaches(sub, ctx)
         if isinstance(sub.role_assignments, FetchError):
             yield ctx.error(sub.asset, sub.role_assignments, key="roles")
             clean = False
         else:
             for ra in sub.role_assignments:
-                if ra.principal_type in ("User", "ServicePrincipal"):
-                    found = _principal_finding(ctx, facts, sub, ra, guests, apps)
-                    if found is not None:
-                        clean = False
-                        yield found
-                    continue
-                if ra.principal_type != "ForeignGroup":
-                    continue
-                clean = False
-                yield ctx.finding(
-                    asset=sub.asset, key=ra.id,
-                    holder=Holder.PROVIDER if partner_is_provider else Holder.UNKNOWN,
-                    status=None if partner_is_provider else Status.WARN,
-                    severity=Severity.CRITICAL if ra.privileged else Severity.HIGH,
-                    detail=f"A partner's admin-agent group (ForeignGroup {ra.principal_id}) "
-                           f"holds {ra.role} on {sub.name}"
-                           + (" and the provider is this subscription's partner." if
-                              partner_is_provider else ": find out which partner."),
-                    evidence=[facts.evidence(f"GET {ra.id}", {
-                        "principalType": ra.principal_type, "principalId": ra.principal_id,
-                        "role": ra.role, "scope": ra.scope})])
+                found = _assignment_finding(ctx, facts, sub, ra, partner_signs)
+                if found is not None:
+                    clean = False
+                    yield found
         if isinstance(sub.classic_admins, FetchError):
             yield ctx.error(sub.asset, sub.classic_admins, key="classic")
             clean = False
@@ -280,84 +377,118 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
                                               "role": admin.role})])
         if clean:
             yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT,
-                              detail=f"No partner group or foreign classic administrator "
-                                     f"has access to {sub.name}.",
+                              detail=f"Every role assignment on {sub.name} and every classic "
+                                     "administrator belongs to the business's own "
+                                     "directory.",
                               evidence=_sub_evidence(facts, sub))
 
 
-def _graph_principals(ctx: CheckContext) -> tuple[dict[str, Guest], dict[str, ServicePrincipal]]:
-    """Guests and foreign-owned apps of the same tenant, from the Graph source."""
-    graph = ctx.facts_of("graph").get(ctx.target.id)
-    if not isinstance(graph, GraphFacts):
-        return {}, {}
-    guests = {} if isinstance(graph.guests, FetchError) else {
-        g.id: g for g in graph.guests.items}
-    apps = {} if isinstance(graph.service_principals, FetchError) else {
-        a.id: a for a in graph.service_principals.items}
-    return guests, apps
+def _ra_evidence(facts: AzureFacts, ra: RoleAssignment, **extra: object) -> list[Evidence]:
+    return [facts.evidence(f"GET {ra.id}", {
+        "principalType": ra.principal_type, "principalId": ra.principal_id,
+        "role": ra.role, "scope": ra.scope, **extra})]
 
 
-def _principal_finding(ctx: CheckContext, facts: AzureFacts, sub: Subscription,
-                       ra: RoleAssignment, guests: dict[str, Guest],
-                       apps: dict[str, ServicePrincipal]) -> Finding | None:
-    """A guest user or a foreign-owned app holding a role; None for the tenant's own."""
-    guest, app = guests.get(ra.principal_id), apps.get(ra.principal_id)
-    if guest is not None:
-        who = ctx.attribute(IdKind.EMAIL, guest.email or guest.user_principal_name,
-                            f"guest with {ra.role} on {sub.id}")
-        label = f"guest {guest.display_name} ({guest.email or guest.user_principal_name})"
-    elif app is not None:
-        who = ctx.attribute(IdKind.AZURE_TENANT, app.owner_tenant_id,
-                            f"owner of app {app.display_name} with {ra.role} on {sub.id}")
-        label = (f"app {app.display_name}, registered in "
-                 f"{app.owner_tenant_name or app.owner_tenant_id}")
-    else:
+def _assignment_finding(ctx: CheckContext, facts: AzureFacts, sub: Subscription,
+                        ra: RoleAssignment, partner_signs: list[str]) -> Finding | None:
+    """A role assignment judged at its scope; None when it is the business's own."""
+    where = ra.where(sub.id)
+    severity = Severity.CRITICAL if ra.privileged else Severity.HIGH
+    if ra.principal_type == "ForeignGroup":
+        is_provider = bool(partner_signs)
+        return ctx.finding(
+            asset=sub.asset, key=ra.id,
+            holder=Holder.PROVIDER if is_provider else Holder.UNKNOWN,
+            status=None if is_provider else Status.WARN, severity=severity,
+            detail=f"A partner's admin-agent group (ForeignGroup {ra.principal_id}) holds "
+                   f"{ra.role} on {where} of {sub.name}"
+                   + (f", and the provider is this subscription's partner "
+                      f"({'; '.join(partner_signs)})." if is_provider
+                      else ": find out which partner." + _graph_gap(ctx)),
+            evidence=_ra_evidence(facts, ra))
+    if ra.principal_type not in ("User", "Group", "ServicePrincipal"):
+        return ctx.finding(
+            asset=sub.asset, key=ra.id, holder=Holder.UNKNOWN, status=Status.WARN,
+            severity=severity,
+            detail=f"A principal of type {ra.principal_type} ({ra.principal_id}) holds "
+                   f"{ra.role} on {where} of {sub.name}: find out whose it is.",
+            evidence=_ra_evidence(facts, ra))
+    directory = facts.directory
+    if not isinstance(directory, Directory):
+        problem = directory or FetchError("azure", "POST /directoryObjects/getByIds",
+                                          "the directory was not read", kind="error")
+        return ctx.error(sub.asset, problem, key=ra.id,
+                         title="Not assessed: who holds a role on the subscription")
+    principal = directory.principals.get(ra.principal_id)
+    if principal is None:
+        return ctx.finding(
+            asset=sub.asset, key=ra.id, holder=Holder.UNKNOWN, status=Status.WARN,
+            severity=Severity.MEDIUM if not ra.privileged else Severity.HIGH,
+            detail=f"{ra.principal_type} {ra.principal_id} holds {ra.role} on {where} of "
+                   f"{sub.name}, but the directory does not return it (deleted, or in "
+                   "another tenant): remove the assignment if nobody knows it.",
+            evidence=_ra_evidence(facts, ra))
+    who = attribute_principal(ctx, principal, directory.verified_domains, facts.tenant_id,
+                              f"{ra.role} on {ra.scope}")
+    if who.holder is Holder.CLIENT or (
+            principal.kind == "user" and not principal.is_guest
+            and who.holder is Holder.UNKNOWN):
         return None
-    if who.holder is Holder.CLIENT:
-        return None
+    kind = ("guest" if principal.is_guest else
+            {"servicePrincipal": "app", "group": "group"}.get(principal.kind, "account"))
     return ctx.finding(
         asset=sub.asset, key=ra.id, holder=who.holder,
-        status=Status.WARN if who.holder is Holder.UNKNOWN else None,
-        severity=Severity.CRITICAL if ra.privileged else Severity.HIGH,
-        detail=f"The {label} holds {ra.role} on {sub.name}.",
-        evidence=[facts.evidence(f"GET {ra.id}", {
-            "principalType": ra.principal_type, "principalId": ra.principal_id,
-            "role": ra.role, "scope": ra.scope})])
+        status=status_for(who.holder) if who.holder is not Holder.THIRD_PARTY else Status.WARN,
+        severity=severity,
+        detail=f"The {kind} {principal.label()} holds {ra.role} on {where} of {sub.name}. "
+               f"{sentence(who.reason)}",
+        evidence=_ra_evidence(facts, ra, principal=principal.excerpt()))
 
 
 @check(
     id="azure.partner-link.pal",
     control="azure.partner_link",
     source="azure",
-    title="Partner Admin Link on the scanning identity",
+    title="Partner Admin Link (partner recognition on Azure spending)",
     severity=Severity.LOW,
-    risk="""A Partner Admin Link ties an identity's work in your Azure to a partner, who
-    earns recognition and sometimes incentives from your spending. A link to the outgoing
-    provider on your own identities should go when the provider does.""",
+    risk="""A Partner Admin Link ties the work an identity does in your Azure to a
+    partner, who earns recognition and sometimes incentives from your spending. The link
+    is set on the partner's own sign-in (its guest, Lighthouse or app identity), and
+    Azure shows it only to that identity: your scan can read the link of the identity it
+    runs as, not the provider's.""",
     remediation=(
-        "Sign in as the identity and remove the link (Azure portal, Link to a partner ID, "
-        "or `az managementpartner delete`).",
+        "Ask the outgoing provider in writing which partner id (MPN id) it linked to your "
+        "Azure and with which identities, and to remove the links (`az managementpartner "
+        "delete`, signed in as each identity) before its access ends.",
+        "Removing the provider's access to your subscriptions (guests, Lighthouse "
+        "delegations, foreign groups) also ends what its links can claim.",
+        "When the new provider links its own partner id, that is their recognition, not "
+        "a hold on your assets.",
     ),
+    references=("https://learn.microsoft.com/azure/cost-management-billing/manage/"
+                "link-partner-id",),
 )
 def partner_link(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     link = facts.partner_link
     asset = ctx.target.asset
+    request = "GET /providers/Microsoft.ManagementPartner/partners"
     if isinstance(link, FetchError):
         yield ctx.error(asset, link)
-        return
-    request = "GET /providers/Microsoft.ManagementPartner/partners"
-    if link is None:
-        yield ctx.finding(asset=asset, holder=Holder.CLIENT, evidence=[facts.evidence(
-            request, {"status": 404, "meaning": "no partner linked"})],
-            detail="The identity used for this scan is not linked to any partner.")
-        return
-    who = ctx.attribute(IdKind.PARTNER_ID, link.partner_id, "Partner Admin Link")
-    yield ctx.finding(asset=asset, holder=who.holder,
-                      status=Status.MANUAL if who.holder is not Holder.PROVIDER else None,
-                      evidence=[facts.evidence(request, {"partnerId": link.partner_id,
-                                                         "partnerName": link.partner_name})],
-                      detail=f"The scanning identity is linked to partner {link.partner_id} "
-                             f"({link.partner_name or 'no name'}).")
+    elif link is not None:
+        who = ctx.attribute(IdKind.PARTNER_ID, link.partner_id, "Partner Admin Link")
+        name = f" ({link.partner_name})" if link.partner_name else ""
+        yield ctx.finding(asset=asset, holder=who.holder, key="scanning-identity",
+                          status=Status.MANUAL if who.holder is not Holder.PROVIDER else None,
+                          evidence=[facts.evidence(request, {"partnerId": link.partner_id,
+                                                             "partnerName": link.partner_name})],
+                          detail=f"The identity running this scan is linked to partner "
+                                 f"{link.partner_id}{name}. {who.reason}.")
+    yield ctx.finding(
+        asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL, key="provider-identities",
+        title="Ask the provider about its Partner Admin Links",
+        detail="The provider's Partner Admin Links are set on its own identities and cannot "
+               "be read from your side: ask the provider which partner id it linked to "
+               "your Azure, and have the links removed with its access.")
 
 
 @check(
@@ -366,9 +497,9 @@ def partner_link(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     source="azure",
     title="Resources managed by someone else's application",
     severity=Severity.MEDIUM,
-    risk="""A managed application (or a resource group with 'managed by' set) is run by its
-    publisher: you cannot change or fully delete its resources, and the publisher keeps
-    access. If the provider published it, your backups or tools inside it leave with the
+    risk="""A managed application is run by its publisher: you cannot change or fully
+    delete the resources in its managed resource group, and the publisher keeps access.
+    If the provider published it, your backups or tools inside it leave with the
     provider.""",
     remediation=(
         "List what each managed application holds (its managed resource group).",
@@ -381,39 +512,95 @@ def managed_apps(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
         if isinstance(sub, Finding):
             yield sub
             return
-        if isinstance(sub.managed, FetchError):
-            yield ctx.error(sub.asset, sub.managed)
-            continue
-        apps = [m for m in sub.managed if m.type.lower() == "microsoft.solutions/applications"]
-        for app in apps:
-            who = ctx.attribute(IdKind.ORG_NAME, app.publisher, f"publisher of {app.id}") \
-                if app.publisher else None
-            holder = who.holder if who else Holder.UNKNOWN
-            yield ctx.finding(asset=Asset("azure_resource", app.id, app.id.rsplit("/", 1)[-1]),
-                              holder=holder, key=app.id,
-                              status=Status.WARN if holder is Holder.UNKNOWN else None,
-                              detail=f"Managed application {app.id.rsplit('/', 1)[-1]} in "
-                                     f"{sub.name} is published by {app.publisher or 'an unnamed publisher'}.",
+        yield from _managed_findings(facts, sub, ctx)
+
+
+def _managed_findings(facts: AzureFacts, sub: Subscription,
+                      ctx: CheckContext) -> Iterator[Finding]:
+    nothing = True
+    if isinstance(sub.applications, FetchError):
+        yield ctx.error(sub.asset, sub.applications, key="applications")
+        nothing = False
+        apps = {}
+    else:
+        apps = {a.id.lower(): a for a in sub.applications}
+        for app in sub.applications:
+            nothing = False
+            asset = Asset("azure_resource", app.id, app.name)
+            if app.publisher_tenant_id:
+                who = ctx.attribute(IdKind.AZURE_TENANT, app.publisher_tenant_id,
+                                    f"publisher of {app.id}")
+                holder, why = who.holder, who.reason
+                publisher = f"tenant {app.publisher_tenant_id}"
+            else:
+                holder, why = Holder.UNKNOWN, "the answer names no publisher tenant"
+                publisher = "an unnamed publisher"
+            plan = f" (marketplace publisher id {app.plan_publisher})" if app.plan_publisher \
+                else ""
+            yield ctx.finding(asset=asset, holder=holder, key=app.id,
+                              status=Status.WARN if holder is Holder.UNKNOWN else
+                              status_for(holder),
+                              detail=f"Managed application {app.name} in {sub.name} is "
+                                     f"published by {publisher}{plan}: its publisher "
+                                     f"controls the resources inside. {why}.",
                               evidence=[facts.evidence(f"GET {app.id}", {
-                                  "type": app.type, "publisher": app.publisher})])
-        groups = [m for m in sub.managed if m not in apps]
-        for group in groups:
-            app_name = (group.managed_by or "").rsplit("/", 1)[-1]
-            owner_app = next((a for a in apps if a.id == group.managed_by), None)
-            who = (ctx.attribute(IdKind.ORG_NAME, owner_app.publisher,
-                                 f"publisher of {owner_app.id}", record=False)
-                   if owner_app and owner_app.publisher else None)
-            holder = who.holder if who else Holder.UNKNOWN
-            yield ctx.finding(asset=Asset("azure_resource", group.id, group.id.rsplit("/", 1)[-1]),
-                              holder=holder, key=group.id,
-                              status=Status.WARN if holder is Holder.UNKNOWN else None,
-                              detail=f"{group.id.rsplit('/', 1)[-1]} is managed by "
-                                     f"{app_name or group.managed_by}: its publisher controls "
+                                  "publisherTenantId": app.publisher_tenant_id,
+                                  "managedResourceGroupId": app.managed_resource_group,
+                                  "plan.publisher": app.plan_publisher})])
+    if isinstance(sub.resources, FetchError):
+        yield ctx.error(sub.asset, sub.resources, key="resources",
+                        title="Not assessed: resources managed by another resource")
+        nothing = False
+        own_ids: set[str] = set()
+    else:
+        own_ids = {r.id.lower() for r in sub.resources}
+    if isinstance(sub.managed, FetchError):
+        yield ctx.error(sub.asset, sub.managed, key="resource-groups")
+        return
+    for group in sub.managed:
+        target = (group.managed_by or "").lower()
+        name = group.id.rsplit("/", 1)[-1]
+        asset = Asset("azure_resource", group.id, name)
+        if target in apps:
+            app = apps[target]
+            holder = (ctx.attribute(IdKind.AZURE_TENANT, app.publisher_tenant_id,
+                                    f"publisher of {app.id}", record=False).holder
+                      if app.publisher_tenant_id else Holder.UNKNOWN)
+            nothing = False
+            yield ctx.finding(asset=asset, holder=holder, key=group.id,
+                              status=Status.WARN if holder is Holder.UNKNOWN else
+                              status_for(holder),
+                              detail=f"Resource group {name} is the managed resource group "
+                                     f"of the application {app.name}: its publisher controls "
                                      "the resources inside.",
                               evidence=[facts.evidence(f"GET {group.id}", {
                                   "managedBy": group.managed_by})])
-        if not sub.managed:
-            yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT,
-                              evidence=_sub_evidence(facts, sub),
-                              detail=f"Nothing in {sub.name} is managed by another party's "
-                                     "application.")
+        elif "/microsoft.solutions/applications/" in target:
+            nothing = False
+            if isinstance(sub.applications, FetchError):
+                yield ctx.error(asset, sub.applications, key=group.id)
+                continue
+            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                              key=group.id,
+                              detail=f"Resource group {name} is managed by an application "
+                                     "this sign-in cannot see (another subscription or "
+                                     "tenant): find out who publishes it.",
+                              evidence=[facts.evidence(f"GET {group.id}", {
+                                  "managedBy": group.managed_by})])
+        elif target in own_ids:
+            continue  # managed by another resource of the business (e.g. a cluster)
+        elif isinstance(sub.resources, FetchError):
+            continue  # already reported: what manages it cannot be told
+        else:
+            nothing = False
+            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                              key=group.id,
+                              detail=f"Resource group {name} is managed by something "
+                                     "outside this subscription: find out what and whose.",
+                              evidence=[facts.evidence(f"GET {group.id}", {
+                                  "managedBy": group.managed_by})])
+    if nothing:
+        yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT,
+                          evidence=_sub_evidence(facts, sub),
+                          detail=f"Nothing in {sub.name} is managed by another party's "
+                                 "application.")

@@ -11,10 +11,12 @@ from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
 from lockin_audit.identity import Attribution, IdKind
+from lockin_audit.microsoft_identity import attribute_address, attribute_principal, sentence
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
 from lockin_audit.sources.graph import (
     Domain,
     Fetched,
+    Grant,
     GraphFacts,
     Principal,
     RoleHolder,
@@ -22,10 +24,14 @@ from lockin_audit.sources.graph import (
 )
 from lockin_audit.sources.interface import FetchError
 
-# Application permissions that let an app change the tenant, not just read it.
-POWERFUL = ("ReadWrite.All", "RoleManagement.ReadWrite", "AppRoleAssignment.ReadWrite",
-            "Application.ReadWrite", "Directory.ReadWrite", "full_access_as_app",
-            "Exchange.ManageAsApp", "DeviceManagementManagedDevices.PrivilegedOperations")
+# Permissions that let an app change the tenant or reach its data, not just read it
+# (exact names, or every `*.ReadWrite.All`; prefixes cover the scoped variants such as
+# RoleManagement.ReadWrite.Directory).
+POWERFUL_EXACT = frozenset({"full_access_as_app", "Exchange.ManageAsApp",
+                            "DeviceManagementManagedDevices.PrivilegedOperations.All",
+                            "Mail.ReadWrite", "Mail.Send", "Files.ReadWrite.All"})
+POWERFUL_PREFIXES = ("RoleManagement.ReadWrite.", "AppRoleAssignment.ReadWrite.",
+                     "Application.ReadWrite.", "Directory.ReadWrite.")
 
 PARTNER_STEPS = (
     "Sign in to the Microsoft 365 admin center (https://admin.microsoft.com) with a "
@@ -76,28 +82,15 @@ def _capped(name: str, items: list[Any], limit: int = 50) -> dict[str, Any]:
 
 def _attribute_address(facts: GraphFacts, ctx: CheckContext, address: str,
                        seen_in: str) -> Attribution:
-    """An email address; one on a domain verified in the audited tenant itself is the
-    business's even when the audit file does not list that domain."""
-    attribution = ctx.attribute(IdKind.EMAIL, address, seen_in=seen_in, record=False)
-    if attribution.holder is Holder.UNKNOWN and not isinstance(facts.domains, FetchError):
-        domain = address.rpartition("@")[2].lower()
-        if any(d.name == domain and d.is_verified for d in facts.domains.items):
-            return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
-                               address.lower(), f"{domain} is a verified domain of the "
-                               "business's own tenant", 0.9)
-    ctx.identity.record(attribution, seen_in, ctx.meta.control)
-    return attribution
+    """An email address; one on a domain verified in the audited tenant itself (its own
+    onmicrosoft.com included) is the business's even when the audit file does not list
+    that domain."""
+    return attribute_address(ctx, address, facts.own_domains(), seen_in)
 
 
 def _holder_of_principal(p: Principal, facts: GraphFacts, ctx: CheckContext,
                          seen_in: str) -> Attribution:
-    if p.kind == "servicePrincipal" and p.app_owner_tenant_id:
-        return ctx.attribute(IdKind.AZURE_TENANT, p.app_owner_tenant_id, seen_in=seen_in)
-    address = p.external_email
-    if address and "@" in address:
-        return _attribute_address(facts, ctx, address, seen_in)
-    return ctx.attribute(IdKind.ORG_NAME, p.display_name or p.id, seen_in=seen_in,
-                         record=False)
+    return attribute_principal(ctx, p, facts.own_domains(), facts.tenant_id, seen_in)
 
 
 def _user_asset(p: Principal) -> Asset:
@@ -106,10 +99,77 @@ def _user_asset(p: Principal) -> Asset:
     return Asset(kind, p.id, p.user_principal_name or p.display_name or None)
 
 
+def _kind_label(p: Principal) -> str:
+    if not p.resolved:
+        return "a directory object that could not be read (deleted, or hidden from this sign-in)"
+    if p.is_guest:
+        return "a guest account"
+    return {"servicePrincipal": "an app", "group": "a group"}.get(p.kind, "a member account")
+
+
 def _client_owned_admin(h: RoleHolder, attribution: Attribution) -> bool:
     p = h.principal
     return (p.kind == "user" and not p.is_guest
             and attribution.holder in (Holder.CLIENT, Holder.UNKNOWN))
+
+
+# What each privileged role lets its holder do, and how bad it is in the provider's hands.
+ROLE_SEVERITY: dict[str, Severity] = {
+    "Global Administrator": Severity.CRITICAL,
+    "Privileged Role Administrator": Severity.CRITICAL,
+    "Privileged Authentication Administrator": Severity.CRITICAL,
+    "Partner Tier2 Support": Severity.CRITICAL,
+    "Application Administrator": Severity.HIGH,
+    "Cloud Application Administrator": Severity.HIGH,
+    "User Administrator": Severity.HIGH,
+    "Exchange Administrator": Severity.HIGH,
+    "SharePoint Administrator": Severity.HIGH,
+    "Security Administrator": Severity.HIGH,
+    "Intune Administrator": Severity.HIGH,
+    "Conditional Access Administrator": Severity.HIGH,
+    "Partner Tier1 Support": Severity.MEDIUM,
+}
+ROLE_POWER: dict[str, str] = {
+    "Global Administrator": "everything in the tenant",
+    "Privileged Role Administrator": "giving anyone, itself included, any role, Global "
+                                     "Administrator too",
+    "Privileged Authentication Administrator": "resetting the password and MFA of any "
+                                               "user, Global Administrators included",
+    "Partner Tier2 Support": "resetting the password of any user, Global Administrators "
+                             "included",
+    "Application Administrator": "adding credentials to any app and acting with that app's "
+                                 "permissions",
+    "Cloud Application Administrator": "adding credentials to any app and acting with that "
+                                       "app's permissions",
+    "User Administrator": "creating users and resetting the passwords of non-admin users",
+    "Exchange Administrator": "reading and forwarding every mailbox",
+    "SharePoint Administrator": "every SharePoint site and OneDrive",
+    "Security Administrator": "the tenant's security settings and alerts",
+    "Intune Administrator": "wiping and controlling every managed device",
+    "Conditional Access Administrator": "the sign-in rules, including locking everyone out",
+    "Partner Tier1 Support": "resetting the passwords of non-admin users",
+}
+
+
+def _holder_detail(h: RoleHolder, attribution: Attribution) -> str:
+    p = h.principal
+    scope = "" if h.directory_scope in ("/", "") else \
+        f" (limited to administrative unit {h.directory_scope})"
+    return (f"{p.label()}, {_kind_label(p)}, is {h.assignment} {h.role}{scope}. "
+            f"{sentence(attribution.reason)}")
+
+
+def _role_sets(facts: GraphFacts, ctx: CheckContext, *, global_admin: bool
+               ) -> Iterator[Finding | tuple[Fetched[RoleHolder], RoleHolder]]:
+    """Error findings for unreadable sets, then (set, holder) for the wanted roles."""
+    for which, value in (("active", facts.role_holders), ("eligible", facts.eligible_holders)):
+        if isinstance(value, FetchError):
+            yield ctx.error(facts.asset, value, key=f"{which}-unreadable",
+                            title=f"Not assessed: {which} privileged role holders")
+            continue
+        for h in value.items:
+            if h.is_global_admin is global_admin:
+                yield value, h
 
 
 @check(
@@ -129,54 +189,48 @@ def _client_owned_admin(h: RoleHolder, attribution: Attribution) -> bool:
 )
 def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
-    holders: list[RoleHolder] = []
-    sets: list[Fetched[RoleHolder]] = []
-    for which, value in (("active", facts.global_admins), ("eligible", facts.eligible_admins)):
-        if isinstance(value, FetchError):
-            yield ctx.error(tenant, value, key=f"{which}-unreadable",
-                            title=f"Not assessed: {which} Global Administrators")
-        else:
-            sets.append(value)
-            holders.extend(value.items)
-    if isinstance(facts.global_admins, FetchError):
-        return  # without the active assignments nothing can be concluded
     client_owned = 0
     attributions = []
-    for fetched in sets:
-        for h in fetched.items:
-            p = h.principal
-            seen_in = f"Global Administrator ({h.assignment}) of tenant {facts.tenant_id}"
-            attribution = _holder_of_principal(p, facts, ctx, seen_in)
-            attributions.append(attribution)
-            own = _client_owned_admin(h, attribution)
-            client_owned += own
-            if attribution.holder is Holder.PROVIDER:
-                status, severity = Status.FAIL, Severity.CRITICAL
-            elif p.is_guest or p.kind != "user":
-                status, severity = Status.WARN, Severity.HIGH
-            else:
-                status, severity = Status.PASS, Severity.INFO
-            holder = attribution.holder if attribution.holder is not Holder.UNKNOWN or \
-                not own else Holder.CLIENT
-            kind = ("guest account" if p.is_guest else
-                    {"servicePrincipal": "app", "group": "group"}.get(p.kind, "member account"))
-            detail = (f"{p.display_name or p.id} ({p.external_email or p.id}), a {kind}, is "
-                      f"{h.assignment} Global Administrator. {attribution.reason}.")
-            if own:
-                detail += (" The account lives in the business's own directory; make sure "
-                           "its password and MFA are held by the business.")
-            elif p.kind == "group":
-                detail += " Check who the group's members are."
-            keep = (KEEP_ADMIN,) if status is Status.PASS else None
-            yield ctx.finding(asset=_user_asset(p), holder=holder, status=status,
-                              severity=severity, detail=detail, key=h.assignment,
-                              remediation=keep,
-                              evidence=[fetched.evidence({**p.excerpt(),
-                                                          "assignment": h.assignment,
-                                                          "role": h.role})])
+    judged: list[tuple[Fetched[RoleHolder], RoleHolder]] = []
+    for item in _role_sets(facts, ctx, global_admin=True):
+        if isinstance(item, Finding):
+            yield item
+            continue
+        fetched, h = item
+        judged.append(item)
+        p = h.principal
+        seen_in = f"Global Administrator ({h.assignment}) of tenant {facts.tenant_id}"
+        attribution = _holder_of_principal(p, facts, ctx, seen_in)
+        attributions.append(attribution)
+        own = _client_owned_admin(h, attribution)
+        client_owned += own
+        if attribution.holder is Holder.PROVIDER:
+            status, severity = Status.FAIL, Severity.CRITICAL
+        elif p.is_guest or p.kind != "user":
+            status, severity = Status.WARN, Severity.HIGH
+        else:
+            status, severity = Status.PASS, Severity.INFO
+        holder = attribution.holder if attribution.holder is not Holder.UNKNOWN or \
+            not own else Holder.CLIENT
+        detail = _holder_detail(h, attribution)
+        if own:
+            detail += (" The account lives in the business's own directory; make sure "
+                       "its password and MFA are held by the business.")
+        elif p.kind == "group":
+            detail += " Check who the group's members are."
+        keep = (KEEP_ADMIN,) if status is Status.PASS else None
+        yield ctx.finding(asset=_user_asset(p), holder=holder, status=status,
+                          severity=severity, detail=detail, key=h.assignment,
+                          remediation=keep,
+                          evidence=[fetched.evidence({**p.excerpt(),
+                                                      "assignment": h.assignment,
+                                                      "role": h.role})])
+    if isinstance(facts.role_holders, FetchError):
+        return  # without the active assignments nothing can be concluded
+    sets = [s for s in (facts.role_holders, facts.eligible_holders) if isinstance(s, Fetched)]
     summary_evidence = [s.evidence({"global_administrators": [
-        {**h.principal.excerpt(), "assignment": h.assignment} for h in s.items]})
-        for s in sets]
+        {**h.principal.excerpt(), "assignment": h.assignment} for h in s.items
+        if h.is_global_admin], **({"note": s.note} if s.note else {})}) for s in sets]
     if client_owned:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key="summary",
@@ -190,10 +244,71 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
             asset=tenant, holder=worst if worst is not Holder.CLIENT else Holder.UNKNOWN,
             status=Status.FAIL, severity=Severity.CRITICAL, key="summary",
             title="No Global Administrator account belongs to the business",
-            detail=f"None of the {len(holders)} Global Administrator assignment(s) "
+            detail=f"None of the {len(judged)} Global Administrator assignment(s) "
                    "(active or eligible) is a member account of the business's own "
                    "directory: every one is a guest, an app, a group or the provider's.",
             evidence=summary_evidence)
+
+
+@check(
+    id="m365.admins.privileged_roles",
+    control="m365.admins",
+    source="graph",
+    title="Who holds the other powerful administrator roles in Microsoft 365",
+    severity=Severity.HIGH,
+    risk="Besides Global Administrator, several roles let their holder take over the "
+         "tenant or read its data: Privileged Role Administrator can make anyone a "
+         "Global Administrator, Privileged Authentication Administrator can reset any "
+         "administrator's password and MFA, Exchange and SharePoint administrators reach "
+         "every mailbox and file, Intune Administrator can wipe every device. In the "
+         "provider's hands after the contract ends, any of them is as good as the keys.",
+    remediation=(
+        "In the Microsoft Entra admin center open Roles & admins, open each role listed "
+        "here and its Assignments (Active and Eligible).",
+        "Remove the provider's accounts, guests and groups from the role once the new "
+        "provider or your own staff have the access they need.",
+        "For accounts the provider created in your directory (named after the provider), "
+        "block sign-in, then delete them after the hand-over.",
+    ),
+    references=("https://learn.microsoft.com/entra/identity/role-based-access-control/"
+                "privileged-roles-permissions",),
+)
+def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
+    tenant = facts.asset
+    own = 0
+    foreign = 0
+    for item in _role_sets(facts, ctx, global_admin=False):
+        if isinstance(item, Finding):
+            yield item
+            continue
+        fetched, h = item
+        p = h.principal
+        attribution = _holder_of_principal(p, facts, ctx, f"{h.role} ({h.assignment}) of "
+                                           f"tenant {facts.tenant_id}")
+        if attribution.holder is Holder.CLIENT or (
+                p.kind == "user" and not p.is_guest and attribution.holder is Holder.UNKNOWN):
+            own += 1
+            continue
+        foreign += 1
+        role_severity = ROLE_SEVERITY.get(h.role, Severity.HIGH)
+        if attribution.holder is Holder.PROVIDER:
+            status, severity = Status.FAIL, role_severity
+        else:
+            status = Status.WARN
+            severity = Severity.HIGH if role_severity is Severity.CRITICAL else Severity.MEDIUM
+        detail = (f"{_holder_detail(h, attribution)} The role allows "
+                  f"{ROLE_POWER.get(h.role, 'administering part of the tenant')}.")
+        yield ctx.finding(asset=_user_asset(p), holder=attribution.holder, status=status,
+                          severity=severity, detail=detail, key=f"{h.role}:{h.assignment}",
+                          evidence=[fetched.evidence({**p.excerpt(), "role": h.role,
+                                                      "assignment": h.assignment})])
+    if not isinstance(facts.role_holders, FetchError) and not foreign:
+        yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
+                          severity=Severity.INFO, key="summary",
+                          detail=f"Every holder of the other privileged roles ({own}) is "
+                                 "an account of the business's own directory.",
+                          evidence=[facts.role_holders.evidence({
+                              "roles": sorted(ROLE_SEVERITY), "holders": own})])
 
 
 @check(
@@ -235,6 +350,7 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                       f"{attribution.reason}.")
             if p.lookup_error:
                 detail += f" Its name could not be read: {p.lookup_error.describe()}."
+            detail += _partner_footprint(facts, p.tenant_id, p.default_domain)
             status = status_for(attribution.holder)
             if attribution.holder is Holder.PROVIDER:
                 provider_like += 1
@@ -273,8 +389,35 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                "the outgoing provider holds.")
 
 
+def _partner_footprint(facts: GraphFacts, tenant_id: str, domain: str | None) -> str:
+    """What else of that tenant is in the directory: its apps, and guests from its
+    domain (the customer-side signals of a partner; GDAP itself is not readable)."""
+    parts = []
+    if not isinstance(facts.service_principals, FetchError):
+        apps = [sp.display_name or sp.app_id for sp in facts.service_principals.items
+                if sp.owner_tenant_id == tenant_id.lower()]
+        if apps:
+            parts.append(f"{len(apps)} app(s) registered in it ({', '.join(apps[:5])})")
+    if domain and not isinstance(facts.guests, FetchError):
+        guests = [g for g in facts.guests.items
+                  if (g.email or "").rpartition("@")[2].lower() == domain.lower()]
+        if guests:
+            parts.append(f"{len(guests)} guest account(s) from {domain}")
+    return (" In your directory: " + "; ".join(parts) + ".") if parts else ""
+
+
 def _powerful(permission: str) -> bool:
-    return any(p in permission for p in POWERFUL)
+    """Exact permission names: a token matches a listed permission, or ends with
+    `.ReadWrite.All` (Directory, Mail, Files, Sites, User, Group...)."""
+    return any(token in POWERFUL_EXACT or token.endswith(".ReadWrite.All")
+               or token.startswith(POWERFUL_PREFIXES) for token in permission.split())
+
+
+def _grant_is_powerful(g: Grant) -> bool:
+    if g.kind == "application":
+        return _powerful(g.permission)
+    # A delegated grant consented for all users lets the app act as any signed-in user.
+    return g.consent == "AllPrincipals" and _powerful(g.permission)
 
 
 @check(
@@ -339,11 +482,12 @@ def _app_finding(sp: ServicePrincipal, attribution: Attribution,
     else:
         excerpt["grants"] = [{"type": g.kind, "resource": g.resource,
                               "permission": g.permission} for g in sp.grants]
-        grants_text = ("it holds " + "; ".join(f"{g.kind} {g.permission} on {g.resource}"
-                                               for g in sp.grants)
+        grants_text = ("it holds " + "; ".join(
+            f"{g.kind} {g.permission} on {g.resource}"
+            + (" for every user" if g.consent == "AllPrincipals" else "")
+            for g in sp.grants)
                        if sp.grants else "no permissions were found granted to it")
-        powerful = any(g.kind == "application" and _powerful(g.permission)
-                       for g in sp.grants)
+        powerful = any(_grant_is_powerful(g) for g in sp.grants)
     detail = (f"App '{sp.display_name}' is registered in tenant {owner} "
               f"({sp.owner_tenant_id}); {grants_text}. {attribution.reason}.")
     if attribution.holder is Holder.PROVIDER:
@@ -354,6 +498,19 @@ def _app_finding(sp: ServicePrincipal, attribution: Attribution,
         status = status_for(attribution.holder)
     return ctx.finding(asset=asset, holder=attribution.holder, status=status,
                        severity=severity, detail=detail, evidence=[sps.evidence(excerpt)])
+
+
+def _provider_partner_domains(facts: GraphFacts, ctx: CheckContext) -> dict[str, str]:
+    """Default domains of partner tenants (cross-tenant access policy) that are the
+    provider's, by tenant id: guests from there are the provider's people."""
+    if isinstance(facts.partners, FetchError):
+        return {}
+    out = {}
+    for p in facts.partners.items:
+        who = ctx.attribute(IdKind.AZURE_TENANT, p.tenant_id, "partner tenant", record=False)
+        if who.holder is Holder.PROVIDER and p.default_domain:
+            out[p.default_domain.lower()] = who.party or "the provider"
+    return out
 
 
 @check(
@@ -381,16 +538,24 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.error(tenant, guests)
         return
     provider = 0
+    partner_domains = _provider_partner_domains(facts, ctx)
     for g in guests.items:
-        address = g.email
-        attribution = ctx.attribute(IdKind.EMAIL, address or g.user_principal_name,
-                                    seen_in=f"guest of tenant {facts.tenant_id}")
+        address = g.email or g.user_principal_name
+        attribution = attribute_address(ctx, address, facts.own_domains(),
+                                        f"guest of tenant {facts.tenant_id}")
+        domain = address.rpartition("@")[2].lower()
+        if attribution.holder is not Holder.PROVIDER and domain in partner_domains:
+            attribution = Attribution(Holder.PROVIDER, partner_domains[domain], IdKind.EMAIL,
+                                      address, f"{domain} is the default domain of the "
+                                      "provider's tenant, a partner in the cross-tenant "
+                                      "access policy", 0.9)
         if attribution.holder is not Holder.PROVIDER:
             continue  # other guests are the business's own collaborators
         provider += 1
         yield ctx.finding(
-            asset=Asset("entra_user", g.id, g.user_principal_name), holder=Holder.PROVIDER,
-            detail=f"Guest {g.display_name} ({address}) signs in from the provider's "
+            asset=Asset("entra_user", g.id, g.user_principal_name or None),
+            holder=Holder.PROVIDER,
+            detail=f"Guest {g.display_name or address} ({address}) signs in from the provider's "
                    f"directory (invitation state {g.external_user_state or 'unknown'}). "
                    f"{attribution.reason}.",
             evidence=[guests.evidence({"id": g.id, "userPrincipalName": g.user_principal_name,
@@ -420,6 +585,8 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
         "the business, e.g. it@<your domain>.",
         "In the Microsoft Purview portal / Entra properties set the security and "
         "compliance notification emails to the business's address too.",
+        "In the Microsoft Entra admin center, Properties, set the privacy contact to an "
+        "address of the business: it is shown to your users and to regulators.",
     ),
 )
 def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -429,7 +596,10 @@ def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
         yield ctx.error(tenant, org)
         return
     for label, mails in (("technical", org.technical_mails),
-                         ("security and compliance", org.security_mails)):
+                         ("security and compliance", org.security_mails),
+                         ("privacy", (org.privacy_contact,) if org.privacy_contact else ())):
+        if not mails and label == "privacy":
+            continue  # optional: Microsoft sends nothing there, it is shown to users
         if not mails:
             yield ctx.finding(asset=tenant, holder=Holder.UNKNOWN, status=Status.WARN,
                               severity=Severity.LOW, key=label,
@@ -512,6 +682,14 @@ def domains(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                    "authenticationType": d.authentication_type}
         if d.federated:
             yield _federation_finding(d, ctx, fetched)
+        elif d.is_verified is None:
+            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                              severity=Severity.LOW, key="verification",
+                              title="Domain verification state not reported",
+                              detail=f"{d.name} is listed in the tenant, but Graph did not "
+                                     "say whether it is verified: check it on the Domains "
+                                     "page of the Microsoft 365 admin center.",
+                              evidence=[fetched.evidence(excerpt)])
         elif not d.is_verified:
             yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
                               severity=Severity.LOW, key="verification",

@@ -19,6 +19,11 @@ A check is a small function over the facts one source fetched for one target:
 Every applicable check yields at least one finding per target (a `pass` when clean), so
 that silence never stands for "fine". A fact that could not be read (`FetchError`) becomes
 `ctx.error(...)`. Checks never call an SDK and never render anything.
+
+A check that also judges another source's facts declares it with `needs=(Requires(...),)`
+and reads them with `ctx.dependency(req, key)`, which gives the facts or the FetchError:
+the check then emits `ctx.error(...)` for exactly the assets it could not judge (see
+`lockin_audit.sources.interface` for an example).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from lockin_audit.identity import Attribution, Identity, IdKind
 from lockin_audit.model import (
@@ -39,8 +44,17 @@ from lockin_audit.model import (
     Status,
     control_area,
 )
-from lockin_audit.sources.interface import FetchError, Target
+from lockin_audit.sources.interface import (
+    Dependencies,
+    Dependency,
+    FetchError,
+    Requires,
+    Target,
+    resolve_dependencies,
+    resolve_dependency,
+)
 
+T = TypeVar("T")
 CheckFunc = Callable[[Any, "CheckContext"], Iterable[Finding]]
 
 
@@ -54,6 +68,7 @@ class CheckMeta:
     risk: str
     remediation: tuple[str, ...]
     references: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # other sources whose facts the check reads
 
     @property
     def area(self) -> str:
@@ -95,15 +110,18 @@ def check(
     risk: str,
     remediation: Iterable[str],
     references: Iterable[str] = (),
+    needs: Iterable[Requires[Any]] = (),
 ) -> Callable[[CheckFunc], Check]:
     """Declare a check. Returns a `Check` (the decorated function stays callable as
-    `.func`)."""
+    `.func`). `needs`: other sources' facts the check reads (`ctx.dependency`); the check
+    then runs once those sources are done."""
     steps = tuple(remediation)
     if not title or not risk.strip() or not steps:
         raise ValueError(f"check {id}: title, risk and remediation steps are required")
     control_area(control)
     meta = CheckMeta(id, control, source, title, Severity(severity), " ".join(risk.split()),
-                     tuple(" ".join(s.split()) for s in steps), tuple(references))
+                     tuple(" ".join(s.split()) for s in steps), tuple(references),
+                     tuple(dict.fromkeys(r.source for r in needs)))
 
     def wrap(func: CheckFunc) -> Check:
         c = Check(meta, func)
@@ -156,7 +174,19 @@ class CheckContext:
     facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def facts_of(self, source: str) -> Mapping[str, Any]:
+        """Facts other sources read (failures left out). Prefer `dependency`."""
         return self.facts.get(source, {})
+
+    def dependency(self, req: Requires[T], key: str) -> Dependency[T]:
+        """Another source's facts for one of its targets, or the FetchError saying why
+        they are missing. The check must declare it (`needs=`)."""
+        return resolve_dependency(self.facts, frozenset(self.meta.needs), req, key,
+                                  f"check {self.meta.id}")
+
+    def dependencies(self, req: Requires[T]) -> Dependencies[T]:
+        """Every target of another source (`needs=`): the facts read and the errors."""
+        return resolve_dependencies(self.facts, frozenset(self.meta.needs), req,
+                                    f"check {self.meta.id}")
 
     def attribute(
         self, kind: IdKind | str, value: str, seen_in: str, *, record: bool = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def scan(cloud: MicrosoftCloud, tmp_path: Path, **extra: object) -> ScanResult:
     config = config_from_mapping({
         "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com"],
                    "azure_tenant_ids": [CLIENT_TENANT]},
-        "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"],
+        "provider": {"name": "Bob's IT Services", "aliases": ["BITS"],
+                     "domains": ["bobsit.example"],
                      "azure_tenant_ids": [PROVIDER_TENANT], "partner_ids": ["1234567"]},
         "scan": {"azure": [target(cloud, **extra)],
                  "limits": {"timeout_s": 20, "max_retry_after_s": 3}},
@@ -86,26 +88,107 @@ def test_demo_estate_end_to_end(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     assert billing[CSP_SUBSCRIPTION].status is Status.FAIL
     assert "CSP_2015-05-01" in billing[CSP_SUBSCRIPTION].detail
     assert billing[DIRECT_SUBSCRIPTION].status is Status.PASS
-    [delegation] = by(result, "azure.delegation.lighthouse", CSP_SUBSCRIPTION)
-    assert (delegation.status, delegation.severity) == (Status.FAIL, Severity.CRITICAL)
-    assert "User Access Administrator (eligible) for BITS Escalation" in delegation.detail
+    assert "Online Services Program" in billing[DIRECT_SUBSCRIPTION].detail
+    delegations = {f.key.split("/resourceGroups/")[-1][:11]: f
+                   for f in by(result, "azure.delegation.lighthouse", CSP_SUBSCRIPTION)}
+    whole = next(f for f in delegations.values() if "whole subscription" in f.detail)
+    assert (whole.status, whole.severity) == (Status.FAIL, Severity.CRITICAL)
+    # the eligible authorization has no display name (optional): named by its id
+    assert "User Access Administrator (eligible) for principal b17500a0" in whole.detail
+    rg = next(f for f in delegations.values() if "resource group rg-practice" in f.detail)
+    assert rg.status is Status.FAIL and "BITS Backup Operators" in rg.detail
+    # the definitions came expanded: none was read on its own
+    assert not [p for _, p, _ in cloud.requests if "registrationDefinitions/" in p]
     access = by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
-    assert {f.status for f in access} == {Status.FAIL} and len(access) == 4
+    assert {f.status for f in access} == {Status.FAIL} and len(access) == 6
     assert any("ForeignGroup" in f.detail and f.severity is Severity.CRITICAL for f in access)
     assert any("classic administrator" in f.detail for f in access)
-    # principals named through the same tenant's Graph facts: a provider guest and app
+    # principals named through Graph: a provider guest, app, member account and group
     assert any("guest Bob's IT Admin (admin@bobsit.example) holds User Access Administrator"
                in f.detail and f.severity is Severity.CRITICAL for f in access)
     assert any("BITS Remote Management" in f.detail and "Contributor" in f.detail
                and f.severity is Severity.HIGH for f in access)
+    assert any("account BITS Admin (bitsadmin@acmedental.com) holds Contributor on "
+               "resource group rg-practice" in f.detail for f in access)
+    assert any("group BITS Engineers holds Reader" in f.detail for f in access)
+    # the break-glass account's Owner, inherited from the root management group, is the
+    # business's own: no finding names it
+    assert not [f for f in access if "breakglass" in f.detail.lower()]
     assert by(result, "azure.access.role-assignments", DIRECT_SUBSCRIPTION)[0].status is Status.PASS
-    managed = by(result, "azure.managed-apps.managed-by")
-    assert {f.status for f in managed if "bits-backup" in f.asset.id} == {Status.FAIL}
-    assert by(result, "azure.partner-link.pal")[0].status is Status.PASS
+    managed = {f.asset.name: f for f in by(result, "azure.managed-apps.managed-by")}
+    assert managed["bits-backup"].status is Status.FAIL
+    assert PROVIDER_TENANT in managed["bits-backup"].detail
+    assert managed["mrg-bits-backup"].status is Status.FAIL
+    assert "SimpleWinVM_OsDisk_1" not in managed  # managed by the business's own VM
+    [pal] = by(result, "azure.partner-link.pal")
+    assert pal.status is Status.MANUAL
+    # every list was followed through its nextLink pages
+    assert any("skiptoken" in p and "roleAssignments" in p for _, p, _ in cloud.requests)
     # the SDKs sent the requests the source says it sent, and only reads
-    methods = {m for m, p, _ in cloud.requests if not p.endswith("/token")}
+    methods = {m for m, p, _ in cloud.requests if not p.endswith("/token")
+               and "getByIds" not in p}
     assert methods == {"GET"}
     assert all(c.assessed for c in result.coverage)
+
+
+def test_unexpanded_definitions_are_read_by_id(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    """An API version that ignores $expandRegistrationDefinition: each definition is read
+    by its id, and nothing says 'None' or '()'."""
+    cloud.arm.expand_supported = False
+    result = scan(cloud, tmp_path)
+    lighthouse = by(result, "azure.delegation.lighthouse", CSP_SUBSCRIPTION)
+    assert len(lighthouse) == 2 and {f.status for f in lighthouse} == {Status.FAIL}
+    assert all("None" not in f.detail and "()" not in f.detail for f in lighthouse)
+    assert len([p for _, p, _ in cloud.requests if "registrationDefinitions/" in p]) == 2
+    # a definition that cannot be read is an error for that delegation, not a pass
+    cloud.arm.registration_definitions.clear()
+    result = scan(cloud, tmp_path)
+    lighthouse = by(result, "azure.delegation.lighthouse", CSP_SUBSCRIPTION)
+    assert [f.status for f in lighthouse if "registrationAssignments" in f.key] == [
+        Status.ERROR, Status.ERROR]
+    # managedByTenants still names the provider's tenant
+    assert [f.status for f in lighthouse if f.key.startswith("managedBy:")] == [Status.FAIL]
+
+
+def test_graph_unreadable_means_role_holders_not_judged(cloud: MicrosoftCloud, tmp_path: Path
+                                                        ) -> None:
+    """Issue 9: when Graph cannot name the principals, the provider's guest is not
+    treated as the business's own: its assignment is an error, never a pass."""
+    result = scan(cloud, tmp_path, graph_endpoint=cloud.url + "/scenario/denied")
+    access = by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
+    errors = [f for f in access if f.status is Status.ERROR]
+    assert len(errors) == 6  # 4 users, 1 group, 1 app on the production subscription
+    assert all("Authorization_RequestDenied" in f.detail for f in errors)
+    assert not [f for f in by(result, "azure.access.role-assignments") if f.status is Status.PASS]
+    # what does not depend on Graph is still judged
+    assert any("ForeignGroup" in f.detail and f.status is Status.FAIL for f in access)
+
+
+def test_denied_resources_list_is_named_and_apps_still_judged(cloud: MicrosoftCloud,
+                                                              tmp_path: Path) -> None:
+    cloud.arm.faults[f"/subscriptions/{CSP_SUBSCRIPTION}/resources"] = denied(
+        "Microsoft.Resources/subscriptions/resources/read", f"/subscriptions/{CSP_SUBSCRIPTION}")
+    result = scan(cloud, tmp_path)
+    managed = by(result, "azure.managed-apps.managed-by")
+    errors = [f for f in managed if f.status is Status.ERROR]
+    assert errors and "resources/read" in errors[0].detail
+    assert {f.asset.name: f.status for f in managed if f.status is not Status.ERROR} == {
+        "bits-backup": Status.FAIL, "mrg-bits-backup": Status.FAIL,
+        "Acme Dental - Imaging archive": Status.PASS}
+
+
+def test_subscription_without_tenant_and_offer(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    sub = subscription(DIRECT_SUBSCRIPTION, "Legacy", CLIENT_TENANT, "x")
+    del sub["tenantId"]
+    del sub["subscriptionPolicies"]
+    cloud.arm = ArmData(subscriptions=[sub])
+    result = scan(cloud, tmp_path)
+    [tenant] = by(result, "azure.tenant.subscription-tenant")
+    assert tenant.status is Status.ERROR and "tenantId" in tenant.detail
+    [bill] = by(result, "azure.billing.csp")
+    # no quotaId and no readable billing account: not "billed directly"
+    assert bill.status is Status.MANUAL and "None" not in bill.detail
+    assert "Cost Management" in bill.detail
 
 
 def test_the_secret_and_token_never_reach_an_output(cloud: MicrosoftCloud, tmp_path: Path) -> None:
@@ -194,7 +277,8 @@ def test_the_sdk_clients_refuse_writes_before_they_leave(cloud: MicrosoftCloud) 
         client.resource_groups.create_or_update("rg-new", {"location": "eastus"})
     arm_requests = [r for r in cloud.requests[before:] if "/subscriptions/" in r[1]]
     assert arm_requests == []  # nothing reached the server
-    assert [g.name for g in client.resource_groups.list()] == ["rg-practice", "mrg-bits-backup"]
+    assert [g.name for g in client.resource_groups.list()] == [
+        "rg-practice", "mrg-bits-backup", "rg-imaging"]  # two pages, through nextLink
 
 
 def test_demo_data_uses_the_shared_graph_principals() -> None:
@@ -221,3 +305,38 @@ def test_doctor_reports_what_can_be_read(cloud: MicrosoftCloud, tmp_path: Path) 
                for what, ok, detail in lines)
     assert any(ok and "Imaging archive" in what for what, ok, _ in lines)
     assert any(not ok and PROVIDER_SUBSCRIPTION in what for what, ok, _ in lines)
+    # the billing property is optional (a billing role): said, with what it costs
+    assert any(not ok and "billing account" in what and "manual step" in detail
+               for what, ok, detail in lines)
+    assert any(ok and "principals of role assignments" in what for what, ok, _ in lines)
+
+
+BAD_TEXT = re.compile(r"\bNone\b|\(\)|''|\s[,.;:]|[,;:]\s*[,.;:]|\.\.(?!\.)|  |^\s|\s$|"
+                      r"\( |\s\)")
+
+
+def test_no_finding_of_the_microsoft_demo_has_garbled_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every finding the demo's Microsoft cloud produces (Azure and Microsoft 365, with
+    the demo's own audit file): no empty name, 'None', '()' or doubled separator."""
+    from lockin_audit.demo import CLIENT, PROVIDER
+    from lockin_audit.demo import azure as demo_azure
+
+    part = demo_azure.start(tmp_path)
+    try:
+        for key, value in part.env.items():
+            monkeypatch.setenv(key, value)
+        config = config_from_mapping({"client": CLIENT, "provider": [PROVIDER],
+                                      "scan": part.scan}, tmp_path / "audit.yaml")
+        checks = registry.select(registry.all_checks(), areas=["azure", "m365"])
+        result = asyncio.run(Scanner(config, checks).run())
+    finally:
+        part.stop()
+    assert len(result.findings) > 40
+    for f in result.findings:
+        for field in ("title", "detail", "remediation"):
+            text = getattr(f, field)
+            for line in text.splitlines():
+                assert not BAD_TEXT.search(line), (f.check_id, field, line)
+        assert f.asset.name is None or f.asset.name.strip(), f
+    assert all(c.assessed for c in result.coverage)

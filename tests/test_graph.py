@@ -58,7 +58,8 @@ def scan(server: MicrosoftCloud, tmp_path: Path, scenario: str = "",
     config = config_from_mapping({
         "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com"],
                    "azure_tenant_ids": [CLIENT_TENANT]},
-        "provider": {"name": "Bob's IT Services", "domains": ["bobsit.example"],
+        "provider": {"name": "Bob's IT Services", "aliases": ["BITS"],
+                     "domains": ["bobsit.example"],
                      "azure_tenant_ids": [PROVIDER_TENANT], "partner_ids": ["1234567"]},
         "scan": {"azure": [{"tenant_id": CLIENT_TENANT, "graph_endpoint": endpoint,
                             "authority_host": server.url, "ca_bundle": server.ca_path,
@@ -100,23 +101,49 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
     jsonschema.Draft202012Validator(load_schema()).validate(data)
     assert [c.assessed for c in result.coverage] == [True]
 
+    # The business's break-glass account on its own onmicrosoft.com domain is its own
+    # Global Administrator, so the tenant has one...
     summary = one(result, "m365.admins.global_admins", CLIENT_TENANT, "summary")
-    assert (summary.status, summary.severity, summary.holder.value) == (
-        Status.FAIL, Severity.CRITICAL, "provider")
-    assert "break-glass" in summary.remediation
+    assert (summary.status, summary.holder.value) == (Status.PASS, "client")
+    breakglass = one(result, "m365.admins.global_admins", graph_routes.BREAKGLASS_ID)
+    assert breakglass.status is Status.PASS and "initial domain" in breakglass.detail
+    # ...the provider's guest, eligible guest and alias-named member account fail.
     admin = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID)
     assert admin.status is Status.FAIL and admin.key == "active"
     assert "admin@bobsit.example" in admin.detail
     eligible = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_HELPDESK_ID)
     assert eligible.status is Status.FAIL and eligible.key == "eligible"
+    member = one(result, "m365.admins.global_admins", graph_routes.BITS_MEMBER_ID)
+    assert (member.status, member.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert "a member account" in member.detail and "BITS" in member.detail
+    # The other privileged roles: a provider guest from the provider's own
+    # onmicrosoft.com tenant holding Privileged Role Administrator fails critical; a
+    # deleted object holding Exchange Administrator warns; the business's own User
+    # Administrator is not listed.
+    pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID)
+    assert (pra.status, pra.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert "Privileged Role Administrator" in pra.detail and "guest" in pra.detail
+    deleted = one(result, "m365.admins.privileged_roles", graph_routes.DELETED_ID)
+    assert deleted.status is Status.WARN and "could not be read" in deleted.detail
+    assert not [f for f in by_check(result, "m365.admins.privileged_roles")
+                if f.asset.id == graph_routes.CLIENT_ADMIN_ID]
+    # one request per privileged role, and the first /organization read was throttled
+    # (429 + Retry-After) and retried
+    assert len(paths(server, "/roleManagement/directory/roleAssignments")) >= 13
 
     partner = one(result, "m365.partner.relationships", PROVIDER_TENANT)
     assert partner.status is Status.FAIL and "Bob's IT Services" in partner.detail
+    # the customer-side signals of that partner: its apps and its people in the directory
+    assert "2 app(s) registered in it" in partner.detail
+    assert "2 guest account(s) from bobsit.example" in partner.detail
     manual = one(result, "m365.partner.relationships", CLIENT_TENANT, "gdap")
     assert manual.status is Status.MANUAL and "Partner relationships" in manual.remediation
 
     rmm = one(result, "m365.apps.provider_apps", graph_routes.RMM_SP_ID)
     assert (rmm.status, rmm.severity) == (Status.FAIL, Severity.CRITICAL)
+    helpdesk = one(result, "m365.apps.provider_apps", graph_routes.HELPDESK_APP_SP_ID)
+    assert (helpdesk.status, helpdesk.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert "Directory.ReadWrite.All on Microsoft Graph for every user" in helpdesk.detail
     assert "Directory.ReadWrite.All" in rmm.detail  # app role id resolved to its name
     vendor = one(result, "m365.apps.provider_apps", graph_routes.VENDOR_SP_ID)
     assert vendor.status is Status.WARN and "User.Read" in vendor.detail
@@ -124,7 +151,8 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
                 if f.asset.id in (graph_routes.GRAPH_SP_ID, graph_routes.CLIENT_APP_SP_ID)]
 
     guests = {f.asset.id: f for f in by_check(result, "azure.access.provider_guests")}
-    assert set(guests) == {graph_routes.PROVIDER_ADMIN_ID, graph_routes.PROVIDER_HELPDESK_ID}
+    assert set(guests) == {graph_routes.PROVIDER_ADMIN_ID, graph_routes.PROVIDER_HELPDESK_ID,
+                           graph_routes.PROVIDER_TECH_ID}
     assert all(f.control == "azure.access" and f.status is Status.FAIL
                for f in guests.values())
     # Three guests in pages of two: the second page was fetched through @odata.nextLink.
@@ -133,6 +161,7 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
     contacts = {f.key: f for f in by_check(result, "m365.contacts.notifications")}
     assert contacts["technical:alerts@bobsit.example"].status is Status.FAIL
     assert contacts["security and compliance:it@acmedental.com"].status is Status.PASS
+    assert contacts["privacy:privacy@bobsit.example"].status is Status.FAIL
 
     fed = one(result, "m365.domains.verification_federation", "acmedental.com")
     assert (fed.status, fed.severity) == (Status.FAIL, Severity.CRITICAL)
@@ -141,6 +170,9 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
                "acmesmiles.com").status is Status.WARN
     assert one(result, "m365.domains.verification_federation",
                "acme-dental.net").status is Status.PASS
+    # isVerified absent: unknown, not "not verified"
+    unknown = one(result, "m365.domains.verification_federation", "acme-dental.org")
+    assert unknown.status is Status.MANUAL and "did not say" in unknown.detail
     assert all(f.evidence and f.evidence[0].source == "graph" for f in result.findings
                if f.status is not Status.MANUAL)
 
@@ -205,8 +237,8 @@ def test_throttling_beyond_retries_is_an_error(server: MicrosoftCloud,
     assert [f.status for f in guests] == [Status.ERROR]
     assert "throttled" in guests[0].detail and "TooManyRequests" in guests[0].detail
     assert len(paths(server, "/scenario/throttled/v1.0/users")) - before == 4  # 1 + 3 retries
-    assert one(result, "m365.admins.global_admins", CLIENT_TENANT,
-               "summary").status is Status.FAIL
+    assert one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID
+               ).status is Status.FAIL
 
 
 def test_principals_resolved_by_id_when_not_expanded(server: MicrosoftCloud,
@@ -233,8 +265,9 @@ def test_malformed_answers_are_errors(server: MicrosoftCloud, tmp_path: Path) ->
     result = scan(server, tmp_path, "malformed")
     def details(check_id: str) -> list[str]:
         found = by_check(result, check_id)
+        # (the eligible holders were read fine and are still judged)
         assert found and all(f.status is Status.ERROR for f in found
-                             if f.key != "gdap"), [f.to_dict() for f in found]
+                             if f.key not in ("gdap", "eligible")), [f.to_dict() for f in found]
         return [f.detail for f in found]
 
     assert "not JSON" in details("m365.domains.verification_federation")[0]
@@ -329,3 +362,47 @@ def test_unreachable_graph_fails_the_tenant(server: MicrosoftCloud, tmp_path: Pa
     assert [c.assessed for c in result.coverage] == [False]
     assert "cannot connect" in (result.coverage[0].reason or "")
     assert result.findings and all(f.status is Status.ERROR for f in result.findings)
+
+
+def test_no_pim_is_recognised_by_code_and_documented_wording(server: MicrosoftCloud,
+                                                            tmp_path: Path) -> None:
+    """Without P2 (AadPremiumLicenseRequired, the code) or without PIM onboarding (a generic
+    code whose documented message says so) nobody is eligible: not an error, and the
+    evidence says why the list is empty."""
+    for scenario in ("clean", "nopim"):
+        result = scan(server, tmp_path, scenario)
+        admins = by_check(result, "m365.admins.global_admins")
+        assert not [f for f in admins if f.status is Status.ERROR], scenario
+        summary = one(result, "m365.admins.global_admins", CLIENT_TENANT, "summary")
+        notes = [e.excerpt.get("note") for e in summary.evidence
+                 if isinstance(e.excerpt, dict) and e.excerpt.get("note")]
+        assert notes and "no PIM" in notes[0], scenario
+    # another 403 on the same API is still an error
+    result = scan(server, tmp_path, "denied")
+    assert any(f.status is Status.ERROR and f.key == "eligible-unreadable"
+               for f in by_check(result, "m365.admins.global_admins"))
+
+
+def test_no_pim_wording_matcher() -> None:
+    from lockin_audit.sources.graph import GraphError
+    from lockin_audit.sources.interface import FetchError
+
+    error = FetchError("graph", "GET x", "HTTP 403", kind="denied")
+    assert GraphError(error, "UnauthorizedAccessException",
+                      "The tenant has not onboarded to PIM.").no_pim
+    assert GraphError(error, "AadPremiumLicenseRequired", "anything").no_pim
+    assert not GraphError(error, "UnauthorizedAccessException", "Access denied.").no_pim
+    assert not GraphError(error, "Authorization_RequestDenied",
+                          "The tenant has not onboarded to PIM.").no_pim
+
+
+def test_role_rows_are_counted_by_their_role(server: MicrosoftCloud, tmp_path: Path) -> None:
+    """A Graph that ignores the roleDefinitionId filter answers every row for every
+    role: each holder is still judged once, under the role its row names."""
+    result = scan(server, tmp_path, "nofilter")
+    admins = [f for f in by_check(result, "m365.admins.global_admins") if f.key == "active"]
+    assert sorted(f.asset.id for f in admins) == sorted(
+        [graph_routes.PROVIDER_ADMIN_ID, graph_routes.BITS_MEMBER_ID,
+         graph_routes.BREAKGLASS_ID])
+    pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID)
+    assert "Privileged Role Administrator" in pra.detail

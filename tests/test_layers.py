@@ -187,10 +187,10 @@ def test_invalid_aws_credentials_with_fail_on_gaps_exit_4(tmp_path: Path) -> Non
         assert any(c["area"] == "aws" and not c["assessed"] for c in data["coverage"])
         assert any(c["area"] == "contract" and c["assessed"] for c in data["coverage"])
         md = (tmp_path / "out" / "report.md").read_text("utf-8")
-        summary = md[md.index("## Executive summary"):].split("\n", 2)[2]
+        summary = md[md.index("## Owner's summary"):].split("\n", 2)[2]
         assert summary.startswith("**Incomplete:")
         assert "InvalidClientTokenId" in summary
-        assert "grade" not in md.split("### Findings by status")[0].replace("no grade", "")
+        assert "grade" not in md.split("### What you hold")[0].replace("no grade", "")
         html = (tmp_path / "out" / "report.html").read_text("utf-8")
         summary_html = html[html.index('<section id="summary">'):]
         text = " ".join(re.sub(r"<[^>]+>", " ", summary_html).split())

@@ -377,7 +377,7 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert result.readiness is not None and result.readiness.grade is None
     assert (f"**Readiness score: at least {result.readiness.score} / 100, incomplete "
             "(no grade).**") in md
-    summary = md[md.index("## Executive summary"):]
+    summary = md[md.index("## Owner's summary"):]
     assert summary.split("\n", 2)[2].startswith("**Incomplete: not everything configured")
     assert md.index("| 2026-12-01 | 8 |") < md.index("| 2026-12-13 | 20 |")
     assert "1. Ask the provider for the transfer code." in md
@@ -393,7 +393,16 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert "References: https://www.icann.org/" in md
     # a rule never turns the line above it into a heading
     assert all(lines[i - 1] == "" for i, line in enumerate(lines) if line == "---")
-    for heading in ("## Executive summary", "## Deadlines", "## Findings", "### Top blockers: what the provider holds, most severe first",
+    # the owner's summary: map with words and symbols, plan in order, blockers per asset
+    assert "| acmedental.com | ✗ Provider | ? Unknown | · |" in md
+    assert "1. **By 2026-11-24: Regain admin access and credentials**" in md
+    assert "| Firewall " in md and "Who holds the firewall's admin credential |" in md
+    assert md.index("### acmedental.com (Domains)") < md.index("#### Registration") \
+        < md.index("##### Who holds the domain registration")
+    assert "- Held by: Your provider, Bob's IT Services" in md
+    for heading in ("## Owner's summary", "## Deadlines", "## Findings in detail",
+                    "### What you hold, and what your provider holds",
+                    "### The plan: what to do, in this order", "### Blockers, by asset",
                     "## What was checked, and what could not be", "## Identifiers to classify",
                     "## About this scan"):
         assert heading + "\n" in md

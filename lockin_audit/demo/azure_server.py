@@ -75,7 +75,7 @@ class MicrosoftCloud:
                 headers.get("authorization") != f"Bearer {self.token}":
             return arm_routes.arm_error(401, "InvalidAuthenticationToken",
                                         "The access token is missing or invalid.")
-        arm = arm_routes.handle(self.arm, method, url.path, query)
+        arm = arm_routes.handle(self.arm, method, url.path, query, host)
         if arm is not None:
             return arm
         graph = graph_routes.handle(method, url.path, query, headers, body)

@@ -3,19 +3,33 @@
 Mounted by the local ARM/Graph server of the demo (and the tests): `handle(method, path,
 query, headers)` answers Graph paths and returns None for anything else.
 
-Acme Dental's tenant (c0ffee00-...-0001) as Bob's IT Services left it: the provider's
-admin (a guest, admin@bobsit.example) is the only Global Administrator, a second provider
-guest is PIM-eligible for it, the provider's remote-management app holds application
-permissions, the provider's tenant is a service-provider partner in the cross-tenant
-access policy, technical notifications go to the provider, and acmedental.com signs in
-through the provider's federation server (sts.bobsit.example).
+Acme Dental's tenant (c0ffee00-...-0001) as Bob's IT Services left it: Global
+Administrators are the provider's admin (a guest, admin@bobsit.example), a member account
+the provider created in the business's directory ("BITS Admin") and the business's own
+break-glass account on its initial domain (breakglass@acmedentalllc.onmicrosoft.com); a
+second provider guest is PIM-eligible for it; a provider guest from the provider's own
+onmicrosoft.com tenant holds Privileged Role Administrator; a deleted object still holds
+Exchange Administrator; the provider's remote-management app holds application
+permissions and its helpdesk portal a tenant-wide delegated Directory.ReadWrite.All; the
+provider's tenant is a service-provider partner in the cross-tenant access policy;
+technical and privacy notices go to the provider; acmedental.com signs in through the
+provider's federation server (sts.bobsit.example).
+
+Shapes as the Graph v1.0 reference documents them: expanded principals and getByIds
+objects carry a user's default properties only (no userType: a guest is known by its
+#EXT# sign-in name, https://learn.microsoft.com/graph/api/resources/user#properties);
+unset properties are null or absent; one domain omits isVerified; users page with
+@odata.nextLink; the first cross-tenant partners read of each server answers 429 with
+Retry-After (https://learn.microsoft.com/graph/throttling); a tenant without Entra ID
+P2 answers the PIM schedule APIs with the documented AadPremiumLicenseRequired error.
 
 A path may start with `/scenario/<name>` to select another tenant for the tests (a real
 deployment reaches Graph through such a prefix when it sits behind a proxy):
 `clean` (held by the client; no Entra ID P2 licence, so PIM answers with a licence
 error), `denied` (403 on everything but /organization), `throttled` (429 on /users),
-`unavailable` (503 on /domains), `noexpand` (ignores $expand), `malformed` (bad JSON, bad
-shapes, a nextLink to another host, a nextLink loop).
+`unavailable` (503 on /domains), `noexpand` (ignores $expand), `nofilter` (ignores the
+roleDefinitionId filter), `nopim` (never onboarded to PIM: 403 UnauthorizedAccessException),
+`malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop).
 """
 
 from __future__ import annotations
@@ -37,6 +51,15 @@ PROVIDER_ADMIN_ID = "a11ce000-0000-4000-8000-0000000000a1"
 PROVIDER_HELPDESK_ID = "a11ce000-0000-4000-8000-0000000000a2"
 ACCOUNTANT_ID = "a11ce000-0000-4000-8000-0000000000a3"
 CLIENT_ADMIN_ID = "a11ce000-0000-4000-8000-0000000000c1"
+BREAKGLASS_ID = "a11ce000-0000-4000-8000-0000000000c3"
+BITS_MEMBER_ID = "a11ce000-0000-4000-8000-0000000000a4"  # "BITS Admin", a member account
+PROVIDER_TECH_ID = "a11ce000-0000-4000-8000-0000000000a5"  # guest from bobsit.onmicrosoft.com
+DELETED_ID = "a11ce000-0000-4000-8000-0000000000d0"  # a deleted object still holding a role
+BITS_GROUP_ID = "9a0c0000-0000-4000-8000-0000000000a6"  # group "BITS Engineers"
+HELPDESK_APP_SP_ID = "5e1f0000-0000-4000-8000-0000000000b2"
+PRIVILEGED_ROLE_ADMIN = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de"
+USER_ADMIN = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 RMM_SP_ID = "5e1f0000-0000-4000-8000-0000000000b1"
 RMM_APP_ID = "a99a0000-0000-4000-8000-0000000000b1"
 VENDOR_SP_ID = "5e1f0000-0000-4000-8000-0000000000d1"
@@ -59,6 +82,25 @@ def _user(uid: str, name: str, upn: str, mail: str | None, user_type: str,
             "accountEnabled": True}
 
 
+# The properties Graph returns for a user without $select (its default set), e.g. in an
+# expanded `principal` or from getByIds: no userType, creationType or otherMails.
+USER_DEFAULT = ("@odata.type", "id", "displayName", "userPrincipalName", "mail",
+                "givenName", "surname", "jobTitle", "businessPhones", "mobilePhone",
+                "officeLocation", "preferredLanguage")
+
+
+def _default_view(obj: dict[str, Any]) -> dict[str, Any]:
+    if obj.get("@odata.type") == "#microsoft.graph.user":
+        return {k: obj.get(k) for k in USER_DEFAULT}
+    return obj
+
+
+def _group(gid: str, name: str) -> dict[str, Any]:
+    return {"@odata.type": "#microsoft.graph.group", "id": gid, "displayName": name,
+            "mail": None, "mailEnabled": False, "securityEnabled": True,
+            "groupTypes": []}
+
+
 def _sp(sid: str, app_id: str, name: str, owner: str, publisher: str,
         roles: dict[str, str] | None = None) -> dict[str, Any]:
     return {"@odata.type": "#microsoft.graph.servicePrincipal", "id": sid, "appId": app_id,
@@ -74,24 +116,31 @@ class Tenant:
 
     def __init__(self, *, org: dict[str, Any], domains: list[dict[str, Any]],
                  federation: dict[str, list[dict[str, Any]]], users: list[dict[str, Any]],
-                 active: list[str], eligible: list[str], sps: list[dict[str, Any]],
+                 active: list[tuple[str, str]], eligible: list[tuple[str, str]],
+                 sps: list[dict[str, Any]],
                  app_roles: dict[str, list[dict[str, Any]]],
                  grants: dict[str, list[dict[str, Any]]], partners: list[dict[str, Any]],
-                 tenants: dict[str, dict[str, Any]], page_size: int = USERS_PAGE) -> None:
+                 tenants: dict[str, dict[str, Any]], page_size: int = USERS_PAGE,
+                 groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
+                 has_pim: bool = True) -> None:
         self.page_size = page_size
+        self.has_pim = has_pim
         self.org, self.domains, self.federation = org, domains, federation
         self.users, self.active, self.eligible = users, active, eligible
         self.sps, self.app_roles, self.grants = sps, app_roles, grants
         self.partners, self.tenants = partners, tenants
-        self.objects = {o["id"]: o for o in (*users, *sps)}
+        self.objects = {o["id"]: o for o in (*users, *sps, *groups)}
 
 
-def _assignment(n: int, principal_id: str, objects: dict[str, Any],
+def _assignment(n: int, principal_id: str, role_id: str, objects: dict[str, Any],
                 eligible: bool) -> dict[str, Any]:
+    """A unifiedRoleAssignment (or eligibility instance). An expanded principal that no
+    longer exists is null."""
+    found = objects.get(principal_id)
     out: dict[str, Any] = {
         "id": f"{'el' if eligible else 'ra'}-{n}-{principal_id[-4:]}",
-        "principalId": principal_id, "roleDefinitionId": GLOBAL_ADMIN,
-        "directoryScopeId": "/", "principal": objects[principal_id]}
+        "principalId": principal_id, "roleDefinitionId": role_id,
+        "directoryScopeId": "/", "principal": _default_view(found) if found else None}
     if eligible:
         out.update({"memberType": "Direct", "startDateTime": "2025-01-01T00:00:00Z",
                     "endDateTime": None, "roleEligibilityScheduleId": f"sched-{n}"})
@@ -110,6 +159,17 @@ def demo_tenant() -> Tenant:
                        "jane@ledgerpros.example", "Guest", "Invitation")
     frontdesk = _user("a11ce000-0000-4000-8000-0000000000c2", "Front Desk",
                       "frontdesk@acmedental.com", "frontdesk@acmedental.com", "Member")
+    client_admin = _user(CLIENT_ADMIN_ID, "Dr. Acme", "owner@acmedental.com",
+                         "owner@acmedental.com", "Member")
+    breakglass = _user(BREAKGLASS_ID, "Emergency access 1",
+                       "breakglass@acmedentalllc.onmicrosoft.com", None, "Member")
+    bits_member = _user(BITS_MEMBER_ID, "BITS Admin", "bitsadmin@acmedental.com",
+                        "bitsadmin@acmedental.com", "Member")
+    tech = _user(PROVIDER_TECH_ID, "Tech (BITS)",
+                 "tech_bobsit.onmicrosoft.com#EXT#@acmedentalllc.onmicrosoft.com",
+                 "tech@bobsit.onmicrosoft.com", "Guest", "Invitation")
+    helpdesk_app = _sp(HELPDESK_APP_SP_ID, "a99a0000-0000-4000-8000-0000000000b2",
+                       "BITS Helpdesk Portal", PROVIDER_TENANT, "Bob's IT Services")
     graph = _sp(GRAPH_SP_ID, "00000003-0000-0000-c000-000000000000", "Microsoft Graph",
                 MICROSOFT_SERVICES, "Microsoft Services", GRAPH_ROLES)
     rmm = _sp(RMM_SP_ID, RMM_APP_ID, "BITS Remote Management Connector", PROVIDER_TENANT,
@@ -122,8 +182,13 @@ def demo_tenant() -> Tenant:
         org={"id": CLIENT_TENANT, "displayName": "Acme Dental LLC",
              "technicalNotificationMails": ["alerts@bobsit.example"],
              "securityComplianceNotificationMails": ["it@acmedental.com"],
-             "verifiedDomains": [{"name": "acmedental.com", "isDefault": True,
-                                  "isInitial": False, "type": "Federated"}]},
+             "privacyProfile": {"contactEmail": "privacy@bobsit.example",
+                                "statementUrl": None},
+             "verifiedDomains": [
+                 {"name": "acmedentalllc.onmicrosoft.com", "isDefault": False,
+                  "isInitial": True, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"},
+                 {"name": "acmedental.com", "isDefault": True, "isInitial": False,
+                  "type": "Federated", "capabilities": "Email, OfficeCommunicationsOnline"}]},
         domains=[
             {"id": "acmedentalllc.onmicrosoft.com", "authenticationType": "Managed",
              "isDefault": False, "isInitial": True, "isVerified": True, "isRoot": True,
@@ -137,6 +202,9 @@ def demo_tenant() -> Tenant:
             {"id": "acmesmiles.com", "authenticationType": "Managed", "isDefault": False,
              "isInitial": False, "isVerified": False, "isRoot": True,
              "supportedServices": []},
+            # isVerified is optional in the domain resource: absent means unknown
+            {"id": "acme-dental.org", "authenticationType": "Managed", "isDefault": False,
+             "isInitial": False, "isRoot": True, "supportedServices": []},
         ],
         federation={"acmedental.com": [{
             "@odata.type": "#microsoft.graph.internalDomainFederation",
@@ -150,9 +218,14 @@ def demo_tenant() -> Tenant:
             "preferredAuthenticationProtocol": "wsFed",
             "federatedIdpMfaBehavior": "acceptIfMfaDoneByFederatedIdp",
             "signingCertificate": "MIIC3jCCAcagAwIBAgIQdemo"}]},
-        users=[admin, helpdesk, accountant, frontdesk],
-        active=[PROVIDER_ADMIN_ID], eligible=[PROVIDER_HELPDESK_ID],
-        sps=[graph, rmm, vendor, own],
+        users=[admin, helpdesk, accountant, frontdesk, client_admin, breakglass,
+               bits_member, tech],
+        groups=[_group(BITS_GROUP_ID, "BITS Engineers")],
+        active=[(PROVIDER_ADMIN_ID, GLOBAL_ADMIN), (BITS_MEMBER_ID, GLOBAL_ADMIN),
+                (BREAKGLASS_ID, GLOBAL_ADMIN), (PROVIDER_TECH_ID, PRIVILEGED_ROLE_ADMIN),
+                (CLIENT_ADMIN_ID, USER_ADMIN), (DELETED_ID, EXCHANGE_ADMIN)],
+        eligible=[(PROVIDER_HELPDESK_ID, GLOBAL_ADMIN)],
+        sps=[graph, rmm, vendor, own, helpdesk_app],
         app_roles={RMM_SP_ID: [
             {"id": f"ara-{n}", "appRoleId": role, "principalId": RMM_SP_ID,
              "principalType": "ServicePrincipal",
@@ -164,7 +237,11 @@ def demo_tenant() -> Tenant:
         grants={VENDOR_SP_ID: [
             {"id": "grant-vendor-1", "clientId": VENDOR_SP_ID, "consentType": "AllPrincipals",
              "principalId": None, "resourceId": GRAPH_SP_ID,
-             "scope": "User.Read offline_access"}]},
+             "scope": "User.Read offline_access"}],
+            HELPDESK_APP_SP_ID: [
+            {"id": "grant-helpdesk-1", "clientId": HELPDESK_APP_SP_ID,
+             "consentType": "AllPrincipals", "principalId": None, "resourceId": GRAPH_SP_ID,
+             "scope": " User.Read Directory.ReadWrite.All "}]},
         partners=[{"tenantId": PROVIDER_TENANT, "isServiceProvider": True,
                    "isInMultiTenantOrganization": False,
                    "inboundTrust": {"isMfaAccepted": True, "isCompliantDeviceAccepted": False,
@@ -196,10 +273,13 @@ def clean_tenant() -> Tenant:
                 MICROSOFT_SERVICES, "Microsoft Services", GRAPH_ROLES)
     base = demo_tenant()
     return Tenant(
-        org={**base.org, "technicalNotificationMails": ["it@acmedental.com"]},
-        domains=[{**d, "authenticationType": "Managed"} for d in base.domains],
-        federation={}, users=[admin], active=[CLIENT_ADMIN_ID], eligible=[],
-        sps=[graph], app_roles={}, grants={}, partners=[], tenants=base.tenants)
+        org={**base.org, "technicalNotificationMails": ["it@acmedental.com"],
+             "privacyProfile": {"contactEmail": "privacy@acmedental.com"}},
+        domains=[{**d, "authenticationType": "Managed", "isVerified": d.get("isVerified", True)}
+                 for d in base.domains],
+        federation={}, users=[admin], active=[(CLIENT_ADMIN_ID, GLOBAL_ADMIN)], eligible=[],
+        sps=[graph], app_roles={}, grants={}, partners=[], tenants=base.tenants,
+        has_pim=False)
 
 
 def scale_tenant(guests: int, apps: int) -> Tenant:
@@ -221,10 +301,12 @@ def scale_tenant(guests: int, apps: int) -> Tenant:
                   users=base.users + users, active=base.active, eligible=base.eligible,
                   sps=base.sps + sps, app_roles={**base.app_roles, **roles},
                   grants=base.grants, partners=base.partners, tenants=base.tenants,
-                  page_size=999)
+                  page_size=999, groups=[o for o in base.objects.values()
+                                         if o.get("@odata.type") == "#microsoft.graph.group"])
 
 
 TENANTS = {"": demo_tenant(), "clean": clean_tenant()}
+_THROTTLED: set[str] = set()
 _SCENARIO = re.compile(r"^/scenario/([a-z-]+)(/.*)$")
 _VERSION = re.compile(r"^/(v1\.0|beta)(/.*)$")
 
@@ -281,11 +363,23 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
     if scenario == "denied" and not rest.startswith("/organization"):
         return _error(403, "Authorization_RequestDenied",
                       "Insufficient privileges to complete the operation.")
-    if scenario == "clean" and "roleEligibilityScheduleInstances" in rest:
-        # A small business without Entra ID P2: PIM answers with a licence error.
+    tenant = TENANTS.get(scenario, TENANTS[""])
+    if not tenant.has_pim and "roleEligibilityScheduleInstances" in rest:
+        # A small business without Entra ID P2: PIM answers with the licence error
+        # (code and message as Graph returns them).
         return _error(400, "AadPremiumLicenseRequired",
                       "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID "
                       "Governance license.")
+    if scenario == "" and rest == "/policies/crossTenantAccessPolicy/partners" and host \
+            and host not in _THROTTLED:
+        # Throttled once per server: the engine waits Retry-After and asks again.
+        _THROTTLED.add(host)
+        return _error(429, "TooManyRequests", "Too many requests, retry after 1 second.",
+                      {"Retry-After": "1"})
+    if scenario == "nopim" and "roleEligibilityScheduleInstances" in rest:
+        # A tenant that never onboarded to PIM: a generic code, only the message says so
+        # (wording as Microsoft's PIM APIs return it).
+        return _error(403, "UnauthorizedAccessException", "The tenant has not onboarded to PIM.")
     if scenario == "unavailable" and rest == "/domains":
         return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
     if scenario == "throttled" and rest.startswith("/users"):
@@ -294,12 +388,22 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         bad = _malformed(rest, base)
         if bad:
             return bad
-    tenant = TENANTS.get(scenario, TENANTS[""])
     if method.upper() == "POST" and rest == "/directoryObjects/getByIds":
         return _get_by_ids(tenant, body)
     if scenario == "noexpand":  # a Graph that ignores $expand: principals via getByIds
         query = {k: v for k, v in query.items() if k != "$expand"}
+    if scenario == "nofilter" and "/roleManagement/" in rest:
+        # a Graph that ignores $filter on role assignments: every row, every role
+        return _route_roles_unfiltered(tenant, rest, base)
     return _route(tenant, method.upper(), rest, query, base, lower)
+
+
+def _route_roles_unfiltered(t: Tenant, rest: str, base: str
+                            ) -> tuple[int, dict[str, str], bytes]:
+    eligible = rest.endswith("roleEligibilityScheduleInstances")
+    pairs = t.eligible if eligible else t.active
+    return _collection(base, rest.strip("/"), [
+        _assignment(n, pid, rid, t.objects, eligible) for n, (pid, rid) in enumerate(pairs)])
 
 
 def _get_by_ids(t: Tenant, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -307,7 +411,8 @@ def _get_by_ids(t: Tenant, body: bytes) -> tuple[int, dict[str, str], bytes]:
         ids = json.loads(body or b"{}")["ids"]
     except (ValueError, KeyError, TypeError):
         return _error(400, "Request_BadRequest", "Send {\"ids\": [...]} as the JSON body.")
-    return _json(200, {"value": [t.objects[i] for i in ids if i in t.objects]})
+    return _json(200, {"value": [_default_view(t.objects[i]) for i in ids
+                                 if i in t.objects]})
 
 
 def _malformed(rest: str, base: str) -> tuple[int, dict[str, str], bytes] | None:
@@ -345,11 +450,13 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
                          r"roleEligibilityScheduleInstances)", rest)
     if roles:
         eligible = roles.group(1) != "roleAssignments"
-        ids = t.eligible if eligible else t.active
-        if GLOBAL_ADMIN not in _first(query, "$filter"):
-            return _error(400, "BadRequest", "This demo answers the Global Administrator "
-                          "filter only.")
-        items = [_assignment(n, pid, t.objects, eligible) for n, pid in enumerate(ids)]
+        pairs = t.eligible if eligible else t.active
+        wanted = re.fullmatch(r"roleDefinitionId eq '([0-9a-f-]+)'", _first(query, "$filter"))
+        if not wanted:
+            return _error(400, "BadRequest", "This demo answers a roleDefinitionId filter "
+                          "only.")
+        items = [_assignment(n, pid, rid, t.objects, eligible)
+                 for n, (pid, rid) in enumerate(pairs) if rid == wanted.group(1)]
         if "principal" not in _first(query, "$expand"):
             for item in items:
                 item.pop("principal")

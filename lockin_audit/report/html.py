@@ -58,6 +58,7 @@ def filter_script() -> tuple[str, str]:
 
 
 def context(result: ScanResult) -> dict[str, Any]:
+    """What report.html and report.md show: the summary, the owner's view and helpers."""
     summary = summarize(result)
     view = owner_view(result, summary.today)
     checks = {c.id: c for c in result.checks}
@@ -69,7 +70,7 @@ def context(result: ScanResult) -> dict[str, Any]:
     holders = [h for h in Holder if any(f.holder is h for f in result.findings)]
     return {
         "s": summary, "r": result, "ov": view, "steps": steps,
-        "complete": bool(getattr(result, "complete", True)),
+        "complete": summary.readiness.complete,
         "held_count": len(held), "held_assets": len(held_rows),
         "families": FAMILIES, "family_labels": FAMILY_LABELS,
         "check_groups": lambda fs: check_groups(fs, checks),

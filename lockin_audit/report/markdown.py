@@ -1,4 +1,6 @@
-"""report.md: the HTML report's content as Markdown (for a ticket, a wiki or a pull request).
+"""report.md: the HTML report's content as Markdown (for a ticket, a wiki or a pull request):
+the owner's summary (score, asset map, plan, deadlines, blockers per asset), then the
+findings in detail by asset.
 
 Rendered by report_templates/report.md.j2 in an environment whose `finalize` passes every
 `{{ ... }}` through `md_escape`, the Markdown counterpart of HTML autoescaping: untrusted
@@ -11,7 +13,7 @@ import json
 from typing import Any
 
 from lockin_audit.model import ScanResult
-from lockin_audit.report.common import render_template, steps, summarize
+from lockin_audit.report.common import render_template
 from lockin_audit.report.interface import Renderer
 
 
@@ -27,5 +29,6 @@ class MarkdownRenderer(Renderer):
     filename = "report.md"
 
     def render(self, result: ScanResult) -> str:
-        return render_template("md", "report.md.j2", s=summarize(result), r=result,
-                               steps=steps, compact=compact)
+        from lockin_audit.report.html import context
+
+        return render_template("md", "report.md.j2", **context(result), compact=compact)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -26,6 +26,7 @@ from lockin_audit.config import AzureTarget
 from lockin_audit.guards import WriteRefused
 from lockin_audit.guards.azure import read_only_policy
 from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.sources.graph import Principal
 from lockin_audit.sources.interface import (
     FetchError,
     Source,
@@ -55,12 +56,32 @@ PERMISSIONS = {
     "lighthouse": "Microsoft.ManagedServices/registrationAssignments/read (Reader)",
     "resource_groups": "Microsoft.Resources/subscriptions/resourceGroups/read (Reader)",
     "resources": "Microsoft.Resources/subscriptions/resources/read (Reader)",
+    "applications": "Microsoft.Solutions/applications/read (Reader)",
+    "billing": "Microsoft.Billing/billingProperty/read (Billing account or profile reader)",
+    "directory": "Directory.Read.All (Microsoft Graph)",
     "partner": "none: the Partner Admin Link of the signed-in identity",
 }
 
 
 # ---------------------------------------------------------------------------------------
 # facts
+
+
+def describe_scope(scope: str) -> str:
+    """'/subscriptions/x/resourceGroups/rg' -> 'resource group rg', in plain words."""
+    parts = [p for p in scope.split("/") if p]
+    low = [p.lower() for p in parts]
+    if not parts:
+        return "the root of the tenant (every subscription)"
+    if low[:3] == ["providers", "microsoft.management", "managementgroups"] and len(parts) > 3:
+        return f"management group {parts[3]}"
+    if low[0] == "subscriptions" and len(parts) == 2:
+        return "the whole subscription"
+    if low[0] == "subscriptions" and len(parts) >= 4 and low[2] == "resourcegroups":
+        if len(parts) == 4:
+            return f"resource group {parts[3]}"
+        return f"resource {parts[-1]} in resource group {parts[3]}"
+    return scope
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,15 @@ class RoleAssignment:
     def privileged(self) -> bool:
         return self.role in PRIVILEGED_ROLES
 
+    def where(self, subscription_id: str) -> str:
+        """Where the assignment applies, and whether it is inherited from above."""
+        own = f"/subscriptions/{subscription_id}".lower()
+        scope = self.scope.rstrip("/").lower()
+        text = describe_scope(self.scope)
+        if scope and not scope.startswith(own):
+            return f"{text} (inherited by this subscription)"
+        return text
+
 
 @dataclass(frozen=True)
 class LighthouseAuthorization:
@@ -83,14 +113,20 @@ class LighthouseAuthorization:
     role: str
     eligible: bool = False
 
+    @property
+    def label(self) -> str:
+        return self.principal_name or f"principal {self.principal_id}"
+
 
 @dataclass(frozen=True)
 class LighthouseAssignment:
     id: str
+    scope: str  # the subscription or a resource group
     offer: str | None
-    managing_tenant_id: str
+    managing_tenant_id: str | None
     managing_tenant_name: str | None
     authorizations: tuple[LighthouseAuthorization, ...]
+    definition_error: FetchError | None = None  # the definition could not be read
 
 
 @dataclass(frozen=True)
@@ -101,7 +137,7 @@ class ClassicAdmin:
 
 @dataclass(frozen=True)
 class ManagedThing:
-    """A resource group or resource with `managedBy`, or a managed application."""
+    """A resource group or resource with `managedBy` set."""
 
     id: str
     type: str
@@ -110,17 +146,45 @@ class ManagedThing:
 
 
 @dataclass(frozen=True)
+class ManagedApp:
+    """A managed application (Microsoft.Solutions/applications): its publisher controls
+    the resources in its managed resource group."""
+
+    id: str
+    publisher_tenant_id: str | None
+    managed_resource_group: str | None
+    plan_publisher: str | None  # a marketplace publisher id, not a display name
+
+    @property
+    def name(self) -> str:
+        return self.id.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class BillingInfo:
+    """A subscription's billing property (readable with a billing role only)."""
+
+    agreement_type: str | None
+    account_name: str | None
+    billing_tenant_id: str | None
+    admin_email: str | None
+
+
+@dataclass(frozen=True)
 class Subscription:
     id: str
     name: str
-    tenant_id: str
+    tenant_id: str | None  # None: the answer did not say (some list versions omit it)
     state: str
     quota_id: str | None
     managed_by_tenants: tuple[str, ...]
     role_assignments: tuple[RoleAssignment, ...] | FetchError = ()
     classic_admins: tuple[ClassicAdmin, ...] | FetchError = ()
     lighthouse: tuple[LighthouseAssignment, ...] | FetchError = ()
-    managed: tuple[ManagedThing, ...] | FetchError = ()
+    managed: tuple[ManagedThing, ...] | FetchError = ()  # resource groups with managedBy
+    resources: tuple[ManagedThing, ...] | FetchError = ()  # every resource (id, type)
+    applications: tuple[ManagedApp, ...] | FetchError = ()
+    billing: BillingInfo | FetchError | None = None
 
     @property
     def asset(self) -> Asset:
@@ -139,6 +203,18 @@ class PartnerLink:
 
 
 @dataclass(frozen=True)
+class Directory:
+    """The principals holding Azure roles, named through Microsoft Graph (getByIds), and
+    the tenant's verified domains (to tell its own accounts, including those on its
+    <name>.onmicrosoft.com domain, from others)."""
+
+    principals: Mapping[str, Principal]
+    verified_domains: frozenset[str]
+    request: str
+    observed_at: str
+
+
+@dataclass(frozen=True)
 class AzureFacts:
     tenant_id: str
     label: str
@@ -146,6 +222,7 @@ class AzureFacts:
     subscriptions: tuple[Subscription, ...] | FetchError
     expected_missing: tuple[str, ...] = ()  # in the audit file, not visible to this sign-in
     partner_link: PartnerLink | FetchError | None = None
+    directory: Directory | FetchError | None = None  # None: no principal to name
     observed_at: str = field(default_factory=lambda: iso(utc_now()))
 
     def evidence(self, request: str, excerpt: Any) -> Evidence:
@@ -166,6 +243,11 @@ def client_kwargs(opts: AzureTarget) -> dict[str, Any]:
     return kwargs
 
 
+# ARM names the refused action only in the text of an AuthorizationFailed error ("The
+# client '...' with object id '...' does not have authorization to perform action '...'
+# over scope '...'", https://learn.microsoft.com/azure/role-based-access-control/
+# troubleshooting#symptom---authorization-failed): the one place the wording is read,
+# and only for that code.
 _DENIED_ACTION = re.compile(r"perform action '([^']+)'")
 
 
@@ -191,7 +273,7 @@ def to_fetch_error(exc: Exception, request: str, permission_key: str) -> FetchEr
         code = getattr(exc.error, "code", None) if exc.error else None
         message = (getattr(exc.error, "message", None) if exc.error else None) or exc.reason or ""
         if status == 403:
-            m = _DENIED_ACTION.search(str(message))
+            m = _DENIED_ACTION.search(str(message)) if code == "AuthorizationFailed" else None
             permission = m.group(1) if m else PERMISSIONS.get(permission_key)
             return FetchError("azure", request, f"HTTP 403 {code or 'Forbidden'}",
                               kind="denied", permission=permission)
@@ -227,9 +309,8 @@ def _role_name(definition_id: str | None, names: dict[str, str]) -> str:
 class AzureSource(Source):
     name = "azure"
     area = "azure"
-    # Graph names the principals of role assignments (guests, foreign apps), so the
-    # azure checks run once the same tenant's Graph facts are in.
-    after = ("graph",)
+    # The principals of role assignments are named here, through Graph getByIds; the
+    # checks that also read the Graph source's partner facts declare it (needs=GRAPH).
 
     def __init__(self) -> None:
         self._credentials: list[Any] = []
@@ -263,10 +344,22 @@ class AzureSource(Source):
                           "visible"))
             for sub in facts.subscriptions:
                 denied = [e.describe() for e in (sub.role_assignments, sub.classic_admins,
-                                                  sub.lighthouse, sub.managed)
+                                                  sub.lighthouse, sub.managed, sub.resources,
+                                                  sub.applications)
                           if isinstance(e, FetchError)]
                 lines.append((f"{target.label}: {sub.name}", not denied,
                               "; ".join(denied) or "readable (Reader)"))
+                if isinstance(sub.billing, FetchError):
+                    lines.append((f"{target.label}: {sub.name}: billing account", False,
+                                  f"{sub.billing.describe()}; optional: without it the "
+                                  "billing check is a manual step"))
+            if isinstance(facts.directory, FetchError):
+                lines.append((f"{target.label}: principals of role assignments (Graph)",
+                              False, facts.directory.describe()))
+            elif facts.directory is not None:
+                lines.append((f"{target.label}: principals of role assignments (Graph)",
+                              True, f"{len(facts.directory.principals)} named "
+                              "(Directory.Read.All)"))
             for missing in facts.expected_missing:
                 lines.append((f"{target.label}: {missing}", False,
                               "listed in the audit file but not visible to this sign-in"))
@@ -307,8 +400,38 @@ class AzureSource(Source):
             self._subscription(s, credential, kwargs, call) for s in raw))
         visible = {s.id for s in subscriptions}
         missing = tuple(s for s in opts.subscription_ids if s not in visible)
+        directory = await self._directory(opts, ctx, credential, subscriptions)
         return AzureFacts(target.id, target.label, arm, tuple(subscriptions), missing,
-                          partner)
+                          partner, directory)
+
+    async def _directory(self, opts: AzureTarget, ctx: SourceContext, credential: Any,
+                         subscriptions: list[Subscription]) -> Directory | FetchError | None:
+        """Name the users, groups and apps holding Azure roles through Microsoft Graph.
+        An unreadable directory is a FetchError: the checks then judge none of those
+        assignments (never "nobody foreign")."""
+        from lockin_audit.sources.graph import (
+            GraphError,
+            connect,
+            read_organization,
+            resolve_principals,
+        )
+
+        ids = sorted({ra.principal_id for sub in subscriptions
+                      if not isinstance(sub.role_assignments, FetchError)
+                      for ra in sub.role_assignments
+                      if ra.principal_type in ("User", "Group", "ServicePrincipal")})
+        if not ids:
+            return None
+        try:
+            client = await connect(opts, ctx, credential)
+            org, principals = await asyncio.gather(read_organization(client),
+                                                   resolve_principals(client, ids))
+        except GraphError as exc:
+            return exc.error
+        except SourceFailure as exc:
+            return exc.error
+        return Directory(principals, frozenset(org.verified_domains),
+                         client.url("/directoryObjects/getByIds"), iso(utc_now()))
 
     async def _partner(self, credential: Any, kwargs: dict[str, Any],
                        call: Callable[..., Any]) -> PartnerLink | FetchError | None:
@@ -333,7 +456,10 @@ class AzureSource(Source):
         auth = AuthorizationManagementClient(credential, sid, **kwargs)
         lighthouse_client = ManagedServicesClient(credential, **kwargs)
         resources_client = ResourceManagementClient(credential, sid, **kwargs)
-        (assignments, definitions, classic, lighthouse, groups, resources) = await asyncio.gather(
+        apps_path = f"{scope}/providers/Microsoft.Solutions/applications"
+        billing_path = f"{scope}/providers/Microsoft.Billing/billingProperty/default"
+        (assignments, definitions, classic, lighthouse, groups, resources, apps,
+         billing) = await asyncio.gather(
             call("role_assignments", f"GET {scope}/providers/Microsoft.Authorization/"
                  "roleAssignments", lambda: list(auth.role_assignments.list_for_subscription())),
             call("role_definitions", f"GET {scope}/providers/Microsoft.Authorization/"
@@ -347,54 +473,163 @@ class AzureSource(Source):
             call("resource_groups", f"GET {scope}/resourcegroups",
                  lambda: list(resources_client.resource_groups.list())),
             call("resources", f"GET {scope}/resources",
-                 lambda: list(resources_client.resources.list())))
+                 lambda: list(resources_client.resources.list())),
+            call("applications", f"GET {apps_path}",
+                 lambda: raw_list(resources_client, apps_path, APPLICATIONS_API)),
+            call("billing", f"GET {billing_path}",
+                 lambda: raw_get(resources_client, billing_path, BILLING_API)))
         names: dict[str, str] = {}
         if not isinstance(definitions, FetchError):
             names = {str(d.name).lower(): str(d.role_name) for d in definitions if d.role_name}
+        if not isinstance(lighthouse, FetchError):
+            lighthouse = await asyncio.gather(*(
+                self._lighthouse(a, names, lighthouse_client, call) for a in lighthouse))
         policies = getattr(sub, "subscription_policies", None)
+        tenant = getattr(sub, "tenant_id", None)
         return Subscription(
-            id=sid, name=str(sub.display_name or sid), tenant_id=str(sub.tenant_id or ""),
-            state=str(getattr(sub.state, "value", sub.state) or ""), quota_id=getattr(policies, "quota_id", None),
-            managed_by_tenants=tuple(str(t.tenant_id) for t in sub.managed_by_tenants or []),
+            id=sid, name=str(sub.display_name or sid),
+            tenant_id=str(tenant).lower() if tenant else None,
+            state=str(getattr(sub.state, "value", sub.state) or ""),
+            quota_id=getattr(policies, "quota_id", None) or None,
+            managed_by_tenants=tuple(str(t.tenant_id) for t in sub.managed_by_tenants or []
+                                     if getattr(t, "tenant_id", None)),
             role_assignments=assignments if isinstance(assignments, FetchError) else tuple(
                 RoleAssignment(str(a.id), str(a.scope or scope),
                                _role_name(a.role_definition_id, names), str(a.principal_id),
                                str(a.principal_type or "Unknown")) for a in assignments),
             classic_admins=classic if isinstance(classic, FetchError) else tuple(
                 ClassicAdmin(str(c.email_address or ""), str(c.role or "")) for c in classic),
-            lighthouse=lighthouse if isinstance(lighthouse, FetchError) else tuple(
-                _lighthouse(a, names) for a in lighthouse),
-            managed=_managed(groups, resources),
+            lighthouse=lighthouse if isinstance(lighthouse, FetchError) else tuple(lighthouse),
+            managed=groups if isinstance(groups, FetchError) else tuple(
+                ManagedThing(str(g.id), "Microsoft.Resources/resourceGroups", g.managed_by)
+                for g in groups if g.managed_by),
+            resources=resources if isinstance(resources, FetchError) else tuple(
+                ManagedThing(str(r.id), str(r.type), r.managed_by) for r in resources),
+            applications=apps if isinstance(apps, FetchError) else _applications(
+                apps, f"GET {apps_path}"),
+            billing=_billing(billing, f"GET {billing_path}"),
         )
 
+    async def _lighthouse(self, assignment: Any, names: dict[str, str], client: Any,
+                          call: Callable[..., Any]) -> LighthouseAssignment:
+        """One registration assignment with its definition: embedded when the service
+        expanded it, read by its id when it did not (older API versions, or a service
+        that ignores $expandRegistrationDefinition)."""
+        props = assignment.properties
+        definition = getattr(props, "registration_definition", None) if props else None
+        error: FetchError | None = None
+        definition_id = str(getattr(props, "registration_definition_id", "") or "")
+        if definition is None and definition_id:
+            scope, _, name = definition_id.rpartition(
+                "/providers/Microsoft.ManagedServices/registrationDefinitions/")
+            got = await call("lighthouse", f"GET {definition_id}",
+                             lambda: client.registration_definitions.get(scope, name))
+            if isinstance(got, FetchError):
+                error = got
+            else:
+                definition = got
+        elif definition is None:
+            error = FetchError("azure", f"GET {assignment.id}", "the assignment names no "
+                               "registration definition", kind="malformed")
+        return _lighthouse(assignment, definition, names, error)
 
-def _lighthouse(assignment: Any, names: dict[str, str]) -> LighthouseAssignment:
-    definition = assignment.properties.registration_definition
+
+APPLICATIONS_API = "2019-07-01"
+BILLING_API = "2020-05-01"
+
+
+def _send(client: Any, path: str, api_version: str) -> Any:
+    """GET through the SDK client's own pipeline (sign-in, read-only policy, retries),
+    for ARM reads that have no typed client installed."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    sep = "&" if "?" in path else "?"
+    url = path if "api-version=" in path else f"{path}{sep}api-version={api_version}"
+    response = client.send_request(HttpRequest("GET", url))
+    if response.status_code >= 400:
+        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+    body = response.json()
+    if not isinstance(body, dict):
+        raise ValueError("the answer is not a JSON object")
+    return body
+
+
+def raw_get(client: Any, path: str, api_version: str) -> dict[str, Any]:
+    return dict(_send(client, path, api_version))
+
+
+def raw_list(client: Any, path: str, api_version: str) -> list[dict[str, Any]]:
+    """Every item of an ARM list, following nextLink (a loop or a foreign host is an
+    error, not an endless or leaking read)."""
+    items: list[dict[str, Any]] = []
+    link: str | None = path
+    seen: set[str] = set()
+    while link:
+        if link in seen or len(seen) > 500:
+            raise ValueError("paging does not end (nextLink loops)")
+        seen.add(link)
+        body = _send(client, link, api_version)
+        page = body.get("value")
+        if not isinstance(page, list) or not all(isinstance(x, dict) for x in page):
+            raise ValueError("the answer has no 'value' list of objects")
+        items.extend(page)
+        nxt = body.get("nextLink")
+        if nxt is not None and not isinstance(nxt, str):
+            raise TypeError("nextLink is not a URL")
+        link = nxt
+    return items
+
+
+def _applications(rows: list[dict[str, Any]], request: str) -> tuple[ManagedApp, ...] | FetchError:
+    try:
+        out = []
+        for r in rows:
+            props = r.get("properties") or {}
+            plan = r.get("plan") or {}
+            if not isinstance(props, dict) or not isinstance(plan, dict):
+                raise TypeError("properties or plan is not an object")
+            tenant = props.get("publisherTenantId")
+            out.append(ManagedApp(str(r["id"]), str(tenant).lower() if tenant else None,
+                                  props.get("managedResourceGroupId"), plan.get("publisher")))
+        return tuple(out)
+    except (KeyError, TypeError) as exc:
+        return FetchError("azure", request, f"unexpected answer shape: {type(exc).__name__}: "
+                          f"{exc}", kind="malformed")
+
+
+def _billing(answer: Any, request: str) -> BillingInfo | FetchError:
+    if isinstance(answer, FetchError):
+        return answer
+    props = answer.get("properties")
+    if not isinstance(props, dict):
+        return FetchError("azure", request, "the answer has no 'properties' object",
+                          kind="malformed")
+    tenant = props.get("billingTenantId")
+    return BillingInfo(props.get("billingAccountAgreementType") or None,
+                       props.get("billingAccountDisplayName") or None,
+                       str(tenant).lower() if tenant else None,
+                       props.get("accountAdminNotificationEmailAddress") or None)
+
+
+def _lighthouse(assignment: Any, definition: Any, names: dict[str, str],
+                error: FetchError | None) -> LighthouseAssignment:
     props = definition.properties if definition is not None else None
-    auths = [LighthouseAuthorization(str(a.principal_id), a.principal_id_display_name,
+    auths = [LighthouseAuthorization(str(a.principal_id), a.principal_id_display_name or None,
                                      _role_name(a.role_definition_id, names))
-             for a in (props.authorizations if props else None) or []]
-    auths += [LighthouseAuthorization(str(a.principal_id), a.principal_id_display_name,
+             for a in (getattr(props, "authorizations", None) if props else None) or []]
+    auths += [LighthouseAuthorization(str(a.principal_id), a.principal_id_display_name or None,
                                       _role_name(a.role_definition_id, names), eligible=True)
               for a in (getattr(props, "eligible_authorizations", None) if props else None)
               or []]
+    assignment_id = str(assignment.id)
+    scope = assignment_id.split("/providers/Microsoft.ManagedServices/", 1)[0]
+    tenant = getattr(props, "managed_by_tenant_id", None) if props else None
     return LighthouseAssignment(
-        id=str(assignment.id),
-        offer=getattr(props, "registration_definition_name", None),
-        managing_tenant_id=str(getattr(props, "managed_by_tenant_id", "") or ""),
-        managing_tenant_name=getattr(props, "managed_by_tenant_name", None),
-        authorizations=tuple(auths))
-
-
-def _managed(groups: Any, resources: Any) -> tuple[ManagedThing, ...] | FetchError:
-    if isinstance(groups, FetchError):
-        return groups
-    found = [ManagedThing(str(g.id), "Microsoft.Resources/resourceGroups", g.managed_by)
-             for g in groups if g.managed_by]
-    if not isinstance(resources, FetchError):
-        for r in resources:
-            plan = getattr(r, "plan", None)
-            if r.managed_by or str(r.type).lower() == "microsoft.solutions/applications":
-                found.append(ManagedThing(str(r.id), str(r.type), r.managed_by,
-                                          getattr(plan, "publisher", None)))
-    return tuple(found)
+        id=assignment_id, scope=scope,
+        offer=(getattr(props, "registration_definition_name", None) or None) if props else None,
+        managing_tenant_id=str(tenant).lower() if tenant else None,
+        managing_tenant_name=(getattr(props, "managed_by_tenant_name", None) or None)
+        if props else None,
+        authorizations=tuple(auths), definition_error=error)

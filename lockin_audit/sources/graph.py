@@ -24,6 +24,7 @@ from urllib.parse import quote, urlsplit
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.interface import (
     FetchError,
+    Requires,
     Source,
     SourceContext,
     SourceFailure,
@@ -38,6 +39,35 @@ T = TypeVar("T")
 SOURCE = "graph"
 DEFAULT_GRAPH = "https://graph.microsoft.com"
 GLOBAL_ADMIN_TEMPLATE = "62e90394-69f5-4237-9190-012177145e10"
+# Microsoft Entra built-in roles that let their holder take the tenant or its data, by
+# role template id (the ids are fixed across tenants: "Microsoft Entra built-in roles",
+# https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+PRIVILEGED_DIRECTORY_ROLES: dict[str, str] = {
+    GLOBAL_ADMIN_TEMPLATE: "Global Administrator",
+    "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+    "7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de": "Exchange Administrator",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c": "SharePoint Administrator",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+    "3a2c62db-5318-420d-8d74-23affee5d9d5": "Intune Administrator",
+    "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": "Conditional Access Administrator",
+    "4ba39ca4-527c-499a-b93d-d9b492c50246": "Partner Tier1 Support",
+    "e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8": "Partner Tier2 Support",
+}
+# Graph error codes (error.code) that mean "this tenant has no PIM", so nobody can be
+# eligible for a role: documented licence error of the role-schedule APIs ("The tenant
+# needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.",
+# https://learn.microsoft.com/graph/api/rbacapplication-list-roleeligibilityscheduleinstances
+# lists the licence requirement).
+NO_PIM_CODES = frozenset({"AadPremiumLicenseRequired"})
+# The older PIM endpoints answer 403 with the generic code "UnauthorizedAccessException"
+# and only the message says the tenant has no PIM; this is the one place the wording is
+# matched (message as shown in Microsoft's PIM PowerShell documentation issues,
+# https://github.com/MicrosoftDocs/azure-docs/issues/50033).
+PIM_NOT_ONBOARDED_MESSAGE = "the tenant has not onboarded to pim"
 # Tenants that own Microsoft's first-party apps: not a foreign vendor's hold.
 MICROSOFT_TENANTS = frozenset({
     "f8cdef31-a31e-4b4a-93e4-5f571e91255a",  # Microsoft Services
@@ -61,7 +91,7 @@ MAX_PAGES = 500
 PROBES = (
     ("organization", "/organization?$select=id", "organization"),
     ("domains", "/domains?$select=id", "domains"),
-    ("Global Administrator assignments", "/roleManagement/directory/roleAssignments?"
+    ("privileged role assignments", "/roleManagement/directory/roleAssignments?"
      f"$filter=roleDefinitionId eq '{GLOBAL_ADMIN_TEMPLATE}'", "roles"),
     ("users", "/users?$top=1&$select=id", "users"),
     ("service principals", "/servicePrincipals?$top=1&$select=id", "apps"),
@@ -77,11 +107,13 @@ PUBLIC_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.microsoftonl
 
 @dataclass(frozen=True)
 class Fetched(Generic[T]):
-    """A collection read from Graph, with what was asked and when (for evidence)."""
+    """A collection read from Graph, with what was asked and when (for evidence).
+    `note` says why a collection is empty by construction (e.g. no PIM licence)."""
 
     request: str
     observed_at: str
     items: tuple[T, ...]
+    note: str | None = None
 
     def evidence(self, excerpt: Mapping[str, Any] | list[Any] | str) -> Evidence:
         return Evidence(SOURCE, self.request, self.observed_at, excerpt)
@@ -95,12 +127,17 @@ class Organization:
     security_mails: tuple[str, ...]
     request: str
     observed_at: str
+    verified_domains: tuple[str, ...] = ()  # incl. the tenant's own <x>.onmicrosoft.com
+    privacy_contact: str | None = None  # privacyProfile.contactEmail
 
     def evidence(self) -> Evidence:
-        return Evidence(SOURCE, self.request, self.observed_at, {
+        excerpt: dict[str, Any] = {
             "id": self.id, "displayName": self.display_name,
             "technicalNotificationMails": list(self.technical_mails),
-            "securityComplianceNotificationMails": list(self.security_mails)})
+            "securityComplianceNotificationMails": list(self.security_mails)}
+        if self.privacy_contact:
+            excerpt["privacyProfile"] = {"contactEmail": self.privacy_contact}
+        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
 
 
 @dataclass(frozen=True)
@@ -114,7 +151,7 @@ class Federation:
 @dataclass(frozen=True)
 class Domain:
     name: str
-    is_verified: bool
+    is_verified: bool | None  # None: Graph did not say (the property is optional)
     is_default: bool
     is_initial: bool
     authentication_type: str  # Managed or Federated
@@ -143,6 +180,18 @@ class Principal:
             self.user_principal_name or "").lower()
 
     @property
+    def resolved(self) -> bool:
+        return self.kind != "unknown"
+
+    def label(self) -> str:
+        """'Name (address)' with whatever is known, never an empty name."""
+        name = self.display_name or self.external_email or self.id
+        address = self.external_email
+        if address and address != name:
+            return f"{name} ({address})"
+        return name
+
+    @property
     def external_email(self) -> str | None:
         """The address that identifies who the account belongs to: a guest's mail (or
         the one encoded in its #EXT# name), otherwise the sign-in name."""
@@ -169,6 +218,12 @@ class RoleHolder:
     assignment: str  # active or eligible
     role: str = "Global Administrator"
     end: str | None = None  # eligibility end, when known
+    role_id: str = GLOBAL_ADMIN_TEMPLATE
+    directory_scope: str = "/"  # "/" is the whole tenant; else an administrative unit
+
+    @property
+    def is_global_admin(self) -> bool:
+        return self.role_id == GLOBAL_ADMIN_TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -225,8 +280,8 @@ class GraphFacts:
     endpoint: str
     organization: Organization | FetchError
     domains: Fetched[Domain] | FetchError
-    global_admins: Fetched[RoleHolder] | FetchError
-    eligible_admins: Fetched[RoleHolder] | FetchError
+    role_holders: Fetched[RoleHolder] | FetchError  # active, every privileged role
+    eligible_holders: Fetched[RoleHolder] | FetchError  # PIM-eligible
     guests: Fetched[Guest] | FetchError
     service_principals: Fetched[ServicePrincipal] | FetchError  # foreign-owned only
     partners: Fetched[Partner] | FetchError
@@ -236,6 +291,21 @@ class GraphFacts:
         name = self.organization.display_name if isinstance(
             self.organization, Organization) else None
         return tenant_asset(self.tenant_id, name)
+
+    def own_domains(self) -> frozenset[str]:
+        """Domains verified in this tenant (the organisation's list and the domains
+        list), including its initial <name>.onmicrosoft.com."""
+        names: set[str] = set()
+        if isinstance(self.organization, Organization):
+            names.update(d.lower() for d in self.organization.verified_domains)
+        if isinstance(self.domains, Fetched):
+            names.update(d.name for d in self.domains.items if d.is_verified)
+        return frozenset(names)
+
+
+# The typed dependency other sources' checks declare to read these facts (keyed by the
+# same target id as the azure source: `target_id`).
+GRAPH: Requires[GraphFacts] = Requires("graph", GraphFacts)
 
 
 def tenant_asset(tenant_id: str, name: str | None = None) -> Asset:
@@ -256,9 +326,20 @@ def guest_email_from_upn(upn: str) -> str | None:
 
 
 class GraphError(Exception):
-    def __init__(self, error: FetchError) -> None:
+    def __init__(self, error: FetchError, code: str | None = None,
+                 message: str | None = None) -> None:
         super().__init__(error.describe())
         self.error = error
+        self.code = code  # Graph's error.code, when the body carried one
+        self.message = message
+
+    @property
+    def no_pim(self) -> bool:
+        """The tenant has no PIM (no P2 / Governance licence, or never onboarded)."""
+        if self.code in NO_PIM_CODES:
+            return True
+        return (self.code == "UnauthorizedAccessException" and
+                PIM_NOT_ONBOARDED_MESSAGE in (self.message or "").lower())
 
 
 class _TokenCache:
@@ -282,18 +363,25 @@ class _TokenCache:
             return self._token
 
 
-def _error_reason(status: int, text: str) -> str:
-    """Graph's own error code and message, without echoing large bodies."""
+def _error_body(text: str) -> tuple[str | None, str | None]:
+    """Graph's error.code and error.message (the documented error resource,
+    https://learn.microsoft.com/graph/errors), when the body has them."""
     import json
 
     try:
         body = json.loads(text)
         err = body.get("error") or {}
         code, message = err.get("code"), err.get("message")
-        if code or message:
-            return f"HTTP {status} {code or ''}: {str(message or '')[:200]}".replace(" :", ":")
+        return (str(code) if code else None), (str(message) if message else None)
     except (ValueError, AttributeError):
-        pass
+        return None, None
+
+
+def _error_reason(status: int, text: str) -> str:
+    """Graph's own error code and message, without echoing large bodies."""
+    code, message = _error_body(text)
+    if code or message:
+        return f"HTTP {status} {code or ''}: {str(message or '')[:200]}".replace(" :", ":")
     return f"HTTP {status}"
 
 
@@ -328,21 +416,22 @@ class GraphClient:
         request = f"{method} {url}"
         resp = await self.ctx.engine.http(method, url, headers=headers, json_body=body,
                                           verify=self.verify, source=SOURCE)
-        if resp.status in (401, 403):
-            raise GraphError(FetchError(
-                SOURCE, request, _error_reason(resp.status, resp.text), kind="denied",
-                permission=PERMISSIONS.get(what)))
-        if resp.status == 404:
-            raise GraphError(FetchError(SOURCE, request, _error_reason(404, resp.text),
-                                        kind="not_found"))
-        if resp.status == 429 or (resp.status == 503 and "retry-after" in resp.headers):
-            raise GraphError(FetchError(SOURCE, request, "still throttled after retries "
-                                        f"({_error_reason(resp.status, resp.text)})",
-                                        kind="throttled"))
         if resp.status >= 400:
-            kind = "unsupported" if resp.status == 400 else "unavailable"
-            raise GraphError(FetchError(SOURCE, request, _error_reason(resp.status, resp.text),
-                                        kind=kind))
+            code, message = _error_body(resp.text)
+            reason = _error_reason(resp.status, resp.text)
+            retry_after = any(k.lower() == "retry-after" for k in resp.headers)
+            if resp.status in (401, 403):
+                error = FetchError(SOURCE, request, reason, kind="denied",
+                                   permission=PERMISSIONS.get(what))
+            elif resp.status == 404:
+                error = FetchError(SOURCE, request, reason, kind="not_found")
+            elif resp.status == 429 or (resp.status == 503 and retry_after):
+                error = FetchError(SOURCE, request, f"still throttled after retries "
+                                   f"({reason})", kind="throttled")
+            else:
+                error = FetchError(SOURCE, request, reason,
+                                   kind="unsupported" if resp.status == 400 else "unavailable")
+            raise GraphError(error, code, message)
         try:
             data = resp.json()
         except ValueError:
@@ -411,8 +500,16 @@ def _principal(obj: Mapping[str, Any]) -> Principal:
                              if obj.get("appOwnerOrganizationId") else None))
 
 
+def _optional_bool(value: Any) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise TypeError("expected a boolean")
+    return value
+
+
 def _domain(obj: Mapping[str, Any]) -> Domain:
-    return Domain(name=str(obj["id"]).lower(), is_verified=bool(obj.get("isVerified")),
+    return Domain(name=str(obj["id"]).lower(), is_verified=_optional_bool(obj.get("isVerified")),
                   is_default=bool(obj.get("isDefault")), is_initial=bool(obj.get("isInitial")),
                   authentication_type=str(obj.get("authenticationType") or "Managed"))
 
@@ -476,6 +573,28 @@ def build_credential(opts: AzureTarget) -> Any:
         kwargs["managed_identity_client_id"] = opts.client_id
     return ai.DefaultAzureCredential(exclude_interactive_browser_credential=True, **kwargs)
 
+async def connect(opts: AzureTarget, ctx: SourceContext, credential: Any) -> GraphClient:
+    """A Graph client for a target's tenant with a first token, or SourceFailure. The
+    Azure source uses it too, to name the principals of role assignments."""
+    endpoint = (opts.graph_endpoint or DEFAULT_GRAPH).rstrip("/")
+    authority = urlsplit(opts.authority_host or "https://login.microsoftonline.com")
+    tokens = _TokenCache(credential, endpoint + "/.default", opts.tenant_id)
+    client = GraphClient(ctx, endpoint, tokens, opts.ca_bundle or True,
+                         authority.netloc or "login.microsoftonline.com")
+    try:
+        await tokens.get(ctx, client.authority)
+    except SourceFailure:
+        raise
+    except Exception as exc:
+        # azure-identity's messages name the credential and the cause, not the secret.
+        text = str(exc).strip()
+        message = text.splitlines()[0][:300] if text else ""
+        raise SourceFailure(FetchError(
+            SOURCE, f"token for {endpoint}", f"cannot get a Graph token: "
+            f"{type(exc).__name__}: {message}", kind="denied")) from None
+    return client
+
+
 def target_id(opts: AzureTarget, index: int) -> str:
     return opts.tenant_id or opts.name or f"azure[{index}]"
 
@@ -502,7 +621,6 @@ class GraphSource(Source):
     async def _connect(self, target: Target, ctx: SourceContext) -> GraphClient:
         """A Graph client with a first token, or SourceFailure (the tenant cannot be read)."""
         opts: AzureTarget = target.options
-        endpoint = (opts.graph_endpoint or DEFAULT_GRAPH).rstrip("/")
         try:
             credential = build_credential(opts)
         except Exception as exc:  # a bad credential option: the whole tenant fails
@@ -510,22 +628,7 @@ class GraphSource(Source):
                                            f"cannot build the credential: {exc}",
                                            kind="denied")) from None
         self._credentials.append(credential)
-        authority = urlsplit(opts.authority_host or "https://login.microsoftonline.com")
-        tokens = _TokenCache(credential, endpoint + "/.default", opts.tenant_id)
-        client = GraphClient(ctx, endpoint, tokens, opts.ca_bundle or True,
-                             authority.netloc or "login.microsoftonline.com")
-        try:
-            await tokens.get(ctx, client.authority)
-        except SourceFailure:
-            raise
-        except Exception as exc:
-            # azure-identity's messages name the credential and the cause, not the secret.
-            text = str(exc).strip()
-            message = text.splitlines()[0][:300] if text else ""
-            raise SourceFailure(FetchError(
-                SOURCE, f"token for {endpoint}", f"cannot get a Graph token: "
-                f"{type(exc).__name__}: {message}", kind="denied")) from None
-        return client
+        return await connect(opts, ctx, credential)
 
     async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
         """Sign in to each tenant and try one page of every API the checks read."""
@@ -550,8 +653,8 @@ class GraphSource(Source):
         client = await self._connect(target, ctx)
         organization, domains, admins, eligible, guests, sps, partners = await asyncio.gather(
             _guard(self._organization(client)), _guard(self._domains(client)),
-            _guard(self._role_holders(client, eligible=False)),
-            _guard(self._role_holders(client, eligible=True)),
+            _guard(role_holders(client, eligible=False)),
+            _guard(role_holders(client, eligible=True)),
             _guard(self._guests(client)),
             _guard(self._service_principals(client, opts.tenant_id)),
             _guard(self._partners(client)))
@@ -566,7 +669,7 @@ class GraphSource(Source):
         if isinstance(sps, Fetched):  # the owners' tenant names, where readable
             sps = await self._name_owners(client, sps, tenant)
         return GraphFacts(tenant_id=tenant, endpoint=client.endpoint, organization=organization,
-                          domains=domains, global_admins=admins, eligible_admins=eligible,
+                          domains=domains, role_holders=admins, eligible_holders=eligible,
                           guests=guests, service_principals=sps, partners=partners)
 
     async def close(self) -> None:
@@ -579,17 +682,7 @@ class GraphSource(Source):
 
     # -- facts ---------------------------------------------------------------------------
     async def _organization(self, client: GraphClient) -> Organization:
-        request, rows = await client.get_list(
-            "/organization?$select=id,displayName,technicalNotificationMails,"
-            "securityComplianceNotificationMails", "organization")
-        try:
-            org = rows[0]
-            return Organization(str(org["id"]).lower(), str(org.get("displayName") or ""),
-                                _strs(org.get("technicalNotificationMails")),
-                                _strs(org.get("securityComplianceNotificationMails")),
-                                request, _now())
-        except (IndexError, KeyError, TypeError) as exc:
-            raise GraphError(_malformed(request, exc)) from None
+        return await read_organization(client)
 
     async def _domains(self, client: GraphClient) -> Fetched[Domain]:
         request, rows = await client.get_list("/domains", "domains")
@@ -613,46 +706,6 @@ class GraphSource(Source):
 
         out = await asyncio.gather(*(federation(d) for d in domains))
         return Fetched(request, observed, tuple(out))
-
-    async def _role_holders(self, client: GraphClient, *, eligible: bool) -> Fetched[RoleHolder]:
-        collection = ("roleEligibilityScheduleInstances" if eligible else "roleAssignments")
-        path = (f"/roleManagement/directory/{collection}?$filter=roleDefinitionId eq "
-                f"'{GLOBAL_ADMIN_TEMPLATE}'&$expand=principal")
-        try:
-            request, rows = await client.get_list(path, "roles")
-        except GraphError as exc:
-            if eligible and exc.error.kind in ("denied", "unsupported") and \
-                    "license" in exc.error.reason.lower():
-                # Without Entra ID P2 there is no PIM, so nobody can be eligible.
-                return Fetched(exc.error.request, exc.error.observed_at, ())
-            raise
-        observed = _now()
-        try:
-            missing = [str(r["principalId"]) for r in rows if not r.get("principal")]
-            resolved = await self._resolve(client, missing)
-            holders = []
-            for r in rows:
-                obj = r.get("principal") or resolved.get(str(r["principalId"]))
-                principal = _principal(obj) if obj else Principal(
-                    str(r["principalId"]), "unknown", "(deleted or unreadable object)")
-                holders.append(RoleHolder(principal, "eligible" if eligible else "active",
-                                          end=r.get("endDateTime")))
-        except (KeyError, TypeError) as exc:
-            raise GraphError(_malformed(request, exc)) from None
-        return Fetched(request, observed, tuple(holders))
-
-    async def _resolve(self, client: GraphClient, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Directory objects by id (POST getByIds only reads), 1000 ids per call."""
-        out: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), 1000):
-            _, data = await client.post("/directoryObjects/getByIds",
-                                        {"ids": ids[start:start + 1000],
-                                         "types": ["user", "group", "servicePrincipal"]},
-                                        "users")
-            for obj in data.get("value") or []:
-                if isinstance(obj, dict) and obj.get("id"):
-                    out[str(obj["id"])] = obj
-        return out
 
     async def _guests(self, client: GraphClient) -> Fetched[Guest]:
         request, rows = await client.get_list(
@@ -774,6 +827,96 @@ class GraphSource(Source):
             _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id)) for sp in items))
 
 
+async def read_organization(client: GraphClient) -> Organization:
+    request, rows = await client.get_list(
+        "/organization?$select=id,displayName,technicalNotificationMails,"
+        "securityComplianceNotificationMails,verifiedDomains,privacyProfile", "organization")
+    try:
+        org = rows[0]
+        privacy = org.get("privacyProfile") or {}
+        if not isinstance(privacy, dict):
+            raise TypeError("privacyProfile is not an object")
+        domains = org.get("verifiedDomains") or []
+        if not isinstance(domains, list):
+            raise TypeError("verifiedDomains is not a list")
+        return Organization(str(org["id"]).lower(), str(org.get("displayName") or ""),
+                            _strs(org.get("technicalNotificationMails")),
+                            _strs(org.get("securityComplianceNotificationMails")),
+                            request, _now(),
+                            verified_domains=tuple(str(d["name"]).lower() for d in domains
+                                                   if isinstance(d, dict) and d.get("name")),
+                            privacy_contact=privacy.get("contactEmail") or None)
+    except (IndexError, KeyError, TypeError) as exc:
+        raise GraphError(_malformed(request, exc)) from None
+
+
+async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHolder]:
+    """Active (or PIM-eligible) holders of every privileged directory role, one filtered
+    list per role; each row's roleDefinitionId is checked against the role asked."""
+    collection = "roleEligibilityScheduleInstances" if eligible else "roleAssignments"
+    base = f"/roleManagement/directory/{collection}"
+
+    async def one(role_id: str) -> tuple[str, list[dict[str, Any]]]:
+        return await client.get_list(f"{base}?$filter=roleDefinitionId eq '{role_id}'"
+                                     "&$expand=principal", "roles")
+
+    try:
+        answers = await asyncio.gather(*(one(r) for r in PRIVILEGED_DIRECTORY_ROLES))
+    except GraphError as exc:
+        if eligible and exc.no_pim:
+            # Without Entra ID P2 (or Governance) there is no PIM: nobody can be eligible.
+            return Fetched(exc.error.request, exc.error.observed_at, (),
+                           note=f"no PIM in this tenant ({exc.code}: {exc.message})")
+        raise
+    request = client.url(f"{base}?$filter=roleDefinitionId eq '<each privileged role>'"
+                         "&$expand=principal")
+    observed = _now()
+    try:
+        rows = [(role_id, r) for role_id, (_, page) in zip(PRIVILEGED_DIRECTORY_ROLES, answers,
+                                                          strict=True)
+                for r in page if str(r["roleDefinitionId"]).lower() == role_id]
+        missing = sorted({str(r["principalId"]) for _, r in rows if not r.get("principal")})
+        resolved = await resolve_objects(client, missing)
+        holders = []
+        for role_id, r in rows:
+            obj = r.get("principal") or resolved.get(str(r["principalId"]))
+            principal = _principal(obj) if obj else Principal(
+                str(r["principalId"]), "unknown", "")
+            holders.append(RoleHolder(principal, "eligible" if eligible else "active",
+                                      role=PRIVILEGED_DIRECTORY_ROLES[role_id],
+                                      end=r.get("endDateTime"), role_id=role_id,
+                                      directory_scope=str(r.get("directoryScopeId") or "/")))
+    except (KeyError, TypeError) as exc:
+        raise GraphError(_malformed(request, exc)) from None
+    return Fetched(request, observed, tuple(holders))
+
+
+async def resolve_objects(client: GraphClient, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Directory objects by id (POST getByIds only reads), 1000 ids per call."""
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 1000):
+        _, data = await client.post("/directoryObjects/getByIds",
+                                    {"ids": ids[start:start + 1000],
+                                     "types": ["user", "group", "servicePrincipal"]},
+                                    "users")
+        value = data.get("value")
+        if not isinstance(value, list):
+            raise GraphError(FetchError(SOURCE, client.url("/directoryObjects/getByIds"),
+                                        "the answer has no 'value' list", kind="malformed"))
+        for obj in value:
+            if isinstance(obj, dict) and obj.get("id"):
+                out[str(obj["id"])] = obj
+    return out
+
+
+async def resolve_principals(client: GraphClient, ids: list[str]) -> dict[str, Principal]:
+    """Principals by id; ids Graph does not return (deleted objects) are left out."""
+    try:
+        return {k: _principal(v) for k, v in (await resolve_objects(client, ids)).items()}
+    except (KeyError, TypeError) as exc:
+        raise GraphError(_malformed(client.url("/directoryObjects/getByIds"), exc)) from None
+
+
 async def _guard(coro: Any) -> Any:
     """Run one fact's fetch; a Graph error becomes that fact's FetchError."""
     try:
@@ -795,6 +938,7 @@ def _now() -> str:
 
 
 __all__ = [
+    "GRAPH",
     "Domain",
     "Federation",
     "Fetched",
