@@ -23,6 +23,7 @@ from lockin_audit.sources.gcp import (
     organization_asset,
 )
 from lockin_audit.sources.google_api import Fetched
+from lockin_audit.sources.gws import GWS
 from lockin_audit.sources.interface import FetchError
 
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor"})
@@ -39,12 +40,18 @@ GOOGLE_MANAGED_SA_DOMAINS = ("cloudservices.gserviceaccount.com",
 
 def _workspace_customers(ctx: CheckContext) -> frozenset[str]:
     """Customer ids of the Google Workspace accounts this scan read (the business's)."""
-    out = set()
-    for facts in ctx.facts_of("gws").values():
-        customer = getattr(facts, "customer", None)
-        if customer is not None and not isinstance(customer, FetchError):
-            out.add(str(customer.id))
-    return frozenset(out)
+    return frozenset(str(facts.customer.id) for facts in ctx.dependencies(GWS).values.values()
+                     if not isinstance(facts.customer, FetchError))
+
+
+def _workspace_errors(ctx: CheckContext) -> str:
+    """Why the Workspace facts that could identify the business are missing, if they are."""
+    deps = ctx.dependencies(GWS)
+    problems = [e.describe() for e in deps.all_errors() if e.kind != "not_configured"]
+    problems += [f.customer.describe() for f in deps.values.values()
+                 if isinstance(f.customer, FetchError)]
+    return ("; the business's Google Workspace account could not be read to compare: "
+            + "; ".join(problems)) if problems else ""
 
 
 def _org_holder(org: Organization, ctx: CheckContext) -> Attribution:
@@ -91,6 +98,7 @@ def _client_orgs(facts: GcpFacts, ctx: CheckContext) -> set[str]:
 
 @check(
     id="gcp.organization.owner",
+    needs=(GWS,),
     control="gcp.organization",
     source="gcp",
     title="Whose Google account owns the Cloud organization",
@@ -138,6 +146,7 @@ def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
                   f"{attribution.reason}.")
         if attribution.holder is Holder.UNKNOWN:
             status = Status.WARN
+            detail = detail.rstrip(".") + _workspace_errors(ctx) + "."
             detail += (" Check in the Admin console of the business's Workspace (Account > "
                        "Account settings > Customer ID) whether that is the business's "
                        "account, and add it to client.google_customer_ids.")
@@ -156,6 +165,7 @@ def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 @check(
     id="gcp.organization.projects",
+    needs=(GWS,),
     control="gcp.organization",
     source="gcp",
     title="Cloud projects outside the business's organization",
@@ -247,6 +257,7 @@ def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
 
 @check(
     id="gcp.billing.project_account",
+    needs=(GWS,),
     control="gcp.billing",
     source="gcp",
     title="Which billing account pays for each Cloud project",
@@ -336,9 +347,8 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
         attribution = ctx.attribute(IdKind.EMAIL, value, seen_in=seen_in, record=False)
         if attribution.holder is Holder.UNKNOWN:
             domain = value.rpartition("@")[2].lower()
-            for gws in ctx.facts_of("gws").values():
-                verified = getattr(gws, "verified_domains", None)
-                if verified is not None and domain in verified():
+            for gws in ctx.dependencies(GWS).values.values():
+                if domain in gws.verified_domains():
                     return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
                                        value.lower(), f"{domain} is a verified domain of the "
                                        "business's Workspace", 0.9), kind
@@ -369,6 +379,7 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
 
 @check(
     id="gcp.access.iam",
+    needs=(GWS,),
     control="gcp.access",
     source="gcp",
     title="Who holds IAM roles on the Cloud organization and projects",
@@ -449,6 +460,7 @@ def _policy_findings(asset: Asset, policy: IamPolicy, facts: GcpFacts,
 
 @check(
     id="gcp.billing.account_admins",
+    needs=(GWS,),
     control="gcp.billing",
     source="gcp",
     title="Who administers the Cloud Billing accounts",

@@ -27,6 +27,7 @@ from urllib.parse import quote
 from lockin_audit.model import Asset, Evidence
 from lockin_audit.sources import google_api as api
 from lockin_audit.sources.google_api import Fetched, GoogleApiError, GoogleClient
+from lockin_audit.sources.gws import GWS
 from lockin_audit.sources.interface import (
     FetchError,
     SourceContext,
@@ -263,7 +264,7 @@ def target_id(opts: GcpTarget, index: int) -> str:
 class GcpSource(api.GoogleSource):
     name = "gcp"
     area = "gcp"
-    after = ("gws",)  # the checks recognise the business's Workspace customer id
+    requires = (GWS,)  # its checks recognise the business's Workspace customer id
     first_scope = api.CLOUD_READ
     scope_errors_fail_target = True
 

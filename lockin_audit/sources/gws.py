@@ -23,6 +23,7 @@ from lockin_audit.sources import google_api as api
 from lockin_audit.sources.google_api import Fetched, GoogleApiError, GoogleClient
 from lockin_audit.sources.interface import (
     FetchError,
+    Requires,
     SourceContext,
     SourceFailure,
     Target,
@@ -162,6 +163,10 @@ class GwsFacts:
 
 def customer_asset(customer_id: str, name: str | None = None) -> Asset:
     return Asset("google_workspace", customer_id, name)
+
+
+# What the gcp source and checks declare to read the Workspace facts.
+GWS: Requires[GwsFacts] = Requires("gws", GwsFacts)
 
 
 # ---------------------------------------------------------------------------------------
@@ -391,5 +396,5 @@ class GwsSource(api.GoogleSource):
                       tuple(errors))
 
 
-__all__ = ["AppToken", "Customer", "GwsDomain", "GwsFacts", "GwsRole", "GwsSource", "GwsUser",
+__all__ = ["GWS", "AppToken", "Customer", "GwsDomain", "GwsFacts", "GwsRole", "GwsSource", "GwsUser",
            "RoleAssignment", "Tokens", "customer_asset"]
