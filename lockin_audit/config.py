@@ -182,7 +182,9 @@ class Party(_Model):
 
 
 class DnsOptions(_Model):
-    resolvers: list[str] = []  # host or host:port; empty means the system resolver
+    # host or host:port, or "system" (the machine's own resolvers); empty: public
+    # resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9), never silently a local view
+    resolvers: list[str] = []
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     tcp: bool = False  # query over TCP only
     dkim_selectors: list[str] = []  # DKIM selectors to ask besides the common senders'
@@ -289,6 +291,9 @@ class Limits(_Model):
     per_host_burst: int = Field(default=10, ge=1)
     host_rates: dict[str, float] = {}  # exact host -> requests per second
     max_retry_after_s: float = Field(default=60.0, ge=0)
+    # How long one target (a domain, an AWS account, a tenant) may take in all: its pages
+    # and retries run within it; `timeout_s` bounds each single request.
+    target_budget_s: float = Field(default=900.0, gt=0, le=86400)
 
 
 class Scan(_Model):
@@ -399,6 +404,8 @@ def _describe(error: Any, path: Path) -> str:
         return f"{path}: key '{key}' is required but missing."
     msg = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
+    if isinstance(got, str):  # never echo a URL's password (e.g. scan.history)
+        got = re.sub(r"^([a-z][a-z0-9+.-]*://[^/@?#:]*):[^/@?#]*@", r"\1:***@", got, flags=re.I)
     got_text = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
     return f"{path}: key '{key}': {msg}{got_text}."
 

@@ -300,14 +300,7 @@ class ClientOutcome:
 
 def is_complete(result: ScanResult) -> bool:
     """Every configured source and target assessed and no error finding."""
-    complete = getattr(result, "complete", None)
-    if isinstance(complete, bool):
-        return complete
-    from lockin_audit.model import NOT_CONFIGURED, Status
-
-    return (not result.interrupted
-            and all(c.assessed or c.reason == NOT_CONFIGURED for c in result.coverage)
-            and not any(f.status is Status.ERROR for f in result.findings))
+    return bool(result.complete)
 
 
 def client_exit_code(result: ScanResult, *, fail_on: str, fail_on_gaps: bool,

@@ -4,6 +4,7 @@ caches), against the local RDAP service."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -38,6 +39,7 @@ from lockin_audit.fleet import (
 )
 from lockin_audit.history import open_store
 from lockin_audit.model import ScanResult
+from lockin_audit.report.portfolio import build_portfolio, write_portfolio
 
 TODAY = dt.date.today()
 ROOT = Path(__file__).resolve().parent.parent
@@ -333,16 +335,14 @@ def test_single_machine_fleet_records_in_sqlite_and_writes_the_portfolio(
     rows = {r["client"]: r for r in portfolio["rows"]}
     assert set(rows) == {c.name for c in fleet_files.clients}
     dead = rows[fleet_files.clients[7].name]
-    if isinstance(getattr(ScanResult, "complete", None), property):
-        # the store records completeness once ScanResult carries it (issue 9's contract)
-        assert dead["state"] == "incomplete" and dead["grade"] is None
+    assert dead["state"] == "incomplete" and dead["grade"] is None
     held = rows[fleet_files.clients[2].name]  # two provider-held domains
     assert held["provider_held"]["domain"] > 0 and held["change"] is None
     assert held["report"] == f"{fleet_files.clients[2].slug}/report.html"
     assert held["next_deadline"]["date"] and len(held["trend"]) == 1
     html = (out / "portfolio.html").read_text()
     assert "<script" not in html and "http://" not in html and "https://" not in html
-    assert "Oak &amp; Ash Architects" in html
+    assert "Oak &amp; Ash Architects" in html and "incomplete" in html
     assert html.count("<svg") == len(rows)
 
 
@@ -429,3 +429,24 @@ def test_the_documented_job_specs_use_real_options() -> None:
         cmd = "report" if "report" in text.split()[:3] else "scan"
         for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", text):
             assert option in helps[cmd], (option, text)
+
+
+def test_portfolio_change_trend_and_escaping(
+        fleet_files: FleetFiles, fleet_run: tuple[subprocess.CompletedProcess[str], Path],
+        tmp_path: Path) -> None:
+    _, out = fleet_run
+    c = fleet_files.clients[2]
+    result = ScanResult.from_dict(json.loads((out / c.slug / "report.json").read_text()))
+    hostile = '<script>alert("x")</script> & Sons'
+    with open_store(tmp_path / "h.sqlite") as store:
+        store.record(result, hostile)
+        fewer = [f for f in result.findings if f.asset.id != c.domains[0]]
+        store.record(dataclasses.replace(result, findings=tuple(fewer)), hostile)
+        portfolio = build_portfolio(store, report_dirs=[out], outdir=tmp_path)
+    html_path, _ = write_portfolio(portfolio, tmp_path)
+    (row,) = portfolio.rows
+    assert row.change is not None and row.change["provider_held"] < 0  # one domain handed over
+    assert len(row.trend) == 2 and row.report is None  # no such client in the fleet's folder
+    html = html_path.read_text()
+    assert "<script" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Sons" in html
+    assert f'<span class="up">{row.change["provider_held"]:+d}</span>' in html  # fewer: better

@@ -30,8 +30,8 @@ class DemoUnavailable(Exception):
 @dataclass
 class DemoPart:
     scan: dict[str, Any] = field(default_factory=dict)  # merged into the audit file's scan
-    client: dict[str, list[str]] = field(default_factory=dict)  # identifiers to add
-    provider: dict[str, list[str]] = field(default_factory=dict)
+    client: dict[str, Any] = field(default_factory=dict)  # identifiers to add
+    provider: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # set while the scan runs
     stop: Callable[[], None] = lambda: None
 

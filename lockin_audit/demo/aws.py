@@ -4,7 +4,8 @@ lacks (account GetContactInformation, RAM shares received from other accounts, D
 Connect virtual interfaces), serving the real response shapes.
 
 Bob's IT Services (the provider) is moto's default account and runs an Organization; Acme
-Dental's account is a member of it, trusts a provider role with administrator rights, has
+Dental's account is a member of it, trusts a provider role with administrator rights and
+the provider's GitHub organisation's deploy jobs, has
 a KMS key granted to the provider, runs a server on the provider's image, uses a subnet
 shared from the provider's account, copies its backups to the provider's vault and sends
 its billing notices to the provider.
@@ -283,6 +284,18 @@ def seed_demo(endpoint: str) -> tuple[str, str]:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
     iam.attach_role_policy(RoleName="BobsITAdmin", PolicyArn=admin)
+    # The provider's GitHub Actions deploy into the client's account (GitHub's documented
+    # OIDC trust: the provider's organisation in the token's `sub`).
+    github = "token.actions.githubusercontent.com"
+    oidc = iam.create_open_id_connect_provider(
+        Url=f"https://{github}", ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])["OpenIDConnectProviderArn"]
+    iam.create_role(RoleName="BobsITGitHubDeploy", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": oidc},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{github}:aud": "sts.amazonaws.com"},
+                          "StringLike": {f"{github}:sub": "repo:bobsit/*"}}}]}))
     iam.create_role(RoleName="DatadogIntegration",
                     AssumeRolePolicyDocument=trust_policy("464622532012", external_id="dd"))
     iam.create_user(UserName="bobsit-tech", Tags=[{"Key": "email",
@@ -368,7 +381,8 @@ def start(workdir: Path) -> DemoPart:
                                   "directconnect": stub_url},
         }]},
         client={"aws_account_ids": [client_id], "email_domains": ["acmedental.com"]},
-        provider={"aws_account_ids": [PROVIDER_ACCOUNT]},
+        provider={"aws_account_ids": [PROVIDER_ACCOUNT],
+                  "identity_orgs": {"github": ["bobsit"]}},
         env=env,
         stop=stop,
     )

@@ -81,7 +81,7 @@ def fleet_clients(count: int, domains: int = 3) -> list[FleetClient]:
         base = BASE_NAMES[n % len(BASE_NAMES)]
         name = base if n < len(BASE_NAMES) else f"{base} {n // len(BASE_NAMES) + 1}"
         slug = _slug(name)
-        names = tuple(f"{slug}.{TLD}" if j == 0 else f"{slug}-{j}.{TLD}"
+        names = tuple(f"{slug}.{TLD}" if j == 0 else f"{slug}-site{j}.{TLD}"
                       for j in range(domains))
         out.append(FleetClient(n, name, slug, names, min(n % 3, domains)))
     return out

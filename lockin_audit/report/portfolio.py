@@ -92,6 +92,22 @@ class Portfolio:
         }
 
 
+def _slugs(report_dirs: Sequence[Path]) -> dict[str, str]:
+    """Client name -> report folder name, from the fleet summaries (fleet*.json) that
+    `fleet scan` wrote into the given folders."""
+    found: dict[str, str] = {}
+    for d in report_dirs:
+        for path in sorted(d.glob("fleet*.json")):
+            try:
+                rows = json.loads(path.read_text(encoding="utf-8")).get("clients") or []
+            except (OSError, ValueError, AttributeError):
+                continue
+            for row in rows:
+                if isinstance(row, dict) and row.get("name") and row.get("slug"):
+                    found.setdefault(str(row["name"]), str(row["slug"]))
+    return found
+
+
 def _report_link(slug: str, report_dirs: Sequence[Path], outdir: Path) -> str | None:
     """The newest `<dir>/<slug>/report.html` among the given folders, relative to the
     portfolio's folder."""
@@ -112,6 +128,7 @@ def build_portfolio(store: HistoryStore, *, clients: Iterable[str] | None = None
 
     today = today or dt.date.today()
     names = list(clients) if clients is not None else store.clients()
+    slugs = _slugs(report_dirs)
     rows = []
     for name in names:
         points = store.history_points(name)
@@ -142,7 +159,7 @@ def build_portfolio(store: HistoryStore, *, clients: Iterable[str] | None = None
         trend = tuple(TrendPoint(p.scan, p.finished_at, p.score, p.complete,
                                  sum(p.provider_held.values()))
                       for p in points[-trend_points:])
-        slug = slugify(name)
+        slug = slugs.get(name) or slugify(name)
         rows.append(PortfolioRow(
             client=name, slug=slug, scan=last.scan, finished_at=last.finished_at,
             score=last.score, grade=last.grade, complete=last.complete,

@@ -2,12 +2,17 @@
 
 Credentials come from boto3's standard chain (profile, SSO, environment) for each entry of
 `scan.aws`; `role_arns` are assumed from those credentials (each role is one account to
-assess); with `organization_role_name`, an Organization's management account has its
-member accounts enumerated and that role assumed in each (with `external_id`). Every
-client carries the read-only guard (lockin_audit.guards.aws), adaptive retries and timeouts, and every
-blocking call runs through `engine.call_sync`, so the scan's one pool and per-host
-limiter govern AWS too (the limiter key is service.region.account: AWS throttles per
-account, region and service).
+assess; botocore refreshes their credentials before the role session ends); with
+`organization_role_name`, an Organization's management account has its member accounts
+enumerated and that role assumed in each (with `external_id`); a member list that cannot
+be read is a coverage gap, never silence. Every client carries the read-only guard
+(lockin_audit.guards.aws), botocore's standard retries and per-attempt timeouts, and every
+blocking call runs through `engine.call_sync` with the whole retry budget as its limit, so
+the scan's one pool and per-host limiter govern AWS too (the limiter key is
+service.region.account: AWS throttles per account, region and service).
+
+The answers are parsed here into typed, frozen records (aws_facts); the checks judge
+those records and never read a raw API dictionary.
 
 Asset ids: an account is `arn:aws:::account/<12 digits>` (model.aws_account_asset_id);
 other resources by their ARN.
@@ -65,6 +70,7 @@ from lockin_audit.sources.aws_facts import (
     parse_volumes,
     parse_zones,
 )
+from lockin_audit.sources.aws_pages import read_all_pages
 from lockin_audit.sources.aws_policy import parse_policy
 from lockin_audit.sources.interface import (
     FetchError,
@@ -317,7 +323,7 @@ class Caller:
         def call() -> Any:
             client = acct.client(service, region)
             if paginate and client.can_paginate(client_name):
-                return client.get_paginator(client_name).paginate(**params).build_full_result()
+                return client.get_paginator(client_name)  # pages: one engine call each
             result = getattr(client, client_name)(**params)
             result.pop("ResponseMetadata", None)
             return result
@@ -328,6 +334,11 @@ class Caller:
             limiter.set_rate(host, acct.options.max_rps)
         try:
             value = await self.engine.call_sync(host, call, timeout_s=call_budget(acct.options))
+            if paginate and _is_paginator(value):
+                paginator = value
+                value = await read_all_pages(self.engine, host,
+                                             lambda: paginator.paginate(**params),
+                                             timeout_s=call_budget(acct.options))
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in absent:
@@ -338,6 +349,12 @@ class Caller:
         except Exception as exc:  # any SDK failure is an error fact, never a crash
             return Fetched(request, to_fetch_error(exc, service, operation, request))
         return Fetched(request, value)
+
+
+def _is_paginator(value: Any) -> bool:
+    from botocore.paginate import Paginator
+
+    return isinstance(value, Paginator)
 
 
 def _snake(name: str) -> str:

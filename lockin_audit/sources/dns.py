@@ -34,6 +34,8 @@ import dns.resolver
 import dns.reversename
 
 from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.sources.dns_wire import Response as WireResponse
+from lockin_audit.sources.dns_wire import UdpChannel
 from lockin_audit.sources.interface import (
     FetchError,
     Source,
@@ -358,6 +360,7 @@ class DnsClient:
         self.tcp_only = tcp_only
         self.queries = 0
         self._cache: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
+        self._channels = {server: UdpChannel(*server) for server in servers}
         for host, port in servers:
             key = self._key(host, port)
             if key not in engine.limiter.host_rates:
@@ -417,18 +420,19 @@ class DnsClient:
     async def _ask_one(self, name: str, rdtype: str, host: str,
                        port: int) -> tuple[Answer, list[str]] | FetchError:
         rtype = dns.rdatatype.from_text(rdtype)
-        q = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
         use_tcp = self.tcp_only
         key = self._key(host, port)
+        server = f"{host}:{port}"
         try:
             if not use_tcp:
-                resp = await self._send(key, lambda: dns.asyncquery.udp(
-                    q, host, timeout=self.timeout_s, port=port))
-                if resp.flags & dns.flags.TC:
-                    use_tcp = True  # truncated: the full answer only fits over TCP
-            if use_tcp:
-                resp = await self._send(key, lambda: dns.asyncquery.tcp(
-                    q, host, timeout=self.timeout_s, port=port))
+                channel = self._channels[(host, port)]
+                lean = await self._send_lean(key, channel, name, rtype)
+                if not lean.tc:
+                    return _lean_answer(lean, name, rdtype, server)
+                use_tcp = True  # truncated: the full answer only fits over TCP
+            q = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
+            resp = await self._send(key, lambda: dns.asyncquery.tcp(
+                q, host, timeout=self.timeout_s, port=port))
         except (dns.exception.Timeout, TimeoutError):
             return FetchError(NAME, name, f"no answer within {self.timeout_s:g} s",
                               kind="timeout")
@@ -440,15 +444,18 @@ class DnsClient:
             return FetchError(NAME, name, f"cannot reach the resolver: {exc}",
                               kind="unavailable")
         rcode = resp.rcode()
-        server = f"{host}:{port}"
-        if rcode == dns.rcode.NXDOMAIN:
-            return Answer(name, rdtype, "nxdomain", server=server, tcp=use_tcp), []
-        if rcode != dns.rcode.NOERROR:
-            text = dns.rcode.to_text(rcode)
-            kind = {dns.rcode.SERVFAIL: "unavailable", dns.rcode.REFUSED: "denied"}.get(
-                rcode, "error")
-            return FetchError(NAME, name, f"the resolver answered {text}", kind=kind)
+        failed = _rcode_error(rcode, name, rdtype, server, use_tcp)
+        if failed is not None:
+            return failed
         return _parse_answer(resp, name, rtype, rdtype, server, use_tcp)
+
+    async def _send_lean(self, key: str, channel: UdpChannel, name: str,
+                         rtype: int) -> WireResponse:
+        self.queries += 1
+        result: WireResponse = await self.engine.call(
+            key, lambda: channel.query(name, rtype, self.timeout_s),
+            timeout_s=self.timeout_s + 1.0)
+        return result
 
     async def _send(self, key: str,
                     fn: Callable[[], Awaitable[dns.message.Message]]) -> dns.message.Message:
@@ -456,6 +463,44 @@ class DnsClient:
         result: dns.message.Message = await self.engine.call(
             key, fn, timeout_s=self.timeout_s + 1.0)
         return result
+
+
+def _rcode_error(rcode: int, name: str, rdtype: str, server: str, tcp: bool
+                 ) -> tuple[Answer, list[str]] | FetchError | None:
+    if rcode == dns.rcode.NXDOMAIN:
+        return Answer(name, rdtype, "nxdomain", server=server, tcp=tcp), []
+    if rcode != dns.rcode.NOERROR:
+        text = dns.rcode.to_text(rcode)  # type: ignore[arg-type]
+        kind = {dns.rcode.SERVFAIL: "unavailable", dns.rcode.REFUSED: "denied"}.get(
+            rcode, "error")  # type: ignore[call-overload]
+        return FetchError(NAME, name, f"the resolver answered {text}", kind=kind)
+    return None
+
+
+def _lean_answer(resp: WireResponse, name: str, rdtype: str, server: str
+                 ) -> tuple[Answer, list[str]] | FetchError:
+    """The same reading as `_parse_answer`, from the lean transport's records."""
+    failed = _rcode_error(resp.rcode, name, rdtype, server, False)
+    if failed is not None:
+        return failed
+    current = resp.qname
+    targets: list[str] = []
+    records: list[str] = []
+    for _ in range(MAX_CNAME_HOPS + 1):
+        match = [(t, text) for owner, t, text in resp.answer if owner == current]
+        if not match:
+            break
+        direct = [text for t, text in match if t == resp.qtype]
+        if direct:
+            records = sorted(direct)
+            break
+        cname = [text for t, text in match if t == dns.rdatatype.CNAME]
+        if not cname:
+            break
+        current = cname[0]
+        targets.append(current)
+    status = "ok" if records or targets else "nodata"
+    return Answer(name, rdtype, status, tuple(records), (), server, False), targets
 
 
 def _parse_answer(resp: dns.message.Message, name: str, rtype: int, rdtype: str,
@@ -482,6 +527,13 @@ def _parse_answer(resp: dns.message.Message, name: str, rtype: int, rdtype: str,
 
 # -- the source ------------------------------------------------------------------------
 
+# The public DNS by default: a machine's own (stub) resolver inside a business is often
+# split-horizon or filtered and shows a private view of the domain. These public
+# resolvers (Cloudflare, Google, Quad9) follow the public delegation; `scan.dns.resolvers`
+# replaces them, and `scan.dns.resolvers: [system]` asks the machine's own resolvers.
+PUBLIC_RESOLVERS = (("1.1.1.1", 53), ("8.8.8.8", 53), ("9.9.9.9", 53))
+
+
 def system_resolvers() -> list[tuple[str, int]]:
     try:
         resolver = dns.resolver.Resolver()
@@ -491,10 +543,17 @@ def system_resolvers() -> list[tuple[str, int]]:
 
 
 def client_from_config(ctx: SourceContext) -> DnsClient:
-    """A client for `scan.dns` (resolvers, timeout, TCP), or the system's resolvers;
+    """A client for `scan.dns` (resolvers, timeout, TCP), by default public resolvers;
     SourceFailure when there is none. Other sources that ask DNS questions use it too."""
     opts = ctx.config.scan.dns
-    servers = [_resolver_addresses(s) for s in opts.resolvers] or system_resolvers()
+    servers: list[tuple[str, int]] = []
+    for spec in opts.resolvers:
+        if spec.strip().lower() == "system":
+            servers += system_resolvers()
+        else:
+            servers.append(_resolver_addresses(spec))
+    if not opts.resolvers:
+        servers = list(PUBLIC_RESOLVERS)
     if not servers:
         raise SourceFailure(FetchError(NAME, "resolver configuration",
                                        "no resolver: set scan.dns.resolvers",
@@ -581,7 +640,7 @@ async def fetch_domain(client: DnsClient, domain: str,
                             if h))
     spf_task = expand_spf(client, domain, txt)
     dmarc_task = fetch_dmarc(client, domain)
-    dkim_task = asyncio.gather(*(fetch_dkim(client, domain, s) for s in selectors))
+    dkim_task = fetch_all_dkim(client, domain, selectors)
     mx_task = asyncio.gather(*(resolve_host(client, h) for _, h in mx_hosts))
     ns_task = asyncio.gather(*(resolve_host(client, h) for h in sorted(_records(ns))))
     spf, dmarc, dkim, mx_addresses, mta_sts_host, ns_addresses = await asyncio.gather(
@@ -618,6 +677,16 @@ async def fetch_mta_sts_host(client: DnsClient, domain: str,
     if isinstance(cname, Answer) and cname.status == "nodata":
         return await resolve_host(client, name)
     return cname
+
+
+async def fetch_all_dkim(client: DnsClient, domain: str,
+                         selectors: tuple[str, ...]) -> list[Dkim | None]:
+    """The selectors that exist. When `_domainkey.<domain>` itself does not exist
+    (NXDOMAIN: nothing exists below it, RFC 8020), no selector is asked."""
+    parent = await client.query(f"_domainkey.{domain}", "TXT")
+    if isinstance(parent, Answer) and parent.status == "nxdomain":
+        return []
+    return list(await asyncio.gather(*(fetch_dkim(client, domain, s) for s in selectors)))
 
 
 async def fetch_dkim(client: DnsClient, domain: str, selector: str) -> Dkim | None:
