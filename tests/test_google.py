@@ -366,3 +366,18 @@ def test_tokens_are_reused_and_refreshed_before_expiry(server: GoogleCloud,
     result = scan(server, tmp_path)
     assert grants() - before > 20
     assert not [f for f in result.findings if f.status is Status.ERROR]
+
+
+def test_a_read_that_times_out_is_an_error(server: GoogleCloud, tmp_path: Path) -> None:
+    server.faults["cloudbilling.billingAccounts.getIamPolicy"] = "timeout"
+    cfg = config(server, tmp_path)
+    limits = cfg.scan.limits.model_copy(update={"timeout_s": 1.0})
+    cfg = cfg.model_copy(update={"scan": cfg.scan.model_copy(update={"limits": limits})})
+    checks = registry.select(registry.all_checks(), areas=["gcp"])
+    result = asyncio.run(Scanner(cfg, checks).run())
+    admins = found(result, "gcp.billing.account_admins")
+    assert admins and all(f.status is Status.ERROR for f in admins)
+    assert "no answer within 1 s" in admins[0].detail
+    # Everything else of the target was still judged.
+    assert one(result, "gcp.billing.project_account",
+               "projects/acme-dental-web").status is Status.FAIL
