@@ -81,7 +81,11 @@ class ScanHistory:
             try:
                 self.store = open_store(target)
             except HistoryError as exc:
-                raise ConfigError(str(exc)) from None
+                if target is not None or self.baseline is not None:
+                    raise ConfigError(str(exc)) from None
+                # the default store (nobody asked for it) cannot be opened, e.g. a
+                # read-only home folder: scan anyway, and say it was not recorded
+                self.notes.append(f"not recorded: {exc}")
         base = self.baseline
         if base is not None and not is_scan_ref(base):
             self._baseline_result = load_result_file(Path(base))

@@ -33,6 +33,7 @@ from lockin_audit.model import (
     Status,
     sort_findings,
 )
+from lockin_audit.report.aws_handover import handover_users as aws_handover_users
 from lockin_audit.report.history_view import history_view
 from lockin_audit.report.scoring import readiness_of
 
@@ -100,6 +101,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["area_label"] = area_label
     env.filters["asset"] = asset_label
     env.globals["history_view"] = history_view  # the _history/_accepted partials
+    env.globals["aws_handover_users"] = aws_handover_users  # the _aws_handover partials
     return env
 
 
