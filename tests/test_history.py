@@ -454,3 +454,24 @@ def test_default_store_in_the_data_folder_and_when_it_cannot_be_written(
     assert "history: not recorded:" in warned.stderr and "Traceback" not in warned.stderr
     explicit = _cli(*args, "--history", str(blocked / "h.sqlite"), cwd=tmp_path)
     assert explicit.returncode == 2 and "cannot create its folder" in explicit.stderr
+
+
+def test_report_rerenders_with_recorded_history(tmp_path: Path) -> None:
+    store_path = tmp_path / "h.sqlite"
+    ns = ("domain.dns.nameservers", "domain.dns_hosting")
+    with open_store(store_path) as store:
+        store.record(result([finding(*ns, "a.com", Holder.PROVIDER, Status.FAIL)],
+                            finished="2026-11-01T10:00:00Z"))
+        store.record(result([finding(*ns, "a.com", Holder.PROVIDER, Status.FAIL)],
+                            finished="2026-11-05T10:00:00Z"))  # after the saved result
+    saved = rescore(result([finding(*ns, "a.com", Holder.CLIENT, Status.PASS)],
+                           finished="2026-11-03T10:00:00Z"))
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(saved.to_dict()), encoding="utf-8")
+    proc = _cli("report", str(path), "-f", "json,md", "-o", "again", "--history",
+                str(store_path), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "again" / "report.json").read_text())
+    assert [p["scan"] for p in data["history"]] == ["1", "this"]
+    assert [r["asset_id"] for r in data["changes"]["resolved"]] == ["a.com"]
+    assert "## Since the last scan" in (tmp_path / "again" / "report.md").read_text()
