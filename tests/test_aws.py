@@ -748,3 +748,20 @@ def test_report_lists_sign_ins_to_change_on_handover(ops_result: ScanResult) -> 
     for text in (html, md):
         assert "AWS sign-ins to close or change on the handover day" in text
         assert admin.active_keys[0][0] in text
+
+
+def test_malformed_iam_snapshot_is_an_error_not_a_pass(estate: Estate) -> None:
+    """An IAM answer that cannot be parsed leaves every IAM-based check in error."""
+    broken = demo_aws.StubServer({("iam", "GetAccountAuthorizationDetails"):
+                                  "<GetAccountAuthorizationDetailsResponse><broken"},
+                                 upstream=estate.endpoint)
+    try:
+        target = estate.target(name="broken-iam")
+        target["service_endpoints"] = {**target["service_endpoints"], "iam": broken.url}
+        result = scan(estate.config(target))
+    finally:
+        broken.stop()
+    for check_id in ("aws.access.roles", "aws.access.users"):
+        (found,) = by_check(result, check_id)
+        assert found.status is Status.ERROR, found.detail
+        assert "GetAccountAuthorizationDetails" in found.detail
