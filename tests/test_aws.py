@@ -765,3 +765,31 @@ def test_malformed_iam_snapshot_is_an_error_not_a_pass(estate: Estate) -> None:
         (found,) = by_check(result, check_id)
         assert found.status is Status.ERROR, found.detail
         assert "GetAccountAuthorizationDetails" in found.detail
+
+
+def test_paginated_reads_are_one_engine_call_per_page(estate: Estate) -> None:
+    """Every page its own engine call (own timeout and rate token), no call without a
+    request, and the pages merged as botocore would (organizations ListAccounts, which
+    moto pages by MaxResults/NextToken)."""
+    from lockin_audit.sources.aws import Caller
+
+    cfg = estate.config(estate.target(name="pages", role_arns=[]))
+    expected = sorted(a["Id"] for a in demo_aws.seed_session(estate.endpoint)(
+        "organizations").list_accounts()["Accounts"])
+
+    async def run() -> tuple[Any, int, int]:
+        engine = Engine()
+        try:
+            (t,) = await AwsSource().targets(SourceContext(cfg, engine, {}, None))
+            before = engine.stats.calls
+            got = await Caller(engine, t.options).op(
+                "organizations", "us-east-1", "ListAccounts", paginate=True,
+                PaginationConfig={"PageSize": 1})
+            return got, engine.stats.calls - before, engine.stats.pages
+        finally:
+            await engine.aclose()
+
+    got, calls, pages = asyncio.run(run())
+    assert sorted(a["Id"] for a in got.value["Accounts"]) == expected
+    assert "NextToken" not in got.value
+    assert calls == pages == len(expected) >= 2
