@@ -403,7 +403,7 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
 )
 def iam_access(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     policies: list[tuple[Asset, IamPolicy | FetchError]] = [
-        (organization_asset(o.id), o.iam) for o in facts.organization_facts]
+        (organization_asset(o.id, o.display_name), o.iam) for o in facts.organization_facts]
     if isinstance(facts.projects, FetchError):
         yield ctx.error(facts.asset, facts.projects, key="projects")
     else:
@@ -539,7 +539,7 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
 )
 def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     groups: list[tuple[Asset, str, Any]] = [
-        (organization_asset(o.id), f"organizations/{o.id}", o.contacts)
+        (organization_asset(o.id, o.display_name), f"organizations/{o.id}", o.contacts)
         for o in facts.organization_facts]
     if isinstance(facts.projects, FetchError):
         yield ctx.error(facts.asset, facts.projects, key="projects")

@@ -55,6 +55,7 @@ def google_env(monkeypatch: pytest.MonkeyPatch, keyfile: Path, tmp_path: Path,
     yield
     server.faults.clear()
     server.delegated_scopes = None
+    server.token_lifetime = 3599
 
 
 def config(server: GoogleCloud, tmp_path: Path, *, google: dict[str, Any] | None = None,
@@ -348,3 +349,35 @@ def test_checks_command_lists_the_google_checks() -> None:
                    "gws.apps.oauth_tokens", "gws.billing.reseller", "gcp.organization.owner",
                    "gcp.organization.projects", "gcp.billing.project_account",
                    "gcp.billing.account_admins", "gcp.access.iam", "gcp.contacts.essential"}
+
+
+def test_tokens_are_reused_and_refreshed_before_expiry(server: GoogleCloud,
+                                                      tmp_path: Path) -> None:
+    def grants() -> int:
+        return sum(1 for m, p, _ in server.requests if p == "/token")
+
+    before = grants()
+    scan(server, tmp_path)
+    # One grant per scope and target (5 Workspace scopes, 3 Cloud scopes), however many
+    # requests each scope serves.
+    assert grants() - before == 8
+    server.token_lifetime = 120  # under the 5-minute margin: refreshed before each use
+    before = grants()
+    result = scan(server, tmp_path)
+    assert grants() - before > 20
+    assert not [f for f in result.findings if f.status is Status.ERROR]
+
+
+def test_a_read_that_times_out_is_an_error(server: GoogleCloud, tmp_path: Path) -> None:
+    server.faults["cloudbilling.billingAccounts.getIamPolicy"] = "timeout"
+    cfg = config(server, tmp_path)
+    limits = cfg.scan.limits.model_copy(update={"timeout_s": 1.0})
+    cfg = cfg.model_copy(update={"scan": cfg.scan.model_copy(update={"limits": limits})})
+    checks = registry.select(registry.all_checks(), areas=["gcp"])
+    result = asyncio.run(Scanner(cfg, checks).run())
+    admins = found(result, "gcp.billing.account_admins")
+    assert admins and all(f.status is Status.ERROR for f in admins)
+    assert "no answer within 1 s" in admins[0].detail
+    # Everything else of the target was still judged.
+    assert one(result, "gcp.billing.project_account",
+               "projects/acme-dental-web").status is Status.FAIL
