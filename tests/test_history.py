@@ -257,6 +257,19 @@ def test_junit_marks_accepted_skipped(tmp_path: Path) -> None:
     assert root.get("failures") == "1"  # shop.harborvet.com
 
 
+def test_csv_carries_the_acceptance(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from lockin_audit.report.csv_format import CsvRenderer
+
+    rows = list(csv.DictReader(io.StringIO(CsvRenderer().render(_accepted_result(tmp_path)),
+                                           newline="")))
+    accepted = [r for r in rows if r["accepted_until"]]
+    assert [(r["asset_id"], r["accepted_until"], r["accepted_by"]) for r in accepted] == [
+        ("harborvet.com", "2027-03-31", "Jane Doe, owner")]
+
+
 def test_reports_show_changes_trend_and_accepted(tmp_path: Path) -> None:
     r = _accepted_result(tmp_path)
     data = r.to_dict()
