@@ -193,6 +193,11 @@ class _Socket(asyncio.DatagramProtocol):
         self.transport = None
 
 
+def _expire(fut: asyncio.Future[bytes], timeout_s: float) -> None:
+    if not fut.done():
+        fut.set_exception(dns.exception.Timeout(timeout=timeout_s))
+
+
 class UdpChannel:
     """A few connected UDP sockets to one server, shared by every query to it."""
 
@@ -233,13 +238,14 @@ class UdpChannel:
         _, qname, qtype, _ = parse_header(wire[:2] + bytes([wire[2] | 0x80]) + wire[3:])
         fut: asyncio.Future[bytes] = loop.create_future()
         sock.pending[qid] = (qname, qtype, fut)
+        # a timer, not wait_for: no extra task per query
+        timer = loop.call_later(timeout_s, _expire, fut, timeout_s)
         try:
             assert sock.transport is not None
             sock.transport.sendto(wire)
-            data = await asyncio.wait_for(fut, timeout_s)
-        except TimeoutError:
-            raise dns.exception.Timeout(timeout=timeout_s) from None
+            data = await fut
         finally:
+            timer.cancel()
             sock.pending.pop(qid, None)
         return parse_response(data)
 
