@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -71,7 +72,21 @@ DKIM_SELECTORS = (
 RESOLVER_RATE = 5000.0
 
 
-@dataclass(frozen=True)
+_NOW: list[Any] = [0.0, ""]
+
+
+def _observed() -> str:
+    """The time of an answer, to the second (one shared string per second: a scan holds
+    tens of thousands of answers)."""
+    import time
+
+    now = time.time()
+    if int(now) != int(_NOW[0]):
+        _NOW[0], _NOW[1] = now, iso(utc_now())
+    return str(_NOW[1])
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """The answer to one query. `status` is ok, nxdomain or nodata; `chain` holds the
     CNAME targets followed from the queried name (first to last)."""
@@ -83,7 +98,7 @@ class Answer:
     chain: tuple[str, ...] = ()
     server: str = ""
     tcp: bool = False
-    observed_at: str = field(default_factory=lambda: iso(utc_now()))
+    observed_at: str = field(default_factory=_observed)
 
     @property
     def request(self) -> str:
@@ -105,13 +120,13 @@ def _records(value: Lookup) -> tuple[str, ...]:
     return value.records if isinstance(value, Answer) else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Soa:
     mname: str
     rname_email: str  # the RNAME as an email address (first unescaped dot -> @)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Caa:
     flags: int
     tag: str
@@ -127,14 +142,14 @@ class Caa:
         return self.value.split(";", 1)[0].strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpfInclude:
     mechanism: str  # include or redirect
     domain: str
     depth: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpfTerm:
     """An a, mx, ptr or exists mechanism, or an ip4/ip6 range, with what it resolved to.
     `owner` is the domain whose SPF record holds the term (the top record or an include);
@@ -172,14 +187,14 @@ class Dmarc:
     authorisations: dict[str, Lookup] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dkim:
     selector: str
     cname: Lookup  # the selector's CNAME (Microsoft 365 names the tenant here)
     txt: Lookup | None  # the key itself when the name exists and is not a CNAME
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostAddresses:
     """A name resolved to addresses (A and AAAA), following CNAMEs."""
 
@@ -361,6 +376,7 @@ class DnsClient:
         self.queries = 0
         self._cache: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
         self._channels = {server: UdpChannel(*server) for server in servers}
+        self._names = {(host, port): sys.intern(f"{host}:{port}") for host, port in servers}
         for host, port in servers:
             key = self._key(host, port)
             if key not in engine.limiter.host_rates:
@@ -422,7 +438,7 @@ class DnsClient:
         rtype = dns.rdatatype.from_text(rdtype)
         use_tcp = self.tcp_only
         key = self._key(host, port)
-        server = f"{host}:{port}"
+        server = self._names[(host, port)]
         try:
             if not use_tcp:
                 channel = self._channels[(host, port)]
