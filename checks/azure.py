@@ -15,7 +15,7 @@ from lockin_audit.sources.azure import (
     Subscription,
     describe_scope,
 )
-from lockin_audit.sources.graph import GraphFacts
+from lockin_audit.sources.graph import GRAPH
 from lockin_audit.sources.interface import FetchError
 
 
@@ -52,15 +52,24 @@ def _provider_reaches(sub: Subscription, ctx: CheckContext) -> list[str]:
     return list(dict.fromkeys(signs))
 
 
+def _graph_gap(ctx: CheckContext) -> str:
+    """A sentence naming why the Graph partner facts are missing, or ''."""
+    graph = ctx.dependency(GRAPH, ctx.target.id)
+    problem = graph.error or (graph.value.partners if graph.value is not None and
+                              isinstance(graph.value.partners, FetchError) else None)
+    return (f" The tenant's partner list (Graph) could not be read either: "
+            f"{problem.describe()}.") if problem else ""
+
+
 def _provider_service_partners(ctx: CheckContext) -> list[str]:
     """The provider's tenant as a service provider in the same tenant's cross-tenant
     access policy (Graph partner facts), when those were read. Only ever adds a sign:
     an unreadable policy takes nothing away."""
-    graph = ctx.facts_of("graph").get(ctx.target.id)
-    if not isinstance(graph, GraphFacts) or isinstance(graph.partners, FetchError):
+    graph = ctx.dependency(GRAPH, ctx.target.id)
+    if graph.value is None or isinstance(graph.value.partners, FetchError):
         return []
     out = []
-    for p in graph.partners.items:
+    for p in graph.value.partners.items:
         if p.is_service_provider and ctx.attribute(
                 IdKind.AZURE_TENANT, p.tenant_id, "cross-tenant access partner",
                 record=False).holder is Holder.PROVIDER:
@@ -151,6 +160,7 @@ def subscription_tenant(facts: AzureFacts, ctx: CheckContext) -> Iterator[Findin
         "Ask the provider for the subscription's billing history and reseller agreement.",
     ),
     references=("https://learn.microsoft.com/partner-center/transfer-azure-subscriptions-under-azure-plan",),
+    needs=(GRAPH,),
 )
 def billing(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     for sub in _subscriptions(facts, ctx):
@@ -184,7 +194,8 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
                            evidence=evidence,
                            detail=f"{sub.name} is a CSP subscription ({sub.quota_id}) billed "
                                   "by a partner: confirm in the Microsoft 365 admin centre "
-                                  "(Billing, Your products) which partner that is.")
+                                  "(Billing, Your products) which partner that is."
+                                  + _graph_gap(ctx))
     info = sub.billing
     if info is None or isinstance(info, FetchError):
         why = (f" The billing account could not be read ({info.describe()})."
@@ -326,6 +337,7 @@ def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
         "yours.",
         "Replace standing partner access by time-limited access your staff approve.",
     ),
+    needs=(GRAPH,),
 )
 def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     for sub in _subscriptions(facts, ctx):
@@ -392,7 +404,7 @@ def _assignment_finding(ctx: CheckContext, facts: AzureFacts, sub: Subscription,
                    f"{ra.role} on {where} of {sub.name}"
                    + (f", and the provider is this subscription's partner "
                       f"({'; '.join(partner_signs)})." if is_provider
-                      else ": find out which partner."),
+                      else ": find out which partner." + _graph_gap(ctx)),
             evidence=_ra_evidence(facts, ra))
     if ra.principal_type not in ("User", "Group", "ServicePrincipal"):
         return ctx.finding(

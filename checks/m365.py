@@ -350,6 +350,7 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                       f"{attribution.reason}.")
             if p.lookup_error:
                 detail += f" Its name could not be read: {p.lookup_error.describe()}."
+            detail += _partner_footprint(facts, p.tenant_id, p.default_domain)
             status = status_for(attribution.holder)
             if attribution.holder is Holder.PROVIDER:
                 provider_like += 1
@@ -386,6 +387,23 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                "Graph only to the partner, not to the business. Open the Partner "
                "relationships page as described in the steps and note every relationship "
                "the outgoing provider holds.")
+
+
+def _partner_footprint(facts: GraphFacts, tenant_id: str, domain: str | None) -> str:
+    """What else of that tenant is in the directory: its apps, and guests from its
+    domain (the customer-side signals of a partner; GDAP itself is not readable)."""
+    parts = []
+    if not isinstance(facts.service_principals, FetchError):
+        apps = [sp.display_name or sp.app_id for sp in facts.service_principals.items
+                if sp.owner_tenant_id == tenant_id.lower()]
+        if apps:
+            parts.append(f"{len(apps)} app(s) registered in it ({', '.join(apps[:5])})")
+    if domain and not isinstance(facts.guests, FetchError):
+        guests = [g for g in facts.guests.items
+                  if (g.email or "").rpartition("@")[2].lower() == domain.lower()]
+        if guests:
+            parts.append(f"{len(guests)} guest account(s) from {domain}")
+    return (" In your directory: " + "; ".join(parts) + ".") if parts else ""
 
 
 def _powerful(permission: str) -> bool:

@@ -291,6 +291,9 @@ class Limits(_Model):
     per_host_burst: int = Field(default=10, ge=1)
     host_rates: dict[str, float] = {}  # exact host -> requests per second
     max_retry_after_s: float = Field(default=60.0, ge=0)
+    # How long one target (a domain, an AWS account, a tenant) may take in all: its pages
+    # and retries run within it; `timeout_s` bounds each single request.
+    target_budget_s: float = Field(default=900.0, gt=0, le=86400)
 
 
 class Scan(_Model):

@@ -576,6 +576,8 @@ def test_user_named_after_provider_alias(ops_result: ScanResult) -> None:
     unowned = found["svc-backup"]
     assert unowned.status is Status.WARN and unowned.holder is Holder.UNKNOWN
     assert "classify" in unowned.detail and "Console password: no" in unowned.detail
+    # it cannot sign in today (no password, no key): less urgent than one that can
+    assert unowned.severity.value == "medium" and admin.severity.value == "high"
 
 
 def test_github_oidc_role_trusting_provider_org(ops_result: ScanResult) -> None:
@@ -729,3 +731,37 @@ def test_organization_member_listing_denied_is_a_gap(estate: Estate) -> None:
     (gap,) = [t for t in targets if t.options.problem is not None]
     assert "organizations:ListAccounts" in gap.options.problem.describe()
     assert "members of the Organization" in gap.label
+
+
+def test_report_lists_sign_ins_to_change_on_handover(ops_result: ScanResult) -> None:
+    from lockin_audit.report.aws_handover import handover_users
+    from lockin_audit.report.interface import renderer
+
+    users = {u.user: u for u in handover_users(ops_result)}
+    assert set(users) == {"bobsit-admin", "svc-backup", "contractor-7"}
+    admin = users["bobsit-admin"]
+    assert admin.console == "yes" and len(admin.active_keys) == 1
+    assert admin.active_keys[0][0].startswith("AKIA…")
+    assert handover_users(ops_result)[0].user == "bobsit-admin"  # can sign in: first
+    html = renderer("html").render(ops_result)
+    md = renderer("md").render(ops_result)
+    for text in (html, md):
+        assert "AWS sign-ins to close or change on the handover day" in text
+        assert admin.active_keys[0][0] in text
+
+
+def test_malformed_iam_snapshot_is_an_error_not_a_pass(estate: Estate) -> None:
+    """An IAM answer that cannot be parsed leaves every IAM-based check in error."""
+    broken = demo_aws.StubServer({("iam", "GetAccountAuthorizationDetails"):
+                                  "<GetAccountAuthorizationDetailsResponse><broken"},
+                                 upstream=estate.endpoint)
+    try:
+        target = estate.target(name="broken-iam")
+        target["service_endpoints"] = {**target["service_endpoints"], "iam": broken.url}
+        result = scan(estate.config(target))
+    finally:
+        broken.stop()
+    for check_id in ("aws.access.roles", "aws.access.users"):
+        (found,) = by_check(result, check_id)
+        assert found.status is Status.ERROR, found.detail
+        assert "GetAccountAuthorizationDetails" in found.detail

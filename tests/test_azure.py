@@ -305,6 +305,10 @@ def test_doctor_reports_what_can_be_read(cloud: MicrosoftCloud, tmp_path: Path) 
                for what, ok, detail in lines)
     assert any(ok and "Imaging archive" in what for what, ok, _ in lines)
     assert any(not ok and PROVIDER_SUBSCRIPTION in what for what, ok, _ in lines)
+    # the billing property is optional (a billing role): said, with what it costs
+    assert any(not ok and "billing account" in what and "manual step" in detail
+               for what, ok, detail in lines)
+    assert any(ok and "principals of role assignments" in what for what, ok, _ in lines)
 
 
 BAD_TEXT = re.compile(r"\bNone\b|\(\)|''|\s[,.;:]|[,;:]\s*[,.;:]|\.\.(?!\.)|  |^\s|\s$|"

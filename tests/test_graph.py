@@ -133,6 +133,9 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
 
     partner = one(result, "m365.partner.relationships", PROVIDER_TENANT)
     assert partner.status is Status.FAIL and "Bob's IT Services" in partner.detail
+    # the customer-side signals of that partner: its apps and its people in the directory
+    assert "2 app(s) registered in it" in partner.detail
+    assert "2 guest account(s) from bobsit.example" in partner.detail
     manual = one(result, "m365.partner.relationships", CLIENT_TENANT, "gdap")
     assert manual.status is Status.MANUAL and "Partner relationships" in manual.remediation
 
@@ -359,3 +362,47 @@ def test_unreachable_graph_fails_the_tenant(server: MicrosoftCloud, tmp_path: Pa
     assert [c.assessed for c in result.coverage] == [False]
     assert "cannot connect" in (result.coverage[0].reason or "")
     assert result.findings and all(f.status is Status.ERROR for f in result.findings)
+
+
+def test_no_pim_is_recognised_by_code_and_documented_wording(server: MicrosoftCloud,
+                                                            tmp_path: Path) -> None:
+    """Without P2 (AadPremiumLicenseRequired, the code) or without PIM onboarding (a generic
+    code whose documented message says so) nobody is eligible: not an error, and the
+    evidence says why the list is empty."""
+    for scenario in ("clean", "nopim"):
+        result = scan(server, tmp_path, scenario)
+        admins = by_check(result, "m365.admins.global_admins")
+        assert not [f for f in admins if f.status is Status.ERROR], scenario
+        summary = one(result, "m365.admins.global_admins", CLIENT_TENANT, "summary")
+        notes = [e.excerpt.get("note") for e in summary.evidence
+                 if isinstance(e.excerpt, dict) and e.excerpt.get("note")]
+        assert notes and "no PIM" in notes[0], scenario
+    # another 403 on the same API is still an error
+    result = scan(server, tmp_path, "denied")
+    assert any(f.status is Status.ERROR and f.key == "eligible-unreadable"
+               for f in by_check(result, "m365.admins.global_admins"))
+
+
+def test_no_pim_wording_matcher() -> None:
+    from lockin_audit.sources.graph import GraphError
+    from lockin_audit.sources.interface import FetchError
+
+    error = FetchError("graph", "GET x", "HTTP 403", kind="denied")
+    assert GraphError(error, "UnauthorizedAccessException",
+                      "The tenant has not onboarded to PIM.").no_pim
+    assert GraphError(error, "AadPremiumLicenseRequired", "anything").no_pim
+    assert not GraphError(error, "UnauthorizedAccessException", "Access denied.").no_pim
+    assert not GraphError(error, "Authorization_RequestDenied",
+                          "The tenant has not onboarded to PIM.").no_pim
+
+
+def test_role_rows_are_counted_by_their_role(server: MicrosoftCloud, tmp_path: Path) -> None:
+    """A Graph that ignores the roleDefinitionId filter answers every row for every
+    role: each holder is still judged once, under the role its row names."""
+    result = scan(server, tmp_path, "nofilter")
+    admins = [f for f in by_check(result, "m365.admins.global_admins") if f.key == "active"]
+    assert sorted(f.asset.id for f in admins) == sorted(
+        [graph_routes.PROVIDER_ADMIN_ID, graph_routes.BITS_MEMBER_ID,
+         graph_routes.BREAKGLASS_ID])
+    pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID)
+    assert "Privileged Role Administrator" in pra.detail

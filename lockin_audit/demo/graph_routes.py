@@ -27,8 +27,9 @@ A path may start with `/scenario/<name>` to select another tenant for the tests 
 deployment reaches Graph through such a prefix when it sits behind a proxy):
 `clean` (held by the client; no Entra ID P2 licence, so PIM answers with a licence
 error), `denied` (403 on everything but /organization), `throttled` (429 on /users),
-`unavailable` (503 on /domains), `noexpand` (ignores $expand), `malformed` (bad JSON, bad
-shapes, a nextLink to another host, a nextLink loop).
+`unavailable` (503 on /domains), `noexpand` (ignores $expand), `nofilter` (ignores the
+roleDefinitionId filter), `nopim` (never onboarded to PIM: 403 UnauthorizedAccessException),
+`malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop).
 """
 
 from __future__ import annotations
@@ -375,6 +376,10 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         _THROTTLED.add(host)
         return _error(429, "TooManyRequests", "Too many requests, retry after 1 second.",
                       {"Retry-After": "1"})
+    if scenario == "nopim" and "roleEligibilityScheduleInstances" in rest:
+        # A tenant that never onboarded to PIM: a generic code, only the message says so
+        # (wording as Microsoft's PIM APIs return it).
+        return _error(403, "UnauthorizedAccessException", "The tenant has not onboarded to PIM.")
     if scenario == "unavailable" and rest == "/domains":
         return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
     if scenario == "throttled" and rest.startswith("/users"):
@@ -387,7 +392,18 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         return _get_by_ids(tenant, body)
     if scenario == "noexpand":  # a Graph that ignores $expand: principals via getByIds
         query = {k: v for k, v in query.items() if k != "$expand"}
+    if scenario == "nofilter" and "/roleManagement/" in rest:
+        # a Graph that ignores $filter on role assignments: every row, every role
+        return _route_roles_unfiltered(tenant, rest, base)
     return _route(tenant, method.upper(), rest, query, base, lower)
+
+
+def _route_roles_unfiltered(t: Tenant, rest: str, base: str
+                            ) -> tuple[int, dict[str, str], bytes]:
+    eligible = rest.endswith("roleEligibilityScheduleInstances")
+    pairs = t.eligible if eligible else t.active
+    return _collection(base, rest.strip("/"), [
+        _assignment(n, pid, rid, t.objects, eligible) for n, (pid, rid) in enumerate(pairs)])
 
 
 def _get_by_ids(t: Tenant, body: bytes) -> tuple[int, dict[str, str], bytes]:

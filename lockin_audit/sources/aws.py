@@ -70,6 +70,7 @@ from lockin_audit.sources.aws_facts import (
     parse_volumes,
     parse_zones,
 )
+from lockin_audit.sources.aws_pages import read_all_pages
 from lockin_audit.sources.aws_policy import parse_policy
 from lockin_audit.sources.interface import (
     FetchError,
@@ -322,7 +323,7 @@ class Caller:
         def call() -> Any:
             client = acct.client(service, region)
             if paginate and client.can_paginate(client_name):
-                return client.get_paginator(client_name).paginate(**params).build_full_result()
+                return client.get_paginator(client_name)  # pages: one engine call each
             result = getattr(client, client_name)(**params)
             result.pop("ResponseMetadata", None)
             return result
@@ -333,6 +334,11 @@ class Caller:
             limiter.set_rate(host, acct.options.max_rps)
         try:
             value = await self.engine.call_sync(host, call, timeout_s=call_budget(acct.options))
+            if paginate and _is_paginator(value):
+                paginator = value
+                value = await read_all_pages(self.engine, host,
+                                             lambda: paginator.paginate(**params),
+                                             timeout_s=call_budget(acct.options))
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in absent:
@@ -343,6 +349,12 @@ class Caller:
         except Exception as exc:  # any SDK failure is an error fact, never a crash
             return Fetched(request, to_fetch_error(exc, service, operation, request))
         return Fetched(request, value)
+
+
+def _is_paginator(value: Any) -> bool:
+    from botocore.paginate import Paginator
+
+    return isinstance(value, Paginator)
 
 
 def _snake(name: str) -> str:

@@ -309,9 +309,8 @@ def _role_name(definition_id: str | None, names: dict[str, str]) -> str:
 class AzureSource(Source):
     name = "azure"
     area = "azure"
-    # Graph names the principals of role assignments (guests, foreign apps), so the
-    # azure checks run once the same tenant's Graph facts are in.
-    after = ("graph",)
+    # The principals of role assignments are named here, through Graph getByIds; the
+    # checks that also read the Graph source's partner facts declare it (needs=GRAPH).
 
     def __init__(self) -> None:
         self._credentials: list[Any] = []
@@ -345,10 +344,22 @@ class AzureSource(Source):
                           "visible"))
             for sub in facts.subscriptions:
                 denied = [e.describe() for e in (sub.role_assignments, sub.classic_admins,
-                                                  sub.lighthouse, sub.managed)
+                                                  sub.lighthouse, sub.managed, sub.resources,
+                                                  sub.applications)
                           if isinstance(e, FetchError)]
                 lines.append((f"{target.label}: {sub.name}", not denied,
                               "; ".join(denied) or "readable (Reader)"))
+                if isinstance(sub.billing, FetchError):
+                    lines.append((f"{target.label}: {sub.name}: billing account", False,
+                                  f"{sub.billing.describe()}; optional: without it the "
+                                  "billing check is a manual step"))
+            if isinstance(facts.directory, FetchError):
+                lines.append((f"{target.label}: principals of role assignments (Graph)",
+                              False, facts.directory.describe()))
+            elif facts.directory is not None:
+                lines.append((f"{target.label}: principals of role assignments (Graph)",
+                              True, f"{len(facts.directory.principals)} named "
+                              "(Directory.Read.All)"))
             for missing in facts.expected_missing:
                 lines.append((f"{target.label}: {missing}", False,
                               "listed in the audit file but not visible to this sign-in"))

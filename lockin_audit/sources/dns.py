@@ -34,6 +34,8 @@ import dns.resolver
 import dns.reversename
 
 from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.sources.dns_wire import Response as WireResponse
+from lockin_audit.sources.dns_wire import UdpChannel
 from lockin_audit.sources.interface import (
     FetchError,
     Source,
@@ -358,6 +360,7 @@ class DnsClient:
         self.tcp_only = tcp_only
         self.queries = 0
         self._cache: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
+        self._channels = {server: UdpChannel(*server) for server in servers}
         for host, port in servers:
             key = self._key(host, port)
             if key not in engine.limiter.host_rates:
@@ -417,18 +420,19 @@ class DnsClient:
     async def _ask_one(self, name: str, rdtype: str, host: str,
                        port: int) -> tuple[Answer, list[str]] | FetchError:
         rtype = dns.rdatatype.from_text(rdtype)
-        q = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
         use_tcp = self.tcp_only
         key = self._key(host, port)
+        server = f"{host}:{port}"
         try:
             if not use_tcp:
-                resp = await self._send(key, lambda: dns.asyncquery.udp(
-                    q, host, timeout=self.timeout_s, port=port))
-                if resp.flags & dns.flags.TC:
-                    use_tcp = True  # truncated: the full answer only fits over TCP
-            if use_tcp:
-                resp = await self._send(key, lambda: dns.asyncquery.tcp(
-                    q, host, timeout=self.timeout_s, port=port))
+                channel = self._channels[(host, port)]
+                lean = await self._send_lean(key, channel, name, rtype)
+                if not lean.tc:
+                    return _lean_answer(lean, name, rdtype, server)
+                use_tcp = True  # truncated: the full answer only fits over TCP
+            q = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
+            resp = await self._send(key, lambda: dns.asyncquery.tcp(
+                q, host, timeout=self.timeout_s, port=port))
         except (dns.exception.Timeout, TimeoutError):
             return FetchError(NAME, name, f"no answer within {self.timeout_s:g} s",
                               kind="timeout")
@@ -440,15 +444,18 @@ class DnsClient:
             return FetchError(NAME, name, f"cannot reach the resolver: {exc}",
                               kind="unavailable")
         rcode = resp.rcode()
-        server = f"{host}:{port}"
-        if rcode == dns.rcode.NXDOMAIN:
-            return Answer(name, rdtype, "nxdomain", server=server, tcp=use_tcp), []
-        if rcode != dns.rcode.NOERROR:
-            text = dns.rcode.to_text(rcode)
-            kind = {dns.rcode.SERVFAIL: "unavailable", dns.rcode.REFUSED: "denied"}.get(
-                rcode, "error")
-            return FetchError(NAME, name, f"the resolver answered {text}", kind=kind)
+        failed = _rcode_error(rcode, name, rdtype, server, use_tcp)
+        if failed is not None:
+            return failed
         return _parse_answer(resp, name, rtype, rdtype, server, use_tcp)
+
+    async def _send_lean(self, key: str, channel: UdpChannel, name: str,
+                         rtype: int) -> WireResponse:
+        self.queries += 1
+        result: WireResponse = await self.engine.call(
+            key, lambda: channel.query(name, rtype, self.timeout_s),
+            timeout_s=self.timeout_s + 1.0)
+        return result
 
     async def _send(self, key: str,
                     fn: Callable[[], Awaitable[dns.message.Message]]) -> dns.message.Message:
@@ -456,6 +463,44 @@ class DnsClient:
         result: dns.message.Message = await self.engine.call(
             key, fn, timeout_s=self.timeout_s + 1.0)
         return result
+
+
+def _rcode_error(rcode: int, name: str, rdtype: str, server: str, tcp: bool
+                 ) -> tuple[Answer, list[str]] | FetchError | None:
+    if rcode == dns.rcode.NXDOMAIN:
+        return Answer(name, rdtype, "nxdomain", server=server, tcp=tcp), []
+    if rcode != dns.rcode.NOERROR:
+        text = dns.rcode.to_text(rcode)  # type: ignore[arg-type]
+        kind = {dns.rcode.SERVFAIL: "unavailable", dns.rcode.REFUSED: "denied"}.get(
+            rcode, "error")  # type: ignore[call-overload]
+        return FetchError(NAME, name, f"the resolver answered {text}", kind=kind)
+    return None
+
+
+def _lean_answer(resp: WireResponse, name: str, rdtype: str, server: str
+                 ) -> tuple[Answer, list[str]] | FetchError:
+    """The same reading as `_parse_answer`, from the lean transport's records."""
+    failed = _rcode_error(resp.rcode, name, rdtype, server, False)
+    if failed is not None:
+        return failed
+    current = resp.qname
+    targets: list[str] = []
+    records: list[str] = []
+    for _ in range(MAX_CNAME_HOPS + 1):
+        match = [(t, text) for owner, t, text in resp.answer if owner == current]
+        if not match:
+            break
+        direct = [text for t, text in match if t == resp.qtype]
+        if direct:
+            records = sorted(direct)
+            break
+        cname = [text for t, text in match if t == dns.rdatatype.CNAME]
+        if not cname:
+            break
+        current = cname[0]
+        targets.append(current)
+    status = "ok" if records or targets else "nodata"
+    return Answer(name, rdtype, status, tuple(records), (), server, False), targets
 
 
 def _parse_answer(resp: dns.message.Message, name: str, rtype: int, rdtype: str,

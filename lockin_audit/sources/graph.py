@@ -24,6 +24,7 @@ from urllib.parse import quote, urlsplit
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.interface import (
     FetchError,
+    Requires,
     Source,
     SourceContext,
     SourceFailure,
@@ -300,6 +301,11 @@ class GraphFacts:
         if isinstance(self.domains, Fetched):
             names.update(d.name for d in self.domains.items if d.is_verified)
         return frozenset(names)
+
+
+# The typed dependency other sources' checks declare to read these facts (keyed by the
+# same target id as the azure source: `target_id`).
+GRAPH: Requires[GraphFacts] = Requires("graph", GraphFacts)
 
 
 def tenant_asset(tenant_id: str, name: str | None = None) -> Asset:
@@ -932,6 +938,7 @@ def _now() -> str:
 
 
 __all__ = [
+    "GRAPH",
     "Domain",
     "Federation",
     "Fetched",
