@@ -466,7 +466,10 @@ def test_each_clients_aws_profile_and_role_serve_that_client_only(tmp_path: Path
                                upstream=endpoint)
     try:
         org = demo_aws.seed_session(endpoint)("organizations")
-        org.create_organization(FeatureSet="ALL")
+        try:  # moto's state lives in the process: another test may have made it already
+            org.create_organization(FeatureSet="ALL")
+        except org.exceptions.AlreadyInOrganizationException:
+            pass
         accounts = {}
         for who in ("a", "b"):
             acct = org.create_account(AccountName=f"client {who}", Email=f"aws@{who}.test")[
