@@ -468,6 +468,7 @@ provider:                             # the outgoing provider (a list is allowed
   azure_tenant_ids: []
   partner_ids: []                     # Microsoft partner (MPN) ids
   ip_ranges: []                       # e.g. ["203.0.113.0/24"]
+  # identity_orgs: {github: [bobsit], gitlab: [], terraform_cloud: [], okta: [bobsit.okta.com]}
 
 scan:
   domains: [acmedental.com]
