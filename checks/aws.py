@@ -213,10 +213,18 @@ def organization(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         found.append(own)
     holder = worst_holder(found)
     who = next(a for a in found if a.holder is holder)
-    yield ctx.finding(asset=facts.asset, holder=holder,
+    unlisted = ""
+    if own.holder is Holder.UNKNOWN:
+        ctx.identity.record(own, "the audited AWS account", ctx.meta.control)
+        unlisted = (f" The account itself is in neither party's aws_account_ids. "
+                    f"{_appears(ctx, facts)}")
+    # An unlisted account in the client's own Organization is likely, not shown, the client's.
+    status = Status.WARN if unlisted and holder is Holder.CLIENT else None
+    yield ctx.finding(asset=facts.asset, holder=holder, status=status,
                       detail=f"The account belongs to Organization {org.id}, whose management "
                       f"account {org.management_account} ({org.management_email}) pays its "
-                      f"bill; held by {holder_text(who)}.", evidence=[f.evidence(org.excerpt)])
+                      f"bill; held by {holder_text(who)}.{unlisted}",
+                      evidence=[f.evidence(org.excerpt)])
 
 
 def _appears(ctx: CheckContext, facts: AwsFacts) -> str:
@@ -449,6 +457,16 @@ def _mask(key_id: str) -> str:
     return key_id[:4] + "…" + key_id[-4:] if len(key_id) > 8 else key_id
 
 
+def _can_sign_in(creds: Fetched[UserCredentials] | None) -> bool:
+    """Whether the user can (or might: unread) sign in: a console password or an active
+    access key."""
+    if creds is None or creds.error:
+        return True
+    c = creds.ok
+    return (c.console_password is not False or isinstance(c.keys, FetchError)
+            or bool(c.active_keys))
+
+
 def credential_text(user: User, creds: Fetched[UserCredentials] | None) -> tuple[str, dict[str, Any]]:
     """What the user can sign in with, as a sentence and an evidence excerpt."""
     if creds is None or creds.error:
@@ -512,12 +530,13 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         admin = policy_admin(iam.user_policies(user))
         who = next((a for a in found if a.holder is holder), None)
         text, cred_ev = credential_text(user, creds)
+        signs_in = _can_sign_in(creds)
         owner = (holder_text(who) if who else
                  "nobody identifiable: no email, company tag, or name of a party in its "
                  "name, path or tags; classify it")
         yield ctx.finding(
             asset=Asset("aws_iam_user", user.arn, user.name), holder=holder, key=user.name,
-            severity=Severity.CRITICAL if admin else None,
+            severity=(Severity.CRITICAL if admin else None if signs_in else Severity.MEDIUM),
             detail=(f"IAM user {user.name} is held by {owner}. {text}"
                     + (f" It has administrator rights ({'; '.join(admin)})." if admin else "")
                     + (f" Groups: {', '.join(user.groups)}." if user.groups else "")),

@@ -394,8 +394,9 @@ def report(
     result_file: Annotated[Path, typer.Argument(help="A report.json from an earlier scan.")],
     formats: Annotated[str, typer.Option("--format", "-f", help="Formats to render.")] = "html",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder (default: beside the JSON).")] = None,
+    history: Annotated[str | None, typer.Option("--history", help="Also read the client's trend (and, when the result has none, what changed since the scan before it) from this history store.")] = None,
 ) -> None:
-    """Re-render a saved result in other formats."""
+    """Re-render a saved result in other formats (with its recorded history, if any)."""
     import json
 
     from lockin_audit.model import ScanResult
@@ -409,6 +410,15 @@ def report(
         raise UsageError(f"{result_file}: no such file.") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"{result_file}: is not a lockin-audit report.json ({exc}).") from None
+    if history:
+        from lockin_audit.history import HistoryError
+        from lockin_audit.history.scan_hooks import with_recorded_history
+
+        with _open_history(history) as store:
+            try:
+                result = with_recorded_history(result, store)
+            except HistoryError as exc:
+                raise UsageError(str(exc)) from None
     written = write_reports(result, output or result_file.parent, fmts)
     for p in written:
         print(f"wrote {p}")

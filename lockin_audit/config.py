@@ -296,6 +296,9 @@ class Limits(_Model):
     per_host_burst: int = Field(default=10, ge=1)
     host_rates: dict[str, float] = {}  # exact host -> requests per second
     max_retry_after_s: float = Field(default=60.0, ge=0)
+    # How long one target (a domain, an AWS account, a tenant) may take in all: its pages
+    # and retries run within it; `timeout_s` bounds each single request.
+    target_budget_s: float = Field(default=900.0, gt=0, le=86400)
 
 
 class Scan(_Model):
@@ -470,6 +473,7 @@ provider:                             # the outgoing provider (a list is allowed
   azure_tenant_ids: []
   partner_ids: []                     # Microsoft partner (MPN) ids
   ip_ranges: []                       # e.g. ["203.0.113.0/24"]
+  # identity_orgs: {github: [bobsit], gitlab: [], terraform_cloud: [], okta: [bobsit.okta.com]}
 
 scan:
   domains: [acmedental.com]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import email.utils
 import http.cookiejar
 import random
@@ -24,7 +25,7 @@ import re
 import ssl
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig, Limits
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 class HostRateLimiter:
     """Token bucket per host; `defer` pauses a host (Retry-After)."""
@@ -141,6 +143,47 @@ def parse_retry_after(value: str | None, default: float = 1.0) -> float:
     return max(0.0, when.timestamp() - time.time())
 
 
+class BudgetExhausted(TimeoutError):
+    """The target's time budget (`scan.limits.target_budget_s`) ran out before a request
+    could be made or finished."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long one target may take in all (its paginated reads and retries included).
+    The scanner sets one per target (`CURRENT_BUDGET`); every engine call and request of
+    that target gets `min(its own timeout, what is left)`."""
+
+    seconds: float
+    deadline: float  # time.monotonic() value
+
+    @classmethod
+    def start(cls, seconds: float) -> Budget:
+        return cls(seconds, time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def cap(self, timeout: float) -> float:
+        """`timeout`, cut to what is left; BudgetExhausted when nothing is."""
+        left = self.remaining()
+        if left <= 0:
+            raise BudgetExhausted(f"the target's time budget of {self.seconds:g} s ran out "
+                                  "(scan.limits.target_budget_s)")
+        return min(timeout, left)
+
+
+# The budget of the target whose fetch is running (each target runs in its own task, so
+# each sees its own); None outside a scan (direct engine use): per-call timeouts only.
+CURRENT_BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
+    "lockin_audit_budget", default=None)
+
+
+def _capped(timeout: float) -> float:
+    budget = CURRENT_BUDGET.get()
+    return budget.cap(timeout) if budget is not None else timeout
+
+
 @dataclass
 class EngineStats:
     calls: int = 0
@@ -148,6 +191,10 @@ class EngineStats:
     retries: int = 0
     throttled: int = 0
     per_host: dict[str, int] = field(default_factory=dict)
+    # blocking calls still running in their thread after the engine stopped waiting (their
+    # pool slot stays taken until the SDK's own timeouts end them)
+    overran: int = 0
+    pages: int = 0
 
 
 class Engine:
@@ -197,21 +244,61 @@ class Engine:
 
     async def call(self, host: str, fn: Callable[[], Awaitable[T]], *,
                    timeout_s: float | None = None) -> T:
-        """Run one async remote call under the pool, the host's rate limit and a timeout."""
+        """Run one async remote call (one request: not a chain of pages or retries) under
+        the pool, the host's rate limit and its own timeout, cut to the target's budget.
+        A timeout cancels the call: nothing is left running."""
+        _capped(timeout_s or self.timeout_s)  # fail fast when the budget is gone
         await self.limiter.acquire(host)
         async with self.pool:
             self._count(host)
-            return await asyncio.wait_for(fn(), timeout_s or self.timeout_s)
+            return await asyncio.wait_for(fn(), _capped(timeout_s or self.timeout_s))
 
     async def call_sync(self, host: str, fn: Callable[[], T], *,
                         timeout_s: float | None = None) -> T:
-        """Run one blocking SDK call (boto3, azure-mgmt) in the shared thread pool."""
+        """Run one blocking SDK request (one page: boto3, azure-mgmt) in the shared thread
+        pool, with its own timeout cut to the target's budget.
+
+        A thread cannot be stopped: give the SDK its own connect/read timeouts and retry
+        limits that fit within `timeout_s` (the caller's per-request budget), so that the
+        SDK ends the request itself. Should the engine still stop waiting first, the call's
+        pool slot stays taken until its thread ends, so timed-out calls never pile up
+        behind the pool's back (`stats.overran` counts them)."""
+        _capped(timeout_s or self.timeout_s)
         await self.limiter.acquire(host)
-        async with self.pool:
+        pool = self.pool
+        await pool.acquire()
+        future: asyncio.Future[T] | None = None
+        try:
             self._count(host)
             loop = asyncio.get_running_loop()
-            return await asyncio.wait_for(loop.run_in_executor(self._threads, fn),
-                                          timeout_s or self.timeout_s)
+            future = loop.run_in_executor(self._threads, fn)
+            return await asyncio.wait_for(asyncio.shield(future),
+                                          _capped(timeout_s or self.timeout_s))
+        finally:
+            if future is not None and not future.done():
+                self.stats.overran += 1
+                future.add_done_callback(lambda _f: pool.release())
+            else:
+                pool.release()
+
+    async def pages_sync(self, host: str, start: Callable[[], Iterator[P]], *,
+                         timeout_s: float | None = None,
+                         max_pages: int = 100_000) -> list[P]:
+        """Read a paginated SDK listing one page per engine call: `start()` returns an
+        iterator whose `next()` fetches one page (a botocore PageIterator, an azure-core
+        `ItemPaged.by_page()`). Each page has its own timeout (`timeout_s`) and rate-limit
+        token; all of them together run within the target's budget."""
+        pages_iter = await self.call_sync(host, lambda: iter(start()), timeout_s=timeout_s)
+        done = object()
+        pages: list[P] = []
+        while len(pages) < max_pages:
+            page = await self.call_sync(host, lambda: next(pages_iter, done),
+                                        timeout_s=timeout_s)
+            if page is done:
+                return pages
+            self.stats.pages += 1
+            pages.append(page)  # type: ignore[arg-type]
+        return pages
 
     def _client(self, verify: str | bool) -> httpx.AsyncClient:
         import httpx
@@ -241,29 +328,54 @@ class Engine:
         host = urlsplit(url).netloc.lower()
         client = self._client(verify)
         timeout = timeout_s or self.timeout_s
+        budget = CURRENT_BUDGET.get()
+
+        def out_of_budget() -> SourceFailure:
+            assert budget is not None
+            return SourceFailure(FetchError(
+                source, f"{method} {url}", f"the target's time budget of {budget.seconds:g} s "
+                "ran out (scan.limits.target_budget_s)", kind="timeout"))
+
+        def fits(wait: float) -> bool:  # can we wait this long and still ask again?
+            return budget is None or wait < budget.remaining()
+
         attempt = 0
         while True:
             attempt += 1
+            try:
+                this_timeout = _capped(timeout)
+            except BudgetExhausted:
+                raise out_of_budget() from None
             await self.limiter.acquire(host)
             started = time.monotonic()
             try:
                 async with self.pool:
                     self._count(host)
                     self.stats.http_requests += 1
-                    resp = await client.request(method, url, headers=dict(headers or {}),
-                                                json=json_body, timeout=timeout)
+                    # httpx's timeout is per phase (connect, each read); the whole request
+                    # (a slow trickle included) is bounded here, and cancelled cleanly
+                    resp = await asyncio.wait_for(
+                        client.request(method, url, headers=dict(headers or {}),
+                                       json=json_body, timeout=this_timeout),
+                        _capped(this_timeout))
+            except BudgetExhausted:
+                raise out_of_budget() from None
             except (TimeoutError, httpx.TimeoutException):
-                if attempt <= retries:
+                pause = _backoff(attempt)
+                if attempt <= retries and fits(pause):
                     self.stats.retries += 1
-                    await asyncio.sleep(_backoff(attempt))
+                    await asyncio.sleep(pause)
                     continue
+                if budget is not None and budget.remaining() <= 0:
+                    raise out_of_budget() from None
                 raise SourceFailure(FetchError(source, f"{method} {url}",
-                                               f"no answer within {timeout:g} s",
+                                               f"no answer within {this_timeout:g} s",
                                                kind="timeout")) from None
             except httpx.HTTPError as exc:
-                if attempt <= retries:
+                pause = _backoff(attempt)
+                if attempt <= retries and fits(pause):
                     self.stats.retries += 1
-                    await asyncio.sleep(_backoff(attempt))
+                    await asyncio.sleep(pause)
                     continue
                 raise SourceFailure(FetchError(source, f"{method} {url}",
                                                f"cannot connect: {type(exc).__name__}: {exc}",
@@ -275,14 +387,15 @@ class Engine:
                                            and "retry-after" in result.headers):
                 self.stats.throttled += 1
                 wait = parse_retry_after(result.headers.get("retry-after"))
-                if attempt <= retries and wait <= self.max_retry_after_s:
+                if attempt <= retries and wait <= self.max_retry_after_s and fits(wait):
                     self.stats.retries += 1
                     self.limiter.defer(host, wait)
                     continue
                 return result
-            if resp.status_code >= 500 and attempt <= retries:
+            pause = _backoff(attempt)
+            if resp.status_code >= 500 and attempt <= retries and fits(pause):
                 self.stats.retries += 1
-                await asyncio.sleep(_backoff(attempt))
+                await asyncio.sleep(pause)
                 continue
             return result
 
@@ -307,6 +420,9 @@ def _backoff(attempt: int) -> float:
 
 # ---------------------------------------------------------------------------------------
 # the scan
+
+# How long past its budget a target's fetch is awaited before it is cancelled.
+BUDGET_GRACE_S = 30.0
 
 
 class Progress(Protocol):
@@ -442,14 +558,24 @@ class Scanner:
     async def _run_target(self, name: str, source: Source, target: Target,
                           ctx: SourceContext) -> None:
         checks = [c for c in self.checks if c.meta.source == name]
+        budget_s = self.config.scan.limits.target_budget_s
+        CURRENT_BUDGET.set(Budget.start(budget_s))  # this task's (this target's) budget
         try:
-            facts = await source.fetch(target, ctx)
+            # the engine bounds every request by the budget; this bounds what a source
+            # might do outside the engine (a grace period lets in-flight requests end)
+            facts = await asyncio.wait_for(source.fetch(target, ctx),
+                                           budget_s + BUDGET_GRACE_S)
         except SourceFailure as exc:
             self._target_failed(name, source, target, checks, exc.error.describe(), exc.error)
             return
+        except BudgetExhausted as exc:
+            self._target_failed(name, source, target, checks, str(exc),
+                                FetchError(name, target.label, str(exc), kind="timeout"))
+            return
         except TimeoutError:
-            self._target_failed(name, source, target, checks,
-                                "timed out while fetching", None)
+            reason = f"no answer in time while fetching (target budget {budget_s:g} s)"
+            self._target_failed(name, source, target, checks, reason,
+                                FetchError(name, target.label, reason, kind="timeout"))
             return
         except Exception as exc:
             self._target_failed(name, source, target, checks, _crash(exc), None)
@@ -547,6 +673,16 @@ def fail_on_reached(result: ScanResult, threshold: Severity) -> bool:
 
 
 __all__ = [
-    "Engine", "HostRateLimiter", "HttpResponse", "ScanOptions", "Scanner", "WriteRefused",
-    "assert_read_only_http", "fail_on_reached", "parse_retry_after",
+    "CURRENT_BUDGET",
+    "Budget",
+    "BudgetExhausted",
+    "Engine",
+    "HostRateLimiter",
+    "HttpResponse",
+    "ScanOptions",
+    "Scanner",
+    "WriteRefused",
+    "assert_read_only_http",
+    "fail_on_reached",
+    "parse_retry_after",
 ]

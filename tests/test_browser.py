@@ -203,6 +203,23 @@ def test_letter_prints_on_a_few_pages_with_its_signature(browser: Browser, demo:
     page.close()
 
 
+def test_demo_letter_is_short_plain_markdown_and_asks_for_everything(
+        demo: Path, findings: list[dict[str, Any]]) -> None:
+    # (no browser: it reuses this module's demo run)
+    md = (demo / "letter.md").read_bytes()
+    assert len(md) <= 12 * 1024, len(md)
+    text = md.decode("utf-8")
+    assert not re.search(r"&(gt|lt|amp|#)", text)
+    html = (demo / "letter.html").read_text("utf-8")
+    held = [f for f in findings if f["holder"] == "provider" and f["status"] != "pass"]
+    assert held
+    for f in held:
+        assert f["id"][:8] in text and f["id"][:8] in html, f["title"]
+    for group in ("## Domains", "## Microsoft 365", "## Azure", "## AWS",
+                  "## Contracts and lines", "## Credentials and backups"):
+        assert group + "\n" in text
+
+
 LONG_NAME = "Registrant" + "X" * 400
 LONG_TXT = "v=verify;" + "a1b2c3d4" * 120
 

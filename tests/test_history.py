@@ -24,6 +24,8 @@ from lockin_audit.history.diff import compare, new_or_worse_ids, render_md, rend
 from lockin_audit.history.store import open_store
 from lockin_audit.model import (
     Changes,
+    CheckInfo,
+    Coverage,
     HistoryPoint,
     Holder,
     ScanResult,
@@ -190,6 +192,28 @@ def test_diff_holder_change_resolved_and_new() -> None:
     assert "| resolved | domain.dns\\_hosting | a.com |" in render_md(v)
 
 
+def test_gone_is_resolved_only_when_it_was_looked_at() -> None:
+    """A finding gone because its area could not be read is 'not assessed', not resolved;
+    one whose check did not run this time (--only/--check) is not compared at all."""
+    ns = ("domain.dns.nameservers", "domain.dns_hosting")
+    old = result([finding(*ns, "a.com", Holder.PROVIDER, Status.FAIL),
+                  finding("aws.root", "aws.access", "b.com", Holder.PROVIDER, Status.FAIL),
+                  finding("domain.dns.web", "domain.web", "c.com", Holder.PROVIDER,
+                          Status.FAIL)])
+    checks = tuple(CheckInfo(cid, cid.split(".")[0], ctl, "t", Severity.HIGH, "", ())
+                   for cid, ctl in (ns, ("domain.dns.web", "domain.web")))
+    new = dataclasses.replace(
+        result([finding(*ns, "z.com", Holder.CLIENT, Status.PASS)]), checks=checks,
+        coverage=(Coverage("domain", "a.com", False, "DNS timed out"),))
+    c = compare(old, new, "scan 1")
+    assert c.resolved == ()
+    # the domain area had a gap: both its gone fails are "not assessed", not resolved
+    assert {r["asset_id"] for r in c.changed} == {"a.com", "c.com"}
+    assert all(r["not_assessed"] and r["after"] is None for r in c.changed)
+    assert "b.com" not in json.dumps(c.to_dict())  # aws.root did not run
+    assert "not assessed" in render_table(view(old, new, "scan 1", "scan 2"))
+
+
 # ------------------------------------------------------------------ renderers
 
 
@@ -231,6 +255,19 @@ def test_junit_marks_accepted_skipped(tmp_path: Path) -> None:
     skipped = case.find("skipped")
     assert skipped is not None and ENTRY["reason"] in (skipped.get("message") or "")
     assert root.get("failures") == "1"  # shop.harborvet.com
+
+
+def test_csv_carries_the_acceptance(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from lockin_audit.report.csv_format import CsvRenderer
+
+    rows = list(csv.DictReader(io.StringIO(CsvRenderer().render(_accepted_result(tmp_path)),
+                                           newline="")))
+    accepted = [r for r in rows if r["accepted_until"]]
+    assert [(r["asset_id"], r["accepted_until"], r["accepted_by"]) for r in accepted] == [
+        ("harborvet.com", "2027-03-31", "Jane Doe, owner")]
 
 
 def test_reports_show_changes_trend_and_accepted(tmp_path: Path) -> None:
@@ -401,3 +438,82 @@ def test_audit_file_history_url_with_password_is_refused_without_echoing_it(
     assert proc.returncode == 2 and "scan.history" in proc.stderr
     assert "must not contain a password" in proc.stderr
     assert "SuperSecret42" not in proc.stdout + proc.stderr
+
+
+def test_default_store_in_the_data_folder_and_when_it_cannot_be_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --history a scan records into $XDG_DATA_HOME/lockin-audit/history.sqlite;
+    when that folder cannot be made the scan still runs and says it was not recorded;
+    an explicit --history that cannot be opened is exit 2."""
+    (tmp_path / "contracts.yaml").write_text(
+        "credentials:\n"
+        "  - {system: Office firewall, admin_holder: provider, last_tested: 2026-01-10}\n")
+    cfg = tmp_path / "audit.yaml"
+    cfg.write_text("client: {name: Acme Dental LLC}\nprovider: {name: Bob's IT Services}\n"
+                   "scan:\n  inventory: [contracts.yaml]\n")
+    args = ("scan", "-c", str(cfg), "-o", "out", "--only", "custody", "-f", "json",
+            "--fail-on", "none")
+    data_home = tmp_path / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    ok = _cli(*args, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert (data_home / "lockin-audit" / "history.sqlite").is_file()
+    assert "recorded scan 1 in" in ok.stdout
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocked))
+    warned = _cli(*args, cwd=tmp_path)
+    assert warned.returncode == 0, warned.stderr
+    assert "history: not recorded:" in warned.stderr and "Traceback" not in warned.stderr
+    explicit = _cli(*args, "--history", str(blocked / "h.sqlite"), cwd=tmp_path)
+    assert explicit.returncode == 2 and "cannot create its folder" in explicit.stderr
+
+
+def test_report_rerenders_with_recorded_history(tmp_path: Path) -> None:
+    store_path = tmp_path / "h.sqlite"
+    ns = ("domain.dns.nameservers", "domain.dns_hosting")
+    with open_store(store_path) as store:
+        store.record(result([finding(*ns, "a.com", Holder.PROVIDER, Status.FAIL)],
+                            finished="2026-11-01T10:00:00Z"))
+        store.record(result([finding(*ns, "a.com", Holder.PROVIDER, Status.FAIL)],
+                            finished="2026-11-05T10:00:00Z"))  # after the saved result
+    saved = rescore(result([finding(*ns, "a.com", Holder.CLIENT, Status.PASS)],
+                           finished="2026-11-03T10:00:00Z"))
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(saved.to_dict()), encoding="utf-8")
+    proc = _cli("report", str(path), "-f", "json,md", "-o", "again", "--history",
+                str(store_path), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "again" / "report.json").read_text())
+    assert [p["scan"] for p in data["history"]] == ["1", "this"]
+    assert [r["asset_id"] for r in data["changes"]["resolved"]] == ["a.com"]
+    assert "## Since the last scan" in (tmp_path / "again" / "report.md").read_text()
+
+
+def test_no_credential_reaches_the_store_from_a_real_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan of the demo's Microsoft cloud (a real token exchange with a client secret)
+    recorded in SQLite: neither the secret nor the bearer token is in the store."""
+    import sqlite3
+
+    import lockin_audit.demo
+    from lockin_audit.demo import demo_estate
+
+    monkeypatch.setattr(lockin_audit.demo, "PARTS", ("azure",))
+    store = tmp_path / "h.sqlite"
+    with demo_estate(tmp_path / "e") as cfg:
+        secret = os.environ["AZURE_CLIENT_SECRET"]
+        audit = _demo_audit_file(cfg, tmp_path / "a.yaml")
+        proc = _cli("scan", "-c", str(audit), "-o", "o", "-f", "json", "--history",
+                    str(store), "--only", "azure,m365", "--fail-on", "none", "-q",
+                    cwd=tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(secret) > 20
+    with sqlite3.connect(store) as db:
+        rows = [r for t in ("scans", "findings")
+                for r in db.execute(f"SELECT * FROM {t}")]
+    dump = json.dumps(rows, default=str)
+    assert len(rows) > 5 and "azure." in dump  # the scan's findings are there
+    assert secret not in dump
+    # no bearer token (the demo cloud issues "demo-token-<hex>")
+    assert "Bearer" not in dump and "demo-token-" not in dump

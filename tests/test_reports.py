@@ -361,7 +361,7 @@ def test_markdown_escapes_untrusted_text(rendered: dict[str, str]) -> None:
     md = rendered["md"]
     assert not re.search(r"(?<!\\)[<>]", md)
     assert not re.search(r"&(gt|lt|amp|#)", md)
-    assert "\\<script\\>alert\\(1\\)\\</script\\>" in md
+    assert "\\<script\\>alert(1)\\</script\\>" in md
     assert "`" not in md.replace("\\`", "")
     assert "](" not in md.replace("\\](", "").replace("\\]\\(", "")
     assert "\x00" not in md and "\x1b" not in md
@@ -384,7 +384,7 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
     assert "2. Transfer the domain to your own registrar account." in md
     assert "*Why it matters:* Whoever is the registrant legally controls the domain." in md
     assert "Source rdap, request https://rdap.example/domain/acmedental.com" in md
-    assert ("| Microsoft Azure | azure \\(not configured\\) | Skipped | not configured "
+    assert ("| Microsoft Azure | azure (not configured) | Skipped | not configured "
             "in the audit file |") in md
     assert md.index("ns1.otherit.example") < md.index("vendor.unknown.example")
     assert "| Client | Acme Dental LLC | Also known as: Acme Dental; Domains: acmedental.com |" in md
@@ -410,7 +410,8 @@ def test_markdown_content(result: ScanResult, rendered: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("raw, expected", [
     ("a|b", "a\\|b"), ("<b>", "\\<b\\>"), ("# h", "\\# h"), ("- x", "\\- x"),
-    ("1. x", "1\\. x"), ("a\n\nb", "a b"), ("`c`", "\\`c\\`"), ("[t](u)", "\\[t\\]\\(u\\)"),
+    ("1. x", "1\\. x"), ("a\n\nb", "a b"), ("`c`", "\\`c\\`"), ("[t](u)", "\\[t\\](u)"),
+    ("![i](x)", "!\\[i\\](x)"), ("a #b", "a #b"), ("#b", "\\#b"),
     ("x & y", "x \\& y"), ("&gt;", "\\&gt;"), (None, ""), (3, "3"),
 ])
 def test_md_escape(raw: Any, expected: str) -> None:
@@ -606,8 +607,9 @@ def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
     rows = re.findall(r"^\| (\d+) \|", letter, flags=re.M)
     assert rows == [str(n) for n in range(1, len(held) + 1)]
     # the full ask once per kind, under its group
-    assert letter.count("transfer authorisation \\(EPP\\) code") == 1
-    assert "Hand over the administrator credentials securely" in letter
+    assert letter.count("**Transfer the registration:** make us the registrant, unlock the "
+                        "domain and give us its transfer (EPP) code.") == 1
+    assert "**Hand over the admin login:** securely" in letter
     # dates from the plan: the firewall's admin login first, a week before its own due
     # date; the domain, due in 20 days, a week before that
     assert "| acmedental.com | Transfer the registration | 2026-12-06 \\* | " in letter
@@ -649,7 +651,7 @@ def test_letter_keeps_accepted_items_and_says_so(result: ScanResult) -> None:
                                               *result.findings[5:]))
     letter = renderer("letter").render(r)
     assert accepted.id[:8] in letter
-    assert "Keep running for now \\(accepted until 2027-03-01\\)" in letter
+    assert "Keep running for now (accepted until 2027-03-01)" in letter
 
 
 # ------------------------------------------------------------------ all formats

@@ -8,6 +8,9 @@
   when it became a fail, or a fail got more severe.
 - unchanged: in both, same holder, status and severity.
 
+A baseline finding that is gone is compared only when its check ran in the new scan; if
+its area had a coverage gap in the new scan it is *changed* (not assessed), not resolved.
+
 `--fail-on-new` gates only on findings that are new or worse (`new_or_worse_ids`).
 """
 
@@ -55,8 +58,18 @@ def compare(old: ScanResult, new: ScanResult, baseline: str) -> Changes:
                             "worse": _worse(b, f)})
         else:
             unchanged += 1
+    ran = {c.id for c in new.checks}
+    gap_areas = {c.area for c in new.coverage if not c.assessed and not c.not_configured}
     for b in sort_findings(old.findings):
-        if b.id not in after and b.status is Status.FAIL:
+        if b.id in after or b.status is not Status.FAIL:
+            continue
+        if ran and b.check_id not in ran:
+            continue  # that check did not run this time (--only, --check): not compared
+        if b.area in gap_areas:
+            # gone because part of the area could not be read: not knowing is not resolved
+            changed.append({**_ref(b), "before": _state(b), "after": None, "worse": False,
+                            "not_assessed": True})
+        else:
             resolved.append({**_ref(b), "before": _state(b), "after": None})
     return Changes(baseline, tuple(new_ids), tuple(resolved), tuple(changed), unchanged)
 
@@ -82,9 +95,9 @@ def view(old: ScanResult, new: ScanResult, old_label: str, new_label: str) -> Di
                     tuple(by_id[i] for i in changes.new if i in by_id))
 
 
-def _state_text(s: Mapping[str, Any] | None) -> str:
+def _state_text(s: Mapping[str, Any] | None, not_assessed: bool = False) -> str:
     if not s:
-        return "gone"
+        return "not assessed" if not_assessed else "gone"
     return f"{s['status']} / {str(s['holder']).replace('_', ' ')} / {s['severity']}"
 
 
@@ -118,7 +131,8 @@ def render_md(v: DiffView) -> str:
              for r in c.resolved]
     rows += [("changed" + (" (worse)" if r.get("worse") else ""), str(r["control"]),
               str(r["asset_id"]), str(r["title"]),
-              f"{_state_text(r['before'])} -> {_state_text(r['after'])}") for r in c.changed]
+              f"{_state_text(r['before'])} -> "
+              f"{_state_text(r['after'], bool(r.get('not_assessed')))}") for r in c.changed]
     if rows:
         out += ["| change | control | asset | finding | before -> after |",
                 "|---|---|---|---|---|"]
@@ -141,7 +155,8 @@ def render_table(v: DiffView) -> str:
     for r in c.changed:
         tag = "WORSE   " if r.get("worse") else "CHANGED "
         lines.append(f"  {tag}  {r['control']:<24} {r['asset_id']}  {r['title']} "
-                     f"[{_state_text(r['before'])} -> {_state_text(r['after'])}]")
+                     f"[{_state_text(r['before'])} -> "
+                     f"{_state_text(r['after'], bool(r.get('not_assessed')))}]")
     return "\n".join(_printable(x) for x in lines) + "\n"
 
 

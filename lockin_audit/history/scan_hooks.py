@@ -81,7 +81,11 @@ class ScanHistory:
             try:
                 self.store = open_store(target)
             except HistoryError as exc:
-                raise ConfigError(str(exc)) from None
+                if target is not None or self.baseline is not None:
+                    raise ConfigError(str(exc)) from None
+                # the default store (nobody asked for it) cannot be opened, e.g. a
+                # read-only home folder: scan anyway, and say it was not recorded
+                self.notes.append(f"not recorded: {exc}")
         base = self.baseline
         if base is not None and not is_scan_ref(base):
             self._baseline_result = load_result_file(Path(base))
@@ -135,3 +139,31 @@ class ScanHistory:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+
+
+def with_recorded_history(result: ScanResult, store: HistoryStore) -> ScanResult:
+    """A saved result with its client's trend read from the store (scans up to this one;
+    this one added when it was not recorded) and, when it has no `changes`, the comparison
+    with the client's last scan recorded before it."""
+    from lockin_audit.model import HistoryPoint
+
+    client = str(result.client.get("name") or "")
+    records = [r for r in store.scans(client) if r.finished_at <= result.finished_at]
+    points = [p for p in store.history_points(client)
+              if p.finished_at <= result.finished_at]
+    if not any(r.finished_at == result.finished_at for r in records):
+        held: dict[str, int] = {}
+        for f in result.findings:
+            if f.status.value == "fail" and f.accepted is None:
+                held[f.area] = held.get(f.area, 0) + 1
+        rd = result.readiness
+        points.append(HistoryPoint("this", result.finished_at, rd.score if rd else 0,
+                                   rd.grade if rd else None, result.complete,
+                                   dict(sorted(held.items()))))
+    changes = result.changes
+    earlier = [r for r in records if r.finished_at < result.finished_at]
+    if changes is None and earlier:
+        base = store.load(str(earlier[-1].id))
+        changes = compare(base.result, result,
+                          f"scan {base.record.id} ({base.record.finished_at})")
+    return replace(result, history=tuple(points), changes=changes)

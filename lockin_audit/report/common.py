@@ -33,6 +33,7 @@ from lockin_audit.model import (
     Status,
     sort_findings,
 )
+from lockin_audit.report.aws_handover import handover_users as aws_handover_users
 from lockin_audit.report.history_view import history_view
 from lockin_audit.report.scoring import readiness_of
 
@@ -100,6 +101,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["area_label"] = area_label
     env.filters["asset"] = asset_label
     env.globals["history_view"] = history_view  # the _history/_accepted partials
+    env.globals["aws_handover_users"] = aws_handover_users  # the _aws_handover partials
     return env
 
 
@@ -114,7 +116,9 @@ class MdSafe(str):
     """Markdown produced by us (not from a scanned system): `md_escape` leaves it alone."""
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~<>&])")
+# Brackets are escaped, so parentheses and "!" can never form a link or an image, and
+# "#" only makes a heading at the start of a line (handled below): those stay as they are.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~<>&])")
 _MD_LEADING_LIST = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -135,7 +139,7 @@ def md_escape(value: Any) -> str:
     body = text.lstrip(" ")
     lead = text[: len(text) - len(body)]
     body = _MD_LEADING_LIST.sub(r"\1\\\2", body)
-    if body[:1] in ("-", "+", "="):
+    if body[:1] in ("-", "+", "=", "#"):
         body = "\\" + body
     return lead + body
 

@@ -91,9 +91,9 @@ class HistoryView:
         return self.baseline is not None
 
 
-def _state(s: Mapping[str, Any] | None) -> str:
+def _state(s: Mapping[str, Any] | None, not_assessed: bool = False) -> str:
     if not s:
-        return "gone"
+        return "not assessed" if not_assessed else "gone"
     holder = str(s.get("holder", "")).replace("_", " ")
     return f"{s.get('status')} ({holder}, {s.get('severity')})"
 
@@ -119,7 +119,8 @@ def _rows(result: ScanResult) -> tuple[ChangeRow, ...]:
         rid = str(r.get("id"))
         rows.append(ChangeRow("worse" if r.get("worse") else "changed", str(r.get("control")),
                               str(r.get("asset_id")), str(r.get("title")),
-                              _state(r.get("before")), _state(r.get("after")),
+                              _state(r.get("before")),
+                              _state(r.get("after"), bool(r.get("not_assessed"))),
                               f"f-{rid}" if rid in by_id else None))
     return tuple(rows)
 

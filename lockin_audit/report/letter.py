@@ -26,84 +26,68 @@ RESPONSE_DAYS = 14
 
 # What to ask the provider for, per control (the design's vocabulary); the area fallback
 # and then a generic request cover controls added later or by plugins.
+# What each kind of request means, written once in the letter after its short name
+# (SHORT_ASKS): "Transfer the registration: make us the registrant, ...".
 ASKS: dict[str, str] = {
-    "domain.registration": "Transfer the domain's registration to us: make us the "
-    "registrant, unlock the domain and give us its transfer authorisation (EPP) code.",
-    "domain.dns_hosting": "Hand over the domain's DNS: export the complete zone file and "
-    "keep the current records answering until we have moved the nameservers.",
-    "domain.dnssec": "Coordinate a DNSSEC key hand-over (or a clean unsigning) so that "
-    "moving the DNS does not take the domain offline.",
-    "domain.mail": "Hand over mail routing and filtering: document the mail records and "
-    "filtering settings, and keep delivering mail until our own service takes over.",
-    "domain.mail_reports": "Stop collecting our DMARC/TLS reports and hand over the "
-    "reports received so far.",
-    "domain.web": "Hand over the website hosting: a full copy of the site, its data and its "
-    "hosting account details.",
-    "domain.certificates": "Hand over, or revoke and let us re-issue, the TLS "
-    "certificates issued for our domain through your account.",
-    "domain.saas_verification": "Remove or hand over the service verifications that tie "
-    "our domain to accounts you control.",
-    "aws.billing": "Transfer the AWS account to our own billing and organisation (remove it "
-    "from your organisation or reseller billing).",
-    "aws.contacts": "Change the AWS account's root email, alternate contacts and phone "
-    "numbers to ours.",
-    "aws.access": "Hand over administrative access to the AWS account and remove your own "
-    "users and roles once we confirm our access.",
-    "aws.identity": "Hand over the AWS identity configuration (IAM Identity Center or "
-    "federation) to our own directory.",
-    "aws.keys": "Transfer the encryption keys (KMS) to an account we control, or confirm in "
-    "writing that no data depends on keys you hold.",
-    "aws.network": "Hand over the network resources (addresses, VPN and connectivity) "
-    "named in the table, or a written plan to move them.",
-    "aws.images": "Share the machine images with, or copy them into, our own account.",
-    "aws.backups": "Copy the backups into our own account and hand over any keys "
-    "needed to restore them.",
-    "aws.logging": "Deliver the audit logs to a destination we own.",
-    "aws.domains": "Transfer the domain registrations held in your AWS account to ours.",
-    "azure.tenant": "Transfer the Microsoft Azure tenant's administration to us.",
-    "azure.billing": "Transfer the Azure subscription to our own billing account.",
-    "azure.delegation": "Remove your delegated (Lighthouse) access to our subscriptions "
-    "once we confirm our own access.",
-    "azure.access": "Give our own administrators Owner access and then remove your own.",
-    "azure.partner_link": "Remove your partner link (Partner Admin Link) from our "
-    "subscriptions, or confirm it in writing.",
-    "azure.managed_apps": "Hand over the managed applications you publish into our "
-    "subscriptions, or a plan to replace them.",
-    "m365.admins": "Give our own staff Global Administrator access to Microsoft 365 and then "
-    "remove your administrator accounts.",
-    "m365.partner": "Remove your delegated admin (GDAP/DAP) relationship with our tenant.",
-    "m365.apps": "Hand over, or remove, the applications you registered with access to "
-    "our tenant.",
-    "m365.contacts": "Change the tenant's technical and notification contacts to ours.",
-    "m365.domains": "Hand over the verified domains of our tenant and their DNS records.",
-    "gws.admins": "Give our own staff super admin access to Google Workspace, then remove "
-    "your administrator accounts and admin roles.",
-    "gws.contacts": "Change the Workspace account's secondary (recovery) email and contact "
-    "details to ours.",
-    "gws.domains": "Release or verify our domains in our own Google Workspace account.",
-    "gws.apps": "Hand over, or remove, the apps and domain-wide delegations you added to "
-    "our Google Workspace.",
-    "gws.billing": "Transfer the Google Workspace subscription to our own billing (or the "
-    "reseller we choose), with the transfer token if needed.",
-    "gcp.organization": "Move our Google Cloud projects into our own organization.",
-    "gcp.billing": "Move our Google Cloud projects to a billing account we hold, and give "
-    "us Billing Account Administrator until then.",
-    "gcp.access": "Give our own staff Owner access to our Google Cloud organization and "
-    "projects, then remove your users, groups and service accounts.",
-    "gcp.contacts": "Change the Google Cloud Essential Contacts to our addresses.",
-    "contract.holder": "Assign the contract to us (or arrange its novation) so that we "
-    "become the account holder with the supplier.",
-    "contract.deadline": "Do not renew the contract on our behalf; confirm the notice "
-    "period and assign or terminate it as we instruct.",
-    "custody.admin_credentials": "Hand over the administrator credentials securely (in "
-    "person or through a shared password vault, never by plain email), then let us change "
+    "domain.registration": "make us the registrant, unlock the domain and give us its "
+    "transfer (EPP) code.",
+    "domain.dns_hosting": "export the complete zone and keep it answering until we have "
+    "moved the nameservers.",
+    "domain.dnssec": "hand over the signing keys, or unsign cleanly, so the move does not "
+    "take the domain offline.",
+    "domain.mail": "document the mail records and filtering, and keep mail flowing until "
+    "our service takes over.",
+    "domain.mail_reports": "point our DMARC/TLS reports to us and send us those received.",
+    "domain.web": "a full copy of the site and its data, and the hosting account.",
+    "domain.certificates": "or revoke them and let us re-issue.",
+    "domain.saas_verification": "remove or hand over the verifications that tie our "
+    "domain to your accounts.",
+    "aws.billing": "remove the account from your organisation or reseller billing, into "
+    "ours.",
+    "aws.contacts": "root email, alternate contacts and phone numbers to ours.",
+    "aws.access": "give us administrative access, then remove your users and roles.",
+    "aws.identity": "point sign-in (IAM Identity Center or federation) to our directory.",
+    "aws.keys": "move the KMS keys to an account we control, or confirm in writing that no "
+    "data depends on yours.",
+    "aws.network": "the shared networks, addresses and VPNs, or a written plan to move "
     "them.",
-    "custody.backup_keys": "Hand over the backup encryption keys securely and confirm in "
-    "writing that we can restore our data with them.",
-    "network.ip_space": "Confirm whether the IP addresses can move with us, and if not, "
-    "give us a timetable to renumber before they are withdrawn.",
-    "network.reverse_dns": "Delegate reverse DNS for our addresses to us, or update it as "
-    "we instruct until the addresses move.",
+    "aws.images": "share the machine images with, or copy them into, our account.",
+    "aws.backups": "into our own account, with any keys needed to restore them.",
+    "aws.logging": "to a destination we own.",
+    "aws.domains": "those registered in your AWS account, to ours.",
+    "azure.tenant": "hand the tenant's administration to us.",
+    "azure.billing": "transfer the subscription to our own billing account.",
+    "azure.delegation": "remove your Lighthouse access once we confirm our own.",
+    "azure.access": "our administrators first, then remove your own access.",
+    "azure.partner_link": "remove your Partner Admin Link, or confirm it in writing.",
+    "azure.managed_apps": "the managed applications you publish into our subscriptions, "
+    "or a plan to replace them.",
+    "m365.admins": "for our own staff, then remove your administrator accounts.",
+    "m365.partner": "remove your delegated admin (GDAP/DAP) relationship.",
+    "m365.apps": "the applications you registered with access to our tenant.",
+    "m365.contacts": "technical and notification contacts to ours.",
+    "m365.domains": "the verified domains of our tenant and their DNS records.",
+    "gws.admins": "for our own staff, then remove your administrator accounts and roles.",
+    "gws.contacts": "the secondary (recovery) email and contact details to ours.",
+    "gws.domains": "release our domains, or verify them in our own Workspace account.",
+    "gws.apps": "the apps and domain-wide delegations you added.",
+    "gws.billing": "to our own billing or reseller, with the transfer token if needed.",
+    "gcp.organization": "move our Google Cloud projects into our organization.",
+    "gcp.billing": "a billing account we hold; Billing Account Administrator for us until "
+    "then.",
+    "gcp.access": "for our own staff on the organization and projects, then remove your "
+    "users, groups and service accounts.",
+    "gcp.contacts": "the Essential Contacts to our addresses.",
+    "contract.holder": "assign it to us (or arrange its novation) so that we become the "
+    "account holder.",
+    "contract.deadline": "confirm the notice period, then give notice or assign the "
+    "contract as we instruct.",
+    "custody.admin_credentials": "securely (in person or a shared vault, never plain "
+    "email), then let us change it.",
+    "custody.backup_keys": "securely, and confirm in writing that we can restore with it.",
+    "network.ip_space": "confirm whether the addresses can move with us; if not, a "
+    "timetable to renumber.",
+    "network.reverse_dns": "or update it as we instruct until the addresses move.",
 }
 # The short name of each kind of request, used in the tables (the full ask is written
 # once under each group).
@@ -154,21 +138,22 @@ SHORT_ASKS: dict[str, str] = {
     "network.reverse_dns": "Delegate reverse DNS to us",
 }
 AREA_ASKS: dict[str, str] = {
-    "domain": "Transfer control of this domain setting to us.",
-    "aws": "Transfer control of this AWS resource to our own account.",
-    "azure": "Transfer control of this Azure resource to us.",
-    "m365": "Transfer control of this Microsoft 365 setting to us.",
-    "gws": "Transfer control of this Google Workspace setting to us.",
-    "gcp": "Transfer control of this Google Cloud resource to us.",
-    "contract": "Assign this contract to us.",
-    "custody": "Hand over what you hold for this asset securely.",
-    "network": "Hand over, or plan the move of, this network resource.",
+    "domain": "transfer control of this domain setting to us.",
+    "aws": "transfer control of this AWS resource to our own account.",
+    "azure": "transfer control of this Azure resource to us.",
+    "m365": "transfer control of this Microsoft 365 setting to us.",
+    "gws": "transfer control of this Google Workspace setting to us.",
+    "gcp": "transfer control of this Google Cloud resource to us.",
+    "contract": "assign this contract to us.",
+    "custody": "hand over what you hold for this asset securely.",
+    "network": "hand over, or plan the move of, this network resource.",
 }
-GENERIC_ASK = "Hand over control of this asset to us."
+GENERIC_ASK = "hand over control of this asset to us."
 
 # Letter sections: the map's row kinds, with lines and addresses together.
 GROUP_OF_KIND: dict[str, str] = {"network": "contract"}
 GROUP_TITLES: dict[str, str] = {**KIND_LABELS, "contract": "Contracts and lines"}
+MAX_PARTS = 2  # parts named per request; the references point to every one
 REF_LENGTH = 8  # finding ids are shown (and searchable in report.html) by their first 8
 
 
@@ -183,24 +168,47 @@ def short_id(asset_id: str) -> str:
     return asset_id
 
 
+def part_label(f: Finding) -> str:
+    """How a part of a thing is named in a table: its name, shortened where the name only
+    decorates an id ("203.0.113.10/32 (web address of ...)" -> the CIDR) or is an Entra
+    guest's generated sign-in name ("admin_bobsit.example#EXT#@tenant..." -> the part
+    before #EXT#). The references give the full record."""
+    name, ident = f.asset.name, f.asset.id
+    if not name or name.startswith(ident + " "):
+        return short_id(ident)
+    if "#EXT#" in name:
+        return name.split("#EXT#", 1)[0]
+    return name
+
+
 def ref(f: Finding) -> str:
     return f.id[:REF_LENGTH]
 
 
 @dataclass
 class Request:
-    """One line of a table: one kind of request about one thing (an account's three
-    provider roles are one request, naming the three)."""
+    """One line of a table: one kind of request, by one date, about one or more things of
+    a group (three domains' registrations are one request; an account's three provider
+    roles are one request, naming two of them and counting the rest)."""
 
     number: int
-    item: str
-    parts: list[str]  # the parts of the thing concerned, when not the thing itself
+    things: list[str]  # what the business must hold (the asset map's rows)
+    parts: list[str]  # parts of a single thing concerned, when not the thing itself
     what: str
     control: str
     by: dt.date
     urgent: bool  # due before the general response date
     accepted_until: dt.date | None
     findings: list[Finding]
+    more: int = 0  # parts not named (beyond MAX_PARTS)
+
+    @property
+    def item(self) -> str:
+        return ", ".join(self.things)
+
+    @property
+    def named_parts(self) -> list[str]:
+        return self.parts[:MAX_PARTS]
 
     @property
     def refs(self) -> list[str]:
@@ -270,7 +278,7 @@ def build_letter(result: ScanResult) -> Letter:
                 what = SHORT_ASKS.get(f.control) or _fallback_short(f)
                 if accepted:
                     what = f"Keep running for now (accepted until {accepted.isoformat()})"
-                req = by_request[key] = Request(0, row.label, [], what, f.control, by,
+                req = by_request[key] = Request(0, [row.label], [], what, f.control, by,
                                                 False, accepted, [])
                 group.requests.append(req)
                 if f.control not in explained and not accepted:
@@ -278,13 +286,15 @@ def build_letter(result: ScanResult) -> Letter:
                     group.asks.append((what, ask_for(f)))
             req.findings.append(f)
             req.by = min(req.by, by)
-            part = f.asset.name or short_id(f.asset.id)
+            part = part_label(f)
             if part != row.label and part not in req.parts:
                 req.parts.append(part)
+                req.more = max(0, len(req.parts) - MAX_PARTS)
     order = [k for k, _ in _GROUP_ORDER]
     ordered = [groups[k] for k in order if k in groups] + [
         g for k, g in groups.items() if k not in order]
     for g in ordered:
+        g.requests = _merged(g.requests)
         g.requests.sort(key=lambda r: (r.by, r.item.lower(), r.what))
         for r in g.requests:
             number += 1
@@ -301,6 +311,21 @@ def build_letter(result: ScanResult) -> Letter:
 
 
 _GROUP_ORDER = [(k, v) for k, v in GROUP_TITLES.items() if k != "network"]
+
+
+def _merged(requests: list[Request]) -> list[Request]:
+    """One request per kind and date within a group, listing the things it is about."""
+    out: dict[tuple[str, str, dt.date, dt.date | None], Request] = {}
+    for r in requests:
+        key = (r.control, r.what, r.by, r.accepted_until)
+        first = out.get(key)
+        if first is None:
+            out[key] = r
+            continue
+        first.things.extend(t for t in r.things if t not in first.things)
+        first.findings.extend(r.findings)
+        first.parts, first.more = [], 0  # several things: each is named, not its parts
+    return list(out.values())
 
 
 def _plan_order(f: Finding, dates: dict[str, dt.date], response: dt.date) -> tuple[dt.date, str]:

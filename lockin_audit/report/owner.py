@@ -219,7 +219,8 @@ class _RowIndex:
         if f.area == "gcp":
             return "google", "g-" + slug(a.id), _name(f), a.id
         if a.type == "contract" or f.area == "contract":
-            return "contract", "c-" + slug(a.id), _name(f), a.id
+            name = _name(f)  # "internet line: Metro Fiber Co" -> "Internet line: ..."
+            return "contract", "c-" + slug(a.id), name[:1].upper() + name[1:], a.id
         if a.type in ("system", "backup", "device") or f.area == "custody":
             return "custody", "k-" + slug(a.id), _name(f), ""
         if a.type == "ip_block" or f.area == "network":
