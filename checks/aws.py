@@ -213,10 +213,18 @@ def organization(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         found.append(own)
     holder = worst_holder(found)
     who = next(a for a in found if a.holder is holder)
-    yield ctx.finding(asset=facts.asset, holder=holder,
+    unlisted = ""
+    if own.holder is Holder.UNKNOWN:
+        ctx.identity.record(own, "the audited AWS account", ctx.meta.control)
+        unlisted = (f" The account itself is in neither party's aws_account_ids. "
+                    f"{_appears(ctx, facts)}")
+    # An unlisted account in the client's own Organization is likely, not shown, the client's.
+    status = Status.WARN if unlisted and holder is Holder.CLIENT else None
+    yield ctx.finding(asset=facts.asset, holder=holder, status=status,
                       detail=f"The account belongs to Organization {org.id}, whose management "
                       f"account {org.management_account} ({org.management_email}) pays its "
-                      f"bill; held by {holder_text(who)}.", evidence=[f.evidence(org.excerpt)])
+                      f"bill; held by {holder_text(who)}.{unlisted}",
+                      evidence=[f.evidence(org.excerpt)])
 
 
 def _appears(ctx: CheckContext, facts: AwsFacts) -> str:

@@ -23,6 +23,7 @@ from lockin_audit.sources.gcp import (
     organization_asset,
 )
 from lockin_audit.sources.google_api import Fetched
+from lockin_audit.sources.gws import GWS
 from lockin_audit.sources.interface import FetchError
 
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor"})
@@ -39,12 +40,36 @@ GOOGLE_MANAGED_SA_DOMAINS = ("cloudservices.gserviceaccount.com",
 
 def _workspace_customers(ctx: CheckContext) -> frozenset[str]:
     """Customer ids of the Google Workspace accounts this scan read (the business's)."""
-    out = set()
-    for facts in ctx.facts_of("gws").values():
-        customer = getattr(facts, "customer", None)
-        if customer is not None and not isinstance(customer, FetchError):
-            out.add(str(customer.id))
-    return frozenset(out)
+    return frozenset(str(facts.customer.id) for facts in ctx.dependencies(GWS).values.values()
+                     if not isinstance(facts.customer, FetchError))
+
+
+def _org_evidence(org_id: str, facts: GcpFacts, ctx: CheckContext) -> list[Evidence]:
+    """What a judgement about an organization's owner rests on: the organization as
+    Resource Manager showed it and, when its customer id matched the business's Workspace,
+    that Workspace's customer record."""
+    out: list[Evidence] = []
+    if not isinstance(facts.organizations, Fetched):
+        return out
+    org = next((o for o in facts.organizations.items if o.id == org_id), None)
+    if org is None:
+        return out
+    out.append(facts.organizations.evidence(org.excerpt()))
+    for gws in ctx.dependencies(GWS).values.values():
+        if not isinstance(gws.customer, FetchError) and \
+                gws.customer.id == org.directory_customer_id:
+            out.append(gws.customer.evidence())
+    return out
+
+
+def _workspace_errors(ctx: CheckContext) -> str:
+    """Why the Workspace facts that could identify the business are missing, if they are."""
+    deps = ctx.dependencies(GWS)
+    problems = [e.describe() for e in deps.all_errors() if e.kind != "not_configured"]
+    problems += [f.customer.describe() for f in deps.values.values()
+                 if isinstance(f.customer, FetchError)]
+    return ("; the business's Google Workspace account could not be read to compare: "
+            + "; ".join(problems)) if problems else ""
 
 
 def _org_holder(org: Organization, ctx: CheckContext) -> Attribution:
@@ -65,19 +90,33 @@ def _org_holder(org: Organization, ctx: CheckContext) -> Attribution:
     return by_customer
 
 
+def _holder_of_org(org_id: str, facts: GcpFacts, ctx: CheckContext) -> Attribution:
+    """Who an organization (by id) belongs to: configured ids first, then its owning
+    Google customer when the organization is visible."""
+    org = next((o for o in facts.organizations.items if o.id == org_id), None) \
+        if isinstance(facts.organizations, Fetched) else None
+    if org is not None:
+        return _org_holder(org, ctx)
+    return ctx.attribute(IdKind.GCP_ORGANIZATION, org_id,
+                         seen_in=f"Google Cloud organization {org_id}")
+
+
 def _client_orgs(facts: GcpFacts, ctx: CheckContext) -> set[str]:
     """The organizations that belong to the business."""
-    out = set()
-    if isinstance(facts.organizations, Fetched):
-        for org in facts.organizations.items:
-            if _org_holder(org, ctx).holder is Holder.CLIENT:
-                out.add(org.id)
-    out.update(ctx.identity.client.gcp_organization_ids)
+    out = set(ctx.identity.client.gcp_organization_ids)
+    candidates = {o.id for o in facts.organizations.items} \
+        if isinstance(facts.organizations, Fetched) else set()
+    if facts.organization_id:
+        candidates.add(facts.organization_id)
+    for org_id in candidates:
+        if _holder_of_org(org_id, facts, ctx).holder is Holder.CLIENT:
+            out.add(org_id)
     return out
 
 
 @check(
     id="gcp.organization.owner",
+    needs=(GWS,),
     control="gcp.organization",
     source="gcp",
     title="Whose Google account owns the Cloud organization",
@@ -125,12 +164,13 @@ def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
                   f"{attribution.reason}.")
         if attribution.holder is Holder.UNKNOWN:
             status = Status.WARN
+            detail = detail.rstrip(".") + _workspace_errors(ctx) + "."
             detail += (" Check in the Admin console of the business's Workspace (Account > "
                        "Account settings > Customer ID) whether that is the business's "
                        "account, and add it to client.google_customer_ids.")
         yield ctx.finding(asset=organization_asset(org.id, org.display_name or None),
                           holder=attribution.holder, status=status, severity=severity,
-                          detail=detail, evidence=[orgs.evidence(org.excerpt())])
+                          detail=detail, evidence=_org_evidence(org.id, facts, ctx))
     if not chosen and not facts.organization_id:
         yield ctx.finding(
             asset=facts.asset, holder=Holder.UNKNOWN, status=Status.WARN,
@@ -143,6 +183,7 @@ def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 @check(
     id="gcp.organization.projects",
+    needs=(GWS,),
     control="gcp.organization",
     source="gcp",
     title="Cloud projects outside the business's organization",
@@ -168,8 +209,6 @@ def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.error(facts.asset, projects)
         return
     own = _client_orgs(facts, ctx)
-    if facts.organization_id:
-        own.add(facts.organization_id)
     for pf in projects.items:
         p = pf.project
         evidence = [Evidence("gcp", p.request, p.observed_at, p.excerpt())]
@@ -187,22 +226,22 @@ def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(asset=p.asset, holder=Holder.CLIENT, status=Status.PASS,
                               severity=Severity.INFO,
                               detail=f"Project {p.project_id} is in the business's "
-                                     f"organization {p.organization}.", evidence=evidence)
+                                     f"organization {p.organization}.",
+                              evidence=evidence + _org_evidence(p.organization, facts, ctx))
             continue
-        attribution = ctx.attribute(IdKind.GCP_ORGANIZATION, p.organization,
-                                    seen_in=f"organization of project {p.project_id}")
-        org = next((o for o in facts.organizations.items if o.id == p.organization), None) \
-            if isinstance(facts.organizations, Fetched) else None
-        if attribution.holder is Holder.UNKNOWN and org is not None:
-            attribution = _org_holder(org, ctx)
+        attribution = _holder_of_org(p.organization, facts, ctx)
         holder = attribution.holder
+        provider = holder is Holder.PROVIDER
+        audited = (" (the organization this scan audits, whose owner is not identified: see "
+                   "'Whose Google account owns the Cloud organization')"
+                   if p.organization == facts.organization_id and not provider else "")
         yield ctx.finding(asset=p.asset, holder=holder,
-                          status=Status.FAIL if holder is Holder.PROVIDER else Status.WARN,
-                          severity=Severity.HIGH if holder is Holder.PROVIDER
-                          else Severity.MEDIUM,
+                          status=Status.FAIL if provider else Status.WARN,
+                          severity=Severity.HIGH if provider else (
+                              Severity.LOW if audited else Severity.MEDIUM),
                           detail=f"Project {p.project_id} is in organization "
-                                 f"{p.organization}, not the business's. "
-                                 f"{attribution.reason}.", evidence=evidence)
+                                 f"{p.organization}{audited}, not one known to be the "
+                                 f"business's. {attribution.reason}.", evidence=evidence)
 
 
 def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
@@ -237,6 +276,7 @@ def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
 
 @check(
     id="gcp.billing.project_account",
+    needs=(GWS,),
     control="gcp.billing",
     source="gcp",
     title="Which billing account pays for each Cloud project",
@@ -265,8 +305,7 @@ def project_billing(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.error(facts.asset, projects)
         return
     accounts = {a.id: a for a in facts.billing_accounts}
-    own = _client_orgs(facts, ctx) | ({facts.organization_id} if facts.organization_id
-                                      else set())
+    own = _client_orgs(facts, ctx)
     for pf in projects.items:
         yield from _project_billing(pf, accounts, own, ctx)
 
@@ -327,9 +366,8 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
         attribution = ctx.attribute(IdKind.EMAIL, value, seen_in=seen_in, record=False)
         if attribution.holder is Holder.UNKNOWN:
             domain = value.rpartition("@")[2].lower()
-            for gws in ctx.facts_of("gws").values():
-                verified = getattr(gws, "verified_domains", None)
-                if verified is not None and domain in verified():
+            for gws in ctx.dependencies(GWS).values.values():
+                if domain in gws.verified_domains():
                     return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
                                        value.lower(), f"{domain} is a verified domain of the "
                                        "business's Workspace", 0.9), kind
@@ -360,6 +398,7 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
 
 @check(
     id="gcp.access.iam",
+    needs=(GWS,),
     control="gcp.access",
     source="gcp",
     title="Who holds IAM roles on the Cloud organization and projects",
@@ -383,7 +422,7 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
 )
 def iam_access(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     policies: list[tuple[Asset, IamPolicy | FetchError]] = [
-        (organization_asset(o.id), o.iam) for o in facts.organization_facts]
+        (organization_asset(o.id, o.display_name), o.iam) for o in facts.organization_facts]
     if isinstance(facts.projects, FetchError):
         yield ctx.error(facts.asset, facts.projects, key="projects")
     else:
@@ -440,6 +479,7 @@ def _policy_findings(asset: Asset, policy: IamPolicy, facts: GcpFacts,
 
 @check(
     id="gcp.billing.account_admins",
+    needs=(GWS,),
     control="gcp.billing",
     source="gcp",
     title="Who administers the Cloud Billing accounts",
@@ -518,7 +558,7 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
 )
 def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     groups: list[tuple[Asset, str, Any]] = [
-        (organization_asset(o.id), f"organizations/{o.id}", o.contacts)
+        (organization_asset(o.id, o.display_name), f"organizations/{o.id}", o.contacts)
         for o in facts.organization_facts]
     if isinstance(facts.projects, FetchError):
         yield ctx.error(facts.asset, facts.projects, key="projects")

@@ -187,3 +187,51 @@ def test_vendor_accounts_cite_the_community_list() -> None:
     vendors = vendor_accounts()
     assert vendors["517716713836"] == "CrowdStrike" and vendors["956993596390"] == "Vanta"
     assert vendors["434813966438"] == "Lacework"
+
+
+def test_negated_and_if_exists_conditions_do_not_narrow() -> None:
+    # Condition operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+    base = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
+    negated = {"Statement": [dict(base, Condition={
+        "StringNotEquals": {"aws:PrincipalOrgID": "o-xxxxxxxxxxx"}})]}
+    assert kinds(negated) == {("any", "*")}
+    if_exists = {"Statement": [dict(base, Condition={
+        "StringEqualsIfExists": {"aws:PrincipalAccount": "444455556666"}})]}
+    assert kinds(if_exists) == {("any", "*")}
+    for_any = {"Statement": [dict(base, Condition={
+        "ForAnyValue:StringLike": {"aws:PrincipalOrgID": ["o-aaaaaaaaaa"]}})]}
+    assert kinds(for_any) == {("organization", "o-aaaaaaaaaa")}
+    gh = "token.actions.githubusercontent.com"
+    not_like = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                               "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/{gh}"},
+                               "Condition": {"StringNotLike": {f"{gh}:sub": "repo:evil/*"}}}]}
+    assert kinds(not_like) == {("any", "github (any subject)")}
+    star_star = {"Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
+    assert admin_grants(parse_policy(star_star)) == ("*",)
+
+
+def test_identity_orgs_match_exactly() -> None:
+    import pytest
+
+    from lockin_audit.config import ConfigError, config_from_mapping
+    from lockin_audit.identity import Identity, IdKind
+    from lockin_audit.model import Holder
+
+    cfg = config_from_mapping({
+        "client": {"name": "Acme", "identity_orgs": {"github": ["acme-dental"]}},
+        "provider": {"name": "Bob's IT", "identity_orgs": {"github": ["BobsIT"],
+                                                            "okta": ["bobsit.okta.com"]}},
+    }, Path("audit.yaml"))
+    ident = Identity.from_mappings(cfg.client.model_dump(),
+                                   [p.model_dump() for p in cfg.provider])
+    assert ident.attribute(IdKind.IDENTITY_ORG, "github:bobsit").holder is Holder.PROVIDER
+    assert ident.attribute(IdKind.IDENTITY_ORG, "github:acme-dental").holder is Holder.CLIENT
+    assert ident.attribute(IdKind.IDENTITY_ORG, "github:bobsit-labs").holder is Holder.UNKNOWN
+    assert ident.attribute(IdKind.IDENTITY_ORG, "gitlab:bobsit").holder is Holder.UNKNOWN
+    assert ident.attribute(IdKind.IDENTITY_ORG, "okta:BOBSIT.okta.com").holder is Holder.PROVIDER
+    with pytest.raises(ConfigError, match="identity_orgs"):
+        config_from_mapping({"client": {"name": "A"}, "provider": {
+            "name": "B", "identity_orgs": {"github": ["bobsit/*"]}}}, Path("audit.yaml"))
+    with pytest.raises(ConfigError):
+        config_from_mapping({"client": {"name": "A"}, "provider": {
+            "name": "B", "identity_orgs": {"githb": ["bobsit"]}}}, Path("audit.yaml"))

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -52,10 +57,12 @@ def google_env(monkeypatch: pytest.MonkeyPatch, keyfile: Path, tmp_path: Path,
     yield
     server.faults.clear()
     server.delegated_scopes = None
+    server.token_lifetime = 3599
 
 
 def config(server: GoogleCloud, tmp_path: Path, *, google: dict[str, Any] | None = None,
-           gcp: dict[str, Any] | None = None, client: dict[str, Any] | None = None) -> Any:
+           gcp: dict[str, Any] | None = None, client: dict[str, Any] | None = None,
+           provider: dict[str, Any] | None = None) -> Any:
     common = {"api_endpoint": server.url, "ca_bundle": server.ca_path}
     return config_from_mapping({
         "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com", "acme-dental.net",
@@ -64,7 +71,7 @@ def config(server: GoogleCloud, tmp_path: Path, *, google: dict[str, Any] | None
         "provider": {"name": "Bob's IT Services", "aliases": ["BITS", "Bob's IT"],
                      "domains": ["bobsit.example"], "gcp_organization_ids": [gs.PROVIDER_ORG],
                      "gcp_billing_account_ids": [gs.RESELLER_MASTER],
-                     "gcp_project_ids": [gs.PROVIDER_PROJECT]},
+                     "gcp_project_ids": [gs.PROVIDER_PROJECT], **(provider or {})},
         "scan": {"google": [{"name": "Acme", "customer_id": gs.CUSTOMER_ID,
                              "subject": "dr.smith@acmedental.com", **common,
                              **(google or {})}],
@@ -305,3 +312,109 @@ def test_config_errors_name_the_key(server: GoogleCloud, tmp_path: Path) -> None
         config(server, tmp_path, client={"gcp_billing_account_ids": ["nope"]})
     with pytest.raises(ConfigError, match=r"unknown key 'scan\.google\[0\]\.subjet'"):
         config(server, tmp_path, google={"subjet": "a@b.example"})
+
+
+def test_organization_of_the_providers_google_account(server: GoogleCloud,
+                                                      tmp_path: Path) -> None:
+    # The Workspace customer that owns the organization is configured as the provider's:
+    # the organization and every project in it are the provider's, whatever the Workspace
+    # scan says about that customer.
+    result = scan(server, tmp_path, provider={"google_customer_ids": [gs.CUSTOMER_ID]})
+    owner = one(result, "gcp.organization.owner", ORG)
+    assert (owner.status, owner.severity, owner.holder.value) == (
+        Status.FAIL, Severity.CRITICAL, "provider")
+    project = one(result, "gcp.organization.projects", "projects/acme-dental-web")
+    assert project.status is Status.FAIL and gs.CLIENT_ORG in project.detail
+
+
+def test_organization_owner_unknown_is_a_warning_not_a_pass(server: GoogleCloud,
+                                                            tmp_path: Path) -> None:
+    # Without the Workspace scan (its customer could not be read) nothing says whose
+    # organization this is: a warning, and its projects are not passed either.
+    server.faults["admin.customers.get"] = "403"
+    result = scan(server, tmp_path)
+    owner = one(result, "gcp.organization.owner", ORG)
+    assert owner.status is Status.WARN and gs.CUSTOMER_ID in owner.detail
+    project = one(result, "gcp.organization.projects", "projects/acme-dental-web")
+    assert project.status is Status.WARN and "not identified" in project.detail
+    assert {u.value for u in result.unidentified} >= {gs.CUSTOMER_ID}
+
+
+def test_checks_command_lists_the_google_checks() -> None:
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "lockin_audit", "checks", "--format", "json"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    rows = json.loads(proc.stdout)
+    ids = {r["id"] for r in rows if r["area"] in ("gws", "gcp")}
+    assert ids == {"gws.admins.super_admins", "gws.contacts.recovery", "gws.domains.verified",
+                   "gws.apps.oauth_tokens", "gws.billing.reseller", "gcp.organization.owner",
+                   "gcp.organization.projects", "gcp.billing.project_account",
+                   "gcp.billing.account_admins", "gcp.access.iam", "gcp.contacts.essential"}
+
+
+def test_tokens_are_reused_and_refreshed_before_expiry(server: GoogleCloud,
+                                                      tmp_path: Path) -> None:
+    def grants() -> int:
+        return sum(1 for m, p, _ in server.requests if p == "/token")
+
+    before = grants()
+    scan(server, tmp_path)
+    # One grant per scope and target (5 Workspace scopes, 3 Cloud scopes), however many
+    # requests each scope serves.
+    assert grants() - before == 8
+    server.token_lifetime = 120  # under the 5-minute margin: refreshed before each use
+    before = grants()
+    result = scan(server, tmp_path)
+    assert grants() - before > 20
+    assert not [f for f in result.findings if f.status is Status.ERROR]
+
+
+def test_a_read_that_times_out_is_an_error(server: GoogleCloud, tmp_path: Path) -> None:
+    server.faults["cloudbilling.billingAccounts.getIamPolicy"] = "timeout"
+    cfg = config(server, tmp_path)
+    limits = cfg.scan.limits.model_copy(update={"timeout_s": 1.0})
+    cfg = cfg.model_copy(update={"scan": cfg.scan.model_copy(update={"limits": limits})})
+    checks = registry.select(registry.all_checks(), areas=["gcp"])
+    result = asyncio.run(Scanner(cfg, checks).run())
+    admins = found(result, "gcp.billing.account_admins")
+    assert admins and all(f.status is Status.ERROR for f in admins)
+    assert "no answer within 1 s" in admins[0].detail
+    # Everything else of the target was still judged.
+    assert one(result, "gcp.billing.project_account",
+               "projects/acme-dental-web").status is Status.FAIL
+
+
+def test_fault_matrix_no_read_that_fails_becomes_a_pass(server: GoogleCloud,
+                                                        tmp_path: Path) -> None:
+    """Issue 9 for Google: every API method a clean scan calls is made to fail in turn
+    (a 403 with Google's error body, then a malformed answer), by the server. The scan
+    completes; the failure is named in an error finding or the coverage; and no pass
+    appears that the clean scan did not have."""
+    before = len(server.requests)
+    clean = scan(server, tmp_path)
+    methods = sorted({name for _, path, _ in server.requests[before:]
+                      for pattern, _, name, _, _ in gs.ROUTES
+                      if re.fullmatch(pattern, urlsplit(path).path)})
+    assert len(methods) >= 15, methods  # every API of both sources was exercised
+    clean_passed = {(f.check_id, f.asset.id, f.key) for f in clean.findings
+                    if f.status is Status.PASS}
+    for method in methods:
+        for fault in ("403", "malformed"):
+            server.faults.clear()
+            server.faults[method] = fault
+            result = scan(server, tmp_path)
+            reasons = [f.detail for f in result.findings if f.status is Status.ERROR] + [
+                c.reason or "" for c in result.coverage if not c.assessed]
+            marker = method if fault == "403" else "not JSON"
+            assert any(marker in r for r in reasons), (method, fault, reasons)
+            passed = {(f.check_id, f.asset.id, f.key) for f in result.findings
+                      if f.status is Status.PASS}
+            assert passed <= clean_passed, (method, fault, passed - clean_passed)
+            # A pass never rests on the read that failed.
+            route = next(p for p, _, name, _, _ in gs.ROUTES if name == method)
+            cited = [(f.check_id, f.asset.id) for f in result.findings
+                     if f.status is Status.PASS for e in f.evidence
+                     if re.fullmatch(route, urlsplit(e.request.partition(" ")[2]).path)]
+            assert not cited, (method, fault, cited)
+    server.faults.clear()

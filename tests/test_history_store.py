@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -99,9 +100,11 @@ WRITER = textwrap.dedent("""
     from lockin_audit.history import open_store
     from tests.test_history_store import finding, result
     from lockin_audit.model import Holder, Status
-    url, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    import time
+    url, tag, n, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     fs = [finding(f"check.{i}", "domain.web", f"{tag}{i}.com", Holder.PROVIDER, Status.FAIL)
           for i in range(40)]
+    time.sleep(max(0.0, start_at - time.time()))  # both start together, imports done
     with open_store(url) as store:
         for i in range(n):
             store.record(result(fs, finished=f"2026-11-01T10:00:{i:02d}Z"), f"client-{tag}")
@@ -115,7 +118,8 @@ def test_two_processes_write_at_once(store_url: str, tmp_path: Path) -> None:
     script = tmp_path / "writer.py"
     script.write_text(WRITER, encoding="utf-8")
     root = str(Path(__file__).resolve().parent.parent)
-    procs = [subprocess.Popen([sys.executable, str(script), store_url, tag, "15"],
+    start_at = str(time.time() + 3)
+    procs = [subprocess.Popen([sys.executable, str(script), store_url, tag, "15", start_at],
                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env={**__import__("os").environ, "PYTHONPATH": root})
              for tag in ("a", "b")]

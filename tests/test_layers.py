@@ -36,7 +36,8 @@ from lockin_audit.sources import BUILTIN_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
 GUARD_MODULES = ("lockin_audit.guards", "lockin_audit.guards.http", "lockin_audit.guards.aws",
-                 "lockin_audit.guards.azure", "lockin_audit.sources.aws_guard")
+                 "lockin_audit.guards.azure", "lockin_audit.guards.google",
+                 "lockin_audit.sources.aws_guard")
 # every module of the sources package, registered or not (helpers such as aws_facts too)
 SOURCE_MODULES = tuple(sorted(
     {spec.partition(":")[0] for spec in BUILTIN_SOURCES.values()}

@@ -38,6 +38,8 @@ def test_wheel_layout(wheel: Path) -> None:
     assert any(n.startswith("lockin_audit/report_templates/") for n in names)
     assert "lockin_audit/schema/report.schema.json" in names
     assert "lockin_audit/data/third_parties.yaml" in names
+    assert "lockin_audit/history/migrations/env.py" in names
+    assert "lockin_audit/history/migrations/versions/0001_initial.py" in names
 
 
 def test_fresh_venv_runs_help_and_demo(wheel: Path, tmp_path: Path) -> None:
@@ -73,6 +75,12 @@ def test_fresh_venv_runs_help_and_demo(wheel: Path, tmp_path: Path) -> None:
                             text=True, cwd=tmp_path, env=env, timeout=60)
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) > 0
+
+    # the history store's migrations run from the installed wheel
+    hist = subprocess.run([str(script), "history", "--history", str(tmp_path / "h.sqlite"),
+                           "--format", "json"], capture_output=True, text=True, cwd=tmp_path,
+                          env=env, timeout=120)
+    assert hist.returncode == 0 and json.loads(hist.stdout)["scans"] == [], hist.stderr
 
     demo = subprocess.run([str(script), "demo", "-o", str(tmp_path / "out")],
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)

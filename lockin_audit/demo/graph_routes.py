@@ -334,6 +334,20 @@ def _collection(base: str, entity: str, items: list[dict[str, Any]],
     return _json(200, body)
 
 
+def _paged(base: str, rest: str, entity: str, items: list[dict[str, Any]],
+           query: dict[str, list[str]], size: int) -> tuple[int, dict[str, str], bytes]:
+    """One page of a collection with an opaque-to-the-client @odata.nextLink carrying
+    the original query (https://learn.microsoft.com/graph/paging)."""
+    skip = int(_first(query, "$skiptoken") or 0)
+    size = min(size, int(_first(query, "$top") or size))
+    nxt = None
+    if skip + size < len(items):
+        keep = {k: _first(query, k) for k in query if k != "$skiptoken"}
+        keep["$skiptoken"] = str(skip + size)
+        nxt = f"{base}{rest}?{urlencode(keep)}"
+    return _collection(base, entity, items[skip:skip + size], nxt)
+
+
 def _first(query: dict[str, list[str]], key: str) -> str:
     values = query.get(key) or [""]
     return values[0]
@@ -438,7 +452,7 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
     if rest == "/organization":
         return _collection(base, "organization", [t.org])
     if rest == "/domains":
-        return _collection(base, "domains", t.domains)
+        return _paged(base, rest, "domains", t.domains, query, t.page_size)
     fed = re.fullmatch(r"/domains/([^/]+)/federationConfiguration", rest)
     if fed:
         name = fed.group(1).lower()
@@ -460,24 +474,17 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
         if "principal" not in _first(query, "$expand"):
             for item in items:
                 item.pop("principal")
-        return _collection(base, f"roleManagement/directory/{roles.group(1)}", items)
+        return _paged(base, rest, f"roleManagement/directory/{roles.group(1)}", items, query,
+                      t.page_size)
     if rest == "/users":
         users = t.users
         if "userType eq 'Guest'" in _first(query, "$filter"):
             users = [u for u in users if u["userType"] == "Guest"]
-        skip = int(_first(query, "$skiptoken") or 0)
-        size = min(t.page_size, int(_first(query, "$top") or 100))
-        page = users[skip:skip + size]
-        nxt = None
-        if skip + size < len(users):
-            keep: dict[str, str] = {k: _first(query, k) for k in ("$filter", "$select", "$top")
-                                    if k in query}
-            keep["$skiptoken"] = str(skip + size)
-            nxt = f"{base}/users?{urlencode(keep)}"
-        return _collection(base, "users", page, nxt)
+        return _paged(base, rest, "users", users, query, t.page_size)
     if rest == "/servicePrincipals":
-        return _collection(base, "servicePrincipals",
-                           [{k: v for k, v in sp.items() if k != "appRoles"} for sp in t.sps])
+        return _paged(base, rest, "servicePrincipals",
+                      [{k: v for k, v in sp.items() if k != "appRoles"} for sp in t.sps],
+                      query, t.page_size)
     sp = re.fullmatch(r"/servicePrincipals/([^/]+)(/appRoleAssignments)?", rest)
     if sp:
         obj = next((s for s in t.sps if s["id"] == sp.group(1)), None)
@@ -485,16 +492,18 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
             return _error(404, "Request_ResourceNotFound",
                           f"Resource '{sp.group(1)}' does not exist.")
         if sp.group(2):
-            return _collection(base, "appRoleAssignments", t.app_roles.get(obj["id"], []))
+            return _paged(base, rest, "appRoleAssignments", t.app_roles.get(obj["id"], []),
+                          query, t.page_size)
         return _json(200, {"@odata.context": f"{base}/$metadata#servicePrincipals/$entity",
                            **obj})
     if rest == "/oauth2PermissionGrants":
         client = re.search(r"clientId eq '([^']+)'", _first(query, "$filter"))
         grants = t.grants.get(client.group(1), []) if client else [
             g for gs in t.grants.values() for g in gs]
-        return _collection(base, "oauth2PermissionGrants", grants)
+        return _paged(base, rest, "oauth2PermissionGrants", grants, query, t.page_size)
     if rest == "/policies/crossTenantAccessPolicy/partners":
-        return _collection(base, "policies/crossTenantAccessPolicy/partners", t.partners)
+        return _paged(base, rest, "policies/crossTenantAccessPolicy/partners", t.partners,
+                      query, t.page_size)
     info = re.fullmatch(r"/tenantRelationships/findTenantInformationByTenantId"
                         r"\(tenantId='([0-9a-fA-F-]+)'\)", rest)
     if info:

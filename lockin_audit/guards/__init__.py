@@ -6,7 +6,9 @@ that could change something *before* the request leaves the process:
 - `lockin_audit.guards.http`: plain HTTP (the engine's httpx client): GET/HEAD/OPTIONS
   plus a short list of POST endpoints that only read;
 - `lockin_audit.guards.aws`: a botocore event hook with an allow-list of read operations;
-- `lockin_audit.guards.azure`: an azure-core pipeline policy that applies the HTTP rule.
+- `lockin_audit.guards.azure`: an azure-core pipeline policy that applies the HTTP rule;
+- `lockin_audit.guards.google`: an allow-list of Google API methods (with their verbs and
+  scopes) that the Google client checks before building a request.
 
 This package imports nothing from the engine, the check API, the sources or the SDKs
 (the AWS and Azure modules import their SDK only when a guard is built), so sources can

@@ -74,6 +74,18 @@ class Condition:
     values: tuple[str, ...]
 
 
+_NARROWING = frozenset({"stringequals", "stringlike", "stringequalsignorecase", "arnequals",
+                        "arnlike"})
+
+
+def narrows(operator: str) -> bool:
+    """Whether a condition operator limits the grant to the values it lists."""
+    op = operator.lower()
+    for prefix in ("foranyvalue:", "forallvalues:"):
+        op = op.removeprefix(prefix)
+    return op in _NARROWING
+
+
 @dataclass(frozen=True)
 class Principal:
     """One principal entry: kind is AWS, Federated, Service, CanonicalUser or '*'."""
@@ -109,8 +121,15 @@ class Statement:
         return self.effect == "Allow"
 
     def condition_values(self, *keys: str) -> tuple[str, ...]:
+        """Values of these keys under operators that *narrow* a grant to those values
+        (StringEquals, StringLike, ArnEquals, ArnLike, with or without ForAnyValue /
+        ForAllValues). Negated operators (StringNotEquals...) and ...IfExists (true when
+        the key is absent) do not narrow, so their values are not returned: a principal
+        `*` under them stays "anyone".
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"""
         wanted = {k.lower() for k in keys}
-        return tuple(v for c in self.conditions if c.key in wanted for v in c.values)
+        return tuple(v for c in self.conditions if c.key in wanted and narrows(c.operator)
+                     for v in c.values)
 
     def has_condition(self, *keys: str) -> bool:
         wanted = {k.lower() for k in keys}
@@ -119,9 +138,13 @@ class Statement:
     def allows_action(self, action: str) -> bool:
         """Whether this statement's action list covers `action` (wildcards honoured)."""
         action = action.lower()
+
+        def pattern(a: str) -> str:
+            return "*" if a in ("*", "*:*") else a.lower()
+
         if self.not_actions:
-            return not any(fnmatch.fnmatchcase(action, a.lower()) for a in self.not_actions)
-        return any(fnmatch.fnmatchcase(action, a.lower()) for a in self.actions)
+            return not any(fnmatch.fnmatchcase(action, pattern(a)) for a in self.not_actions)
+        return any(fnmatch.fnmatchcase(action, pattern(a)) for a in self.actions)
 
     @property
     def on_every_resource(self) -> bool:
@@ -281,7 +304,7 @@ def grantees(document: PolicyDocument, own_account: str) -> tuple[Grantee, ...]:
     for stmt in document.statements:
         if not stmt.allows:
             continue
-        ext = stmt.has_condition(EXTERNAL_ID_KEY)
+        ext = bool(stmt.condition_values(EXTERNAL_ID_KEY))
         principals = list(stmt.principals)
         if stmt.not_principals:  # Allow + NotPrincipal: everyone except those named
             principals.append(Principal("*", "NotPrincipal"))

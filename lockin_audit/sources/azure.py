@@ -380,24 +380,21 @@ class AzureSource(Source):
         self._credentials.append(credential)
         kwargs = client_kwargs(opts)
 
-        async def call(what: str, request: str, fn: Callable[[], T]) -> T | FetchError:
-            try:
-                return await ctx.engine.call_sync(host, fn)
-            except Exception as exc:
-                return to_fetch_error(exc, request, what)
+        caller = _Caller(ctx, host)
+        listing = caller.listing
 
         from azure.mgmt.resource.subscriptions import SubscriptionClient
 
         subs_client = SubscriptionClient(credential, **kwargs)
-        raw = await call("subscriptions", "GET /subscriptions",
-                         lambda: list(subs_client.subscriptions.list()))
-        partner = await self._partner(credential, kwargs, call)
+        raw = await listing("subscriptions", "GET /subscriptions",
+                            lambda: subs_client.subscriptions.list())
+        partner = await self._partner(credential, kwargs, caller)
         if isinstance(raw, FetchError):
             if raw.kind == "denied" and "sign-in failed" in raw.reason:
                 raise SourceFailure(raw)
             return AzureFacts(target.id, target.label, arm, raw, partner_link=partner)
         subscriptions = await asyncio.gather(*(
-            self._subscription(s, credential, kwargs, call) for s in raw))
+            self._subscription(s, credential, kwargs, caller) for s in raw))
         visible = {s.id for s in subscriptions}
         missing = tuple(s for s in opts.subscription_ids if s not in visible)
         directory = await self._directory(opts, ctx, credential, subscriptions)
@@ -434,11 +431,12 @@ class AzureSource(Source):
                          client.url("/directoryObjects/getByIds"), iso(utc_now()))
 
     async def _partner(self, credential: Any, kwargs: dict[str, Any],
-                       call: Callable[..., Any]) -> PartnerLink | FetchError | None:
+                       caller: _Caller) -> PartnerLink | FetchError | None:
         from azure.mgmt.managementpartner import ACEProvisioningManagementPartnerAPI
 
         client = ACEProvisioningManagementPartnerAPI(credential, **kwargs)
-        answer = await call("partner", "GET /providers/Microsoft.ManagementPartner/partners",
+        answer = await caller.call("partner",
+                                   "GET /providers/Microsoft.ManagementPartner/partners",
                             lambda: client.partners.get())
         if isinstance(answer, FetchError):
             return None if answer.kind == "not_found" else answer
@@ -446,7 +444,7 @@ class AzureSource(Source):
                            getattr(answer, "tenant_id", None))
 
     async def _subscription(self, sub: Any, credential: Any, kwargs: dict[str, Any],
-                            call: Callable[..., Any]) -> Subscription:
+                            caller: _Caller) -> Subscription:
         from azure.mgmt.authorization import AuthorizationManagementClient
         from azure.mgmt.managedservices import ManagedServicesClient
         from azure.mgmt.resource.resources import ResourceManagementClient
@@ -458,22 +456,23 @@ class AzureSource(Source):
         resources_client = ResourceManagementClient(credential, sid, **kwargs)
         apps_path = f"{scope}/providers/Microsoft.Solutions/applications"
         billing_path = f"{scope}/providers/Microsoft.Billing/billingProperty/default"
-        (assignments, definitions, classic, lighthouse, groups, resources, apps,
-         billing) = await asyncio.gather(
-            call("role_assignments", f"GET {scope}/providers/Microsoft.Authorization/"
-                 "roleAssignments", lambda: list(auth.role_assignments.list_for_subscription())),
-            call("role_definitions", f"GET {scope}/providers/Microsoft.Authorization/"
-                 "roleDefinitions", lambda: list(auth.role_definitions.list(scope))),
-            call("classic_admins", f"GET {scope}/providers/Microsoft.Authorization/"
-                 "classicAdministrators", lambda: list(auth.classic_administrators.list())),
-            call("lighthouse", f"GET {scope}/providers/Microsoft.ManagedServices/"
-                 "registrationAssignments?$expandRegistrationDefinition=true",
-                 lambda: list(lighthouse_client.registration_assignments.list(
-                     scope, expand_registration_definition=True))),
-            call("resource_groups", f"GET {scope}/resourcegroups",
-                 lambda: list(resources_client.resource_groups.list())),
-            call("resources", f"GET {scope}/resources",
-                 lambda: list(resources_client.resources.list())),
+        call, listing = caller.call, caller.listing
+        (assignments, definitions, classic, lighthouse, groups, resources) = await asyncio.gather(
+            listing("role_assignments", f"GET {scope}/providers/Microsoft.Authorization/"
+                    "roleAssignments", lambda: auth.role_assignments.list_for_subscription()),
+            listing("role_definitions", f"GET {scope}/providers/Microsoft.Authorization/"
+                    "roleDefinitions", lambda: auth.role_definitions.list(scope)),
+            listing("classic_admins", f"GET {scope}/providers/Microsoft.Authorization/"
+                    "classicAdministrators", lambda: auth.classic_administrators.list()),
+            listing("lighthouse", f"GET {scope}/providers/Microsoft.ManagedServices/"
+                    "registrationAssignments?$expandRegistrationDefinition=true",
+                    lambda: lighthouse_client.registration_assignments.list(
+                        scope, expand_registration_definition=True)),
+            listing("resource_groups", f"GET {scope}/resourcegroups",
+                    lambda: resources_client.resource_groups.list()),
+            listing("resources", f"GET {scope}/resources",
+                    lambda: resources_client.resources.list()))
+        apps, billing = await asyncio.gather(
             call("applications", f"GET {apps_path}",
                  lambda: raw_list(resources_client, apps_path, APPLICATIONS_API)),
             call("billing", f"GET {billing_path}",
@@ -483,7 +482,7 @@ class AzureSource(Source):
             names = {str(d.name).lower(): str(d.role_name) for d in definitions if d.role_name}
         if not isinstance(lighthouse, FetchError):
             lighthouse = await asyncio.gather(*(
-                self._lighthouse(a, names, lighthouse_client, call) for a in lighthouse))
+                self._lighthouse(a, names, lighthouse_client, caller) for a in lighthouse))
         policies = getattr(sub, "subscription_policies", None)
         tenant = getattr(sub, "tenant_id", None)
         return Subscription(
@@ -511,7 +510,7 @@ class AzureSource(Source):
         )
 
     async def _lighthouse(self, assignment: Any, names: dict[str, str], client: Any,
-                          call: Callable[..., Any]) -> LighthouseAssignment:
+                          caller: _Caller) -> LighthouseAssignment:
         """One registration assignment with its definition: embedded when the service
         expanded it, read by its id when it did not (older API versions, or a service
         that ignores $expandRegistrationDefinition)."""
@@ -522,7 +521,7 @@ class AzureSource(Source):
         if definition is None and definition_id:
             scope, _, name = definition_id.rpartition(
                 "/providers/Microsoft.ManagedServices/registrationDefinitions/")
-            got = await call("lighthouse", f"GET {definition_id}",
+            got = await caller.call("lighthouse", f"GET {definition_id}",
                              lambda: client.registration_definitions.get(scope, name))
             if isinstance(got, FetchError):
                 error = got
@@ -532,6 +531,30 @@ class AzureSource(Source):
             error = FetchError("azure", f"GET {assignment.id}", "the assignment names no "
                                "registration definition", kind="malformed")
         return _lighthouse(assignment, definition, names, error)
+
+
+class _Caller:
+    """Blocking SDK reads for one target through the engine: one call, or a listing read
+    one page per engine call (each page its own timeout, all within the target's
+    budget). Failures become FetchErrors naming the read."""
+
+    def __init__(self, ctx: SourceContext, host: str) -> None:
+        self.ctx = ctx
+        self.host = host
+
+    async def call(self, what: str, request: str, fn: Callable[[], T]) -> T | FetchError:
+        try:
+            return await self.ctx.engine.call_sync(self.host, fn)
+        except Exception as exc:
+            return to_fetch_error(exc, request, what)
+
+    async def listing(self, what: str, request: str,
+                      fn: Callable[[], Any]) -> list[Any] | FetchError:
+        try:
+            pages = await self.ctx.engine.pages_sync(self.host, lambda: fn().by_page())
+            return [item for page in pages for item in page]
+        except Exception as exc:
+            return to_fetch_error(exc, request, what)
 
 
 APPLICATIONS_API = "2019-07-01"

@@ -27,9 +27,9 @@ from urllib.parse import quote
 from lockin_audit.model import Asset, Evidence
 from lockin_audit.sources import google_api as api
 from lockin_audit.sources.google_api import Fetched, GoogleApiError, GoogleClient
+from lockin_audit.sources.gws import GWS
 from lockin_audit.sources.interface import (
     FetchError,
-    Source,
     SourceContext,
     SourceFailure,
     Target,
@@ -163,6 +163,7 @@ class ProjectFacts:
 @dataclass(frozen=True)
 class OrganizationFacts:
     id: str
+    display_name: str | None
     iam: IamPolicy | FetchError
     contacts: Fetched[Contact] | FetchError
 
@@ -189,7 +190,8 @@ class GcpFacts:
 
 
 def organization_asset(org_id: str, name: str | None = None) -> Asset:
-    return Asset("gcp_organization", f"organizations/{org_id}", name)
+    return Asset("gcp_organization", f"organizations/{org_id}",
+                 f"Cloud organization {name or org_id}")
 
 
 def project_asset(project_id: str, name: str | None = None) -> Asset:
@@ -197,7 +199,8 @@ def project_asset(project_id: str, name: str | None = None) -> Asset:
 
 
 def billing_asset(account_id: str, name: str | None = None) -> Asset:
-    return Asset("gcp_billing_account", f"billingAccounts/{account_id}", name)
+    return Asset("gcp_billing_account", f"billingAccounts/{account_id}",
+                 f"Billing account {name or account_id}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -261,13 +264,12 @@ def target_id(opts: GcpTarget, index: int) -> str:
     return f"gcp[{index}]"
 
 
-class GcpSource(Source):
+class GcpSource(api.GoogleSource):
     name = "gcp"
     area = "gcp"
-    after = ("gws",)  # the checks recognise the business's Workspace customer id
-
-    def __init__(self) -> None:
-        self._credentials: list[api.GoogleCredentials] = []
+    requires = (GWS,)  # its checks recognise the business's Workspace customer id
+    first_scope = api.CLOUD_READ
+    scope_errors_fail_target = True
 
     def configured(self, config: AuditConfig) -> bool:
         return bool(config.scan.gcp)
@@ -276,64 +278,42 @@ class GcpSource(Source):
         out = []
         for i, opts in enumerate(ctx.config.scan.gcp):
             tid = target_id(opts, i)
-            asset = (organization_asset(opts.organization_id, opts.name) if opts.organization_id
+            asset = (organization_asset(opts.organization_id) if opts.organization_id
                      else Asset("gcp_scope", tid, opts.name))
             out.append(Target(SOURCE, "gcp", tid, f"Google Cloud {opts.name or tid}", asset,
                               options=opts))
         return out
 
-    def _client(self, opts: GcpTarget, ctx: SourceContext) -> GoogleClient:
-        creds = api.GoogleCredentials(SOURCE, None, opts.ca_bundle)
-        self._credentials.append(creds)
-        return GoogleClient(ctx, SOURCE, creds, opts.api_endpoint, api.verify_of(opts.ca_bundle))
+    def connect(self, target: Target, ctx: SourceContext) -> GoogleClient:
+        return self.client(target.options, ctx)
 
-    async def _first_token(self, client: GoogleClient) -> None:
-        try:
-            await client.credentials.token(client.ctx, api.CLOUD_READ)
-        except GoogleApiError as exc:
-            raise SourceFailure(exc.error) from None
-
-    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
-        lines: list[tuple[str, bool, str]] = []
-        for target in await self.targets(ctx):
-            opts: GcpTarget = target.options
-            client = self._client(opts, ctx)
-            try:
-                await self._first_token(client)
-            except SourceFailure as exc:
-                lines.append((target.label, False, exc.error.describe()))
-                continue
-            probes: list[tuple[str, str, str, str, Any]] = [
-                ("organizations", "GET", "cloudresourcemanager.organizations.search",
-                 "/v3/organizations:search", None)]
-            if opts.organization_id:
-                probes += [
-                    ("organization IAM policy", "POST",
-                     "cloudresourcemanager.organizations.getIamPolicy",
-                     f"/v3/organizations/{opts.organization_id}:getIamPolicy", {}),
-                    ("organization Essential Contacts", "GET",
-                     "essentialcontacts.organizations.contacts.list",
-                     f"/v1/organizations/{opts.organization_id}/contacts", None)]
-            for pid in opts.project_ids[:1]:
-                probes += [
-                    ("project IAM policy", "POST", "cloudresourcemanager.projects.getIamPolicy",
-                     f"/v3/projects/{pid}:getIamPolicy", {}),
-                    ("project billing", "GET", "cloudbilling.projects.getBillingInfo",
-                     f"/v1/projects/{pid}/billingInfo", None)]
-            for what, verb, method, path, body in probes:
-                spec = api.READ_METHODS[method]
-                try:
-                    await client.call(verb, method, path, body=body)
-                    lines.append((f"{target.label}: {what}", True,
-                                  f"readable ({spec.role}; scope {api.scope_url(spec.scope)})"))
-                except (GoogleApiError, SourceFailure) as exc:
-                    lines.append((f"{target.label}: {what}", False, exc.error.describe()))
-        return lines
+    def probes(self, target: Target) -> list[api.Probe]:
+        opts: GcpTarget = target.options
+        out = [api.Probe("organizations", "GET", "cloudresourcemanager.organizations.search",
+                         "/v3/organizations:search")]
+        if opts.organization_id:
+            org = opts.organization_id
+            out += [api.Probe("organization IAM policy", "POST",
+                              "cloudresourcemanager.organizations.getIamPolicy",
+                              f"/v3/organizations/{org}:getIamPolicy", body={}),
+                    api.Probe("organization Essential Contacts", "GET",
+                              "essentialcontacts.organizations.contacts.list",
+                              f"/v1/organizations/{org}/contacts")]
+        else:
+            out.append(api.Probe("projects", "GET", "cloudresourcemanager.projects.search",
+                                 "/v3/projects:search"))
+        for pid in opts.project_ids[:1]:
+            out += [api.Probe("project IAM policy", "POST",
+                              "cloudresourcemanager.projects.getIamPolicy",
+                              f"/v3/projects/{pid}:getIamPolicy", body={}),
+                    api.Probe("project billing", "GET", "cloudbilling.projects.getBillingInfo",
+                              f"/v1/projects/{pid}/billingInfo")]
+        return out
 
     async def fetch(self, target: Target, ctx: SourceContext) -> GcpFacts:
         opts: GcpTarget = target.options
-        client = self._client(opts, ctx)
-        await self._first_token(client)
+        client = self.connect(target, ctx)
+        await self.sign_in(client)
         organizations = await api.guard(self._organizations(client))
         projects, missing = await self._projects(client, opts)
         if isinstance(organizations, FetchError) and isinstance(projects, FetchError) and \
@@ -344,7 +324,10 @@ class GcpSource(Source):
             org_ids.append(opts.organization_id)
         elif isinstance(organizations, Fetched):
             org_ids.extend(o.id for o in organizations.items)
-        org_facts = await asyncio.gather(*(self._organization_facts(client, o) for o in org_ids))
+        names = {o.id: o.display_name for o in organizations.items} \
+            if isinstance(organizations, Fetched) else {}
+        org_facts = await asyncio.gather(*(self._organization_facts(client, o, names.get(o))
+                                           for o in org_ids))
         accounts: list[str] = []
         if isinstance(projects, Fetched):
             accounts = sorted({p.billing.account_id for p in projects.items
@@ -354,11 +337,6 @@ class GcpSource(Source):
                         organizations=organizations, projects=projects,
                         missing_projects=tuple(missing), organization_facts=tuple(org_facts),
                         billing_accounts=tuple(billing), target_asset=target.asset)
-
-    async def close(self) -> None:
-        for creds in self._credentials:
-            creds.close()
-        self._credentials.clear()
 
     # -- facts ---------------------------------------------------------------------------
     async def _organizations(self, client: GoogleClient) -> Fetched[Organization]:
@@ -490,14 +468,15 @@ class GcpSource(Source):
                                      f"projects/{pid}")))
         return ProjectFacts(project, iam, billing, contacts)
 
-    async def _organization_facts(self, client: GoogleClient, org: str) -> OrganizationFacts:
+    async def _organization_facts(self, client: GoogleClient, org: str,
+                                  name: str | None) -> OrganizationFacts:
         iam, contacts = await asyncio.gather(
             api.guard(self._iam(client, "POST",
                                 "cloudresourcemanager.organizations.getIamPolicy",
                                 f"organizations/{org}", f"/v3/organizations/{org}:getIamPolicy")),
             api.guard(self._contacts(client, "essentialcontacts.organizations.contacts.list",
                                      f"organizations/{org}")))
-        return OrganizationFacts(org, iam, contacts)
+        return OrganizationFacts(org, name or None, iam, contacts)
 
     async def _billing_account(self, client: GoogleClient, account: str) -> BillingAccountFacts:
         async def get() -> BillingAccount:

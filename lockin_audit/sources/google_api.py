@@ -26,25 +26,27 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from lockin_audit.guards import WriteRefused
+from lockin_audit.guards.google import (  # re-exported for the sources
+    BILLING_READ,
+    CLOUD,
+    CLOUD_READ,
+    CUSTOMER,
+    DOMAINS,
+    READ_METHODS,
+    ROLES,
+    TOKENS,
+    USERS,
+    assert_google_read,
+    scope_url,
+)
 from lockin_audit.model import Evidence, iso, utc_now
-from lockin_audit.sources.interface import FetchError, SourceFailure
+from lockin_audit.sources.interface import FetchError, Source, SourceFailure
 
 if TYPE_CHECKING:
-    from lockin_audit.sources.interface import SourceContext
+    from lockin_audit.sources.interface import SourceContext, Target
 
 T = TypeVar("T")
 
-SCOPE_URL = "https://www.googleapis.com/auth/"
-# The narrowest documented scope of each API the checks read (see docs/google-permissions.md).
-USERS = "admin.directory.user.readonly"
-ROLES = "admin.directory.rolemanagement.readonly"
-DOMAINS = "admin.directory.domain.readonly"
-CUSTOMER = "admin.directory.customer.readonly"
-TOKENS = "admin.directory.user.security"  # tokens.list documents no read-only scope
-CLOUD_READ = "cloud-platform.read-only"
-BILLING_READ = "cloud-billing.readonly"
-CLOUD = "cloud-platform"  # Essential Contacts' discovery document lists only this scope
 
 DEFAULT_ENDPOINTS: dict[str, str] = {
     "admin": "https://admin.googleapis.com",
@@ -52,66 +54,7 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "cloudbilling": "https://cloudbilling.googleapis.com",
     "essentialcontacts": "https://essentialcontacts.googleapis.com",
 }
-
-
-@dataclass(frozen=True)
-class Method:
-    verb: str  # the documented HTTP verb
-    scope: str  # the narrowest scope that grants it
-    role: str  # the least IAM role or admin privilege that allows it (for error messages)
-
-
-# The only API methods lockin-audit sends. Each is documented as a read; getIamPolicy on
-# Resource Manager is a POST that reads (cloud.google.com/resource-manager/reference/rest/
-# v3/projects/getIamPolicy), Cloud Billing's is a GET.
-READ_METHODS: dict[str, Method] = {
-    "admin.users.list": Method("GET", USERS, "a Workspace admin who can read users"),
-    "admin.roles.list": Method("GET", ROLES, "a Workspace admin who can read admin roles"),
-    "admin.roleAssignments.list": Method("GET", ROLES,
-                                         "a Workspace admin who can read admin roles"),
-    "admin.domains.list": Method("GET", DOMAINS, "a Workspace admin who can read domains"),
-    "admin.customers.get": Method("GET", CUSTOMER,
-                                  "a Workspace admin who can read the account settings"),
-    "admin.tokens.list": Method("GET", TOKENS,
-                                "a Workspace admin who can read users' security settings"),
-    "cloudresourcemanager.organizations.search": Method(
-        "GET", CLOUD_READ, "Organization Viewer (roles/resourcemanager.organizationViewer)"),
-    "cloudresourcemanager.organizations.getIamPolicy": Method(
-        "POST", CLOUD_READ, "Security Reviewer (roles/iam.securityReviewer)"),
-    "cloudresourcemanager.folders.get": Method(
-        "GET", CLOUD_READ, "Folder Viewer (roles/resourcemanager.folderViewer)"),
-    "cloudresourcemanager.projects.search": Method("GET", CLOUD_READ,
-                                                   "Browser (roles/browser)"),
-    "cloudresourcemanager.projects.get": Method("GET", CLOUD_READ, "Browser (roles/browser)"),
-    "cloudresourcemanager.projects.getIamPolicy": Method(
-        "POST", CLOUD_READ, "Security Reviewer (roles/iam.securityReviewer)"),
-    "cloudbilling.projects.getBillingInfo": Method("GET", BILLING_READ,
-                                                   "Browser (roles/browser) on the project"),
-    "cloudbilling.billingAccounts.get": Method(
-        "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
-    "cloudbilling.billingAccounts.getIamPolicy": Method(
-        "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
-    "essentialcontacts.organizations.contacts.list": Method(
-        "GET", CLOUD, "Essential Contacts Viewer (roles/essentialcontacts.viewer)"),
-    "essentialcontacts.projects.contacts.list": Method(
-        "GET", CLOUD, "Essential Contacts Viewer (roles/essentialcontacts.viewer)"),
-}
-READ_VERBS = ("get", "list", "search", "getIamPolicy", "getBillingInfo")
 MAX_PAGES = 500
-
-
-def assert_google_read(verb: str, method: str) -> Method:
-    """The method's definition, or WriteRefused for anything not a documented read."""
-    spec = READ_METHODS.get(method)
-    action = method.rpartition(".")[2]
-    if spec is None or spec.verb != verb.upper() or not action.startswith(READ_VERBS):
-        raise WriteRefused(f"refused {verb.upper()} {method}: lockin-audit only reads (the "
-                           "Google API method is not on the read-only allow-list)")
-    return spec
-
-
-def scope_url(scope: str) -> str:
-    return SCOPE_URL + scope
 
 
 @dataclass(frozen=True)
@@ -390,6 +333,73 @@ class GoogleClient:
             token = nxt
 
 
+@dataclass(frozen=True)
+class Probe:
+    """One light request of `lockin-audit doctor`."""
+
+    what: str
+    verb: str
+    method: str
+    path: str
+    params: Mapping[str, Any] | None = None
+    body: Any = None
+
+
+class GoogleSource(Source):
+    """What the gws and gcp sources share: one credential set and client per target,
+    the first sign-in, `doctor` over each target's probes, closing."""
+
+    first_scope: str
+    scope_errors_fail_target: bool  # False: a missing scope fails only its own facts
+
+    def __init__(self) -> None:
+        self._credentials: list[GoogleCredentials] = []
+
+    def client(self, opts: Any, ctx: SourceContext, subject: str | None = None) -> GoogleClient:
+        creds = GoogleCredentials(self.name, subject, opts.ca_bundle)
+        self._credentials.append(creds)
+        return GoogleClient(ctx, self.name, creds, opts.api_endpoint, verify_of(opts.ca_bundle))
+
+    async def sign_in(self, client: GoogleClient) -> None:
+        """Broken credentials fail the whole target (SourceFailure)."""
+        try:
+            await client.credentials.token(client.ctx, self.first_scope)
+        except GoogleApiError as exc:
+            if self.scope_errors_fail_target or not is_scope_error(exc.error):
+                raise SourceFailure(exc.error) from None
+
+    def connect(self, target: Target, ctx: SourceContext) -> GoogleClient:
+        raise NotImplementedError
+
+    def probes(self, target: Target) -> list[Probe]:
+        raise NotImplementedError
+
+    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
+        """Sign in to each target and try one page of every API the checks read."""
+        lines: list[tuple[str, bool, str]] = []
+        for target in await self.targets(ctx):
+            client = self.connect(target, ctx)
+            try:
+                await self.sign_in(client)
+            except SourceFailure as exc:
+                lines.append((target.label, False, exc.error.describe()))
+                continue
+            for p in self.probes(target):
+                spec = READ_METHODS[p.method]
+                try:
+                    await client.call(p.verb, p.method, p.path, params=p.params, body=p.body)
+                    lines.append((f"{target.label}: {p.what}", True, f"readable ({spec.role}; "
+                                  f"scope {scope_url(spec.scope)})"))
+                except (GoogleApiError, SourceFailure) as exc:
+                    lines.append((f"{target.label}: {p.what}", False, exc.error.describe()))
+        return lines
+
+    async def close(self) -> None:
+        for creds in self._credentials:
+            creds.close()
+        self._credentials.clear()
+
+
 def malformed(source: str, request: str, exc: Exception) -> FetchError:
     return FetchError(source, request, f"unexpected answer shape ({type(exc).__name__}: "
                       f"{exc})", kind="malformed")
@@ -414,6 +424,24 @@ def host_of(url: str) -> str:
 
 
 __all__ = [
-    "READ_METHODS", "Fetched", "GoogleApiError", "GoogleClient", "GoogleCredentials",
-    "assert_google_read", "guard", "malformed", "now", "scope_url",
+    "BILLING_READ",
+    "CLOUD",
+    "CLOUD_READ",
+    "CUSTOMER",
+    "DOMAINS",
+    "READ_METHODS",
+    "ROLES",
+    "TOKENS",
+    "USERS",
+    "Fetched",
+    "GoogleApiError",
+    "GoogleClient",
+    "GoogleCredentials",
+    "GoogleSource",
+    "Probe",
+    "assert_google_read",
+    "guard",
+    "malformed",
+    "now",
+    "scope_url",
 ]

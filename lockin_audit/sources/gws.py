@@ -23,7 +23,7 @@ from lockin_audit.sources import google_api as api
 from lockin_audit.sources.google_api import Fetched, GoogleApiError, GoogleClient
 from lockin_audit.sources.interface import (
     FetchError,
-    Source,
+    Requires,
     SourceContext,
     SourceFailure,
     Target,
@@ -33,17 +33,6 @@ if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig, GoogleTarget
 
 SOURCE = "gws"
-# One light request per API, for `lockin-audit doctor`: (what, method, path, params).
-PROBES: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
-    ("account settings", "admin.customers.get", "/admin/directory/v1/customers/{c}", {}),
-    ("users", "admin.users.list", "/admin/directory/v1/users",
-     {"customer": "{c}", "maxResults": 1}),
-    ("admin roles", "admin.roles.list", "/admin/directory/v1/customer/{c}/roles",
-     {"maxResults": 1}),
-    ("domains", "admin.domains.list", "/admin/directory/v1/customer/{c}/domains", {}),
-    ("third-party app tokens", "admin.tokens.list",
-     "/admin/directory/v1/users/{subject}/tokens", {}),
-)
 
 
 # ---------------------------------------------------------------------------------------
@@ -176,6 +165,10 @@ def customer_asset(customer_id: str, name: str | None = None) -> Asset:
     return Asset("google_workspace", customer_id, name)
 
 
+# What the gcp source and checks declare to read the Workspace facts.
+GWS: Requires[GwsFacts] = Requires("gws", GwsFacts)
+
+
 # ---------------------------------------------------------------------------------------
 # parsing (raises KeyError/TypeError/ValueError on a malformed object)
 
@@ -249,12 +242,11 @@ def target_id(opts: GoogleTarget, index: int) -> str:
     return opts.name or opts.subject or f"google[{index}]"
 
 
-class GwsSource(Source):
+class GwsSource(api.GoogleSource):
     name = "gws"
     area = "gws"
-
-    def __init__(self) -> None:
-        self._credentials: list[api.GoogleCredentials] = []
+    first_scope = api.USERS
+    scope_errors_fail_target = False
 
     def configured(self, config: AuditConfig) -> bool:
         return bool(config.scan.google)
@@ -268,48 +260,30 @@ class GwsSource(Source):
                               options=opts))
         return out
 
-    def _client(self, target: Target, ctx: SourceContext) -> GoogleClient:
+    def connect(self, target: Target, ctx: SourceContext) -> GoogleClient:
         opts: GoogleTarget = target.options
-        creds = api.GoogleCredentials(SOURCE, opts.subject, opts.ca_bundle)
-        self._credentials.append(creds)
-        return GoogleClient(ctx, SOURCE, creds, opts.api_endpoint, api.verify_of(opts.ca_bundle))
+        return self.client(opts, ctx, opts.subject)
 
-    async def _first_token(self, client: GoogleClient) -> None:
-        """Sign in once: broken credentials fail the whole customer; a scope the
-        delegation lacks fails only the facts that need it."""
-        try:
-            await client.credentials.token(client.ctx, api.USERS)
-        except GoogleApiError as exc:
-            if not api.is_scope_error(exc.error):
-                raise SourceFailure(exc.error) from None
-
-    async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
-        lines: list[tuple[str, bool, str]] = []
-        for target in await self.targets(ctx):
-            opts: GoogleTarget = target.options
-            client = self._client(target, ctx)
-            try:
-                await self._first_token(client)
-            except SourceFailure as exc:
-                lines.append((target.label, False, exc.error.describe()))
-                continue
-            for what, method, path, params in PROBES:
-                spec = api.READ_METHODS[method]
-                subject = opts.subject or "me"
-                path = path.format(c=quote(opts.customer_id), subject=quote(subject))
-                params = {k: (opts.customer_id if v == "{c}" else v) for k, v in params.items()}
-                try:
-                    await client.get(method, path, **params)
-                    lines.append((f"{target.label}: {what}", True,
-                                  f"readable (scope {api.scope_url(spec.scope)})"))
-                except (GoogleApiError, SourceFailure) as exc:
-                    lines.append((f"{target.label}: {what}", False, exc.error.describe()))
-        return lines
+    def probes(self, target: Target) -> list[api.Probe]:
+        opts: GoogleTarget = target.options
+        c = quote(opts.customer_id)
+        return [
+            api.Probe("account settings", "GET", "admin.customers.get",
+                      f"/admin/directory/v1/customers/{c}"),
+            api.Probe("users", "GET", "admin.users.list", "/admin/directory/v1/users",
+                      {"customer": opts.customer_id, "maxResults": 1}),
+            api.Probe("admin roles", "GET", "admin.roles.list",
+                      f"/admin/directory/v1/customer/{c}/roles", {"maxResults": 1}),
+            api.Probe("domains", "GET", "admin.domains.list",
+                      f"/admin/directory/v1/customer/{c}/domains"),
+            api.Probe("third-party app tokens", "GET", "admin.tokens.list",
+                      f"/admin/directory/v1/users/{quote(opts.subject or 'me')}/tokens"),
+        ]
 
     async def fetch(self, target: Target, ctx: SourceContext) -> GwsFacts:
         opts: GoogleTarget = target.options
-        client = self._client(target, ctx)
-        await self._first_token(client)
+        client = self.connect(target, ctx)
+        await self.sign_in(client)
         customer, users, roles, assignments, domains = await asyncio.gather(
             api.guard(self._customer(client, opts.customer_id)),
             api.guard(self._users(client, opts.customer_id)),
@@ -331,11 +305,6 @@ class GwsSource(Source):
         return GwsFacts(customer_key=opts.customer_id, subject=opts.subject, customer=customer,
                         users=users, roles=roles, assignments=assignments, domains=domains,
                         tokens=tokens, label=opts.name or target.id)
-
-    async def close(self) -> None:
-        for creds in self._credentials:
-            creds.close()
-        self._credentials.clear()
 
     # -- facts ---------------------------------------------------------------------------
     async def _customer(self, client: GoogleClient, customer: str) -> Customer:
@@ -427,5 +396,5 @@ class GwsSource(Source):
                       tuple(errors))
 
 
-__all__ = ["AppToken", "Customer", "GwsDomain", "GwsFacts", "GwsRole", "GwsSource", "GwsUser",
+__all__ = ["GWS", "AppToken", "Customer", "GwsDomain", "GwsFacts", "GwsRole", "GwsSource", "GwsUser",
            "RoleAssignment", "Tokens", "customer_asset"]
