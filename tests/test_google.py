@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -381,3 +383,38 @@ def test_a_read_that_times_out_is_an_error(server: GoogleCloud, tmp_path: Path) 
     # Everything else of the target was still judged.
     assert one(result, "gcp.billing.project_account",
                "projects/acme-dental-web").status is Status.FAIL
+
+
+def test_fault_matrix_no_read_that_fails_becomes_a_pass(server: GoogleCloud,
+                                                        tmp_path: Path) -> None:
+    """Issue 9 for Google: every API method a clean scan calls is made to fail in turn
+    (a 403 with Google's error body, then a malformed answer), by the server. The scan
+    completes; the failure is named in an error finding or the coverage; and no pass
+    appears that the clean scan did not have."""
+    before = len(server.requests)
+    clean = scan(server, tmp_path)
+    methods = sorted({name for _, path, _ in server.requests[before:]
+                      for pattern, _, name, _, _ in gs.ROUTES
+                      if re.fullmatch(pattern, urlsplit(path).path)})
+    assert len(methods) >= 15, methods  # every API of both sources was exercised
+    clean_passed = {(f.check_id, f.asset.id, f.key) for f in clean.findings
+                    if f.status is Status.PASS}
+    for method in methods:
+        for fault in ("403", "malformed"):
+            server.faults.clear()
+            server.faults[method] = fault
+            result = scan(server, tmp_path)
+            reasons = [f.detail for f in result.findings if f.status is Status.ERROR] + [
+                c.reason or "" for c in result.coverage if not c.assessed]
+            marker = method if fault == "403" else "not JSON"
+            assert any(marker in r for r in reasons), (method, fault, reasons)
+            passed = {(f.check_id, f.asset.id, f.key) for f in result.findings
+                      if f.status is Status.PASS}
+            assert passed <= clean_passed, (method, fault, passed - clean_passed)
+            # A pass never rests on the read that failed.
+            route = next(p for p, _, name, _, _ in gs.ROUTES if name == method)
+            cited = [(f.check_id, f.asset.id) for f in result.findings
+                     if f.status is Status.PASS for e in f.evidence
+                     if re.fullmatch(route, urlsplit(e.request.partition(" ")[2]).path)]
+            assert not cited, (method, fault, cited)
+    server.faults.clear()
