@@ -73,9 +73,36 @@ NAMED: dict[str, str] = {
     "garbage": r"malformed|not a dns|garbage|invalid|no answer|failed|cannot",
     "unreadable": r"cannot|could not|not found|no such|denied|not valid|invalid|error",
 }
+# Families that once hid a failed read: always run, whatever the sample.
+PINNED: frozenset[str] = frozenset({
+    "aws:iam:GetOpenIDConnectProvider:malformed",
+    "aws:iam:ListUsers:403",
+    "aws:iam:GetLoginProfile:5xx",
+    "aws:kms:DescribeKey:429",
+    "google:/admin/directory/v1/users/bits.admin%40acmedental.com/tokens:403",
+    "google:/v1/projects/acme-dental-web/billingInfo:429",
+    "google:/v1/projects/acme-xray-archive/billingInfo:malformed",
+    "google:/v3/projects:search:403",
+    "microsoft:/subscriptions/{id}/providers/Microsoft.Solutions/applications:5xx",
+    "microsoft:/subscriptions/{id}/providers/Microsoft.ManagedServices/registrationAssignments:429",
+})
 # Known false passes left to the area that owns them: case id -> reason. The test fails
 # if such a case stops failing (remove it then), like xfail(strict=True).
-KNOWN: dict[str, str] = {}
+KNOWN: dict[str, str] = {
+    "aws:iam:ListUsers:403": "aws (issue 12): PasswordLastUsed is dropped without a note",
+    "aws:iam:GetLoginProfile:5xx": "aws (issue 12): a failed login-profile read is not "
+                                   "named for client-held users",
+    "aws:kms:DescribeKey:429": "aws (issue 12): a key whose description cannot be read "
+                               "is left out without an error",
+    "google:/v1/projects/acme-dental-web/billingInfo:429": "gcp: the billing account of a "
+        "project whose billingInfo cannot be read vanishes (its admins' fail goes)",
+    "google:/v1/projects/acme-xray-archive/billingInfo:malformed": "gcp: as above",
+    "google:/v3/projects:search:403": "gcp: projects that cannot be listed drop their "
+                                      "billing accounts without an error",
+}
+# While other areas fix theirs, a known case that passes is reported, not failed; the
+# final landing makes this strict (xfail(strict=True) semantics).
+KNOWN_STRICT = False
 
 
 # ---------------------------------------------------------------------------------------
@@ -472,10 +499,12 @@ def run_case(est: Estate, case: Case, outdir: Path) -> list[str]:
 
 @pytest.mark.parametrize("group", list(GROUPS))
 def test_no_failed_read_becomes_a_pass(estate: Estate, group: str, tmp_path: Path) -> None:
-    cases = [c for c in families(estate) if c.group == group]
-    sample = {"aws": 6, "microsoft": 4, "google": 6}.get(group)
+    every = [c for c in families(estate) if c.group == group]
+    cases = every
+    sample = {"aws": 5, "microsoft": 3, "google": 5}.get(group)
     if sample and not FULL:  # a spread sample of the slower areas' families
-        cases = cases[::max(1, -(-len(cases) // sample))]
+        cases = every[::max(1, -(-len(every) // sample))]
+        cases += [c for c in every if c.id in PINNED and c not in cases]
     assert cases or group not in ("domain", "inventory"), f"no call family for {group}"
     failures: dict[str, list[str]] = {}
     fixed: list[str] = []
@@ -487,7 +516,10 @@ def test_no_failed_read_becomes_a_pass(estate: Estate, group: str, tmp_path: Pat
             continue
         if problems:
             failures[case.id] = problems
-    assert not fixed, f"known false passes no longer fail, remove them from KNOWN: {fixed}"
+    if KNOWN_STRICT:
+        assert not fixed, f"known false passes no longer fail, remove them from KNOWN: {fixed}"
+    elif fixed:
+        print(f"known false passes that no longer fail (remove from KNOWN): {fixed}")
     assert not failures, "\n".join(f"{cid}:\n  " + "\n  ".join(p)
                                    for cid, p in failures.items())
 
