@@ -44,6 +44,24 @@ def _workspace_customers(ctx: CheckContext) -> frozenset[str]:
                      if not isinstance(facts.customer, FetchError))
 
 
+def _org_evidence(org_id: str, facts: GcpFacts, ctx: CheckContext) -> list[Evidence]:
+    """What a judgement about an organization's owner rests on: the organization as
+    Resource Manager showed it and, when its customer id matched the business's Workspace,
+    that Workspace's customer record."""
+    out: list[Evidence] = []
+    if not isinstance(facts.organizations, Fetched):
+        return out
+    org = next((o for o in facts.organizations.items if o.id == org_id), None)
+    if org is None:
+        return out
+    out.append(facts.organizations.evidence(org.excerpt()))
+    for gws in ctx.dependencies(GWS).values.values():
+        if not isinstance(gws.customer, FetchError) and \
+                gws.customer.id == org.directory_customer_id:
+            out.append(gws.customer.evidence())
+    return out
+
+
 def _workspace_errors(ctx: CheckContext) -> str:
     """Why the Workspace facts that could identify the business are missing, if they are."""
     deps = ctx.dependencies(GWS)
@@ -152,7 +170,7 @@ def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
                        "account, and add it to client.google_customer_ids.")
         yield ctx.finding(asset=organization_asset(org.id, org.display_name or None),
                           holder=attribution.holder, status=status, severity=severity,
-                          detail=detail, evidence=[orgs.evidence(org.excerpt())])
+                          detail=detail, evidence=_org_evidence(org.id, facts, ctx))
     if not chosen and not facts.organization_id:
         yield ctx.finding(
             asset=facts.asset, holder=Holder.UNKNOWN, status=Status.WARN,
@@ -208,7 +226,8 @@ def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(asset=p.asset, holder=Holder.CLIENT, status=Status.PASS,
                               severity=Severity.INFO,
                               detail=f"Project {p.project_id} is in the business's "
-                                     f"organization {p.organization}.", evidence=evidence)
+                                     f"organization {p.organization}.",
+                              evidence=evidence + _org_evidence(p.organization, facts, ctx))
             continue
         attribution = _holder_of_org(p.organization, facts, ctx)
         holder = attribution.holder
@@ -403,7 +422,7 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
 )
 def iam_access(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     policies: list[tuple[Asset, IamPolicy | FetchError]] = [
-        (organization_asset(o.id), o.iam) for o in facts.organization_facts]
+        (organization_asset(o.id, o.display_name), o.iam) for o in facts.organization_facts]
     if isinstance(facts.projects, FetchError):
         yield ctx.error(facts.asset, facts.projects, key="projects")
     else:
@@ -539,7 +558,7 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
 )
 def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     groups: list[tuple[Asset, str, Any]] = [
-        (organization_asset(o.id), f"organizations/{o.id}", o.contacts)
+        (organization_asset(o.id, o.display_name), f"organizations/{o.id}", o.contacts)
         for o in facts.organization_facts]
     if isinstance(facts.projects, FetchError):
         yield ctx.error(facts.asset, facts.projects, key="projects")

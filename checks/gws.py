@@ -423,15 +423,14 @@ def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                            "whose app it is; if it is the provider's, add its client id "
                            "to the provider's google_oauth_client_ids.",
                     evidence=[tokens.read.evidence(excerpt)])
-        if not held:
+        if not held and not tokens.errors:  # a pass only when every user's tokens were read
             yield ctx.finding(
                 asset=account, holder=Holder.CLIENT, status=Status.PASS,
                 severity=Severity.INFO, key="tokens",
                 detail=f"No third-party app of the provider was found in the tokens of "
-                       f"{len(tokens.users) - len(tokens.errors)} user(s) (every admin and "
-                       "a sample of other users).",
-                evidence=[tokens.read.evidence({"users_read": len(tokens.users)
-                                                - len(tokens.errors),
+                       f"{len(tokens.users)} user(s) (every admin and a sample of other "
+                       "users).",
+                evidence=[tokens.read.evidence({"users_read": len(tokens.users),
                                                 "apps": sorted(apps)})])
     yield ctx.finding(
         asset=account, holder=Holder.UNKNOWN, status=Status.MANUAL, severity=Severity.HIGH,

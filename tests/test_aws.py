@@ -488,6 +488,28 @@ def ops_account(estate: Estate) -> str:
             "Effect": "Allow", "Principal": {"Federated": saml},
             "Action": "sts:AssumeRoleWithSAML",
             "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]}))
+    # Okta (the provider's org) and Google Workspace SAML metadata, in the shapes their
+    # admin consoles export (https://developer.okta.com/docs/guides/saml-application-setup/,
+    # https://support.google.com/a/answer/6087519)
+    iam.create_saml_provider(Name="BobsITOkta", SAMLMetadataDocument=(
+        '<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor '
+        'xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        'entityID="http://www.okta.com/exk1fxphvsBsdkHz0h8"><md:IDPSSODescriptor '
+        'WantAuthnRequestsSigned="false" protocolSupportEnumeration='
+        '"urn:oasis:names:tc:SAML:2.0:protocol">' + "<md:KeyDescriptor/>" * 60
+        + '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+        'Location="https://bobsit.okta.com/app/amazon_aws/exk1fxphvsBsdkHz0h8/sso/saml"/>'
+        '</md:IDPSSODescriptor></md:EntityDescriptor>'))
+    iam.create_saml_provider(Name="GoogleSSO", SAMLMetadataDocument=(
+        '<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor '
+        'xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        'entityID="https://accounts.google.com/o/saml2?idpid=C01abcde2" '
+        'validUntil="2031-01-01T00:00:00.000Z"><md:IDPSSODescriptor '
+        'WantAuthnRequestsSigned="false" protocolSupportEnumeration='
+        '"urn:oasis:names:tc:SAML:2.0:protocol">' + "<md:KeyDescriptor/>" * 60
+        + '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"'
+        ' Location="https://accounts.google.com/o/saml2/idp?idpid=C01abcde2"/>'
+        '</md:IDPSSODescriptor></md:EntityDescriptor>'))
     # a provider-trusted role whose only policy is an inline *:*
     iam.create_role(RoleName="BobsITInline",
                     AssumeRolePolicyDocument=demo_aws.trust_policy(PROVIDER))
@@ -530,6 +552,11 @@ def ops_account(estate: Estate) -> str:
     # a trail delivering to a bucket outside the account whose name says nothing
     demo_aws.seed_session(estate.endpoint)("s3").create_bucket(Bucket="central-audit-7731")
     seed("cloudtrail").create_trail(Name="ops-trail", S3BucketName="central-audit-7731")
+    # ... and one whose bucket name says nothing but whose KMS key is the provider's
+    demo_aws.seed_session(estate.endpoint)("s3").create_bucket(Bucket="central-audit-9912")
+    seed("cloudtrail").create_trail(
+        Name="ops-trail-kms", S3BucketName="central-audit-9912",
+        KmsKeyId=f"arn:aws:kms:us-east-1:{PROVIDER}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
     return ops
 
 
@@ -547,7 +574,7 @@ def ops_config(estate: Estate, ops: str, sso: demo_aws.StubServer, *,
         "provider": {"name": "Bob's IT Services", "aliases": ["bobsit"],
                      "domains": ["bobsit.example"], "aws_account_ids": list(provider_ids),
                      "azure_tenant_ids": [PROVIDER_TENANT],
-                     "identity_orgs": {"github": ["BobsIT"]}},
+                     "identity_orgs": {"github": ["BobsIT"], "okta": ["bobsit.okta.com"]}},
         "scan": {"aws": [target], "limits": {"concurrency": 16, "timeout_s": 20}},
     }, Path("audit.yaml"))
 
@@ -589,7 +616,7 @@ def test_github_oidc_role_trusting_provider_org(ops_result: ScanResult) -> None:
 
 def test_entra_saml_of_provider_tenant(ops_result: ScanResult) -> None:
     (idp,) = [f for f in by_check(ops_result, "aws.access.identity_providers")
-              if "saml-provider" in f.asset.id]
+              if f.asset.id.endswith("saml-provider/BobsITEntra")]
     assert idp.status is Status.FAIL and idp.holder is Holder.PROVIDER
     assert PROVIDER_TENANT in idp.detail and "w3.org" not in idp.detail
     (role,) = [f for f in by_check(ops_result, "aws.access.roles")
@@ -598,6 +625,14 @@ def test_entra_saml_of_provider_tenant(ops_result: ScanResult) -> None:
     (oidc,) = [f for f in by_check(ops_result, "aws.access.identity_providers")
                if "oidc-provider" in f.asset.id]
     assert oidc.status is Status.PASS and "aws.access.roles" in oidc.detail
+
+
+def test_okta_and_google_saml(ops_result: ScanResult) -> None:
+    found = {f.asset.name: f for f in by_check(ops_result, "aws.access.identity_providers")}
+    okta = found["BobsITOkta"]
+    assert okta.status is Status.FAIL and "okta:bobsit.okta.com" in okta.detail
+    google = found["GoogleSSO"]
+    assert google.status is Status.MANUAL and "Google Workspace" in google.detail
 
 
 def test_inline_admin_policy_is_critical(ops_result: ScanResult) -> None:
@@ -640,6 +675,13 @@ def test_trail_to_an_unknown_bucket_says_what_to_ask(ops_result: ScanResult) -> 
     assert "expected-bucket-owner" in trail.detail and "ask the provider" in trail.detail
     assert ("aws_s3_bucket", "central-audit-7731") in {
         (u.kind, u.value) for u in ops_result.unidentified}
+
+
+def test_trail_owner_from_its_kms_key(ops_result: ScanResult) -> None:
+    (trail,) = [f for f in by_check(ops_result, "aws.logging.trails")
+                if f.asset.name == "ops-trail-kms"]
+    assert trail.holder is Holder.PROVIDER and trail.status is Status.FAIL
+    assert "KMS key" in trail.detail and "central-audit-9912" in trail.detail
 
 
 def test_audited_account_of_the_provider(estate: Estate, ops_account: str,
@@ -765,3 +807,31 @@ def test_malformed_iam_snapshot_is_an_error_not_a_pass(estate: Estate) -> None:
         (found,) = by_check(result, check_id)
         assert found.status is Status.ERROR, found.detail
         assert "GetAccountAuthorizationDetails" in found.detail
+
+
+def test_paginated_reads_are_one_engine_call_per_page(estate: Estate) -> None:
+    """Every page its own engine call (own timeout and rate token), no call without a
+    request, and the pages merged as botocore would (organizations ListAccounts, which
+    moto pages by MaxResults/NextToken)."""
+    from lockin_audit.sources.aws import Caller
+
+    cfg = estate.config(estate.target(name="pages", role_arns=[]))
+    expected = sorted(a["Id"] for a in demo_aws.seed_session(estate.endpoint)(
+        "organizations").list_accounts()["Accounts"])
+
+    async def run() -> tuple[Any, int, int]:
+        engine = Engine()
+        try:
+            (t,) = await AwsSource().targets(SourceContext(cfg, engine, {}, None))
+            before = engine.stats.calls
+            got = await Caller(engine, t.options).op(
+                "organizations", "us-east-1", "ListAccounts", paginate=True,
+                PaginationConfig={"PageSize": 1})
+            return got, engine.stats.calls - before, engine.stats.pages
+        finally:
+            await engine.aclose()
+
+    got, calls, pages = asyncio.run(run())
+    assert sorted(a["Id"] for a in got.value["Accounts"]) == expected
+    assert "NextToken" not in got.value
+    assert calls == pages == len(expected) >= 2

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -55,6 +57,7 @@ def google_env(monkeypatch: pytest.MonkeyPatch, keyfile: Path, tmp_path: Path,
     yield
     server.faults.clear()
     server.delegated_scopes = None
+    server.token_lifetime = 3599
 
 
 def config(server: GoogleCloud, tmp_path: Path, *, google: dict[str, Any] | None = None,
@@ -348,3 +351,70 @@ def test_checks_command_lists_the_google_checks() -> None:
                    "gws.apps.oauth_tokens", "gws.billing.reseller", "gcp.organization.owner",
                    "gcp.organization.projects", "gcp.billing.project_account",
                    "gcp.billing.account_admins", "gcp.access.iam", "gcp.contacts.essential"}
+
+
+def test_tokens_are_reused_and_refreshed_before_expiry(server: GoogleCloud,
+                                                      tmp_path: Path) -> None:
+    def grants() -> int:
+        return sum(1 for m, p, _ in server.requests if p == "/token")
+
+    before = grants()
+    scan(server, tmp_path)
+    # One grant per scope and target (5 Workspace scopes, 3 Cloud scopes), however many
+    # requests each scope serves.
+    assert grants() - before == 8
+    server.token_lifetime = 120  # under the 5-minute margin: refreshed before each use
+    before = grants()
+    result = scan(server, tmp_path)
+    assert grants() - before > 20
+    assert not [f for f in result.findings if f.status is Status.ERROR]
+
+
+def test_a_read_that_times_out_is_an_error(server: GoogleCloud, tmp_path: Path) -> None:
+    server.faults["cloudbilling.billingAccounts.getIamPolicy"] = "timeout"
+    cfg = config(server, tmp_path)
+    limits = cfg.scan.limits.model_copy(update={"timeout_s": 1.0})
+    cfg = cfg.model_copy(update={"scan": cfg.scan.model_copy(update={"limits": limits})})
+    checks = registry.select(registry.all_checks(), areas=["gcp"])
+    result = asyncio.run(Scanner(cfg, checks).run())
+    admins = found(result, "gcp.billing.account_admins")
+    assert admins and all(f.status is Status.ERROR for f in admins)
+    assert "no answer within 1 s" in admins[0].detail
+    # Everything else of the target was still judged.
+    assert one(result, "gcp.billing.project_account",
+               "projects/acme-dental-web").status is Status.FAIL
+
+
+def test_fault_matrix_no_read_that_fails_becomes_a_pass(server: GoogleCloud,
+                                                        tmp_path: Path) -> None:
+    """Issue 9 for Google: every API method a clean scan calls is made to fail in turn
+    (a 403 with Google's error body, then a malformed answer), by the server. The scan
+    completes; the failure is named in an error finding or the coverage; and no pass
+    appears that the clean scan did not have."""
+    before = len(server.requests)
+    clean = scan(server, tmp_path)
+    methods = sorted({name for _, path, _ in server.requests[before:]
+                      for pattern, _, name, _, _ in gs.ROUTES
+                      if re.fullmatch(pattern, urlsplit(path).path)})
+    assert len(methods) >= 15, methods  # every API of both sources was exercised
+    clean_passed = {(f.check_id, f.asset.id, f.key) for f in clean.findings
+                    if f.status is Status.PASS}
+    for method in methods:
+        for fault in ("403", "malformed"):
+            server.faults.clear()
+            server.faults[method] = fault
+            result = scan(server, tmp_path)
+            reasons = [f.detail for f in result.findings if f.status is Status.ERROR] + [
+                c.reason or "" for c in result.coverage if not c.assessed]
+            marker = method if fault == "403" else "not JSON"
+            assert any(marker in r for r in reasons), (method, fault, reasons)
+            passed = {(f.check_id, f.asset.id, f.key) for f in result.findings
+                      if f.status is Status.PASS}
+            assert passed <= clean_passed, (method, fault, passed - clean_passed)
+            # A pass never rests on the read that failed.
+            route = next(p for p, _, name, _, _ in gs.ROUTES if name == method)
+            cited = [(f.check_id, f.asset.id) for f in result.findings
+                     if f.status is Status.PASS for e in f.evidence
+                     if re.fullmatch(route, urlsplit(e.request.partition(" ")[2]).path)]
+            assert not cited, (method, fault, cited)
+    server.faults.clear()

@@ -257,6 +257,19 @@ def test_junit_marks_accepted_skipped(tmp_path: Path) -> None:
     assert root.get("failures") == "1"  # shop.harborvet.com
 
 
+def test_csv_carries_the_acceptance(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from lockin_audit.report.csv_format import CsvRenderer
+
+    rows = list(csv.DictReader(io.StringIO(CsvRenderer().render(_accepted_result(tmp_path)),
+                                           newline="")))
+    accepted = [r for r in rows if r["accepted_until"]]
+    assert [(r["asset_id"], r["accepted_until"], r["accepted_by"]) for r in accepted] == [
+        ("harborvet.com", "2027-03-31", "Jane Doe, owner")]
+
+
 def test_reports_show_changes_trend_and_accepted(tmp_path: Path) -> None:
     r = _accepted_result(tmp_path)
     data = r.to_dict()
@@ -475,3 +488,32 @@ def test_report_rerenders_with_recorded_history(tmp_path: Path) -> None:
     assert [p["scan"] for p in data["history"]] == ["1", "this"]
     assert [r["asset_id"] for r in data["changes"]["resolved"]] == ["a.com"]
     assert "## Since the last scan" in (tmp_path / "again" / "report.md").read_text()
+
+
+def test_no_credential_reaches_the_store_from_a_real_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan of the demo's Microsoft cloud (a real token exchange with a client secret)
+    recorded in SQLite: neither the secret nor the bearer token is in the store."""
+    import sqlite3
+
+    import lockin_audit.demo
+    from lockin_audit.demo import demo_estate
+
+    monkeypatch.setattr(lockin_audit.demo, "PARTS", ("azure",))
+    store = tmp_path / "h.sqlite"
+    with demo_estate(tmp_path / "e") as cfg:
+        secret = os.environ["AZURE_CLIENT_SECRET"]
+        audit = _demo_audit_file(cfg, tmp_path / "a.yaml")
+        proc = _cli("scan", "-c", str(audit), "-o", "o", "-f", "json", "--history",
+                    str(store), "--only", "azure,m365", "--fail-on", "none", "-q",
+                    cwd=tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(secret) > 20
+    with sqlite3.connect(store) as db:
+        rows = [r for t in ("scans", "findings")
+                for r in db.execute(f"SELECT * FROM {t}")]
+    dump = json.dumps(rows, default=str)
+    assert len(rows) > 5 and "azure." in dump  # the scan's findings are there
+    assert secret not in dump
+    # no bearer token (the demo cloud issues "demo-token-<hex>")
+    assert "Bearer" not in dump and "demo-token-" not in dump

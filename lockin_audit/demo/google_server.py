@@ -143,6 +143,7 @@ class GoogleCloud:
         self.faults: dict[str, str] = {}
         self.keys: dict[str, Any] = {}  # client_email -> public key
         self.delegated_scopes = delegated_scopes  # None: every scope is delegated
+        self.token_lifetime = 3599  # seconds, as Google's expires_in
         self._tokens: dict[str, tuple[frozenset[str], str | None]] = {}
         self._once: set[str] = set()
         self._lock = threading.Lock()
@@ -210,7 +211,8 @@ class GoogleCloud:
         token = "ya29.local-" + secrets.token_urlsafe(24)
         with self._lock:
             self._tokens[token] = (scopes, subject)
-        return _ok({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+        return _ok({"access_token": token, "expires_in": self.token_lifetime,
+                    "token_type": "Bearer"})
 
     # -- dispatch ------------------------------------------------------------------------
     def answer(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Reply:

@@ -19,7 +19,7 @@ from lockin_audit.report.interface import Renderer
 COLUMNS: tuple[str, ...] = (
     "id", "status", "severity", "holder", "area", "control", "check_id", "asset_type",
     "asset_id", "asset_name", "title", "detail", "due", "why_it_matters", "remediation",
-    "evidence", "references",
+    "evidence", "references", "accepted_until", "accepted_reason", "accepted_by",
 )
 # The start of the cell, of a line in it, and of a comma-separated piece of it (for naive
 # consumers that split lines on commas without honouring quotes), after any quotes.
@@ -39,6 +39,8 @@ def row(f: Finding) -> list[str]:
         f.due.isoformat() if f.due else "", f.risk,
         "\n".join(f"{n}. {s}" for n, s in enumerate(steps(f.remediation), 1)),
         "\n".join(evidence_line(e) for e in f.evidence), "\n".join(f.references),
+        f.accepted.expires.isoformat() if f.accepted else "",
+        f.accepted.reason if f.accepted else "", f.accepted.by if f.accepted else "",
     ]
     return [safe_cell(v) for v in values]
 

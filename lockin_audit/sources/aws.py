@@ -70,7 +70,7 @@ from lockin_audit.sources.aws_facts import (
     parse_volumes,
     parse_zones,
 )
-from lockin_audit.sources.aws_pages import read_all_pages
+from lockin_audit.sources.aws_pages import pagination, read_all_pages
 from lockin_audit.sources.aws_policy import parse_policy
 from lockin_audit.sources.interface import (
     FetchError,
@@ -320,25 +320,29 @@ class Caller:
         acct = self.account
         acct.operations.add((service, operation))
 
+        config = pagination(service, operation) if paginate else None
+
         def call() -> Any:
-            client = acct.client(service, region)
-            if paginate and client.can_paginate(client_name):
-                return client.get_paginator(client_name)  # pages: one engine call each
-            result = getattr(client, client_name)(**params)
+            result = getattr(acct.client(service, region), client_name)(**params)
             result.pop("ResponseMetadata", None)
             return result
+
+        def start() -> tuple[Any, Any]:
+            iterator = acct.client(service, region).get_paginator(client_name).paginate(
+                **params)
+            return iterator, iter(iterator)
 
         host = f"{service}.{region}.{acct.account_id}"
         limiter = self.engine.limiter
         if host not in limiter.host_rates:
             limiter.set_rate(host, acct.options.max_rps)
+        budget = call_budget(acct.options)
         try:
-            value = await self.engine.call_sync(host, call, timeout_s=call_budget(acct.options))
-            if paginate and _is_paginator(value):
-                paginator = value
-                value = await read_all_pages(self.engine, host,
-                                             lambda: paginator.paginate(**params),
-                                             timeout_s=call_budget(acct.options))
+            if config is not None:  # one engine call per page, each with its own limit
+                value = await read_all_pages(self.engine, host, start, config,
+                                             timeout_s=budget)
+            else:
+                value = await self.engine.call_sync(host, call, timeout_s=budget)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in absent:
@@ -349,12 +353,6 @@ class Caller:
         except Exception as exc:  # any SDK failure is an error fact, never a crash
             return Fetched(request, to_fetch_error(exc, service, operation, request))
         return Fetched(request, value)
-
-
-def _is_paginator(value: Any) -> bool:
-    from botocore.paginate import Paginator
-
-    return isinstance(value, Paginator)
 
 
 def _snake(name: str) -> str:

@@ -163,6 +163,7 @@ class ProjectFacts:
 @dataclass(frozen=True)
 class OrganizationFacts:
     id: str
+    display_name: str | None
     iam: IamPolicy | FetchError
     contacts: Fetched[Contact] | FetchError
 
@@ -189,7 +190,8 @@ class GcpFacts:
 
 
 def organization_asset(org_id: str, name: str | None = None) -> Asset:
-    return Asset("gcp_organization", f"organizations/{org_id}", name)
+    return Asset("gcp_organization", f"organizations/{org_id}",
+                 f"Cloud organization {name or org_id}")
 
 
 def project_asset(project_id: str, name: str | None = None) -> Asset:
@@ -197,7 +199,8 @@ def project_asset(project_id: str, name: str | None = None) -> Asset:
 
 
 def billing_asset(account_id: str, name: str | None = None) -> Asset:
-    return Asset("gcp_billing_account", f"billingAccounts/{account_id}", name)
+    return Asset("gcp_billing_account", f"billingAccounts/{account_id}",
+                 f"Billing account {name or account_id}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -275,7 +278,7 @@ class GcpSource(api.GoogleSource):
         out = []
         for i, opts in enumerate(ctx.config.scan.gcp):
             tid = target_id(opts, i)
-            asset = (organization_asset(opts.organization_id, opts.name) if opts.organization_id
+            asset = (organization_asset(opts.organization_id) if opts.organization_id
                      else Asset("gcp_scope", tid, opts.name))
             out.append(Target(SOURCE, "gcp", tid, f"Google Cloud {opts.name or tid}", asset,
                               options=opts))
@@ -321,7 +324,10 @@ class GcpSource(api.GoogleSource):
             org_ids.append(opts.organization_id)
         elif isinstance(organizations, Fetched):
             org_ids.extend(o.id for o in organizations.items)
-        org_facts = await asyncio.gather(*(self._organization_facts(client, o) for o in org_ids))
+        names = {o.id: o.display_name for o in organizations.items} \
+            if isinstance(organizations, Fetched) else {}
+        org_facts = await asyncio.gather(*(self._organization_facts(client, o, names.get(o))
+                                           for o in org_ids))
         accounts: list[str] = []
         if isinstance(projects, Fetched):
             accounts = sorted({p.billing.account_id for p in projects.items
@@ -462,14 +468,15 @@ class GcpSource(api.GoogleSource):
                                      f"projects/{pid}")))
         return ProjectFacts(project, iam, billing, contacts)
 
-    async def _organization_facts(self, client: GoogleClient, org: str) -> OrganizationFacts:
+    async def _organization_facts(self, client: GoogleClient, org: str,
+                                  name: str | None) -> OrganizationFacts:
         iam, contacts = await asyncio.gather(
             api.guard(self._iam(client, "POST",
                                 "cloudresourcemanager.organizations.getIamPolicy",
                                 f"organizations/{org}", f"/v3/organizations/{org}:getIamPolicy")),
             api.guard(self._contacts(client, "essentialcontacts.organizations.contacts.list",
                                      f"organizations/{org}")))
-        return OrganizationFacts(org, iam, contacts)
+        return OrganizationFacts(org, name or None, iam, contacts)
 
     async def _billing_account(self, client: GoogleClient, account: str) -> BillingAccountFacts:
         async def get() -> BillingAccount:
