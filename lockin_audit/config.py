@@ -188,6 +188,11 @@ class DnsOptions(_Model):
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     tcp: bool = False  # query over TCP only
     dkim_selectors: list[str] = []  # DKIM selectors to ask besides the common senders'
+    # resolvers: [iterative] resolves through the delegation from these root servers
+    # (default: the IANA root servers); servers learned from referrals are asked on
+    # iterative_port
+    root_hints: list[str] = []
+    iterative_port: int = Field(default=53, ge=1, le=65535)
 
 
 class RdapOptions(_Model):
