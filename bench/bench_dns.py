@@ -70,42 +70,50 @@ spf TXT "v=spf1 ip4:192.0.2.0/24 -all"
 
 
 class DelayProxy(asyncio.DatagramProtocol):
-    """Forwards each UDP query to Knot and delays the answer by a fixed latency."""
+    """Forwards each UDP query to Knot over one upstream socket (the message id rewritten
+    to a proxy-unique one, restored on the way back) and delays each answer by a fixed
+    latency with a timer: no socket or task per query, so the proxy is not what limits a
+    fast client."""
 
     def __init__(self, upstream: tuple[str, int], latency_s: float) -> None:
         self.upstream = upstream
         self.latency_s = latency_s
         self.transport: asyncio.DatagramTransport | None = None
-        self.pending: set[asyncio.Task[None]] = set()
+        self.up: asyncio.DatagramTransport | None = None
+        self.waiting: dict[int, tuple[bytes, tuple[str, int]]] = {}
+        self.next_id = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        task = asyncio.ensure_future(self._forward(data, addr))
-        self.pending.add(task)
-        task.add_done_callback(self.pending.discard)
+    async def open_upstream(self) -> None:
+        proxy = self
 
-    async def _forward(self, data: bytes, addr: tuple[str, int]) -> None:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[bytes] = loop.create_future()
-
-        class Once(asyncio.DatagramProtocol):
+        class Upstream(asyncio.DatagramProtocol):
             def datagram_received(self, reply: bytes, _: tuple[str, int]) -> None:
-                if not answer.done():
-                    answer.set_result(reply)
+                entry = proxy.waiting.pop(int.from_bytes(reply[:2], "big"), None)
+                if entry is None:
+                    return
+                original, addr = entry
+                asyncio.get_running_loop().call_later(
+                    proxy.latency_s, proxy.reply, original + reply[2:], addr)
 
-        transport, _ = await loop.create_datagram_endpoint(Once, remote_addr=self.upstream)
-        try:
-            transport.sendto(data)
-            reply = await asyncio.wait_for(answer, 2.0)
-        except TimeoutError:
-            return
-        finally:
-            transport.close()
-        await asyncio.sleep(self.latency_s)
+        loop = asyncio.get_running_loop()
+        self.up, _ = await loop.create_datagram_endpoint(Upstream, remote_addr=self.upstream)
+
+    def reply(self, data: bytes, addr: tuple[str, int]) -> None:
         if self.transport is not None:
-            self.transport.sendto(reply, addr)
+            self.transport.sendto(data, addr)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.up is None or len(data) < 12:
+            return
+        for _ in range(65536):
+            self.next_id = (self.next_id + 1) & 0xFFFF
+            if self.next_id not in self.waiting:
+                break
+        self.waiting[self.next_id] = (data[:2], addr)
+        self.up.sendto(self.next_id.to_bytes(2, "big") + data[2:])
 
 
 async def run(domains: list[str], resolver: tuple[str, int], mode: str,
@@ -129,9 +137,10 @@ def proxy_process(upstream: int, latency_s: float, ports: mp.Queue[int]) -> None
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
+        proxy = DelayProxy(("127.0.0.1", upstream), latency_s)
+        await proxy.open_upstream()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: DelayProxy(("127.0.0.1", upstream), latency_s),
-            local_addr=("127.0.0.1", 0))
+            lambda: proxy, local_addr=("127.0.0.1", 0))
         ports.put(transport.get_extra_info("sockname")[1])
         await asyncio.Event().wait()
 

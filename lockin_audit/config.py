@@ -188,6 +188,11 @@ class DnsOptions(_Model):
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     tcp: bool = False  # query over TCP only
     dkim_selectors: list[str] = []  # DKIM selectors to ask besides the common senders'
+    # resolvers: [iterative] resolves through the delegation from these root servers
+    # (default: the IANA root servers); servers learned from referrals are asked on
+    # iterative_port
+    root_hints: list[str] = []
+    iterative_port: int = Field(default=53, ge=1, le=65535)
 
 
 class RdapOptions(_Model):
@@ -468,6 +473,7 @@ provider:                             # the outgoing provider (a list is allowed
   azure_tenant_ids: []
   partner_ids: []                     # Microsoft partner (MPN) ids
   ip_ranges: []                       # e.g. ["203.0.113.0/24"]
+  # identity_orgs: {github: [bobsit], gitlab: [], terraform_cloud: [], okta: [bobsit.okta.com]}
 
 scan:
   domains: [acmedental.com]

@@ -208,3 +208,30 @@ def test_negated_and_if_exists_conditions_do_not_narrow() -> None:
     assert kinds(not_like) == {("any", "github (any subject)")}
     star_star = {"Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]}
     assert admin_grants(parse_policy(star_star)) == ("*",)
+
+
+def test_identity_orgs_match_exactly() -> None:
+    import pytest
+
+    from lockin_audit.config import ConfigError, config_from_mapping
+    from lockin_audit.identity import Identity, IdKind
+    from lockin_audit.model import Holder
+
+    cfg = config_from_mapping({
+        "client": {"name": "Acme", "identity_orgs": {"github": ["acme-dental"]}},
+        "provider": {"name": "Bob's IT", "identity_orgs": {"github": ["BobsIT"],
+                                                            "okta": ["bobsit.okta.com"]}},
+    }, Path("audit.yaml"))
+    ident = Identity.from_mappings(cfg.client.model_dump(),
+                                   [p.model_dump() for p in cfg.provider])
+    assert ident.attribute(IdKind.IDENTITY_ORG, "github:bobsit").holder is Holder.PROVIDER
+    assert ident.attribute(IdKind.IDENTITY_ORG, "github:acme-dental").holder is Holder.CLIENT
+    assert ident.attribute(IdKind.IDENTITY_ORG, "github:bobsit-labs").holder is Holder.UNKNOWN
+    assert ident.attribute(IdKind.IDENTITY_ORG, "gitlab:bobsit").holder is Holder.UNKNOWN
+    assert ident.attribute(IdKind.IDENTITY_ORG, "okta:BOBSIT.okta.com").holder is Holder.PROVIDER
+    with pytest.raises(ConfigError, match="identity_orgs"):
+        config_from_mapping({"client": {"name": "A"}, "provider": {
+            "name": "B", "identity_orgs": {"github": ["bobsit/*"]}}}, Path("audit.yaml"))
+    with pytest.raises(ConfigError):
+        config_from_mapping({"client": {"name": "A"}, "provider": {
+            "name": "B", "identity_orgs": {"githb": ["bobsit"]}}}, Path("audit.yaml"))

@@ -450,3 +450,71 @@ def test_portfolio_change_trend_and_escaping(
     html = html_path.read_text()
     assert "<script" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Sons" in html
     assert f'<span class="up">{row.change["provider_held"]:+d}</span>' in html  # fewer: better
+
+
+def test_each_clients_aws_profile_and_role_serve_that_client_only(tmp_path: Path) -> None:
+    """Two clients in one fleet, each with its own AWS profile and the read-only role in
+    its own member account (moto's server mode, real boto3): each report shows its own
+    account and user, never the other client's."""
+    from lockin_audit.demo import aws as demo_aws
+
+    server, endpoint = demo_aws.start_moto()
+    # the operations moto lacks answer at once (denied / not here) instead of 500 + retries
+    stub = demo_aws.StubServer({("ram", "GetResourceShares"): 403,
+                                ("account", "GetContactInformation"): 403,
+                                ("directconnect", "DescribeVirtualInterfaces"): 404},
+                               upstream=endpoint)
+    try:
+        org = demo_aws.seed_session(endpoint)("organizations")
+        try:  # moto's state lives in the process: another test may have made it already
+            org.create_organization(FeatureSet="ALL")
+        except org.exceptions.AlreadyInOrganizationException:
+            pass
+        accounts = {}
+        for who in ("a", "b"):
+            acct = org.create_account(AccountName=f"client {who}", Email=f"aws@{who}.test")[
+                "CreateAccountStatus"]["AccountId"]
+            iam = demo_aws.seed_session(endpoint, acct)("iam")
+            iam.create_role(RoleName=demo_aws.AUDIT_ROLE,
+                            AssumeRolePolicyDocument=demo_aws.trust_policy(acct))
+            user = f"{MARKER.lower()}-{who}"  # an admin login of the provider's technician
+            iam.create_user(UserName=user, Tags=[{"Key": "email",
+                                                  "Value": f"{user}@harbormsp.example"}])
+            iam.create_login_profile(UserName=user, Password="Test-Only-Password-1")
+            accounts[who] = acct
+        (tmp_path / "aws-config").write_text("".join(
+            f"[profile client-{w}]\naws_access_key_id = AKIACLIENT{w.upper()}000000000\n"
+            f"aws_secret_access_key = secret-{w}\nregion = us-east-1\n" for w in "ab"))
+        for who, acct in accounts.items():
+            (tmp_path / f"{who}.yaml").write_text(yaml.safe_dump({
+                "client": {"name": f"Client {who.upper()}", "aws_account_ids": [acct]},
+                "provider": {"name": "Harbor Managed IT", "domains": ["harbormsp.example"],
+                             "aws_account_ids": [demo_aws.PROVIDER_ACCOUNT]},
+                "scan": {"aws": [{"profile": f"client-{who}", "endpoint_url": endpoint,
+                                  "regions": ["us-east-1"],
+                                  "service_endpoints": {"account": stub.url, "ram": stub.url,
+                                                        "directconnect": stub.url},
+                                  "role_arns": [f"arn:aws:iam::{acct}:role/"
+                                                f"{demo_aws.AUDIT_ROLE}"]}],
+                         "limits": {"timeout_s": 20}}}))
+        env = {k: v for k, v in os.environ.items()  # no credentials but the profiles
+               if not k.startswith("AWS_")}
+        env.update({"AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+                    "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-config"),
+                    "AWS_EC2_METADATA_DISABLED": "true", "CI": "true",
+                    "PYTHONPATH": str(ROOT)})
+        proc = subprocess.run(
+            [sys.executable, "-m", "lockin_audit", "fleet", "scan", str(tmp_path / "*.yaml"),
+             "--only", "aws", "--no-history", "-o", str(tmp_path / "out"), "-f", "json"],
+            capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        stub.stop()
+        server.stop()
+    assert proc.returncode in (0, 1, 4), proc.stderr
+    for who, other in (("a", "b"), ("b", "a")):
+        text = (tmp_path / "out" / f"client-{who}" / "report.json").read_text()
+        result = json.loads(text)
+        assert any(c["assessed"] and accounts[who] in c["target"]
+                   for c in result["coverage"]), result["coverage"]
+        assert f"{MARKER.lower()}-{who}" in text
+        assert accounts[other] not in text and f"{MARKER.lower()}-{other}" not in text

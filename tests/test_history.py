@@ -488,3 +488,32 @@ def test_report_rerenders_with_recorded_history(tmp_path: Path) -> None:
     assert [p["scan"] for p in data["history"]] == ["1", "this"]
     assert [r["asset_id"] for r in data["changes"]["resolved"]] == ["a.com"]
     assert "## Since the last scan" in (tmp_path / "again" / "report.md").read_text()
+
+
+def test_no_credential_reaches_the_store_from_a_real_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan of the demo's Microsoft cloud (a real token exchange with a client secret)
+    recorded in SQLite: neither the secret nor the bearer token is in the store."""
+    import sqlite3
+
+    import lockin_audit.demo
+    from lockin_audit.demo import demo_estate
+
+    monkeypatch.setattr(lockin_audit.demo, "PARTS", ("azure",))
+    store = tmp_path / "h.sqlite"
+    with demo_estate(tmp_path / "e") as cfg:
+        secret = os.environ["AZURE_CLIENT_SECRET"]
+        audit = _demo_audit_file(cfg, tmp_path / "a.yaml")
+        proc = _cli("scan", "-c", str(audit), "-o", "o", "-f", "json", "--history",
+                    str(store), "--only", "azure,m365", "--fail-on", "none", "-q",
+                    cwd=tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(secret) > 20
+    with sqlite3.connect(store) as db:
+        rows = [r for t in ("scans", "findings")
+                for r in db.execute(f"SELECT * FROM {t}")]
+    dump = json.dumps(rows, default=str)
+    assert len(rows) > 5 and "azure." in dump  # the scan's findings are there
+    assert secret not in dump
+    # no bearer token (the demo cloud issues "demo-token-<hex>")
+    assert "Bearer" not in dump and "demo-token-" not in dump

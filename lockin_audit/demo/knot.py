@@ -29,15 +29,15 @@ def knotd_path() -> str | None:
         (p for p in ("/usr/sbin/knotd", "/usr/local/sbin/knotd") if Path(p).exists()), None)
 
 
-def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1 (knotd binds both)."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free for both UDP and TCP on `host` (knotd binds both)."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
+            tcp.bind((host, 0))
             port = int(tcp.getsockname()[1])
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                 try:
-                    udp.bind(("127.0.0.1", port))
+                    udp.bind((host, port))
                 except OSError:
                     continue
             return port
@@ -50,6 +50,8 @@ class KnotServer:
     zones: dict[str, str]  # origin -> zone file text
     signed: tuple[str, ...] = ()  # zones Knot signs itself (DNSKEY, RRSIG, NSEC)
     port: int = 0
+    host: str = "127.0.0.1"  # another loopback address (127.0.0.x) for a DNS hierarchy
+    fixed_port: int = 0  # listen on this port instead of a free one
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -58,14 +60,14 @@ class KnotServer:
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def _config(self) -> str:
         w = self.workdir
         lines = [
             "server:",
             f'    rundir: "{w / "run"}"',
-            f"    listen: 127.0.0.1@{self.port}",
+            f"    listen: {self.host}@{self.port}",
             "    udp-workers: 2",
             "    tcp-workers: 2",
             "    background-workers: 1",
@@ -101,9 +103,9 @@ class KnotServer:
         for sub in ("run", "db", "zones"):
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
         for origin, text in self.zones.items():
-            (self.workdir / "zones" / f"{origin}.zone").write_text(text)
+            (self.workdir / "zones" / f"{origin.rstrip('.')}.zone").write_text(text)  # root: .zone
         for _ in range(5):  # the free port may be taken between probing and binding
-            self.port = free_port()
+            self.port = self.fixed_port or free_port(self.host)
             conf = self.workdir / "knot.conf"
             conf.write_text(self._config())
             log = open(self.workdir / "knotd.log", "ab")
@@ -134,7 +136,7 @@ class KnotServer:
     def _serves(self, origin: str) -> bool:
         rdtype = dns.rdatatype.DNSKEY if origin in self.signed else dns.rdatatype.SOA
         q = dns.message.make_query(origin, rdtype)
-        resp = dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.5)
+        resp = dns.query.udp(q, self.host, port=self.port, timeout=0.5)
         return resp.rcode() == 0 and any(rr.rdtype == rdtype for rr in resp.answer)
 
     def stop(self) -> None:

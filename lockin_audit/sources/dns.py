@@ -17,8 +17,10 @@ answer do not.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ipaddress
 import re
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,7 +37,7 @@ import dns.reversename
 
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.dns_wire import Response as WireResponse
-from lockin_audit.sources.dns_wire import UdpChannel
+from lockin_audit.sources.dns_wire import UdpChannel, parse_response
 from lockin_audit.sources.interface import (
     FetchError,
     Source,
@@ -71,7 +73,21 @@ DKIM_SELECTORS = (
 RESOLVER_RATE = 5000.0
 
 
-@dataclass(frozen=True)
+_NOW: list[Any] = [0.0, ""]
+
+
+def _observed() -> str:
+    """The time of an answer, to the second (one shared string per second: a scan holds
+    tens of thousands of answers)."""
+    import time
+
+    now = time.time()
+    if int(now) != int(_NOW[0]):
+        _NOW[0], _NOW[1] = now, iso(utc_now())
+    return str(_NOW[1])
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """The answer to one query. `status` is ok, nxdomain or nodata; `chain` holds the
     CNAME targets followed from the queried name (first to last)."""
@@ -83,7 +99,7 @@ class Answer:
     chain: tuple[str, ...] = ()
     server: str = ""
     tcp: bool = False
-    observed_at: str = field(default_factory=lambda: iso(utc_now()))
+    observed_at: str = field(default_factory=_observed)
 
     @property
     def request(self) -> str:
@@ -105,13 +121,13 @@ def _records(value: Lookup) -> tuple[str, ...]:
     return value.records if isinstance(value, Answer) else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Soa:
     mname: str
     rname_email: str  # the RNAME as an email address (first unescaped dot -> @)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Caa:
     flags: int
     tag: str
@@ -127,14 +143,14 @@ class Caa:
         return self.value.split(";", 1)[0].strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpfInclude:
     mechanism: str  # include or redirect
     domain: str
     depth: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpfTerm:
     """An a, mx, ptr or exists mechanism, or an ip4/ip6 range, with what it resolved to.
     `owner` is the domain whose SPF record holds the term (the top record or an include);
@@ -172,14 +188,14 @@ class Dmarc:
     authorisations: dict[str, Lookup] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dkim:
     selector: str
     cname: Lookup  # the selector's CNAME (Microsoft 365 names the tenant here)
     txt: Lookup | None  # the key itself when the name exists and is not a CNAME
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HostAddresses:
     """A name resolved to addresses (A and AAAA), following CNAMEs."""
 
@@ -361,6 +377,7 @@ class DnsClient:
         self.queries = 0
         self._cache: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
         self._channels = {server: UdpChannel(*server) for server in servers}
+        self._names = {(host, port): sys.intern(f"{host}:{port}") for host, port in servers}
         for host, port in servers:
             key = self._key(host, port)
             if key not in engine.limiter.host_rates:
@@ -422,7 +439,7 @@ class DnsClient:
         rtype = dns.rdatatype.from_text(rdtype)
         use_tcp = self.tcp_only
         key = self._key(host, port)
-        server = f"{host}:{port}"
+        server = self._names[(host, port)]
         try:
             if not use_tcp:
                 channel = self._channels[(host, port)]
@@ -463,6 +480,149 @@ class DnsClient:
         result: dns.message.Message = await self.engine.call(
             key, fn, timeout_s=self.timeout_s + 1.0)
         return result
+
+
+# The root servers' IPv4 addresses (IANA root hints, named.root); `scan.dns.root_hints`
+# replaces them.
+ROOT_SERVERS = ("198.41.0.4", "170.247.170.2", "192.33.4.12", "199.7.91.13",
+                "192.203.230.10", "192.5.5.241", "192.112.36.4", "198.97.190.53",
+                "192.36.148.17", "192.58.128.30", "193.0.14.129", "199.7.83.42",
+                "202.12.27.33")
+MAX_REFERRALS = 16
+AUTHORITATIVE_RATE = 200.0  # queries per second to one authoritative server
+_RESOLVING: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar(
+    "_RESOLVING", default=())
+
+
+class IterativeClient(DnsClient):
+    """Resolves through the delegation, as a recursive resolver does but in-process:
+    from the root servers (or `scan.dns.root_hints`) down the referrals to the domain's
+    own authoritative servers, asking with RD clear. Answers say which authoritative
+    server gave them. Servers learned from referrals are asked on `port` (53; tests put
+    a whole hierarchy on one other port)."""
+
+    def __init__(self, roots: list[tuple[str, int]], timeout_s: float, engine: Any,
+                 port: int = 53) -> None:
+        super().__init__(roots, timeout_s, engine)
+        self.port = port
+        self._cuts: dict[str, list[tuple[str, int]]] = {"": list(roots)}
+
+    def _channel(self, server: tuple[str, int]) -> UdpChannel:
+        channel = self._channels.get(server)
+        if channel is None:
+            channel = self._channels[server] = UdpChannel(*server)
+            self._names[server] = sys.intern(f"{server[0]}:{server[1]}")
+            key = self._key(*server)
+            if key not in self.engine.limiter.host_rates:
+                self.engine.limiter.set_rate(key, AUTHORITATIVE_RATE)
+        return channel
+
+    def _closest_cut(self, name: str, rdtype: str) -> str:
+        # DS lives in the parent zone: ask above the name itself
+        labels = name.split(".")
+        start = 1 if rdtype == "DS" else 0
+        for i in range(start, len(labels)):
+            zone = ".".join(labels[i:])
+            if zone in self._cuts:
+                return zone
+        return ""
+
+    async def _ask(self, name: str, rdtype: str) -> tuple[Answer, list[str]] | FetchError:
+        key = (name, rdtype)
+        chain = _RESOLVING.get()
+        if key in chain or len(chain) > 8:
+            return FetchError(NAME, f"{name} {rdtype}", "the delegation loops (nameservers "
+                              "without addresses that depend on each other)",
+                              kind="malformed")
+        token = _RESOLVING.set((*chain, key))
+        try:
+            return await self._descend(name, rdtype)
+        finally:
+            _RESOLVING.reset(token)
+
+    async def _descend(self, name: str, rdtype: str
+                       ) -> tuple[Answer, list[str]] | FetchError:
+        rtype = int(dns.rdatatype.from_text(rdtype))
+        zone = self._closest_cut(name, rdtype)
+        for _ in range(MAX_REFERRALS):
+            result = await self._ask_zone(zone, name, rtype)
+            if isinstance(result, FetchError):
+                return result
+            resp, server = result
+            if resp.rcode != dns.rcode.NOERROR or resp.answer or resp.aa:
+                return _lean_answer(resp, name, rdtype, server)
+            referral = sorted({(owner, text) for owner, t, text in resp.authority
+                               if t == dns.rdatatype.NS})
+            cut = referral[0][0] if referral else None
+            if cut is None or not (name == cut or name.endswith("." + cut)) or (
+                    zone and not cut.endswith("." + zone)) or cut == zone:
+                return _lean_answer(resp, name, rdtype, server)  # no data, no referral
+            servers = await self._addresses(cut, [ns for _, ns in referral], resp)
+            if isinstance(servers, FetchError):
+                return servers
+            self._cuts[cut] = servers
+            zone = cut
+        return FetchError(NAME, f"{name} {rdtype}", f"more than {MAX_REFERRALS} referrals",
+                          kind="malformed")
+
+    async def _addresses(self, cut: str, nameservers: list[str], resp: WireResponse
+                         ) -> list[tuple[str, int]] | FetchError:
+        glue = [text for owner, t, text in resp.additional
+                if t == dns.rdatatype.A and owner in nameservers]
+        if not glue:  # out-of-zone nameservers: resolve their names the same way
+            found = await asyncio.gather(*(self.query(ns, "A") for ns in nameservers[:4]))
+            glue = [a for x in found if isinstance(x, Answer) for a in x.records]
+            if not glue:
+                err = next((x for x in found if isinstance(x, FetchError)), None)
+                return err or FetchError(NAME, f"{cut} NS", "no address for any of its "
+                                         f"nameservers ({', '.join(nameservers)})",
+                                         kind="not_found")
+        return [(a, self.port) for a in dict.fromkeys(glue)]
+
+    async def _ask_zone(self, zone: str, name: str, rtype: int
+                        ) -> tuple[WireResponse, str] | FetchError:
+        last: FetchError | None = None
+        for server in self._cuts[zone]:
+            channel = self._channel(server)
+            label = self._names[server]
+            try:
+                resp = await self._send_iter(server, channel, name, rtype)
+            except (dns.exception.Timeout, TimeoutError):
+                last = FetchError(NAME, f"{name} @{label}",
+                                  f"no answer within {self.timeout_s:g} s", kind="timeout")
+                continue
+            except dns.exception.DNSException as exc:
+                last = FetchError(NAME, f"{name} @{label}", f"malformed answer: {exc}",
+                                  kind="malformed")
+                continue
+            except OSError as exc:
+                last = FetchError(NAME, f"{name} @{label}", f"cannot reach the server: "
+                                  f"{exc}", kind="unavailable")
+                continue
+            if resp.rcode in (dns.rcode.SERVFAIL, dns.rcode.REFUSED):
+                last = FetchError(NAME, f"{name} @{label}", "the server answered "
+                                  f"{dns.rcode.to_text(resp.rcode)}",  # type: ignore[arg-type]
+                                  kind="unavailable")
+                continue  # a lame server: try the zone's next one
+            return resp, label
+        assert last is not None
+        return last
+
+    async def _send_iter(self, server: tuple[str, int], channel: UdpChannel, name: str,
+                         rtype: int) -> WireResponse:
+        self.queries += 1
+        key = self._key(*server)
+        resp: WireResponse = await self.engine.call(
+            key, lambda: channel.query(name, rtype, self.timeout_s, recursive=False),
+            timeout_s=self.timeout_s + 1.0)
+        if resp.tc:  # the full answer only over TCP
+            q = dns.message.make_query(name, dns.rdatatype.RdataType.make(rtype), use_edns=0,
+                                       payload=1232, flags=0)
+            full = await self.engine.call(key, lambda: dns.asyncquery.tcp(
+                q, server[0], timeout=self.timeout_s, port=server[1]),
+                timeout_s=self.timeout_s + 1.0)
+            resp = parse_response(full.to_wire(), 3)
+        return resp
 
 
 def _rcode_error(rcode: int, name: str, rdtype: str, server: str, tcp: bool
@@ -546,6 +706,13 @@ def client_from_config(ctx: SourceContext) -> DnsClient:
     """A client for `scan.dns` (resolvers, timeout, TCP), by default public resolvers;
     SourceFailure when there is none. Other sources that ask DNS questions use it too."""
     opts = ctx.config.scan.dns
+    if [r.strip().lower() for r in opts.resolvers] == ["iterative"]:
+        roots = [_resolver_addresses(h) for h in opts.root_hints] or [
+            (h, 53) for h in ROOT_SERVERS]
+        ikey = ("dns-iterative", tuple(roots), opts.timeout_s, opts.iterative_port)
+        iterative: DnsClient = ctx.engine.shared(ikey, lambda: IterativeClient(
+            roots, opts.timeout_s, ctx.engine, opts.iterative_port))
+        return iterative
     servers: list[tuple[str, int]] = []
     for spec in opts.resolvers:
         if spec.strip().lower() == "system":

@@ -50,10 +50,11 @@ def qname_wire(name: str) -> bytes:
     return bytes(out)
 
 
-def build_query(qid: int, name: str, rdtype: int) -> bytes:
-    """A recursive query with EDNS0 (RD set, like a stub resolver's)."""
-    return (struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1) + qname_wire(name)
-            + struct.pack("!HH", rdtype, 1) + _OPT)
+def build_query(qid: int, name: str, rdtype: int, recursive: bool = True) -> bytes:
+    """A query with EDNS0: recursive (RD set, like a stub resolver's) for a resolver, or
+    not (RD clear) for an authoritative server asked iteratively."""
+    return (struct.pack("!HHHHHH", qid, 0x0100 if recursive else 0, 1, 0, 0, 1)
+            + qname_wire(name) + struct.pack("!HH", rdtype, 1) + _OPT)
 
 
 def read_name(wire: bytes, off: int) -> tuple[str, int]:
@@ -118,11 +119,17 @@ class Response:
     """What the source needs of an answer: rcode, TC and the answer section's records
     as (owner, type, text)."""
 
-    __slots__ = ("answer", "qname", "qtype", "rcode", "tc")
+    __slots__ = ("aa", "additional", "answer", "authority", "qname", "qtype", "rcode", "tc")
 
     def __init__(self, rcode: int, tc: bool, qname: str, qtype: int,
-                 answer: list[tuple[str, int, str]]) -> None:
+                 answer: list[tuple[str, int, str]],
+                 authority: list[tuple[str, int, str]] | None = None,
+                 additional: list[tuple[str, int, str]] | None = None,
+                 aa: bool = False) -> None:
         self.rcode, self.tc, self.qname, self.qtype, self.answer = rcode, tc, qname, qtype, answer
+        self.authority = authority or []
+        self.additional = additional or []
+        self.aa = aa
 
 
 def parse_header(wire: bytes) -> tuple[int, str, int, int]:
@@ -139,22 +146,31 @@ def parse_header(wire: bytes) -> tuple[int, str, int, int]:
     return qid, name, qtype, off + 4
 
 
-def parse_response(wire: bytes) -> Response:
+_WANTED_EXTRA = frozenset({A, AAAA, NS, dns.rdatatype.SOA})
+
+
+def parse_response(wire: bytes, sections: int = 1) -> Response:
+    """The answer section (and with sections=3 the authority and additional sections'
+    NS, SOA, A and AAAA records: referrals and their glue)."""
     _, qname, qtype, off = parse_header(wire)
     try:
-        flags, _, an = struct.unpack_from("!HHH", wire, 2)
-        records: list[tuple[str, int, str]] = []
-        for _ in range(an):
-            owner, off = read_name(wire, off)
-            rdtype, _, _, rdlen = struct.unpack_from("!HHIH", wire, off)
-            off += 10
-            if off + rdlen > len(wire):
-                raise dns.exception.FormError("rdata beyond the message")
-            records.append((owner, rdtype, _rdata_text(wire, rdtype, off, rdlen)))
-            off += rdlen
+        flags, _, an, ns, ar = struct.unpack_from("!HHHHH", wire, 2)
+        found: list[list[tuple[str, int, str]]] = [[], [], []]
+        for index, count in enumerate((an, ns, ar)[:sections]):
+            for _ in range(count):
+                owner, off = read_name(wire, off)
+                rdtype, _, _, rdlen = struct.unpack_from("!HHIH", wire, off)
+                off += 10
+                if off + rdlen > len(wire):
+                    raise dns.exception.FormError("rdata beyond the message")
+                if index == 0 or rdtype in _WANTED_EXTRA:
+                    found[index].append((owner, rdtype,
+                                         _rdata_text(wire, rdtype, off, rdlen)))
+                off += rdlen
     except (IndexError, struct.error, ValueError, UnicodeError) as exc:
         raise dns.exception.FormError(f"malformed answer: {exc}") from None
-    return Response(flags & 0xF, bool(flags & 0x0200), qname, qtype, records)
+    return Response(flags & 0xF, bool(flags & 0x0200), qname, qtype, found[0], found[1],
+                    found[2], bool(flags & 0x0400))
 
 
 class _Socket(asyncio.DatagramProtocol):
@@ -193,6 +209,11 @@ class _Socket(asyncio.DatagramProtocol):
         self.transport = None
 
 
+def _expire(fut: asyncio.Future[bytes], timeout_s: float) -> None:
+    if not fut.done():
+        fut.set_exception(dns.exception.Timeout(timeout=timeout_s))
+
+
 class UdpChannel:
     """A few connected UDP sockets to one server, shared by every query to it."""
 
@@ -223,25 +244,27 @@ class UdpChannel:
             self._sockets[self._next] = sock
         return sock
 
-    async def query(self, name: str, rdtype: int, timeout_s: float) -> Response:
+    async def query(self, name: str, rdtype: int, timeout_s: float,
+                    recursive: bool = True) -> Response:
         sock = await self._socket()
         loop = asyncio.get_running_loop()
         qid = secrets.randbits(16)
         while qid in sock.pending:
             qid = secrets.randbits(16)
-        wire = build_query(qid, name, rdtype)
+        wire = build_query(qid, name, rdtype, recursive)
         _, qname, qtype, _ = parse_header(wire[:2] + bytes([wire[2] | 0x80]) + wire[3:])
         fut: asyncio.Future[bytes] = loop.create_future()
         sock.pending[qid] = (qname, qtype, fut)
+        # a timer, not wait_for: no extra task per query
+        timer = loop.call_later(timeout_s, _expire, fut, timeout_s)
         try:
             assert sock.transport is not None
             sock.transport.sendto(wire)
-            data = await asyncio.wait_for(fut, timeout_s)
-        except TimeoutError:
-            raise dns.exception.Timeout(timeout=timeout_s) from None
+            data = await fut
         finally:
+            timer.cancel()
             sock.pending.pop(qid, None)
-        return parse_response(data)
+        return parse_response(data, 1 if recursive else 3)
 
     def close(self) -> None:
         for sock in self._sockets:
