@@ -122,6 +122,9 @@ def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path
     assert summary.status is Status.FAIL and summary.title.startswith("No super admin")
     helpdesk = one(result, "gws.admins.super_admins", HELPDESK)
     assert helpdesk.status is Status.FAIL and "_USER_MANAGEMENT_ADMIN_ROLE" in helpdesk.detail
+    group = one(result, "gws.admins.super_admins", gs.CUSTOMER_ID,
+                "group-03ep43zb3ab9x1d-36028797018963971")
+    assert group.status is Status.MANUAL and "members" in group.detail
     # gws.contacts: the recovery address is the provider's.
     recovery = one(result, "gws.contacts.recovery", gs.CUSTOMER_ID, "alternate-email")
     assert recovery.status is Status.FAIL and "gsuite-billing@bobsit.example" in recovery.detail
