@@ -87,10 +87,14 @@ def attribute_org(ctx: CheckContext, facts: AwsFacts, org_id: str,
                        f"{org_id} is another AWS Organization, not this account's", 0.0)
 
 
-def holder_text(a: Attribution) -> str:
+def holder_name(a: Attribution) -> str:
     return {Holder.CLIENT: "the client", Holder.PROVIDER: f"the provider ({a.party})",
             Holder.THIRD_PARTY: f"a known vendor ({a.party})",
-            Holder.UNKNOWN: "an unidentified party"}[a.holder] + f": {a.reason}"
+            Holder.UNKNOWN: "an unidentified party"}[a.holder]
+
+
+def holder_text(a: Attribution) -> str:
+    return f"{holder_name(a)}: {a.reason}"
 
 
 def clean(ctx: CheckContext, facts: AwsFacts, detail: str, evidence: Iterable[Any] = (),
@@ -1099,8 +1103,8 @@ def backups(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                     yield ctx.finding(asset=asset, holder=found.holder, status=Status.WARN,
                                       key=what, evidence=ev,
                                       detail=f"{what}, which is not in this account; {found.reason}"
-                                      " — it appears to be held by "
-                                      f"{holder_text(found)}. Confirm: " + _ASK_BUCKET.format(b=rule.bucket) + ".")
+                                      f": it appears to be held by {holder_name(found)}. "
+                                      "Confirm: " + _ASK_BUCKET.format(b=rule.bucket) + ".")
     if not flagged and not errors and not problems:
         yield clean(ctx, facts, "No backup plan copies to, no vault policy admits, and no "
                     "S3 bucket replicates to another account.",
@@ -1158,6 +1162,12 @@ def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                                   "in this account.")
                 continue
             found = bucket_owner(ctx, facts, t.bucket, f"destination of trail {t.arn}")
+            for what, acct in t.linked_accounts:  # the trail's key, topic or log group
+                if found is None and acct != facts.account_id:
+                    a = attribute_account(ctx, facts, acct, f"{what} of trail {t.arn}")
+                    found = Attribution(a.holder, a.party, a.kind, a.value,
+                                        f"the trail's {what} is in account {acct}, held by "
+                                        f"{holder_text(a)}", 0.5, a.category)
             if found is None:
                 yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
                                   key=t.arn, evidence=ev,
@@ -1169,7 +1179,7 @@ def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                                   status=status_for(found.holder), key=t.arn, evidence=ev,
                                   detail=f"Trail {t.name} delivers to bucket {t.bucket}, which "
                                   f"is not in this account; {found.reason}: it appears to be "
-                                  f"held by {holder_text(found)}. Confirm: "
+                                  f"held by {holder_name(found)}. Confirm: "
                                   + _ASK_BUCKET.format(b=t.bucket) + ".")
     if not own_trails and not errors:
         yield ctx.finding(asset=facts.asset, holder=Holder.UNKNOWN, status=Status.WARN,

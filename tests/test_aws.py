@@ -552,6 +552,11 @@ def ops_account(estate: Estate) -> str:
     # a trail delivering to a bucket outside the account whose name says nothing
     demo_aws.seed_session(estate.endpoint)("s3").create_bucket(Bucket="central-audit-7731")
     seed("cloudtrail").create_trail(Name="ops-trail", S3BucketName="central-audit-7731")
+    # ... and one whose bucket name says nothing but whose KMS key is the provider's
+    demo_aws.seed_session(estate.endpoint)("s3").create_bucket(Bucket="central-audit-9912")
+    seed("cloudtrail").create_trail(
+        Name="ops-trail-kms", S3BucketName="central-audit-9912",
+        KmsKeyId=f"arn:aws:kms:us-east-1:{PROVIDER}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
     return ops
 
 
@@ -670,6 +675,13 @@ def test_trail_to_an_unknown_bucket_says_what_to_ask(ops_result: ScanResult) -> 
     assert "expected-bucket-owner" in trail.detail and "ask the provider" in trail.detail
     assert ("aws_s3_bucket", "central-audit-7731") in {
         (u.kind, u.value) for u in ops_result.unidentified}
+
+
+def test_trail_owner_from_its_kms_key(ops_result: ScanResult) -> None:
+    (trail,) = [f for f in by_check(ops_result, "aws.logging.trails")
+                if f.asset.name == "ops-trail-kms"]
+    assert trail.holder is Holder.PROVIDER and trail.status is Status.FAIL
+    assert "KMS key" in trail.detail and "central-audit-9912" in trail.detail
 
 
 def test_audited_account_of_the_provider(estate: Estate, ops_account: str,

@@ -561,6 +561,20 @@ class Trail:
     bucket: str
     organization_trail: bool
     home_region: str
+    kms_key: str = ""  # KmsKeyId (an ARN)
+    sns_topic: str = ""  # SnsTopicARN
+    log_group: str = ""  # CloudWatchLogsLogGroupArn
+
+    @property
+    def linked_accounts(self) -> tuple[tuple[str, str], ...]:
+        """(what, account) for the trail's KMS key, SNS topic and log group ARNs."""
+        out = []
+        for what, arn in (("KMS key", self.kms_key), ("SNS topic", self.sns_topic),
+                          ("log group", self.log_group)):
+            acct = account_of_arn(arn)
+            if acct:
+                out.append((f"{what} {arn}", acct))
+        return tuple(out)
 
     @property
     def excerpt(self) -> dict[str, Any]:
@@ -570,7 +584,9 @@ class Trail:
 
 def parse_trails(value: Any) -> tuple[Trail, ...]:
     return tuple(Trail(_s(t.get("TrailARN")), _s(t.get("Name")), _s(t.get("S3BucketName")),
-                       bool(t.get("IsOrganizationTrail")), _s(t.get("HomeRegion")))
+                       bool(t.get("IsOrganizationTrail")), _s(t.get("HomeRegion")),
+                       _s(t.get("KmsKeyId")), _s(t.get("SnsTopicARN")),
+                       _s(t.get("CloudWatchLogsLogGroupArn")))
                  for t in _list(value, "trailList"))
 
 
