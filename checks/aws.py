@@ -7,8 +7,10 @@ when every fact it rests on was read, an `error` naming the missing permission o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
 from lockin_audit.identity import Attribution, IdKind, normalize_org
@@ -24,7 +26,13 @@ from lockin_audit.sources.aws_facts import (
     UserCredentials,
     account_of_arn,
 )
-from lockin_audit.sources.aws_policy import Grantee, PolicyDocument, admin_grants, grantees
+from lockin_audit.sources.aws_policy import (
+    OIDC_PLATFORMS,
+    Grantee,
+    PolicyDocument,
+    admin_grants,
+    grantees,
+)
 from lockin_audit.sources.interface import FetchError
 
 # AWS managed policies that grant administrator rights (or the power to take them).
@@ -562,24 +570,18 @@ def entra_tenant(url: str) -> str | None:
     """The Entra ID tenant id in an issuer or endpoint URL: https://sts.windows.net/<tid>/
     (the issuer of Entra SAML tokens) or https://login.microsoftonline.com/<tid>/...
     https://learn.microsoft.com/en-us/entra/identity-platform/reference-saml-tokens"""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if host not in ("sts.windows.net", "login.microsoftonline.com", "login.windows.net",
                     "login.microsoftonline.us", "login.partner.microsoftonline.cn"):
         return None
     first = parts.path.strip("/").split("/")[0].lower()
-    import re
-
     return first if re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", first) else None
 
 
 def saml_attributions(ctx: CheckContext, meta: SamlMetadata, seen_in: str) -> list[Attribution]:
     """Entra tenants against azure_tenant_ids, Okta orgs against identity_orgs.okta, other
     hosts against the parties' domains; shared sign-in hosts say nothing on their own."""
-    from urllib.parse import urlsplit
-
     out: list[Attribution] = []
     for url in (meta.entity_id, *meta.sso_locations):
         tenant = entra_tenant(url)
@@ -651,8 +653,6 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         host = prov.url.removeprefix("https://").split("/")[0].lower()
         asset = Asset("aws_iam_identity_provider", prov.arn, host)
         ev = [p.evidence({"Url": prov.url, "ClientIDList": list(prov.client_ids)})]
-        from lockin_audit.sources.aws_policy import OIDC_PLATFORMS
-
         if host in OIDC_PLATFORMS:
             yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
                               key=prov.arn, evidence=ev,
