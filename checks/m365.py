@@ -455,6 +455,11 @@ def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                                     seen_in=f"owner of app {sp.display_name} in tenant "
                                             f"{facts.tenant_id}")
         yield _app_finding(sp, attribution, sps, ctx)
+        if isinstance(sp.grants, FetchError) and attribution.holder is not Holder.CLIENT:
+            # what the app may do (and so how severe it is) was not read
+            yield ctx.error(Asset("entra_service_principal", sp.id, sp.display_name or None),
+                            sp.grants, key="grants",
+                            title="Not assessed: the permissions of an app")
         held += attribution.holder is Holder.PROVIDER
     if not held:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,

@@ -407,3 +407,16 @@ def test_role_rows_are_counted_by_their_role(server: MicrosoftCloud, tmp_path: P
          graph_routes.BREAKGLASS_ID])
     pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID)
     assert "Privileged Role Administrator" in pra.detail
+
+
+def test_unreadable_permission_names_are_an_error_not_a_milder_app(
+        server: MicrosoftCloud, tmp_path: Path) -> None:
+    """Without the API's app roles an app role id cannot be judged: the provider's app
+    still fails, and an error says its permissions were not read (never a silent
+    downgrade)."""
+    result = scan(server, tmp_path, "noresource")
+    rmm = [f for f in by_check(result, "m365.apps.provider_apps")
+           if f.asset.id == graph_routes.RMM_SP_ID]
+    assert {f.status for f in rmm} == {Status.FAIL, Status.ERROR}
+    error = next(f for f in rmm if f.status is Status.ERROR)
+    assert "Authorization_RequestDenied" in error.detail
