@@ -340,3 +340,19 @@ def test_no_finding_of_the_microsoft_demo_has_garbled_text(
                 assert not BAD_TEXT.search(line), (f.check_id, field, line)
         assert f.asset.name is None or f.asset.name.strip(), f
     assert all(c.assessed for c in result.coverage)
+
+
+def test_billing_account_of_the_provider_fails(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    """A subscription that is not CSP but is paid from the provider's Microsoft Customer
+    Agreement (its billing tenant) is the provider's to switch off."""
+    cloud.arm.billing[DIRECT_SUBSCRIPTION] = arm_routes.billing_property(
+        DIRECT_SUBSCRIPTION, "MicrosoftCustomerAgreement", "Bob's IT Services",
+        PROVIDER_TENANT)
+    result = scan(cloud, tmp_path)
+    [bill] = by(result, "azure.billing.csp", DIRECT_SUBSCRIPTION)
+    assert bill.status is Status.FAIL and "Microsoft Customer Agreement" in bill.detail
+    # unreadable (403 without a billing role): a manual step, not "billed directly"
+    del cloud.arm.billing[DIRECT_SUBSCRIPTION]
+    result = scan(cloud, tmp_path)
+    [bill] = by(result, "azure.billing.csp", DIRECT_SUBSCRIPTION)
+    assert bill.status is Status.MANUAL and "billingProperty/read" in bill.detail
