@@ -62,6 +62,16 @@ def _org_evidence(org_id: str, facts: GcpFacts, ctx: CheckContext) -> list[Evide
     return out
 
 
+def _unread_scope(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    """Errors for what could not even be listed: the organizations (when none is
+    configured, their policies and contacts were never read) and the projects."""
+    if isinstance(facts.organizations, FetchError) and not facts.organization_id:
+        yield ctx.error(facts.asset, facts.organizations, key="organizations",
+                        title=f"Not assessed: {ctx.meta.title} (organizations)")
+    if isinstance(facts.projects, FetchError):
+        yield ctx.error(facts.asset, facts.projects, key="projects")
+
+
 def _workspace_errors(ctx: CheckContext) -> str:
     """Why the Workspace facts that could identify the business are missing, if they are."""
     deps = ctx.dependencies(GWS)
@@ -423,9 +433,8 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
 def iam_access(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     policies: list[tuple[Asset, IamPolicy | FetchError]] = [
         (organization_asset(o.id, o.display_name), o.iam) for o in facts.organization_facts]
-    if isinstance(facts.projects, FetchError):
-        yield ctx.error(facts.asset, facts.projects, key="projects")
-    else:
+    yield from _unread_scope(facts, ctx)
+    if not isinstance(facts.projects, FetchError):
         policies += [(pf.project.asset, pf.iam) for pf in facts.projects.items]
     for asset, policy in policies:
         if isinstance(policy, FetchError):
@@ -498,6 +507,16 @@ def _policy_findings(asset: Asset, policy: IamPolicy, facts: GcpFacts,
     references=("https://cloud.google.com/billing/docs/how-to/billing-access",),
 )
 def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    # The accounts are those the projects are billed to: where that could not be read,
+    # nobody can say who administers what pays for them.
+    if isinstance(facts.projects, FetchError):
+        yield ctx.error(facts.asset, facts.projects, key="projects")
+    else:
+        for pf in facts.projects.items:
+            if isinstance(pf.billing, FetchError):
+                yield ctx.error(pf.project.asset, pf.billing, key="billing-account",
+                                title="Not assessed: who administers this project's billing "
+                                      "account")
     for account in facts.billing_accounts:
         asset = billing_asset(account.id, account.account.display_name or None
                               if not isinstance(account.account, FetchError) else None)
@@ -560,9 +579,8 @@ def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     groups: list[tuple[Asset, str, Any]] = [
         (organization_asset(o.id, o.display_name), f"organizations/{o.id}", o.contacts)
         for o in facts.organization_facts]
-    if isinstance(facts.projects, FetchError):
-        yield ctx.error(facts.asset, facts.projects, key="projects")
-    else:
+    yield from _unread_scope(facts, ctx)
+    if not isinstance(facts.projects, FetchError):
         groups += [(pf.project.asset, f"projects/{pf.project.project_id}", pf.contacts)
                    for pf in facts.projects.items]
     for asset, resource, contacts in groups:

@@ -154,9 +154,23 @@ def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
         for a in assignments.items:
             role = role_by_id.get(a.role_id)
             holder_user = by_id.get(a.assigned_to)
+            if role is not None and a.assignee_type == "group" and _takeover(role):
+                # Its members hold the role; listing them needs the Groups API.
+                yield ctx.finding(
+                    asset=account, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                    severity=Severity.HIGH, key=f"group-{a.assigned_to}-{role.id}",
+                    title="A group holds an admin role that can take over the account",
+                    detail=f"Group {a.assigned_to} holds the admin role '{role.name}'. Its "
+                           "members hold it too: open Directory > Groups, find the group "
+                           "by this id and check that every member is the business's.",
+                    evidence=[assignments.evidence({"roleId": a.role_id,
+                                                    "roleName": role.name,
+                                                    "assignedTo": a.assigned_to,
+                                                    "assigneeType": a.assignee_type})])
+                continue
             if role is None or holder_user is None or holder_user.is_admin or \
                     not _takeover(role):
-                continue  # groups and unknown roles: listed in the evidence only
+                continue  # roles that cannot take over: listed in the evidence only
             u = holder_user
             seen_in = f"admin role {role.name} in Google Workspace {facts.customer_id}"
             attribution = _attribute_email(facts, ctx, u.email, seen_in)

@@ -266,7 +266,7 @@ def _check_fail_on(value: str) -> str:
 def scan(
     config: Annotated[Path, typer.Option("--config", "-c", help="The audit file (YAML).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")] = Path("lockin-report"),
-    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated: html,json,md,sarif,csv,junit (letter.md is always written).")] = "html,json,md",
+    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated: html,json,md,sarif,csv,junit (the letter to the provider, letter.md and letter.html, is always written).")] = "html,json,md",
     only: Annotated[list[str] | None, typer.Option("--only", help="Only these areas: domain, aws, azure, m365, contract, custody, network (comma-separated or repeated).")] = None,
     check: Annotated[list[str] | None, typer.Option("--check", help="Only this check id (repeatable).")] = None,
     fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a provider-held finding is at or above this severity: critical, high, medium, low, info or none.")] = "high",

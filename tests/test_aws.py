@@ -552,6 +552,11 @@ def ops_account(estate: Estate) -> str:
     # a trail delivering to a bucket outside the account whose name says nothing
     demo_aws.seed_session(estate.endpoint)("s3").create_bucket(Bucket="central-audit-7731")
     seed("cloudtrail").create_trail(Name="ops-trail", S3BucketName="central-audit-7731")
+    # ... and one whose bucket name says nothing but whose KMS key is the provider's
+    demo_aws.seed_session(estate.endpoint)("s3").create_bucket(Bucket="central-audit-9912")
+    seed("cloudtrail").create_trail(
+        Name="ops-trail-kms", S3BucketName="central-audit-9912",
+        KmsKeyId=f"arn:aws:kms:us-east-1:{PROVIDER}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
     return ops
 
 
@@ -670,6 +675,13 @@ def test_trail_to_an_unknown_bucket_says_what_to_ask(ops_result: ScanResult) -> 
     assert "expected-bucket-owner" in trail.detail and "ask the provider" in trail.detail
     assert ("aws_s3_bucket", "central-audit-7731") in {
         (u.kind, u.value) for u in ops_result.unidentified}
+
+
+def test_trail_owner_from_its_kms_key(ops_result: ScanResult) -> None:
+    (trail,) = [f for f in by_check(ops_result, "aws.logging.trails")
+                if f.asset.name == "ops-trail-kms"]
+    assert trail.holder is Holder.PROVIDER and trail.status is Status.FAIL
+    assert "KMS key" in trail.detail and "central-audit-9912" in trail.detail
 
 
 def test_audited_account_of_the_provider(estate: Estate, ops_account: str,
@@ -823,3 +835,30 @@ def test_paginated_reads_are_one_engine_call_per_page(estate: Estate) -> None:
     assert sorted(a["Id"] for a in got.value["Accounts"]) == expected
     assert "NextToken" not in got.value
     assert calls == pages == len(expected) >= 2
+
+
+def test_failed_detail_reads_are_named_never_dropped(estate: Estate) -> None:
+    """Reads that only add detail (a user's password, last uses, a key's metadata) still
+    never vanish: the finding names them in its evidence, and what could not be read about
+    the client's own users is an error, never part of a clean pass."""
+    denied = demo_aws.StubServer({("iam", "GetLoginProfile"): 403, ("iam", "ListUsers"): 403,
+                                  ("kms", "DescribeKey"): 403}, upstream=estate.endpoint)
+    try:
+        target = estate.target(name="details")
+        target["service_endpoints"] = {**target["service_endpoints"], "iam": denied.url,
+                                       "kms": denied.url}
+        result = scan(estate.config(target))
+    finally:
+        denied.stop()
+    users = {(f.asset.name, f.status) for f in by_check(result, "aws.access.users")}
+    assert ("bobsit-tech", Status.FAIL) in users and ("dr-smith", Status.ERROR) in users
+    assert Status.PASS not in {s for _, s in users}
+    (tech,) = [f for f in by_check(result, "aws.access.users")
+               if f.asset.name == "bobsit-tech"]
+    assert "Console password: unknown" in tech.detail
+    missing = {e.excerpt.get("missing_permission") for e in tech.evidence
+               if isinstance(e.excerpt, dict)}
+    assert {"iam:GetLoginProfile", "iam:ListUsers"} <= missing
+    keys = by_check(result, "aws.keys.kms")
+    assert Status.PASS not in {f.status for f in keys}
+    assert any(f.status is Status.ERROR and "kms:DescribeKey" in f.detail for f in keys)

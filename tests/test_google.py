@@ -122,6 +122,9 @@ def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path
     assert summary.status is Status.FAIL and summary.title.startswith("No super admin")
     helpdesk = one(result, "gws.admins.super_admins", HELPDESK)
     assert helpdesk.status is Status.FAIL and "_USER_MANAGEMENT_ADMIN_ROLE" in helpdesk.detail
+    group = one(result, "gws.admins.super_admins", gs.CUSTOMER_ID,
+                "group-03ep43zb3ab9x1d-36028797018963971")
+    assert group.status is Status.MANUAL and "members" in group.detail
     # gws.contacts: the recovery address is the provider's.
     recovery = one(result, "gws.contacts.recovery", gs.CUSTOMER_ID, "alternate-email")
     assert recovery.status is Status.FAIL and "gsuite-billing@bobsit.example" in recovery.detail
@@ -418,3 +421,17 @@ def test_fault_matrix_no_read_that_fails_becomes_a_pass(server: GoogleCloud,
                      if re.fullmatch(route, urlsplit(e.request.partition(" ")[2]).path)]
             assert not cited, (method, fault, cited)
     server.faults.clear()
+
+
+def test_unlisted_organizations_are_errors_not_silence(server: GoogleCloud,
+                                                       tmp_path: Path) -> None:
+    # No organization configured: every organization the identity sees is read. When they
+    # cannot be listed, their IAM policies and contacts were never read: said, not skipped.
+    server.faults["cloudresourcemanager.organizations.search"] = "403"
+    result = scan(server, tmp_path, gcp={"organization_id": None, "project_ids": []})
+    for check_id in ("gcp.organization.owner", "gcp.access.iam", "gcp.contacts.essential"):
+        errors = [f for f in found(result, check_id) if f.status is Status.ERROR]
+        assert errors and "organizations.search" in errors[0].detail, check_id
+    # The projects it can see were still judged (the provider's owner on each).
+    access = found(result, "gcp.access.iam", "projects/acme-dental-web")
+    assert any(f.status is Status.FAIL for f in access)

@@ -526,6 +526,9 @@ def demo_data() -> GoogleData:
         {"kind": "admin#directory#roleAssignment", "roleAssignmentId": "91827364502",
          "roleId": "36028797018963971", "assignedTo": "117264039581726354019",
          "assigneeType": "user", "scopeType": "CUSTOMER"},
+        {"kind": "admin#directory#roleAssignment", "roleAssignmentId": "91827364503",
+         "roleId": "36028797018963971", "assignedTo": "03ep43zb3ab9x1d",
+         "assigneeType": "group", "scopeType": "CUSTOMER"},
     ]
     domains = [
         {"kind": "admin#directory#domain", "domainName": "acmedental.com", "isPrimary": True,

@@ -42,7 +42,7 @@ STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WARN, Stat
 SEVERITY_ORDER: tuple[Severity, ...] = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM,
                                         Severity.LOW, Severity.INFO)
 STATUS_LABELS: dict[str, str] = {
-    "fail": "Held by the provider",
+    "fail": "Held by your provider",
     "error": "Could not be checked",
     "warn": "Risk to review",
     "manual": "Evidence to collect",

@@ -290,6 +290,20 @@ class DnsFacts:
     def mail_addresses(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(a for h in self.mx_addresses for a in h.addresses))
 
+    def address_errors(self) -> tuple[tuple[str, FetchError], ...]:
+        """(what, why) for each lookup whose addresses `web_addresses` or `mail_addresses`
+        could not include: readers of the addresses must not take them as complete."""
+        out: list[tuple[str, FetchError]] = []
+        for label, host in (("web address", self.apex), ("web address", self.www)):
+            if host.error is not None:
+                out.append((f"{label} of {host.name}", host.error))
+        if isinstance(self.mx, FetchError):
+            out.append((f"mail servers of {self.domain}", self.mx))
+        for host in self.mx_addresses:
+            if host.error is not None:
+                out.append((f"mail address of {host.name}", host.error))
+        return tuple(out)
+
     @property
     def txt_records(self) -> tuple[str, ...]:
         return _records(self.txt)
