@@ -58,6 +58,7 @@ def spawn_and_measure(files: Path, out: Path, history: str, env: dict[str, str],
                       shards: int = 0) -> tuple[float, list[float], list[str]]:
     """Start the fleet (or its shards at once); wall seconds, each process's peak MB."""
     started = time.perf_counter()
+    spawn_and_measure.started = started  # type: ignore[attr-defined]
     procs = ([run_fleet(files, out, history, env, jobs)] if not shards else
              [run_fleet(files, out / f"shard{i}", history, env, jobs, f"{i}/{shards}")
               for i in range(1, shards + 1)])
@@ -100,6 +101,14 @@ def main() -> None:
     rdap.data = fleet_rdap(rdap.url, clients)
     rdap.latency_s = args.rdap_latency_ms / 1000
     rdap_host = rdap.url.split("//", 1)[1]
+    stamps: list[float] = []  # when each RDAP request arrived
+    answer = rdap.answer
+
+    def stamped(path: str) -> tuple[int, str, dict[str, str], str]:
+        stamps.append(time.perf_counter())
+        return answer(path)
+
+    rdap.answer = stamped  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         knot = KnotServer(tmp / "knot", fleet_zones(clients)).start(timeout_s=120)
@@ -139,6 +148,8 @@ def main() -> None:
                 wall, peaks, _ = spawn_and_measure(
                     files, tmp / f"out-{n}", str(tmp / f"history-{n}.sqlite"),
                     env_for(f"one-{n}"), args.jobs)
+                t0 = spawn_and_measure.started  # type: ignore[attr-defined]
+                mine = stamps[before:]
                 requests = len(rdap.requests) - before
                 rows = summary_rows(tmp / f"out-{n}")
                 bad = [r for r in rows if r.get("error") or not r.get("complete")]
@@ -152,6 +163,11 @@ def main() -> None:
                 print(f"  wall time / RDAP rate-limit lower bound ({bound:.1f} s): "
                       f"{wall / bound:.2f} (goal <= 1.2)")
                 print(f"  peak memory of the fleet process: {peaks[0]:.0f} MB (goal < 500 MB)")
+                if mine:
+                    print(f"  RDAP requests from {mine[0] - t0:.1f} s to {mine[-1] - t0:.1f} s "
+                          f"after the start ({(len(mine) - 1) / (mine[-1] - mine[0]):.2f}/s "
+                          f"meanwhile); the process ended {t0 + wall - mine[-1]:.1f} s after "
+                          "the last one")
             if len(peaks_by_size) == 2:
                 (n1, m1), (n2, m2) = sorted(peaks_by_size.items())
                 print(f"\nmemory growth: {n2 / n1:.1f}x the clients -> {m2 / m1:.2f}x the "

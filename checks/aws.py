@@ -7,8 +7,10 @@ when every fact it rests on was read, an `error` naming the missing permission o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
 from lockin_audit.identity import Attribution, IdKind, normalize_org
@@ -24,7 +26,13 @@ from lockin_audit.sources.aws_facts import (
     UserCredentials,
     account_of_arn,
 )
-from lockin_audit.sources.aws_policy import Grantee, PolicyDocument, admin_grants, grantees
+from lockin_audit.sources.aws_policy import (
+    OIDC_PLATFORMS,
+    Grantee,
+    PolicyDocument,
+    admin_grants,
+    grantees,
+)
 from lockin_audit.sources.interface import FetchError
 
 # AWS managed policies that grant administrator rights (or the power to take them).
@@ -76,7 +84,11 @@ def attribute_org(ctx: CheckContext, facts: AwsFacts, org_id: str,
     """An Organization id: the audited account's own Organization is held by whoever holds
     its management account; any other Organization is unknown (listed to classify)."""
     org = facts.organization.value
-    if not isinstance(org, FetchError) and org is not None and org.id == org_id:
+    if isinstance(org, FetchError):
+        return Attribution(Holder.UNKNOWN, None, IdKind.AWS_ACCOUNT, org_id,
+                           f"whether {org_id} is this account's Organization cannot be told: "
+                           f"{org.describe()}", 0.0)
+    if org is not None and org.id == org_id:
         a = attribute_account(ctx, facts, org.management_account,
                               f"management account of {org_id}")
         return Attribution(a.holder, a.party, IdKind.AWS_ACCOUNT, org_id,
@@ -353,13 +365,20 @@ def describe_grantee(g: Grantee) -> str:
     return f"anyone: {g.value} ({g.subject or g.via})"
 
 
+def grantee_evidence(facts: AwsFacts, g: Grantee) -> list[Any]:
+    """The failed read a grantee's attribution rests on, if any (named in evidence)."""
+    err = facts.organization.error
+    return [err.evidence()] if g.kind == "organization" and err is not None else []
+
+
 def attribute_grantee(ctx: CheckContext, facts: AwsFacts, g: Grantee,
                       seen_in: str) -> tuple[Attribution, Status | None]:
     """Who a grantee is, and a status override (anyone at all is a fail whoever holds it)."""
     if g.kind == "account":
         return attribute_account(ctx, facts, g.value, seen_in), None
     if g.kind == "organization":
-        return attribute_org(ctx, facts, g.value, seen_in), None
+        unread = Status.ERROR if facts.organization.error else None
+        return attribute_org(ctx, facts, g.value, seen_in), unread
     if g.kind == "oidc":
         kind = IdKind.IDENTITY_ORG if ":" in g.value else IdKind.HOSTNAME
         return ctx.attribute(kind, g.value, seen_in), None
@@ -435,7 +454,8 @@ def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                         + (f" Last used: {role.last_used}." if role.last_used else "")),
                 evidence=[f.evidence({"RoleName": role.name,
                                       "AssumeRolePolicyDocument": excerpt_of(role.trust),
-                                      "Policies": [p.name for p in role.policies]})])
+                                      "Policies": [p.name for p in role.policies]}),
+                          *grantee_evidence(facts, g)])
     if not count and not problems:
         yield clean(ctx, facts, f"None of the {len(iam.roles)} IAM roles lets in another "
                     "AWS account, Organization, federated identity or anyone.",
@@ -471,7 +491,19 @@ def _can_sign_in(creds: Fetched[UserCredentials] | None) -> bool:
             or bool(c.active_keys))
 
 
-def credential_text(user: User, creds: Fetched[UserCredentials] | None) -> tuple[str, dict[str, Any]]:
+def _credential_problems(creds: Fetched[UserCredentials] | None,
+                         iam: IamSnapshot) -> list[FetchError]:
+    """Every read about a user's sign-in means that failed (each named in evidence)."""
+    out = [] if iam.password_last_used_error is None else [iam.password_last_used_error]
+    if creds is not None and creds.error:
+        out.append(creds.error)
+    elif creds is not None:
+        out.extend(creds.ok.problems)
+    return out
+
+
+def credential_text(user: User, creds: Fetched[UserCredentials] | None,
+                    last_use_known: bool = True) -> tuple[str, dict[str, Any]]:
     """What the user can sign in with, as a sentence and an evidence excerpt."""
     if creds is None or creds.error:
         why = creds.error.describe() if creds is not None and creds.error else "not read"
@@ -494,10 +526,12 @@ def credential_text(user: User, creds: Fetched[UserCredentials] | None) -> tuple
                   for k in keys]
     console = part(c.console_password, "yes", "no")
     if c.console_password is True:
-        console += f" (last used {user.password_last_used or 'never'})"
+        last = (user.password_last_used or "never") if last_use_known else "unknown"
+        console += f" (last used {last})"
     text = f"Console password: {console}; MFA: {part(c.mfa, 'yes', 'no')}; access keys: {key_text}."
     return text, {"ConsolePassword": part(c.console_password, "yes", "no"),
-                  "PasswordLastUsed": user.password_last_used or None,
+                  "PasswordLastUsed": (user.password_last_used or None) if last_use_known
+                  else "unknown",
                   "MFA": part(c.mfa, "yes", "no"), "AccessKeys": key_ev}
 
 
@@ -519,7 +553,7 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         return
     iam: IamSnapshot = f.ok
     own = own_attribution(ctx, facts)
-    flagged = 0
+    flagged = unread = 0
     clients: list[str] = []
     for user in iam.users:
         found = _user_attributions(ctx, user)
@@ -527,13 +561,19 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             found.append(own)
         holder = worst_holder(found) if found else Holder.UNKNOWN
         creds = facts.credentials.get(user.name)
+        problems = _credential_problems(creds, iam)
         if holder is Holder.CLIENT:
             clients.append(user.name)
+            # the user is the client's; what it signs in with could not all be read
+            for n, problem in enumerate(problems):
+                unread += 1
+                yield ctx.error(Asset("aws_iam_user", user.arn, user.name), problem,
+                                key=f"credentials-{n}")
             continue
         flagged += 1
         admin = policy_admin(iam.user_policies(user))
         who = next((a for a in found if a.holder is holder), None)
-        text, cred_ev = credential_text(user, creds)
+        text, cred_ev = credential_text(user, creds, iam.password_last_used_error is None)
         signs_in = _can_sign_in(creds)
         owner = (holder_text(who) if who else
                  "nobody identifiable: no email, company tag, or name of a party in its "
@@ -547,8 +587,9 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             evidence=[f.evidence({"UserName": user.name, "Arn": user.arn, "Path": user.path,
                                   "Tags": [{"Key": t.key, "Value": t.value} for t in user.tags],
                                   "Groups": list(user.groups)}),
-                      *([creds.evidence(cred_ev)] if creds is not None else [])])
-    if not flagged:
+                      *([creds.evidence(cred_ev)] if creds is not None else []),
+                      *(p.evidence() for p in problems)])
+    if not flagged and not unread:
         yield clean(ctx, facts, f"All {len(iam.users)} IAM users are the client's "
                     f"({', '.join(clients) or 'none'}).", [f.evidence({"users": clients})])
 
@@ -562,24 +603,18 @@ def entra_tenant(url: str) -> str | None:
     """The Entra ID tenant id in an issuer or endpoint URL: https://sts.windows.net/<tid>/
     (the issuer of Entra SAML tokens) or https://login.microsoftonline.com/<tid>/...
     https://learn.microsoft.com/en-us/entra/identity-platform/reference-saml-tokens"""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if host not in ("sts.windows.net", "login.microsoftonline.com", "login.windows.net",
                     "login.microsoftonline.us", "login.partner.microsoftonline.cn"):
         return None
     first = parts.path.strip("/").split("/")[0].lower()
-    import re
-
     return first if re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", first) else None
 
 
 def saml_attributions(ctx: CheckContext, meta: SamlMetadata, seen_in: str) -> list[Attribution]:
     """Entra tenants against azure_tenant_ids, Okta orgs against identity_orgs.okta, other
     hosts against the parties' domains; shared sign-in hosts say nothing on their own."""
-    from urllib.parse import urlsplit
-
     out: list[Attribution] = []
     for url in (meta.entity_id, *meta.sso_locations):
         tenant = entra_tenant(url)
@@ -617,10 +652,10 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     yield from errors
     seen = 0
     for p in values(facts.saml_providers):
+        seen += 1  # listed, even when its details cannot be read (never "none")
         if p.error:
             yield ctx.error(facts.asset, p.error, key=p.request)
             continue
-        seen += 1
         prov, meta = p.ok, p.ok.metadata
         asset = Asset("aws_iam_identity_provider", prov.arn, prov.arn.rpartition("/")[2])
         ev = [p.evidence({"entityID": meta.entity_id,
@@ -643,16 +678,14 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                        "ask which Okta, Google Workspace or JumpCloud organisation it is, "
                        "and who administers it.")))
     for p in values(facts.oidc_providers):
+        seen += 1  # listed, even when its details cannot be read (never "none")
         if p.error:
             yield ctx.error(facts.asset, p.error, key=p.request)
             continue
-        seen += 1
         prov = p.ok
         host = prov.url.removeprefix("https://").split("/")[0].lower()
         asset = Asset("aws_iam_identity_provider", prov.arn, host)
         ev = [p.evidence({"Url": prov.url, "ClientIDList": list(prov.client_ids)})]
-        from lockin_audit.sources.aws_policy import OIDC_PLATFORMS
-
         if host in OIDC_PLATFORMS:
             yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
                               key=prov.arn, evidence=ev,
@@ -712,7 +745,8 @@ def bucket_policies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                               severity=Severity.CRITICAL if g.kind == "any" else None,
                               detail=f"The policy of bucket {b.name} lets in "
                               f"{describe_grantee(g)}, held by {holder_text(a)}.",
-                              evidence=[b.policy.evidence({"Policy": excerpt_of(doc)})])
+                              evidence=[b.policy.evidence({"Policy": excerpt_of(doc)}),
+                                        *grantee_evidence(facts, g)])
     if not flagged and not errors:
         yield clean(ctx, facts, f"No policy of the {len(facts.buckets.ok)} buckets lets in "
                     "another account, Organization or anyone.",
@@ -817,6 +851,9 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             if key.manager == "AWS":
                 continue  # AWS-managed keys cannot be shared
             asset = Asset("aws_kms_key", key.arn)
+            if key.manager_error is not None:  # judged by its policy all the same
+                problems += 1
+                yield ctx.error(asset, key.manager_error, key="metadata")
             if key.policy.error:
                 problems += 1
                 yield ctx.error(asset, key.policy.error)
@@ -833,7 +870,8 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                                   status=override or status_for(a.holder),
                                   detail=f"The policy of KMS key {key.arn} lets in "
                                   f"{describe_grantee(g)}, held by {holder_text(a)}.",
-                                  evidence=[key.policy.evidence({"Policy": excerpt_of(doc)})])
+                                  evidence=[key.policy.evidence({"Policy": excerpt_of(doc)}),
+                                            *grantee_evidence(facts, g)])
     for res_asset, key_id, f in _encrypted_resources(facts):
         owner = account_of_arn(key_id)
         if not owner or owner == facts.account_id:
@@ -1073,7 +1111,8 @@ def backups(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                                   status=override or status_for(a.holder),
                                   detail=f"The access policy of vault {vault.name} lets in "
                                   f"{describe_grantee(g)}, held by {holder_text(a)}.",
-                                  evidence=[vault.policy.evidence({"Policy": excerpt_of(doc)})])
+                                  evidence=[vault.policy.evidence({"Policy": excerpt_of(doc)}),
+                                            *grantee_evidence(facts, g)])
     own_buckets = facts.bucket_names
     for b in values(facts.buckets):
         asset = Asset("aws_s3_bucket", b.arn, b.name)

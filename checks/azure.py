@@ -221,7 +221,9 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
         attributions.append(ctx.attribute(IdKind.AZURE_TENANT, info.billing_tenant_id,
                                            f"billing tenant of {sub.id}"))
     if info.admin_email:
-        attributions.append(attribute_address(ctx, info.admin_email, (),
+        own = (facts.directory.verified_domains if isinstance(facts.directory, Directory)
+               else frozenset())
+        attributions.append(attribute_address(ctx, info.admin_email, own,
                                               f"billing account admin of {sub.id}"))
     holders = {a.holder for a in attributions}
     reasons = "; ".join(a.reason for a in attributions)
@@ -482,7 +484,7 @@ def partner_link(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
                           evidence=[facts.evidence(request, {"partnerId": link.partner_id,
                                                              "partnerName": link.partner_name})],
                           detail=f"The identity running this scan is linked to partner "
-                                 f"{link.partner_id}{name}. {who.reason}.")
+                                 f"{link.partner_id}{name}. {sentence(who.reason)}")
     yield ctx.finding(
         asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL, key="provider-identities",
         title="Ask the provider about its Partner Admin Links",

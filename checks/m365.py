@@ -347,7 +347,7 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
             role = "a service provider" if p.is_service_provider else "a partner organisation"
             detail = (f"Tenant {p.tenant_id} ({name}, {p.default_domain or 'domain unknown'})"
                       f" is configured as {role} in the cross-tenant access policy. "
-                      f"{attribution.reason}.")
+                      f"{sentence(attribution.reason)}")
             if p.lookup_error:
                 detail += f" Its name could not be read: {p.lookup_error.describe()}."
             detail += _partner_footprint(facts, p.tenant_id, p.default_domain)
@@ -455,6 +455,11 @@ def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                                     seen_in=f"owner of app {sp.display_name} in tenant "
                                             f"{facts.tenant_id}")
         yield _app_finding(sp, attribution, sps, ctx)
+        if isinstance(sp.grants, FetchError) and attribution.holder is not Holder.CLIENT:
+            # what the app may do (and so how severe it is) was not read
+            yield ctx.error(Asset("entra_service_principal", sp.id, sp.display_name or None),
+                            sp.grants, key="grants",
+                            title="Not assessed: the permissions of an app")
         held += attribution.holder is Holder.PROVIDER
     if not held:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
@@ -489,7 +494,7 @@ def _app_finding(sp: ServicePrincipal, attribution: Attribution,
                        if sp.grants else "no permissions were found granted to it")
         powerful = any(_grant_is_powerful(g) for g in sp.grants)
     detail = (f"App '{sp.display_name}' is registered in tenant {owner} "
-              f"({sp.owner_tenant_id}); {grants_text}. {attribution.reason}.")
+              f"({sp.owner_tenant_id}); {grants_text}. {sentence(attribution.reason)}")
     if attribution.holder is Holder.PROVIDER:
         severity = Severity.CRITICAL if powerful else Severity.HIGH
         status = Status.FAIL
@@ -557,7 +562,7 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
             holder=Holder.PROVIDER,
             detail=f"Guest {g.display_name or address} ({address}) signs in from the provider's "
                    f"directory (invitation state {g.external_user_state or 'unknown'}). "
-                   f"{attribution.reason}.",
+                   f"{sentence(attribution.reason)}",
             evidence=[guests.evidence({"id": g.id, "userPrincipalName": g.user_principal_name,
                                        "mail": g.mail, "creationType": g.creation_type,
                                        "externalUserState": g.external_user_state})])
@@ -614,8 +619,10 @@ def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                               key=f"{label}:{mail.lower()}",
                               severity=Severity.INFO if attribution.holder is Holder.CLIENT
                               else None,
-                              detail=f"The {label} notification email is {mail}. "
-                                     f"{attribution.reason}.",
+                              detail=(f"The privacy contact (privacyProfile) is {mail}. "
+                                      if label == "privacy" else
+                                      f"The {label} notification email is {mail}. ")
+                              + sentence(attribution.reason),
                               evidence=[org.evidence()])
 
 

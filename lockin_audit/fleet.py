@@ -305,17 +305,19 @@ def is_complete(result: ScanResult) -> bool:
 
 def client_exit_code(result: ScanResult, *, fail_on: str, fail_on_gaps: bool,
                      render_failed: bool) -> int:
-    """The code `lockin-audit scan` would exit with for this client (README: exit codes);
-    3 also when the scan could not be recorded in the history store."""
+    """The code `lockin-audit scan` would exit with for this client (README: exit codes):
+    3 a report could not be rendered (here also: the scan could not be recorded in the
+    history), else 1 a provider-held finding at or above --fail-on, else 4 incomplete
+    under --fail-on-gaps, else 0."""
     from lockin_audit.engine import fail_on_reached
     from lockin_audit.model import Severity
 
     if render_failed:
         return 3
-    if fail_on_gaps and not is_complete(result):
-        return 4
     if fail_on != "none" and fail_on_reached(result, Severity(fail_on)):
         return 1
+    if fail_on_gaps and not is_complete(result):
+        return 4
     return 0
 
 
@@ -413,7 +415,8 @@ class FleetRun:
                    if f.status is Status.FAIL and f.accepted is None)
         if problems:  # the reports are written; the history lacks this scan
             render_error = "; ".join(filter(None, [render_error, *problems]))
-        code = client_exit_code(result, fail_on=self.fail_on, fail_on_gaps=self.fail_on_gaps,
+        code = client_exit_code(result, fail_on=self.fail_on,
+                                fail_on_gaps=self.fail_on_gaps or config.scan.fail_on_gaps,
                                 render_failed=render_error is not None)
         return ClientOutcome(
             member.name, member.slug, str(member.path), code, score=readiness_of(result).score,

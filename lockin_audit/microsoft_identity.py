@@ -29,7 +29,12 @@ ONMICROSOFT = ".onmicrosoft.com"
 def sentence(reason: str) -> str:
     """An attribution reason as a sentence of its own."""
     reason = reason.strip().rstrip(".")
-    return (reason[:1].upper() + reason[1:] + ".") if reason else ""
+    if not reason:
+        return ""
+    first = reason.split(" ", 1)[0]
+    if "." in first or "@" in first:  # a domain or an address keeps its case
+        return reason + "."
+    return reason[:1].upper() + reason[1:] + "."
 
 
 def _tokens(text: str) -> list[str]:
@@ -92,6 +97,9 @@ def attribute_address(ctx: CheckContext, address: str, own_domains: Iterable[str
 def attribute_principal(ctx: CheckContext, p: Principal, own_domains: Iterable[str],
                         tenant_id: str, seen_in: str) -> Attribution:
     """Who holds a user, group or service principal of the audited directory."""
+    if not p.resolved:
+        return Attribution(Holder.UNKNOWN, None, IdKind.ORG_NAME, p.id, "the directory no "
+                           "longer returns this object, so whose it was cannot be told", 0.0)
     if p.kind == "servicePrincipal" and p.app_owner_tenant_id:
         if p.app_owner_tenant_id == tenant_id.lower():
             return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.AZURE_TENANT,

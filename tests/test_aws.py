@@ -835,3 +835,30 @@ def test_paginated_reads_are_one_engine_call_per_page(estate: Estate) -> None:
     assert sorted(a["Id"] for a in got.value["Accounts"]) == expected
     assert "NextToken" not in got.value
     assert calls == pages == len(expected) >= 2
+
+
+def test_failed_detail_reads_are_named_never_dropped(estate: Estate) -> None:
+    """Reads that only add detail (a user's password, last uses, a key's metadata) still
+    never vanish: the finding names them in its evidence, and what could not be read about
+    the client's own users is an error, never part of a clean pass."""
+    denied = demo_aws.StubServer({("iam", "GetLoginProfile"): 403, ("iam", "ListUsers"): 403,
+                                  ("kms", "DescribeKey"): 403}, upstream=estate.endpoint)
+    try:
+        target = estate.target(name="details")
+        target["service_endpoints"] = {**target["service_endpoints"], "iam": denied.url,
+                                       "kms": denied.url}
+        result = scan(estate.config(target))
+    finally:
+        denied.stop()
+    users = {(f.asset.name, f.status) for f in by_check(result, "aws.access.users")}
+    assert ("bobsit-tech", Status.FAIL) in users and ("dr-smith", Status.ERROR) in users
+    assert Status.PASS not in {s for _, s in users}
+    (tech,) = [f for f in by_check(result, "aws.access.users")
+               if f.asset.name == "bobsit-tech"]
+    assert "Console password: unknown" in tech.detail
+    missing = {e.excerpt.get("missing_permission") for e in tech.evidence
+               if isinstance(e.excerpt, dict)}
+    assert {"iam:GetLoginProfile", "iam:ListUsers"} <= missing
+    keys = by_check(result, "aws.keys.kms")
+    assert Status.PASS not in {f.status for f in keys}
+    assert any(f.status is Status.ERROR and "kms:DescribeKey" in f.detail for f in keys)

@@ -62,3 +62,17 @@ def test_hostile_dns_text_is_inert_in_every_output(
     for line in (out / "report.csv").read_text().splitlines():
         for cell in line.split(","):
             assert not cell.strip('"').startswith("=HYPERLINK"), cell
+
+
+def test_no_demo_finding_has_garbled_text(
+        demo_out: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """Every finding the demo produces: no empty name, 'None', '()' or doubled separator
+    in its title, detail or remediation (tests/garbled.py says what counts)."""
+    from lockin_audit.model import Finding
+    from tests.garbled import garbled
+
+    out, _ = demo_out
+    data = json.loads((out / "report.json").read_text())
+    findings = [Finding.from_dict(f) for f in data["findings"]]
+    assert len(findings) > 100
+    assert not garbled(findings)

@@ -218,8 +218,9 @@ def fleet_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetFiles
     data = yaml.safe_load(audit.read_text())
     data["client"]["aliases"] = [f"{MARKER} Holdings"]
     audit.write_text(yaml.safe_dump(data))
-    # client 7: its AWS profile does not exist (dead credentials): an incomplete scan
-    audit = folder / f"{clients[7].slug}.yaml"
+    # client 6 (nothing held by the provider): its AWS profile does not exist (dead
+    # credentials): an incomplete scan
+    audit = folder / f"{clients[6].slug}.yaml"
     data = yaml.safe_load(audit.read_text())
     data["scan"]["aws"] = [{"profile": "lockin-fleet-test-no-such-profile",
                             "regions": ["us-east-1"]}]
@@ -278,9 +279,9 @@ def test_fleet_scan_writes_each_clients_reports_and_reports_failures_per_client(
         assert result["client"]["name"] == c.name
         assert row["score"] == result["readiness"]["score"]
     # dead credentials: that client is incomplete (exit 4 with --fail-on-gaps), the rest not
-    dead = rows[fleet_files.clients[7].name]
+    dead = rows[fleet_files.clients[6].name]
     assert dead["complete"] is False and dead["exit_code"] == 4
-    assert all(rows[c.name]["complete"] for c in fleet_files.clients[:7])
+    assert all(rows[c.name]["complete"] for c in fleet_files.clients if c.n != 6)
     # provider-held domains fail at high: exit 1 for those clients
     assert rows[fleet_files.clients[1].name]["exit_code"] == 1
     # the fleet: the bad file's 2 comes first
@@ -334,7 +335,7 @@ def test_single_machine_fleet_records_in_sqlite_and_writes_the_portfolio(
     portfolio = json.loads((out / "portfolio.json").read_text())
     rows = {r["client"]: r for r in portfolio["rows"]}
     assert set(rows) == {c.name for c in fleet_files.clients}
-    dead = rows[fleet_files.clients[7].name]
+    dead = rows[fleet_files.clients[6].name]
     assert dead["state"] == "incomplete" and dead["grade"] is None
     held = rows[fleet_files.clients[2].name]  # two provider-held domains
     assert held["provider_held"]["domain"] > 0 and held["change"] is None

@@ -127,9 +127,10 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
     assert deleted.status is Status.WARN and "could not be read" in deleted.detail
     assert not [f for f in by_check(result, "m365.admins.privileged_roles")
                 if f.asset.id == graph_routes.CLIENT_ADMIN_ID]
-    # one request per privileged role, and the first /organization read was throttled
-    # (429 + Retry-After) and retried
+    # one request per privileged role
     assert len(paths(server, "/roleManagement/directory/roleAssignments")) >= 13
+    # the first partners read was throttled (429 + Retry-After: 1) and asked again
+    assert len(paths(server, "/v1.0/policies/crossTenantAccessPolicy/partners")) >= 2
 
     partner = one(result, "m365.partner.relationships", PROVIDER_TENANT)
     assert partner.status is Status.FAIL and "Bob's IT Services" in partner.detail
@@ -406,3 +407,16 @@ def test_role_rows_are_counted_by_their_role(server: MicrosoftCloud, tmp_path: P
          graph_routes.BREAKGLASS_ID])
     pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID)
     assert "Privileged Role Administrator" in pra.detail
+
+
+def test_unreadable_permission_names_are_an_error_not_a_milder_app(
+        server: MicrosoftCloud, tmp_path: Path) -> None:
+    """Without the API's app roles an app role id cannot be judged: the provider's app
+    still fails, and an error says its permissions were not read (never a silent
+    downgrade)."""
+    result = scan(server, tmp_path, "noresource")
+    rmm = [f for f in by_check(result, "m365.apps.provider_apps")
+           if f.asset.id == graph_routes.RMM_SP_ID]
+    assert {f.status for f in rmm} == {Status.FAIL, Status.ERROR}
+    error = next(f for f in rmm if f.status is Status.ERROR)
+    assert "Authorization_RequestDenied" in error.detail

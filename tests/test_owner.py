@@ -112,21 +112,24 @@ def test_plan_order_reasons_and_dates() -> None:
     ]
     rows = asset_rows(fs)
     steps = plan(_result(fs), rows, TODAY)
+    # each contract takes its place by its own date: the internet line's notice (day 50,
+    # so a week before) comes before the keys step; the phone lines (no date) at the end
     assert [s.key for s in steps] == ["admin", "billing", "registration", "dnssec", "dns",
-                                      "mail", "keys", "contract", "contract"]
+                                      "mail", "contract", "keys", "contract"]
     assert all(s.reason for s in steps)
-    by = {s.key: s.by for s in steps[:-2]}
+    chain = [s for s in steps if s.key != "contract"]
+    by = {s.key: s.by for s in chain}
     assert by["registration"] == TODAY + dt.timedelta(days=13)  # expiry minus a week
     # the order is the point: no earlier step is due after a later one
-    dates = [s.by for s in steps[:-2]]
+    dates = [s.by for s in chain]
     assert dates == sorted(dates) and by["admin"] <= by["billing"] <= by["registration"]
     assert by["admin"] == TODAY + dt.timedelta(days=7)
     assert by["dnssec"] < by["dns"] < by["mail"]
-    # each contract by its own notice date (minus a week); one without a date at the end
-    assert steps[-2].title == "Contract: Internet line"
-    assert steps[-2].by == TODAY + dt.timedelta(days=43)
-    assert steps[-2].hard_date == TODAY + dt.timedelta(days=50)
-    assert steps[-1].title == "Contract: Phone lines" and steps[-1].by == by["keys"]
+    line, phones = steps[6], steps[8]
+    assert line.title == "Contract: Internet line"
+    assert line.by == TODAY + dt.timedelta(days=43) < by["keys"]
+    assert line.hard_date == TODAY + dt.timedelta(days=50)
+    assert phones.title == "Contract: Phone lines" and phones.by == by["keys"]
     assert [s.number for s in steps] == list(range(1, 10))
     # every step links to its findings; errors and passes are not steps
     planned = {f.id for s in steps for f in s.findings}

@@ -28,7 +28,8 @@ deployment reaches Graph through such a prefix when it sits behind a proxy):
 `clean` (held by the client; no Entra ID P2 licence, so PIM answers with a licence
 error), `denied` (403 on everything but /organization), `throttled` (429 on /users),
 `unavailable` (503 on /domains), `noexpand` (ignores $expand), `nofilter` (ignores the
-roleDefinitionId filter), `nopim` (never onboarded to PIM: 403 UnauthorizedAccessException),
+roleDefinitionId filter), `nopim` (never onboarded to PIM: 403 UnauthorizedAccessException), `noresource` (403 on
+the Microsoft Graph service principal, whose app roles name the permissions),
 `malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop).
 """
 
@@ -394,6 +395,9 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         # A tenant that never onboarded to PIM: a generic code, only the message says so
         # (wording as Microsoft's PIM APIs return it).
         return _error(403, "UnauthorizedAccessException", "The tenant has not onboarded to PIM.")
+    if scenario == "noresource" and rest == f"/servicePrincipals/{GRAPH_SP_ID}":
+        return _error(403, "Authorization_RequestDenied",
+                      "Insufficient privileges to complete the operation.")
     if scenario == "unavailable" and rest == "/domains":
         return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
     if scenario == "throttled" and rest.startswith("/users"):

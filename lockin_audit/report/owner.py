@@ -428,7 +428,13 @@ def plan(result: ScanResult, rows: Sequence[AssetRow], today: dt.date) -> list[P
         contract_steps.append(PlanStep(0, "contract", f"Contract: {row.label}",
                                        CONTRACT_REASON, by, hard, fs, _links(fs, row_of)))
     contract_steps.sort(key=lambda s: (s.by, s.title))
-    out = steps + contract_steps
+    # each contract takes its place in the timetable by date, without reordering the
+    # chain of steps above (a contract due early comes before the later steps)
+    out = list(steps)
+    for cs in contract_steps:
+        at = next((i for i, st in enumerate(out) if st.key != "contract" and st.by > cs.by),
+                  len(out))
+        out.insert(at, cs)
     for n, step in enumerate(out, 1):
         step.number = n
     return out

@@ -551,8 +551,7 @@ class AwsSource(Source):
         })
         organization = got["organization"].map(parse_organization)
         users = got["users"]
-        iam_snapshot = got["iam"].map(
-            lambda v: parse_iam(v, None if users.error else users.value))
+        iam_snapshot = got["iam"].map(lambda v: parse_iam(v, users.value))
         org_accounts, credentials, saml, oidc, buckets, domains = await asyncio.gather(
             self._org_accounts(c, home, account, organization),
             self._credentials(c, home, iam_snapshot),
@@ -604,7 +603,7 @@ class AwsSource(Source):
                            str((u.raw.get("AccessKeyLastUsed") or {}).get("LastUsedDate")
                                or "")),
                           "" if u.error else str((u.raw.get("AccessKeyLastUsed") or {}).get(
-                              "ServiceName") or ""))
+                              "ServiceName") or ""), u.error)
                 for k, u in zip(meta, used, strict=True))
         value = UserCredentials(
             console_password=login.error or login.value is not None,
@@ -706,7 +705,8 @@ class AwsSource(Source):
                 c.op("kms", region, "DescribeKey", KeyId=arn),
                 c.op("kms", region, "GetKeyPolicy", KeyId=arn, PolicyName="default"))
             manager = "" if meta.error else str(meta.raw["KeyMetadata"].get("KeyManager", ""))
-            return KmsKey(arn, manager, policy.map(lambda v: parse_policy(v.get("Policy"))))
+            return KmsKey(arn, manager, policy.map(lambda v: parse_policy(v.get("Policy"))),
+                          meta.error)
 
         return Fetched(listed.request, tuple(await asyncio.gather(*(one(a) for a in arns))),
                        listed.observed_at)

@@ -226,6 +226,8 @@ class IamSnapshot:
     roles: tuple[Role, ...]
     users: tuple[User, ...]
     groups: tuple[Group, ...]
+    # iam:ListUsers (read for PasswordLastUsed only) failed: last uses are unknown
+    password_last_used_error: FetchError | None = None
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -264,8 +266,9 @@ def parse_iam(value: Any, users: Any = None) -> IamSnapshot:
                        None)
         if default is not None:
             documents[_s(p["Arn"])] = parse_policy(default.get("Document"))
+    users_error = users if isinstance(users, FetchError) else None
     last_used = {_s(u["UserName"]): _s(u.get("PasswordLastUsed"))
-                 for u in _list(users, "Users")} if users is not None else {}
+                 for u in _list(users, "Users")} if users is not None and not users_error else {}
     roles = tuple(Role(
         _s(r["RoleName"]), _s(r["Arn"]), _s(r.get("Path", "/")),
         parse_policy(r.get("AssumeRolePolicyDocument")), _inline(r.get("RolePolicyList")),
@@ -281,7 +284,7 @@ def parse_iam(value: Any, users: Any = None) -> IamSnapshot:
         _attached(u.get("AttachedManagedPolicies"), documents),
         last_used.get(_s(u["UserName"]), ""))
         for u in _list(value, "UserDetailList"))
-    return IamSnapshot(roles, iam_users, groups)
+    return IamSnapshot(roles, iam_users, groups, users_error)
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,7 @@ class AccessKey:
     created: str
     last_used: str  # "" when never used; "unknown (...)" when it could not be read
     last_service: str = ""
+    last_used_error: FetchError | None = None  # iam:GetAccessKeyLastUsed failed
 
 
 @dataclass(frozen=True)
@@ -309,8 +313,11 @@ class UserCredentials:
 
     @property
     def problems(self) -> tuple[FetchError, ...]:
-        return tuple(x for x in (self.console_password, self.keys, self.mfa)
-                     if isinstance(x, FetchError))
+        out = [x for x in (self.console_password, self.keys, self.mfa)
+               if isinstance(x, FetchError)]
+        if isinstance(self.keys, tuple):
+            out.extend(k.last_used_error for k in self.keys if k.last_used_error)
+        return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -418,6 +425,7 @@ class KmsKey:
     arn: str
     manager: str  # AWS | CUSTOMER | "" (unknown)
     policy: Fetched[PolicyDocument]
+    manager_error: FetchError | None = None  # kms:DescribeKey failed
 
 
 @dataclass(frozen=True)

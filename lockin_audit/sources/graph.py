@@ -781,11 +781,13 @@ class GraphSource(Source):
 
     async def _load_resource(self, client: GraphClient,
                              resource_id: str) -> tuple[str, dict[str, str]]:
+        # A failure here fails the grants of every app that holds roles on this API: an
+        # app role id alone cannot be judged (it could be Directory.ReadWrite.All).
         try:
             _, sp = await client.get_object(
                 f"/servicePrincipals/{resource_id}?$select=id,displayName,appRoles", "apps")
-        except (GraphError, SourceFailure):
-            return resource_id, {}  # ids are shown instead of names
+        except SourceFailure as exc:
+            raise GraphError(exc.error) from None
         return str(sp.get("displayName") or resource_id), {
             str(r.get("id")): str(r.get("value")) for r in sp.get("appRoles") or []
             if isinstance(r, dict)}

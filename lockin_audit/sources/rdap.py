@@ -287,9 +287,9 @@ class RdapClient:
 def rdap_client(ctx: SourceContext, source: str) -> RdapClient:
     """The RDAP client for this scan's options, shared with every other scan in the same
     engine that has the same options (a fleet's clients)."""
-    o = ctx.config.scan.rdap
-    key = ("rdap-client", source, o.bootstrap_url, tuple(sorted(o.overrides.items())),
-           o.timeout_s, o.cache_ttl_s, str(ctx.cache_dir), ctx.use_cache)
+    # keyed by every RDAP option (a field added later is part of the key too)
+    key = ("rdap-client", source, ctx.config.scan.rdap.model_dump_json(),
+           str(ctx.cache_dir), ctx.use_cache)
     client: RdapClient = ctx.engine.shared(key, lambda: RdapClient(ctx, source))
     return client
 
