@@ -408,7 +408,10 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
                           status=Status.MANUAL, severity=Severity.LOW, key="dkim",
                           detail=f"None of the {asked} commonly used DKIM selectors exists "
-                                 f"under {facts.domain}." + caveat)
+                                 f"under {facts.domain}. Selectors cannot be listed from "
+                                 "DNS, so other selectors may exist: ask each service that "
+                                 "sends mail as your domain which selector it signs with, "
+                                 "and add it to scan.dns.dkim_selectors.")
 
 
 # -- domain.mail_reports ----------------------------------------------------------------
