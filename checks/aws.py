@@ -652,10 +652,10 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     yield from errors
     seen = 0
     for p in values(facts.saml_providers):
+        seen += 1  # listed, even when its details cannot be read (never "none")
         if p.error:
             yield ctx.error(facts.asset, p.error, key=p.request)
             continue
-        seen += 1
         prov, meta = p.ok, p.ok.metadata
         asset = Asset("aws_iam_identity_provider", prov.arn, prov.arn.rpartition("/")[2])
         ev = [p.evidence({"entityID": meta.entity_id,
@@ -678,10 +678,10 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                        "ask which Okta, Google Workspace or JumpCloud organisation it is, "
                        "and who administers it.")))
     for p in values(facts.oidc_providers):
+        seen += 1  # listed, even when its details cannot be read (never "none")
         if p.error:
             yield ctx.error(facts.asset, p.error, key=p.request)
             continue
-        seen += 1
         prov = p.ok
         host = prov.url.removeprefix("https://").split("/")[0].lower()
         asset = Asset("aws_iam_identity_provider", prov.arn, host)

@@ -408,7 +408,10 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
                           status=Status.MANUAL, severity=Severity.LOW, key="dkim",
                           detail=f"None of the {asked} commonly used DKIM selectors exists "
-                                 f"under {facts.domain}." + caveat)
+                                 f"under {facts.domain}. Selectors cannot be listed from "
+                                 "DNS, so other selectors may exist: ask each service that "
+                                 "sends mail as your domain which selector it signs with, "
+                                 "and add it to scan.dns.dkim_selectors.")
 
 
 # -- domain.mail_reports ----------------------------------------------------------------
@@ -519,8 +522,14 @@ def web(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         evidence += [p.evidence() for _, p in ptrs]
         items += [(IdKind.HOSTNAME, name, f"PTR of {a}") for a, p in ptrs
                   if isinstance(p, Answer) for name in p.records]
-        yield _finding(ctx, facts, judge(ctx, items), f"The website at {host.name}",
-                       evidence, key=label)
+        finding = _finding(ctx, facts, judge(ctx, items), f"The website at {host.name}",
+                           evidence, key=label)
+        failed_ptr = next((p for _, p in ptrs if isinstance(p, FetchError)), None)
+        if failed_ptr is not None and finding.status is Status.PASS:
+            # the PTR that could not be read may have named the provider's hosting
+            yield ctx.error(ctx.target.asset, failed_ptr, key=label)
+        else:
+            yield finding
         found = True
     if not found:
         yield _none(ctx, f"Neither {facts.domain} nor www.{facts.domain} has an address: "
@@ -660,6 +669,10 @@ def saas_verification(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                    "your company's.", evidence=evidence, key=f"txt:{low[:60]}")
     tenants: set[str] = set()
     for d in facts.dkim:
+        if isinstance(d.cname, FetchError):  # the tenant it may name cannot be seen
+            found += 1
+            yield ctx.error(ctx.target.asset, d.cname, key=f"dkim-cname:{d.selector}")
+            continue
         for target in d.cname.records if isinstance(d.cname, Answer) else ():
             m = M365_TENANT.search(target)
             if not m or f"{m.group(1)}.onmicrosoft.com" in tenants:

@@ -193,7 +193,14 @@ def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     registrar_note = _registrar_note(facts)
     registrar_name = _entities_text(registrars) or "unknown registrar"
     registrant_holder = worst_holder(reg_attr) if reg_attr else None
-    if registrant_holder is Holder.PROVIDER:
+    # The registrar's record is authoritative for contacts: when it could not be read
+    # (any failure but "no such record"), only a provider-held answer from the registry
+    # still stands; anything milder would rest on the part that was not read.
+    unread = (facts.registrar_error if facts.registrar_error is not None
+              and facts.registrar_error.kind != "not_found" else None)
+    if unread is not None and registrant_holder is not Holder.PROVIDER:
+        yield ctx.error(asset, unread, key="registrant")
+    elif registrant_holder is Holder.PROVIDER:
         detail = (f"{facts.domain} is registered to the provider "
                   f"({_entities_text(registrants)}) at {registrar_name}.")
         yield ctx.finding(asset=asset, holder=Holder.PROVIDER,
@@ -243,7 +250,9 @@ def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
                 if a.holder in (Holder.PROVIDER, Holder.CLIENT)]
     account_attr = res_attr + con_attr + rar_attr
     account_holder = worst_holder(account_attr) if account_attr else None
-    if account_holder is Holder.PROVIDER:
+    if unread is not None and account_holder is not Holder.PROVIDER:
+        yield ctx.error(asset, unread, key="account")
+    elif account_holder is Holder.PROVIDER:
         via = next(_entities_text(group) for group, attrs in
                    ((resellers, res_attr), (registrars, rar_attr), (contacts, con_attr))
                    if any(a.holder is Holder.PROVIDER for a in attrs))

@@ -57,3 +57,90 @@ def serve(delay_s: float = 0.0) -> tuple[int, Callable[[], None]]:
         return _answer(data, tcp=tcp)
 
     return serve_wire(answer)
+
+
+# --- a fault-injecting proxy in front of a real DNS server (the fault matrix) -------------
+
+
+class DnsFault:
+    """Queries whose name (lowercase, no trailing dot) and type match these regular
+    expressions (full match) get `fault`: servfail, refused, timeout (no answer) or
+    garbage (bytes that are not a DNS message). `hits` counts them."""
+
+    def __init__(self, name: str, rdtype: str = ".*", fault: str = "servfail") -> None:
+        if fault not in FAULTS - {"truncated"}:
+            raise ValueError(f"unknown fault {fault!r}")
+        self.name, self.rdtype, self.fault = name, rdtype, fault
+        self.hits = 0
+
+    def matches(self, name: str, rdtype: str) -> bool:
+        import re
+
+        return bool(re.fullmatch(self.name, name) and re.fullmatch(self.rdtype, rdtype))
+
+
+class DnsFaultProxy:
+    """Listens on 127.0.0.1 (UDP and TCP), forwards every query unchanged to `upstream`
+    ("host:port", a real server such as Knot) except those a `DnsFault` in `faults`
+    matches, and records (name, type) of every query in `calls`."""
+
+    def __init__(self, upstream: str) -> None:
+        from lockin_audit.demo.mini_dns import serve_wire
+
+        host, _, port = upstream.rpartition(":")
+        self.upstream = (host, int(port))
+        self.faults: list[DnsFault] = []
+        self.calls: list[tuple[str, str]] = []
+        self.port, self._stop = serve_wire(self._answer)
+        self.address = f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._stop()
+
+    def _answer(self, data: bytes, tcp: bool) -> bytes | None:
+        query = dns.message.from_wire(data)
+        question = query.question[0]
+        name = question.name.to_text().rstrip(".").lower()
+        rdtype = dns.rdatatype.to_text(question.rdtype)
+        self.calls.append((name, rdtype))
+        for rule in list(self.faults):
+            if rule.matches(name, rdtype):
+                rule.hits += 1
+                return _fault_answer(query, rule.fault)
+        return _forward(data, self.upstream, tcp)
+
+
+def _fault_answer(query: dns.message.Message, fault: str) -> bytes | None:
+    """The fault's answer to `query` (its own question and id)."""
+    if fault == "timeout":
+        return None
+    if fault == "garbage":
+        return query.id.to_bytes(2, "big") + b"\x81\x80\x00\x01\xff\xff not dns"
+    response = dns.message.make_response(query)
+    response.set_rcode(dns.rcode.SERVFAIL if fault == "servfail" else dns.rcode.REFUSED)
+    return response.to_wire()
+
+
+def _forward(data: bytes, upstream: tuple[str, int], tcp: bool) -> bytes | None:
+    import socket
+    import struct
+
+    try:
+        if tcp:
+            with socket.create_connection(upstream, timeout=3) as conn:
+                conn.sendall(struct.pack("!H", len(data)) + data)
+                head = conn.recv(2)
+                (length,) = struct.unpack("!H", head)
+                wire = b""
+                while len(wire) < length:
+                    chunk = conn.recv(length - len(wire))
+                    if not chunk:
+                        break
+                    wire += chunk
+                return wire
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(3)
+            sock.sendto(data, upstream)
+            return sock.recv(65535)
+    except OSError:
+        return None

@@ -471,7 +471,7 @@ def test_no_domainkey_subtree_asks_no_selector(knot: KnotServer) -> None:
     client = _client(knot.address)
     facts = asyncio.run(fetch_domain(client, "acmedental.co.uk", ["custom1"]))
     assert facts.dkim == () and "custom1" in facts.dkim_selectors
-    asked = [k for k in client._cache if "_domainkey" in k[0]]
+    asked = [k for k in client.asked() if "_domainkey" in k[0]]
     assert asked == [("_domainkey.acmedental.co.uk", "TXT")]
 
 

@@ -272,6 +272,25 @@ def test_malformed_answer_is_an_error(server: GoogleCloud, tmp_path: Path) -> No
     assert "not JSON" in one(result, "gcp.organization.owner", ORG).detail
 
 
+def test_an_answer_missing_what_the_method_always_returns_is_malformed(
+        server: GoogleCloud, tmp_path: Path) -> None:
+    # `{}` from getBillingInfo is not "no billing account", nor from users.list "no users".
+    for method in ("cloudbilling.projects.getBillingInfo", "admin.users.list",
+                   "cloudresourcemanager.projects.getIamPolicy", "admin.customers.get"):
+        server.faults[method] = "empty"
+    result = scan(server, tmp_path)
+    for check_id, asset in (("gcp.billing.project_account", "projects/acme-dental-web"),
+                            ("gcp.access.iam", "projects/acme-dental-web"),
+                            ("gws.contacts.recovery", gs.CUSTOMER_ID)):
+        statuses = {f.status for f in found(result, check_id, asset)}
+        assert statuses == {Status.ERROR}, (check_id, statuses)
+    admins = [f for f in found(result, "gws.admins.super_admins") if f.status is not
+              Status.ERROR]
+    assert admins == []
+    assert "always returns" in one(result, "gcp.billing.project_account",
+                                   "projects/acme-dental-web").detail
+
+
 def test_missing_scope_is_named(server: GoogleCloud, tmp_path: Path) -> None:
     server.delegated_scopes = frozenset(
         google_api.scope_url(s) for s in (google_api.USERS, google_api.ROLES,

@@ -88,6 +88,14 @@ mx1.filter A 203.0.113.25
 _spf TXT "v=spf1 ip4:203.0.113.0/24 -all"
 acmedental.com._report._dmarc TXT "v=DMARC1"
 """),
+    # Exchange Online Protection's MX hosts, so that the demo's authoritative-only resolver
+    # answers them as a recursive one would (their addresses are Microsoft's, in
+    # 52.100.0.0/14: https://learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges).
+    "mail.protection.outlook.com": _zone("mail.protection.outlook.com",
+                                         ("ns1-proddns.glbdns.o365filtering.com",), """
+acme-dental-net A 52.101.68.10
+acmesmiles-com A 52.101.68.11
+""", mname="ns1-proddns.glbdns.o365filtering.com.", rname="hostmaster.microsoft.com."),
     "113.0.203.in-addr.arpa": _zone("113.0.203.in-addr.arpa", ("ns1.bobsit.example",), """
 10 PTR web1.bobsit.example.
 25 PTR mx1.filter.bobsit.example.

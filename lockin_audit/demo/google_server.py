@@ -13,7 +13,7 @@ and an ErrorInfo detail), and a token without the method's scope gets
 ACCESS_TOKEN_SCOPE_INSUFFICIENT.
 
 Faults for tests: `server.faults[method] = "403" | "429" | "429-once" | "500" |
-"malformed" | "timeout"`, keyed by the API method name (e.g. `admin.roleAssignments.list`).
+"malformed" | "empty" | "timeout"`, keyed by the API method name (e.g. `admin.roleAssignments.list`).
 Every request is recorded (method, path, headers) so tests can assert what was sent.
 """
 
@@ -266,6 +266,8 @@ class GoogleCloud:
                                 "'Read requests' of service.", headers={"Retry-After": "0"})
         if fault == "500":
             return google_error(500, "INTERNAL", "Internal error encountered.")
+        if fault == "empty":  # valid JSON, but not what the method returns
+            return 200, dict(JSON), b"{}"
         if fault == "malformed":
             return 200, dict(JSON), b'{"items": "not a list", "users": 7, "bindings": 1'
         if fault == "timeout":

@@ -4,21 +4,66 @@
 request (method, path with query, headers, body) to `answer`, which returns (status,
 headers, body). Keep-alive like the real APIs, and each answer written as one segment so
 that Nagle and delayed ACKs do not add 40 ms stalls to every request.
+
+Fault injection (the tests' fault matrix): `server.faults` holds `FaultRule`s; the first
+rule whose method and path patterns match a request answers it instead (a status, a body,
+after a delay), so a client sees a real HTTP answer: 403, 429 with Retry-After, 5xx, a
+malformed body, or no answer in time. `server.calls` records (method, path) of every
+request; `LocalHttpServer.running` finds a running server by its URL.
 """
 
 from __future__ import annotations
 
+import re
 import ssl
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 Reply = tuple[int, dict[str, str], bytes]
 AnswerFn = Callable[[str, str, dict[str, str], bytes], Reply]
 
 
+@dataclass
+class FaultRule:
+    """Answer requests whose method and path (with query) match these regular expressions
+    (searched) with `status`/`headers`/`body` after `delay_s`; `status` None answers
+    normally after the delay (a slow server). `hits` counts the requests it answered."""
+
+    path: str
+    method: str = ".*"
+    status: int | None = 500
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    hits: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        return bool(re.search(self.method, method) and re.search(self.path, path))
+
+
 class LocalHttpServer:
+    running: ClassVar[dict[str, LocalHttpServer]] = {}
+
     def __init__(self, answer: AnswerFn, *, tls: ssl.SSLContext | None = None) -> None:
+        self.faults: list[FaultRule] = []
+        self.calls: list[tuple[str, str]] = []
+        server = self
+
+        def respond(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+            server.calls.append((method, path))
+            for rule in list(server.faults):
+                if rule.matches(method, path):
+                    rule.hits += 1
+                    if rule.delay_s:
+                        time.sleep(rule.delay_s)
+                    if rule.status is None:
+                        break
+                    return rule.status, dict(rule.headers), rule.body
+            return answer(method, path, headers, body)
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -27,15 +72,18 @@ class LocalHttpServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                status, headers, payload = answer(self.command, self.path,
-                                                  dict(self.headers.items()), body)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                self.wfile.flush()
+                status, headers, payload = respond(self.command, self.path,
+                                                   dict(self.headers.items()), body)
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
@@ -68,8 +116,10 @@ class LocalHttpServer:
                                                 do_handshake_on_connect=False)
         scheme = "https" if tls is not None else "http"
         self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
+        LocalHttpServer.running[self.url] = self
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
+        LocalHttpServer.running.pop(self.url, None)
         self.httpd.shutdown()
         self.httpd.server_close()

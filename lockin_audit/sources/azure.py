@@ -233,11 +233,26 @@ class AzureFacts:
 # SDK plumbing
 
 
+SDK_RETRIES, SDK_CONNECT_S, SDK_READ_S, SDK_BACKOFF = 2, 10, 30, 0.8
+
+
+def sdk_budget() -> float:
+    """How long one SDK request may take with azure-core's own retries (attempts x
+    (connect + read) plus its exponential back-off, backoff_factor x 2^n): the engine waits
+    this long for a page, so it never cuts the SDK's retries short (the target's budget
+    still bounds the whole)."""
+    attempts = SDK_RETRIES + 1
+    backoff = sum(SDK_BACKOFF * 2 ** n for n in range(SDK_RETRIES))
+    return attempts * (SDK_CONNECT_S + SDK_READ_S) + backoff
+
+
 def client_kwargs(opts: AzureTarget) -> dict[str, Any]:
     arm = (opts.arm_endpoint or DEFAULT_ARM).rstrip("/")
     kwargs: dict[str, Any] = {"base_url": arm, "credential_scopes": [arm + "/.default"],
                               "per_call_policies": [read_only_policy()],
-                              "retry_total": 2, "connection_timeout": 10, "read_timeout": 30}
+                              "retry_total": SDK_RETRIES, "retry_backoff_factor": SDK_BACKOFF,
+                              "connection_timeout": SDK_CONNECT_S,
+                              "read_timeout": SDK_READ_S}
     if opts.ca_bundle:
         kwargs["connection_verify"] = opts.ca_bundle
     return kwargs
@@ -544,14 +559,15 @@ class _Caller:
 
     async def call(self, what: str, request: str, fn: Callable[[], T]) -> T | FetchError:
         try:
-            return await self.ctx.engine.call_sync(self.host, fn)
+            return await self.ctx.engine.call_sync(self.host, fn, timeout_s=sdk_budget())
         except Exception as exc:
             return to_fetch_error(exc, request, what)
 
     async def listing(self, what: str, request: str,
                       fn: Callable[[], Any]) -> list[Any] | FetchError:
         try:
-            pages = await self.ctx.engine.pages_sync(self.host, lambda: fn().by_page())
+            pages = await self.ctx.engine.pages_sync(self.host, lambda: fn().by_page(),
+                                                     timeout_s=sdk_budget())
             return [item for page in pages for item in page]
         except Exception as exc:
             return to_fetch_error(exc, request, what)

@@ -290,6 +290,20 @@ class DnsFacts:
     def mail_addresses(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(a for h in self.mx_addresses for a in h.addresses))
 
+    def address_errors(self) -> tuple[tuple[str, FetchError], ...]:
+        """(what, why) for each lookup whose addresses `web_addresses` or `mail_addresses`
+        could not include: readers of the addresses must not take them as complete."""
+        out: list[tuple[str, FetchError]] = []
+        for label, host in (("web address", self.apex), ("web address", self.www)):
+            if host.error is not None:
+                out.append((f"{label} of {host.name}", host.error))
+        if isinstance(self.mx, FetchError):
+            out.append((f"mail servers of {self.domain}", self.mx))
+        for host in self.mx_addresses:
+            if host.error is not None:
+                out.append((f"mail address of {host.name}", host.error))
+        return tuple(out)
+
     @property
     def txt_records(self) -> tuple[str, ...]:
         return _records(self.txt)
@@ -376,6 +390,7 @@ class DnsClient:
         self.tcp_only = tcp_only
         self.queries = 0
         self._cache: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
+        self._answers: dict[tuple[str, str], Lookup] = {}
         self._channels = {server: UdpChannel(*server) for server in servers}
         self._names = {(host, port): sys.intern(f"{host}:{port}") for host, port in servers}
         for host, port in servers:
@@ -391,11 +406,25 @@ class DnsClient:
         """The answer for name/type; CNAMEs are followed (also across zones, for
         authoritative servers that do not chase them)."""
         key = (_host(name), rdtype)
+        done = self._answers.get(key)
+        if done is not None:
+            return done
         fut = self._cache.get(key)
         if fut is None:
             fut = asyncio.ensure_future(self._follow(key[0], rdtype))
             self._cache[key] = fut
+            fut.add_done_callback(lambda f, k=key: self._settle(k, f))  # type: ignore[misc]
         return await asyncio.shield(fut)
+
+    def _settle(self, key: tuple[str, str], fut: asyncio.Future[Lookup]) -> None:
+        """Keep the answer, not the finished task (a scan asks tens of thousands)."""
+        if not fut.cancelled() and fut.exception() is None:
+            self._answers[key] = fut.result()
+            self._cache.pop(key, None)
+
+    def asked(self) -> list[tuple[str, str]]:
+        """Every (name, type) asked so far."""
+        return [*self._answers, *self._cache]
 
     async def _follow(self, name: str, rdtype: str) -> Lookup:
         chain: list[str] = []
@@ -739,6 +768,7 @@ class DnsSource(Source):
 
     def __init__(self) -> None:
         self._client: DnsClient | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     def configured(self, config: AuditConfig) -> bool:
         return bool(config.scan.domains)
@@ -753,8 +783,14 @@ class DnsSource(Source):
                 for d in ctx.config.scan.domains]
 
     async def fetch(self, target: Target, ctx: SourceContext) -> DnsFacts:
-        facts = await fetch_domain(self.client(ctx), target.id,
-                                   ctx.config.scan.dns.dkim_selectors)
+        if self._slots is None:
+            # Domains in flight at once: enough to keep the engine's pool busy (each
+            # domain has several queries waiting on others), few enough that a scan of
+            # thousands does not hold every domain's pending queries in memory at once.
+            self._slots = asyncio.Semaphore(max(16, 2 * ctx.config.scan.limits.concurrency))
+        async with self._slots:
+            facts = await fetch_domain(self.client(ctx), target.id,
+                                       ctx.config.scan.dns.dkim_selectors)
         if isinstance(facts.ns, FetchError) and isinstance(facts.soa, FetchError):
             # Neither NS nor SOA could be read: the domain was not assessed at all (the
             # coverage says why); every check reports the error, none a pass.

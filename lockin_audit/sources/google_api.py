@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,6 +56,15 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "essentialcontacts": "https://essentialcontacts.googleapis.com",
 }
 MAX_PAGES = 500
+# Fields an answer always carries (per each method's reference page): an answer without
+# it is not what the method returns (a proxy's page, a truncated body), not an empty
+# result. Directory API resources always carry `kind`; IAM policies their `etag`.
+ALWAYS_PRESENT: tuple[tuple[str, str], ...] = (
+    (r"admin\..*", "kind"),
+    (r".*\.getIamPolicy", "etag"),
+    (r"cloudbilling\.(projects\.getBillingInfo|billingAccounts\.get)", "name"),
+    (r"cloudresourcemanager\.(projects|folders)\.get", "name"),
+)
 
 
 @dataclass(frozen=True)
@@ -300,6 +310,11 @@ class GoogleClient:
         if not isinstance(data, dict):
             raise GoogleApiError(FetchError(self.source, request,
                                             "the answer is not a JSON object", kind="malformed"))
+        for pattern, name in ALWAYS_PRESENT:
+            if re.fullmatch(pattern, method) and name not in data:
+                raise GoogleApiError(FetchError(self.source, request, f"the answer has no "
+                                                f"'{name}', which {method} always returns",
+                                                kind="malformed"))
         return request, data
 
     async def get(self, method: str, path: str, **params: Any) -> tuple[str, dict[str, Any]]:

@@ -244,6 +244,38 @@ class NetworkSource(Source):
         return bool(config.scan.domains or config.scan.inventory)
 
     async def targets(self, ctx: SourceContext) -> list[Target]:
+        targets = await self._targets(ctx)
+        return targets + self._unreadable(ctx)
+
+    def _unreadable(self, ctx: SourceContext) -> list[Target]:
+        """One target per domain or inventory file whose addresses could not be read:
+        its fetch fails with the reason, so the network checks report an error for it
+        (the addresses it would have listed cannot be judged) instead of leaving them out."""
+        from lockin_audit.sources.dns import DnsFacts
+        from lockin_audit.sources.interface import Requires
+        from lockin_audit.sources.inventory import InventoryFacts
+
+        out: list[Target] = []
+
+        def gap(key: str, asset: Asset, what: str, error: FetchError) -> None:
+            out.append(Target(self.name, self.area, f"unreadable:{key}", what, asset,
+                              options=("unreadable", what, error)))
+
+        if ctx.config.scan.domains:
+            dns = ctx.dependencies(Requires("dns", DnsFacts))
+            for domain, error in sorted(dns.errors.items()):
+                gap(domain, Asset("domain", domain, domain), f"addresses of {domain}", error)
+            for domain, facts in sorted(dns.values.items()):
+                for what, error in facts.address_errors():
+                    gap(f"{domain}:{what}", Asset("domain", domain, domain), what, error)
+        if ctx.config.scan.inventory:
+            inventory = ctx.dependencies(Requires("inventory", InventoryFacts))
+            for path, error in sorted(inventory.errors.items()):
+                gap(path, Asset("inventory_file", path, path),
+                    f"static IP blocks listed in {path}", error)
+        return out
+
+    async def _targets(self, ctx: SourceContext) -> list[Target]:
         seen: dict[str, list[str]] = {}
         inventory: set[str] = set()
         for domain, facts in ctx.facts_of("dns").items():
@@ -268,6 +300,12 @@ class NetworkSource(Source):
         return self._client
 
     async def fetch(self, target: Target, ctx: SourceContext) -> NetworkFacts:
+        if target.options[0] == "unreadable":
+            _, what, error = target.options
+            raise SourceFailure(FetchError(
+                error.source, error.request, f"the {what} could not be read, so the "
+                f"addresses it holds were not judged: {error.reason}", kind=error.kind,
+                permission=error.permission))
         where, from_inventory = target.options
         if self._blocks_done is None:
             self._blocks_done = asyncio.Event()
