@@ -66,7 +66,10 @@ NAMED: dict[str, str] = {
     "403": r"403|denied|forbidden|authori[sz]",
     "429": r"429|throttl|too many",
     "5xx": r"50\d|unavailable|server error|internal",
-    "malformed": r"malformed|json|unexpected|parse|cannot be read|not valid|decode|answer",
+    # botocore turns an S3 200 answer it cannot parse into a retried "500 Internal Server
+    # Error" (its S3 200-error handling), so that is how such an answer is named
+    "malformed": r"malformed|json|unexpected|parse|cannot be read|not valid|decode|answer"
+                 r"|internal server error",
     "timeout": r"time|no answer",
     "servfail": r"servfail|server failure|no answer|failed",
     "refused": r"refused|no answer|failed",
