@@ -83,6 +83,8 @@ PINNED: frozenset[str] = frozenset({
     "google:/v1/projects/acme-dental-web/billingInfo:429",
     "google:/v1/projects/acme-xray-archive/billingInfo:malformed",
     "google:/v3/projects:search:403",
+    "google:/token:429",
+    "google:/token:malformed",
     "microsoft:/subscriptions/{id}/providers/Microsoft.Solutions/applications:5xx",
     "microsoft:/subscriptions/{id}/providers/Microsoft.ManagedServices/registrationAssignments:429",
 })
@@ -94,11 +96,6 @@ KNOWN: dict[str, str] = {
                                    "named for client-held users",
     "aws:kms:DescribeKey:429": "aws (issue 12): a key whose description cannot be read "
                                "is left out without an error",
-    "google:/v1/projects/acme-dental-web/billingInfo:429": "gcp: the billing account of a "
-        "project whose billingInfo cannot be read vanishes (its admins' fail goes)",
-    "google:/v1/projects/acme-xray-archive/billingInfo:malformed": "gcp: as above",
-    "google:/v3/projects:search:403": "gcp: projects that cannot be listed drop their "
-                                      "billing accounts without an error",
 }
 # While other areas fix theirs, a known case that passes is reported, not failed; the
 # final landing makes this strict (xfail(strict=True) semantics).
