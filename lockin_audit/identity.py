@@ -315,19 +315,36 @@ class Identity:
         return Attribution(Holder.UNKNOWN, None, kind, value,
                            "matches no configured party or known vendor", 0.0)
 
+    def _domain_index(self) -> dict[str, Party]:
+        """Domain -> the first party (client, providers, vendors) that lists it; rebuilt
+        when the parties change."""
+        parties = self.parties
+        stamp = tuple(id(p) for p in parties)
+        cached = self.__dict__.get("_index")
+        if cached is None or cached[0] != stamp:
+            index: dict[str, Party] = {}
+            for party in parties:
+                for dom in party.domains:
+                    index.setdefault(dom, party)
+            cached = (stamp, index)
+            self.__dict__["_index"] = cached
+        return cached[1]  # type: ignore[no-any-return]
+
     def _host(self, kind: IdKind, raw: str) -> Attribution:
         host = normalize_host(raw)
         if _looks_like_ip(host):
             return self._ip(IdKind.IP, host)
-        best: tuple[int, Party, str] | None = None
-        for party in self.parties:
-            for dom in party.domains:
-                if host == dom or host.endswith("." + dom):
-                    if best is None or len(dom) > best[0]:
-                        best = (len(dom), party, dom)
-        if best is None:
+        index = self._domain_index()
+        labels = host.split(".")
+        found: tuple[Party, str] | None = None
+        for i in range(len(labels)):  # the longest matching domain first
+            suffix = ".".join(labels[i:])
+            if suffix in index:
+                found = (index[suffix], suffix)
+                break
+        if found is None:
             return self._unknown(kind, host)
-        _, party, dom = best
+        party, dom = found
         exact = host == dom
         reason = (f"{host} is {party.name}'s domain" if exact
                   else f"{host} is under {dom}, a domain of {party.name}")
