@@ -79,10 +79,16 @@ PINNED: frozenset[str] = frozenset({
     "aws:iam:ListUsers:403",
     "aws:iam:GetLoginProfile:5xx",
     "aws:kms:DescribeKey:429",
+    "aws:kms:DescribeKey:malformed",  # once crashed the account's fetch (KeyError)
+    "aws:kms:ListKeys:malformed",  # botocore read a non-JSON body as an empty listing
+    "aws:iam:GetSAMLProvider:403",  # a SAML-trusting role softened to manual
+    "aws:iam:GetAccessKeyLastUsed:5xx",  # a key's last use was dropped
     "google:/admin/directory/v1/users/bits.admin%40acmedental.com/tokens:403",
     "google:/v1/projects/acme-dental-web/billingInfo:429",
     "google:/v1/projects/acme-xray-archive/billingInfo:malformed",
     "google:/v3/projects:search:403",
+    "google:/token:429",
+    "google:/token:malformed",
     "microsoft:/subscriptions/{id}/providers/Microsoft.Solutions/applications:5xx",
     "microsoft:/subscriptions/{id}/providers/Microsoft.ManagedServices/registrationAssignments:429",
     # issue 9: the Graph read that names Azure role holders, throttled; /resources denied
@@ -91,18 +97,7 @@ PINNED: frozenset[str] = frozenset({
 })
 # Known false passes left to the area that owns them: case id -> reason. The test fails
 # if such a case stops failing (remove it then), like xfail(strict=True).
-KNOWN: dict[str, str] = {
-    "aws:iam:ListUsers:403": "aws (issue 12): PasswordLastUsed is dropped without a note",
-    "aws:iam:GetLoginProfile:5xx": "aws (issue 12): a failed login-profile read is not "
-                                   "named for client-held users",
-    "aws:kms:DescribeKey:429": "aws (issue 12): a key whose description cannot be read "
-                               "is left out without an error",
-    "google:/v1/projects/acme-dental-web/billingInfo:429": "gcp: the billing account of a "
-        "project whose billingInfo cannot be read vanishes (its admins' fail goes)",
-    "google:/v1/projects/acme-xray-archive/billingInfo:malformed": "gcp: as above",
-    "google:/v3/projects:search:403": "gcp: projects that cannot be listed drop their "
-                                      "billing accounts without an error",
-}
+KNOWN: dict[str, str] = {}
 # While other areas fix theirs, a known case that passes is reported, not failed; the
 # final landing makes this strict (xfail(strict=True) semantics).
 KNOWN_STRICT = False
