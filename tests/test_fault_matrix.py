@@ -82,11 +82,21 @@ PINNED: frozenset[str] = frozenset({
     "aws:iam:ListUsers:403",
     "aws:iam:GetLoginProfile:5xx",
     "aws:kms:DescribeKey:429",
+    "aws:kms:DescribeKey:malformed",  # once crashed the account's fetch (KeyError)
+    "aws:kms:ListKeys:malformed",  # botocore read a non-JSON body as an empty listing
+    "aws:iam:GetSAMLProvider:403",  # a SAML-trusting role softened to manual
+    "aws:iam:GetAccessKeyLastUsed:5xx",  # a key's last use was dropped
     "google:/admin/directory/v1/users/bits.admin%40acmedental.com/tokens:403",
     "google:/v1/projects/acme-dental-web/billingInfo:429",
     "google:/v1/projects/acme-xray-archive/billingInfo:malformed",
     "google:/v3/projects:search:403",
+    "google:/token:429",
+    "google:/token:malformed",
+    "microsoft:/subscriptions/{id}/providers/Microsoft.Solutions/applications:5xx",
     "microsoft:/subscriptions/{id}/providers/Microsoft.ManagedServices/registrationAssignments:429",
+    # issue 9: the Graph read that names Azure role holders, throttled; /resources denied
+    "microsoft:/v1.0/directoryObjects/getByIds:429",
+    "microsoft:/subscriptions/{id}/resources:403",
     # the cases of issue 9: Graph /users throttled or denied (guests then looked like the
     # tenant's own), Organizations DescribeOrganization denied (member accounts unlisted)
     "microsoft:/v1.0/users:429",
