@@ -52,6 +52,8 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")]
 
 FULL = os.environ.get("LOCKIN_FAULT_MATRIX") == "full"
+if FULL:  # every family with every fault: far longer than the suite's per-test timeout
+    pytestmark.append(pytest.mark.timeout(3600))
 GROUPS: dict[str, tuple[str, ...]] = {
     "domain": ("domain", "network"),
     "inventory": ("contract", "custody"),
