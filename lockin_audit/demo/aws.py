@@ -32,6 +32,8 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIADEMODEMODEMO0000", "AWS_SECRET_ACCESS_K
                "AWS_DEFAULT_REGION": "us-east-1", "AWS_SESSION_TOKEN": "",
                "AWS_EC2_METADATA_DISABLED": "true"}
 AUDIT_ROLE = "LockinAuditReadOnly"
+# The provider's Entra ID tenant in the demo audit file (lockin_audit.demo.PROVIDER).
+PROVIDER_TENANT = "b0b5b0b5-0000-4000-8000-000000000002"
 
 # (service, operation) -> a JSON answer, or an int HTTP status for an AccessDenied-style
 # error. REST-JSON operations are routed by path, JSON-1.1 ones by X-Amz-Target.
@@ -301,6 +303,25 @@ def seed_demo(endpoint: str) -> tuple[str, str]:
     iam.create_user(UserName="bobsit-tech", Tags=[{"Key": "email",
                                                    "Value": "tech@bobsit.example"}])
     iam.create_login_profile(UserName="bobsit-tech", Password="Demo-Only-Password-1")
+    iam.create_access_key(UserName="bobsit-tech")  # the report shows it masked, never whole
+    # Sign-in through the provider's Entra ID tenant (SAML federation): its metadata in the
+    # shape Entra's federation metadata endpoint publishes (trimmed of the signature).
+    saml = iam.create_saml_provider(Name="BobsITEntraID", SAMLMetadataDocument=(
+        '<?xml version="1.0" encoding="utf-8"?><EntityDescriptor ID="_demo" '
+        f'entityID="https://sts.windows.net/{PROVIDER_TENANT}/" '
+        'xmlns="urn:oasis:names:tc:SAML:2.0:metadata"><IDPSSODescriptor '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        + '<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#">'
+          '<X509Data><X509Certificate>MIIC8DCCAdigAwIBAgIQ</X509Certificate></X509Data>'
+          '</KeyInfo></KeyDescriptor>' * 8
+        + '<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+        f'Location="https://login.microsoftonline.com/{PROVIDER_TENANT}/saml2"/>'
+        '</IDPSSODescriptor></EntityDescriptor>'))["SAMLProviderArn"]
+    iam.create_role(RoleName="BobsITEntraAdmins", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": saml},
+            "Action": "sts:AssumeRoleWithSAML",
+            "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]}))
     iam.create_user(UserName="dr-smith", Tags=[{"Key": "email",
                                                 "Value": "smith@acmedental.com"}])
     account = acme("account")
