@@ -223,6 +223,11 @@ def start_moto() -> tuple[Any, str]:
     # POST /moto-api/seed?a=<int> (docs.getmoto.org, "Recorder"/"Seeding").
     import httpx
 
+    # moto keeps its accounts in process-wide state that outlives one server: start from
+    # an empty cloud (POST /moto-api/reset, docs.getmoto.org "Server mode"), so that a
+    # second estate in the same process (the tests) does not meet the first one's
+    # Organization.
+    httpx.post(f"http://{host}:{port}/moto-api/reset", timeout=10)
     httpx.post(f"http://{host}:{port}/moto-api/seed?a=20261130", timeout=10)
     return server, f"http://{host}:{port}"
 
@@ -235,7 +240,9 @@ def seed_session(endpoint: str, account: str | None = None) -> Callable[[str], A
     kw: dict[str, Any] = {"aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
                           "aws_secret_access_key": "demo", "region_name": "us-east-1"}
     if account:
-        sts = boto3.client("sts", endpoint_url=endpoint, **kw)
+        # a session of its own: boto3's module-wide default session keeps whatever AWS
+        # config files the environment named when it was first made
+        sts = boto3.Session(**kw).client("sts", endpoint_url=endpoint)
         creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccess"
                                 "Role", RoleSessionName="seed")["Credentials"]
         kw = {"aws_access_key_id": creds["AccessKeyId"],
