@@ -240,8 +240,8 @@ def seed_session(endpoint: str, account: str | None = None) -> Callable[[str], A
     kw: dict[str, Any] = {"aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
                           "aws_secret_access_key": "demo", "region_name": "us-east-1"}
     if account:
-        # a session of its own: boto3's module-wide default session keeps whatever AWS
-        # config files the environment named when it was first made
+        # a session of its own, not boto3's process-wide default one (which may hold
+        # another profile's configuration from earlier in the process)
         sts = boto3.Session(**kw).client("sts", endpoint_url=endpoint)
         creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccess"
                                 "Role", RoleSessionName="seed")["Credentials"]

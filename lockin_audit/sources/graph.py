@@ -260,6 +260,7 @@ class ServicePrincipal:
     publisher: str | None
     enabled: bool
     grants: tuple[Grant, ...] | FetchError = ()
+    owner_lookup_error: FetchError | None = None  # the owner tenant's name was not read
 
 
 @dataclass(frozen=True)
@@ -825,8 +826,10 @@ class GraphSource(Source):
         owners = sorted({sp.owner_tenant_id for sp in items})
         infos = await asyncio.gather(*(self._tenant_info(client, t) for t in owners))
         names = {t: info.get("displayName") for t, (info, _) in zip(owners, infos, strict=True)}
+        errors = {t: error for t, (_, error) in zip(owners, infos, strict=True)}
         return Fetched(sps.request, sps.observed_at, tuple(
-            _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id)) for sp in items))
+            _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id),
+                     owner_lookup_error=errors.get(sp.owner_tenant_id)) for sp in items))
 
 
 async def read_organization(client: GraphClient) -> Organization:
