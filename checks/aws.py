@@ -365,10 +365,19 @@ def describe_grantee(g: Grantee) -> str:
     return f"anyone: {g.value} ({g.subject or g.via})"
 
 
+def _saml_problem(facts: AwsFacts, arn: str) -> FetchError | None:
+    """Why the SAML provider a trust names could not be read (its list or its details)."""
+    if facts.saml_providers.error:
+        return facts.saml_providers.error
+    return next((d.fetched.error for d in facts.saml_providers.ok
+                 if d.id == arn and d.fetched.error), None)
+
+
 def grantee_evidence(facts: AwsFacts, g: Grantee) -> list[Any]:
     """The failed read a grantee's attribution rests on, if any (named in evidence)."""
-    err = facts.organization.error
-    return [err.evidence()] if g.kind == "organization" and err is not None else []
+    err = facts.organization.error if g.kind == "organization" else (
+        _saml_problem(facts, g.value) if g.kind == "saml" else None)
+    return [err.evidence()] if err is not None else []
 
 
 def attribute_grantee(ctx: CheckContext, facts: AwsFacts, g: Grantee,
@@ -386,8 +395,14 @@ def attribute_grantee(ctx: CheckContext, facts: AwsFacts, g: Grantee,
         owner = account_of_arn(g.value)
         if owner and owner != facts.account_id:
             return attribute_account(ctx, facts, owner, seen_in), None
-        found = [a for p in values(facts.saml_providers) if not p.error and p.ok.arn == g.value
-                 for a in saml_attributions(ctx, p.ok.metadata, seen_in)]
+        problem = _saml_problem(facts, g.value)
+        if problem is not None:
+            return Attribution(Holder.UNKNOWN, None, IdKind.URL, g.value,
+                               f"the SAML provider could not be read: {problem.describe()}",
+                               0.0), Status.ERROR
+        found = [a for d in values(facts.saml_providers)
+                 if d.id == g.value and not d.fetched.error
+                 for a in saml_attributions(ctx, d.fetched.ok.metadata, seen_in)]
         if found:
             holder = worst_holder(found)
             return next(a for a in found if a.holder is holder), None
@@ -651,10 +666,12 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     errors = errors_in(ctx, facts.asset, lists)
     yield from errors
     seen = 0
-    for p in values(facts.saml_providers):
+    for d in values(facts.saml_providers):
         seen += 1  # listed, even when its details cannot be read (never "none")
+        p = d.fetched
         if p.error:
-            yield ctx.error(facts.asset, p.error, key=p.request)
+            yield ctx.error(Asset("aws_iam_identity_provider", d.id, d.id.rpartition("/")[2]),
+                            p.error, key=d.id)
             continue
         prov, meta = p.ok, p.ok.metadata
         asset = Asset("aws_iam_identity_provider", prov.arn, prov.arn.rpartition("/")[2])

@@ -197,6 +197,9 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
                                   "(Billing, Your products) which partner that is."
                                   + _graph_gap(ctx))
     info = sub.billing
+    if isinstance(info, FetchError) and info.kind != "denied":
+        # throttled, unavailable, malformed: not "no billing role", a read that failed
+        return ctx.error(sub.asset, info, key="billing")
     if info is None or isinstance(info, FetchError):
         why = (f" The billing account could not be read ({info.describe()})."
                if isinstance(info, FetchError) else "")
@@ -348,6 +351,11 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
             return
         clean = True
         partner_signs = _provider_reaches(sub, ctx)
+        if sub.role_definitions_error is not None:
+            # built-in roles keep their names (fixed ids); a custom role's power is unknown
+            yield ctx.error(sub.asset, sub.role_definitions_error, key="role-definitions",
+                            title="Not assessed: the names of custom roles")
+            clean = False
         if isinstance(sub.role_assignments, FetchError):
             yield ctx.error(sub.asset, sub.role_assignments, key="roles")
             clean = False

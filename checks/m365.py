@@ -350,6 +350,10 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                       f"{sentence(attribution.reason)}")
             if p.lookup_error:
                 detail += f" Its name could not be read: {p.lookup_error.describe()}."
+            if p.lookup_error and p.lookup_error.kind != "not_found":  # (a gone tenant has none)
+                yield ctx.error(Asset("m365_partner", p.tenant_id, p.display_name),
+                                p.lookup_error, key="name",
+                                title="Not assessed: the name and domain of a partner tenant")
             detail += _partner_footprint(facts, p.tenant_id, p.default_domain)
             status = status_for(attribution.holder)
             if attribution.holder is Holder.PROVIDER:
@@ -450,7 +454,10 @@ def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.error(tenant, sps)
         return
     held = 0
+    lookups: dict[str, FetchError] = {}
     for sp in sps.items:
+        if sp.owner_lookup_error is not None and sp.owner_lookup_error.kind != "not_found":
+            lookups.setdefault(sp.owner_tenant_id, sp.owner_lookup_error)
         attribution = ctx.attribute(IdKind.AZURE_TENANT, sp.owner_tenant_id,
                                     seen_in=f"owner of app {sp.display_name} in tenant "
                                             f"{facts.tenant_id}")
@@ -461,6 +468,10 @@ def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                             sp.grants, key="grants",
                             title="Not assessed: the permissions of an app")
         held += attribution.holder is Holder.PROVIDER
+    for owner, error in sorted(lookups.items()):
+        # who owns the tenant (its name and domain) is part of judging its apps
+        yield ctx.error(Asset("azure_tenant", owner, None), error, key=f"owner:{owner}",
+                        title="Not assessed: the name of an app owner's tenant")
     if not held:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key="summary",

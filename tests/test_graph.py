@@ -64,7 +64,8 @@ def scan(server: MicrosoftCloud, tmp_path: Path, scenario: str = "",
         "scan": {"azure": [{"tenant_id": CLIENT_TENANT, "graph_endpoint": endpoint,
                             "authority_host": server.url, "ca_bundle": server.ca_path,
                             "credential": credential, **target}],
-                 "limits": {"timeout_s": 10, "max_retry_after_s": 5}},
+                 "limits": {"timeout_s": 10, "max_retry_after_s": 5,
+                            "per_host_rate": 500, "per_host_burst": 100}},
     }, tmp_path / "audit.yaml")
     checks = [c for c in registry.select(registry.all_checks(), areas=["m365", "azure"])
               if c.meta.source == "graph"]

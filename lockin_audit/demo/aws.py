@@ -223,9 +223,10 @@ def start_moto() -> tuple[Any, str]:
     # POST /moto-api/seed?a=<int> (docs.getmoto.org, "Recorder"/"Seeding").
     import httpx
 
-    # moto keeps its accounts in the process, shared by every server it starts: a demo
-    # started after another in the same process (the test suite) starts from nothing
-    # (moto's documented POST /moto-api/reset).
+    # moto keeps its accounts in process-wide state that outlives one server: start from
+    # an empty cloud (POST /moto-api/reset, docs.getmoto.org "Server mode"), so that a
+    # second estate in the same process (the tests) does not meet the first one's
+    # Organization.
     httpx.post(f"http://{host}:{port}/moto-api/reset", timeout=10)
     httpx.post(f"http://{host}:{port}/moto-api/seed?a=20261130", timeout=10)
     return server, f"http://{host}:{port}"
@@ -239,8 +240,8 @@ def seed_session(endpoint: str, account: str | None = None) -> Callable[[str], A
     kw: dict[str, Any] = {"aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
                           "aws_secret_access_key": "demo", "region_name": "us-east-1"}
     if account:
-        # a session of its own: boto3's default session keeps the environment of the
-        # first demo started in this process (its config file may be gone)
+        # a session of its own, not boto3's process-wide default one (which may hold
+        # another profile's configuration from earlier in the process)
         sts = boto3.Session(**kw).client("sts", endpoint_url=endpoint)
         creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccess"
                                 "Role", RoleSessionName="seed")["Credentials"]

@@ -90,11 +90,30 @@ class LocalHttpServer:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def setup(self) -> None:
+                # The TLS handshake runs here, in the connection's own thread: done in
+                # accept(), one client that connects and never sends its hello (a request
+                # cancelled mid-connect) would stall every other client.
+                self.broken = False
+                if isinstance(self.request, ssl.SSLSocket):
+                    try:
+                        self.request.settimeout(10)
+                        self.request.do_handshake()
+                        self.request.settimeout(None)
+                    except (OSError, ssl.SSLError):
+                        self.broken = True  # the client went away: nothing to answer
+                super().setup()
+
+            def handle(self) -> None:
+                if not self.broken:
+                    super().handle()
+
         ThreadingHTTPServer.request_queue_size = 128
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         if tls is not None:
-            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True,
+                                                do_handshake_on_connect=False)
         scheme = "https" if tls is not None else "http"
         self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         LocalHttpServer.running[self.url] = self

@@ -258,7 +258,7 @@ class Summary:
     total: int
     parties: list[tuple[str, str, str]]
     readiness: Readiness
-    gaps: list[Gap]  # what could not be read and why (empty when the scan is complete)
+    gaps: list[GapRow]  # what could not be read and why (empty when the scan is complete)
 
 
 def _check_group(check_id: str, first: Finding, info: CheckInfo | None) -> CheckGroup:
@@ -370,8 +370,31 @@ def summarize(result: ScanResult) -> Summary:
         total=len(result.findings),
         parties=party_rows(result),
         readiness=readiness,
-        gaps=result.gaps(),
+        gaps=gap_rows(result.gaps()),
     )
+
+
+@dataclass(frozen=True)
+class GapRow:
+    """Gaps with one reason in one area, folded into one line: the first thing that could
+    not be read, and how many others share that reason."""
+
+    area: str
+    what: str
+    reason: str
+    others: int = 0
+
+
+def gap_rows(gaps: Iterable[Gap]) -> list[GapRow]:
+    rows: dict[tuple[str, str], GapRow] = {}
+    for g in gaps:
+        key = (g.area, g.reason)
+        if key in rows:
+            row = rows[key]
+            rows[key] = GapRow(row.area, row.what, row.reason, row.others + 1)
+        else:
+            rows[key] = GapRow(g.area, g.what, g.reason)
+    return list(rows.values())
 
 
 def not_configured(c: Coverage) -> bool:

@@ -38,6 +38,7 @@ from lockin_audit.sources.aws_facts import (
     AwsFacts,
     BackupVault,
     Bucket,
+    Detail,
     Fetched,
     KmsKey,
     RegionFacts,
@@ -198,7 +199,33 @@ def make_client(session: Any, options: AwsTarget, service: str, region: str) -> 
     endpoint = options.service_endpoints.get(service) or options.endpoint_url
     client = session.client(service, region_name=region, endpoint_url=endpoint,
                             config=botocore_config(options))
+    client.meta.events.register("before-parse", refuse_unparseable_json,
+                                unique_id="lockin-audit-unparseable-json")
     return guard_client(client)
+
+
+def refuse_unparseable_json(operation_model: Any = None, response_dict: Any = None,
+                            **_: Any) -> None:
+    """A JSON-protocol success answer whose body is not JSON is an error. botocore reads
+    such a body as {"message": <body>} and keeps only the output shape's members, so an
+    unreadable listing would otherwise read as an empty one (botocore/parsers.py,
+    BaseJSONParser._parse_body_as_json)."""
+    import json
+
+    if operation_model is None or not isinstance(response_dict, Mapping):
+        return
+    protocol = operation_model.metadata.get("protocol", "")
+    status = response_dict.get("status_code", 0)
+    body = response_dict.get("body", b"")
+    if protocol not in ("json", "rest-json") or not 200 <= status < 300 or \
+            operation_model.has_streaming_output or not isinstance(body, bytes | str) or \
+            not body.strip():
+        return
+    try:
+        json.loads(body)
+    except ValueError:
+        raise MalformedAnswer(f"the {operation_model.name} answer is not JSON: "
+                              f"{body[:80]!r}") from None
 
 
 def assumed_session(base: Account, params: Mapping[str, Any], first: Mapping[str, Any],
@@ -323,14 +350,22 @@ class Caller:
         config = pagination(service, operation) if paginate else None
 
         def call() -> Any:
-            result = getattr(acct.client(service, region), client_name)(**params)
+            client = acct.client(service, region)
+            result = getattr(client, client_name)(**params)
             result.pop("ResponseMetadata", None)
+            check_shape(client, operation, result)
             return result
 
         def start() -> tuple[Any, Any]:
-            iterator = acct.client(service, region).get_paginator(client_name).paginate(
-                **params)
-            return iterator, iter(iterator)
+            client = acct.client(service, region)
+            iterator = client.get_paginator(client_name).paginate(**params)
+
+            def checked() -> Any:
+                for page in iterator:
+                    check_shape(client, operation, page)
+                    yield page
+
+            return iterator, checked()
 
         host = f"{service}.{region}.{acct.account_id}"
         limiter = self.engine.limiter
@@ -353,6 +388,25 @@ class Caller:
         except Exception as exc:  # any SDK failure is an error fact, never a crash
             return Fetched(request, to_fetch_error(exc, service, operation, request))
         return Fetched(request, value)
+
+
+class MalformedAnswer(ValueError):
+    """An answer botocore parsed but that is not shaped like the operation's output."""
+
+
+def check_shape(client: Any, operation: str, answer: Any) -> None:
+    """Refuse an answer with fields the operation's output shape does not define. botocore
+    turns a JSON-protocol body it cannot parse into {"message": <body>} rather than an
+    error (botocore/parsers.py, BaseJSONParser._parse_body_as_json), which would read as
+    "nothing there"; this names it as an unexpected answer instead."""
+    if not isinstance(answer, Mapping):
+        raise MalformedAnswer(f"the {operation} answer is not an object")
+    shape = client.meta.service_model.operation_model(operation).output_shape
+    known = set(shape.members) if shape is not None else set()
+    extra = sorted(set(answer) - known - {"ResponseMetadata"})
+    if extra:
+        raise MalformedAnswer(f"the {operation} answer is not shaped like its API "
+                              f"(unexpected fields: {', '.join(extra)[:200]})")
 
 
 def _snake(name: str) -> str:
@@ -439,8 +493,10 @@ class AwsSource(Source):
                                                "GetCallerIdentity")
         if who.error:
             raise SourceFailure(who.error)
-        account.account_id = str(who.raw["Account"])
-        account.caller_arn = str(who.raw["Arn"])
+        ident = who.map(lambda v: (str(v["Account"]), str(v["Arn"])))
+        if ident.error:
+            raise SourceFailure(ident.error)
+        account.account_id, account.caller_arn = ident.ok
         return account
 
     async def _assume(self, base: Account, role_arn: str, engine: Engine,
@@ -461,7 +517,7 @@ class AwsSource(Source):
         except (KeyError, TypeError, ValueError) as exc:
             return Account(options, None, account_id, name=name, problem=FetchError(
                 SOURCE, got.request, f"unexpected AssumeRole answer: {exc}", kind="malformed"))
-        arn = str(got.raw.get("AssumedRoleUser", {}).get("Arn", role_arn))
+        arn = str((got.raw.get("AssumedRoleUser") or {}).get("Arn", role_arn))
         return Account(options, session, account_id, caller_arn=arn, name=name,
                        credentials=creds, loader=base.loader)
 
@@ -478,30 +534,31 @@ class AwsSource(Source):
         def gap(error: FetchError) -> list[Account]:
             return [Account(options, None, where, problem=error)]
 
-        org = await caller.op("organizations", region, "DescribeOrganization",
-                              absent=("AWSOrganizationsNotInUseException",))
+        answer = await caller.op("organizations", region, "DescribeOrganization",
+                                 absent=("AWSOrganizationsNotInUseException",))
+        org = answer.map(parse_organization)
         if org.error:
             return gap(org.error)
         if org.value is None:
             return gap(FetchError(SOURCE, org.request, "organization_role_name is set but "
                                   f"account {manager.account_id} is in no Organization",
                                   kind="not_found"))
-        master = str(org.raw.get("Organization", {}).get("MasterAccountId", ""))
+        master = org.ok.management_account
         if master != manager.account_id:
             return gap(FetchError(
                 SOURCE, org.request, f"account {manager.account_id} is a member, not the "
                 f"management account ({master}): only the management account can list and "
                 "enter the members; scan from there or list role_arns", kind="denied",
                 permission="organizations:ListAccounts (in the management account)"))
-        listed = await caller.op("organizations", region, "ListAccounts", paginate=True)
+        listed = (await caller.op("organizations", region, "ListAccounts",
+                                  paginate=True)).map(parse_org_accounts)
         if listed.error:
             return gap(listed.error)
         role = options.organization_role_name
         tasks = [
-            self._assume(manager, f"arn:{manager.partition}:iam::{a['Id']}:role/{role}",
-                         engine, name=a.get("Name"))
-            for a in listed.raw.get("Accounts", [])
-            if a.get("Id") != manager.account_id and a.get("Status", "ACTIVE") == "ACTIVE"
+            self._assume(manager, f"arn:{manager.partition}:iam::{a.id}:role/{role}",
+                         engine, name=a.name or None)
+            for a in listed.ok if a.id != manager.account_id and a.status == "ACTIVE"
         ]
         return list(await asyncio.gather(*tasks))
 
@@ -528,7 +585,10 @@ class AwsSource(Source):
             {"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}])
         if got.error:
             raise SourceFailure(got.error)
-        return tuple(sorted(r["RegionName"] for r in got.raw.get("Regions", [])))
+        names = got.map(lambda v: sorted(str(r["RegionName"]) for r in v.get("Regions", [])))
+        if names.error:
+            raise SourceFailure(names.error)
+        return tuple(names.ok)
 
     async def _global(self, c: Caller, home: str, account: Account) -> dict[str, Any]:
         iam = functools.partial(c.op, "iam", home)
@@ -569,7 +629,7 @@ class AwsSource(Source):
 
     async def _org_accounts(self, c: Caller, home: str, account: Account,
                             org: Fetched[Any]) -> Fetched[Any] | None:
-        if org.error or org.value is None or org.raw.management_account != account.account_id:
+        if org.error or org.value is None or org.ok.management_account != account.account_id:
             return None
         return (await c.op("organizations", home, "ListAccounts", paginate=True)).map(
             parse_org_accounts)
@@ -589,54 +649,63 @@ class AwsSource(Source):
             c.op("iam", home, "ListAccessKeys", paginate=True, UserName=name),
             c.op("iam", home, "ListMFADevices", paginate=True, UserName=name))
         key_list: tuple[AccessKey, ...] | FetchError
-        if keys.error:
-            key_list = keys.error
+        meta = keys.map(lambda v: [(str(k["AccessKeyId"]), str(k.get("Status", "")),
+                                    str(k.get("CreateDate", "")))
+                                   for k in v.get("AccessKeyMetadata", [])])
+        if meta.error:
+            key_list = meta.error
         else:
-            meta = keys.raw.get("AccessKeyMetadata", [])
             used = await asyncio.gather(*(
-                c.op("iam", home, "GetAccessKeyLastUsed", AccessKeyId=k["AccessKeyId"])
-                for k in meta))
+                c.op("iam", home, "GetAccessKeyLastUsed", AccessKeyId=key_id)
+                for key_id, _, _ in meta.ok))
+            last = [u.map(lambda v: v.get("AccessKeyLastUsed") or {}) for u in used]
             key_list = tuple(
-                AccessKey(str(k["AccessKeyId"]), str(k.get("Status", "")),
-                          str(k.get("CreateDate", "")),
+                AccessKey(key_id, status, created,
                           (f"unknown ({u.error.reason})" if u.error else
-                           str((u.raw.get("AccessKeyLastUsed") or {}).get("LastUsedDate")
-                               or "")),
-                          "" if u.error else str((u.raw.get("AccessKeyLastUsed") or {}).get(
-                              "ServiceName") or ""), u.error)
-                for k, u in zip(meta, used, strict=True))
+                           str(u.ok.get("LastUsedDate") or "")),
+                          "" if u.error else str(u.ok.get("ServiceName") or ""), u.error)
+                for (key_id, status, created), u in zip(meta.ok, last, strict=True))
+        devices = mfa.map(lambda v: bool(v.get("MFADevices")))
         value = UserCredentials(
             console_password=login.error or login.value is not None,
             keys=key_list,
-            mfa=mfa.error or bool(mfa.raw.get("MFADevices")))
+            mfa=devices.error or bool(devices.value))
         return Fetched(f"iam:GetLoginProfile, ListAccessKeys, ListMFADevices(UserName={name})"
                        f" in {home} of {c.account.account_id}", value, login.observed_at)
 
     async def _saml(self, c: Caller, home: str, listed: Fetched[Any]) -> Fetched[Any]:
         if listed.error:
             return listed
-        arns = [str(p["Arn"]) for p in listed.raw.get("SAMLProviderList", [])]
+        arns = listed.map(lambda v: [str(p["Arn"]) for p in v.get("SAMLProviderList", [])])
+        if arns.error:
+            return arns
         got = await asyncio.gather(*(c.op("iam", home, "GetSAMLProvider", SAMLProviderArn=a)
-                                     for a in arns))
+                                     for a in arns.ok))
         return Fetched(listed.request, tuple(
-            f.map(lambda v, a=a: SamlProvider(a, parse_saml_metadata(
-                str(v.get("SAMLMetadataDocument", ""))))) for a, f in zip(arns, got, strict=True)),
-            listed.observed_at)
+            Detail(a, f.map(lambda v, a=a: SamlProvider(a, parse_saml_metadata(
+                str(v.get("SAMLMetadataDocument", ""))))))
+            for a, f in zip(arns.ok, got, strict=True)), listed.observed_at)
 
     async def _oidc(self, c: Caller, home: str, listed: Fetched[Any]) -> Fetched[Any]:
         if listed.error:
             return listed
-        arns = [str(p["Arn"]) for p in listed.raw.get("OpenIDConnectProviderList", [])]
+        arns = listed.map(lambda v: [str(p["Arn"])
+                                     for p in v.get("OpenIDConnectProviderList", [])])
+        if arns.error:
+            return arns
         got = await asyncio.gather(*(c.op("iam", home, "GetOpenIDConnectProvider",
-                                          OpenIDConnectProviderArn=a) for a in arns))
+                                          OpenIDConnectProviderArn=a) for a in arns.ok))
         return Fetched(listed.request, tuple(f.map(parse_oidc(a))
-                                             for a, f in zip(arns, got, strict=True)),
+                                             for a, f in zip(arns.ok, got, strict=True)),
                        listed.observed_at)
 
     async def _buckets(self, c: Caller, home: str, listed: Fetched[Any]) -> Fetched[Any]:
         if listed.error:
             return listed
-        names = [str(b["Name"]) for b in listed.raw.get("Buckets", [])]
+        found = listed.map(lambda v: [str(b["Name"]) for b in v.get("Buckets", [])])
+        if found.error:
+            return found
+        names: list[str] = found.ok
 
         async def one(name: str) -> Bucket:
             enc, rep, pol = await asyncio.gather(
@@ -698,15 +767,18 @@ class AwsSource(Source):
     async def _keys(self, c: Caller, region: str, listed: Fetched[Any]) -> Fetched[Any]:
         if listed.error:
             return listed
-        arns = [str(k["KeyArn"]) for k in listed.raw.get("Keys", [])]
+        found = listed.map(lambda v: [str(k["KeyArn"]) for k in v.get("Keys", [])])
+        if found.error:
+            return found
+        arns: list[str] = found.ok
 
         async def one(arn: str) -> KmsKey:
             meta, policy = await asyncio.gather(
                 c.op("kms", region, "DescribeKey", KeyId=arn),
                 c.op("kms", region, "GetKeyPolicy", KeyId=arn, PolicyName="default"))
-            manager = "" if meta.error else str(meta.raw["KeyMetadata"].get("KeyManager", ""))
-            return KmsKey(arn, manager, policy.map(lambda v: parse_policy(v.get("Policy"))),
-                          meta.error)
+            manager = meta.map(lambda v: str(v["KeyMetadata"].get("KeyManager", "")))
+            return KmsKey(arn, "" if manager.error else manager.ok,
+                          policy.map(lambda v: parse_policy(v.get("Policy"))), manager.error)
 
         return Fetched(listed.request, tuple(await asyncio.gather(*(one(a) for a in arns))),
                        listed.observed_at)
@@ -725,17 +797,23 @@ class AwsSource(Source):
     async def _plans(self, c: Caller, region: str, listed: Fetched[Any]) -> Fetched[Any]:
         if listed.error:
             return listed
-        ids = [str(p["BackupPlanId"]) for p in listed.raw.get("BackupPlansList", [])]
+        found = listed.map(lambda v: [str(p["BackupPlanId"])
+                                      for p in v.get("BackupPlansList", [])])
+        if found.error:
+            return found
         got = await asyncio.gather(*(c.op("backup", region, "GetBackupPlan", BackupPlanId=i)
-                                     for i in ids))
+                                     for i in found.ok))
         return Fetched(listed.request, tuple(f.map(parse_backup_plan) for f in got),
                        listed.observed_at)
 
     async def _vaults(self, c: Caller, region: str, listed: Fetched[Any]) -> Fetched[Any]:
         if listed.error:
             return listed
-        vaults = [(str(v["BackupVaultName"]), str(v["BackupVaultArn"]))
-                  for v in listed.raw.get("BackupVaultList", [])]
+        found = listed.map(lambda v: [(str(x["BackupVaultName"]), str(x["BackupVaultArn"]))
+                                      for x in v.get("BackupVaultList", [])])
+        if found.error:
+            return found
+        vaults: list[tuple[str, str]] = found.ok
         got = await asyncio.gather(*(c.op(
             "backup", region, "GetBackupVaultAccessPolicy",
             absent=("ResourceNotFoundException",), BackupVaultName=name) for name, _ in vaults))

@@ -355,6 +355,15 @@ def parse_saml_metadata(text: str) -> SamlMetadata:
 
 
 @dataclass(frozen=True)
+class Detail(Generic[U]):
+    """A listed item's id and the read of its details: a value, or the reason it failed
+    (so a check can tell which item could not be read)."""
+
+    id: str
+    fetched: Fetched[U]
+
+
+@dataclass(frozen=True)
 class SamlProvider:
     arn: str
     metadata: SamlMetadata
@@ -689,7 +698,7 @@ class AwsFacts:
     alternate_contacts: tuple[Fetched[AlternateContact | None], ...]
     iam: Fetched[IamSnapshot]
     credentials: Mapping[str, Fetched[UserCredentials]]  # by user name
-    saml_providers: Fetched[tuple[Fetched[SamlProvider], ...]]
+    saml_providers: Fetched[tuple[Detail[SamlProvider], ...]]
     oidc_providers: Fetched[tuple[Fetched[OidcProvider], ...]]
     buckets: Fetched[tuple[Bucket, ...]]
     hosted_zones: Fetched[tuple[HostedZone, ...]]

@@ -185,6 +185,9 @@ class Subscription:
     resources: tuple[ManagedThing, ...] | FetchError = ()  # every resource (id, type)
     applications: tuple[ManagedApp, ...] | FetchError = ()
     billing: BillingInfo | FetchError | None = None
+    # role definitions could not be read: built-in roles are still named from their fixed
+    # ids, custom roles show their id
+    role_definitions_error: FetchError | None = None
 
     @property
     def asset(self) -> Asset:
@@ -522,6 +525,7 @@ class AzureSource(Source):
             applications=apps if isinstance(apps, FetchError) else _applications(
                 apps, f"GET {apps_path}"),
             billing=_billing(billing, f"GET {billing_path}"),
+            role_definitions_error=definitions if isinstance(definitions, FetchError) else None,
         )
 
     async def _lighthouse(self, assignment: Any, names: dict[str, str], client: Any,

@@ -178,8 +178,12 @@ class GoogleCredentials:
 
         request = self._request(ctx.engine.timeout_s)
         what = f"token for {scope_url(scope)}"
+        # google-auth retries a throttled or failing token endpoint itself (3 attempts,
+        # about 1 s then 2 s apart), each attempt within the engine's request timeout.
+        budget = 3 * ctx.engine.timeout_s + 5
         try:
-            await ctx.engine.call_sync("oauth2.googleapis.com", lambda: creds.refresh(request))
+            await ctx.engine.call_sync("oauth2.googleapis.com", lambda: creds.refresh(request),
+                                       timeout_s=budget)
         except google.auth.exceptions.RefreshError as exc:
             raise GoogleApiError(_refresh_error(self.source, what, scope, exc,
                                                 self.subject)) from None
@@ -190,6 +194,11 @@ class GoogleCredentials:
         except TimeoutError:
             raise SourceFailure(FetchError(self.source, what, "the token endpoint did not "
                                            "answer in time", kind="timeout")) from None
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # google-auth reads the answer as a token response; anything else breaks it.
+            raise SourceFailure(FetchError(self.source, what, "the token endpoint's answer "
+                                           "is malformed (not a token response: "
+                                           f"{type(exc).__name__})", kind="malformed")) from None
 
     def close(self) -> None:
         if self._session is not None:
@@ -212,6 +221,11 @@ SCOPE_ERRORS = frozenset({"unauthorized_client", "access_denied", "invalid_scope
 def _refresh_error(source: str, what: str, scope: str, exc: Exception,
                    subject: str | None) -> FetchError:
     data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Mapping) else {}
+    if getattr(exc, "retryable", False):
+        # google-auth marks 429, 5xx and a few OAuth codes as retryable and gave up.
+        return FetchError(source, what, "the token endpoint is throttling or unavailable "
+                          "(HTTP 429 or 5xx) after google-auth's retries: "
+                          f"{str(exc.args[0] if exc.args else exc)[:200]}", kind="unavailable")
     code = str(data.get("error") or "")
     description = str(data.get("error_description") or "")[:200]
     if code in SCOPE_ERRORS:

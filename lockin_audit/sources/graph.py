@@ -87,6 +87,7 @@ PERMISSIONS = {
     "tenant_info": "CrossTenantInformation.ReadBasic.All",
 }
 MAX_PAGES = 500
+TOKEN_TIMEOUT_S = 60.0  # one sign-in, with azure-identity's own retries
 # One light request per API the checks read, for `lockin-audit doctor`.
 PROBES = (
     ("organization", "/organization?$select=id", "organization"),
@@ -260,6 +261,7 @@ class ServicePrincipal:
     publisher: str | None
     enabled: bool
     grants: tuple[Grant, ...] | FetchError = ()
+    owner_lookup_error: FetchError | None = None  # the owner tenant's name was not read
 
 
 @dataclass(frozen=True)
@@ -357,8 +359,11 @@ class _TokenCache:
         async with self._lock:
             if self._token is None or self._expires - time.time() < 300:
                 extra = {"tenant_id": self.tenant_id} if self.tenant_id else {}
+                # azure-identity retries throttled and failed sign-ins itself: give it
+                # the time to, so that its own answer (not a bare timeout) is reported
                 token = await ctx.engine.call_sync(
-                    host, lambda: self.credential.get_token(self.scope, **extra))
+                    host, lambda: self.credential.get_token(self.scope, **extra),
+                    timeout_s=TOKEN_TIMEOUT_S)
                 self._token, self._expires = token.token, float(token.expires_on)
             return self._token
 
@@ -589,6 +594,11 @@ async def connect(opts: AzureTarget, ctx: SourceContext, credential: Any) -> Gra
         # azure-identity's messages name the credential and the cause, not the secret.
         text = str(exc).strip()
         message = text.splitlines()[0][:300] if text else ""
+        if isinstance(exc, TimeoutError):
+            raise SourceFailure(FetchError(
+                SOURCE, f"token for {endpoint}", "cannot get a Graph token: the sign-in "
+                f"service gave no answer in time ({message or 'time limit reached'})",
+                kind="timeout")) from None
         raise SourceFailure(FetchError(
             SOURCE, f"token for {endpoint}", f"cannot get a Graph token: "
             f"{type(exc).__name__}: {message}", kind="denied")) from None
@@ -825,8 +835,10 @@ class GraphSource(Source):
         owners = sorted({sp.owner_tenant_id for sp in items})
         infos = await asyncio.gather(*(self._tenant_info(client, t) for t in owners))
         names = {t: info.get("displayName") for t, (info, _) in zip(owners, infos, strict=True)}
+        errors = {t: error for t, (_, error) in zip(owners, infos, strict=True)}
         return Fetched(sps.request, sps.observed_at, tuple(
-            _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id)) for sp in items))
+            _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id),
+                     owner_lookup_error=errors.get(sp.owner_tenant_id)) for sp in items))
 
 
 async def read_organization(client: GraphClient) -> Organization:
