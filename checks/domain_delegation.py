@@ -120,13 +120,22 @@ def ds(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.error(ctx.target.asset, facts.zone_dnskey)
         return
     evidence = _evidence(facts)
+    if not facts.registry_ds and facts.registry_signed:
+        # signed, but the registry's answer does not list the DS records: they were
+        # not read, so their match with the zone's keys is not known
+        yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
+                          status=Status.MANUAL, severity=Severity.LOW, evidence=evidence,
+                          detail=f"The registry says {facts.domain} is signed but its RDAP "
+                                 "answer does not list the DS records, so they cannot be "
+                                 "compared with the zone's keys here: ask the registrar for "
+                                 "the DS records and check that one matches the zone's "
+                                 "key-signing key before any DNS move.")
+        return
     if not facts.registry_ds:
-        state = ("signed, but the RDAP answer does not list its DS records"
-                 if facts.registry_signed else "not signed at the registry (no DS)")
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, evidence=evidence,
-                          detail=f"{facts.domain} is {state}: no registry DS to compare "
-                                 "with the zone's keys.")
+                          detail=f"{facts.domain} is not signed at the registry (no DS): "
+                                 "no DS can point at a key the zone does not serve.")
         return
     stale = [d for d in facts.registry_ds
              if not ds_matches(facts.domain, d, facts.zone_dnskey)]

@@ -370,8 +370,26 @@ def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                        evidence, key="mta-sts")
 
 
+def tenant_attribution(ctx: CheckContext, host: str, where: str) -> Attribution:
+    """A name in a Microsoft 365 tenant (`<tenant>.onmicrosoft.com`): configured names
+    decide; otherwise a tenant named exactly like one of a party's own domains
+    (`bobsit` for bobsit.example) is that party's."""
+    found = ctx.attribute(IdKind.HOSTNAME, host, where)
+    m = M365_TENANT.search(host) or re.fullmatch(r"([a-z0-9-]+)\.onmicrosoft\.com", host)
+    if found.holder is not Holder.THIRD_PARTY or m is None:
+        return found
+    label = m.group(1)
+    for party in (ctx.identity.client, *ctx.identity.providers):
+        for dom in party.domains:
+            if dom.split(".", 1)[0] == label and not dom.endswith(".onmicrosoft.com"):
+                return Attribution(party.holder, party.name, IdKind.HOSTNAME, found.value,
+                                   f"the Microsoft 365 tenant {label}.onmicrosoft.com is "
+                                   f"named like {dom}, a domain of {party.name}", 0.7)
+    return found
+
+
 def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
-    items: list[tuple[IdKind, str, str]] = []
+    attributions: list[Attribution] = []
     evidence: list[Evidence] = []
     keys: list[str] = []
     for d in facts.dkim:
@@ -380,8 +398,8 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
             continue
         assert isinstance(d.cname, Answer)
         evidence.append(d.cname.evidence())
-        items += [(IdKind.HOSTNAME, t, f"DKIM {d.selector} of {facts.domain}")
-                  for t in d.cname.records]
+        attributions += [tenant_attribution(ctx, t, f"DKIM {d.selector} of {facts.domain}")
+                         for t in d.cname.records]
         if isinstance(d.txt, Answer) and any("p=" in r for r in d.txt.records):
             keys.append(d.selector)
             evidence.append(d.txt.evidence())
@@ -392,8 +410,8 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
               "asked, and other selectors may exist (ask each service that sends mail as "
               "your domain which selector it signs with, and add it to "
               "scan.dns.dkim_selectors).")
-    if items:
-        verdict = judge(ctx, items)
+    if attributions:
+        verdict = Verdict(worst_holder(attributions), tuple(attributions))
         detail = _summary(verdict, "Mail signing (DKIM)")
         if keys:
             detail += f" Keys published in your own zone: {', '.join(keys)}."
@@ -679,8 +697,7 @@ def saas_verification(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                 continue
             tenant = f"{m.group(1)}.onmicrosoft.com"
             tenants.add(tenant)
-            who = ctx.attribute(IdKind.HOSTNAME, tenant,
-                                seen_in=f"DKIM {d.selector} of {facts.domain}")
+            who = tenant_attribution(ctx, tenant, f"DKIM {d.selector} of {facts.domain}")
             found += 1
             if who.holder is Holder.PROVIDER:
                 detail = (f"The DKIM selector CNAMEs of {facts.domain} point into the "

@@ -32,8 +32,10 @@ ZONES = {
     "stale.test": demo_dns._zone("stale.test", ("ns1.acmedental.com",), "@ A 192.0.2.1"),
     "halfstale.test": demo_dns._zone("halfstale.test", ("ns1.acmedental.com",),
                                      "@ A 192.0.2.1"),
+    "nodsdata.test": demo_dns._zone("nodsdata.test", ("ns1.acmedental.com",),
+                                    "@ A 192.0.2.1"),
 }
-SIGNED = ("signed.test", "stale.test", "halfstale.test")
+SIGNED = ("signed.test", "stale.test", "halfstale.test", "nodsdata.test")
 STALE = {"keyTag": 31415, "algorithm": 13, "digestType": 2, "digest": "5F" * 32}
 
 
@@ -67,7 +69,8 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanResult]:
         for name in ZONES:
             obj = domain_object(name, entities=[rar], expires="2030-01-01T00:00:00Z",
                                 nameservers=delegated.get(name, ["ns1.acmedental.com"]),
-                                signed=name in secure, self_url=f"{rdap.url}/test/domain/{name}")
+                                signed=name in secure or name == "nodsdata.test",
+                                self_url=f"{rdap.url}/test/domain/{name}")
             if name in secure:
                 obj["secureDNS"]["dsData"] = secure[name]
             answers[name] = obj
@@ -116,3 +119,5 @@ def test_registry_ds_against_served_keys(result: ScanResult) -> None:
     half = _one(result, "halfstale.test", DS)
     assert half.status is Status.WARN and "31415" in half.detail
     assert _one(result, "nsmatch.test", DS).status is Status.PASS  # unsigned: nothing to match
+    # signed, but the registry lists no DS: not read, so not a pass
+    assert _one(result, "nodsdata.test", DS).status is Status.MANUAL

@@ -488,3 +488,19 @@ def test_public_resolvers_by_default_and_system_on_request() -> None:
     assert servers([]) == list(PUBLIC_RESOLVERS)
     assert servers(["127.0.0.1:5353"]) == [("127.0.0.1", 5353)]
     assert ("127.0.0.1", 5353) in servers(["127.0.0.1:5353", "system"])
+
+
+def test_a_tenant_named_like_the_providers_domain_is_the_providers(knot: KnotServer) -> None:
+    # the audit file names only bobsit.example: the tenant bobsit.onmicrosoft.com is
+    # named exactly like it
+    r = _scan([knot.address], ["vanity.test"], provider=PROVIDER,
+              client_domains=("vanity.test",))
+    dkim = _by(r, "vanity.test", "domain.dns.mail", "dkim")
+    assert dkim.status is Status.FAIL and "bobsit.onmicrosoft.com" in dkim.detail
+    tenant = _by(r, "vanity.test", "domain.dns.saas-verification",
+                 "m365:bobsit.onmicrosoft.com")
+    assert tenant.status is Status.FAIL
+    # the demo client's own tenant (acmedentalllc) matches no domain label: confirm it
+    demo = _scan([knot.address], ["acmedental.com"])
+    assert _by(demo, "acmedental.com", "domain.dns.saas-verification",
+               "m365:acmedentalllc.onmicrosoft.com").status is Status.MANUAL

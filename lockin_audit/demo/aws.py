@@ -223,6 +223,11 @@ def start_moto() -> tuple[Any, str]:
     # POST /moto-api/seed?a=<int> (docs.getmoto.org, "Recorder"/"Seeding").
     import httpx
 
+    # moto keeps its accounts in process-wide state that outlives one server: start from
+    # an empty cloud (POST /moto-api/reset, docs.getmoto.org "Server mode"), so that a
+    # second estate in the same process (the tests) does not meet the first one's
+    # Organization.
+    httpx.post(f"http://{host}:{port}/moto-api/reset", timeout=10)
     httpx.post(f"http://{host}:{port}/moto-api/seed?a=20261130", timeout=10)
     return server, f"http://{host}:{port}"
 

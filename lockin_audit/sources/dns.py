@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import ipaddress
 import re
 import sys
@@ -794,7 +795,12 @@ class DnsSource(Source):
         if isinstance(facts.ns, FetchError) and isinstance(facts.soa, FetchError):
             # Neither NS nor SOA could be read: the domain was not assessed at all (the
             # coverage says why); every check reports the error, none a pass.
-            raise SourceFailure(facts.ns)
+            err = facts.ns
+            if not ctx.config.scan.dns.resolvers and err.kind in ("timeout", "unavailable"):
+                err = dataclasses.replace(err, reason=err.reason + " (the public resolvers "
+                                          "asked by default cannot be reached from here: "
+                                          "set scan.dns.resolvers, e.g. [system])")
+            raise SourceFailure(err)
         missing = facts.missing_apex()
         if missing is not None:
             # No zone was seen: "no MX", "no CAA", "not signed" would be passes for a

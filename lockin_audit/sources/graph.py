@@ -87,6 +87,7 @@ PERMISSIONS = {
     "tenant_info": "CrossTenantInformation.ReadBasic.All",
 }
 MAX_PAGES = 500
+TOKEN_TIMEOUT_S = 60.0  # one sign-in, with azure-identity's own retries
 # One light request per API the checks read, for `lockin-audit doctor`.
 PROBES = (
     ("organization", "/organization?$select=id", "organization"),
@@ -358,8 +359,11 @@ class _TokenCache:
         async with self._lock:
             if self._token is None or self._expires - time.time() < 300:
                 extra = {"tenant_id": self.tenant_id} if self.tenant_id else {}
+                # azure-identity retries throttled and failed sign-ins itself: give it
+                # the time to, so that its own answer (not a bare timeout) is reported
                 token = await ctx.engine.call_sync(
-                    host, lambda: self.credential.get_token(self.scope, **extra))
+                    host, lambda: self.credential.get_token(self.scope, **extra),
+                    timeout_s=TOKEN_TIMEOUT_S)
                 self._token, self._expires = token.token, float(token.expires_on)
             return self._token
 
@@ -590,6 +594,11 @@ async def connect(opts: AzureTarget, ctx: SourceContext, credential: Any) -> Gra
         # azure-identity's messages name the credential and the cause, not the secret.
         text = str(exc).strip()
         message = text.splitlines()[0][:300] if text else ""
+        if isinstance(exc, TimeoutError):
+            raise SourceFailure(FetchError(
+                SOURCE, f"token for {endpoint}", "cannot get a Graph token: the sign-in "
+                f"service gave no answer in time ({message or 'time limit reached'})",
+                kind="timeout")) from None
         raise SourceFailure(FetchError(
             SOURCE, f"token for {endpoint}", f"cannot get a Graph token: "
             f"{type(exc).__name__}: {message}", kind="denied")) from None
