@@ -66,7 +66,7 @@ DNS_FAULTS = ("servfail", "timeout", "garbage", "refused")
 # What the result must say for each kind of fault (in a coverage reason or error detail).
 NAMED: dict[str, str] = {
     "403": r"403|denied|forbidden|authori[sz]",
-    "429": r"429|throttl|too many",
+    "429": r"429|throttl|too many|slow ?down",
     "5xx": r"50\d|unavailable|server error|internal",
     # botocore turns an S3 200 answer it cannot parse into a retried "500 Internal Server
     # Error" (its S3 200-error handling), so that is how such an answer is named
@@ -105,6 +105,8 @@ PINNED: frozenset[str] = frozenset({
     "microsoft:/v1.0/users:403",
     "microsoft:/v1.0/servicePrincipals:403",
     "aws:organizations:DescribeOrganization:403",
+    "aws:s3:GET /:429",  # REST-XML throttling (S3 SlowDown)
+    "aws:route53:GET /2013-04-01/hostedzone:429",
 })
 # Known false passes left to the area that owns them: case id -> reason. The test fails
 # if such a case stops failing (remove it then), like xfail(strict=True).
@@ -143,7 +145,7 @@ class AwsFaultProxy:
         for rule in self.faults:
             if re.fullmatch(rule.operation, operation):
                 rule.hits += 1
-                return aws_fault(rule.kind, protocol)
+                return aws_fault(rule.kind, protocol, operation.partition(":")[0])
         conn = http.client.HTTPConnection(self.upstream.hostname or "", self.upstream.port,
                                           timeout=30)
         try:
@@ -176,7 +178,8 @@ def aws_operation(method: str, path: str, headers: dict[str, str],
     return f"{service}:{method} {urlsplit(path).path}", "rest"
 
 
-def aws_fault(kind: str, protocol: str) -> tuple[int, dict[str, str], bytes]:
+def aws_fault(kind: str, protocol: str,
+              service: str = "") -> tuple[int, dict[str, str], bytes]:
     """AWS's documented error shapes: query protocol XML ErrorResponse, JSON `__type`
     (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html,
     https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html#operation-error-serialization)."""
@@ -188,7 +191,15 @@ def aws_fault(kind: str, protocol: str) -> tuple[int, dict[str, str], bytes]:
                      else "application/x-amz-json-1.1"}, b"<html>not an AWS answer"
     status, code = {"403": (403, "AccessDenied"), "429": (400, "Throttling"),
                     "5xx": (503, "ServiceUnavailable")}[kind]
-    if protocol == "query":
+    if protocol == "rest" and service in ("s3", "route53"):
+        # REST-XML errors: S3 `<Error>` (throttling is 503 SlowDown), Route 53
+        # `<ErrorResponse><Error>` (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)
+        if service == "s3":
+            status, code = (503, "SlowDown") if kind == "429" else (status, code)
+            return status, {"Content-Type": "application/xml"}, (
+                f"<Error><Code>{code}</Code><Message>injected {code}</Message>"
+                "<RequestId>fault</RequestId></Error>").encode()
+    if protocol == "query" or (protocol == "rest" and service == "route53"):
         return status, {"Content-Type": "text/xml"}, (
             f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected "
             f"{code}</Message></Error><RequestId>fault</RequestId></ErrorResponse>").encode()
