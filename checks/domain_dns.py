@@ -269,9 +269,11 @@ def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     verdict = judge(ctx, items)
     yield _finding(ctx, facts, verdict, "Incoming mail (MX)", evidence, key="mx")
     for host in unresolved:
-        # The host name alone cannot clear a mail server whose address is unknown.
+        # The host name alone cannot clear a mail server whose address is unknown: only a
+        # provider-held name already decides the verdict (a vendor's name may still sit on
+        # an address of the provider's, or one nobody has identified).
         if ctx.attribute(IdKind.HOSTNAME, host.name, seen_in=f"MX of {facts.domain}",
-                         record=False).holder in (Holder.CLIENT, Holder.UNKNOWN):
+                         record=False).holder is not Holder.PROVIDER:
             yield ctx.error(ctx.target.asset, host.error or "address lookup failed",
                             key=f"mx-address:{host.name}")
 
