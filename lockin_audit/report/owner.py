@@ -366,7 +366,7 @@ class PlanStep:
 
     @property
     def provider_count(self) -> int:
-        return sum(1 for f in self.findings if f.holder is Holder.PROVIDER)
+        return sum(1 for f in self.findings if held_by_provider(f))
 
 
 def wants_action(f: Finding) -> bool:
