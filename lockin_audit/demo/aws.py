@@ -232,7 +232,7 @@ def start_moto() -> tuple[Any, str]:
     return server, f"http://{host}:{port}"
 
 
-def seed_session(endpoint: str, account: str | None = None) -> Callable[[str], Any]:
+def seed_session(endpoint: str, account: str | None = None) -> Callable[..., Any]:
     """A client factory for seeding (unguarded: seeding writes, the scan never does),
     in moto's default account or, through AssumeRole, in `account`."""
     import boto3
