@@ -348,7 +348,7 @@ class FleetRun:
     outcomes: list[ClientOutcome] = field(default_factory=list)
 
     async def run(self) -> list[ClientOutcome]:
-        from lockin_audit.engine import Engine
+        from lockin_audit.transport import Engine
 
         good = [m for m in self.members if m.config is not None]
         engine = Engine.from_limits(fleet_limits(m.config for m in good if m.config))
@@ -375,7 +375,7 @@ class FleetRun:
     async def _client(self, member: Member, engine: Any) -> ClientOutcome:
         from lockin_audit.engine import Scanner, ScanOptions
         from lockin_audit.history.scan_hooks import ScanHistory
-        from lockin_audit.model import Status
+        from lockin_audit.model import held_by_provider
         from lockin_audit.report.interface import RenderFailed, write_reports
 
         config = member.config
@@ -398,7 +398,7 @@ class FleetRun:
         except Exception as exc:  # one client's crash never stops the others
             return ClientOutcome(member.name, member.slug, str(member.path), 2,
                                  error=f"the scan stopped: {type(exc).__name__}: {exc}")
-        from lockin_audit.report.scoring import readiness_of, scored
+        from lockin_audit.scoring import readiness_of, scored
 
         result = scored(result)  # the report layer judges what the engine produced
         # acceptances, the comparison with the last scan, the record and the trend: what
@@ -411,8 +411,7 @@ class FleetRun:
         except RenderFailed as exc:
             render_error = str(exc)
             written = sorted(p for p in outdir.iterdir() if p.is_file())
-        held = sum(1 for f in result.findings
-                   if f.status is Status.FAIL and f.accepted is None)
+        held = sum(1 for f in result.findings if held_by_provider(f))
         if problems:  # the reports are written; the history lacks this scan
             render_error = "; ".join(filter(None, [render_error, *problems]))
         code = client_exit_code(result, fail_on=self.fail_on,
