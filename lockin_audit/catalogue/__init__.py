@@ -173,7 +173,7 @@ def _path(raw: Any, platform: str, where: str) -> AccessPath:
 def load_platform(path: Path) -> Platform:
     """One platform file, validated (CatalogueError names the file and the entry)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     where = path.name
     if not isinstance(raw, dict):
         raise CatalogueError(f"{where}: a mapping with platform, name, areas, controls, paths")
