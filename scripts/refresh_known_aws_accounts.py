@@ -31,7 +31,7 @@ OUT = Path(__file__).resolve().parent.parent / "lockin_audit" / "data" / "aws_kn
 
 def _get(url: str) -> bytes:
     req = urllib.request.Request(url, headers={"User-Agent": "lockin-audit-refresh"})
-    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 (fixed https URLs)
+    with urllib.request.urlopen(req, timeout=30) as resp:
         return bytes(resp.read())
 
 
