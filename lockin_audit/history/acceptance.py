@@ -163,7 +163,7 @@ def apply_acceptances(result: ScanResult, entries: Sequence[AcceptEntry],
                       today: dt.date | None = None) -> Applied:
     """Mark matching findings accepted (or acceptance_expired) and re-score: accepted
     findings do not count for the grade, blockers or --fail-on."""
-    from lockin_audit.report.scoring import rescore
+    from lockin_audit.scoring import rescore
 
     today = today or dt.date.today()
     used: set[int] = set()
