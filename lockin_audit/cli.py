@@ -126,7 +126,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
 
 
 def _summary(result: ScanResult, written: list[Path]) -> None:
-    from lockin_audit.model import Status
+    from lockin_audit.model import Status, held_by_provider, provider_held_accepted
     from lockin_audit.scoring import readiness_of
 
     r = readiness_of(result)
@@ -138,8 +138,14 @@ def _summary(result: ScanResult, written: list[Path]) -> None:
               else "Incomplete: interrupted")
     score = (f"{r.score}/100 (grade {r.grade})" if r.complete
              else f"at least {r.score}/100 (incomplete, no grade)")
+    held = sum(1 for f in result.findings if held_by_provider(f))
+    accepted = sum(1 for f in result.findings if provider_held_accepted(f))
+    other_fail = counts[Status.FAIL] - held - accepted
     print(f"Readiness {score}, {r.blockers} blocker(s); "
-          f"{counts[Status.FAIL]} held by the provider, {counts[Status.WARN]} warnings, "
+          f"{held} held by the provider"
+          + (f" (and {accepted} accepted)" if accepted else "")
+          + (f", {other_fail} failed with a holder to classify" if other_fail else "")
+          + f", {counts[Status.WARN]} warnings, "
           f"{counts[Status.MANUAL]} to confirm, {counts[Status.ERROR]} not assessed, "
           f"{counts[Status.PASS]} in order.")
     for p in written:

@@ -376,7 +376,7 @@ class FleetRun:
     async def _client(self, member: Member, engine: Any) -> ClientOutcome:
         from lockin_audit.engine import Scanner, ScanOptions
         from lockin_audit.history.scan_hooks import ScanHistory
-        from lockin_audit.model import Status
+        from lockin_audit.model import held_by_provider
         from lockin_audit.report.interface import RenderFailed, write_reports
 
         config = member.config
@@ -412,8 +412,7 @@ class FleetRun:
         except RenderFailed as exc:
             render_error = str(exc)
             written = sorted(p for p in outdir.iterdir() if p.is_file())
-        held = sum(1 for f in result.findings
-                   if f.status is Status.FAIL and f.accepted is None)
+        held = sum(1 for f in result.findings if held_by_provider(f))
         if problems:  # the reports are written; the history lacks this scan
             render_error = "; ".join(filter(None, [render_error, *problems]))
         code = client_exit_code(result, fail_on=self.fail_on,

@@ -536,3 +536,40 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
         key=lambda f: (order[f.status], -f.severity.rank, f.control, f.asset.id, f.check_id,
                        f.key),
     )
+
+
+# ---------------------------------------------------------------- held by your provider
+# ONE definition, used by the owner's summary, the trend, the CLI line, `history`, the
+# history store's counts, fleet outcomes and the portfolio (issue 28): a finding is "held
+# by your provider" when its status is fail (lock-in), its holder is the provider, and no
+# acceptance is in force. Accepted ones are counted apart (`provider_held_accepted`); a
+# fail whose holder is unknown or a third party is a problem to classify, not "held by
+# your provider".
+HELD_BY_PROVIDER_DEFINITION = (
+    "Held by your provider: findings the provider holds (status fail, holder provider) "
+    "that no acceptance in force covers. Accepted ones are counted apart; failures whose "
+    "holder is not yet identified are listed to classify, not counted here.")
+
+
+def holds_for_provider(f: Finding) -> bool:
+    """Status fail and holder provider, accepted or not."""
+    return f.status is Status.FAIL and f.holder is Holder.PROVIDER
+
+
+def held_by_provider(f: Finding) -> bool:
+    """THE definition of "held by your provider" (see HELD_BY_PROVIDER_DEFINITION)."""
+    return holds_for_provider(f) and f.accepted is None
+
+
+def provider_held_accepted(f: Finding) -> bool:
+    """Held by the provider, with an acceptance in force (left there knowingly)."""
+    return holds_for_provider(f) and f.accepted is not None
+
+
+def held_by_area(findings: Iterable[Finding]) -> dict[str, int]:
+    """Area -> how many findings are held by your provider (areas with none left out)."""
+    held: dict[str, int] = {}
+    for f in findings:
+        if held_by_provider(f):
+            held[f.area] = held.get(f.area, 0) + 1
+    return dict(sorted(held.items()))

@@ -370,7 +370,9 @@ class HistoryStore:
         counts = (sa.select(
             f.c.scan_id,
             sa.func.count().label("n"),
+            # model.held_by_provider, in SQL: fail, holder provider, no acceptance
             sa.func.sum(sa.case(((f.c.status == Status.FAIL.value)
+                                 & (f.c.holder == Holder.PROVIDER.value)
                                  & f.c.accepted_reason.is_(None), 1), else_=0)).label("held"),
         ).group_by(f.c.scan_id).subquery())
         q = (sa.select(s, counts.c.n, counts.c.held)
@@ -438,8 +440,8 @@ class HistoryStore:
 
     def history_points(self, client: str, upto: int | None = None) -> list[HistoryPoint]:
         """One point per recorded scan of the client, oldest first (up to and including
-        scan `upto` when given): score, grade and provider-held (fail, not accepted)
-        findings by area."""
+        scan `upto` when given): score, grade and findings held by the provider
+        (`model.held_by_provider`) by area."""
         import sqlalchemy as sa
 
         recs = [r for r in self.scans(client) if upto is None or r.id <= upto]
@@ -448,7 +450,8 @@ class HistoryStore:
         f = self.findings_t
         q = (sa.select(f.c.scan_id, f.c.control, sa.func.count())
              .where(f.c.scan_id.in_([r.id for r in recs]),
-                    f.c.status == Status.FAIL.value, f.c.accepted_reason.is_(None))
+                    f.c.status == Status.FAIL.value, f.c.holder == Holder.PROVIDER.value,
+                    f.c.accepted_reason.is_(None))  # model.held_by_provider
              .group_by(f.c.scan_id, f.c.control))
 
         def read() -> list[tuple[int, str, int]]:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from lockin_audit.model import Finding, Holder, ScanResult, Status, sort_findings
+from lockin_audit.model import Finding, Holder, ScanResult, Status, held_by_provider, sort_findings
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -366,7 +366,7 @@ class PlanStep:
 
     @property
     def provider_count(self) -> int:
-        return sum(1 for f in self.findings if f.holder is Holder.PROVIDER)
+        return sum(1 for f in self.findings if held_by_provider(f))
 
 
 def wants_action(f: Finding) -> bool:
@@ -460,8 +460,7 @@ def blockers_by_asset(rows: Sequence[AssetRow]) -> list[BlockerRow]:
     once each (three access findings on one subscription are one issue, x3)."""
     out: list[BlockerRow] = []
     for row in rows:
-        fs = [f for f in row.findings if f.status is Status.FAIL and f.holder is Holder.PROVIDER
-              and f.severity.rank >= 3 and not is_accepted(f)]
+        fs = [f for f in row.findings if held_by_provider(f) and f.severity.rank >= 3]
         if not fs:
             continue
         titles: dict[str, list[Finding]] = {}
