@@ -271,6 +271,33 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class NotRead:
+    """An access path of a scanned platform that this version does not read (the control
+    catalogue, lockin_audit/catalogue): no pass speaks for it. `doc` is the vendor's page
+    that documents the path."""
+
+    path: str
+    title: str
+    reason: str
+    doc: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "title": self.title, "reason": self.reason, "doc": self.doc}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> NotRead:
+        return cls(str(d["path"]), str(d.get("title") or d["path"]), str(d["reason"]),
+                   str(d.get("doc") or ""))
+
+
+def not_read_of(areas_scanned: Iterable[str], checks_run: Iterable[str] | None = None
+                ) -> dict[str, tuple[NotRead, ...]]:
+    """Per platform whose areas were scanned, the access paths not read (catalogue)."""
+    return {platform: tuple(NotRead.from_dict(row) for row in rows)
+            for platform, rows in catalogue.not_read(areas_scanned, checks_run).items()}
+
+
+@dataclass(frozen=True)
 class Unidentified:
     """A foreign identifier that matched no configured or known party."""
 
@@ -436,6 +463,8 @@ class ScanResult:
     schema_version: str = SCHEMA_VERSION
     changes: Changes | None = None
     history: tuple[HistoryPoint, ...] = ()
+    # per platform, the access paths this version does not read (DESIGN.md section 2)
+    not_read: Mapping[str, tuple[NotRead, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -451,6 +480,8 @@ class ScanResult:
             "readiness": self.readiness.to_dict() if self.readiness else None,
             "findings": [f.to_dict() for f in self.findings],
             "coverage": [c.to_dict() for c in self.coverage],
+            "not_read": {platform: [p.to_dict() for p in paths]
+                         for platform, paths in self.not_read.items()},
             "unidentified": [u.to_dict() for u in self.unidentified],
             "checks": [c.to_dict() for c in self.checks],
             "changes": self.changes.to_dict() if self.changes else None,
@@ -475,6 +506,8 @@ class ScanResult:
             schema_version=d.get("schema_version", SCHEMA_VERSION),
             changes=Changes.from_dict(d["changes"]) if d.get("changes") else None,
             history=tuple(HistoryPoint.from_dict(h) for h in d.get("history") or []),
+            not_read={str(platform): tuple(NotRead.from_dict(p) for p in paths)
+                      for platform, paths in (d.get("not_read") or {}).items()},
         )
 
     def findings_by_status(self, *statuses: Status) -> list[Finding]:
