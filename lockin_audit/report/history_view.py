@@ -25,6 +25,13 @@ AREA_COLOURS: dict[str, str] = {
 _SPARE = ("#17becf", "#393b79", "#637939", "#8c6d31", "#843c39")
 
 
+def exceeded_text(f: Finding) -> str:
+    """"accepted as warn, now fail" for a finding that outgrew its acceptance."""
+    from lockin_audit.history.acceptance import exceeded_text as text
+
+    return text(f)
+
+
 def accepted_text(a: Acceptance) -> str:
     return f"accepted until {a.expires.isoformat()} by {a.by}: {a.reason}"
 
@@ -85,6 +92,12 @@ class HistoryView:
     accepted: tuple[Finding, ...] = ()
     expired: tuple[Finding, ...] = ()
     areas: tuple[str, ...] = field(default_factory=tuple)
+    # acceptances a finding outgrew: (finding, "accepted as warn, now fail")
+    exceeded: tuple[tuple[Finding, str], ...] = ()
+    # acceptance-file entries that match nothing: (entry, why)
+    unmatched: tuple[tuple[str, str], ...] = ()
+    # the history store refused this scan: (store, why); None when recorded or no store
+    not_recorded: tuple[str, str] | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -122,6 +135,10 @@ def _rows(result: ScanResult) -> tuple[ChangeRow, ...]:
                               _state(r.get("before")),
                               _state(r.get("after"), bool(r.get("not_assessed"))),
                               f"f-{rid}" if rid in by_id else None))
+    for r in c.not_scanned:
+        rows.append(ChangeRow("not scanned", str(r.get("control")), str(r.get("asset_id")),
+                              str(r.get("title")), _state(r.get("before")),
+                              f"not scanned: {r.get('reason') or 'not looked at'}", None))
     return tuple(rows)
 
 
@@ -172,8 +189,10 @@ def trend_chart(points: Sequence[HistoryPoint], width: int = 640) -> TrendChart 
 
 def history_view(result: ScanResult) -> HistoryView:
     c = result.changes
+    from lockin_audit.history.acceptance import exceeded_text
+
     counts = ({"new": len(c.new), "resolved": len(c.resolved), "changed": len(c.changed),
-               "unchanged": c.unchanged} if c else {})
+               "not_scanned": len(c.not_scanned), "unchanged": c.unchanged} if c else {})
     accepted = tuple(sorted((f for f in result.findings if f.accepted is not None),
                             key=lambda f: (f.accepted.expires if f.accepted else None,
                                            f.control, f.asset.id)))
@@ -182,4 +201,16 @@ def history_view(result: ScanResult) -> HistoryView:
         baseline=c.baseline if c else None, counts=counts, rows=_rows(result),
         trend=trend_chart(result.history), points=tuple(result.history),
         accepted=accepted, expired=expired,
-        areas=tuple(sorted({a for p in result.history for a in p.provider_held})))
+        areas=tuple(sorted({a for p in result.history for a in p.provider_held})),
+        exceeded=tuple((f, exceeded_text(f)) for f in result.findings
+                       if f.acceptance_exceeded is not None),
+        unmatched=tuple((str(a.get("entry")), str(a.get("problem")))
+                        for a in result.acceptances if a.get("problem")),
+        not_recorded=_not_recorded(result))
+
+
+def _not_recorded(result: ScanResult) -> tuple[str, str] | None:
+    rec = result.recording
+    if not rec or rec.get("recorded"):
+        return None
+    return str(rec.get("store") or ""), str(rec.get("error") or "not recorded")
