@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lockin_audit.demo.dns import _zone
 from lockin_audit.demo.knot import KnotServer
-from lockin_audit.engine import Engine
 from lockin_audit.sources.dns import DnsClient, fetch_domain
+from lockin_audit.transport import Engine
 
 
 def domain_zone(n: int) -> tuple[str, str]:

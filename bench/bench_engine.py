@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lockin_audit.demo.local_http import LocalHttpServer, Reply
-from lockin_audit.engine import Engine
+from lockin_audit.transport import Engine
 
 
 def start_server(latency_s: float) -> LocalHttpServer:

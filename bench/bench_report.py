@@ -34,7 +34,7 @@ from lockin_audit.model import (
     Unidentified,
 )
 from lockin_audit.report.interface import renderer
-from lockin_audit.report.scoring import readiness
+from lockin_audit.scoring import readiness
 
 FORMATS = ("json", "html", "md", "csv", "sarif", "junit", "letter")
 HOLDER_OF = {Status.PASS: Holder.CLIENT, Status.FAIL: Holder.PROVIDER,

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, IdKind, normalize_org
 from lockin_audit.model import Asset, Holder, Severity, Status
 from lockin_audit.sources.aws import CONTACT_TYPES, account_asset, vendor_accounts
@@ -33,7 +34,6 @@ from lockin_audit.sources.aws_policy import (
     admin_grants,
     grantees,
 )
-from lockin_audit.sources.interface import FetchError
 
 # AWS managed policies that grant administrator rights (or the power to take them).
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check, status_for
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import IdKind
 from lockin_audit.microsoft_identity import attribute_address, attribute_principal, sentence
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
@@ -16,7 +17,6 @@ from lockin_audit.sources.azure import (
     describe_scope,
 )
 from lockin_audit.sources.graph import GRAPH
-from lockin_audit.sources.interface import FetchError
 
 
 def _subscriptions(facts: AzureFacts, ctx: CheckContext) -> Iterator[Subscription | Finding]:

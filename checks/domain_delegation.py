@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check, worst_holder
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import IdKind
 from lockin_audit.model import Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.delegation import DelegationFacts, ds_matches
-from lockin_audit.sources.interface import FetchError
 
 
 def _evidence(facts: DelegationFacts) -> list[Evidence]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.gcp import (
@@ -24,7 +25,6 @@ from lockin_audit.sources.gcp import (
 )
 from lockin_audit.sources.google_api import Fetched
 from lockin_audit.sources.gws import GWS
-from lockin_audit.sources.interface import FetchError
 
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor"})
 # Roles that let their holder grant itself anything else in the organization.

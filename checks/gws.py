@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
 from lockin_audit.sources.gws import AppToken, GwsFacts, GwsRole, GwsUser
-from lockin_audit.sources.interface import FetchError
 
 # Admin privileges that let their holder take the account over: manage users (reset a
 # super admin's password), security settings, domains or admin roles. Privilege names as

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.microsoft_identity import attribute_address, attribute_principal, sentence
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
@@ -22,7 +23,6 @@ from lockin_audit.sources.graph import (
     RoleHolder,
     ServicePrincipal,
 )
-from lockin_audit.sources.interface import FetchError
 
 # Permissions that let an app change the tenant or reach its data, not just read it
 # (exact names, or every `*.ReadWrite.All`; prefixes cover the scoped variants such as

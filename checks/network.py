@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Finding, Holder, Severity, Status
-from lockin_audit.sources.interface import FetchError
 from lockin_audit.sources.network import IpNetwork, NetworkFacts
 
 

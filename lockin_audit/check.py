@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, Identity, IdKind
 from lockin_audit.model import (
     Asset,
@@ -47,7 +48,6 @@ from lockin_audit.model import (
 from lockin_audit.sources.interface import (
     Dependencies,
     Dependency,
-    FetchError,
     Requires,
     Target,
     resolve_dependencies,

@@ -20,10 +20,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from lockin_audit.check import Check
     from lockin_audit.config import AuditConfig
     from lockin_audit.history.scan_hooks import ScanHistory
     from lockin_audit.model import ScanResult
+
+from lockin_audit.cli_common import (
+    UsageError,
+    _check_fail_on,
+    _formats,
+    _split,
+    scan_cache_dir,
+    select_checks,
+)
 
 app = typer.Typer(
     name="lockin-audit",
@@ -39,31 +47,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-SEVERITIES = ("critical", "high", "medium", "low", "info", "none")
-
-
-class UsageError(Exception):
-    """A usage or configuration problem: printed as one paragraph, exit code 2."""
-
-
-def _split(values: list[str] | None) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return out
-
-
-def _formats(value: str) -> list[str]:
-    from lockin_audit.report.interface import RENDERERS
-
-    names = _split([value])
-    bad = [n for n in names if n not in RENDERERS]
-    if bad:
-        raise UsageError(f"unknown report format(s): {', '.join(bad)}. Choose from: "
-                         f"{', '.join(RENDERERS)}.")
-    return names
-
 
 def _use_progress(no_progress: bool) -> bool:
     return not no_progress and sys.stderr.isatty() and not os.environ.get("CI")
@@ -103,44 +86,6 @@ class _RichProgress:
             self.bar.advance(self.tasks[area])
 
 
-def default_cache_dir() -> Path:
-    """The user's cache folder (XDG), where public registry (RDAP) answers are kept for
-    `scan.rdap.cache_ttl_s` so that a rerun does not ask again. Never holds a secret."""
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "lockin-audit"
-
-
-def select_checks(only: list[str], check_ids: list[str]) -> list[Check]:
-    """The checks `--only` and `--check` select (UsageError for unknown ones)."""
-    from lockin_audit import registry
-    from lockin_audit.model import AREAS
-
-    try:
-        checks = registry.all_checks()
-    except registry.RegistryError as exc:
-        raise UsageError(str(exc)) from None
-    known_areas = set(AREAS) | {c.meta.area for c in checks}
-    bad_areas = [a for a in only if a not in known_areas]
-    if bad_areas:
-        raise UsageError(f"--only: unknown area(s) {', '.join(bad_areas)}; areas are "
-                         f"{', '.join(sorted(known_areas))}.")
-    known_ids = {c.id for c in checks}
-    bad_ids = [i for i in check_ids if i not in known_ids]
-    if bad_ids:
-        raise UsageError(f"--check: unknown check id(s) {', '.join(bad_ids)}; "
-                         "'lockin-audit checks' lists them.")
-    return registry.select(checks, areas=only, ids=check_ids)
-
-
-def scan_cache_dir(config: AuditConfig) -> Path:
-    """Where the scan keeps public registry answers: `scan.rdap.cache_dir` or the user's
-    cache folder."""
-    return (config.resolve_path(config.scan.rdap.cache_dir)
-            if config.scan.rdap.cache_dir else default_cache_dir())
-
-
 def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
              only: list[str], check_ids: list[str], progress: bool, use_cache: bool = True,
              quiet: bool = False,
@@ -152,7 +97,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
 
     from lockin_audit.engine import Scanner, ScanOptions
     from lockin_audit.report.interface import write_reports
-    from lockin_audit.report.scoring import scored
+    from lockin_audit.scoring import scored
 
     selected = select_checks(only, check_ids)
     live = _RichProgress() if progress else None
@@ -182,7 +127,7 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
 
 def _summary(result: ScanResult, written: list[Path]) -> None:
     from lockin_audit.model import Status
-    from lockin_audit.report.scoring import readiness_of
+    from lockin_audit.scoring import readiness_of
 
     r = readiness_of(result)
     counts = {s: len(result.findings_by_status(s)) for s in Status}
@@ -256,12 +201,6 @@ def _history_notes(hist: ScanHistory) -> None:
         print(f"history: {note}", file=sys.stderr)
     if hist.scan_id is not None and hist.store is not None:
         print(f"recorded scan {hist.scan_id} in {hist.store.display}")
-
-
-def _check_fail_on(value: str) -> str:
-    if value not in SEVERITIES:
-        raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {value!r}.")
-    return value
 
 
 @app.command()

@@ -117,6 +117,10 @@ class Party(_Model):
     azure_tenant_ids: list[str] = []
     partner_ids: list[str] = []
     ip_ranges: list[str] = []
+    # exact addresses the party is known to use at a consumer mailbox service (the
+    # owner's personal gmail.com address): without this, such an address is a person
+    # nobody has identified (see data/consumer_mailboxes.yaml)
+    emails: list[str] = []
     google_customer_ids: list[str] = []  # Workspace / Cloud Identity customer ids (C0...)
     gcp_organization_ids: list[str] = []  # numeric Google Cloud organization ids
     gcp_billing_account_ids: list[str] = []  # 012345-6789AB-CDEF01
@@ -152,7 +156,31 @@ class Party(_Model):
     @field_validator("domains", "email_domains")
     @classmethod
     def _domains(cls, v: list[str]) -> list[str]:
-        return [_domain(x) for x in v]
+        from lockin_audit.identity import consumer_mailbox
+
+        out = [_domain(x) for x in v]
+        for dom in out:
+            box = consumer_mailbox(dom)
+            if box is not None:
+                raise ValueError(
+                    f"{dom} is a consumer mailbox service ({box.service}): anyone can have an "
+                    "address there, so it cannot be a party's domain; list the party's own "
+                    f"addresses at {dom} under `emails:` instead")
+        return out
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _emails(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        out = []
+        for x in v:
+            text = str(x).strip().lower()
+            local, at, dom = text.rpartition("@")
+            if not at or not local or not _DOMAIN_RE.match(dom):
+                raise ValueError(f"{x!r} is not an email address like name@example.com")
+            out.append(text)
+        return out
 
     @field_validator("aws_account_ids", mode="before")
     @classmethod
@@ -464,6 +492,7 @@ client:                               # the business being audited
   email_domains: [acmedental.com]
   aws_account_ids: []                 # quote ids: ["222233334444"]
   azure_tenant_ids: []
+  # emails: [owner.acme@gmail.com]    # the owner's own addresses at gmail.com, outlook.com...
 
 provider:                             # the outgoing provider (a list is allowed)
   name: Bob's IT Services

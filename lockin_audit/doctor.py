@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lockin_audit.config import AuditConfig
-from lockin_audit.engine import Engine
 from lockin_audit.sources import BUILTIN_SOURCES, load_source
 from lockin_audit.sources.interface import SourceContext
+from lockin_audit.transport import Engine
 
 
 async def run_doctor(config: AuditConfig) -> list[tuple[str, str, bool, str]]:

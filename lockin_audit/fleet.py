@@ -348,7 +348,7 @@ class FleetRun:
     outcomes: list[ClientOutcome] = field(default_factory=list)
 
     async def run(self) -> list[ClientOutcome]:
-        from lockin_audit.engine import Engine
+        from lockin_audit.transport import Engine
 
         good = [m for m in self.members if m.config is not None]
         engine = Engine.from_limits(fleet_limits(m.config for m in good if m.config))
@@ -398,7 +398,7 @@ class FleetRun:
         except Exception as exc:  # one client's crash never stops the others
             return ClientOutcome(member.name, member.slug, str(member.path), 2,
                                  error=f"the scan stopped: {type(exc).__name__}: {exc}")
-        from lockin_audit.report.scoring import readiness_of, scored
+        from lockin_audit.scoring import readiness_of, scored
 
         result = scored(result)  # the report layer judges what the engine produced
         # acceptances, the comparison with the last scan, the record and the trend: what

@@ -66,7 +66,7 @@ def execute(files: list[str], *, output: Path, shard: str | None = None,
     """`fleet scan` (also run by `demo --fleet`); returns the exit code."""
     import asyncio
 
-    from lockin_audit.cli import (
+    from lockin_audit.cli_common import (
         UsageError,
         _check_fail_on,
         _formats,
@@ -140,7 +140,7 @@ def demo_fleet(output: Path, *, clients: int = 6, history: str | None = None) ->
     servers (lockin_audit/demo/fleet.py), scanned as a fleet; ends with the portfolio's
     path. The example's audit files stay in OUTDIR/clients (they point at servers that
     only live during the demo)."""
-    from lockin_audit.cli import UsageError
+    from lockin_audit.cli_common import UsageError
     from lockin_audit.demo import DemoUnavailable
     from lockin_audit.demo.fleet import fleet_estate
 
@@ -154,7 +154,7 @@ def demo_fleet(output: Path, *, clients: int = 6, history: str | None = None) ->
 
 
 def _open_history(history: str | None) -> Any:
-    from lockin_audit.cli import UsageError
+    from lockin_audit.cli_common import UsageError
     from lockin_audit.history import HistoryError, open_store
 
     try:
@@ -172,7 +172,7 @@ def _write_portfolio(store: Any, outdir: Path, report_dirs: list[Path],
         portfolio = build_portfolio(store, clients=clients, report_dirs=report_dirs,
                                     outdir=outdir)
     except HistoryError as exc:
-        from lockin_audit.cli import UsageError
+        from lockin_audit.cli_common import UsageError
 
         raise UsageError(str(exc)) from None
     html, _ = write_portfolio(portfolio, outdir)

@@ -3,7 +3,11 @@
 Matching is exact on normalised forms, never substring:
 - domains and hostnames: lowercase, no trailing dot, IDNA; a name belongs to a party when
   it equals one of the party's domains or is a subdomain of it (the longest match wins);
-- emails: case-insensitive, attributed by their domain part;
+- emails: case-insensitive; an address a party lists exactly (`emails:`) is that party's;
+  an address at a consumer mailbox service (gmail.com, outlook.com, yahoo.com... from
+  `data/consumer_mailboxes.yaml`) is a personal mailbox of an unidentified person (holder
+  unknown, `Attribution.personal_mailbox` names the service), never the service's operator;
+  every other address is attributed by its domain part;
 - organisation names: case, punctuation and legal suffixes (LLC, Ltd, Inc, GmbH...) are
   folded, then the result must equal a configured name or alias;
 - AWS account ids, Azure tenant ids and partner ids: exact;
@@ -114,6 +118,56 @@ def _looks_like_ip(text: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class ConsumerMailbox:
+    """A consumer mailbox service: anyone can open a personal address at its domains."""
+
+    service: str  # "Gmail", "Outlook.com (Hotmail, Live, MSN)"
+    operator: str  # "Google LLC"
+    domain: str  # the matched domain, e.g. "gmail.com"
+    source: str  # where the operator (or the maintained list) documents the domain
+
+
+@functools.lru_cache(maxsize=1)
+def _consumer_mailbox_index() -> dict[str, ConsumerMailbox]:
+    import yaml
+
+    text = resources.files("lockin_audit").joinpath(
+        "data/consumer_mailboxes.yaml").read_text("utf-8")
+    data = yaml.safe_load(text) or {}
+    index: dict[str, ConsumerMailbox] = {}
+    for entry in data.get("services") or ():
+        for dom in entry.get("domains") or ():
+            host = normalize_host(str(dom))
+            index.setdefault(host, ConsumerMailbox(
+                str(entry["service"]), str(entry["operator"]), host, str(entry["source"])))
+    return index
+
+
+def consumer_mailbox(address_or_domain: str) -> ConsumerMailbox | None:
+    """The consumer mailbox service of an email address (or of a bare mail domain), or None.
+
+    Matching is exact on the address's domain: `jane@gmail.com` and `gmail.com` match;
+    `mail.gmail.com` and `alt1.gmail-smtp-in.l.google.com` do not (those are host names)."""
+    text = (address_or_domain or "").strip().lower().removeprefix("mailto:")
+    domain = normalize_host(text.rpartition("@")[2])
+    return _consumer_mailbox_index().get(domain) if domain else None
+
+
+def consumer_mailbox_domains() -> frozenset[str]:
+    """Every domain of the bundled consumer mailbox list."""
+    return frozenset(_consumer_mailbox_index())
+
+
+def personal_mailbox_reason(address: str, mailbox: ConsumerMailbox) -> str:
+    """The why-it-matters sentence of a personal mailbox, for every area's findings."""
+    return (f"{address} is a personal {mailbox.service} mailbox ({mailbox.domain} is a "
+            f"consumer mail service of {mailbox.operator}, so the address is neither "
+            f"{mailbox.operator}'s nor the business's): a person nobody has identified holds "
+            "it, receives whatever is sent there (password resets, renewal and security "
+            "notices) and keeps it when they leave")
+
+
 GOOGLE_ID_FIELDS = ("google_customer_ids", "gcp_organization_ids", "gcp_billing_account_ids",
                     "gcp_project_ids", "google_oauth_client_ids")
 
@@ -128,6 +182,7 @@ class Party:
     azure_tenant_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
     ip_ranges: tuple[IPNetwork, ...] = ()
+    emails: tuple[str, ...] = ()  # exact addresses (e.g. the owner's personal mailbox)
     google_customer_ids: tuple[str, ...] = ()
     gcp_organization_ids: tuple[str, ...] = ()
     gcp_billing_account_ids: tuple[str, ...] = ()
@@ -149,6 +204,7 @@ class Party:
             "azure_tenant_ids": list(self.azure_tenant_ids),
             "partner_ids": list(self.partner_ids),
             "ip_ranges": [str(n) for n in self.ip_ranges],
+            **({"emails": list(self.emails)} if self.emails else {}),
             **{key: list(getattr(self, key)) for key in GOOGLE_ID_FIELDS
                if getattr(self, key)},
         }
@@ -163,6 +219,7 @@ class Attribution:
     reason: str
     confidence: float  # 1.0 exact identifier; lower for subdomain/name matches; 0 unknown
     category: str | None = None
+    personal_mailbox: ConsumerMailbox | None = None  # set for consumer mailbox addresses
 
     @property
     def is_foreign(self) -> bool:
@@ -200,6 +257,7 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         azure_tenant_ids=tuple(t.lower() for t in strs("azure_tenant_ids")),
         partner_ids=strs("partner_ids"),
         ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
+        emails=tuple(sorted({e.strip().lower() for e in strs("emails") if e.strip()})),
         google_customer_ids=strs("google_customer_ids"),
         gcp_organization_ids=strs("gcp_organization_ids"),
         gcp_billing_account_ids=tuple(x.upper() for x in strs("gcp_billing_account_ids")),
@@ -304,6 +362,10 @@ class Identity:
         if attribution.holder is not Holder.UNKNOWN or not attribution.value:
             return
         kind, value = attribution.kind, attribution.value
+        if attribution.personal_mailbox is not None:
+            # a person, not a domain to classify: gmail.com is nobody's to name
+            self.unidentified.add(IdKind.EMAIL.value, value, seen_in, control)
+            return
         if kind in (IdKind.EMAIL, IdKind.HOSTNAME, IdKind.URL, IdKind.DOMAIN):
             host = value.rpartition("@")[2] if kind is IdKind.EMAIL else value
             base = registrable_domain(host)
@@ -356,6 +418,16 @@ class Identity:
         local, at, domain = email.rpartition("@")
         if not at or not local or not domain:
             return Attribution(Holder.UNKNOWN, None, kind, email, "not an email address", 0.0)
+        for party in self.parties:
+            if email in party.emails:
+                return Attribution(party.holder, party.name, kind, email,
+                                   f"{email} is configured as an address of {party.name}",
+                                   1.0, party.category)
+        mailbox = consumer_mailbox(email)
+        if mailbox is not None:
+            return Attribution(Holder.UNKNOWN, None, kind, email,
+                               personal_mailbox_reason(email, mailbox), 0.0,
+                               "personal_mailbox", mailbox)
         host = self._host(IdKind.HOSTNAME, domain)
         if host.holder is Holder.UNKNOWN:
             return self._unknown(kind, email)

@@ -347,7 +347,7 @@ class Deadline:
 
 @dataclass(frozen=True)
 class Readiness:
-    """The report layer's judgement of a result (`lockin_audit.report.scoring`). When the
+    """The report layer's judgement of a result (`lockin_audit.scoring`). When the
     scan is incomplete `grade` is None and `score` is a lower bound (`complete` False)."""
 
     score: int
@@ -462,7 +462,7 @@ class HistoryPoint:
 @dataclass(frozen=True)
 class ScanResult:
     """What the engine produced. `readiness` is the report layer's judgement
-    (`lockin_audit.report.scoring.scored`): None until the result has been scored."""
+    (`lockin_audit.scoring.scored`): None until the result has been scored."""
 
     started_at: str
     finished_at: str

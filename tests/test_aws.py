@@ -19,13 +19,14 @@ import pytest
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import aws as demo_aws
-from lockin_audit.engine import Engine, Scanner, WriteRefused
+from lockin_audit.engine import Scanner, WriteRefused
 from lockin_audit.model import Holder, ScanResult, Status
 from lockin_audit.report.json_format import load_schema
-from lockin_audit.report.scoring import scored
+from lockin_audit.scoring import scored
 from lockin_audit.sources.aws import AwsSource, permission_for
 from lockin_audit.sources.aws_guard import guard_session, is_read_only
 from lockin_audit.sources.interface import SourceContext
+from lockin_audit.transport import Engine
 
 PROVIDER = demo_aws.PROVIDER_ACCOUNT
 AWS_CHECKS = registry.select(registry.all_checks(), areas=["aws"])

@@ -15,15 +15,9 @@ import pytest
 from lockin_audit.check import CheckContext, check
 from lockin_audit.config import config_from_mapping
 from lockin_audit.engine import Scanner, ScanOptions
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
-from lockin_audit.sources.interface import (
-    FetchError,
-    Requires,
-    Source,
-    SourceContext,
-    SourceFailure,
-    Target,
-)
+from lockin_audit.sources.interface import Requires, Source, SourceContext, Target
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo import dns as demo_dns
 from lockin_audit.demo.knot import KnotServer, free_port, knotd_path
-from lockin_audit.engine import Engine, Scanner
+from lockin_audit.engine import Scanner
 from lockin_audit.model import Finding, ScanResult, Status
 from lockin_audit.sources.dns import (
     Answer,
@@ -28,6 +28,7 @@ from lockin_audit.sources.dns import (
     report_addresses,
     rname_to_email,
 )
+from lockin_audit.transport import Engine
 from tests import faulty_dns
 
 pytestmark = pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")

@@ -15,8 +15,9 @@ from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo.knot import KnotServer, KnotUnavailable, free_port, knotd_path
-from lockin_audit.engine import Engine, Scanner
+from lockin_audit.engine import Scanner
 from lockin_audit.sources.dns import Answer, FetchError, IterativeClient, fetch_domain
+from lockin_audit.transport import Engine
 
 pytestmark = pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")
 

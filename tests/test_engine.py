@@ -15,11 +15,13 @@ import pytest
 
 from lockin_audit.check import CheckContext, check
 from lockin_audit.config import config_from_mapping
-from lockin_audit.engine import Engine, Scanner, ScanOptions, WriteRefused, parse_retry_after
+from lockin_audit.engine import Scanner, ScanOptions, WriteRefused
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.identity import IdKind
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
-from lockin_audit.report.scoring import readiness_of
-from lockin_audit.sources.interface import FetchError, Source, SourceContext, SourceFailure, Target
+from lockin_audit.scoring import readiness_of
+from lockin_audit.sources.interface import Source, SourceContext, Target
+from lockin_audit.transport import Engine, parse_retry_after
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

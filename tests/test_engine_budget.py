@@ -17,16 +17,11 @@ import pytest
 from lockin_audit.check import CheckContext, check
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo.local_http import LocalHttpServer
-from lockin_audit.engine import (
-    CURRENT_BUDGET,
-    Budget,
-    BudgetExhausted,
-    Engine,
-    Scanner,
-    ScanOptions,
-)
+from lockin_audit.engine import Scanner, ScanOptions
+from lockin_audit.facts import SourceFailure
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
-from lockin_audit.sources.interface import Source, SourceContext, SourceFailure, Target
+from lockin_audit.sources.interface import Source, SourceContext, Target
+from lockin_audit.transport import CURRENT_BUDGET, Budget, BudgetExhausted, Engine
 
 
 def _answer(method: str, path: str, headers: dict[str, str],

@@ -45,7 +45,7 @@ from lockin_audit.demo.local_http import FaultRule, LocalHttpServer
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import Finding, ScanResult, Status
 from lockin_audit.report.interface import RENDERERS, write_reports
-from lockin_audit.report.scoring import scored
+from lockin_audit.scoring import scored
 from tests.faulty_dns import DnsFault, DnsFaultProxy
 
 pytestmark = [pytest.mark.slow,

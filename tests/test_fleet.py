@@ -27,7 +27,7 @@ from lockin_audit.demo.knot import KnotServer, knotd_path
 from lockin_audit.demo.local_http import LocalHttpServer, Reply
 from lockin_audit.demo.rdap import demo_data
 from lockin_audit.demo.rdap_server import RdapData, RdapServer
-from lockin_audit.engine import Engine, Scanner, ScanOptions
+from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.fleet import (
     ClientOutcome,
     FleetError,
@@ -40,6 +40,7 @@ from lockin_audit.fleet import (
 from lockin_audit.history import open_store
 from lockin_audit.model import ScanResult
 from lockin_audit.report.portfolio import build_portfolio, write_portfolio
+from lockin_audit.transport import Engine
 
 TODAY = dt.date.today()
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,11 +25,12 @@ from lockin_audit.config import ConfigError, config_from_mapping
 from lockin_audit.demo import google_server as gs
 from lockin_audit.demo.google_server import GoogleCloud, ServiceAccountKey, demo_data
 from lockin_audit.doctor import run_doctor
-from lockin_audit.engine import Engine, Scanner, WriteRefused, assert_read_only_http
+from lockin_audit.engine import Scanner, WriteRefused, assert_read_only_http
 from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.sources import google_api
 from lockin_audit.sources.interface import SourceContext
+from lockin_audit.transport import Engine
 
 PROVIDER_ADMIN = "114820391746250937461"
 HELPDESK = "117264039581726354019"

@@ -23,7 +23,7 @@ from lockin_audit.demo.azure_server import MicrosoftCloud
 from lockin_audit.engine import Scanner
 from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
-from lockin_audit.report.scoring import scored
+from lockin_audit.scoring import scored
 from lockin_audit.sources.graph import guest_email_from_upn
 
 SECRET = "s3cret-client-value"  # the only client secret the token endpoint accepts
@@ -386,8 +386,8 @@ def test_no_pim_is_recognised_by_code_and_documented_wording(server: MicrosoftCl
 
 
 def test_no_pim_wording_matcher() -> None:
+    from lockin_audit.facts import FetchError
     from lockin_audit.sources.graph import GraphError
-    from lockin_audit.sources.interface import FetchError
 
     error = FetchError("graph", "GET x", "HTTP 403", kind="denied")
     assert GraphError(error, "UnauthorizedAccessException",

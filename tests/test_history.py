@@ -37,7 +37,7 @@ from lockin_audit.report.json_format import load_schema
 from lockin_audit.report.junit import JunitRenderer
 from lockin_audit.report.markdown import MarkdownRenderer
 from lockin_audit.report.sarif import SarifRenderer
-from lockin_audit.report.scoring import rescore
+from lockin_audit.scoring import rescore
 from tests.test_history_store import finding, result
 
 ROOT = Path(__file__).resolve().parent.parent

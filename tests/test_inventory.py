@@ -16,7 +16,7 @@ from lockin_audit.config import config_from_mapping
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import Finding, ScanResult, Status
 from lockin_audit.report.ics import IcsRenderer
-from lockin_audit.report.scoring import readiness_of
+from lockin_audit.scoring import readiness_of
 from lockin_audit.sources.inventory import add_months, parse_date, read_inventory
 
 TODAY = dt.date(2026, 11, 23)

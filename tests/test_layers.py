@@ -31,7 +31,7 @@ from lockin_audit.model import (
     Status,
     dedupe_findings,
 )
-from lockin_audit.report.scoring import readiness, scored
+from lockin_audit.scoring import readiness, scored
 from lockin_audit.sources import BUILTIN_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,3 +206,109 @@ def test_invalid_aws_credentials_with_fail_on_gaps_exit_4(tmp_path: Path) -> Non
         assert run("--fail-on", "high").returncode == 4
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------------------------------
+# the import graph, read statically: every import counts (TYPE_CHECKING and function-level
+# imports too), because a circle hidden behind TYPE_CHECKING is still a circle in the design
+
+
+def _import_graph() -> dict[str, set[str]]:
+    import ast
+
+    modules: dict[str, Path] = {}
+    for base in ("lockin_audit", "checks"):
+        for path in (ROOT / base).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            modules[".".join(parts)] = path
+
+    def known(name: str) -> str | None:  # the longest module prefix we have
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    base = ".".join([*up, base] if base else up)
+                names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            for name in names:
+                target = known(name.replace("lockin_audit.builtin_checks", "checks"))
+                # importing one's own package (parent) is how Python loads a submodule
+                if target and target != module and not module.startswith(target + "."):
+                    graph[module].add(target)
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle_among_all_modules_type_checking_included() -> None:
+    assert _circles(_import_graph()) == []
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+LOWER_FLOORS = ("lockin_audit.facts", "lockin_audit.transport", "lockin_audit.guards",
+                "lockin_audit.sources", "lockin_audit.scoring", "lockin_audit.model",
+                "lockin_audit.identity")
+UPPER_FLOORS = ("lockin_audit.engine", "lockin_audit.check", "lockin_audit.report",
+                "lockin_audit.cli", "lockin_audit.fleet", "lockin_audit.history", "checks")
+
+
+def test_lower_floors_never_import_upper_ones_type_checking_included() -> None:
+    graph = _import_graph()
+    wrong = sorted(
+        (module, target) for module, targets in graph.items() for target in targets
+        if module.startswith(LOWER_FLOORS) and target.startswith(UPPER_FLOORS))
+    assert wrong == []
+
+
+def test_history_and_fleet_score_without_the_report_layer() -> None:
+    graph = _import_graph()
+    assert "lockin_audit.scoring" in graph["lockin_audit.history.store"] | graph["lockin_audit.fleet"]
+    assert not any(t.startswith("lockin_audit.report") for t in graph["lockin_audit.scoring"])

@@ -16,7 +16,7 @@ from lockin_audit.report.owner import (
     owner_view,
     plan,
 )
-from lockin_audit.report.scoring import readiness
+from lockin_audit.scoring import readiness
 
 TODAY = dt.date(2026, 11, 23)
 ACCOUNT = "arn:aws:::account/118175369174"

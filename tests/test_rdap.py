@@ -20,7 +20,7 @@ from lockin_audit.demo.rdap import demo_data
 from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer, arin_network
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import Finding, ScanResult, Severity, Status
-from lockin_audit.report.scoring import readiness_of
+from lockin_audit.scoring import readiness_of
 from lockin_audit.sources.network import allocation_kind, reverse_zone
 
 TODAY = dt.date.today()

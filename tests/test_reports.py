@@ -38,7 +38,7 @@ from lockin_audit.report.csv_format import COLUMNS
 from lockin_audit.report.html import filter_script
 from lockin_audit.report.interface import renderer, write_reports
 from lockin_audit.report.json_format import load_schema
-from lockin_audit.report.scoring import readiness
+from lockin_audit.scoring import readiness
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example","x")'

@@ -24,7 +24,7 @@ from lockin_audit.history.diff import compare, gate_ids, worse_state
 from lockin_audit.model import Coverage, Holder, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.report.markdown import MarkdownRenderer
-from lockin_audit.report.scoring import rescore
+from lockin_audit.scoring import rescore
 from tests.test_history import _cli, _demo_audit_file, domain_demo, write_accept  # noqa: F401
 from tests.test_history_store import finding, result
 

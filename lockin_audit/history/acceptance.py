@@ -263,21 +263,6 @@ def exceeds(f: Finding, a: Acceptance) -> bool:
     return worse_state(bound, _state(f))
 
 
-def exceeded_text(f: Finding) -> str:
-    """"accepted as warn, now fail" (with severities where they differ)."""
-    a = f.acceptance_exceeded
-    if a is None:
-        return ""
-    was_status = a.status.value if a.status else f.status.value
-    was = was_status if a.severity in (None, f.severity) else f"{was_status} ({a.severity.value})"
-    now = (f.status.value if a.severity in (None, f.severity)
-           else f"{f.status.value} ({f.severity.value})")
-    if a.holder is not None and a.holder is not f.holder:
-        was += f", held by {a.holder.value.replace('_', ' ')}"
-        now += f", held by {f.holder.value.replace('_', ' ')}"
-    return f"accepted as {was}, now {now}"
-
-
 def _no_match_reason(e: AcceptEntry, result: ScanResult) -> str:
     if e.finding_id is not None:
         return f"no finding has the id {e.finding_id} in this scan."
@@ -305,7 +290,7 @@ def apply_acceptances(result: ScanResult, entries: Sequence[AcceptEntry],
     when worse than the state accepted) and re-score: accepted findings do not count for
     the grade, blockers or --fail-on. `previous` is the client's last recorded scan (or
     the baseline report.json): the states its acceptances were bound to carry over."""
-    from lockin_audit.report.scoring import rescore
+    from lockin_audit.scoring import rescore
 
     today = today or dt.date.today()
     before = {f.id: f for f in previous.findings} if previous is not None else {}

@@ -29,12 +29,12 @@ from lockin_audit.config import AuditConfig, ConfigError
 from lockin_audit.history.acceptance import (
     AcceptEntry,
     apply_acceptances,
-    exceeded_text,
     load_accept_files,
 )
 from lockin_audit.history.diff import compare
 from lockin_audit.history.store import HistoryError, HistoryStore, open_store
 from lockin_audit.model import Readiness, ScanResult
+from lockin_audit.report.history_view import exceeded_text
 
 _REF = re.compile(r"^(last(~\d+)?|\d+)$")
 

@@ -304,7 +304,7 @@ class HistoryStore:
         client = client_name or str(result.client.get("name") or "")
         if not client:
             raise HistoryError(f"history store {self.display}: the scan has no client name.")
-        from lockin_audit.report.scoring import readiness_of
+        from lockin_audit.scoring import readiness_of
 
         rd = readiness_of(result)  # the report layer's judgement (scored, or scored now)
         scan_row = {

@@ -35,7 +35,7 @@ from lockin_audit.model import (
 )
 from lockin_audit.report.aws_handover import handover_users as aws_handover_users
 from lockin_audit.report.history_view import exceeded_text, history_view
-from lockin_audit.report.scoring import readiness_of
+from lockin_audit.scoring import readiness_of
 
 STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WARN, Status.MANUAL,
                                     Status.PASS)

@@ -26,10 +26,18 @@ _SPARE = ("#17becf", "#393b79", "#637939", "#8c6d31", "#843c39")
 
 
 def exceeded_text(f: Finding) -> str:
-    """"accepted as warn, now fail" for a finding that outgrew its acceptance."""
-    from lockin_audit.history.acceptance import exceeded_text as text
-
-    return text(f)
+    """"accepted as warn, now fail" (with severities where they differ)."""
+    a = f.acceptance_exceeded
+    if a is None:
+        return ""
+    was_status = a.status.value if a.status else f.status.value
+    was = was_status if a.severity in (None, f.severity) else f"{was_status} ({a.severity.value})"
+    now = (f.status.value if a.severity in (None, f.severity)
+           else f"{f.status.value} ({f.severity.value})")
+    if a.holder is not None and a.holder is not f.holder:
+        was += f", held by {a.holder.value.replace('_', ' ')}"
+        now += f", held by {f.holder.value.replace('_', ' ')}"
+    return f"accepted as {was}, now {now}"
 
 
 def accepted_text(a: Acceptance) -> str:
@@ -189,8 +197,6 @@ def trend_chart(points: Sequence[HistoryPoint], width: int = 640) -> TrendChart 
 
 def history_view(result: ScanResult) -> HistoryView:
     c = result.changes
-    from lockin_audit.history.acceptance import exceeded_text
-
     counts = ({"new": len(c.new), "resolved": len(c.resolved), "changed": len(c.changed),
                "not_scanned": len(c.not_scanned), "unchanged": c.unchanged} if c else {})
     accepted = tuple(sorted((f for f in result.findings if f.accepted is not None),

@@ -64,10 +64,10 @@ class RenderFailed(Exception):
 def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[Path]:
     """Write the chosen formats plus the companions; returns the paths written.
 
-    The result is scored first (`report.scoring.scored`). JSON goes first, and one
+    The result is scored first (`lockin_audit.scoring.scored`). JSON goes first, and one
     renderer failing never stops the others from being written
     (the failure is raised afterwards), so a result is not lost to a template bug."""
-    from lockin_audit.report.scoring import scored
+    from lockin_audit.scoring import scored
 
     result = scored(result)
     outdir.mkdir(parents=True, exist_ok=True)

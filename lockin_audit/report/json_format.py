@@ -15,7 +15,7 @@ class JsonRenderer(Renderer):
     filename = "report.json"
 
     def render(self, result: ScanResult) -> str:
-        from lockin_audit.report.scoring import scored
+        from lockin_audit.scoring import scored
 
         return json.dumps(scored(result).to_dict(), indent=2, ensure_ascii=False) + "\n"
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.guards import WriteRefused
 from lockin_audit.guards.aws import guard_client, guard_session
 from lockin_audit.model import Asset, aws_account_asset_id
@@ -73,17 +74,11 @@ from lockin_audit.sources.aws_facts import (
 )
 from lockin_audit.sources.aws_pages import pagination, read_all_pages
 from lockin_audit.sources.aws_policy import parse_policy
-from lockin_audit.sources.interface import (
-    FetchError,
-    Source,
-    SourceContext,
-    SourceFailure,
-    Target,
-)
+from lockin_audit.sources.interface import Source, SourceContext, Target
 
 if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig, AwsTarget
-    from lockin_audit.engine import Engine
+    from lockin_audit.transport import Engine
 
 SOURCE = "aws"
 DEFAULT_REGION = "us-east-1"

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from xml.etree import ElementTree
 
+from lockin_audit.facts import FetchError
 from lockin_audit.model import Evidence, iso, utc_now
 from lockin_audit.sources.aws_policy import PolicyDocument, parse_policy
-from lockin_audit.sources.interface import FetchError
 
 T = TypeVar("T")
 U = TypeVar("U")

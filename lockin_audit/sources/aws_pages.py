@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lockin_audit.engine import Engine
+    from lockin_audit.transport import Engine
 
 
 class _Replay:

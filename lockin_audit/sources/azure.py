@@ -23,17 +23,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from lockin_audit.config import AzureTarget
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.guards import WriteRefused
 from lockin_audit.guards.azure import read_only_policy
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.graph import Principal
-from lockin_audit.sources.interface import (
-    FetchError,
-    Source,
-    SourceContext,
-    SourceFailure,
-    Target,
-)
+from lockin_audit.sources.interface import Source, SourceContext, Target
 
 T = TypeVar("T")
 DEFAULT_ARM = "https://management.azure.com"

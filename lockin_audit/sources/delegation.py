@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lockin_audit.facts import FetchError
 from lockin_audit.model import Asset, Evidence
-from lockin_audit.sources.interface import FetchError, Source, SourceContext, Target
+from lockin_audit.sources.interface import Source, SourceContext, Target
 from lockin_audit.sources.rdap import DsData
 
 NAME = "delegation"

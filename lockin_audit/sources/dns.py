@@ -36,16 +36,11 @@ import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.dns_wire import Response as WireResponse
 from lockin_audit.sources.dns_wire import UdpChannel, parse_response
-from lockin_audit.sources.interface import (
-    FetchError,
-    Source,
-    SourceContext,
-    SourceFailure,
-    Target,
-)
+from lockin_audit.sources.interface import Source, SourceContext, Target
 
 if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig

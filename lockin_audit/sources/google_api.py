@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.guards.google import (  # re-exported for the sources
     BILLING_READ,
     CLOUD,
@@ -41,7 +42,7 @@ from lockin_audit.guards.google import (  # re-exported for the sources
     scope_url,
 )
 from lockin_audit.model import Evidence, iso, utc_now
-from lockin_audit.sources.interface import FetchError, Source, SourceFailure
+from lockin_audit.sources.interface import Source
 
 if TYPE_CHECKING:
     from lockin_audit.sources.interface import SourceContext, Target

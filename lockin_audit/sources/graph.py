@@ -21,15 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote, urlsplit
 
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.model import Asset, Evidence, iso, utc_now
-from lockin_audit.sources.interface import (
-    FetchError,
-    Requires,
-    Source,
-    SourceContext,
-    SourceFailure,
-    Target,
-)
+from lockin_audit.sources.interface import Requires, Source, SourceContext, Target
 
 if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig, AzureTarget

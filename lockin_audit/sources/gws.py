@@ -18,16 +18,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.model import Asset, Evidence
 from lockin_audit.sources import google_api as api
 from lockin_audit.sources.google_api import Fetched, GoogleApiError, GoogleClient
-from lockin_audit.sources.interface import (
-    FetchError,
-    Requires,
-    SourceContext,
-    SourceFailure,
-    Target,
-)
+from lockin_audit.sources.interface import Requires, SourceContext, Target
 
 if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig, GoogleTarget

@@ -46,53 +46,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from lockin_audit.model import Asset, Evidence, iso, utc_now
+# FetchError and SourceFailure live on the facts floor; re-exported for existing plugins
+from lockin_audit.facts import FetchError as FetchError
+from lockin_audit.facts import SourceFailure as SourceFailure
+from lockin_audit.facts import fetched_value as fetched_value
+from lockin_audit.model import Asset
 
 if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig
-    from lockin_audit.engine import Engine
+    from lockin_audit.transport import Engine
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class FetchError:
-    """Why a fact could not be read. `kind` is one of: denied, timeout, unavailable,
-    malformed, not_found, unsupported, throttled, not_configured, error."""
-
-    source: str
-    request: str
-    reason: str
-    kind: str = "error"
-    permission: str | None = None  # the missing permission, when access was denied
-    observed_at: str = field(default_factory=lambda: iso(utc_now()))
-
-    def describe(self) -> str:
-        text = f"{self.request}: {self.reason}"
-        if self.permission:
-            text += f" (needs permission: {self.permission})"
-        return text
-
-    def evidence(self) -> Evidence:
-        excerpt: dict[str, Any] = {"error": self.reason, "kind": self.kind}
-        if self.permission:
-            excerpt["missing_permission"] = self.permission
-        return Evidence(self.source, self.request, self.observed_at, excerpt)
-
-
-class SourceFailure(Exception):
-    """Raised by a source when a whole target cannot be assessed."""
-
-    def __init__(self, error: FetchError) -> None:
-        super().__init__(error.describe())
-        self.error = error
-
-
-def fetched_value(value: T | FetchError) -> T:
-    """Return the value or raise SourceFailure for a FetchError (for code that needs it)."""
-    if isinstance(value, FetchError):
-        raise SourceFailure(value)
-    return value
 
 
 # ---------------------------------------------------------------------------------------

@@ -25,14 +25,9 @@ from typing import Any
 
 import yaml
 
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.model import Asset, Evidence, iso, utc_now
-from lockin_audit.sources.interface import (
-    FetchError,
-    Source,
-    SourceContext,
-    SourceFailure,
-    Target,
-)
+from lockin_audit.sources.interface import Source, SourceContext, Target
 
 CATEGORIES = ("internet_line", "voice", "colocation", "hosting", "software", "saas",
               "msp_agreement", "email_filtering", "backup", "other")

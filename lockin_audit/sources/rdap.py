@@ -32,14 +32,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.model import Asset, Evidence
-from lockin_audit.sources.interface import (
-    FetchError,
-    Source,
-    SourceContext,
-    SourceFailure,
-    Target,
-)
+from lockin_audit.sources.interface import Source, SourceContext, Target
 
 ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
 BOOTSTRAP_FILES = ("dns", "ipv4", "ipv6", "asn")
