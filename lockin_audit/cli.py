@@ -137,12 +137,24 @@ def _summary(result: ScanResult, written: list[Path]) -> None:
               f"{gaps[0].what}: {gaps[0].reason})" if gaps else "Incomplete: interrupted")
     score = (f"{r.score}/100 (grade {r.grade})" if r.complete
              else f"at least {r.score}/100 (incomplete, no grade)")
+    held, accepted = _held_split(result)
+    more = f" ({accepted} more accepted until a date you chose)" if accepted else ""
     print(f"Readiness {score}, {r.blockers} blocker(s); "
-          f"{counts[Status.FAIL]} held by the provider, {counts[Status.WARN]} warnings, "
+          f"{held} held by the provider{more}, {counts[Status.WARN]} warnings, "
           f"{counts[Status.MANUAL]} to confirm, {counts[Status.ERROR]} not assessed, "
           f"{counts[Status.PASS]} in order.")
     for p in written:
         print(f"wrote {p}")
+
+
+def _held_split(result: ScanResult) -> tuple[int, int]:
+    """(held by the provider and counting, held by the provider but accepted for now)."""
+    from lockin_audit.model import Holder, Status
+
+    held = [f for f in result.findings
+            if f.status is Status.FAIL and f.holder is Holder.PROVIDER]
+    accepted = sum(1 for f in held if f.accepted is not None)
+    return len(held) - accepted, accepted
 
 
 # Exit code when the scan is incomplete and --fail-on-gaps (or scan.fail_on_gaps) is set.

@@ -288,7 +288,7 @@ def test_acceptance_entries_on_the_command_line(tmp_path: Path) -> None:
     bad = _cli(*scan, "-o", "o2", "--accept", str(typo), cwd=tmp_path)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "accepted.yaml, entry 1: 'check'" in bad.stderr
-    assert "Did you mean contract.holder.account?" in bad.stderr
+    assert "Did you mean contract.holder.account" in bad.stderr
 
 
 def test_the_summary_line_splits_accepted_provider_items(tmp_path: Path) -> None:

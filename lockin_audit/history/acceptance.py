@@ -124,7 +124,7 @@ def _entry(raw: Any, where: str, today: dt.date,
         check_id = raw["check"].strip()
         if (known_checks is not None and check_id not in known_checks
                 and not glob.has_magic(check_id)):
-            close = difflib.get_close_matches(check_id, sorted(known_checks), n=3, cutoff=0.6)
+            close = difflib.get_close_matches(check_id, sorted(known_checks), n=2, cutoff=0.8)
             hint = (f" Did you mean {' or '.join(close)}?" if close
                     else " 'lockin-audit checks' lists them.")
             raise bad(f"'check': no check has the id {check_id!r}.{hint}")

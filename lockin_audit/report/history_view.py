@@ -26,18 +26,22 @@ _SPARE = ("#17becf", "#393b79", "#637939", "#8c6d31", "#843c39")
 
 
 def exceeded_text(f: Finding) -> str:
-    """"accepted as warn, now fail" (with severities where they differ)."""
+    """"accepted as warn, now fail" for a finding that outgrew its acceptance, with the
+    severity and the holder when they moved too."""
     a = f.acceptance_exceeded
     if a is None:
         return ""
-    was_status = a.status.value if a.status else f.status.value
-    was = was_status if a.severity in (None, f.severity) else f"{was_status} ({a.severity.value})"
-    now = (f.status.value if a.severity in (None, f.severity)
-           else f"{f.status.value} ({f.severity.value})")
+    was = a.status.value if a.status else f.status.value
+    if a.severity is not None and a.severity is not f.severity and was == f.status.value:
+        text = f"accepted as {was} ({a.severity.value}), now {f.status.value} ({f.severity.value})"
+    else:
+        text = f"accepted as {was}, now {f.status.value}"
+        if a.severity is not None and a.severity is not f.severity:
+            text += f" (severity {a.severity.value} then, {f.severity.value} now)"
     if a.holder is not None and a.holder is not f.holder:
-        was += f", held by {a.holder.value.replace('_', ' ')}"
-        now += f", held by {f.holder.value.replace('_', ' ')}"
-    return f"accepted as {was}, now {now}"
+        text += (f" (held by {a.holder.value.replace('_', ' ')} then, by "
+                 f"{'the provider' if f.holder.value == 'provider' else f.holder.value.replace('_', ' ')} now)")
+    return text
 
 
 def accepted_text(a: Acceptance) -> str:
