@@ -298,7 +298,7 @@ def test_the_summary_line_splits_accepted_provider_items(tmp_path: Path) -> None
                 "--accept", str(write_accept(tmp_path, [ENTRY])), "--fail-on", "none",
                 cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "0 held by the provider (1 more accepted" in proc.stdout
+    assert "0 held by the provider (and 1 accepted)" in proc.stdout
 
 
 def _unused(_: ScanResult) -> None:

@@ -36,6 +36,7 @@ from lockin_audit.model import (
     Status,
     sort_findings,
 )
+from lockin_audit.safety import printable
 
 
 def _state(f: Finding) -> dict[str, str]:
@@ -255,9 +256,4 @@ def render_table(v: DiffView) -> str:
     for r in c.not_scanned:
         lines.append(f"  NOT SCANNED {r['control']:<22} {r['asset_id']}  {r['title']} "
                      f"[{_state_text(r['before'])}; {r.get('reason') or ''}]")
-    return "\n".join(_printable(x) for x in lines) + "\n"
-
-
-def _printable(text: str) -> str:
-    """Drop terminal control characters from untrusted text."""
-    return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
+    return "\n".join(printable(x) for x in lines) + "\n"
