@@ -7,6 +7,7 @@ Everything here is a frozen dataclass so that checks cannot mutate what another 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -211,8 +212,10 @@ class Finding:
     # now ("accepted as warn, now fail"): the finding counts again.
     acceptance_exceeded: Acceptance | None = None
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
+        """Computed once per finding (renderers, merging and history ask it many times);
+        `dataclasses.replace` makes a new finding, which computes its own."""
         return finding_id(self.check_id, self.asset, self.control, self.key)
 
     @property
