@@ -30,7 +30,8 @@ error), `denied` (403 on everything but /organization), `throttled` (429 on /use
 `unavailable` (503 on /domains), `noexpand` (ignores $expand), `nofilter` (ignores the
 roleDefinitionId filter), `nopim` (never onboarded to PIM: 403 UnauthorizedAccessException), `noresource` (403 on
 the Microsoft Graph service principal, whose app roles name the permissions),
-`malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop).
+`malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop),
+`providermail` (the only member Global Administrator has the provider's mailbox).
 """
 
 from __future__ import annotations
@@ -77,9 +78,18 @@ GRAPH_ROLES = {  # Microsoft Graph's published app role ids
 
 
 def _user(uid: str, name: str, upn: str, mail: str | None, user_type: str,
-          creation: str | None = None) -> dict[str, Any]:
+          creation: str | None = None, *, other_mails: list[str] | None = None,
+          proxies: list[str] | None = None) -> dict[str, Any]:
+    """A user with the properties Graph returns on $select (user resource, v1.0,
+    https://learn.microsoft.com/graph/api/resources/user#properties): a member's mailbox
+    lists its addresses in proxyAddresses ("SMTP:" the primary, "smtp:" aliases); a
+    guest has none; otherMails is empty unless set."""
+    if proxies is None:
+        proxies = [f"SMTP:{mail}"] if mail and user_type == "Member" else []
     return {"@odata.type": "#microsoft.graph.user", "id": uid, "displayName": name,
-            "userPrincipalName": upn, "mail": mail, "otherMails": [mail] if mail else [],
+            "userPrincipalName": upn, "mail": mail,
+            "otherMails": other_mails if other_mails is not None else [],
+            "proxyAddresses": proxies,
             "userType": user_type, "creationType": creation,
             "externalUserState": "Accepted" if user_type == "Guest" else None,
             "accountEnabled": True}
@@ -329,7 +339,21 @@ def scale_tenant(guests: int, apps: int) -> Tenant:
                                          if o.get("@odata.type") == "#microsoft.graph.group"])
 
 
-TENANTS = {"": demo_tenant(), "clean": clean_tenant()}
+def provider_mail_tenant() -> Tenant:
+    """A tenant whose only member Global Administrator signs in on the business's own
+    domain but whose mailbox is the provider's (mail, a proxy address and the recovery
+    email): the provider's person, not the business's own admin."""
+    base = clean_tenant()
+    it = _user(CLIENT_ADMIN_ID, "IT Support", "itsupport@acmedental.com",
+               "support@bobsit.example", "Member",
+               other_mails=["noc@bobsit.example"],
+               proxies=["SMTP:support@bobsit.example", "smtp:itsupport@acmedental.com"])
+    return Tenant(org=base.org, domains=base.domains, federation={}, users=[it],
+                  active=[(CLIENT_ADMIN_ID, GLOBAL_ADMIN)], eligible=[], sps=base.sps,
+                  app_roles={}, grants={}, partners=[], tenants=base.tenants, has_pim=False)
+
+
+TENANTS = {"": demo_tenant(), "clean": clean_tenant(), "providermail": provider_mail_tenant()}
 _THROTTLED: set[str] = set()
 _SCENARIO = re.compile(r"^/scenario/([a-z-]+)(/.*)$")
 _VERSION = re.compile(r"^/(v1\.0|beta)(/.*)$")
@@ -423,7 +447,7 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
                       "Insufficient privileges to complete the operation.")
     if scenario == "unavailable" and rest == "/domains":
         return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
-    if scenario == "throttled" and rest.startswith("/users"):
+    if scenario == "throttled" and rest == "/users":
         return _error(429, "TooManyRequests", "Too many requests.", {"Retry-After": "0"})
     if scenario == "malformed":
         bad = _malformed(rest, base)
@@ -503,6 +527,18 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
                 item.pop("principal")
         return _paged(base, rest, f"roleManagement/directory/{roles.group(1)}", items, query,
                       t.page_size)
+    user = re.fullmatch(r"/users/([^/]+)", rest)
+    if user:
+        # GET /users/{id}?$select=... (user: get): the selected properties, null when
+        # unset (https://learn.microsoft.com/graph/api/user-get)
+        found = next((u for u in t.users if u["id"] == user.group(1)), None)
+        if found is None:
+            return _error(404, "Request_ResourceNotFound",
+                          f"Resource '{user.group(1)}' does not exist or one of its queried "
+                          "reference-property objects are not present.")
+        wanted = [k for k in _first(query, "$select").split(",") if k]
+        view = ({k: found.get(k) for k in wanted} if wanted else _default_view(found))
+        return _json(200, {"@odata.context": f"{base}/$metadata#users/$entity", **view})
     if rest == "/users":
         users = t.users
         if "userType eq 'Guest'" in _first(query, "$filter"):
