@@ -43,6 +43,7 @@ class IdKind(StrEnum):
     HOSTNAME = "hostname"
     URL = "url"
     AWS_ACCOUNT = "aws_account"
+    AWS_ORGANIZATION = "aws_organization"  # o-... or an OU path o-.../r-.../ou-...
     AZURE_TENANT = "azure_tenant"
     ORG_NAME = "org_name"
     IP = "ip"
@@ -182,6 +183,7 @@ class Party:
     azure_tenant_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
     ip_ranges: tuple[IPNetwork, ...] = ()
+    aws_organization_ids: tuple[str, ...] = ()  # Organization ids or OU paths
     emails: tuple[str, ...] = ()  # exact addresses (e.g. the owner's personal mailbox)
     google_customer_ids: tuple[str, ...] = ()
     gcp_organization_ids: tuple[str, ...] = ()
@@ -201,6 +203,8 @@ class Party:
             "aliases": list(self.aliases),
             "domains": list(self.domains),
             "aws_account_ids": list(self.aws_account_ids),
+            **({"aws_organization_ids": list(self.aws_organization_ids)}
+               if self.aws_organization_ids else {}),
             "azure_tenant_ids": list(self.azure_tenant_ids),
             "partner_ids": list(self.partner_ids),
             "ip_ranges": [str(n) for n in self.ip_ranges],
@@ -254,6 +258,7 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         aliases=strs("aliases"),
         domains=tuple(sorted(d for d in domains if d)),
         aws_account_ids=strs("aws_account_ids"),
+        aws_organization_ids=tuple(x.lower().rstrip("/") for x in strs("aws_organization_ids")),
         azure_tenant_ids=tuple(t.lower() for t in strs("azure_tenant_ids")),
         partner_ids=strs("partner_ids"),
         ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
@@ -344,6 +349,7 @@ class Identity:
             IdKind.HOSTNAME: self._host,
             IdKind.URL: self._url,
             IdKind.AWS_ACCOUNT: self._aws,
+            IdKind.AWS_ORGANIZATION: self._aws_org,
             IdKind.AZURE_TENANT: self._tenant,
             IdKind.ORG_NAME: self._org,
             IdKind.IP: self._ip,
@@ -460,6 +466,26 @@ class Identity:
         if not m:
             return Attribution(Holder.UNKNOWN, None, kind, value, "not an AWS account id", 0.0)
         return self._exact_id(kind, m.group(1), "aws_account_ids", "AWS account")
+
+    def _aws_org(self, kind: IdKind, raw: str) -> Attribution:
+        """An Organization id or OU path against the parties' aws_organization_ids: a
+        configured entry matches the value itself or any path under it; the most specific
+        entry wins (a client OU inside the provider's Organization is the client's)."""
+        value = raw.strip().lower().rstrip("*").rstrip("/")
+        best: tuple[int, Party, str] | None = None
+        for party in self.parties:
+            for entry in party.aws_organization_ids:
+                if value == entry or value.startswith(entry + "/"):
+                    if best is None or len(entry) > best[0]:
+                        best = (len(entry), party, entry)
+        if best is None:
+            return self._unknown(kind, value)
+        _, party, entry = best
+        what = "AWS Organization" if "/" not in entry else "AWS organizational unit"
+        return Attribution(party.holder, party.name, kind, value,
+                           f"{what} {entry} is configured for {party.name}"
+                           + (f" ({value} is under it)" if value != entry else ""), 1.0,
+                           party.category)
 
     def _tenant(self, kind: IdKind, raw: str) -> Attribution:
         return self._exact_id(kind, raw.strip().lower(), "azure_tenant_ids", "Azure tenant")

@@ -37,6 +37,7 @@ import dns.resolver
 import dns.reversename
 
 from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.guards.net import AllowList, address_problem, is_public
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.dns_wire import Response as WireResponse
 from lockin_audit.sources.dns_wire import UdpChannel, parse_response
@@ -551,10 +552,16 @@ class IterativeClient(DnsClient):
     a whole hierarchy on one other port)."""
 
     def __init__(self, roots: list[tuple[str, int]], timeout_s: float, engine: Any,
-                 port: int = 53) -> None:
+                 port: int = 53, allow: AllowList | None = None) -> None:
         super().__init__(roots, timeout_s, engine)
         self.port = port
         self._cuts: dict[str, list[tuple[str, int]]] = {"": list(roots)}
+        # Referrals are answers: a nameserver address they give is asked only when it is
+        # public, listed in scan.allow_hosts, or the configured roots are themselves not
+        # public (a private or test hierarchy the user chose). See SECURITY.md.
+        self.allow = allow or AllowList()
+        self.private_roots = any(address_problem(host) not in (None, "not an IP address")
+                                 for host, _ in roots)
 
     def _channel(self, server: tuple[str, int]) -> UdpChannel:
         channel = self._channels.get(server)
@@ -626,7 +633,15 @@ class IterativeClient(DnsClient):
                 return err or FetchError(NAME, f"{cut} NS", "no address for any of its "
                                          f"nameservers ({', '.join(nameservers)})",
                                          kind="not_found")
-        return [(a, self.port) for a in dict.fromkeys(glue)]
+        usable = [a for a in dict.fromkeys(glue)
+                  if self.private_roots or is_public(a) or self.allow.allows_address(a)]
+        if not usable:
+            refused = ", ".join(f"{a} ({address_problem(a)})" for a in dict.fromkeys(glue))
+            return FetchError(NAME, f"{cut} NS", "the referral names only nameservers at "
+                              f"addresses that are not public: {refused}; iterative "
+                              "resolution follows referrals to public addresses only "
+                              "(scan.allow_hosts lists exceptions)", kind="malformed")
+        return [(a, self.port) for a in usable]
 
     async def _ask_zone(self, zone: str, name: str, rtype: int
                         ) -> tuple[WireResponse, str] | FetchError:
@@ -758,9 +773,10 @@ def client_from_config(ctx: SourceContext) -> DnsClient:
     if [r.strip().lower() for r in opts.resolvers] == ["iterative"]:
         roots = [_resolver_addresses(h) for h in opts.root_hints] or [
             (h, 53) for h in ROOT_SERVERS]
-        ikey = ("dns-iterative", tuple(roots), opts.timeout_s, opts.iterative_port)
+        allow = AllowList.of(ctx.config.scan.allow_hosts)
+        ikey = ("dns-iterative", tuple(roots), opts.timeout_s, opts.iterative_port, allow)
         iterative: DnsClient = ctx.engine.shared(ikey, lambda: IterativeClient(
-            roots, opts.timeout_s, ctx.engine, opts.iterative_port))
+            roots, opts.timeout_s, ctx.engine, opts.iterative_port, allow))
         return iterative
     servers: list[tuple[str, int]] = []
     for spec in opts.resolvers:
