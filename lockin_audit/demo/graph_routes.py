@@ -536,8 +536,8 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
             return _error(404, "Request_ResourceNotFound",
                           f"Resource '{user.group(1)}' does not exist or one of its queried "
                           "reference-property objects are not present.")
-        wanted = [k for k in _first(query, "$select").split(",") if k]
-        view = ({k: found.get(k) for k in wanted} if wanted else _default_view(found))
+        selected = [k for k in _first(query, "$select").split(",") if k]
+        view = ({k: found.get(k) for k in selected} if selected else _default_view(found))
         return _json(200, {"@odata.context": f"{base}/$metadata#users/$entity", **view})
     if rest == "/users":
         users = t.users
