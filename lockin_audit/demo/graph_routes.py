@@ -36,6 +36,7 @@ the Microsoft Graph service principal, whose app roles name the permissions),
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -135,9 +136,10 @@ class Tenant:
                  grants: dict[str, list[dict[str, Any]]], partners: list[dict[str, Any]],
                  tenants: dict[str, dict[str, Any]], page_size: int = USERS_PAGE,
                  groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
-                 has_pim: bool = True) -> None:
+                 has_pim: bool = True, intune: dict[str, Any] | None = None) -> None:
         self.page_size = page_size
         self.has_pim = has_pim
+        self.intune = intune if intune is not None else no_intune_bindings()
         self.org, self.domains, self.federation = org, domains, federation
         self.users, self.active, self.eligible = users, active, eligible
         self.sps, self.app_roles, self.grants = sps, app_roles, grants
@@ -191,6 +193,7 @@ def demo_tenant() -> Tenant:
                  VENDOR_TENANT, "Example Practice Software")
     own = _sp(CLIENT_APP_SP_ID, "a99a0000-0000-4000-8000-0000000000c1", "Acme Booking",
               CLIENT_TENANT, "Acme Dental LLC")
+    intune = demo_intune()
     return Tenant(
         org={"id": CLIENT_TENANT, "displayName": "Acme Dental LLC",
              "technicalNotificationMails": ["alerts@bobsit.example"],
@@ -296,7 +299,130 @@ def demo_tenant() -> Tenant:
                             "defaultDomainName": "acmedental.com",
                             "federationBrandName": None},
         },
+        intune=intune,
     )
+
+
+def _at(days: int, hour: int = 9) -> str:
+    """A Graph DateTimeOffset `days` from now (the demo's dates move with the clock)."""
+    when = dt.datetime.now(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return (when + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+
+
+def no_intune_bindings() -> dict[str, Any]:
+    """An Intune with nothing bound: no push certificate (GET answers 404), no tokens,
+    managed Google Play not bound (bindStatus notBound)."""
+    return {"apns": None, "dep": [], "vpp": [],
+            "android": {"@odata.type": "#microsoft.graph."
+                        "androidManagedStoreAccountEnterpriseSettings",
+                        "id": "b71357c9-57c9-b713-c957-13b7c95713b7", "bindStatus": "notBound",
+                        "lastAppSyncStatus": "success", "enrollmentTarget": "none",
+                        "deviceOwnerManagementEnabled": False}}
+
+
+def demo_intune() -> dict[str, Any]:
+    """Acme Dental's Intune as the provider set it up, in the documented shapes:
+    - applePushNotificationCertificate (v1.0, https://learn.microsoft.com/graph/api/
+      resources/intune-devices-applepushnotificationcertificate): created with the
+      provider's Apple ID, expiring in 40 days; `certificate` holds the certificate and is
+      only returned when not excluded by $select; certificateUploadFailureReason unset
+      (absent);
+    - depOnboardingSetting (beta only, https://learn.microsoft.com/graph/api/resources/
+      intune-enrollment-deponboardingsetting?view=graph-rest-beta): the business's own
+      Apple Business Manager token, the provider's, and an old one whose appleIdentifier
+      is unset (absent);
+    - vppToken (v1.0, https://learn.microsoft.com/graph/api/resources/
+      intune-onboarding-vpptoken): bought under the provider's Apple ID; `token` is the
+      secret token string;
+    - androidManagedStoreAccountEnterpriseSettings (beta only,
+      https://learn.microsoft.com/graph/api/resources/intune-androidforwork-
+      androidmanagedstoreaccountenterprisesettings?view=graph-rest-beta): bound by the
+      provider's guest admin, under the provider's organisation name."""
+    return {
+        "apns": {"@odata.type": "#microsoft.graph.applePushNotificationCertificate",
+                 "id": "3a1b2c4d-0000-4000-8000-0000000000a9",
+                 "appleIdentifier": "mdm@bobsit.example",
+                 "topicIdentifier": "com.apple.mgmt.External.5e4f1c2d-0000-4000-8000-0000000000a9",
+                 "lastModifiedDateTime": _at(-325), "expirationDateTime": _at(40),
+                 "certificateUploadStatus": "Succeeded",
+                 "certificateSerialNumber": "4F1C2D0000A9",
+                 "certificate": "MIIDemoSecretCertificateBodyNeverRead=="},
+        "dep": [
+            {"@odata.type": "#microsoft.graph.depOnboardingSetting",
+             "id": "40342229-2229-4034-2922-3440292234c1",
+             "appleIdentifier": "abm@acmedental.com", "tokenName": "Acme ABM",
+             "tokenType": "dep", "tokenExpirationDateTime": _at(200),
+             "lastModifiedDateTime": _at(-165), "lastSuccessfulSyncDateTime": _at(-1),
+             "lastSyncTriggeredDateTime": _at(-1), "shareTokenWithSchoolDataSyncService":
+             False, "lastSyncErrorCode": 0, "syncedDeviceCount": 3,
+             "dataSharingConsentGranted": True},
+            {"@odata.type": "#microsoft.graph.depOnboardingSetting",
+             "id": "40342229-2229-4034-2922-3440292234a1",
+             "appleIdentifier": "dep@bobsit.example", "tokenName": "BITS DEP",
+             "tokenType": "dep", "tokenExpirationDateTime": _at(90),
+             "lastModifiedDateTime": _at(-275), "lastSuccessfulSyncDateTime": _at(-1),
+             "lastSyncTriggeredDateTime": _at(-1), "shareTokenWithSchoolDataSyncService":
+             False, "lastSyncErrorCode": 0, "syncedDeviceCount": 17,
+             "dataSharingConsentGranted": True},
+            {"@odata.type": "#microsoft.graph.depOnboardingSetting",
+             "id": "40342229-2229-4034-2922-3440292234d0", "tokenName": "Legacy token",
+             "tokenType": "dep", "tokenExpirationDateTime": _at(120),
+             "lastModifiedDateTime": _at(-345), "shareTokenWithSchoolDataSyncService":
+             False, "lastSyncErrorCode": 0, "syncedDeviceCount": 0,
+             "dataSharingConsentGranted": True}],
+        "vpp": [
+            {"@odata.type": "#microsoft.graph.vppToken",
+             "id": "9e2a4f17-4f17-9e2a-174f-2a9e174f2aa1",
+             "organizationName": "Bob's IT Services", "vppTokenAccountType": "business",
+             "appleId": "apps@bobsit.example", "expirationDateTime": _at(300),
+             "lastSyncDateTime": _at(-1), "token": "VPP-SECRET-TOKEN-NEVER-READ",
+             "lastModifiedDateTime": _at(-65), "state": "valid",
+             "lastSyncStatus": "completed", "automaticallyUpdateApps": True,
+             "countryOrRegion": "us"}],
+        "android": {"@odata.type": "#microsoft.graph."
+                    "androidManagedStoreAccountEnterpriseSettings",
+                    "id": "b71357c9-57c9-b713-c957-13b7c95713b7", "bindStatus": "bound",
+                    "lastAppSyncDateTime": _at(-1), "lastAppSyncStatus": "success",
+                    "ownerUserPrincipalName":
+                        "admin_bobsit.example#EXT#@acmedentalllc.onmicrosoft.com",
+                    "ownerOrganizationName": "Bob's IT Services",
+                    "lastModifiedDateTime": _at(-400), "enrollmentTarget": "all",
+                    "targetGroupIds": [], "deviceOwnerManagementEnabled": True},
+    }
+
+
+# Graph paths of the Intune bindings: (version(s) that serve it, key in Tenant.intune).
+# depOnboardingSettings and androidManagedStoreAccountEnterpriseSettings exist in beta only.
+INTUNE_PATHS = {
+    "/deviceManagement/applePushNotificationCertificate": (("v1.0", "beta"), "apns"),
+    "/deviceManagement/depOnboardingSettings": (("beta",), "dep"),
+    "/deviceAppManagement/vppTokens": (("v1.0", "beta"), "vpp"),
+    "/deviceManagement/androidManagedStoreAccountEnterpriseSettings": (("beta",), "android"),
+}
+
+
+def _intune(t: Tenant, version: str, rest: str, query: dict[str, list[str]], base: str
+            ) -> tuple[int, dict[str, str], bytes] | None:
+    found = INTUNE_PATHS.get(rest)
+    if found is None:
+        return None
+    versions, key = found
+    segment = rest.rsplit("/", 1)[-1]
+    if version not in versions:  # as Graph answers a segment missing from this version
+        return _error(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+    selected = [k for k in _first(query, "$select").split(",") if k]
+
+    def view(obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in obj.items() if not selected or k in selected
+                or k == "@odata.type"}
+
+    value = t.intune.get(key)
+    if isinstance(value, list):
+        return _paged(base, rest, rest.strip("/"), [view(v) for v in value], query,
+                      t.page_size)
+    if value is None:
+        return _error(404, "ResourceNotFound", f"{segment} is not set up in this tenant.")
+    return _json(200, {"@odata.context": f"{base}/$metadata#{rest.strip('/')}", **view(value)})
 
 
 def clean_tenant() -> Tenant:
@@ -460,6 +586,10 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
     if scenario == "nofilter" and "/roleManagement/" in rest:
         # a Graph that ignores $filter on role assignments: every row, every role
         return _route_roles_unfiltered(tenant, rest, base)
+    if method.upper() == "GET":
+        intune = _intune(tenant, version, rest, query, base)
+        if intune is not None:
+            return intune
     return _route(tenant, method.upper(), rest, query, base, lower)
 
 
