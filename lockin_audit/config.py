@@ -146,6 +146,7 @@ class Party(_Model):
     # owner's personal gmail.com address): without this, such an address is a person
     # nobody has identified (see data/consumer_mailboxes.yaml)
     emails: list[str] = []
+    phones: list[str] = []  # full international numbers (+1 217 555 0142), digits compared
     google_customer_ids: list[str] = []  # Workspace / Cloud Identity customer ids (C0...)
     gcp_organization_ids: list[str] = []  # numeric Google Cloud organization ids
     gcp_billing_account_ids: list[str] = []  # 012345-6789AB-CDEF01
@@ -191,6 +192,20 @@ class Party(_Model):
                     f"{dom} is a consumer mailbox service ({box.service}): anyone can have an "
                     "address there, so it cannot be a party's domain; list the party's own "
                     f"addresses at {dom} under `emails:` instead")
+        return out
+
+    @field_validator("phones", mode="before")
+    @classmethod
+    def _phones(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        out = []
+        for x in v:
+            digits = re.sub(r"\D", "", str(x))
+            if len(digits) < 7 or not str(x).strip().startswith("+"):
+                raise ValueError(f"{x!r} is not a phone number in international form "
+                                 "(+<country code> <number>)")
+            out.append(str(x).strip())
         return out
 
     @field_validator("emails", mode="before")
@@ -251,6 +266,9 @@ class DnsOptions(_Model):
     # iterative_port
     root_hints: list[str] = []
     iterative_port: int = Field(default=53, ge=1, le=65535)
+    # queries in flight at once to each resolver (its own budget, not limits.concurrency);
+    # the default and its source are in sources/dns.py (DNS_IN_FLIGHT)
+    max_in_flight: int = Field(default=64, ge=1, le=1024)
 
 
 class RdapOptions(_Model):
