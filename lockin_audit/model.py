@@ -449,6 +449,9 @@ class ScanResult:
     schema_version: str = SCHEMA_VERSION
     changes: Changes | None = None
     history: tuple[HistoryPoint, ...] = ()
+    # the signed evidence bundle written with this result (its file name), if any: the
+    # HTML names it and each finding's member (lockin_audit.evidence.evidence_member)
+    evidence_bundle: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -468,6 +471,7 @@ class ScanResult:
             "checks": [c.to_dict() for c in self.checks],
             "changes": self.changes.to_dict() if self.changes else None,
             "history": [h.to_dict() for h in self.history],
+            "evidence_bundle": self.evidence_bundle,
         }
 
     @classmethod
@@ -488,6 +492,7 @@ class ScanResult:
             schema_version=d.get("schema_version", SCHEMA_VERSION),
             changes=Changes.from_dict(d["changes"]) if d.get("changes") else None,
             history=tuple(HistoryPoint.from_dict(h) for h in d.get("history") or []),
+            evidence_bundle=d.get("evidence_bundle"),
         )
 
     def findings_by_status(self, *statuses: Status) -> list[Finding]:
