@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lockin_audit.config import AuditConfig, ConfigError, Limits, load_config
+from lockin_audit.safety import printable, write_text_atomic
 
 if TYPE_CHECKING:
     from lockin_audit.check import Check
@@ -375,7 +376,7 @@ class FleetRun:
     async def _client(self, member: Member, engine: Any) -> ClientOutcome:
         from lockin_audit.engine import Scanner, ScanOptions
         from lockin_audit.history.scan_hooks import ScanHistory
-        from lockin_audit.model import Status
+        from lockin_audit.model import held_by_provider
         from lockin_audit.report.interface import RenderFailed, write_reports
 
         config = member.config
@@ -411,8 +412,7 @@ class FleetRun:
         except RenderFailed as exc:
             render_error = str(exc)
             written = sorted(p for p in outdir.iterdir() if p.is_file())
-        held = sum(1 for f in result.findings
-                   if f.status is Status.FAIL and f.accepted is None)
+        held = sum(1 for f in result.findings if held_by_provider(f))
         if problems:  # the reports are written; the history lacks this scan
             render_error = "; ".join(filter(None, [render_error, *problems]))
         code = client_exit_code(result, fail_on=self.fail_on,
@@ -459,7 +459,7 @@ def write_summary(outdir: Path, shard: Shard | None, outcomes: Sequence[ClientOu
         "exit_code": fleet_exit_code(outcomes),
         "clients": [o.to_dict() for o in sorted(outcomes, key=lambda o: o.slug)],
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
     return path
 
 
@@ -475,4 +475,4 @@ def describe(outcome: ClientOutcome) -> str:
 
 
 def print_progress(outcome: ClientOutcome, n: int, total: int) -> None:
-    print(f"fleet [{n}/{total}] {describe(outcome)}", file=sys.stderr, flush=True)
+    print(printable(f"fleet [{n}/{total}] {describe(outcome)}"), file=sys.stderr, flush=True)

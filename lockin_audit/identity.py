@@ -3,7 +3,11 @@
 Matching is exact on normalised forms, never substring:
 - domains and hostnames: lowercase, no trailing dot, IDNA; a name belongs to a party when
   it equals one of the party's domains or is a subdomain of it (the longest match wins);
-- emails: case-insensitive, attributed by their domain part;
+- emails: case-insensitive; an address a party lists exactly (`emails:`) is that party's;
+  an address at a consumer mailbox service (gmail.com, outlook.com, yahoo.com... from
+  `data/consumer_mailboxes.yaml`) is a personal mailbox of an unidentified person (holder
+  unknown, `Attribution.personal_mailbox` names the service), never the service's operator;
+  every other address is attributed by its domain part;
 - organisation names: case, punctuation and legal suffixes (LLC, Ltd, Inc, GmbH...) are
   folded, then the result must equal a configured name or alias;
 - AWS account ids, Azure tenant ids and partner ids: exact;
@@ -39,6 +43,7 @@ class IdKind(StrEnum):
     HOSTNAME = "hostname"
     URL = "url"
     AWS_ACCOUNT = "aws_account"
+    AWS_ORGANIZATION = "aws_organization"  # o-... or an OU path o-.../r-.../ou-...
     AZURE_TENANT = "azure_tenant"
     ORG_NAME = "org_name"
     IP = "ip"
@@ -49,6 +54,7 @@ class IdKind(StrEnum):
     GCP_PROJECT = "gcp_project"
     GOOGLE_OAUTH_CLIENT = "google_oauth_client"
     IDENTITY_ORG = "identity_org"  # platform:name, e.g. github:bobsit, okta:bobsit.okta.com
+    PHONE = "phone"  # a phone number, compared on its digits (E.164 without the +)
 
 
 # Tokens dropped from the end of organisation names before comparing them.
@@ -114,6 +120,63 @@ def _looks_like_ip(text: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class ConsumerMailbox:
+    """A consumer mailbox service: anyone can open a personal address at its domains."""
+
+    service: str  # "Gmail", "Outlook.com (Hotmail, Live, MSN)"
+    operator: str  # "Google LLC"
+    domain: str  # the matched domain, e.g. "gmail.com"
+    source: str  # where the operator (or the maintained list) documents the domain
+
+
+@functools.lru_cache(maxsize=1)
+def _consumer_mailbox_index() -> dict[str, ConsumerMailbox]:
+    import yaml
+
+    text = resources.files("lockin_audit").joinpath(
+        "data/consumer_mailboxes.yaml").read_text("utf-8")
+    data = yaml.safe_load(text) or {}
+    index: dict[str, ConsumerMailbox] = {}
+    for entry in data.get("services") or ():
+        for dom in entry.get("domains") or ():
+            host = normalize_host(str(dom))
+            index.setdefault(host, ConsumerMailbox(
+                str(entry["service"]), str(entry["operator"]), host, str(entry["source"])))
+    return index
+
+
+def consumer_mailbox(address_or_domain: str) -> ConsumerMailbox | None:
+    """The consumer mailbox service of an email address (or of a bare mail domain), or None.
+
+    Matching is exact on the address's domain: `jane@gmail.com` and `gmail.com` match;
+    `mail.gmail.com` and `alt1.gmail-smtp-in.l.google.com` do not (those are host names)."""
+    text = (address_or_domain or "").strip().lower().removeprefix("mailto:")
+    domain = normalize_host(text.rpartition("@")[2])
+    return _consumer_mailbox_index().get(domain) if domain else None
+
+
+def consumer_mailbox_domains() -> frozenset[str]:
+    """Every domain of the bundled consumer mailbox list."""
+    return frozenset(_consumer_mailbox_index())
+
+
+def personal_mailbox_reason(address: str, mailbox: ConsumerMailbox) -> str:
+    """The why-it-matters sentence of a personal mailbox, for every area's findings."""
+    return (f"{address} is a personal {mailbox.service} mailbox ({mailbox.domain} is a "
+            f"consumer mail service of {mailbox.operator}, so the address is neither "
+            f"{mailbox.operator}'s nor the business's): a person nobody has identified holds "
+            "it, receives whatever is sent there (password resets, renewal and security "
+            "notices) and keeps it when they leave")
+
+
+def phone_digits(raw: str) -> str:
+    """'+1 (217) 555-0142' -> '12175550142'; empty for text with fewer than 7 digits.
+    Numbers compare on their digits only, so write them in full international form."""
+    digits = re.sub(r"\D", "", raw or "")
+    return digits if len(digits) >= 7 else ""
+
+
 GOOGLE_ID_FIELDS = ("google_customer_ids", "gcp_organization_ids", "gcp_billing_account_ids",
                     "gcp_project_ids", "google_oauth_client_ids")
 
@@ -128,6 +191,9 @@ class Party:
     azure_tenant_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
     ip_ranges: tuple[IPNetwork, ...] = ()
+    aws_organization_ids: tuple[str, ...] = ()  # Organization ids or OU paths
+    emails: tuple[str, ...] = ()  # exact addresses (e.g. the owner's personal mailbox)
+    phones: tuple[str, ...] = ()  # phone numbers, digits only (E.164 without the +)
     google_customer_ids: tuple[str, ...] = ()
     gcp_organization_ids: tuple[str, ...] = ()
     gcp_billing_account_ids: tuple[str, ...] = ()
@@ -146,9 +212,13 @@ class Party:
             "aliases": list(self.aliases),
             "domains": list(self.domains),
             "aws_account_ids": list(self.aws_account_ids),
+            **({"aws_organization_ids": list(self.aws_organization_ids)}
+               if self.aws_organization_ids else {}),
             "azure_tenant_ids": list(self.azure_tenant_ids),
             "partner_ids": list(self.partner_ids),
             "ip_ranges": [str(n) for n in self.ip_ranges],
+            **({"emails": list(self.emails)} if self.emails else {}),
+            **({"phones": ["+" + p for p in self.phones]} if self.phones else {}),
             **{key: list(getattr(self, key)) for key in GOOGLE_ID_FIELDS
                if getattr(self, key)},
         }
@@ -163,6 +233,7 @@ class Attribution:
     reason: str
     confidence: float  # 1.0 exact identifier; lower for subdomain/name matches; 0 unknown
     category: str | None = None
+    personal_mailbox: ConsumerMailbox | None = None  # set for consumer mailbox addresses
 
     @property
     def is_foreign(self) -> bool:
@@ -197,9 +268,12 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         aliases=strs("aliases"),
         domains=tuple(sorted(d for d in domains if d)),
         aws_account_ids=strs("aws_account_ids"),
+        aws_organization_ids=tuple(x.lower().rstrip("/") for x in strs("aws_organization_ids")),
         azure_tenant_ids=tuple(t.lower() for t in strs("azure_tenant_ids")),
         partner_ids=strs("partner_ids"),
         ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
+        emails=tuple(sorted({e.strip().lower() for e in strs("emails") if e.strip()})),
+        phones=tuple(sorted({d for d in (phone_digits(x) for x in strs("phones")) if d})),
         google_customer_ids=strs("google_customer_ids"),
         gcp_organization_ids=strs("gcp_organization_ids"),
         gcp_billing_account_ids=tuple(x.upper() for x in strs("gcp_billing_account_ids")),
@@ -286,6 +360,7 @@ class Identity:
             IdKind.HOSTNAME: self._host,
             IdKind.URL: self._url,
             IdKind.AWS_ACCOUNT: self._aws,
+            IdKind.AWS_ORGANIZATION: self._aws_org,
             IdKind.AZURE_TENANT: self._tenant,
             IdKind.ORG_NAME: self._org,
             IdKind.IP: self._ip,
@@ -296,6 +371,7 @@ class Identity:
             IdKind.GCP_PROJECT: self._google,
             IdKind.GOOGLE_OAUTH_CLIENT: self._google,
             IdKind.IDENTITY_ORG: self._identity_org,
+            IdKind.PHONE: self._phone,
         }[kind]
         return handler(kind, raw)
 
@@ -304,6 +380,10 @@ class Identity:
         if attribution.holder is not Holder.UNKNOWN or not attribution.value:
             return
         kind, value = attribution.kind, attribution.value
+        if attribution.personal_mailbox is not None:
+            # a person, not a domain to classify: gmail.com is nobody's to name
+            self.unidentified.add(IdKind.EMAIL.value, value, seen_in, control)
+            return
         if kind in (IdKind.EMAIL, IdKind.HOSTNAME, IdKind.URL, IdKind.DOMAIN):
             host = value.rpartition("@")[2] if kind is IdKind.EMAIL else value
             base = registrable_domain(host)
@@ -356,6 +436,16 @@ class Identity:
         local, at, domain = email.rpartition("@")
         if not at or not local or not domain:
             return Attribution(Holder.UNKNOWN, None, kind, email, "not an email address", 0.0)
+        for party in self.parties:
+            if email in party.emails:
+                return Attribution(party.holder, party.name, kind, email,
+                                   f"{email} is configured as an address of {party.name}",
+                                   1.0, party.category)
+        mailbox = consumer_mailbox(email)
+        if mailbox is not None:
+            return Attribution(Holder.UNKNOWN, None, kind, email,
+                               personal_mailbox_reason(email, mailbox), 0.0,
+                               "personal_mailbox", mailbox)
         host = self._host(IdKind.HOSTNAME, domain)
         if host.holder is Holder.UNKNOWN:
             return self._unknown(kind, email)
@@ -389,6 +479,26 @@ class Identity:
             return Attribution(Holder.UNKNOWN, None, kind, value, "not an AWS account id", 0.0)
         return self._exact_id(kind, m.group(1), "aws_account_ids", "AWS account")
 
+    def _aws_org(self, kind: IdKind, raw: str) -> Attribution:
+        """An Organization id or OU path against the parties' aws_organization_ids: a
+        configured entry matches the value itself or any path under it; the most specific
+        entry wins (a client OU inside the provider's Organization is the client's)."""
+        value = raw.strip().lower().rstrip("*").rstrip("/")
+        best: tuple[int, Party, str] | None = None
+        for party in self.parties:
+            for entry in party.aws_organization_ids:
+                if value == entry or value.startswith(entry + "/"):
+                    if best is None or len(entry) > best[0]:
+                        best = (len(entry), party, entry)
+        if best is None:
+            return self._unknown(kind, value)
+        _, party, entry = best
+        what = "AWS Organization" if "/" not in entry else "AWS organizational unit"
+        return Attribution(party.holder, party.name, kind, value,
+                           f"{what} {entry} is configured for {party.name}"
+                           + (f" ({value} is under it)" if value != entry else ""), 1.0,
+                           party.category)
+
     def _tenant(self, kind: IdKind, raw: str) -> Attribution:
         return self._exact_id(kind, raw.strip().lower(), "azure_tenant_ids", "Azure tenant")
 
@@ -410,6 +520,18 @@ class Identity:
                                          raw.strip()),
         }[kind]
         return self._exact_id(kind, value, attr, label)
+
+    def _phone(self, kind: IdKind, raw: str) -> Attribution:
+        digits = phone_digits(raw)
+        if not digits:
+            return Attribution(Holder.UNKNOWN, None, kind, raw, "not a phone number", 0.0)
+        for party in self.parties:
+            if digits in party.phones:
+                return Attribution(party.holder, party.name, kind, "+" + digits,
+                                   f"+{digits} is a phone number configured for {party.name}",
+                                   1.0, party.category)
+        return Attribution(Holder.UNKNOWN, None, kind, "+" + digits,
+                           "a phone number no party of the audit file lists", 0.0)
 
     def _identity_org(self, kind: IdKind, raw: str) -> Attribution:
         """`platform:name` (github, gitlab, terraform_cloud, okta, google_workspace,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from lockin_audit import catalogue
+
 SCHEMA_VERSION = "1"
 
 
@@ -55,26 +57,11 @@ _SEVERITY_RANK = {
     Severity.INFO: 0,
 }
 
-# The control vocabulary of DESIGN.md section 2. A control is `<area>.<what>`; the area is
-# what `--only` selects. Plugins may add controls in new areas (validated by shape only).
-CONTROLS: frozenset[str] = frozenset(
-    {
-        "domain.registration", "domain.dns_hosting", "domain.dnssec", "domain.mail",
-        "domain.mail_reports", "domain.web", "domain.certificates", "domain.saas_verification",
-        "aws.billing", "aws.contacts", "aws.access", "aws.identity", "aws.keys", "aws.network",
-        "aws.images", "aws.backups", "aws.logging", "aws.domains",
-        "azure.tenant", "azure.billing", "azure.delegation", "azure.access",
-        "azure.partner_link", "azure.managed_apps",
-        "m365.admins", "m365.partner", "m365.apps", "m365.contacts", "m365.domains",
-        "contract.holder", "contract.deadline", "custody.admin_credentials",
-        "custody.backup_keys", "network.ip_space", "network.reverse_dns",
-        "gws.admins", "gws.contacts", "gws.domains", "gws.apps", "gws.billing",
-        "gcp.organization", "gcp.billing", "gcp.access", "gcp.contacts",
-    }
-)
-AREAS: tuple[str, ...] = (
-    "domain", "aws", "azure", "m365", "gws", "gcp", "contract", "custody", "network",
-)
+# The control vocabulary of DESIGN.md section 2, from the control catalogue
+# (lockin_audit/catalogue). A control is `<area>.<what>`; the area is what `--only`
+# selects. Plugins may add controls in new areas (validated by shape only).
+CONTROLS: frozenset[str] = frozenset(catalogue.controls())
+AREAS: tuple[str, ...] = tuple(catalogue.areas())
 
 
 def control_area(control: str) -> str:
@@ -541,3 +528,40 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
         key=lambda f: (order[f.status], -f.severity.rank, f.control, f.asset.id, f.check_id,
                        f.key),
     )
+
+
+# ---------------------------------------------------------------- held by your provider
+# ONE definition, used by the owner's summary, the trend, the CLI line, `history`, the
+# history store's counts, fleet outcomes and the portfolio (issue 28): a finding is "held
+# by your provider" when its status is fail (lock-in), its holder is the provider, and no
+# acceptance is in force. Accepted ones are counted apart (`provider_held_accepted`); a
+# fail whose holder is unknown or a third party is a problem to classify, not "held by
+# your provider".
+HELD_BY_PROVIDER_DEFINITION = (
+    "Held by your provider: findings the provider holds (status fail, holder provider) "
+    "that no acceptance in force covers. Accepted ones are counted apart; failures whose "
+    "holder is not yet identified are listed to classify, not counted here.")
+
+
+def holds_for_provider(f: Finding) -> bool:
+    """Status fail and holder provider, accepted or not."""
+    return f.status is Status.FAIL and f.holder is Holder.PROVIDER
+
+
+def held_by_provider(f: Finding) -> bool:
+    """THE definition of "held by your provider" (see HELD_BY_PROVIDER_DEFINITION)."""
+    return holds_for_provider(f) and f.accepted is None
+
+
+def provider_held_accepted(f: Finding) -> bool:
+    """Held by the provider, with an acceptance in force (left there knowingly)."""
+    return holds_for_provider(f) and f.accepted is not None
+
+
+def held_by_area(findings: Iterable[Finding]) -> dict[str, int]:
+    """Area -> how many findings are held by your provider (areas with none left out)."""
+    held: dict[str, int] = {}
+    for f in findings:
+        if held_by_provider(f):
+            held[f.area] = held.get(f.area, 0) + 1
+    return dict(sorted(held.items()))

@@ -37,6 +37,10 @@ BASE = "client:\n  name: Acme\nprovider:\n  name: Bob\n"
         ("client: [1, 2]\nprovider: {name: B}\n", ["client"]),
         ("client:\n  name: Acme\n provider: x\n", ["not valid YAML", "line"]),
         ("- just a list\n", ["expected a mapping"]),
+        ("client:\n  name: Acme\nprovider:\n  name: B\n  email_domains: [GMail.com]\n",
+         ["provider[0].email_domains", "consumer mailbox service (Gmail)", "emails:"]),
+        ("client:\n  name: Acme\n  emails: [not-an-address]\nprovider:\n  name: B\n",
+         ["client.emails", "not an email address"]),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lockin_audit.identity import Identity, IdKind, normalize_org, registrable_domain
+from lockin_audit.identity import (
+    Identity,
+    IdKind,
+    consumer_mailbox,
+    consumer_mailbox_domains,
+    normalize_org,
+    registrable_domain,
+)
 from lockin_audit.model import Holder
 
 
@@ -100,3 +107,70 @@ def test_unidentified_are_ranked_by_recurrence_across_controls(identity: Identit
     assert [u.value for u in ranked] == ["forgotten-msp.net", "once.example"]
     assert ranked[0].controls == ("domain.dns_hosting", "domain.mail")
     assert len(ranked[0].seen_in) == 3
+
+
+# -- the shared consumer-mailbox rule (issue 22) -----------------------------------------
+
+@pytest.mark.parametrize("address", [
+    "jane.doe@gmail.com", "JANE@GoogleMail.com", "it-admin@outlook.com", "x@hotmail.co.uk",
+    "x@live.com", "x@msn.com", "x@yahoo.com", "x@ymail.com", "x@icloud.com", "x@me.com",
+    "x@proton.me", "x@pm.me", "x@gmx.de", "x@aol.com", "mailto:x@web.de",
+])
+def test_a_consumer_mailbox_is_an_unidentified_person_never_the_vendor(
+        identity: Identity, address: str) -> None:
+    got = identity.attribute(IdKind.EMAIL, address)
+    assert got.holder is Holder.UNKNOWN and got.party is None
+    assert got.personal_mailbox is not None
+    assert got.category == "personal_mailbox"
+    assert "personal" in got.reason and "nobody has identified" in got.reason
+    assert f"neither {got.personal_mailbox.operator}'s" in got.reason
+
+
+def test_the_mailbox_rule_applies_to_addresses_only_not_to_host_names(
+        identity: Identity) -> None:
+    # Microsoft's MX and Google's hosts stay the vendor's
+    assert identity.attribute(IdKind.HOSTNAME, "acme-com.mail.protection.outlook.com"
+                              ).party == "Microsoft Corporation"
+    assert identity.attribute(IdKind.DOMAIN, "outlook.com").party == "Microsoft Corporation"
+    # a subdomain of a mailbox domain is not the mailbox service
+    assert consumer_mailbox("x@mail.gmail.example") is None
+    assert consumer_mailbox("alt1.gmail-smtp-in.l.google.com") is None
+    # a vendor's staff address is still the vendor's
+    assert identity.attribute(IdKind.EMAIL, "noreply@google.com").party == "Google LLC"
+    box = consumer_mailbox("Someone@GMAIL.com")
+    assert box is not None and box.service == "Gmail" and box.source
+
+
+def test_a_configured_personal_address_is_that_partys() -> None:
+    ident = Identity.from_mappings(
+        {"name": "Acme", "domains": ["acme.example"], "emails": ["Owner.Acme@gmail.com"]},
+        [{"name": "Bob", "domains": ["bob.example"], "emails": ["bob.tech@outlook.com"]}])
+    assert ident.attribute(IdKind.EMAIL, "owner.acme@gmail.com").holder is Holder.CLIENT
+    assert ident.attribute(IdKind.EMAIL, "BOB.TECH@outlook.com").holder is Holder.PROVIDER
+    assert ident.attribute(IdKind.EMAIL, "someone.else@gmail.com").holder is Holder.UNKNOWN
+
+
+def test_a_personal_mailbox_is_listed_as_an_address_not_as_the_vendor_domain(
+        identity: Identity) -> None:
+    for where in ("AWS alternate contact", "Essential Contacts of projects/p"):
+        identity.record(identity.attribute(IdKind.EMAIL, "Jane@Gmail.com"), where, "x.y")
+    (only,) = identity.unidentified.ranked()
+    assert (only.kind, only.value) == ("email", "jane@gmail.com")
+    assert len(only.seen_in) == 2
+
+
+def test_the_mailbox_list_names_its_source_and_keeps_vendor_domains_out() -> None:
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load(resources.files("lockin_audit").joinpath(
+        "data/consumer_mailboxes.yaml").read_text("utf-8"))
+    assert all(s["source"] and s["operator"] and s["domains"] for s in data["services"])
+    domains = consumer_mailbox_domains()
+    for must in ("gmail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
+                 "icloud.com", "proton.me", "gmx.net", "aol.com"):
+        assert must in domains
+    # registrars and DNS hosts that free-mail lists also carry are not personal mailboxes
+    for vendor in ("name.com", "dnsmadeeasy.com", "godaddy.com", "google.com"):
+        assert vendor not in domains

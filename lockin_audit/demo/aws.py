@@ -232,7 +232,7 @@ def start_moto() -> tuple[Any, str]:
     return server, f"http://{host}:{port}"
 
 
-def seed_session(endpoint: str, account: str | None = None) -> Callable[[str], Any]:
+def seed_session(endpoint: str, account: str | None = None) -> Callable[..., Any]:
     """A client factory for seeding (unguarded: seeding writes, the scan never does),
     in moto's default account or, through AssumeRole, in `account`."""
     import boto3
@@ -359,6 +359,13 @@ def seed_demo(endpoint: str) -> tuple[str, str]:
             "CopyActions": [{"DestinationBackupVaultArn":
                              f"arn:aws:backup:us-east-1:{PROVIDER_ACCOUNT}:backup-vault:"
                              "bobsit-dr"}]}]})
+    # moto creates an account's IAM Identity Center instance (a random `ssoins-...` id)
+    # when its sso-admin backend is first used: create them here, in the seeded order,
+    # rather than in whatever order the scan's concurrent reads reach them, so that two
+    # demo runs give the instance, and its findings, the same ids.
+    for session in (provider, acme):
+        for region in REGIONS:
+            session("sso-admin", region).list_instances()
     return client_id, ami
 
 

@@ -145,17 +145,14 @@ def with_recorded_history(result: ScanResult, store: HistoryStore) -> ScanResult
     """A saved result with its client's trend read from the store (scans up to this one;
     this one added when it was not recorded) and, when it has no `changes`, the comparison
     with the client's last scan recorded before it."""
-    from lockin_audit.model import HistoryPoint
+    from lockin_audit.model import HistoryPoint, held_by_area
 
     client = str(result.client.get("name") or "")
     records = [r for r in store.scans(client) if r.finished_at <= result.finished_at]
     points = [p for p in store.history_points(client)
               if p.finished_at <= result.finished_at]
     if not any(r.finished_at == result.finished_at for r in records):
-        held: dict[str, int] = {}
-        for f in result.findings:
-            if f.status.value == "fail" and f.accepted is None:
-                held[f.area] = held.get(f.area, 0) + 1
+        held = held_by_area(result.findings)
         rd = result.readiness
         points.append(HistoryPoint("this", result.finished_at, rd.score if rd else 0,
                                    rd.grade if rd else None, result.complete,

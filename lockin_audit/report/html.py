@@ -17,7 +17,14 @@ from typing import Any
 
 import markupsafe
 
-from lockin_audit.model import Finding, Holder, ScanResult, Status
+from lockin_audit.model import (
+    HELD_BY_PROVIDER_DEFINITION,
+    Finding,
+    Holder,
+    ScanResult,
+    held_by_provider,
+    provider_held_accepted,
+)
 from lockin_audit.report.common import (
     STATUS_LABELS,
     STATUS_ORDER,
@@ -62,9 +69,9 @@ def context(result: ScanResult) -> dict[str, Any]:
     summary = summarize(result)
     view = owner_view(result, summary.today)
     checks = {c.id: c for c in result.checks}
-    held = [f for f in result.findings if f.status is Status.FAIL and f.holder is Holder.PROVIDER]
-    held_rows = {row.key for row in view.rows for f in row.findings
-                 if f.status is Status.FAIL and f.holder is Holder.PROVIDER}
+    held = [f for f in result.findings if held_by_provider(f)]
+    held_rows = {row.key for row in view.rows for f in row.findings if held_by_provider(f)}
+    held_accepted = sum(1 for f in result.findings if provider_held_accepted(f))
     script, script_hash = filter_script()
     areas = list(dict.fromkeys(f.area for f in result.findings))
     holders = [h for h in Holder if any(f.holder is h for f in result.findings)]
@@ -72,6 +79,7 @@ def context(result: ScanResult) -> dict[str, Any]:
         "s": summary, "r": result, "ov": view, "steps": steps,
         "complete": summary.readiness.complete,
         "held_count": len(held), "held_assets": len(held_rows),
+        "held_accepted": held_accepted, "held_definition": HELD_BY_PROVIDER_DEFINITION,
         "families": FAMILIES, "family_labels": FAMILY_LABELS,
         "check_groups": lambda fs: check_groups(fs, checks),
         "held_by": lambda h: holder_phrase(h, result),
