@@ -766,11 +766,11 @@ def test_the_answer_cap_is_configurable_per_source(tmp_path: Path) -> None:
     from lockin_audit.transport import ANSWER_LIMITS, Engine, answer_limit
 
     cfg = config_from_mapping({"client": {"name": "A"}, "provider": {"name": "B"},
-                               "scan": {"limits": {"max_answer_bytes": {"rdap": 1000}}}},
+                               "scan": {"limits": {"max_answer_bytes": {"rdap": 4096}}}},
                               tmp_path / "audit.yaml")
-    assert answer_limit("rdap", cfg.scan.limits.max_answer_bytes) == 1000
+    assert answer_limit("rdap", cfg.scan.limits.max_answer_bytes) == 4096
     assert answer_limit("graph", cfg.scan.limits.max_answer_bytes) == ANSWER_LIMITS["graph"]
-    assert Engine.from_limits(cfg.scan.limits).answer_limits == {"rdap": 1000}
+    assert Engine.from_limits(cfg.scan.limits).answer_limits == {"rdap": 4096}
 
 
 def test_a_checked_address_is_the_one_connected_to(tmp_path: Path) -> None:
