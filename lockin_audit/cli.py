@@ -1,7 +1,9 @@
 """The command line (DESIGN.md section 3).
 
 Exit codes: 0 done and nothing at or above --fail-on; 1 findings at or above --fail-on;
-2 usage or configuration error (one paragraph, never a traceback).
+2 usage or configuration error (one paragraph, never a traceback); 3 a renderer failed;
+4 incomplete under --fail-on-gaps; 5 the history store given with --history (or
+scan.history) refused to record the scan; 130 interrupted.
 
 Heavy modules (SDKs, the engine, renderers) are imported inside the commands so that
 `lockin-audit --help` stays instant and never imports boto3 or azure.
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from lockin_audit.safety import printable, write_text_atomic
 
 if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig
@@ -62,7 +66,7 @@ class _PlainProgress:
     def target_done(self, area: str, target: str, ok: bool, detail: str) -> None:
         if not self.quiet:
             state = "ok" if ok else "NOT ASSESSED"
-            print(f"[{area}] {target}: {state} ({detail})", file=sys.stderr)
+            print(printable(f"[{area}] {target}: {state} ({detail})"), file=sys.stderr)
 
 
 class _RichProgress:
@@ -131,8 +135,9 @@ def _summary(result: ScanResult, written: list[Path]) -> None:
     counts = {s: len(result.findings_by_status(s)) for s in Status}
     if not r.complete:
         gaps = result.gaps()
-        print(f"Incomplete: {len(gaps)} thing(s) could not be read (first: "
-              f"{gaps[0].what}: {gaps[0].reason})" if gaps else "Incomplete: interrupted")
+        print(printable(f"Incomplete: {len(gaps)} thing(s) could not be read (first: "
+                        f"{gaps[0].what}: {gaps[0].reason})") if gaps
+              else "Incomplete: interrupted")
     score = (f"{r.score}/100 (grade {r.grade})" if r.complete
              else f"at least {r.score}/100 (incomplete, no grade)")
     held = sum(1 for f in result.findings if held_by_provider(f))
@@ -172,9 +177,9 @@ def _fail_on_hit(result: ScanResult, fail_on: str, fail_on_new: bool) -> bool:
     if fail_on == "none":
         return False
     if fail_on_new and result.changes is not None:
-        from lockin_audit.history.diff import new_or_worse_ids
+        from lockin_audit.history.diff import gate_ids
 
-        ids = new_or_worse_ids(result.changes)
+        ids = gate_ids(result)
         threshold = Severity(fail_on)
         return any(f.status is Status.FAIL and f.accepted is None
                    and f.severity.at_least(threshold) and f.id in ids
@@ -202,9 +207,9 @@ def _history_for(cfg: AuditConfig, *, history: str | None, no_history: bool,
 
 def _history_notes(hist: ScanHistory) -> None:
     for note in hist.notes:
-        print(f"history: {note}", file=sys.stderr)
+        print(printable(f"history: {note}"), file=sys.stderr)
     if hist.scan_id is not None and hist.store is not None:
-        print(f"recorded scan {hist.scan_id} in {hist.store.display}")
+        print(printable(f"recorded scan {hist.scan_id} in {hist.store.display}"))
 
 
 @app.command()
@@ -242,6 +247,13 @@ def scan(
         hist.close()
     _summary(result, written)
     _history_notes(hist)
+    if hist.record_failed and hist.explicit:
+        from lockin_audit.history.scan_hooks import EXIT_NOT_RECORDED
+
+        print(f"error: the scan was not recorded in the history store given with "
+              f"--history/scan.history (exit {EXIT_NOT_RECORDED}); the reports are written "
+              "and say so.", file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_RECORDED)
     raise typer.Exit(_exit_for(result, fail_on, fail_on_new,
                               fail_on_gaps or cfg.scan.fail_on_gaps))
 
@@ -261,11 +273,16 @@ def demo(
 
         raise typer.Exit(demo_fleet(Path("lockin-fleet-demo") if output == Path("lockin-demo")
                                     else output, history=history))
+    import tempfile
+
     from lockin_audit.demo import DemoUnavailable, demo_estate
 
     hist = None
     try:
-        with demo_estate(output / ".demo") as cfg:
+        # The demo's servers, their logs, CA files and the demo AWS credentials file live
+        # in a private temporary folder removed afterwards, never in the output folder.
+        with tempfile.TemporaryDirectory(prefix="lockin-demo-") as work, \
+                demo_estate(Path(work)) as cfg:
             if history:
                 hist = _history_for(cfg, history=history, no_history=False, baseline=None,
                                     accept=None, fail_on_new=False)
@@ -330,7 +347,7 @@ def init(
 
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it.")
-    path.write_text(STARTER, encoding="utf-8")
+    write_text_atomic(path, STARTER)
     print(f"wrote {path}; edit it, then run: lockin-audit scan -c {path}")
 
 
@@ -405,12 +422,12 @@ def history_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{len(records)} scan(s) in {escape(display)}")
+    table = Table(title=f"{len(records)} scan(s) in {escape(printable(display))}")
     for col in ("scan", "client", "finished", "score", "grade", "blockers",
                 "provider-held", "complete"):
         table.add_column(col)
     for r in records:
-        table.add_row(str(r.id), escape(r.client), r.finished_at, str(r.score),
+        table.add_row(str(r.id), escape(printable(r.client)), r.finished_at, str(r.score),
                       r.grade or "-", str(r.blockers), str(r.provider_held),
                       "yes" if r.complete else "no")
     Console(width=160).print(table)
@@ -469,7 +486,7 @@ def doctor(
     ok_all = True
     for area, what, ok, detail in lines:
         ok_all &= ok
-        print(f"{'OK ' if ok else 'NO '} [{area}] {what}: {detail}")
+        print(printable(f"{'OK ' if ok else 'NO '} [{area}] {what}: {detail}"))
     if not ok_all:
         print("Some targets cannot be fully assessed; a scan will report them as errors.")
 
@@ -493,10 +510,10 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except RenderFailed as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}", keep_newlines=True), file=sys.stderr)
         sys.exit(3)
     except (ConfigError, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}", keep_newlines=True), file=sys.stderr)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -146,6 +146,7 @@ class Party(_Model):
     # owner's personal gmail.com address): without this, such an address is a person
     # nobody has identified (see data/consumer_mailboxes.yaml)
     emails: list[str] = []
+    phones: list[str] = []  # full international numbers (+1 217 555 0142), digits compared
     google_customer_ids: list[str] = []  # Workspace / Cloud Identity customer ids (C0...)
     gcp_organization_ids: list[str] = []  # numeric Google Cloud organization ids
     gcp_billing_account_ids: list[str] = []  # 012345-6789AB-CDEF01
@@ -191,6 +192,20 @@ class Party(_Model):
                     f"{dom} is a consumer mailbox service ({box.service}): anyone can have an "
                     "address there, so it cannot be a party's domain; list the party's own "
                     f"addresses at {dom} under `emails:` instead")
+        return out
+
+    @field_validator("phones", mode="before")
+    @classmethod
+    def _phones(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        out = []
+        for x in v:
+            digits = re.sub(r"\D", "", str(x))
+            if len(digits) < 7 or not str(x).strip().startswith("+"):
+                raise ValueError(f"{x!r} is not a phone number in international form "
+                                 "(+<country code> <number>)")
+            out.append(str(x).strip())
         return out
 
     @field_validator("emails", mode="before")
@@ -251,6 +266,9 @@ class DnsOptions(_Model):
     # iterative_port
     root_hints: list[str] = []
     iterative_port: int = Field(default=53, ge=1, le=65535)
+    # queries in flight at once to each resolver (its own budget, not limits.concurrency);
+    # the default and its source are in sources/dns.py (DNS_IN_FLIGHT)
+    max_in_flight: int = Field(default=64, ge=1, le=1024)
 
 
 class RdapOptions(_Model):
@@ -354,6 +372,10 @@ class Limits(_Model):
     per_host_burst: int = Field(default=10, ge=1)
     host_rates: dict[str, float] = {}  # exact host -> requests per second
     max_retry_after_s: float = Field(default=60.0, ge=0)
+    # The most bytes one answer may have once decoded (gunzipped), per source (rdap, dns,
+    # azure, graph, google, gcp, http); the defaults are in lockin_audit/transport.py
+    # (ANSWER_LIMITS). A larger answer is not read further: the target is an error.
+    max_answer_bytes: dict[str, int] = {}
     # How long one target (a domain, an AWS account, a tenant) may take in all: its pages
     # and retries run within it; `timeout_s` bounds each single request.
     target_budget_s: float = Field(default=900.0, gt=0, le=86400)
@@ -371,6 +393,10 @@ class Scan(_Model):
     limits: Limits = Limits()
     # Exit 4 when the scan is incomplete and nothing else failed it (as --fail-on-gaps).
     fail_on_gaps: bool = False
+    # Hosts, addresses or networks (CIDR) that URLs and referrals taken from answers may
+    # name although they are not public or not https (an internal RDAP mirror, say); the
+    # endpoints configured above are trusted already. See SECURITY.md.
+    allow_hosts: list[str] = []
     # The history store (a path, sqlite:///PATH or postgresql://USER@HOST/DB; never with
     # a password: libpq reads PGPASSWORD, ~/.pgpass or a service file) and acceptance files.
     history: str | None = None
@@ -379,7 +405,9 @@ class Scan(_Model):
     @field_validator("history")
     @classmethod
     def _history(cls, v: str | None) -> str | None:
-        if v is not None and re.match(r"^[a-z][a-z0-9+.-]*://[^/@?#]*:[^/@?#]*@", v, re.I):
+        from lockin_audit.history.store import redact
+
+        if v is not None and redact(v) != v:
             raise ValueError("must not contain a password (credentials never go in the "
                              "audit file): use PGPASSWORD, ~/.pgpass or a PGSERVICE file")
         return v
@@ -467,8 +495,10 @@ def _describe(error: Any, path: Path) -> str:
         return f"{path}: key '{key}' is required but missing."
     msg = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
-    if isinstance(got, str):  # never echo a URL's password (e.g. scan.history)
-        got = re.sub(r"^([a-z][a-z0-9+.-]*://[^/@?#:]*):[^/@?#]*@", r"\1:***@", got, flags=re.I)
+    if isinstance(got, str) and "://" in got:  # never echo a URL's password (scan.history)
+        from lockin_audit.history.store import redact
+
+        got = redact(got)
     got_text = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
     return f"{path}: key '{key}': {msg}{got_text}."
 

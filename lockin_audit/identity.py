@@ -54,6 +54,7 @@ class IdKind(StrEnum):
     GCP_PROJECT = "gcp_project"
     GOOGLE_OAUTH_CLIENT = "google_oauth_client"
     IDENTITY_ORG = "identity_org"  # platform:name, e.g. github:bobsit, okta:bobsit.okta.com
+    PHONE = "phone"  # a phone number, compared on its digits (E.164 without the +)
 
 
 # Tokens dropped from the end of organisation names before comparing them.
@@ -166,7 +167,15 @@ def personal_mailbox_reason(address: str, mailbox: ConsumerMailbox) -> str:
             f"consumer mail service of {mailbox.operator}, so the address is neither "
             f"{mailbox.operator}'s nor the business's): a person nobody has identified holds "
             "it, receives whatever is sent there (password resets, renewal and security "
-            "notices) and keeps it when they leave")
+            "notices) and keeps it when they leave (if it is the owner's own address, list "
+            "it under the client's `emails:` in the audit file)")
+
+
+def phone_digits(raw: str) -> str:
+    """'+1 (217) 555-0142' -> '12175550142'; empty for text with fewer than 7 digits.
+    Numbers compare on their digits only, so write them in full international form."""
+    digits = re.sub(r"\D", "", raw or "")
+    return digits if len(digits) >= 7 else ""
 
 
 GOOGLE_ID_FIELDS = ("google_customer_ids", "gcp_organization_ids", "gcp_billing_account_ids",
@@ -185,6 +194,7 @@ class Party:
     ip_ranges: tuple[IPNetwork, ...] = ()
     aws_organization_ids: tuple[str, ...] = ()  # Organization ids or OU paths
     emails: tuple[str, ...] = ()  # exact addresses (e.g. the owner's personal mailbox)
+    phones: tuple[str, ...] = ()  # phone numbers, digits only (E.164 without the +)
     google_customer_ids: tuple[str, ...] = ()
     gcp_organization_ids: tuple[str, ...] = ()
     gcp_billing_account_ids: tuple[str, ...] = ()
@@ -209,6 +219,7 @@ class Party:
             "partner_ids": list(self.partner_ids),
             "ip_ranges": [str(n) for n in self.ip_ranges],
             **({"emails": list(self.emails)} if self.emails else {}),
+            **({"phones": ["+" + p for p in self.phones]} if self.phones else {}),
             **{key: list(getattr(self, key)) for key in GOOGLE_ID_FIELDS
                if getattr(self, key)},
         }
@@ -263,6 +274,7 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         partner_ids=strs("partner_ids"),
         ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
         emails=tuple(sorted({e.strip().lower() for e in strs("emails") if e.strip()})),
+        phones=tuple(sorted({d for d in (phone_digits(x) for x in strs("phones")) if d})),
         google_customer_ids=strs("google_customer_ids"),
         gcp_organization_ids=strs("gcp_organization_ids"),
         gcp_billing_account_ids=tuple(x.upper() for x in strs("gcp_billing_account_ids")),
@@ -360,6 +372,7 @@ class Identity:
             IdKind.GCP_PROJECT: self._google,
             IdKind.GOOGLE_OAUTH_CLIENT: self._google,
             IdKind.IDENTITY_ORG: self._identity_org,
+            IdKind.PHONE: self._phone,
         }[kind]
         return handler(kind, raw)
 
@@ -508,6 +521,18 @@ class Identity:
                                          raw.strip()),
         }[kind]
         return self._exact_id(kind, value, attr, label)
+
+    def _phone(self, kind: IdKind, raw: str) -> Attribution:
+        digits = phone_digits(raw)
+        if not digits:
+            return Attribution(Holder.UNKNOWN, None, kind, raw, "not a phone number", 0.0)
+        for party in self.parties:
+            if digits in party.phones:
+                return Attribution(party.holder, party.name, kind, "+" + digits,
+                                   f"+{digits} is a phone number configured for {party.name}",
+                                   1.0, party.category)
+        return Attribution(Holder.UNKNOWN, None, kind, "+" + digits,
+                           "a phone number no party of the audit file lists", 0.0)
 
     def _identity_org(self, kind: IdKind, raw: str) -> Attribution:
         """`platform:name` (github, gitlab, terraform_cloud, okta, google_workspace,

@@ -213,15 +213,20 @@ class Engine:
         self.stats.per_host[host] = self.stats.per_host.get(host, 0) + 1
 
     async def call(self, host: str, fn: Callable[[], Awaitable[T]], *,
-                   timeout_s: float | None = None) -> T:
+                   timeout_s: float | None = None,
+                   slots: asyncio.Semaphore | None = None) -> T:
         """Run one async remote call (one request: not a chain of pages or retries) under
         the pool, the host's rate limit and its own timeout, cut to the target's budget.
-        A timeout cancels the call: nothing is left running."""
+        A timeout cancels the call: nothing is left running. `slots` replaces the shared
+        pool for a source whose remote end has an in-flight budget of its own (each DNS
+        resolver: its queries neither wait for nor hold the pool's HTTP slots)."""
         _capped(timeout_s or self.timeout_s)  # fail fast when the budget is gone
         await self.limiter.acquire(host)
-        async with self.pool:
+        async with slots if slots is not None else self.pool:
             self._count(host)
-            return await asyncio.wait_for(fn(), _capped(timeout_s or self.timeout_s))
+            # asyncio.timeout, not wait_for: no extra task per call (Python 3.11)
+            async with asyncio.timeout(_capped(timeout_s or self.timeout_s)):
+                return await fn()
 
     async def call_sync(self, host: str, fn: Callable[[], T], *,
                         timeout_s: float | None = None) -> T:

@@ -4,7 +4,9 @@ Notice deadlines, domain expiries and retention dates are easy to miss in a repo
 the owner's calendar they are not. One all-day VEVENT per finding with a `due` date (the
 finding's stable id makes the UID, so re-importing a later scan updates the same events
 instead of duplicating them), and a VALARM two weeks before (or one day before when the
-date is closer than that). The icalendar library escapes every text value.
+date is closer than that). The icalendar library escapes every text value; control
+characters (which RFC 5545 does not allow in a value, and which a calendar may act on)
+are made visible first by `safety.printable`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ import datetime as dt
 
 from lockin_audit.model import Finding, ScanResult, Status
 from lockin_audit.report.interface import Renderer
+from lockin_audit.safety import printable
 
 REMINDER_DAYS = 14
+
+
+def _text(value: str, *, multiline: bool = False) -> str:
+    return printable(value, keep_newlines=multiline)
 
 
 def _dated(result: ScanResult) -> list[Finding]:
@@ -35,7 +42,8 @@ class IcsRenderer(Renderer):
         cal.add("prodid", "-//lockin-audit//deadlines//EN")
         cal.add("version", "2.0")
         cal.add("calscale", "GREGORIAN")
-        cal.add("x-wr-calname", f"IT lock-in deadlines: {result.client.get('name', '')}")
+        cal.add("x-wr-calname",
+                _text(f"IT lock-in deadlines: {result.client.get('name', '')}"))
         stamp = dt.datetime.fromisoformat(result.finished_at.replace("Z", "+00:00"))
         scanned = stamp.date()
         for f in sorted(_dated(result), key=lambda f: (f.due, f.id)):
@@ -46,19 +54,19 @@ class IcsRenderer(Renderer):
             event.add("dtstart", f.due)
             event.add("dtend", f.due + dt.timedelta(days=1))
             asset = f.asset.name or f.asset.id
-            event.add("summary", f"{f.title}: {asset}")
-            event.add("description", "\n\n".join(part for part in (
+            event.add("summary", _text(f"{f.title}: {asset}"))
+            event.add("description", _text("\n\n".join(part for part in (
                 f.detail, f"Why it matters: {f.risk}" if f.risk else "",
                 f"What to do:\n{f.remediation}",
                 f"Severity: {f.severity.value}; status: {f.status.value}; "
-                f"finding {f.id}.") if part))
-            event.add("categories", [f.control])
+                f"finding {f.id}.") if part), multiline=True))
+            event.add("categories", [_text(f.control)])
             event.add("priority", 1 if f.severity.value in ("critical", "high") else 5)
             event.add("transp", "TRANSPARENT")
             lead = REMINDER_DAYS if (f.due - scanned).days > REMINDER_DAYS else 1
             alarm = icalendar.Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", f"In {lead} day(s): {f.title}: {asset}")
+            alarm.add("description", _text(f"In {lead} day(s): {f.title}: {asset}"))
             alarm.add("trigger", dt.timedelta(days=-lead))
             event.add_component(alarm)
             cal.add_component(event)
