@@ -1759,18 +1759,8 @@ def _own_view(facts: AwsFacts) -> dict[str, set[tuple[str, str]]]:
 
 
 def finding_grantees(facts: AwsFacts, finding: Any) -> tuple[Grantee, ...]:
-    """The grantees of an analyzer finding, through the one evaluator: its principal and
-    condition written as the policy statement they describe."""
-    principal = {k: v for k, v in finding.principal}
-    if finding.is_public and not principal:
-        principal = {"AWS": "*"}
-    statement: dict[str, Any] = {"Effect": "Allow", "Action": list(finding.actions) or "*",
-                                 "Principal": "*" if principal.get("AWS") == "*" and
-                                 len(principal) == 1 else principal}
-    if finding.condition:
-        statement["Condition"] = {"StringLike": {k: v for k, v in finding.condition}}
-    return grantees(parse_policy({"Statement": [statement]}), finding.owner or facts.account_id,
-                    eval_context(facts))
+    """The grantees of an analyzer finding, through the one evaluator."""
+    return grantees(finding.as_policy(), finding.owner or facts.account_id, eval_context(facts))
 
 
 def _resource_asset(finding: Any) -> Asset:

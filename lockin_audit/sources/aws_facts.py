@@ -803,6 +803,19 @@ class AnalyzerFinding:
     condition: tuple[tuple[str, str], ...]
     status: str
 
+    def as_policy(self) -> PolicyDocument:
+        """The finding's principal and condition as the policy statement they describe,
+        so the one evaluator judges it like any policy."""
+        principal = dict(self.principal)
+        if self.is_public and not principal:
+            principal = {"AWS": "*"}
+        statement: dict[str, Any] = {
+            "Effect": "Allow", "Action": list(self.actions) or "*",
+            "Principal": "*" if principal == {"AWS": "*"} else principal}
+        if self.condition:
+            statement["Condition"] = {"StringLike": dict(self.condition)}
+        return parse_policy({"Statement": [statement]})
+
     @property
     def excerpt(self) -> dict[str, Any]:
         return {"id": self.id, "resource": self.resource, "resourceType": self.resource_type,
