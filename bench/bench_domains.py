@@ -129,7 +129,8 @@ def end_to_end(args: argparse.Namespace) -> None:
                              "ip_ranges": ["203.0.113.0/24"]},
                 "scan": scan_options}))
             load_before = os.getloadavg()
-            cmd = [sys.executable, "-m", "lockin_audit", "scan", "-c", str(audit),
+            profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+            cmd = [sys.executable, *profile, "-m", "lockin_audit", "scan", "-c", str(audit),
                    "-o", str(Path(tmp) / "out"), "-f", "json", "--only", "domain",
                    "--no-history", "--no-progress", "-q", "--fail-on", "none"]
             for check_id in DNS_CHECKS:
@@ -184,6 +185,8 @@ def main() -> None:
                         help="override limits.concurrency (default: the scan's default "
                              "limits, as a user who never tunes them runs it)")
     parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run the scan under cProfile, writing its stats to FILE")
     parser.add_argument("--domains", type=int, default=None)
     parser.add_argument("--dns-latency-ms", type=float, default=20.0)
     parser.add_argument("--rdap-latency-ms", type=float, default=100.0)
