@@ -212,20 +212,9 @@ def _exit_for(result: ScanResult, fail_on: str, fail_on_new: bool = False,
 
 
 def _fail_on_hit(result: ScanResult, fail_on: str, fail_on_new: bool) -> bool:
-    from lockin_audit.engine import fail_on_reached
-    from lockin_audit.model import Severity, Status
+    from lockin_audit.history.diff import fails_gate
 
-    if fail_on == "none":
-        return False
-    if fail_on_new and result.changes is not None:
-        from lockin_audit.history.diff import gate_ids
-
-        ids = gate_ids(result)
-        threshold = Severity(fail_on)
-        return any(f.status is Status.FAIL and f.accepted is None
-                   and f.severity.at_least(threshold) and f.id in ids
-                   for f in result.findings)
-    return fail_on_reached(result, Severity(fail_on))
+    return fails_gate(result, fail_on, fail_on_new)
 
 
 def _history_for(cfg: AuditConfig, *, history: str | None, no_history: bool,
