@@ -378,6 +378,14 @@ class Limits(_Model):
     # azure, graph, google, gcp, http); the defaults are in lockin_audit/transport.py
     # (ANSWER_LIMITS). A larger answer is not read further: the target is an error.
     max_answer_bytes: dict[str, int] = {}
+
+    @field_validator("max_answer_bytes")
+    @classmethod
+    def _answer_bytes(cls, v: dict[str, int]) -> dict[str, int]:
+        for source, limit in v.items():
+            if limit < 1024:
+                raise ValueError(f"{source}: {limit} is below 1024 bytes")
+        return v
     # How long one target (a domain, an AWS account, a tenant) may take in all: its pages
     # and retries run within it; `timeout_s` bounds each single request.
     target_budget_s: float = Field(default=900.0, gt=0, le=86400)

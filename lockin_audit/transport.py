@@ -35,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lockin_audit import __version__
 from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.guards import AnswerTooLarge
 from lockin_audit.guards.http import assert_read_only_http
 from lockin_audit.guards.net import AllowList, Origin, address_problem, origin_of
 
@@ -175,10 +176,6 @@ class _Route:
     headers: Mapping[str, str]  # extra headers (Host when pinned)
     sni: str | None  # the TLS server name when pinned
     pinned: str | None  # the name whose checked address is connected to
-
-
-class AnswerTooLarge(Exception):
-    pass
 
 
 class _Decoder:
