@@ -100,6 +100,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["holder_label"] = lambda h: HOLDER_LABELS.get(str(h), str(h))
     env.filters["area_label"] = area_label
     env.filters["asset"] = asset_label
+    env.filters["evidence_member"] = _evidence_member
     env.globals["history_view"] = history_view  # the _history/_accepted partials
     env.globals["exceeded_text"] = exceeded_text  # "accepted as warn, now fail"
     env.globals["aws_handover_users"] = aws_handover_users  # the _aws_handover partials
@@ -434,3 +435,7 @@ def evidence_line(e: Evidence) -> str:
     return f"{e.source}: {e.request} ({e.observed_at})"
 
 
+def _evidence_member(finding_id: str) -> str:
+    from lockin_audit.evidence import evidence_member
+
+    return evidence_member(finding_id)

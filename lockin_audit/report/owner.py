@@ -147,7 +147,7 @@ _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[^:]*:[^:]*:(\d{12}):")
 _AWS_ACCOUNT_ID = re.compile(r"^arn:aws[a-z-]*:::account/(\d{12})$")
 _SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.I)
 _M365_TYPES = frozenset({"m365_tenant", "azure_tenant", "entra_user", "entra_service_principal",
-                         "entra_group", "m365_partner", "m365_app"})
+                         "entra_group", "m365_partner", "m365_app", "m365_ca_policy"})
 
 
 def slug(text: str) -> str:
@@ -192,7 +192,7 @@ class _RowIndex:
                 label = self.aws_accounts.get(account) or f"AWS account {account}"
                 return "aws", "aws-" + account, label, account
             return "aws", "aws-" + slug(a.id), _name(f), a.id
-        if a.type in _M365_TYPES:
+        if a.type in _M365_TYPES or a.type.startswith("intune_"):
             tenant = a.id if a.id in self.tenants else (
                 next(iter(self.tenants)) if len(self.tenants) == 1 else "")
             if tenant:

@@ -91,6 +91,7 @@ PROBES = (
     ("users", "/users?$top=1&$select=id", "users"),
     ("service principals", "/servicePrincipals?$top=1&$select=id", "apps"),
     ("cross-tenant access partners", "/policies/crossTenantAccessPolicy/partners", "policy"),
+    ("Conditional Access policies", "/identity/conditionalAccess/policies", "policy"),
 )
 PUBLIC_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.microsoftonline.us",
                                 "login.chinacloudapi.cn"})
@@ -168,11 +169,56 @@ class Principal:
     mail: str | None = None
     user_type: str | None = None  # Member or Guest
     app_owner_tenant_id: str | None = None  # service principals
+    # Only returned on $select (read for users holding a role: `user_details`):
+    other_mails: tuple[str, ...] = ()
+    proxy_addresses: tuple[str, ...] = ()  # "SMTP:primary", "smtp:alias", other types
+    external_user_state: str | None = None  # PendingAcceptance, Accepted (invited users)
+    creation_type: str | None = None  # Invitation, LocalAccount, EmailVerified, ...
 
     @property
     def is_guest(self) -> bool:
         return (self.user_type or "").lower() == "guest" or "#ext#" in (
             self.user_principal_name or "").lower()
+
+    @property
+    def is_invited(self) -> bool:
+        """An account invited from another directory (B2B), guest or member."""
+        return self.is_guest or (self.creation_type or "").lower() == "invitation" or \
+            bool(self.external_user_state)
+
+    def addresses(self) -> tuple[tuple[str, str], ...]:
+        """(what, address) pairs, the strongest evidence of whose person it is first:
+        an invited account's home address (its #EXT# sign-in name, then its mail); a
+        member's sign-in name, then its mail; then its mailbox's proxy addresses and the
+        other emails (e.g. for password reset). Each address once."""
+        out: list[tuple[str, str]] = []
+        home = guest_email_from_upn(self.user_principal_name or "")
+        if home:
+            out.append(("home address in its #EXT# sign-in name", home))
+        if self.is_invited:
+            if self.mail:
+                out.append(("mail (its home address)", self.mail))
+            if self.user_principal_name and not home:
+                out.append(("sign-in name", self.user_principal_name))
+        else:
+            if self.user_principal_name:
+                out.append(("sign-in name (userPrincipalName)", self.user_principal_name))
+            if self.mail:
+                out.append(("mail", self.mail))
+        for proxy in self.proxy_addresses:
+            kind, sep, address = proxy.partition(":")
+            if sep and kind.lower() == "smtp":
+                out.append(("proxy address" if kind == "smtp" else "primary SMTP proxy "
+                            "address", address))
+        out.extend(("other email (otherMails)", m) for m in self.other_mails)
+        seen: set[str] = set()
+        unique = []
+        for what, address in out:
+            key = address.strip().lower()
+            if key and "@" in key and key not in seen:
+                seen.add(key)
+                unique.append((what, address.strip()))
+        return tuple(unique)
 
     @property
     def resolved(self) -> bool:
@@ -201,6 +247,10 @@ class Principal:
                                "displayName": self.display_name}
         for key, value in (("userPrincipalName", self.user_principal_name),
                            ("mail", self.mail), ("userType", self.user_type),
+                           ("otherMails", list(self.other_mails)),
+                           ("proxyAddresses", list(self.proxy_addresses)),
+                           ("externalUserState", self.external_user_state),
+                           ("creationType", self.creation_type),
                            ("appOwnerOrganizationId", self.app_owner_tenant_id)):
             if value:
                 out[key] = value
@@ -268,6 +318,48 @@ class Partner:
 
 
 @dataclass(frozen=True)
+class CaPolicy:
+    """A Conditional Access policy: what it enforces and whom it leaves out
+    (conditionalAccessPolicy, v1.0,
+    https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy)."""
+
+    id: str
+    name: str
+    state: str  # enabled, disabled, enabledForReportingButNotEnforced
+    controls: tuple[str, ...]  # grantControls.builtInControls (mfa, block, ...), plus
+    #                            "authenticationStrength" when one is required
+    include_users: tuple[str, ...] = ()  # ids or All / None / GuestsOrExternalUsers
+    exclude_users: tuple[str, ...] = ()  # ids, or GuestsOrExternalUsers
+    exclude_groups: tuple[str, ...] = ()
+    exclude_roles: tuple[str, ...] = ()  # role template ids
+    exclude_service_principals: tuple[str, ...] = ()  # clientApplications
+    exclude_guest_types: tuple[str, ...] = ()  # excludeGuestsOrExternalUsers types
+    exclude_tenants_kind: str | None = None  # all / enumerated (externalTenants)
+    exclude_tenants: tuple[str, ...] = ()  # enumerated tenant ids
+    excluded: tuple[Principal, ...] = ()  # the excluded users, groups and apps, named
+
+    @property
+    def enforced(self) -> bool:
+        return self.state.lower() == "enabled"
+
+    @property
+    def active(self) -> bool:
+        return self.state.lower() != "disabled"
+
+    def what(self) -> str:
+        """What the policy enforces, in plain words."""
+        words = {"block": "blocks sign-in", "mfa": "requires MFA",
+                 "authenticationStrength": "requires a strong sign-in method",
+                 "compliantDevice": "requires a compliant device",
+                 "domainJoinedDevice": "requires a hybrid-joined device",
+                 "approvedApplication": "requires an approved app",
+                 "compliantApplication": "requires an app protection policy",
+                 "passwordChange": "requires a password change"}
+        said = [words.get(c, f"requires {c}") for c in self.controls]
+        return " and ".join(dict.fromkeys(said)) or "sets session controls only"
+
+
+@dataclass(frozen=True)
 class GraphFacts:
     """Everything the m365 checks read for one tenant. Each field is the value or the
     `FetchError` that says why it could not be read."""
@@ -281,6 +373,7 @@ class GraphFacts:
     guests: Fetched[Guest] | FetchError
     service_principals: Fetched[ServicePrincipal] | FetchError  # foreign-owned only
     partners: Fetched[Partner] | FetchError
+    ca_policies: Fetched[CaPolicy] | FetchError  # Conditional Access (Policy.Read.All)
 
     @property
     def asset(self) -> Asset:
@@ -496,7 +589,11 @@ def _principal(obj: Mapping[str, Any]) -> Principal:
         user_principal_name=obj.get("userPrincipalName"), mail=obj.get("mail"),
         user_type=obj.get("userType"),
         app_owner_tenant_id=(str(obj["appOwnerOrganizationId"]).lower()
-                             if obj.get("appOwnerOrganizationId") else None))
+                             if obj.get("appOwnerOrganizationId") else None),
+        other_mails=_strs(obj.get("otherMails")),
+        proxy_addresses=_strs(obj.get("proxyAddresses")),
+        external_user_state=obj.get("externalUserState") or None,
+        creation_type=obj.get("creationType") or None)
 
 
 def _optional_bool(value: Any) -> bool | None:
@@ -655,14 +752,15 @@ class GraphSource(Source):
     async def fetch(self, target: Target, ctx: SourceContext) -> GraphFacts:
         opts: AzureTarget = target.options
         client = await self._connect(target, ctx)
-        organization, domains, admins, eligible, guests, sps, partners = await asyncio.gather(
+        (organization, domains, admins, eligible, guests, sps, partners,
+         ca) = await asyncio.gather(
             _guard(self._organization(client)), _guard(self._domains(client)),
             _guard(role_holders(client, eligible=False)),
             _guard(role_holders(client, eligible=True)),
             _guard(self._guests(client)),
             _guard(self._service_principals(client, opts.tenant_id)),
-            _guard(self._partners(client)))
-        facts = (organization, domains, admins, eligible, guests, sps, partners)
+            _guard(self._partners(client)), _guard(ca_policies(client)))
+        facts = (organization, domains, admins, eligible, guests, sps, partners, ca)
         errors = [f for f in facts if isinstance(f, FetchError)]
         if len(errors) == len(facts) and all(e.kind in ("unavailable", "timeout")
                                              for e in errors):
@@ -674,7 +772,8 @@ class GraphSource(Source):
             sps = await self._name_owners(client, sps, tenant)
         return GraphFacts(tenant_id=tenant, endpoint=client.endpoint, organization=organization,
                           domains=domains, role_holders=admins, eligible_holders=eligible,
-                          guests=guests, service_principals=sps, partners=partners)
+                          guests=guests, service_principals=sps, partners=partners,
+                          ca_policies=ca)
 
     async def close(self) -> None:
         for cred in self._credentials:
@@ -885,9 +984,12 @@ async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHo
                 for r in page if str(r["roleDefinitionId"]).lower() == role_id]
         missing = sorted({str(r["principalId"]) for _, r in rows if not r.get("principal")})
         resolved = await resolve_objects(client, missing)
+        resolved.update({str(r["principalId"]): r["principal"] for _, r in rows
+                         if isinstance(r.get("principal"), dict)})
+        resolved = await user_details(client, resolved)
         holders = []
         for role_id, r in rows:
-            obj = r.get("principal") or resolved.get(str(r["principalId"]))
+            obj = resolved.get(str(r["principalId"]))
             principal = _principal(obj) if obj else Principal(
                 str(r["principalId"]), "unknown", "")
             holders.append(RoleHolder(principal, "eligible" if eligible else "active",
@@ -897,6 +999,109 @@ async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHo
     except (KeyError, TypeError) as exc:
         raise GraphError(_malformed(request, exc)) from None
     return Fetched(request, observed, tuple(holders))
+
+
+# The user properties that say whose person an account is; Graph returns them only when
+# asked by $select (user resource, v1.0: otherMails, proxyAddresses, userType,
+# externalUserState and creationType are not in the default set,
+# https://learn.microsoft.com/graph/api/resources/user#properties).
+USER_DETAIL_SELECT = ("id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,"
+                      "userType,externalUserState,creationType")
+
+
+async def user_details(client: GraphClient, objects: Mapping[str, Mapping[str, Any]]
+                       ) -> dict[str, dict[str, Any]]:
+    """The users among `objects` (id -> directory object) with every address the
+    directory holds (GET /users/{id}?$select=...). A user gone since (404) keeps what
+    was read; any other failure is the caller's GraphError (a person judged by half of
+    their addresses would be a false pass)."""
+    async def one(uid: str, obj: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        try:
+            _, full = await client.get_object(
+                f"/users/{quote(uid)}?$select={USER_DETAIL_SELECT}", "users")
+        except GraphError as exc:
+            if exc.error.kind == "not_found":
+                return uid, dict(obj)
+            raise
+        return uid, {"@odata.type": "#microsoft.graph.user", **obj, **full}
+
+    users = [(uid, obj) for uid, obj in objects.items()
+             if str(obj.get("@odata.type") or "").endswith(".user")
+             or ("userPrincipalName" in obj and "@odata.type" not in obj)]
+    found = await asyncio.gather(*(one(uid, obj) for uid, obj in users))
+    return {**{k: dict(v) for k, v in objects.items()}, **dict(found)}
+
+
+# Values of includeUsers/excludeUsers that are not object ids.
+CA_SPECIAL_USERS = frozenset({"all", "none", "guestsorexternalusers"})
+
+
+def _ca_list(obj: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(obj, Mapping):
+        return ()
+    return _strs(obj.get(key))
+
+
+def _ca_policy(obj: Mapping[str, Any]) -> CaPolicy:
+    conditions = obj.get("conditions") or {}
+    if not isinstance(conditions, Mapping):
+        raise TypeError("conditions is not an object")
+    users = conditions.get("users") or {}
+    apps = conditions.get("clientApplications") or {}
+    grant = obj.get("grantControls") or {}
+    if not isinstance(users, Mapping) or not isinstance(apps, Mapping) or \
+            not isinstance(grant, Mapping):
+        raise TypeError("users, clientApplications or grantControls is not an object")
+    controls = list(_ca_list(grant, "builtInControls"))
+    if grant.get("authenticationStrength"):
+        controls.append("authenticationStrength")
+    guests = users.get("excludeGuestsOrExternalUsers") or {}
+    if not isinstance(guests, Mapping):
+        raise TypeError("excludeGuestsOrExternalUsers is not an object")
+    types = tuple(t.strip() for t in str(guests.get("guestOrExternalUserTypes") or "")
+                  .split(",") if t.strip() and t.strip() != "none")
+    tenants = guests.get("externalTenants") or {}
+    if not isinstance(tenants, Mapping):
+        raise TypeError("externalTenants is not an object")
+    return CaPolicy(
+        id=str(obj["id"]), name=str(obj.get("displayName") or obj["id"]),
+        state=str(obj.get("state") or ""), controls=tuple(controls),
+        include_users=_ca_list(users, "includeUsers"),
+        exclude_users=_ca_list(users, "excludeUsers"),
+        exclude_groups=_ca_list(users, "excludeGroups"),
+        exclude_roles=_ca_list(users, "excludeRoles"),
+        exclude_service_principals=_ca_list(apps, "excludeServicePrincipals"),
+        exclude_guest_types=types,
+        exclude_tenants_kind=(str(tenants.get("membershipKind")) if tenants.get(
+            "membershipKind") else None),
+        exclude_tenants=tuple(t.lower() for t in _ca_list(tenants, "members")))
+
+
+async def ca_policies(client: GraphClient) -> Fetched[CaPolicy]:
+    """Conditional Access policies (v1.0 GET /identity/conditionalAccess/policies,
+    Policy.Read.All, https://learn.microsoft.com/graph/api/conditionalaccessroot-list-
+    policies), with every excluded user (all their addresses), group and app named."""
+    request, rows = await client.get_list("/identity/conditionalAccess/policies", "policy")
+    observed = _now()
+    try:
+        policies = [_ca_policy(r) for r in rows]
+        ids = sorted({i for p in policies for i in
+                      (*p.exclude_users, *p.exclude_groups, *p.exclude_service_principals)
+                      if i.lower() not in CA_SPECIAL_USERS})
+        objects = await user_details(client, await resolve_objects(client, ids)) if ids \
+            else {}
+        named = {k: _principal(v) for k, v in objects.items()}
+        out = []
+        for p in policies:
+            kinds = [(i, "user") for i in p.exclude_users] + [
+                (i, "group") for i in p.exclude_groups] + [
+                (i, "servicePrincipal") for i in p.exclude_service_principals]
+            excluded = tuple(named.get(i) or Principal(i, "unknown", "")
+                             for i, _ in kinds if i.lower() not in CA_SPECIAL_USERS)
+            out.append(_replace(p, excluded=excluded))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GraphError(_malformed(request, exc)) from None
+    return Fetched(request, observed, tuple(out))
 
 
 async def resolve_objects(client: GraphClient, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -918,9 +1123,11 @@ async def resolve_objects(client: GraphClient, ids: list[str]) -> dict[str, dict
 
 
 async def resolve_principals(client: GraphClient, ids: list[str]) -> dict[str, Principal]:
-    """Principals by id; ids Graph does not return (deleted objects) are left out."""
+    """Principals by id, users with every address; ids Graph does not return (deleted
+    objects) are left out."""
     try:
-        return {k: _principal(v) for k, v in (await resolve_objects(client, ids)).items()}
+        objects = await user_details(client, await resolve_objects(client, ids))
+        return {k: _principal(v) for k, v in objects.items()}
     except (KeyError, TypeError) as exc:
         raise GraphError(_malformed(client.url("/directoryObjects/getByIds"), exc)) from None
 
@@ -947,6 +1154,7 @@ def _now() -> str:
 
 __all__ = [
     "GRAPH",
+    "CaPolicy",
     "Domain",
     "Federation",
     "Fetched",
