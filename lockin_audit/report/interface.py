@@ -13,6 +13,9 @@ from lockin_audit.model import ScanResult
 class Renderer(ABC):
     name: ClassVar[str]  # what `-f` selects
     filename: ClassVar[str]  # the file written in the output folder
+    # how the file is written: "utf-8-sig" puts a byte order mark first (the CSV, so that
+    # Excel on Windows reads it as UTF-8 instead of the ANSI code page)
+    encoding: ClassVar[str] = "utf-8"
 
     @abstractmethod
     def render(self, result: ScanResult) -> str:
@@ -89,7 +92,7 @@ def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[
         except Exception as exc:
             failures.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding=r.encoding)
         written.append(path)
     if failures:
         raise RenderFailed("could not render " + "; ".join(failures) + " (other formats: "
