@@ -28,11 +28,15 @@ from lockin_audit.sources.aws_facts import (
     account_of_arn,
 )
 from lockin_audit.sources.aws_policy import (
-    OIDC_PLATFORMS,
+    EvalContext,
     Grantee,
     PolicyDocument,
     admin_grants,
+    effective_admin,
     grantees,
+    issuer_of,
+    parse_policy,
+    platform_of,
 )
 
 # AWS managed policies that grant administrator rights (or the power to take them).
@@ -80,9 +84,13 @@ def attribute_account(ctx: CheckContext, facts: AwsFacts, account: str,
 
 
 def attribute_org(ctx: CheckContext, facts: AwsFacts, org_id: str,
-                  seen_in: str) -> Attribution:
-    """An Organization id: the audited account's own Organization is held by whoever holds
+                  seen_in: str, path: str = "") -> Attribution:
+    """An Organization id (or OU path): the parties' aws_organization_ids first (the most
+    specific entry); else the audited account's own Organization is held by whoever holds
     its management account; any other Organization is unknown (listed to classify)."""
+    configured = ctx.attribute(IdKind.AWS_ORGANIZATION, path or org_id, seen_in, record=False)
+    if configured.holder is not Holder.UNKNOWN:
+        return configured
     org = facts.organization.value
     if isinstance(org, FetchError):
         return Attribution(Holder.UNKNOWN, None, IdKind.AWS_ACCOUNT, org_id,
@@ -151,15 +159,52 @@ def name_matches(ctx: CheckContext, text: str) -> list[Attribution]:
     return list(found.values())
 
 
-def policy_admin(policies: Iterable[NamedPolicy]) -> list[str]:
-    """Names of the policies (inline or attached) that give administrator rights."""
+# The documents of the AWS managed policies judged by name when GetAccountAuthorizationDetails
+# did not list them (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/).
+_MANAGED_DOCUMENTS = {
+    "AdministratorAccess": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    "IAMFullAccess": {"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]},
+    "PowerUserAccess": {"Statement": [{"Effect": "Allow", "NotAction": [
+        "iam:*", "organizations:*", "account:*"], "Resource": "*"}]},
+    "ReadOnlyAccess": {"Statement": [{"Effect": "Allow", "Action": [
+        "*:Describe*", "*:Get*", "*:List*"], "Resource": "*"}]},
+}
+
+
+def _document(p: NamedPolicy) -> PolicyDocument | None:
+    if p.document is not None:
+        return p.document
+    if p.aws_managed and p.name in _MANAGED_DOCUMENTS:
+        return parse_policy(_MANAGED_DOCUMENTS[p.name])
+    return None
+
+
+def policy_admin(policies: Iterable[NamedPolicy], boundary: NamedPolicy | None = None
+                 ) -> tuple[list[str], str]:
+    """Names of the policies (inline or attached) that give administrator rights, after
+    the Deny statements of those policies and the permissions boundary; and what capped
+    them ("" when nothing did, or the reason the cap could not be read)."""
+    items = list(policies)
     out = []
-    for p in policies:
-        grants = admin_grants(p.document) if p.document is not None else ()
+    for p in items:
+        doc = _document(p)
+        grants = admin_grants(doc) if doc is not None else ()
         if (p.name in _ADMIN_POLICIES and p.aws_managed) or grants:
             out.append(f"{p.name}{' (inline)' if not p.arn else ''}"
                        + (f": {', '.join(grants)}" if grants else ""))
-    return out
+    if not out:
+        return [], ""
+    docs = [d for d in (_document(p) for p in items) if d is not None]
+    cap_doc = _document(boundary) if boundary is not None else None
+    if boundary is not None and cap_doc is None:
+        verdict = effective_admin(docs)
+        return (out if verdict else []), (
+            f"its permissions boundary {boundary.name} was not listed, so whether it caps "
+            "these rights cannot be told")
+    verdict = effective_admin(docs, cap_doc, boundary.name if boundary else "")
+    if not verdict:
+        return [], verdict.capped_by
+    return out, ""
 
 
 def excerpt_of(doc: PolicyDocument) -> str:
@@ -352,17 +397,45 @@ _ACCESS_REMEDIATION = (
 
 
 def describe_grantee(g: Grantee) -> str:
+    return _describe(g) + (
+        f" (unless Deny statement {', '.join(g.limited_by)} applies: its conditions cannot "
+        "be decided from the policy)" if g.limited_by else "")
+
+
+def _describe(g: Grantee) -> str:
+    if g.service:
+        who = f"account {g.value}" if g.kind == "account" else f"Organization {g.value}"
+        return f"the AWS service {g.service} acting for {who} (its source condition)"
     if g.kind == "account":
         return f"account {g.value}"
     if g.kind == "organization":
+        if g.subject:
+            return f"the accounts under {g.subject} (aws:PrincipalOrgPaths) of Organization {g.value}"
         return f"every account of Organization {g.value}"
     if g.kind == "oidc":
+        if g.value.startswith("issuer:"):
+            return (f"tokens of the OIDC issuer {g.value.removeprefix('issuer:')} "
+                    f"({g.subject or 'any subject'})")
         return f"tokens of {g.value} ({g.subject or 'any subject'}, via {g.via})"
     if g.kind == "saml":
         return f"users of SAML provider {g.value}"
     if g.kind == "web_identity":
         return f"any user of {g.value}"
     return f"anyone: {g.value} ({g.subject or g.via})"
+
+
+def eval_context(facts: AwsFacts) -> EvalContext:
+    """What the evaluator may know about accounts' Organizations: the audited account's
+    own, and (from its management account) the members listed."""
+    org = facts.organization.value
+    if org is None or isinstance(org, FetchError):
+        return EvalContext()
+    members = {facts.account_id, org.management_account}
+    listed = facts.org_accounts
+    if listed is not None and not listed.error:
+        members |= {a.id for a in listed.ok}
+    org_id = org.id
+    return EvalContext(lambda account: org_id if account in members else None)
 
 
 def _saml_problem(facts: AwsFacts, arn: str) -> FetchError | None:
@@ -380,6 +453,28 @@ def grantee_evidence(facts: AwsFacts, g: Grantee) -> list[Any]:
     return [err.evidence()] if err is not None else []
 
 
+def attribute_oidc(ctx: CheckContext, g: Grantee, seen_in: str) -> Attribution:
+    """A federated OIDC grantee: `platform:org` against the parties' identity_orgs (a
+    GitHub Enterprise Server is also attributed by its host name); an issuer in no entry of
+    the identity-platform table by its host name, and named when nobody holds it."""
+    if g.value.startswith("issuer:"):
+        issuer = g.value.removeprefix("issuer:")
+        host = issuer.split("/")[0]
+        a = ctx.attribute(IdKind.HOSTNAME, host, seen_in)
+        if a.holder is Holder.UNKNOWN:
+            return Attribution(Holder.UNKNOWN, None, IdKind.HOSTNAME, host,
+                               f"the OIDC issuer {issuer} is not a platform lockin-audit "
+                               "knows and its host is no party's domain: ask who runs it",
+                               0.0)
+        return a
+    platform, _, org = g.value.partition(":")
+    a = ctx.attribute(IdKind.IDENTITY_ORG, g.value, seen_in,
+                      record=platform != "github_enterprise_server")
+    if a.holder is Holder.UNKNOWN and platform == "github_enterprise_server":
+        return ctx.attribute(IdKind.HOSTNAME, org, seen_in)
+    return a
+
+
 def attribute_grantee(ctx: CheckContext, facts: AwsFacts, g: Grantee,
                       seen_in: str) -> tuple[Attribution, Status | None]:
     """Who a grantee is, and a status override (anyone at all is a fail whoever holds it)."""
@@ -387,10 +482,9 @@ def attribute_grantee(ctx: CheckContext, facts: AwsFacts, g: Grantee,
         return attribute_account(ctx, facts, g.value, seen_in), None
     if g.kind == "organization":
         unread = Status.ERROR if facts.organization.error else None
-        return attribute_org(ctx, facts, g.value, seen_in), unread
+        return attribute_org(ctx, facts, g.value, seen_in, g.subject), unread
     if g.kind == "oidc":
-        kind = IdKind.IDENTITY_ORG if ":" in g.value else IdKind.HOSTNAME
-        return ctx.attribute(kind, g.value, seen_in), None
+        return attribute_oidc(ctx, g, seen_in), None
     if g.kind == "saml":
         owner = account_of_arn(g.value)
         if owner and owner != facts.account_id:
@@ -443,10 +537,10 @@ def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             yield ctx.error(asset, f"trust policy of {role.name}: {role.trust.problem}",
                             key="trust")
             continue
-        found = grantees(role.trust, facts.account_id)
+        found = grantees(role.trust, facts.account_id, eval_context(facts))
         if not found:
             continue
-        admin = policy_admin(role.policies)
+        admin, capped = policy_admin(role.policies, role.boundary)
         unread = [p.name for p in role.attached if p.document is None and not p.aws_managed]
         policies = ", ".join(p.name + (" (inline)" if not p.arn else "")
                              for p in role.policies) or "none"
@@ -462,6 +556,7 @@ def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                         f"{holder_text(a)}. "
                         + (f"It has administrator rights ({'; '.join(admin)}). " if admin
                            else f"Policies: {policies}. ")
+                        + (f"Administrator rights: {capped}. " if capped else "")
                         + (f"The documents of {', '.join(unread)} were not listed. "
                            if unread else "")
                         + ("Assuming it requires an ExternalId."
@@ -469,7 +564,9 @@ def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                         + (f" Last used: {human_datetime(role.last_used)}." if role.last_used else "")),
                 evidence=[f.evidence({"RoleName": role.name,
                                       "AssumeRolePolicyDocument": excerpt_of(role.trust),
-                                      "Policies": [p.name for p in role.policies]}),
+                                      "Policies": [p.name for p in role.policies],
+                                      **({"PermissionsBoundary": role.boundary.arn}
+                                         if role.boundary else {})}),
                           *grantee_evidence(facts, g)])
     if not count and not problems:
         yield clean(ctx, facts, f"None of the {len(iam.roles)} IAM roles lets in another "
@@ -586,7 +683,7 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                                 key=f"credentials-{n}")
             continue
         flagged += 1
-        admin = policy_admin(iam.user_policies(user))
+        admin, capped = policy_admin(iam.user_policies(user), user.boundary)
         who = next((a for a in found if a.holder is holder), None)
         text, cred_ev = credential_text(user, creds, iam.password_last_used_error is None)
         signs_in = _can_sign_in(creds)
@@ -598,6 +695,7 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             severity=(Severity.CRITICAL if admin else None if signs_in else Severity.MEDIUM),
             detail=(f"IAM user {user.name} is held by {owner}. {text}"
                     + (f" It has administrator rights ({'; '.join(admin)})." if admin else "")
+                    + (f" Administrator rights: {capped}." if capped else "")
                     + (f" Groups: {', '.join(user.groups)}." if user.groups else "")),
             evidence=[f.evidence({"UserName": user.name, "Arn": user.arn, "Path": user.path,
                                   "Tags": [{"Key": t.key, "Value": t.value} for t in user.tags],
@@ -700,15 +798,25 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             yield ctx.error(facts.asset, p.error, key=p.request)
             continue
         prov = p.ok
-        host = prov.url.removeprefix("https://").split("/")[0].lower()
+        issuer = issuer_of(prov.url)
+        host = issuer.split("/")[0].lower()
         asset = Asset("aws_iam_identity_provider", prov.arn, host)
         ev = [p.evidence({"Url": prov.url, "ClientIDList": list(prov.client_ids)})]
-        if host in OIDC_PLATFORMS:
+        entry = platform_of(issuer)
+        if entry is not None and entry.shared:
             yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
                               key=prov.arn, evidence=ev,
-                              detail=f"OIDC provider {host} is a shared platform's token "
+                              detail=f"OIDC provider {issuer} is {entry.name}'s shared token "
                               "issuer; which of its organisations may sign in is decided by "
                               "each role's trust policy (judged in aws.access.roles).")
+            continue
+        if entry is not None:
+            org = entry.issuer_org(issuer) or ""
+            g = Grantee("oidc", f"{entry.platform}:{org.lower()}", prov.arn)
+            a = attribute_oidc(ctx, g, f"OIDC provider {prov.arn}")
+            yield ctx.finding(asset=asset, holder=a.holder, key=prov.arn, evidence=ev,
+                              detail=f"OIDC provider {issuer} is the token issuer of the "
+                              f"{entry.name} organisation {org}, held by {holder_text(a)}.")
             continue
         a = ctx.attribute(IdKind.HOSTNAME, host, f"OIDC provider {prov.arn}")
         yield ctx.finding(asset=asset, holder=a.holder, key=prov.arn, evidence=ev,
@@ -754,7 +862,7 @@ def bucket_policies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             errors += 1
             yield ctx.error(asset, f"bucket policy of {b.name}: {doc.problem}", key="policy")
             continue
-        for g in grantees(doc, facts.account_id):
+        for g in grantees(doc, facts.account_id, eval_context(facts)):
             flagged += 1
             a, override = attribute_grantee(ctx, facts, g, f"policy of bucket {b.name}")
             yield ctx.finding(asset=asset, holder=a.holder, key=f"{g.kind}:{g.value}",
@@ -880,7 +988,7 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                 problems += 1
                 yield ctx.error(asset, f"policy of {key.arn}: {doc.problem}")
                 continue
-            for g in grantees(doc, facts.account_id):
+            for g in grantees(doc, facts.account_id, eval_context(facts)):
                 flagged += 1
                 a, override = attribute_grantee(ctx, facts, g, f"policy of KMS key {key.arn}")
                 yield ctx.finding(asset=asset, holder=a.holder, key=f"{g.kind}:{g.value}",
@@ -1121,7 +1229,7 @@ def backups(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                 problems += 1
                 yield ctx.error(asset, f"access policy of {vault.name}: {doc.problem}")
                 continue
-            for g in grantees(doc, own):
+            for g in grantees(doc, own, eval_context(facts)):
                 flagged += 1
                 a, override = attribute_grantee(ctx, facts, g, f"policy of vault {vault.name}")
                 yield ctx.finding(asset=asset, holder=a.holder, key=f"{g.kind}:{g.value}",

@@ -11,6 +11,7 @@ from lockin_audit.microsoft_identity import attribute_address, attribute_princip
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.azure import (
     AzureFacts,
+    BillingInfo,
     Directory,
     RoleAssignment,
     Subscription,
@@ -105,10 +106,18 @@ def subscription_tenant(facts: AzureFacts, ctx: CheckContext) -> Iterator[Findin
             return
         found = True
         if sub.tenant_id is None:
-            yield ctx.error(sub.asset, FetchError(
-                "azure", "GET /subscriptions", f"the answer for subscription {sub.name} "
-                f"({sub.id}) does not say which directory (tenantId) it belongs to",
-                kind="malformed"))
+            # tenantId is optional in the list's answer (older api-versions and some CSP
+            # listings omit it): unknown, a thing to check, not a failed read
+            csp = " It is a CSP subscription: its partner may keep it in the partner's " \
+                "directory." if sub.is_csp else ""
+            yield ctx.finding(
+                asset=sub.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                severity=Severity.HIGH, evidence=_sub_evidence(facts, sub),
+                title="Which directory holds a subscription: to check",
+                detail=f"The subscription list does not say which directory (tenantId) "
+                       f"{sub.name} ({sub.id}) belongs to.{csp} In the Azure portal open "
+                       "Subscriptions, select it and read 'Parent management group' and "
+                       "'Directory' on Overview; it should be your tenant.")
             continue
         owner = ctx.attribute(IdKind.AZURE_TENANT, sub.tenant_id,
                               f"tenant of subscription {sub.id}")
@@ -181,20 +190,64 @@ AGREEMENTS = {"MicrosoftPartnerAgreement": "a partner's Microsoft Partner Agreem
                                                 "Services Program) account"}
 
 
+def _billing_evidence(facts: AzureFacts, sub: Subscription, info: BillingInfo) -> Evidence:
+    return facts.evidence(f"GET /subscriptions/{sub.id}/providers/Microsoft.Billing/"
+                          "billingProperty/default", {
+                              "billingAccountAgreementType": info.agreement_type,
+                              "billingAccountDisplayName": info.account_name,
+                              "billingTenantId": info.billing_tenant_id,
+                              "accountAdminNotificationEmailAddress": info.admin_email})
+
+
+def _tenant_name(ctx: CheckContext, tenant_id: str) -> str | None:
+    """A tenant's name: its configured party, or the Graph partner list's name."""
+    who = ctx.attribute(IdKind.AZURE_TENANT, tenant_id, "billing tenant", record=False)
+    if who.party:
+        return who.party
+    graph = ctx.dependency(GRAPH, ctx.target.id)
+    if graph.value is not None and not isinstance(graph.value.partners, FetchError):
+        for p in graph.value.partners.items:
+            if p.tenant_id == tenant_id.lower() and p.display_name:
+                return p.display_name
+    return None
+
+
+def _billing_words(info: BillingInfo, ctx: CheckContext) -> str:
+    """'a Microsoft Customer Agreement (MicrosoftCustomerAgreement), billing account X
+    in billing tenant <id> (name)': the agreement and the billing tenant, named."""
+    agreement = AGREEMENTS.get(info.agreement_type or "", "")
+    agreement = (f"{agreement} ({info.agreement_type})" if agreement else
+                 f"an agreement of type {info.agreement_type}" if info.agreement_type else
+                 "an agreement whose type is not reported")
+    account = f"billing account {info.account_name}" if info.account_name else \
+        "a billing account whose name is not reported"
+    if info.billing_tenant_id:
+        name = _tenant_name(ctx, info.billing_tenant_id)
+        tenant = f"billing tenant {info.billing_tenant_id}" + (f" ({name})" if name else "")
+    else:
+        tenant = "a billing tenant that is not reported"
+    return f"{agreement}, {account} in {tenant}"
+
+
 def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) -> Finding:
     evidence = _sub_evidence(facts, sub)
     offer = f"offer {sub.quota_id}" if sub.quota_id else "no offer reported"
     if sub.is_csp:
         signs = _provider_reaches(sub, ctx)
+        known = ""
+        if isinstance(sub.billing, BillingInfo):
+            evidence.append(_billing_evidence(facts, sub, sub.billing))
+            known = f" It is billed through {_billing_words(sub.billing, ctx)}."
         if signs:
             return ctx.finding(asset=sub.asset, holder=Holder.PROVIDER, evidence=evidence,
                                detail=f"{sub.name} is a CSP subscription ({sub.quota_id}) "
-                                      f"whose partner is the provider ({'; '.join(signs)}).")
+                                      f"whose partner is the provider ({'; '.join(signs)})."
+                                      + known)
         return ctx.finding(asset=sub.asset, holder=Holder.THIRD_PARTY, status=Status.WARN,
                            evidence=evidence,
                            detail=f"{sub.name} is a CSP subscription ({sub.quota_id}) billed "
-                                  "by a partner: confirm in the Microsoft 365 admin centre "
-                                  "(Billing, Your products) which partner that is."
+                                  f"by a partner.{known} Confirm in the Microsoft 365 admin "
+                                  "centre (Billing, Your products) which partner that is."
                                   + _graph_gap(ctx))
     info = sub.billing
     if isinstance(info, FetchError) and info.kind != "denied":
@@ -208,17 +261,8 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
                            detail=f"{sub.name} ({offer}) is not a CSP subscription, but "
                                   "the offer alone does not say whose agreement or card "
                                   f"pays for it.{why} {BILLING_PORTAL}")
-    evidence.append(facts.evidence(f"GET /subscriptions/{sub.id}/providers/Microsoft.Billing/"
-                                   "billingProperty/default", {
-                                       "billingAccountAgreementType": info.agreement_type,
-                                       "billingAccountDisplayName": info.account_name,
-                                       "billingTenantId": info.billing_tenant_id,
-                                       "accountAdminNotificationEmailAddress":
-                                           info.admin_email}))
-    agreement = AGREEMENTS.get(info.agreement_type or "", info.agreement_type or
-                               "an agreement of unknown type")
-    account = f"billing account {info.account_name}" if info.account_name else \
-        "a billing account"
+    evidence.append(_billing_evidence(facts, sub, info))
+    paid = _billing_words(info, ctx)
     attributions = []
     if info.billing_tenant_id:
         attributions.append(ctx.attribute(IdKind.AZURE_TENANT, info.billing_tenant_id,
@@ -236,15 +280,15 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
         return ctx.finding(asset=sub.asset, holder=holder,
                            status=Status.FAIL if holder is Holder.PROVIDER else Status.WARN,
                            evidence=evidence,
-                           detail=f"{sub.name} is paid through {agreement}, {account}"
+                           detail=f"{sub.name} is paid through {paid}"
                                   + (f": {reasons}." if reasons else "."))
     if holders == {Holder.CLIENT}:
         return ctx.finding(asset=sub.asset, holder=Holder.CLIENT, evidence=evidence,
-                           detail=f"{sub.name} is paid through {agreement}, {account} of "
-                                  f"the business: {reasons}.")
+                           detail=f"{sub.name} is paid through {paid}, the "
+                                  f"business's: {reasons}.")
     return ctx.finding(asset=sub.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
                        severity=Severity.MEDIUM, evidence=evidence,
-                       detail=f"{sub.name} is paid through {agreement}, {account}, whose "
+                       detail=f"{sub.name} is paid through {paid}, whose "
                               "owner could not be matched to the business"
                               + (f" ({reasons})" if reasons else "") + f". {BILLING_PORTAL}")
 

@@ -121,6 +121,52 @@ def _servers_note(facts: DnsFacts) -> str:
     return f" Answers from {', '.join(facts.servers)}." if facts.servers else ""
 
 
+def _chain_items(value: object) -> list[tuple[IdKind, str, str]]:
+    """The CNAME targets an answer was followed through: whoever runs any of those zones
+    can change the record the name resolves to."""
+    if not isinstance(value, Answer) or not value.chain:
+        return []
+    return [(IdKind.HOSTNAME, t, f"CNAME of {value.qname}") for t in value.chain]
+
+
+def _hosted(ctx: CheckContext, value: object) -> tuple[list[Attribution], str]:
+    """Attribute the CNAME chain of a record's name (`_dmarc`, `_smtp._tls`, `_mta-sts`,
+    `default._bimi`, DKIM selectors): (attributions, a sentence naming who hosts it)."""
+    items = _chain_items(value)
+    if not items:
+        return [], ""
+    assert isinstance(value, Answer)
+    found = [ctx.attribute(kind, v, seen_in=where) for kind, v, where in items]
+    holder = worst_holder(found)
+    parties = sorted({a.party or a.value for a in found if a.holder is holder})
+    who = ", ".join(parties)
+    target = " -> ".join(value.chain)
+    if holder is Holder.PROVIDER:
+        tail = (f"it is hosted in your IT provider's zone ({who}), which can change it at "
+                "will and keeps it when you leave")
+    elif holder is Holder.THIRD_PARTY:
+        tail = (f"it is hosted by {who}, a service whose account must be yours: confirm "
+                "who holds that account")
+    elif holder is Holder.UNKNOWN:
+        tail = (f"it is hosted in a zone nobody has identified ({who}): whoever runs it can "
+                "change the record; classify it")
+    else:
+        tail = "it is hosted under your own names"
+    return found, (f" {value.qname} is not kept in your zone: it is a CNAME to {target}, "
+                   f"so {tail}.")
+
+
+def _with_chain(ctx: CheckContext, items: list[tuple[IdKind, str, str]], value: object
+                ) -> tuple[Verdict, str]:
+    """Judge a record's contents and the CNAME chain of its name together."""
+    chain, note = _hosted(ctx, value)
+    verdict = judge(ctx, items)
+    if not chain:
+        return verdict, ""
+    found = (*verdict.attributions, *chain) if items else tuple(chain)
+    return Verdict(worst_holder(found), found), note
+
+
 # -- domain.dns_hosting -----------------------------------------------------------------
 
 @check(
@@ -247,6 +293,7 @@ def mail(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _autodiscover(facts, ctx)
     yield from _dkim(facts, ctx)
     yield from _mta_sts(facts, ctx)
+    yield from _bimi(facts, ctx)
 
 
 def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -264,6 +311,7 @@ def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     for host in facts.mx_addresses:
         evidence += host.evidence()
         items += [(IdKind.IP, a, f"address of MX {host.name}") for a in host.addresses]
+        items += [(IdKind.HOSTNAME, c, f"CNAME of MX {host.name}") for c in host.chain]
         if host.error:
             unresolved.append(host)
     verdict = judge(ctx, items)
@@ -292,6 +340,7 @@ def _spf(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     items = [(IdKind.DOMAIN, inc.domain, f"SPF {inc.mechanism} of {facts.domain}")
              for inc in spf.includes]
     items += _spf_term_items(ctx, facts, spf)
+    items += [i for a in spf.answers for i in _chain_items(a)]
     verdict = judge(ctx, items)
     detail = _summary(verdict, "Outgoing mail authorisation (SPF)")
     if spf.problems:
@@ -352,24 +401,52 @@ def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     host = facts.mta_sts_host
-    if host is None:
+    policy = facts.mta_sts
+    chain = isinstance(policy, Answer) and bool(policy.chain)
+    if host is None and not chain:
         return
     name = f"mta-sts.{facts.domain}"
+    items: list[tuple[IdKind, str, str]] = []
+    evidence: list[Evidence] = [policy.evidence()] if isinstance(policy, Answer) else []
     if isinstance(host, HostAddresses):
         if host.error:
             yield ctx.error(ctx.target.asset, host.error, key="mta-sts")
             return
         items = [(IdKind.IP, a, f"address of {name}") for a in host.addresses]
-        evidence = host.evidence()
+        evidence += host.evidence()
     elif isinstance(host, FetchError):
         yield ctx.error(ctx.target.asset, host, key="mta-sts")
         return
-    else:
+    elif host is not None:
         items = [(IdKind.HOSTNAME, t, f"CNAME of {name}") for t in host.records]
-        evidence = [host.evidence()]
-    if items:
-        yield _finding(ctx, facts, judge(ctx, items), "The MTA-STS policy web server",
-                       evidence, key="mta-sts")
+        evidence.append(host.evidence())
+    if items or chain:
+        verdict, hosted = _with_chain(ctx, items, policy)
+        yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                          detail=_summary(verdict, "The MTA-STS policy (record and web "
+                                                   "server)") + hosted,
+                          evidence=evidence, key="mta-sts")
+
+
+def _bimi(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    """default._bimi: the logo (l=) and certificate (a=) URLs, and the record's CNAME."""
+    bimi = facts.bimi
+    if bimi is None:
+        return
+    if err := _error(bimi):
+        yield ctx.error(ctx.target.asset, err, key="bimi")
+        return
+    assert isinstance(bimi, Answer)
+    records = [r for r in bimi.records if r.lower().startswith("v=bimi1")]
+    if not records and not bimi.chain:
+        return
+    tags = parse_tags(records[0]) if records else {}
+    items = [(IdKind.URL, tags[t], f"BIMI {t}= of {facts.domain}") for t in ("l", "a")
+             if tags.get(t)]
+    verdict, hosted = _with_chain(ctx, items, bimi)
+    yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                      detail=_summary(verdict, "The brand logo shown in inboxes (BIMI)")
+                      + hosted, evidence=[bimi.evidence()], key="bimi")
 
 
 def tenant_attribution(ctx: CheckContext, host: str, where: str) -> Attribution:
@@ -400,18 +477,18 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
             continue
         assert isinstance(d.cname, Answer)
         evidence.append(d.cname.evidence())
+        # the whole chain when the key was followed through it, else the first hop
+        chain = d.txt.chain if isinstance(d.txt, Answer) and d.txt.chain else \
+            d.cname.records
         attributions += [tenant_attribution(ctx, t, f"DKIM {d.selector} of {facts.domain}")
-                         for t in d.cname.records]
+                         for t in chain]
         if isinstance(d.txt, Answer) and any("p=" in r for r in d.txt.records):
-            keys.append(d.selector)
+            if not chain:
+                keys.append(d.selector)
             evidence.append(d.txt.evidence())
         elif isinstance(d.txt, FetchError):
             yield ctx.error(ctx.target.asset, d.txt, key=f"dkim:{d.selector}")
-    asked = len(facts.dkim_selectors)
-    caveat = (f" Selectors cannot be listed from DNS: {asked} commonly used ones were "
-              "asked, and other selectors may exist (ask each service that sends mail as "
-              "your domain which selector it signs with, and add it to "
-              "scan.dns.dkim_selectors).")
+    caveat = " " + _dkim_scope(facts)
     if attributions:
         verdict = Verdict(worst_holder(attributions), tuple(attributions))
         detail = _summary(verdict, "Mail signing (DKIM)")
@@ -425,13 +502,32 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                           detail=f"DKIM keys for the selector(s) {', '.join(keys)} are "
                                  f"published in {facts.domain}'s own zone." + caveat)
     else:
+        parent = facts.dkim_parent
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
                           status=Status.MANUAL, severity=Severity.LOW, key="dkim",
-                          detail=f"None of the {asked} commonly used DKIM selectors exists "
-                                 f"under {facts.domain}. Selectors cannot be listed from "
-                                 "DNS, so other selectors may exist: ask each service that "
-                                 "sends mail as your domain which selector it signs with, "
-                                 "and add it to scan.dns.dkim_selectors.")
+                          evidence=[parent.evidence()] if isinstance(parent, Answer) else [],
+                          detail=f"No DKIM selector was found under {facts.domain}. "
+                                 + _dkim_scope(facts))
+
+
+def _dkim_scope(facts: DnsFacts) -> str:
+    """Which selectors were asked, and why (the scope of a DKIM finding)."""
+    parent = facts.dkim_parent
+    how = ("Selectors cannot be listed from DNS, so other selectors may exist: ask each "
+           "service that sends mail as your "
+           "domain which selector it signs with, and add it to scan.dns.dkim_selectors.")
+    if isinstance(parent, Answer) and parent.status == "nxdomain":
+        head = (f"_domainkey.{facts.domain} answered NXDOMAIN, which by RFC 8020 means no "
+                "selector exists below it")
+        if facts.dkim_fallback:
+            return (f"{head}; some DNS servers answer so while selectors exist, so the "
+                    "selectors of the mail services the MX and SPF records name, and the "
+                    f"configured ones, were asked anyway: {'; '.join(facts.dkim_fallback)}."
+                    f" {how}")
+        return (f"{head}; no mail service the MX and SPF records name has known selectors, "
+                f"so none was asked. {how}")
+    return (f"{len(facts.dkim_selectors)} commonly used selectors were asked; other "
+            f"selectors may exist. {how}")
 
 
 # -- domain.mail_reports ----------------------------------------------------------------
@@ -462,9 +558,17 @@ def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if isinstance(dmarc, FetchError):
         yield ctx.error(ctx.target.asset, dmarc, key="dmarc")
     elif dmarc.record is None:
-        yield _none(ctx, f"{facts.domain} publishes no DMARC record, so no reports are sent "
-                         "anywhere (consider publishing one in your own name).",
-                    [dmarc.answer.evidence()], key="dmarc")
+        if dmarc.answer.chain:
+            verdict, note = _with_chain(ctx, [], dmarc.answer)
+            yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                              detail=_summary(verdict, "The DMARC record's name") + note +
+                              " It publishes no DMARC record today, but whoever runs "
+                              "that zone can publish one.",
+                              evidence=[dmarc.answer.evidence()], key="dmarc")
+        else:
+            yield _none(ctx, f"{facts.domain} publishes no DMARC record, so no reports are "
+                             "sent anywhere (consider publishing one in your own name).",
+                        [dmarc.answer.evidence()], key="dmarc")
     else:
         evidence = [dmarc.answer.evidence()]
         evidence += [a.evidence() for a in dmarc.authorisations.values()
@@ -472,7 +576,7 @@ def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         items = [(IdKind.EMAIL if u.lower().startswith("mailto:") else IdKind.URL, u,
                   f"DMARC {tag} of {facts.domain}")
                  for tag, uris in (("rua", dmarc.rua), ("ruf", dmarc.ruf)) for u in uris]
-        if items:
+        if items or dmarc.answer.chain:
             authorised = [d for d, a in dmarc.authorisations.items()
                           if isinstance(a, Answer) and a.records]
             missing = [d for d in dmarc.authorisations if d not in authorised]
@@ -481,10 +585,12 @@ def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
             if missing:
                 note += (f" Not authorised (no {facts.domain}._report._dmarc record, so "
                          f"receivers send them no reports): {', '.join(missing)}.")
-            verdict = judge(ctx, items)
+            if not items:
+                note += " The record asks for no reports."
+            verdict, hosted = _with_chain(ctx, items, dmarc.answer)
             yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
-                              detail=_summary(verdict, "DMARC reports") + note,
-                              evidence=evidence, key="dmarc")
+                              detail=_summary(verdict, "DMARC reports and policy") + hosted
+                              + note, evidence=evidence, key="dmarc")
         else:
             yield _none(ctx, "The DMARC record asks for no reports.", evidence, key="dmarc")
     yield from _tlsrpt(facts, ctx)
@@ -496,13 +602,15 @@ def _tlsrpt(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         return
     assert isinstance(facts.tlsrpt, Answer)
     records = [r for r in facts.tlsrpt.records if r.lower().startswith("v=tlsrptv1")]
-    if not records:
+    if not records and not facts.tlsrpt.chain:
         return
-    uris = report_addresses(parse_tags(records[0]).get("rua", ""))
+    uris = report_addresses(parse_tags(records[0]).get("rua", "")) if records else ()
     items = [(IdKind.EMAIL if u.lower().startswith("mailto:") else IdKind.URL, u,
               f"TLS-RPT rua of {facts.domain}") for u in uris]
-    yield _finding(ctx, facts, judge(ctx, items), "TLS delivery reports (TLS-RPT)",
-                   [facts.tlsrpt.evidence()], key="tlsrpt")
+    verdict, hosted = _with_chain(ctx, items, facts.tlsrpt)
+    yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                      detail=_summary(verdict, "TLS delivery reports (TLS-RPT)") + hosted,
+                      evidence=[facts.tlsrpt.evidence()], key="tlsrpt")
 
 
 # -- domain.web -------------------------------------------------------------------------

@@ -8,13 +8,20 @@ essential notices.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for
 from lockin_audit.facts import FetchError
+from lockin_audit.google_identity import (
+    attribute_workspace_address,
+    classify_service_account,
+    workspace_domain,
+)
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.gcp import (
+    AccountProjects,
     BillingAccountFacts,
     GcpFacts,
     IamPolicy,
@@ -33,9 +40,6 @@ ADMIN_ROLES = frozenset({
     "roles/resourcemanager.projectIamAdmin", "roles/resourcemanager.folderAdmin",
     "roles/billing.admin", "roles/iam.organizationRoleAdmin",
 })
-GOOGLE_MANAGED_SA_DOMAINS = ("cloudservices.gserviceaccount.com",
-                             "developer.gserviceaccount.com", "appspot.gserviceaccount.com",
-                             "cloudbuild.gserviceaccount.com")
 
 
 def _workspace_customers(ctx: CheckContext) -> frozenset[str]:
@@ -367,35 +371,238 @@ def _project_billing(pf: ProjectFacts, accounts: Mapping[str, BillingAccountFact
                              f"{attribution.reason}.", evidence=evidence)
 
 
+def _listed_account_holder(account: AccountProjects, ctx: CheckContext,
+                           own_orgs: set[str]) -> tuple[Attribution, Attribution | None]:
+    """(who holds a listed billing account, its reseller for a sub-account)."""
+    attribution = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, account.account_id,
+                                seen_in=f"billing account {account.account_id}", record=False)
+    reseller = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, account.master,
+                             seen_in=f"reseller (master) of billing account "
+                                     f"{account.account_id}", record=False) \
+        if account.master else None
+    if attribution.holder is Holder.UNKNOWN and account.parent:
+        org = account.parent.removeprefix("organizations/")
+        if org in own_orgs:
+            attribution = Attribution(Holder.CLIENT, ctx.identity.client.name,
+                                      IdKind.GCP_BILLING_ACCOUNT, account.account_id,
+                                      f"the account lives in the business's organization "
+                                      f"{org}", 0.9)
+        else:
+            by_org = ctx.attribute(IdKind.GCP_ORGANIZATION, org, seen_in="", record=False)
+            if by_org.holder is not Holder.UNKNOWN:
+                attribution = by_org
+    return attribution, reseller
+
+
+def _billing_path(account: AccountProjects, attribution: Attribution,
+                  reseller: Attribution | None, project_id: str, enabled: bool) -> str:
+    name = f"{account.display_name} ({account.account_id})" if account.display_name \
+        else account.account_id
+    whose = attribution.party or "holder not identified"
+    path = f"billingAccounts/{account.account_id} '{name}' ({whose})"
+    if account.master:
+        path += (f", a sub-account of reseller account {account.master} "
+                 f"({reseller.party if reseller and reseller.party else 'reseller not named'})")
+    state = "billing enabled" if enabled else "billing disabled"
+    return f"{path} -> projects/{project_id} ({state})"
+
+
+@check(
+    id="gcp.billing.projects_elsewhere",
+    needs=(GWS,),
+    control="gcp.billing",
+    source="gcp",
+    title="Projects the business's billing accounts pay for, wherever they sit",
+    severity=Severity.HIGH,
+    risk="A project the business pays for can sit in the provider's organization, or in "
+         "none (held by whoever created it), out of sight of an audit of the business's "
+         "own organization. The business keeps paying for it but cannot keep it, see "
+         "inside it or stop it when the provider leaves.",
+    remediation=(
+        "In the Cloud console open Billing > the account > Account management: it lists "
+        "every project linked to the account.",
+        "For each project listed here that sits outside the business's organization, "
+        "agree with the provider to migrate it into the business's organization (Resource "
+        "Manager project migration), or to unlink it from the business's billing account "
+        "if it is the provider's own.",
+        "For a project in no organization, have its owner move it into the business's "
+        "organization.",
+    ),
+    references=("https://cloud.google.com/billing/docs/reference/rest/v1/"
+                "billingAccounts.projects/list",
+                "https://cloud.google.com/billing/docs/reference/rest/v1/billingAccounts/list",
+                "https://cloud.google.com/resource-manager/docs/project-migration"),
+)
+def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
+    visible = facts.visible_accounts
+    if visible is None:
+        return  # facts recorded before this read existed
+    if isinstance(visible, FetchError):
+        yield ctx.error(facts.asset, visible, key="billing-accounts",
+                        title="Not assessed: which billing accounts the business can see")
+    own = _client_orgs(facts, ctx)
+    for account in facts.account_projects:
+        if isinstance(account.projects, FetchError):
+            yield ctx.error(account.asset, account.projects, key="projects")
+            continue
+        attribution, reseller = _listed_account_holder(account, ctx, own)
+        if attribution.holder in (Holder.PROVIDER, Holder.THIRD_PARTY):
+            continue  # the provider's own account: its projects are judged where read
+        listed = account.projects
+        outside = 0
+        elsewhere_own: list[str] = []
+        for billed in listed.items:
+            if billed.project is None:
+                continue  # read by this scan: judged by the organization checks
+            path = _billing_path(account, attribution, reseller, billed.project_id,
+                                 billed.billing_enabled)
+            asset = Asset("gcp_project", f"projects/{billed.project_id}")
+            excerpt = {"projectId": billed.project_id,
+                       "billingAccountName": f"billingAccounts/{account.account_id}",
+                       "billingEnabled": billed.billing_enabled}
+            evidence = [listed.evidence(excerpt)]
+            project = billed.project
+            if isinstance(project, FetchError):
+                outside += 1
+                yield ctx.error(asset, replace(project, reason=(
+                    f"{project.reason}; the project is billed as {path}, but where it sits "
+                    "could not be read: it may be in an organization these credentials "
+                    "cannot see")), key="parent",
+                    title="Not assessed: where a project the business pays for sits")
+                continue
+            evidence.append(Evidence("gcp", project.request, project.observed_at,
+                                     project.excerpt()))
+            parent = project.parent or "no parent (no organization)"
+            if isinstance(project.organization, FetchError):
+                outside += 1
+                yield ctx.error(asset, replace(project.organization, reason=(
+                    f"{project.organization.reason}; project {billed.project_id} (parent "
+                    f"{parent}) is billed as {path}")), key="parent",
+                    title="Not assessed: where a project the business pays for sits")
+                continue
+            if project.organization in own:
+                elsewhere_own.append(f"{billed.project_id} ({project.organization})")
+                continue
+            outside += 1
+            if project.organization is None:
+                yield ctx.finding(
+                    asset=project.asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                    severity=Severity.HIGH, key="billed",
+                    title="A project the business pays for is in no organization",
+                    detail=f"Project {billed.project_id} has {parent}: it belongs to the "
+                           f"Google account that created it. Billing path: {path}.",
+                    evidence=evidence)
+                continue
+            by_org = _holder_of_org(project.organization, facts, ctx)
+            provider = by_org.holder is Holder.PROVIDER
+            yield ctx.finding(
+                asset=project.asset, holder=by_org.holder,
+                status=Status.FAIL if provider else Status.WARN,
+                severity=Severity.HIGH if provider else Severity.MEDIUM, key="billed",
+                title="A project the business pays for sits in another organization",
+                detail=f"Project {billed.project_id} sits in organization "
+                       f"{project.organization} (parent {parent}), not the business's. "
+                       f"{by_org.reason}. Billing path: {path}.", evidence=evidence)
+        if not outside:
+            yield ctx.finding(
+                asset=account.asset, holder=Holder.CLIENT, status=Status.PASS,
+                severity=Severity.INFO, key="summary",
+                detail=f"Every project linked to billing account {account.account_id} "
+                       f"({len(listed.items)} listed by billingAccounts.projects.list) is in "
+                       "this scan's scope or in the business's organizations"
+                       + (f" (outside this scan's scope: {', '.join(elsewhere_own)})"
+                          if elsewhere_own else "") + ".",
+                evidence=[listed.evidence({"projects": [b.project_id
+                                                        for b in listed.items][:50]})])
+
+
+def _workspaces(ctx: CheckContext) -> list[Any]:
+    return list(ctx.dependencies(GWS).values.values())
+
+
+def project_holder(project_id: str, facts: GcpFacts, ctx: CheckContext,
+                   seen_in: str) -> Attribution:
+    """Who holds a project: the audit file's project ids first; then, for a project this
+    scan read, the holder of the organization it sits in (none: unknown)."""
+    configured = ctx.attribute(IdKind.GCP_PROJECT, project_id, seen_in=seen_in, record=False)
+    if configured.holder is not Holder.UNKNOWN:
+        return configured
+    read = {pf.project.project_id: pf.project for pf in facts.projects.items} \
+        if isinstance(facts.projects, Fetched) else {}
+    project = read.get(project_id)
+    if project is None:
+        ctx.identity.record(configured, seen_in, ctx.meta.control)
+        return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, project_id,
+                           f"project {project_id} is not one this scan read and the audit "
+                           "file does not name it", 0.0)
+    if isinstance(project.organization, FetchError) or project.organization is None:
+        return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, project_id,
+                           f"project {project_id} is in no organization the scan could "
+                           "read, so whoever created it holds it", 0.0)
+    if project.organization in _client_orgs(facts, ctx):
+        return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.GCP_PROJECT,
+                           project_id, f"project {project_id} is in the business's "
+                           f"organization {project.organization}", 0.9)
+    by_org = _holder_of_org(project.organization, facts, ctx)
+    return Attribution(by_org.holder, by_org.party, IdKind.GCP_PROJECT, project_id,
+                       f"project {project_id} is in organization {project.organization}: "
+                       f"{by_org.reason}", min(by_org.confidence, 0.9), by_org.category)
+
+
+def _service_account(value: str, facts: GcpFacts, ctx: CheckContext,
+                     seen_in: str) -> Attribution | None:
+    """A service account by the project it lives in; None for a Google service agent
+    serving one of the projects or organizations this scan read."""
+    sa = classify_service_account(value)
+    read = {pf.project.number: pf.project.project_id for pf in facts.projects.items} \
+        if isinstance(facts.projects, Fetched) else {}
+    if sa.kind == "service_agent":
+        if sa.project_number is not None and sa.project_number not in read:
+            return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, sa.project_number,
+                               f"{value} is Google's service agent for project number "
+                               f"{sa.project_number}, which this scan did not read: that "
+                               "project's workloads act through it", 0.0)
+        if sa.organization_id is not None:
+            org = _holder_of_org(sa.organization_id, facts, ctx)
+            if org.holder is not Holder.CLIENT and \
+                    sa.organization_id not in _client_orgs(facts, ctx):
+                return Attribution(org.holder, org.party, IdKind.GCP_ORGANIZATION,
+                                   sa.organization_id, f"{value} is Google's service agent "
+                                   f"for organization {sa.organization_id}: {org.reason}",
+                                   org.confidence, org.category)
+        return None  # Google's own, serving the business's own projects
+    project = sa.project_id or (read.get(sa.project_number) if sa.project_number else None)
+    what = (f"{value} is the {sa.name} of project {project or sa.project_number}"
+            if sa.kind == "default" else f"{value} is a service account of project "
+            f"{project}")
+    if project is None:
+        if sa.project_number is not None:
+            return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, sa.project_number,
+                               f"{what}, a project this scan did not read (only its number "
+                               "is in the address): whoever holds that project holds the "
+                               "account", 0.0)
+        return Attribution(Holder.UNKNOWN, None, IdKind.ORG_NAME, value,
+                           f"{value} names no project", 0.0)
+    holder = project_holder(project, facts, ctx, seen_in)
+    return Attribution(holder.holder, holder.party, IdKind.GCP_PROJECT, project,
+                       f"{what}, so it is held by whoever holds the project: "
+                       f"{holder.reason}", holder.confidence, holder.category)
+
+
 def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
                         seen_in: str) -> tuple[Attribution | None, str]:
     """(who a member is, or None for Google's own service agents and deleted principals;
     its kind)."""
     kind, _, value = member.partition(":")
     if kind in ("user", "group"):
-        attribution = ctx.attribute(IdKind.EMAIL, value, seen_in=seen_in, record=False)
-        if attribution.holder is Holder.UNKNOWN:
-            domain = value.rpartition("@")[2].lower()
-            for gws in ctx.dependencies(GWS).values.values():
-                if domain in gws.verified_domains():
-                    return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
-                                       value.lower(), f"{domain} is a verified domain of the "
-                                       "business's Workspace", 0.9), kind
-            ctx.identity.record(attribution, seen_in, ctx.meta.control)
-        return attribution, kind
+        return attribute_workspace_address(ctx, value, _workspaces(ctx), seen_in), kind
     if kind == "domain":
-        return ctx.attribute(IdKind.DOMAIN, value, seen_in=seen_in), kind
+        found = workspace_domain(ctx, value, _workspaces(ctx))
+        if found is None:
+            found = ctx.attribute(IdKind.DOMAIN, value, seen_in=seen_in)
+        return found, kind
     if kind == "serviceAccount":
-        local, _, domain = value.lower().partition("@")
-        if domain.endswith(GOOGLE_MANAGED_SA_DOMAINS) or domain.startswith("gcp-sa-") or \
-                ".gcp-sa-" in domain or local.startswith("service-"):
-            return None, kind  # a Google-managed service agent
-        project = domain.removesuffix(".iam.gserviceaccount.com")
-        if project in facts.project_ids():
-            return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.GCP_PROJECT,
-                               project, f"the service account lives in project {project}, "
-                               "one of the projects this scan read", 0.9), kind
-        return ctx.attribute(IdKind.GCP_PROJECT, project, seen_in=seen_in), kind
+        return _service_account(value, facts, ctx, seen_in), kind
     if member in ("allUsers", "allAuthenticatedUsers"):
         return Attribution(Holder.UNKNOWN, None, IdKind.ORG_NAME, member,
                            "anyone on the internet" if member == "allUsers" else

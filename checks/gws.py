@@ -12,9 +12,19 @@ from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for
 from lockin_audit.facts import FetchError
+from lockin_audit.google_identity import (
+    AccountJudgement,
+    attribute_workspace_address,
+    judge_account,
+    workspace_domain,
+)
 from lockin_audit.identity import Attribution, IdKind
-from lockin_audit.model import Asset, Finding, Holder, Severity, Status
+from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
+from lockin_audit.sources.dns import Answer, DnsFacts
 from lockin_audit.sources.gws import AppToken, GwsFacts, GwsRole, GwsUser
+from lockin_audit.sources.interface import Requires
+
+DNS: Requires[DnsFacts] = Requires("dns", DnsFacts)
 
 # Admin privileges that let their holder take the account over: manage users (reset a
 # super admin's password), security settings, domains or admin roles. Privilege names as
@@ -51,16 +61,9 @@ def _user_asset(u: GwsUser) -> Asset:
 
 def _attribute_email(facts: GwsFacts, ctx: CheckContext, address: str,
                      seen_in: str) -> Attribution:
-    """An address on a domain verified in the business's own Workspace is the business's
-    even when the audit file does not list that domain; a foreign one is recorded."""
-    attribution = ctx.attribute(IdKind.EMAIL, address, seen_in=seen_in, record=False)
-    domain = address.rpartition("@")[2].lower()
-    if attribution.holder is Holder.UNKNOWN and domain in facts.verified_domains():
-        return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
-                           address.lower(), f"{domain} is a verified domain of the "
-                           "business's own Workspace", 0.9)
-    ctx.identity.record(attribution, seen_in, ctx.meta.control)
-    return attribution
+    """An address judged against the configured parties first, then the Workspace's
+    domains (google_identity: a secondary domain verified here is a fact, not ownership)."""
+    return attribute_workspace_address(ctx, address, [facts], seen_in)
 
 
 def _named_after_provider(u: GwsUser, ctx: CheckContext) -> Attribution | None:
@@ -76,6 +79,22 @@ def _named_after_provider(u: GwsUser, ctx: CheckContext) -> Attribution | None:
             if attribution.holder is Holder.PROVIDER:
                 return attribution
     return None
+
+
+def _recovery_note(u: GwsUser, judged: AccountJudgement) -> str:
+    """What recovery was read for the account (a pass names its scope)."""
+    parts = []
+    if not u.recovery_email:
+        parts.append("no recovery email")
+    if not u.recovery_phone:
+        parts.append("no recovery phone")
+    note = f" Google shows {' and '.join(parts)} for it." if parts else ""
+    unread = judged.unread_phones()
+    if unread:
+        note += (f" Not attributed: {', '.join(unread)} (no party of the audit file lists "
+                 "that number; add it to the provider's or the client's phones if you know "
+                 "whose it is).")
+    return note
 
 
 def _takeover(role: GwsRole) -> bool:
@@ -110,12 +129,16 @@ def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     supers = [u for u in users.items if u.is_admin]
     for u in supers:
         seen_in = f"super admin of Google Workspace {facts.customer_id}"
-        attribution = _attribute_email(facts, ctx, u.email, seen_in)
+        judged = judge_account(ctx, u, [facts], seen_in)
+        attribution = judged.attribution
         named = _named_after_provider(u, ctx) if attribution.holder is not Holder.PROVIDER \
             else None
-        detail = f"{u.name or u.email} ({u.email}) is a super admin. {attribution.reason}."
+        detail = f"{u.name or u.email} ({u.email}) is a super admin. {judged.why()}"
         if attribution.holder is Holder.PROVIDER:
             status, severity, holder = Status.FAIL, Severity.CRITICAL, Holder.PROVIDER
+            if judged.field != "primaryEmail":
+                detail += (" Whoever holds that address or number can take this super "
+                           "admin over through Google's account recovery.")
         elif named is not None:
             status, severity, holder = Status.FAIL, Severity.CRITICAL, Holder.PROVIDER
             detail += (f" The account is named after the provider ({named.reason}): it is "
@@ -132,7 +155,10 @@ def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                            "password (the provider, if it set it) can sign in.")
         else:
             status, severity, holder = Status.WARN, Severity.HIGH, attribution.holder
-            detail += " Find out who uses it."
+            detail += (" Find out who holds it." if judged.field == "primaryEmail" else
+                       " Whoever holds that address can recover this super admin: find out "
+                       "who it is, or set a recovery address the business holds.")
+        detail += _recovery_note(u, judged)
         if u.last_login and not u.last_login.startswith("1970-"):
             detail += f" Last sign-in: {u.last_login}."
         elif u.last_login:
@@ -173,23 +199,34 @@ def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                 continue  # roles that cannot take over: listed in the evidence only
             u = holder_user
             seen_in = f"admin role {role.name} in Google Workspace {facts.customer_id}"
-            attribution = _attribute_email(facts, ctx, u.email, seen_in)
+            judged = judge_account(ctx, u, [facts], seen_in)
+            attribution = judged.attribution
             named = _named_after_provider(u, ctx)
-            if attribution.holder is not Holder.PROVIDER and named is None:
-                continue
-            yield ctx.finding(
-                asset=_user_asset(u), holder=Holder.PROVIDER, status=Status.FAIL,
-                severity=Severity.HIGH, key=f"role-{role.id}",
-                title="The provider holds an admin role that can take over the account",
-                detail=f"{u.email} holds the admin role '{role.name}' "
-                       f"({', '.join(role.privileges[:6]) or 'super admin'}), scoped to "
-                       f"{a.scope_type.lower().replace('_', ' ')}. "
-                       f"{(named or attribution).reason}.",
-                evidence=[assignments.evidence({"roleId": a.role_id, "roleName": role.name,
-                                                "assignedTo": a.assigned_to,
-                                                "assigneeType": a.assignee_type,
-                                                "scopeType": a.scope_type}),
-                          users.evidence(u.excerpt())])
+            assignment = assignments.evidence({"roleId": a.role_id, "roleName": role.name,
+                                               "assignedTo": a.assigned_to,
+                                               "assigneeType": a.assignee_type,
+                                               "scopeType": a.scope_type})
+            what = (f"{u.email} holds the admin role '{role.name}' "
+                    f"({', '.join(role.privileges[:6]) or 'super admin'}), scoped to "
+                    f"{a.scope_type.lower().replace('_', ' ')}.")
+            if attribution.holder is Holder.PROVIDER or named is not None:
+                why = judged.why() if attribution.holder is Holder.PROVIDER else \
+                    f"{named.reason}." if named is not None else ""
+                yield ctx.finding(
+                    asset=_user_asset(u), holder=Holder.PROVIDER, status=Status.FAIL,
+                    severity=Severity.HIGH, key=f"role-{role.id}",
+                    title="The provider holds an admin role that can take over the account",
+                    detail=f"{what} {why}{_recovery_note(u, judged)}",
+                    evidence=[assignment, users.evidence(u.excerpt())])
+            elif attribution.holder is Holder.UNKNOWN and not u.suspended:
+                yield ctx.finding(
+                    asset=_user_asset(u), holder=Holder.UNKNOWN, status=Status.WARN,
+                    severity=Severity.HIGH, key=f"role-{role.id}",
+                    title="An admin who can take over the account is reached through an "
+                          "address nobody identified",
+                    detail=f"{what} {judged.why()} Find out who holds it, or set a recovery "
+                           f"address the business holds.{_recovery_note(u, judged)}",
+                    evidence=[assignment, users.evidence(u.excerpt())])
     summary = [users.evidence({"super_admins": [u.email for u in supers]})]
     if own_super:
         yield ctx.finding(asset=account, holder=Holder.CLIENT, status=Status.PASS,
@@ -274,6 +311,7 @@ def recovery_contacts(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 @check(
     id="gws.domains.verified",
+    needs=(DNS,),
     control="gws.domains",
     source="gws",
     title="The business's domains are verified in its own Google Workspace",
@@ -302,19 +340,21 @@ def domains_verified(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
         return
     held = {d.name: d for d in domains.items}
     wanted = sorted(ctx.identity.client.domains)  # its domains and email domains
+    dns = ctx.dependencies(DNS).values
     for name in wanted:
         d = held.get(name)
         asset = Asset("domain", name)
         if d is None:
+            hints, evidence = _tenant_hints(name, dns.get(name))
             yield ctx.finding(
-                asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
-                severity=Severity.MEDIUM,
+                asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                severity=Severity.MEDIUM, key="missing",
                 title="A business domain is not in its own Google Workspace",
                 detail=f"{name} is one of the business's domains in the audit file but is "
-                       f"not a domain of Google Workspace {facts.customer_id}. If it sends "
-                       "or receives Google mail, another Workspace account holds it: check "
-                       "its MX records and try adding it (see the steps).",
-                evidence=[domains.evidence({"domains": sorted(held)})])
+                       f"not a domain of Google Workspace {facts.customer_id}. It may be "
+                       "verified in another tenant (the provider's Workspace or a Microsoft "
+                       f"365 tenant), with its mail. {hints}",
+                evidence=[domains.evidence({"domains": sorted(held)}), *evidence])
         elif not d.verified:
             yield ctx.finding(
                 asset=asset, holder=Holder.UNKNOWN, status=Status.FAIL,
@@ -333,22 +373,88 @@ def domains_verified(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                                                           "verified": True,
                                                           "isPrimary": d.primary})])
     for d in domains.items:
-        attribution = ctx.attribute(IdKind.DOMAIN, d.name, seen_in="", record=False)
-        if attribution.holder is Holder.PROVIDER:
+        if d.name in wanted:
+            continue
+        attribution = workspace_domain(ctx, d.name, [facts])
+        excerpt = {"domainName": d.name, "verified": d.verified, "isPrimary": d.primary,
+                   **({"parentDomainName": d.alias_of} if d.alias_of else {})}
+        kind = "the primary domain" if d.primary else (
+            f"an alias of {d.alias_of}" if d.alias_of else "a secondary domain")
+        if attribution is not None and attribution.holder is Holder.PROVIDER:
             yield ctx.finding(
                 asset=Asset("domain", d.name), holder=Holder.PROVIDER, status=Status.WARN,
                 severity=Severity.MEDIUM, key="provider-domain",
                 title="The provider's domain is part of the business's Workspace",
-                detail=f"{d.name} ({attribution.reason}) is a domain of the business's "
-                       "Workspace: accounts on it belong to the provider but live in the "
-                       "business's account. Decide with the provider when they are removed.",
-                evidence=[domains.evidence({"domainName": d.name, "verified": d.verified})])
+                detail=f"{d.name} is {kind} of the business's Workspace, and it is the "
+                       f"provider's: {attribution.reason}. Accounts on it are the "
+                       "provider's accounts living in the business's account (an admin on "
+                       "it is the provider's admin). Decide with the provider when they "
+                       "are removed.",
+                evidence=[domains.evidence(excerpt)])
+        elif attribution is None or attribution.holder is Holder.UNKNOWN:
+            ctx.identity.record(ctx.attribute(IdKind.DOMAIN, d.name, seen_in="",
+                                              record=False),
+                                f"{kind} of Google Workspace {facts.customer_id}",
+                                ctx.meta.control)
+            yield ctx.finding(
+                asset=Asset("domain", d.name), holder=Holder.UNKNOWN, status=Status.WARN,
+                severity=Severity.LOW, key="unlisted-domain",
+                title="A Workspace domain the audit file does not name",
+                detail=f"{d.name} is {kind} of Google Workspace {facts.customer_id} "
+                       f"({'verified' if d.verified else 'not verified'}), but the audit "
+                       "file lists it for nobody. Being verified in the business's "
+                       "Workspace says where it is used, not whose it is: accounts on it "
+                       "are judged unknown until it is added to the client's (or the "
+                       "provider's) domains.",
+                evidence=[domains.evidence(excerpt)])
     if not wanted:
         yield ctx.finding(asset=facts.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
                           severity=Severity.LOW, key="none-listed",
                           detail="The audit file lists no client domains to compare with "
                                  f"the Workspace's domains ({', '.join(sorted(held))}).",
                           evidence=[domains.evidence({"domains": sorted(held)})])
+
+
+# MX hosts and verification TXT records that name a mail tenant (what the DNS area reads).
+_MX_TENANTS = (("google.com", "Google Workspace"), ("googlemail.com", "Google Workspace"),
+               ("mail.protection.outlook.com", "Microsoft 365"))
+_TXT_TENANTS = (("google-site-verification=", "a Google account (Workspace or Search "
+                                              "Console)"),
+                ("ms=", "a Microsoft 365 tenant"))
+
+
+def _tenant_hints(domain: str, dns: DnsFacts | None) -> tuple[str, list[Evidence]]:
+    """Where to look for the tenant that holds a domain, from what the DNS area read."""
+    if dns is None:
+        return (f"Where to look: {domain}'s MX records (aspmx.l.google.com is Google "
+                "Workspace, *.mail.protection.outlook.com is Microsoft 365) and its TXT "
+                "records (google-site-verification=, MS=) name the tenant that verified "
+                "it; add the domain to scan.domains so the DNS area reads them, then try "
+                "adding it to this Workspace (see the steps).", [])
+    found: list[str] = []
+    evidence: list[Evidence] = []
+    mx = [host for _, host in dns.mx_hosts]
+    for host in mx:
+        for suffix, tenant in _MX_TENANTS:
+            if host.rstrip(".").lower().endswith(suffix):
+                found.append(f"its mail goes to {tenant} (MX {host})")
+                break
+    if isinstance(dns.mx, Answer):
+        evidence.append(dns.mx.evidence())
+    if isinstance(dns.txt, Answer):
+        for record in dns.txt.records:
+            low = record.lower().strip('"')
+            for prefix, tenant in _TXT_TENANTS:
+                if low.startswith(prefix):
+                    found.append(f"a TXT record verifies it for {tenant} ({record[:60]})")
+        evidence.append(dns.txt.evidence())
+    if not found:
+        return ("The DNS area read its MX and TXT records and neither names a Google or "
+                "Microsoft tenant: try adding the domain to this Workspace (see the steps); "
+                "Google says so if another account holds it.", evidence)
+    return ("Where to look: " + "; ".join(dict.fromkeys(found)) + ". A mail tenant other "
+            "than this Workspace holds it: ask the provider which account it is in.",
+            evidence)
 
 
 def _sensitive(scopes: tuple[str, ...]) -> list[str]:

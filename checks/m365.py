@@ -12,7 +12,13 @@ from typing import Any
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
 from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, IdKind
-from lockin_audit.microsoft_identity import attribute_address, attribute_principal, sentence
+from lockin_audit.microsoft_identity import (
+    ONMICROSOFT,
+    attribute_address,
+    attribute_domain,
+    attribute_principal,
+    sentence,
+)
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
 from lockin_audit.sources.graph import (
     Domain,
@@ -342,9 +348,12 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                                         seen_in=f"cross-tenant access partner of "
                                                 f"{facts.tenant_id}")
             if attribution.holder is Holder.UNKNOWN and p.default_domain:
-                by_domain = ctx.attribute(IdKind.DOMAIN, p.default_domain,
-                                          seen_in=f"partner tenant {p.tenant_id}")
-                if by_domain.holder is not Holder.UNKNOWN:
+                # by the tenant rule: another tenant's <name>.onmicrosoft.com is that
+                # tenant's (the provider's when <name> is its), never Microsoft's
+                by_domain = attribute_domain(ctx, p.default_domain, facts.own_domains(),
+                                             f"partner tenant {p.tenant_id}")
+                if by_domain.holder is not Holder.UNKNOWN or \
+                        p.default_domain.lower().endswith(ONMICROSOFT):
                     attribution = by_domain
             name = p.display_name or "(name not readable)"
             role = "a service provider" if p.is_service_provider else "a partner organisation"

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from lockin_audit.safety import printable, write_text_atomic
+
 if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig
     from lockin_audit.history.scan_hooks import ScanHistory
@@ -62,7 +64,7 @@ class _PlainProgress:
     def target_done(self, area: str, target: str, ok: bool, detail: str) -> None:
         if not self.quiet:
             state = "ok" if ok else "NOT ASSESSED"
-            print(f"[{area}] {target}: {state} ({detail})", file=sys.stderr)
+            print(printable(f"[{area}] {target}: {state} ({detail})"), file=sys.stderr)
 
 
 class _RichProgress:
@@ -131,8 +133,9 @@ def _summary(result: ScanResult, written: list[Path]) -> None:
     counts = {s: len(result.findings_by_status(s)) for s in Status}
     if not r.complete:
         gaps = result.gaps()
-        print(f"Incomplete: {len(gaps)} thing(s) could not be read (first: "
-              f"{gaps[0].what}: {gaps[0].reason})" if gaps else "Incomplete: interrupted")
+        print(printable(f"Incomplete: {len(gaps)} thing(s) could not be read (first: "
+                        f"{gaps[0].what}: {gaps[0].reason})") if gaps
+              else "Incomplete: interrupted")
     score = (f"{r.score}/100 (grade {r.grade})" if r.complete
              else f"at least {r.score}/100 (incomplete, no grade)")
     held = sum(1 for f in result.findings if held_by_provider(f))
@@ -202,9 +205,9 @@ def _history_for(cfg: AuditConfig, *, history: str | None, no_history: bool,
 
 def _history_notes(hist: ScanHistory) -> None:
     for note in hist.notes:
-        print(f"history: {note}", file=sys.stderr)
+        print(printable(f"history: {note}"), file=sys.stderr)
     if hist.scan_id is not None and hist.store is not None:
-        print(f"recorded scan {hist.scan_id} in {hist.store.display}")
+        print(printable(f"recorded scan {hist.scan_id} in {hist.store.display}"))
 
 
 @app.command()
@@ -261,11 +264,16 @@ def demo(
 
         raise typer.Exit(demo_fleet(Path("lockin-fleet-demo") if output == Path("lockin-demo")
                                     else output, history=history))
+    import tempfile
+
     from lockin_audit.demo import DemoUnavailable, demo_estate
 
     hist = None
     try:
-        with demo_estate(output / ".demo") as cfg:
+        # The demo's servers, their logs, CA files and the demo AWS credentials file live
+        # in a private temporary folder removed afterwards, never in the output folder.
+        with tempfile.TemporaryDirectory(prefix="lockin-demo-") as work, \
+                demo_estate(Path(work)) as cfg:
             if history:
                 hist = _history_for(cfg, history=history, no_history=False, baseline=None,
                                     accept=None, fail_on_new=False)
@@ -330,7 +338,7 @@ def init(
 
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it.")
-    path.write_text(STARTER, encoding="utf-8")
+    write_text_atomic(path, STARTER)
     print(f"wrote {path}; edit it, then run: lockin-audit scan -c {path}")
 
 
@@ -405,12 +413,12 @@ def history_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{len(records)} scan(s) in {escape(display)}")
+    table = Table(title=f"{len(records)} scan(s) in {escape(printable(display))}")
     for col in ("scan", "client", "finished", "score", "grade", "blockers",
                 "provider-held", "complete"):
         table.add_column(col)
     for r in records:
-        table.add_row(str(r.id), escape(r.client), r.finished_at, str(r.score),
+        table.add_row(str(r.id), escape(printable(r.client)), r.finished_at, str(r.score),
                       r.grade or "-", str(r.blockers), str(r.provider_held),
                       "yes" if r.complete else "no")
     Console(width=160).print(table)
@@ -469,7 +477,7 @@ def doctor(
     ok_all = True
     for area, what, ok, detail in lines:
         ok_all &= ok
-        print(f"{'OK ' if ok else 'NO '} [{area}] {what}: {detail}")
+        print(printable(f"{'OK ' if ok else 'NO '} [{area}] {what}: {detail}"))
     if not ok_all:
         print("Some targets cannot be fully assessed; a scan will report them as errors.")
 
@@ -493,10 +501,10 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except RenderFailed as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}", keep_newlines=True), file=sys.stderr)
         sys.exit(3)
     except (ConfigError, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}", keep_newlines=True), file=sys.stderr)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -45,6 +45,20 @@ def _account(value: str | int) -> str:
     return v
 
 
+_AWS_ORG_PATH = re.compile(r"o-[a-z0-9]{10,32}(/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*)?")
+
+
+def _aws_organization(value: Any) -> str:
+    """An AWS Organization id (o-...) or an organizational-unit path
+    (o-.../r-.../ou-.../...), the form aws:PrincipalOrgPaths uses
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths)."""
+    v = str(value).strip().rstrip("/").rstrip("*").rstrip("/")
+    if not _AWS_ORG_PATH.fullmatch(v):
+        raise ValueError(f"{value!r} is not an AWS Organization id like o-abc123def4 or an "
+                         "organizational-unit path like o-abc123def4/r-ab12/ou-ab12-11111111")
+    return v
+
+
 def _guid(value: str) -> str:
     if not _GUID_RE.match(value.strip()):
         raise ValueError(f"{value!r} is not a GUID like 00000000-0000-0000-0000-000000000000")
@@ -94,6 +108,15 @@ class IdentityOrgs(_Model):
     okta: list[str] = []  # Okta org hosts, e.g. bobsit.okta.com
     google_workspace: list[str] = []  # Google Workspace primary domains
     jumpcloud: list[str] = []  # JumpCloud organisation ids
+    # CI/CD platforms whose OIDC tokens AWS roles trust (data/identity_platforms.yaml)
+    github_enterprise: list[str] = []  # GitHub Enterprise Cloud enterprise slugs
+    github_enterprise_server: list[str] = []  # GitHub Enterprise Server host names
+    bitbucket: list[str] = []  # Bitbucket workspaces (in the issuer URL)
+    circleci: list[str] = []  # CircleCI organization ids (in the issuer URL)
+    buildkite: list[str] = []  # Buildkite organization slugs
+    spacelift: list[str] = []  # Spacelift accounts (<account>.app.spacelift.io)
+    env0: list[str] = []  # env zero OIDC subject identifiers (one per organisation)
+    azure_devops: list[str] = []  # Azure DevOps organization ids (vstoken issuer)
 
     @field_validator("*")
     @classmethod
@@ -114,6 +137,8 @@ class Party(_Model):
     domains: list[str] = []
     email_domains: list[str] = []
     aws_account_ids: list[str] = []
+    # AWS Organization ids or OU paths (o-.../r-.../ou-...) of the party's Organization
+    aws_organization_ids: list[str] = []
     azure_tenant_ids: list[str] = []
     partner_ids: list[str] = []
     ip_ranges: list[str] = []
@@ -121,6 +146,7 @@ class Party(_Model):
     # owner's personal gmail.com address): without this, such an address is a person
     # nobody has identified (see data/consumer_mailboxes.yaml)
     emails: list[str] = []
+    phones: list[str] = []  # full international numbers (+1 217 555 0142), digits compared
     google_customer_ids: list[str] = []  # Workspace / Cloud Identity customer ids (C0...)
     gcp_organization_ids: list[str] = []  # numeric Google Cloud organization ids
     gcp_billing_account_ids: list[str] = []  # 012345-6789AB-CDEF01
@@ -168,6 +194,20 @@ class Party(_Model):
                     f"addresses at {dom} under `emails:` instead")
         return out
 
+    @field_validator("phones", mode="before")
+    @classmethod
+    def _phones(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        out = []
+        for x in v:
+            digits = re.sub(r"\D", "", str(x))
+            if len(digits) < 7 or not str(x).strip().startswith("+"):
+                raise ValueError(f"{x!r} is not a phone number in international form "
+                                 "(+<country code> <number>)")
+            out.append(str(x).strip())
+        return out
+
     @field_validator("emails", mode="before")
     @classmethod
     def _emails(cls, v: Any) -> Any:
@@ -186,6 +226,11 @@ class Party(_Model):
     @classmethod
     def _accounts(cls, v: Any) -> Any:
         return [_account(x) for x in v] if isinstance(v, list) else v
+
+    @field_validator("aws_organization_ids", mode="before")
+    @classmethod
+    def _aws_orgs(cls, v: Any) -> Any:
+        return [_aws_organization(x) for x in v] if isinstance(v, list) else v
 
     @field_validator("azure_tenant_ids")
     @classmethod
@@ -324,6 +369,10 @@ class Limits(_Model):
     per_host_burst: int = Field(default=10, ge=1)
     host_rates: dict[str, float] = {}  # exact host -> requests per second
     max_retry_after_s: float = Field(default=60.0, ge=0)
+    # The most bytes one answer may have once decoded (gunzipped), per source (rdap, dns,
+    # azure, graph, google, gcp, http); the defaults are in lockin_audit/transport.py
+    # (ANSWER_LIMITS). A larger answer is not read further: the target is an error.
+    max_answer_bytes: dict[str, int] = {}
     # How long one target (a domain, an AWS account, a tenant) may take in all: its pages
     # and retries run within it; `timeout_s` bounds each single request.
     target_budget_s: float = Field(default=900.0, gt=0, le=86400)
@@ -341,6 +390,10 @@ class Scan(_Model):
     limits: Limits = Limits()
     # Exit 4 when the scan is incomplete and nothing else failed it (as --fail-on-gaps).
     fail_on_gaps: bool = False
+    # Hosts, addresses or networks (CIDR) that URLs and referrals taken from answers may
+    # name although they are not public or not https (an internal RDAP mirror, say); the
+    # endpoints configured above are trusted already. See SECURITY.md.
+    allow_hosts: list[str] = []
     # The history store (a path, sqlite:///PATH or postgresql://USER@HOST/DB; never with
     # a password: libpq reads PGPASSWORD, ~/.pgpass or a service file) and acceptance files.
     history: str | None = None
@@ -349,7 +402,9 @@ class Scan(_Model):
     @field_validator("history")
     @classmethod
     def _history(cls, v: str | None) -> str | None:
-        if v is not None and re.match(r"^[a-z][a-z0-9+.-]*://[^/@?#]*:[^/@?#]*@", v, re.I):
+        from lockin_audit.history.store import redact
+
+        if v is not None and redact(v) != v:
             raise ValueError("must not contain a password (credentials never go in the "
                              "audit file): use PGPASSWORD, ~/.pgpass or a PGSERVICE file")
         return v
@@ -437,8 +492,10 @@ def _describe(error: Any, path: Path) -> str:
         return f"{path}: key '{key}' is required but missing."
     msg = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
-    if isinstance(got, str):  # never echo a URL's password (e.g. scan.history)
-        got = re.sub(r"^([a-z][a-z0-9+.-]*://[^/@?#:]*):[^/@?#]*@", r"\1:***@", got, flags=re.I)
+    if isinstance(got, str) and "://" in got:  # never echo a URL's password (scan.history)
+        from lockin_audit.history.store import redact
+
+        got = redact(got)
     got_text = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
     return f"{path}: key '{key}': {msg}{got_text}."
 
@@ -499,6 +556,7 @@ provider:                             # the outgoing provider (a list is allowed
   aliases: [BITS]
   domains: [bobsit.example]
   aws_account_ids: []
+  # aws_organization_ids: ["o-abc123def4"]  # or OU paths: o-abc123def4/r-ab12/ou-ab12-11111111
   azure_tenant_ids: []
   partner_ids: []                     # Microsoft partner (MPN) ids
   ip_ranges: []                       # e.g. ["203.0.113.0/24"]

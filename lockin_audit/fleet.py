@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lockin_audit.config import AuditConfig, ConfigError, Limits, load_config
+from lockin_audit.safety import printable, write_text_atomic
 
 if TYPE_CHECKING:
     from lockin_audit.check import Check
@@ -458,7 +459,7 @@ def write_summary(outdir: Path, shard: Shard | None, outcomes: Sequence[ClientOu
         "exit_code": fleet_exit_code(outcomes),
         "clients": [o.to_dict() for o in sorted(outcomes, key=lambda o: o.slug)],
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
     return path
 
 
@@ -474,4 +475,4 @@ def describe(outcome: ClientOutcome) -> str:
 
 
 def print_progress(outcome: ClientOutcome, n: int, total: int) -> None:
-    print(f"fleet [{n}/{total}] {describe(outcome)}", file=sys.stderr, flush=True)
+    print(printable(f"fleet [{n}/{total}] {describe(outcome)}"), file=sys.stderr, flush=True)

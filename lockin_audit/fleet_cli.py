@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from lockin_audit.safety import printable
+
 fleet_app = typer.Typer(
     name="fleet",
     help=("Many clients in one run: one audit file per client, one engine (shared pool, "
@@ -125,8 +127,8 @@ def execute(files: list[str], *, output: Path, shard: str | None = None,
     print(f"Fleet: {scanned} client(s) scanned, {len(run.outcomes) - scanned} not "
           f"scanned; exit {130 if interrupted else code}. Summary: {summary}")
     if store is not None:
-        print(f"Recorded {sum(1 for o in run.outcomes if o.scan_id)} scan(s) in "
-              f"{store.display}")
+        print(printable(f"Recorded {sum(1 for o in run.outcomes if o.scan_id)} scan(s) in "
+                        f"{store.display}"))
     if portfolio is not None:
         print(f"Portfolio: {portfolio.resolve()}")
     elif picked is not None and store is not None:

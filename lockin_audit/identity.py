@@ -43,6 +43,7 @@ class IdKind(StrEnum):
     HOSTNAME = "hostname"
     URL = "url"
     AWS_ACCOUNT = "aws_account"
+    AWS_ORGANIZATION = "aws_organization"  # o-... or an OU path o-.../r-.../ou-...
     AZURE_TENANT = "azure_tenant"
     ORG_NAME = "org_name"
     IP = "ip"
@@ -53,6 +54,7 @@ class IdKind(StrEnum):
     GCP_PROJECT = "gcp_project"
     GOOGLE_OAUTH_CLIENT = "google_oauth_client"
     IDENTITY_ORG = "identity_org"  # platform:name, e.g. github:bobsit, okta:bobsit.okta.com
+    PHONE = "phone"  # a phone number, compared on its digits (E.164 without the +)
 
 
 # Tokens dropped from the end of organisation names before comparing them.
@@ -168,6 +170,13 @@ def personal_mailbox_reason(address: str, mailbox: ConsumerMailbox) -> str:
             "notices) and keeps it when they leave")
 
 
+def phone_digits(raw: str) -> str:
+    """'+1 (217) 555-0142' -> '12175550142'; empty for text with fewer than 7 digits.
+    Numbers compare on their digits only, so write them in full international form."""
+    digits = re.sub(r"\D", "", raw or "")
+    return digits if len(digits) >= 7 else ""
+
+
 GOOGLE_ID_FIELDS = ("google_customer_ids", "gcp_organization_ids", "gcp_billing_account_ids",
                     "gcp_project_ids", "google_oauth_client_ids")
 
@@ -182,7 +191,9 @@ class Party:
     azure_tenant_ids: tuple[str, ...] = ()
     partner_ids: tuple[str, ...] = ()
     ip_ranges: tuple[IPNetwork, ...] = ()
+    aws_organization_ids: tuple[str, ...] = ()  # Organization ids or OU paths
     emails: tuple[str, ...] = ()  # exact addresses (e.g. the owner's personal mailbox)
+    phones: tuple[str, ...] = ()  # phone numbers, digits only (E.164 without the +)
     google_customer_ids: tuple[str, ...] = ()
     gcp_organization_ids: tuple[str, ...] = ()
     gcp_billing_account_ids: tuple[str, ...] = ()
@@ -201,10 +212,13 @@ class Party:
             "aliases": list(self.aliases),
             "domains": list(self.domains),
             "aws_account_ids": list(self.aws_account_ids),
+            **({"aws_organization_ids": list(self.aws_organization_ids)}
+               if self.aws_organization_ids else {}),
             "azure_tenant_ids": list(self.azure_tenant_ids),
             "partner_ids": list(self.partner_ids),
             "ip_ranges": [str(n) for n in self.ip_ranges],
             **({"emails": list(self.emails)} if self.emails else {}),
+            **({"phones": ["+" + p for p in self.phones]} if self.phones else {}),
             **{key: list(getattr(self, key)) for key in GOOGLE_ID_FIELDS
                if getattr(self, key)},
         }
@@ -254,10 +268,12 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         aliases=strs("aliases"),
         domains=tuple(sorted(d for d in domains if d)),
         aws_account_ids=strs("aws_account_ids"),
+        aws_organization_ids=tuple(x.lower().rstrip("/") for x in strs("aws_organization_ids")),
         azure_tenant_ids=tuple(t.lower() for t in strs("azure_tenant_ids")),
         partner_ids=strs("partner_ids"),
         ip_ranges=tuple(ipaddress.ip_network(r, strict=False) for r in strs("ip_ranges")),
         emails=tuple(sorted({e.strip().lower() for e in strs("emails") if e.strip()})),
+        phones=tuple(sorted({d for d in (phone_digits(x) for x in strs("phones")) if d})),
         google_customer_ids=strs("google_customer_ids"),
         gcp_organization_ids=strs("gcp_organization_ids"),
         gcp_billing_account_ids=tuple(x.upper() for x in strs("gcp_billing_account_ids")),
@@ -344,6 +360,7 @@ class Identity:
             IdKind.HOSTNAME: self._host,
             IdKind.URL: self._url,
             IdKind.AWS_ACCOUNT: self._aws,
+            IdKind.AWS_ORGANIZATION: self._aws_org,
             IdKind.AZURE_TENANT: self._tenant,
             IdKind.ORG_NAME: self._org,
             IdKind.IP: self._ip,
@@ -354,6 +371,7 @@ class Identity:
             IdKind.GCP_PROJECT: self._google,
             IdKind.GOOGLE_OAUTH_CLIENT: self._google,
             IdKind.IDENTITY_ORG: self._identity_org,
+            IdKind.PHONE: self._phone,
         }[kind]
         return handler(kind, raw)
 
@@ -461,6 +479,26 @@ class Identity:
             return Attribution(Holder.UNKNOWN, None, kind, value, "not an AWS account id", 0.0)
         return self._exact_id(kind, m.group(1), "aws_account_ids", "AWS account")
 
+    def _aws_org(self, kind: IdKind, raw: str) -> Attribution:
+        """An Organization id or OU path against the parties' aws_organization_ids: a
+        configured entry matches the value itself or any path under it; the most specific
+        entry wins (a client OU inside the provider's Organization is the client's)."""
+        value = raw.strip().lower().rstrip("*").rstrip("/")
+        best: tuple[int, Party, str] | None = None
+        for party in self.parties:
+            for entry in party.aws_organization_ids:
+                if value == entry or value.startswith(entry + "/"):
+                    if best is None or len(entry) > best[0]:
+                        best = (len(entry), party, entry)
+        if best is None:
+            return self._unknown(kind, value)
+        _, party, entry = best
+        what = "AWS Organization" if "/" not in entry else "AWS organizational unit"
+        return Attribution(party.holder, party.name, kind, value,
+                           f"{what} {entry} is configured for {party.name}"
+                           + (f" ({value} is under it)" if value != entry else ""), 1.0,
+                           party.category)
+
     def _tenant(self, kind: IdKind, raw: str) -> Attribution:
         return self._exact_id(kind, raw.strip().lower(), "azure_tenant_ids", "Azure tenant")
 
@@ -482,6 +520,18 @@ class Identity:
                                          raw.strip()),
         }[kind]
         return self._exact_id(kind, value, attr, label)
+
+    def _phone(self, kind: IdKind, raw: str) -> Attribution:
+        digits = phone_digits(raw)
+        if not digits:
+            return Attribution(Holder.UNKNOWN, None, kind, raw, "not a phone number", 0.0)
+        for party in self.parties:
+            if digits in party.phones:
+                return Attribution(party.holder, party.name, kind, "+" + digits,
+                                   f"+{digits} is a phone number configured for {party.name}",
+                                   1.0, party.category)
+        return Attribution(Holder.UNKNOWN, None, kind, "+" + digits,
+                           "a phone number no party of the audit file lists", 0.0)
 
     def _identity_org(self, kind: IdKind, raw: str) -> Attribution:
         """`platform:name` (github, gitlab, terraform_cloud, okta, google_workspace,

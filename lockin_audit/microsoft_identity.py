@@ -63,6 +63,42 @@ def _provider_labels(party: Party) -> set[str]:
     return {x for x in labels if x}
 
 
+def onmicrosoft_owner(ctx: CheckContext, domain: str) -> Party | None:
+    """The provider whose name, alias or domain label is `<name>` of a
+    `<name>.onmicrosoft.com` domain, or None."""
+    label = domain.lower().removesuffix(ONMICROSOFT)
+    return next((p for p in ctx.identity.providers if label in _provider_labels(p)), None)
+
+
+def attribute_domain(ctx: CheckContext, domain: str, own_domains: Iterable[str],
+                     seen_in: str, *, record: bool = True) -> Attribution:
+    """A domain (a tenant's default domain, an address's domain) by the tenant rule:
+    a `<name>.onmicrosoft.com` is the tenant's that holds it, never Microsoft's."""
+    domain = domain.strip().lower().rstrip(".")
+    own = {d.lower() for d in own_domains}
+    if domain in own:
+        what = ("the tenant's own initial domain" if domain.endswith(ONMICROSOFT)
+                else "a verified domain of the business's own tenant")
+        attribution = Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.DOMAIN,
+                                  domain, f"{domain} is {what}", 0.9)
+    elif domain.endswith(ONMICROSOFT):
+        party = onmicrosoft_owner(ctx, domain)
+        if party is not None:
+            attribution = Attribution(Holder.PROVIDER, party.name, IdKind.DOMAIN, domain,
+                                      f"{domain} is the initial domain of a tenant named "
+                                      f"after {party.name}", 0.8)
+        else:
+            attribution = Attribution(Holder.UNKNOWN, None, IdKind.DOMAIN, domain,
+                                      f"{domain} is the initial domain of another "
+                                      "organisation's Microsoft tenant (not Microsoft's)",
+                                      0.0)
+    else:
+        attribution = ctx.attribute(IdKind.DOMAIN, domain, seen_in=seen_in, record=False)
+    if record:
+        ctx.identity.record(attribution, seen_in, ctx.meta.control)
+    return attribution
+
+
 def attribute_address(ctx: CheckContext, address: str, own_domains: Iterable[str],
                       seen_in: str, *, record: bool = True) -> Attribution:
     """An email address or sign-in name, judged against the tenant's own domains."""
@@ -78,9 +114,7 @@ def attribute_address(ctx: CheckContext, address: str, own_domains: Iterable[str
         attribution = Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.EMAIL,
                                   address, f"{domain} is {what}", 0.9)
     elif domain.endswith(ONMICROSOFT):
-        label = domain[:-len(ONMICROSOFT)]
-        party = next((p for p in ctx.identity.providers if label in _provider_labels(p)),
-                     None)
+        party = onmicrosoft_owner(ctx, domain)
         if party is not None:
             attribution = Attribution(Holder.PROVIDER, party.name, IdKind.EMAIL, address,
                                       f"{domain} is the initial domain of a tenant named "

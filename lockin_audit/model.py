@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from lockin_audit import catalogue
+
 SCHEMA_VERSION = "1"
 
 
@@ -55,26 +57,11 @@ _SEVERITY_RANK = {
     Severity.INFO: 0,
 }
 
-# The control vocabulary of DESIGN.md section 2. A control is `<area>.<what>`; the area is
-# what `--only` selects. Plugins may add controls in new areas (validated by shape only).
-CONTROLS: frozenset[str] = frozenset(
-    {
-        "domain.registration", "domain.dns_hosting", "domain.dnssec", "domain.mail",
-        "domain.mail_reports", "domain.web", "domain.certificates", "domain.saas_verification",
-        "aws.billing", "aws.contacts", "aws.access", "aws.identity", "aws.keys", "aws.network",
-        "aws.images", "aws.backups", "aws.logging", "aws.domains",
-        "azure.tenant", "azure.billing", "azure.delegation", "azure.access",
-        "azure.partner_link", "azure.managed_apps",
-        "m365.admins", "m365.partner", "m365.apps", "m365.contacts", "m365.domains",
-        "contract.holder", "contract.deadline", "custody.admin_credentials",
-        "custody.backup_keys", "network.ip_space", "network.reverse_dns",
-        "gws.admins", "gws.contacts", "gws.domains", "gws.apps", "gws.billing",
-        "gcp.organization", "gcp.billing", "gcp.access", "gcp.contacts",
-    }
-)
-AREAS: tuple[str, ...] = (
-    "domain", "aws", "azure", "m365", "gws", "gcp", "contract", "custody", "network",
-)
+# The control vocabulary of DESIGN.md section 2, from the control catalogue
+# (lockin_audit/catalogue). A control is `<area>.<what>`; the area is what `--only`
+# selects. Plugins may add controls in new areas (validated by shape only).
+CONTROLS: frozenset[str] = frozenset(catalogue.controls())
+AREAS: tuple[str, ...] = tuple(catalogue.areas())
 
 
 def control_area(control: str) -> str:

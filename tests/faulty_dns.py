@@ -64,11 +64,13 @@ def serve(delay_s: float = 0.0) -> tuple[int, Callable[[], None]]:
 
 class DnsFault:
     """Queries whose name (lowercase, no trailing dot) and type match these regular
-    expressions (full match) get `fault`: servfail, refused, timeout (no answer) or
-    garbage (bytes that are not a DNS message). `hits` counts them."""
+    expressions (full match) get `fault`: servfail, refused, timeout (no answer), garbage
+    (bytes that are not a DNS message) or nxdomain (an authoritative NXDOMAIN, as some
+    servers answer for an empty non-terminal such as `_domainkey.<domain>` although
+    names exist below it, against RFC 8020). `hits` counts them."""
 
     def __init__(self, name: str, rdtype: str = ".*", fault: str = "servfail") -> None:
-        if fault not in FAULTS - {"truncated"}:
+        if fault not in (FAULTS - {"truncated"}) | {"nxdomain"}:
             raise ValueError(f"unknown fault {fault!r}")
         self.name, self.rdtype, self.fault = name, rdtype, fault
         self.hits = 0
@@ -117,6 +119,10 @@ def _fault_answer(query: dns.message.Message, fault: str) -> bytes | None:
     if fault == "garbage":
         return query.id.to_bytes(2, "big") + b"\x81\x80\x00\x01\xff\xff not dns"
     response = dns.message.make_response(query)
+    if fault == "nxdomain":
+        response.flags |= dns.flags.AA
+        response.set_rcode(dns.rcode.NXDOMAIN)
+        return response.to_wire()
     response.set_rcode(dns.rcode.SERVFAIL if fault == "servfail" else dns.rcode.REFUSED)
     return response.to_wire()
 

@@ -235,3 +235,191 @@ def test_identity_orgs_match_exactly() -> None:
     with pytest.raises(ConfigError):
         config_from_mapping({"client": {"name": "A"}, "provider": {
             "name": "B", "identity_orgs": {"githb": ["bobsit"]}}}, Path("audit.yaml"))
+
+
+# ------------------------------------------------------------- AWS's evaluation logic
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+
+PROVIDER_ACCOUNT = "444455556666"
+
+
+def test_a_deny_that_removes_the_only_grant_leaves_nothing() -> None:
+    doc = {"Statement": [
+        {"Sid": "Provider", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam::{PROVIDER_ACCOUNT}:root"},
+         "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*"},
+        {"Sid": "NotTheProvider", "Effect": "Deny",
+         "Principal": {"AWS": PROVIDER_ACCOUNT}, "Action": "kms:*", "Resource": "*"}]}
+    assert kinds(doc) == set()
+    # a Deny of fewer actions than granted leaves the grant
+    doc["Statement"][1]["Action"] = "kms:Decrypt"
+    assert kinds(doc) == {("account", PROVIDER_ACCOUNT)}
+    # a Deny on the request (TLS), not the caller, never removes a grantee, nor notes one
+    tls = {"Statement": [doc["Statement"][0], {
+        "Sid": "TLS", "Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    (g,) = grantees(parse_policy(tls), OWN)
+    assert g.value == PROVIDER_ACCOUNT and g.limited_by == ()
+
+
+def test_deny_with_not_principal_spares_whom_it_names() -> None:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    allow = {"Sid": "A", "Effect": "Allow", "Principal": {"AWS": [
+        f"arn:aws:iam::{PROVIDER_ACCOUNT}:root", "arn:aws:iam::777788889999:root"]},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}
+    deny = {"Sid": "OnlyThem", "Effect": "Deny", "NotPrincipal": {
+        "AWS": "arn:aws:iam::777788889999:root"}, "Action": "s3:*", "Resource": "*"}
+    assert kinds({"Statement": [allow, deny]}) == {("account", "777788889999")}
+
+
+def test_data_perimeter_narrows_anyone_to_the_organization() -> None:
+    # The identity perimeter of AWS's data-perimeter examples:
+    # https://github.com/aws-samples/data-perimeter-policy-examples (resource-based policies)
+    allow = {"Sid": "Read", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::bucket/*"}
+    perimeter = {"Sid": "EnforceIdentityPerimeter", "Effect": "Deny", "Principal": "*",
+                 "Action": "s3:*", "Resource": ["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/*"],
+                 "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-clientorg01"},
+                               "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}
+    assert kinds({"Statement": [allow, perimeter]}) == {("organization", "o-clientorg01")}
+    # an account grant outside the perimeter, whose Organization the context knows
+    from lockin_audit.sources.aws_policy import EvalContext
+
+    provider = dict(allow, Principal={"AWS": PROVIDER_ACCOUNT})
+    doc = parse_policy({"Statement": [provider, perimeter]})
+    outside = EvalContext(lambda a: "o-provider01" if a == PROVIDER_ACCOUNT else None)
+    assert grantees(doc, OWN, outside) == ()
+    inside = EvalContext(lambda a: "o-clientorg01")
+    assert [g.value for g in grantees(doc, OWN, inside)] == [PROVIDER_ACCOUNT]
+    # not knowing the account's Organization keeps the grant and names the Deny
+    (g,) = grantees(doc, OWN)
+    assert g.limited_by == ("EnforceIdentityPerimeter",)
+
+
+def test_principal_org_paths_and_configured_organizations() -> None:
+    from lockin_audit.config import config_from_mapping
+    from lockin_audit.identity import Identity, IdKind
+    from lockin_audit.model import Holder
+
+    doc = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                          "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": [
+                              "o-bobsit0001/r-ab12/ou-ab12-11111111/*"]}}}]}
+    (g,) = grantees(parse_policy(doc), OWN)
+    assert (g.kind, g.value, g.subject) == ("organization", "o-bobsit0001",
+                                            "o-bobsit0001/r-ab12/ou-ab12-11111111/")
+    cfg = config_from_mapping({
+        "client": {"name": "Acme", "aws_organization_ids": [
+            "o-bobsit0001/r-ab12/ou-ab12-22222222"]},
+        "provider": {"name": "Bob's IT", "aws_organization_ids": ["o-bobsit0001"]},
+    }, Path("audit.yaml"))
+    ident = Identity.from_mappings(cfg.client.model_dump(), [p.model_dump() for p in cfg.provider])
+    org = IdKind.AWS_ORGANIZATION
+    assert ident.attribute(org, "o-bobsit0001").holder is Holder.PROVIDER
+    assert ident.attribute(org, g.subject).holder is Holder.PROVIDER
+    # the client's own OU inside the provider's Organization is the client's (most specific)
+    assert ident.attribute(org, "o-bobsit0001/r-ab12/ou-ab12-22222222/ou-ab12-33333333"
+                           ).holder is Holder.CLIENT
+    assert ident.attribute(org, "o-other00001").holder is Holder.UNKNOWN
+
+
+def test_cloudfront_oac_of_another_account() -> None:
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+    doc = {"Version": "2012-10-17", "Statement": {
+        "Sid": "AllowCloudFrontServicePrincipalReadOnly", "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+        "Condition": {"StringEquals": {"AWS:SourceArn":
+                      f"arn:aws:cloudfront::{PROVIDER_ACCOUNT}:distribution/EDFDVBD6EXAMPLE"}}}}
+    (g,) = grantees(parse_policy(doc), OWN)
+    assert (g.kind, g.value, g.service) == ("account", PROVIDER_ACCOUNT,
+                                            "cloudfront.amazonaws.com")
+    doc["Statement"]["Condition"]["StringEquals"]["AWS:SourceArn"] = (  # type: ignore[index]
+        f"arn:aws:cloudfront::{OWN}:distribution/EDFDVBD6EXAMPLE")
+    assert kinds(doc) == set()  # the account's own distribution
+
+
+def test_bitbucket_circleci_buildkite_and_unknown_issuers() -> None:
+    # Bitbucket: https://support.atlassian.com/bitbucket-cloud/docs/deploy-on-aws-using-bitbucket-pipelines-openid-connect/
+    bb = "api.bitbucket.org/2.0/workspaces/bobsit/pipelines-config/identity/oidc"
+    bitbucket = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                                "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/{bb}"},
+                                "Condition": {"StringLike": {f"{bb}:sub": "{8a6c3d4e-1111-2222-3333-444455556666}:*"}}}]}
+    assert kinds(bitbucket) == {("oidc", "bitbucket:bobsit")}
+    # CircleCI: https://circleci.com/docs/openid-connect-tokens/
+    org_id = "1c2d3e4f-aaaa-bbbb-cccc-111122223333"
+    cc = f"oidc.circleci.com/org/{org_id}"
+    circleci = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                               "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/{cc}"},
+                               "Condition": {"StringLike": {f"{cc}:sub": f"org/{org_id}/project/*/user/*"}}}]}
+    assert kinds(circleci) == {("oidc", f"circleci:{org_id}")}
+    # Buildkite: https://buildkite.com/docs/pipelines/security/oidc/aws
+    bk = "agent.buildkite.com"
+    buildkite = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                                "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/{bk}"},
+                                "Condition": {"StringEquals": {f"{bk}:aud": "sts.amazonaws.com"},
+                                              "StringLike": {f"{bk}:sub": "organization:bobsit:pipeline:deploy:*"}}}]}
+    assert kinds(buildkite) == {("oidc", "buildkite:bobsit")}
+    del buildkite["Statement"][0]["Condition"]["StringLike"]
+    assert kinds(buildkite) == {("any", "buildkite (any subject)")}  # a shared issuer
+    # GitHub Enterprise Cloud's per-enterprise issuer names the enterprise
+    ghe = "token.actions.githubusercontent.com/bobsit-enterprise"
+    assert kinds({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                                 "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/{ghe}"}}]}
+                 ) == {("oidc", "github_enterprise:bobsit-enterprise")}
+    # an issuer the table does not know is named, never "anyone"
+    own = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                          "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/ci.example.net/oidc"}}]}
+    assert kinds(own) == {("oidc", "issuer:ci.example.net/oidc")}
+
+
+def test_boundary_caps_an_administrator() -> None:
+    from lockin_audit.sources.aws_policy import effective_admin
+
+    admin = parse_policy({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    # the boundary example of https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+    boundary = parse_policy({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["s3:*", "cloudwatch:*", "ec2:*"], "Resource": "*"}]})
+    assert effective_admin([admin])
+    verdict = effective_admin([admin], boundary, "S3CloudWatchEC2")
+    assert not verdict and verdict.capped_by == "permissions boundary S3CloudWatchEC2"
+    # a boundary that allows everything caps nothing
+    assert effective_admin([admin], admin, "AdministratorAccess")
+    # an unconditional Deny of everything in the role's own policies
+    deny = parse_policy({"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]})
+    assert not effective_admin([admin, deny])
+
+
+def test_known_accounts_list_is_imported_whole(tmp_path: Path) -> None:
+    """data/aws_known_accounts.yaml is the community list, whole, with its source and date;
+    the refresh script rebuilds it from the list's own accounts.yaml format."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from lockin_audit.sources.aws import vendor_accounts
+
+    root = Path(__file__).parent.parent
+    data = yaml.safe_load((root / "lockin_audit" / "data" / "aws_known_accounts.yaml"
+                           ).read_text("utf-8"))
+    assert data["source"] == "https://github.com/fwdcloudsec/known_aws_accounts"
+    assert len(data["commit"]) == 40 and data["date"]
+    assert len(data["vendors"]) >= 200
+    vendors = vendor_accounts()
+    every = {a for v in data["vendors"] for a in v["accounts"]}
+    assert every <= set(vendors)
+    assert vendors["127311923021"].startswith("Amazon Web Services")  # type: aws
+    # the refresh script on a two-entry list in the community list's own format
+    sample = tmp_path / "accounts.yaml"
+    sample.write_text("- name: 'Datadog'\n  source: ['https://docs.datadoghq.com/x']\n"
+                      "  accounts: ['464622532012', '865078226113']\n"
+                      "- name: 'ELB logs'\n  type: 'aws'\n  source: ['https://docs.aws.amazon.com/x']\n"
+                      "  accounts: ['127311923021']\n", encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    subprocess.run([sys.executable, str(root / "scripts" / "refresh_known_aws_accounts.py"),
+                    "--from", str(sample), "--commit", "a" * 40, "--date", "2026-01-01",
+                    "-o", str(out)], check=True, capture_output=True)
+    got = yaml.safe_load(out.read_text("utf-8"))
+    assert got["commit"] == "a" * 40 and got["date"] == "2026-01-01"
+    assert got["vendors"][1] == {"name": "ELB logs", "accounts": ["127311923021"],
+                                 "source": ["https://docs.aws.amazon.com/x"], "aws": True}

@@ -186,7 +186,9 @@ def test_subscription_without_tenant_and_offer(cloud: MicrosoftCloud, tmp_path: 
     cloud.arm = ArmData(subscriptions=[sub])
     result = scan(cloud, tmp_path)
     [tenant] = by(result, "azure.tenant.subscription-tenant")
-    assert tenant.status is Status.ERROR and "tenantId" in tenant.detail
+    # tenantId is optional in the list: an unknown to check, not a failed read
+    assert (tenant.status, tenant.holder) == (Status.MANUAL, Holder.UNKNOWN)
+    assert "tenantId" in tenant.detail and "Directory" in tenant.detail
     [bill] = by(result, "azure.billing.csp")
     # no quotaId and no readable billing account: not "billed directly"
     assert bill.status is Status.MANUAL and "None" not in bill.detail
@@ -358,8 +360,32 @@ def test_billing_account_of_the_provider_fails(cloud: MicrosoftCloud, tmp_path: 
     result = scan(cloud, tmp_path)
     [bill] = by(result, "azure.billing.csp", DIRECT_SUBSCRIPTION)
     assert bill.status is Status.FAIL and "Microsoft Customer Agreement" in bill.detail
+    # the finding names the agreement, the billing account and the billing tenant
+    assert f"billing tenant {PROVIDER_TENANT} (Bob's IT Services)" in bill.detail
+    assert "(MicrosoftCustomerAgreement), billing account Bob's IT Services" in bill.detail
     # unreadable (403 without a billing role): a manual step, not "billed directly"
     del cloud.arm.billing[DIRECT_SUBSCRIPTION]
     result = scan(cloud, tmp_path)
     [bill] = by(result, "azure.billing.csp", DIRECT_SUBSCRIPTION)
     assert bill.status is Status.MANUAL and "billingProperty/read" in bill.detail
+
+
+def test_csp_subscription_without_tenant_is_unknown_to_check(cloud: MicrosoftCloud,
+                                                             tmp_path: Path) -> None:
+    """A CSP subscription listed without tenantId: manual (which directory holds it is to
+    be checked), never a critical error; its billing property, when readable, names the
+    partner's billing tenant and agreement."""
+    sub = subscription(CSP_SUBSCRIPTION, "Acme Dental - Production", CLIENT_TENANT,
+                       "CSP_2015-05-01")
+    del sub["tenantId"]
+    cloud.arm = ArmData(subscriptions=[sub], billing={CSP_SUBSCRIPTION: arm_routes.billing_property(
+        CSP_SUBSCRIPTION, "MicrosoftPartnerAgreement", "Contoso CSP", "7e570000-0000-4000-8000-00000000c5b0")})
+    result = scan(cloud, tmp_path)
+    [tenant] = by(result, "azure.tenant.subscription-tenant")
+    assert (tenant.status, tenant.severity) == (Status.MANUAL, Severity.HIGH)
+    assert "CSP subscription" in tenant.detail
+    [bill] = by(result, "azure.billing.csp")
+    # the demo tenant's Graph lists the provider as its service-provider partner
+    assert bill.status is Status.FAIL and "whose partner is the provider" in bill.detail
+    assert "billing tenant 7e570000-0000-4000-8000-00000000c5b0" in bill.detail
+    assert "Microsoft Partner Agreement (CSP) (MicrosoftPartnerAgreement)" in bill.detail

@@ -36,6 +36,19 @@ def test_demo_writes_every_report(demo_out: tuple[Path, subprocess.CompletedProc
     assert proc.stdout.strip().splitlines()[-1] == f"Report: {(out / 'report.html').resolve()}"
 
 
+def test_demo_output_holds_reports_only(
+        demo_out: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """The demo's AWS credentials file, CA files, zone files and server logs live in a
+    temporary folder of their own (issue 27), never in the output folder."""
+    out, _ = demo_out
+    found = [p.relative_to(out).as_posix() for p in out.rglob("*")]
+    assert not [p for p in found if p.startswith(".") or "/" in p], found
+    for name in found:
+        assert not any(word in name for word in ("credential", "aws-config", ".log", ".pem",
+                                                  ".zone", "cache")), name
+        assert "aws_secret_access_key" not in (out / name).read_text(errors="replace")
+
+
 def test_demo_result_is_valid_and_covers_every_area(
         demo_out: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, _ = demo_out

@@ -77,6 +77,41 @@ google._domainkey TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgK
     "trap.test": demo_dns._zone("trap.test", ("ns1.northwind-bank.com",), """
 @ A 192.0.2.99
 """, mname="ns1.northwind-bank.com.", rname="hostmaster.northwind-bank.com."),
+    # Hosted DMARC and TLS-RPT: the records are CNAMEs into the provider's zone; their
+    # contents name only the client's own mailbox (content alone would pass).
+    "hosteddmarc.test": demo_dns._zone("hosteddmarc.test", ("ns1.acmedental.com",), """
+_dmarc CNAME hosteddmarc-test._dmarc.bobsit.example.
+_smtp._tls CNAME hosteddmarc-test._tlsrpt.bobsit.example.
+_mta-sts CNAME hosteddmarc-test._mta-sts.bobsit.example.
+default._bimi CNAME hosteddmarc-test._bimi.bobsit.example.
+""", mname="ns1.acmedental.com.", rname="it.acmedental.com."),
+    # The same into a DMARC-hosting vendor, in the shape EasyDMARC's setup documents
+    # (_dmarc CNAME _dmarc.<domain with _ for .>._d.easydmarc.pro; the reseller's page is
+    # cited in data/third_parties.yaml): a third party whose account must be confirmed.
+    "vendordmarc.test": demo_dns._zone("vendordmarc.test", ("ns1.acmedental.com",), """
+_dmarc CNAME _dmarc.vendordmarc_test._d.easydmarc.pro.
+_smtp._tls CNAME _smtp._tls.vendordmarc_test._d.easydmarc.pro.
+""", mname="ns1.acmedental.com.", rname="it.acmedental.com."),
+    "easydmarc.pro": demo_dns._zone("easydmarc.pro", ("ns1.easydmarc.pro",), """
+_dmarc.vendordmarc_test._d TXT "v=DMARC1; p=reject; rua=mailto:dmarc@vendordmarc.test"
+_smtp._tls.vendordmarc_test._d TXT "v=TLSRPTv1; rua=mailto:tls@vendordmarc.test"
+""", mname="ns1.easydmarc.pro.", rname="hostmaster.easydmarc.pro."),
+    # Mail at Microsoft 365 with a DKIM selector into the provider's tenant; a proxy in
+    # front of Knot answers NXDOMAIN for the empty non-terminal _domainkey.entnx.test.
+    "entnx.test": demo_dns._zone("entnx.test", ("ns1.acmedental.com",), """
+@ MX 0 entnx-test.mail.protection.outlook.com.
+@ TXT "v=spf1 include:spf.protection.outlook.com -all"
+selector1._domainkey CNAME selector1-entnx-test._domainkey.bobsit.onmicrosoft.com.
+""", mname="ns1.acmedental.com.", rname="it.acmedental.com."),
+    "bobsit.example": demo_dns.ZONES["bobsit.example"] + """
+hosteddmarc-test._dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@hosteddmarc.test"
+hosteddmarc-test._tlsrpt TXT "v=TLSRPTv1; rua=mailto:tls@hosteddmarc.test"
+hosteddmarc-test._mta-sts TXT "v=STSv1; id=20261201"
+hosteddmarc-test._bimi TXT "v=BIMI1; l=https://hosteddmarc.test/logo.svg"
+""",
+    "onmicrosoft.com": demo_dns.ZONES["onmicrosoft.com"] + "\n".join(
+        f"selector1-{d}._domainkey.bobsit TXT {demo_dns.DKIM_KEY}"
+        for d in ("vanity-test", "entnx-test")) + "\n",
 }
 
 
@@ -468,12 +503,20 @@ def test_doctor_names_working_and_failing_resolvers(knot: KnotServer, faulty: st
     assert "REFUSED" in lines[0][2] and "SERVFAIL" in lines[1][2]
 
 
-def test_no_domainkey_subtree_asks_no_selector(knot: KnotServer) -> None:
+def test_no_domainkey_subtree_asks_no_common_selector(knot: KnotServer) -> None:
+    # NXDOMAIN at _domainkey: the common list is not asked (RFC 8020); a selector the
+    # audit file names still is (some servers answer NXDOMAIN for an empty non-terminal)
     client = _client(knot.address)
     facts = asyncio.run(fetch_domain(client, "acmedental.co.uk", ["custom1"]))
     assert facts.dkim == () and "custom1" in facts.dkim_selectors
-    asked = [k for k in client.asked() if "_domainkey" in k[0]]
-    assert asked == [("_domainkey.acmedental.co.uk", "TXT")]
+    asked = sorted(k for k in client.asked() if "_domainkey" in k[0])
+    assert asked == [("_domainkey.acmedental.co.uk", "TXT"),
+                     ("custom1._domainkey.acmedental.co.uk", "CNAME")]
+    assert facts.dkim_fallback == ("scan.dns.dkim_selectors (custom1)",)
+    client = _client(knot.address)
+    facts = asyncio.run(fetch_domain(client, "acmedental.co.uk"))
+    assert [k for k in client.asked() if "_domainkey" in k[0]] == [
+        ("_domainkey.acmedental.co.uk", "TXT")] and facts.dkim_fallback == ()
 
 
 def test_public_resolvers_by_default_and_system_on_request() -> None:
@@ -505,3 +548,48 @@ def test_a_tenant_named_like_the_providers_domain_is_the_providers(knot: KnotSer
     demo = _scan([knot.address], ["acmedental.com"])
     assert _by(demo, "acmedental.com", "domain.dns.saas-verification",
                "m365:acmedentalllc.onmicrosoft.com").status is Status.MANUAL
+
+
+# -- records hosted through a CNAME (issue 23) ----------------------------------------------
+
+def test_hosted_dmarc_and_tlsrpt_in_the_providers_zone_fail(knot: KnotServer) -> None:
+    r = _scan([knot.address], ["hosteddmarc.test"], client_domains=("hosteddmarc.test",))
+    for key in ("dmarc", "tlsrpt"):
+        f = _by(r, "hosteddmarc.test", "domain.dns.mail-reports", key)
+        assert f.status is Status.FAIL and f.holder.value == "provider", f.detail
+        assert "is a CNAME to hosteddmarc-test." in f.detail
+        assert "IT provider's zone" in f.detail
+    sts = _by(r, "hosteddmarc.test", "domain.dns.mail", "mta-sts")
+    assert sts.status is Status.FAIL and "_mta-sts.hosteddmarc.test" in sts.detail
+    bimi = _by(r, "hosteddmarc.test", "domain.dns.mail", "bimi")
+    assert bimi.status is Status.FAIL and "BIMI" in bimi.detail
+
+
+def test_hosted_dmarc_at_a_dmarc_vendor_is_a_third_party(knot: KnotServer) -> None:
+    r = _scan([knot.address], ["vendordmarc.test"], client_domains=("vendordmarc.test",))
+    for key in ("dmarc", "tlsrpt"):
+        f = _by(r, "vendordmarc.test", "domain.dns.mail-reports", key)
+        assert f.status is Status.MANUAL and f.holder.value == "third_party", f.detail
+        assert "EasyDMARC" in f.detail and "confirm who holds that account" in f.detail
+
+
+def test_dkim_selectors_of_the_mail_service_asked_after_an_nxdomain_parent(
+        knot: KnotServer) -> None:
+    proxy = faulty_dns.DnsFaultProxy(knot.address)
+    proxy.faults.append(faulty_dns.DnsFault(r"_domainkey\.entnx\.test", fault="nxdomain"))
+    try:
+        r = _scan([proxy.address], ["entnx.test"], client_domains=("entnx.test",))
+    finally:
+        proxy.stop()
+    assert proxy.faults[0].hits >= 1
+    dkim = _by(r, "entnx.test", "domain.dns.mail", "dkim")
+    assert dkim.status is Status.FAIL and "bobsit.onmicrosoft.com" in dkim.detail
+    assert "answered NXDOMAIN" in dkim.detail
+    assert "Microsoft 365 (selector1, selector2)" in dkim.detail
+    asked = {n for n, _ in proxy.calls if n.endswith("_domainkey.entnx.test")}
+    assert asked == {"_domainkey.entnx.test", "selector1._domainkey.entnx.test",
+                     "selector2._domainkey.entnx.test"}  # not the whole common list
+    # straight from Knot (NODATA for the empty non-terminal) the common list is asked
+    direct = _by(_scan([knot.address], ["entnx.test"], client_domains=("entnx.test",)),
+                 "entnx.test", "domain.dns.mail", "dkim")
+    assert direct.status is Status.FAIL and "answered NXDOMAIN" not in direct.detail

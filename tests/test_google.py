@@ -68,7 +68,7 @@ def config(server: GoogleCloud, tmp_path: Path, *, google: dict[str, Any] | None
     return config_from_mapping({
         "client": {"name": "Acme Dental LLC", "domains": ["acmedental.com", "acme-dental.net",
                                                          "acmesmiles.com", "acmedental.de"],
-                   **(client or {})},
+                   "gcp_billing_account_ids": [gs.CLIENT_ACCOUNT], **(client or {})},
         "provider": {"name": "Bob's IT Services", "aliases": ["BITS", "Bob's IT"],
                      "domains": ["bobsit.example"], "gcp_organization_ids": [gs.PROVIDER_ORG],
                      "gcp_billing_account_ids": [gs.RESELLER_MASTER],
@@ -106,7 +106,7 @@ def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path
     result = scan(server, tmp_path)
     data = result.to_dict()
     jsonschema.Draft202012Validator(load_schema()).validate(data)
-    assert [c.assessed for c in result.coverage] == [True, True]
+    assert [c.assessed for c in result.coverage if not c.not_configured] == [True, True]
     assert not [f for f in result.findings if f.status is Status.ERROR]
     # No token and no key material anywhere in the result.
     text = json.dumps(data)
@@ -133,7 +133,8 @@ def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path
     assert one(result, "gws.domains.verified", "acmedental.com").status is Status.PASS
     assert one(result, "gws.domains.verified", "acme-dental.net").status is Status.PASS
     assert one(result, "gws.domains.verified", "acmesmiles.com").status is Status.FAIL
-    assert one(result, "gws.domains.verified", "acmedental.de").status is Status.MANUAL
+    missing = one(result, "gws.domains.verified", "acmedental.de")
+    assert missing.status is Status.WARN and "MX records" in missing.detail
     # gws.apps: the RMM app by name (no client id configured), the delegation step.
     rmm = one(result, "gws.apps.oauth_tokens", gs.RMM_CLIENT_ID)
     assert rmm.status is Status.FAIL and "admin.directory.user" in rmm.detail
@@ -172,13 +173,138 @@ def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path
     assert contact.status is Status.FAIL
 
 
+def test_a_super_admin_recovered_through_the_providers_mailbox(server: GoogleCloud,
+                                                               tmp_path: Path) -> None:
+    result = scan(server, tmp_path)
+    owner = one(result, "gws.admins.super_admins", gs.OWNER_ADMIN, "super")
+    assert (owner.status, owner.severity, owner.holder.value) == (
+        Status.FAIL, Severity.CRITICAL, "provider")
+    # the finding says which address decided (the primary address is the business's)
+    assert f"recoveryEmail {gs.OWNER_RECOVERY} decides" in owner.detail
+    assert "account recovery" in owner.detail
+    excerpt = owner.evidence[0].excerpt
+    assert excerpt["recoveryEmail"] == gs.OWNER_RECOVERY
+    assert excerpt["recoveryPhone"] == "+12175550199"
+    # a number nobody lists decides nothing and is said to be unattributed
+    assert "Not attributed: recoveryPhone +12175550199" in owner.detail
+    # recovery absent: Google omits the fields, and the finding says so
+    bits = one(result, "gws.admins.super_admins", PROVIDER_ADMIN, "super")
+    assert "recoveryEmail" not in bits.evidence[0].excerpt
+    assert "no recovery email and no recovery phone" in bits.detail
+    # with the number configured for the provider, the phone decides as well
+    by_phone = scan(server, tmp_path, provider={"phones": ["+1 217 555 0199"]},
+                    client={"domains": ["acmedental.com", "bobsit.example"]})
+    owner = one(by_phone, "gws.admins.super_admins", gs.OWNER_ADMIN, "super")
+    assert owner.status is Status.FAIL and "recoveryPhone +12175550199 decides" in owner.detail
+
+
+def test_an_admin_on_a_secondary_domain_named_like_the_providers(server: GoogleCloud,
+                                                                 tmp_path: Path) -> None:
+    result = scan(server, tmp_path)
+    support = one(result, "gws.admins.super_admins", "120394857610293847562")
+    assert (support.status, support.holder.value) == (Status.FAIL, "provider")
+    assert f"{gs.SUPPORT_DOMAIN} is named like Bob's IT Services's domains" in support.detail
+    domain = one(result, "gws.domains.verified", gs.SUPPORT_DOMAIN, "provider-domain")
+    assert domain.status is Status.WARN and "secondary domain" in domain.detail
+    # configured parties first: listed for the client, the same domain is the client's
+    mine = scan(server, tmp_path, client={"domains": ["acmedental.com", gs.SUPPORT_DOMAIN]})
+    assert not [f for f in found(mine, "gws.admins.super_admins", "120394857610293847562")
+                if f.status is Status.FAIL]
+    assert one(mine, "gws.domains.verified", gs.SUPPORT_DOMAIN).status is Status.PASS
+
+
+def test_service_accounts_by_their_project_and_agents_by_googles_list(
+        server: GoogleCloud, tmp_path: Path) -> None:
+    result = scan(server, tmp_path)
+    members = {f.evidence[0].excerpt["member"]: f
+               for f in found(result, "gcp.access.iam", "projects/acme-dental-web")}
+    # named service-…, but in the provider's project: the provider's, with roles/owner
+    named = members[f"serviceAccount:service-backup@{gs.PROVIDER_PROJECT}"
+                    ".iam.gserviceaccount.com"]
+    assert (named.status, named.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert "roles/owner" in named.detail
+    # default service accounts are the project's, named as such
+    appspot = members[f"serviceAccount:{gs.PROVIDER_PROJECT}@appspot.gserviceaccount.com"]
+    assert appspot.status is Status.FAIL
+    assert "App Engine default service account of project bits-tools-prod" in appspot.detail
+    compute = members["serviceAccount:730219465118-compute@developer.gserviceaccount.com"]
+    assert compute.status is Status.FAIL
+    assert "Compute Engine default service account of project acme-xray-archive" in \
+        compute.detail  # the number resolved through the projects the scan read
+    # Google's service agents of the business's own project are not findings
+    assert not any("gcp-sa-" in m or "cloudservices" in m or "compute-system" in m
+                   for m in members)
+    # a default service account of a project nobody identified: unknown, not Google's
+    server.data.iam["projects/acme-imaging"]["bindings"].append(
+        {"role": "roles/editor", "members": ["serviceAccount:old-clinic-app@appspot."
+                                             "gserviceaccount.com"]})
+    try:
+        result = scan(server, tmp_path)
+    finally:
+        server.data.iam["projects/acme-imaging"]["bindings"].pop()
+    foreign = [f for f in found(result, "gcp.access.iam", "projects/acme-imaging")
+               if f.status is Status.WARN]
+    assert len(foreign) == 1 and "App Engine default service account of project " \
+        "old-clinic-app" in foreign[0].detail
+    assert "not one this scan read" in foreign[0].detail
+
+
+def test_a_personal_mailbox_among_essential_contacts_is_unknown_not_googles(
+        server: GoogleCloud, tmp_path: Path) -> None:
+    result = scan(server, tmp_path)
+    gmail = one(result, "gcp.contacts.essential", "projects/acme-dental-web",
+                "jane.smith.dds@gmail.com")
+    assert (gmail.status, gmail.holder.value) == (Status.WARN, "unknown")
+    assert "personal Gmail mailbox" in gmail.detail and "neither Google LLC's" in gmail.detail
+    assert "Google LLC's domain" not in gmail.detail
+    classify = [u for u in result.unidentified if u.value == "jane.smith.dds@gmail.com"]
+    assert classify and classify[0].kind == "email"
+    assert not [u for u in result.unidentified if u.value == "gmail.com"]
+
+
+def test_a_project_billed_to_the_business_inside_the_providers_organization(
+        server: GoogleCloud, tmp_path: Path) -> None:
+    before = len(server.requests)
+    result = scan(server, tmp_path)
+    backups = one(result, "gcp.billing.projects_elsewhere", "projects/acme-backups")
+    assert (backups.status, backups.holder.value) == (Status.FAIL, "provider")
+    assert f"organizations/{gs.PROVIDER_ORG}" in backups.detail  # its parent
+    assert f"billingAccounts/{gs.CLIENT_ACCOUNT}" in backups.detail  # its billing path
+    assert "-> projects/acme-backups" in backups.detail
+    sandbox = one(result, "gcp.billing.projects_elsewhere", "projects/acme-lab-sandbox")
+    assert sandbox.status is Status.WARN and "no organization" in sandbox.detail
+    # in scope already (the business's folder): judged by the organization checks
+    assert not found(result, "gcp.billing.projects_elsewhere", "projects/acme-imaging")
+    # billingAccounts.projects.list was paged, for every visible account
+    listed = [p for _, p, _ in server.requests[before:]
+              if "billingAccounts/" in p and "/projects" in p]
+    assert any("pageToken=2" in p for p in listed), listed
+    assert any(gs.SUB_ACCOUNT in p for p in listed)
+    # the sub-account's only project is in scope: its summary passes and names its scope
+    summary = one(result, "gcp.billing.projects_elsewhere", f"billingAccounts/{gs.SUB_ACCOUNT}",
+                  "summary")
+    assert summary.status is Status.PASS and "billingAccounts.projects.list" in summary.detail
+
+
+def test_a_billed_project_hidden_from_the_business_is_an_error_with_its_billing_path(
+        server: GoogleCloud, tmp_path: Path) -> None:
+    server.data.denied.add("projects/acme-backups")
+    try:
+        result = scan(server, tmp_path)
+    finally:
+        server.data.denied.discard("projects/acme-backups")
+    hidden = one(result, "gcp.billing.projects_elsewhere", "projects/acme-backups")
+    assert hidden.status is Status.ERROR
+    assert "PERMISSION_DENIED" in hidden.detail and gs.CLIENT_ACCOUNT in hidden.detail
+
+
 def test_lists_follow_next_page_token(server: GoogleCloud, tmp_path: Path) -> None:
     before = len(server.requests)
     scan(server, tmp_path)
     sent = [p for _, p, _ in server.requests[before:]]
     users = [p for p in sent if p.startswith("/admin/directory/v1/users?")]
-    # Five users at two a page: three pages, the later ones asking for the page token.
-    assert len(users) == 3 and "pageToken=2" in users[1] and "pageToken=4" in users[2]
+    # Seven users at two a page: four pages, the later ones asking for the page token.
+    assert len(users) == 4 and "pageToken=2" in users[1] and "pageToken=6" in users[3]
     assert any("/v3/folders/" in p for p in sent)
 
 
@@ -317,13 +443,15 @@ def test_broken_or_absent_credentials_fail_the_target(server: GoogleCloud, tmp_p
     stranger = ServiceAccountKey(server.token_uri).write(tmp_path / "unknown.json")
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(stranger))
     result = scan(server, tmp_path)
-    assert [c.assessed for c in result.coverage] == [False, False]
-    assert "Invalid JWT Signature" in result.coverage[0].reason
+    coverage = [c for c in result.coverage if not c.not_configured]  # dns: not configured
+    assert [c.assessed for c in coverage] == [False, False]
+    assert "Invalid JWT Signature" in (coverage[0].reason or "")
     assert result.findings and all(f.status is Status.ERROR for f in result.findings)
 
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
     result = scan(server, tmp_path)
-    assert all("no Google credentials found" in (c.reason or "") for c in result.coverage)
+    assert all("no Google credentials found" in (c.reason or "") for c in result.coverage
+               if not c.not_configured)
 
 
 def test_config_errors_name_the_key(server: GoogleCloud, tmp_path: Path) -> None:
@@ -373,7 +501,8 @@ def test_checks_command_lists_the_google_checks() -> None:
     assert ids == {"gws.admins.super_admins", "gws.contacts.recovery", "gws.domains.verified",
                    "gws.apps.oauth_tokens", "gws.billing.reseller", "gcp.organization.owner",
                    "gcp.organization.projects", "gcp.billing.project_account",
-                   "gcp.billing.account_admins", "gcp.access.iam", "gcp.contacts.essential"}
+                   "gcp.billing.account_admins", "gcp.access.iam", "gcp.contacts.essential",
+                   "gcp.billing.projects_elsewhere"}
 
 
 def test_tokens_are_reused_and_refreshed_before_expiry(server: GoogleCloud,

@@ -421,3 +421,18 @@ def test_unreadable_permission_names_are_an_error_not_a_milder_app(
     assert {f.status for f in rmm} == {Status.FAIL, Status.ERROR}
     error = next(f for f in rmm if f.status is Status.ERROR)
     assert "Authorization_RequestDenied" in error.detail
+
+
+def test_onmicrosoft_partner_is_attributed_by_the_tenant_rule(server: MicrosoftCloud,
+                                                              tmp_path: Path) -> None:
+    """A partner tenant whose default domain is its initial <name>.onmicrosoft.com is that
+    tenant's, never Microsoft's: the provider's when <name> is the provider's label, else
+    an unknown organisation."""
+    result = scan(server, tmp_path)
+    sandbox = one(result, "m365.partner.relationships", graph_routes.PROVIDER_SANDBOX_TENANT)
+    assert (sandbox.status, sandbox.holder.value) == (Status.FAIL, "provider")
+    assert "bobsit.onmicrosoft.com is the initial domain of a tenant named after " \
+        "Bob's IT Services" in sandbox.detail
+    lab = one(result, "m365.partner.relationships", graph_routes.LAB_TENANT)
+    assert lab.holder.value == "unknown" and lab.status is Status.MANUAL
+    assert "not Microsoft's" in lab.detail and "Microsoft Corporation" not in lab.detail

@@ -37,6 +37,11 @@ DEMO_DS = "@ DS 31415 13 2 " + "5F" * 32
 STATIC_DNSKEY = ("@ DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+"
                  "KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==")
 
+DKIM_KEY = '"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"'
+ONMICROSOFT_KEYS = "\n".join(
+    f"{s}-acmedental-com._domainkey.acmedentalllc TXT {DKIM_KEY}" for s in ("selector1",
+                                                                            "selector2"))
+
 ZONES: dict[str, str] = {
     "acmedental.com": _zone("acmedental.com", BOBS_NS, f"""
 @ A 203.0.113.10
@@ -96,6 +101,12 @@ acmedental.com._report._dmarc TXT "v=DMARC1"
 acme-dental-net A 52.101.68.10
 acmesmiles-com A 52.101.68.11
 """, mname="ns1-proddns.glbdns.o365filtering.com.", rname="hostmaster.microsoft.com."),
+    # Microsoft 365 publishes each tenant's DKIM keys under <tenant>.onmicrosoft.com, the
+    # target of the selector1/selector2 CNAMEs (learn.microsoft.com: "How to use DKIM for
+    # email in your custom domain"), so the demo's resolver answers the whole chain.
+    "onmicrosoft.com": _zone("onmicrosoft.com", ("ns1-proddns.glbdns.o365filtering.com",),
+                             ONMICROSOFT_KEYS, mname="ns1-proddns.glbdns.o365filtering.com.",
+                             rname="hostmaster.microsoft.com."),
     "113.0.203.in-addr.arpa": _zone("113.0.203.in-addr.arpa", ("ns1.bobsit.example",), """
 10 PTR web1.bobsit.example.
 25 PTR mx1.filter.bobsit.example.

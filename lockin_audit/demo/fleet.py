@@ -250,19 +250,25 @@ class FleetEstate:
 def fleet_estate(folder: Path, clients: int = 6, domains: int = 3) -> Iterator[FleetEstate]:
     """Start DNS (Knot when installed, else the demo's small server) and RDAP for a fleet,
     write its audit files into `folder`, and stop the servers afterwards."""
+    import shutil
+    import tempfile
+
     from lockin_audit.demo import DemoUnavailable
     from lockin_audit.demo.knot import KnotServer, KnotUnavailable, knotd_path
 
     folder = folder.resolve()
+    # the DNS server's zones and log live in a private temporary folder, not beside the
+    # audit files in the output folder
+    dns_dir = Path(tempfile.mkdtemp(prefix="lockin-fleet-dns-"))
     members = fleet_clients(clients, domains)
     zones = fleet_zones(members)
     rdap = RdapServer(RdapData())
-    stops = [rdap.stop]
+    stops = [lambda: shutil.rmtree(dns_dir, ignore_errors=True), rdap.stop]
     try:
         rdap.data = fleet_rdap(rdap.url, members)
         if knotd_path() is not None:
             try:
-                knot = KnotServer(folder / ".dns", zones).start(timeout_s=30)
+                knot = KnotServer(dns_dir, zones).start(timeout_s=30)
             except KnotUnavailable as exc:
                 raise DemoUnavailable(f"the fleet's DNS server (Knot) did not start: {exc}") \
                     from None
@@ -271,7 +277,7 @@ def fleet_estate(folder: Path, clients: int = 6, domains: int = 3) -> Iterator[F
         else:
             from lockin_audit.demo import mini_dns
 
-            zdir = folder / ".dns"
+            zdir = dns_dir
             zdir.mkdir(parents=True, exist_ok=True)
             files = {}
             for origin, text in zones.items():

@@ -8,7 +8,12 @@ super admin (named after the provider) and a helpdesk account with user manageme
 the Workspace's recovery address at the provider, the provider's RMM app with directory
 scopes, a domain that is listed but unverified, a Cloud project billed through the
 provider's reseller sub-account, a project in the provider's organization, and the
-provider's people and service account in the Cloud IAM policies and Essential Contacts.
+provider's people and service account in the Cloud IAM policies and Essential Contacts;
+the business's own super admin recovered through the provider's mailbox, a delegated admin
+on a secondary domain named like the provider's, the provider's service accounts (one named
+`service-…`, the App Engine and Compute Engine default ones) holding roles, a personal
+gmail.com address among the Essential Contacts, and projects the business's own billing
+account pays for that sit in the provider's organization or in none.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 
 from lockin_audit.demo import DemoPart
 from lockin_audit.demo.google_server import (
+    CLIENT_ACCOUNT,
     CLIENT_ORG,
     CUSTOMER_ID,
     PROVIDER_ORG,
@@ -48,7 +54,8 @@ def start(workdir: Path) -> DemoPart:
                        "project_ids": ["acme-xray-archive"], **common}],
               # A local server: no need to pace requests as for Google's quotas.
               "limits": {"host_rates": {host: 500.0}}},
-        client={"google_customer_ids": [CUSTOMER_ID], "gcp_organization_ids": [CLIENT_ORG]},
+        client={"google_customer_ids": [CUSTOMER_ID], "gcp_organization_ids": [CLIENT_ORG],
+                "gcp_billing_account_ids": [CLIENT_ACCOUNT]},
         provider={"gcp_organization_ids": [PROVIDER_ORG],
                   "gcp_billing_account_ids": [RESELLER_MASTER],
                   "gcp_project_ids": [PROVIDER_PROJECT],

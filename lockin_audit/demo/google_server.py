@@ -71,6 +71,9 @@ class GoogleData:
     billing_accounts: dict[str, dict[str, Any]]  # account id -> BillingAccount
     contacts: dict[str, list[dict[str, Any]]]  # organizations/N or projects/ID -> contacts
     denied: set[str] = field(default_factory=set)  # resources the identity may not read
+    # billingAccounts.list: the account ids the identity may view (billing.accounts.list
+    # lists only those); billingAccounts.projects.list answers from billing_info
+    visible_billing_accounts: list[str] = field(default_factory=list)
 
 
 class ServiceAccountKey:
@@ -409,6 +412,32 @@ class GoogleCloud:
                                                                    "accounts.get"}})
         return _ok(account)
 
+    def billing_accounts_list(self, _: dict[str, str], query: Mapping[str, list[str]]) -> Reply:
+        # billingAccounts.list (…/rest/v1/billingAccounts/list): the accounts the caller
+        # has permission to view, paged with pageSize/pageToken; an empty result omits
+        # billingAccounts.
+        rows = [self.data.billing_accounts[a] for a in self.data.visible_billing_accounts
+                if a in self.data.billing_accounts]
+        return _page(rows, "billingAccounts", query)
+
+    def billing_account_projects(self, params: dict[str, str],
+                                 query: Mapping[str, list[str]]) -> Reply:
+        # billingAccounts.projects.list (…/rest/v1/billingAccounts.projects/list): the
+        # ProjectBillingInfo of every project linked to the account, paged; needs
+        # billing.resourceAssociations.list on the account.
+        account = params["account"]
+        if account not in self.data.visible_billing_accounts or \
+                f"billingAccounts/{account}" in self.data.denied:
+            return google_error(403, "PERMISSION_DENIED", "The caller does not have "
+                                "permission", detail={"reason": "IAM_PERMISSION_DENIED",
+                                                      "domain": "cloudbilling.googleapis.com",
+                                                      "metadata": {"permission": "billing."
+                                                                   "resourceAssociations."
+                                                                   "list"}})
+        rows = [info for _, info in sorted(self.data.billing_info.items())
+                if info.get("billingAccountName") == f"billingAccounts/{account}"]
+        return _page(rows, "projectBillingInfo", query)
+
     def billing_policy(self, params: dict[str, str], _: Any) -> Reply:
         return self._policy(f"billingAccounts/{params['account']}",
                             "billing.accounts.getIamPolicy")
@@ -451,6 +480,11 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...], Handler], ...] = (
      "cloudresourcemanager.projects.getIamPolicy", CRM, GoogleCloud.project_policy),
     (r"/v1/projects/(?P<project>[^/:]+)/billingInfo", "GET",
      "cloudbilling.projects.getBillingInfo", BILLING, GoogleCloud.billing_info),
+    (r"/v1/billingAccounts", "GET", "cloudbilling.billingAccounts.list", BILLING,
+     GoogleCloud.billing_accounts_list),
+    (r"/v1/billingAccounts/(?P<account>[^/:]+)/projects", "GET",
+     "cloudbilling.billingAccounts.projects.list", BILLING,
+     GoogleCloud.billing_account_projects),
     (r"/v1/billingAccounts/(?P<account>[^/:]+)", "GET", "cloudbilling.billingAccounts.get",
      BILLING, GoogleCloud.billing_account),
     (r"/v1/billingAccounts/(?P<account>[^/:]+):getIamPolicy", "GET",
@@ -472,10 +506,17 @@ RESELLER_MASTER = "0F1E2D-3C4B5A-697887"  # Bob's IT Services' reseller (master)
 PROVIDER_ACCOUNT = "0A1B2C-3D4E5F-6A7B8C"  # Bob's own directly billed account
 RMM_CLIENT_ID = "371924658203-bitsrmm.apps.googleusercontent.com"
 PROVIDER_PROJECT = "bits-tools-prod"
+CLIENT_ACCOUNT = "01C1E2-A3C4D5-E6F7A8"  # the practice's own, directly billed account
+SUPPORT_DOMAIN = "bobsit-support.com"  # a secondary domain named like the provider's
+OWNER_ADMIN = "106172839405162738495"  # the business's own super admin...
+OWNER_RECOVERY = "tech@bobsit.example"  # ...whose recovery email is the provider's
 
 
 def _user(uid: str, email: str, name: str, *, admin: bool = False, delegated: bool = False,
-          twosv: bool = True, last: str | None = "2026-11-27T08:12:44.000Z") -> dict[str, Any]:
+          twosv: bool = True, last: str | None = "2026-11-27T08:12:44.000Z",
+          recovery_email: str | None = None, recovery_phone: str | None = None,
+          emails: list[dict[str, Any]] | None = None,
+          phones: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     # users resource (…/directory/reference/rest/v1/users): lastLoginTime omitted when the
     # user never signed in is shown by Google as 1970-01-01T00:00:00.000Z.
     user: dict[str, Any] = {
@@ -491,13 +532,32 @@ def _user(uid: str, email: str, name: str, *, admin: bool = False, delegated: bo
     }
     if last:
         user["lastLoginTime"] = last
+    # recoveryEmail / recoveryPhone (E.164) are omitted when not set; emails[] lists the
+    # primary address too (primary: true), phones[] carries value/type (users resource).
+    if recovery_email:
+        user["recoveryEmail"] = recovery_email
+    if recovery_phone:
+        user["recoveryPhone"] = recovery_phone
+    if emails is not None:
+        user["emails"] = [{"address": email, "primary": True}, *emails]
+    if phones:
+        user["phones"] = phones
     return user
 
 
 def demo_data() -> GoogleData:
     users = [
         _user("114820391746250937461", "bits.admin@acmedental.com", "BITS Admin", admin=True),
-        _user("108374619204857361920", "dr.smith@acmedental.com", "Jane Smith"),
+        # The business's own super admin, recovered through the provider's mailbox.
+        _user(OWNER_ADMIN, "it-owner@acmedental.com", "Jane Smith", admin=True,
+              recovery_email=OWNER_RECOVERY, recovery_phone="+12175550199",
+              emails=[{"address": "it-owner@acme-dental.net", "type": "work"}],
+              phones=[{"value": "+1 217 555 0142", "type": "work"}]),
+        _user("108374619204857361920", "dr.smith@acmedental.com", "Jane Smith",
+              recovery_email="jane.smith.dds@gmail.com", recovery_phone="+12175550143"),
+        # A delegated admin on a secondary domain named like the provider's.
+        _user("120394857610293847562", f"support@{SUPPORT_DOMAIN}", "Support Desk",
+              delegated=True),
         _user("117264039581726354019", "helpdesk@acmedental.com", "Bobs IT Helpdesk",
               delegated=True, twosv=False),
         _user("102938475610293847561", "frontdesk@acmedental.com", "Front Desk", twosv=False),
@@ -531,6 +591,12 @@ def demo_data() -> GoogleData:
         {"kind": "admin#directory#roleAssignment", "roleAssignmentId": "91827364503",
          "roleId": "36028797018963971", "assignedTo": "03ep43zb3ab9x1d",
          "assigneeType": "group", "scopeType": "CUSTOMER"},
+        {"kind": "admin#directory#roleAssignment", "roleAssignmentId": "91827364504",
+         "roleId": "36028797018963969", "assignedTo": OWNER_ADMIN,
+         "assigneeType": "user", "scopeType": "CUSTOMER"},
+        {"kind": "admin#directory#roleAssignment", "roleAssignmentId": "91827364505",
+         "roleId": "36028797018963971", "assignedTo": "120394857610293847562",
+         "assigneeType": "user", "scopeType": "CUSTOMER"},
     ]
     domains = [
         {"kind": "admin#directory#domain", "domainName": "acmedental.com", "isPrimary": True,
@@ -541,6 +607,8 @@ def demo_data() -> GoogleData:
                             "creationTime": "1614679200000"}]},
         {"kind": "admin#directory#domain", "domainName": "acmesmiles.com", "isPrimary": False,
          "verified": False, "creationTime": "1650000000000"},
+        {"kind": "admin#directory#domain", "domainName": SUPPORT_DOMAIN, "isPrimary": False,
+         "verified": True, "creationTime": "1662000000000"},
     ]
     rmm_scopes = [AUTH + "admin.directory.user", AUTH + "admin.directory.device.chromeos",
                   AUTH + "admin.directory.group"]
@@ -571,6 +639,18 @@ def demo_data() -> GoogleData:
          "projectId": "acme-xray-archive", "state": "ACTIVE",
          "displayName": "Acme X-ray archive", "createTime": "2023-05-02T10:00:00Z",
          "etag": "W/\"a2\""},
+        # Billed to the business's own account: one sitting in the provider's organization
+        # (visible, outside the audited organization), one in no organization (parent
+        # omitted, as v3 does for a project without one), one in the business's folder.
+        {"name": "projects/562930174855", "parent": f"organizations/{PROVIDER_ORG}",
+         "projectId": "acme-backups", "state": "ACTIVE", "displayName": "Acme backups",
+         "createTime": "2024-02-01T10:00:00Z", "etag": "W/\"a3\""},
+        {"name": "projects/348102937465", "projectId": "acme-lab-sandbox", "state": "ACTIVE",
+         "displayName": "Lab sandbox", "createTime": "2024-06-11T10:00:00Z",
+         "etag": "W/\"a4\""},
+        {"name": "projects/993817264501", "parent": f"folders/{CLIENT_FOLDER}",
+         "projectId": "acme-imaging", "state": "ACTIVE", "displayName": "Imaging",
+         "createTime": "2024-09-30T10:00:00Z", "etag": "W/\"a5\""},
     ]
     iam = {
         f"organizations/{CLIENT_ORG}": {"version": 1, "etag": "BwXo1", "bindings": [
@@ -586,10 +666,30 @@ def demo_data() -> GoogleData:
             {"role": "roles/viewer", "members": ["user:dr.smith@acmedental.com"]},
             {"role": "roles/logging.serviceAgent", "members": [
                 "serviceAccount:service-415104041262@gcp-sa-logging.iam.gserviceaccount.com"]},
+            # cloud.google.com/iam/docs/service-agents: the Compute Engine Service Agent of
+            # this project (Google's); cloud.google.com/iam/docs/service-account-types:
+            # default service accounts are user-managed, in their project (App Engine:
+            # PROJECT_ID@appspot…, Compute Engine: PROJECT_NUMBER-compute@developer…).
+            {"role": "roles/compute.serviceAgent", "members": [
+                "serviceAccount:service-415104041262@compute-system.iam.gserviceaccount.com"]},
+            {"role": "roles/owner", "members": [
+                f"serviceAccount:service-backup@{PROVIDER_PROJECT}.iam.gserviceaccount.com"]},
+            {"role": "roles/storage.admin", "members": [
+                f"serviceAccount:{PROVIDER_PROJECT}@appspot.gserviceaccount.com",
+                "serviceAccount:730219465118-compute@developer.gserviceaccount.com"]},
         ]},
         "projects/acme-xray-archive": {"version": 1, "etag": "BwXp2", "bindings": [
             {"role": "roles/owner", "members": ["user:tech@bobsit.example"]},
             {"role": "roles/storage.objectViewer", "members": ["user:dr.smith@acmedental.com"]},
+        ]},
+        "projects/acme-backups": {"version": 1, "etag": "BwXp3", "bindings": [
+            {"role": "roles/owner", "members": ["user:tech@bobsit.example"]},
+        ]},
+        "projects/acme-imaging": {"version": 1, "etag": "BwXp5", "bindings": [
+            {"role": "roles/owner", "members": ["user:dr.smith@acmedental.com"]},
+        ]},
+        "projects/acme-lab-sandbox": {"version": 1, "etag": "BwXp4", "bindings": [
+            {"role": "roles/owner", "members": ["user:lab.tech.acme@gmail.com"]},
         ]},
         f"billingAccounts/{SUB_ACCOUNT}": {"version": 1, "etag": "BwXb1", "bindings": [
             {"role": "roles/billing.admin", "members": ["user:billing@bobsit.example"]},
@@ -598,8 +698,11 @@ def demo_data() -> GoogleData:
         f"billingAccounts/{PROVIDER_ACCOUNT}": {"version": 1, "etag": "BwXb2", "bindings": [
             {"role": "roles/billing.admin", "members": ["user:billing@bobsit.example"]},
         ]},
+        f"billingAccounts/{CLIENT_ACCOUNT}": {"version": 1, "etag": "BwXb3", "bindings": [
+            {"role": "roles/billing.admin", "members": ["user:dr.smith@acmedental.com"]},
+        ]},
     }
-    billing_info = {
+    billing_info: dict[str, dict[str, Any]] = {
         "acme-dental-web": {"name": "projects/acme-dental-web/billingInfo",
                             "projectId": "acme-dental-web",
                             "billingAccountName": f"billingAccounts/{SUB_ACCOUNT}",
@@ -608,6 +711,10 @@ def demo_data() -> GoogleData:
                               "projectId": "acme-xray-archive",
                               "billingAccountName": f"billingAccounts/{PROVIDER_ACCOUNT}",
                               "billingEnabled": True},
+        **{pid: {"name": f"projects/{pid}/billingInfo", "projectId": pid,
+                 "billingAccountName": f"billingAccounts/{CLIENT_ACCOUNT}",
+                 "billingEnabled": True}
+           for pid in ("acme-backups", "acme-lab-sandbox", "acme-imaging")},
     }
     billing_accounts = {
         SUB_ACCOUNT: {"name": f"billingAccounts/{SUB_ACCOUNT}", "open": True,
@@ -616,6 +723,8 @@ def demo_data() -> GoogleData:
         PROVIDER_ACCOUNT: {"name": f"billingAccounts/{PROVIDER_ACCOUNT}", "open": True,
                            "displayName": "Bob's IT Services", "currencyCode": "USD",
                            "parent": f"organizations/{PROVIDER_ORG}"},
+        CLIENT_ACCOUNT: {"name": f"billingAccounts/{CLIENT_ACCOUNT}", "open": True,
+                         "displayName": "Acme Dental LLC", "currencyCode": "USD"},
     }
     contacts = {
         f"organizations/{CLIENT_ORG}": [
@@ -628,6 +737,13 @@ def demo_data() -> GoogleData:
              "notificationCategorySubscriptions": ["LEGAL", "BILLING"],
              "languageTag": "en-US", "validationState": "VALID",
              "validateTime": "2022-01-12T10:00:00Z"},
+        ],
+        # a personal mailbox: an unidentified person, not Google's
+        "projects/acme-dental-web": [
+            {"name": "projects/acme-dental-web/contacts/3", "email": "jane.smith.dds@gmail.com",
+             "notificationCategorySubscriptions": ["BILLING", "SUSPENSION"],
+             "languageTag": "en-US", "validationState": "VALID",
+             "validateTime": "2023-03-01T10:00:00Z"},
         ],
     }
     customer = {
@@ -642,4 +758,5 @@ def demo_data() -> GoogleData:
     return GoogleData(customer=customer, users=users, roles=roles, role_assignments=assignments,
                       domains=domains, tokens=tokens, organizations=organizations,
                       folders=folders, projects=projects, iam=iam, billing_info=billing_info,
-                      billing_accounts=billing_accounts, contacts=contacts)
+                      billing_accounts=billing_accounts, contacts=contacts,
+                      visible_billing_accounts=[SUB_ACCOUNT, CLIENT_ACCOUNT])

@@ -43,6 +43,8 @@ from urllib.parse import unquote, urlencode
 CLIENT_TENANT = "c0ffee00-0000-4000-8000-000000000001"
 PROVIDER_TENANT = "b0b5b0b5-0000-4000-8000-000000000002"
 VENDOR_TENANT = "5a1e5a1e-0000-4000-8000-000000000003"
+PROVIDER_SANDBOX_TENANT = "b0b5b0b5-0000-4000-8000-000000000005"  # bobsit.onmicrosoft.com
+LAB_TENANT = "1ab01ab0-0000-4000-8000-000000000004"  # smilelabpartners.onmicrosoft.com
 MICROSOFT_SERVICES = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 USERS_PAGE = 2  # small pages so that the demo and the tests follow @odata.nextLink
@@ -250,7 +252,19 @@ def demo_tenant() -> Tenant:
                    "b2bCollaborationInbound": None, "b2bCollaborationOutbound": None,
                    "b2bDirectConnectInbound": None, "b2bDirectConnectOutbound": None,
                    "automaticUserConsentSettings": {"inboundAllowed": None,
-                                                    "outboundAllowed": None}}],
+                                                    "outboundAllowed": None}},
+                  # two partners whose default domain is their tenant's initial
+                  # <name>.onmicrosoft.com: the provider's sandbox tenant (named after
+                  # it) and a dental lab's; neither is Microsoft's. Unset settings are
+                  # null (crossTenantAccessPolicyConfigurationPartner,
+                  # https://learn.microsoft.com/graph/api/resources/
+                  # crosstenantaccesspolicyconfigurationpartner)
+                  {"tenantId": PROVIDER_SANDBOX_TENANT, "isServiceProvider": False,
+                   "isInMultiTenantOrganization": False, "inboundTrust": None,
+                   "b2bCollaborationInbound": None, "b2bCollaborationOutbound": None},
+                  {"tenantId": LAB_TENANT, "isServiceProvider": False,
+                   "isInMultiTenantOrganization": False, "inboundTrust": None,
+                   "b2bCollaborationInbound": None, "b2bCollaborationOutbound": None}],
         tenants={
             PROVIDER_TENANT: {"tenantId": PROVIDER_TENANT, "displayName": "Bob's IT Services",
                               "defaultDomainName": "bobsit.example",
@@ -259,6 +273,15 @@ def demo_tenant() -> Tenant:
                             "displayName": "Example Practice Software Inc",
                             "defaultDomainName": "practicesoft.example",
                             "federationBrandName": None},
+            # tenantInformation (findTenantInformationByTenantId,
+            # https://learn.microsoft.com/graph/api/tenantrelationship-findtenantinformationbytenantid)
+            PROVIDER_SANDBOX_TENANT: {"tenantId": PROVIDER_SANDBOX_TENANT,
+                                      "displayName": "BITS Sandbox",
+                                      "defaultDomainName": "bobsit.onmicrosoft.com",
+                                      "federationBrandName": None},
+            LAB_TENANT: {"tenantId": LAB_TENANT, "displayName": "Smile Lab Partners",
+                         "defaultDomainName": "smilelabpartners.onmicrosoft.com",
+                         "federationBrandName": None},
             CLIENT_TENANT: {"tenantId": CLIENT_TENANT, "displayName": "Acme Dental LLC",
                             "defaultDomainName": "acmedental.com",
                             "federationBrandName": None},

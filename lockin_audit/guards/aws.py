@@ -1,8 +1,8 @@
 """The AWS read-only guard.
 
 A botocore event hook, registered on every session and client the AWS source creates,
-that refuses any API operation not on a read-only allow-list *before* the request is
-built or signed, so a bug in a check (or a plugin) can never change a client's account.
+that refuses any API operation not on an exact allow-list (service, operation) *before*
+the request is built or signed, so a bug in a check (or a plugin) can never change a client's account.
 """
 
 from __future__ import annotations
@@ -11,29 +11,82 @@ from typing import Any
 
 from lockin_audit.guards import WriteRefused
 
-# Operation-name prefixes that only read (AWS's own naming convention for read APIs).
-READ_PREFIXES: tuple[str, ...] = ("Describe", "List", "Get", "Search", "Lookup")
-# Exact (service, operation) pairs that are allowed although they match no prefix.
-READ_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset({
-    ("sts", "AssumeRole"),
+# The exact API operations the AWS source calls, by botocore service name (what
+# `boto3.client(...)` takes) and operation name. Nothing else is sent: a new read must be
+# added here (tests/test_hostile.py fails when the source calls an operation not listed).
+# No prefix rule: "Get..." also names GetSecretValue, GetFederationToken and
+# GetClusterCredentials, which hand out secrets or credentials.
+READ_OPERATIONS: frozenset[tuple[str, str]] = frozenset({
+    ("account", "GetAlternateContact"),
+    ("account", "GetContactInformation"),
+    ("backup", "GetBackupPlan"),
+    ("backup", "GetBackupVaultAccessPolicy"),
+    ("backup", "ListBackupPlans"),
+    ("backup", "ListBackupVaults"),
+    ("cloudtrail", "DescribeTrails"),
+    ("directconnect", "DescribeVirtualInterfaces"),
+    ("ec2", "DescribeImages"),
+    ("ec2", "DescribeInstances"),
+    ("ec2", "DescribeRegions"),
+    ("ec2", "DescribeSubnets"),
+    ("ec2", "DescribeTransitGatewayAttachments"),
+    ("ec2", "DescribeVolumes"),
+    ("ec2", "DescribeVpcPeeringConnections"),
+    ("iam", "GetAccessKeyLastUsed"),
+    ("iam", "GetAccountAuthorizationDetails"),
+    ("iam", "GetLoginProfile"),
+    ("iam", "GetOpenIDConnectProvider"),
+    ("iam", "GetSAMLProvider"),
+    ("iam", "ListAccessKeys"),
+    ("iam", "ListMFADevices"),
+    ("iam", "ListOpenIDConnectProviders"),
+    ("iam", "ListSAMLProviders"),
+    ("iam", "ListUsers"),
+    ("kms", "DescribeKey"),
+    ("kms", "GetKeyPolicy"),
+    ("kms", "ListKeys"),
+    ("organizations", "DescribeOrganization"),
+    ("organizations", "ListAccounts"),
+    ("ram", "GetResourceShares"),
+    ("rds", "DescribeDBInstances"),
+    ("route53", "ListHostedZones"),
+    ("route53domains", "GetDomainDetail"),
+    ("route53domains", "ListDomains"),
+    ("s3", "GetBucketEncryption"),
+    ("s3", "GetBucketPolicy"),
+    ("s3", "GetBucketReplication"),
+    ("s3", "ListBuckets"),
+    ("sso-admin", "ListInstances"),
     ("sts", "GetCallerIdentity"),
 })
+# Operations of botocore's own credential chain (a profile's role_arn, web identity in
+# CI, IAM Identity Center): they obtain or refresh the caller's temporary credentials and
+# change nothing in any account. AssumeRole is also how role_arns are entered.
+CREDENTIAL_OPERATIONS: frozenset[tuple[str, str]] = frozenset({
+    ("sts", "AssumeRole"),
+    ("sts", "AssumeRoleWithWebIdentity"),
+    ("sso", "GetRoleCredentials"),
+    ("sso-oidc", "CreateToken"),
+})
+ALLOWED_OPERATIONS: frozenset[tuple[str, str]] = READ_OPERATIONS | CREDENTIAL_OPERATIONS
 # The events the hook listens on: the earliest point (parameter build) and the last point
 # before the request is sent (before-call), so that neither path slips past.
 GUARD_EVENTS: tuple[str, ...] = ("before-parameter-build", "before-call")
 
 
 def is_read_only(service: str, operation: str) -> bool:
-    return operation.startswith(READ_PREFIXES) or (service, operation) in READ_EXCEPTIONS
+    """True only for an operation on the exact allow-list (`service` is botocore's
+    service name, e.g. `sso-admin`, not the IAM prefix)."""
+    return (service, operation) in ALLOWED_OPERATIONS
 
 
 def _refuse(model: Any = None, **_: Any) -> None:
     if model is None:  # not an operation event
         return
-    service = model.service_model.endpoint_prefix
+    service = model.service_model.service_name
     if not is_read_only(service, model.name):
-        raise WriteRefused(f"refused AWS {service}:{model.name}: lockin-audit only reads "
-                           "(the operation is not on the read-only allow-list)")
+        raise WriteRefused(f"refused AWS {service}:{model.name}: lockin-audit only sends "
+                           "the operations on its allow-list (lockin_audit/guards/aws.py)")
 
 
 def guard_events(events: Any) -> None:

@@ -61,6 +61,12 @@ READ_METHODS: dict[str, Method] = {
         "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
     "cloudbilling.billingAccounts.getIamPolicy": Method(
         "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
+    # cloud.google.com/billing/docs/reference/rest/v1/billingAccounts/list and
+    # …/billingAccounts.projects/list (billing.resourceAssociations.list)
+    "cloudbilling.billingAccounts.list": Method(
+        "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer)"),
+    "cloudbilling.billingAccounts.projects.list": Method(
+        "GET", BILLING_READ, "Billing Account Viewer (roles/billing.viewer) on the account"),
     "essentialcontacts.organizations.contacts.list": Method(
         "GET", CLOUD, "Essential Contacts Viewer (roles/essentialcontacts.viewer)"),
     "essentialcontacts.projects.contacts.list": Method(

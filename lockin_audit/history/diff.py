@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lockin_audit.model import Changes, Finding, ScanResult, Status, sort_findings
+from lockin_audit.safety import printable
 
 
 def _state(f: Finding) -> dict[str, str]:
@@ -157,9 +158,4 @@ def render_table(v: DiffView) -> str:
         lines.append(f"  {tag}  {r['control']:<24} {r['asset_id']}  {r['title']} "
                      f"[{_state_text(r['before'])} -> "
                      f"{_state_text(r['after'], bool(r.get('not_assessed')))}]")
-    return "\n".join(_printable(x) for x in lines) + "\n"
-
-
-def _printable(text: str) -> str:
-    """Drop terminal control characters from untrusted text."""
-    return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
+    return "\n".join(printable(x) for x in lines) + "\n"

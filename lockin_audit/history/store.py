@@ -64,30 +64,60 @@ def default_store_path() -> Path:
     return Path(base) / "lockin-audit" / "history.sqlite"
 
 
+def _parse_url(url: str) -> Any:
+    """The URL as SQLAlchemy parses it (`make_url`: a password may hold `#`, `?` or `/`
+    unencoded), or None when it cannot."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(str(url))
+    except Exception:
+        return None
+
+
+def _query_passwords(parsed: Any) -> list[str]:
+    out: list[str] = []
+    for key, value in parsed.query.items():
+        if "password" in key.lower():
+            out.extend([value] if isinstance(value, str) else list(value))
+    return out
+
+
 def _password(url: str) -> str | None:
-    m = re.match(r"^[a-z][a-z0-9+.-]*://[^/@?#]*?:([^/@?#]*)@", url, re.IGNORECASE)
-    return m.group(1) if m and m.group(1) else None
+    parsed = _parse_url(url)
+    return str(parsed.password) if parsed is not None and parsed.password else None
 
 
 def redact(url: str) -> str:
-    """The URL with its password replaced by `***` (also `password=` query values)."""
-    out = re.sub(r"^([a-z][a-z0-9+.-]*://[^/@?#:]*):[^/@?#]*@", r"\1:***@", str(url),
-                 flags=re.IGNORECASE)
-    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", out)
+    """The URL with its password replaced by `***` (also `password=` query values), as
+    SQLAlchemy reads the URL (`make_url(...).render_as_string(hide_password=True)`). A
+    string SQLAlchemy cannot parse loses everything between `://` and its last `@`."""
+    text = str(url)
+    parsed = _parse_url(text)
+    if parsed is None:
+        return re.sub(r"^([a-z][a-z0-9+.-]*://).*@", r"\1***@", text, flags=re.I | re.S)
+    secret_query = _query_passwords(parsed)
+    if parsed.password is None and not secret_query:
+        return text  # nothing to hide: shown as given
+    if secret_query:
+        parsed = parsed.update_query_dict(
+            {k: "***" for k in parsed.query if "password" in k.lower()})
+    return str(parsed.render_as_string(hide_password=True)).replace("%2A%2A%2A", "***")
 
 
 def _scrub(text: str, url: str) -> str:
-    from urllib.parse import unquote
+    from urllib.parse import quote, unquote
 
     out = text.replace(url, redact(url))
+    parsed = _parse_url(url)
+    secrets = set(_query_passwords(parsed)) if parsed is not None else set()
     pw = _password(url)
     if pw:
-        for secret in {pw, unquote(pw)}:
-            if secret:
-                out = out.replace(secret, "***")
-    q = re.search(r"(?i)password=([^&\s]+)", url)
-    if q:
-        out = out.replace(q.group(1), "***")
+        secrets.add(pw)
+    for secret in list(secrets):
+        secrets.update({unquote(secret), quote(secret, safe=""), quote(secret)})
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        out = out.replace(secret, "***")
     return out
 
 

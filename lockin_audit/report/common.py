@@ -440,7 +440,8 @@ def not_configured(c: Coverage) -> bool:
 
 PARTY_FIELDS: dict[str, str] = {
     "aliases": "Also known as", "domains": "Domains", "email_domains": "Email domains",
-    "aws_account_ids": "AWS accounts", "azure_tenant_ids": "Azure tenants",
+    "aws_account_ids": "AWS accounts", "aws_organization_ids": "AWS Organizations",
+    "azure_tenant_ids": "Azure tenants",
     "partner_ids": "Microsoft partner ids", "ip_ranges": "IP ranges",
     "google_customer_ids": "Google customers", "gcp_organization_ids": "Cloud organizations",
     "gcp_billing_account_ids": "Cloud Billing accounts", "gcp_project_ids": "Cloud projects",

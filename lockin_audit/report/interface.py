@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from lockin_audit.model import ScanResult
+from lockin_audit.safety import write_bytes_atomic
 
 
 class Renderer(ABC):
@@ -92,7 +93,8 @@ def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[
         except Exception as exc:
             failures.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
-        path.write_text(text, encoding=r.encoding)
+        # a symlink planted at `path` is replaced, not followed
+        write_bytes_atomic(path, text.encode(r.encoding))
         written.append(path)
     if failures:
         raise RenderFailed("could not render " + "; ".join(failures) + " (other formats: "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from lockin_audit import catalogue
 from lockin_audit.model import Finding, ScanResult, Status, human_date
 from lockin_audit.report.common import provider_findings, render_template, scan_date
 from lockin_audit.report.interface import Renderer
@@ -24,119 +25,14 @@ from lockin_audit.report.owner import KIND_LABELS, due_by, owner_view
 
 RESPONSE_DAYS = 14
 
-# What to ask the provider for, per control (the design's vocabulary); the area fallback
-# and then a generic request cover controls added later or by plugins.
-# What each kind of request means, written once in the letter after its short name
-# (SHORT_ASKS): "Transfer the registration: make us the registrant, ...".
-ASKS: dict[str, str] = {
-    "domain.registration": "make us the registrant, unlock the domain and give us its "
-    "transfer (EPP) code.",
-    "domain.dns_hosting": "export the complete zone and keep it answering until we have "
-    "moved the nameservers.",
-    "domain.dnssec": "hand over the signing keys, or unsign cleanly, so the move does not "
-    "take the domain offline.",
-    "domain.mail": "document the mail records and filtering, and keep mail flowing until "
-    "our service takes over.",
-    "domain.mail_reports": "point our DMARC/TLS reports to us and send us those received.",
-    "domain.web": "a full copy of the site and its data, and the hosting account.",
-    "domain.certificates": "or revoke them and let us re-issue.",
-    "domain.saas_verification": "remove or hand over the verifications that tie our "
-    "domain to your accounts.",
-    "aws.billing": "remove the account from your organisation or reseller billing, into "
-    "ours.",
-    "aws.contacts": "root email, alternate contacts and phone numbers to ours.",
-    "aws.access": "give us administrative access, then remove your users and roles.",
-    "aws.identity": "point sign-in (IAM Identity Center or federation) to our directory.",
-    "aws.keys": "move the KMS keys to an account we control, or confirm in writing that no "
-    "data depends on yours.",
-    "aws.network": "the shared networks, addresses and VPNs, or a written plan to move "
-    "them.",
-    "aws.images": "share the machine images with, or copy them into, our account.",
-    "aws.backups": "into our own account, with any keys needed to restore them.",
-    "aws.logging": "to a destination we own.",
-    "aws.domains": "those registered in your AWS account, to ours.",
-    "azure.tenant": "hand the tenant's administration to us.",
-    "azure.billing": "transfer the subscription to our own billing account.",
-    "azure.delegation": "remove your Lighthouse access once we confirm our own.",
-    "azure.access": "our administrators first, then remove your own access.",
-    "azure.partner_link": "remove your Partner Admin Link, or confirm it in writing.",
-    "azure.managed_apps": "the managed applications you publish into our subscriptions, "
-    "or a plan to replace them.",
-    "m365.admins": "for our own staff, then remove your administrator accounts.",
-    "m365.partner": "remove your delegated admin (GDAP/DAP) relationship.",
-    "m365.apps": "the applications you registered with access to our tenant.",
-    "m365.contacts": "technical and notification contacts to ours.",
-    "m365.domains": "the verified domains of our tenant and their DNS records.",
-    "gws.admins": "for our own staff, then remove your administrator accounts and roles.",
-    "gws.contacts": "the secondary (recovery) email and contact details to ours.",
-    "gws.domains": "release our domains, or verify them in our own Workspace account.",
-    "gws.apps": "the apps and domain-wide delegations you added.",
-    "gws.billing": "to our own billing or reseller, with the transfer token if needed.",
-    "gcp.organization": "move our Google Cloud projects into our organization.",
-    "gcp.billing": "a billing account we hold; Billing Account Administrator for us until "
-    "then.",
-    "gcp.access": "for our own staff on the organization and projects, then remove your "
-    "users, groups and service accounts.",
-    "gcp.contacts": "the Essential Contacts to our addresses.",
-    "contract.holder": "assign it to us (or arrange its novation) so that we become the "
-    "account holder.",
-    "contract.deadline": "confirm the notice period, then give notice or assign the "
-    "contract as we instruct.",
-    "custody.admin_credentials": "securely (in person or a shared vault, never plain "
-    "email), then let us change it.",
-    "custody.backup_keys": "securely, and confirm in writing that we can restore with it.",
-    "network.ip_space": "confirm whether the addresses can move with us; if not, a "
-    "timetable to renumber.",
-    "network.reverse_dns": "or update it as we instruct until the addresses move.",
-}
+# What to ask the provider for, per control, from the control catalogue
+# (lockin_audit/catalogue); the area fallback and then a generic request cover controls
+# of plugins. What each kind of request means is written once in the letter after its
+# short name (SHORT_ASKS): "Transfer the registration: make us the registrant, ...".
+ASKS: dict[str, str] = {c.id: c.ask for c in catalogue.controls().values()}
 # The short name of each kind of request, used in the tables (the full ask is written
 # once under each group).
-SHORT_ASKS: dict[str, str] = {
-    "domain.registration": "Transfer the registration",
-    "domain.dns_hosting": "Hand over DNS",
-    "domain.dnssec": "Coordinate the DNSSEC hand-over",
-    "domain.mail": "Hand over mail routing",
-    "domain.mail_reports": "Stop collecting our mail reports",
-    "domain.web": "Hand over the website",
-    "domain.certificates": "Hand over certificates",
-    "domain.saas_verification": "Release service verifications",
-    "aws.billing": "Move the account to our billing",
-    "aws.contacts": "Change the account contacts",
-    "aws.access": "Hand over admin access",
-    "aws.identity": "Hand over sign-in (identity)",
-    "aws.keys": "Transfer encryption keys",
-    "aws.network": "Hand over shared networks",
-    "aws.images": "Share the machine images",
-    "aws.backups": "Copy the backups to us",
-    "aws.logging": "Send audit logs to us",
-    "aws.domains": "Transfer the domains",
-    "azure.tenant": "Transfer tenant administration",
-    "azure.billing": "Move the subscription to our billing",
-    "azure.delegation": "Remove delegated access",
-    "azure.access": "Give us Owner, then remove yours",
-    "azure.partner_link": "Remove the partner link",
-    "azure.managed_apps": "Hand over managed applications",
-    "m365.admins": "Give us Global Administrator",
-    "m365.partner": "End the partner relationship",
-    "m365.apps": "Hand over or remove your apps",
-    "m365.contacts": "Change the tenant contacts",
-    "m365.domains": "Hand over the tenant's domains",
-    "gws.admins": "Give us super admin",
-    "gws.contacts": "Change the recovery email",
-    "gws.domains": "Release our domains",
-    "gws.apps": "Hand over or remove your apps",
-    "gws.billing": "Move Workspace to our billing",
-    "gcp.organization": "Move projects to our organization",
-    "gcp.billing": "Move projects to our billing",
-    "gcp.access": "Give us Owner, then remove yours",
-    "gcp.contacts": "Change the Essential Contacts",
-    "contract.holder": "Assign the contract to us",
-    "contract.deadline": "Do not renew; follow our notice",
-    "custody.admin_credentials": "Hand over the admin login",
-    "custody.backup_keys": "Hand over the backup key",
-    "network.ip_space": "Move or renumber the addresses",
-    "network.reverse_dns": "Delegate reverse DNS to us",
-}
+SHORT_ASKS: dict[str, str] = {c.id: c.short_ask for c in catalogue.controls().values()}
 AREA_ASKS: dict[str, str] = {
     "domain": "transfer control of this domain setting to us.",
     "aws": "transfer control of this AWS resource to our own account.",

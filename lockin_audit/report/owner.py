@@ -25,7 +25,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from lockin_audit.model import Finding, Holder, ScanResult, Status, held_by_provider, sort_findings
+from lockin_audit import catalogue
+from lockin_audit.model import (
+    Finding,
+    Holder,
+    ScanResult,
+    Status,
+    held_by_provider,
+    sort_findings,
+)
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -41,23 +49,9 @@ FAMILIES: tuple[tuple[str, str], ...] = (
 )
 FAMILY_LABELS: dict[str, str] = dict(FAMILIES)
 
-FAMILY_OF: dict[str, str] = {
-    "domain.registration": "registration", "aws.domains": "registration",
-    "network.ip_space": "registration",
-    "domain.dns_hosting": "dns", "domain.dnssec": "dns", "domain.saas_verification": "dns",
-    "m365.domains": "dns", "network.reverse_dns": "dns",
-    "domain.mail": "mail", "domain.mail_reports": "mail",
-    "domain.web": "web", "domain.certificates": "web",
-    "aws.billing": "billing", "azure.billing": "billing", "aws.contacts": "billing",
-    "m365.contacts": "billing", "azure.tenant": "billing",
-    "aws.access": "admin", "aws.identity": "admin", "azure.access": "admin",
-    "azure.delegation": "admin", "azure.partner_link": "admin", "m365.admins": "admin",
-    "m365.partner": "admin", "m365.apps": "admin", "custody.admin_credentials": "admin",
-    "aws.keys": "keys", "aws.backups": "keys", "aws.images": "keys", "aws.logging": "keys",
-    "aws.network": "keys", "custody.backup_keys": "keys", "azure.managed_apps": "keys",
-    "contract.holder": "contract", "contract.deadline": "contract",
-}
-# Controls added later or by plugins (gws.*, gcp.*): by what they are about.
+# The family of every catalogued control (lockin_audit/catalogue).
+FAMILY_OF: dict[str, str] = {c.id: c.family for c in catalogue.controls().values()}
+# Controls of plugins (not in the catalogue): by what they are about.
 _FAMILY_BY_WHAT: dict[str, str] = {
     "billing": "billing", "contacts": "billing", "organization": "billing",
     "tenant": "billing", "admins": "admin", "access": "admin", "apps": "admin",
@@ -284,50 +278,49 @@ class Phase:
     controls: frozenset[str]
 
 
+def _phase_controls(key: str) -> frozenset[str]:
+    """The catalogued controls whose hand-over step is `key`."""
+    return frozenset(c.id for c in catalogue.controls().values() if c.phase == key)
+
+
 PHASES: tuple[Phase, ...] = (
     Phase("admin", "Regain admin access and credentials",
           "Nothing else can be done without it: with your own administrator logins you can "
           "act on every later step yourself, and no one can lock you out halfway.",
-          frozenset({"custody.admin_credentials", "m365.admins", "m365.partner", "m365.apps",
-                     "azure.access", "azure.delegation", "azure.partner_link", "aws.access",
-                     "aws.identity", "gws.admins", "gws.apps", "gcp.access"})),
+          _phase_controls("admin")),
     Phase("billing", "Take over billing and account ownership",
           "Whoever pays for an account or receives its notices can close or suspend it; "
           "put every account in your name before moving what runs in it.",
-          frozenset({"aws.billing", "aws.contacts", "azure.billing", "azure.tenant",
-                     "m365.contacts", "gws.billing", "gws.contacts", "gcp.organization",
-                     "gcp.billing", "gcp.contacts"})),
+          _phase_controls("billing")),
     Phase("registration", "Transfer the domain registrations",
           "The registrant legally controls where a domain points: secure the registration "
           "before touching DNS, and before any expiry date.",
-          frozenset({"domain.registration", "aws.domains"})),
+          _phase_controls("registration")),
     Phase("dnssec", "Prepare DNSSEC for the DNS move",
           "A signed domain goes dark if its nameservers move while the old keys are still "
           "published: remove the DS record at the registrar (or add the new host's keys), "
           "wait a day for it to expire, and only then move DNS.",
-          frozenset({"domain.dnssec"})),
+          _phase_controls("dnssec")),
     Phase("dns", "Move DNS hosting",
           "Mail and websites are found through DNS: take a copy of every record and move "
           "DNS before changing mail or web.",
-          frozenset({"domain.dns_hosting", "domain.saas_verification", "m365.domains",
-                     "gws.domains"})),
+          _phase_controls("dns")),
     Phase("mail", "Move mail routing and reports",
           "Mail records live in DNS: change them once you control the zone, so that no "
           "message is lost.",
-          frozenset({"domain.mail", "domain.mail_reports"})),
+          _phase_controls("mail")),
     Phase("web", "Move websites and certificates",
           "Websites and their certificates follow DNS; move them once the records are "
           "yours.",
-          frozenset({"domain.web", "domain.certificates"})),
+          _phase_controls("web")),
     Phase("addresses", "Move or renumber IP addresses",
           "Addresses held by the provider are withdrawn when you leave: renumber servers "
           "after DNS is yours, so that only records change.",
-          frozenset({"network.ip_space", "network.reverse_dns"})),
+          _phase_controls("addresses")),
     Phase("keys", "Take over keys, backups and data",
           "Copy data and keys only into accounts you already own, and keep the old copies "
           "until you have restored from the new ones.",
-          frozenset({"aws.keys", "aws.backups", "aws.images", "aws.logging", "aws.network",
-                     "custody.backup_keys", "azure.managed_apps"})),
+          _phase_controls("keys")),
 )
 CONTRACT_REASON = ("A contract renews or ends on its own terms: give notice, or have it "
                    "assigned to you, before its notice date.")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import markupsafe
 
 from lockin_audit.model import Status, iso, utc_now
+from lockin_audit.safety import write_text_atomic
 
 if TYPE_CHECKING:
     from lockin_audit.history.store import HistoryStore
@@ -213,6 +214,6 @@ def write_portfolio(portfolio: Portfolio, outdir: Path) -> tuple[Path, Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     html_path = outdir / "portfolio.html"
     json_path = outdir / "portfolio.json"
-    json_path.write_text(json.dumps(portfolio.to_dict(), indent=2) + "\n", encoding="utf-8")
-    html_path.write_text(render_html(portfolio), encoding="utf-8")
+    write_text_atomic(json_path, json.dumps(portfolio.to_dict(), indent=2) + "\n")
+    write_text_atomic(html_path, render_html(portfolio))
     return html_path, json_path

@@ -109,12 +109,26 @@ def permission_for(service: str, operation: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def vendor_accounts() -> Mapping[str, str]:
-    """Publicly documented vendor AWS account ids (data/aws_vendor_accounts.yaml) -> name."""
+    """Published AWS account ids -> the vendor (or AWS service) they belong to: the
+    community list of known AWS accounts imported whole (data/aws_known_accounts.yaml,
+    refreshed by scripts/refresh_known_aws_accounts.py), then the ids vendors publish in
+    their own onboarding templates (data/aws_vendor_accounts.yaml, each cited), whose
+    names win."""
     import yaml
 
-    text = resources.files("lockin_audit").joinpath("data/aws_vendor_accounts.yaml")
-    data = yaml.safe_load(text.read_text("utf-8")) or {}
-    return {str(a["account_id"]): str(a["vendor"]) for a in data.get("accounts", [])}
+    data_dir = resources.files("lockin_audit").joinpath("data")
+    known = yaml.safe_load(data_dir.joinpath("aws_known_accounts.yaml").read_text("utf-8")) or {}
+    out: dict[str, str] = {}
+    for v in known.get("vendors", []):
+        name = str(v["name"])
+        if v.get("aws"):
+            name = f"Amazon Web Services ({name})"
+        for account in v.get("accounts", []):
+            out.setdefault(str(account), name)
+    published = yaml.safe_load(
+        data_dir.joinpath("aws_vendor_accounts.yaml").read_text("utf-8")) or {}
+    out.update({str(a["account_id"]): str(a["vendor"]) for a in published.get("accounts", [])})
+    return out
 
 
 # ---------------------------------------------------------------------------------------

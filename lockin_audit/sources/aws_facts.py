@@ -195,6 +195,7 @@ class Role:
     attached: tuple[NamedPolicy, ...]
     tags: tuple[Tag, ...]
     last_used: str  # RoleLastUsed.LastUsedDate, "" when never or unknown
+    boundary: NamedPolicy | None = None  # the permissions boundary, when one is set
 
     @property
     def policies(self) -> tuple[NamedPolicy, ...]:
@@ -219,6 +220,7 @@ class User:
     inline: tuple[NamedPolicy, ...]
     attached: tuple[NamedPolicy, ...]
     password_last_used: str = ""  # from iam:ListUsers
+    boundary: NamedPolicy | None = None  # the permissions boundary, when one is set
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,16 @@ def _attached(items: Any, documents: Mapping[str, PolicyDocument]) -> tuple[Name
                  for p in (items or []))
 
 
+def _boundary(item: Any, documents: Mapping[str, PolicyDocument]) -> NamedPolicy | None:
+    """PermissionsBoundary {PermissionsBoundaryType, PermissionsBoundaryArn}: its document
+    when GetAccountAuthorizationDetails listed it (None document: not listed)."""
+    pb = item.get("PermissionsBoundary") or {}
+    arn = _s(pb.get("PermissionsBoundaryArn"))
+    if not arn:
+        return None
+    return NamedPolicy(arn.rpartition("/")[2], arn, documents.get(arn))
+
+
 def parse_iam(value: Any, users: Any = None) -> IamSnapshot:
     """GetAccountAuthorizationDetails (all pages merged) plus ListUsers for the
     PasswordLastUsed field GetAccountAuthorizationDetails does not carry."""
@@ -273,7 +285,7 @@ def parse_iam(value: Any, users: Any = None) -> IamSnapshot:
         _s(r["RoleName"]), _s(r["Arn"]), _s(r.get("Path", "/")),
         parse_policy(r.get("AssumeRolePolicyDocument")), _inline(r.get("RolePolicyList")),
         _attached(r.get("AttachedManagedPolicies"), documents), _tags(r.get("Tags")),
-        _s((r.get("RoleLastUsed") or {}).get("LastUsedDate")))
+        _s((r.get("RoleLastUsed") or {}).get("LastUsedDate")), _boundary(r, documents))
         for r in _list(value, "RoleDetailList"))
     groups = tuple(Group(_s(g["GroupName"]), _s(g["Arn"]), _inline(g.get("GroupPolicyList")),
                          _attached(g.get("AttachedManagedPolicies"), documents))
@@ -282,7 +294,7 @@ def parse_iam(value: Any, users: Any = None) -> IamSnapshot:
         _s(u["UserName"]), _s(u["Arn"]), _s(u.get("Path", "/")), _tags(u.get("Tags")),
         tuple(_s(g) for g in u.get("GroupList", [])), _inline(u.get("UserPolicyList")),
         _attached(u.get("AttachedManagedPolicies"), documents),
-        last_used.get(_s(u["UserName"]), ""))
+        last_used.get(_s(u["UserName"]), ""), _boundary(u, documents))
         for u in _list(value, "UserDetailList"))
     return IamSnapshot(roles, iam_users, groups, users_error)
 

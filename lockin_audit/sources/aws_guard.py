@@ -2,14 +2,16 @@
 so that code written against it keeps working."""
 
 from lockin_audit.guards.aws import (
+    ALLOWED_OPERATIONS,
+    CREDENTIAL_OPERATIONS,
     GUARD_EVENTS,
-    READ_EXCEPTIONS,
-    READ_PREFIXES,
+    READ_OPERATIONS,
     guard_client,
     guard_events,
     guard_session,
     is_read_only,
 )
 
-__all__ = ["GUARD_EVENTS", "READ_EXCEPTIONS", "READ_PREFIXES", "guard_client",
+__all__ = ["ALLOWED_OPERATIONS", "CREDENTIAL_OPERATIONS", "GUARD_EVENTS", "READ_OPERATIONS",
+           "guard_client",
            "guard_events", "guard_session", "is_read_only"]

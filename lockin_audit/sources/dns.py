@@ -37,6 +37,7 @@ import dns.resolver
 import dns.reversename
 
 from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.guards.net import AllowList, address_problem, is_public
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.dns_wire import Response as WireResponse
 from lockin_audit.sources.dns_wire import UdpChannel, parse_response
@@ -64,6 +65,24 @@ DKIM_SELECTORS = (
     "mimecast", "pps1",  # Mimecast, Proofpoint Essentials defaults
     "default", "dkim", "mail",  # generic defaults (cPanel, Postfix/OpenDKIM guides)
 )
+# The DKIM selectors each mail service documents, keyed by the MX hosts and SPF includes
+# that show the service is used. When `_domainkey.<domain>` answers NXDOMAIN (RFC 8020:
+# nothing below it exists), some authoritative servers still hold selectors there (they
+# answer NXDOMAIN for an empty non-terminal): these selectors are asked anyway.
+# Sources: Microsoft 365 "Set up DKIM" (selector1/selector2 CNAMEs), Google Workspace
+# "Set up DKIM" (default selector google), Mailchimp (k1, k2, k3), Mandrill (mandrill,
+# mte1, mte2), SendGrid (s1, s2), Zoho Mail (zmail), Fastmail (fm1..fm3).
+MAIL_SERVICE_SELECTORS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    # (service, MX or SPF-include domain suffixes, selectors)
+    ("Microsoft 365", ("protection.outlook.com", "outlook.com"), ("selector1", "selector2")),
+    ("Google Workspace", ("google.com", "googlemail.com"), ("google",)),
+    ("Mailchimp", ("mcsv.net", "mailchimp.com"), ("k1", "k2", "k3")),
+    ("Mandrill", ("mandrillapp.com",), ("mandrill", "mte1", "mte2")),
+    ("SendGrid", ("sendgrid.net",), ("s1", "s2")),
+    ("Zoho Mail", ("zoho.com", "zoho.eu", "zohomail.com"), ("zmail", "zoho")),
+    ("Fastmail", ("messagingengine.com", "fastmail.com"), ("fm1", "fm2", "fm3")),
+)
+BIMI_SELECTOR = "default"  # BIMI (draft-brand-indicators-for-message-identification)
 # A resolver is ours to ask (a local or configured recursive resolver), not a public API:
 # allow a high rate unless the audit file sets one for it.
 RESOLVER_RATE = 5000.0
@@ -251,6 +270,12 @@ class DnsFacts:
     # provider's addresses).
     ns_addresses: tuple[HostAddresses, ...] = ()
     dkim_selectors: tuple[str, ...] = DKIM_SELECTORS  # the selectors asked
+    # `_domainkey.<domain>` answered NXDOMAIN and the selectors of these mail services
+    # (named by the MX or SPF records) were asked anyway (servers that answer NXDOMAIN
+    # for an empty non-terminal); empty when the subtree exists or nothing was asked.
+    dkim_fallback: tuple[str, ...] = ()
+    dkim_parent: Lookup | None = None  # the `_domainkey.<domain>` TXT answer
+    bimi: Lookup | None = None  # default._bimi.<domain> TXT
 
     @property
     def servers(self) -> tuple[str, ...]:
@@ -527,10 +552,16 @@ class IterativeClient(DnsClient):
     a whole hierarchy on one other port)."""
 
     def __init__(self, roots: list[tuple[str, int]], timeout_s: float, engine: Any,
-                 port: int = 53) -> None:
+                 port: int = 53, allow: AllowList | None = None) -> None:
         super().__init__(roots, timeout_s, engine)
         self.port = port
         self._cuts: dict[str, list[tuple[str, int]]] = {"": list(roots)}
+        # Referrals are answers: a nameserver address they give is asked only when it is
+        # public, listed in scan.allow_hosts, or the configured roots are themselves not
+        # public (a private or test hierarchy the user chose). See SECURITY.md.
+        self.allow = allow or AllowList()
+        self.private_roots = any(address_problem(host) not in (None, "not an IP address")
+                                 for host, _ in roots)
 
     def _channel(self, server: tuple[str, int]) -> UdpChannel:
         channel = self._channels.get(server)
@@ -602,7 +633,15 @@ class IterativeClient(DnsClient):
                 return err or FetchError(NAME, f"{cut} NS", "no address for any of its "
                                          f"nameservers ({', '.join(nameservers)})",
                                          kind="not_found")
-        return [(a, self.port) for a in dict.fromkeys(glue)]
+        usable = [a for a in dict.fromkeys(glue)
+                  if self.private_roots or is_public(a) or self.allow.allows_address(a)]
+        if not usable:
+            refused = ", ".join(f"{a} ({address_problem(a)})" for a in dict.fromkeys(glue))
+            return FetchError(NAME, f"{cut} NS", "the referral names only nameservers at "
+                              f"addresses that are not public: {refused}; iterative "
+                              "resolution follows referrals to public addresses only "
+                              "(scan.allow_hosts lists exceptions)", kind="malformed")
+        return [(a, self.port) for a in usable]
 
     async def _ask_zone(self, zone: str, name: str, rtype: int
                         ) -> tuple[WireResponse, str] | FetchError:
@@ -734,9 +773,10 @@ def client_from_config(ctx: SourceContext) -> DnsClient:
     if [r.strip().lower() for r in opts.resolvers] == ["iterative"]:
         roots = [_resolver_addresses(h) for h in opts.root_hints] or [
             (h, 53) for h in ROOT_SERVERS]
-        ikey = ("dns-iterative", tuple(roots), opts.timeout_s, opts.iterative_port)
+        allow = AllowList.of(ctx.config.scan.allow_hosts)
+        ikey = ("dns-iterative", tuple(roots), opts.timeout_s, opts.iterative_port, allow)
         iterative: DnsClient = ctx.engine.shared(ikey, lambda: IterativeClient(
-            roots, opts.timeout_s, ctx.engine, opts.iterative_port))
+            roots, opts.timeout_s, ctx.engine, opts.iterative_port, allow))
         return iterative
     servers: list[tuple[str, int]] = []
     for spec in opts.resolvers:
@@ -834,20 +874,23 @@ async def fetch_domain(client: DnsClient, domain: str,
     selectors = tuple(dict.fromkeys((*DKIM_SELECTORS, *(s.strip().lower() for s in selectors
                                                          if s.strip()))))
     hosts = asyncio.gather(resolve_host(client, domain), resolve_host(client, f"www.{domain}"))
-    (ns, soa, mx, txt, tlsrpt, mta_sts, caa, ds, dnskey, autodiscover) = await asyncio.gather(
+    (ns, soa, mx, txt, tlsrpt, mta_sts, caa, ds, dnskey, autodiscover,
+     bimi) = await asyncio.gather(
         q(domain, "NS"), q(domain, "SOA"), q(domain, "MX"), q(domain, "TXT"),
         q(f"_smtp._tls.{domain}", "TXT"), q(f"_mta-sts.{domain}", "TXT"),
         q(domain, "CAA"), q(domain, "DS"), q(domain, "DNSKEY"),
-        q(f"autodiscover.{domain}", "CNAME"))
+        q(f"autodiscover.{domain}", "CNAME"), q(f"{BIMI_SELECTOR}._bimi.{domain}", "TXT"))
     apex, www = await hosts
     mx_hosts = tuple(sorted((int(p), h) for p, h in (r.split(" ", 1) for r in _records(mx))
                             if h))
     spf_task = expand_spf(client, domain, txt)
     dmarc_task = fetch_dmarc(client, domain)
-    dkim_task = fetch_all_dkim(client, domain, selectors)
+    dkim_task = fetch_all_dkim(client, domain, selectors,
+                               mail_services(mx_hosts, _records(txt)))
     mx_task = asyncio.gather(*(resolve_host(client, h) for _, h in mx_hosts))
     ns_task = asyncio.gather(*(resolve_host(client, h) for h in sorted(_records(ns))))
-    spf, dmarc, dkim, mx_addresses, mta_sts_host, ns_addresses = await asyncio.gather(
+    spf, dmarc, (dkim_parent, dkim, fallback), mx_addresses, mta_sts_host, \
+        ns_addresses = await asyncio.gather(
         spf_task, dmarc_task, dkim_task, mx_task, fetch_mta_sts_host(client, domain, mta_sts),
         ns_task)
     addresses = {a for h in (apex, www, *mx_addresses) for a in h.addresses}
@@ -869,7 +912,8 @@ async def fetch_domain(client: DnsClient, domain: str,
         caa_parsed=tuple(caa_parsed), ds=ds, dnskey=dnskey, apex=apex, www=www,
         autodiscover=autodiscover, ptr=dict(zip(sorted(addresses), ptrs, strict=True)),
         mta_sts_host=mta_sts_host, ns_addresses=tuple(ns_addresses),
-        dkim_selectors=selectors)
+        dkim_selectors=selectors, dkim_fallback=fallback, dkim_parent=dkim_parent,
+        bimi=bimi)
 
 
 async def fetch_mta_sts_host(client: DnsClient, domain: str,
@@ -883,14 +927,43 @@ async def fetch_mta_sts_host(client: DnsClient, domain: str,
     return cname
 
 
-async def fetch_all_dkim(client: DnsClient, domain: str,
-                         selectors: tuple[str, ...]) -> list[Dkim | None]:
-    """The selectors that exist. When `_domainkey.<domain>` itself does not exist
-    (NXDOMAIN: nothing exists below it, RFC 8020), no selector is asked."""
+def mail_services(mx_hosts: Iterable[tuple[int, str]], txt: Iterable[str]
+                  ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(service, its documented DKIM selectors) for each mail service the MX hosts or
+    the top SPF record's include:/redirect= names point to."""
+    names = [h for _, h in mx_hosts]
+    record = _spf_record(txt)
+    if record:
+        names += [spf_target(arg, "")[0] for mech, arg in _spf_terms(record)
+                  if mech in ("include", "redirect") and arg]
+    found = []
+    for service, suffixes, selectors in MAIL_SERVICE_SELECTORS:
+        if any(n == s or n.endswith("." + s) for n in names for s in suffixes):
+            found.append((service, selectors))
+    return tuple(found)
+
+
+async def fetch_all_dkim(client: DnsClient, domain: str, selectors: tuple[str, ...],
+                         services: tuple[tuple[str, tuple[str, ...]], ...] = ()
+                         ) -> tuple[Lookup, list[Dkim | None], tuple[str, ...]]:
+    """(the `_domainkey` answer, the selectors that exist, the services whose selectors
+    were asked despite NXDOMAIN). When `_domainkey.<domain>` does not exist (NXDOMAIN:
+    nothing exists below it, RFC 8020), the common list is not asked; the selectors of
+    the mail services the MX and SPF records name, and those configured in
+    `scan.dns.dkim_selectors` beyond the common list, still are: some authoritative
+    servers answer NXDOMAIN for an empty non-terminal while the selectors exist."""
     parent = await client.query(f"_domainkey.{domain}", "TXT")
+    fallback: tuple[str, ...] = ()
     if isinstance(parent, Answer) and parent.status == "nxdomain":
-        return []
-    return list(await asyncio.gather(*(fetch_dkim(client, domain, s) for s in selectors)))
+        configured = tuple(s for s in selectors if s not in DKIM_SELECTORS)
+        groups = [*services, *([("scan.dns.dkim_selectors", configured)] if configured
+                               else [])]
+        selectors = tuple(dict.fromkeys(s for _, sels in groups for s in sels))
+        if not selectors:
+            return parent, [], ()
+        fallback = tuple(f"{name} ({', '.join(sels)})" for name, sels in groups)
+    found = await asyncio.gather(*(fetch_dkim(client, domain, s) for s in selectors))
+    return parent, list(found), fallback
 
 
 async def fetch_dkim(client: DnsClient, domain: str, selector: str) -> Dkim | None:
@@ -899,7 +972,9 @@ async def fetch_dkim(client: DnsClient, domain: str, selector: str) -> Dkim | No
     if isinstance(cname, Answer) and cname.status == "nxdomain":
         return None  # the usual case: this selector is not used
     txt = None
-    if isinstance(cname, Answer) and not cname.records:
+    if isinstance(cname, Answer):
+        # The key itself, through the whole CNAME chain when there is one (each hop's
+        # zone can change the key).
         txt = await client.query(name, "TXT")
     return Dkim(selector, cname, txt)
 

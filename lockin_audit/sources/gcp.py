@@ -10,7 +10,11 @@ the `FetchError` that says why it could not be read:
 - each project's billing account (`projects.getBillingInfo`), the account itself
   (`billingAccounts.get`: masterBillingAccount is set on a reseller's sub-account) and
   who administers it (`billingAccounts.getIamPolicy`);
-- Essential Contacts of the organization and of each project.
+- Essential Contacts of the organization and of each project;
+- every billing account the identity can see (`billingAccounts.list`, plus the client's
+  configured ones) and every project linked to each (`billingAccounts.projects.list`),
+  with the parent of each project this scan did not otherwise read (`projects.get`, then
+  `folders.get` up to the organization): a project the business pays for wherever it sits.
 References: cloud.google.com/resource-manager/reference/rest/v3,
 cloud.google.com/billing/docs/reference/rest/v1, cloud.google.com/resource-manager/docs/
 reference/essentialcontacts/rest/v1.
@@ -165,6 +169,32 @@ class OrganizationFacts:
 
 
 @dataclass(frozen=True)
+class BilledProject:
+    """A project linked to a billing account (billingAccounts.projects.list), with where it
+    sits: `project` is projects.get's answer (parent, organization), or why it could not
+    be read; None for a project the scan read anyway (its facts are in `projects`)."""
+
+    project_id: str
+    billing_enabled: bool
+    project: Project | FetchError | None
+
+
+@dataclass(frozen=True)
+class AccountProjects:
+    """One visible billing account and the projects linked to it."""
+
+    account_id: str
+    display_name: str | None
+    master: str | None  # a reseller sub-account's master account id
+    parent: str | None  # organizations/N when the account lives in an organization
+    projects: Fetched[BilledProject] | FetchError
+
+    @property
+    def asset(self) -> Asset:
+        return billing_asset(self.account_id, self.display_name)
+
+
+@dataclass(frozen=True)
 class GcpFacts:
     label: str
     organization_id: str | None  # as configured
@@ -174,6 +204,9 @@ class GcpFacts:
     organization_facts: tuple[OrganizationFacts, ...]
     billing_accounts: tuple[BillingAccountFacts, ...]
     target_asset: Asset
+    # billingAccounts.list (None: not asked) and each listed account's projects
+    visible_accounts: Fetched[BillingAccount] | FetchError | None = None
+    account_projects: tuple[AccountProjects, ...] = ()
 
     @property
     def asset(self) -> Asset:
@@ -233,6 +266,17 @@ def _policy(resource: str, obj: Mapping[str, Any], request: str, observed: str) 
                  if isinstance(condition, Mapping) else None)
         out.append(Binding(str(b["role"]), tuple(str(m) for m in members), title or None))
     return IamPolicy(resource, tuple(out), request, observed)
+
+
+def _billing_account(data: Mapping[str, Any], request: str) -> BillingAccount:
+    master = data.get("masterBillingAccount") or None
+    return BillingAccount(
+        id=_tail(str(data["name"]), "billingAccounts/"),
+        display_name=str(data.get("displayName") or ""),
+        open=data.get("open") is True,
+        master=_tail(str(master), "billingAccounts/") if master else None,
+        parent=str(data["parent"]) if data.get("parent") else None,
+        request=request, observed_at=api.now())
 
 
 def _contacts(rows: list[dict[str, Any]]) -> tuple[Contact, ...]:
@@ -298,6 +342,8 @@ class GcpSource(api.GoogleSource):
         else:
             out.append(api.Probe("projects", "GET", "cloudresourcemanager.projects.search",
                                  "/v3/projects:search"))
+        out.append(api.Probe("billing accounts", "GET", "cloudbilling.billingAccounts.list",
+                             "/v1/billingAccounts", {"pageSize": 1}))
         for pid in opts.project_ids[:1]:
             out += [api.Probe("project IAM policy", "POST",
                               "cloudresourcemanager.projects.getIamPolicy",
@@ -329,10 +375,15 @@ class GcpSource(api.GoogleSource):
             accounts = sorted({p.billing.account_id for p in projects.items
                                if isinstance(p.billing, BillingInfo) and p.billing.account_id})
         billing = await asyncio.gather(*(self._billing_account(client, a) for a in accounts))
+        read = {p.project.project_id for p in projects.items} \
+            if isinstance(projects, Fetched) else set()
+        visible, by_account = await self._billed_projects(
+            client, ctx.config.client.gcp_billing_account_ids, read)
         return GcpFacts(label=opts.name or target.id, organization_id=opts.organization_id,
                         organizations=organizations, projects=projects,
                         missing_projects=tuple(missing), organization_facts=tuple(org_facts),
-                        billing_accounts=tuple(billing), target_asset=target.asset)
+                        billing_accounts=tuple(billing), target_asset=target.asset,
+                        visible_accounts=visible, account_projects=by_account)
 
     # -- facts ---------------------------------------------------------------------------
     async def _organizations(self, client: GoogleClient) -> Fetched[Organization]:
@@ -474,19 +525,82 @@ class GcpSource(api.GoogleSource):
                                      f"organizations/{org}")))
         return OrganizationFacts(org, name or None, iam, contacts)
 
+    async def _billed_projects(self, client: GoogleClient, configured: list[str],
+                               read: set[str]
+                               ) -> tuple[Fetched[BillingAccount] | FetchError,
+                                          tuple[AccountProjects, ...]]:
+        """Every visible billing account (billingAccounts.list, plus the client's configured
+        ones) and the projects linked to each; projects the scan did not read get their
+        parent from projects.get."""
+        visible: Fetched[BillingAccount] | FetchError
+        try:
+            request, rows = await client.list("cloudbilling.billingAccounts.list",
+                                              "/v1/billingAccounts", "billingAccounts",
+                                              pageSize=100)
+            try:
+                visible = Fetched(SOURCE, request, api.now(),
+                                  tuple(_billing_account(r, request) for r in rows))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                visible = api.malformed(SOURCE, request, exc)
+        except (GoogleApiError, SourceFailure) as exc:
+            visible = exc.error
+        accounts: dict[str, BillingAccount | None] = {}
+        if isinstance(visible, Fetched):
+            accounts.update((a.id, a) for a in visible.items)
+        for account in configured:
+            accounts.setdefault(account.upper(), None)
+        folders: dict[str, asyncio.Task[str | FetchError | None]] = {}
+        projects: dict[str, asyncio.Task[Project | FetchError]] = {}
+
+        async def where(pid: str) -> Project | FetchError:
+            try:
+                req, data = await client.get("cloudresourcemanager.projects.get",
+                                             f"/v3/projects/{quote(pid)}")
+            except (GoogleApiError, SourceFailure) as exc:
+                return exc.error
+            try:
+                return await self._project(client, req, data, folders)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                return api.malformed(SOURCE, req, exc)
+
+        async def one(account_id: str, info: BillingAccount | None) -> AccountProjects:
+            try:
+                request, rows = await client.list(
+                    "cloudbilling.billingAccounts.projects.list",
+                    f"/v1/billingAccounts/{quote(account_id)}/projects", "projectBillingInfo",
+                    pageSize=100)
+                listed: list[tuple[str, bool]] = []
+                for r in rows:
+                    pid = str(r.get("projectId") or "") or _tail(
+                        str(r["name"]), "projects/").removesuffix("/billingInfo")
+                    listed.append((pid, r.get("billingEnabled") is True))
+            except (GoogleApiError, SourceFailure) as exc:
+                found: Fetched[BilledProject] | FetchError = exc.error
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                found = api.malformed(SOURCE, request, exc)
+            else:
+                billed = []
+                for pid, enabled in listed:
+                    if pid in read:
+                        billed.append(BilledProject(pid, enabled, None))
+                        continue
+                    if pid not in projects:
+                        projects[pid] = asyncio.ensure_future(where(pid))
+                    billed.append(BilledProject(pid, enabled, await projects[pid]))
+                found = Fetched(SOURCE, request, api.now(), tuple(billed))
+            return AccountProjects(account_id, info.display_name or None if info else None,
+                                   info.master if info else None,
+                                   info.parent if info else None, found)
+
+        by_account = await asyncio.gather(*(one(a, i) for a, i in sorted(accounts.items())))
+        return visible, tuple(by_account)
+
     async def _billing_account(self, client: GoogleClient, account: str) -> BillingAccountFacts:
         async def get() -> BillingAccount:
             request, data = await client.get("cloudbilling.billingAccounts.get",
                                              f"/v1/billingAccounts/{quote(account)}")
             try:
-                master = data.get("masterBillingAccount") or None
-                return BillingAccount(
-                    id=_tail(str(data["name"]), "billingAccounts/"),
-                    display_name=str(data.get("displayName") or ""),
-                    open=data.get("open") is True,
-                    master=_tail(str(master), "billingAccounts/") if master else None,
-                    parent=str(data["parent"]) if data.get("parent") else None,
-                    request=request, observed_at=api.now())
+                return _billing_account(data, request)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
 
@@ -498,6 +612,6 @@ class GcpSource(api.GoogleSource):
         return BillingAccountFacts(account, info, iam)
 
 
-__all__ = ["BillingAccount", "BillingAccountFacts", "BillingInfo", "Binding", "Contact",
+__all__ = ["AccountProjects", "BilledProject", "BillingAccount", "BillingAccountFacts", "BillingInfo", "Binding", "Contact",
            "GcpFacts", "GcpSource", "IamPolicy", "Organization", "OrganizationFacts",
            "Project", "ProjectFacts", "billing_asset", "organization_asset", "project_asset"]

@@ -4,7 +4,9 @@ One target per `scan.google` entry: a customer read as its `subject` admin throu
 service account with domain-wide delegation (or any Application Default Credentials of an
 admin). Facts, each a value or the `FetchError` that says why it could not be read:
 the customer (`customers.get`: alternateEmail, postal address), users (`users.list`:
-isAdmin, isDelegatedAdmin, suspended, isEnrolledIn2Sv, lastLoginTime), admin roles and
+isAdmin, isDelegatedAdmin, suspended, isEnrolledIn2Sv, lastLoginTime, and the addresses
+Google's account recovery and the profile use: recoveryEmail, recoveryPhone, emails[],
+phones[]), admin roles and
 their assignments (`roles.list`, `roleAssignments.list`), domains (`domains.list`) and the
 third-party OAuth tokens of every admin and of a sample of users (`tokens.list`).
 Reference: developers.google.com/workspace/admin/directory/reference/rest.
@@ -68,6 +70,26 @@ class GwsUser:
     suspended: bool
     enrolled_2sv: bool
     last_login: str | None  # None when Google omits it; 1970-01-01 means never
+    # Account recovery (users resource: recoveryEmail, recoveryPhone in E.164); None when
+    # Google omits them (not set).
+    recovery_email: str | None = None
+    recovery_phone: str | None = None
+    # The profile's other addresses and numbers (emails[].address / phones[].value with
+    # their type: work, home, other, custom...), the primary address excluded.
+    emails: tuple[tuple[str, str], ...] = ()
+    phones: tuple[tuple[str, str], ...] = ()
+
+    def contact_points(self) -> tuple[tuple[str, str], ...]:
+        """(field, value) of every address and number that can reach this account's
+        holder: the primary email first, then recovery, then the profile's."""
+        out: list[tuple[str, str]] = [("primaryEmail", self.email)]
+        if self.recovery_email:
+            out.append(("recoveryEmail", self.recovery_email))
+        if self.recovery_phone:
+            out.append(("recoveryPhone", self.recovery_phone))
+        out += [(f"emails[{kind}]", value) for value, kind in self.emails]
+        out += [(f"phones[{kind}]", value) for value, kind in self.phones]
+        return tuple(out)
 
     def excerpt(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "primaryEmail": self.email,
@@ -79,6 +101,14 @@ class GwsUser:
             out["name.fullName"] = self.name
         if self.last_login:
             out["lastLoginTime"] = self.last_login
+        if self.recovery_email:
+            out["recoveryEmail"] = self.recovery_email
+        if self.recovery_phone:
+            out["recoveryPhone"] = self.recovery_phone
+        if self.emails:
+            out["emails"] = [{"address": a, "type": t} for a, t in self.emails]
+        if self.phones:
+            out["phones"] = [{"value": v, "type": t} for v, t in self.phones]
         return out
 
 
@@ -150,6 +180,13 @@ class GwsFacts:
         name = self.customer.domain if isinstance(self.customer, Customer) else None
         return customer_asset(self.customer_id, name or self.label)
 
+    def domain(self, name: str) -> GwsDomain | None:
+        """The tenant's domain of that name (primary, secondary or alias), if listed."""
+        if isinstance(self.domains, FetchError):
+            return None
+        name = name.lower().rstrip(".")
+        return next((d for d in self.domains.items if d.name == name), None)
+
     def verified_domains(self) -> frozenset[str]:
         if isinstance(self.domains, FetchError):
             return frozenset()
@@ -180,15 +217,42 @@ def _customer(obj: Mapping[str, Any], request: str, observed: str) -> Customer:
                     phone=obj.get("phoneNumber") or None, request=request, observed_at=observed)
 
 
+def _entries(obj: Mapping[str, Any], field: str, key: str,
+             skip: str = "") -> tuple[tuple[str, str], ...]:
+    """emails[] / phones[] of a users resource: (value, type), `skip` left out. The
+    reference types them as `value` (arrays of objects); a missing field is ()."""
+    rows = obj.get(field)
+    if rows is None:
+        return ()
+    if not isinstance(rows, list):
+        raise TypeError(f"{field} is not a list")
+    out: list[tuple[str, str]] = []
+    for row in rows:
+        if not isinstance(row, Mapping):
+            raise TypeError(f"an entry of {field} is not an object")
+        value = str(row.get(key) or "").strip()
+        kind = str(row.get("customType") or row.get("type") or "other")
+        if value and value.lower() != skip and (value, kind) not in out:
+            out.append((value.lower() if field == "emails" else value, kind))
+    return tuple(out)
+
+
 def _user(obj: Mapping[str, Any]) -> GwsUser:
     name = obj.get("name") or {}
-    return GwsUser(id=str(obj["id"]), email=str(obj["primaryEmail"]).lower(),
+    primary = str(obj["primaryEmail"]).lower()
+    return GwsUser(id=str(obj["id"]), email=primary,
                    name=str(name.get("fullName") or "") if isinstance(name, Mapping) else "",
                    is_admin=obj.get("isAdmin") is True,
                    is_delegated_admin=obj.get("isDelegatedAdmin") is True,
                    suspended=obj.get("suspended") is True,
                    enrolled_2sv=obj.get("isEnrolledIn2Sv") is True,
-                   last_login=obj.get("lastLoginTime") or None)
+                   last_login=obj.get("lastLoginTime") or None,
+                   recovery_email=str(obj["recoveryEmail"]).strip().lower()
+                   if obj.get("recoveryEmail") else None,
+                   recovery_phone=str(obj["recoveryPhone"]).strip()
+                   if obj.get("recoveryPhone") else None,
+                   emails=_entries(obj, "emails", "address", skip=primary),
+                   phones=_entries(obj, "phones", "value"))
 
 
 def _role(obj: Mapping[str, Any]) -> GwsRole:

@@ -27,6 +27,7 @@ import yaml
 
 from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.safety import UnsafeYaml, printable, safe_yaml_load
 from lockin_audit.sources.interface import Source, SourceContext, Target
 
 CATEGORIES = ("internet_line", "voice", "colocation", "hosting", "software", "saas",
@@ -257,7 +258,11 @@ def _split_list(value: Any) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, list | tuple):
+        if any(isinstance(v, list | tuple | dict) for v in value):
+            raise ValueError("expected a list of text items, got a nested list or mapping")
         return [str(v).strip() for v in value if str(v).strip()]
+    if isinstance(value, dict):
+        raise ValueError("expected text or a list of text items, got a mapping")
     return [p for p in re.split(r"[\s,|]+", str(value)) if p]
 
 
@@ -322,12 +327,19 @@ class _Row:
                 self.problem(column, "is required but empty")
             return None
         if parse is None:
+            if isinstance(raw, (list, dict)):  # text expected: never str() a structure
+                self.problem(column, f"expected text, got a {_kind(raw)}")
+                return None
             return str(raw).strip()
         try:
             return parse(raw)
         except ValueError as exc:
             self.problem(column, str(exc))
             return None
+
+
+def _kind(value: Any) -> str:
+    return "list" if isinstance(value, list) else "mapping"
 
 
 def _contract(row: _Row) -> Contract | None:
@@ -358,7 +370,7 @@ def _contract(row: _Row) -> Contract | None:
         early_termination_fee=row.get("early_termination_fee", parse_fee),
         static_ip_blocks=row.get("static_ip_blocks", parse_blocks) or (),
         phone_numbers=row.get("phone_numbers", parse_phones) or (),
-        evidence=tuple(_split_list(row.values.get("evidence"))),
+        evidence=tuple(row.get("evidence", _split_list) or ()),
         notes=row.get("notes"),
     )
     if row.problems or not (contract_id and category and provider):
@@ -442,7 +454,9 @@ def _collect(section: str, rows: Sequence[tuple[Mapping[str, Any], str]],
 
 def parse_yaml(text: str, name: str) -> tuple[dict[str, list[Any]], list[RowProblem]]:
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = safe_yaml_load(text, _LineLoader)
+    except UnsafeYaml as exc:
+        raise ValueError(f"{name}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark else name
@@ -464,7 +478,8 @@ def parse_yaml(text: str, name: str) -> tuple[dict[str, list[Any]], list[RowProb
         for n, item in enumerate(items, 1):
             if not isinstance(item, dict):
                 problems.append(RowProblem(f"{name} {section}[{n}]", None,
-                                           f"expected a mapping, got {item!r}",
+                                           "expected a mapping, got "
+                                           f"{printable(repr(item), limit=80)}",
                                            section=section))
                 continue
             where = f"{name}:{item.get('__line__', '?')}"

@@ -34,6 +34,7 @@ from urllib.parse import urljoin
 
 from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.model import Asset, Evidence
+from lockin_audit.safety import private_dir, write_private_text
 from lockin_audit.sources.interface import Source, SourceContext, Target
 
 ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
@@ -271,9 +272,12 @@ class RdapClient:
             return FetchError(self.source, request, "not an RDAP object", kind="malformed")
         if path is not None:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps({"fetched_at": time.time(), "url": url,
-                                            "body": body}), encoding="utf-8")
+                # the cache folders 0700, the file 0600, written through a new file
+                # (a link planted at the path is replaced, not followed)
+                private_dir(path.parent.parent)
+                private_dir(path.parent)
+                write_private_text(path, json.dumps({"fetched_at": time.time(), "url": url,
+                                                     "body": body}))
             except OSError:
                 pass  # the cache is an optimisation
         return body

@@ -1,0 +1,260 @@
+"""The control catalogue: one record per control and every platform's access paths.
+
+The single source of what a control is (title, why it matters, remediation, references),
+where it goes in the hand-over plan (`phase`) and the asset map (`family`), what the
+request letter asks the provider for (`ask`, `short_ask`), and what the audit identity
+needs to read it (`permissions`). The report's plan and letter, `model.CONTROLS`, the
+README's list of areas, `docs/*-permissions.md`, `doctor` and `lockin-audit checks` are
+derived from it.
+
+Each platform's file also lists its **access paths**: every documented way another party
+can hold access to or control over the business's assets there, citing the vendor's page.
+A path is either `read_by` named checks (a pass of those checks covers it) or `not_read`
+with the reason; `report.json`'s `not_read` and the report's coverage section list the
+paths this version does not read.
+
+The data lives in one YAML file per platform beside this module (`aws.yaml`,
+`microsoft.yaml`, `google.yaml`, `domains.yaml`, `devices.yaml`, `inventory.yaml`);
+docs/catalogue.md says how to add a control or a path. This module is pure data: it
+imports nothing of lockin_audit, so every layer may read it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+# The order platforms (and so areas) are listed in: README, `checks`, permissions docs.
+PLATFORM_FILES: tuple[str, ...] = ("domains", "aws", "microsoft", "google", "devices",
+                                   "inventory")
+# Steps of the hand-over plan, in order (their titles and reasons are the report's:
+# lockin_audit.report.owner.PHASES); "contract" steps are dated by each contract.
+PHASE_KEYS: tuple[str, ...] = ("admin", "billing", "registration", "dnssec", "dns", "mail",
+                               "web", "addresses", "keys", "contract")
+# Columns of the asset map (lockin_audit.report.owner.FAMILIES).
+FAMILY_KEYS: tuple[str, ...] = ("registration", "dns", "mail", "web", "billing", "admin",
+                                "keys", "contract")
+CONTROL_FIELDS: tuple[str, ...] = ("id", "title", "why", "remediation", "references", "phase",
+                                   "family", "ask", "short_ask", "permissions")
+PATH_FIELDS: tuple[str, ...] = ("id", "title", "doc")
+
+
+class CatalogueError(ValueError):
+    """A catalogue file is not as docs/catalogue.md describes."""
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control: what the business must hold, `<area>.<what>`."""
+
+    id: str
+    platform: str
+    title: str
+    why: str
+    remediation: tuple[str, ...]
+    references: tuple[str, ...]
+    phase: str
+    family: str
+    ask: str  # the letter's request, written once after short_ask: "Transfer ...: <ask>"
+    short_ask: str  # the request's short name in the letter's tables
+    permissions: tuple[str, ...]  # what the audit identity needs to read it
+
+    @property
+    def area(self) -> str:
+        return self.id.partition(".")[0]
+
+
+@dataclass(frozen=True)
+class AccessPath:
+    """One documented way another party can hold access to or control over an asset."""
+
+    id: str
+    platform: str
+    title: str
+    doc: str  # the vendor's (or the RFC's) page that documents it
+    read_by: tuple[str, ...] = ()  # check ids whose passes cover it
+    not_read: str | None = None  # why this version does not read it
+    scope: str | None = None  # what of it is read, when not all of it
+
+    @property
+    def read(self) -> bool:
+        return self.not_read is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.id, "title": self.title, "reason": self.not_read,
+                "doc": self.doc}
+
+
+@dataclass(frozen=True)
+class Platform:
+    id: str
+    name: str
+    areas: Mapping[str, str]  # area -> what it covers, in plain words
+    controls: tuple[Control, ...]
+    paths: tuple[AccessPath, ...]
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogueError(f"{where}: a non-empty text is required")
+    return " ".join(value.split())
+
+
+def _texts(value: Any, where: str, *, allow_empty: bool = False) -> tuple[str, ...]:
+    if not isinstance(value, list) or (not value and not allow_empty):
+        raise CatalogueError(f"{where}: a list is required"
+                             + ("" if allow_empty else " (at least one entry)"))
+    return tuple(_text(v, f"{where}[{n}]") for n, v in enumerate(value))
+
+
+def _control(raw: Any, platform: str, where: str) -> Control:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: a control is a mapping")
+    missing = [k for k in CONTROL_FIELDS if k not in raw]
+    extra = sorted(set(raw) - set(CONTROL_FIELDS))
+    if missing or extra:
+        raise CatalogueError(f"{where} ({raw.get('id')}): "
+                             + (f"missing {', '.join(missing)}" if missing else "")
+                             + ("; " if missing and extra else "")
+                             + (f"unknown {', '.join(extra)}" if extra else ""))
+    cid = _text(raw["id"], f"{where}.id")
+    area, dot, what = cid.partition(".")
+    if not dot or not area or not what:
+        raise CatalogueError(f"{where}: control {cid!r} must be named '<area>.<what>'")
+    where = f"{where} ({cid})"
+    phase, family = _text(raw["phase"], where), _text(raw["family"], where)
+    if phase not in PHASE_KEYS:
+        raise CatalogueError(f"{where}: phase {phase!r} is not one of {', '.join(PHASE_KEYS)}")
+    if family not in FAMILY_KEYS:
+        raise CatalogueError(f"{where}: family {family!r} is not one of "
+                             f"{', '.join(FAMILY_KEYS)}")
+    return Control(
+        id=cid, platform=platform, title=_text(raw["title"], f"{where}.title"),
+        why=_text(raw["why"], f"{where}.why"),
+        remediation=_texts(raw["remediation"], f"{where}.remediation"),
+        references=_texts(raw["references"], f"{where}.references", allow_empty=True),
+        phase=phase, family=family, ask=_text(raw["ask"], f"{where}.ask"),
+        short_ask=_text(raw["short_ask"], f"{where}.short_ask"),
+        permissions=_texts(raw["permissions"], f"{where}.permissions"))
+
+
+def _path(raw: Any, platform: str, where: str) -> AccessPath:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: a path is a mapping")
+    missing = [k for k in PATH_FIELDS if k not in raw]
+    extra = sorted(set(raw) - {*PATH_FIELDS, "read_by", "not_read", "scope"})
+    if missing or extra:
+        raise CatalogueError(f"{where} ({raw.get('id')}): "
+                             + (f"missing {', '.join(missing)} " if missing else "")
+                             + (f"unknown {', '.join(extra)}" if extra else ""))
+    pid = _text(raw["id"], f"{where}.id")
+    where = f"{where} ({pid})"
+    doc = _text(raw["doc"], f"{where}.doc")
+    if not doc.startswith("https://"):
+        raise CatalogueError(f"{where}: doc must be the https address of the documenting page")
+    has_read, has_not = "read_by" in raw, "not_read" in raw
+    if has_read == has_not:
+        raise CatalogueError(f"{where}: give either read_by (check ids) or not_read (the "
+                             "reason), not both or neither")
+    scope = _text(raw["scope"], f"{where}.scope") if raw.get("scope") is not None else None
+    if has_read:
+        return AccessPath(pid, platform, _text(raw["title"], f"{where}.title"), doc,
+                          read_by=_texts(raw["read_by"], f"{where}.read_by"), scope=scope)
+    return AccessPath(pid, platform, _text(raw["title"], f"{where}.title"), doc,
+                      not_read=_text(raw["not_read"], f"{where}.not_read"), scope=scope)
+
+
+def load_platform(path: Path) -> Platform:
+    """One platform file, validated (CatalogueError names the file and the entry)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    where = path.name
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: a mapping with platform, name, areas, controls, paths")
+    pid = _text(raw.get("platform"), f"{where}.platform")
+    areas = raw.get("areas") or {}
+    if not isinstance(areas, dict):
+        raise CatalogueError(f"{where}.areas: a mapping of area to what it covers")
+    controls = tuple(_control(c, pid, f"{where}.controls[{n}]")
+                     for n, c in enumerate(raw.get("controls") or []))
+    for c in controls:
+        if c.area not in areas:
+            raise CatalogueError(f"{where}: control {c.id} is in area {c.area!r}, which the "
+                                 "file's areas do not list")
+    paths = tuple(_path(p, pid, f"{where}.paths[{n}]")
+                  for n, p in enumerate(raw.get("paths") or []))
+    return Platform(pid, _text(raw.get("name"), f"{where}.name"),
+                    {str(k): _text(v, f"{where}.areas.{k}") for k, v in areas.items()},
+                    controls, paths)
+
+
+@functools.cache
+def platforms() -> tuple[Platform, ...]:
+    """Every platform, in PLATFORM_FILES order. Ids of controls and paths are unique."""
+    out = tuple(load_platform(HERE / f"{name}.yaml") for name in PLATFORM_FILES)
+    for kind in ("controls", "paths"):
+        seen: set[str] = set()
+        for p in out:
+            for item in getattr(p, kind):
+                if item.id in seen:
+                    raise CatalogueError(f"{p.id}.yaml: {kind[:-1]} {item.id} is listed twice")
+                seen.add(item.id)
+    return out
+
+
+@functools.cache
+def controls() -> Mapping[str, Control]:
+    """Every control by id, in catalogue order."""
+    return {c.id: c for p in platforms() for c in p.controls}
+
+
+def control(control_id: str) -> Control | None:
+    return controls().get(control_id)
+
+
+def paths(platform: str | None = None) -> tuple[AccessPath, ...]:
+    return tuple(x for p in platforms() if platform in (None, p.id) for x in p.paths)
+
+
+@functools.cache
+def areas() -> Mapping[str, str]:
+    """Every area (what `--only` selects) with what it covers, in catalogue order."""
+    return {a: text for p in platforms() for a, text in p.areas.items()}
+
+
+def platform_of_area(area: str) -> Platform | None:
+    return next((p for p in platforms() if area in p.areas), None)
+
+
+def paths_read_by(check_id: str) -> tuple[AccessPath, ...]:
+    """The access paths a check reads: what its pass may speak for."""
+    return tuple(x for x in paths() if check_id in x.read_by)
+
+
+def not_read(areas_scanned: Iterable[str], checks_run: Iterable[str] | None = None
+             ) -> dict[str, list[dict[str, Any]]]:
+    """`report.json`'s `not_read`: for each platform one of whose areas was scanned, the
+    access paths this version does not read, each with its reason. With `checks_run`
+    (the ids of the checks that ran), a path whose checks were all left out of this scan
+    (`--only`, `--check`) is listed too, saying so."""
+    scanned = set(areas_scanned)
+    ran = set(checks_run) if checks_run is not None else None
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in platforms():
+        if not scanned & set(p.areas):
+            continue
+        rows: list[dict[str, Any]] = []
+        for x in p.paths:
+            if not x.read:
+                rows.append(x.to_dict())
+            elif ran is not None and not ran & set(x.read_by):
+                rows.append({**x.to_dict(), "reason": "its checks ("
+                             + ", ".join(x.read_by) + ") did not run in this scan"})
+        out[p.id] = rows
+    return out

@@ -1,0 +1,111 @@
+"""The control catalogue is the single source (issue 19).
+
+- every control record has every field; a file that lacks one is refused, naming it;
+- every built-in check's control is catalogued, and every catalogued control has a check;
+- every access path cites a page and is either read by named, existing checks or marked
+  not read with the reason; every check of a platform with paths reads one of them;
+- the plan, the asset map, the letter and `model.CONTROLS` are derived from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lockin_audit import catalogue, registry
+from lockin_audit.catalogue import CatalogueError, load_platform
+from lockin_audit.model import AREAS, CONTROLS
+from lockin_audit.report import letter, owner
+
+# Checks that never pass (they only ask for a manual step), so they speak for no path.
+MANUAL_ONLY = {"gws.billing.reseller"}
+
+
+def test_every_control_record_is_complete() -> None:
+    assert catalogue.controls(), "the catalogue is empty"
+    for c in catalogue.controls().values():
+        for name in catalogue.CONTROL_FIELDS:
+            value = getattr(c, name)
+            if name == "references" and c.area in ("contract", "custody"):
+                continue  # no vendor documents a contract's holder
+            assert value, f"{c.id}: {name} is empty"
+        assert all(r.startswith("https://") for r in c.references), c.id
+        assert c.phase in catalogue.PHASE_KEYS and c.family in catalogue.FAMILY_KEYS
+
+
+def test_every_check_control_is_catalogued_and_every_control_has_a_check() -> None:
+    checks = [c for c in registry.all_checks() if c.origin == "builtin"]
+    missing = sorted({f"{c.id} ({c.meta.control})" for c in checks
+                      if c.meta.control not in catalogue.controls()})
+    assert not missing, f"checks whose control is not in the catalogue: {missing}"
+    checked = {c.meta.control for c in checks}
+    assert not sorted(set(catalogue.controls()) - checked), "controls without a check"
+
+
+def test_every_path_cites_a_page_and_is_read_by_real_checks_or_says_why_not() -> None:
+    ids = {c.id for c in registry.all_checks()}
+    for p in catalogue.paths():
+        assert p.doc.startswith("https://"), p.id
+        if p.read:
+            unknown = set(p.read_by) - ids
+            assert not unknown, f"{p.id}: read_by names unknown checks {sorted(unknown)}"
+        else:
+            assert p.not_read and not p.read_by, p.id
+
+
+def test_every_check_of_a_platform_with_paths_reads_one_of_them() -> None:
+    with_paths = {a for p in catalogue.platforms() if p.paths for a in p.areas}
+    read = {c for p in catalogue.paths() for c in p.read_by}
+    unread = sorted(c.id for c in registry.all_checks() if c.origin == "builtin"
+                    and c.meta.area in with_paths and c.id not in read
+                    and c.id not in MANUAL_ONLY)
+    assert not unread, f"checks that read no catalogued access path: {unread}"
+
+
+def test_each_platform_lists_paths_it_does_not_read() -> None:
+    """The point of the list: every platform has documented paths this version does not
+    read, and they are named (a platform whose list is all "read" is suspicious)."""
+    for p in catalogue.platforms():
+        if p.paths:
+            assert any(not x.read for x in p.paths), p.id
+
+
+def test_the_vocabulary_plan_map_and_letter_derive_from_the_catalogue() -> None:
+    assert set(catalogue.controls()) == CONTROLS
+    assert set(AREAS) == set(catalogue.areas())
+    assert {"gws", "gcp"} <= set(AREAS)
+    for c in catalogue.controls().values():
+        assert owner.family_of(c.id) == c.family
+        assert letter.ASKS[c.id] == c.ask and letter.SHORT_ASKS[c.id] == c.short_ask
+        in_phase = [p.key for p in owner.PHASES if c.id in p.controls]
+        assert in_phase == ([] if c.phase == "contract" else [c.phase]), c.id
+    assert [p.key for p in owner.PHASES] + ["contract"] == list(catalogue.PHASE_KEYS)
+    assert [k for k, _ in owner.FAMILIES] == list(catalogue.FAMILY_KEYS)
+
+
+def test_not_read_lists_the_scanned_platforms_paths_with_reasons() -> None:
+    got = catalogue.not_read({"aws", "domain"})
+    assert set(got) == {"aws", "domains"}
+    assert all(row["reason"] and row["path"] for rows in got.values() for row in rows)
+    assert "aws.kms.grants" in {r["path"] for r in got["aws"]}
+    # a path whose checks did not run in this scan (--check) is not read either
+    ran = catalogue.not_read({"aws"}, checks_run={"aws.keys.kms"})
+    reasons = {r["path"]: r["reason"] for r in ran["aws"]}
+    assert "did not run" in reasons["aws.iam.role_trust"]
+    assert "aws.kms.key_policies" not in reasons
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("controls:\n- id: aws.x\n  title: T\n", "missing why"),
+    ("paths:\n- id: p\n  title: T\n  doc: https://x\n", "either read_by"),
+    ("paths:\n- id: p\n  title: T\n  doc: http://x\n  not_read: r\n", "https"),
+    ("controls:\n- {id: aws.x, title: T, why: W, remediation: [a], references: [],"
+     " phase: nowhere, family: admin, ask: a, short_ask: s, permissions: [p]}\n", "phase"),
+])
+def test_a_malformed_file_is_refused_naming_the_entry(tmp_path: Path, body: str,
+                                                      message: str) -> None:
+    f = tmp_path / "x.yaml"
+    f.write_text("platform: x\nname: X\nareas: {aws: AWS}\n" + body, encoding="utf-8")
+    with pytest.raises(CatalogueError, match=message):
+        load_platform(f)

@@ -1,0 +1,382 @@
+"""Hostile servers (issue 27): each attack an answer's author could mount, re-run against
+real local servers as an attacker would set them up, fails to reach its target.
+
+Beside the fault matrix (which asks "is a failed read an error, never a pass?"), this
+module asks "can an answer steer our requests, carry our tokens away, exhaust us, or
+write through us?". SECURITY.md describes the rules these tests hold.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import datetime as dt
+import os
+import re
+import stat
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lockin_audit.demo.local_http import LocalHttpServer
+from lockin_audit.guards.aws import ALLOWED_OPERATIONS, READ_OPERATIONS, is_read_only
+from lockin_audit.guards.net import AllowList, address_problem
+from lockin_audit.model import Asset, Finding, Holder, ScanResult, Severity, Status
+from lockin_audit.safety import printable, safe_yaml_load
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"PYTHONPATH": str(ROOT), "CI": "true", "AWS_EC2_METADATA_DISABLED": "true"})
+    env.update(extra)
+    return env
+
+
+# --------------------------------------------------------------- addresses and allow-lists
+
+
+@pytest.mark.parametrize(("address", "public"), [
+    ("93.184.216.34", True), ("2606:2800:220:1:248:1893:25c8:1946", True),
+    ("127.0.0.2", False), ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
+    ("169.254.169.254", False), ("100.64.0.1", False), ("224.0.0.251", False),
+    ("0.0.0.0", False), ("240.0.0.1", False), ("::1", False), ("fe80::1", False),
+    ("fd00::1", False), ("::ffff:169.254.169.254", False), ("64:ff9b::a9fe:a9fe", False),
+    ("192.0.2.1", False),  # documentation range (TEST-NET-1)
+])
+def test_only_public_unicast_addresses_are_public(address: str, public: bool) -> None:
+    assert (address_problem(address) is None) is public, address_problem(address)
+
+
+def test_allow_list_is_exact() -> None:
+    allow = AllowList.of(["rdap.internal.example", "10.9.0.0/16", "127.0.0.5"])
+    assert allow.allows_host("RDAP.internal.example.") and allow.allows_host("10.9.3.4")
+    assert allow.allows_host("127.0.0.5") and not allow.allows_host("127.0.0.1")
+    assert not allow.allows_host("internal.example")  # no suffix or wildcard matching
+    assert not AllowList.of([])
+
+
+# --------------------------------------------------------------- the AWS guard
+
+
+def _aws_operations_in_source() -> set[tuple[str, str]]:
+    """Every (service, operation) the AWS source names in a `Caller.op` call, read from
+    its syntax tree (direct calls and functools.partial(c.op, "service", ...))."""
+    tree = ast.parse((ROOT / "lockin_audit" / "sources" / "aws.py").read_text("utf-8"))
+    partials: dict[str, str] = {}
+    found: set[tuple[str, str]] = set()
+
+    def const(node: ast.AST) -> str | None:
+        return node.value if isinstance(node, ast.Constant) and isinstance(
+            node.value, str) else None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "partial":
+            args = node.value.args
+            if len(args) >= 2 and isinstance(args[0], ast.Attribute) and args[0].attr == "op":
+                service = const(args[1])
+                if service and isinstance(node.targets[0], ast.Name):
+                    partials[node.targets[0].id] = service
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "op" and len(node.args) >= 3:
+            service, op = const(node.args[0]), const(node.args[2])
+            if service and op:
+                found.add((service, op))
+        elif isinstance(func, ast.Name) and func.id in partials and node.args:
+            op = const(node.args[0])
+            if op:
+                found.add((partials[func.id], op))
+    return found
+
+
+def test_every_aws_operation_the_source_calls_is_on_the_exact_allow_list() -> None:
+    called = _aws_operations_in_source()
+    assert len(called) > 35, called
+    missing = sorted(called - ALLOWED_OPERATIONS)
+    assert not missing, f"add to lockin_audit/guards/aws.py READ_OPERATIONS: {missing}"
+    unused = sorted(READ_OPERATIONS - called)
+    assert not unused, f"on the allow-list but never called (remove them): {unused}"
+
+
+def test_reads_that_hand_out_secrets_are_refused_by_the_aws_guard() -> None:
+    for service, op in (("redshift", "GetClusterCredentials"), ("sts", "GetFederationToken"),
+                        ("secretsmanager", "GetSecretValue"), ("ssm", "GetParameter"),
+                        ("ecr", "GetAuthorizationToken"), ("iam", "CreateAccessKey")):
+        assert not is_read_only(service, op), (service, op)
+
+
+def test_the_guard_refuses_an_unlisted_read_before_it_is_sent() -> None:
+    import boto3
+
+    from lockin_audit.guards import WriteRefused
+    from lockin_audit.guards.aws import guard_session
+
+    calls: list[tuple[str, str]] = []
+    server = LocalHttpServer(lambda m, p, h, b: (calls.append((m, p)) or  # type: ignore[func-returns-value]
+                                                 (500, {}, b"")))
+    try:
+        session = guard_session(boto3.Session(
+            aws_access_key_id="AKIAEXAMPLEEXAMPLE00", aws_secret_access_key="x",
+            region_name="us-east-1"))
+        secrets = session.client("secretsmanager", endpoint_url=server.url)
+        with pytest.raises(WriteRefused, match="secretsmanager:GetSecretValue"):
+            secrets.get_secret_value(SecretId="prod/db")
+        sts = session.client("sts", endpoint_url=server.url)
+        with pytest.raises(WriteRefused, match="GetFederationToken"):
+            sts.get_federation_token(Name="x")
+        assert calls == []  # nothing left the process
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------- PostgreSQL URLs
+
+
+def test_a_password_with_hash_question_mark_and_slash_is_never_shown(
+        pg_cluster: object, tmp_path: Path) -> None:
+    """The URL's password holds #, ? and / unencoded, which SQLAlchemy's make_url accepts
+    (its password runs to the last @); the old masking regex stopped at them and printed
+    the URL whole. Real server: Debian's PostgreSQL (tests/pg.py)."""
+    import psycopg
+
+    from lockin_audit.config import ConfigError, config_from_mapping
+    from lockin_audit.history import HistoryError, open_store, redact
+
+    cluster = pg_cluster
+    role = "r_" + uuid.uuid4().hex[:8]
+    secret = f"S3cr#t?x/{uuid.uuid4().hex[:6]}"
+    db = cluster.create_database()  # type: ignore[attr-defined]
+    with psycopg.connect(host=str(cluster.sockdir), port=cluster.port,  # type: ignore[attr-defined]
+                         user=cluster.user, dbname="postgres",  # type: ignore[attr-defined]
+                         autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{secret}'")
+        conn.execute(f'GRANT ALL ON DATABASE "{db}" TO {role}')
+        conn.execute(f'ALTER DATABASE "{db}" OWNER TO {role}')
+    port = cluster.port  # type: ignore[attr-defined]
+    url = f"postgresql://{role}:{secret}@127.0.0.1:{port}/{db}"
+    pieces = [secret, secret.split("#")[0] + "#", "?x/", secret.rsplit("/", 1)[1]]
+
+    def clean(text: str) -> None:
+        for piece in pieces:
+            assert piece not in text, text
+
+    assert redact(url) == f"postgresql://{role}:***@127.0.0.1:{port}/{db}"
+    with open_store(url) as store:  # the password works: SQLAlchemy parsed it whole
+        clean(store.display)
+        assert store.scans() == []
+    # a wrong database: the driver's error passes through, scrubbed
+    bad = url.rsplit("/", 1)[0] + "/no_such_db"
+    with pytest.raises(HistoryError) as err:
+        open_store(bad)
+    clean(str(err.value))
+    assert "no_such_db" in str(err.value)
+    # the audit file refuses it and does not echo it
+    with pytest.raises(ConfigError) as cerr:
+        config_from_mapping({"client": {"name": "A"}, "provider": {"name": "B"},
+                             "scan": {"history": url}}, tmp_path / "audit.yaml")
+    clean(str(cerr.value))
+    # the CLI prints the store it used without the password, in both formats
+    for fmt in ("table", "json"):
+        proc = subprocess.run([sys.executable, "-m", "lockin_audit", "history",
+                               "--history", url, "-f", fmt], capture_output=True, text=True,
+                              env=_env(), timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        clean(proc.stdout + proc.stderr)
+        assert "***" in proc.stdout
+
+
+# --------------------------------------------------------------- inventory YAML
+
+BOMB = "\n".join(
+    ["contracts:", "  - id: a", "    category: other", "    provider: X",
+     '    notes: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"    n{i}: &l{i} [*l{i - 1},*l{i - 1},*l{i - 1},*l{i - 1},*l{i - 1},*l{i - 1},"
+       f"*l{i - 1},*l{i - 1},*l{i - 1}]" for i in range(1, 9)]
+    + ["    site: *l8"]) + "\n"
+
+
+def test_an_inventory_anchor_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    from lockin_audit.sources.inventory import read_inventory
+
+    assert len(BOMB) < 1500  # 9^9 = 387 million strings once expanded
+    path = tmp_path / "contracts.yaml"
+    path.write_text(BOMB, encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="alias"):
+        read_inventory(path)
+    assert time.monotonic() - started < 2.0
+
+
+def test_inventory_text_columns_refuse_lists_and_mappings(tmp_path: Path) -> None:
+    from lockin_audit.sources.inventory import read_inventory
+
+    path = tmp_path / "contracts.yaml"
+    path.write_text(yaml.safe_dump({"contracts": [
+        {"id": "C-1", "category": "other", "provider": ["X", "Y"],
+         "notes": {"a": 1}, "evidence": [["nested"]]}]}), encoding="utf-8")
+    facts = read_inventory(path)
+    assert facts.contracts == ()
+    problems = {(p.column, p.message) for p in facts.problems}
+    assert ("provider", "expected text, got a list") in problems
+    assert ("notes", "expected text, got a mapping") in problems
+    assert any(c == "evidence" and "nested" in m for c, m in problems)
+
+
+def test_plain_aliases_of_values_still_work() -> None:
+    assert safe_yaml_load("a: &x 1\nb: *x\n") == {"a": 1, "b": 1}
+
+
+# --------------------------------------------------------------- terminal and calendar text
+
+# An STS error whose message carries an 8-bit CSI (U+009B, which terminals read as ESC [)
+# and a right-to-left override: both are legal XML characters. Shape of STS's documented
+# error (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html).
+HOSTILE_MESSAGE = "The token is invalid.\u009b2J\u009b31mPWNED \u202egnp.exe"
+STS_ERROR = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+             "<Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+             f"<Message>{HOSTILE_MESSAGE}</Message></Error>"
+             "<RequestId>4c1b2f3e-0000-4000-8000-000000000000</RequestId>"
+             "</ErrorResponse>").encode()
+
+
+def test_answer_text_reaches_the_console_printable(tmp_path: Path) -> None:
+    server = LocalHttpServer(lambda m, p, h, b: (403, {"Content-Type": "text/xml"}, STS_ERROR))
+    try:
+        (tmp_path / "aws-credentials").write_text(
+            "[x]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = y\n",
+            encoding="utf-8")
+        (tmp_path / "aws-config").write_text("[profile x]\nregion = us-east-1\n",
+                                             encoding="utf-8")
+        (tmp_path / "audit.yaml").write_text(yaml.safe_dump({
+            "client": {"name": "Acme"}, "provider": {"name": "Bob"},
+            "scan": {"aws": [{"profile": "x", "regions": ["us-east-1"],
+                              "endpoint_url": server.url, "max_attempts": 1}]},
+        }), encoding="utf-8")
+        env = _env(AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
+                   AWS_CONFIG_FILE=str(tmp_path / "aws-config"))
+        outputs = []
+        for argv in (["scan", "-c", str(tmp_path / "audit.yaml"), "-o", str(tmp_path / "out"),
+                      "-f", "json", "--no-history"],
+                     ["doctor", "-c", str(tmp_path / "audit.yaml")]):
+            proc = subprocess.run([sys.executable, "-m", "lockin_audit", *argv],
+                                  capture_output=True, text=True, env=env, timeout=120)
+            outputs.append(proc.stdout + proc.stderr)
+        for text in outputs:
+            assert "PWNED" in text, text  # the message is shown...
+            assert "\u009b" not in text and "\u202e" not in text  # ...as inert text
+            assert "\\x9b2J" in text and "\\u202e" in text
+    finally:
+        server.stop()
+
+
+def test_printable_escapes_what_a_terminal_acts_on() -> None:
+    assert printable("a\x1b]0;title\x07b") == "a\\x1b]0;title\\x07b"
+    assert printable("x\u202ey\u200bz\r\n") == "x\\u202ey\\u200bz\\x0d\\x0a"
+    assert printable("one\ntwo", keep_newlines=True) == "one\ntwo"
+    assert printable("Café – ok") == "Café – ok"
+
+
+def test_calendar_text_has_no_control_characters() -> None:
+    from lockin_audit.report.ics import IcsRenderer
+
+    finding = Finding("t.c", "contract.deadline", Asset("contract", "C-1", "Line\x1b[2J"),
+                      Holder.PROVIDER, Status.WARN, Severity.HIGH,
+                      "Notice due\x07\x00", "detail\x0bwith\x1b[31m codes\u202e",
+                      "1. give notice", due=dt.date(2031, 1, 31))
+    result = ScanResult("2030-12-01T00:00:00Z", "2030-12-01T00:01:00Z", {"name": "A\x1b"},
+                        ({"name": "B"},), None, (finding,), (), ())
+    text = IcsRenderer().render(result)
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202e]", text), text
+    assert "\\\\x1b[2J" in text or "\\x1b[2J" in text
+
+
+# --------------------------------------------------------------- files we write
+
+
+def test_a_symlink_at_an_output_path_is_replaced_not_followed(tmp_path: Path) -> None:
+    from lockin_audit.report.interface import write_reports
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").symlink_to(victim)
+    (out / "report.md").symlink_to(tmp_path / "does-not-exist")
+    result = ScanResult("2030-12-01T00:00:00Z", "2030-12-01T00:01:00Z", {"name": "A"},
+                        ({"name": "B"},), None, (), (), ())
+    write_reports(result, out, ["json", "md"])
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert not (tmp_path / "does-not-exist").exists()
+    for name in ("report.json", "report.md"):
+        assert not (out / name).is_symlink() and (out / name).stat().st_size > 0
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_private_files_and_folders(tmp_path: Path) -> None:
+    from lockin_audit.safety import private_dir, write_private_text
+
+    folder = private_dir(tmp_path / "cache" / "rdap")
+    path = write_private_text(folder / "x.json", "{}")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+# --------------------------------------------------------------- iterative DNS referrals
+
+
+def test_iterative_resolution_refuses_a_referral_to_a_private_address(tmp_path: Path) -> None:
+    """With public roots, a referral naming a loopback nameserver is not followed. The
+    hierarchy is real (Knot on 127.0.0.21-23, tests/test_dns_iterative.py); the client
+    is told its roots are public, as the IANA root servers are."""
+    from lockin_audit.demo.knot import KnotServer, KnotUnavailable, free_port, knotd_path
+    from lockin_audit.facts import FetchError
+    from lockin_audit.sources.dns import IterativeClient
+    from lockin_audit.transport import Engine
+
+    if knotd_path() is None:
+        pytest.skip("knotd is not installed")
+    from test_dns_iterative import ITER, TLD_EXAMPLE, TLD_TEST
+    from test_dns_iterative import ROOT as ROOT_ZONE
+
+    port = free_port("127.0.0.21")
+    servers = []
+    try:
+        for host, zones in (("127.0.0.21", {".": ROOT_ZONE}),
+                            ("127.0.0.22", {"test": TLD_TEST, "example": TLD_EXAMPLE}),
+                            ("127.0.0.23", {"iter.test": ITER})):
+            servers.append(KnotServer(tmp_path / host, zones, host=host,
+                                      fixed_port=port).start())
+    except KnotUnavailable as exc:
+        for s in servers:
+            s.stop()
+        pytest.skip(f"a loopback hierarchy cannot be started here: {exc}")
+    try:
+        async def ask(allow: AllowList) -> object:
+            engine = Engine(timeout_s=5)
+            client = IterativeClient([("127.0.0.21", port)], 2.0, engine, port=port,
+                                     allow=allow)
+            client.private_roots = False  # as with the IANA roots
+            try:
+                return await client.query("iter.test", "A")
+            finally:
+                await engine.aclose()
+
+        refused = asyncio.run(ask(AllowList()))
+        assert isinstance(refused, FetchError), refused
+        assert "127.0.0.22" in refused.reason and "not public" in refused.reason
+        allowed = asyncio.run(ask(AllowList.of(["127.0.0.0/8"])))
+        assert not isinstance(allowed, FetchError), allowed
+        assert allowed.records == ("192.0.2.10",)  # type: ignore[attr-defined]
+    finally:
+        for s in servers:
+            s.stop()
