@@ -194,7 +194,7 @@ def test_auto_renewal_chains_roll_forward_from_today(tmp_path: Path) -> None:
         notice_period_days=60))})
     found = deadline(result)
     assert found.due == dt.date(2026, 12, 30)
-    assert "2027-02-28" in found.detail and "renewed automatically 5 time(s)" in found.detail
+    assert "28 February 2027" in found.detail and "renewed automatically 5 time(s)" in found.detail
 
 
 def test_termination_fee_is_estimated(tmp_path: Path) -> None:
