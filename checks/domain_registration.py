@@ -57,6 +57,23 @@ def _entities_text(entities: list[RdapEntity]) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
+def _registrars_text(registrars: list[RdapEntity]) -> str:
+    """The registrar(s) by name; one the registry names only by its IANA id (or a bare
+    handle) is said to be so, never printed as if the number were its name."""
+    parts = []
+    for e in registrars:
+        if e.org or e.name:
+            parts.append(_entities_text([e]))
+            continue
+        number = e.iana_id or (e.handle if e.handle and e.handle.isdigit() else None)
+        if number:
+            parts.append(f"the registrar with IANA id {number} (the registry gives no "
+                         "name; look it up at https://www.iana.org/assignments/registrar-ids)")
+        elif e.handle:
+            parts.append(f"a registrar the registry names only by its handle {e.handle}")
+    return "; ".join(dict.fromkeys(parts))
+
+
 def _attribute_entity(ctx: CheckContext, entity: RdapEntity, role: str, domain: str
                       ) -> list[Attribution]:
     seen = f"RDAP {role} of {domain}"
@@ -191,7 +208,7 @@ def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
         evidence.append(facts.registrar_error.evidence())
     redaction_note = _missing_note(facts, registrants) if not reg_attr else ""
     registrar_note = _registrar_note(facts)
-    registrar_name = _entities_text(registrars) or "unknown registrar"
+    registrar_name = _registrars_text(registrars) or "unknown registrar"
     registrant_holder = worst_holder(reg_attr) if reg_attr else None
     # The registrar's record is authoritative for contacts: when it could not be read
     # (any failure but "no such record"), only a provider-held answer from the registry

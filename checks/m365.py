@@ -113,6 +113,8 @@ def _kind_label(p: Principal) -> str:
         return "a directory object that could not be read (deleted, or hidden from this sign-in)"
     if p.is_guest:
         return "a guest account"
+    if p.is_invited:
+        return "a member account invited from another directory"
     return {"servicePrincipal": "an app", "group": "a group"}.get(p.kind, "a member account")
 
 

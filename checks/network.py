@@ -67,6 +67,10 @@ def ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
             yield finding
 
 
+def _describe(net: IpNetwork) -> str:
+    return f"{net.cidr} ({net.name or net.handle}, {net.rir_type or 'type not given'})"
+
+
 def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
     asset = ctx.target.asset
     used_by = "; ".join(facts.seen_in)
@@ -81,49 +85,101 @@ def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
     net = facts.network
     evidence = facts.evidence()
     holder = _holder(ctx, net, facts)
-    parent = facts.parent if isinstance(facts.parent, IpNetwork) else None
-    parent_holder = _holder(ctx, parent, facts) if parent else None
-    what = (f"{facts.query} ({used_by}) is in {net.cidr} "
-            f"({net.name or net.handle}, {net.rir_type or 'type not given'})")
+    parents = [p for p in facts.parents if isinstance(p, IpNetwork)]
+    # who holds each network above: the nearest one with a named holder lent the space
+    above: list[tuple[IpNetwork, Attribution]] = []
+    for p in parents:
+        who = _holder(ctx, p, facts)
+        if who is not None:
+            above.append((p, who))
+    what = f"{facts.query} ({used_by}) is in {_describe(net)}"
+    chain = "".join(f", inside {_describe(p)} held by {p.holder_org or 'no one named'}"
+                    for p in parents)
+    if holder is not None and holder.holder is Holder.PROVIDER:
+        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
+                          detail=f"{what}, registered to the provider ({net.holder_org})"
+                                 f"{chain}: the addresses stay with the provider and must "
+                                 "be renumbered when you leave.")
+        return
+    provider_above = next(((p, a) for p, a in above if a.holder is Holder.PROVIDER), None)
+    if provider_above is not None:
+        upstream = provider_above[0]
+        assignee = (f"assigned to {net.holder_org} ({net.rir_type or 'type not given'})"
+                    if net.holder_org else "assigned to a holder the registry does not name")
+        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
+                          detail=f"{what}, {assignee} out of the provider's "
+                                 f"{upstream.rir_type or 'network'} {upstream.cidr} "
+                                 f"({upstream.holder_org}){chain}: it is the provider's space, "
+                                 "lent to you, and must be renumbered when you leave.")
+        return
+    if (err := facts.parent_error) is not None:
+        # whose space it is rests on the networks above: an unread one is not assessed
+        yield ctx.error(asset, FetchError(
+            err.source, err.request, f"{what}, registered to "
+            f"{net.holder_org or 'a holder the registry does not name'}{chain}; the network "
+            f"above it could not be read ({err.reason}), so whose space it is (yours, your "
+            "ISP's or the provider's) cannot be said", kind=err.kind,
+            permission=err.permission))
+        return
     if holder is None:
         yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
                           evidence=evidence,
-                          detail=f"{what}, whose holder the registry does not name.")
+                          detail=f"{what}{chain}, whose holder the registry does not name.")
         return
-    if holder.holder is Holder.PROVIDER:
-        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
-                          detail=f"{what}, registered to the provider ({net.holder_org}): "
-                                 "the addresses stay with the provider and must be "
-                                 "renumbered when you leave.")
-    elif net.kind == "provider-assigned" and parent_holder is not None \
-            and parent_holder.holder is Holder.PROVIDER:
-        yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
-                          detail=f"{what}, assigned to {net.holder_org} out of the "
-                                 f"provider's block {parent.cidr if parent else ''} "
-                                 f"({parent.holder_org if parent else ''}): it is the "
-                                 "provider's space, lent to you, and must be renumbered "
-                                 "when you leave.")
-    elif net.kind == "unknown" and holder.holder is Holder.CLIENT:
-        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
-                          severity=Severity.MEDIUM, evidence=evidence,
-                          detail=f"{what}, registered to you ({net.holder_org}), but the "
-                                 f"registry's type '{net.rir_type or 'none'}' does not say "
-                                 "whether the space is yours to keep (provider-independent) "
-                                 "or lent by an ISP: ask the registry or the ISP that "
-                                 "assigned it.")
-    elif net.kind == "provider-assigned" or holder.holder is not Holder.CLIENT:
-        lender = (f" out of {parent.holder_org}'s block {parent.cidr}" if parent
-                  and parent.holder_org else "")
+    if net.kind == "provider-assigned":
+        lender = above[0] if above else None
+        if lender is not None and lender[1].holder is Holder.CLIENT:
+            yield ctx.finding(asset=asset, holder=Holder.CLIENT, evidence=evidence,
+                              detail=f"{what}, assigned to {net.holder_org} out of your own "
+                                     f"{lender[0].rir_type or 'network'} {lender[0].cidr} "
+                                     f"({lender[0].holder_org}){chain}.")
+            return
+        if lender is not None:
+            lp, la = lender[0], lender[1]
+            yield ctx.finding(
+                asset=asset, holder=la.holder if la.holder is not Holder.CLIENT
+                else Holder.THIRD_PARTY, status=Status.WARN, severity=Severity.MEDIUM,
+                evidence=evidence,
+                detail=f"{what}, assigned to {net.holder_org} out of {lp.holder_org}'s "
+                       f"{lp.rir_type or 'network'} {lp.cidr}{chain}: the space is "
+                       f"{lp.holder_org}'s, lent to {net.holder_org} ({net.kind}), and the "
+                       "addresses change when you change that ISP or hosting company.")
+            return
         yield ctx.finding(asset=asset, holder=holder.holder if holder.holder is not
                           Holder.CLIENT else Holder.THIRD_PARTY, status=Status.WARN,
                           severity=Severity.MEDIUM, evidence=evidence,
-                          detail=f"{what}, held by {net.holder_org}{lender} "
-                                 f"({net.kind}): the addresses change when you change "
-                                 "that ISP or hosting company.")
-    else:
-        yield ctx.finding(asset=asset, holder=Holder.CLIENT, evidence=evidence,
-                          detail=f"{what}, registered to you ({net.holder_org}, "
-                                 f"{net.kind}).")
+                          detail=f"{what}, held by {net.holder_org} ({net.kind}); the "
+                                 "registry names no network above it, so the ISP or hosting "
+                                 "company that assigned it is not known: the addresses "
+                                 "change when you change that ISP or hosting company.")
+        return
+    if net.kind == "unknown" and holder.holder is Holder.CLIENT:
+        if not net.rir_type:
+            # being the registrant is what decides; the missing type is noted
+            yield ctx.finding(asset=asset, holder=Holder.CLIENT, evidence=evidence,
+                              detail=f"{what}, registered to you ({net.holder_org}){chain}. "
+                                     "The registry gives no allocation type, so whether the "
+                                     "space is provider-independent is not stated; being "
+                                     "its registrant is what keeps it with you.")
+            return
+        yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+                          severity=Severity.MEDIUM, evidence=evidence,
+                          detail=f"{what}, registered to you ({net.holder_org}){chain}, but "
+                                 f"the registry's type '{net.rir_type}' does not say "
+                                 "whether the space is yours to keep (provider-independent) "
+                                 "or lent by an ISP: ask the registry or the ISP that "
+                                 "assigned it.")
+        return
+    if holder.holder is not Holder.CLIENT:
+        yield ctx.finding(asset=asset, holder=holder.holder, status=Status.WARN,
+                          severity=Severity.MEDIUM, evidence=evidence,
+                          detail=f"{what}, held by {net.holder_org} ({net.kind}){chain}: the "
+                                 "addresses change when you change that ISP or hosting "
+                                 "company.")
+        return
+    yield ctx.finding(asset=asset, holder=Holder.CLIENT, evidence=evidence,
+                      detail=f"{what}, registered to you ({net.holder_org}, {net.kind})"
+                             f"{chain}.")
 
 
 @check(

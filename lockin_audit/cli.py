@@ -1,7 +1,9 @@
 """The command line (DESIGN.md section 3).
 
 Exit codes: 0 done and nothing at or above --fail-on; 1 findings at or above --fail-on;
-2 usage or configuration error (one paragraph, never a traceback).
+2 usage or configuration error (one paragraph, never a traceback); 3 a renderer failed;
+4 incomplete under --fail-on-gaps; 5 the history store given with --history (or
+scan.history) refused to record the scan; 130 interrupted.
 
 Heavy modules (SDKs, the engine, renderers) are imported inside the commands so that
 `lockin-audit --help` stays instant and never imports boto3 or azure.
@@ -175,9 +177,9 @@ def _fail_on_hit(result: ScanResult, fail_on: str, fail_on_new: bool) -> bool:
     if fail_on == "none":
         return False
     if fail_on_new and result.changes is not None:
-        from lockin_audit.history.diff import new_or_worse_ids
+        from lockin_audit.history.diff import gate_ids
 
-        ids = new_or_worse_ids(result.changes)
+        ids = gate_ids(result)
         threshold = Severity(fail_on)
         return any(f.status is Status.FAIL and f.accepted is None
                    and f.severity.at_least(threshold) and f.id in ids
@@ -245,6 +247,13 @@ def scan(
         hist.close()
     _summary(result, written)
     _history_notes(hist)
+    if hist.record_failed and hist.explicit:
+        from lockin_audit.history.scan_hooks import EXIT_NOT_RECORDED
+
+        print(f"error: the scan was not recorded in the history store given with "
+              f"--history/scan.history (exit {EXIT_NOT_RECORDED}); the reports are written "
+              "and say so.", file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_RECORDED)
     raise typer.Exit(_exit_for(result, fail_on, fail_on_new,
                               fail_on_gaps or cfg.scan.fail_on_gaps))
 

@@ -167,7 +167,8 @@ def personal_mailbox_reason(address: str, mailbox: ConsumerMailbox) -> str:
             f"consumer mail service of {mailbox.operator}, so the address is neither "
             f"{mailbox.operator}'s nor the business's): a person nobody has identified holds "
             "it, receives whatever is sent there (password resets, renewal and security "
-            "notices) and keeps it when they leave")
+            "notices) and keeps it when they leave (if it is the owner's own address, list "
+            "it under the client's `emails:` in the audit file)")
 
 
 def phone_digits(raw: str) -> str:

@@ -140,13 +140,28 @@ def attribute_principal(ctx: CheckContext, p: Principal, own_domains: Iterable[s
                                p.app_owner_tenant_id, "an app registered in the business's "
                                "own tenant", 0.9)
         return ctx.attribute(IdKind.AZURE_TENANT, p.app_owner_tenant_id, seen_in=seen_in)
-    address = p.external_email
     attribution: Attribution | None = None
-    if address and "@" in address:
-        attribution = attribute_address(ctx, address, own_domains, seen_in, record=False)
+    addresses = p.addresses() if p.kind == "user" else (
+        (("mail", p.mail),) if p.mail else ())
+    judged = [(what, address, attribute_address(ctx, address, own_domains, seen_in,
+                                                record=False))
+              for what, address in addresses]
+    # Any address of the provider's makes it the provider's person (a member account of
+    # the business whose mailbox or recovery email is the provider's is the provider's);
+    # otherwise the strongest address decides. The reason says which one did.
+    deciding = next((j for j in judged if j[2].holder is Holder.PROVIDER), None) or \
+        (judged[0] if judged else None)
+    if deciding is not None:
+        what, address, found = deciding
+        others = [a for _, a, _ in judged if a != address]
+        also = (f"; also read: {', '.join(others[:4])}"
+                + (f" and {len(others) - 4} more" if len(others) > 4 else "")) if others else ""
+        attribution = Attribution(found.holder, found.party, found.kind, found.value,
+                                  f"decided by its {what} {address}: {found.reason}{also}",
+                                  found.confidence, found.category)
         if attribution.holder is Holder.PROVIDER:
             return attribution
-    local = (address or "").partition("@")[0]
+    local = (p.external_email or "").partition("@")[0]
     party = provider_named(ctx, p.display_name, local)
     if party is not None:
         return Attribution(Holder.PROVIDER, party.name, IdKind.ORG_NAME, p.display_name or

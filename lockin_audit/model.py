@@ -7,6 +7,7 @@ Everything here is a frozen dataclass so that checks cannot mutate what another 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -197,13 +198,32 @@ class Acceptance:
     reason: str
     by: str
     expires: dt.date
+    # The state the acceptance was written for (from the entry, or recorded from the
+    # finding when the acceptance first applied): a finding worse than this counts again.
+    status: Status | None = None
+    holder: Holder | None = None
+    severity: Severity | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason, "by": self.by, "expires": self.expires.isoformat()}
+        out: dict[str, Any] = {"reason": self.reason, "by": self.by,
+                               "expires": self.expires.isoformat()}
+        for key in ("status", "holder", "severity"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value.value
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Acceptance:
-        return cls(str(d["reason"]), str(d["by"]), dt.date.fromisoformat(d["expires"]))
+        return cls(str(d["reason"]), str(d["by"]), dt.date.fromisoformat(d["expires"]),
+                   Status(d["status"]) if d.get("status") else None,
+                   Holder(d["holder"]) if d.get("holder") else None,
+                   Severity(d["severity"]) if d.get("severity") else None)
+
+    def state_text(self) -> str:
+        """"warn" / "fail, high" / "" : the accepted state in words."""
+        parts = [p.value for p in (self.status, self.severity) if p is not None]
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -228,9 +248,14 @@ class Finding:
     # count for --fail-on, blockers or the grade), or one that matched but has expired.
     accepted: Acceptance | None = None
     acceptance_expired: Acceptance | None = None
+    # An acceptance that matched but was written for a better state than the finding's
+    # now ("accepted as warn, now fail"): the finding counts again.
+    acceptance_exceeded: Acceptance | None = None
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
+        """Computed once per finding (renderers, merging and history ask it many times);
+        `dataclasses.replace` makes a new finding, which computes its own."""
         return finding_id(self.check_id, self.asset, self.control, self.key)
 
     @property
@@ -257,6 +282,8 @@ class Finding:
             **({"accepted": self.accepted.to_dict()} if self.accepted else {}),
             **({"acceptance_expired": self.acceptance_expired.to_dict()}
                if self.acceptance_expired else {}),
+            **({"acceptance_exceeded": self.acceptance_exceeded.to_dict()}
+               if self.acceptance_exceeded else {}),
         }
 
     @classmethod
@@ -279,6 +306,8 @@ class Finding:
             accepted=Acceptance.from_dict(d["accepted"]) if d.get("accepted") else None,
             acceptance_expired=(Acceptance.from_dict(d["acceptance_expired"])
                                 if d.get("acceptance_expired") else None),
+            acceptance_exceeded=(Acceptance.from_dict(d["acceptance_exceeded"])
+                                 if d.get("acceptance_exceeded") else None),
         )
 
 
@@ -421,17 +450,21 @@ class Changes:
     resolved: tuple[Mapping[str, Any], ...] = ()
     changed: tuple[Mapping[str, Any], ...] = ()
     unchanged: int = 0
+    # baseline findings not looked at this time (target removed from the audit file or
+    # not reachable, check not run): never counted as resolved
+    not_scanned: tuple[Mapping[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"baseline": self.baseline, "new": list(self.new),
                 "resolved": [_plain(r) for r in self.resolved],
-                "changed": [_plain(c) for c in self.changed], "unchanged": self.unchanged}
+                "changed": [_plain(c) for c in self.changed], "unchanged": self.unchanged,
+                "not_scanned": [_plain(n) for n in self.not_scanned]}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Changes:
         return cls(str(d["baseline"]), tuple(d.get("new", [])),
                    tuple(d.get("resolved", [])), tuple(d.get("changed", [])),
-                   int(d.get("unchanged", 0)))
+                   int(d.get("unchanged", 0)), tuple(d.get("not_scanned", [])))
 
 
 @dataclass(frozen=True)
@@ -476,6 +509,11 @@ class ScanResult:
     schema_version: str = SCHEMA_VERSION
     changes: Changes | None = None
     history: tuple[HistoryPoint, ...] = ()
+    # Where this scan was recorded: {"store", "recorded", "scan", "error"} (None: history
+    # off). A store that could not be written says so here, not only on stderr.
+    recording: Mapping[str, Any] | None = None
+    # One entry per acceptance-file entry: what it matched (and why nothing, if nothing).
+    acceptances: tuple[Mapping[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -495,6 +533,8 @@ class ScanResult:
             "checks": [c.to_dict() for c in self.checks],
             "changes": self.changes.to_dict() if self.changes else None,
             "history": [h.to_dict() for h in self.history],
+            "recording": _plain(self.recording) if self.recording is not None else None,
+            "acceptances": [_plain(a) for a in self.acceptances],
         }
 
     @classmethod
@@ -515,6 +555,8 @@ class ScanResult:
             schema_version=d.get("schema_version", SCHEMA_VERSION),
             changes=Changes.from_dict(d["changes"]) if d.get("changes") else None,
             history=tuple(HistoryPoint.from_dict(h) for h in d.get("history") or []),
+            recording=d.get("recording"),
+            acceptances=tuple(d.get("acceptances") or []),
         )
 
     def findings_by_status(self, *statuses: Status) -> list[Finding]:

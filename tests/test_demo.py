@@ -56,7 +56,12 @@ def test_demo_result_is_valid_and_covers_every_area(
     jsonschema.Draft202012Validator(load_schema(),
                                     format_checker=jsonschema.FormatChecker()).validate(data)
     areas_failed = {f["control"].split(".")[0] for f in data["findings"] if f["status"] == "fail"}
-    assert {"domain", "aws", "azure", "m365", "contract", "custody", "network"} <= areas_failed
+    assert {"domain", "aws", "azure", "m365", "contract", "custody", "network",
+            "devices"} <= areas_failed
+    # the Intune push certificate under the provider's Apple ID, with its expiry date
+    apns = [f for f in data["findings"] if f["asset"]["type"] == "intune_apple_push_certificate"]
+    assert [f["status"] for f in apns] == ["fail"] and apns[0]["due"]
+    assert "mdm@bobsit.example" in apns[0]["detail"]
     assert all(c["assessed"] for c in data["coverage"] if "not configured" not in (c["reason"] or "")), \
         [c for c in data["coverage"] if not c["assessed"]]
     assert data["readiness"]["blockers"] > 0

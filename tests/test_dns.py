@@ -593,3 +593,33 @@ def test_dkim_selectors_of_the_mail_service_asked_after_an_nxdomain_parent(
     direct = _by(_scan([knot.address], ["entnx.test"], client_domains=("entnx.test",)),
                  "entnx.test", "domain.dns.mail", "dkim")
     assert direct.status is Status.FAIL and "answered NXDOMAIN" not in direct.detail
+
+
+def test_each_resolver_has_its_own_in_flight_budget(knot: KnotServer) -> None:
+    # the engine's shared pool is 1 (limits.concurrency: 1): DNS queries to the resolver
+    # still run up to max_in_flight at once, and never more
+    host, port = knot.address.rsplit(":", 1)
+    client = DnsClient([(host, int(port))], 2.0, Engine(concurrency=1, timeout_s=5),
+                       max_in_flight=6)
+    channel = client._channels[(host, int(port))]
+    real = channel.query
+    now = [0, 0]  # in flight, most at once
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        now[0] += 1
+        now[1] = max(now[1], now[0])
+        try:
+            await asyncio.sleep(0.05)
+            return await real(*args, **kwargs)
+        finally:
+            now[0] -= 1
+
+    channel.query = slow  # type: ignore[method-assign]
+
+    async def run() -> list[Any]:
+        return await asyncio.gather(*(client.query(f"n{i}.acmedental.com", "A")
+                                      for i in range(20)))
+
+    answers = asyncio.run(run())
+    assert all(isinstance(a, Answer) for a in answers)
+    assert now[1] == 6

@@ -436,6 +436,8 @@ def test_missing_scope_is_named(server: GoogleCloud, tmp_path: Path) -> None:
     assert tokens[0] is False and "admin.directory.user.security" in tokens[1]
     assert google_lines["Google Workspace Acme: users"][0] is True
     assert google_lines["Google Cloud Acme Cloud: organizations"][0] is True
+    # billingAccounts.list needs no scope beyond cloud-billing.readonly: doctor tries it
+    assert google_lines["Google Cloud Acme Cloud: billing accounts"][0] is True
 
 
 def test_broken_or_absent_credentials_fail_the_target(server: GoogleCloud, tmp_path: Path,

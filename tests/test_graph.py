@@ -233,12 +233,12 @@ def test_permission_denied_names_the_permission(server: MicrosoftCloud,
 
 def test_throttling_beyond_retries_is_an_error(server: MicrosoftCloud,
                                                tmp_path: Path) -> None:
-    before = len(paths(server, "/scenario/throttled/v1.0/users"))
+    before = len(paths(server, "/scenario/throttled/v1.0/users?"))
     result = scan(server, tmp_path, "throttled")
     guests = by_check(result, "azure.access.provider_guests")
     assert [f.status for f in guests] == [Status.ERROR]
     assert "throttled" in guests[0].detail and "TooManyRequests" in guests[0].detail
-    assert len(paths(server, "/scenario/throttled/v1.0/users")) - before == 4  # 1 + 3 retries
+    assert len(paths(server, "/scenario/throttled/v1.0/users?")) - before == 4  # 1 + 3 retries
     assert one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID
                ).status is Status.FAIL
 
@@ -436,3 +436,22 @@ def test_onmicrosoft_partner_is_attributed_by_the_tenant_rule(server: MicrosoftC
     lab = one(result, "m365.partner.relationships", graph_routes.LAB_TENANT)
     assert lab.holder.value == "unknown" and lab.status is Status.MANUAL
     assert "not Microsoft's" in lab.detail and "Microsoft Corporation" not in lab.detail
+
+
+def test_member_admin_with_the_providers_mailbox_is_the_providers(server: MicrosoftCloud,
+                                                                   tmp_path: Path) -> None:
+    """A member Global Administrator signing in on the business's domain whose mail,
+    proxy addresses and recovery email are the provider's is the provider's person; the
+    finding says which address decided, and the summary no longer claims that the
+    business has its own Global Administrator."""
+    result = scan(server, tmp_path, "providermail")
+    ga = one(result, "m365.admins.global_admins", graph_routes.CLIENT_ADMIN_ID)
+    assert (ga.status, ga.holder.value) == (Status.FAIL, "provider")
+    assert "Decided by its mail support@bobsit.example" in ga.detail
+    assert "itsupport@acmedental.com" in ga.detail and "noc@bobsit.example" in ga.detail
+    summary = one(result, "m365.admins.global_admins", CLIENT_TENANT, "summary")
+    assert summary.status is Status.FAIL
+    assert summary.title == "No Global Administrator account belongs to the business"
+    # every address was asked for by $select (they are not in the default view)
+    assert paths(server, f"/users/{graph_routes.CLIENT_ADMIN_ID}?%24select=") or \
+        paths(server, f"/users/{graph_routes.CLIENT_ADMIN_ID}?$select=")

@@ -187,14 +187,14 @@ def test_diff_holder_change_resolved_and_new() -> None:
     assert new_or_worse_ids(c) == {ids["f.com"], ids["b.com"]}
     v = view(old, new, "scan 1", "scan 2")
     table = render_table(v)
-    assert "1 new, 2 resolved, 2 changed, 1 unchanged" in table
+    assert "1 new, 2 resolved, 2 changed, 0 not scanned, 1 unchanged" in table
     assert "RESOLVED" in table and "WORSE" in table
     assert "| resolved | domain.dns\\_hosting | a.com |" in render_md(v)
 
 
 def test_gone_is_resolved_only_when_it_was_looked_at() -> None:
-    """A finding gone because its area could not be read is 'not assessed', not resolved;
-    one whose check did not run this time (--only/--check) is not compared at all."""
+    """A finding gone because its target could not be read, or whose check did not run
+    this time (--only/--check), is not_scanned, never resolved."""
     ns = ("domain.dns.nameservers", "domain.dns_hosting")
     old = result([finding(*ns, "a.com", Holder.PROVIDER, Status.FAIL),
                   finding("aws.root", "aws.access", "b.com", Holder.PROVIDER, Status.FAIL),
@@ -206,12 +206,12 @@ def test_gone_is_resolved_only_when_it_was_looked_at() -> None:
         result([finding(*ns, "z.com", Holder.CLIENT, Status.PASS)]), checks=checks,
         coverage=(Coverage("domain", "a.com", False, "DNS timed out"),))
     c = compare(old, new, "scan 1")
-    assert c.resolved == ()
-    # the domain area had a gap: both its gone fails are "not assessed", not resolved
-    assert {r["asset_id"] for r in c.changed} == {"a.com", "c.com"}
-    assert all(r["not_assessed"] and r["after"] is None for r in c.changed)
-    assert "b.com" not in json.dumps(c.to_dict())  # aws.root did not run
-    assert "not assessed" in render_table(view(old, new, "scan 1", "scan 2"))
+    assert c.resolved == () and c.changed == ()
+    why = {r["asset_id"]: r["reason"] for r in c.not_scanned}
+    assert why == {"a.com": "a.com could not be read this time",
+                   "b.com": "its check did not run this time (--only or --check)",
+                   "c.com": "c.com is no longer a scan target (removed from the audit file)"}
+    assert "NOT SCANNED" in render_table(view(old, new, "scan 1", "scan 2"))
 
 
 # ------------------------------------------------------------------ renderers

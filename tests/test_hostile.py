@@ -380,3 +380,433 @@ def test_iterative_resolution_refuses_a_referral_to_a_private_address(tmp_path: 
     finally:
         for s in servers:
             s.stop()
+
+
+# =============================================================== the transport's rules
+# Attacks on the HTTP transport, each against real local servers. The "target" of each
+# attack is a recording listener on a second loopback address (127.0.0.2), which is never
+# configured: any contact at all is a failure.
+
+METADATA = (b'{"Code": "Success", "AccessKeyId": "ASIAMETADATAEXAMPLE0", '
+            b'"SecretAccessKey": "metadata-secret-do-not-leak", "Token": "metadata-token"}')
+
+
+class Listener:
+    """A server on 127.0.0.2 that records every contact (method, path, headers) and
+    answers like a cloud metadata service."""
+
+    def __init__(self, tls: object = None) -> None:
+        self.contacts: list[tuple[str, str, dict[str, str]]] = []
+        self.server = LocalHttpServer(self._answer, host="127.0.0.2",
+                                      tls=tls)  # type: ignore[arg-type]
+        self.url = self.server.url
+
+    def _answer(self, method: str, path: str, headers: dict[str, str],
+                body: bytes) -> tuple[int, dict[str, str], bytes]:
+        self.contacts.append((method, path, headers))
+        return 200, {"Content-Type": "application/json"}, METADATA
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@pytest.fixture
+def listener() -> object:
+    found = Listener()
+    yield found
+    found.stop()
+
+
+def _tls(tmp_path: Path, *names: str) -> tuple[object, str]:
+    """A server TLS context with a certificate for `names` from a throwaway CA, and the
+    CA's file for the client."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    ca_path = str(tmp_path / f"ca-{uuid.uuid4().hex[:6]}.pem")
+    ca.cert_pem.write_to_path(ca_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*names).configure_cert(ctx)
+    return ctx, ca_path
+
+
+def _rdap_scan(server: object, domain: str, tmp_path: Path) -> ScanResult:
+    from lockin_audit import registry
+    from lockin_audit.config import config_from_mapping
+    from lockin_audit.engine import Scanner, ScanOptions
+
+    cfg = config_from_mapping({
+        "client": {"name": "Acme Dental LLC", "domains": [domain]},
+        "provider": {"name": "Bob's IT Services"},
+        "scan": {"domains": [domain],
+                 "rdap": {"bootstrap_url": server.bootstrap_url}},  # type: ignore[attr-defined]
+    }, tmp_path / "audit.yaml")
+    checks = [c for c in registry.all_checks() if c.meta.source == "rdap"]
+    return asyncio.run(Scanner(cfg, checks, ScanOptions(
+        cache_dir=tmp_path / "cache")).run())
+
+
+def _registry_answer(server: object, name: str, related: str) -> object:
+    from lockin_audit.demo.rdap_server import RdapData, domain_object, entity
+
+    url = server.url  # type: ignore[attr-defined]
+    obj = domain_object(name, entities=[entity(["registrar"], org="Example Registrar, Inc.")],
+                        expires="2031-01-01T00:00:00Z", related=related,
+                        self_url=f"{url}/com/domain/{name}")
+    return RdapData(tlds={"com": {name: obj}},
+                    registrar={name: domain_object(
+                        name, entities=[entity(["registrant"], org="Acme Dental LLC")],
+                        expires="2031-01-01T00:00:00Z",
+                        self_url=f"{url}/registrar/domain/{name}")})
+
+
+def _assert_clean(result: ScanResult, tmp_path: Path) -> None:
+    """No metadata body in the result, the reports or the cache."""
+    from lockin_audit.report.interface import write_reports
+
+    out = tmp_path / "out"
+    write_reports(result, out, ["json", "html", "md"])
+    texts = [p.read_text(errors="replace") for p in out.iterdir()]
+    cache = tmp_path / "cache"
+    if cache.exists():
+        texts += [p.read_text(errors="replace") for p in cache.rglob("*") if p.is_file()]
+        for p in cache.rglob("*"):
+            mode = stat.S_IMODE(p.stat().st_mode)
+            assert mode == (0o700 if p.is_dir() else 0o600), (p, oct(mode))
+    for text in texts:
+        assert "metadata-secret" not in text and "ASIAMETADATA" not in text
+
+
+@pytest.mark.parametrize("link", [
+    "http://127.0.0.2:{port}/latest/meta-data/iam/security-credentials/role",
+    "https://127.0.0.2:{port}/registrar/domain/acmedental.com",
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/role",
+    "https://localhost:{port}/registrar/domain/acmedental.com",  # a name for a loopback
+    "http://93.184.216.34/registrar/domain/acmedental.com",  # public, but plain http
+])
+def test_an_rdap_related_link_cannot_send_us_elsewhere(
+        link: str, listener: Listener, tmp_path: Path) -> None:
+    from lockin_audit.demo.rdap_server import RdapData, RdapServer
+
+    link = link.format(port=listener.url.rsplit(":", 1)[1])
+    server = RdapServer(RdapData())
+    try:
+        server.data = _registry_answer(server, "acmedental.com", link)  # type: ignore[assignment]
+        result = _rdap_scan(server, "acmedental.com", tmp_path)
+    finally:
+        server.stop()
+    assert listener.contacts == []
+    reg = [f for f in result.findings if f.control == "domain.registration"
+           and f.status is Status.ERROR]
+    assert reg, [(f.control, f.status, f.detail) for f in result.findings]
+    assert any(link in f.detail and "refused" in f.detail for f in reg), \
+        [f.detail for f in reg]
+    _assert_clean(result, tmp_path)
+
+
+def test_a_registrar_redirect_to_a_private_address_is_not_followed(
+        listener: Listener, tmp_path: Path) -> None:
+    from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer
+
+    server = RdapServer(RdapData())
+    target = f"{listener.url}/latest/meta-data/iam/security-credentials/role"
+    try:
+        data = _registry_answer(server, "acmedental.com",
+                                f"{server.url}/registrar/domain/acmedental.com")
+        data.faults["/registrar/domain/acmedental.com"] = Fault(  # type: ignore[attr-defined]
+            302, headers={"Location": target})
+        server.data = data  # type: ignore[assignment]
+        result = _rdap_scan(server, "acmedental.com", tmp_path)
+    finally:
+        server.stop()
+    assert listener.contacts == []
+    details = [f.detail for f in result.findings if f.control == "domain.registration"
+               and f.status is Status.ERROR]
+    assert any(target in d and "redirect" in d for d in details), details
+    _assert_clean(result, tmp_path)
+
+
+def test_an_ip_network_up_link_to_the_metadata_service_is_not_fetched(
+        listener: Listener, tmp_path: Path) -> None:
+    from lockin_audit.config import config_from_mapping
+    from lockin_audit.facts import FetchError
+    from lockin_audit.sources.interface import SourceContext
+    from lockin_audit.sources.rdap import rdap_client
+    from lockin_audit.transport import Engine
+
+    cfg = config_from_mapping({"client": {"name": "A"}, "provider": {"name": "B"},
+                               "scan": {"rdap": {"bootstrap_url": "https://rdap.example/"}}},
+                              tmp_path / "audit.yaml")
+
+    async def go() -> list[object]:
+        engine = Engine(timeout_s=5)
+        try:
+            client = rdap_client(SourceContext(cfg, engine, {}, tmp_path / "cache"),
+                                 "network")
+            return [await client.get_json(url) for url in (
+                f"{listener.url}/ip/10.0.0.0/8", "https://169.254.169.254/latest/meta-data/",
+                "https://[::ffff:127.0.0.2]/ip/x")]
+        finally:
+            await engine.aclose()
+
+    answers = asyncio.run(go())
+    assert listener.contacts == []
+    assert all(isinstance(a, FetchError) and "refused" in a.reason for a in answers), answers
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_credential_never_follows_a_redirect_to_another_host(listener: Listener) -> None:
+    from lockin_audit.facts import SourceFailure
+    from lockin_audit.transport import Engine
+
+    def answer(method: str, path: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if path.startswith("/same"):
+            return 200, {"Content-Type": "application/json"}, b'{"value": []}'
+        if path.startswith("/local"):
+            return 302, {"Location": "/same"}, b""
+        return 302, {"Location": f"{listener.url}/steal"}, b""
+
+    server = LocalHttpServer(answer)
+    secret = {"Authorization": "Bearer token-that-must-stay-home"}
+
+    async def go() -> tuple[object, object]:
+        engine = Engine(timeout_s=5)
+        try:
+            ok = await engine.http("GET", f"{server.url}/local", headers=secret)
+            try:
+                await engine.http("GET", f"{server.url}/away", headers=secret)
+            except SourceFailure as exc:
+                return ok, exc.error
+            return ok, None
+        finally:
+            await engine.aclose()
+
+    try:
+        ok, refused = asyncio.run(go())
+    finally:
+        server.stop()
+    assert ok.status == 200 and ok.redirects == (f"{server.url}/local",)  # type: ignore[attr-defined]
+    assert refused is not None and f"{listener.url}/steal" in refused.reason  # type: ignore[attr-defined]
+    assert "credentials" in refused.reason  # type: ignore[attr-defined]
+    assert listener.contacts == []
+
+
+@pytest.mark.parametrize(("path", "write_route"), [
+    ("/v1.0/directoryObjects/getByIds", "/v1.0/invitations"),
+    ("/v3/projects/acme-prod:getIamPolicy", "/v3/projects/acme-prod:setIamPolicy"),
+])
+def test_a_307_never_turns_a_read_post_into_a_write(path: str, write_route: str) -> None:
+    """Graph getByIds and Resource Manager getIamPolicy are POSTs that read; a 307 to a
+    write route on the same host would re-send the POST, token and body included."""
+    from lockin_audit.facts import SourceFailure
+    from lockin_audit.transport import Engine
+
+    seen: list[tuple[str, str]] = []
+
+    def answer(method: str, p: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict[str, str], bytes]:
+        seen.append((method, p))
+        if p == path:
+            return 307, {"Location": write_route}, b""
+        return 201, {"Content-Type": "application/json"}, b"{}"
+
+    server = LocalHttpServer(answer)
+
+    async def go() -> object:
+        engine = Engine(timeout_s=5)
+        try:
+            await engine.http("POST", server.url + path, json_body={"ids": ["x"]},
+                              headers={"Authorization": "Bearer t"})
+        except SourceFailure as exc:
+            return exc.error
+        finally:
+            await engine.aclose()
+        return None
+
+    try:
+        error = asyncio.run(go())
+    finally:
+        server.stop()
+    assert seen == [("POST", path)]
+    assert error is not None and "307" in error.reason and write_route in error.reason  # type: ignore[attr-defined]
+    assert error.kind == "malformed"  # type: ignore[attr-defined]
+
+
+class _StaticToken:
+    """A TokenCredential handing out one fixed token (azure-core's protocol)."""
+
+    token = "arm-token-" + uuid.uuid4().hex
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+@pytest.mark.parametrize("how", ["sdk_paging", "our_reader", "sdk_redirect"])
+def test_an_arm_next_link_to_another_host_never_gets_the_token(
+        how: str, tmp_path: Path) -> None:
+    """ARM pages through `nextLink`; one naming another host (a listener with a valid
+    certificate, so that only the rule can stop the request) is refused before the
+    token is attached, in the SDK's own paging, in our list reader, and on a redirect."""
+    from lockin_audit.config import AzureTarget
+    from lockin_audit.guards import ForeignHostRefused
+    from lockin_audit.sources.azure import client_kwargs, raw_list, to_fetch_error
+
+    server_tls, ca_path = _tls(tmp_path, "127.0.0.1", "127.0.0.2")
+    thief = Listener(tls=server_tls)
+    sid = "00000000-0000-4000-8000-00000000abcd"
+
+    def arm(method: str, path: str, headers: dict[str, str],
+            body: bytes) -> tuple[int, dict[str, str], bytes]:
+        import json
+
+        if how == "sdk_redirect":
+            return 307, {"Location": f"{thief.url}{path}"}, b""
+        page = {"value": [{"id": f"/subscriptions/{sid}", "subscriptionId": sid,
+                           "displayName": "Acme", "state": "Enabled"}]
+                if "subscriptions?" in path or path.startswith("/subscriptions?") else [],
+                "nextLink": f"{thief.url}/subscriptions?api-version=2022-12-01&page=2"}
+        return 200, {"Content-Type": "application/json"}, json.dumps(page).encode()
+
+    server = LocalHttpServer(arm, tls=server_tls)  # type: ignore[arg-type]
+    try:
+        opts = AzureTarget(arm_endpoint=server.url, ca_bundle=ca_path)
+        kwargs = client_kwargs(opts)
+        from azure.mgmt.resource.resources import ResourceManagementClient
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        with pytest.raises(ForeignHostRefused) as err:
+            if how == "our_reader":
+                client = ResourceManagementClient(_StaticToken(), sid, **kwargs)
+                raw_list(client, f"/subscriptions/{sid}/providers/Microsoft.Solutions/"
+                         "applications", "2019-07-01", base=kwargs["base_url"])
+            else:
+                list(SubscriptionClient(_StaticToken(), **kwargs).subscriptions.list())
+        assert thief.url in str(err.value)
+        error = to_fetch_error(err.value, "GET /subscriptions", "subscriptions")
+        assert error.kind == "malformed" and thief.url in error.reason
+        assert _StaticToken.token not in error.reason
+    finally:
+        server.stop()
+        thief.stop()
+    assert thief.contacts == []
+
+
+def _bomb() -> bytes:
+    import gzip
+    import io
+
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as gz:
+        zeros = b"\0" * (1 << 20)
+        for _ in range(300):  # 300 MB of zeros
+            gz.write(zeros)
+    return buf.getvalue()
+
+
+BOMB_SCRIPT = r"""
+import asyncio, json, resource, sys
+from pathlib import Path
+from lockin_audit.config import config_from_mapping
+from lockin_audit.sources.interface import SourceContext
+from lockin_audit.sources.rdap import rdap_client
+from lockin_audit.transport import Engine
+
+url, cache = sys.argv[1], Path(sys.argv[2])
+cfg = config_from_mapping({"client": {"name": "A"}, "provider": {"name": "B"},
+                           "scan": {"rdap": {"bootstrap_url": url + "/bootstrap/"}}},
+                          cache / "audit.yaml")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+async def go():
+    engine = Engine(timeout_s=30)
+    try:
+        client = rdap_client(SourceContext(cfg, engine, {}, cache), "rdap")
+        return await client.get_json(url + "/com/domain/bomb.com")
+    finally:
+        await engine.aclose()
+
+answer = asyncio.run(go())
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"reason": getattr(answer, "reason", None), "kind": getattr(answer, "kind", None),
+                  "grew_kb": after - before}))
+"""
+
+
+def test_a_gzip_bomb_is_cut_at_the_cap_while_it_streams(tmp_path: Path) -> None:
+    import json
+
+    bomb = _bomb()
+    assert len(bomb) < 400_000  # ~300 KB on the wire, 300 MB inflated
+
+    def answer(method: str, path: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return 200, {"Content-Type": "application/rdap+json", "Content-Encoding": "gzip"}, bomb
+
+    server = LocalHttpServer(answer)
+    try:
+        proc = subprocess.run([sys.executable, "-c", BOMB_SCRIPT, server.url, str(tmp_path)],
+                              capture_output=True, text=True, env=_env(), timeout=300)
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["kind"] == "malformed" and "larger than" in got["reason"], got
+    assert "max_answer_bytes.rdap" in got["reason"]
+    assert got["grew_kb"] < 64 * 1024, got  # far below the 300 MB (and 1.6 GB) of old
+    assert not list((tmp_path / "rdap").glob("*.json")) if (tmp_path / "rdap").exists() else True
+
+
+def test_the_answer_cap_is_configurable_per_source(tmp_path: Path) -> None:
+    from lockin_audit.config import config_from_mapping
+    from lockin_audit.transport import ANSWER_LIMITS, Engine, answer_limit
+
+    cfg = config_from_mapping({"client": {"name": "A"}, "provider": {"name": "B"},
+                               "scan": {"limits": {"max_answer_bytes": {"rdap": 1000}}}},
+                              tmp_path / "audit.yaml")
+    assert answer_limit("rdap", cfg.scan.limits.max_answer_bytes) == 1000
+    assert answer_limit("graph", cfg.scan.limits.max_answer_bytes) == ANSWER_LIMITS["graph"]
+    assert Engine.from_limits(cfg.scan.limits).answer_limits == {"rdap": 1000}
+
+
+def test_a_checked_address_is_the_one_connected_to(tmp_path: Path) -> None:
+    """DNS rebinding: the name is resolved once, the address checked, and the connection
+    made to that address (the TLS certificate still checked for the name). Here the name
+    does not resolve at all outside the engine's own resolution, so the request can only
+    succeed through the pinned address; 127.0.0.3 is listed in scan.allow_hosts."""
+    from lockin_audit.transport import Engine, UrlRule
+
+    server_tls, ca_path = _tls(tmp_path, "rdap.rebind.test")
+    seen: list[str] = []
+
+    def answer(method: str, path: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict[str, str], bytes]:
+        seen.append(headers.get("Host", ""))
+        return 200, {"Content-Type": "application/json"}, b'{"ok": true}'
+
+    server = LocalHttpServer(answer, tls=server_tls, host="127.0.0.3")  # type: ignore[arg-type]
+    port = int(server.url.rsplit(":", 1)[1])
+
+    class OneAnswer(Engine):
+        async def _resolve(self, host: str, port: int) -> list[str]:
+            return ["127.0.0.3"] if host == "rdap.rebind.test" else []
+
+    async def go() -> object:
+        engine = OneAnswer(timeout_s=5)
+        try:
+            return await engine.http("GET", f"https://rdap.rebind.test:{port}/x",
+                                     verify=ca_path, rule=UrlRule(
+                                         frozenset(), AllowList.of(["127.0.0.3"])))
+        finally:
+            await engine.aclose()
+
+    try:
+        resp = asyncio.run(go())
+    finally:
+        server.stop()
+    assert resp.status == 200 and resp.url == f"https://rdap.rebind.test:{port}/x"  # type: ignore[attr-defined]
+    assert seen == [f"rdap.rebind.test:{port}"]

@@ -366,3 +366,17 @@ def test_reverse_dns_delegation_from_knot(rdap: RdapServer, knot: str, tmp_path:
     # Knot is not authoritative for 2.0.192.in-addr.arpa: REFUSED is an error, not a pass
     assert found["192.0.2.0/28"].status is Status.ERROR
     assert found["203.0.113.10/32"].status is Status.FAIL  # a line's single static address
+
+
+def test_a_registrar_known_only_by_its_iana_id_is_not_printed_as_a_name(
+        rdap: RdapServer) -> None:
+    # RFC 9083 section 5.1: an entity's vcardArray is optional; a registry may name the
+    # registrar only by its handle and its IANA Registrar ID (publicIds).
+    for table in (rdap.data.tlds["com"], rdap.data.registrar):
+        obj = table.get("acmesmiles.com")
+        for e in (obj or {}).get("entities", []):
+            if "registrar" in e.get("roles", []):
+                e.pop("vcardArray", None)
+    registrant = one(scan(rdap, ["acmesmiles.com"]), "acmesmiles.com", REG, "registrant")
+    assert "the registrar with IANA id" in registrant.detail, registrant.detail
+    assert " at 1" not in registrant.detail and " at 2" not in registrant.detail

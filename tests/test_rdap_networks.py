@@ -19,7 +19,15 @@ from typing import Any
 import pytest
 from test_rdap import network_findings, scan, write_inventory
 
-from lockin_audit.demo.rdap_server import RdapData, RdapServer, entity
+from lockin_audit.demo import PROVIDER
+from lockin_audit.demo.rdap_server import (
+    Fault,
+    RdapData,
+    RdapServer,
+    arin_network,
+    entity,
+    ripe_network,
+)
 from lockin_audit.model import Finding, Status
 from lockin_audit.sources.network import allocation_kind
 
@@ -117,7 +125,95 @@ def test_lacnic_and_afrinic_vocabularies(found: dict[str, Finding]) -> None:
     ("ASSIGNED", "ripe", "provider-assigned"), ("REASSIGNMENT", "arin", "provider-assigned"),
     ("DIRECT ASSIGNMENT", "arin", "provider-independent"),
     ("ASSIGNED PORTABLE", "apnic", "provider-independent"),
-    ("ALLOCATED NON-PORTABLE", "apnic", "allocation"),
+    ("ALLOCATED NON-PORTABLE", "apnic", "provider-assigned"),  # an LIR's sub-allocation
+    ("ALLOCATED PORTABLE", "apnic", "allocation"), ("SUB-ALLOCATED PA", "ripe",
+                                                    "provider-assigned"),
+    ("REALLOCATED", "arin", "provider-assigned"),
 ])
 def test_allocation_vocabularies(rir_type: str, rir: str, kind: str) -> None:
     assert allocation_kind(rir_type, rir) == kind
+
+
+# --- parent chains (issue 23): whose space it is, and who it is assigned to ---------------
+# ARIN: a reassignment's registrant is the customer (a simple reassignment names a customer
+# record, handle C0...), its `up` link names the network it was carved from (ARIN RDAP
+# links; RFC 9083 section 4.2). RIPE: an ASSIGNED PA names the end user; the LIR's
+# ALLOCATED PA above it is found by asking for the next larger prefix (no `up` link).
+
+
+def _chain_data(url: str) -> dict[str, list[dict[str, Any]]]:
+    arin = f"{url}/arin/ip"
+    return {"arin": [
+        arin_network("64.15.0.0", "64.15.255.255", "CARRIER-NET", "DIRECT ALLOCATION",
+                     "Metro Fiber Co", "NET-64-15-0-0-1"),
+        arin_network("64.15.8.0", "64.15.8.255", "BITS-REALLOC", "REALLOCATED",
+                     "Bob's IT Services", "NET-64-15-8-0-1", parent="NET-64-15-0-0-1",
+                     up=f"{arin}/64.15.0.0/16"),
+        arin_network("64.15.8.64", "64.15.8.71", "ACME-DENTAL", "REASSIGNED", "ACME DENTAL",
+                     "NET-64-15-8-64-1", parent="NET-64-15-8-0-1", org_handle="C07654321",
+                     up=f"{arin}/64.15.8.0/24"),
+        # the parent of this one answers 503 (see the fault below)
+        arin_network("64.15.9.0", "64.15.9.7", "ACME-DENTAL-2", "REASSIGNED",
+                     "Acme Dental LLC", "NET-64-15-9-0-1", parent="NET-64-15-9-0-0",
+                     org_handle="C07654322", up=f"{arin}/64.15.9.0/24"),
+        # registered to the client, no type given
+        {k: v for k, v in arin_network("64.15.10.0", "64.15.10.255", "ACME-OWN", "X",
+                                       "Acme Dental LLC", "NET-64-15-10-0-1",
+                                       parent="NET-64-15-0-0-1").items() if k != "type"},
+    ], "ripe": [
+        ripe_network("91.198.0.0", "91.198.255.255", "DE-CARRIER", "ALLOCATED PA",
+                     "Example Carrier GmbH", "ORG-EC1-RIPE", "EC-MNT"),
+        ripe_network("91.198.4.0", "91.198.4.255", "ACME-DENTAL-NET", "ASSIGNED PA",
+                     "Acme Dental LLC", "ORG-AD1-RIPE", "EC-MNT",
+                     parent="91.198.0.0 - 91.198.255.255"),
+    ]}
+
+
+@pytest.fixture(scope="module")
+def chained(tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[tuple[RdapServer, dict[str, Finding], bool]]:
+    server = RdapServer(RdapData())
+    server.data.networks = _chain_data(server.url)
+    server.data.faults["/arin/ip/64.15.9.0/24"] = Fault(503, '{"errorCode": 503}')
+    tmp = tmp_path_factory.mktemp("chain")
+    try:
+        inv = write_inventory(Path(tmp), ["64.15.8.64/29", "64.15.9.0/29", "64.15.10.0/24",
+                                          "91.198.4.0/24"])
+        result = scan(server, [], areas=("network",), inventory=[inv], base_dir=Path(tmp),
+                      provider={**PROVIDER, "ip_ranges": []})
+        yield server, network_findings(result), result.complete
+    finally:
+        server.stop()
+
+
+def test_reassigned_block_under_the_providers_reallocation_is_the_providers(
+        chained: tuple[RdapServer, dict[str, Finding], bool]) -> None:
+    f = chained[1]["64.15.8.64/29"]
+    assert f.status is Status.FAIL and f.holder.value == "provider", f.detail
+    assert "assigned to ACME DENTAL (REASSIGNED)" in f.detail  # the customer named too
+    assert "out of the provider's REALLOCATED 64.15.8.0/24 (Bob's IT Services)" in f.detail
+    assert "Metro Fiber Co" in f.detail  # the whole chain up to the allocation
+    assert len(f.evidence) == 3
+
+
+def test_assigned_pa_under_an_lir_allocation_is_the_lirs(
+        chained: tuple[RdapServer, dict[str, Finding], bool]) -> None:
+    server, found, _ = chained
+    f = found["91.198.4.0/24"]
+    assert f.status is Status.WARN and "Example Carrier GmbH's ALLOCATED PA" in f.detail
+    assert "lent to Acme Dental LLC" in f.detail, f.detail
+    assert server.count("/ripe/ip/91.198.4.0/23") == 1  # the next larger prefix was asked
+
+
+def test_a_failed_parent_lookup_is_an_error_and_the_scan_incomplete(
+        chained: tuple[RdapServer, dict[str, Finding], bool]) -> None:
+    _, found, complete = chained
+    f = found["64.15.9.0/29"]
+    assert f.status is Status.ERROR and "could not be read" in f.detail, f.detail
+    assert "503" in f.detail and not complete
+
+
+def test_own_network_without_a_type_passes_noting_the_missing_type(
+        chained: tuple[RdapServer, dict[str, Finding], bool]) -> None:
+    f = chained[1]["64.15.10.0/24"]
+    assert f.status is Status.PASS and "gives no allocation type" in f.detail, f.detail

@@ -722,3 +722,17 @@ def test_steps_parsing() -> None:
     assert steps("1. One\n2. Two\n   continued\n") == ["One", "Two continued"]
     assert steps("just text") == ["just text"]
     assert steps(("a", "", "b")) == ["a", "b"]
+
+
+def test_large_json_results_are_written_compactly_small_ones_indented(
+        result: ScanResult) -> None:
+    from lockin_audit.report.json_format import PRETTY_MAX_FINDINGS
+
+    small = renderer("json").render(result)
+    assert "\n  " in small  # the demo-sized report stays readable
+    many = tuple(dataclasses.replace(f, key=f"k{n}") for n in range(
+        PRETTY_MAX_FINDINGS // len(result.findings) + 1) for f in result.findings)
+    big = renderer("json").render(dataclasses.replace(result, findings=many))
+    assert big.count("\n") == 1 and json.loads(big)["findings"][0]["id"]
+    assert len({f["id"] for f in json.loads(big)["findings"]}) == len(many)
+    _validator().validate(json.loads(big))

@@ -30,11 +30,13 @@ error), `denied` (403 on everything but /organization), `throttled` (429 on /use
 `unavailable` (503 on /domains), `noexpand` (ignores $expand), `nofilter` (ignores the
 roleDefinitionId filter), `nopim` (never onboarded to PIM: 403 UnauthorizedAccessException), `noresource` (403 on
 the Microsoft Graph service principal, whose app roles name the permissions),
-`malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop).
+`malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop),
+`providermail` (the only member Global Administrator has the provider's mailbox).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -77,9 +79,18 @@ GRAPH_ROLES = {  # Microsoft Graph's published app role ids
 
 
 def _user(uid: str, name: str, upn: str, mail: str | None, user_type: str,
-          creation: str | None = None) -> dict[str, Any]:
+          creation: str | None = None, *, other_mails: list[str] | None = None,
+          proxies: list[str] | None = None) -> dict[str, Any]:
+    """A user with the properties Graph returns on $select (user resource, v1.0,
+    https://learn.microsoft.com/graph/api/resources/user#properties): a member's mailbox
+    lists its addresses in proxyAddresses ("SMTP:" the primary, "smtp:" aliases); a
+    guest has none; otherMails is empty unless set."""
+    if proxies is None:
+        proxies = [f"SMTP:{mail}"] if mail and user_type == "Member" else []
     return {"@odata.type": "#microsoft.graph.user", "id": uid, "displayName": name,
-            "userPrincipalName": upn, "mail": mail, "otherMails": [mail] if mail else [],
+            "userPrincipalName": upn, "mail": mail,
+            "otherMails": other_mails if other_mails is not None else [],
+            "proxyAddresses": proxies,
             "userType": user_type, "creationType": creation,
             "externalUserState": "Accepted" if user_type == "Guest" else None,
             "accountEnabled": True}
@@ -125,9 +136,10 @@ class Tenant:
                  grants: dict[str, list[dict[str, Any]]], partners: list[dict[str, Any]],
                  tenants: dict[str, dict[str, Any]], page_size: int = USERS_PAGE,
                  groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
-                 has_pim: bool = True) -> None:
+                 has_pim: bool = True, intune: dict[str, Any] | None = None) -> None:
         self.page_size = page_size
         self.has_pim = has_pim
+        self.intune = intune if intune is not None else no_intune_bindings()
         self.org, self.domains, self.federation = org, domains, federation
         self.users, self.active, self.eligible = users, active, eligible
         self.sps, self.app_roles, self.grants = sps, app_roles, grants
@@ -181,6 +193,7 @@ def demo_tenant() -> Tenant:
                  VENDOR_TENANT, "Example Practice Software")
     own = _sp(CLIENT_APP_SP_ID, "a99a0000-0000-4000-8000-0000000000c1", "Acme Booking",
               CLIENT_TENANT, "Acme Dental LLC")
+    intune = demo_intune()
     return Tenant(
         org={"id": CLIENT_TENANT, "displayName": "Acme Dental LLC",
              "technicalNotificationMails": ["alerts@bobsit.example"],
@@ -286,7 +299,130 @@ def demo_tenant() -> Tenant:
                             "defaultDomainName": "acmedental.com",
                             "federationBrandName": None},
         },
+        intune=intune,
     )
+
+
+def _at(days: int, hour: int = 9) -> str:
+    """A Graph DateTimeOffset `days` from now (the demo's dates move with the clock)."""
+    when = dt.datetime.now(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return (when + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+
+
+def no_intune_bindings() -> dict[str, Any]:
+    """An Intune with nothing bound: no push certificate (GET answers 404), no tokens,
+    managed Google Play not bound (bindStatus notBound)."""
+    return {"apns": None, "dep": [], "vpp": [],
+            "android": {"@odata.type": "#microsoft.graph."
+                        "androidManagedStoreAccountEnterpriseSettings",
+                        "id": "b71357c9-57c9-b713-c957-13b7c95713b7", "bindStatus": "notBound",
+                        "lastAppSyncStatus": "success", "enrollmentTarget": "none",
+                        "deviceOwnerManagementEnabled": False}}
+
+
+def demo_intune() -> dict[str, Any]:
+    """Acme Dental's Intune as the provider set it up, in the documented shapes:
+    - applePushNotificationCertificate (v1.0, https://learn.microsoft.com/graph/api/
+      resources/intune-devices-applepushnotificationcertificate): created with the
+      provider's Apple ID, expiring in 40 days; `certificate` holds the certificate and is
+      only returned when not excluded by $select; certificateUploadFailureReason unset
+      (absent);
+    - depOnboardingSetting (beta only, https://learn.microsoft.com/graph/api/resources/
+      intune-enrollment-deponboardingsetting?view=graph-rest-beta): the business's own
+      Apple Business Manager token, the provider's, and an old one whose appleIdentifier
+      is unset (absent);
+    - vppToken (v1.0, https://learn.microsoft.com/graph/api/resources/
+      intune-onboarding-vpptoken): bought under the provider's Apple ID; `token` is the
+      secret token string;
+    - androidManagedStoreAccountEnterpriseSettings (beta only,
+      https://learn.microsoft.com/graph/api/resources/intune-androidforwork-
+      androidmanagedstoreaccountenterprisesettings?view=graph-rest-beta): bound by the
+      provider's guest admin, under the provider's organisation name."""
+    return {
+        "apns": {"@odata.type": "#microsoft.graph.applePushNotificationCertificate",
+                 "id": "3a1b2c4d-0000-4000-8000-0000000000a9",
+                 "appleIdentifier": "mdm@bobsit.example",
+                 "topicIdentifier": "com.apple.mgmt.External.5e4f1c2d-0000-4000-8000-0000000000a9",
+                 "lastModifiedDateTime": _at(-325), "expirationDateTime": _at(40),
+                 "certificateUploadStatus": "Succeeded",
+                 "certificateSerialNumber": "4F1C2D0000A9",
+                 "certificate": "MIIDemoSecretCertificateBodyNeverRead=="},
+        "dep": [
+            {"@odata.type": "#microsoft.graph.depOnboardingSetting",
+             "id": "40342229-2229-4034-2922-3440292234c1",
+             "appleIdentifier": "abm@acmedental.com", "tokenName": "Acme ABM",
+             "tokenType": "dep", "tokenExpirationDateTime": _at(200),
+             "lastModifiedDateTime": _at(-165), "lastSuccessfulSyncDateTime": _at(-1),
+             "lastSyncTriggeredDateTime": _at(-1), "shareTokenWithSchoolDataSyncService":
+             False, "lastSyncErrorCode": 0, "syncedDeviceCount": 3,
+             "dataSharingConsentGranted": True},
+            {"@odata.type": "#microsoft.graph.depOnboardingSetting",
+             "id": "40342229-2229-4034-2922-3440292234a1",
+             "appleIdentifier": "dep@bobsit.example", "tokenName": "BITS DEP",
+             "tokenType": "dep", "tokenExpirationDateTime": _at(90),
+             "lastModifiedDateTime": _at(-275), "lastSuccessfulSyncDateTime": _at(-1),
+             "lastSyncTriggeredDateTime": _at(-1), "shareTokenWithSchoolDataSyncService":
+             False, "lastSyncErrorCode": 0, "syncedDeviceCount": 17,
+             "dataSharingConsentGranted": True},
+            {"@odata.type": "#microsoft.graph.depOnboardingSetting",
+             "id": "40342229-2229-4034-2922-3440292234d0", "tokenName": "Legacy token",
+             "tokenType": "dep", "tokenExpirationDateTime": _at(120),
+             "lastModifiedDateTime": _at(-345), "shareTokenWithSchoolDataSyncService":
+             False, "lastSyncErrorCode": 0, "syncedDeviceCount": 0,
+             "dataSharingConsentGranted": True}],
+        "vpp": [
+            {"@odata.type": "#microsoft.graph.vppToken",
+             "id": "9e2a4f17-4f17-9e2a-174f-2a9e174f2aa1",
+             "organizationName": "Bob's IT Services", "vppTokenAccountType": "business",
+             "appleId": "apps@bobsit.example", "expirationDateTime": _at(300),
+             "lastSyncDateTime": _at(-1), "token": "VPP-SECRET-TOKEN-NEVER-READ",
+             "lastModifiedDateTime": _at(-65), "state": "valid",
+             "lastSyncStatus": "completed", "automaticallyUpdateApps": True,
+             "countryOrRegion": "us"}],
+        "android": {"@odata.type": "#microsoft.graph."
+                    "androidManagedStoreAccountEnterpriseSettings",
+                    "id": "b71357c9-57c9-b713-c957-13b7c95713b7", "bindStatus": "bound",
+                    "lastAppSyncDateTime": _at(-1), "lastAppSyncStatus": "success",
+                    "ownerUserPrincipalName":
+                        "admin_bobsit.example#EXT#@acmedentalllc.onmicrosoft.com",
+                    "ownerOrganizationName": "Bob's IT Services",
+                    "lastModifiedDateTime": _at(-400), "enrollmentTarget": "all",
+                    "targetGroupIds": [], "deviceOwnerManagementEnabled": True},
+    }
+
+
+# Graph paths of the Intune bindings: (version(s) that serve it, key in Tenant.intune).
+# depOnboardingSettings and androidManagedStoreAccountEnterpriseSettings exist in beta only.
+INTUNE_PATHS = {
+    "/deviceManagement/applePushNotificationCertificate": (("v1.0", "beta"), "apns"),
+    "/deviceManagement/depOnboardingSettings": (("beta",), "dep"),
+    "/deviceAppManagement/vppTokens": (("v1.0", "beta"), "vpp"),
+    "/deviceManagement/androidManagedStoreAccountEnterpriseSettings": (("beta",), "android"),
+}
+
+
+def _intune(t: Tenant, version: str, rest: str, query: dict[str, list[str]], base: str
+            ) -> tuple[int, dict[str, str], bytes] | None:
+    found = INTUNE_PATHS.get(rest)
+    if found is None:
+        return None
+    versions, key = found
+    segment = rest.rsplit("/", 1)[-1]
+    if version not in versions:  # as Graph answers a segment missing from this version
+        return _error(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+    selected = [k for k in _first(query, "$select").split(",") if k]
+
+    def view(obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in obj.items() if not selected or k in selected
+                or k == "@odata.type"}
+
+    value = t.intune.get(key)
+    if isinstance(value, list):
+        return _paged(base, rest, rest.strip("/"), [view(v) for v in value], query,
+                      t.page_size)
+    if value is None:
+        return _error(404, "ResourceNotFound", f"{segment} is not set up in this tenant.")
+    return _json(200, {"@odata.context": f"{base}/$metadata#{rest.strip('/')}", **view(value)})
 
 
 def clean_tenant() -> Tenant:
@@ -329,7 +465,21 @@ def scale_tenant(guests: int, apps: int) -> Tenant:
                                          if o.get("@odata.type") == "#microsoft.graph.group"])
 
 
-TENANTS = {"": demo_tenant(), "clean": clean_tenant()}
+def provider_mail_tenant() -> Tenant:
+    """A tenant whose only member Global Administrator signs in on the business's own
+    domain but whose mailbox is the provider's (mail, a proxy address and the recovery
+    email): the provider's person, not the business's own admin."""
+    base = clean_tenant()
+    it = _user(CLIENT_ADMIN_ID, "IT Support", "itsupport@acmedental.com",
+               "support@bobsit.example", "Member",
+               other_mails=["noc@bobsit.example"],
+               proxies=["SMTP:support@bobsit.example", "smtp:itsupport@acmedental.com"])
+    return Tenant(org=base.org, domains=base.domains, federation={}, users=[it],
+                  active=[(CLIENT_ADMIN_ID, GLOBAL_ADMIN)], eligible=[], sps=base.sps,
+                  app_roles={}, grants={}, partners=[], tenants=base.tenants, has_pim=False)
+
+
+TENANTS = {"": demo_tenant(), "clean": clean_tenant(), "providermail": provider_mail_tenant()}
 _THROTTLED: set[str] = set()
 _SCENARIO = re.compile(r"^/scenario/([a-z-]+)(/.*)$")
 _VERSION = re.compile(r"^/(v1\.0|beta)(/.*)$")
@@ -423,7 +573,7 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
                       "Insufficient privileges to complete the operation.")
     if scenario == "unavailable" and rest == "/domains":
         return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
-    if scenario == "throttled" and rest.startswith("/users"):
+    if scenario == "throttled" and rest == "/users":
         return _error(429, "TooManyRequests", "Too many requests.", {"Retry-After": "0"})
     if scenario == "malformed":
         bad = _malformed(rest, base)
@@ -436,6 +586,10 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
     if scenario == "nofilter" and "/roleManagement/" in rest:
         # a Graph that ignores $filter on role assignments: every row, every role
         return _route_roles_unfiltered(tenant, rest, base)
+    if method.upper() == "GET":
+        intune = _intune(tenant, version, rest, query, base)
+        if intune is not None:
+            return intune
     return _route(tenant, method.upper(), rest, query, base, lower)
 
 
@@ -503,6 +657,18 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
                 item.pop("principal")
         return _paged(base, rest, f"roleManagement/directory/{roles.group(1)}", items, query,
                       t.page_size)
+    user = re.fullmatch(r"/users/([^/]+)", rest)
+    if user:
+        # GET /users/{id}?$select=... (user: get): the selected properties, null when
+        # unset (https://learn.microsoft.com/graph/api/user-get)
+        found = next((u for u in t.users if u["id"] == user.group(1)), None)
+        if found is None:
+            return _error(404, "Request_ResourceNotFound",
+                          f"Resource '{user.group(1)}' does not exist or one of its queried "
+                          "reference-property objects are not present.")
+        selected = [k for k in _first(query, "$select").split(",") if k]
+        view = ({k: found.get(k) for k in selected} if selected else _default_view(found))
+        return _json(200, {"@odata.context": f"{base}/$metadata#users/$entity", **view})
     if rest == "/users":
         users = t.users
         if "userType eq 'Guest'" in _first(query, "$filter"):

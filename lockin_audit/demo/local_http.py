@@ -1,6 +1,7 @@
 """One small threaded HTTP(S) server for the demo's and the tests' local services.
 
-`LocalHttpServer(answer, tls=...)` listens on 127.0.0.1 at a free port and hands every
+`LocalHttpServer(answer, tls=..., host=...)` listens on 127.0.0.1 (or another loopback
+address) at a free port and hands every
 request (method, path with query, headers, body) to `answer`, which returns (status,
 headers, body). Keep-alive like the real APIs, and each answer written as one segment so
 that Nagle and delayed ACKs do not add 40 ms stalls to every request.
@@ -48,7 +49,8 @@ class FaultRule:
 class LocalHttpServer:
     running: ClassVar[dict[str, LocalHttpServer]] = {}
 
-    def __init__(self, answer: AnswerFn, *, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, answer: AnswerFn, *, tls: ssl.SSLContext | None = None,
+                 host: str = "127.0.0.1") -> None:
         self.faults: list[FaultRule] = []
         self.calls: list[tuple[str, str]] = []
         server = self
@@ -109,13 +111,15 @@ class LocalHttpServer:
                     super().handle()
 
         ThreadingHTTPServer.request_queue_size = 128
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if not host.startswith("127."):  # loopback only, whatever the caller asks
+            raise ValueError(f"local servers listen on loopback addresses only, not {host}")
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True,
                                                 do_handshake_on_connect=False)
         scheme = "https" if tls is not None else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
+        self.url = f"{scheme}://{host}:{self.httpd.server_address[1]}"
         LocalHttpServer.running[self.url] = self
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -6,7 +6,9 @@ that could change something *before* the request leaves the process:
 - `lockin_audit.guards.http`: plain HTTP (the engine's httpx client): GET/HEAD/OPTIONS
   plus a short list of POST endpoints that only read;
 - `lockin_audit.guards.aws`: a botocore event hook with an allow-list of read operations;
-- `lockin_audit.guards.azure`: an azure-core pipeline policy that applies the HTTP rule;
+- `lockin_audit.guards.azure`: azure-core pipeline policies that apply the HTTP rule and
+  keep the token on the configured ARM host, on every hop;
+- `lockin_audit.guards.net`: which addresses links from answers may name (public only);
 - `lockin_audit.guards.google`: an allow-list of Google API methods (with their verbs and
   scopes) that the Google client checks before building a request.
 
@@ -22,4 +24,9 @@ class WriteRefused(Exception):
     """A request that could change something was refused by the read-only guard."""
 
 
-__all__ = ["WriteRefused"]
+class ForeignHostRefused(Exception):
+    """A request carrying credentials was about to go to another host than the configured
+    endpoint's (a paging link or redirect from an answer): refused before it was sent."""
+
+
+__all__ = ["ForeignHostRefused", "WriteRefused"]

@@ -68,32 +68,68 @@ def is_public(address: str | IPAddress) -> bool:
     return address_problem(address) is None
 
 
+Origin = tuple[str, str, int]  # (scheme, host, port), host lowercase without brackets
+
+
+def origin_of(url: str) -> Origin | None:
+    """(scheme, host, port) of an http(s) URL, the port filled in; None otherwise."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port or (443 if scheme == "https"
+                                                                else 80)
+
+
 @dataclass(frozen=True)
 class AllowList:
-    """Hosts and networks answers may point at although they are not public (and over
-    plain http). Host names match exactly (case-insensitive, no wildcards)."""
+    """Hosts, networks and origins that answers may point at although they are not public
+    (and over plain http). Host names match exactly (case-insensitive, no wildcards); an
+    entry written as a URL (`http://127.0.0.1:8080`) allows that one origin only."""
 
     hosts: frozenset[str] = frozenset()
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
         default_factory=tuple)
+    origins: frozenset[Origin] = frozenset()
 
     @classmethod
     def of(cls, entries: Iterable[str]) -> AllowList:
         hosts: set[str] = set()
         nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        origins: set[Origin] = set()
         for raw in entries:
-            entry = str(raw).strip().lower().strip("[]")
+            entry = str(raw).strip().lower()
             if not entry:
                 continue
+            if "://" in entry:
+                found = origin_of(entry)
+                if found is not None:
+                    origins.add(found)
+                continue
+            entry = entry.strip("[]")
             try:
                 nets.append(ipaddress.ip_network(entry, strict=False))
             except ValueError:
                 hosts.add(entry.rstrip("."))
-        return cls(frozenset(hosts), tuple(nets))
+        return cls(frozenset(hosts), tuple(nets), frozenset(origins))
 
-    def with_hosts(self, entries: Iterable[str]) -> AllowList:
+    def with_entries(self, entries: Iterable[str]) -> AllowList:
         more = AllowList.of(entries)
-        return AllowList(self.hosts | more.hosts, self.networks + more.networks)
+        return AllowList(self.hosts | more.hosts, self.networks + more.networks,
+                         self.origins | more.origins)
+
+    def allows_url(self, url: str) -> bool:
+        """The URL's origin is listed, or its host (any port, either scheme)."""
+        found = origin_of(url)
+        if found is None:
+            return False
+        return found in self.origins or self.allows_host(found[1])
 
     def allows_host(self, host: str) -> bool:
         host = host.strip("[]").lower().rstrip(".")
@@ -110,7 +146,7 @@ class AllowList:
                                             if n.version == ip.version)
 
     def __bool__(self) -> bool:
-        return bool(self.hosts or self.networks)
+        return bool(self.hosts or self.networks or self.origins)
 
 
-__all__ = ["AllowList", "address_problem", "is_public"]
+__all__ = ["AllowList", "Origin", "address_problem", "is_public", "origin_of"]

@@ -4,10 +4,15 @@
 store fails fast with exit 2, before anything is scanned) and `finish()` runs on the
 result before the reports are written:
 
-1. acceptances are applied and the result re-scored (accepted findings do not count);
+1. acceptances are applied, each bound to the state it was written for (carried from
+   the client's last recorded scan, or the baseline report.json), and the result
+   re-scored (accepted findings do not count);
 2. the baseline (`--baseline FILE|last|last~N|ID`; by default the client's last recorded
    scan when history is on) is compared with the result -> `ScanResult.changes`;
-3. the scan is recorded in the store (unless `--no-history` or interrupted);
+3. the scan is recorded in the store (unless `--no-history` or interrupted); the
+   outcome is `ScanResult.recording` - a store that refuses the write is in report.json
+   and the report, and `record_failed` lets the CLI exit 5 when the store was asked for
+   explicitly (`--history`, `scan.history`); with the default store it only warns;
 4. the client's recorded scans become `ScanResult.history` (the trend).
 """
 
@@ -21,12 +26,32 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lockin_audit.config import AuditConfig, ConfigError
-from lockin_audit.history.acceptance import AcceptEntry, apply_acceptances, load_accept_files
+from lockin_audit.history.acceptance import (
+    AcceptEntry,
+    apply_acceptances,
+    load_accept_files,
+)
 from lockin_audit.history.diff import compare
 from lockin_audit.history.store import HistoryError, HistoryStore, open_store
 from lockin_audit.model import Readiness, ScanResult
+from lockin_audit.report.history_view import exceeded_text
 
 _REF = re.compile(r"^(last(~\d+)?|\d+)$")
+
+# Exit code of a scan whose history store, asked for explicitly (--history or
+# scan.history), refused to record it (README: exit codes).
+EXIT_NOT_RECORDED = 5
+
+
+def known_check_ids() -> set[str] | None:
+    """Every check id (built-in and plugins), to validate acceptance entries; None when
+    the registry cannot be loaded (the scan reports that itself)."""
+    from lockin_audit import registry
+
+    try:
+        return {c.id for c in registry.all_checks()}
+    except registry.RegistryError:
+        return None
 
 
 def audit_hash(path: str | None) -> str | None:
@@ -65,8 +90,12 @@ class ScanHistory:
     entries: list[AcceptEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     scan_id: int | None = None
+    explicit: bool | None = None          # the store was asked for (None: store_target or
+                                          # scan.history given)
+    record_error: str | None = None       # why the scan could not be recorded
     _baseline_result: ScanResult | None = None
     _baseline_label: str = ""
+    _previous: ScanResult | None = None   # the last recorded scan (acceptance states)
 
     @property
     def client(self) -> str:
@@ -75,9 +104,12 @@ class ScanHistory:
     def prepare(self) -> ScanHistory:
         files = list(self.accept_files) + [self.config.resolve_path(p)
                                            for p in self.config.scan.accept]
-        self.entries = load_accept_files(files, self.today)
+        self.entries = load_accept_files(files, self.today,
+                                         known_check_ids() if files else None)
+        target = self.store_target or self.config.scan.history
+        if self.explicit is None:
+            self.explicit = target is not None
         if self.enabled:
-            target = self.store_target or self.config.scan.history
             try:
                 self.store = open_store(target)
             except HistoryError as exc:
@@ -85,6 +117,7 @@ class ScanHistory:
                     raise ConfigError(str(exc)) from None
                 # the default store (nobody asked for it) cannot be opened, e.g. a
                 # read-only home folder: scan anyway, and say it was not recorded
+                self.record_error = str(exc)
                 self.notes.append(f"not recorded: {exc}")
         base = self.baseline
         if base is not None and not is_scan_ref(base):
@@ -103,6 +136,8 @@ class ScanHistory:
                 stored = None  # the client's first recorded scan: nothing to compare with
             if stored is not None:
                 self._baseline_result = stored.result
+                if ref == "last":
+                    self._previous = stored.result
                 self._baseline_label = (f"scan {stored.record.id} "
                                         f"({stored.record.finished_at})")
             elif base is not None:  # explicit --baseline last on the first scan
@@ -113,15 +148,27 @@ class ScanHistory:
                 self._baseline_label = "none (first recorded scan)"
                 self.notes.append("no earlier scan of this client is recorded: every "
                                   "finding counts as new.")
+        if self.store is not None and self._previous is None and self.entries:
+            try:  # the states the client's acceptances were bound to last time
+                self._previous = self.store.load("last", client=self.client).result
+            except HistoryError:
+                self._previous = None
+        if self._previous is None and self.baseline is not None and not is_scan_ref(
+                self.baseline):
+            self._previous = self._baseline_result
         return self
 
     def finish(self, result: ScanResult) -> ScanResult:
-        applied = apply_acceptances(result, self.entries, self.today)
+        applied = apply_acceptances(result, self.entries, self.today, self._previous)
         result = applied.result
-        for e in applied.unused:
-            self.notes.append(f"{e.describe()} matched no finding.")
+        for u in applied.problems:
+            self.notes.append(f"{u.entry.describe()} {u.problem}")
         if applied.expired:
             self.notes.append(f"{applied.expired} acceptance(s) have expired and count again.")
+        for f in result.findings:
+            if f.acceptance_exceeded is not None:
+                self.notes.append(f"{f.check_id} on {f.asset.id}: {exceeded_text(f)}; it "
+                                  "counts again.")
         if self._baseline_result is not None:
             result = replace(result, changes=compare(self._baseline_result, result,
                                                      self._baseline_label))
@@ -129,12 +176,32 @@ class ScanHistory:
             try:
                 self.scan_id = self.store.record(result, self.client,
                                                  audit_hash(self.config.source_path))
-                points = self.store.history_points(self.client, upto=self.scan_id)
             except HistoryError as exc:
+                self.record_error = str(exc)
                 self.notes.append(f"not recorded: {exc}")
             else:
-                result = replace(result, history=tuple(points))
+                try:
+                    points = self.store.history_points(self.client, upto=self.scan_id)
+                except HistoryError as exc:
+                    self.notes.append(f"trend not read: {exc}")
+                else:
+                    result = replace(result, history=tuple(points))
+        if (self.enabled or self.store is not None) and not result.interrupted:
+            from lockin_audit.history.store import default_store_path, redact
+
+            display = (self.store.display if self.store is not None
+                       else redact(str(self.store_target or self.config.scan.history
+                                       or default_store_path())))
+            result = replace(result, recording={
+                "store": display, "recorded": self.scan_id is not None,
+                "scan": None if self.scan_id is None else str(self.scan_id),
+                "error": self.record_error, "explicit": bool(self.explicit)})
         return result
+
+    @property
+    def record_failed(self) -> bool:
+        """The store refused this scan (or could not be opened)."""
+        return self.record_error is not None
 
     def close(self) -> None:
         if self.store is not None:

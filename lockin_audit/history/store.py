@@ -20,6 +20,7 @@ password in the URL, libpq's own ways work (PGPASSWORD, ~/.pgpass, PGSERVICE fil
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import re
@@ -33,6 +34,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lockin_audit.model import (
     Acceptance,
     Asset,
+    CheckInfo,
+    Coverage,
     Finding,
     HistoryPoint,
     Holder,
@@ -47,7 +50,7 @@ from lockin_audit.model import (
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _PG_LOCK_KEY = 0x10C41A0D17  # advisory lock id for migrations (any constant)
 _T = TypeVar("_T")
@@ -195,6 +198,10 @@ def _tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
         sa.Column("blockers", sa.Integer, nullable=False),
         sa.Column("complete", sa.Boolean, nullable=False),
         sa.Column("interrupted", sa.Boolean, nullable=False),
+        # what was looked at (JSON): the coverage entries and the ids of the checks that
+        # ran, so that a diff of two recorded scans tells "not scanned" from "resolved"
+        sa.Column("coverage", sa.Text),
+        sa.Column("checks_ran", sa.Text),
     )
     findings = sa.Table(
         "findings", md,
@@ -217,6 +224,7 @@ def _tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
         sa.Column("accepted_reason", sa.Text),
         sa.Column("accepted_by", sa.Text),
         sa.Column("accepted_expires", sa.String(10)),
+        sa.Column("acceptance_state", sa.Text),
     )
     return md, scans, findings
 
@@ -336,6 +344,8 @@ class HistoryStore:
             "score": int(rd.score), "grade": rd.grade, "blockers": int(rd.blockers),
             "complete": result.complete and rd.complete,
             "interrupted": bool(result.interrupted),
+            "coverage": json.dumps([c.to_dict() for c in result.coverage]),
+            "checks_ran": json.dumps(sorted({c.id for c in result.checks})),
         }
         rows = [_finding_row(f) for f in result.findings]
 
@@ -375,7 +385,8 @@ class HistoryStore:
                                  & (f.c.holder == Holder.PROVIDER.value)
                                  & f.c.accepted_reason.is_(None), 1), else_=0)).label("held"),
         ).group_by(f.c.scan_id).subquery())
-        q = (sa.select(s, counts.c.n, counts.c.held)
+        light = [c for c in s.c if c.name not in ("coverage", "checks_ran")]
+        q = (sa.select(*light, counts.c.n, counts.c.held)
              .select_from(s.outerjoin(counts, counts.c.scan_id == s.c.id))
              .order_by(s.c.finished_at, s.c.id))
         if client is not None:
@@ -429,12 +440,21 @@ class HistoryStore:
                 return [_finding(dict(r._mapping)) for r in conn.execute(q)]
 
         findings = tuple(self._retry(read))
+        looked = sa.select(self.scans_t.c.coverage, self.scans_t.c.checks_ran).where(
+            self.scans_t.c.id == rec.id)
+
+        def read_looked() -> tuple[str | None, str | None]:
+            with self.engine.connect() as conn:
+                row = conn.execute(looked).one()
+                return row[0], row[1]
+
+        coverage, checks = _looked_at(*self._retry(read_looked))
         result = ScanResult(
             started_at=rec.started_at, finished_at=rec.finished_at,
             client={"name": rec.client}, provider=(),
             readiness=Readiness(rec.score, rec.grade, rec.blockers,
                                 complete=bool(rec.complete)),
-            findings=findings, coverage=(), unidentified=(),
+            findings=findings, coverage=coverage, unidentified=(), checks=checks,
             tool_version=rec.tool_version, interrupted=rec.interrupted)
         return StoredScan(rec, result)
 
@@ -503,21 +523,54 @@ def _finding_row(f: Finding) -> dict[str, Any]:
         "key": f.key, "accepted_reason": a.reason if a else None,
         "accepted_by": a.by if a else None,
         "accepted_expires": a.expires.isoformat() if a else None,
+        "acceptance_state": _acceptance_state(f),
     }
 
 
+def _looked_at(coverage: str | None, checks: str | None
+               ) -> tuple[tuple[Coverage, ...], tuple[CheckInfo, ...]]:
+    """A recorded scan's coverage and the checks that ran (empty for scans recorded before
+    revision 0003). Checks come back by id only: enough to say which ran."""
+    try:
+        cov = tuple(Coverage.from_dict(c) for c in json.loads(coverage or "[]"))
+        ran = tuple(CheckInfo(str(i), str(i).split(".", 1)[0], "", str(i), Severity.INFO,
+                              "", ()) for i in json.loads(checks or "[]"))
+    except (ValueError, KeyError, TypeError):
+        return (), ()
+    return cov, ran
+
+
+def _acceptance_state(f: Finding) -> str | None:
+    """The acceptance that applied or was outgrown, with the state it was bound to."""
+    if f.accepted is not None:
+        return json.dumps({"kind": "accepted", **f.accepted.to_dict()})
+    if f.acceptance_exceeded is not None:
+        return json.dumps({"kind": "exceeded", **f.acceptance_exceeded.to_dict()})
+    return None
+
+
 def _finding(m: Mapping[str, Any]) -> Finding:
-    accepted = None
+    accepted = exceeded = None
     if m.get("accepted_reason") is not None and m.get("accepted_expires"):
         accepted = Acceptance(m["accepted_reason"], m.get("accepted_by") or "",
                               dt.date.fromisoformat(m["accepted_expires"]))
+    if m.get("acceptance_state"):
+        try:
+            state = json.loads(m["acceptance_state"])
+            bound = Acceptance.from_dict(state)
+        except (ValueError, KeyError, TypeError):
+            bound = None
+        if bound is not None and state.get("kind") == "accepted":
+            accepted = bound
+        elif bound is not None and state.get("kind") == "exceeded":
+            exceeded = bound
     return Finding(
         check_id=m["check_id"], control=m["control"],
         asset=Asset(m["asset_type"], m["asset_id"], m.get("asset_name")),
         holder=Holder(m["holder"]), status=Status(m["status"]),
         severity=Severity(m["severity"]), title=m["title"], detail=m["detail"],
         remediation="", due=dt.date.fromisoformat(m["due"]) if m.get("due") else None,
-        key=m.get("key") or "", accepted=accepted)
+        key=m.get("key") or "", accepted=accepted, acceptance_exceeded=exceeded)
 
 
 def _record(m: Mapping[str, Any]) -> ScanRecord:
@@ -535,7 +588,7 @@ def open_store(target: str | Path | None = None, *, migrate: bool = True) -> His
     None for the default SQLite file, a path, `sqlite:///PATH` or `postgresql://...`."""
     url = normalise_url(target)
     display = redact(str(target)) if target is not None else str(default_store_path())
-    if url.startswith("sqlite:///"):
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///file:"):
         path = Path(url[len("sqlite:///"):])
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ from lockin_audit.model import (
     sort_findings,
 )
 from lockin_audit.report.aws_handover import handover_users as aws_handover_users
-from lockin_audit.report.history_view import history_view
+from lockin_audit.report.history_view import exceeded_text, history_view
 from lockin_audit.scoring import readiness_of
 
 STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WARN, Status.MANUAL,
@@ -107,6 +107,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["human_time"] = human_datetime
     env.filters["asset"] = asset_label
     env.globals["history_view"] = history_view  # the _history/_accepted partials
+    env.globals["exceeded_text"] = exceeded_text  # "accepted as warn, now fail"
     env.globals["aws_handover_users"] = aws_handover_users  # the _aws_handover partials
     return env
 

@@ -25,6 +25,25 @@ AREA_COLOURS: dict[str, str] = {
 _SPARE = ("#17becf", "#393b79", "#637939", "#8c6d31", "#843c39")
 
 
+def exceeded_text(f: Finding) -> str:
+    """"accepted as warn, now fail" for a finding that outgrew its acceptance, with the
+    severity and the holder when they moved too."""
+    a = f.acceptance_exceeded
+    if a is None:
+        return ""
+    was = a.status.value if a.status else f.status.value
+    if a.severity is not None and a.severity is not f.severity and was == f.status.value:
+        text = f"accepted as {was} ({a.severity.value}), now {f.status.value} ({f.severity.value})"
+    else:
+        text = f"accepted as {was}, now {f.status.value}"
+        if a.severity is not None and a.severity is not f.severity:
+            text += f" (severity {a.severity.value} then, {f.severity.value} now)"
+    if a.holder is not None and a.holder is not f.holder:
+        text += (f" (held by {a.holder.value.replace('_', ' ')} then, by "
+                 f"{'the provider' if f.holder.value == 'provider' else f.holder.value.replace('_', ' ')} now)")
+    return text
+
+
 def accepted_text(a: Acceptance) -> str:
     return f"accepted until {human_date(a.expires)} by {a.by}: {a.reason}"
 
@@ -85,6 +104,12 @@ class HistoryView:
     accepted: tuple[Finding, ...] = ()
     expired: tuple[Finding, ...] = ()
     areas: tuple[str, ...] = field(default_factory=tuple)
+    # acceptances a finding outgrew: (finding, "accepted as warn, now fail")
+    exceeded: tuple[tuple[Finding, str], ...] = ()
+    # acceptance-file entries that match nothing: (entry, why)
+    unmatched: tuple[tuple[str, str], ...] = ()
+    # the history store refused this scan: (store, why); None when recorded or no store
+    not_recorded: tuple[str, str] | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -122,6 +147,10 @@ def _rows(result: ScanResult) -> tuple[ChangeRow, ...]:
                               _state(r.get("before")),
                               _state(r.get("after"), bool(r.get("not_assessed"))),
                               f"f-{rid}" if rid in by_id else None))
+    for r in c.not_scanned:
+        rows.append(ChangeRow("not scanned", str(r.get("control")), str(r.get("asset_id")),
+                              str(r.get("title")), _state(r.get("before")),
+                              f"not scanned: {r.get('reason') or 'not looked at'}", None))
     return tuple(rows)
 
 
@@ -173,7 +202,7 @@ def trend_chart(points: Sequence[HistoryPoint], width: int = 640) -> TrendChart 
 def history_view(result: ScanResult) -> HistoryView:
     c = result.changes
     counts = ({"new": len(c.new), "resolved": len(c.resolved), "changed": len(c.changed),
-               "unchanged": c.unchanged} if c else {})
+               "not_scanned": len(c.not_scanned), "unchanged": c.unchanged} if c else {})
     accepted = tuple(sorted((f for f in result.findings if f.accepted is not None),
                             key=lambda f: (f.accepted.expires if f.accepted else None,
                                            f.control, f.asset.id)))
@@ -182,4 +211,16 @@ def history_view(result: ScanResult) -> HistoryView:
         baseline=c.baseline if c else None, counts=counts, rows=_rows(result),
         trend=trend_chart(result.history), points=tuple(result.history),
         accepted=accepted, expired=expired,
-        areas=tuple(sorted({a for p in result.history for a in p.provider_held})))
+        areas=tuple(sorted({a for p in result.history for a in p.provider_held})),
+        exceeded=tuple((f, exceeded_text(f)) for f in result.findings
+                       if f.acceptance_exceeded is not None),
+        unmatched=tuple((str(a.get("entry")), str(a.get("problem")))
+                        for a in result.acceptances if a.get("problem")),
+        not_recorded=_not_recorded(result))
+
+
+def _not_recorded(result: ScanResult) -> tuple[str, str] | None:
+    rec = result.recording
+    if not rec or rec.get("recorded"):
+        return None
+    return str(rec.get("store") or ""), str(rec.get("error") or "not recorded")

@@ -9,6 +9,12 @@ from typing import Any
 from lockin_audit.model import ScanResult
 from lockin_audit.report.interface import Renderer
 
+# Up to this many findings report.json is indented for reading (the demo, one client);
+# above it, it is written compactly: Python's json module indents in pure Python only (the
+# C encoder serves indent=None), which costs seconds at fleet and thousand-domain sizes.
+# `python -m json.tool report.json` re-indents a compact one.
+PRETTY_MAX_FINDINGS = 500
+
 
 class JsonRenderer(Renderer):
     name = "json"
@@ -17,7 +23,10 @@ class JsonRenderer(Renderer):
     def render(self, result: ScanResult) -> str:
         from lockin_audit.scoring import scored
 
-        return json.dumps(scored(result).to_dict(), indent=2, ensure_ascii=False) + "\n"
+        data = scored(result).to_dict()
+        if len(result.findings) > PRETTY_MAX_FINDINGS:
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def load_schema() -> dict[str, Any]:

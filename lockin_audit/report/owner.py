@@ -192,7 +192,7 @@ class _RowIndex:
                 label = self.aws_accounts.get(account) or f"AWS account {account}"
                 return "aws", "aws-" + account, label, account
             return "aws", "aws-" + slug(a.id), _name(f), a.id
-        if a.type in _M365_TYPES:
+        if a.type in _M365_TYPES or a.type.startswith("intune_"):
             tenant = a.id if a.id in self.tenants else (
                 next(iter(self.tenants)) if len(self.tenants) == 1 else "")
             if tenant:

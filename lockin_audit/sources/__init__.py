@@ -17,6 +17,7 @@ BUILTIN_SOURCES: dict[str, str] = {
     "aws": "lockin_audit.sources.aws:AwsSource",
     "azure": "lockin_audit.sources.azure:AzureSource",
     "graph": "lockin_audit.sources.graph:GraphSource",
+    "intune": "lockin_audit.sources.intune:IntuneSource",
     "gws": "lockin_audit.sources.gws:GwsSource",
     "gcp": "lockin_audit.sources.gcp:GcpSource",
     "inventory": "lockin_audit.sources.inventory:InventorySource",

@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 
 from lockin_audit.config import AzureTarget
 from lockin_audit.facts import FetchError, SourceFailure
-from lockin_audit.guards import WriteRefused
-from lockin_audit.guards.azure import read_only_policy
+from lockin_audit.guards import ForeignHostRefused, WriteRefused
+from lockin_audit.guards.azure import endpoint_policy, read_only_policy
+from lockin_audit.guards.net import origin_of
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.graph import Principal
 from lockin_audit.sources.interface import Source, SourceContext, Target
@@ -247,7 +248,9 @@ def sdk_budget() -> float:
 def client_kwargs(opts: AzureTarget) -> dict[str, Any]:
     arm = (opts.arm_endpoint or DEFAULT_ARM).rstrip("/")
     kwargs: dict[str, Any] = {"base_url": arm, "credential_scopes": [arm + "/.default"],
-                              "per_call_policies": [read_only_policy()],
+                              "per_call_policies": [read_only_policy(), endpoint_policy(arm)],
+                              # after the sign-in policy, on every redirect hop and retry
+                              "per_retry_policies": [endpoint_policy(arm)],
                               "retry_total": SDK_RETRIES, "retry_backoff_factor": SDK_BACKOFF,
                               "connection_timeout": SDK_CONNECT_S,
                               "read_timeout": SDK_READ_S}
@@ -276,6 +279,8 @@ def to_fetch_error(exc: Exception, request: str, permission_key: str) -> FetchEr
 
     if isinstance(exc, WriteRefused):
         return FetchError("azure", request, str(exc), kind="denied")
+    if isinstance(exc, ForeignHostRefused):
+        return FetchError("azure", request, str(exc), kind="malformed")
     if isinstance(exc, ClientAuthenticationError):
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         return FetchError("azure", request, f"sign-in failed: {first}", kind="denied")
@@ -487,7 +492,8 @@ class AzureSource(Source):
                     lambda: resources_client.resources.list()))
         apps, billing = await asyncio.gather(
             call("applications", f"GET {apps_path}",
-                 lambda: raw_list(resources_client, apps_path, APPLICATIONS_API)),
+                 lambda: raw_list(resources_client, apps_path, APPLICATIONS_API,
+                                  base=kwargs["base_url"])),
             call("billing", f"GET {billing_path}",
                  lambda: raw_get(resources_client, billing_path, BILLING_API)))
         names: dict[str, str] = {}
@@ -598,9 +604,11 @@ def raw_get(client: Any, path: str, api_version: str) -> dict[str, Any]:
     return dict(_send(client, path, api_version))
 
 
-def raw_list(client: Any, path: str, api_version: str) -> list[dict[str, Any]]:
+def raw_list(client: Any, path: str, api_version: str,
+             base: str = DEFAULT_ARM) -> list[dict[str, Any]]:
     """Every item of an ARM list, following nextLink (a loop or a foreign host is an
-    error, not an endless or leaking read)."""
+    error, not an endless or leaking read: a nextLink to another origin than `base`, the
+    configured ARM endpoint, is refused before any request)."""
     items: list[dict[str, Any]] = []
     link: str | None = path
     seen: set[str] = set()
@@ -616,6 +624,12 @@ def raw_list(client: Any, path: str, api_version: str) -> list[dict[str, Any]]:
         nxt = body.get("nextLink")
         if nxt is not None and not isinstance(nxt, str):
             raise TypeError("nextLink is not a URL")
+        if nxt and nxt.startswith(("http://", "https://")) and \
+                origin_of(nxt) != origin_of(base):
+            # refused here, before the pipeline (whose endpoint policy would refuse too)
+            raise ForeignHostRefused(f"refused GET {nxt}: the nextLink points at another "
+                                     "host than the configured ARM endpoint; it never "
+                                     "receives our credentials")
         link = nxt
     return items
 

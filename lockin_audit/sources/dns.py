@@ -9,7 +9,9 @@ Truncated UDP answers are retried over TCP. Identical queries are asked once per
 
 Every query goes through `engine.call` under the host key `dns:<ip>:<port>` (so
 `scan.limits.host_rates: {"dns:10.0.0.53:53": 200}` limits one resolver); a resolver with
-no configured rate gets RESOLVER_RATE queries per second. Resolvers are tried in order:
+no configured rate gets RESOLVER_RATE queries per second (the public resolvers
+PUBLIC_RESOLVER_RATE, their published limit). Each resolver has its own in-flight budget
+(DNS_IN_FLIGHT, `scan.dns.max_in_flight`) instead of the engine's shared pool. Resolvers are tried in order:
 a timeout, SERVFAIL or REFUSED moves on to the next; NXDOMAIN, NODATA and a malformed
 answer do not.
 """
@@ -86,6 +88,17 @@ BIMI_SELECTOR = "default"  # BIMI (draft-brand-indicators-for-message-identifica
 # A resolver is ours to ask (a local or configured recursive resolver), not a public API:
 # allow a high rate unless the audit file sets one for it.
 RESOLVER_RATE = 5000.0
+# The public resolvers publish per-client limits: Google Public DNS throttles a client IP
+# above 1,000-1,500 queries per second ("Google Public DNS for ISPs", rate limits:
+# https://developers.google.com/speed/public-dns/docs/isp); Cloudflare and Quad9 publish no
+# lower figure. Their addresses get the lower published rate, 1,000 queries per second.
+PUBLIC_RESOLVER_RATE = 1000.0
+# Queries in flight at once to one resolver: its own budget, beside (not inside) the
+# engine's shared pool (`limits.concurrency`, sized for HTTP APIs). 64 = 1,000 queries per
+# second x 64 ms, the round trip at which 64 in flight reach the public resolvers'
+# published rate; a nearer resolver is held to that rate by the token bucket instead.
+# `scan.dns.max_in_flight` changes it.
+DNS_IN_FLIGHT = 64
 
 
 _NOW: list[Any] = [0.0, ""]
@@ -402,13 +415,15 @@ class DnsClient:
     and one in-flight query per (name, type) per scan."""
 
     def __init__(self, servers: list[tuple[str, int]], timeout_s: float, engine: Any,
-                 tcp_only: bool = False) -> None:
+                 tcp_only: bool = False, max_in_flight: int = DNS_IN_FLIGHT) -> None:
         if not servers:
             raise ValueError("no resolver")
         self.servers = servers
         self.timeout_s = timeout_s
         self.engine = engine
         self.tcp_only = tcp_only
+        self.max_in_flight = max_in_flight
+        self._in_flight: dict[str, asyncio.Semaphore] = {}  # per resolver, made in the loop
         self.queries = 0
         self._cache: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
         self._answers: dict[tuple[str, str], Lookup] = {}
@@ -417,11 +432,19 @@ class DnsClient:
         for host, port in servers:
             key = self._key(host, port)
             if key not in engine.limiter.host_rates:
-                engine.limiter.set_rate(key, RESOLVER_RATE)
+                engine.limiter.set_rate(key, PUBLIC_RESOLVER_RATE if (host, port) in
+                                        PUBLIC_RESOLVERS else RESOLVER_RATE)
 
     @staticmethod
     def _key(host: str, port: int) -> str:
         return f"dns:{host}:{port}"
+
+    def slots(self, key: str) -> asyncio.Semaphore:
+        """The in-flight budget of one resolver (or authoritative server)."""
+        sem = self._in_flight.get(key)
+        if sem is None:
+            sem = self._in_flight[key] = asyncio.Semaphore(self.max_in_flight)
+        return sem
 
     async def query(self, name: str, rdtype: str) -> Lookup:
         """The answer for name/type; CNAMEs are followed (also across zones, for
@@ -521,14 +544,14 @@ class DnsClient:
         self.queries += 1
         result: WireResponse = await self.engine.call(
             key, lambda: channel.query(name, rtype, self.timeout_s),
-            timeout_s=self.timeout_s + 1.0)
+            timeout_s=self.timeout_s + 1.0, slots=self.slots(key))
         return result
 
     async def _send(self, key: str,
                     fn: Callable[[], Awaitable[dns.message.Message]]) -> dns.message.Message:
         self.queries += 1
         result: dns.message.Message = await self.engine.call(
-            key, fn, timeout_s=self.timeout_s + 1.0)
+            key, fn, timeout_s=self.timeout_s + 1.0, slots=self.slots(key))
         return result
 
 
@@ -678,13 +701,13 @@ class IterativeClient(DnsClient):
         key = self._key(*server)
         resp: WireResponse = await self.engine.call(
             key, lambda: channel.query(name, rtype, self.timeout_s, recursive=False),
-            timeout_s=self.timeout_s + 1.0)
+            timeout_s=self.timeout_s + 1.0, slots=self.slots(key))
         if resp.tc:  # the full answer only over TCP
             q = dns.message.make_query(name, dns.rdatatype.RdataType.make(rtype), use_edns=0,
                                        payload=1232, flags=0)
             full = await self.engine.call(key, lambda: dns.asyncquery.tcp(
                 q, server[0], timeout=self.timeout_s, port=server[1]),
-                timeout_s=self.timeout_s + 1.0)
+                timeout_s=self.timeout_s + 1.0, slots=self.slots(key))
             resp = parse_response(full.to_wire(), 3)
         return resp
 
@@ -792,9 +815,10 @@ def client_from_config(ctx: SourceContext) -> DnsClient:
                                        kind="unavailable"))
     # DNS answers are public: every scan in the engine (a fleet's clients) with the same
     # resolvers shares one client, so a shared provider zone is asked once.
-    key = ("dns-client", tuple(servers), opts.timeout_s, opts.tcp)
+    key = ("dns-client", tuple(servers), opts.timeout_s, opts.tcp, opts.max_in_flight)
     client: DnsClient = ctx.engine.shared(
-        key, lambda: DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp))
+        key, lambda: DnsClient(servers, opts.timeout_s, ctx.engine, opts.tcp,
+                               opts.max_in_flight))
     return client
 
 
@@ -823,7 +847,8 @@ class DnsSource(Source):
             # Domains in flight at once: enough to keep the engine's pool busy (each
             # domain has several queries waiting on others), few enough that a scan of
             # thousands does not hold every domain's pending queries in memory at once.
-            self._slots = asyncio.Semaphore(max(16, 2 * ctx.config.scan.limits.concurrency))
+            self._slots = asyncio.Semaphore(max(16, 2 * ctx.config.scan.limits.concurrency,
+                                                ctx.config.scan.dns.max_in_flight))
         async with self._slots:
             facts = await fetch_domain(self.client(ctx), target.id,
                                        ctx.config.scan.dns.dkim_selectors)

@@ -168,11 +168,56 @@ class Principal:
     mail: str | None = None
     user_type: str | None = None  # Member or Guest
     app_owner_tenant_id: str | None = None  # service principals
+    # Only returned on $select (read for users holding a role: `user_details`):
+    other_mails: tuple[str, ...] = ()
+    proxy_addresses: tuple[str, ...] = ()  # "SMTP:primary", "smtp:alias", other types
+    external_user_state: str | None = None  # PendingAcceptance, Accepted (invited users)
+    creation_type: str | None = None  # Invitation, LocalAccount, EmailVerified, ...
 
     @property
     def is_guest(self) -> bool:
         return (self.user_type or "").lower() == "guest" or "#ext#" in (
             self.user_principal_name or "").lower()
+
+    @property
+    def is_invited(self) -> bool:
+        """An account invited from another directory (B2B), guest or member."""
+        return self.is_guest or (self.creation_type or "").lower() == "invitation" or \
+            bool(self.external_user_state)
+
+    def addresses(self) -> tuple[tuple[str, str], ...]:
+        """(what, address) pairs, the strongest evidence of whose person it is first:
+        an invited account's home address (its #EXT# sign-in name, then its mail); a
+        member's sign-in name, then its mail; then its mailbox's proxy addresses and the
+        other emails (e.g. for password reset). Each address once."""
+        out: list[tuple[str, str]] = []
+        home = guest_email_from_upn(self.user_principal_name or "")
+        if home:
+            out.append(("home address in its #EXT# sign-in name", home))
+        if self.is_invited:
+            if self.mail:
+                out.append(("mail (its home address)", self.mail))
+            if self.user_principal_name and not home:
+                out.append(("sign-in name", self.user_principal_name))
+        else:
+            if self.user_principal_name:
+                out.append(("sign-in name (userPrincipalName)", self.user_principal_name))
+            if self.mail:
+                out.append(("mail", self.mail))
+        for proxy in self.proxy_addresses:
+            kind, sep, address = proxy.partition(":")
+            if sep and kind.lower() == "smtp":
+                out.append(("proxy address" if kind == "smtp" else "primary SMTP proxy "
+                            "address", address))
+        out.extend(("other email (otherMails)", m) for m in self.other_mails)
+        seen: set[str] = set()
+        unique = []
+        for what, address in out:
+            key = address.strip().lower()
+            if key and "@" in key and key not in seen:
+                seen.add(key)
+                unique.append((what, address.strip()))
+        return tuple(unique)
 
     @property
     def resolved(self) -> bool:
@@ -201,6 +246,10 @@ class Principal:
                                "displayName": self.display_name}
         for key, value in (("userPrincipalName", self.user_principal_name),
                            ("mail", self.mail), ("userType", self.user_type),
+                           ("otherMails", list(self.other_mails)),
+                           ("proxyAddresses", list(self.proxy_addresses)),
+                           ("externalUserState", self.external_user_state),
+                           ("creationType", self.creation_type),
                            ("appOwnerOrganizationId", self.app_owner_tenant_id)):
             if value:
                 out[key] = value
@@ -496,7 +545,11 @@ def _principal(obj: Mapping[str, Any]) -> Principal:
         user_principal_name=obj.get("userPrincipalName"), mail=obj.get("mail"),
         user_type=obj.get("userType"),
         app_owner_tenant_id=(str(obj["appOwnerOrganizationId"]).lower()
-                             if obj.get("appOwnerOrganizationId") else None))
+                             if obj.get("appOwnerOrganizationId") else None),
+        other_mails=_strs(obj.get("otherMails")),
+        proxy_addresses=_strs(obj.get("proxyAddresses")),
+        external_user_state=obj.get("externalUserState") or None,
+        creation_type=obj.get("creationType") or None)
 
 
 def _optional_bool(value: Any) -> bool | None:
@@ -885,9 +938,12 @@ async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHo
                 for r in page if str(r["roleDefinitionId"]).lower() == role_id]
         missing = sorted({str(r["principalId"]) for _, r in rows if not r.get("principal")})
         resolved = await resolve_objects(client, missing)
+        resolved.update({str(r["principalId"]): r["principal"] for _, r in rows
+                         if isinstance(r.get("principal"), dict)})
+        resolved = await user_details(client, resolved)
         holders = []
         for role_id, r in rows:
-            obj = r.get("principal") or resolved.get(str(r["principalId"]))
+            obj = resolved.get(str(r["principalId"]))
             principal = _principal(obj) if obj else Principal(
                 str(r["principalId"]), "unknown", "")
             holders.append(RoleHolder(principal, "eligible" if eligible else "active",
@@ -897,6 +953,37 @@ async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHo
     except (KeyError, TypeError) as exc:
         raise GraphError(_malformed(request, exc)) from None
     return Fetched(request, observed, tuple(holders))
+
+
+# The user properties that say whose person an account is; Graph returns them only when
+# asked by $select (user resource, v1.0: otherMails, proxyAddresses, userType,
+# externalUserState and creationType are not in the default set,
+# https://learn.microsoft.com/graph/api/resources/user#properties).
+USER_DETAIL_SELECT = ("id,displayName,userPrincipalName,mail,otherMails,proxyAddresses,"
+                      "userType,externalUserState,creationType")
+
+
+async def user_details(client: GraphClient, objects: Mapping[str, Mapping[str, Any]]
+                       ) -> dict[str, dict[str, Any]]:
+    """The users among `objects` (id -> directory object) with every address the
+    directory holds (GET /users/{id}?$select=...). A user gone since (404) keeps what
+    was read; any other failure is the caller's GraphError (a person judged by half of
+    their addresses would be a false pass)."""
+    async def one(uid: str, obj: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        try:
+            _, full = await client.get_object(
+                f"/users/{quote(uid)}?$select={USER_DETAIL_SELECT}", "users")
+        except GraphError as exc:
+            if exc.error.kind == "not_found":
+                return uid, dict(obj)
+            raise
+        return uid, {"@odata.type": "#microsoft.graph.user", **obj, **full}
+
+    users = [(uid, obj) for uid, obj in objects.items()
+             if str(obj.get("@odata.type") or "").endswith(".user")
+             or ("userPrincipalName" in obj and "@odata.type" not in obj)]
+    found = await asyncio.gather(*(one(uid, obj) for uid, obj in users))
+    return {**{k: dict(v) for k, v in objects.items()}, **dict(found)}
 
 
 async def resolve_objects(client: GraphClient, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -918,9 +1005,11 @@ async def resolve_objects(client: GraphClient, ids: list[str]) -> dict[str, dict
 
 
 async def resolve_principals(client: GraphClient, ids: list[str]) -> dict[str, Principal]:
-    """Principals by id; ids Graph does not return (deleted objects) are left out."""
+    """Principals by id, users with every address; ids Graph does not return (deleted
+    objects) are left out."""
     try:
-        return {k: _principal(v) for k, v in (await resolve_objects(client, ids)).items()}
+        objects = await user_details(client, await resolve_objects(client, ids))
+        return {k: _principal(v) for k, v in objects.items()}
     except (KeyError, TypeError) as exc:
         raise GraphError(_malformed(client.url("/directoryObjects/getByIds"), exc)) from None
 

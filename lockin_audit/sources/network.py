@@ -5,8 +5,10 @@ and the static blocks of the inventory's internet lines (so this source runs aft
 both). Each is looked up in RDAP through the IPv4/IPv6 bootstrap under the same
 `scan.rdap.bootstrap_url` as the domain area (ARIN, RIPE NCC, APNIC, LACNIC, AFRINIC).
 Lookups are deduplicated by containing netblock: an address inside a network already
-fetched reuses that answer. A provider-assigned block's parent (ARIN's `up` link) is
-fetched too, because whoever holds the parent decides whether you keep the addresses.
+fetched reuses that answer. The parent chain of a network that is not the registry's
+allocation or a provider-independent assignment (reassigned, sub-allocated, assigned PA,
+non-portable, or of no stated type) is read up to the allocation, because whoever holds
+the allocation decides whether you keep the addresses.
 
 For the inventory's blocks, the reverse-DNS delegation (the in-addr.arpa / ip6.arpa
 zone's NS) is read as well: PTR records for your block that live in the provider's
@@ -41,8 +43,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # - RIPE NCC (RIPE database "status" values, ripe-804): ALLOCATED PA, ALLOCATED-BY-RIR,
 #   ALLOCATED-BY-LIR, SUB-ALLOCATED PA, LIR-PARTITIONED PA, ASSIGNED PA, ASSIGNED PI,
 #   ASSIGNED ANYCAST, AGGREGATED-BY-LIR, LEGACY; IPv6 "ASSIGNED" is an LIR's assignment.
-# - APNIC (APNIC whois status): ALLOCATED PORTABLE, ALLOCATED NON-PORTABLE, ASSIGNED
-#   PORTABLE, ASSIGNED NON-PORTABLE.
+# - APNIC (APNIC whois status): ALLOCATED PORTABLE (to an LIR), ALLOCATED NON-PORTABLE (an
+#   LIR's sub-allocation to a downstream ISP), ASSIGNED PORTABLE, ASSIGNED NON-PORTABLE.
 # - LACNIC (LACNIC RDAP): "allocated" (to an ISP), "assigned" (by LACNIC to the end user:
 #   portable), "reallocated", "reassigned" (by an ISP out of its block).
 # - AFRINIC (AFRINIC whois status): ALLOCATED PA, ASSIGNED PA, ASSIGNED PI, SUB-ALLOCATED
@@ -53,10 +55,9 @@ _COMMON = {
     "provider-assigned": {"ASSIGNED PA", "ASSIGNED NON-PORTABLE", "SUB-ALLOCATED PA",
                           "AGGREGATED-BY-LIR", "LIR-PARTITIONED PA", "REASSIGNED",
                           "REASSIGNMENT", "REALLOCATED", "REALLOCATION",
-                          "ALLOCATED-BY-LIR"},
+                          "ALLOCATED-BY-LIR", "ALLOCATED NON-PORTABLE"},
     "allocation": {"DIRECT ALLOCATION", "ALLOCATED PA", "ALLOCATED PORTABLE",
-                   "ALLOCATED UNSPECIFIED", "ALLOCATED NON-PORTABLE", "ALLOCATED-BY-RIR",
-                   "ALLOCATION"},
+                   "ALLOCATED UNSPECIFIED", "ALLOCATED-BY-RIR", "ALLOCATION"},
 }
 _PER_RIR: dict[str, dict[str, str]] = {
     "lacnic": {"ASSIGNED": "provider-independent", "ALLOCATED": "allocation"},
@@ -124,13 +125,25 @@ class NetworkFacts:
     seen_in: tuple[str, ...]  # where it came from ("www of acmedental.com", "INET-001")
     from_inventory: bool
     network: IpNetwork | FetchError | None = None  # None: no RDAP service for it
-    parent: IpNetwork | FetchError | None = None
+    # The networks above `network`, nearest first, up to the registry's allocation (or
+    # provider-independent assignment): whoever holds them lent the space. A parent that
+    # could not be read ends the chain as a FetchError.
+    parents: tuple[IpNetwork | FetchError, ...] = ()
     reverse: ReverseDelegation | FetchError | None = None
     observed_at: str = field(default_factory=lambda: iso(utc_now()))
 
+    @property
+    def parent(self) -> IpNetwork | FetchError | None:
+        """The nearest network above (the one that assigned this one)."""
+        return self.parents[0] if self.parents else None
+
+    @property
+    def parent_error(self) -> FetchError | None:
+        return next((p for p in self.parents if isinstance(p, FetchError)), None)
+
     def evidence(self) -> list[Evidence]:
         found = []
-        for net in (self.network, self.parent):
+        for net in (self.network, *self.parents):
             if isinstance(net, IpNetwork):
                 found.append(Evidence("rdap", f"GET {net.url}", self.observed_at,
                                       net.excerpt()))
@@ -328,12 +341,43 @@ class NetworkSource(Source):
             return NetworkFacts(target.id, where, from_inventory)
         network = await self._lookup(client, base, block,
                                      reuse=not (from_inventory and _is_block(target.id)))
-        parent: IpNetwork | FetchError | None = None
-        if isinstance(network, IpNetwork) and network.kind == "provider-assigned" \
-                and network.up_url:
-            parent = await self._parent(client, network.up_url)
+        parents = await self._chain(client, base, network) \
+            if isinstance(network, IpNetwork) else ()
         reverse = await self._reverse(ctx, block) if from_inventory else None
-        return NetworkFacts(target.id, where, from_inventory, network, parent, reverse)
+        return NetworkFacts(target.id, where, from_inventory, network, parents, reverse)
+
+    async def _chain(self, client: RdapClient, base: str, network: IpNetwork
+                     ) -> tuple[IpNetwork | FetchError, ...]:
+        """The parent chain of a network that is not itself the registry's allocation or a
+        provider-independent assignment: ARIN reassignments and reallocations, RIPE/AFRINIC
+        ASSIGNED PA and SUB-ALLOCATED PA, APNIC NON-PORTABLE, LACNIC reassigned, and
+        networks whose type is missing or ambiguous. Each parent is read from the `up`
+        link (RFC 8288 relation in RFC 9083 links; ARIN) or, without one, by asking the
+        same registry for the smallest network holding the next larger prefix (RFC 9082
+        section 3.1.1: the most specific network is answered). A parent that cannot be read
+        ends the chain as an error."""
+        out: list[IpNetwork | FetchError] = []
+        current = network
+        for _ in range(MAX_PARENTS):
+            if current.kind in ("allocation", "provider-independent"):
+                break
+            url, derived = current.up_url, False
+            if url is None:
+                url, derived = _supernet_url(base, current), True
+                if url is None:
+                    break
+            parent = await self._parent(client, url)
+            if isinstance(parent, FetchError):
+                if derived and parent.kind == "not_found":
+                    break  # nothing larger is registered: the chain ends here
+                out.append(parent)
+                break
+            if set(parent.prefixes) == set(current.prefixes) or \
+                    (parent.handle is not None and parent.handle == current.handle):
+                break  # the registry answered the same network: no parent above it
+            out.append(parent)
+            current = parent
+        return tuple(out)
 
     async def _lookup(self, client: RdapClient, base: str, block: IPNetwork, *,
                       reuse: bool) -> IpNetwork | FetchError:
@@ -387,6 +431,27 @@ class NetworkSource(Source):
             return FetchError("dns", answer.request, "the reverse zone has no NS records",
                               kind="not_found")
         return ReverseDelegation(zone, tuple(sorted(answer.records)))
+
+
+MAX_PARENTS = 6  # RIR -> LIR -> reallocation -> reassignment: never deeper in practice
+
+
+def _supernet_url(base: str, net: IpNetwork) -> str | None:
+    """`<base>ip/<prefix>` for the prefix one bit larger than the network's range."""
+    try:
+        prefixes = [ipaddress.ip_network(p) for p in net.prefixes]
+    except ValueError:
+        return None
+    if not prefixes:
+        return None
+    first = prefixes[0]
+    covering = first
+    while not all(p.version == covering.version and p.subnet_of(covering)  # type: ignore[arg-type]
+                  for p in prefixes):
+        covering = covering.supernet()
+    if covering.prefixlen == 0:
+        return None
+    return urljoin(base if base.endswith("/") else base + "/", f"ip/{covering.supernet()}")
 
 
 def _is_block(cidr: str) -> bool:

@@ -33,9 +33,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.guards.net import AllowList
 from lockin_audit.model import Asset, Evidence
 from lockin_audit.safety import private_dir, write_private_text
 from lockin_audit.sources.interface import Source, SourceContext, Target
+from lockin_audit.transport import UrlRule, answer_limit
 
 ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
 BOOTSTRAP_FILES = ("dns", "ipv4", "ipv6", "asn")
@@ -149,6 +151,13 @@ class RdapClient:
         self._bootstrap: dict[str, Any] = {}
         self._bootstrap_lock = asyncio.Lock()  # concurrent domains fetch it once
         self._answers: dict[str, asyncio.Future[Any]] = {}  # url -> body or FetchError
+        # Only the configured RDAP endpoints are asked as given; every other URL (the
+        # bootstrap's entries when the bootstrap is fetched, related/up links, redirects)
+        # came from an answer: https to a public address only (SECURITY.md).
+        self.rule = UrlRule.of([self.options.bootstrap_url or "",
+                                *self.options.overrides.values()],
+                               AllowList.of(ctx.config.scan.allow_hosts))
+        self.max_bytes = answer_limit(source, ctx.config.scan.limits.max_answer_bytes)
         if ctx.cache_dir is not None:
             self.cache_dir: Path | None = ctx.cache_dir / "rdap"
         else:
@@ -245,8 +254,9 @@ class RdapClient:
         request = f"GET {url}"
         try:
             resp = await self.engine.http("GET", url, headers=ACCEPT,
-                                              timeout_s=self.options.timeout_s,
-                                              source=self.source)
+                                          timeout_s=self.options.timeout_s,
+                                          source=self.source, rule=self.rule,
+                                          max_bytes=self.max_bytes)
         except SourceFailure as exc:
             return exc.error
         if resp.status == 404:
@@ -288,7 +298,8 @@ def rdap_client(ctx: SourceContext, source: str) -> RdapClient:
     engine that has the same options (a fleet's clients)."""
     # keyed by every RDAP option (a field added later is part of the key too)
     key = ("rdap-client", source, ctx.config.scan.rdap.model_dump_json(),
-           str(ctx.cache_dir), ctx.use_cache)
+           str(ctx.cache_dir), ctx.use_cache, tuple(ctx.config.scan.allow_hosts),
+           tuple(sorted(ctx.config.scan.limits.max_answer_bytes.items())))
     client: RdapClient = ctx.engine.shared(key, lambda: RdapClient(ctx, source))
     return client
 
