@@ -592,7 +592,6 @@ def test_junit_cases_and_escaping(result: ScanResult, rendered: dict[str, str]) 
             f.status is Status.WARN for f in result.findings)  # risks to review: not green
     for suite in root.findall("testsuite"):
         assert int(suite.get("tests", "0")) == len(suite.findall("testcase"))
-    by_name = {c.get("name"): c for c in cases}
     fail = next(c for c in cases if c.get("classname") == "domain.registration.registrant"
                 and c.get("name") == "acmedental.com")
     failure = fail.find("failure")
