@@ -23,6 +23,7 @@ from lockin_audit.safety import printable, write_text_atomic
 
 if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig
+    from lockin_audit.evidence import EvidenceOptions
     from lockin_audit.history.scan_hooks import ScanHistory
     from lockin_audit.model import ScanResult
 
@@ -92,9 +93,11 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
              only: list[str], check_ids: list[str], progress: bool, use_cache: bool = True,
              quiet: bool = False,
              finish: Callable[[ScanResult], ScanResult] | None = None,
+             evidence: EvidenceOptions | None = None,
              ) -> tuple[ScanResult, list[Path]]:
     """Run a scan and write its reports; an interrupted scan still writes what it has.
-    `finish` (history: acceptances, baseline, recording) runs before the reports."""
+    `finish` (history: acceptances, baseline, recording) runs before the reports;
+    `evidence` writes the evidence bundle after them (exit 3 if it cannot be written)."""
     import asyncio
 
     from lockin_audit.engine import Scanner, ScanOptions
@@ -120,11 +123,49 @@ def run_scan(config: AuditConfig, *, outdir: Path, formats: list[str],
     result = scored(result)  # the report layer judges what the engine produced
     if finish is not None:
         result = finish(result)
+    if evidence is not None:
+        import dataclasses
+
+        result = dataclasses.replace(result, evidence_bundle=evidence.path.name)
     written = write_reports(result, outdir, formats)
+    if evidence is not None:
+        written.append(_write_evidence(evidence, scanner, result, config, outdir))
     if interrupted:
         print(f"Interrupted: partial results written to {outdir}", file=sys.stderr)
         raise typer.Exit(130)
     return result, written
+
+
+def _write_evidence(evidence: EvidenceOptions, scanner: Any, result: ScanResult,
+                    config: AuditConfig, outdir: Path) -> Path:
+    from lockin_audit.evidence import EvidenceError, write_bundle
+    from lockin_audit.report.interface import renderer
+
+    report_path = outdir / "report.json"
+    report_json = (report_path.read_bytes() if report_path.is_file()
+                   else renderer("json").render(result).encode("utf-8"))
+    try:
+        return write_bundle(evidence.path, result, report_json, scanner.snapshot(), config,
+                            sign_key=evidence.sign_key, timestamp_url=evidence.timestamp_url)
+    except EvidenceError as exc:
+        print(f"evidence bundle not written: {exc}", file=sys.stderr)
+        raise typer.Exit(3) from None
+
+
+def _evidence_options(cfg: AuditConfig, evidence: Path | None, sign_key: Path | None,
+                      timestamp: str | None) -> EvidenceOptions | None:
+    from lockin_audit.evidence import EvidenceOptions
+
+    path = evidence or (cfg.resolve_path(cfg.scan.evidence) if cfg.scan.evidence else None)
+    if path is None:
+        if sign_key or timestamp:
+            raise UsageError("--sign-key and --timestamp sign the evidence bundle: give "
+                             "--evidence FILE.zip (or scan.evidence in the audit file) too.")
+        return None
+    if sign_key is not None and not sign_key.is_file():
+        raise UsageError(f"--sign-key {sign_key}: no such file (an SSH private key: "
+                         "Ed25519, ECDSA or RSA).")
+    return EvidenceOptions(Path(path), sign_key, timestamp)
 
 
 def _summary(result: ScanResult, written: list[Path]) -> None:
@@ -171,20 +212,9 @@ def _exit_for(result: ScanResult, fail_on: str, fail_on_new: bool = False,
 
 
 def _fail_on_hit(result: ScanResult, fail_on: str, fail_on_new: bool) -> bool:
-    from lockin_audit.engine import fail_on_reached
-    from lockin_audit.model import Severity, Status
+    from lockin_audit.history.diff import fails_gate
 
-    if fail_on == "none":
-        return False
-    if fail_on_new and result.changes is not None:
-        from lockin_audit.history.diff import gate_ids
-
-        ids = gate_ids(result)
-        threshold = Severity(fail_on)
-        return any(f.status is Status.FAIL and f.accepted is None
-                   and f.severity.at_least(threshold) and f.id in ids
-                   for f in result.findings)
-    return fail_on_reached(result, Severity(fail_on))
+    return fails_gate(result, fail_on, fail_on_new)
 
 
 def _history_for(cfg: AuditConfig, *, history: str | None, no_history: bool,
@@ -229,6 +259,9 @@ def scan(
     baseline: Annotated[str | None, typer.Option("--baseline", help="Compare with this: a report.json, or a recorded scan (last, last~N, an id). Default with history: the last scan.")] = None,
     fail_on_new: Annotated[bool, typer.Option("--fail-on-new", help="Exit 1 only for findings new or worse than the baseline (default baseline: last).")] = False,
     accept: Annotated[list[Path] | None, typer.Option("--accept", help="Acceptance file: items knowingly left with the provider until a date (repeatable).")] = None,
+    evidence: Annotated[Path | None, typer.Option("--evidence", help="Also write an evidence bundle (zip): the facts read, the report, the audit file and a manifest of SHA-256 hashes (also scan.evidence).")] = None,
+    sign_key: Annotated[Path | None, typer.Option("--sign-key", help="Sign the bundle's manifest with this SSH private key (namespace lockin-audit; checkable with ssh-keygen -Y verify). A passphrase comes from $LOCKIN_AUDIT_SIGN_KEY_PASSPHRASE.")] = None,
+    timestamp: Annotated[str | None, typer.Option("--timestamp", help="RFC 3161 time-stamping authority URL: a time stamp over the bundle's manifest (only its SHA-256 is sent).")] = None,
 ) -> None:
     """Scan what the audit file configures and write the reports."""
     from lockin_audit.config import load_config
@@ -236,13 +269,15 @@ def scan(
     fail_on = _check_fail_on(fail_on)
     fmts = _formats(formats)
     cfg = load_config(config)
+    evidence_opts = _evidence_options(cfg, evidence, sign_key, timestamp)
     hist = _history_for(cfg, history=history, no_history=no_history, baseline=baseline,
                         accept=accept, fail_on_new=fail_on_new)
     try:
         result, written = run_scan(cfg, outdir=output, formats=fmts, only=_split(only),
                                    check_ids=_split(check),
                                    progress=_use_progress(no_progress),
-                                   use_cache=not no_cache, quiet=quiet, finish=hist.finish)
+                                   use_cache=not no_cache, quiet=quiet, finish=hist.finish,
+                                   evidence=evidence_opts)
     finally:
         hist.close()
     _summary(result, written)
@@ -265,6 +300,9 @@ def demo(
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
     history: Annotated[str | None, typer.Option("--history", help="Record the demo scan in this history store (a path or URL) and show what changed since its last demo scan. Without it the demo records nothing.")] = None,
     fleet: Annotated[bool, typer.Option("--fleet", help="Scan an example fleet instead: an MSP and six clients, scanned in one engine; ends with the portfolio (default folder lockin-fleet-demo, history in it).")] = False,
+    evidence: Annotated[Path | None, typer.Option("--evidence", help="Also write an evidence bundle (zip), as scan does.")] = None,
+    sign_key: Annotated[Path | None, typer.Option("--sign-key", help="Sign the bundle's manifest with this SSH private key, as scan does.")] = None,
+    timestamp: Annotated[str | None, typer.Option("--timestamp", help="RFC 3161 time-stamping authority URL, as scan does.")] = None,
 ) -> None:
     """Scan a built-in simulated estate (a dental practice and its IT provider), served by
     local servers that the demo starts and stops itself. Runs offline."""
@@ -283,13 +321,14 @@ def demo(
         # in a private temporary folder removed afterwards, never in the output folder.
         with tempfile.TemporaryDirectory(prefix="lockin-demo-") as work, \
                 demo_estate(Path(work)) as cfg:
+            evidence_opts = _evidence_options(cfg, evidence, sign_key, timestamp)
             if history:
                 hist = _history_for(cfg, history=history, no_history=False, baseline=None,
                                     accept=None, fail_on_new=False)
             result, written = run_scan(
                 cfg, outdir=output, formats=["html", "json", "md", "sarif", "csv", "junit"],
                 only=[], check_ids=[], progress=_use_progress(no_progress), quiet=True,
-                finish=hist.finish if hist else None)
+                finish=hist.finish if hist else None, evidence=evidence_opts)
     except DemoUnavailable as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -304,6 +343,67 @@ def demo(
 
         webbrowser.open(html.resolve().as_uri())
     print(f"Report: {html.resolve()}")
+
+
+@app.command()
+def verify(
+    bundle: Annotated[Path, typer.Argument(help="An evidence bundle (zip) written by scan --evidence.")],
+    allowed_signers: Annotated[Path | None, typer.Option("--allowed-signers", help="An ssh-keygen allowed-signers file: the signature must be by one of its keys (namespace lockin-audit).")] = None,
+    tsa_ca: Annotated[Path | None, typer.Option("--tsa-ca", help="PEM certificate of the time-stamping authority's issuer, to check the time stamp's certificate against.")] = None,
+) -> None:
+    """Check an evidence bundle: every member's SHA-256 against the manifest, the SSH
+    signature and the RFC 3161 time stamp. Exit 0 when all hold, 1 when anything fails."""
+    from lockin_audit.evidence import EvidenceError, verify_bundle
+
+    try:
+        v = verify_bundle(bundle, allowed_signers=allowed_signers, tsa_ca=tsa_ca)
+    except EvidenceError as exc:
+        print(f"FAILED: {exc}")
+        raise typer.Exit(1) from None
+    for line in v.checked:
+        print(f"ok: {line}")
+    for line in v.notes:
+        print(f"note: {line}")
+    for line in v.failures:
+        print(f"FAILED: {line}")
+    print("verified" if v.ok else "NOT verified")
+    raise typer.Exit(0 if v.ok else 1)
+
+
+@app.command()
+def judge(
+    bundle: Annotated[Path, typer.Argument(help="An evidence bundle (zip) written by scan --evidence.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")] = Path("lockin-judged"),
+    formats: Annotated[str, typer.Option("--format", "-f", help="Formats to render.")] = "html,json,md",
+) -> None:
+    """Re-run this version's checks on the facts recorded in a bundle, offline, and write
+    the reports with a comparison against the report recorded in the bundle (judge.md).
+    The bundle's hashes are checked first."""
+    from lockin_audit.evidence import (
+        EvidenceError,
+        judge_bundle,
+        judgement_markdown,
+        verify_bundle,
+    )
+    from lockin_audit.report.interface import write_reports
+
+    fmts = _formats(formats)
+    try:
+        v = verify_bundle(bundle)
+        if not v.ok:
+            raise UsageError(f"{bundle} does not verify ({'; '.join(v.failures)}): "
+                             "nothing judged.")
+        j = judge_bundle(bundle, output / ".bundle")
+    except EvidenceError as exc:
+        raise UsageError(f"{bundle}: {exc}") from None
+    written = write_reports(j.result, output, fmts)
+    summary = output / "judge.md"
+    summary.write_text(judgement_markdown(j, bundle), encoding="utf-8")
+    for path in [*written, summary]:
+        print(f"wrote {path}")
+    print("same judgement as recorded" if j.identical else
+          f"judged differently: {len(j.new)} new, {len(j.gone)} gone, "
+          f"{len(j.changed)} changed (see {summary})")
 
 
 @app.command("checks")

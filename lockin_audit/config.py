@@ -401,6 +401,8 @@ class Scan(_Model):
     # a password: libpq reads PGPASSWORD, ~/.pgpass or a service file) and acceptance files.
     history: str | None = None
     accept: list[str] = []
+    # The evidence bundle (as --evidence): a zip of the facts, report and manifest.
+    evidence: str | None = None
 
     @field_validator("history")
     @classmethod

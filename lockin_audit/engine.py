@@ -111,6 +111,8 @@ class Scanner:
         # per source and target: the facts or the FetchError (what dependencies read)
         self.facts = FactStore()
         self._pending: dict[tuple[str, str], Target] = {}
+        # per source: the targets it listed (the fact snapshot records them with their facts)
+        self.targets: dict[str, list[Target]] = {}
         self.sources: dict[str, Source] = dict(sources or {})
         self.unavailable: dict[str, str] = {}
         queue = list(dict.fromkeys([*(c.meta.source for c in self.checks),
@@ -185,6 +187,7 @@ class Scanner:
                 self.coverage.append(Coverage(source.area, name, False, reason))
                 return
             self.facts.started(name)
+            self.targets[name] = list(targets)
             for t in targets:
                 self._pending[(name, t.id)] = t
             self.progress.add_targets(source.area, len(targets))
@@ -253,6 +256,12 @@ class Scanner:
                                        else None),
                              reader=f"source {source.name}" if source is not None
                              else "a source")
+
+    def snapshot(self) -> dict[str, Any]:
+        """The fact snapshot of this scan (lockin_audit.snapshot): what each source read."""
+        from lockin_audit.snapshot import record
+
+        return record(self.sources, self.facts, self.targets)
 
     # -- the result --------------------------------------------------------------------
     def result(self, *, interrupted: bool = False) -> ScanResult:

@@ -43,7 +43,7 @@ DEFAULT_JOBS = 8
 # Exit codes of one client, and their precedence when summarising a fleet: the fleet exits
 # with the code of highest precedence among its clients (a problem an operator must fix
 # before a finding the business must act on).
-EXIT_PRECEDENCE: tuple[int, ...] = (2, 3, 4, 1, 0)
+EXIT_PRECEDENCE: tuple[int, ...] = (2, 3, 5, 4, 1, 0)
 
 
 class FleetError(Exception):
@@ -289,6 +289,9 @@ class ClientOutcome:
     render_error: str | None = None
     scan_id: str | None = None  # the history store's id, when recorded
     notes: tuple[str, ...] = ()  # from the history: unused or expired acceptances
+    record_error: str | None = None  # the history store refused this client's scan
+    new_or_worse: int | None = None  # provider-held findings new or worse than the
+                                     # baseline (None: no baseline)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "slug": self.slug, "audit_file": self.audit_file,
@@ -296,7 +299,8 @@ class ClientOutcome:
                 "grade": self.grade, "complete": self.complete,
                 "provider_held": self.provider_held, "outdir": self.outdir,
                 "written": list(self.written), "render_error": self.render_error,
-                "scan_id": self.scan_id, "notes": list(self.notes)}
+                "scan_id": self.scan_id, "notes": list(self.notes),
+                "record_error": self.record_error, "new_or_worse": self.new_or_worse}
 
 
 def is_complete(result: ScanResult) -> bool:
@@ -305,17 +309,20 @@ def is_complete(result: ScanResult) -> bool:
 
 
 def client_exit_code(result: ScanResult, *, fail_on: str, fail_on_gaps: bool,
-                     render_failed: bool) -> int:
+                     render_failed: bool, not_recorded: bool = False,
+                     fail_on_new: bool = False) -> int:
     """The code `lockin-audit scan` would exit with for this client (README: exit codes):
-    3 a report could not be rendered (here also: the scan could not be recorded in the
-    history), else 1 a provider-held finding at or above --fail-on, else 4 incomplete
-    under --fail-on-gaps, else 0."""
-    from lockin_audit.engine import fail_on_reached
-    from lockin_audit.model import Severity
+    3 a report could not be rendered, else 5 the scan could not be recorded in the fleet's
+    history store, else 1 a provider-held finding at or above --fail-on (with
+    --fail-on-new: only one new or worse than the client's baseline, or one that outgrew
+    its acceptance), else 4 incomplete under --fail-on-gaps, else 0."""
+    from lockin_audit.history.diff import fails_gate
 
     if render_failed:
         return 3
-    if fail_on != "none" and fail_on_reached(result, Severity(fail_on)):
+    if not_recorded:
+        return 5
+    if fails_gate(result, fail_on, fail_on_new):
         return 1
     if fail_on_gaps and not is_complete(result):
         return 4
@@ -324,8 +331,9 @@ def client_exit_code(result: ScanResult, *, fail_on: str, fail_on_gaps: bool,
 
 def fleet_exit_code(outcomes: Iterable[ClientOutcome]) -> int:
     """The fleet's exit code: of its clients' codes, the first in EXIT_PRECEDENCE
-    (2 a client could not be scanned, 3 a report could not be rendered, 4 a client is
-    incomplete under --fail-on-gaps, 1 a client reached --fail-on, 0 none of these)."""
+    (2 a client could not be scanned, 3 a report could not be rendered, 5 a client's scan
+    could not be recorded in the history store, 4 a client is incomplete under
+    --fail-on-gaps, 1 a client reached --fail-on, 0 none of these)."""
     codes = {o.exit_code for o in outcomes}
     for code in EXIT_PRECEDENCE:
         if code in codes:
@@ -345,6 +353,12 @@ class FleetRun:
     use_cache: bool = True
     cache_dir: Callable[[AuditConfig], Path | None] = lambda c: None
     store: HistoryStore | None = None  # the fleet's one history store (None: no history)
+    # as `scan`, per client: the baseline (last, last~N from the store, or a folder an
+    # earlier `fleet scan -o` wrote: <folder>/<slug>/report.json), --fail-on-new and
+    # acceptance files applied to every client (besides each one's scan.accept)
+    baseline: str | None = None
+    fail_on_new: bool = False
+    accept_files: tuple[Path, ...] = ()
     on_done: Callable[[ClientOutcome, int, int], None] = lambda o, n, total: None
     outcomes: list[ClientOutcome] = field(default_factory=list)
 
@@ -384,9 +398,18 @@ class FleetRun:
         outdir = self.outdir / member.slug
         # The client's acceptances (scan.accept) and its baseline (its last recorded
         # scan) are read before it is scanned; a bad acceptance file stops this client only.
-        hist = ScanHistory(config, enabled=False, store=self.store)
+        base, first = self.baseline, None
+        if base is not None and Path(base).is_dir():
+            saved = Path(base) / member.slug / "report.json"
+            base = str(saved) if saved.is_file() else None
+            if base is None:
+                first = f"none (no {saved})"
+        hist = ScanHistory(config, enabled=False, store=self.store, baseline=base,
+                           accept_files=list(self.accept_files), explicit=True)
         try:
             await _in_thread(hist.prepare)
+            if first is not None:
+                hist.first_scan(first)
         except Exception as exc:  # ConfigError, HistoryError: one paragraph
             return ClientOutcome(member.name, member.slug, str(member.path), 2,
                                  error=str(exc))
@@ -406,6 +429,12 @@ class FleetRun:
         # `lockin-audit scan` does before it writes the reports
         result = await _in_thread(hist.finish, result)
         problems = [n for n in hist.notes if n.startswith("not recorded")]
+        gate = None
+        if result.changes is not None:
+            from lockin_audit.history.diff import gate_ids
+
+            ids = gate_ids(result)
+            gate = sum(1 for f in result.findings if held_by_provider(f) and f.id in ids)
         render_error = None
         try:
             written = await asyncio.to_thread(write_reports, result, outdir, self.formats)
@@ -413,18 +442,20 @@ class FleetRun:
             render_error = str(exc)
             written = sorted(p for p in outdir.iterdir() if p.is_file())
         held = sum(1 for f in result.findings if held_by_provider(f))
-        if problems:  # the reports are written; the history lacks this scan
-            render_error = "; ".join(filter(None, [render_error, *problems]))
+        record_error = "; ".join(problems) or None  # reports written, history lacks it
         code = client_exit_code(result, fail_on=self.fail_on,
                                 fail_on_gaps=self.fail_on_gaps or config.scan.fail_on_gaps,
-                                render_failed=render_error is not None)
+                                render_failed=render_error is not None,
+                                not_recorded=record_error is not None,
+                                fail_on_new=self.fail_on_new)
         return ClientOutcome(
             member.name, member.slug, str(member.path), code, score=readiness_of(result).score,
             grade=readiness_of(result).grade, complete=is_complete(result), provider_held=held,
             outdir=str(outdir), written=tuple(str(p) for p in written),
             render_error=render_error,
             scan_id=None if hist.scan_id is None else str(hist.scan_id),
-            notes=tuple(n for n in hist.notes if n not in problems))
+            notes=tuple(n for n in hist.notes if n not in problems),
+            record_error=record_error, new_or_worse=gate)
 
 
 _STORE_LOCK = threading.Lock()  # one client at a time talks to the history store
@@ -470,6 +501,10 @@ def describe(outcome: ClientOutcome) -> str:
     state = (f"readiness {outcome.score}/100 (grade {outcome.grade})" if outcome.complete
              else f"incomplete: readiness at least {outcome.score}/100")
     extra = f"; a report failed: {outcome.render_error}" if outcome.render_error else ""
+    if outcome.record_error:
+        extra += f"; {outcome.record_error}"
+    if outcome.new_or_worse is not None:
+        extra += f"; {outcome.new_or_worse} new or worse since the baseline"
     return (f"{outcome.name}: {state}, {outcome.provider_held} held by the provider "
             f"(exit {outcome.exit_code}) -> {outcome.outdir}{extra}")
 

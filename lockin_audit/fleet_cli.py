@@ -40,6 +40,9 @@ def fleet_scan(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per client.")] = False,
     history: Annotated[str | None, typer.Option("--history", help="The fleet's history store, where every client's scan is recorded: a SQLite file path, sqlite:///PATH or postgresql://USER@HOST/DB (shards share one PostgreSQL). Default: history.sqlite in your data folder.")] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Record nothing (and write no portfolio).")] = False,
+    baseline: Annotated[str | None, typer.Option("--baseline", help="Compare each client with this, as scan --baseline does: last or last~N (that client's recorded scans), or a folder an earlier 'fleet scan -o' wrote (its <slug>/report.json; a client without one: every finding is new). Default with history: each client's last scan.")] = None,
+    fail_on_new: Annotated[bool, typer.Option("--fail-on-new", help="A client exits 1 only for provider-held findings new or worse than its baseline (default baseline: last), or that outgrew their acceptance.")] = False,
+    accept: Annotated[list[Path] | None, typer.Option("--accept", help="Acceptance file applied to every client, besides each audit file's scan.accept (repeatable).")] = None,
 ) -> None:
     """Scan many clients in one engine and write each one's reports to OUTDIR/<slug>/.
 
@@ -48,15 +51,17 @@ def fleet_scan(
     `lockin-audit fleet report` once every shard is done.
 
     Exit code: of the clients' codes, the first of 2 (a client could not be scanned: bad
-    audit file or acceptance file, crash), 3 (a report or the history record could not
-    be written), 4 (a client is incomplete, with --fail-on-gaps), 1 (a client reached
-    --fail-on), else 0. A usage error of the command itself (bad --shard, no file, a
+    audit file or acceptance file, crash), 3 (a report could not be written), 5 (the
+    history store refused a client's scan), 4 (a client is incomplete, with
+    --fail-on-gaps), 1 (a client reached --fail-on; with --fail-on-new only for something
+    new or worse than its baseline), else 0. A usage error of the command itself (bad --shard, no file, a
     history store that cannot be opened) is 2 before anything runs; 130 interrupted.
     """
     raise typer.Exit(execute(
         files, output=output, shard=shard, shard_count=shard_count, jobs=jobs,
         formats=formats, only=only, check=check, fail_on=fail_on, fail_on_gaps=fail_on_gaps,
-        no_cache=no_cache, quiet=quiet, history=history, no_history=no_history))
+        no_cache=no_cache, quiet=quiet, history=history, no_history=no_history,
+        baseline=baseline, fail_on_new=fail_on_new, accept=accept))
 
 
 def execute(files: list[str], *, output: Path, shard: str | None = None,
@@ -64,7 +69,8 @@ def execute(files: list[str], *, output: Path, shard: str | None = None,
             only: list[str] | None = None, check: list[str] | None = None,
             fail_on: str = "high", fail_on_gaps: bool = False, no_cache: bool = False,
             quiet: bool = False, history: str | None = None,
-            no_history: bool = False) -> int:
+            no_history: bool = False, baseline: str | None = None,
+            fail_on_new: bool = False, accept: list[Path] | None = None) -> int:
     """`fleet scan` (also run by `demo --fleet`); returns the exit code."""
     import asyncio
 
@@ -97,6 +103,10 @@ def execute(files: list[str], *, output: Path, shard: str | None = None,
         raise UsageError(str(exc)) from None
     if no_history and history:
         raise UsageError("--history and --no-history exclude each other.")
+    baseline = _fleet_baseline(baseline, fail_on_new=fail_on_new, no_history=no_history)
+    for path in accept or []:
+        if not path.is_file():
+            raise UsageError(f"--accept {path}: acceptance file not found.")
     checks = select_checks(_split(only), _split(check))
     members = load_members(paths)
     mine = in_shard(members, picked)
@@ -107,7 +117,9 @@ def execute(files: list[str], *, output: Path, shard: str | None = None,
               f"{jobs} at a time in one engine", file=sys.stderr)
     run = FleetRun(mine, checks, output, fmts, jobs=jobs, fail_on=fail_on,
                    fail_on_gaps=fail_on_gaps, use_cache=not no_cache, cache_dir=scan_cache_dir,
-                   store=store, on_done=(lambda o, n, t: None) if quiet else print_progress)
+                   store=store, on_done=(lambda o, n, t: None) if quiet else print_progress,
+                   baseline=baseline, fail_on_new=fail_on_new,
+                   accept_files=tuple(accept or ()))
     interrupted = False
     portfolio = None
     try:
@@ -135,6 +147,37 @@ def execute(files: list[str], *, output: Path, shard: str | None = None,
         print("After every shard: lockin-audit fleet report --history URL -o DIR "
               "--reports OUTDIR... writes the portfolio.")
     return 130 if interrupted else code
+
+
+def _fleet_baseline(baseline: str | None, *, fail_on_new: bool, no_history: bool
+                    ) -> str | None:
+    """--baseline for a fleet: last / last~N (each client's recorded scans) or a folder
+    of an earlier `fleet scan -o` (UsageError otherwise)."""
+    import re
+
+    from lockin_audit.cli_common import UsageError
+
+    if baseline is None:
+        if not fail_on_new:
+            return None
+        if no_history:
+            raise UsageError("--fail-on-new needs a baseline: --baseline FOLDER (an earlier "
+                             "'fleet scan -o' folder), or the history store (drop "
+                             "--no-history).")
+        return "last"
+    text = baseline.strip()
+    if re.fullmatch(r"last(~\d+)?", text):
+        if no_history:
+            raise UsageError(f"--baseline {text}: a scan reference needs the history store; "
+                             "drop --no-history or give a folder of an earlier fleet scan.")
+        return text
+    if Path(text).is_dir():
+        return text
+    if text.isdigit():
+        raise UsageError(f"--baseline {text}: a scan id names one client's scan; for a fleet "
+                         "use last, last~N or a folder an earlier 'fleet scan -o' wrote.")
+    raise UsageError(f"--baseline {text}: not last, last~N or a folder (an earlier "
+                     "'fleet scan -o' output with one <client-slug>/report.json per client).")
 
 
 def demo_fleet(output: Path, *, clients: int = 6, history: str | None = None) -> int:

@@ -509,6 +509,9 @@ class ScanResult:
     schema_version: str = SCHEMA_VERSION
     changes: Changes | None = None
     history: tuple[HistoryPoint, ...] = ()
+    # the signed evidence bundle written with this result (its file name), if any: the
+    # HTML names it and each finding's member (lockin_audit.evidence.evidence_member)
+    evidence_bundle: str | None = None
     # Where this scan was recorded: {"store", "recorded", "scan", "error"} (None: history
     # off). A store that could not be written says so here, not only on stderr.
     recording: Mapping[str, Any] | None = None
@@ -533,6 +536,7 @@ class ScanResult:
             "checks": [c.to_dict() for c in self.checks],
             "changes": self.changes.to_dict() if self.changes else None,
             "history": [h.to_dict() for h in self.history],
+            "evidence_bundle": self.evidence_bundle,
             "recording": _plain(self.recording) if self.recording is not None else None,
             "acceptances": [_plain(a) for a in self.acceptances],
         }
@@ -555,6 +559,7 @@ class ScanResult:
             schema_version=d.get("schema_version", SCHEMA_VERSION),
             changes=Changes.from_dict(d["changes"]) if d.get("changes") else None,
             history=tuple(HistoryPoint.from_dict(h) for h in d.get("history") or []),
+            evidence_bundle=d.get("evidence_bundle"),
             recording=d.get("recording"),
             acceptances=tuple(d.get("acceptances") or []),
         )

@@ -303,3 +303,62 @@ def test_the_summary_line_splits_accepted_provider_items(tmp_path: Path) -> None
 
 def _unused(_: ScanResult) -> None:
     """(keeps the ScanResult import for type hints in helpers above)"""
+
+
+# ------------------------------------------------------------------ the fleet's CI gate
+
+
+def _fleet_client(folder: Path, name: str, holders: list[str]) -> Path:
+    (folder / "inventory").mkdir(exist_ok=True)
+    inv = folder / "inventory" / f"{name}.yaml"
+    rows = [f"  - {{id: LINE-{n}, category: internet_line, provider: Metro Fiber Co, "
+            f"account_holder: \"{h}\"}}" for n, h in enumerate(holders, 1)]
+    inv.write_text("contracts:\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    audit = folder / f"{name}.yaml"
+    audit.write_text(f"client: {{name: {name}}}\nprovider: {{name: Bob's IT Services}}\n"
+                     f"scan:\n  inventory: [inventory/{inv.name}]\n", encoding="utf-8")
+    return audit
+
+
+def test_fleet_fail_on_new_exits_1_only_for_a_client_with_something_new(
+        tmp_path: Path, store_url: str) -> None:
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    _fleet_client(clients, "Alpha Dental", ["Alpha Dental"])
+    _fleet_client(clients, "Beta Vet", ["Beta Vet"])
+    _fleet_client(clients, "Gamma Law", ["Bob's IT Services"])  # held before and after
+    fleet = ("fleet", "scan", str(clients / "*.yaml"), "-q", "-f", "json,md",
+             "--fail-on", "high")
+    first = _cli(*fleet, "-o", "out1", "--history", store_url, cwd=tmp_path)
+    assert first.returncode == 1, first.stdout + first.stderr  # Gamma's line, plain gate
+    _fleet_client(clients, "Beta Vet", ["Beta Vet", "Bob's IT Services"])  # something new
+    gate = _cli(*fleet, "-o", "out2", "--history", store_url, "--baseline", "last",
+                "--fail-on-new", cwd=tmp_path)
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    rows = {r["name"]: r for r in
+            json.loads((tmp_path / "out2" / "fleet.json").read_text())["clients"]}
+    assert {n: r["exit_code"] for n, r in rows.items()} == {
+        "Alpha Dental": 0, "Beta Vet": 1, "Gamma Law": 0}
+    assert rows["Beta Vet"]["new_or_worse"] == 1 and rows["Gamma Law"]["new_or_worse"] == 0
+    beta = json.loads((tmp_path / "out2" / "beta-vet" / "report.json").read_text())
+    assert len(beta["changes"]["new"]) >= 1
+    # the same gate against the previous run's folder (a CI artifact), without the store;
+    # a fleet-wide acceptance file accepts Gamma's line (and would accept Beta's new one
+    # too, were it not a different contract: entries name the asset)
+    accept = write_accept(tmp_path, [{**ENTRY, "asset": "LINE-1"}])
+    again = _cli(*fleet, "-o", "out3", "--no-history", "--baseline", str(tmp_path / "out1"),
+                 "--fail-on-new", "--accept", str(accept), cwd=tmp_path)
+    assert again.returncode == 1, again.stdout + again.stderr
+    rows = {r["name"]: r for r in
+            json.loads((tmp_path / "out3" / "fleet.json").read_text())["clients"]}
+    assert {n: r["exit_code"] for n, r in rows.items()} == {
+        "Alpha Dental": 0, "Beta Vet": 1, "Gamma Law": 0}
+    gamma = json.loads((tmp_path / "out3" / "gamma-law" / "report.json").read_text())
+    assert [f["accepted"]["status"] for f in gamma["findings"] if "accepted" in f] == ["fail"]
+    # without --fail-on-new the accepted line no longer fails Gamma either
+    plain = _cli(*fleet, "-o", "out4", "--no-history", "--accept", str(accept), cwd=tmp_path)
+    rows = {r["name"]: r["exit_code"] for r in
+            json.loads((tmp_path / "out4" / "fleet.json").read_text())["clients"]}
+    assert rows == {"Alpha Dental": 0, "Beta Vet": 1, "Gamma Law": 0}, plain.stderr
+    bad = _cli(*fleet, "-o", "out5", "--no-history", "--baseline", "last", cwd=tmp_path)
+    assert bad.returncode == 2 and "needs the history store" in bad.stderr

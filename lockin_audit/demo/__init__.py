@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from lockin_audit.config import AuditConfig, config_from_mapping
 
 PARTS: tuple[str, ...] = ("dns", "rdap", "aws", "azure", "google", "inventory")
@@ -95,7 +97,11 @@ def demo_estate(workdir: Path) -> Iterator[AuditConfig]:
             _merge(data["client"], part.client)
             _merge(data["provider"], part.provider)
             os.environ.update(part.env)
-        yield config_from_mapping(data, workdir / "demo-audit.yaml")
+        # written out as a user's audit file would be (the evidence bundle keeps it; it
+        # names local endpoints and a profile, never a credential)
+        audit_file = workdir / "demo-audit.yaml"
+        audit_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        yield config_from_mapping(data, audit_file)
     finally:
         for part in reversed(started):
             with contextlib.suppress(Exception):

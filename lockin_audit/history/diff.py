@@ -170,6 +170,23 @@ def gate_ids(result: ScanResult) -> set[str]:
     return ids | {f.id for f in result.findings if f.acceptance_exceeded is not None}
 
 
+def fails_gate(result: ScanResult, fail_on: str, fail_on_new: bool) -> bool:
+    """Exit 1 (for `scan` and for each client of `fleet scan`): a provider-held finding,
+    not accepted, at or above `fail_on`; with `fail_on_new` (and a baseline) only one
+    that is new or worse, or that outgrew its acceptance (`gate_ids`)."""
+    from lockin_audit.engine import fail_on_reached
+
+    if fail_on == "none":
+        return False
+    threshold = Severity(fail_on)
+    if fail_on_new and result.changes is not None:
+        ids = gate_ids(result)
+        return any(f.status is Status.FAIL and f.accepted is None
+                   and f.severity.at_least(threshold) and f.id in ids
+                   for f in result.findings)
+    return fail_on_reached(result, threshold)
+
+
 @dataclass(frozen=True)
 class DiffView:
     """A diff for printing: the changes plus the findings they name."""

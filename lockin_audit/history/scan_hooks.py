@@ -198,6 +198,14 @@ class ScanHistory:
                 "error": self.record_error, "explicit": bool(self.explicit)})
         return result
 
+    def first_scan(self, label: str) -> None:
+        """Compare with nothing (every finding is new): a fleet client with no report.json
+        in the baseline folder."""
+        self._baseline_result = ScanResult(
+            started_at="", finished_at="", client={"name": self.client}, provider=(),
+            readiness=Readiness(0, "", 0), findings=(), coverage=(), unidentified=())
+        self._baseline_label = label
+
     @property
     def record_failed(self) -> bool:
         """The store refused this scan (or could not be opened)."""

@@ -106,6 +106,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["human_date"] = human_date
     env.filters["human_time"] = human_datetime
     env.filters["asset"] = asset_label
+    env.filters["evidence_member"] = _evidence_member
     env.globals["history_view"] = history_view  # the _history/_accepted partials
     env.globals["exceeded_text"] = exceeded_text  # "accepted as warn, now fail"
     env.globals["aws_handover_users"] = aws_handover_users  # the _aws_handover partials
@@ -469,3 +470,7 @@ def evidence_line(e: Evidence) -> str:
     return f"{e.source}: {e.request} ({human_datetime(e.observed_at)})"
 
 
+def _evidence_member(finding_id: str) -> str:
+    from lockin_audit.evidence import evidence_member
+
+    return evidence_member(finding_id)

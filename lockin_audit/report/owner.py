@@ -147,7 +147,7 @@ _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[^:]*:[^:]*:(\d{12}):")
 _AWS_ACCOUNT_ID = re.compile(r"^arn:aws[a-z-]*:::account/(\d{12})$")
 _SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.I)
 _M365_TYPES = frozenset({"m365_tenant", "azure_tenant", "entra_user", "entra_service_principal",
-                         "entra_group", "m365_partner", "m365_app"})
+                         "entra_group", "m365_partner", "m365_app", "m365_ca_policy"})
 
 
 def slug(text: str) -> str:

@@ -144,6 +144,14 @@ class FactStore(Mapping[str, Mapping[str, Any]]):
     def __len__(self) -> int:
         return len(self._facts)
 
+    def error_of(self, source: str, key: str) -> FetchError | None:
+        """Why one target of a source was not read (None when it was, or never tried)."""
+        return self._errors.get(source, {}).get(key)
+
+    def source_error(self, source: str) -> FetchError | None:
+        """Why a whole source was not read (not configured, targets not listed)."""
+        return self._source_errors.get(source)
+
     def lookup(self, req: Requires[T], key: str) -> Dependency[T]:
         facts = self._facts.get(req.source, {})
         if key in facts:
