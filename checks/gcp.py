@@ -765,6 +765,7 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 @check(
     id="gcp.contacts.essential",
+    needs=(GWS,),
     control="gcp.contacts",
     source="gcp",
     title="Where Google Cloud sends essential notices",
@@ -796,8 +797,8 @@ def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
             continue
         held = 0
         for c in contacts.items:
-            attribution = ctx.attribute(IdKind.EMAIL, c.email,
-                                        seen_in=f"Essential Contacts of {resource}")
+            attribution = attribute_workspace_address(
+                ctx, c.email, _workspaces(ctx), f"Essential Contacts of {resource}")
             if attribution.holder is Holder.CLIENT:
                 continue
             held += 1

@@ -24,12 +24,14 @@ from urllib.parse import urlsplit
 
 from lockin_audit.config import AzureTarget
 from lockin_audit.facts import FetchError, SourceFailure
-from lockin_audit.guards import ForeignHostRefused, WriteRefused
+from lockin_audit.guards import AnswerTooLarge, ForeignHostRefused, WriteRefused
 from lockin_audit.guards.azure import endpoint_policy, read_only_policy
 from lockin_audit.guards.net import origin_of
+from lockin_audit.guards.requests_session import harden_session
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.graph import Principal
 from lockin_audit.sources.interface import Source, SourceContext, Target
+from lockin_audit.transport import answer_limit
 
 T = TypeVar("T")
 DEFAULT_ARM = "https://management.azure.com"
@@ -245,15 +247,24 @@ def sdk_budget() -> float:
     return attempts * (SDK_CONNECT_S + SDK_READ_S) + backoff
 
 
-def client_kwargs(opts: AzureTarget) -> dict[str, Any]:
+def client_kwargs(opts: AzureTarget, max_bytes: int | None = None) -> dict[str, Any]:
+    """The SDK clients' settings: the configured ARM endpoint, the read-only and endpoint
+    policies, retries and timeouts, and a requests session that follows no redirect of
+    its own and reads each answer through the byte cap (`max_bytes`, default the azure
+    entry of ANSWER_LIMITS)."""
+    import requests
+
     arm = (opts.arm_endpoint or DEFAULT_ARM).rstrip("/")
+    session = harden_session(requests.Session(), max_bytes or answer_limit("azure"),
+                             "Azure Resource Manager")
     kwargs: dict[str, Any] = {"base_url": arm, "credential_scopes": [arm + "/.default"],
                               "per_call_policies": [read_only_policy(), endpoint_policy(arm)],
                               # after the sign-in policy, on every redirect hop and retry
                               "per_retry_policies": [endpoint_policy(arm)],
                               "retry_total": SDK_RETRIES, "retry_backoff_factor": SDK_BACKOFF,
                               "connection_timeout": SDK_CONNECT_S,
-                              "read_timeout": SDK_READ_S}
+                              "read_timeout": SDK_READ_S,
+                              "session": session, "session_owner": False}
     if opts.ca_bundle:
         kwargs["connection_verify"] = opts.ca_bundle
     return kwargs
@@ -279,6 +290,9 @@ def to_fetch_error(exc: Exception, request: str, permission_key: str) -> FetchEr
 
     if isinstance(exc, WriteRefused):
         return FetchError("azure", request, str(exc), kind="denied")
+    if isinstance(exc, AnswerTooLarge):
+        return FetchError("azure", request, f"{exc} (scan.limits.max_answer_bytes.azure)",
+                          kind="malformed")
     if isinstance(exc, ForeignHostRefused):
         return FetchError("azure", request, str(exc), kind="malformed")
     if isinstance(exc, ClientAuthenticationError):
@@ -396,7 +410,8 @@ class AzureSource(Source):
                                            f"cannot build the credential: {exc}",
                                            kind="denied")) from None
         self._credentials.append(credential)
-        kwargs = client_kwargs(opts)
+        kwargs = client_kwargs(opts, answer_limit(
+            "azure", ctx.config.scan.limits.max_answer_bytes))
 
         caller = _Caller(ctx, host)
         listing = caller.listing
