@@ -152,6 +152,8 @@ class Party(_Model):
     gcp_billing_account_ids: list[str] = []  # 012345-6789AB-CDEF01
     gcp_project_ids: list[str] = []  # project ids (service accounts from these projects)
     google_oauth_client_ids: list[str] = []  # OAuth client ids of the party's own apps
+    # the party's RMM / remote-control instances (relay or server hosts, account ids)
+    remote_access: list[str] = []
 
     @field_validator("google_customer_ids", mode="before")
     @classmethod
@@ -411,6 +413,8 @@ class Scan(_Model):
     accept: list[str] = []
     # The evidence bundle (as --evidence): a zip of the facts, report and manifest.
     evidence: str | None = None
+    # Files written by `lockin-audit endpoint collect` on the business's machines (globs).
+    endpoints: list[str] = []
 
     @field_validator("history")
     @classmethod
