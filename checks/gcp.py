@@ -441,6 +441,18 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
         yield ctx.error(facts.asset, visible, key="billing-accounts",
                         title="Not assessed: which billing accounts the business can see")
     own = _client_orgs(facts, ctx)
+    if not facts.account_projects and not isinstance(visible, FetchError):
+        yield ctx.finding(
+            asset=facts.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+            severity=Severity.MEDIUM, key="no-billing-accounts",
+            title="No billing account to look for the projects the business pays for",
+            detail="These credentials see no Cloud Billing account (billingAccounts.list "
+                   "returned none) and the audit file names none for the business "
+                   "(client.gcp_billing_account_ids), so projects the business pays for "
+                   "outside its organization were not looked for. Grant the audit identity "
+                   "Billing Account Viewer on the business's billing accounts, or list them "
+                   "in the audit file.",
+            evidence=[visible.evidence({"billingAccounts": []})])
     for account in facts.account_projects:
         if isinstance(account.projects, FetchError):
             yield ctx.error(account.asset, account.projects, key="projects")

@@ -362,7 +362,13 @@ class Identity:
         raw = (value or "").strip()
         if not raw:
             return Attribution(Holder.UNKNOWN, None, kind, "", "empty value", 0.0)
-        handler = {
+        handlers = self.__dict__.get("_handlers")
+        if handlers is None:
+            handlers = self.__dict__["_handlers"] = self._handlers()
+        return handlers[kind](kind, raw)  # type: ignore[no-any-return]
+
+    def _handlers(self) -> dict[IdKind, Any]:
+        return {
             IdKind.EMAIL: self._email,
             IdKind.DOMAIN: self._host,
             IdKind.HOSTNAME: self._host,
@@ -381,8 +387,7 @@ class Identity:
             IdKind.GOOGLE_OAUTH_CLIENT: self._google,
             IdKind.IDENTITY_ORG: self._identity_org,
             IdKind.PHONE: self._phone,
-        }[kind]
-        return handler(kind, raw)
+        }
 
     def record(self, attribution: Attribution, seen_in: str, control: str | None = None) -> None:
         """Collect an unknown attribution for the report's 'unidentified' list."""
@@ -407,12 +412,14 @@ class Identity:
     def _domain_index(self) -> dict[str, Party]:
         """Domain -> the first party (client, providers, vendors) that lists it; rebuilt
         when the parties change."""
-        parties = self.parties
-        stamp = tuple(id(p) for p in parties)
+        # the stamp names the party containers, not every party: a scan attributes tens of
+        # thousands of names against ~60 parties
+        stamp = (id(self.client), id(self.providers), len(self.providers),
+                 id(self.third_parties), len(self.third_parties))
         cached = self.__dict__.get("_index")
         if cached is None or cached[0] != stamp:
             index: dict[str, Party] = {}
-            for party in parties:
+            for party in self.parties:
                 for dom in party.domains:
                     index.setdefault(dom, party)
             cached = (stamp, index)

@@ -198,6 +198,8 @@ class _RowIndex:
             if tenant:
                 return "m365", "t-" + slug(tenant), self.tenants[tenant], tenant
             return "m365", "t-" + slug(a.id), _name(f), a.id
+        if a.type == "azure_management_group":
+            return "azure", "mg-" + slug(a.id), _name(f), a.id
         sub = _SUBSCRIPTION.match(a.id)
         if a.type.startswith("azure") and sub:
             sid = sub.group(1).lower()
