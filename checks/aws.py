@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
 from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, IdKind, normalize_org
-from lockin_audit.model import Asset, Holder, Severity, Status
+from lockin_audit.model import Asset, Holder, Severity, Status, human_datetime
 from lockin_audit.sources.aws import CONTACT_TYPES, account_asset, vendor_accounts
 from lockin_audit.sources.aws_facts import (
     AwsFacts,
@@ -561,7 +561,7 @@ def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                            if unread else "")
                         + ("Assuming it requires an ExternalId."
                            if g.external_id else "No ExternalId condition.")
-                        + (f" Last used: {role.last_used}." if role.last_used else "")),
+                        + (f" Last used: {human_datetime(role.last_used)}." if role.last_used else "")),
                 evidence=[f.evidence({"RoleName": role.name,
                                       "AssumeRolePolicyDocument": excerpt_of(role.trust),
                                       "Policies": [p.name for p in role.policies],
