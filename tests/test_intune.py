@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from lockin_audit import registry
+from lockin_audit.check import CheckContext
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import graph_routes
 from lockin_audit.demo.arm_routes import demo_data
 from lockin_audit.demo.azure_server import MicrosoftCloud
-from lockin_audit.check import CheckContext
 from lockin_audit.engine import Scanner
 from lockin_audit.facts import FetchError, fact_from_json, fact_to_json
 from lockin_audit.identity import Identity
