@@ -452,7 +452,40 @@ def demo_intune() -> dict[str, Any]:
                     "ownerOrganizationName": "Bob's IT Services",
                     "lastModifiedDateTime": _at(-400), "enrollmentTarget": "all",
                     "targetGroupIds": [], "deviceOwnerManagementEnabled": True},
+        "detected_apps": demo_detected_apps(),
     }
+
+
+def demo_detected_apps() -> list[dict[str, Any]]:
+    """Intune's discovered apps on Acme Dental's PCs, as detectedApp (v1.0,
+    https://learn.microsoft.com/graph/api/resources/intune-devices-detectedapp: id,
+    displayName, version, sizeInByte, deviceCount, publisher (default ""), platform), each
+    with the managedDevice objects of its managedDevices relationship
+    (https://learn.microsoft.com/graph/api/resources/intune-devices-manageddevice: id,
+    deviceName) under "_devices" (served by the relationship's route, never in the app):
+    the provider's ScreenConnect client on the twelve PCs, TeamViewer on three, and apps
+    that are no remote-access tool."""
+    pcs = [(f"6d0c0000-0000-4000-8000-{n:012d}",
+            f"ACME-{'FRONT' if n < 3 else 'SURG'}-{n + 1:02d}") for n in range(12)]
+
+    def app(app_id: str, name: str, version: str, publisher: str, devices: list[tuple[str, str]],
+            size: int) -> dict[str, Any]:
+        return {"@odata.type": "#microsoft.graph.detectedApp", "id": app_id,
+                "displayName": name, "version": version, "sizeInByte": size,
+                "deviceCount": len(devices), "publisher": publisher, "platform": "windows",
+                "_devices": [{"@odata.type": "#microsoft.graph.managedDevice", "id": i,
+                              "deviceName": n} for i, n in devices]}
+
+    return [
+        app("0a7e5c1e-0000-4000-8000-000000000001", "ScreenConnect Client (4f3c2b1a0e9d8c7b)",
+            "24.1.6.8926", "ScreenConnect Software", pcs, 25_165_824),
+        app("0a7e5c1e-0000-4000-8000-000000000002", "TeamViewer", "15.49.2", "TeamViewer",
+            pcs[:3], 98_566_144),
+        app("0a7e5c1e-0000-4000-8000-000000000003", "7-Zip 23.01 (x64)", "23.01",
+            "Igor Pavlov", pcs, 5_767_168),
+        app("0a7e5c1e-0000-4000-8000-000000000004", "Microsoft Edge", "131.0.2903.70",
+            "", pcs, 0),
+    ]
 
 
 # Graph paths of the Intune bindings: (version(s) that serve it, key in Tenant.intune).
@@ -465,8 +498,34 @@ INTUNE_PATHS = {
 }
 
 
+def _detected_apps(t: Tenant, rest: str, query: dict[str, list[str]], base: str
+                   ) -> tuple[int, dict[str, str], bytes] | None:
+    """detectedApps (List) and an app's managedDevices relationship, paged, $select
+    honoured (v1.0 and beta both serve them)."""
+    selected = [k for k in _first(query, "$select").split(",") if k]
+
+    def view(obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in obj.items() if not k.startswith("_")
+                and (not selected or k in selected or k == "@odata.type")}
+
+    apps = t.intune.get("detected_apps") or []
+    if rest == "/deviceManagement/detectedApps":
+        return _paged(base, rest, "deviceManagement/detectedApps", [view(a) for a in apps],
+                      query, t.page_size)
+    m = re.fullmatch(r"/deviceManagement/detectedApps/([^/]+)/managedDevices", rest)
+    if m is None:
+        return None
+    app = next((a for a in apps if a["id"] == m.group(1)), None)
+    if app is None:
+        return _error(404, "ResourceNotFound", f"detectedApp {m.group(1)} not found.")
+    return _paged(base, rest, "deviceManagement/managedDevices",
+                  [view(d) for d in app["_devices"]], query, t.page_size)
+
+
 def _intune(t: Tenant, version: str, rest: str, query: dict[str, list[str]], base: str
             ) -> tuple[int, dict[str, str], bytes] | None:
+    if rest.startswith("/deviceManagement/detectedApps"):
+        return _detected_apps(t, rest, query, base)
     found = INTUNE_PATHS.get(rest)
     if found is None:
         return None
