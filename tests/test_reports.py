@@ -603,16 +603,21 @@ def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
         assert f.id[:8] in letter, f.title
     # grouped by system, one table each: item, what we ask, by when
     assert letter.index("## Domains") < letter.index("## Credentials and backups")
-    assert "| # | Item | What we ask | By | Ref. |" in letter
-    rows = re.findall(r"^\| (\d+) \|", letter, flags=re.M)
+    assert "| # | Item | What we ask | By |" in letter
+    assert "## Checklist: every item" in letter  # one line per item, with its reference
+    requests, checklist = letter.split("## Checklist: every item")
+    rows = re.findall(r"^\| (\d+) \|", requests, flags=re.M)
     assert rows == [str(n) for n in range(1, len(held) + 1)]
+    # the checklist: a line per held finding, naming it, with its reference
+    lines = re.findall(r"^\| (\d+) \| (.+) \| ([0-9a-f]{8}) \|$", checklist, flags=re.M)
+    assert sorted(ref for _, _, ref in lines) == sorted(f.id[:8] for f in held)
     # the full ask once per kind, under its group
     assert letter.count("**Transfer the registration:** make us the registrant, unlock the "
                         "domain and give us its transfer (EPP) code.") == 1
     assert "**Hand over the admin login:** securely" in letter
     # dates from the plan: the firewall's admin login first, a week before its own due
     # date; the domain, due in 20 days, a week before that
-    assert "| acmedental.com | Transfer the registration | 2026-12-06 \\* | " in letter
+    assert "| acmedental.com | Transfer the registration | 2026-12-06 \\* |\n" in letter
     assert "1. By 2026-11-24: Regain admin access and credentials (item 2)" in letter
     assert "2. By 2026-12-06: Transfer the domain registrations (item 1)" in letter
     assert "by 2026-12-07**" in letter
