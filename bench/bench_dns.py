@@ -52,6 +52,14 @@ selector1._domainkey CNAME selector1-client{n:04d}._domainkey.client{n:04d}.onmi
 """, mname="ns1.provider.test.", rname="hostmaster.provider.test.")
 
 
+def onmicrosoft_zone(count: int) -> tuple[str, str]:
+    """The DKIM keys the domains' selector1 CNAMEs lead to (Microsoft publishes each
+    tenant's keys under <tenant>.onmicrosoft.com; the bench's tenants are under .test)."""
+    key = '"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"'
+    return "onmicrosoft.test", _zone("onmicrosoft.test", ("ns1.provider.test",), "\n".join(
+        f"selector1-client{n:04d}._domainkey.client{n:04d} TXT {key}" for n in range(count)))
+
+
 SHARED = {
     "provider.test": _zone("provider.test", ("ns1.provider.test",), """
 ns1 A 203.0.113.53

@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_dns's zones and proxy
 
-from bench_dns import SHARED, domain_zone, proxy_process
+from bench_dns import SHARED, domain_zone, onmicrosoft_zone, proxy_process
 
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
@@ -109,6 +109,7 @@ def end_to_end(args: argparse.Namespace) -> None:
     domains = [domain_zone(n)[0] for n in range(args.domains)]
     zones = dict(SHARED)
     zones.update(domain_zone(n) for n in range(args.domains))
+    zones.update([onmicrosoft_zone(args.domains)])
     with tempfile.TemporaryDirectory() as tmp:
         knot = KnotServer(Path(tmp) / "knot", zones).start(timeout_s=120)
         ports: mp.Queue[int] = mp.Queue()
@@ -118,15 +119,18 @@ def end_to_end(args: argparse.Namespace) -> None:
         try:
             port = ports.get(timeout=10)
             audit = Path(tmp) / "audit.yaml"
+            scan_options: dict[str, object] = {
+                "domains": domains, "dns": {"resolvers": [f"127.0.0.1:{port}"]}}
+            if args.concurrency is not None:  # the default limits unless asked otherwise
+                scan_options["limits"] = {"concurrency": args.concurrency}
             audit.write_text(yaml.safe_dump({
                 "client": {"name": "Client Co", "domains": ["client.example"]},
                 "provider": {"name": "Provider Inc", "domains": ["provider.test"],
                              "ip_ranges": ["203.0.113.0/24"]},
-                "scan": {"domains": domains,
-                         "dns": {"resolvers": [f"127.0.0.1:{port}"], "timeout_s": 5},
-                         "limits": {"concurrency": args.concurrency, "timeout_s": 30,
-                                    "per_host_burst": args.burst}}}))
-            cmd = [sys.executable, "-m", "lockin_audit", "scan", "-c", str(audit),
+                "scan": scan_options}))
+            load_before = os.getloadavg()
+            profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+            cmd = [sys.executable, *profile, "-m", "lockin_audit", "scan", "-c", str(audit),
                    "-o", str(Path(tmp) / "out"), "-f", "json", "--only", "domain",
                    "--no-history", "--no-progress", "-q", "--fail-on", "none"]
             for check_id in DNS_CHECKS:
@@ -145,8 +149,11 @@ def end_to_end(args: argparse.Namespace) -> None:
             errors = sum(1 for f in report["findings"] if f["status"] == "error")
             rate = len(domains) / elapsed
             load = os.getloadavg()[0]
-            print(f"{len(domains)} domains, DNS +{args.dns_latency_ms:g} ms per answer; "
-                  f"load average {load:.1f} on {os.cpu_count()} CPUs")
+            limits = (f"limits.concurrency {args.concurrency}" if args.concurrency
+                      else "default limits")
+            print(f"{len(domains)} domains, DNS +{args.dns_latency_ms:g} ms per answer, "
+                  f"{limits}; load average {load_before[0]:.1f} before, {load:.1f} after, "
+                  f"on {os.cpu_count()} CPUs")
             print(f"lockin-audit scan --only domain (DNS checks), whole CLI: {elapsed:.1f} s, "
                   f"{rate:.1f} domains/s, {len(report['findings'])} findings, {errors} "
                   f"errors, peak {peak_mb:.0f} MB (goal < 300 MB); scan CPU {cpu:.1f} s "
@@ -174,8 +181,12 @@ def main() -> None:
                         help="the older whole-area run (DNS + rate-limited RDAP, cached rerun)")
     parser.add_argument("--checkdmarc", metavar="DIR", help="directory holding checkdmarc")
     parser.add_argument("--checkdmarc-domains", type=int, default=100)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="override limits.concurrency (default: the scan's default "
+                             "limits, as a user who never tunes them runs it)")
     parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run the scan under cProfile, writing its stats to FILE")
     parser.add_argument("--domains", type=int, default=None)
     parser.add_argument("--dns-latency-ms", type=float, default=20.0)
     parser.add_argument("--rdap-latency-ms", type=float, default=100.0)

@@ -13,6 +13,7 @@ from lockin_audit.sources.azure import (
     AzureFacts,
     BillingInfo,
     Directory,
+    ManagementGroup,
     RoleAssignment,
     Subscription,
     describe_scope,
@@ -400,12 +401,20 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.error(sub.asset, sub.role_definitions_error, key="role-definitions",
                             title="Not assessed: the names of custom roles")
             clean = False
-        if isinstance(sub.role_assignments, FetchError):
-            yield ctx.error(sub.asset, sub.role_assignments, key="roles")
-            clean = False
-        else:
-            for ra in sub.role_assignments:
-                found = _assignment_finding(ctx, facts, sub, ra, partner_signs)
+        judged_above = _groups_read(facts)
+        for which, found_set in (("roles", sub.role_assignments),
+                                 ("eligible", sub.eligible_assignments)):
+            if isinstance(found_set, FetchError):
+                yield ctx.error(sub.asset, found_set, key=which,
+                                title="Not assessed: PIM-eligible roles on the subscription"
+                                if which == "eligible" else None)
+                clean = False
+                continue
+            for ra in found_set:
+                if ra.scope.rstrip("/").lower() in judged_above:
+                    continue  # judged at its management group (azure.access.management-groups)
+                found = _assignment_finding(ctx, facts, sub.asset, sub.name,
+                                            ra.where(sub.id), ra, partner_signs)
                 if found is not None:
                     clean = False
                     yield found
@@ -431,9 +440,13 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
                                               "role": admin.role})])
         if clean:
             yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT,
-                              detail=f"Every role assignment on {sub.name} and every classic "
-                                     "administrator belongs to the business's own "
-                                     "directory.",
+                              detail=f"The active role assignments and PIM-eligible roles "
+                                     f"listed for {sub.name} (at the subscription, below it, "
+                                     "and inherited from above"
+                                     + (", those of readable management groups judged there"
+                                        if judged_above else "")
+                                     + ") and its classic administrators belong to the "
+                                     "business's own directory.",
                               evidence=_sub_evidence(facts, sub))
 
 
@@ -443,60 +456,165 @@ def _ra_evidence(facts: AzureFacts, ra: RoleAssignment, **extra: object) -> list
         "role": ra.role, "scope": ra.scope, **extra})]
 
 
-def _assignment_finding(ctx: CheckContext, facts: AzureFacts, sub: Subscription,
-                        ra: RoleAssignment, partner_signs: list[str]) -> Finding | None:
-    """A role assignment judged at its scope; None when it is the business's own."""
-    where = ra.where(sub.id)
+def _groups_read(facts: AzureFacts) -> frozenset[str]:
+    """Scopes whose assignments the management-group check judges (groups whose active
+    and eligible assignments were both read; "/" with the root group)."""
+    if not isinstance(facts.management_groups, tuple):
+        return frozenset()
+    out = set()
+    for g in facts.management_groups:
+        if not isinstance(g.role_assignments, FetchError) and \
+                not isinstance(g.eligible_assignments, FetchError):
+            out.add(g.id.rstrip("/").lower())
+            if g.parent_id is None:
+                out.add("")
+    return frozenset(out)
+
+
+def _assignment_finding(ctx: CheckContext, facts: AzureFacts, asset: Asset, name: str,
+                        where: str, ra: RoleAssignment, partner_signs: list[str]
+                        ) -> Finding | None:
+    """A role assignment (or PIM eligibility) judged at its scope; None when it is the
+    business's own. `asset` and `name`: the subscription or management group reported."""
+    holds = ra.how
     severity = Severity.CRITICAL if ra.privileged else Severity.HIGH
     if ra.principal_type == "ForeignGroup":
         is_provider = bool(partner_signs)
         return ctx.finding(
-            asset=sub.asset, key=ra.id,
+            asset=asset, key=ra.id,
             holder=Holder.PROVIDER if is_provider else Holder.UNKNOWN,
             status=None if is_provider else Status.WARN, severity=severity,
-            detail=f"A partner's admin-agent group (ForeignGroup {ra.principal_id}) holds "
-                   f"{ra.role} on {where} of {sub.name}"
+            detail=f"A partner's admin-agent group (ForeignGroup {ra.principal_id}) {holds} "
+                   f"{ra.role} on {where} of {name}"
                    + (f", and the provider is this subscription's partner "
                       f"({'; '.join(partner_signs)})." if is_provider
                       else ": find out which partner." + _graph_gap(ctx)),
             evidence=_ra_evidence(facts, ra))
     if ra.principal_type not in ("User", "Group", "ServicePrincipal"):
         return ctx.finding(
-            asset=sub.asset, key=ra.id, holder=Holder.UNKNOWN, status=Status.WARN,
+            asset=asset, key=ra.id, holder=Holder.UNKNOWN, status=Status.WARN,
             severity=severity,
-            detail=f"A principal of type {ra.principal_type} ({ra.principal_id}) holds "
-                   f"{ra.role} on {where} of {sub.name}: find out whose it is.",
+            detail=f"A principal of type {ra.principal_type} ({ra.principal_id}) {holds} "
+                   f"{ra.role} on {where} of {name}: find out whose it is.",
             evidence=_ra_evidence(facts, ra))
     directory = facts.directory
     if not isinstance(directory, Directory):
         problem = directory or FetchError("azure", "POST /directoryObjects/getByIds",
                                           "the directory was not read", kind="error")
-        return ctx.error(sub.asset, problem, key=ra.id,
-                         title="Not assessed: who holds a role on the subscription")
+        return ctx.error(asset, problem, key=ra.id,
+                         title="Not assessed: who holds a role on the subscription"
+                         if asset.type == "azure_subscription" else
+                         "Not assessed: who holds a role on the management group")
     principal = directory.principals.get(ra.principal_id)
     if principal is None:
         return ctx.finding(
-            asset=sub.asset, key=ra.id, holder=Holder.UNKNOWN, status=Status.WARN,
+            asset=asset, key=ra.id, holder=Holder.UNKNOWN, status=Status.WARN,
             severity=Severity.MEDIUM if not ra.privileged else Severity.HIGH,
-            detail=f"{ra.principal_type} {ra.principal_id} holds {ra.role} on {where} of "
-                   f"{sub.name}, but the directory does not return it (deleted, or in "
+            detail=f"{ra.principal_type} {ra.principal_id} {holds} {ra.role} on {where} of "
+                   f"{name}, but the directory does not return it (deleted, or in "
                    "another tenant): remove the assignment if nobody knows it.",
             evidence=_ra_evidence(facts, ra))
     who = attribute_principal(ctx, principal, directory.verified_domains, facts.tenant_id,
                               f"{ra.role} on {ra.scope}")
     if who.holder is Holder.CLIENT or (
-            principal.kind == "user" and not principal.is_guest
+            principal.kind == "user" and not principal.is_invited
             and who.holder is Holder.UNKNOWN):
         return None
     kind = ("guest" if principal.is_guest else
             {"servicePrincipal": "app", "group": "group"}.get(principal.kind, "account"))
     return ctx.finding(
-        asset=sub.asset, key=ra.id, holder=who.holder,
+        asset=asset, key=ra.id, holder=who.holder,
         status=status_for(who.holder) if who.holder is not Holder.THIRD_PARTY else Status.WARN,
         severity=severity,
-        detail=f"The {kind} {principal.label()} holds {ra.role} on {where} of {sub.name}. "
+        detail=f"The {kind} {principal.label()} {holds} {ra.role} on {where} of {name}. "
                f"{sentence(who.reason)}",
         evidence=_ra_evidence(facts, ra, principal=principal.excerpt()))
+
+
+def _path(g: ManagementGroup, groups: tuple[ManagementGroup, ...]) -> str:
+    """'Tenant Root Group > Production' (as far up as this identity can see)."""
+    by_id = {x.id.lower(): x for x in groups}
+    names, seen = [g.display_name], {g.id.lower()}
+    parent = g.parent_id
+    while parent and parent.lower() in by_id and parent.lower() not in seen:
+        seen.add(parent.lower())
+        names.append(by_id[parent.lower()].display_name)
+        parent = by_id[parent.lower()].parent_id
+    if parent:  # a parent this identity cannot read
+        names.append(parent.rsplit("/", 1)[-1])
+    return " > ".join(reversed(names))
+
+
+@check(
+    id="azure.access.management-groups",
+    control="azure.access",
+    source="azure",
+    title="Access held at management groups, above the subscriptions",
+    severity=Severity.CRITICAL,
+    risk="""A role given at a management group (or at the tenant root group) applies to
+    every subscription below it, including ones created later. Owner there, held or
+    eligible through PIM by the provider's people or apps, outlasts the removal of their
+    access on each subscription.""",
+    remediation=(
+        "In the Azure portal open Management groups, select each group listed here, then "
+        "Access control (IAM) > Role assignments (and Privileged Identity Management > "
+        "Azure resources for eligible roles).",
+        "Remove the provider's assignments and eligibilities once your own Owner is in "
+        "place at the tenant root group.",
+        "A Global Administrator can take over the tenant root group at any time (Entra ID "
+        "> Properties > Access management for Azure resources), then remove that "
+        "elevated access again.",
+    ),
+    references=("https://learn.microsoft.com/azure/governance/management-groups/overview",
+                "https://learn.microsoft.com/rest/api/authorization/"
+                "role-eligibility-schedule-instances/list-for-scope"),
+    needs=(GRAPH,),
+)
+def management_group_access(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
+    groups = facts.management_groups
+    if groups is None:
+        return
+    if isinstance(groups, FetchError):
+        yield ctx.error(ctx.target.asset, groups, key="management-groups",
+                        title="Not assessed: management groups and the access held at them")
+        return
+    if not groups:
+        yield ctx.finding(
+            asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
+            severity=Severity.INFO, key="management-groups",
+            detail="This identity sees no management group; assignments inherited from "
+                   "management groups are judged on each subscription that lists them.",
+            evidence=[facts.evidence("GET /providers/Microsoft.Management/managementGroups",
+                                     {"value": []})])
+        return
+    for g in groups:
+        path = _path(g, groups)
+        clean = True
+        for which, found in (("roles", g.role_assignments),
+                             ("eligible", g.eligible_assignments)):
+            if isinstance(found, FetchError):
+                clean = False
+                yield ctx.error(g.asset, found, key=which,
+                                title="Not assessed: PIM-eligible roles at a management group"
+                                if which == "eligible" else
+                                "Not assessed: role assignments at a management group")
+                continue
+            for ra in found:
+                where = (f"management group {path}" if ra.scope.strip("/") else
+                         "the tenant root scope (/)") + " (every subscription below it)"
+                finding = _assignment_finding(ctx, facts, g.asset, "the tenant", where, ra, [])
+                if finding is not None:
+                    clean = False
+                    yield finding
+        if clean:
+            yield ctx.finding(
+                asset=g.asset, holder=Holder.CLIENT, key="summary",
+                detail=f"The active role assignments and PIM-eligible roles made at "
+                       f"management group {path}"
+                       + (" (and at the tenant root scope)" if g.parent_id is None else "")
+                       + " belong to the business's own directory.",
+                evidence=[facts.evidence(f"GET {g.id}", {
+                    "id": g.id, "displayName": g.display_name, "parent": g.parent_id})])
 
 
 @check(

@@ -441,6 +441,18 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
         yield ctx.error(facts.asset, visible, key="billing-accounts",
                         title="Not assessed: which billing accounts the business can see")
     own = _client_orgs(facts, ctx)
+    if not facts.account_projects and not isinstance(visible, FetchError):
+        yield ctx.finding(
+            asset=facts.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
+            severity=Severity.MEDIUM, key="no-billing-accounts",
+            title="No billing account to look for the projects the business pays for",
+            detail="These credentials see no Cloud Billing account (billingAccounts.list "
+                   "returned none) and the audit file names none for the business "
+                   "(client.gcp_billing_account_ids), so projects the business pays for "
+                   "outside its organization were not looked for. Grant the audit identity "
+                   "Billing Account Viewer on the business's billing accounts, or list them "
+                   "in the audit file.",
+            evidence=[visible.evidence({"billingAccounts": []})])
     for account in facts.account_projects:
         if isinstance(account.projects, FetchError):
             yield ctx.error(account.asset, account.projects, key="projects")
@@ -765,6 +777,7 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 @check(
     id="gcp.contacts.essential",
+    needs=(GWS,),
     control="gcp.contacts",
     source="gcp",
     title="Where Google Cloud sends essential notices",
@@ -796,8 +809,8 @@ def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
             continue
         held = 0
         for c in contacts.items:
-            attribution = ctx.attribute(IdKind.EMAIL, c.email,
-                                        seen_in=f"Essential Contacts of {resource}")
+            attribution = attribute_workspace_address(
+                ctx, c.email, _workspaces(ctx), f"Essential Contacts of {resource}")
             if attribution.holder is Holder.CLIENT:
                 continue
             held += 1

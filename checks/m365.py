@@ -19,8 +19,9 @@ from lockin_audit.microsoft_identity import (
     attribute_principal,
     sentence,
 )
-from lockin_audit.model import Asset, Finding, Holder, Severity, Status
+from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.graph import (
+    CaPolicy,
     Domain,
     Fetched,
     Grant,
@@ -736,3 +737,129 @@ def domains(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                           severity=Severity.LOW, key="none",
                           detail="Graph listed no domain for the tenant.",
                           evidence=[fetched.evidence({"value": []})])
+
+
+def _ca_asset(p: CaPolicy) -> Asset:
+    return Asset("m365_ca_policy", p.id, p.name)
+
+
+def _ca_evidence(ca: Fetched[CaPolicy], p: CaPolicy, **extra: object) -> list[Evidence]:
+    return [ca.evidence({"id": p.id, "displayName": p.name, "state": p.state,
+                         "grantControls": list(p.controls), **extra})]
+
+
+def _ca_severity(p: CaPolicy, provider: bool) -> Severity:
+    strong = any(c in ("block", "mfa", "authenticationStrength") for c in p.controls)
+    if provider:
+        return Severity.HIGH if strong and p.enforced else Severity.MEDIUM
+    return Severity.MEDIUM if strong and p.enforced else Severity.LOW
+
+
+def _ca_state(p: CaPolicy) -> str:
+    return "" if p.enforced else " (the policy is in report-only mode: it is not enforced yet)"
+
+
+@check(
+    id="m365.conditional_access.exclusions",
+    control="m365.conditional_access",
+    source="graph",
+    title="Conditional Access exclusions that name the provider's accounts, apps or tenant",
+    severity=Severity.HIGH,
+    risk="Conditional Access policies decide who must use MFA and who is blocked. An "
+         "account, group, app or whole tenant excluded from a policy skips that rule: when "
+         "the exclusion names the provider, its people keep a way in that the business's "
+         "own staff do not have, and it stays open after the contract ends.",
+    remediation=(
+        "In the Microsoft Entra admin center open Protection > Conditional Access > "
+        "Policies, open each policy listed here and its Users (or Workload identities) > "
+        "Exclude.",
+        "Remove the provider's accounts, groups, apps and tenant from the exclusions; keep "
+        "only the business's own two break-glass accounts excluded.",
+        "Sign in as one of the business's own administrators afterwards to confirm nobody "
+        "is locked out.",
+    ),
+    references=("https://learn.microsoft.com/entra/identity/conditional-access/"
+                "concept-conditional-access-users-groups",
+                "https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy"),
+)
+def ca_exclusions(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
+    tenant = facts.asset
+    ca = facts.ca_policies
+    if isinstance(ca, FetchError):
+        yield ctx.error(tenant, ca, key="policies",
+                        title="Not assessed: Conditional Access policies")
+        return
+    active = [p for p in ca.items if p.active]
+    flagged = 0
+    for p in active:
+        for found in _ca_policy_findings(facts, ctx, ca, p):
+            flagged += 1
+            yield found
+    roles = sorted({r for p in active for r in p.exclude_roles})
+    if not flagged:
+        yield ctx.finding(
+            asset=tenant, holder=Holder.CLIENT, status=Status.PASS, severity=Severity.INFO,
+            key="summary",
+            detail=f"None of the {len(active)} enabled or report-only Conditional Access "
+                   f"policies ({len(ca.items) - len(active)} disabled ones not judged) "
+                   "excludes the provider's users, groups, apps or tenant, or an account "
+                   "whose owner cannot be told (read: each policy's excluded users, groups, "
+                   "workload identities and guest or external tenants)."
+                   + (f" Excluded directory roles ({len(roles)}) are listed in the evidence; "
+                      "their holders are judged by the administrator checks." if roles else ""),
+            evidence=[ca.evidence(_capped("policies", [
+                {"displayName": p.name, "state": p.state, "excludeRoles": list(p.exclude_roles)}
+                for p in active]))])
+
+
+def _ca_policy_findings(facts: GraphFacts, ctx: CheckContext, ca: Fetched[CaPolicy],
+                        p: CaPolicy) -> Iterator[Finding]:
+    what = p.what()
+    for principal in p.excluded:
+        who = _holder_of_principal(principal, facts, ctx, f"excluded from Conditional "
+                                   f"Access policy '{p.name}'")
+        if principal.resolved and (who.holder is Holder.CLIENT or (
+                principal.kind == "user" and not principal.is_invited
+                and who.holder is Holder.UNKNOWN)):
+            continue  # the business's own (its break-glass accounts belong here)
+        provider = who.holder is Holder.PROVIDER
+        yield ctx.finding(
+            asset=_ca_asset(p), holder=who.holder,
+            status=Status.FAIL if provider else Status.WARN,
+            severity=_ca_severity(p, provider), key=f"exclude:{principal.id}",
+            detail=f"{principal.label()}, {_kind_label(principal)}, is excluded from "
+                   f"the Conditional Access policy '{p.name}', which {what}"
+                   f"{_ca_state(p)}. {sentence(who.reason)}",
+            evidence=_ca_evidence(ca, p, excluded=principal.excerpt()))
+    types = ", ".join(p.exclude_guest_types) or "every kind of"
+    if p.exclude_tenants_kind == "enumerated":
+        for tenant_id in p.exclude_tenants:
+            who = ctx.attribute(IdKind.AZURE_TENANT, tenant_id, f"tenant excluded from "
+                                f"Conditional Access policy '{p.name}'")
+            if who.holder is Holder.CLIENT:
+                continue
+            provider = who.holder is Holder.PROVIDER
+            yield ctx.finding(
+                asset=_ca_asset(p), holder=who.holder,
+                status=Status.FAIL if provider else Status.WARN,
+                severity=_ca_severity(p, provider), key=f"tenant:{tenant_id}",
+                detail=f"The {types} guest and external users of tenant {tenant_id} are "
+                       f"excluded from the Conditional Access policy '{p.name}', which "
+                       f"{what}{_ca_state(p)}. {sentence(who.reason)}",
+                evidence=_ca_evidence(ca, p, excludeGuestsOrExternalUsers={
+                    "guestOrExternalUserTypes": ",".join(p.exclude_guest_types),
+                    "externalTenants": {"membershipKind": "enumerated",
+                                        "members": list(p.exclude_tenants)}}))
+    elif (p.exclude_guest_types and p.exclude_tenants_kind in ("all", None)) or any(
+            u.lower() == "guestsorexternalusers" for u in p.exclude_users):
+        yield ctx.finding(
+            asset=_ca_asset(p), holder=Holder.UNKNOWN, status=Status.WARN,
+            severity=_ca_severity(p, False), key="tenant:all",
+            detail=f"The {types} guest and external users of every other tenant are "
+                   f"excluded from the Conditional Access policy '{p.name}', which {what}"
+                   f"{_ca_state(p)}: the provider's people among them"
+                   + (" (its GDAP technicians sign in as service-provider users)"
+                      if "serviceProvider" in p.exclude_guest_types else "") + ".",
+            evidence=_ca_evidence(ca, p, excludeGuestsOrExternalUsers={
+                "guestOrExternalUserTypes": ",".join(p.exclude_guest_types),
+                "externalTenants": {"membershipKind": p.exclude_tenants_kind or "all"}}))

@@ -599,6 +599,31 @@ def _add_fleet() -> None:
 
 _add_fleet()
 
+endpoint_app = typer.Typer(help="Remote-access agents on the business's machines.",
+                           no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+app.add_typer(endpoint_app, name="endpoint")
+
+
+@endpoint_app.command("collect")
+def endpoint_collect(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The JSON file to write (give these files to scan.endpoints).")],
+    root: Annotated[Path | None, typer.Option("--root", help="Read the file system below this folder (a mounted disk image; a Windows drive as ROOT/C/...).")] = None,
+    registry_export: Annotated[Path | None, typer.Option("--registry-export", help="A regedit /e export to read instead of the live registry.")] = None,
+    os_name: Annotated[str | None, typer.Option("--os", help="windows, macos or linux (default: this machine's).")] = None,
+    hostname: Annotated[str | None, typer.Option("--hostname", help="The machine's name in the file (default: this machine's).")] = None,
+) -> None:
+    """List the RMM and remote-control agents on this machine and the instance each
+    reports to (read-only, standard library only; never reads secrets). The same code runs
+    alone as `python3 collect.py -o FILE.json` on a machine without lockin-audit."""
+    from lockin_audit.endpoint.collect import main as collect_main
+
+    argv = ["-o", str(output)]
+    for flag, value in (("--root", root), ("--registry-export", registry_export),
+                        ("--os", os_name), ("--hostname", hostname)):
+        if value is not None:
+            argv += [flag, str(value)]
+    raise typer.Exit(collect_main(argv))
+
 
 def main() -> None:
     from lockin_audit.config import ConfigError

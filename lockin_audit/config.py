@@ -152,6 +152,8 @@ class Party(_Model):
     gcp_billing_account_ids: list[str] = []  # 012345-6789AB-CDEF01
     gcp_project_ids: list[str] = []  # project ids (service accounts from these projects)
     google_oauth_client_ids: list[str] = []  # OAuth client ids of the party's own apps
+    # the party's RMM / remote-control instances (relay or server hosts, account ids)
+    remote_access: list[str] = []
 
     @field_validator("google_customer_ids", mode="before")
     @classmethod
@@ -376,6 +378,14 @@ class Limits(_Model):
     # azure, graph, google, gcp, http); the defaults are in lockin_audit/transport.py
     # (ANSWER_LIMITS). A larger answer is not read further: the target is an error.
     max_answer_bytes: dict[str, int] = {}
+
+    @field_validator("max_answer_bytes")
+    @classmethod
+    def _answer_bytes(cls, v: dict[str, int]) -> dict[str, int]:
+        for source, limit in v.items():
+            if limit < 1024:
+                raise ValueError(f"{source}: {limit} is below 1024 bytes")
+        return v
     # How long one target (a domain, an AWS account, a tenant) may take in all: its pages
     # and retries run within it; `timeout_s` bounds each single request.
     target_budget_s: float = Field(default=900.0, gt=0, le=86400)
@@ -403,6 +413,8 @@ class Scan(_Model):
     accept: list[str] = []
     # The evidence bundle (as --evidence): a zip of the facts, report and manifest.
     evidence: str | None = None
+    # Files written by `lockin-audit endpoint collect` on the business's machines (globs).
+    endpoints: list[str] = []
 
     @field_validator("history")
     @classmethod

@@ -55,6 +55,8 @@ class IdKind(StrEnum):
     GOOGLE_OAUTH_CLIENT = "google_oauth_client"
     IDENTITY_ORG = "identity_org"  # platform:name, e.g. github:bobsit, okta:bobsit.okta.com
     PHONE = "phone"  # a phone number, compared on its digits (E.164 without the +)
+    # a remote-access instance: a relay or server host, or an account id (RMM tools)
+    REMOTE_ACCESS = "remote_access"
 
 
 # Tokens dropped from the end of organisation names before comparing them.
@@ -202,6 +204,8 @@ class Party:
     google_oauth_client_ids: tuple[str, ...] = ()
     category: str | None = None  # third parties: registrar, dns, mail, ca, cloud, ...
     identity_orgs: frozenset[str] = frozenset()  # "platform:name", lower case
+    # the party's RMM / remote-control instances: hosts (bobsit.screenconnect.com) or ids
+    remote_access: tuple[str, ...] = ()
 
     @property
     def org_names(self) -> frozenset[str]:
@@ -222,6 +226,7 @@ class Party:
             **({"phones": ["+" + p for p in self.phones]} if self.phones else {}),
             **{key: list(getattr(self, key)) for key in GOOGLE_ID_FIELDS
                if getattr(self, key)},
+            **({"remote_access": list(self.remote_access)} if self.remote_access else {}),
         }
 
 
@@ -281,6 +286,8 @@ def _party_from_mapping(holder: Holder, data: Mapping[str, Any]) -> Party:
         gcp_project_ids=tuple(x.lower() for x in strs("gcp_project_ids")),
         google_oauth_client_ids=strs("google_oauth_client_ids"),
         category=data.get("category"),
+        remote_access=tuple(sorted({x.strip().lower().rstrip(".") for x in strs("remote_access")
+                                    if x.strip()})),
         identity_orgs=frozenset(
             f"{platform}:{str(name).strip().lower()}"
             for platform, names in (data.get("identity_orgs") or {}).items()
@@ -355,10 +362,17 @@ class Identity:
         raw = (value or "").strip()
         if not raw:
             return Attribution(Holder.UNKNOWN, None, kind, "", "empty value", 0.0)
-        handler = {
+        handlers = self.__dict__.get("_handlers")
+        if handlers is None:
+            handlers = self.__dict__["_handlers"] = self._handlers()
+        return handlers[kind](kind, raw)  # type: ignore[no-any-return]
+
+    def _handlers(self) -> dict[IdKind, Any]:
+        return {
             IdKind.EMAIL: self._email,
             IdKind.DOMAIN: self._host,
             IdKind.HOSTNAME: self._host,
+            IdKind.REMOTE_ACCESS: self._remote_access,
             IdKind.URL: self._url,
             IdKind.AWS_ACCOUNT: self._aws,
             IdKind.AWS_ORGANIZATION: self._aws_org,
@@ -373,8 +387,7 @@ class Identity:
             IdKind.GOOGLE_OAUTH_CLIENT: self._google,
             IdKind.IDENTITY_ORG: self._identity_org,
             IdKind.PHONE: self._phone,
-        }[kind]
-        return handler(kind, raw)
+        }
 
     def record(self, attribution: Attribution, seen_in: str, control: str | None = None) -> None:
         """Collect an unknown attribution for the report's 'unidentified' list."""
@@ -399,17 +412,38 @@ class Identity:
     def _domain_index(self) -> dict[str, Party]:
         """Domain -> the first party (client, providers, vendors) that lists it; rebuilt
         when the parties change."""
-        parties = self.parties
-        stamp = tuple(id(p) for p in parties)
+        # the stamp names the party containers, not every party: a scan attributes tens of
+        # thousands of names against ~60 parties
+        stamp = (id(self.client), id(self.providers), len(self.providers),
+                 id(self.third_parties), len(self.third_parties))
         cached = self.__dict__.get("_index")
         if cached is None or cached[0] != stamp:
             index: dict[str, Party] = {}
-            for party in parties:
+            for party in self.parties:
                 for dom in party.domains:
                     index.setdefault(dom, party)
             cached = (stamp, index)
             self.__dict__["_index"] = cached
         return cached[1]  # type: ignore[no-any-return]
+
+    def _remote_access(self, kind: IdKind, raw: str) -> Attribution:
+        """An RMM or remote-control instance: a party's configured `remote_access` entry
+        (exactly, or a host under it) decides first; else an address by its e-mail rule
+        and a host by its domain; anything else is unknown."""
+        value = raw.strip().lower().rstrip(".")
+        for party in self.parties:
+            for entry in party.remote_access:
+                if value == entry or value.endswith("." + entry):
+                    return Attribution(party.holder, party.name, kind, value,
+                                       f"{value} is configured as a remote-access instance "
+                                       f"of {party.name}" + ("" if value == entry
+                                                             else f" (under {entry})"),
+                                       1.0 if value == entry else 0.95, party.category)
+        if "@" in value:
+            return self._email(IdKind.EMAIL, value)
+        if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", value):
+            return self._host(IdKind.HOSTNAME, value)
+        return self._unknown(kind, value)
 
     def _host(self, kind: IdKind, raw: str) -> Attribution:
         host = normalize_host(raw)

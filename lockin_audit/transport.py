@@ -35,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lockin_audit import __version__
 from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.guards import AnswerTooLarge
 from lockin_audit.guards.http import assert_read_only_http
 from lockin_audit.guards.net import AllowList, Origin, address_problem, origin_of
 
@@ -72,8 +73,26 @@ class HostRateLimiter:
         self._paused_until[host] = max(self._paused_until.get(host, 0.0), until)
         return seconds
 
+    def _take(self, host: str) -> bool:
+        """Take a token now if one is there and the host is not paused (no waiting)."""
+        now = time.monotonic()
+        if self._paused_until.get(host, 0.0) > now:
+            return False
+        rate = self.rate_for(host)
+        burst = float(self.burst)
+        tokens, last = self._state.get(host, (burst, now))
+        tokens = min(burst, tokens + (now - last) * rate)
+        if tokens >= 1.0:
+            self._state[host] = (tokens - 1.0, now)
+            return True
+        return False
+
     async def acquire(self, host: str) -> None:
-        lock = self._locks.setdefault(host, asyncio.Lock())
+        lock = self._locks.get(host)
+        if lock is None:
+            lock = self._locks[host] = asyncio.Lock()
+        if not lock.locked() and self._take(host):
+            return  # the common case: nobody waits and a token is there (no lock round trip)
         async with lock:  # FIFO per host: waiters are served in order
             while True:
                 now = time.monotonic()
@@ -175,10 +194,6 @@ class _Route:
     headers: Mapping[str, str]  # extra headers (Host when pinned)
     sni: str | None  # the TLS server name when pinned
     pinned: str | None  # the name whose checked address is connected to
-
-
-class AnswerTooLarge(Exception):
-    pass
 
 
 class _Decoder:

@@ -102,7 +102,9 @@ def test_demo_estate_end_to_end(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     # the definitions came expanded: none was read on its own
     assert not [p for _, p, _ in cloud.requests if "registrationDefinitions/" in p]
     access = by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
-    assert {f.status for f in access} == {Status.FAIL} and len(access) == 6
+    # six active, one PIM eligibility; the Owner inherited from management group Acme
+    # Production is judged there (azure.access.management-groups), not here
+    assert {f.status for f in access} == {Status.FAIL} and len(access) == 7
     assert any("ForeignGroup" in f.detail and f.severity is Severity.CRITICAL for f in access)
     assert any("classic administrator" in f.detail for f in access)
     # principals named through Graph: a provider guest, app, member account and group
@@ -221,8 +223,10 @@ def test_a_denied_subscription_list_is_an_error_not_a_clean_tenant(cloud: Micros
                                                                    tmp_path: Path) -> None:
     cloud.arm.faults["/subscriptions"] = denied("Microsoft.Resources/subscriptions/read", "/")
     result = scan(cloud, tmp_path)
+    # (management groups are listed on their own: judged by their own check)
     statuses = {f.check_id: f.status for f in result.findings
-                if f.check_id != "azure.partner-link.pal"}
+                if f.check_id not in ("azure.partner-link.pal",
+                                      "azure.access.management-groups")}
     assert set(statuses.values()) == {Status.ERROR}, statuses
     assert len(statuses) == 5
 
@@ -389,3 +393,67 @@ def test_csp_subscription_without_tenant_is_unknown_to_check(cloud: MicrosoftClo
     assert bill.status is Status.FAIL and "whose partner is the provider" in bill.detail
     assert "billing tenant 7e570000-0000-4000-8000-00000000c5b0" in bill.detail
     assert "Microsoft Partner Agreement (CSP) (MicrosoftPartnerAgreement)" in bill.detail
+
+
+def test_provider_guest_eligible_for_owner_through_pim(cloud: MicrosoftCloud,
+                                                       tmp_path: Path) -> None:
+    """Azure PIM: the provider's helpdesk guest is eligible for Owner of the subscription
+    (roleEligibilityScheduleInstances): a critical fail that says "eligible"."""
+    result = scan(cloud, tmp_path)
+    [eligible] = [f for f in by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
+                  if "eligible" in f.detail]
+    assert (eligible.status, eligible.holder, eligible.severity) == (
+        Status.FAIL, Holder.PROVIDER, Severity.CRITICAL)
+    assert "BITS Helpdesk (helpdesk@bobsit.example) is eligible (through PIM) for Owner " \
+        "on the whole subscription" in eligible.detail
+    assert [p for _, p, _ in cloud.requests
+            if "/roleEligibilityScheduleInstances" in p and CSP_SUBSCRIPTION in p]
+    # the direct subscription has no eligibility: its pass names what was read
+    [direct] = by(result, "azure.access.role-assignments", DIRECT_SUBSCRIPTION)
+    assert direct.status is Status.PASS and "PIM-eligible roles" in direct.detail
+
+
+def test_management_group_owner_from_the_provider(cloud: MicrosoftCloud,
+                                                  tmp_path: Path) -> None:
+    """Role assignments above the subscriptions, following the hierarchy visible: the
+    provider's technician is Owner of management group Acme Production (fail, reported
+    once, at the group); the business's break-glass Owner at the tenant root group is
+    its own (pass)."""
+    result = scan(cloud, tmp_path)
+    groups = {f.asset.name: f for f in by(result, "azure.access.management-groups")}
+    production = groups["Acme Production"]
+    assert (production.status, production.severity) == (Status.FAIL, Severity.CRITICAL)
+    assert "Tech (BITS) (tech@bobsit.onmicrosoft.com) holds Owner on management group " \
+        "Tenant Root Group > Acme Production" in production.detail
+    assert groups["Tenant Root Group"].status is Status.PASS
+    assert not [f for f in result.findings if f.check_id == "azure.access.role-assignments"
+                and "tech@bobsit.onmicrosoft.com" in f.detail]
+    # the hierarchy read: each group's details (parent), its assignments at its scope
+    assert [p for _, p, _ in cloud.requests if p.lower().startswith(
+        "/providers/microsoft.management/managementgroups/acme-production/providers/"
+        "microsoft.authorization/roleassignments")]
+
+
+def test_management_groups_unreadable(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    """Management groups cannot be listed (403): an error for them, and the assignment
+    inherited from a group is then judged on each subscription that lists it."""
+    cloud.arm.faults["/providers/microsoft.management/managementgroups"] = denied(
+        "Microsoft.Management/managementGroups/read", "/")
+    result = scan(cloud, tmp_path)
+    [error] = by(result, "azure.access.management-groups")
+    assert error.status is Status.ERROR and "managementGroups/read" in error.detail
+    inherited = [f for f in result.findings if f.check_id == "azure.access.role-assignments"
+                 and "tech@bobsit.onmicrosoft.com" in f.detail]
+    assert len(inherited) == 2 and all(f.status is Status.FAIL for f in inherited)
+    assert all("inherited by this subscription" in f.detail for f in inherited)
+
+
+def test_pim_eligibility_unreadable_is_an_error(cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    path = f"/subscriptions/{DIRECT_SUBSCRIPTION}/providers/microsoft.authorization/" \
+        "roleeligibilityscheduleinstances"
+    cloud.arm.faults[path] = denied("Microsoft.Authorization/roleEligibilityScheduleInstances/"
+                                    "read", f"/subscriptions/{DIRECT_SUBSCRIPTION}")
+    result = scan(cloud, tmp_path)
+    found = by(result, "azure.access.role-assignments", DIRECT_SUBSCRIPTION)
+    assert [f.status for f in found] == [Status.ERROR]
+    assert "roleEligibilityScheduleInstances/read" in found[0].detail

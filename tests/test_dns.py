@@ -238,7 +238,10 @@ def test_failed_lookups_become_fetch_errors(faulty: str, label: str, kind: str) 
 
 
 def test_fault_server_truncation_is_retried_over_tcp(faulty: str) -> None:
-    answer = asyncio.run(_client(faulty).query("truncated.", "TXT"))
+    async def ask() -> Any:
+        return await _client(faulty).query("truncated.", "TXT")
+
+    answer = asyncio.run(ask())
     assert isinstance(answer, Answer) and answer.tcp and len(answer.records) == 3
 
 

@@ -193,3 +193,6 @@ def test_billed_projects_judged_from_facts() -> None:
     assert "projects/acme-dental-web" not in got  # in scope: judged elsewhere
     # facts recorded before the read existed: nothing said, nothing passed
     assert run(by_id("gcp.billing.projects_elsewhere"), gcp()) == []
+    # no account visible and none configured: said, never silent
+    (none,) = run(by_id("gcp.billing.projects_elsewhere"), gcp(visible=fetched()))
+    assert none.status is Status.MANUAL and "were not looked for" in none.detail

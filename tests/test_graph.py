@@ -306,12 +306,13 @@ def test_doctor_names_what_cannot_be_read(server: MicrosoftCloud, tmp_path: Path
 
     ok = [line for line in asyncio.run(run_doctor(_config(server, tmp_path)))
           if line[0] == "m365"]
-    assert len(ok) == 6 and all(line[2] for line in ok), ok
+    assert len(ok) == 7 and all(line[2] for line in ok), ok
     denied = {line[1].rpartition(": ")[2]: line for line in asyncio.run(
         run_doctor(_config(server, tmp_path, "/scenario/denied"))) if line[0] == "m365"}
     assert denied["organization"][2] is True
     assert denied["domains"][2] is False and "Domain.Read.All" in denied["domains"][3]
     assert "Policy.Read.All" in denied["cross-tenant access partners"][3]
+    assert "Policy.Read.All" in denied["Conditional Access policies"][3]
 
 
 def test_tenant_learned_from_organization(server: MicrosoftCloud, tmp_path: Path) -> None:
@@ -455,3 +456,39 @@ def test_member_admin_with_the_providers_mailbox_is_the_providers(server: Micros
     # every address was asked for by $select (they are not in the default view)
     assert paths(server, f"/users/{graph_routes.CLIENT_ADMIN_ID}?%24select=") or \
         paths(server, f"/users/{graph_routes.CLIENT_ADMIN_ID}?$select=")
+
+
+def test_conditional_access_exclusions_of_the_provider(server: MicrosoftCloud,
+                                                       tmp_path: Path) -> None:
+    """The MFA policy excludes the provider's tenant (its service-provider and B2B users),
+    its admin guest and a group named after it: each a fail; the business's own
+    break-glass exclusion is not reported; a workload policy's exclusion of the
+    provider's app fails; an outside accountant excluded from a report-only policy warns;
+    a disabled policy is not judged. Policies come over two pages."""
+    result = scan(server, tmp_path)
+    found = by_check(result, "m365.conditional_access.exclusions")
+    mfa = {f.key: f for f in found if f.asset.id == "c4a00000-0000-4000-8000-000000000001"}
+    tenant = mfa[f"tenant:{PROVIDER_TENANT}"]
+    assert (tenant.status, tenant.holder.value, tenant.severity) == (
+        Status.FAIL, "provider", Severity.HIGH)
+    assert "requires MFA" in tenant.detail and "serviceProvider" in tenant.detail
+    assert mfa[f"exclude:{graph_routes.PROVIDER_ADMIN_ID}"].status is Status.FAIL
+    assert mfa[f"exclude:{graph_routes.BITS_GROUP_ID}"].status is Status.FAIL
+    assert f"exclude:{graph_routes.BREAKGLASS_ID}" not in mfa
+    [rmm] = [f for f in found if f.key == f"exclude:{graph_routes.RMM_SP_ID}"]
+    assert rmm.status is Status.FAIL and "blocks sign-in" in rmm.detail
+    [accountant] = [f for f in found if f.key == f"exclude:{graph_routes.ACCOUNTANT_ID}"]
+    assert (accountant.status, accountant.severity) == (Status.WARN, Severity.LOW)
+    assert "report-only" in accountant.detail
+    assert not [f for f in found if f.asset.id == "c4a00000-0000-4000-8000-000000000004"]
+    assert len(paths(server, "/identity/conditionalAccess/policies")) >= 2  # paged
+
+
+def test_conditional_access_clean_and_denied(server: MicrosoftCloud, tmp_path: Path) -> None:
+    result = scan(server, tmp_path, "clean")
+    [summary] = by_check(result, "m365.conditional_access.exclusions")
+    assert summary.status is Status.PASS and "excluded users, groups" in summary.detail
+    assert "Excluded directory roles (1)" in summary.detail
+    result = scan(server, tmp_path, "denied")
+    [error] = by_check(result, "m365.conditional_access.exclusions")
+    assert error.status is Status.ERROR and "Policy.Read.All" in error.detail

@@ -766,11 +766,11 @@ def test_the_answer_cap_is_configurable_per_source(tmp_path: Path) -> None:
     from lockin_audit.transport import ANSWER_LIMITS, Engine, answer_limit
 
     cfg = config_from_mapping({"client": {"name": "A"}, "provider": {"name": "B"},
-                               "scan": {"limits": {"max_answer_bytes": {"rdap": 1000}}}},
+                               "scan": {"limits": {"max_answer_bytes": {"rdap": 4096}}}},
                               tmp_path / "audit.yaml")
-    assert answer_limit("rdap", cfg.scan.limits.max_answer_bytes) == 1000
+    assert answer_limit("rdap", cfg.scan.limits.max_answer_bytes) == 4096
     assert answer_limit("graph", cfg.scan.limits.max_answer_bytes) == ANSWER_LIMITS["graph"]
-    assert Engine.from_limits(cfg.scan.limits).answer_limits == {"rdap": 1000}
+    assert Engine.from_limits(cfg.scan.limits).answer_limits == {"rdap": 4096}
 
 
 def test_a_checked_address_is_the_one_connected_to(tmp_path: Path) -> None:
@@ -810,3 +810,39 @@ def test_a_checked_address_is_the_one_connected_to(tmp_path: Path) -> None:
         server.stop()
     assert resp.status == 200 and resp.url == f"https://rdap.rebind.test:{port}/x"  # type: ignore[attr-defined]
     assert seen == [f"rdap.rebind.test:{port}"]
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_an_arm_answer_past_the_cap_is_not_read_whole(encoding: str, tmp_path: Path) -> None:
+    """The Azure SDK reads through requests, not the engine: its session reads each answer
+    through the same kind of cap (here 1 MB against a 20 MB page)."""
+    import gzip
+    import json
+
+    from lockin_audit.config import AzureTarget
+    from lockin_audit.guards import AnswerTooLarge
+    from lockin_audit.sources.azure import client_kwargs, to_fetch_error
+
+    server_tls, ca_path = _tls(tmp_path, "127.0.0.1")
+    sid = "00000000-0000-4000-8000-00000000abcd"
+    page = json.dumps({"value": [{"id": f"/subscriptions/{sid}", "subscriptionId": sid,
+                                  "displayName": "x" * 1000, "state": "Enabled"}] * 20_000
+                       }).encode()
+    headers = {"Content-Type": "application/json"}
+    if encoding == "gzip":
+        page = gzip.compress(page)
+        headers["Content-Encoding"] = "gzip"
+
+    server = LocalHttpServer(lambda m, p, h, b: (200, headers, page),
+                             tls=server_tls)  # type: ignore[arg-type]
+    try:
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        kwargs = client_kwargs(AzureTarget(arm_endpoint=server.url, ca_bundle=ca_path),
+                               1 << 20)
+        with pytest.raises(AnswerTooLarge) as err:
+            list(SubscriptionClient(_StaticToken(), **kwargs).subscriptions.list())
+    finally:
+        server.stop()
+    error = to_fetch_error(err.value, "GET /subscriptions", "subscriptions")
+    assert error.kind == "malformed" and "larger than 1048576 bytes" in error.reason

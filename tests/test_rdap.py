@@ -17,7 +17,7 @@ from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo.rdap import demo_data
-from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer, arin_network
+from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer, arin_network, entity
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.scoring import readiness_of
@@ -380,3 +380,18 @@ def test_a_registrar_known_only_by_its_iana_id_is_not_printed_as_a_name(
     registrant = one(scan(rdap, ["acmesmiles.com"]), "acmesmiles.com", REG, "registrant")
     assert "the registrar with IANA id" in registrant.detail, registrant.detail
     assert " at 1" not in registrant.detail and " at 2" not in registrant.detail
+
+
+def test_a_registrant_at_a_consumer_mailbox_is_unknown_never_the_mail_vendor(
+        rdap: RdapServer) -> None:
+    # the registrar's record names a person at gmail.com: a personal mailbox of someone not
+    # identified (identity's consumer-mailbox rule), not Google as a third party
+    obj = rdap.data.registrar["acmesmiles.com"]
+    obj["entities"] = [e for e in obj["entities"] if "registrant" not in e.get("roles", [])]
+    obj["entities"].append(entity(["registrant"], fn="Jane Doe", kind="individual",
+                                  email="jane.doe.dental@gmail.com"))
+    result = scan(rdap, ["acmesmiles.com"])
+    registrant = one(result, "acmesmiles.com", REG, "registrant")
+    assert registrant.holder.value == "unknown" and registrant.status is not Status.PASS
+    assert "Google" not in registrant.detail.split("registrar")[0], registrant.detail
+    assert "jane.doe.dental@gmail.com" in {u.value for u in result.unidentified}

@@ -22,7 +22,7 @@ import yaml
 
 from lockin_audit.config import AuditConfig, config_from_mapping
 
-PARTS: tuple[str, ...] = ("dns", "rdap", "aws", "azure", "google", "inventory")
+PARTS: tuple[str, ...] = ("dns", "rdap", "aws", "azure", "google", "inventory", "endpoints")
 
 
 class DemoUnavailable(Exception):

@@ -68,6 +68,14 @@ class ArmData:
     partner: dict[str, Any] | None = None  # the Partner Admin Link of the signed-in identity
     page_size: int = PAGE_SIZE
     expand_supported: bool = True  # False: an API version that ignores $expand...
+    # management groups as listed (id, type, name, properties), their parents (name ->
+    # parent name; None: the tenant root group), the role assignments made at each
+    # (name -> list), and PIM eligibility schedule instances by scope (lower-case scope ->
+    # list; a subscription's list also returns those above and below it)
+    management_groups: list[dict[str, Any]] = field(default_factory=list)
+    mg_parents: dict[str, str | None] = field(default_factory=dict)
+    mg_role_assignments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    eligibility: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
 
@@ -104,6 +112,45 @@ def role_assignment(sub_id: str, n: int, principal: str, principal_type: str,
             "createdOn": "2023-04-03T09:00:00Z", "updatedOn": "2023-04-03T09:00:00Z",
         },
     }
+
+
+def management_group(name: str, display: str) -> dict[str, Any]:
+    """A management group as Management Groups - List returns it (api-version
+    2021-04-01, https://learn.microsoft.com/rest/api/managementgroups/management-groups/
+    list): id, type, name and properties.tenantId/displayName only."""
+    return {"id": f"/providers/Microsoft.Management/managementGroups/{name}",
+            "type": "Microsoft.Management/managementGroups", "name": name,
+            "properties": {"tenantId": CLIENT_TENANT, "displayName": display}}
+
+
+def eligibility(scope: str, n: int, principal: str, principal_type: str, role: str, *,
+                end: str | None = None, expanded: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+    """A PIM role eligibility schedule instance as ARM lists it (api-version 2020-10-01,
+    Role Eligibility Schedule Instances - List For Scope,
+    https://learn.microsoft.com/rest/api/authorization/role-eligibility-schedule-instances/
+    list-for-scope). endDateTime is absent for a permanent eligibility; condition and
+    expandedProperties are optional."""
+    name = f"e1e1{n:04x}-0000-4000-8000-{n:012x}"
+    definition_base = (scope.split("/providers/", 1)[0] if scope.startswith("/subscriptions/")
+                       else "")
+    props: dict[str, Any] = {
+        "scope": scope,
+        "roleDefinitionId": f"{definition_base}/providers/Microsoft.Authorization/"
+                            f"roleDefinitions/{role}",
+        "principalId": principal, "principalType": principal_type,
+        "roleEligibilityScheduleId": f"{scope}/providers/Microsoft.Authorization/"
+                                     f"roleEligibilitySchedules/{name}",
+        "status": "Provisioned", "startDateTime": "2025-03-01T08:00:00.000Z",
+        "memberType": "Direct", "createdOn": "2025-03-01T08:00:00.000Z"}
+    if end:
+        props["endDateTime"] = end
+    if expanded:
+        props["expandedProperties"] = expanded
+    return {"id": f"{scope}/providers/Microsoft.Authorization/"
+                  f"roleEligibilityScheduleInstances/{name}",
+            "name": name, "type": "Microsoft.Authorization/roleEligibilityScheduleInstances",
+            "properties": props}
 
 
 def lighthouse(sub_id: str, tenant: str, tenant_name: str | None, offer: str,
@@ -197,6 +244,33 @@ def demo_data() -> ArmData:
             role_assignment(DIRECT_SUBSCRIPTION, 9, g.BREAKGLASS_ID, "User", OWNER,
                             scope=ROOT_MANAGEMENT_GROUP),
         ],
+    }
+    # Management groups: the tenant root group and "Acme Production" under it, holding
+    # both subscriptions. The business's break-glass is Owner at the root; the provider's
+    # technician (a guest from the provider's onmicrosoft.com tenant) is Owner of Acme
+    # Production. A subscription's role assignment list includes those inherited.
+    data.management_groups = [management_group(CLIENT_TENANT, "Tenant Root Group"),
+                              management_group("acme-production", "Acme Production")]
+    data.mg_parents = {CLIENT_TENANT: None, "acme-production": CLIENT_TENANT}
+    production = "/providers/Microsoft.Management/managementGroups/acme-production"
+    data.mg_role_assignments = {
+        CLIENT_TENANT: [role_assignment(CSP_SUBSCRIPTION, 7, g.BREAKGLASS_ID, "User", OWNER,
+                                        scope=ROOT_MANAGEMENT_GROUP)],
+        "acme-production": [role_assignment(CSP_SUBSCRIPTION, 10, g.PROVIDER_TECH_ID, "User",
+                                            OWNER, scope=production)],
+    }
+    for sid in (CSP_SUBSCRIPTION, DIRECT_SUBSCRIPTION):
+        data.role_assignments[sid].append(role_assignment(
+            sid, 10, g.PROVIDER_TECH_ID, "User", OWNER, scope=production))
+    # PIM: the provider's helpdesk guest is eligible for Owner of the CSP subscription
+    csp = f"/subscriptions/{CSP_SUBSCRIPTION}"
+    data.eligibility = {
+        csp.lower(): [eligibility(csp, 1, g.PROVIDER_HELPDESK_ID, "User", OWNER,
+                                  expanded={"principal": {
+                                      "id": g.PROVIDER_HELPDESK_ID,
+                                      "displayName": "BITS Helpdesk",
+                                      "email": "helpdesk@bobsit.example", "type": "User"}})],
+        f"/subscriptions/{DIRECT_SUBSCRIPTION}".lower(): [],
     }
     data.classic_admins = {
         CSP_SUBSCRIPTION: [{
@@ -347,6 +421,8 @@ def handle(data: ArmData, method: str, path: str, query: dict[str, list[str]],
         return _ok(data.partner)
     if parts == ["subscriptions"]:
         return _page(data, data.subscriptions, path, query, host)
+    if parts[:3] == ["providers", "microsoft.management", "managementgroups"]:
+        return _management_groups(data, parts[3:], path, query, host)
     if len(parts) < 2:
         return None
     sub = next((s for s in data.subscriptions if s["subscriptionId"] == parts[1]), None)
@@ -359,6 +435,9 @@ def handle(data: ArmData, method: str, path: str, query: dict[str, list[str]],
         return _ok(sub)
     if rest == "providers/microsoft.authorization/roleassignments":
         return _page(data, data.role_assignments.get(sid, []), path, query, host)
+    if rest == "providers/microsoft.authorization/roleeligibilityscheduleinstances":
+        return _page(data, data.eligibility.get(f"/subscriptions/{sid}".lower(), []), path, query,
+                     host)
     if rest == "providers/microsoft.authorization/roledefinitions":
         return _page(data, [
             {"id": f"/subscriptions/{sid}/providers/Microsoft.Authorization/roleDefinitions/{rid}",
@@ -390,6 +469,43 @@ def handle(data: ArmData, method: str, path: str, query: dict[str, list[str]],
         if found is None:
             return denied("Microsoft.Billing/billingProperty/read", f"/subscriptions/{sid}")
         return _ok(found)
+    return arm_error(404, "NotFound", f"no route for {path}")
+
+
+def _management_groups(data: ArmData, parts: list[str], path: str,
+                       query: dict[str, list[str]], host: str
+                       ) -> tuple[int, dict[str, str], bytes]:
+    """Management Groups - List and Get (details.parent: null for the root group), and
+    the role assignments / eligibility instances at a group with $filter=atScope(): those
+    at the group and above it, the tenant root scope "/" included."""
+    if not parts:
+        return _page(data, data.management_groups, path, query, host)
+    by_name = {g["name"].lower(): g for g in data.management_groups}
+    group = by_name.get(parts[0])
+    if group is None:
+        return arm_error(404, "NotFound", f"'{parts[0]}' management group not found")
+    rest = "/".join(parts[1:])
+    if rest == "":
+        parent = data.mg_parents.get(group["name"])
+        parent_obj = None if parent is None else {
+            "id": f"/providers/Microsoft.Management/managementGroups/{parent}",
+            "name": parent, "displayName": by_name[parent.lower()]["properties"]["displayName"]}
+        return _ok({**group, "properties": {**group["properties"], "details": {
+            "version": 1, "updatedTime": "2024-01-10T09:00:00Z",
+            "updatedBy": graph_routes.CLIENT_ADMIN_ID, "parent": parent_obj}}})
+    chain: list[str] = []
+    name: str | None = group["name"]
+    while name is not None and name not in chain:
+        chain.append(name)
+        name = data.mg_parents.get(name)
+    if rest == "providers/microsoft.authorization/roleassignments":
+        return _page(data, [ra for n in chain for ra in data.mg_role_assignments.get(n, [])],
+                     path, query, host)
+    if rest == "providers/microsoft.authorization/roleeligibilityscheduleinstances":
+        scopes = [f"/providers/microsoft.management/managementgroups/{n}".lower()
+                  for n in chain] + ["/"]
+        return _page(data, [e for sc in scopes for e in data.eligibility.get(sc, [])],
+                     path, query, host)
     return arm_error(404, "NotFound", f"no route for {path}")
 
 

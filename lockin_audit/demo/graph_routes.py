@@ -136,10 +136,12 @@ class Tenant:
                  grants: dict[str, list[dict[str, Any]]], partners: list[dict[str, Any]],
                  tenants: dict[str, dict[str, Any]], page_size: int = USERS_PAGE,
                  groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
-                 has_pim: bool = True, intune: dict[str, Any] | None = None) -> None:
+                 has_pim: bool = True, intune: dict[str, Any] | None = None,
+                 ca_policies: list[dict[str, Any]] | None = None) -> None:
         self.page_size = page_size
         self.has_pim = has_pim
         self.intune = intune if intune is not None else no_intune_bindings()
+        self.ca_policies = ca_policies or []
         self.org, self.domains, self.federation = org, domains, federation
         self.users, self.active, self.eligible = users, active, eligible
         self.sps, self.app_roles, self.grants = sps, app_roles, grants
@@ -299,7 +301,7 @@ def demo_tenant() -> Tenant:
                             "defaultDomainName": "acmedental.com",
                             "federationBrandName": None},
         },
-        intune=intune,
+        intune=intune, ca_policies=demo_ca_policies(),
     )
 
 
@@ -307,6 +309,68 @@ def _at(days: int, hour: int = 9) -> str:
     """A Graph DateTimeOffset `days` from now (the demo's dates move with the clock)."""
     when = dt.datetime.now(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
     return (when + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+
+
+def ca_policy(pid: str, name: str, state: str, controls: list[str], *,
+              exclude_users: list[str] | None = None, exclude_groups: list[str] | None = None,
+              exclude_roles: list[str] | None = None,
+              exclude_external: dict[str, Any] | None = None,
+              exclude_apps: list[str] | None = None) -> dict[str, Any]:
+    """A conditionalAccessPolicy as Graph v1.0 lists it
+    (https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy): unset
+    conditions are null, unset lists empty; excludeGuestsOrExternalUsers is a
+    conditionalAccessGuestsOrExternalUsers whose externalTenants is
+    conditionalAccessAllExternalTenants or conditionalAccessEnumeratedExternalTenants;
+    a workload-identity policy names service principals under clientApplications."""
+    users = {"includeUsers": ["All"] if not exclude_apps else ["None"],
+             "excludeUsers": exclude_users or [], "includeGroups": [],
+             "excludeGroups": exclude_groups or [], "includeRoles": [],
+             "excludeRoles": exclude_roles or [], "includeGuestsOrExternalUsers": None,
+             "excludeGuestsOrExternalUsers": exclude_external}
+    apps = None
+    if exclude_apps:
+        apps = {"includeServicePrincipals": ["ServicePrincipalsInMyTenant"],
+                "excludeServicePrincipals": exclude_apps}
+    return {"id": pid, "templateId": None, "displayName": name,
+            "createdDateTime": "2024-02-01T10:00:00Z", "modifiedDateTime": None,
+            "state": state, "sessionControls": None,
+            "conditions": {"userRiskLevels": [], "signInRiskLevels": [],
+                           "clientAppTypes": ["all"], "platforms": None, "locations": None,
+                           "times": None, "deviceStates": None, "devices": None,
+                           "clientApplications": apps,
+                           "applications": {"includeApplications": ["All"],
+                                            "excludeApplications": [],
+                                            "includeUserActions": [],
+                                            "includeAuthenticationContextClassReferences": []},
+                           "users": users},
+            "grantControls": {"operator": "OR", "builtInControls": controls,
+                              "customAuthenticationFactors": [], "termsOfUse": []}}
+
+
+def demo_ca_policies() -> list[dict[str, Any]]:
+    """Acme Dental's Conditional Access as the provider left it: MFA for everyone except
+    the business's break-glass account (fine), the provider's admin guest, the "BITS
+    Engineers" group and the provider's tenant (its service-provider and B2B users);
+    legacy sign-in blocked except for the provider's remote-management app; a report-only
+    policy excluding an outside accountant; a disabled policy (not judged)."""
+    return [
+        ca_policy("c4a00000-0000-4000-8000-000000000001", "Require MFA for all users",
+                  "enabled", ["mfa"], exclude_users=[BREAKGLASS_ID, PROVIDER_ADMIN_ID],
+                  exclude_groups=[BITS_GROUP_ID],
+                  exclude_external={
+                      "guestOrExternalUserTypes": "b2bCollaborationGuest,serviceProvider",
+                      "externalTenants": {
+                          "@odata.type": "#microsoft.graph."
+                                         "conditionalAccessEnumeratedExternalTenants",
+                          "membershipKind": "enumerated", "members": [PROVIDER_TENANT]}}),
+        ca_policy("c4a00000-0000-4000-8000-000000000002", "Block workload sign-ins from "
+                  "outside the office", "enabled", ["block"], exclude_apps=[RMM_SP_ID]),
+        ca_policy("c4a00000-0000-4000-8000-000000000003", "Require compliant device",
+                  "enabledForReportingButNotEnforced", ["compliantDevice"],
+                  exclude_users=[ACCOUNTANT_ID]),
+        ca_policy("c4a00000-0000-4000-8000-000000000004", "Old trial policy", "disabled",
+                  ["block"], exclude_users=[PROVIDER_HELPDESK_ID]),
+    ]
 
 
 def no_intune_bindings() -> dict[str, Any]:
@@ -439,7 +503,9 @@ def clean_tenant() -> Tenant:
                  for d in base.domains],
         federation={}, users=[admin], active=[(CLIENT_ADMIN_ID, GLOBAL_ADMIN)], eligible=[],
         sps=[graph], app_roles={}, grants={}, partners=[], tenants=base.tenants,
-        has_pim=False)
+        has_pim=False, ca_policies=[ca_policy(
+            "c4a00000-0000-4000-8000-0000000000c1", "Require MFA for all users", "enabled",
+            ["mfa"], exclude_users=[CLIENT_ADMIN_ID], exclude_roles=[GLOBAL_ADMIN])])
 
 
 def scale_tenant(guests: int, apps: int) -> Tenant:
@@ -694,6 +760,9 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
         grants = t.grants.get(client.group(1), []) if client else [
             g for gs in t.grants.values() for g in gs]
         return _paged(base, rest, "oauth2PermissionGrants", grants, query, t.page_size)
+    if rest == "/identity/conditionalAccess/policies":
+        return _paged(base, rest, "identity/conditionalAccess/policies", t.ca_policies,
+                      query, t.page_size)
     if rest == "/policies/crossTenantAccessPolicy/partners":
         return _paged(base, rest, "policies/crossTenantAccessPolicy/partners", t.partners,
                       query, t.page_size)

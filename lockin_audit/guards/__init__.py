@@ -29,4 +29,8 @@ class ForeignHostRefused(Exception):
     endpoint's (a paging link or redirect from an answer): refused before it was sent."""
 
 
-__all__ = ["ForeignHostRefused", "WriteRefused"]
+class AnswerTooLarge(Exception):
+    """An answer grew past its byte cap (decoded) while it was read: not read further."""
+
+
+__all__ = ["AnswerTooLarge", "ForeignHostRefused", "WriteRefused"]

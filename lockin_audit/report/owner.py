@@ -147,7 +147,8 @@ _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[^:]*:[^:]*:(\d{12}):")
 _AWS_ACCOUNT_ID = re.compile(r"^arn:aws[a-z-]*:::account/(\d{12})$")
 _SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.I)
 _M365_TYPES = frozenset({"m365_tenant", "azure_tenant", "entra_user", "entra_service_principal",
-                         "entra_group", "entra_object", "m365_partner", "m365_app"})
+                         "entra_group", "entra_object", "m365_partner", "m365_app",
+                         "m365_ca_policy"})
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
@@ -218,6 +219,8 @@ class _RowIndex:
             if tenant:
                 return "m365", "t-" + slug(tenant), self.tenants[tenant], tenant
             return "m365", "t-" + slug(a.id), self.name(f), a.id
+        if a.type == "azure_management_group":
+            return "azure", "mg-" + slug(a.id), self.name(f), a.id
         sub = _SUBSCRIPTION.match(a.id)
         if a.type.startswith("azure") and sub:
             sid = sub.group(1).lower()

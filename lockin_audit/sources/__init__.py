@@ -21,6 +21,7 @@ BUILTIN_SOURCES: dict[str, str] = {
     "gws": "lockin_audit.sources.gws:GwsSource",
     "gcp": "lockin_audit.sources.gcp:GcpSource",
     "inventory": "lockin_audit.sources.inventory:InventorySource",
+    "endpoints": "lockin_audit.sources.endpoints:EndpointsSource",
 }
 
 

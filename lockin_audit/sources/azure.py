@@ -24,12 +24,14 @@ from urllib.parse import urlsplit
 
 from lockin_audit.config import AzureTarget
 from lockin_audit.facts import FetchError, SourceFailure
-from lockin_audit.guards import ForeignHostRefused, WriteRefused
+from lockin_audit.guards import AnswerTooLarge, ForeignHostRefused, WriteRefused
 from lockin_audit.guards.azure import endpoint_policy, read_only_policy
 from lockin_audit.guards.net import origin_of
+from lockin_audit.guards.requests_session import harden_session
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.graph import Principal
 from lockin_audit.sources.interface import Source, SourceContext, Target
+from lockin_audit.transport import answer_limit
 
 T = TypeVar("T")
 DEFAULT_ARM = "https://management.azure.com"
@@ -48,6 +50,10 @@ PERMISSIONS = {
     "subscriptions": "Microsoft.Resources/subscriptions/read (Reader)",
     "role_assignments": "Microsoft.Authorization/roleAssignments/read (Reader)",
     "role_definitions": "Microsoft.Authorization/roleDefinitions/read (Reader)",
+    "role_eligibility": "Microsoft.Authorization/roleEligibilityScheduleInstances/read "
+                        "(Reader)",
+    "management_groups": "Microsoft.Management/managementGroups/read (Reader on the "
+                         "management group)",
     "classic_admins": "Microsoft.Authorization/classicAdministrators/read (Reader)",
     "lighthouse": "Microsoft.ManagedServices/registrationAssignments/read (Reader)",
     "resource_groups": "Microsoft.Resources/subscriptions/resourceGroups/read (Reader)",
@@ -87,10 +93,20 @@ class RoleAssignment:
     role: str  # the role's name (or its definition id when it could not be named)
     principal_id: str
     principal_type: str  # User, Group, ServicePrincipal, ForeignGroup, ...
+    eligible: bool = False  # a PIM eligibility (activated on demand), not an active role
+    end: str | None = None  # when the eligibility ends (None: permanent or not reported)
 
     @property
     def privileged(self) -> bool:
         return self.role in PRIVILEGED_ROLES
+
+    @property
+    def how(self) -> str:
+        """'holds' or 'is eligible (through PIM) for'."""
+        if not self.eligible:
+            return "holds"
+        until = f" until {self.end[:10]}" if self.end else ""
+        return f"is eligible (through PIM{until}) for"
 
     def where(self, subscription_id: str) -> str:
         """Where the assignment applies, and whether it is inherited from above."""
@@ -100,6 +116,23 @@ class RoleAssignment:
         if scope and not scope.startswith(own):
             return f"{text} (inherited by this subscription)"
         return text
+
+
+@dataclass(frozen=True)
+class ManagementGroup:
+    """A management group the identity can see, with the role assignments and PIM
+    eligibilities made at its own scope (those above it belong to its parents)."""
+
+    id: str  # /providers/Microsoft.Management/managementGroups/<name>
+    name: str
+    display_name: str
+    parent_id: str | None = None  # None: the tenant root group, or not reported
+    role_assignments: tuple[RoleAssignment, ...] | FetchError = ()
+    eligible_assignments: tuple[RoleAssignment, ...] | FetchError = ()
+
+    @property
+    def asset(self) -> Asset:
+        return Asset("azure_management_group", self.id, self.display_name or self.name)
 
 
 @dataclass(frozen=True)
@@ -175,6 +208,8 @@ class Subscription:
     quota_id: str | None
     managed_by_tenants: tuple[str, ...]
     role_assignments: tuple[RoleAssignment, ...] | FetchError = ()
+    # PIM eligibilities listed for the subscription (at, above and below it)
+    eligible_assignments: tuple[RoleAssignment, ...] | FetchError = ()
     classic_admins: tuple[ClassicAdmin, ...] | FetchError = ()
     lighthouse: tuple[LighthouseAssignment, ...] | FetchError = ()
     managed: tuple[ManagedThing, ...] | FetchError = ()  # resource groups with managedBy
@@ -222,6 +257,8 @@ class AzureFacts:
     expected_missing: tuple[str, ...] = ()  # in the audit file, not visible to this sign-in
     partner_link: PartnerLink | FetchError | None = None
     directory: Directory | FetchError | None = None  # None: no principal to name
+    # the management groups this identity can see (None: not read)
+    management_groups: tuple[ManagementGroup, ...] | FetchError | None = None
     observed_at: str = field(default_factory=lambda: iso(utc_now()))
 
     def evidence(self, request: str, excerpt: Any) -> Evidence:
@@ -245,15 +282,24 @@ def sdk_budget() -> float:
     return attempts * (SDK_CONNECT_S + SDK_READ_S) + backoff
 
 
-def client_kwargs(opts: AzureTarget) -> dict[str, Any]:
+def client_kwargs(opts: AzureTarget, max_bytes: int | None = None) -> dict[str, Any]:
+    """The SDK clients' settings: the configured ARM endpoint, the read-only and endpoint
+    policies, retries and timeouts, and a requests session that follows no redirect of
+    its own and reads each answer through the byte cap (`max_bytes`, default the azure
+    entry of ANSWER_LIMITS)."""
+    import requests
+
     arm = (opts.arm_endpoint or DEFAULT_ARM).rstrip("/")
+    session = harden_session(requests.Session(), max_bytes or answer_limit("azure"),
+                             "Azure Resource Manager")
     kwargs: dict[str, Any] = {"base_url": arm, "credential_scopes": [arm + "/.default"],
                               "per_call_policies": [read_only_policy(), endpoint_policy(arm)],
                               # after the sign-in policy, on every redirect hop and retry
                               "per_retry_policies": [endpoint_policy(arm)],
                               "retry_total": SDK_RETRIES, "retry_backoff_factor": SDK_BACKOFF,
                               "connection_timeout": SDK_CONNECT_S,
-                              "read_timeout": SDK_READ_S}
+                              "read_timeout": SDK_READ_S,
+                              "session": session, "session_owner": False}
     if opts.ca_bundle:
         kwargs["connection_verify"] = opts.ca_bundle
     return kwargs
@@ -279,6 +325,9 @@ def to_fetch_error(exc: Exception, request: str, permission_key: str) -> FetchEr
 
     if isinstance(exc, WriteRefused):
         return FetchError("azure", request, str(exc), kind="denied")
+    if isinstance(exc, AnswerTooLarge):
+        return FetchError("azure", request, f"{exc} (scan.limits.max_answer_bytes.azure)",
+                          kind="malformed")
     if isinstance(exc, ForeignHostRefused):
         return FetchError("azure", request, str(exc), kind="malformed")
     if isinstance(exc, ClientAuthenticationError):
@@ -396,7 +445,8 @@ class AzureSource(Source):
                                            f"cannot build the credential: {exc}",
                                            kind="denied")) from None
         self._credentials.append(credential)
-        kwargs = client_kwargs(opts)
+        kwargs = client_kwargs(opts, answer_limit(
+            "azure", ctx.config.scan.limits.max_answer_bytes))
 
         caller = _Caller(ctx, host)
         listing = caller.listing
@@ -410,17 +460,24 @@ class AzureSource(Source):
         if isinstance(raw, FetchError):
             if raw.kind == "denied" and "sign-in failed" in raw.reason:
                 raise SourceFailure(raw)
-            return AzureFacts(target.id, target.label, arm, raw, partner_link=partner)
-        subscriptions = await asyncio.gather(*(
-            self._subscription(s, credential, kwargs, caller) for s in raw))
+            groups = await management_groups(subs_client, caller, kwargs["base_url"])
+            return AzureFacts(target.id, target.label, arm, raw, partner_link=partner,
+                              directory=await self._directory(opts, ctx, credential, [],
+                                                              groups),
+                              management_groups=groups)
+        subscriptions, groups = await asyncio.gather(
+            asyncio.gather(*(self._subscription(s, credential, kwargs, caller) for s in raw)),
+            management_groups(subs_client, caller, kwargs["base_url"]))
         visible = {s.id for s in subscriptions}
         missing = tuple(s for s in opts.subscription_ids if s not in visible)
-        directory = await self._directory(opts, ctx, credential, subscriptions)
+        directory = await self._directory(opts, ctx, credential, subscriptions, groups)
         return AzureFacts(target.id, target.label, arm, tuple(subscriptions), missing,
-                          partner, directory)
+                          partner, directory, management_groups=groups)
 
     async def _directory(self, opts: AzureTarget, ctx: SourceContext, credential: Any,
-                         subscriptions: list[Subscription]) -> Directory | FetchError | None:
+                         subscriptions: list[Subscription],
+                         groups: tuple[ManagementGroup, ...] | FetchError | None = None
+                         ) -> Directory | FetchError | None:
         """Name the users, groups and apps holding Azure roles through Microsoft Graph.
         An unreadable directory is a FetchError: the checks then judge none of those
         assignments (never "nobody foreign")."""
@@ -431,9 +488,12 @@ class AzureSource(Source):
             resolve_principals,
         )
 
-        ids = sorted({ra.principal_id for sub in subscriptions
-                      if not isinstance(sub.role_assignments, FetchError)
-                      for ra in sub.role_assignments
+        sets = [x for sub in subscriptions for x in (sub.role_assignments,
+                                                     sub.eligible_assignments)]
+        if isinstance(groups, tuple):
+            sets += [x for g in groups for x in (g.role_assignments, g.eligible_assignments)]
+        ids = sorted({ra.principal_id for found in sets if not isinstance(found, FetchError)
+                      for ra in found
                       if ra.principal_type in ("User", "Group", "ServicePrincipal")})
         if not ids:
             return None
@@ -490,9 +550,14 @@ class AzureSource(Source):
                     lambda: resources_client.resource_groups.list()),
             listing("resources", f"GET {scope}/resources",
                     lambda: resources_client.resources.list()))
-        apps, billing = await asyncio.gather(
+        eligible_path = f"{scope}/providers/Microsoft.Authorization/" \
+            "roleEligibilityScheduleInstances"
+        apps, eligible, billing = await asyncio.gather(
             call("applications", f"GET {apps_path}",
                  lambda: raw_list(resources_client, apps_path, APPLICATIONS_API,
+                                  base=kwargs["base_url"])),
+            call("role_eligibility", f"GET {eligible_path}",
+                 lambda: raw_list(resources_client, eligible_path, ELIGIBILITY_API,
                                   base=kwargs["base_url"])),
             call("billing", f"GET {billing_path}",
                  lambda: raw_get(resources_client, billing_path, BILLING_API)))
@@ -515,6 +580,8 @@ class AzureSource(Source):
                 RoleAssignment(str(a.id), str(a.scope or scope),
                                _role_name(a.role_definition_id, names), str(a.principal_id),
                                str(a.principal_type or "Unknown")) for a in assignments),
+            eligible_assignments=parse_assignments(eligible, f"GET {eligible_path}", names,
+                                                   eligible=True),
             classic_admins=classic if isinstance(classic, FetchError) else tuple(
                 ClassicAdmin(str(c.email_address or ""), str(c.role or "")) for c in classic),
             lighthouse=lighthouse if isinstance(lighthouse, FetchError) else tuple(lighthouse),
@@ -579,6 +646,98 @@ class _Caller:
 
 
 APPLICATIONS_API = "2019-07-01"
+# Role Eligibility Schedule Instances - List For Scope (Azure PIM),
+# https://learn.microsoft.com/rest/api/authorization/role-eligibility-schedule-instances/
+# list-for-scope
+ELIGIBILITY_API = "2020-10-01"
+# Role Assignments - List For Scope, https://learn.microsoft.com/rest/api/authorization/
+# role-assignments/list-for-scope
+ROLE_ASSIGNMENTS_API = "2022-04-01"
+# Management Groups - List / Get, https://learn.microsoft.com/rest/api/managementgroups/
+# management-groups/list
+MANAGEMENT_GROUPS_API = "2021-04-01"
+MG_LIST = "/providers/Microsoft.Management/managementGroups"
+
+
+def parse_assignments(rows: list[dict[str, Any]] | FetchError, request: str,
+                      names: Mapping[str, str], *, eligible: bool = False,
+                      scopes: tuple[str, ...] | None = None
+                      ) -> tuple[RoleAssignment, ...] | FetchError:
+    """Role assignments or eligibility schedule instances as ARM lists them (each with
+    `properties.scope`, `roleDefinitionId`, `principalId`, `principalType`); with
+    `scopes`, only those made at one of these scopes (atScope() also returns the ones
+    above)."""
+    if isinstance(rows, FetchError):
+        return rows
+    wanted = {x.rstrip("/").lower() for x in scopes} if scopes is not None else None
+    try:
+        out = []
+        for r in rows:
+            props = r["properties"]
+            if not isinstance(props, dict):
+                raise TypeError("properties is not an object")
+            where = str(props.get("scope") or "")
+            if wanted is not None and where.rstrip("/").lower() not in wanted:
+                continue
+            out.append(RoleAssignment(
+                str(r["id"]), where, _role_name(props.get("roleDefinitionId"), dict(names)),
+                str(props["principalId"]), str(props.get("principalType") or "Unknown"),
+                eligible=eligible, end=props.get("endDateTime") or None))
+        return tuple(out)
+    except (KeyError, TypeError) as exc:
+        return FetchError("azure", request, f"unexpected answer shape: {type(exc).__name__}: "
+                          f"{exc}", kind="malformed")
+
+
+async def management_groups(client: Any, caller: _Caller, base: str
+                            ) -> tuple[ManagementGroup, ...] | FetchError:
+    """The management groups this identity can see, each with its parent (GET of each
+    group: properties.details.parent; none for the tenant root group) and the role
+    assignments and PIM eligibilities made at its own scope ($filter=atScope() lists
+    those at and above it; the ones above belong to the parents). Assignments at "/"
+    (the tenant root scope) go with the root group."""
+    listed = await caller.call("management_groups", f"GET {MG_LIST}", lambda: raw_list(
+        client, MG_LIST, MANAGEMENT_GROUPS_API, base=base))
+    if isinstance(listed, FetchError):
+        return listed
+
+    async def one(row: dict[str, Any]) -> ManagementGroup:
+        mg_id = str(row["id"])
+        name = str(row.get("name") or mg_id.rsplit("/", 1)[-1])
+        props = row.get("properties") or {}
+        display = str(props.get("displayName") or name) if isinstance(props, dict) else name
+        detail = await caller.call("management_groups", f"GET {mg_id}",
+                                   lambda: raw_get(client, mg_id, MANAGEMENT_GROUPS_API))
+        parent: str | None = None
+        if isinstance(detail, FetchError):
+            error: FetchError | None = detail
+        else:
+            error = None
+            details = (detail.get("properties") or {}).get("details") or {}
+            found = details.get("parent") if isinstance(details, dict) else None
+            parent = str(found["id"]) if isinstance(found, dict) and found.get("id") else None
+        # the root group also carries the assignments at "/"
+        scopes = (mg_id,) if parent is not None or error is not None else (mg_id, "/")
+        ra_path = f"{mg_id}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()"
+        el_path = (f"{mg_id}/providers/Microsoft.Authorization/"
+                   "roleEligibilityScheduleInstances?$filter=atScope()")
+        active, eligible = await asyncio.gather(
+            caller.call("role_assignments", f"GET {ra_path}",
+                        lambda: raw_list(client, ra_path, ROLE_ASSIGNMENTS_API, base=base)),
+            caller.call("role_eligibility", f"GET {el_path}",
+                        lambda: raw_list(client, el_path, ELIGIBILITY_API, base=base)))
+        return ManagementGroup(
+            mg_id, name, display, parent,
+            role_assignments=parse_assignments(active, f"GET {ra_path}", {}, scopes=scopes),
+            eligible_assignments=parse_assignments(eligible, f"GET {el_path}", {},
+                                                   eligible=True, scopes=scopes))
+
+    try:
+        return tuple(await asyncio.gather(*(one(r) for r in listed)))
+    except (KeyError, TypeError, AttributeError) as exc:
+        return FetchError("azure", f"GET {MG_LIST}", "unexpected answer shape: "
+                          f"{type(exc).__name__}: {exc}", kind="malformed")
+
 BILLING_API = "2020-05-01"
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import functools
 import ipaddress
 import re
 import sys
@@ -345,6 +346,11 @@ class DnsFacts:
 
 # -- parsing helpers -------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=64)
+def _rdtype(text: str) -> dns.rdatatype.RdataType:
+    return dns.rdatatype.from_text(text)
+
+
 def _host(name: str) -> str:
     return name.rstrip(".").lower()
 
@@ -446,19 +452,25 @@ class DnsClient:
             sem = self._in_flight[key] = asyncio.Semaphore(self.max_in_flight)
         return sem
 
-    async def query(self, name: str, rdtype: str) -> Lookup:
-        """The answer for name/type; CNAMEs are followed (also across zones, for
-        authoritative servers that do not chase them)."""
+    def query(self, name: str, rdtype: str) -> asyncio.Future[Lookup]:
+        """The answer for name/type, to await; CNAMEs are followed (also across zones, for
+        authoritative servers that do not chase them).
+
+        A future, not a coroutine: `asyncio.gather` of futures wraps none of them in a task
+        (a domain asks ~40 names); it is a shield of the one lookup shared by every asker,
+        so one asker's cancellation does not cancel the others'."""
         key = (_host(name), rdtype)
         done = self._answers.get(key)
         if done is not None:
-            return done
+            ready: asyncio.Future[Lookup] = asyncio.get_running_loop().create_future()
+            ready.set_result(done)
+            return ready
         fut = self._cache.get(key)
         if fut is None:
             fut = asyncio.ensure_future(self._follow(key[0], rdtype))
             self._cache[key] = fut
             fut.add_done_callback(lambda f, k=key: self._settle(k, f))  # type: ignore[misc]
-        return await asyncio.shield(fut)
+        return asyncio.shield(fut)
 
     def _settle(self, key: tuple[str, str], fut: asyncio.Future[Lookup]) -> None:
         """Keep the answer, not the finished task (a scan asks tens of thousands)."""
@@ -509,7 +521,7 @@ class DnsClient:
 
     async def _ask_one(self, name: str, rdtype: str, host: str,
                        port: int) -> tuple[Answer, list[str]] | FetchError:
-        rtype = dns.rdatatype.from_text(rdtype)
+        rtype = _rdtype(rdtype)
         use_tcp = self.tcp_only
         key = self._key(host, port)
         server = self._names[(host, port)]
@@ -621,7 +633,7 @@ class IterativeClient(DnsClient):
 
     async def _descend(self, name: str, rdtype: str
                        ) -> tuple[Answer, list[str]] | FetchError:
-        rtype = int(dns.rdatatype.from_text(rdtype))
+        rtype = int(_rdtype(rdtype))
         zone = self._closest_cut(name, rdtype)
         for _ in range(MAX_REFERRALS):
             result = await self._ask_zone(zone, name, rtype)

@@ -29,7 +29,7 @@ import dns.rdatatype
 
 A, NS, CNAME, PTR, MX, TXT, AAAA = 1, 2, 5, 12, 15, 16, 28
 _OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)  # EDNS0, 1232-byte UDP payload
-_PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_*")
+_PLAIN_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_*"
 SOCKETS_PER_SERVER = 4
 
 
@@ -81,7 +81,7 @@ def read_name(wire: bytes, off: int) -> tuple[str, int]:
         raw = wire[off + 1:off + 1 + length]
         if len(raw) != length:
             raise dns.exception.FormError("truncated label")
-        if all(b in _PLAIN for b in raw):
+        if not raw.translate(None, _PLAIN_BYTES):  # only letters, digits, - _ *
             labels.append(raw.decode("ascii").lower())
         else:  # escape as dnspython writes it
             labels.append(dns.name.Name([raw]).to_text(omit_final_dot=True).lower())
@@ -173,10 +173,14 @@ def parse_response(wire: bytes, sections: int = 1) -> Response:
                     found[2], bool(flags & 0x0400))
 
 
+_ANSWER_HEAD = b"\x00\x00\x80\x00\x00\x01\x00\x00\x00\x00\x00\x00"  # QR set, 1 question
+
+
 class _Socket(asyncio.DatagramProtocol):
     def __init__(self, server: tuple[str, int]) -> None:
         self.server = server
-        self.pending: dict[int, tuple[str, int, asyncio.Future[bytes]]] = {}
+        # query id -> (the question section as sent, lowercased; the answer's future)
+        self.pending: dict[int, tuple[bytes, asyncio.Future[bytes]]] = {}
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -188,20 +192,27 @@ class _Socket(asyncio.DatagramProtocol):
         entry = self.pending.get(int.from_bytes(data[:2], "big"))
         if entry is None:
             return
-        qname, qtype, fut = entry
+        question, fut = entry
+        if len(data) >= 12 and data[2] & 0x80 and data[4:6] == b"\x00\x01" and \
+                data[12:12 + len(question)].lower() == question:
+            # our question, byte for byte (case aside): no need to parse it again
+            if not fut.done():
+                fut.set_result(data)
+            return
         try:
             _, name, rtype, _ = parse_header(data)
         except dns.exception.FormError as exc:
             if not fut.done():
                 fut.set_exception(exc)  # our id, but not DNS: a malformed answer
             return
+        _, qname, qtype, _ = parse_header(_ANSWER_HEAD + question)
         if (name, rtype) != (qname, qtype):
             return  # not the answer to our question: keep waiting
         if not fut.done():
             fut.set_result(data)
 
     def error_received(self, exc: Exception) -> None:
-        for _, _, fut in self.pending.values():
+        for _, fut in self.pending.values():
             if not fut.done():
                 fut.set_exception(exc)
 
@@ -252,9 +263,8 @@ class UdpChannel:
         while qid in sock.pending:
             qid = secrets.randbits(16)
         wire = build_query(qid, name, rdtype, recursive)
-        _, qname, qtype, _ = parse_header(wire[:2] + bytes([wire[2] | 0x80]) + wire[3:])
         fut: asyncio.Future[bytes] = loop.create_future()
-        sock.pending[qid] = (qname, qtype, fut)
+        sock.pending[qid] = (wire[12:-len(_OPT)].lower(), fut)
         # a timer, not wait_for: no extra task per query
         timer = loop.call_later(timeout_s, _expire, fut, timeout_s)
         try:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.guards import AnswerTooLarge
 from lockin_audit.guards.google import (  # re-exported for the sources
     BILLING_READ,
     CLOUD,
@@ -41,8 +42,10 @@ from lockin_audit.guards.google import (  # re-exported for the sources
     assert_google_read,
     scope_url,
 )
+from lockin_audit.guards.requests_session import harden_session
 from lockin_audit.model import Evidence, iso, utc_now
 from lockin_audit.sources.interface import Source
+from lockin_audit.transport import answer_limit
 
 if TYPE_CHECKING:
     from lockin_audit.sources.interface import SourceContext, Target
@@ -147,7 +150,10 @@ class GoogleCredentials:
         import requests
 
         if self._session is None:
-            self._session = requests.Session()
+            # no redirect followed by requests itself (a 307 would re-send the signed
+            # assertion elsewhere), and the token answer read through a byte cap
+            self._session = harden_session(requests.Session(), answer_limit(self.source),
+                                           "Google token endpoint", no_redirects=True)
             self._session.verify = self.ca_bundle or True
         base = google.auth.transport.requests.Request(self._session)
 
@@ -195,6 +201,9 @@ class GoogleCredentials:
         except TimeoutError:
             raise SourceFailure(FetchError(self.source, what, "the token endpoint did not "
                                            "answer in time", kind="timeout")) from None
+        except AnswerTooLarge as exc:
+            raise SourceFailure(FetchError(self.source, what, str(exc),
+                                           kind="malformed")) from None
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             # google-auth reads the answer as a token response; anything else breaks it.
             raise SourceFailure(FetchError(self.source, what, "the token endpoint's answer "

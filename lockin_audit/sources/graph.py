@@ -91,6 +91,7 @@ PROBES = (
     ("users", "/users?$top=1&$select=id", "users"),
     ("service principals", "/servicePrincipals?$top=1&$select=id", "apps"),
     ("cross-tenant access partners", "/policies/crossTenantAccessPolicy/partners", "policy"),
+    ("Conditional Access policies", "/identity/conditionalAccess/policies", "policy"),
 )
 PUBLIC_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.microsoftonline.us",
                                 "login.chinacloudapi.cn"})
@@ -317,6 +318,48 @@ class Partner:
 
 
 @dataclass(frozen=True)
+class CaPolicy:
+    """A Conditional Access policy: what it enforces and whom it leaves out
+    (conditionalAccessPolicy, v1.0,
+    https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy)."""
+
+    id: str
+    name: str
+    state: str  # enabled, disabled, enabledForReportingButNotEnforced
+    controls: tuple[str, ...]  # grantControls.builtInControls (mfa, block, ...), plus
+    #                            "authenticationStrength" when one is required
+    include_users: tuple[str, ...] = ()  # ids or All / None / GuestsOrExternalUsers
+    exclude_users: tuple[str, ...] = ()  # ids, or GuestsOrExternalUsers
+    exclude_groups: tuple[str, ...] = ()
+    exclude_roles: tuple[str, ...] = ()  # role template ids
+    exclude_service_principals: tuple[str, ...] = ()  # clientApplications
+    exclude_guest_types: tuple[str, ...] = ()  # excludeGuestsOrExternalUsers types
+    exclude_tenants_kind: str | None = None  # all / enumerated (externalTenants)
+    exclude_tenants: tuple[str, ...] = ()  # enumerated tenant ids
+    excluded: tuple[Principal, ...] = ()  # the excluded users, groups and apps, named
+
+    @property
+    def enforced(self) -> bool:
+        return self.state.lower() == "enabled"
+
+    @property
+    def active(self) -> bool:
+        return self.state.lower() != "disabled"
+
+    def what(self) -> str:
+        """What the policy enforces, in plain words."""
+        words = {"block": "blocks sign-in", "mfa": "requires MFA",
+                 "authenticationStrength": "requires a strong sign-in method",
+                 "compliantDevice": "requires a compliant device",
+                 "domainJoinedDevice": "requires a hybrid-joined device",
+                 "approvedApplication": "requires an approved app",
+                 "compliantApplication": "requires an app protection policy",
+                 "passwordChange": "requires a password change"}
+        said = [words.get(c, f"requires {c}") for c in self.controls]
+        return " and ".join(dict.fromkeys(said)) or "sets session controls only"
+
+
+@dataclass(frozen=True)
 class GraphFacts:
     """Everything the m365 checks read for one tenant. Each field is the value or the
     `FetchError` that says why it could not be read."""
@@ -330,6 +373,7 @@ class GraphFacts:
     guests: Fetched[Guest] | FetchError
     service_principals: Fetched[ServicePrincipal] | FetchError  # foreign-owned only
     partners: Fetched[Partner] | FetchError
+    ca_policies: Fetched[CaPolicy] | FetchError  # Conditional Access (Policy.Read.All)
 
     @property
     def asset(self) -> Asset:
@@ -708,14 +752,15 @@ class GraphSource(Source):
     async def fetch(self, target: Target, ctx: SourceContext) -> GraphFacts:
         opts: AzureTarget = target.options
         client = await self._connect(target, ctx)
-        organization, domains, admins, eligible, guests, sps, partners = await asyncio.gather(
+        (organization, domains, admins, eligible, guests, sps, partners,
+         ca) = await asyncio.gather(
             _guard(self._organization(client)), _guard(self._domains(client)),
             _guard(role_holders(client, eligible=False)),
             _guard(role_holders(client, eligible=True)),
             _guard(self._guests(client)),
             _guard(self._service_principals(client, opts.tenant_id)),
-            _guard(self._partners(client)))
-        facts = (organization, domains, admins, eligible, guests, sps, partners)
+            _guard(self._partners(client)), _guard(ca_policies(client)))
+        facts = (organization, domains, admins, eligible, guests, sps, partners, ca)
         errors = [f for f in facts if isinstance(f, FetchError)]
         if len(errors) == len(facts) and all(e.kind in ("unavailable", "timeout")
                                              for e in errors):
@@ -727,7 +772,8 @@ class GraphSource(Source):
             sps = await self._name_owners(client, sps, tenant)
         return GraphFacts(tenant_id=tenant, endpoint=client.endpoint, organization=organization,
                           domains=domains, role_holders=admins, eligible_holders=eligible,
-                          guests=guests, service_principals=sps, partners=partners)
+                          guests=guests, service_principals=sps, partners=partners,
+                          ca_policies=ca)
 
     async def close(self) -> None:
         for cred in self._credentials:
@@ -986,6 +1032,78 @@ async def user_details(client: GraphClient, objects: Mapping[str, Mapping[str, A
     return {**{k: dict(v) for k, v in objects.items()}, **dict(found)}
 
 
+# Values of includeUsers/excludeUsers that are not object ids.
+CA_SPECIAL_USERS = frozenset({"all", "none", "guestsorexternalusers"})
+
+
+def _ca_list(obj: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(obj, Mapping):
+        return ()
+    return _strs(obj.get(key))
+
+
+def _ca_policy(obj: Mapping[str, Any]) -> CaPolicy:
+    conditions = obj.get("conditions") or {}
+    if not isinstance(conditions, Mapping):
+        raise TypeError("conditions is not an object")
+    users = conditions.get("users") or {}
+    apps = conditions.get("clientApplications") or {}
+    grant = obj.get("grantControls") or {}
+    if not isinstance(users, Mapping) or not isinstance(apps, Mapping) or \
+            not isinstance(grant, Mapping):
+        raise TypeError("users, clientApplications or grantControls is not an object")
+    controls = list(_ca_list(grant, "builtInControls"))
+    if grant.get("authenticationStrength"):
+        controls.append("authenticationStrength")
+    guests = users.get("excludeGuestsOrExternalUsers") or {}
+    if not isinstance(guests, Mapping):
+        raise TypeError("excludeGuestsOrExternalUsers is not an object")
+    types = tuple(t.strip() for t in str(guests.get("guestOrExternalUserTypes") or "")
+                  .split(",") if t.strip() and t.strip() != "none")
+    tenants = guests.get("externalTenants") or {}
+    if not isinstance(tenants, Mapping):
+        raise TypeError("externalTenants is not an object")
+    return CaPolicy(
+        id=str(obj["id"]), name=str(obj.get("displayName") or obj["id"]),
+        state=str(obj.get("state") or ""), controls=tuple(controls),
+        include_users=_ca_list(users, "includeUsers"),
+        exclude_users=_ca_list(users, "excludeUsers"),
+        exclude_groups=_ca_list(users, "excludeGroups"),
+        exclude_roles=_ca_list(users, "excludeRoles"),
+        exclude_service_principals=_ca_list(apps, "excludeServicePrincipals"),
+        exclude_guest_types=types,
+        exclude_tenants_kind=(str(tenants.get("membershipKind")) if tenants.get(
+            "membershipKind") else None),
+        exclude_tenants=tuple(t.lower() for t in _ca_list(tenants, "members")))
+
+
+async def ca_policies(client: GraphClient) -> Fetched[CaPolicy]:
+    """Conditional Access policies (v1.0 GET /identity/conditionalAccess/policies,
+    Policy.Read.All, https://learn.microsoft.com/graph/api/conditionalaccessroot-list-
+    policies), with every excluded user (all their addresses), group and app named."""
+    request, rows = await client.get_list("/identity/conditionalAccess/policies", "policy")
+    observed = _now()
+    try:
+        policies = [_ca_policy(r) for r in rows]
+        ids = sorted({i for p in policies for i in
+                      (*p.exclude_users, *p.exclude_groups, *p.exclude_service_principals)
+                      if i.lower() not in CA_SPECIAL_USERS})
+        objects = await user_details(client, await resolve_objects(client, ids)) if ids \
+            else {}
+        named = {k: _principal(v) for k, v in objects.items()}
+        out = []
+        for p in policies:
+            kinds = [(i, "user") for i in p.exclude_users] + [
+                (i, "group") for i in p.exclude_groups] + [
+                (i, "servicePrincipal") for i in p.exclude_service_principals]
+            excluded = tuple(named.get(i) or Principal(i, "unknown", "")
+                             for i, _ in kinds if i.lower() not in CA_SPECIAL_USERS)
+            out.append(_replace(p, excluded=excluded))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GraphError(_malformed(request, exc)) from None
+    return Fetched(request, observed, tuple(out))
+
+
 async def resolve_objects(client: GraphClient, ids: list[str]) -> dict[str, dict[str, Any]]:
     """Directory objects by id (POST getByIds only reads), 1000 ids per call."""
     out: dict[str, dict[str, Any]] = {}
@@ -1036,6 +1154,7 @@ def _now() -> str:
 
 __all__ = [
     "GRAPH",
+    "CaPolicy",
     "Domain",
     "Federation",
     "Fetched",

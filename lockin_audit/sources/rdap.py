@@ -280,7 +280,11 @@ class RdapClient:
             return FetchError(self.source, request, f"not valid JSON: {exc}", kind="malformed")
         if not isinstance(body, dict):
             return FetchError(self.source, request, "not an RDAP object", kind="malformed")
-        if path is not None:
+        # cached only once it parsed as the kind of answer asked for: an RDAP object
+        # (RFC 9083 objectClassName) or a bootstrap file (RFC 9224 services)
+        expected = isinstance(body.get("objectClassName"), str) or \
+            isinstance(body.get("services"), list)
+        if path is not None and expected:
             try:
                 # the cache folders 0700, the file 0600, written through a new file
                 # (a link planted at the path is replaced, not followed)

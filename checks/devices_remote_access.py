@@ -1,0 +1,127 @@
+"""Devices (control devices.remote_access): the RMM and remote-control agents on the
+business's machines, from the files `lockin-audit endpoint collect` wrote on them.
+
+One finding per tool and instance, with the machines it is on. The instance decides the
+holder: the provider's configured `remote_access` instances (or a host on the provider's
+domains) are the provider's door into every one of those machines; the business's own are
+a pass; an instance that cannot be told from the machine (TeamViewer, NinjaOne ...) or
+that belongs to nobody configured is a warning to settle in writing. What was not read
+(machines without a file, tools not in the catalogue) is never called clean.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from lockin_audit.check import CheckContext, check
+from lockin_audit.identity import IdKind
+from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
+from lockin_audit.sources.endpoints import EndpointAgent, EndpointFacts, Machine
+
+SHOWN_DEVICES = 50  # devices named in the detail; the evidence lists every one
+
+
+def _asset(agent: EndpointAgent) -> Asset:
+    instance = agent.instance or "instance not told"
+    return Asset("remote_access", f"{agent.tool}:{agent.instance or 'unknown'}",
+                 f"{agent.name} ({instance})")
+
+
+def _devices(machines: list[Machine]) -> str:
+    names = sorted({m.host for m in machines})
+    shown = ", ".join(names[:SHOWN_DEVICES])
+    more = f" and {len(names) - SHOWN_DEVICES} more" if len(names) > SHOWN_DEVICES else ""
+    return f"{len(names)} device{'s' if len(names) != 1 else ''} ({shown}{more})"
+
+
+@check(
+    id="devices.remote_access.agents",
+    control="devices.remote_access",
+    source="endpoints",
+    title="Remote-access agents on the business's devices, and whose instance they report to",
+    severity=Severity.HIGH,
+    risk="""Every managed service provider installs its remote monitoring and management
+    (RMM) agent and a remote-control tool on each computer, connected to the provider's own
+    instance. After the business leaves, those agents are the provider's standing door into
+    every machine: it can still run commands, install software and watch screens, and the
+    business usually does not know which tools are installed or where they report.""",
+    remediation=(
+        "Ask the provider, in writing, to uninstall its agents from every device listed and "
+        "to delete the business's devices from its instance, by the date in the plan, and to "
+        "confirm when done.",
+        "Re-run `lockin-audit endpoint collect` on each machine afterwards (or check Intune's "
+        "discovered apps) to confirm the agents are gone.",
+        "For a tool the business keeps, move it to an account or instance the business holds "
+        "and list that instance under client.remote_access in the audit file.",
+    ),
+    references=(
+        "https://www.cisa.gov/news-events/cybersecurity-advisories/aa23-025a",
+        "https://rmm.datto.com/help/en/Content/5AGENT/Agent.htm",
+    ),
+)
+def remote_access_agents(facts: EndpointFacts, ctx: CheckContext) -> Iterator[Finding]:
+    for problem in facts.unreadable:
+        yield ctx.error(Asset("endpoint_file", problem.request, problem.request), problem,
+                        key=problem.request)
+    if not facts.machines:
+        return
+    groups: dict[tuple[str, str | None], list[tuple[Machine, EndpointAgent]]] = defaultdict(list)
+    for machine in facts.machines:
+        for agent in machine.agents:
+            groups[(agent.tool, agent.instance)].append((machine, agent))
+    read_scope = (f"the catalogued RMM and remote-control tools, on the {len(facts.machines)} "
+                  "machine(s) whose collector files were read")
+    if not groups:
+        hosts = ", ".join(sorted(m.host for m in facts.machines)[:SHOWN_DEVICES])
+        yield ctx.finding(
+            asset=Asset("endpoint_files", "endpoint files", "endpoint files"),
+            holder=Holder.CLIENT, status=Status.PASS, key="none-found",
+            title="No catalogued remote-access agent on the machines read",
+            detail=f"No catalogued remote-access agent was found ({read_scope}: {hosts}). "
+                   "Machines without a collector file and tools outside the catalogue were "
+                   "not read.")
+        return
+    for (_tool, instance), seen in sorted(groups.items(), key=lambda kv: (kv[0][0],
+                                                                          kv[0][1] or "")):
+        agent = seen[0][1]
+        machines = [m for m, _ in seen]
+        devices = _devices(machines)
+        evidence = [Evidence("endpoints", f"endpoint collect on {m.host} ({m.file})",
+                             m.collected_at, {"tool": a.name, "found_as": list(a.found_as),
+                                              "instance": a.instance,
+                                              "instance_from": a.instance_source})
+                    for m, a in seen]
+        asset = _asset(agent)
+        if instance is None:
+            yield ctx.finding(
+                asset=asset, holder=Holder.UNKNOWN, status=Status.WARN, evidence=evidence,
+                detail=f"{agent.name} is installed on {devices}; whose instance or account it "
+                       f"reports to cannot be told from the machine ({agent.instance_note}). "
+                       "Ask the provider to remove its agents, or confirm in writing that "
+                       "this instance is the business's own.")
+            continue
+        who = ctx.attribute(IdKind.REMOTE_ACCESS, instance,
+                            seen_in=f"{agent.name} on {len(machines)} device(s)")
+        if who.holder is Holder.PROVIDER:
+            yield ctx.finding(
+                asset=asset, holder=Holder.PROVIDER, evidence=evidence,
+                severity=Severity.CRITICAL if agent.kind == "rmm" else Severity.HIGH,
+                detail=f"{agent.name} on {devices} reports to {instance}, the provider's "
+                       f"instance ({who.reason}; read from {agent.instance_source}). The "
+                       "provider can reach every one of these machines until the agents "
+                       "are removed.")
+        elif who.holder is Holder.CLIENT:
+            yield ctx.finding(
+                asset=asset, holder=Holder.CLIENT, evidence=evidence,
+                detail=f"{agent.name} on {devices} reports to {instance}, the business's own "
+                       f"instance ({who.reason}). Scope: {read_scope}.")
+        else:
+            vendor = (f", an instance at {who.party}" if who.holder is Holder.THIRD_PARTY
+                      and who.party else "")
+            yield ctx.finding(
+                asset=asset, holder=Holder.UNKNOWN, status=Status.WARN, evidence=evidence,
+                detail=f"{agent.name} on {devices} reports to {instance}{vendor}, which is "
+                       "configured for no party: it may be the provider's. Ask the provider "
+                       "to remove its agents, or list the instance under the right party's "
+                       "remote_access in the audit file.")
