@@ -141,7 +141,10 @@ def main() -> None:
         for n in range(args.members - 1):
             org.create_account(AccountName=f"member-{n}", Email=f"m{n}@bobsit.example")
         # The proxy answers what moto lacks quickly (as AWS would) and forwards the rest.
-        proxy.answers.update(demo_aws.stub_answers(ami))
+        # The demo account's IAM Access Analyzer (an account analyzer in us-east-1) is served
+        # for the one-account scenarios; the Organization's members have none (AWS answers
+        # ListAnalyzers with an empty list there).
+        proxy.answers.update(demo_aws.stub_answers(ami, client_id))
         service_s = moto_service_time(endpoint)
         print(f"moto service time {service_s * 1000:.1f} ms per call; added latency "
               f"{args.latency * 1000:.0f} ms; concurrency {args.concurrency}")
@@ -154,6 +157,14 @@ def main() -> None:
         wall, calls, accts, found = scan(one, args.concurrency)
         report("one account, all regions", wall, calls, accts, found, args.latency,
                args.concurrency, service_s)
+        demo = dict(one, name="demo", regions=list(demo_aws.REGIONS))
+        scan(demo, args.concurrency)
+        wall3, calls3, accts3, found3 = scan(demo, args.concurrency)
+        report("the demo account, its two regions", wall3, calls3, accts3, found3,
+               args.latency, args.concurrency, service_s)
+        for key in [k for k in proxy.answers if k[:2] == ("access-analyzer", "ListAnalyzers")]:
+            del proxy.answers[key]
+        proxy.answers[("access-analyzer", "ListAnalyzers")] = {"analyzers": []}
         many = dict(common, name="org", regions=["us-east-1"],
                     organization_role_name="OrganizationAccountAccessRole")
         scan(many, args.concurrency)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
 from lockin_audit.facts import FetchError
 from lockin_audit.identity import Attribution, IdKind, normalize_org
-from lockin_audit.model import Asset, Holder, Severity, Status
+from lockin_audit.model import Asset, Holder, Severity, Status, human_datetime
 from lockin_audit.sources.aws import CONTACT_TYPES, account_asset, vendor_accounts
 from lockin_audit.sources.aws_facts import (
     AwsFacts,
@@ -561,7 +561,7 @@ def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                            if unread else "")
                         + ("Assuming it requires an ExternalId."
                            if g.external_id else "No ExternalId condition.")
-                        + (f" Last used: {role.last_used}." if role.last_used else "")),
+                        + (f" Last used: {human_datetime(role.last_used)}." if role.last_used else "")),
                 evidence=[f.evidence({"RoleName": role.name,
                                       "AssumeRolePolicyDocument": excerpt_of(role.trust),
                                       "Policies": [p.name for p in role.policies],
@@ -901,6 +901,9 @@ def identity_center(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = regional(facts, "sso_instances")
     errors = errors_in(ctx, facts.asset, items)
     yield from errors
+    for r in facts.regional:
+        for ic in r.identity_center:
+            yield from _ic_assignments(ctx, facts, ic)
     seen: set[str] = set()
     for _, f in items:
         for inst in values(f):
@@ -945,6 +948,90 @@ def identity_center(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         evidence=[*ev, org.evidence(o.excerpt)])
 
 
+def _ic_user_attribution(ctx: CheckContext, user: Any, seen_in: str) -> Attribution | None:
+    found = [ctx.attribute(IdKind.EMAIL, e, seen_in) for e in user.emails]
+    if "@" in user.name and user.name not in user.emails:
+        found.append(ctx.attribute(IdKind.EMAIL, user.name, seen_in))
+    if not found:
+        return None
+    holder = worst_holder(found)
+    return next(a for a in found if a.holder is holder)
+
+
+def _ic_assignments(ctx: CheckContext, facts: AwsFacts, ic: Any) -> Iterator[Any]:
+    """Who Identity Center lets into which account with which permission set: each user
+    (directly or through a group) attributed by their email addresses; administrator
+    permission sets are critical."""
+    asset = Asset("aws_sso_instance", ic.instance, None)
+    if ic.permission_sets.error:
+        yield ctx.error(asset, ic.permission_sets.error, key="permission-sets")
+        return
+    sets = []
+    for f in ic.permission_sets.ok:
+        if f.error:
+            yield ctx.error(asset, f.error, key=f.request)
+            continue
+        sets.append(f.ok)
+    if not any(ps.assignments for ps in sets):
+        return
+    for part in (ic.users, ic.groups):
+        if part is not None and part.error:
+            yield ctx.error(asset, part.error, key=part.request)
+            return
+    users = {u.id: u for u in values(ic.users)} if ic.users is not None else {}
+    groups: dict[str, Any] = {}
+    for g in values(ic.groups) if ic.groups is not None else ():
+        if g.error:
+            yield ctx.error(asset, g.error, key=g.request)
+            continue
+        groups[g.ok.id] = g.ok
+    for ps in sets:
+        policies = [NamedPolicy(name, f"arn:aws:iam::aws:policy/{name}", None)
+                    for name in ps.managed]
+        if ps.inline is not None:
+            policies.append(NamedPolicy("inline", "", ps.inline))
+        admin, _ = policy_admin(policies)
+        for account, ptype, pid in ps.assignments:
+            if ptype == "GROUP":
+                group = groups.get(pid)
+                members = [users[m] for m in (group.members if group else ()) if m in users]
+                via = f"group {group.name if group else pid}"
+            else:
+                members = [users[pid]] if pid in users else []
+                via = "a direct assignment"
+            if not members:
+                yield ctx.finding(
+                    asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                    key=f"{ps.arn}:{account}:{pid}",
+                    detail=f"Permission set {ps.name} on account {account} is assigned to "
+                    f"{ptype.lower()} {pid}, whose users could not be listed: classify it.",
+                    evidence=[ic.permission_sets.evidence({"PermissionSet": ps.name,
+                                                           "PrincipalId": pid})])
+                continue
+            for user in members:
+                seen_in = f"IAM Identity Center user {user.name}"
+                a = _ic_user_attribution(ctx, user, seen_in)
+                holder = a.holder if a else Holder.UNKNOWN
+                yield ctx.finding(
+                    asset=Asset("aws_sso_user", f"{ic.identity_store}/{user.id}", user.name),
+                    holder=holder, key=f"{ps.arn}:{account}:{user.id}",
+                    status=status_for(holder),
+                    severity=Severity.CRITICAL if admin and holder is not Holder.CLIENT
+                    else None,
+                    detail=f"Identity Center user {user.name} ({', '.join(user.emails) or 'no email'})"
+                    f" signs in to account {account} with permission set {ps.name}"
+                    + (f" (administrator: {'; '.join(admin)})" if admin else "")
+                    + f" through {via}; held by "
+                    + (holder_text(a) if a else "nobody identifiable: no email names a party")
+                    + ".",
+                    evidence=[ic.permission_sets.evidence({
+                        "PermissionSet": ps.name, "ManagedPolicies": list(ps.managed),
+                        "AccountId": account, "PrincipalType": ptype, "PrincipalId": pid}),
+                        *([ic.users.evidence({"UserName": user.name,
+                                              "Emails": list(user.emails)})]
+                          if ic.users is not None else [])])
+
+
 # ---------------------------------------------------------------------------------------
 # aws.keys
 
@@ -976,6 +1063,12 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             if key.manager == "AWS":
                 continue  # AWS-managed keys cannot be shared
             asset = Asset("aws_kms_key", key.arn)
+            for finding in _grants(ctx, facts, key, asset):
+                if finding.status is Status.ERROR:
+                    problems += 1
+                else:
+                    flagged += 1
+                yield finding
             if key.manager_error is not None:  # judged by its policy all the same
                 problems += 1
                 yield ctx.error(asset, key.manager_error, key="metadata")
@@ -1016,9 +1109,36 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         problems += 1
         yield ctx.error(facts.asset, facts.buckets.error, key="buckets")
     if not flagged and not errors and not problems:
-        yield clean(ctx, facts, "No KMS key policy lets in another account, and no EBS "
+        yield clean(ctx, facts, "No KMS key policy or grant (customer managed keys, "
+                    f"regions {', '.join(facts.regions)}) lets in another account, and no EBS "
                     "volume, S3 bucket or RDS database uses a key held elsewhere.",
                     [f.evidence({"checked": n}) for n, f in items[:3]])
+
+
+def _grants(ctx: CheckContext, facts: AwsFacts, key: Any, asset: Asset) -> Iterator[Any]:
+    """KMS grants: a grant lets its grantee use the key whatever the key policy says
+    (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html)."""
+    if key.grants is None:
+        return
+    if key.grants.error:
+        yield ctx.error(asset, key.grants.error, key="grants")
+        return
+    for grant in key.grants.ok:
+        owner = grant.grantee_account
+        if owner is None or owner == facts.account_id:
+            continue  # a service principal, or a principal of this account
+        a = attribute_account(ctx, facts, owner, f"grant {grant.grant_id} on KMS key {key.arn}")
+        yield ctx.finding(
+            asset=asset, holder=a.holder, key=f"grant:{grant.grant_id}",
+            detail=f"Grant {grant.name or grant.grant_id} on KMS key {key.arn} lets "
+            f"{grant.grantee} ({', '.join(grant.operations) or 'no operations'}) use the key "
+            f"without the key policy naming it: account {owner}, held by {holder_text(a)}. "
+            f"Retire or revoke it (aws kms revoke-grant --key-id {key.arn} --grant-id "
+            f"{grant.grant_id}).",
+            evidence=[key.grants.evidence({"GrantId": grant.grant_id,
+                                           "GranteePrincipal": grant.grantee,
+                                           "Operations": list(grant.operations),
+                                           "IssuingAccount": grant.issuing_account})])
 
 
 def _encrypted_resources(facts: AwsFacts) -> Iterator[tuple[Asset, str, Fetched[Any]]]:
@@ -1421,3 +1541,341 @@ def domains(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         yield clean(ctx, facts, "No domain is registered through Route 53 in this account "
                     "and no public hosted zone serves one of the client's domains.",
                     [f.evidence({"checked": n}) for n, f in lists])
+
+
+# ---------------------------------------------------------------------------------------
+# copies shared with other accounts, resource policies, and IAM Access Analyzer
+
+_SHARED_KIND = {"ebs_snapshot": ("aws_ebs_snapshot", "EBS snapshot", "create volumes from it"),
+                "rds_snapshot": ("aws_rds_snapshot", "RDS snapshot", "restore a database from it"),
+                "ami": ("aws_ami", "machine image", "launch servers from it")}
+
+
+def _share_target(ctx: CheckContext, facts: AwsFacts, who: str,
+                  seen_in: str) -> tuple[Attribution, Status | None]:
+    """Who a snapshot/image/share is shared with: an account id, `all` (public), or an
+    Organization or OU ARN (arn:aws:organizations::<mgmt>:organization/o-... or
+    ...:ou/o-.../ou-...)."""
+    if who.lower() == "all":
+        return Attribution(Holder.UNKNOWN, None, IdKind.AWS_ACCOUNT, "all",
+                           "public: every AWS account", 0.0), Status.FAIL
+    m = re.match(r"^arn:[^:]+:organizations::\d{12}:(organization|ou)/(o-[a-z0-9]+)(/.*)?$", who)
+    if m:
+        path = f"{m.group(2)}{m.group(3) or ''}"
+        if m.group(1) == "ou":  # ou/o-xxx/ou-yyy: the OU inside o-xxx
+            path = f"{m.group(2)}/{(m.group(3) or '').strip('/')}"
+        return attribute_org(ctx, facts, m.group(2), seen_in,
+                             path if m.group(1) == "ou" else ""), None
+    return attribute_account(ctx, facts, who, seen_in), None
+
+
+@check(
+    id="aws.backups.shared",
+    control="aws.backups",
+    source="aws",
+    title="Snapshots and machine images shared with other accounts",
+    severity=Severity.HIGH,
+    risk="""An EBS or RDS snapshot, or a machine image, shared with another account is a
+    full copy of the client's disks or database that the other account can restore, copy
+    into its own account and keep. Shared with the provider, the client's data stays with
+    the provider after the contract ends; shared publicly, anyone can take it.""",
+    remediation=(
+        "For each listed snapshot or image, remove the other account from its permissions "
+        "(EC2 > Snapshots/AMIs > Modify permissions; RDS > Snapshots > Share snapshot).",
+        "Ask the provider whether they copied it into their own account, and for the "
+        "deletion of those copies in writing.",
+    ),
+    references=("https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html",
+                "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ShareSnapshot.html"),
+)
+def shared_copies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
+    lists = [(f"shared{n}@{r.region}", f) for r in facts.regional for n, f in enumerate(r.shared)]
+    errors = errors_in(ctx, facts.asset, lists)
+    yield from errors
+    flagged = problems = checked = 0
+    for _, f in lists:
+        for item in values(f):
+            checked += 1
+            asset_type, what, can = _SHARED_KIND[item.kind]
+            asset = Asset(asset_type, item.arn, item.id)
+            if item.with_.error:
+                problems += 1
+                yield ctx.error(asset, item.with_.error, key="permissions")
+                continue
+            for who in item.with_.ok:
+                if who == facts.account_id:
+                    continue
+                flagged += 1
+                a, override = _share_target(ctx, facts, who, f"permissions of {what} {item.id}")
+                yield ctx.finding(
+                    asset=asset, holder=a.holder, key=who,
+                    status=override or status_for(a.holder),
+                    severity=Severity.CRITICAL if who.lower() == "all" else None,
+                    detail=f"{what[0].upper() + what[1:]} {item.id} is shared with {who}: "
+                    f"held by {holder_text(a)}; it can {can}.",
+                    evidence=[item.with_.evidence({"id": item.id, "shared_with": list(item.with_.ok)})])
+    if not flagged and not errors and not problems:
+        covered = [r.region for r in facts.regional if r.covered_by]
+        scope = (f"own machine images in {', '.join(facts.regions)}; EBS and manual RDS "
+                 f"snapshots in {', '.join(r.region for r in facts.regional if not r.covered_by) or 'no region'}")
+        if covered:
+            scope += (f" (snapshots in {', '.join(covered)} are judged by the account's IAM "
+                      "Access Analyzer: aws.access.analyzer)")
+        yield clean(ctx, facts, f"None of the {checked} snapshots and images read is shared "
+                    f"with another account or publicly. Read: {scope}.",
+                    [f.evidence({"checked": n}) for n, f in lists[:3]])
+
+
+_POLICY_KIND = {"secret": ("aws_secretsmanager_secret", "Secrets Manager secret"),
+                "queue": ("aws_sqs_queue", "SQS queue"), "topic": ("aws_sns_topic", "SNS topic"),
+                "function": ("aws_lambda_function", "Lambda function"),
+                "repository": ("aws_ecr_repository", "ECR repository")}
+
+
+@check(
+    id="aws.access.resource_policies",
+    control="aws.access",
+    source="aws",
+    title="Secrets, queues, topics, functions, repositories and resource shares open to other accounts",
+    severity=Severity.HIGH,
+    risk="""A resource policy on a secret, queue, topic, Lambda function or container
+    repository, or a Resource Access Manager share, lets another account read or use that
+    resource without any user in the client's account. Left in place for the provider, it
+    keeps the provider's access to the client's secrets and data after the contract ends.""",
+    remediation=(
+        "Open each listed resource's policy and remove the statements that name the "
+        "provider's account or Organization, or '*'.",
+        "For a resource share, remove the provider's account from the share's principals "
+        "(Resource Access Manager > Shared by me).",
+        "Rotate the secrets the provider could read.",
+    ),
+)
+def resource_policies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
+    lists: list[tuple[str, Fetched[Any]]] = [
+        (f"policies{n}@{r.region}", f) for r in facts.regional
+        for n, f in enumerate(r.resource_policies)]
+    lists += [(f"shares@{r.region}", r.share_associations) for r in facts.regional
+              if r.share_associations is not None]
+    errors = errors_in(ctx, facts.asset, lists)
+    yield from errors
+    flagged = problems = checked = 0
+    context = eval_context(facts)
+    for r in facts.regional:
+        for f in r.resource_policies:
+            for res in values(f):
+                checked += 1
+                asset_type, what = _POLICY_KIND[res.kind]
+                asset = Asset(asset_type, res.arn, res.name or None)
+                if res.policy.error:
+                    problems += 1
+                    yield ctx.error(asset, res.policy.error, key="policy")
+                    continue
+                doc = res.policy.ok
+                if doc is None:
+                    continue
+                if doc.problem:
+                    problems += 1
+                    yield ctx.error(asset, f"policy of {what} {res.name}: {doc.problem}",
+                                    key="policy")
+                    continue
+                for g in grantees(doc, facts.account_id, context):
+                    flagged += 1
+                    a, override = attribute_grantee(ctx, facts, g, f"policy of {what} {res.arn}")
+                    yield ctx.finding(
+                        asset=asset, holder=a.holder, key=f"{g.kind}:{g.value}",
+                        status=override or status_for(a.holder),
+                        severity=Severity.CRITICAL if g.kind == "any" else None,
+                        detail=f"The policy of {what} {res.name} lets in "
+                        f"{describe_grantee(g)}, held by {holder_text(a)}.",
+                        evidence=[res.policy.evidence({"Policy": excerpt_of(doc)}),
+                                  *grantee_evidence(facts, g)])
+        if r.share_associations is None:
+            continue
+        for assoc in values(r.share_associations):
+            checked += 1
+            if assoc.principal == facts.account_id:
+                continue
+            flagged += 1
+            a, override = _share_target(ctx, facts, assoc.principal,
+                                        f"resource share {assoc.share_arn}")
+            yield ctx.finding(
+                asset=Asset("aws_ram_share", assoc.share_arn, assoc.share_name or None),
+                holder=a.holder, key=assoc.principal, status=override or status_for(a.holder),
+                detail=f"Resource share {assoc.share_name} of this account is shared with "
+                f"{assoc.principal}" + (" (outside the Organization)" if assoc.external else "")
+                + f": held by {holder_text(a)}.",
+                evidence=[r.share_associations.evidence({
+                    "resourceShareArn": assoc.share_arn, "associatedEntity": assoc.principal,
+                    "status": assoc.status, "external": assoc.external})])
+    if not flagged and not errors and not problems:
+        own = [r.region for r in facts.regional if not r.covered_by]
+        covered = [r.region for r in facts.regional if r.covered_by]
+        scope = (f"resource shares owned in {', '.join(facts.regions)}; the policies of "
+                 "secrets, queues, topics, functions and repositories in "
+                 f"{', '.join(own) or 'no region'}")
+        if covered:
+            scope += (f" (in {', '.join(covered)} those are judged by the account's IAM Access "
+                      "Analyzer: aws.access.analyzer)")
+        yield clean(ctx, facts, f"None of the {checked} resources and shares read lets in "
+                    f"another account, Organization or anyone. Read: {scope}.",
+                    [f.evidence({"checked": n}) for n, f in lists[:3]])
+
+
+def _own_view(facts: AwsFacts) -> dict[str, set[tuple[str, str]]]:
+    """What our own evaluator found per resource ARN: the foreign grantees (kind, value)
+    of every resource it read (an empty set: read, nobody foreign)."""
+    context = eval_context(facts)
+    view: dict[str, set[tuple[str, str]]] = {}
+
+    def add(arn: str, doc: PolicyDocument | None) -> None:
+        found = view.setdefault(arn, set())
+        if doc is not None and not doc.problem:
+            found.update((g.kind, g.value) for g in grantees(doc, facts.account_id, context))
+
+    if not facts.iam.error:
+        for role in facts.iam.ok.roles:
+            add(role.arn, role.trust)
+    for b in values(facts.buckets):
+        if not b.policy.error:
+            add(b.arn, b.policy.ok)
+    for r in facts.regional:
+        for key in values(r.kms_keys):
+            if key.policy.error:
+                continue
+            add(key.arn, key.policy.ok)
+            if key.grants is not None and not key.grants.error:
+                view[key.arn].update(("account", g.grantee_account) for g in key.grants.ok
+                                     if g.grantee_account and g.grantee_account != facts.account_id)
+        for f in r.resource_policies:
+            for res in values(f):
+                if not res.policy.error:
+                    add(res.arn, res.policy.ok)
+        for shared in r.shared:
+            for item in values(shared):
+                if not item.with_.error:
+                    view.setdefault(item.arn, set()).update(
+                        ("account", w) for w in item.with_.ok if w != facts.account_id)
+    return view
+
+
+def finding_grantees(facts: AwsFacts, finding: Any) -> tuple[Grantee, ...]:
+    """The grantees of an analyzer finding, through the one evaluator."""
+    return grantees(finding.as_policy(), finding.owner or facts.account_id, eval_context(facts))
+
+
+def _resource_asset(finding: Any) -> Asset:
+    kind = "aws_" + re.sub(r"[^a-z0-9]+", "_", finding.resource_type.lower().removeprefix(
+        "aws::")).strip("_")
+    name = finding.resource.rpartition("/")[2].rpartition(":")[2] or None
+    return Asset(kind, finding.resource, name)
+
+
+@check(
+    id="aws.access.analyzer",
+    control="aws.access",
+    source="aws",
+    title="External access found by IAM Access Analyzer",
+    severity=Severity.HIGH,
+    risk="""IAM Access Analyzer is AWS's own judgement of which resources (buckets, roles,
+    keys and their grants, secrets, queues, topics, functions, repositories, file systems,
+    snapshots, tables) another account or anyone can reach. Each of its active findings is
+    a way into the client's data that someone outside the account holds; held by the
+    provider, it outlives the contract.""",
+    remediation=(
+        "For each finding, remove the provider's account or Organization from the resource's "
+        "policy, grant or sharing permissions (the analyzer's console links to it), then "
+        "rescan the resource in IAM Access Analyzer.",
+        "Where the account has no external-access analyzer, create one (IAM > Access "
+        "Analyzer > Create analyzer, zone of trust: this account; it is free). lockin-audit "
+        "never creates it: that is a write.",
+    ),
+    references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/what-is-access-analyzer.html",),
+)
+def analyzer(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
+    lists = [(f"analyzers@{r.region}", r.analyzers) for r in facts.regional
+             if r.analyzers is not None]
+    errors = errors_in(ctx, facts.asset, lists)
+    yield from errors
+    found_any = False
+    external: list[tuple[str, Any]] = []
+    for r in facts.regional:
+        for a in values(r.analyzers) if r.analyzers is not None else ():
+            if a.external_access and a.status == "ACTIVE":
+                external.append((r.region, a))
+    view = _own_view(facts)
+    reported: set[str] = set()
+    for r in facts.regional:
+        for f in r.findings:
+            if f.error:
+                yield ctx.error(facts.asset, f.error, key=f.request)
+                continue
+            for item in f.ok:
+                found_any = True
+                reported.add(item.resource)
+                asset = _resource_asset(item)
+                found = finding_grantees(facts, item)
+                ours = view.get(item.resource)
+                ev = [f.evidence({**item.excerpt, "analyzer": item.analyzer})]
+                if not found:
+                    yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                                      key=item.id, evidence=ev,
+                                      detail=f"IAM Access Analyzer reports external access to "
+                                      f"{item.resource} ({item.resource_type}) by "
+                                      f"{dict(item.principal) or 'a principal it does not name'}"
+                                      ": whose it is cannot be told; see the finding in the "
+                                      "console.")
+                    continue
+                for g in found:
+                    a, override = attribute_grantee(ctx, facts, g,
+                                                    f"Access Analyzer finding on {item.resource}")
+                    if ours is None:
+                        own = ("lockin-audit does not read this resource type itself: the "
+                               "analyzer's view is the only one.")
+                    elif (g.kind, g.value) in ours:
+                        own = "lockin-audit's own evaluator found the same access."
+                    else:
+                        own = ("lockin-audit's own evaluator did not find this access in the "
+                               "resource's policy: the analyzer's view is reported.")
+                    yield ctx.finding(
+                        asset=asset, holder=a.holder, key=f"{item.id}:{g.kind}:{g.value}",
+                        status=override or status_for(a.holder),
+                        severity=Severity.CRITICAL if item.is_public else None,
+                        detail=f"IAM Access Analyzer reports that {item.resource} "
+                        f"({item.resource_type}) lets in {describe_grantee(g)}, held by "
+                        f"{holder_text(a)}. {own}",
+                        evidence=ev)
+    # our evaluator flagged a resource the account's own analyzer has no finding for
+    covering = [a for _, a in external if a.type == "ACCOUNT"]
+    if covering:
+        for arn, grants in sorted(view.items()):
+            foreign = sorted(g for g in grants if g[0] in ("account", "organization", "any"))
+            if not foreign or arn in reported:
+                continue
+            yield ctx.finding(
+                asset=Asset("aws_resource", arn, arn.rpartition("/")[2] or None),
+                holder=Holder.UNKNOWN, status=Status.WARN, severity=Severity.LOW,
+                key=f"disagree:{arn}",
+                detail=f"lockin-audit's own evaluator finds {arn} open to "
+                f"{', '.join(v for _, v in foreign)}, but the account's analyzer "
+                f"{covering[0].name} has no active finding for it (archived, or the analyzer "
+                "reads a condition as limiting it). The finding of the resource's own check "
+                "stands; look at the analyzer's archived findings to settle it.",
+                evidence=[f.evidence({"resource": arn}) for _, f in lists[:1]])
+    if errors:
+        return
+    if not external:
+        yield ctx.finding(
+            asset=facts.asset, holder=Holder.CLIENT, status=Status.MANUAL,
+            severity=Severity.LOW, key="no-analyzer",
+            detail=f"No IAM Access Analyzer for external access exists in "
+            f"{', '.join(facts.regions)}. lockin-audit relied on its own reads of roles, "
+            "buckets, keys, grants, snapshots, images, secrets, queues, topics, functions, "
+            "repositories and shares. An external-access analyzer (zone of trust: this "
+            "account) is free and gives AWS's own second opinion; create it in the console "
+            "(lockin-audit never creates it: that is a write).",
+            evidence=[f.evidence({"analyzers": []}) for _, f in lists[:1]])
+        return
+    if not found_any:
+        names = ", ".join(f"{a.name} ({a.type}, {region})" for region, a in external)
+        yield clean(ctx, facts, f"The account's external-access analyzers ({names}) have no "
+                    "active finding.", [f.evidence({"findings": 0}) for _, f in lists[:1]])

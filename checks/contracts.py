@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from lockin_audit.check import CheckContext, check, deadline_band, worst_holder
 from lockin_audit.identity import Attribution, IdKind
-from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
+from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status, human_date
 from lockin_audit.sources.inventory import Contract, InventoryFacts, RowProblem, add_months
 
 WARN_DAYS = 90
@@ -226,17 +226,17 @@ def _deadline(contract: Contract, facts: InventoryFacts, ctx: CheckContext) -> F
     renewal = (f" It has renewed automatically {rolled} time(s) since the first term."
                if rolled else "")
     fee = termination_fee(contract, today, end)
-    fee_text = f" Leaving before {end.isoformat()} costs an {fee}." if fee else ""
+    fee_text = f" Leaving before {human_date(end)} costs an {fee}." if fee else ""
     method = f" Notice by: {contract.notice_method}." if contract.notice_method else ""
     if not contract.auto_renew:
         days = (end - today).days
-        detail = (f"{contract.id} ({contract.provider}) ends on {end.isoformat()} without "
-                  f"renewing ({days} days from today): arrange a renewal or replacement "
+        detail = (f"{contract.id} ({contract.provider}) ends on {human_date(end)} without "
+                  f"renewing ({days} days after the scan): arrange a renewal or replacement "
                   f"before then.{fee_text}")
         if end < today:
             return ctx.finding(asset=contract.asset, holder=Holder.UNKNOWN,
                                status=Status.WARN, severity=Severity.MEDIUM, evidence=evidence,
-                               detail=f"{contract.id} ended on {end.isoformat()}: update the "
+                               detail=f"{contract.id} ended on {human_date(end)}: update the "
                                       "inventory if it continues on other terms.")
         return _dated(ctx, contract, evidence, detail, end, days)
     days = (deadline - today).days
@@ -244,15 +244,15 @@ def _deadline(contract: Contract, facts: InventoryFacts, ctx: CheckContext) -> F
         next_end = add_months(end, contract.renewal_term_months or contract.term_months or 12)
         next_deadline = next_end - dt.timedelta(days=notice_days)
         detail = (f"{contract.id} ({contract.provider}): the notice deadline for the term "
-                  f"ending {end.isoformat()} passed on {deadline.isoformat()}; it will renew "
-                  f"automatically. The next notice deadline is {next_deadline.isoformat()}."
+                  f"ending {human_date(end)} passed on {human_date(deadline)}; it will renew "
+                  f"automatically. The next notice deadline is {human_date(next_deadline)}."
                   f"{renewal}{fee_text}{method}")
         return ctx.finding(asset=contract.asset, holder=Holder.UNKNOWN, status=Status.FAIL,
                            severity=Severity.CRITICAL, detail=detail, evidence=evidence,
                            due=deadline, key="notice")
     detail = (f"{contract.id} ({contract.provider}) renews automatically on "
-              f"{end.isoformat()} unless notice is given {notice_days} days before: by "
-              f"{deadline.isoformat()} ({days} days from today).{renewal}{fee_text}{method}")
+              f"{human_date(end)} unless notice is given {notice_days} days before: by "
+              f"{human_date(deadline)} ({days} days after the scan).{renewal}{fee_text}{method}")
     return _dated(ctx, contract, evidence, detail, deadline, days)
 
 
@@ -296,7 +296,7 @@ def admin_credentials(facts: InventoryFacts, ctx: CheckContext) -> Iterator[Find
             "last_tested": cred.last_tested.isoformat() if cred.last_tested else None})]
         stale = (cred.last_tested is None
                  or (ctx.today - cred.last_tested).days > STALE_TEST_DAYS)
-        tested = (f"last tested {cred.last_tested.isoformat()}" if cred.last_tested
+        tested = (f"last tested {human_date(cred.last_tested)}" if cred.last_tested
                   else "never tested")
         if cred.admin_holder == "provider":
             yield ctx.finding(asset=cred.asset, holder=Holder.PROVIDER, evidence=evidence,

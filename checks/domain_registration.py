@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check, deadline_band, worst_holder
 from lockin_audit.identity import Attribution, IdKind
-from lockin_audit.model import Asset, Finding, Holder, Severity, Status
+from lockin_audit.model import Asset, Finding, Holder, Severity, Status, human_date
 from lockin_audit.sources.rdap import RdapDomainFacts, RdapEntity
 
 EXPIRY_WARN_DAYS = 60
@@ -340,17 +340,17 @@ def expiry(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
                                  "account.")
         return
     expires, source = min(dates)  # the earliest date is the deadline that counts
-    others = sorted({f"{label}: {d.isoformat()}" for d, label in dates if d != expires})
+    others = sorted({f"{label}: {human_date(d)}" for d, label in dates if d != expires})
     days = (expires - ctx.today).days
     danger = [s for s in facts.statuses if s in DANGER_STATUSES]
     if danger:
         status, severity = Status.FAIL, Severity.CRITICAL
         detail = (f"{facts.domain} has the registry status {', '.join(danger)}: it is, or is "
-                  f"about to be, offline. It expires on {expires.isoformat()}.")
+                  f"about to be, offline. It expires on {human_date(expires)}.")
     else:
         status, severity = deadline_band(days, warn_days=EXPIRY_WARN_DAYS,
                                          critical_days=EXPIRY_CRITICAL_DAYS)
-        detail = (f"{facts.domain} expires on {expires.isoformat()} ({days} days from today)"
+        detail = (f"{facts.domain} expires on {human_date(expires)} ({days} days after the scan)"
                   + (": renew it now." if status is Status.FAIL else "."))
     detail += f" The date is {source}" + (f" ({'; '.join(others)})." if others else ".")
     locks = [s for s in facts.statuses if "transfer prohibited" in s]

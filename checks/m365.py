@@ -103,7 +103,10 @@ def _holder_of_principal(p: Principal, facts: GraphFacts, ctx: CheckContext,
 def _user_asset(p: Principal) -> Asset:
     kind = {"user": "entra_user", "group": "entra_group",
             "servicePrincipal": "entra_service_principal"}.get(p.kind, "entra_object")
-    return Asset(kind, p.id, p.user_principal_name or p.display_name or None)
+    # a guest by its address (admin@bobsit.example), not its generated sign-in name
+    # (admin_bobsit.example#EXT#@tenant.onmicrosoft.com)
+    name = (p.external_email if p.is_guest else None) or p.user_principal_name
+    return Asset(kind, p.id, name or p.display_name or None)
 
 
 def _kind_label(p: Principal) -> str:
@@ -581,7 +584,7 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
             continue  # other guests are the business's own collaborators
         provider += 1
         yield ctx.finding(
-            asset=Asset("entra_user", g.id, g.user_principal_name or None),
+            asset=Asset("entra_user", g.id, address or g.user_principal_name or None),
             holder=Holder.PROVIDER,
             detail=f"Guest {g.display_name or address} ({address}) signs in from the provider's "
                    f"directory (invitation state {g.external_user_state or 'unknown'}). "

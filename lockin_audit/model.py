@@ -80,6 +80,46 @@ def iso(ts: dt.datetime) -> str:
     return ts.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def human_date(value: dt.date | str | None) -> str:
+    """A date as people write it, "6 December 2026" (a datetime or an ISO string is
+    shown by its date; text that is not a date is returned as it is)."""
+    if value is None or value == "":
+        return ""
+    day: dt.date
+    if isinstance(value, str):
+        try:
+            day = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        except ValueError:
+            return value
+    elif isinstance(value, dt.datetime):
+        day = value.date()
+    else:
+        day = value
+    return f"{day.day} {day:%B %Y}"
+
+
+def human_datetime(value: dt.datetime | str | None) -> str:
+    """A moment as people read it, "6 December 2026, 04:16:47 UTC" (never Python's repr
+    `2026-12-06 04:16:47.143164+00:00`); a naive time is taken as UTC, a bare date is
+    shown as a date, text that is not a time is returned as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10:
+            return human_date(text)
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+    else:
+        moment = value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    moment = moment.astimezone(dt.UTC)
+    return f"{moment.day} {moment:%B %Y}, {moment:%H:%M:%S} UTC"
+
+
 @dataclass(frozen=True)
 class Asset:
     """What a finding is about. `id` follows DESIGN.md: domains lowercase without the

@@ -71,6 +71,18 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def is_private_dir(path: Path, *, others_may_read: bool = False) -> bool:
+    """True when `path` is a real folder (not a link) owned by this user that nobody else
+    may write to (nor read, unless `others_may_read`): safe to keep cached answers in."""
+    try:
+        st = path.lstat()
+        mine = st.st_uid == os.getuid()
+    except (OSError, AttributeError):
+        return False
+    closed = 0o022 if others_may_read else 0o077
+    return stat.S_ISDIR(st.st_mode) and mine and not stat.S_IMODE(st.st_mode) & closed
+
+
 def write_bytes_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
     """Write `data` to `path` through a new temporary file in the same folder and
     `os.replace`: a symlink (or anything else) at `path` is replaced, never followed, and
@@ -156,5 +168,5 @@ def _refuse_collection_aliases(root: Any) -> None:
                 stack.extend((key, value))
 
 
-__all__ = ["UnsafeYaml", "printable", "private_dir", "safe_yaml_load",
+__all__ = ["UnsafeYaml", "is_private_dir", "printable", "private_dir", "safe_yaml_load",
            "write_bytes_atomic", "write_private_text", "write_text_atomic"]

@@ -43,7 +43,8 @@ class Estate:
             "name": "acme", "endpoint_url": self.endpoint, "regions": ["us-east-1"],
             "role_arns": [f"arn:aws:iam::{self.client_id}:role/{demo_aws.AUDIT_ROLE}"],
             "service_endpoints": {"account": self.stub.url, "ram": self.stub.url,
-                                  "ec2": self.stub.url, "directconnect": self.stub.url},
+                                  "ec2": self.stub.url, "directconnect": self.stub.url,
+                                  "accessanalyzer": self.stub.url},
         }
         base.update(extra)
         return base
@@ -71,7 +72,7 @@ def estate() -> Iterator[Estate]:
     mp.delenv("AWS_PROFILE", raising=False)
     server, endpoint = demo_aws.start_moto()
     client_id, ami = demo_aws.seed_demo(endpoint)
-    stub = demo_aws.StubServer(demo_aws.stub_answers(ami), upstream=endpoint)
+    stub = demo_aws.StubServer(demo_aws.stub_answers(ami, client_id), upstream=endpoint)
     # A second endpoint where the operations moto lacks are denied, and GetCallerIdentity
     # and everything else go on to moto.
     denied = demo_aws.StubServer({("ram", "GetResourceShares"): 403,
@@ -870,3 +871,220 @@ def test_failed_detail_reads_are_named_never_dropped(estate: Estate) -> None:
     keys = by_check(result, "aws.keys.kms")
     assert Status.PASS not in {f.status for f in keys}
     assert any(f.status is Status.ERROR and "kms:DescribeKey" in f.detail for f in keys)
+
+
+# ------------------------------------------------------------------ every access path
+# A member account seeded through the real API with each access path of issue 20, scanned
+# with no IAM Access Analyzer (a local endpoint answers ListAnalyzers as AWS does in an
+# account without one), so that our own reads judge them; then with an account analyzer
+# whose finding our own evaluator does not see.
+
+BITBUCKET = "api.bitbucket.org/2.0/workspaces/bobsit/pipelines-config/identity/oidc"
+CIRCLE_ORG = "1c2d3e4f-aaaa-bbbb-cccc-111122223333"
+CIRCLECI = f"oidc.circleci.com/org/{CIRCLE_ORG}"
+PROVIDER_ORG_PATHS = "o-bobsit0001"
+
+
+def _web_identity_trust(provider_arn: str, issuer: str, sub: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringLike": {f"{issuer}:sub": sub}}}]})
+
+
+@pytest.fixture(scope="module")
+def paths_account(estate: Estate) -> str:
+    provider = demo_aws.seed_session(estate.endpoint)
+    acct = provider("organizations").create_account(
+        AccountName="acme-paths", Email="paths@acmedental.com")["CreateAccountStatus"]["AccountId"]
+    org_id = provider("organizations").describe_organization()["Organization"]["Id"]
+    seed = demo_aws.seed_session(estate.endpoint, acct)
+    iam = seed("iam")
+    iam.create_role(RoleName="Audit", AssumeRolePolicyDocument=demo_aws.trust_policy(acct))
+    # a role trusting every account of the provider's Organization (aws:PrincipalOrgID)
+    iam.create_role(RoleName="OrgTrust", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": org_id}}}]}))
+    # an administrator role of the provider, capped by a permissions boundary
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
+    boundary = iam.create_policy(PolicyName="S3CloudWatchEC2", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["s3:*", "cloudwatch:*", "ec2:*"],
+            "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.create_role(RoleName="BobsITCapped", PermissionsBoundary=boundary,
+                    AssumeRolePolicyDocument=demo_aws.trust_policy(PROVIDER))
+    iam.put_role_policy(RoleName="BobsITCapped", PolicyName="everything", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    # Bitbucket Pipelines and CircleCI OIDC trusts (the platforms' documented shapes)
+    for issuer, name, sub in ((BITBUCKET, "BitbucketDeploy", "{8a6c3d4e-1111-2222-3333-444455556666}:*"),
+                              (CIRCLECI, "CircleDeploy", f"org/{CIRCLE_ORG}/project/*/user/*")):
+        arn = iam.create_open_id_connect_provider(
+            Url=f"https://{issuer}", ClientIDList=["sts.amazonaws.com"],
+            ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=_web_identity_trust(arn, issuer, sub))
+    # a KMS grant to the provider (kms:CreateGrant)
+    kms = seed("kms")
+    key = kms.create_key(Description="paths key")["KeyMetadata"]["KeyId"]
+    kms.create_grant(KeyId=key, GranteePrincipal=f"arn:aws:iam::{PROVIDER}:root",
+                     Operations=["Decrypt"], Name="provider-grant")
+    # an EBS snapshot shared with the provider
+    ec2 = seed("ec2")
+    vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)["VolumeId"]
+    snap = ec2.create_snapshot(VolumeId=vol, Description="nightly")["SnapshotId"]
+    ec2.modify_snapshot_attribute(SnapshotId=snap, Attribute="createVolumePermission",
+                                  OperationType="add", UserIds=[PROVIDER])
+    # a Secrets Manager secret whose resource policy lets the provider read it
+    sm = seed("secretsmanager")
+    secret = sm.create_secret(Name="acme/db-password", SecretString="demo-only")["ARN"]
+    sm.put_resource_policy(SecretId=secret, ResourcePolicy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PROVIDER}:root"},
+            "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+    s3 = seed("s3")
+    # a grant that an explicit Deny removes: the client's own bucket, not a provider fail
+    s3.create_bucket(Bucket="acme-paths-denied")
+    s3.put_bucket_policy(Bucket="acme-paths-denied", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Sid": "Provider", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws:iam::{PROVIDER}:root"}, "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::acme-paths-denied/*"},
+            {"Sid": "NotTheProvider", "Effect": "Deny", "Principal": {"AWS": PROVIDER},
+             "Action": "s3:*", "Resource": ["arn:aws:s3:::acme-paths-denied",
+                                            "arn:aws:s3:::acme-paths-denied/*"]}]}))
+    # a CloudFront origin access control policy for the provider's distribution
+    s3.create_bucket(Bucket="acme-paths-site")
+    s3.put_bucket_policy(Bucket="acme-paths-site", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": {
+            "Sid": "AllowCloudFrontServicePrincipalReadOnly", "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::acme-paths-site/*",
+            "Condition": {"StringEquals": {
+                "AWS:SourceArn": f"arn:aws:cloudfront::{PROVIDER}:distribution/EDFDVBD6EXAMPLE"}}}}))
+    # IAM Identity Center: a user on the provider's domain assigned AdministratorAccess
+    sso = seed("sso-admin")
+    (instance,) = sso.list_instances()["Instances"]
+    ps = sso.create_permission_set(Name="AdministratorAccess",
+                                   InstanceArn=instance["InstanceArn"])["PermissionSet"]
+    sso.attach_managed_policy_to_permission_set(
+        InstanceArn=instance["InstanceArn"], PermissionSetArn=ps["PermissionSetArn"],
+        ManagedPolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    user = seed("identitystore").create_user(
+        IdentityStoreId=instance["IdentityStoreId"], UserName="bob@bobsit.example",
+        DisplayName="Bob Smith", Name={"GivenName": "Bob", "FamilyName": "Smith"},
+        Emails=[{"Value": "bob@bobsit.example", "Type": "work", "Primary": True}])["UserId"]
+    sso.create_account_assignment(
+        InstanceArn=instance["InstanceArn"], TargetId=acct, TargetType="AWS_ACCOUNT",
+        PermissionSetArn=ps["PermissionSetArn"], PrincipalType="USER", PrincipalId=user)
+    sso.provision_permission_set(InstanceArn=instance["InstanceArn"],
+                                 PermissionSetArn=ps["PermissionSetArn"],
+                                 TargetType="AWS_ACCOUNT", TargetId=acct)
+    return acct
+
+
+def paths_config(estate: Estate, acct: str, analyzers: demo_aws.StubServer) -> Any:
+    target = estate.target(name="paths", role_arns=[f"arn:aws:iam::{acct}:role/Audit"])
+    target["service_endpoints"] = {**target["service_endpoints"], "accessanalyzer": analyzers.url}
+    return config_from_mapping({
+        "client": {"name": "Acme Dental LLC", "email_domains": ["acmedental.com"],
+                   "aws_account_ids": [acct]},
+        "provider": {"name": "Bob's IT Services", "aliases": ["bobsit"],
+                     "domains": ["bobsit.example"], "aws_account_ids": [PROVIDER],
+                     "identity_orgs": {"bitbucket": ["bobsit"], "circleci": [CIRCLE_ORG]}},
+        "scan": {"aws": [target], "limits": {"concurrency": 16, "timeout_s": 20}},
+    }, Path("audit.yaml"))
+
+
+@pytest.fixture(scope="module")
+def paths_result(estate: Estate, paths_account: str) -> Iterator[ScanResult]:
+    # AWS's answer in an account with no analyzer (API_ListAnalyzers: an empty list)
+    none = demo_aws.StubServer({("access-analyzer", "ListAnalyzers"): {"analyzers": []}})
+    try:
+        yield scan(paths_config(estate, paths_account, none))
+    finally:
+        none.stop()
+
+
+def test_kms_grant_to_the_provider(paths_result: ScanResult) -> None:
+    grants = [f for f in by_check(paths_result, "aws.keys.kms") if f.key.startswith("grant:")]
+    assert [(g.status, g.holder) for g in grants] == [(Status.FAIL, Holder.PROVIDER)]
+    assert "provider-grant" in grants[0].detail and "revoke-grant" in grants[0].detail
+
+
+def test_snapshot_shared_with_the_provider(paths_result: ScanResult) -> None:
+    found = by_check(paths_result, "aws.backups.shared")
+    assert len(found) == 1, [(f.status, f.detail[:150], [e.request for e in f.evidence]) for f in found]
+    (snap,) = found
+    assert snap.status is Status.FAIL and snap.asset.type == "aws_ebs_snapshot"
+    assert snap.evidence[0].request.startswith("ec2:DescribeSnapshotAttribute")
+
+
+def test_secret_policy_for_the_provider(paths_result: ScanResult) -> None:
+    found = [f for f in by_check(paths_result, "aws.access.resource_policies")
+             if f.asset.type == "aws_secretsmanager_secret"]
+    assert [(f.status, f.holder) for f in found] == [(Status.FAIL, Holder.PROVIDER)]
+
+
+def test_deny_oac_org_and_boundary(paths_result: ScanResult) -> None:
+    buckets = {f.asset.name: f for f in by_check(paths_result, "aws.access.bucket_policies")}
+    assert "acme-paths-denied" not in buckets  # the Deny removes the only grant
+    site = buckets["acme-paths-site"]
+    assert site.status is Status.FAIL and "cloudfront.amazonaws.com" in site.detail
+    roles = {f.asset.name: f for f in by_check(paths_result, "aws.access.roles")}
+    capped = roles["BobsITCapped"]
+    assert capped.status is Status.FAIL and capped.severity.value == "high"
+    assert "permissions boundary S3CloudWatchEC2" in capped.detail
+    org = roles["OrgTrust"]  # the provider's Organization, through its management account
+    assert org.status is Status.FAIL and org.holder is Holder.PROVIDER
+    assert roles["BitbucketDeploy"].holder is Holder.PROVIDER
+    assert roles["CircleDeploy"].holder is Holder.PROVIDER
+
+
+def test_identity_center_admin_on_the_provider_domain(paths_result: ScanResult) -> None:
+    users = [f for f in by_check(paths_result, "aws.identity.identity_center")
+             if f.asset.type == "aws_sso_user"]
+    assert [(u.status, u.holder, u.severity.value) for u in users] == [
+        (Status.FAIL, Holder.PROVIDER, "critical")]
+    assert "AdministratorAccess" in users[0].detail
+
+
+def test_no_analyzer_is_said_once(paths_result: ScanResult) -> None:
+    (f,) = by_check(paths_result, "aws.access.analyzer")
+    assert f.status is Status.MANUAL and "never creates it" in f.detail
+
+
+def test_analyzer_finding_our_evaluator_missed(estate: Estate, paths_account: str) -> None:
+    """An account analyzer (the documented ListAnalyzers/ListFindings shapes, served
+    locally: moto 5.2 has no Access Analyzer) reporting a role whose trust our evaluator
+    reads as the client's own: the analyzer's view is reported, and says so."""
+    acct = paths_account
+    answers = {("access-analyzer", "ListAnalyzers"): {"analyzers": [
+                   demo_aws.analyzer_summary(acct, "us-east-1", "paths-analyzer")]},
+               ("access-analyzer", "ListFindings"): {"findings": [demo_aws.analyzer_finding(
+                   acct, "2d3e4f50-6172-8394-a5b6-c7d8e9f0a1b2",
+                   f"arn:aws:iam::{acct}:role/Audit", "AWS::IAM::Role",
+                   {"AWS": PROVIDER}, ["sts:AssumeRole"])]}}
+    stub = demo_aws.StubServer(answers)
+    try:
+        result = scan(paths_config(estate, acct, stub))
+    finally:
+        stub.stop()
+    found = {f.asset.id: f for f in by_check(result, "aws.access.analyzer")}
+    audit = found[f"arn:aws:iam::{acct}:role/Audit"]
+    assert audit.status is Status.FAIL and audit.holder is Holder.PROVIDER
+    assert "did not find this access" in audit.detail
+    # the account analyzer stands in for our own reads of the types it covers
+    assert not [f for f in by_check(result, "aws.backups.shared")
+                if f.asset.type == "aws_ebs_snapshot"]
+
+
+def test_demo_shows_analyzer_findings_and_a_provider_grant(demo_result: ScanResult) -> None:
+    found = {f.asset.type: f for f in by_check(demo_result, "aws.access.analyzer")}
+    table = found["aws_dynamodb_table"]  # a type lockin-audit does not read itself
+    assert table.status is Status.FAIL and table.holder is Holder.PROVIDER
+    assert "the analyzer's view is the only one" in table.detail
+    role = found["aws_iam_role"]
+    assert role.status is Status.FAIL and "found the same access" in role.detail
+    grants = [f for f in by_check(demo_result, "aws.keys.kms") if f.key.startswith("grant:")]
+    assert [(g.status, g.holder) for g in grants] == [(Status.FAIL, Holder.PROVIDER)]
+    assert "bobsit-backup-agent" in grants[0].detail

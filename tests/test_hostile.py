@@ -475,6 +475,7 @@ def _assert_clean(result: ScanResult, tmp_path: Path) -> None:
         for p in cache.rglob("*"):
             mode = stat.S_IMODE(p.stat().st_mode)
             assert mode == (0o700 if p.is_dir() else 0o600), (p, oct(mode))
+        assert list((cache / "rdap").glob("*.json"))  # the registry's answer was cached
     for text in texts:
         assert "metadata-secret" not in text and "ASIAMETADATA" not in text
 
@@ -554,7 +555,7 @@ def test_an_ip_network_up_link_to_the_metadata_service_is_not_fetched(
     answers = asyncio.run(go())
     assert listener.contacts == []
     assert all(isinstance(a, FetchError) and "refused" in a.reason for a in answers), answers
-    assert not (tmp_path / "cache").exists()
+    assert not list((tmp_path / "cache").rglob("*.json"))
 
 
 def test_a_credential_never_follows_a_redirect_to_another_host(listener: Listener) -> None:
@@ -846,3 +847,74 @@ def test_an_arm_answer_past_the_cap_is_not_read_whole(encoding: str, tmp_path: P
         server.stop()
     error = to_fetch_error(err.value, "GET /subscriptions", "subscriptions")
     assert error.kind == "malformed" and "larger than 1048576 bytes" in error.reason
+
+
+def test_a_cache_folder_others_can_write_to_is_not_used(tmp_path: Path) -> None:
+    """A cache in a folder another user could write to could feed us forged answers:
+    such a folder is neither read nor written."""
+    from lockin_audit.demo.rdap_server import RdapData, RdapServer
+
+    shared = tmp_path / "cache"
+    shared.mkdir()
+    shared.chmod(0o777)
+    server = RdapServer(RdapData())
+    try:
+        server.data = _registry_answer(  # type: ignore[assignment]
+            server, "acmedental.com", f"{server.url}/registrar/domain/acmedental.com")
+        _rdap_scan(server, "acmedental.com", tmp_path)
+    finally:
+        server.stop()
+    assert not (shared / "rdap").exists() or not list((shared / "rdap").iterdir())
+
+
+def test_a_graph_next_link_to_another_host_never_gets_the_token(
+        listener: Listener, tmp_path: Path) -> None:
+    """Graph's @odata.nextLink naming another host (the recording listener) is refused
+    before the token is added; a same-host link is followed."""
+    import json
+
+    from lockin_audit.config import config_from_mapping
+    from lockin_audit.sources.graph import GraphClient, GraphError
+    from lockin_audit.sources.interface import SourceContext
+    from lockin_audit.transport import Engine
+
+    token = "graph-token-" + uuid.uuid4().hex
+    seen: list[str] = []
+
+    def graph(method: str, path: str, headers: dict[str, str],
+              body: bytes) -> tuple[int, dict[str, str], bytes]:
+        seen.append(path)
+        nxt = ("/v1.0/users?page=2" if "page" not in path
+               else f"{listener.url}/v1.0/users?page=3")
+        return 200, {"Content-Type": "application/json"}, json.dumps(
+            {"value": [{"id": path}], "@odata.nextLink": nxt}).encode()
+
+    class Tokens:
+        async def get(self, ctx: object, authority: str) -> str:
+            return token
+
+    server = LocalHttpServer(graph)
+    cfg = config_from_mapping({"client": {"name": "A"}, "provider": {"name": "B"}},
+                              tmp_path / "audit.yaml")
+
+    async def go() -> object:
+        engine = Engine(timeout_s=5)
+        try:
+            client = GraphClient(SourceContext(cfg, engine, {}, None), server.url,
+                                 Tokens(), True, "https://login.example")  # type: ignore[arg-type]
+            try:
+                await client.get_list("/users", "users")
+            except GraphError as exc:
+                return exc.error
+            return None
+        finally:
+            await engine.aclose()
+
+    try:
+        error = asyncio.run(go())
+    finally:
+        server.stop()
+    assert seen == ["/v1.0/users", "/v1.0/users?page=2"]
+    assert error is not None and error.kind == "malformed"  # type: ignore[attr-defined]
+    assert listener.url in error.request  # type: ignore[attr-defined]
+    assert listener.contacts == []

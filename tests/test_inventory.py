@@ -14,7 +14,7 @@ import yaml
 from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.engine import Scanner, ScanOptions
-from lockin_audit.model import Finding, ScanResult, Status
+from lockin_audit.model import Finding, ScanResult, Status, human_date
 from lockin_audit.report.ics import IcsRenderer
 from lockin_audit.scoring import readiness_of
 from lockin_audit.sources.inventory import add_months, parse_date, read_inventory
@@ -180,7 +180,7 @@ def test_notice_deadline_bands(tmp_path: Path) -> None:
     assert close.status is Status.FAIL and close.severity.value == "critical"
     assert passed.status is Status.FAIL and passed.due == TODAY - dt.timedelta(days=20)
     assert "passed" in passed.detail
-    assert (add_months(TODAY + dt.timedelta(days=10), 12) - dt.timedelta(days=30)).isoformat() \
+    assert human_date(add_months(TODAY + dt.timedelta(days=10), 12) - dt.timedelta(days=30)) \
         in passed.detail
     deadlines = [d.finding_id for d in readiness_of(result).deadlines]
     assert passed.id in deadlines and far.id not in deadlines
@@ -194,7 +194,7 @@ def test_auto_renewal_chains_roll_forward_from_today(tmp_path: Path) -> None:
         notice_period_days=60))})
     found = deadline(result)
     assert found.due == dt.date(2026, 12, 30)
-    assert "2027-02-28" in found.detail and "renewed automatically 5 time(s)" in found.detail
+    assert "28 February 2027" in found.detail and "renewed automatically 5 time(s)" in found.detail
 
 
 def test_termination_fee_is_estimated(tmp_path: Path) -> None:

@@ -87,3 +87,203 @@ def test_one_count_of_held_by_your_provider_in_every_output(demo: DemoRuns) -> N
     _run(["fleet", "report", "--history", str(demo.store), "-o", "portfolio"], demo.cwd)
     portfolio = json.loads((demo.cwd / "portfolio" / "portfolio.json").read_text())
     assert portfolio["provider_held_total"] == held
+
+
+# ------------------------------------------------------------------ SARIF
+
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+GITHUB_RANK = (("critical", 9.0, 10.0), ("high", 7.0, 8.9), ("medium", 4.0, 6.9),
+               ("low", 0.1, 3.9))  # GitHub's reading of security-severity
+
+
+def _github_rank(value: str | None) -> str | None:
+    if value is None:
+        return None
+    score = float(value)
+    for name, low, high in GITHUB_RANK:
+        if (low < score <= high) if name == "critical" else (low <= score <= high):
+            return name
+    return None
+
+
+def test_sarif_is_what_github_code_scanning_reads(demo: DemoRuns) -> None:
+    import jsonschema
+
+    doc = json.loads((demo.second / "report.sarif").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+                               ).validate(doc)
+    assert doc["version"] == "2.1.0" and doc["$schema"]
+    (run,) = doc["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    by_id = {r["id"]: r for r in rules}
+    assert len(by_id) == len(rules)
+    # the properties GitHub documents as required, non-empty, within its limits
+    for r in rules:
+        assert r["shortDescription"]["text"] and len(r["shortDescription"]["text"]) <= 1024
+        assert r["fullDescription"]["text"] and len(r["fullDescription"]["text"]) <= 1024
+        assert r["help"]["text"]
+        assert re.fullmatch(r"[A-Z][A-Za-z0-9]*", r["name"]) and len(r["name"]) <= 255
+        assert "_" not in r["name"]
+        assert r["defaultConfiguration"]["level"] in ("note", "warning", "error")
+    assert len({r["name"] for r in rules}) == len(rules)
+    findings = {f.id: f for f in _findings(demo.second)}
+    results = run["results"]
+    assert len(results) == sum(f.status.value != "pass" for f in findings.values())
+    # one alert per finding: GitHub keys alerts by rule and primaryLocationLineHash
+    keys = [(r["ruleId"], r["partialFingerprints"]["primaryLocationLineHash"]) for r in results]
+    assert len(set(keys)) == len(keys)
+    hashes = [k[1] for k in keys]
+    assert len(set(hashes)) == len(hashes)
+    first = json.loads((demo.first / "report.sarif").read_text(encoding="utf-8"))
+    assert sorted(hashes) == sorted(r["partialFingerprints"]["primaryLocationLineHash"]
+                                    for r in first["runs"][0]["results"])  # stable
+    levels = {"none": 0, "note": 1, "warning": 2, "error": 3}
+    for r in results:
+        assert r["message"]["text"]
+        region = r["locations"][0]["physicalLocation"]["region"]
+        assert {"startLine", "startColumn", "endLine", "endColumn"} <= set(region)
+        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        rule = rules[r["ruleIndex"]]
+        assert rule["id"] == r["ruleId"]
+        f = findings[r["partialFingerprints"]["lockinFindingId/v1"]]
+        rank = _github_rank(rule["properties"].get("security-severity"))
+        # security-severity is read from the rule only: never on a result
+        assert "security-severity" not in r.get("properties", {})
+        if f.status.value in ("manual", "error"):  # to confirm / not assessed
+            assert r["level"] == "none" and rank is None
+            assert "security" not in rule["properties"]["tags"]
+        if r["level"] in ("none", "note"):
+            assert rank not in ("high", "critical"), (r["ruleId"], rank)
+        if r["level"] == "warning":
+            assert rank in (None, "low", "medium"), (r["ruleId"], rank)
+        if f.status.value == "fail" and f.severity.value in ("critical", "high"):
+            assert rank == f.severity.value and r["level"] == "error"
+        assert levels[r["level"]] <= levels[rule["defaultConfiguration"]["level"]]
+        if rank is not None:
+            assert "security" in rule["properties"]["tags"]
+    statuses = {findings[r["partialFingerprints"]["lockinFindingId/v1"]].status.value
+                for r in results}
+    assert {"fail", "warn", "manual"} <= statuses
+
+
+# ------------------------------------------------------------------ JUnit
+
+XUNIT_XSD = ROOT / "tests" / "data" / "jenkins-xunit-junit-10.xsd"
+
+
+def test_junit_is_valid_for_jenkins_xunit_and_shows_what_needs_attention(
+        demo: DemoRuns) -> None:
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(XUNIT_XSD)))
+    doc = etree.parse(str(demo.second / "report.junit.xml"))
+    assert schema.validate(doc), schema.error_log
+    findings = _findings(demo.second)
+    by_asset: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        by_asset.setdefault((f.check_id, f.asset.name or f.asset.id), []).append(f)
+    root = doc.getroot()
+    cases = root.findall(".//testcase")
+    assert len(cases) >= len(findings)
+    gate = [f for f in findings if f.status.value == "fail" and f.accepted is None]
+    assert len(root.findall(".//failure")) == int(root.get("failures")) == len(gate)
+    skipped = root.findall(".//skipped")
+    warn = [f for f in findings if f.status.value == "warn"]
+    manual = [f for f in findings if f.status.value == "manual"]
+    assert warn and manual
+    # warnings and items to confirm are skipped (not green), the reason as content
+    assert sum((s.text or "").startswith("Risk to review.") for s in skipped) == len(warn)
+    assert sum((s.text or "").startswith("To confirm.") for s in skipped) == len(manual)
+    for s in skipped:
+        assert (s.text or "").strip() and s.get("message")
+    # short names: the check is the class name, the asset is not repeated in the name
+    for c in cases:
+        name, classname = c.get("name"), c.get("classname")
+        assert "[" not in name and classname not in name
+        assert len(name) < 200
+    for (check_id, asset), fs in by_asset.items():
+        if len(fs) == 1:
+            assert any(c.get("classname") == check_id and c.get("name").startswith(asset)
+                       for c in cases), (check_id, asset)
+
+
+# ------------------------------------------------------------------ Markdown and HTML
+
+
+def test_markdown_reference_links_survive_a_commonmark_renderer(demo: DemoRuns) -> None:
+    from markdown_it import MarkdownIt
+
+    data = json.loads((demo.second / "report.json").read_text(encoding="utf-8"))
+    references = {ref for c in data["checks"] for ref in c.get("references", [])}
+    references |= {ref for f in data["findings"] for ref in f.get("references", [])}
+    assert any("_" in ref for ref in references)  # the case escaping used to break
+    md = (demo.second / "report.md").read_text(encoding="utf-8")
+    html = MarkdownIt("commonmark").render(md)
+    hrefs = set(re.findall(r'<a href="([^"]+)"', html))
+    import html as htmllib
+    hrefs = {htmllib.unescape(h) for h in hrefs}
+    shown = {ref for ref in references if ref in md}
+    assert shown and shown <= hrefs, sorted(shown - hrefs)[:5]
+    assert not any("%5C" in h for h in hrefs)
+    # the HTML report links them too
+    report = (demo.second / "report.html").read_text(encoding="utf-8")
+    linked = {htmllib.unescape(h) for h in re.findall(r'<a href="([^"#][^"]*)"', report)}
+    assert shown <= linked, sorted(shown - linked)[:5]
+
+
+# ------------------------------------------------------------------ CSV, dates, calendar, guests
+
+
+def test_csv_starts_with_a_utf8_bom(demo: DemoRuns) -> None:
+    import csv
+    import io
+
+    raw = (demo.second / "report.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows and "id" in rows[0]
+
+
+PY_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?(\+00:00)?")
+
+
+def test_no_python_datetime_repr_in_any_output(demo: DemoRuns) -> None:
+    for path in sorted(demo.second.iterdir()):
+        if path.is_dir() or path.suffix in (".json",):
+            continue  # data: ISO 8601 timestamps
+        text = path.read_text(encoding="utf-8-sig")
+        assert not PY_DATETIME.search(text), (path.name, PY_DATETIME.search(text))
+
+
+def test_calendar_alarms_at_a_working_hour_and_no_relative_wording(demo: DemoRuns) -> None:
+    import datetime as dt
+
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical((demo.second / "report.ics").read_bytes())
+    events = [c for c in cal.walk("VEVENT")]
+    assert events
+    for ev in events:
+        start = ev.decoded("dtstart")
+        assert isinstance(start, dt.date) and not isinstance(start, dt.datetime)  # all day
+        text = str(ev.get("description"))
+        assert not re.search(r"days? (from|after) (today|the scan)|\bfrom today\b", text), text
+        alarms = ev.walk("VALARM")
+        assert alarms
+        for alarm in alarms:
+            trigger = alarm.decoded("trigger")
+            assert isinstance(trigger, dt.timedelta) and trigger < dt.timedelta(0)
+            # relative to local midnight of the day: fires at 09:00 local, not at midnight
+            fires = dt.datetime.combine(start, dt.time()) + trigger
+            assert fires.time() == dt.time(9, 0), fires
+            assert not re.search(r"\bin \d+ day", str(alarm.get("description")), re.I)
+
+
+def test_guests_are_shown_by_their_address(demo: DemoRuns) -> None:
+    findings = _findings(demo.second)
+    guests = [f for f in findings if f.asset.type == "entra_user"
+              and "bobsit" in (f.asset.name or "")]
+    assert guests
+    for f in guests:
+        assert "#EXT#" not in (f.asset.name or "") and "@" in (f.asset.name or "")
+    assert any(f.asset.name == "admin@bobsit.example" for f in guests)

@@ -37,15 +37,23 @@ PROVIDER_TENANT = "b0b5b0b5-0000-4000-8000-000000000002"
 
 # (service, operation) -> a JSON answer, or an int HTTP status for an AccessDenied-style
 # error. REST-JSON operations are routed by path, JSON-1.1 ones by X-Amz-Target.
-StubAnswers = Mapping[tuple[str, str], Any]
+StubAnswers = Mapping[tuple[str, ...], Any]
 _REST_PATHS = {"/getContactInformation": ("account", "GetContactInformation"),
-               "/getresourceshares": ("ram", "GetResourceShares")}
+               "/getresourceshares": ("ram", "GetResourceShares"),
+               # IAM Access Analyzer (REST-JSON, which moto 5.2 lacks):
+               # https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListAnalyzers.html
+               # https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListFindings.html
+               "/analyzer": ("access-analyzer", "ListAnalyzers"),
+               "/finding": ("access-analyzer", "ListFindings"),
+               "/findingv2": ("access-analyzer", "ListFindingsV2")}
 _TARGET_SERVICES = {"OvertureService": "directconnect"}
 
 
 class StubServer:
     """A local endpoint answering the operations moto lacks with AWS's response shapes;
-    any other request is forwarded unchanged to `upstream` (moto), when given."""
+    any other request is forwarded unchanged to `upstream` (moto), when given. An answer
+    keyed (service, operation, region) is served in that region only (the region is the
+    signature's credential scope); (service, operation) in every region."""
 
     def __init__(self, answers: StubAnswers, upstream: str | None = None,
                  delay_s: float = 0.0) -> None:
@@ -66,10 +74,18 @@ class StubServer:
                 if stub.delay_s:
                     time.sleep(stub.delay_s)
                 stub.calls.append(key)
-                if key not in stub.answers and stub.upstream:
-                    self._forward(payload)
+                self._answer(key, payload)
+
+            def _answer(self, key: tuple[str, str], payload: bytes,
+                        method: str = "POST") -> None:
+                regional = (*key, self._region())
+                if regional in stub.answers:
+                    answer = stub.answers[regional]
+                elif key in stub.answers or not stub.upstream:
+                    answer = stub.answers.get(key, 404)
+                else:
+                    self._forward(payload, method)
                     return
-                answer = stub.answers.get(key, 404)
                 if isinstance(answer, str):  # a query-protocol (XML) answer
                     self._send(200, answer)
                 elif isinstance(answer, int):
@@ -90,10 +106,18 @@ class StubServer:
                 stub.calls.append(("GET", self.path))
                 if stub.delay_s:
                     time.sleep(stub.delay_s)
-                if stub.upstream:
+                key = _REST_PATHS.get(self.path.split("?")[0])
+                if key is not None:
+                    self._answer(key, b"", "GET")
+                elif stub.upstream:
                     self._forward(b"", "GET")
                 else:
                     self._send(404, {"message": "not found"}, "NotFound")
+
+            def _region(self) -> str:
+                scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/",
+                                  self.headers.get("Authorization", ""))
+                return scope.group(1) if scope else ""
 
             def _operation(self, payload: bytes) -> tuple[str, str]:
                 """(service, operation) from the signature's credential scope and the
@@ -346,6 +370,9 @@ def seed_demo(endpoint: str) -> tuple[str, str]:
              "Action": "kms:*", "Resource": "*"},
             {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PROVIDER_ACCOUNT}:root"},
              "Action": ["kms:Decrypt", "kms:Encrypt", "kms:CreateGrant"], "Resource": "*"}]}))
+    # A grant lets the provider use the key whatever the key policy says (kms:CreateGrant).
+    kms.create_grant(KeyId=key, GranteePrincipal=f"arn:aws:iam::{PROVIDER_ACCOUNT}:root",
+                     Operations=["Decrypt", "GenerateDataKey"], Name="bobsit-backup-agent")
     ec2 = acme("ec2")
     ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.medium")
     ec2.create_volume(AvailabilityZone="us-east-1a", Size=100, Encrypted=True,
@@ -369,8 +396,55 @@ def seed_demo(endpoint: str) -> tuple[str, str]:
     return client_id, ami
 
 
-def stub_answers(ami: str) -> dict[tuple[str, str], Any]:
+def analyzer_summary(account: str, region: str, name: str,
+                     kind: str = "ACCOUNT") -> dict[str, Any]:
+    """One AnalyzerSummary of access-analyzer:ListAnalyzers (required members only)."""
+    return {"arn": f"arn:aws:access-analyzer:{region}:{account}:analyzer/{name}",
+            "name": name, "type": kind, "createdAt": "2026-11-02T09:00:00Z",
+            "status": "ACTIVE"}
+
+
+def analyzer_finding(account: str, finding_id: str, resource: str, resource_type: str,
+                     principal: dict[str, str], actions: list[str],
+                     condition: dict[str, str] | None = None) -> dict[str, Any]:
+    """One FindingSummary of access-analyzer:ListFindings (an external-access finding)."""
+    return {"id": finding_id, "principal": principal, "action": actions,
+            "resource": resource, "isPublic": principal.get("AWS") == "*",
+            "resourceType": resource_type, "condition": condition or {},
+            "createdAt": "2026-11-02T09:05:00Z", "analyzedAt": "2026-11-30T06:00:00Z",
+            "updatedAt": "2026-11-30T06:00:00Z", "status": "ACTIVE",
+            "resourceOwnerAccount": account}
+
+
+def analyzer_answers(client_id: str) -> dict[tuple[str, ...], Any]:
+    """The client's account analyzers in the demo's two regions (analyzers are regional),
+    with the findings AWS would report for the demo estate in us-east-1: the provider's
+    admin role (which lockin-audit also judges) and a DynamoDB table shared with the
+    provider by its resource policy (a type lockin-audit does not read itself). Other
+    regions have no analyzer."""
     return {
+        **{("access-analyzer", "ListAnalyzers", region): {"analyzers": [
+            analyzer_summary(client_id, region, "acme-account-analyzer")]} for region in REGIONS},
+        ("access-analyzer", "ListAnalyzers"): {"analyzers": []},
+        ("access-analyzer", "ListFindings"): {"findings": []},
+        ("access-analyzer", "ListFindings", "us-east-1"): {"findings": [
+            analyzer_finding(client_id, "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+                             f"arn:aws:iam::{client_id}:role/BobsITAdmin", "AWS::IAM::Role",
+                             {"AWS": PROVIDER_ACCOUNT}, ["sts:AssumeRole"],
+                             {"sts:ExternalId": "bobsit-acme"}),
+            analyzer_finding(client_id, "1c2d3e4f-5061-7283-94a5-b6c7d8e9f0a1",
+                             f"arn:aws:dynamodb:us-east-1:{client_id}:table/acme-patients",
+                             "AWS::DynamoDB::Table",
+                             {"AWS": f"arn:aws:iam::{PROVIDER_ACCOUNT}:root"},
+                             ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]),
+        ]},
+    }
+
+
+def stub_answers(ami: str, client_id: str = "") -> dict[tuple[str, ...], Any]:
+    """The answers moto lacks; with `client_id`, also the client's IAM Access Analyzer."""
+    return {
+        **(analyzer_answers(client_id) if client_id else {}),
         ("ec2", "DescribeImages"): describe_images_xml([{
             "ImageId": ami, "OwnerId": PROVIDER_ACCOUNT, "Name": "bobsit-golden-win2022"}]),
         ("account", "GetContactInformation"): contact_information("Bob's IT Services",
@@ -396,7 +470,7 @@ def start(workdir: Path) -> DemoPart:
     stub: StubServer | None = None
     try:
         client_id, ami = seed_demo(endpoint)
-        stub = StubServer(stub_answers(ami), upstream=endpoint)
+        stub = StubServer(stub_answers(ami, client_id), upstream=endpoint)
     except Exception:
         server.stop()
         raise
@@ -413,7 +487,7 @@ def start(workdir: Path) -> DemoPart:
             "regions": list(REGIONS),
             "role_arns": [f"arn:aws:iam::{client_id}:role/{AUDIT_ROLE}"],
             "service_endpoints": {"account": stub_url, "ram": stub_url, "ec2": stub_url,
-                                  "directconnect": stub_url},
+                                  "directconnect": stub_url, "accessanalyzer": stub_url},
         }]},
         client={"aws_account_ids": [client_id], "email_domains": ["acmedental.com"]},
         provider={"aws_account_ids": [PROVIDER_ACCOUNT],

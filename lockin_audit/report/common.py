@@ -31,6 +31,8 @@ from lockin_audit.model import (
     ScanResult,
     Severity,
     Status,
+    human_date,
+    human_datetime,
     sort_findings,
 )
 from lockin_audit.report.aws_handover import handover_users as aws_handover_users
@@ -99,6 +101,10 @@ def environment(kind: str) -> jinja2.Environment:
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(str(s), str(s))
     env.filters["holder_label"] = lambda h: HOLDER_LABELS.get(str(h), str(h))
     env.filters["area_label"] = area_label
+    env.filters["md_link"] = md_link
+    env.filters["html_link"] = html_link
+    env.filters["human_date"] = human_date
+    env.filters["human_time"] = human_datetime
     env.filters["asset"] = asset_label
     env.filters["evidence_member"] = _evidence_member
     env.globals["history_view"] = history_view  # the _history/_accepted partials
@@ -144,6 +150,35 @@ def md_escape(value: Any) -> str:
     if body[:1] in ("-", "+", "=", "#"):
         body = "\\" + body
     return lead + body
+
+
+# A URL that can be written as a CommonMark autolink `<...>` as it is: an absolute http(s)
+# URL without spaces, controls or angle brackets (inside an autolink backslash escapes are
+# not processed, so escaping would change the link; CommonMark spec 6.5 "Autolinks").
+_AUTOLINK_URL = re.compile(r"https?://[^\s<>\x00-\x1f\x7f]+")
+
+
+def safe_url(value: Any) -> str | None:
+    """The URL when it may be written as a link (an absolute http or https URL with
+    nothing that could break out of the link), else None."""
+    text = "" if value is None else str(value)
+    return text if _AUTOLINK_URL.fullmatch(text) else None
+
+
+def md_link(value: Any) -> MdSafe:
+    """A reference as a Markdown autolink `<https://...>`, with the URL unescaped (escaping
+    inside a URL breaks it); anything else as inert escaped text."""
+    url = safe_url(value)
+    return MdSafe(f"<{url}>") if url else MdSafe(md_escape(value))
+
+
+def html_link(value: Any) -> markupsafe.Markup:
+    """A reference as an HTML link (an http(s) URL, escaped as an attribute and as text);
+    anything else as escaped text."""
+    url = safe_url(value)
+    if url is None:
+        return markupsafe.escape(_CONTROL_CHARS.sub("", "" if value is None else str(value)))
+    return markupsafe.Markup('<a href="{0}" rel="noopener noreferrer">{0}</a>').format(url)
 
 
 def _html_finalize(value: Any) -> Any:
@@ -432,7 +467,7 @@ def provider_findings(result: ScanResult) -> list[Finding]:
 
 
 def evidence_line(e: Evidence) -> str:
-    return f"{e.source}: {e.request} ({e.observed_at})"
+    return f"{e.source}: {e.request} ({human_datetime(e.observed_at)})"
 
 
 def _evidence_member(finding_id: str) -> str:

@@ -3,7 +3,8 @@
 Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as
 a formula (CSV injection), and scanned values (DNS TXT records, tags, contact names) are
 attacker-controlled. Such cells, lines inside multi-line cells and comma-separated pieces
-of a cell get a leading apostrophe; the csv module quotes every cell.
+of a cell get a leading apostrophe; the csv module quotes every cell. The file starts
+with a UTF-8 byte order mark (Excel's cue that the file is UTF-8).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def row(f: Finding) -> list[str]:
 class CsvRenderer(Renderer):
     name = "csv"
     filename = "report.csv"
+    # A UTF-8 byte order mark first: Excel on Windows opens a CSV without one in the ANSI
+    # code page and garbles every non-ASCII name (csv.DictReader callers: read the file
+    # with encoding="utf-8-sig").
+    encoding = "utf-8-sig"
 
     def render(self, result: ScanResult) -> str:
         buf = io.StringIO()

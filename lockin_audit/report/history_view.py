@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockin_audit.model import Acceptance, Finding, HistoryPoint, ScanResult
+from lockin_audit.model import Acceptance, Finding, HistoryPoint, ScanResult, human_date
 
 # One colour per area (the provider-held bars), readable in greyscale by order and label.
 AREA_COLOURS: dict[str, str] = {
@@ -45,7 +45,7 @@ def exceeded_text(f: Finding) -> str:
 
 
 def accepted_text(a: Acceptance) -> str:
-    return f"accepted until {a.expires.isoformat()} by {a.by}: {a.reason}"
+    return f"accepted until {human_date(a.expires)} by {a.by}: {a.reason}"
 
 
 def accepted_sarif(f: Finding) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def accepted_sarif(f: Finding) -> dict[str, Any]:
     a = f.accepted
     return {"suppressions": [{
         "kind": "external", "status": "accepted",
-        "justification": f"{a.reason} (accepted by {a.by} until {a.expires.isoformat()})",
+        "justification": f"{a.reason} (accepted by {a.by} until {human_date(a.expires)})",
         "properties": {"accepted_by": a.by, "expires": a.expires.isoformat()},
     }]}
 

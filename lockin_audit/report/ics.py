@@ -4,20 +4,40 @@ Notice deadlines, domain expiries and retention dates are easy to miss in a repo
 the owner's calendar they are not. One all-day VEVENT per finding with a `due` date (the
 finding's stable id makes the UID, so re-importing a later scan updates the same events
 instead of duplicating them), and a VALARM two weeks before (or one day before when the
-date is closer than that). The icalendar library escapes every text value; control
-characters (which RFC 5545 does not allow in a value, and which a calendar may act on)
-are made visible first by `safety.printable`.
+date is closer than that) at 09:00 in the reader's own time (an all-day event starts at
+local midnight: the trigger is that many days before it, less nine hours), so that a
+reminder never goes off in the middle of the night. A calendar entry is read long after
+the scan, so nothing in it is relative to the day of the scan ("20 days from today"):
+dates are written out and such counts are left out of the description. The icalendar
+library escapes every text value; control characters (which RFC 5545 does not allow in a
+value, and which a calendar may act on) are made visible first by `safety.printable`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from lockin_audit.model import Finding, ScanResult, Status
+from lockin_audit.model import Finding, ScanResult, Status, human_date
 from lockin_audit.report.interface import Renderer
 from lockin_audit.safety import printable
 
 REMINDER_DAYS = 14
+REMINDER_HOUR = 9  # the alarm's local time of day
+# "(20 days from today)", "(3 days after the scan)", "(in 5 days)": true on the day of the
+# scan only
+_RELATIVE = re.compile(
+    r"\s*\((?:in )?-?\d+ days?(?: (?:from today|after the scan|before the scan|left|ago))?\)",
+    re.IGNORECASE)
+
+
+def without_relative_wording(text: str) -> str:
+    return _RELATIVE.sub("", text)
+
+
+def alarm_trigger(lead_days: int) -> dt.timedelta:
+    """`lead_days` before an all-day event, at REMINDER_HOUR local time."""
+    return -(dt.timedelta(days=lead_days) - dt.timedelta(hours=REMINDER_HOUR))
 
 
 def _text(value: str, *, multiline: bool = False) -> str:
@@ -56,18 +76,20 @@ class IcsRenderer(Renderer):
             asset = f.asset.name or f.asset.id
             event.add("summary", _text(f"{f.title}: {asset}"))
             event.add("description", _text("\n\n".join(part for part in (
-                f.detail, f"Why it matters: {f.risk}" if f.risk else "",
+                f"Due {human_date(f.due)}. {without_relative_wording(f.detail)}",
+                f"Why it matters: {f.risk}" if f.risk else "",
                 f"What to do:\n{f.remediation}",
                 f"Severity: {f.severity.value}; status: {f.status.value}; "
-                f"finding {f.id}.") if part), multiline=True))
+                f"finding {f.id}; from the scan of {human_date(scanned)}.") if part),
+                multiline=True))
             event.add("categories", [_text(f.control)])
             event.add("priority", 1 if f.severity.value in ("critical", "high") else 5)
             event.add("transp", "TRANSPARENT")
             lead = REMINDER_DAYS if (f.due - scanned).days > REMINDER_DAYS else 1
             alarm = icalendar.Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", _text(f"In {lead} day(s): {f.title}: {asset}"))
-            alarm.add("trigger", dt.timedelta(days=-lead))
+            alarm.add("description", _text(f"Due {human_date(f.due)}: {f.title}: {asset}"))
+            alarm.add("trigger", alarm_trigger(lead))
             event.add_component(alarm)
             cal.add_component(event)
         return cal.to_ical().decode("utf-8")

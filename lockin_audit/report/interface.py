@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import ClassVar
 
 from lockin_audit.model import ScanResult
-from lockin_audit.safety import write_text_atomic
+from lockin_audit.safety import write_bytes_atomic
 
 
 class Renderer(ABC):
     name: ClassVar[str]  # what `-f` selects
     filename: ClassVar[str]  # the file written in the output folder
+    # how the file is written: "utf-8-sig" puts a byte order mark first (the CSV, so that
+    # Excel on Windows reads it as UTF-8 instead of the ANSI code page)
+    encoding: ClassVar[str] = "utf-8"
 
     @abstractmethod
     def render(self, result: ScanResult) -> str:
@@ -90,7 +93,8 @@ def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[
         except Exception as exc:
             failures.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
-        write_text_atomic(path, text)  # a symlink planted at `path` is replaced, not followed
+        # a symlink planted at `path` is replaced, not followed
+        write_bytes_atomic(path, text.encode(r.encoding))
         written.append(path)
     if failures:
         raise RenderFailed("could not render " + "; ".join(failures) + " (other formats: "

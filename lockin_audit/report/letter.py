@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from lockin_audit import catalogue
-from lockin_audit.model import Finding, ScanResult, Status
+from lockin_audit.model import Finding, ScanResult, Status, human_date
 from lockin_audit.report.common import provider_findings, render_template, scan_date
 from lockin_audit.report.interface import Renderer
 from lockin_audit.report.owner import KIND_LABELS, due_by, owner_view
@@ -256,7 +256,7 @@ def build_letter(result: ScanResult) -> Letter:
                 group = groups.setdefault(gkey, Group(GROUP_TITLES.get(gkey, gkey)))
                 what = SHORT_ASKS.get(f.control) or _fallback_short(f)
                 if accepted:
-                    what = f"Keep running for now (accepted until {accepted.isoformat()})"
+                    what = f"Keep running for now (accepted until {human_date(accepted)})"
                 req = by_request[key] = Request(0, [row.label], [], what, f.control, by,
                                                 False, accepted, [])
                 group.requests.append(req)

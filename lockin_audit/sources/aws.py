@@ -36,35 +36,52 @@ from lockin_audit.guards.aws import guard_client, guard_session
 from lockin_audit.model import Asset, aws_account_asset_id
 from lockin_audit.sources.aws_facts import (
     AccessKey,
+    Analyzer,
     AwsFacts,
     BackupVault,
     Bucket,
     Detail,
     Fetched,
+    IcGroup,
+    IdentityCenter,
     KmsKey,
+    PermissionSet,
     RegionFacts,
+    ResourcePolicy,
     SamlProvider,
+    Shared,
     User,
     UserCredentials,
     domain_names,
     parse_alternate,
+    parse_analyzers,
     parse_backup_plan,
     parse_bucket_encryption,
     parse_bucket_policy,
     parse_contact,
+    parse_create_volume_permissions,
     parse_databases,
+    parse_db_snapshots,
     parse_domain,
     parse_dx,
+    parse_findings,
+    parse_grants,
     parse_iam,
+    parse_ic_users,
     parse_images,
     parse_instances,
+    parse_launch_permissions,
     parse_oidc,
     parse_org_accounts,
     parse_organization,
+    parse_own_image_ids,
     parse_peerings,
     parse_replication,
+    parse_restore_attribute,
     parse_saml_metadata,
+    parse_share_associations,
     parse_shares,
+    parse_snapshot_ids,
     parse_sso,
     parse_subnets,
     parse_tgw,
@@ -90,6 +107,9 @@ _PERMISSION_OVERRIDES: dict[str, str] = {
     "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
     "s3:ListBuckets": "s3:ListAllMyBuckets",
     "sso-admin:ListInstances": "sso:ListInstances",
+    "sqs:GetQueueAttributes": "sqs:GetQueueAttributes",
+    "ram:GetResourceShareAssociations": "ram:GetResourceShareAssociations",
+    "ec2:DescribeImages": "ec2:DescribeImages",
 }
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
            "AuthorizationError", "UnauthorizedException", "AuthFailure",
@@ -102,7 +122,8 @@ _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException",
 
 def permission_for(service: str, operation: str) -> str:
     """The IAM action an API operation needs (`service:Operation`)."""
-    prefix = {"sso-admin": "sso", "route53domains": "route53domains"}.get(service, service)
+    prefix = {"sso-admin": "sso", "route53domains": "route53domains",
+              "accessanalyzer": "access-analyzer", "lambda": "lambda"}.get(service, service)
     name = f"{prefix}:{operation}"
     return _PERMISSION_OVERRIDES.get(f"{service}:{operation}", name)
 
@@ -424,6 +445,10 @@ def _snake(name: str) -> str:
     return str(xform_name(name))
 
 
+async def _nothing() -> tuple[list[Fetched[Any]], list[Fetched[Any]]]:
+    return [], []
+
+
 async def _gather(items: Mapping[str, Awaitable[Fetched[Any]]]) -> dict[str, Fetched[Any]]:
     keys = list(items)
     values = await asyncio.gather(*(items[k] for k in keys))
@@ -608,7 +633,6 @@ class AwsSource(Source):
             # One consistent IAM snapshot (roles with trust, inline and attached policies,
             # users with groups and tags, groups, managed policy documents).
             "iam": iam("GetAccountAuthorizationDetails", paginate=True),
-            "users": iam("ListUsers", paginate=True),  # PasswordLastUsed only
             "saml": iam("ListSAMLProviders"),
             "oidc": iam("ListOpenIDConnectProviders"),
             "buckets": c.op("s3", home, "ListBuckets"),
@@ -619,8 +643,13 @@ class AwsSource(Source):
                                    AlternateContactType=kind) for kind in CONTACT_TYPES},
         })
         organization = got["organization"].map(parse_organization)
-        users = got["users"]
-        iam_snapshot = got["iam"].map(lambda v: parse_iam(v, users.value))
+        # ListUsers only for the PasswordLastUsed field the snapshot lacks: asked only when
+        # the snapshot lists users (no call for an account without IAM users)
+        listed_users = got["iam"].map(lambda v: bool(v.get("UserDetailList")))
+        users: Any = None
+        if listed_users.error is None and listed_users.ok:
+            users = (await iam("ListUsers", paginate=True)).value
+        iam_snapshot = got["iam"].map(lambda v: parse_iam(v, users))
         org_accounts, credentials, saml, oidc, buckets, domains = await asyncio.gather(
             self._org_accounts(c, home, account, organization),
             self._credentials(c, home, iam_snapshot),
@@ -757,12 +786,33 @@ class AwsSource(Source):
             "backup_vaults": c.op("backup", region, "ListBackupVaults", paginate=True),
             "trails": c.op("cloudtrail", region, "DescribeTrails", includeShadowTrails=True),
             "sso_instances": c.op("sso-admin", region, "ListInstances", paginate=True),
+            "analyzers": c.op("accessanalyzer", region, "ListAnalyzers", paginate=True),
+            # own AMIs and whom they are shared with (no analyzer covers AMIs)
+            "own_images": c.op("ec2", region, "DescribeImages", Owners=["self"]),
+            # resource shares this account owns, with whom
+            "share_assoc": c.op("ram", region, "GetResourceShareAssociations", paginate=True,
+                                associationType="PRINCIPAL"),
         })
         instances = got["instances"].map(parse_instances)
+        analyzers = got["analyzers"].map(parse_analyzers)
+        external: list[Analyzer] = [] if analyzers.error else [
+            a for a in analyzers.ok if a.external_access and a.status == "ACTIVE"]
+        # An analyzer whose zone of trust is this account reports every access from outside
+        # it: its findings stand in for our own reads of the types it covers. An
+        # organization analyzer does not (access from inside that Organization, maybe the
+        # provider's, is not a finding), so our own reads run too.
+        covering = next((a for a in external if a.type == "ACCOUNT"), None)
+        sso = got["sso_instances"].map(parse_sso)
+        more = asyncio.gather(
+            asyncio.gather(*(self._findings(c, region, a) for a in external)),
+            self._own_reads(c, region) if covering is None else _nothing(),
+            self._shared(c, region, got["own_images"], "ami"),
+            self._identity_center(c, region, sso))
         keys, images, plans, vaults = await asyncio.gather(
             self._keys(c, region, got["kms_keys"]), self._images(c, region, instances),
             self._plans(c, region, got["backup_plans"]),
             self._vaults(c, region, got["backup_vaults"]))
+        findings, (shared, policies), ami_shares, identity_center = await more
         return RegionFacts(
             region=region, kms_keys=keys, volumes=got["volumes"].map(parse_volumes),
             instances=instances, images=images,
@@ -771,7 +821,199 @@ class AwsSource(Source):
                      got["peerings"].map(parse_peerings), got["tgw_attachments"].map(parse_tgw),
                      got["dx_interfaces"].map(parse_dx)),
             backup_plans=plans, backup_vaults=vaults, trails=got["trails"].map(parse_trails),
-            sso_instances=got["sso_instances"].map(parse_sso))
+            sso_instances=sso, analyzers=analyzers, findings=tuple(findings),
+            shared=(ami_shares, *shared), resource_policies=tuple(policies),
+            share_associations=got["share_assoc"].map(parse_share_associations),
+            identity_center=identity_center,
+            covered_by=covering.arn if covering is not None else "")
+
+    async def _findings(self, c: Caller, region: str, analyzer: Analyzer) -> Fetched[Any]:
+        """The analyzer's active findings (ListFindings' summaries carry the principal,
+        condition and actions, so no GetFinding per finding is needed)."""
+        return (await c.op("accessanalyzer", region, "ListFindings", paginate=True,
+                           analyzerArn=analyzer.arn,
+                           filter={"status": {"eq": ["ACTIVE"]}})).map(
+            parse_findings(analyzer.arn))
+
+    async def _own_reads(self, c: Caller, region: str
+                         ) -> tuple[list[Fetched[Any]], list[Fetched[Any]]]:
+        """EBS and RDS snapshots shared, and the resource policies of secrets, queues,
+        topics, functions and repositories: read where no account analyzer covers them."""
+        listed = await _gather({
+            "ebs": c.op("ec2", region, "DescribeSnapshots", paginate=True, OwnerIds=["self"]),
+            "rds": c.op("rds", region, "DescribeDBSnapshots", paginate=True,
+                        SnapshotType="manual"),
+            "secret": c.op("secretsmanager", region, "ListSecrets", paginate=True),
+            "queue": c.op("sqs", region, "ListQueues", paginate=True),
+            "topic": c.op("sns", region, "ListTopics", paginate=True),
+            "function": c.op("lambda", region, "ListFunctions", paginate=True),
+            "repository": c.op("ecr", region, "DescribeRepositories", paginate=True),
+        })
+        results = await asyncio.gather(
+            self._shared(c, region, listed["ebs"], "ebs_snapshot"),
+            self._shared(c, region, listed["rds"], "rds_snapshot"),
+            *(self._policies(c, region, kind, listed[kind])
+              for kind in ("secret", "queue", "topic", "function", "repository")))
+        return list(results[:2]), list(results[2:])
+
+    async def _shared(self, c: Caller, region: str, listed: Fetched[Any],
+                      kind: str) -> Fetched[Any]:
+        """Whom each own AMI, EBS snapshot or manual RDS snapshot is shared with."""
+        parse = {"ami": parse_own_image_ids(c.account.account_id),
+                 "ebs_snapshot": parse_snapshot_ids(c.account.account_id),
+                 "rds_snapshot": parse_db_snapshots}[kind]
+        found = listed.map(parse)
+        if found.error:
+            return found
+        acct, part = c.account.account_id, c.account.partition
+
+        async def one(item: Any) -> Shared:
+            if kind == "ami":
+                got = await c.op("ec2", region, "DescribeImageAttribute", ImageId=item,
+                                 Attribute="launchPermission")
+                arn = f"arn:{part}:ec2:{region}::image/{item}"
+                return Shared(kind, item, arn, got.map(parse_launch_permissions))
+            if kind == "ebs_snapshot":
+                got = await c.op("ec2", region, "DescribeSnapshotAttribute", SnapshotId=item,
+                                 Attribute="createVolumePermission")
+                arn = f"arn:{part}:ec2:{region}::snapshot/{item}"
+                return Shared(kind, item, arn, got.map(parse_create_volume_permissions))
+            ident, arn = item
+            got = await c.op("rds", region, "DescribeDBSnapshotAttributes",
+                             DBSnapshotIdentifier=ident)
+            return Shared(kind, ident, arn or f"arn:{part}:rds:{region}:{acct}:snapshot:{ident}",
+                          got.map(parse_restore_attribute))
+
+        return Fetched(listed.request, tuple(await asyncio.gather(*(one(i) for i in found.ok))),
+                       listed.observed_at)
+
+    async def _policies(self, c: Caller, region: str, kind: str,
+                        listed: Fetched[Any]) -> Fetched[Any]:
+        """Each listed resource's resource-based policy (None when it has none)."""
+        def names(v: Any) -> list[tuple[str, str]]:
+            if kind == "secret":
+                return [(str(x["ARN"]), str(x.get("Name", ""))) for x in v.get("SecretList", [])]
+            if kind == "queue":
+                return [(str(u), str(u).rstrip("/").rpartition("/")[2])
+                        for u in v.get("QueueUrls", [])]
+            if kind == "topic":
+                return [(str(x["TopicArn"]), str(x["TopicArn"]).rpartition(":")[2])
+                        for x in v.get("Topics", [])]
+            if kind == "function":
+                return [(str(x["FunctionArn"]), str(x.get("FunctionName", "")))
+                        for x in v.get("Functions", [])]
+            return [(str(x["repositoryArn"]), str(x["repositoryName"]))
+                    for x in v.get("repositories", [])]
+
+        found = listed.map(names)
+        if found.error:
+            return found
+
+        def doc(text: Any) -> Any:
+            return None if text in (None, "") else parse_policy(text)
+
+        async def one(arn: str, name: str) -> ResourcePolicy:
+            if kind == "secret":
+                got = (await c.op("secretsmanager", region, "GetResourcePolicy", SecretId=arn)
+                       ).map(lambda v: doc(v.get("ResourcePolicy")))
+            elif kind == "queue":
+                raw = await c.op("sqs", region, "GetQueueAttributes", QueueUrl=arn,
+                                 AttributeNames=["Policy", "QueueArn"])
+                got = raw.map(lambda v: doc((v.get("Attributes") or {}).get("Policy")))
+                queue_arn = raw.map(lambda v: str((v.get("Attributes") or {}).get("QueueArn")
+                                                  or ""))
+                if queue_arn.error is None and queue_arn.ok:
+                    return ResourcePolicy(kind, queue_arn.ok, name, got)
+            elif kind == "topic":
+                got = (await c.op("sns", region, "GetTopicAttributes", TopicArn=arn)).map(
+                    lambda v: doc((v.get("Attributes") or {}).get("Policy")))
+            elif kind == "function":
+                got = (await c.op("lambda", region, "GetPolicy",
+                                  absent=("ResourceNotFoundException",), FunctionName=arn)
+                       ).map(lambda v: None if v is None else doc(v.get("Policy")))
+            else:
+                got = (await c.op("ecr", region, "GetRepositoryPolicy",
+                                  absent=("RepositoryPolicyNotFoundException",),
+                                  repositoryName=name)
+                       ).map(lambda v: None if v is None else doc(v.get("policyText")))
+            return ResourcePolicy(kind, arn, name, got)
+
+        return Fetched(listed.request, tuple(await asyncio.gather(
+            *(one(a, n) for a, n in found.ok))), listed.observed_at)
+
+    async def _identity_center(self, c: Caller, region: str,
+                               listed: Fetched[Any]) -> tuple[IdentityCenter, ...]:
+        """Permission sets, account assignments and the users and groups assigned, of each
+        Identity Center instance this account owns (sso-admin, identitystore)."""
+        if listed.error:
+            return ()
+        own = [i for i in listed.ok if i.owner in ("", c.account.account_id)]
+        return tuple(await asyncio.gather(*(self._instance(c, region, i) for i in own)))
+
+    async def _instance(self, c: Caller, region: str, inst: Any) -> IdentityCenter:
+        sso = functools.partial(c.op, "sso-admin", region)
+        listed = await sso("ListPermissionSets", paginate=True, InstanceArn=inst.arn)
+        arns = listed.map(lambda v: [str(a) for a in v.get("PermissionSets", [])])
+        if arns.error:
+            return IdentityCenter(inst.arn, inst.identity_store, arns, None, None)
+
+        async def one(ps: str) -> Fetched[PermissionSet]:
+            desc, managed, inline, accounts = await asyncio.gather(
+                sso("DescribePermissionSet", InstanceArn=inst.arn, PermissionSetArn=ps),
+                sso("ListManagedPoliciesInPermissionSet", paginate=True, InstanceArn=inst.arn,
+                    PermissionSetArn=ps),
+                sso("GetInlinePolicyForPermissionSet", InstanceArn=inst.arn,
+                    PermissionSetArn=ps),
+                sso("ListAccountsForProvisionedPermissionSet", paginate=True,
+                    InstanceArn=inst.arn, PermissionSetArn=ps))
+            for part in (desc, managed, inline, accounts):
+                if part.error:
+                    return Fetched(part.request, part.error, part.observed_at)
+            account_ids = [str(a) for a in accounts.raw.get("AccountIds", [])]
+            assigned = await asyncio.gather(*(
+                sso("ListAccountAssignments", paginate=True, InstanceArn=inst.arn,
+                    AccountId=a, PermissionSetArn=ps) for a in account_ids))
+            rows: list[tuple[str, str, str]] = []
+            for got in assigned:
+                if got.error:
+                    return Fetched(got.request, got.error, got.observed_at)
+                rows.extend((str(x.get("AccountId", "")), str(x.get("PrincipalType", "")),
+                             str(x.get("PrincipalId", "")))
+                            for x in got.raw.get("AccountAssignments", []))
+            text = inline.raw.get("InlinePolicy") or None
+            value = desc.map(lambda v: PermissionSet(
+                ps, str(v["PermissionSet"].get("Name", "")),
+                tuple(str(m.get("Name", "")) for m in managed.raw.get(
+                    "AttachedManagedPolicies", [])),
+                parse_policy(text) if text else None, tuple(rows)))
+            return value
+
+        sets = await asyncio.gather(*(one(a) for a in arns.ok))
+        permission_sets = Fetched(listed.request, tuple(sets), listed.observed_at)
+        principals = {(t, i) for f in sets if f.error is None for _, t, i in f.ok.assignments}
+        if not principals:
+            return IdentityCenter(inst.arn, inst.identity_store, permission_sets, None, None)
+        store = functools.partial(c.op, "identitystore", region)
+        users, groups = await asyncio.gather(
+            store("ListUsers", paginate=True, IdentityStoreId=inst.identity_store),
+            store("ListGroups", paginate=True, IdentityStoreId=inst.identity_store))
+        group_ids = sorted(i for t, i in principals if t == "GROUP")
+        group_names = groups.map(lambda v: {str(g["GroupId"]): str(g.get("DisplayName", ""))
+                                            for g in v.get("Groups", [])})
+
+        async def members(gid: str) -> Fetched[IcGroup]:
+            got = await store("ListGroupMemberships", paginate=True,
+                              IdentityStoreId=inst.identity_store, GroupId=gid)
+            name = "" if group_names.error else group_names.ok.get(gid, "")
+            return got.map(lambda v: IcGroup(gid, name, tuple(
+                str((m.get("MemberId") or {}).get("UserId", ""))
+                for m in v.get("GroupMemberships", []))))
+
+        group_list: Fetched[Any] = groups if groups.error else Fetched(
+            groups.request, tuple(await asyncio.gather(*(members(g) for g in group_ids))),
+            groups.observed_at)
+        return IdentityCenter(inst.arn, inst.identity_store, permission_sets,
+                              users.map(parse_ic_users), group_list)
 
     async def _keys(self, c: Caller, region: str, listed: Fetched[Any]) -> Fetched[Any]:
         if listed.error:
@@ -781,13 +1023,24 @@ class AwsSource(Source):
             return found
         arns: list[str] = found.ok
 
+        async def grants_of(arn: str, meta: Any) -> Fetched[Any] | None:
+            manager = await meta
+            kind = manager.map(lambda v: str(v["KeyMetadata"].get("KeyManager", "")))
+            if kind.error is None and kind.ok == "AWS":
+                return None  # AWS managed keys' grants are AWS's own, not changeable
+            return (await c.op("kms", region, "ListGrants", paginate=True, KeyId=arn)).map(
+                parse_grants(arn))
+
         async def one(arn: str) -> KmsKey:
-            meta, policy = await asyncio.gather(
-                c.op("kms", region, "DescribeKey", KeyId=arn),
-                c.op("kms", region, "GetKeyPolicy", KeyId=arn, PolicyName="default"))
+            meta_task = asyncio.ensure_future(c.op("kms", region, "DescribeKey", KeyId=arn))
+            policy, grants = await asyncio.gather(
+                c.op("kms", region, "GetKeyPolicy", KeyId=arn, PolicyName="default"),
+                grants_of(arn, meta_task))
+            meta = await meta_task
             manager = meta.map(lambda v: str(v["KeyMetadata"].get("KeyManager", "")))
             return KmsKey(arn, "" if manager.error else manager.ok,
-                          policy.map(lambda v: parse_policy(v.get("Policy"))), manager.error)
+                          policy.map(lambda v: parse_policy(v.get("Policy"))), manager.error,
+                          grants)
 
         return Fetched(listed.request, tuple(await asyncio.gather(*(one(a) for a in arns))),
                        listed.observed_at)

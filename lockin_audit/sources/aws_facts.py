@@ -447,6 +447,7 @@ class KmsKey:
     manager: str  # AWS | CUSTOMER | "" (unknown)
     policy: Fetched[PolicyDocument]
     manager_error: FetchError | None = None  # kms:DescribeKey failed
+    grants: Fetched[tuple[KmsGrant, ...]] | None = None  # None: an AWS managed key
 
 
 @dataclass(frozen=True)
@@ -634,6 +635,258 @@ def parse_sso(value: Any) -> tuple[SsoInstance, ...]:
 
 
 # ---------------------------------------------------------------------------------------
+# resources other accounts may be let into: grants, shares and resource policies
+
+
+@dataclass(frozen=True)
+class KmsGrant:
+    """kms:ListGrants (GrantListEntry): a grant lets its grantee use the key without the key
+    policy naming it. https://docs.aws.amazon.com/kms/latest/APIReference/API_ListGrants.html"""
+
+    key_arn: str
+    grant_id: str
+    name: str
+    grantee: str  # GranteePrincipal: an account, role or user ARN, or a service principal
+    retiring: str
+    operations: tuple[str, ...]
+    issuing_account: str
+
+    @property
+    def grantee_account(self) -> str | None:
+        if re.fullmatch(r"\d{12}", self.grantee):
+            return self.grantee
+        return account_of_arn(self.grantee)
+
+
+def parse_grants(key_arn: str) -> Any:
+    def parse(value: Any) -> tuple[KmsGrant, ...]:
+        return tuple(KmsGrant(key_arn, _s(g.get("GrantId")), _s(g.get("Name")),
+                              _s(g.get("GranteePrincipal")), _s(g.get("RetiringPrincipal")),
+                              tuple(_s(o) for o in g.get("Operations") or ()),
+                              _s(g.get("IssuingAccount")))
+                     for g in _list(value, "Grants"))
+    return parse
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A snapshot or image and whom it is shared with: an EBS snapshot's
+    createVolumePermission, an AMI's launchPermission, an RDS snapshot's `restore`
+    attribute. `with_` holds account ids, `all` (public), and Organization/OU ARNs."""
+
+    kind: str  # ebs_snapshot | ami | rds_snapshot
+    id: str
+    arn: str
+    with_: Fetched[tuple[str, ...]]
+
+
+def parse_snapshot_ids(account: str) -> Any:
+    """ec2:DescribeSnapshots(OwnerIds=[self]): the snapshots this account owns."""
+    def parse(value: Any) -> tuple[str, ...]:
+        return tuple(_s(x["SnapshotId"]) for x in _list(value, "Snapshots")
+                     if _s(x.get("OwnerId")) in ("", account))
+    return parse
+
+
+def parse_own_image_ids(account: str) -> Any:
+    """ec2:DescribeImages(Owners=[self]): the images this account owns (an image of another
+    owner in the answer is not this account's to share)."""
+    def parse(value: Any) -> tuple[str, ...]:
+        return tuple(_s(x["ImageId"]) for x in _list(value, "Images")
+                     if _s(x.get("OwnerId")) in ("", account))
+    return parse
+
+
+def parse_db_snapshots(value: Any) -> tuple[tuple[str, str], ...]:
+    """rds:DescribeDBSnapshots(SnapshotType=manual): (identifier, ARN)."""
+    return tuple((_s(x["DBSnapshotIdentifier"]), _s(x.get("DBSnapshotArn")))
+                 for x in _list(value, "DBSnapshots"))
+
+
+def parse_create_volume_permissions(value: Any) -> tuple[str, ...]:
+    """ec2:DescribeSnapshotAttribute(createVolumePermission): UserId or Group 'all'.
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshotAttribute.html"""
+    return tuple(_s(p.get("UserId") or p.get("Group"))
+                 for p in _list(value, "CreateVolumePermissions")
+                 if p.get("UserId") or p.get("Group"))
+
+
+def parse_launch_permissions(value: Any) -> tuple[str, ...]:
+    """ec2:DescribeImageAttribute(launchPermission): UserId, Group 'all', OrganizationArn,
+    OrganizationalUnitArn. https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchPermission.html"""
+    out = []
+    for p in _list(value, "LaunchPermissions"):
+        who = p.get("UserId") or p.get("Group") or p.get("OrganizationArn") or \
+            p.get("OrganizationalUnitArn")
+        if who:
+            out.append(_s(who))
+    return tuple(out)
+
+
+def parse_restore_attribute(value: Any) -> tuple[str, ...]:
+    """rds:DescribeDBSnapshotAttributes: the `restore` attribute's values (account ids or
+    'all'). https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshotAttributes.html"""
+    result = value["DBSnapshotAttributesResult"]
+    return tuple(_s(v) for a in result.get("DBSnapshotAttributes") or ()
+                 if a.get("AttributeName") == "restore" for v in a.get("AttributeValues") or ())
+
+
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """A resource with a resource-based policy: a Secrets Manager secret, an SQS queue, an
+    SNS topic, a Lambda function or an ECR repository. policy None: it has none."""
+
+    kind: str  # secret | queue | topic | function | repository
+    arn: str
+    name: str
+    policy: Fetched[PolicyDocument | None]
+
+
+@dataclass(frozen=True)
+class ShareAssociation:
+    """ram:GetResourceShareAssociations(associationType=PRINCIPAL): a share this account
+    owns and a principal it is shared with (an account id, or an Organization/OU ARN)."""
+
+    share_arn: str
+    share_name: str
+    principal: str
+    status: str
+    external: bool
+
+
+def parse_share_associations(value: Any) -> tuple[ShareAssociation, ...]:
+    return tuple(ShareAssociation(_s(a.get("resourceShareArn")), _s(a.get("resourceShareName")),
+                                  _s(a.get("associatedEntity")), _s(a.get("status")),
+                                  bool(a.get("external")))
+                 for a in _list(value, "resourceShareAssociations")
+                 if _s(a.get("status")) in ("ASSOCIATED", "ASSOCIATING", ""))
+
+
+# ---------------------------------------------------------------------------------------
+# IAM Access Analyzer
+# https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListAnalyzers.html
+# https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListFindings.html
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    arn: str
+    name: str
+    type: str  # ACCOUNT | ORGANIZATION | ACCOUNT_UNUSED_ACCESS | ORGANIZATION_UNUSED_ACCESS ...
+    status: str  # ACTIVE | CREATING | DISABLED | FAILED
+
+    @property
+    def external_access(self) -> bool:
+        return self.type in ("ACCOUNT", "ORGANIZATION")
+
+
+def parse_analyzers(value: Any) -> tuple[Analyzer, ...]:
+    return tuple(Analyzer(_s(a["arn"]), _s(a.get("name")), _s(a.get("type")),
+                          _s(a.get("status")))
+                 for a in _list(value, "analyzers"))
+
+
+@dataclass(frozen=True)
+class AnalyzerFinding:
+    """One active external-access finding (FindingSummary): the resource, and the external
+    principal it lets in (`principal`: AWS account/ARN, Federated, Service, or '*' when
+    public), under `condition`."""
+
+    id: str
+    analyzer: str
+    resource: str
+    resource_type: str
+    owner: str
+    principal: tuple[tuple[str, str], ...]
+    is_public: bool
+    actions: tuple[str, ...]
+    condition: tuple[tuple[str, str], ...]
+    status: str
+
+    def as_policy(self) -> PolicyDocument:
+        """The finding's principal and condition as the policy statement they describe,
+        so the one evaluator judges it like any policy."""
+        principal = dict(self.principal)
+        if self.is_public and not principal:
+            principal = {"AWS": "*"}
+        statement: dict[str, Any] = {
+            "Effect": "Allow", "Action": list(self.actions) or "*",
+            "Principal": "*" if principal == {"AWS": "*"} else principal}
+        if self.condition:
+            statement["Condition"] = {"StringLike": dict(self.condition)}
+        return parse_policy({"Statement": [statement]})
+
+    @property
+    def excerpt(self) -> dict[str, Any]:
+        return {"id": self.id, "resource": self.resource, "resourceType": self.resource_type,
+                "principal": dict(self.principal), "isPublic": self.is_public,
+                "condition": dict(self.condition), "action": list(self.actions)[:10]}
+
+
+def parse_findings(analyzer: str) -> Any:
+    def parse(value: Any) -> tuple[AnalyzerFinding, ...]:
+        out = []
+        for f in _list(value, "findings"):
+            out.append(AnalyzerFinding(
+                _s(f["id"]), analyzer, _s(f.get("resource")), _s(f["resourceType"]),
+                _s(f.get("resourceOwnerAccount")),
+                tuple(sorted((_s(k), _s(v)) for k, v in (f.get("principal") or {}).items())),
+                bool(f.get("isPublic")), tuple(_s(a) for a in f.get("action") or ()),
+                tuple(sorted((_s(k), _s(v)) for k, v in (f.get("condition") or {}).items())),
+                _s(f.get("status"))))
+        return tuple(x for x in out if x.status in ("ACTIVE", ""))
+    return parse
+
+
+# ---------------------------------------------------------------------------------------
+# IAM Identity Center: permission sets, account assignments, users and groups
+
+
+@dataclass(frozen=True)
+class PermissionSet:
+    arn: str
+    name: str
+    managed: tuple[str, ...]  # attached AWS managed policy names
+    inline: PolicyDocument | None
+    assignments: tuple[tuple[str, str, str], ...]  # (account, principal type, principal id)
+
+
+@dataclass(frozen=True)
+class IcUser:
+    id: str
+    name: str
+    emails: tuple[str, ...]
+    display: str
+
+
+@dataclass(frozen=True)
+class IcGroup:
+    id: str
+    name: str
+    members: tuple[str, ...]  # user ids
+
+
+@dataclass(frozen=True)
+class IdentityCenter:
+    """What the account's own Identity Center instance grants, read with sso-admin and
+    identitystore; each part a value or the reason it could not be read."""
+
+    instance: str
+    identity_store: str
+    permission_sets: Fetched[tuple[Fetched[PermissionSet], ...]]
+    users: Fetched[tuple[IcUser, ...]] | None  # None: no assignment needed them
+    groups: Fetched[tuple[Fetched[IcGroup], ...]] | None
+
+
+def parse_ic_users(value: Any) -> tuple[IcUser, ...]:
+    """identitystore:ListUsers (User objects)."""
+    return tuple(IcUser(_s(u["UserId"]), _s(u.get("UserName")),
+                        tuple(_s(e.get("Value")) for e in u.get("Emails") or () if e.get("Value")),
+                        _s(u.get("DisplayName")))
+                 for u in _list(value, "Users"))
+
+
+# ---------------------------------------------------------------------------------------
 # DNS and domains
 
 
@@ -693,6 +946,18 @@ class RegionFacts:
     backup_vaults: Fetched[tuple[BackupVault, ...]]
     trails: Fetched[tuple[Trail, ...]]
     sso_instances: Fetched[tuple[SsoInstance, ...]]
+    analyzers: Fetched[tuple[Analyzer, ...]] | None = None
+    # the active findings of each external-access analyzer of the region
+    findings: tuple[Fetched[tuple[AnalyzerFinding, ...]], ...] = ()
+    # own reads: None where an external-access analyzer whose zone of trust is the
+    # account (or the client's Organization) covers the region
+    # one listing each: own AMIs (always), EBS and RDS snapshots (own reads)
+    shared: tuple[Fetched[tuple[Shared, ...]], ...] = ()
+    # one listing per service: secrets, queues, topics, functions, repositories
+    resource_policies: tuple[Fetched[tuple[ResourcePolicy, ...]], ...] = ()
+    share_associations: Fetched[tuple[ShareAssociation, ...]] | None = None
+    identity_center: tuple[IdentityCenter, ...] = ()
+    covered_by: str = ""  # the analyzer whose findings stand in for own reads
 
 
 @dataclass(frozen=True)

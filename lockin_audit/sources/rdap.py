@@ -35,7 +35,7 @@ from urllib.parse import urljoin
 from lockin_audit.facts import FetchError, SourceFailure
 from lockin_audit.guards.net import AllowList
 from lockin_audit.model import Asset, Evidence
-from lockin_audit.safety import private_dir, write_private_text
+from lockin_audit.safety import is_private_dir, private_dir, write_private_text
 from lockin_audit.sources.interface import Source, SourceContext, Target
 from lockin_audit.transport import UrlRule, answer_limit
 
@@ -158,6 +158,7 @@ class RdapClient:
                                 *self.options.overrides.values()],
                                AllowList.of(ctx.config.scan.allow_hosts))
         self.max_bytes = answer_limit(source, ctx.config.scan.limits.max_answer_bytes)
+        self._cache_checked = False
         if ctx.cache_dir is not None:
             self.cache_dir: Path | None = ctx.cache_dir / "rdap"
         else:
@@ -231,6 +232,18 @@ class RdapClient:
     def _cache_path(self, url: str) -> Path | None:
         if self.cache_dir is None:
             return None
+        if not self._cache_checked:
+            # the cache is used only in folders this user owns and nobody else can read
+            # or write (a folder another user prepared could feed us poisoned answers)
+            self._cache_checked = True
+            try:
+                private_dir(self.cache_dir)  # its parent (the user's choice) is left as is
+            except OSError:
+                pass
+            if not (is_private_dir(self.cache_dir.parent, others_may_read=True)
+                    and is_private_dir(self.cache_dir)):
+                self.cache_dir = None
+                return None
         return self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
 
     async def get_json(self, url: str) -> Any:
@@ -286,10 +299,8 @@ class RdapClient:
             isinstance(body.get("services"), list)
         if path is not None and expected:
             try:
-                # the cache folders 0700, the file 0600, written through a new file
-                # (a link planted at the path is replaced, not followed)
-                private_dir(path.parent.parent)
-                private_dir(path.parent)
+                # the file 0600 in the 0700 folders checked above, written through a
+                # new file (a link planted at the path is replaced, not followed)
                 write_private_text(path, json.dumps({"fetched_at": time.time(), "url": url,
                                                      "body": body}))
             except OSError:
