@@ -123,6 +123,9 @@ def end_to_end(args: argparse.Namespace) -> None:
                 "domains": domains, "dns": {"resolvers": [f"127.0.0.1:{port}"]}}
             if args.concurrency is not None:  # the default limits unless asked otherwise
                 scan_options["limits"] = {"concurrency": args.concurrency}
+            if args.dns_in_flight is not None:
+                scan_options["dns"] = {"resolvers": [f"127.0.0.1:{port}"],
+                                       "max_in_flight": args.dns_in_flight}
             audit.write_text(yaml.safe_dump({
                 "client": {"name": "Client Co", "domains": ["client.example"]},
                 "provider": {"name": "Provider Inc", "domains": ["provider.test"],
@@ -185,6 +188,8 @@ def main() -> None:
                         help="override limits.concurrency (default: the scan's default "
                              "limits, as a user who never tunes them runs it)")
     parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--dns-in-flight", type=int, default=None,
+                        help="override scan.dns.max_in_flight (default: the scan's default)")
     parser.add_argument("--profile", metavar="FILE",
                         help="run the scan under cProfile, writing its stats to FILE")
     parser.add_argument("--domains", type=int, default=None)

@@ -15,9 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check
+from lockin_audit.facts import FetchError
 from lockin_audit.identity import IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.endpoints import EndpointAgent, EndpointFacts, Machine
+from lockin_audit.sources.intune import DetectedRemoteApp, IntuneFacts
 
 SHOWN_DEVICES = 50  # devices named in the detail; the evidence lists every one
 
@@ -92,36 +94,95 @@ def remote_access_agents(facts: EndpointFacts, ctx: CheckContext) -> Iterator[Fi
                                               "instance": a.instance,
                                               "instance_from": a.instance_source})
                     for m, a in seen]
-        asset = _asset(agent)
-        if instance is None:
-            yield ctx.finding(
-                asset=asset, holder=Holder.UNKNOWN, status=Status.WARN, evidence=evidence,
-                detail=f"{agent.name} is installed on {devices}; whose instance or account it "
-                       f"reports to cannot be told from the machine ({agent.instance_note}). "
-                       "Ask the provider to remove its agents, or confirm in writing that "
-                       "this instance is the business's own.")
+        yield _verdict(ctx, asset=_asset(agent), name=agent.name, kind=agent.kind,
+                       instance=instance, note=agent.instance_note,
+                       source=agent.instance_source or "the machine", devices=devices,
+                       evidence=evidence, scope=read_scope)
+
+
+def _verdict(ctx: CheckContext, *, asset: Asset, name: str, kind: str, instance: str | None,
+             note: str, source: str, devices: str, evidence: list[Evidence],
+             scope: str) -> Finding:
+    """One tool and instance on some devices: whose door is it?"""
+    if instance is None:
+        return ctx.finding(
+            asset=asset, holder=Holder.UNKNOWN, status=Status.WARN, evidence=evidence,
+            detail=f"{name} is installed on {devices}; whose instance or account it reports "
+                   f"to cannot be told ({note}). Ask the provider to remove its agents, or "
+                   "confirm in writing that this instance is the business's own.")
+    who = ctx.attribute(IdKind.REMOTE_ACCESS, instance, seen_in=f"{name} on {devices}")
+    if who.holder is Holder.PROVIDER:
+        return ctx.finding(
+            asset=asset, holder=Holder.PROVIDER, evidence=evidence,
+            severity=Severity.CRITICAL if kind == "rmm" else Severity.HIGH,
+            detail=f"{name} on {devices} reports to {instance}, the provider's instance "
+                   f"({who.reason}; read from {source}). The provider can reach every one "
+                   "of these machines until the agents are removed.")
+    if who.holder is Holder.CLIENT:
+        return ctx.finding(
+            asset=asset, holder=Holder.CLIENT, evidence=evidence,
+            detail=f"{name} on {devices} reports to {instance}, the business's own instance "
+                   f"({who.reason}). Scope: {scope}.")
+    vendor = (f", an instance at {who.party}" if who.holder is Holder.THIRD_PARTY
+              and who.party else "")
+    return ctx.finding(
+        asset=asset, holder=Holder.UNKNOWN, status=Status.WARN, evidence=evidence,
+        detail=f"{name} on {devices} reports to {instance}{vendor}, which is configured for "
+               "no party: it may be the provider's. Ask the provider to remove its agents, "
+               "or list the instance under the right party's remote_access in the audit "
+               "file.")
+
+
+@check(
+    id="devices.remote_access.intune",
+    control="devices.remote_access",
+    source="intune",
+    title="Remote-access tools Intune discovered on the business's managed devices",
+    severity=Severity.HIGH,
+    risk=remote_access_agents.meta.risk,
+    remediation=remote_access_agents.meta.remediation,
+    references=("https://learn.microsoft.com/graph/api/intune-devices-detectedapp-list",
+                "https://learn.microsoft.com/mem/intune/apps/app-discovered-apps"),
+)
+def intune_remote_access(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Finding]:
+    read = facts.remote_access_apps
+    if isinstance(read, FetchError):
+        yield ctx.error(facts.asset, read, key="detectedApps")
+        return
+    groups: dict[tuple[str, str | None], list[DetectedRemoteApp]] = defaultdict(list)
+    for app in read.items:
+        groups[(app.tool, app.instance)].append(app)
+    scope = ("the catalogued RMM and remote-control tools among the apps Intune discovered "
+             "on its managed devices (unmanaged apps show for corporate-owned devices only)")
+    if not groups:
+        yield ctx.finding(
+            asset=facts.asset, holder=Holder.CLIENT, status=Status.PASS, key="none-found",
+            title="No catalogued remote-access tool among Intune's discovered apps",
+            evidence=[read.evidence({"matched": 0})],
+            detail=f"None found. Scope: {scope}; devices Intune does not manage were not read.")
+        return
+    for (tool, instance), apps in sorted(groups.items(), key=lambda kv: (kv[0][0],
+                                                                         kv[0][1] or "")):
+        first = apps[0]
+        asset = Asset("remote_access", f"{tool}:{instance or 'unknown'}",
+                      f"{first.tool_name} ({instance or 'instance not told'})")
+        failed = [a for a in apps if isinstance(a.devices, FetchError)]
+        if failed:
+            problem = failed[0].devices
+            assert isinstance(problem, FetchError)
+            yield ctx.error(asset, problem, key=f"devices:{tool}:{instance}")
             continue
-        who = ctx.attribute(IdKind.REMOTE_ACCESS, instance,
-                            seen_in=f"{agent.name} on {len(machines)} device(s)")
-        if who.holder is Holder.PROVIDER:
-            yield ctx.finding(
-                asset=asset, holder=Holder.PROVIDER, evidence=evidence,
-                severity=Severity.CRITICAL if agent.kind == "rmm" else Severity.HIGH,
-                detail=f"{agent.name} on {devices} reports to {instance}, the provider's "
-                       f"instance ({who.reason}; read from {agent.instance_source}). The "
-                       "provider can reach every one of these machines until the agents "
-                       "are removed.")
-        elif who.holder is Holder.CLIENT:
-            yield ctx.finding(
-                asset=asset, holder=Holder.CLIENT, evidence=evidence,
-                detail=f"{agent.name} on {devices} reports to {instance}, the business's own "
-                       f"instance ({who.reason}). Scope: {read_scope}.")
-        else:
-            vendor = (f", an instance at {who.party}" if who.holder is Holder.THIRD_PARTY
-                      and who.party else "")
-            yield ctx.finding(
-                asset=asset, holder=Holder.UNKNOWN, status=Status.WARN, evidence=evidence,
-                detail=f"{agent.name} on {devices} reports to {instance}{vendor}, which is "
-                       "configured for no party: it may be the provider's. Ask the provider "
-                       "to remove its agents, or list the instance under the right party's "
-                       "remote_access in the audit file.")
+        names = sorted({d for a in apps if not isinstance(a.devices, FetchError)
+                        for d in a.devices})
+        shown = ", ".join(names[:SHOWN_DEVICES])
+        more = f" and {len(names) - SHOWN_DEVICES} more" if len(names) > SHOWN_DEVICES else ""
+        devices = (f"{len(names)} managed device{'s' if len(names) != 1 else ''} "
+                   f"({shown}{more})")
+        evidence = [read.evidence({"displayName": a.display_name, "version": a.version,
+                                   "deviceCount": a.device_count,
+                                   "devices": list(a.devices) if not isinstance(
+                                       a.devices, FetchError) else None}) for a in apps]
+        yield _verdict(ctx, asset=asset, name=first.tool_name, kind=first.kind,
+                       instance=instance, note=first.instance_note,
+                       source="the app's name in Intune's discovered apps", devices=devices,
+                       evidence=evidence, scope=scope)

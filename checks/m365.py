@@ -163,11 +163,16 @@ ROLE_POWER: dict[str, str] = {
 }
 
 
+def _holder_key(h: RoleHolder) -> str:
+    return h.assignment + (f":via:{h.via_group}" if h.via_group else "")
+
+
 def _holder_detail(h: RoleHolder, attribution: Attribution) -> str:
     p = h.principal
     scope = "" if h.directory_scope in ("/", "") else \
         f" (limited to administrative unit {h.directory_scope})"
-    return (f"{p.label()}, {_kind_label(p)}, is {h.assignment} {h.role}{scope}. "
+    via = f" as {h.via}" if h.via else ""
+    return (f"{p.label()}, {_kind_label(p)}, is {h.assignment} {h.role}{scope}{via}. "
             f"{sentence(attribution.reason)}")
 
 
@@ -180,8 +185,13 @@ def _role_sets(facts: GraphFacts, ctx: CheckContext, *, global_admin: bool
                             title=f"Not assessed: {which} privileged role holders")
             continue
         for h in value.items:
-            if h.is_global_admin is global_admin:
-                yield value, h
+            if h.is_global_admin is not global_admin:
+                continue
+            if h.members_error is not None:
+                yield ctx.error(_user_asset(h.principal), h.members_error,
+                                key=f"members:{h.role}:{which}",
+                                title=f"Not assessed: who can use {h.role} through a group")
+            yield value, h
 
 
 @check(
@@ -232,7 +242,7 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
             detail += " Check who the group's members are."
         keep = (KEEP_ADMIN,) if status is Status.PASS else None
         yield ctx.finding(asset=_user_asset(p), holder=holder, status=status,
-                          severity=severity, detail=detail, key=h.assignment,
+                          severity=severity, detail=detail, key=_holder_key(h),
                           remediation=keep,
                           evidence=[fetched.evidence({**p.excerpt(),
                                                       "assignment": h.assignment,
@@ -311,7 +321,8 @@ def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
         detail = (f"{_holder_detail(h, attribution)} The role allows "
                   f"{ROLE_POWER.get(h.role, 'administering part of the tenant')}.")
         yield ctx.finding(asset=_user_asset(p), holder=attribution.holder, status=status,
-                          severity=severity, detail=detail, key=f"{h.role}:{h.assignment}",
+                          severity=severity, detail=detail,
+                          key=f"{h.role}:{_holder_key(h)}",
                           evidence=[fetched.evidence({**p.excerpt(), "role": h.role,
                                                       "assignment": h.assignment})])
     if not isinstance(facts.role_holders, FetchError) and not foreign:

@@ -270,7 +270,7 @@ class DnsOptions(_Model):
     iterative_port: int = Field(default=53, ge=1, le=65535)
     # queries in flight at once to each resolver (its own budget, not limits.concurrency);
     # the default and its source are in sources/dns.py (DNS_IN_FLIGHT)
-    max_in_flight: int = Field(default=64, ge=1, le=1024)
+    max_in_flight: int = Field(default=128, ge=1, le=1024)
 
 
 class RdapOptions(_Model):

@@ -626,3 +626,10 @@ def test_each_resolver_has_its_own_in_flight_budget(knot: KnotServer) -> None:
     answers = asyncio.run(run())
     assert all(isinstance(a, Answer) for a in answers)
     assert now[1] == 6
+
+
+def test_the_audit_files_default_in_flight_budget_is_the_documented_one() -> None:
+    from lockin_audit.config import DnsOptions
+    from lockin_audit.sources.dns import DNS_IN_FLIGHT
+
+    assert DnsOptions().max_in_flight == DNS_IN_FLIGHT == 128

@@ -196,3 +196,41 @@ def test_billed_projects_judged_from_facts() -> None:
     # no account visible and none configured: said, never silent
     (none,) = run(by_id("gcp.billing.projects_elsewhere"), gcp(visible=fetched()))
     assert none.status is Status.MANUAL and "were not looked for" in none.detail
+
+
+def _dns(domain: str, mx: list[str], txt: list[str]) -> Any:
+    from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses, Spf
+
+    def ans(rdtype: str, records: list[str] = (), name: str = domain) -> Answer:  # type: ignore[assignment]
+        return Answer(name, rdtype, "ok" if records else "nodata", tuple(records),
+                      server="127.0.0.1:53")
+
+    host = HostAddresses(domain, ans("A"), ans("AAAA"))
+    return DnsFacts(domain=domain, ns=ans("NS", ["ns1.example.net."]), soa=ans("SOA"),
+                    soa_parsed=None, mx=ans("MX", [f"10 {h}" for h in mx]),
+                    mx_hosts=tuple((10, h) for h in mx), mx_addresses=(),
+                    txt=ans("TXT", txt), spf=Spf(None), dmarc=FetchError("dns", "x", "n/a"),
+                    tlsrpt=ans("TXT"), mta_sts=ans("TXT"), dkim=(), caa=ans("CAA"),
+                    caa_parsed=(), ds=ans("DS"), dnskey=ans("DNSKEY"), apex=host, www=host,
+                    autodiscover=ans("CNAME"), ptr={})
+
+
+def test_a_business_domain_missing_from_the_workspace_says_where_to_look() -> None:
+    check = by_id("gws.domains.verified")
+    facts = gws([admin("it-owner@acmedental.com")])
+    identity = Identity.from_mappings({**CLIENT, "domains": ["acmedental.com",
+                                                             "acmedental.de"]}, [PROVIDER])
+    target = Target("gws", "gws", "t", "t", Asset("x", "t"))
+    dns = {"dns": {"acmedental.de": _dns(
+        "acmedental.de", ["aspmx.l.google.com."],
+        ['"google-site-verification=abc123"', '"MS=ms12345678"', '"v=spf1 -all"'])}}
+    ctx = CheckContext(check.meta, target, identity, dt.date(2026, 12, 6), dns)
+    (missing,) = [f for f in check.run(facts, ctx) if f.asset.id == "acmedental.de"]
+    assert (missing.status, missing.key) == (Status.WARN, "missing")
+    assert "its mail goes to Google Workspace (MX aspmx.l.google.com.)" in missing.detail
+    assert "google-site-verification" in missing.detail and "Microsoft 365" in missing.detail
+    assert any(e.request.startswith("acmedental.de MX") for e in missing.evidence)
+    # without the DNS area's facts, it names the records to look at
+    ctx = CheckContext(check.meta, target, identity, dt.date(2026, 12, 6), {})
+    (missing,) = [f for f in check.run(facts, ctx) if f.asset.id == "acmedental.de"]
+    assert missing.status is Status.WARN and "MX records" in missing.detail

@@ -121,7 +121,8 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
     # onmicrosoft.com tenant holding Privileged Role Administrator fails critical; a
     # deleted object holding Exchange Administrator warns; the business's own User
     # Administrator is not listed.
-    pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID)
+    pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID,
+              "Privileged Role Administrator:active")
     assert (pra.status, pra.severity) == (Status.FAIL, Severity.CRITICAL)
     assert "Privileged Role Administrator" in pra.detail and "guest" in pra.detail
     deleted = one(result, "m365.admins.privileged_roles", graph_routes.DELETED_ID)
@@ -407,7 +408,8 @@ def test_role_rows_are_counted_by_their_role(server: MicrosoftCloud, tmp_path: P
     assert sorted(f.asset.id for f in admins) == sorted(
         [graph_routes.PROVIDER_ADMIN_ID, graph_routes.BITS_MEMBER_ID,
          graph_routes.BREAKGLASS_ID])
-    pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID)
+    pra = one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID,
+              "Privileged Role Administrator:active")
     assert "Privileged Role Administrator" in pra.detail
 
 
@@ -492,3 +494,35 @@ def test_conditional_access_clean_and_denied(server: MicrosoftCloud, tmp_path: P
     result = scan(server, tmp_path, "denied")
     [error] = by_check(result, "m365.conditional_access.exclusions")
     assert error.status is Status.ERROR and "Policy.Read.All" in error.detail
+
+
+def test_pim_for_groups_eligible_member_of_a_role_group(server: MicrosoftCloud,
+                                                        tmp_path: Path) -> None:
+    """A role-assignable group holds User Administrator: its members and owners are
+    judged like direct holders, and so is the provider's technician, PIM-eligible to
+    become a member (PIM for groups)."""
+    result = scan(server, tmp_path)
+    found = [f for f in by_check(result, "m365.admins.privileged_roles")
+             if f.asset.id == graph_routes.PROVIDER_TECH_ID and "Helpdesk Admins" in f.detail]
+    assert len(found) == 1
+    assert (found[0].status, found[0].holder.value) == (Status.FAIL, "provider")
+    assert "is eligible User Administrator as eligible member of group Helpdesk Admins " \
+        "(PIM for groups)" in found[0].detail
+    assert found[0].key == f"User Administrator:eligible:via:{graph_routes.HELPDESK_ADMINS_ID}"
+    # the business's own member and owner are not reported
+    assert not [f for f in by_check(result, "m365.admins.privileged_roles")
+                if "member of group Helpdesk Admins" in f.detail and f.status is Status.PASS]
+    assert paths(server, "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances")
+
+
+def test_pim_for_groups_denied_is_an_error_for_that_group(server: MicrosoftCloud,
+                                                          tmp_path: Path) -> None:
+    """Without PrivilegedEligibilitySchedule.Read.AzureADGroup the group's eligible
+    members are not assessed: an error naming the permission, the rest still judged."""
+    result = scan(server, tmp_path, "nopimgroups")
+    errors = [f for f in by_check(result, "m365.admins.privileged_roles")
+              if f.status is Status.ERROR]
+    assert len(errors) == 1 and errors[0].asset.id == graph_routes.HELPDESK_ADMINS_ID
+    assert "PrivilegedEligibilitySchedule.Read.AzureADGroup" in errors[0].detail
+    assert one(result, "m365.admins.privileged_roles", graph_routes.PROVIDER_TECH_ID,
+               "Privileged Role Administrator:active").status is Status.FAIL

@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -641,7 +642,7 @@ class _StaticToken:
 
     token = "arm-token-" + uuid.uuid4().hex
 
-    def get_token(self, *scopes: str, **kwargs: object) -> object:
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         from azure.core.credentials import AccessToken
 
         return AccessToken(self.token, int(time.time()) + 3600)
@@ -682,11 +683,12 @@ def test_an_arm_next_link_to_another_host_never_gets_the_token(
 
         with pytest.raises(ForeignHostRefused) as err:
             if how == "our_reader":
-                client = ResourceManagementClient(_StaticToken(), sid, **kwargs)
+                client = ResourceManagementClient(_StaticToken(), sid, **kwargs)  # type: ignore[arg-type]
                 raw_list(client, f"/subscriptions/{sid}/providers/Microsoft.Solutions/"
                          "applications", "2019-07-01", base=kwargs["base_url"])
             else:
-                list(SubscriptionClient(_StaticToken(), **kwargs).subscriptions.list())
+                list(SubscriptionClient(_StaticToken(), **kwargs)  # type: ignore[arg-type]
+                     .subscriptions.list())
         assert thief.url in str(err.value)
         error = to_fetch_error(err.value, "GET /subscriptions", "subscriptions")
         assert error.kind == "malformed" and thief.url in error.reason
@@ -842,7 +844,8 @@ def test_an_arm_answer_past_the_cap_is_not_read_whole(encoding: str, tmp_path: P
         kwargs = client_kwargs(AzureTarget(arm_endpoint=server.url, ca_bundle=ca_path),
                                1 << 20)
         with pytest.raises(AnswerTooLarge) as err:
-            list(SubscriptionClient(_StaticToken(), **kwargs).subscriptions.list())
+            list(SubscriptionClient(_StaticToken(), **kwargs)  # type: ignore[arg-type]
+                     .subscriptions.list())
     finally:
         server.stop()
     error = to_fetch_error(err.value, "GET /subscriptions", "subscriptions")
@@ -918,3 +921,26 @@ def test_a_graph_next_link_to_another_host_never_gets_the_token(
     assert error is not None and error.kind == "malformed"  # type: ignore[attr-defined]
     assert listener.url in error.request  # type: ignore[attr-defined]
     assert listener.contacts == []
+
+
+def test_evidence_names_where_a_redirected_answer_came_from(tmp_path: Path) -> None:
+    """A registrar link that redirects (within the configured server) is followed, and
+    the evidence names both the link and the URL that answered."""
+    from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer
+
+    server = RdapServer(RdapData())
+    old = f"{server.url}/registrar/old/acmedental.com"
+    new = f"{server.url}/registrar/domain/acmedental.com"
+    try:
+        data = _registry_answer(server, "acmedental.com", old)
+        data.faults["/registrar/old/acmedental.com"] = Fault(  # type: ignore[attr-defined]
+            302, headers={"Location": "/registrar/domain/acmedental.com"})
+        server.data = data  # type: ignore[assignment]
+        result = _rdap_scan(server, "acmedental.com", tmp_path)
+    finally:
+        server.stop()
+    reg = [f for f in result.findings if f.control == "domain.registration"
+           and f.key == "registrant"]
+    assert reg and reg[0].status is Status.PASS, [(f.status, f.detail) for f in reg]
+    requests = [e.request for f in reg for e in f.evidence]
+    assert any(f"{old} (redirected to {new})" in r for r in requests), requests

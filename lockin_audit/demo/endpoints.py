@@ -14,6 +14,8 @@ from pathlib import Path
 from lockin_audit.demo import DemoPart
 
 PROVIDER_INSTANCE = "instance-bobsit-relay.screenconnect.com"
+# the instance's thumbprint, in the client's name on every machine (and in Intune's apps)
+PROVIDER_THUMBPRINT = "4f3c2b1a0e9d8c7b"
 MACHINES = [f"ACME-{'FRONT' if i < 3 else 'SURG'}-{i + 1:02d}" for i in range(10)]
 WITH_TEAMVIEWER = set(MACHINES[:3])
 
@@ -48,10 +50,10 @@ def start(workdir: Path) -> DemoPart:
 
     for machine in MACHINES:
         reg = exports / f"{machine}.reg"
-        reg.write_bytes(b"\xff\xfe" + _reg_export(machine, "4f3c2b1a0e9d8c7b")
+        reg.write_bytes(b"\xff\xfe" + _reg_export(machine, PROVIDER_THUMBPRINT)
                         .encode("utf-16-le"))
         data = collect(registry_export=reg, system="windows", hostname=machine)
         data["collected_at"] = data["collected_at"][:10] + "T09:00:00+00:00"
         (out / f"{machine}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     return DemoPart(scan={"endpoints": [str(out / "*.json")]},
-                    provider={"remote_access": [PROVIDER_INSTANCE]})
+                    provider={"remote_access": [PROVIDER_INSTANCE, PROVIDER_THUMBPRINT]})

@@ -31,7 +31,8 @@ error), `denied` (403 on everything but /organization), `throttled` (429 on /use
 roleDefinitionId filter), `nopim` (never onboarded to PIM: 403 UnauthorizedAccessException), `noresource` (403 on
 the Microsoft Graph service principal, whose app roles name the permissions),
 `malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop),
-`providermail` (the only member Global Administrator has the provider's mailbox).
+`providermail` (the only member Global Administrator has the provider's mailbox),
+`nopimgroups` (403 on PIM for groups).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ BITS_MEMBER_ID = "a11ce000-0000-4000-8000-0000000000a4"  # "BITS Admin", a membe
 PROVIDER_TECH_ID = "a11ce000-0000-4000-8000-0000000000a5"  # guest from bobsit.onmicrosoft.com
 DELETED_ID = "a11ce000-0000-4000-8000-0000000000d0"  # a deleted object still holding a role
 BITS_GROUP_ID = "9a0c0000-0000-4000-8000-0000000000a6"  # group "BITS Engineers"
+# role-assignable group "Helpdesk Admins" holding User Administrator
+HELPDESK_ADMINS_ID = "9a0c0000-0000-4000-8000-0000000000c7"
 HELPDESK_APP_SP_ID = "5e1f0000-0000-4000-8000-0000000000b2"
 PRIVILEGED_ROLE_ADMIN = "e8611ab8-c189-46e8-94e1-60213ab1f814"
 EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de"
@@ -137,11 +140,17 @@ class Tenant:
                  tenants: dict[str, dict[str, Any]], page_size: int = USERS_PAGE,
                  groups: list[dict[str, Any]] = (),  # type: ignore[assignment]
                  has_pim: bool = True, intune: dict[str, Any] | None = None,
-                 ca_policies: list[dict[str, Any]] | None = None) -> None:
+                 ca_policies: list[dict[str, Any]] | None = None,
+                 group_members: dict[str, list[str]] | None = None,
+                 group_owners: dict[str, list[str]] | None = None,
+                 group_eligible: dict[str, list[tuple[str, str]]] | None = None) -> None:
         self.page_size = page_size
         self.has_pim = has_pim
         self.intune = intune if intune is not None else no_intune_bindings()
         self.ca_policies = ca_policies or []
+        self.group_members = group_members or {}
+        self.group_owners = group_owners or {}
+        self.group_eligible = group_eligible or {}  # group -> [(principal, accessId)]
         self.org, self.domains, self.federation = org, domains, federation
         self.users, self.active, self.eligible = users, active, eligible
         self.sps, self.app_roles, self.grants = sps, app_roles, grants
@@ -238,10 +247,17 @@ def demo_tenant() -> Tenant:
             "signingCertificate": "MIIC3jCCAcagAwIBAgIQdemo"}]},
         users=[admin, helpdesk, accountant, frontdesk, client_admin, breakglass,
                bits_member, tech],
-        groups=[_group(BITS_GROUP_ID, "BITS Engineers")],
+        groups=[_group(BITS_GROUP_ID, "BITS Engineers"),
+                {**_group(HELPDESK_ADMINS_ID, "Helpdesk Admins"), "isAssignableToRole": True}],
+        # the role-assignable group's members and owners, and (PIM for groups) the
+        # provider's technician eligible to become a member
+        group_members={HELPDESK_ADMINS_ID: ["a11ce000-0000-4000-8000-0000000000c2"]},
+        group_owners={HELPDESK_ADMINS_ID: [CLIENT_ADMIN_ID]},
+        group_eligible={HELPDESK_ADMINS_ID: [(PROVIDER_TECH_ID, "member")]},
         active=[(PROVIDER_ADMIN_ID, GLOBAL_ADMIN), (BITS_MEMBER_ID, GLOBAL_ADMIN),
                 (BREAKGLASS_ID, GLOBAL_ADMIN), (PROVIDER_TECH_ID, PRIVILEGED_ROLE_ADMIN),
-                (CLIENT_ADMIN_ID, USER_ADMIN), (DELETED_ID, EXCHANGE_ADMIN)],
+                (CLIENT_ADMIN_ID, USER_ADMIN), (DELETED_ID, EXCHANGE_ADMIN),
+                (HELPDESK_ADMINS_ID, USER_ADMIN)],
         eligible=[(PROVIDER_HELPDESK_ID, GLOBAL_ADMIN)],
         sps=[graph, rmm, vendor, own, helpdesk_app],
         app_roles={RMM_SP_ID: [
@@ -452,7 +468,40 @@ def demo_intune() -> dict[str, Any]:
                     "ownerOrganizationName": "Bob's IT Services",
                     "lastModifiedDateTime": _at(-400), "enrollmentTarget": "all",
                     "targetGroupIds": [], "deviceOwnerManagementEnabled": True},
+        "detected_apps": demo_detected_apps(),
     }
+
+
+def demo_detected_apps() -> list[dict[str, Any]]:
+    """Intune's discovered apps on Acme Dental's PCs, as detectedApp (v1.0,
+    https://learn.microsoft.com/graph/api/resources/intune-devices-detectedapp: id,
+    displayName, version, sizeInByte, deviceCount, publisher (default ""), platform), each
+    with the managedDevice objects of its managedDevices relationship
+    (https://learn.microsoft.com/graph/api/resources/intune-devices-manageddevice: id,
+    deviceName) under "_devices" (served by the relationship's route, never in the app):
+    the provider's ScreenConnect client on the twelve PCs, TeamViewer on three, and apps
+    that are no remote-access tool."""
+    pcs = [(f"6d0c0000-0000-4000-8000-{n:012d}",
+            f"ACME-{'FRONT' if n < 3 else 'SURG'}-{n + 1:02d}") for n in range(12)]
+
+    def app(app_id: str, name: str, version: str, publisher: str, devices: list[tuple[str, str]],
+            size: int) -> dict[str, Any]:
+        return {"@odata.type": "#microsoft.graph.detectedApp", "id": app_id,
+                "displayName": name, "version": version, "sizeInByte": size,
+                "deviceCount": len(devices), "publisher": publisher, "platform": "windows",
+                "_devices": [{"@odata.type": "#microsoft.graph.managedDevice", "id": i,
+                              "deviceName": n} for i, n in devices]}
+
+    return [
+        app("0a7e5c1e-0000-4000-8000-000000000001", "ScreenConnect Client (4f3c2b1a0e9d8c7b)",
+            "24.1.6.8926", "ScreenConnect Software", pcs, 25_165_824),
+        app("0a7e5c1e-0000-4000-8000-000000000002", "TeamViewer", "15.49.2", "TeamViewer",
+            pcs[:3], 98_566_144),
+        app("0a7e5c1e-0000-4000-8000-000000000003", "7-Zip 23.01 (x64)", "23.01",
+            "Igor Pavlov", pcs, 5_767_168),
+        app("0a7e5c1e-0000-4000-8000-000000000004", "Microsoft Edge", "131.0.2903.70",
+            "", pcs, 0),
+    ]
 
 
 # Graph paths of the Intune bindings: (version(s) that serve it, key in Tenant.intune).
@@ -465,8 +514,34 @@ INTUNE_PATHS = {
 }
 
 
+def _detected_apps(t: Tenant, rest: str, query: dict[str, list[str]], base: str
+                   ) -> tuple[int, dict[str, str], bytes] | None:
+    """detectedApps (List) and an app's managedDevices relationship, paged, $select
+    honoured (v1.0 and beta both serve them)."""
+    selected = [k for k in _first(query, "$select").split(",") if k]
+
+    def view(obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in obj.items() if not k.startswith("_")
+                and (not selected or k in selected or k == "@odata.type")}
+
+    apps = t.intune.get("detected_apps") or []
+    if rest == "/deviceManagement/detectedApps":
+        return _paged(base, rest, "deviceManagement/detectedApps", [view(a) for a in apps],
+                      query, t.page_size)
+    m = re.fullmatch(r"/deviceManagement/detectedApps/([^/]+)/managedDevices", rest)
+    if m is None:
+        return None
+    app = next((a for a in apps if a["id"] == m.group(1)), None)
+    if app is None:
+        return _error(404, "ResourceNotFound", f"detectedApp {m.group(1)} not found.")
+    return _paged(base, rest, "deviceManagement/managedDevices",
+                  [view(d) for d in app["_devices"]], query, t.page_size)
+
+
 def _intune(t: Tenant, version: str, rest: str, query: dict[str, list[str]], base: str
             ) -> tuple[int, dict[str, str], bytes] | None:
+    if rest.startswith("/deviceManagement/detectedApps"):
+        return _detected_apps(t, rest, query, base)
     found = INTUNE_PATHS.get(rest)
     if found is None:
         return None
@@ -618,7 +693,8 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         return _error(403, "Authorization_RequestDenied",
                       "Insufficient privileges to complete the operation.")
     tenant = TENANTS.get(scenario, TENANTS[""])
-    if not tenant.has_pim and "roleEligibilityScheduleInstances" in rest:
+    if not tenant.has_pim and ("roleEligibilityScheduleInstances" in rest
+                               or "eligibilityScheduleInstances" in rest):
         # A small business without Entra ID P2: PIM answers with the licence error
         # (code and message as Graph returns them).
         return _error(400, "AadPremiumLicenseRequired",
@@ -634,6 +710,9 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         # A tenant that never onboarded to PIM: a generic code, only the message says so
         # (wording as Microsoft's PIM APIs return it).
         return _error(403, "UnauthorizedAccessException", "The tenant has not onboarded to PIM.")
+    if scenario == "nopimgroups" and rest.startswith("/identityGovernance/privilegedAccess/"):
+        return _error(403, "Authorization_RequestDenied",
+                      "Insufficient privileges to complete the operation.")
     if scenario == "noresource" and rest == f"/servicePrincipals/{GRAPH_SP_ID}":
         return _error(403, "Authorization_RequestDenied",
                       "Insufficient privileges to complete the operation.")
@@ -760,6 +839,28 @@ def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base:
         grants = t.grants.get(client.group(1), []) if client else [
             g for gs in t.grants.values() for g in gs]
         return _paged(base, rest, "oauth2PermissionGrants", grants, query, t.page_size)
+    members = re.fullmatch(r"/groups/([^/]+)/(members|owners)", rest)
+    if members:
+        # group: list members / list owners (directoryObject collection, paged)
+        source = t.group_members if members.group(2) == "members" else t.group_owners
+        ids = source.get(members.group(1), [])
+        return _paged(base, rest, "directoryObjects", [
+            _default_view(t.objects[i]) for i in ids if i in t.objects], query, t.page_size)
+    if rest == "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances":
+        # privilegedAccessGroupEligibilityScheduleInstance (v1.0); groupId or principalId
+        # filter required
+        wanted = re.fullmatch(r"groupId eq '([0-9a-f-]+)'", _first(query, "$filter"))
+        if not wanted:
+            return _error(400, "BadRequest", "Filter on groupId or principalId is required.")
+        gid = wanted.group(1)
+        return _paged(base, rest, "identityGovernance/privilegedAccess/group/"
+                      "eligibilityScheduleInstances", [
+                          {"id": f"{gid[:8]}_{pid[-4:]}_{access}", "groupId": gid,
+                           "principalId": pid, "accessId": access, "memberType": "direct",
+                           "startDateTime": "2025-02-01T08:00:00Z", "endDateTime": None,
+                           "eligibilityScheduleId": f"sched-{gid[:8]}-{pid[-4:]}"}
+                          for pid, access in t.group_eligible.get(gid, [])],
+                      query, t.page_size)
     if rest == "/identity/conditionalAccess/policies":
         return _paged(base, rest, "identity/conditionalAccess/policies", t.ca_policies,
                       query, t.page_size)

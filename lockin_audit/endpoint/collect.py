@@ -60,6 +60,9 @@ TOOLS: list[dict[str, Any]] = [
         "macos": ["connectwisecontrol-*", "screenconnect-*"],
         "linux": ["connectwisecontrol-*", "screenconnect-*"],
         "instance": ["query:h"],
+        # the client's name carries the instance's thumbprint (a hash of its public key):
+        # "ScreenConnect Client (4f3c2b1a0e9d8c7b)" names one instance wherever it is seen
+        "instance_in_name": r"\(([0-9a-f]{16})\)",
         "instance_note": "the relay host in the client service's launch parameters (h=)",
         "docs": "https://docs.connectwise.com/ScreenConnect_Documentation/Get_started/Knowledge_base/Client_launch_parameters",
         "verified": False,
@@ -646,6 +649,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def iter_tools() -> Iterator[dict[str, Any]]:
     yield from TOOLS
+
+
+def match_app(name: str) -> tuple[dict[str, Any], str | None] | None:
+    """The catalogued tool an installed application's display name belongs to (as an
+    inventory such as Intune's discovered apps lists it), with the instance its name
+    carries when the tool puts one there; None for anything else."""
+    for tool in TOOLS:
+        if _match(name, [*tool["windows_programs"], *tool["windows_services"],
+                         *tool["macos"]]):
+            rx = tool.get("instance_in_name")
+            m = re.search(rx, name) if rx else None
+            return tool, (m.group(1).lower() if m else None)
+    return None
 
 
 if __name__ == "__main__":  # the single-file form: python3 collect.py -o FILE.json

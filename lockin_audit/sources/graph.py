@@ -78,6 +78,7 @@ PERMISSIONS = {
     "users": "Directory.Read.All",
     "apps": "Directory.Read.All",
     "policy": "Policy.Read.All",
+    "pim_groups": "PrivilegedEligibilitySchedule.Read.AzureADGroup",
     "tenant_info": "CrossTenantInformation.ReadBasic.All",
 }
 MAX_PAGES = 500
@@ -265,6 +266,13 @@ class RoleHolder:
     end: str | None = None  # eligibility end, when known
     role_id: str = GLOBAL_ADMIN_TEMPLATE
     directory_scope: str = "/"  # "/" is the whole tenant; else an administrative unit
+    # through a group holding the role: "member of group X", "owner of group X",
+    # "eligible member of group X (PIM for groups)"; None: assigned directly
+    via: str | None = None
+    via_group: str | None = None  # that group's id
+    # a group holding the role whose members, owners or PIM-eligible members could not
+    # be read: who can use the role through it was not assessed
+    members_error: FetchError | None = None
 
     @property
     def is_global_admin(self) -> bool:
@@ -998,7 +1006,61 @@ async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHo
                                       directory_scope=str(r.get("directoryScopeId") or "/")))
     except (KeyError, TypeError) as exc:
         raise GraphError(_malformed(request, exc)) from None
-    return Fetched(request, observed, tuple(holders))
+    return Fetched(request, observed, tuple(await expand_groups(client, holders)))
+
+
+async def _group_people(client: GraphClient, group_id: str
+                        ) -> tuple[list[tuple[str, str, str]], FetchError | None]:
+    """(principal id, how, assignment) of a group's members and owners (who can add
+    themselves), and its PIM-eligible members and owners (PIM for groups, v1.0
+    privilegedAccessGroupEligibilityScheduleInstance,
+    https://learn.microsoft.com/graph/api/privilegedaccessgroup-list-eligibilityscheduleinstances);
+    the first failure, if any (a tenant without PIM has no eligible members)."""
+    gid = quote(group_id)
+    out: list[tuple[str, str, str]] = []
+    error: FetchError | None = None
+    for rel, how in (("members", "member"), ("owners", "owner")):
+        try:
+            _, rows = await client.get_list(f"/groups/{gid}/{rel}?$select=id", "users")
+            out += [(str(r["id"]), how, "") for r in rows]
+        except GraphError as exc:
+            error = error or exc.error
+    try:
+        _, rows = await client.get_list(
+            "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"
+            f"?$filter=groupId eq '{group_id}'", "pim_groups")
+        out += [(str(r["principalId"]), f"eligible {r.get('accessId') or 'member'}",
+                 "eligible") for r in rows if str(r.get("groupId") or group_id) == group_id]
+    except GraphError as exc:
+        if not exc.no_pim:
+            error = error or exc.error
+    return out, error
+
+
+async def expand_groups(client: GraphClient, holders: list[RoleHolder]) -> list[RoleHolder]:
+    """The role holders, plus everyone who can use a group's role: its members and
+    owners, and its PIM-eligible members and owners, each judged like a direct holder."""
+    groups = sorted({h.principal.id for h in holders if h.principal.kind == "group"})
+    if not groups:
+        return holders
+    found = dict(zip(groups, await asyncio.gather(*(_group_people(client, g) for g in groups)),
+                     strict=True))
+    ids = sorted({pid for people, _ in found.values() for pid, _, _ in people})
+    named = await resolve_principals(client, ids) if ids else {}
+    out: list[RoleHolder] = []
+    for h in holders:
+        if h.principal.kind != "group":
+            out.append(h)
+            continue
+        people, error = found[h.principal.id]
+        out.append(_replace(h, members_error=error))
+        name = h.principal.display_name or h.principal.id
+        for pid, how, assignment in people:
+            principal = named.get(pid) or Principal(pid, "unknown", "")
+            via = f"{how} of group {name}" + (" (PIM for groups)" if assignment else "")
+            out.append(_replace(h, principal=principal, via=via, via_group=h.principal.id,
+                                assignment=assignment or h.assignment, members_error=None))
+    return out
 
 
 # The user properties that say whose person an account is; Graph returns them only when

@@ -47,6 +47,7 @@ SOURCE = "intune"
 SERVICE_CONFIG = "DeviceManagementServiceConfig.Read.All"
 APPS = "DeviceManagementApps.Read.All"
 CONFIGURATION = "DeviceManagementConfiguration.Read.All"
+MANAGED_DEVICES = "DeviceManagementManagedDevices.Read.All"
 
 
 # ---------------------------------------------------------------------------------------
@@ -75,6 +76,28 @@ class DeviceBinding:
 
 
 @dataclass(frozen=True)
+class DetectedRemoteApp:
+    """A remote-access tool of the catalogue (lockin_audit.endpoint.collect.TOOLS) among
+    Intune's discovered apps, with the managed devices it is on."""
+
+    tool: str
+    tool_name: str
+    kind: str  # rmm | remote_control
+    app_id: str
+    display_name: str
+    version: str | None
+    platform: str | None
+    device_count: int | None
+    instance: str | None  # what the app's name tells of its instance (ScreenConnect)
+    instance_note: str
+    devices: tuple[str, ...] | FetchError  # device names, or why they could not be read
+
+
+NOT_READ_APPS = FetchError(SOURCE, "deviceManagement/detectedApps",
+                           "not read in this scan", kind="not_configured")
+
+
+@dataclass(frozen=True)
 class IntuneFacts:
     """Each field: what the reader of the same name read, or why it could not be."""
 
@@ -84,6 +107,8 @@ class IntuneFacts:
     apple_enrollment_tokens: Fetched[DeviceBinding] | FetchError
     apple_vpp_tokens: Fetched[DeviceBinding] | FetchError
     android_enterprise: Fetched[DeviceBinding] | FetchError
+    # the catalogued remote-access tools among Intune's discovered apps
+    remote_access_apps: Fetched[DetectedRemoteApp] | FetchError = NOT_READ_APPS
 
     @property
     def asset(self) -> Asset:
@@ -262,6 +287,64 @@ async def read(client: GraphClient, reader: Reader) -> Fetched[DeviceBinding] | 
                           f"{exc})", kind="malformed")
 
 
+# detectedApp, List (v1.0, https://learn.microsoft.com/graph/api/intune-devices-detectedapp-
+# list): DeviceManagementManagedDevices.Read.All; its managedDevices relationship lists the
+# devices an app is on (https://learn.microsoft.com/graph/api/resources/intune-devices-
+# detectedapp: "managedDevices: the devices that have the discovered application installed")
+DETECTED_APPS = ("/v1.0/deviceManagement/detectedApps?"
+                 "$select=id,displayName,version,deviceCount,publisher,platform")
+
+
+async def read_remote_access_apps(client: GraphClient
+                                  ) -> Fetched[DetectedRemoteApp] | FetchError:
+    """Every discovered app, matched against the remote-access catalogue; for each match,
+    the devices it is on (a failed device read is kept as that app's FetchError)."""
+    from lockin_audit.endpoint.collect import match_app
+
+    request = f"GET {client.url(DETECTED_APPS)}"
+    try:
+        request, rows = await client.get_list(DETECTED_APPS, "remote_access_apps")
+        matched = []
+        for row in rows:
+            name = str(row["displayName"] or "")
+            hit = match_app(name)
+            if hit is not None:
+                matched.append((row, *hit))
+
+        async def devices(app_id: str) -> tuple[str, ...] | FetchError:
+            path = (f"/v1.0/deviceManagement/detectedApps/{app_id}/managedDevices"
+                    "?$select=id,deviceName")
+            try:
+                _, found = await client.get_list(path, "managedDevices")
+                return tuple(sorted(str(d.get("deviceName") or d["id"]) for d in found))
+            except GraphError as exc:
+                return (dataclasses.replace(exc.error, permission=MANAGED_DEVICES)
+                        if exc.error.kind == "denied" else exc.error)
+            except SourceFailure as exc:
+                return exc.error
+            except (KeyError, TypeError, ValueError) as exc:
+                return FetchError(SOURCE, f"GET {client.url(path)}", "unexpected answer "
+                                  f"shape ({type(exc).__name__}: {exc})", kind="malformed")
+
+        lists = await asyncio.gather(*(devices(str(row["id"])) for row, _, _ in matched))
+        apps = tuple(DetectedRemoteApp(
+            tool=tool["id"], tool_name=tool["name"], kind=tool["kind"], app_id=str(row["id"]),
+            display_name=str(row["displayName"]), version=_text(row.get("version")),
+            platform=_text(row.get("platform")), device_count=_count(row.get("deviceCount")),
+            instance=instance, instance_note=tool["instance_note"], devices=found)
+            for (row, tool, instance), found in zip(matched, lists, strict=True))
+        return Fetched(request, iso(utc_now()), apps)
+    except GraphError as exc:
+        if exc.error.kind == "denied":
+            return dataclasses.replace(exc.error, permission=MANAGED_DEVICES)
+        return exc.error
+    except SourceFailure as exc:
+        return exc.error
+    except (KeyError, TypeError, ValueError) as exc:
+        return FetchError(SOURCE, request, f"unexpected answer shape ({type(exc).__name__}: "
+                          f"{exc})", kind="malformed")
+
+
 # ---------------------------------------------------------------------------------------
 # the source
 
@@ -298,13 +381,16 @@ class IntuneSource(Source):
 
     async def fetch(self, target: Target, ctx: SourceContext) -> IntuneFacts:
         client = await self._connect(target, ctx)
-        values = await asyncio.gather(*(read(client, r) for r in READERS))
+        values, apps = await asyncio.gather(
+            asyncio.gather(*(read(client, r) for r in READERS)),
+            read_remote_access_apps(client))
         errors = [v for v in values if isinstance(v, FetchError)]
         if len(errors) == len(values) and all(e.kind in ("unavailable", "timeout")
                                               for e in errors):
             raise SourceFailure(errors[0])  # Graph itself cannot be reached
         opts: AzureTarget = target.options
         return IntuneFacts(tenant_id=opts.tenant_id or target.id, endpoint=client.endpoint,
+                           remote_access_apps=apps,
                            **{r.field: v for r, v in zip(READERS, values, strict=True)})
 
     async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
@@ -337,4 +423,5 @@ def evidence(fetched: Fetched[DeviceBinding], binding: DeviceBinding) -> Evidenc
     return fetched.evidence(dict(binding.excerpt or {"id": binding.id}))
 
 
-__all__ = ["READERS", "DeviceBinding", "IntuneFacts", "IntuneSource", "Reader", "read"]
+__all__ = ["READERS", "DetectedRemoteApp", "DeviceBinding", "IntuneFacts", "IntuneSource",
+           "Reader", "read", "read_remote_access_apps"]

@@ -20,6 +20,7 @@ cached: RDAP is anonymous.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import ipaddress
 import json
@@ -122,14 +123,20 @@ class RdapDomainFacts:
     delegation_signed: bool | None = None
     redactions: tuple[str, ...] = ()  # RFC 9537 names or "remarks: ..." descriptions
     observed_at: str = ""
+    # where an answer actually came from when the URL redirected (url -> final URL)
+    redirected: Mapping[str, str] = field(default_factory=dict)
 
     def with_role(self, role: str) -> list[RdapEntity]:
         return [e for e in self.entities if role in e.roles]
 
     def evidence(self, excerpt: Mapping[str, Any]) -> Evidence:
-        request = f"GET {self.registry_url}"
+        def shown(url: str | None) -> str:
+            final = self.redirected.get(url or "")
+            return f"{url} (redirected to {final})" if final else str(url)
+
+        request = f"GET {shown(self.registry_url)}"
         if self.registrar_url:
-            request += f" (+ registrar GET {self.registrar_url})"
+            request += f" (+ registrar GET {shown(self.registrar_url)})"
         return Evidence("rdap", request, self.observed_at, excerpt)
 
 
@@ -151,6 +158,7 @@ class RdapClient:
         self._bootstrap: dict[str, Any] = {}
         self._bootstrap_lock = asyncio.Lock()  # concurrent domains fetch it once
         self._answers: dict[str, asyncio.Future[Any]] = {}  # url -> body or FetchError
+        self.redirected: dict[str, str] = {}  # url -> the URL that answered, if elsewhere
         # Only the configured RDAP endpoints are asked as given; every other URL (the
         # bootstrap's entries when the bootstrap is fetched, related/up links, redirects)
         # came from an answer: https to a public address only (SECURITY.md).
@@ -272,6 +280,8 @@ class RdapClient:
                                           max_bytes=self.max_bytes)
         except SourceFailure as exc:
             return exc.error
+        if resp.redirects:
+            self.redirected[url] = resp.url
         if resp.status == 404:
             return FetchError(self.source, request, "404: the server has no such object",
                               kind="not_found")
@@ -577,5 +587,8 @@ class RdapSource(Source):
                 registrar_error = answer
             else:
                 registrar = answer
-        return parse_domain(domain, suffix, url, registry, registrar_url, registrar,
-                            registrar_error, observed)
+        facts = parse_domain(domain, suffix, url, registry, registrar_url, registrar,
+                             registrar_error, observed)
+        moved = {u: client.redirected[u] for u in (url, registrar_url or "")
+                 if u in client.redirected}
+        return dataclasses.replace(facts, redirected=moved) if moved else facts
