@@ -625,8 +625,9 @@ def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
     rows = re.findall(r"^\| (\d+) \|", requests, flags=re.M)
     assert rows == [str(n) for n in range(1, len(held) + 1)]
     # the checklist: a line per held finding, naming it, with its reference
-    lines = re.findall(r"^\| (\d+) \| (.+) \| ([0-9a-f]{8}) \|$", checklist, flags=re.M)
-    assert sorted(ref for _, _, ref in lines) == sorted(f.id[:8] for f in held)
+    lines = re.findall(r"^- \*\*(\d+)\*\*: (.+)$", checklist, flags=re.M)
+    refs = [r for _, items in lines for r in re.findall(r"\b[0-9a-f]{8}\b", items)]
+    assert sorted(refs) == sorted(f.id[:8] for f in held)
     # the full ask once per kind, under its group
     assert letter.count("**Transfer the registration:** make us the registrant, unlock the "
                         "domain and give us its transfer (EPP) code.") == 1

@@ -108,6 +108,16 @@ _WHO_HOLDS = re.compile(r"^(?:The |A |An )?(?P<who>.+?) (?P<verb>holds|has|manag
                         r"(?P<what>.+?)(?: on | of |$)")
 
 
+_LONG_GUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+                        re.I)
+
+
+def short_guids(text: str) -> str:
+    """A GUID inside an item's text by its first 8 characters ("f0e1a000..."): the
+    reference leads to the full record."""
+    return _LONG_GUID.sub(r"\1...", text)
+
+
 def detail_text(f: Finding) -> str:
     """Who holds what, from the first sentence of the detail ("guest Bob's IT Admin
     (admin@bobsit.example): User Access Administrator"), else that sentence shortened."""
@@ -185,6 +195,20 @@ class Request:
                 aspect = key_text(f, thing) or detail_text(f)
                 text = f"{thing}: {aspect}" if several else aspect
             out.append((text, ref(f)))
+        # two findings about one part (a role two checks report on): tell them apart by
+        # their keys, else by who holds what
+        for tell in (lambda f, t: key_text(f, t), lambda f, t: detail_text(f)):
+            seen: dict[str, int] = {}
+            for text, _ in out:
+                seen[text.casefold()] = seen.get(text.casefold(), 0) + 1
+            if all(n == 1 for n in seen.values()):
+                break
+            for i, f in enumerate(self.findings):
+                text = out[i][0]
+                if seen[text.casefold()] > 1:
+                    extra = tell(f, self.thing_of.get(f.id, self.item))
+                    if extra and extra.casefold() not in text.casefold():
+                        out[i] = (f"{text} ({extra})", out[i][1])
         return out
 
 
@@ -222,8 +246,16 @@ class Letter:
     @property
     def checklist(self) -> list[tuple[int, str, str, str]]:
         """(request number, item, reference, thing) for every item, in request order."""
-        return [(r.number, text, reference, r.item) for r in self.requests
+        return [(r.number, short_guids(text), reference, r.item) for r in self.requests
                 for text, reference in r.lines]
+
+    @property
+    def checklist_by_request(self) -> list[tuple[int, list[tuple[str, str]]]]:
+        """(request number, [(item, reference)]) in request order: the compact form of
+        letter.md. An item that is the request's own thing (named in its row) is given
+        by its reference alone ("" as its text)."""
+        return [(r.number, [("" if t == r.item else short_guids(t), ref_)
+                            for t, ref_ in r.lines]) for r in self.requests]
 
 
 def letter_findings(result: ScanResult) -> list[Finding]:
