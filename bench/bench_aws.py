@@ -165,6 +165,11 @@ def main() -> None:
         for key in [k for k in proxy.answers if k[:2] == ("access-analyzer", "ListAnalyzers")]:
             del proxy.answers[key]
         proxy.answers[("access-analyzer", "ListAnalyzers")] = {"analyzers": []}
+        # moto lists an Identity Center instance in every account; a member account of a
+        # real Organization lists none (the instance is the management account's), so the
+        # members' sso-admin ListInstances is answered as AWS does, and no permission sets
+        # of a phantom instance are read
+        proxy.answers[("sso", "ListInstances")] = {"Instances": []}
         many = dict(common, name="org", regions=["us-east-1"],
                     organization_role_name="OrganizationAccountAccessRole")
         scan(many, args.concurrency)

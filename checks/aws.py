@@ -1721,6 +1721,13 @@ def resource_policies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                     [f.evidence({"checked": n}) for n, f in lists[:3]])
 
 
+# Access Analyzer resource types lockin-audit also reads itself.
+_OWN_TYPES = frozenset({"AWS::IAM::Role", "AWS::S3::Bucket", "AWS::KMS::Key",
+                        "AWS::SecretsManager::Secret", "AWS::SQS::Queue", "AWS::SNS::Topic",
+                        "AWS::Lambda::Function", "AWS::ECR::Repository", "AWS::EC2::Snapshot",
+                        "AWS::RDS::DBSnapshot"})
+
+
 def _own_view(facts: AwsFacts) -> dict[str, set[tuple[str, str]]]:
     """What our own evaluator found per resource ARN: the foreign grantees (kind, value)
     of every resource it read (an empty set: read, nobody foreign)."""
@@ -1828,9 +1835,13 @@ def analyzer(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                 for g in found:
                     a, override = attribute_grantee(ctx, facts, g,
                                                     f"Access Analyzer finding on {item.resource}")
-                    if ours is None:
+                    if ours is None and item.resource_type not in _OWN_TYPES:
                         own = ("lockin-audit does not read this resource type itself: the "
                                "analyzer's view is the only one.")
+                    elif ours is None:
+                        own = ("lockin-audit did not read this resource itself in this scan "
+                               "(the analyzer stands in for it here, or its own read failed: "
+                               "see that check): the analyzer's view is reported.")
                     elif (g.kind, g.value) in ours:
                         own = "lockin-audit's own evaluator found the same access."
                     else:

@@ -359,12 +359,13 @@ class Engine:
         A timeout cancels the call: nothing is left running. `slots` replaces the shared
         pool for a source whose remote end has an in-flight budget of its own (each DNS
         resolver: its queries neither wait for nor hold the pool's HTTP slots)."""
-        _capped(timeout_s or self.timeout_s)  # fail fast when the budget is gone
+        wanted = timeout_s or self.timeout_s
+        _capped(wanted)  # fail fast when the budget is gone
         await self.limiter.acquire(host)
         async with slots if slots is not None else self.pool:
             self._count(host)
             # asyncio.timeout, not wait_for: no extra task per call (Python 3.11)
-            async with asyncio.timeout(_capped(timeout_s or self.timeout_s)):
+            async with asyncio.timeout(_capped(wanted)):
                 return await fn()
 
     async def call_sync(self, host: str, fn: Callable[[], T], *,

@@ -72,7 +72,8 @@ def estate() -> Iterator[Estate]:
     mp.delenv("AWS_PROFILE", raising=False)
     server, endpoint = demo_aws.start_moto()
     client_id, ami = demo_aws.seed_demo(endpoint)
-    stub = demo_aws.StubServer(demo_aws.stub_answers(ami, client_id), upstream=endpoint)
+    stub = demo_aws.StubServer(demo_aws.stub_answers(
+        ami, client_id, demo_aws.client_key_arn(endpoint, client_id)), upstream=endpoint)
     # A second endpoint where the operations moto lacks are denied, and GetCallerIdentity
     # and everything else go on to moto.
     denied = demo_aws.StubServer({("ram", "GetResourceShares"): 403,
@@ -1083,8 +1084,14 @@ def test_demo_shows_analyzer_findings_and_a_provider_grant(demo_result: ScanResu
     table = found["aws_dynamodb_table"]  # a type lockin-audit does not read itself
     assert table.status is Status.FAIL and table.holder is Holder.PROVIDER
     assert "the analyzer's view is the only one" in table.detail
-    role = found["aws_iam_role"]
+    roles = {f.asset.name: f for f in by_check(demo_result, "aws.access.analyzer")
+             if f.asset.type == "aws_iam_role"}
+    role = roles["BobsITAdmin"]
     assert role.status is Status.FAIL and "found the same access" in role.detail
     grants = [f for f in by_check(demo_result, "aws.keys.kms") if f.key.startswith("grant:")]
     assert [(g.status, g.holder) for g in grants] == [(Status.FAIL, Holder.PROVIDER)]
     assert "bobsit-backup-agent" in grants[0].detail
+    # the demo's analyzer reports what our evaluator finds: no disagreement to settle
+    assert not [f for f in by_check(demo_result, "aws.access.analyzer")
+                if f.key.startswith("disagree:")]
+    assert roles["BobsITGitHubDeploy"].key.endswith(":oidc:github:bobsit")

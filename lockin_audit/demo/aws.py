@@ -416,7 +416,7 @@ def analyzer_finding(account: str, finding_id: str, resource: str, resource_type
             "resourceOwnerAccount": account}
 
 
-def analyzer_answers(client_id: str) -> dict[tuple[str, ...], Any]:
+def analyzer_answers(client_id: str, key_arn: str = "") -> dict[tuple[str, ...], Any]:
     """The client's account analyzers in the demo's two regions (analyzers are regional),
     with the findings AWS would report for the demo estate in us-east-1: the provider's
     admin role (which lockin-audit also judges) and a DynamoDB table shared with the
@@ -437,14 +437,45 @@ def analyzer_answers(client_id: str) -> dict[tuple[str, ...], Any]:
                              "AWS::DynamoDB::Table",
                              {"AWS": f"arn:aws:iam::{PROVIDER_ACCOUNT}:root"},
                              ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]),
+            # the role Organizations creates in a member account for its management account
+            analyzer_finding(client_id, "6172839a-a5b6-c7d8-e9f0-a1b2c3d4e5f7",
+                             f"arn:aws:iam::{client_id}:role/OrganizationAccountAccessRole",
+                             "AWS::IAM::Role", {"AWS": f"arn:aws:iam::{PROVIDER_ACCOUNT}:root"},
+                             ["sts:AssumeRole"]),
+            analyzer_finding(client_id, "2d3e4f50-6172-8394-a5b6-c7d8e9f0a1b3",
+                             f"arn:aws:iam::{client_id}:role/DatadogIntegration",
+                             "AWS::IAM::Role", {"AWS": "464622532012"}, ["sts:AssumeRole"],
+                             {"sts:ExternalId": "dd"}),
+            analyzer_finding(client_id, "3e4f5061-7283-94a5-b6c7-d8e9f0a1b2c4",
+                             f"arn:aws:iam::{client_id}:role/BobsITGitHubDeploy",
+                             "AWS::IAM::Role", {"Federated": f"arn:aws:iam::{client_id}:"
+                                                "oidc-provider/token.actions.githubusercontent.com"},
+                             ["sts:AssumeRoleWithWebIdentity"],
+                             {"token.actions.githubusercontent.com:sub": "repo:bobsit/*",
+                              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}),
+            analyzer_finding(client_id, "4f506172-8394-a5b6-c7d8-e9f0a1b2c3d5",
+                             f"arn:aws:iam::{client_id}:role/BobsITEntraAdmins",
+                             "AWS::IAM::Role", {"Federated": f"arn:aws:iam::{client_id}:"
+                                                "saml-provider/BobsITEntraID"},
+                             ["sts:AssumeRoleWithSAML"]),
+            *([analyzer_finding(client_id, "50617283-94a5-b6c7-d8e9-f0a1b2c3d4e6", key_arn,
+                                "AWS::KMS::Key", {"AWS": f"arn:aws:iam::{PROVIDER_ACCOUNT}:root"},
+                                ["kms:Decrypt", "kms:Encrypt", "kms:CreateGrant",
+                                 "kms:GenerateDataKey"])] if key_arn else []),
         ]},
     }
 
 
-def stub_answers(ami: str, client_id: str = "") -> dict[tuple[str, ...], Any]:
+def client_key_arn(endpoint: str, client_id: str) -> str:
+    """The ARN of the demo client's customer managed key (for its analyzer finding)."""
+    keys = seed_session(endpoint, client_id)("kms").list_keys()["Keys"]
+    return str(keys[0]["KeyArn"]) if keys else ""
+
+
+def stub_answers(ami: str, client_id: str = "", key_arn: str = "") -> dict[tuple[str, ...], Any]:
     """The answers moto lacks; with `client_id`, also the client's IAM Access Analyzer."""
     return {
-        **(analyzer_answers(client_id) if client_id else {}),
+        **(analyzer_answers(client_id, key_arn) if client_id else {}),
         ("ec2", "DescribeImages"): describe_images_xml([{
             "ImageId": ami, "OwnerId": PROVIDER_ACCOUNT, "Name": "bobsit-golden-win2022"}]),
         ("account", "GetContactInformation"): contact_information("Bob's IT Services",
@@ -470,7 +501,8 @@ def start(workdir: Path) -> DemoPart:
     stub: StubServer | None = None
     try:
         client_id, ami = seed_demo(endpoint)
-        stub = StubServer(stub_answers(ami, client_id), upstream=endpoint)
+        stub = StubServer(stub_answers(ami, client_id, client_key_arn(endpoint, client_id)),
+                          upstream=endpoint)
     except Exception:
         server.stop()
         raise

@@ -179,6 +179,9 @@ class Account:
     caller_arn: str = ""
     name: str | None = None
     problem: FetchError | None = None  # the account could not be reached
+    # the Organization as its management account read it, for a member entered from there
+    # (DescribeOrganization answers the same for every account of an Organization)
+    organization: Any = None
     credentials: Any = None  # botocore RefreshableCredentials of an assumed role
     loader: Any = None  # botocore data loader (service models), shared across accounts
     operations: set[tuple[str, str]] = field(default_factory=set)  # every API operation called
@@ -445,6 +448,18 @@ def _snake(name: str) -> str:
     return str(xform_name(name))
 
 
+def _known(fetched: Fetched[Any] | None) -> Awaitable[Fetched[Any]] | None:
+    """An answer already read (a member's Organization, as its management account read
+    it), as an awaitable like a call's."""
+    if fetched is None:
+        return None
+
+    async def value() -> Fetched[Any]:
+        return fetched
+
+    return value()
+
+
 async def _nothing() -> tuple[list[Fetched[Any]], list[Fetched[Any]]]:
     return [], []
 
@@ -594,7 +609,10 @@ class AwsSource(Source):
                          engine, name=a.name or None)
             for a in listed.ok if a.id != manager.account_id and a.status == "ACTIVE"
         ]
-        return list(await asyncio.gather(*tasks))
+        members = list(await asyncio.gather(*tasks))
+        for member in members:
+            member.organization = answer
+        return members
 
     # -- facts -------------------------------------------------------------------------
     async def fetch(self, target: Target, ctx: SourceContext) -> AwsFacts:
@@ -627,8 +645,9 @@ class AwsSource(Source):
     async def _global(self, c: Caller, home: str, account: Account) -> dict[str, Any]:
         iam = functools.partial(c.op, "iam", home)
         got = await _gather({
-            "organization": c.op("organizations", home, "DescribeOrganization",
-                                 absent=("AWSOrganizationsNotInUseException",)),
+            "organization": _known(account.organization) or c.op(
+                "organizations", home, "DescribeOrganization",
+                absent=("AWSOrganizationsNotInUseException",)),
             "contact": c.op("account", home, "GetContactInformation"),
             # One consistent IAM snapshot (roles with trust, inline and attached policies,
             # users with groups and tags, groups, managed policy documents).
@@ -775,7 +794,6 @@ class AwsSource(Source):
             "kms_keys": c.op("kms", region, "ListKeys", paginate=True),
             "volumes": ec2("DescribeVolumes"),
             "instances": ec2("DescribeInstances"),
-            "subnets": ec2("DescribeSubnets"),
             "peerings": ec2("DescribeVpcPeeringConnections"),
             "tgw_attachments": ec2("DescribeTransitGatewayAttachments"),
             "db_instances": c.op("rds", region, "DescribeDBInstances", paginate=True),
@@ -794,6 +812,14 @@ class AwsSource(Source):
                                 associationType="PRINCIPAL"),
         })
         instances = got["instances"].map(parse_instances)
+        # Subnets of another account reach this one only through a Resource Access Manager
+        # share (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-sharing.html): with
+        # no share received (read, not failed), no subnet can be another account's.
+        received = got["ram_shares"].map(lambda v: bool(v.get("resourceShares")))
+        if received.error is None and not received.ok:
+            subnets: Fetched[Any] = got["ram_shares"].map(lambda _v: {"Subnets": []})
+        else:
+            subnets = await ec2("DescribeSubnets")
         analyzers = got["analyzers"].map(parse_analyzers)
         external: list[Analyzer] = [] if analyzers.error else [
             a for a in analyzers.ok if a.external_access and a.status == "ACTIVE"]
@@ -817,7 +843,7 @@ class AwsSource(Source):
             region=region, kms_keys=keys, volumes=got["volumes"].map(parse_volumes),
             instances=instances, images=images,
             databases=got["db_instances"].map(parse_databases),
-            network=(got["ram_shares"].map(parse_shares), got["subnets"].map(parse_subnets),
+            network=(got["ram_shares"].map(parse_shares), subnets.map(parse_subnets),
                      got["peerings"].map(parse_peerings), got["tgw_attachments"].map(parse_tgw),
                      got["dx_interfaces"].map(parse_dx)),
             backup_plans=plans, backup_vaults=vaults, trails=got["trails"].map(parse_trails),

@@ -470,16 +470,17 @@ class DnsClient:
             return ready
         fut = self._cache.get(key)
         if fut is None:
-            fut = asyncio.ensure_future(self._follow(key[0], rdtype))
-            self._cache[key] = fut
-            fut.add_done_callback(lambda f, k=key: self._settle(k, f))  # type: ignore[misc]
+            fut = self._cache[key] = asyncio.ensure_future(self._settle(key, rdtype))
         return asyncio.shield(fut)
 
-    def _settle(self, key: tuple[str, str], fut: asyncio.Future[Lookup]) -> None:
-        """Keep the answer, not the finished task (a scan asks tens of thousands)."""
-        if not fut.cancelled() and fut.exception() is None:
-            self._answers[key] = fut.result()
-            self._cache.pop(key, None)
+    async def _settle(self, key: tuple[str, str], rdtype: str) -> Lookup:
+        """Look up, then keep the answer, not the finished task (a scan asks tens of
+        thousands); inside the task rather than as a done-callback (one scheduled callback
+        fewer per name)."""
+        result = await self._follow(key[0], rdtype)
+        self._answers[key] = result
+        self._cache.pop(key, None)
+        return result
 
     def asked(self) -> list[tuple[str, str]]:
         """Every (name, type) asked so far."""
