@@ -108,13 +108,14 @@ _WHO_HOLDS = re.compile(r"^(?:The |A |An )?(?P<who>.+?) (?P<verb>holds|has|manag
                         r"(?P<what>.+?)(?: on | of |$)")
 
 
-_LONG_GUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
-                        re.I)
+_LONG_GUID = re.compile(r"(?<=[\s(:])([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                        r"[0-9a-f]{12}\b", re.I)
 
 
 def short_guids(text: str) -> str:
-    """A GUID inside an item's text by its first 8 characters ("f0e1a000..."): the
-    reference leads to the full record."""
+    """A GUID that qualifies an item ("(ForeignGroup f0e1a000...)", "exclude:a11ce000...")
+    by its first 8 characters; a GUID that is the item's own name ("key/28bed5c6-...")
+    stays whole. The reference leads to the full record. (letter.md only.)"""
     return _LONG_GUID.sub(r"\1...", text)
 
 
@@ -246,7 +247,7 @@ class Letter:
     @property
     def checklist(self) -> list[tuple[int, str, str, str]]:
         """(request number, item, reference, thing) for every item, in request order."""
-        return [(r.number, short_guids(text), reference, r.item) for r in self.requests
+        return [(r.number, text, reference, r.item) for r in self.requests
                 for text, reference in r.lines]
 
     @property
