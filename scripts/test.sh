@@ -11,6 +11,7 @@ need=()
 command -v knotd >/dev/null 2>&1 || need+=(knot knot-dnsutils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)  # the evidence tests check signatures with it
 if [ "${#need[@]}" -gt 0 ]; then apt_install "${need[@]}"; fi
 # knotd and PostgreSQL are started by the tests as the current user; the services are not needed.
 $SUDO systemctl disable --now knot >/dev/null 2>&1 || true

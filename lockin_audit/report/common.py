@@ -37,6 +37,7 @@ from lockin_audit.model import (
 )
 from lockin_audit.report.aws_handover import handover_users as aws_handover_users
 from lockin_audit.report.history_view import exceeded_text, history_view
+from lockin_audit.safety import printable
 from lockin_audit.scoring import readiness_of
 
 STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WARN, Status.MANUAL,
@@ -142,7 +143,10 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, MdSafe):
         return str(value)
-    text = _WHITESPACE.sub(" ", _CONTROL_CHARS.sub("", str(value)))
+    # C0 controls dropped; C1 controls (the 8-bit CSI), bidirectional overrides and
+    # zero-width characters shown as visible escapes (a report.md is often printed on a
+    # terminal in CI logs)
+    text = printable(_WHITESPACE.sub(" ", _CONTROL_CHARS.sub("", str(value))))
     text = _MD_SPECIAL.sub(r"\\\1", text)
     body = text.lstrip(" ")
     lead = text[: len(text) - len(body)]
