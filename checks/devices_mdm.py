@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from lockin_audit.check import CheckContext, check
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.microsoft_identity import attribute_address, sentence
-from lockin_audit.model import Asset, Finding, Holder, Severity, Status, utc_now
+from lockin_audit.model import Asset, Finding, Holder, Severity, Status
 from lockin_audit.sources.graph import GRAPH, Fetched, guest_email_from_upn
 from lockin_audit.sources.interface import FetchError
 from lockin_audit.sources.intune import DeviceBinding, IntuneFacts, evidence
@@ -136,7 +136,7 @@ def _expiry_words(b: DeviceBinding, today: dt.date) -> str:
 def apple_android_bindings(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Finding]:
     graph = ctx.dependency(GRAPH, ctx.target.id)
     own = graph.value.own_domains() if graph.value is not None else frozenset()
-    today = utc_now().date()
+    today = ctx.today  # the scan's day (a replayed snapshot is judged on its own day)
     for field, fetched in facts.bindings():
         kind = FIELD_KIND[field]
         if isinstance(fetched, FetchError):

@@ -233,14 +233,17 @@ def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                           severity=Severity.INFO, key="summary",
                           title="The business has its own super admin",
                           detail=f"{own_super} active super admin account(s) are on the "
-                                 "business's own domain.", evidence=summary)
+                                 "business's own domain, with recovery addresses (as "
+                                 "users.list shows them) that are the business's own or "
+                                 "not set.", evidence=summary)
     else:
         yield ctx.finding(asset=account, holder=Holder.PROVIDER if supers else Holder.UNKNOWN,
                           status=Status.FAIL, severity=Severity.CRITICAL, key="summary",
                           title="No super admin account belongs to the business",
                           detail=f"None of the {len(supers)} super admin account(s) is an "
-                                 "active account on the business's own domain that is not "
-                                 "named after the provider.", evidence=summary)
+                                 "active account of the business's own: on its own domain, "
+                                 "recovered only through its own addresses, and not named "
+                                 "after the provider.", evidence=summary)
 
 
 @check(

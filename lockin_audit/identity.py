@@ -391,8 +391,9 @@ class Identity:
 
     def record(self, attribution: Attribution, seen_in: str, control: str | None = None) -> None:
         """Collect an unknown attribution for the report's 'unidentified' list."""
-        if attribution.holder is not Holder.UNKNOWN or not attribution.value:
-            return
+        if attribution.holder is not Holder.UNKNOWN or not attribution.value or \
+                attribution.kind is IdKind.PHONE:
+            return  # a phone number nobody lists is said where it is seen, not classified
         kind, value = attribution.kind, attribution.value
         if attribution.personal_mailbox is not None:
             # a person, not a domain to classify: gmail.com is nobody's to name

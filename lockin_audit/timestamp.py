@@ -63,18 +63,27 @@ def fetch(url: str, message: bytes, *, timeout_s: float = 30.0,
     digest = hashlib.sha256(message).digest()
     body, nonce = request(digest)
     try:
-        # redirects are not followed: a POST must not be re-sent elsewhere
-        resp = httpx.post(url, content=body, headers={"Content-Type": QUERY_TYPE},
-                          timeout=timeout_s, follow_redirects=False, verify=verify_tls)
+        # redirects are not followed: a POST must not be re-sent elsewhere; the answer is
+        # read raw (no content decoding asked for) and at most 1 MB of it, as it streams
+        with httpx.stream("POST", url, content=body,
+                          headers={"Content-Type": QUERY_TYPE, "Accept-Encoding": "identity"},
+                          timeout=timeout_s, follow_redirects=False,
+                          verify=verify_tls) as resp:
+            if resp.status_code != 200:
+                raise TimestampError(f"the time-stamping authority {url} answered HTTP "
+                                     f"{resp.status_code}")
+            if resp.headers.get("content-encoding", "identity").lower() != "identity":
+                raise TimestampError("the time-stamping authority's answer is encoded "
+                                     f"({resp.headers['content-encoding'][:40]}), not DER")
+            data = bytearray()
+            for chunk in resp.iter_raw():
+                data += chunk
+                if len(data) > 1_000_000:
+                    raise TimestampError("the time-stamping authority's answer is over 1 MB")
     except httpx.HTTPError as exc:
         raise TimestampError(f"the time-stamping authority {url} could not be reached: "
                              f"{type(exc).__name__}") from None
-    if resp.status_code != 200:
-        raise TimestampError(f"the time-stamping authority {url} answered HTTP "
-                             f"{resp.status_code}")
-    if len(resp.content) > 1_000_000:
-        raise TimestampError("the time-stamping authority's answer is over 1 MB")
-    token = _token_from_response(resp.content)
+    token = _token_from_response(bytes(data))
     return verify_token(token, message, nonce=nonce)
 
 

@@ -7,21 +7,28 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from lockin_audit import registry
+from lockin_audit.check import CheckContext
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import graph_routes
 from lockin_audit.demo.arm_routes import demo_data
 from lockin_audit.demo.azure_server import MicrosoftCloud
 from lockin_audit.engine import Scanner
-from lockin_audit.model import Finding, Holder, ScanResult, Severity, Status, utc_now
+from lockin_audit.facts import FetchError, fact_from_json, fact_to_json
+from lockin_audit.identity import Identity
+from lockin_audit.model import Asset, Finding, Holder, ScanResult, Severity, Status, utc_now
 from lockin_audit.report.interface import write_reports
 from lockin_audit.report.owner import owner_view
 from lockin_audit.scoring import scored
+from lockin_audit.sources.graph import Fetched
+from lockin_audit.sources.interface import Target
+from lockin_audit.sources.intune import DeviceBinding, IntuneFacts
 
 SECRET = "intune-test-secret-7c1d"
 CLIENT_TENANT = graph_routes.CLIENT_TENANT
@@ -162,3 +169,73 @@ def test_denied_reads_are_errors_naming_the_permission(server: MicrosoftCloud,
                        "DeviceManagementApps.Read.All",
                        "DeviceManagementConfiguration.Read.All"):
         assert permission in text
+
+
+# ---------------------------------------------------------------------------------------
+# the check from fact snapshots (no server): typed facts, round-tripped through the codec
+
+
+TODAY = dt.date(2026, 12, 6)
+
+
+def _facts(**fields: object) -> IntuneFacts:
+    def fetched(*items: DeviceBinding, note: str | None = None) -> Fetched[DeviceBinding]:
+        return Fetched("GET https://graph.example/v1.0/x", "2026-12-06T00:00:00Z", items,
+                       note=note)
+
+    base: dict[str, object] = {
+        "apple_push_certificate": fetched(note="none set up (HTTP 404)"),
+        "apple_enrollment_tokens": fetched(), "apple_vpp_tokens": fetched(),
+        "android_enterprise": fetched(note="not bound")}
+    base.update({k: fetched(*v) if isinstance(v, list) else v for k, v in fields.items()})
+    facts = IntuneFacts(tenant_id=CLIENT_TENANT, endpoint="https://graph.example", **base)
+    # the snapshot codec (lockin-audit judge) gives the same facts back
+    again = fact_from_json(json.loads(json.dumps(fact_to_json(facts))))
+    assert again == facts
+    return again  # type: ignore[no-any-return]
+
+
+def _run(facts: IntuneFacts) -> list[Finding]:
+    check = next(c for c in registry.all_checks() if c.id == CHECK)
+    identity = Identity.from_mappings(
+        {"name": "Acme Dental LLC", "domains": ["acmedental.com"]},
+        [{"name": "Bob's IT Services", "domains": ["bobsit.example"]}])
+    target = Target("intune", "devices", CLIENT_TENANT, "t", Asset("m365_tenant", CLIENT_TENANT))
+    ctx = CheckContext(check.meta, target, identity, TODAY, {})
+    return check.run(facts, ctx)
+
+
+def _apns(account: str | None, days: int) -> DeviceBinding:
+    when = dt.datetime.combine(TODAY + dt.timedelta(days=days), dt.time(9), dt.UTC)
+    return DeviceBinding("apple_push_certificate", "apns", account, when,
+                         excerpt={"appleIdentifier": account, "expirationDateTime": when.isoformat()})
+
+
+def test_snapshot_provider_apple_id_is_due_on_expiry() -> None:
+    found = _run(_facts(apple_push_certificate=[_apns("mdm@bobsit.example", 40)]))
+    [apns] = [f for f in found if f.asset.type == "intune_apple_push_certificate"]
+    assert (apns.status, apns.due) == (Status.FAIL, TODAY + dt.timedelta(days=40))
+    assert "before 2027-01-15" in apns.detail
+    # the three other kinds: nothing set up, a pass naming what was read
+    assert sorted(f.key for f in found if f.status is Status.PASS) == [
+        "android_enterprise:none", "apple_enrollment_token:none", "apple_vpp_token:none"]
+
+
+def test_snapshot_own_certificate_expiring_soon_warns_personal_apple_id_warns() -> None:
+    [own] = [f for f in _run(_facts(apple_push_certificate=[_apns("it@acmedental.com", 10)]))
+             if f.asset.type.startswith("intune_")]
+    assert (own.status, own.holder, own.due) == (
+        Status.WARN, Holder.CLIENT, TODAY + dt.timedelta(days=10))
+    [personal] = [f for f in _run(_facts(apple_push_certificate=[
+        _apns("someone@icloud.com", 200)])) if f.asset.type.startswith("intune_")]
+    assert (personal.status, personal.holder) == (Status.WARN, Holder.UNKNOWN)
+
+
+def test_snapshot_failed_read_is_an_error_never_a_pass() -> None:
+    denied = FetchError("intune", "GET https://graph.example/v1.0/deviceAppManagement/"
+                        "vppTokens", "HTTP 403 Forbidden", kind="denied",
+                        permission="DeviceManagementApps.Read.All")
+    found = _run(_facts(apple_vpp_tokens=denied))
+    [error] = [f for f in found if f.key == "apple_vpp_token:unreadable"]
+    assert error.status is Status.ERROR and "DeviceManagementApps.Read.All" in error.detail
+    assert not [f for f in found if f.key == "apple_vpp_token:none"]

@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
+from lockin_audit import catalogue
 from lockin_audit.model import (
     CheckInfo,
     Coverage,
@@ -27,6 +28,7 @@ from lockin_audit.model import (
     Finding,
     Gap,
     Holder,
+    NotRead,
     Readiness,
     ScanResult,
     Severity,
@@ -37,6 +39,7 @@ from lockin_audit.model import (
 )
 from lockin_audit.report.aws_handover import handover_users as aws_handover_users
 from lockin_audit.report.history_view import exceeded_text, history_view
+from lockin_audit.safety import printable
 from lockin_audit.scoring import readiness_of
 
 STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WARN, Status.MANUAL,
@@ -142,7 +145,10 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, MdSafe):
         return str(value)
-    text = _WHITESPACE.sub(" ", _CONTROL_CHARS.sub("", str(value)))
+    # C0 controls dropped; C1 controls (the 8-bit CSI), bidirectional overrides and
+    # zero-width characters shown as visible escapes (a report.md is often printed on a
+    # terminal in CI logs)
+    text = printable(_WHITESPACE.sub(" ", _CONTROL_CHARS.sub("", str(value))))
     text = _MD_SPECIAL.sub(r"\\\1", text)
     body = text.lstrip(" ")
     lead = text[: len(text) - len(body)]
@@ -296,6 +302,8 @@ class Summary:
     parties: list[tuple[str, str, str]]
     readiness: Readiness
     gaps: list[GapRow]  # what could not be read and why (empty when the scan is complete)
+    # per scanned platform (its name), the access paths this version does not read
+    not_read: list[tuple[str, list[NotRead]]] = field(default_factory=list)
 
 
 def _check_group(check_id: str, first: Finding, info: CheckInfo | None) -> CheckGroup:
@@ -408,7 +416,15 @@ def summarize(result: ScanResult) -> Summary:
         parties=party_rows(result),
         readiness=readiness,
         gaps=gap_rows(result.gaps()),
+        not_read=not_read_rows(result),
     )
+
+
+def not_read_rows(result: ScanResult) -> list[tuple[str, list[NotRead]]]:
+    """The result's `not_read`, each platform under its catalogue name."""
+    names = {p.id: p.name for p in catalogue.platforms()}
+    return [(names.get(platform, platform), list(paths))
+            for platform, paths in result.not_read.items() if paths]
 
 
 @dataclass(frozen=True)
