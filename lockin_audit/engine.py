@@ -32,6 +32,7 @@ from lockin_audit.model import (
     Status,
     dedupe_findings,
     iso,
+    not_read_of,
     sort_findings,
     utc_now,
 )
@@ -283,6 +284,9 @@ class Scanner:
             tool_version=__version__,
             interrupted=interrupted,
             audit_file=self.config.source_path,
+            not_read=not_read_of(
+                {c.area for c in coverage if not c.not_configured}
+                | {f.area for f in findings}, {c.id for c in self.checks}),
         )
 
 

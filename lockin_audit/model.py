@@ -340,6 +340,33 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class NotRead:
+    """An access path of a scanned platform that this version does not read (the control
+    catalogue, lockin_audit/catalogue): no pass speaks for it. `doc` is the vendor's page
+    that documents the path."""
+
+    path: str
+    title: str
+    reason: str
+    doc: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "title": self.title, "reason": self.reason, "doc": self.doc}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> NotRead:
+        return cls(str(d["path"]), str(d.get("title") or d["path"]), str(d["reason"]),
+                   str(d.get("doc") or ""))
+
+
+def not_read_of(areas_scanned: Iterable[str], checks_run: Iterable[str] | None = None
+                ) -> dict[str, tuple[NotRead, ...]]:
+    """Per platform whose areas were scanned, the access paths not read (catalogue)."""
+    return {platform: tuple(NotRead.from_dict(row) for row in rows)
+            for platform, rows in catalogue.not_read(areas_scanned, checks_run).items()}
+
+
+@dataclass(frozen=True)
 class Unidentified:
     """A foreign identifier that matched no configured or known party."""
 
@@ -517,8 +544,19 @@ class ScanResult:
     recording: Mapping[str, Any] | None = None
     # One entry per acceptance-file entry: what it matched (and why nothing, if nothing).
     acceptances: tuple[Mapping[str, Any], ...] = ()
+    # per platform, the access paths this version does not read (DESIGN.md section 2)
+    not_read: Mapping[str, tuple[NotRead, ...]] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def __repr__(self) -> str:
+        """Short on purpose: Python 3.11's asyncio.Runner builds the repr of the main task
+        (and so of its result) when it checks the SIGINT handler at the end of
+        `asyncio.run`; the generated repr of every finding cost 300 MB at 5,000 domains."""
+        return (f"ScanResult({self.started_at} .. {self.finished_at}, "
+                f"{len(self.findings)} findings, {len(self.coverage)} coverage entries)")
+
+    def to_dict(self, *, include_findings: bool = True) -> dict[str, Any]:
+        """The JSON shape; without the findings (an empty list in their place) when a
+        writer streams them one by one (`report.json_format`)."""
         return {
             "schema_version": self.schema_version,
             "tool": {"name": "lockin-audit", "version": self.tool_version},
@@ -530,8 +568,10 @@ class ScanResult:
             "provider": [_plain(p) for p in self.provider],
             "complete": self.complete,
             "readiness": self.readiness.to_dict() if self.readiness else None,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings] if include_findings else [],
             "coverage": [c.to_dict() for c in self.coverage],
+            "not_read": {platform: [p.to_dict() for p in paths]
+                         for platform, paths in self.not_read.items()},
             "unidentified": [u.to_dict() for u in self.unidentified],
             "checks": [c.to_dict() for c in self.checks],
             "changes": self.changes.to_dict() if self.changes else None,
@@ -562,6 +602,8 @@ class ScanResult:
             evidence_bundle=d.get("evidence_bundle"),
             recording=d.get("recording"),
             acceptances=tuple(d.get("acceptances") or []),
+            not_read={str(platform): tuple(NotRead.from_dict(p) for p in paths)
+                      for platform, paths in (d.get("not_read") or {}).items()},
         )
 
     def findings_by_status(self, *statuses: Status) -> list[Finding]:

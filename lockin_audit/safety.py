@@ -23,6 +23,7 @@ import os
 import stat
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,19 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
     `os.replace`: a symlink (or anything else) at `path` is replaced, never followed, and
     readers see the old file or the new one, never half of one. `mode` is the new file's
     permission (0o600 for private files), before the umask for 0o644."""
+    return write_chunks_atomic(path, (data,), mode=mode)
+
+
+def write_chunks_atomic(path: Path, chunks: Iterable[bytes], *, mode: int = 0o644) -> Path:
+    """`write_bytes_atomic` for data produced piece by piece (a streamed report: the
+    whole file is never held in memory). An exception raised while producing the chunks
+    removes the temporary file and leaves `path` as it was."""
     folder = path.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
         if mode != 0o600:  # mkstemp creates 0600; widen to the usual file mode
             umask = os.umask(0)

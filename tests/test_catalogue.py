@@ -88,7 +88,8 @@ def test_not_read_lists_the_scanned_platforms_paths_with_reasons() -> None:
     got = catalogue.not_read({"aws", "domain"})
     assert set(got) == {"aws", "domains"}
     assert all(row["reason"] and row["path"] for rows in got.values() for row in rows)
-    assert "aws.s3.acls" in {r["path"] for r in got["aws"]}
+    unread = next(x for x in catalogue.paths("aws") if not x.read)
+    assert unread.id in {r["path"] for r in got["aws"]}
     # a path whose checks did not run in this scan (--check) is not read either
     ran = catalogue.not_read({"aws"}, checks_run={"aws.keys.kms"})
     reasons = {r["path"]: r["reason"] for r in ran["aws"]}
@@ -109,3 +110,45 @@ def test_a_malformed_file_is_refused_naming_the_entry(tmp_path: Path, body: str,
     f.write_text("platform: x\nname: X\nareas: {aws: AWS}\n" + body, encoding="utf-8")
     with pytest.raises(CatalogueError, match=message):
         load_platform(f)
+
+
+def test_the_generated_docs_are_current() -> None:
+    """docs/*-permissions.md and the README's list of areas are generated from the
+    catalogue: run `python -m lockin_audit.catalogue.docs` after changing it."""
+    from lockin_audit.catalogue.docs import expected
+
+    root = Path(__file__).resolve().parent.parent
+    stale = [str(path.relative_to(root)) for path, text in expected(root).items()
+             if not path.exists() or path.read_text(encoding="utf-8") != text]
+    assert not stale, ("stale generated docs (run `python -m lockin_audit.catalogue.docs`): "
+                       f"{stale}")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for area in catalogue.areas():
+        assert f"`{area}`" in readme
+
+
+def test_not_read_travels_through_report_json_and_shows_in_html_and_markdown() -> None:
+    import json
+
+    import jsonschema
+
+    from lockin_audit.model import Coverage, ScanResult, not_read_of
+    from lockin_audit.report.interface import renderer
+    from lockin_audit.report.json_format import load_schema
+    from lockin_audit.scoring import readiness
+
+    nr = not_read_of({"aws"})
+    result = ScanResult("2026-11-23T07:00:00Z", "2026-11-23T07:00:01Z", {"name": "Acme"}, (),
+                        readiness([], []), (), (Coverage("aws", "acct", True),), (),
+                        not_read=nr)
+    data = json.loads(renderer("json").render(result))
+    jsonschema.Draft202012Validator(load_schema()).validate(data)
+    unread = next(x for x in catalogue.paths("aws") if not x.read)
+    row = next(p for p in data["not_read"]["aws"] if p["path"] == unread.id)
+    assert row["reason"] == unread.not_read and row["doc"].startswith("https://")
+    assert ScanResult.from_dict(data).not_read == nr  # re-rendering keeps this version's list
+    html = renderer("html").render(result)
+    md = renderer("md").render(result)
+    for text in (html, md):
+        assert "Not read by this version" in text and unread.title[:30] in text
+    assert html.index("Not read by this version") > html.index('id="coverage"')

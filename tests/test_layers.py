@@ -295,7 +295,7 @@ def test_the_circle_finder_finds_a_circle() -> None:
 
 LOWER_FLOORS = ("lockin_audit.facts", "lockin_audit.transport", "lockin_audit.guards",
                 "lockin_audit.sources", "lockin_audit.scoring", "lockin_audit.model",
-                "lockin_audit.identity")
+                "lockin_audit.identity", "lockin_audit.catalogue")
 UPPER_FLOORS = ("lockin_audit.engine", "lockin_audit.check", "lockin_audit.report",
                 "lockin_audit.cli", "lockin_audit.fleet", "lockin_audit.history", "checks")
 

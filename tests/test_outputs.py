@@ -287,3 +287,28 @@ def test_guests_are_shown_by_their_address(demo: DemoRuns) -> None:
     for f in guests:
         assert "#EXT#" not in (f.asset.name or "") and "@" in (f.asset.name or "")
     assert any(f.asset.name == "admin@bobsit.example" for f in guests)
+
+
+# ------------------------------------------------------------------ streamed report.json
+
+
+def test_report_json_is_streamed_and_equal_to_the_whole_document(demo: DemoRuns) -> None:
+    import dataclasses
+
+    from lockin_audit.model import ScanResult
+    from lockin_audit.report.json_format import (
+        PRETTY_MAX_FINDINGS,
+        JsonRenderer,
+        dumps_options,
+    )
+    from lockin_audit.scoring import scored
+
+    result = ScanResult.from_dict(json.loads((demo.second / "report.json").read_text("utf-8")))
+    many = dataclasses.replace(result, findings=result.findings * (
+        PRETTY_MAX_FINDINGS // len(result.findings) + 1))
+    for r in (result, many, dataclasses.replace(result, findings=())):
+        pieces = list(JsonRenderer().chunks(r))
+        assert len(pieces) >= len(r.findings)  # one piece per finding, never one string
+        whole = json.dumps(scored(r).to_dict(), **dumps_options(len(r.findings))) + "\n"
+        assert "".join(pieces) == whole
+    assert (demo.second / "report.json").read_text("utf-8") == JsonRenderer().render(result)

@@ -247,7 +247,7 @@ def not_read(areas_scanned: Iterable[str], checks_run: Iterable[str] | None = No
     ran = set(checks_run) if checks_run is not None else None
     out: dict[str, list[dict[str, Any]]] = {}
     for p in platforms():
-        if not scanned & set(p.areas):
+        if not p.paths or not scanned & set(p.areas):
             continue
         rows: list[dict[str, Any]] = []
         for x in p.paths:

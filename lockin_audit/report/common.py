@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
+from lockin_audit import catalogue
 from lockin_audit.model import (
     CheckInfo,
     Coverage,
@@ -27,6 +28,7 @@ from lockin_audit.model import (
     Finding,
     Gap,
     Holder,
+    NotRead,
     Readiness,
     ScanResult,
     Severity,
@@ -300,6 +302,8 @@ class Summary:
     parties: list[tuple[str, str, str]]
     readiness: Readiness
     gaps: list[GapRow]  # what could not be read and why (empty when the scan is complete)
+    # per scanned platform (its name), the access paths this version does not read
+    not_read: list[tuple[str, list[NotRead]]] = field(default_factory=list)
 
 
 def _check_group(check_id: str, first: Finding, info: CheckInfo | None) -> CheckGroup:
@@ -412,7 +416,15 @@ def summarize(result: ScanResult) -> Summary:
         parties=party_rows(result),
         readiness=readiness,
         gaps=gap_rows(result.gaps()),
+        not_read=not_read_rows(result),
     )
+
+
+def not_read_rows(result: ScanResult) -> list[tuple[str, list[NotRead]]]:
+    """The result's `not_read`, each platform under its catalogue name."""
+    names = {p.id: p.name for p in catalogue.platforms()}
+    return [(names.get(platform, platform), list(paths))
+            for platform, paths in result.not_read.items() if paths]
 
 
 @dataclass(frozen=True)

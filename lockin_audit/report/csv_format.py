@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 
 from lockin_audit.model import Finding, ScanResult, sort_findings
 from lockin_audit.report.common import evidence_line, steps, xml_text
@@ -55,9 +56,17 @@ class CsvRenderer(Renderer):
     encoding = "utf-8-sig"
 
     def render(self, result: ScanResult) -> str:
+        return "".join(self.chunks(result))
+
+    def chunks(self, result: ScanResult) -> Iterator[str]:
+        """A row at a time (the file is never held whole)."""
         buf = io.StringIO()
         writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for f in sort_findings(result.findings):
             writer.writerow(row(f))
-        return buf.getvalue()
+            if buf.tell() > 65536:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()

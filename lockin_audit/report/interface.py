@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
 from lockin_audit.model import ScanResult
-from lockin_audit.safety import write_bytes_atomic
+from lockin_audit.safety import write_chunks_atomic
 
 
 class Renderer(ABC):
@@ -21,6 +23,12 @@ class Renderer(ABC):
     @abstractmethod
     def render(self, result: ScanResult) -> str:
         """The whole file's text. Must escape every untrusted string for its format."""
+
+    def chunks(self, result: ScanResult) -> Iterator[str]:
+        """The file's text in pieces, as `write_reports` writes it: a renderer whose output
+        grows with the estate (report.json) streams it, so that the whole text (and the
+        whole document tree behind it) is never held at once. By default, `render`."""
+        yield self.render(result)
 
     def wanted(self, result: ScanResult) -> bool:
         """Companion outputs may skip themselves (an empty calendar, say)."""
@@ -61,6 +69,18 @@ def renderer(name: str) -> Renderer:
     return cls()  # type: ignore[no-any-return]
 
 
+def _encoded(chunks: Iterable[str], encoding: str) -> Iterator[bytes]:
+    """One incremental encoder for the whole file (a byte order mark only once)."""
+    encoder = codecs.getincrementalencoder(encoding)()
+    for chunk in chunks:
+        data = encoder.encode(chunk)
+        if data:
+            yield data
+    tail = encoder.encode("", final=True)
+    if tail:
+        yield tail
+
+
 class RenderFailed(Exception):
     """Some formats could not be rendered; the others were written."""
 
@@ -89,12 +109,12 @@ def write_reports(result: ScanResult, outdir: Path, formats: list[str]) -> list[
             continue
         path = outdir / r.filename
         try:
-            text = r.render(result)
+            # streamed to a temporary file and renamed: a symlink planted at `path` is
+            # replaced, not followed, and a renderer failing halfway leaves no half file
+            write_chunks_atomic(path, _encoded(r.chunks(result), r.encoding))
         except Exception as exc:
             failures.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
-        # a symlink planted at `path` is replaced, not followed
-        write_bytes_atomic(path, text.encode(r.encoding))
         written.append(path)
     if failures:
         raise RenderFailed("could not render " + "; ".join(failures) + " (other formats: "
