@@ -919,7 +919,12 @@ def paths_account(estate: Estate) -> str:
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
     # Bitbucket Pipelines and CircleCI OIDC trusts (the platforms' documented shapes)
     for issuer, name, sub in ((BITBUCKET, "BitbucketDeploy", "{8a6c3d4e-1111-2222-3333-444455556666}:*"),
-                              (CIRCLECI, "CircleDeploy", f"org/{CIRCLE_ORG}/project/*/user/*")):
+                              (CIRCLECI, "CircleDeploy", f"org/{CIRCLE_ORG}/project/*/user/*"),
+                              # GitHub Enterprise Server on the provider's domain
+                              ("github.bobsit.example/_services/token", "GhesDeploy",
+                               "repo:infra/*"),
+                              # an issuer in no entry of the identity-platform table
+                              ("ci.example.net/oidc", "UnknownIssuer", "job:*")):
         arn = iam.create_open_id_connect_provider(
             Url=f"https://{issuer}", ClientIDList=["sts.amazonaws.com"],
             ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
@@ -1039,6 +1044,9 @@ def test_deny_oac_org_and_boundary(paths_result: ScanResult) -> None:
     assert org.status is Status.FAIL and org.holder is Holder.PROVIDER
     assert roles["BitbucketDeploy"].holder is Holder.PROVIDER
     assert roles["CircleDeploy"].holder is Holder.PROVIDER
+    assert roles["GhesDeploy"].holder is Holder.PROVIDER  # by the server's host name
+    unknown = roles["UnknownIssuer"]  # named, warn, never "anyone"
+    assert unknown.status is Status.WARN and "ci.example.net/oidc" in unknown.detail
 
 
 def test_identity_center_admin_on_the_provider_domain(paths_result: ScanResult) -> None:

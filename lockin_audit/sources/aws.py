@@ -827,10 +827,12 @@ class AwsSource(Source):
         # it: its findings stand in for our own reads of the types it covers. An
         # organization analyzer does not (access from inside that Organization, maybe the
         # provider's, is not a finding), so our own reads run too.
-        covering = next((a for a in external if a.type == "ACCOUNT"), None)
         sso = got["sso_instances"].map(parse_sso)
+        findings = await asyncio.gather(*(self._findings(c, region, a) for a in external))
+        # ... only when its findings were read: an unreadable analyzer stands in for nothing
+        covering = next((a for a, f in zip(external, findings, strict=True)
+                         if a.type == "ACCOUNT" and f.error is None), None)
         more = asyncio.gather(
-            asyncio.gather(*(self._findings(c, region, a) for a in external)),
             self._own_reads(c, region) if covering is None else _nothing(),
             self._shared(c, region, got["own_images"], "ami"),
             self._identity_center(c, region, sso))
@@ -838,7 +840,7 @@ class AwsSource(Source):
             self._keys(c, region, got["kms_keys"]), self._images(c, region, instances),
             self._plans(c, region, got["backup_plans"]),
             self._vaults(c, region, got["backup_vaults"]))
-        findings, (shared, policies), ami_shares, identity_center = await more
+        (shared, policies), ami_shares, identity_center = await more
         return RegionFacts(
             region=region, kms_keys=keys, volumes=got["volumes"].map(parse_volumes),
             instances=instances, images=images,
