@@ -198,16 +198,74 @@ def test_letter_prints_on_a_few_pages_with_its_signature(browser: Browser, demo:
     page, _ = _open(browser, demo / "letter.html")
     for fmt in ("A4", "Letter"):
         pages = _pdf_pages(page, fmt)
-        assert len(pages) <= 6, (fmt, len(pages))
-        assert "Yours sincerely" in pages[-1] and "Received and acknowledged" in pages[-1]
+        signed = next(n for n, text in enumerate(pages) if "Received and acknowledged" in text)
+        assert signed < 6, (fmt, signed + 1)  # the letter itself: a few pages
+        assert "Yours sincerely" in pages[signed]
+        # then the checklist, on pages of its own
+        assert "Checklist: every item" in pages[signed + 1]
+        assert len(pages) - signed - 1 <= 4, (fmt, len(pages))
     page.close()
+
+
+def test_letter_names_every_provider_held_item(browser: Browser, demo: Path,
+                                               findings: list[dict[str, Any]]) -> None:
+    """The provider can act on the letter alone and the business can tick items off: the
+    checklist, as Chromium shows it, has one row per provider-held finding of report.json,
+    naming it (its part of a thing, or the thing) beside its reference."""
+    page, _ = _open(browser, demo / "letter.html")
+    rows = page.evaluate("""() => Array.from(document.querySelectorAll('#checklist tr'))
+        .slice(1).map(tr => Array.from(tr.cells).map(td => td.innerText.trim()))""")
+    page.close()
+    by_ref = {ref: (number, item) for _tick, number, item, ref in rows}
+    held = [f for f in findings if f["holder"] == "provider" and f["status"] != "pass"]
+    assert held and len(rows) == len(held)
+    per_request: dict[str, list[str]] = {}
+    for f in held:
+        number, item = by_ref[f["id"][:8]]
+        assert number.isdigit() and item, f["title"]
+        per_request.setdefault(number, []).append(item.casefold())
+        same_asset = [g for g in held if g["asset"]["id"] == f["asset"]["id"]
+                      and by_ref[g["id"][:8]][0] == number]
+        if len(same_asset) == 1:
+            # the only item about its asset in its request: named by the asset's name (a
+            # guest's sign-in name by its address part, an ARN by its resource part, a
+            # described address by the address), or by the thing it is a part of
+            name = f["asset"]["name"] or f["asset"]["id"]
+            short = name.split("#EXT#", 1)[0].split(" (", 1)[0]
+            short = short.split(":", 5)[-1] if short.startswith("arn:") else short
+            assert short.casefold() in item.casefold() or item.casefold() in (
+                name.casefold(), short.casefold()), (item, name)
+    # several items about one asset in one request are told apart
+    for number, items in per_request.items():
+        assert len(items) == len(set(items)), (number, items)
+    assert "and 2 more" not in " ".join(item for _t, _n, item, _r in rows)
+
+
+def test_asset_map_shows_names_not_bare_ids(browser: Browser, demo: Path,
+                                            findings: list[dict[str, Any]]) -> None:
+    page, _ = _open(browser, demo / "report.html")
+    labels = page.evaluate("""() => Array.from(document.querySelectorAll('table.map th[scope=row]'))
+        .map(th => th.innerText.trim())""")
+    page.close()
+    guid = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+    named = {f["asset"]["id"].rsplit("/", 1)[-1].lower() for f in findings
+             if f["asset"]["name"] and not guid.match(f["asset"]["name"])
+             and f["asset"]["name"] != f["asset"]["id"]}
+    assert labels
+    for label in labels:
+        assert not guid.match(label), label  # a bare GUID is never a row's name
+        for word in re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", label, flags=re.I):
+            assert word.lower() not in named, label  # an id shown although its name was read
+    # labels are not doubled ("Internet line: Metro Fiber Co: internet line: ...")
+    letter = (demo / "letter.md").read_text("utf-8")
+    assert not re.search(r"(?i)\b([\w ]+: [\w ]+): \1\b", letter)
 
 
 def test_demo_letter_is_short_plain_markdown_and_asks_for_everything(
         demo: Path, findings: list[dict[str, Any]]) -> None:
     # (no browser: it reuses this module's demo run)
     md = (demo / "letter.md").read_bytes()
-    assert len(md) <= 12 * 1024, len(md)
+    assert len(md) <= 16 * 1024, len(md)
     text = md.decode("utf-8")
     assert not re.search(r"&(gt|lt|amp|#)", text)
     html = (demo / "letter.html").read_text("utf-8")

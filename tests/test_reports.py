@@ -619,16 +619,22 @@ def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
         assert f.id[:8] in letter, f.title
     # grouped by system, one table each: item, what we ask, by when
     assert letter.index("## Domains") < letter.index("## Credentials and backups")
-    assert "| # | Item | What we ask | By | Ref. |" in letter
-    rows = re.findall(r"^\| (\d+) \|", letter, flags=re.M)
+    assert "| # | Item | What we ask | By |" in letter
+    assert "## Checklist: every item" in letter  # one line per item, with its reference
+    requests, checklist = letter.split("## Checklist: every item")
+    rows = re.findall(r"^\| (\d+) \|", requests, flags=re.M)
     assert rows == [str(n) for n in range(1, len(held) + 1)]
+    # the checklist: a line per held finding, naming it, with its reference
+    lines = re.findall(r"^- \*\*(\d+)\*\*: (.+)$", checklist, flags=re.M)
+    refs = [r for _, items in lines for r in re.findall(r"\b[0-9a-f]{8}\b", items)]
+    assert sorted(refs) == sorted(f.id[:8] for f in held)
     # the full ask once per kind, under its group
     assert letter.count("**Transfer the registration:** make us the registrant, unlock the "
                         "domain and give us its transfer (EPP) code.") == 1
     assert "**Hand over the admin login:** securely" in letter
     # dates from the plan: the firewall's admin login first, a week before its own due
     # date; the domain, due in 20 days, a week before that
-    assert "| acmedental.com | Transfer the registration | 6 December 2026 \\* | " in letter
+    assert "| acmedental.com | Transfer the registration | 6 December 2026 \\* |\n" in letter
     assert "1. By 24 November 2026: Regain admin access and credentials (item 2)" in letter
     assert "2. By 6 December 2026: Transfer the domain registrations (item 1)" in letter
     assert "by 7 December 2026**" in letter

@@ -294,11 +294,14 @@ def test_acceptance_entries_on_the_command_line(tmp_path: Path) -> None:
 def test_the_summary_line_splits_accepted_provider_items(tmp_path: Path) -> None:
     (tmp_path / "audit.yaml").write_text(AUDIT, encoding="utf-8")
     _inventory(tmp_path, "Bob's IT Services")
-    proc = _cli("scan", "-c", "audit.yaml", "-f", "json", "--no-history", "-o", "o",
+    proc = _cli("scan", "-c", "audit.yaml", "-f", "json,md", "--no-history", "-o", "o",
                 "--accept", str(write_accept(tmp_path, [ENTRY])), "--fail-on", "none",
                 cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 held by the provider (and 1 accepted)" in proc.stdout
+    # the owner's summary in the report gives both figures too
+    assert "held by your provider across" in (tmp_path / "o" / "report.md").read_text()
+    assert "(and 1 accepted)" in (tmp_path / "o" / "report.md").read_text()
 
 
 def _unused(_: ScanResult) -> None:

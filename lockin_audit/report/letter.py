@@ -4,9 +4,12 @@ provider to hand over everything the scan found held in the provider's name.
 Written with every scan (companion outputs) unless the provider holds nothing. The letter
 is grouped by system (domains, Microsoft 365, Azure, AWS, contracts and lines, credentials
 and backups), one table per group: the item, what is asked and by when (the date of the
-hand-over plan's step, lockin_audit.report.owner), with a reference to the findings behind
-it. What each kind of request means is written once, not once per item. It asks for
-credentials to be handed over securely and never contains any.
+hand-over plan's step, lockin_audit.report.owner). What each kind of request means is
+written once, not once per item. An annex, the checklist, names every item the provider
+holds on a line of its own (what it is, the request it belongs to, the reference of its
+finding in the report), so that the provider can act on the letter alone and the business
+can tick items off. It asks for credentials to be handed over securely and never contains
+any.
 
 Both files come from one `Letter` built here; each template escapes for its own format
 (Markdown escaping in letter.md, HTML autoescaping in letter.html).
@@ -15,6 +18,7 @@ Both files come from one `Letter` built here; each template escapes for its own 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from lockin_audit import catalogue
@@ -49,7 +53,6 @@ GENERIC_ASK = "hand over control of this asset to us."
 # Letter sections: the map's row kinds, with lines and addresses together.
 GROUP_OF_KIND: dict[str, str] = {"network": "contract"}
 GROUP_TITLES: dict[str, str] = {**KIND_LABELS, "contract": "Contracts and lines"}
-MAX_PARTS = 2  # parts named per request; the references point to every one
 REF_LENGTH = 8  # finding ids are shown (and searchable in report.html) by their first 8
 
 
@@ -77,6 +80,64 @@ def part_label(f: Finding) -> str:
     return name
 
 
+_KEY_PREFIXES = ("phone:", "classic:", "user:", "group:", "serviceAccount:", "domain:",
+                 "deleted:", "principal:")
+ITEM_TEXT_MAX = 70
+
+
+def own_part(f: Finding, thing: str) -> str:
+    """The part of a thing a finding is about ("admin_bobsit.example" of a tenant), or ""
+    when the finding is about the thing itself (its name, in any case, is the thing's)."""
+    part = part_label(f)
+    return part if part and part.casefold() != thing.casefold() else ""
+
+
+def key_text(f: Finding, thing: str) -> str:
+    """What a finding's key says, when it reads as a name ("+1 555 0100 111", "mx",
+    "www", "privacy:privacy@bobsit.example"); "" for paths, long ids or nothing."""
+    key = f.key.strip().split("|")[-1]
+    if not key or "/" in key or len(key) > 60:
+        return ""
+    for prefix in _KEY_PREFIXES:
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    return "" if key.casefold() == thing.casefold() else key
+
+
+_WHO_HOLDS = re.compile(r"^(?:The |A |An )?(?P<who>.+?) (?P<verb>holds|has|manages) "
+                        r"(?P<what>.+?)(?: on | of |$)")
+
+
+_LONG_GUID = re.compile(r"(?<=[\s(:])([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                        r"[0-9a-f]{12}\b", re.I)
+
+
+def short_guids(text: str) -> str:
+    """A GUID that qualifies an item ("(ForeignGroup f0e1a000...)", "exclude:a11ce000...")
+    by its first 8 characters; a GUID that is the item's own name ("key/28bed5c6-...")
+    stays whole. The reference leads to the full record. (letter.md only.)"""
+    return _LONG_GUID.sub(r"\1...", text)
+
+
+def detail_text(f: Finding) -> str:
+    """Who holds what, from the first sentence of the detail ("guest Bob's IT Admin
+    (admin@bobsit.example): User Access Administrator"), else that sentence shortened."""
+    sentence = f.detail.strip().split(". ", 1)[0].rstrip(".")
+    m = _WHO_HOLDS.match(sentence)
+    if m:
+        who = m.group("who")
+        for prefix in _KEY_PREFIXES:
+            who = who.removeprefix(prefix)
+        what = m.group("what")
+        text = f"{who}: {what}" if m.group("verb") != "manages" else f"{who}: manages {what}"
+        if len(text) <= 2 * ITEM_TEXT_MAX:
+            return text
+        sentence = text
+    if len(sentence) > ITEM_TEXT_MAX:
+        sentence = sentence[:ITEM_TEXT_MAX].rsplit(" ", 1)[0] + "..."
+    return sentence
+
+
 def ref(f: Finding) -> str:
     return f.id[:REF_LENGTH]
 
@@ -96,19 +157,60 @@ class Request:
     urgent: bool  # due before the general response date
     accepted_until: dt.date | None
     findings: list[Finding]
-    more: int = 0  # parts not named (beyond MAX_PARTS)
+    thing_of: dict[str, str] = field(default_factory=dict)  # finding id -> its thing
 
     @property
     def item(self) -> str:
         return ", ".join(self.things)
 
     @property
-    def named_parts(self) -> list[str]:
-        return self.parts[:MAX_PARTS]
-
-    @property
     def refs(self) -> list[str]:
         return [ref(f) for f in self.findings]
+
+    @property
+    def lines(self) -> list[tuple[str, str]]:
+        """(item, reference) per finding: the checklist lines of this request. An item is
+        named by its part of the thing ("admin_bobsit.example"), or by the thing itself
+        when it is the only finding about it, or by the thing and what distinguishes it
+        ("acmedental.com: spf"); the thing is prefixed when the request has several."""
+        several = len(self.things) > 1
+        bare: dict[str, int] = {}    # findings about the thing itself, per thing
+        unkeyed: dict[str, int] = {}  # ... of which the key names nothing
+        for f in self.findings:
+            thing = self.thing_of.get(f.id, self.item)
+            if not own_part(f, thing):
+                bare[thing] = bare.get(thing, 0) + 1
+                if not key_text(f, thing):
+                    unkeyed[thing] = unkeyed.get(thing, 0) + 1
+        out = []
+        for f in self.findings:
+            thing = self.thing_of.get(f.id, self.item)
+            part = own_part(f, thing)
+            if part:
+                text = f"{thing}: {part}" if several else part
+            elif bare[thing] == 1:
+                text = thing
+            elif unkeyed.get(thing) == 1 and not key_text(f, thing):
+                text = thing  # the one finding about the thing itself among its parts
+            else:
+                aspect = key_text(f, thing) or detail_text(f)
+                text = f"{thing}: {aspect}" if several else aspect
+            out.append((text, ref(f)))
+        # two findings about one part (a role two checks report on): tell them apart by
+        # their keys, else by who holds what
+        for tell in (lambda f, t: key_text(f, t), lambda f, t: detail_text(f)):
+            seen: dict[str, int] = {}
+            for text, _ in out:
+                seen[text.casefold()] = seen.get(text.casefold(), 0) + 1
+            if all(n == 1 for n in seen.values()):
+                break
+            for i, f in enumerate(self.findings):
+                text = out[i][0]
+                if seen[text.casefold()] > 1:
+                    extra = tell(f, self.thing_of.get(f.id, self.item))
+                    if extra and extra.casefold() not in text.casefold():
+                        out[i] = (f"{text} ({extra})", out[i][1])
+        return out
 
 
 @dataclass
@@ -141,6 +243,20 @@ class Letter:
     @property
     def findings(self) -> list[Finding]:
         return [f for r in self.requests for f in r.findings]
+
+    @property
+    def checklist(self) -> list[tuple[int, str, str, str]]:
+        """(request number, item, reference, thing) for every item, in request order."""
+        return [(r.number, text, reference, r.item) for r in self.requests
+                for text, reference in r.lines]
+
+    @property
+    def checklist_by_request(self) -> list[tuple[int, list[tuple[str, str]]]]:
+        """(request number, [(item, reference)]) in request order: the compact form of
+        letter.md. An item that is the request's own thing (named in its row) is given
+        by its reference alone ("" as its text)."""
+        return [(r.number, [("" if t == r.item else short_guids(t), ref_)
+                            for t, ref_ in r.lines]) for r in self.requests]
 
 
 def letter_findings(result: ScanResult) -> list[Finding]:
@@ -181,11 +297,11 @@ def build_letter(result: ScanResult) -> Letter:
                     explained.add(f.control)
                     group.asks.append((what, ask_for(f)))
             req.findings.append(f)
+            req.thing_of[f.id] = row.label
             req.by = min(req.by, by)
             part = part_label(f)
-            if part != row.label and part not in req.parts:
+            if part.casefold() != row.label.casefold() and part not in req.parts:
                 req.parts.append(part)
-                req.more = max(0, len(req.parts) - MAX_PARTS)
     order = [k for k, _ in _GROUP_ORDER]
     ordered = [groups[k] for k in order if k in groups] + [
         g for k, g in groups.items() if k not in order]
@@ -220,7 +336,8 @@ def _merged(requests: list[Request]) -> list[Request]:
             continue
         first.things.extend(t for t in r.things if t not in first.things)
         first.findings.extend(r.findings)
-        first.parts, first.more = [], 0  # several things: each is named, not its parts
+        first.thing_of.update(r.thing_of)
+        first.parts = []  # several things: each is named; the checklist names every part
     return list(out.values())
 
 

@@ -147,15 +147,20 @@ _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[^:]*:[^:]*:(\d{12}):")
 _AWS_ACCOUNT_ID = re.compile(r"^arn:aws[a-z-]*:::account/(\d{12})$")
 _SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.I)
 _M365_TYPES = frozenset({"m365_tenant", "azure_tenant", "entra_user", "entra_service_principal",
-                         "entra_group", "m365_partner", "m365_app", "m365_ca_policy"})
+                         "entra_group", "entra_object", "m365_partner", "m365_app",
+                         "m365_ca_policy"})
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 def slug(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-")[:60] or "x"
 
 
-def _name(f: Finding) -> str:
-    return f.asset.name or f.asset.id
+def _read_name(name: str | None, ident: str) -> str | None:
+    """A name that was read (not the id again, not a bare GUID), else None."""
+    if not name or name == ident or _GUID.match(name) or ident.endswith("/" + name):
+        return None
+    return name
 
 
 class _RowIndex:
@@ -166,6 +171,13 @@ class _RowIndex:
         self.tenants: dict[str, str] = {}
         self.subscriptions: dict[str, str] = {}
         self.workspaces: dict[str, str] = {}
+        # the name read for an asset by any finding (several checks report on one asset;
+        # not every one of them reads its display name): a name, never a bare GUID
+        self.names: dict[str, str] = {}
+        for f in findings:
+            name = _read_name(f.asset.name, f.asset.id)
+            if name:
+                self.names.setdefault(f.asset.id, name)
         for f in findings:
             a = f.asset
             if a.type == "google_workspace":
@@ -175,11 +187,20 @@ class _RowIndex:
                 self.aws_accounts.setdefault(m.group(1), a.name or f"AWS account {m.group(1)}")
             elif a.type in ("m365_tenant", "azure_tenant"):
                 if a.type == "m365_tenant" or a.id not in self.tenants:
-                    self.tenants[a.id] = a.name or a.id
+                    self.tenants[a.id] = (self.names.get(a.id) or self.tenants.get(a.id)
+                                          or f"Tenant {a.id}")
             elif a.type == "azure_subscription":
                 sub = _SUBSCRIPTION.match(a.id)
                 if sub:
-                    self.subscriptions.setdefault(sub.group(1).lower(), _name(f))
+                    sid = sub.group(1).lower()
+                    name = self.names.get(a.id) or self.names.get(f"/subscriptions/{sid}")
+                    if name or sid not in self.subscriptions:
+                        self.subscriptions[sid] = name or (
+                            f"Azure subscription {sid} (name not readable)")
+
+    def name(self, f: Finding) -> str:
+        """The asset's name as read by any finding, else its id."""
+        return self.names.get(f.asset.id) or f.asset.id
 
     def row_of(self, f: Finding) -> tuple[str, str, str, str]:
         """(kind, key, label, ident) of the row a finding belongs to."""
@@ -191,19 +212,19 @@ class _RowIndex:
             if account:
                 label = self.aws_accounts.get(account) or f"AWS account {account}"
                 return "aws", "aws-" + account, label, account
-            return "aws", "aws-" + slug(a.id), _name(f), a.id
+            return "aws", "aws-" + slug(a.id), self.name(f), a.id
         if a.type in _M365_TYPES or a.type.startswith("intune_"):
             tenant = a.id if a.id in self.tenants else (
                 next(iter(self.tenants)) if len(self.tenants) == 1 else "")
             if tenant:
                 return "m365", "t-" + slug(tenant), self.tenants[tenant], tenant
-            return "m365", "t-" + slug(a.id), _name(f), a.id
+            return "m365", "t-" + slug(a.id), self.name(f), a.id
         if a.type == "azure_management_group":
-            return "azure", "mg-" + slug(a.id), _name(f), a.id
+            return "azure", "mg-" + slug(a.id), self.name(f), a.id
         sub = _SUBSCRIPTION.match(a.id)
         if a.type.startswith("azure") and sub:
             sid = sub.group(1).lower()
-            label = self.subscriptions.get(sid, sid)
+            label = self.subscriptions.get(sid) or f"Azure subscription {sid}"
             return "azure", "s-" + slug(sid), label, f"/subscriptions/{sid}"
         if f.area == "gws" and a.type != "domain":
             # One row per Workspace account: its users and apps are details of it.
@@ -211,17 +232,17 @@ class _RowIndex:
                 next(iter(self.workspaces)) if len(self.workspaces) == 1 else "")
             if ws:
                 return "google", "g-" + slug(ws), self.workspaces[ws], ws
-            return "google", "g-" + slug(a.id), _name(f), a.id
+            return "google", "g-" + slug(a.id), self.name(f), a.id
         if f.area == "gcp":
-            return "google", "g-" + slug(a.id), _name(f), a.id
+            return "google", "g-" + slug(a.id), self.name(f), a.id
         if a.type == "contract" or f.area == "contract":
-            name = _name(f)  # "internet line: Metro Fiber Co" -> "Internet line: ..."
+            name = self.name(f)  # "internet line: Metro Fiber Co" -> "Internet line: ..."
             return "contract", "c-" + slug(a.id), name[:1].upper() + name[1:], a.id
         if a.type in ("system", "backup", "device") or f.area == "custody":
-            return "custody", "k-" + slug(a.id), _name(f), ""
+            return "custody", "k-" + slug(a.id), self.name(f), ""
         if a.type == "ip_block" or f.area == "network":
             return "network", "ip", "IP addresses", ""
-        return "other", "o-" + slug(a.id), _name(f), a.id
+        return "other", "o-" + slug(a.id), self.name(f), a.id
 
     def _aws_account(self, asset_id: str) -> str:
         m = _AWS_ACCOUNT_ID.match(asset_id) or _ARN_ACCOUNT.match(asset_id)

@@ -8,6 +8,7 @@ while the rest is still assessed. The bearer token lives only in request headers
 in facts, evidence, errors or logs.
 
 Least privilege (application permissions): Directory.Read.All, RoleManagement.Read.Directory,
+RoleEligibilitySchedule.Read.Directory, PrivilegedEligibilitySchedule.Read.AzureADGroup,
 Domain.Read.All, Policy.Read.All, CrossTenantInformation.ReadBasic.All.
 """
 
@@ -75,6 +76,9 @@ PERMISSIONS = {
     "domains": "Domain.Read.All",
     "federation": "Domain.Read.All",
     "roles": "RoleManagement.Read.Directory",
+    # least privileged for roleEligibilityScheduleInstances (Microsoft's permission table
+    # of "List roleEligibilityScheduleInstances")
+    "roles_eligible": "RoleEligibilitySchedule.Read.Directory",
     "users": "Directory.Read.All",
     "apps": "Directory.Read.All",
     "policy": "Policy.Read.All",
@@ -973,7 +977,8 @@ async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHo
 
     async def one(role_id: str) -> tuple[str, list[dict[str, Any]]]:
         return await client.get_list(f"{base}?$filter=roleDefinitionId eq '{role_id}'"
-                                     "&$expand=principal", "roles")
+                                     "&$expand=principal",
+                                     "roles_eligible" if eligible else "roles")
 
     try:
         answers = await asyncio.gather(*(one(r) for r in PRIVILEGED_DIRECTORY_ROLES))
