@@ -156,6 +156,12 @@ def _chain_data(url: str) -> dict[str, list[dict[str, Any]]]:
         arin_network("64.15.9.0", "64.15.9.7", "ACME-DENTAL-2", "REASSIGNED",
                      "Acme Dental LLC", "NET-64-15-9-0-1", parent="NET-64-15-9-0-0",
                      org_handle="C07654322", up=f"{arin}/64.15.9.0/24"),
+        # a simple reassignment straight out of the provider's own direct allocation
+        arin_network("64.16.0.0", "64.16.255.255", "BITS-NET", "DIRECT ALLOCATION",
+                     "Bob's IT Services", "NET-64-16-0-0-1"),
+        arin_network("64.16.1.0", "64.16.1.7", "ACME-DENTAL-3", "REASSIGNED", "ACME DENTAL",
+                     "NET-64-16-1-0-1", parent="NET-64-16-0-0-1", org_handle="C07654323",
+                     up=f"{arin}/64.16.0.0/16"),
         # registered to the client, no type given
         {k: v for k, v in arin_network("64.15.10.0", "64.15.10.255", "ACME-OWN", "X",
                                        "Acme Dental LLC", "NET-64-15-10-0-1",
@@ -178,7 +184,7 @@ def chained(tmp_path_factory: pytest.TempPathFactory
     tmp = tmp_path_factory.mktemp("chain")
     try:
         inv = write_inventory(Path(tmp), ["64.15.8.64/29", "64.15.9.0/29", "64.15.10.0/24",
-                                          "91.198.4.0/24"])
+                                          "91.198.4.0/24", "64.16.1.0/29"])
         result = scan(server, [], areas=("network",), inventory=[inv], base_dir=Path(tmp),
                       provider={**PROVIDER, "ip_ranges": []})
         yield server, network_findings(result), result.complete
@@ -194,6 +200,14 @@ def test_reassigned_block_under_the_providers_reallocation_is_the_providers(
     assert "out of the provider's REALLOCATED 64.15.8.0/24 (Bob's IT Services)" in f.detail
     assert "Metro Fiber Co" in f.detail  # the whole chain up to the allocation
     assert len(f.evidence) == 3
+
+
+def test_reassigned_block_under_the_providers_direct_allocation_is_the_providers(
+        chained: tuple[RdapServer, dict[str, Finding], bool]) -> None:
+    f = chained[1]["64.16.1.0/29"]
+    assert f.status is Status.FAIL and f.holder.value == "provider", f.detail
+    assert "assigned to ACME DENTAL (REASSIGNED) out of the provider's DIRECT ALLOCATION " \
+        "64.16.0.0/16 (Bob's IT Services)" in f.detail
 
 
 def test_assigned_pa_under_an_lir_allocation_is_the_lirs(
