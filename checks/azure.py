@@ -364,7 +364,8 @@ def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
         if not sub.lighthouse and not sub.managed_by_tenants:
             yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT,
                               evidence=_sub_evidence(facts, sub),
-                              detail=f"No other tenant manages {sub.name}.")
+                              detail=f"No other tenant manages {sub.name} through Azure "
+                                     "Lighthouse.")
 
 
 @check(
@@ -774,5 +775,5 @@ def _managed_findings(facts: AzureFacts, sub: Subscription,
     if nothing:
         yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT,
                           evidence=_sub_evidence(facts, sub),
-                          detail=f"Nothing in {sub.name} is managed by another party's "
-                                 "application.")
+                          detail=f"No managed application of another party manages resources "
+                                 f"in {sub.name}.")

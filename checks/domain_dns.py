@@ -694,7 +694,8 @@ def caa(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     evidence = [facts.caa.evidence()]
     if not facts.caa_parsed:
         yield _none(ctx, f"{facts.domain} has no CAA record: any certificate authority may "
-                         "issue, so nothing ties certificates to the provider.", evidence)
+                         "issue, and no CAA record ties certificate issuance to the "
+                         "provider.", evidence)
         return
     where = f"CAA of {facts.domain}"
     items: list[tuple[IdKind, str, str]] = []

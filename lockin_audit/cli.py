@@ -420,8 +420,8 @@ def list_checks(
     except registry.RegistryError as exc:
         raise UsageError(str(exc)) from None
     if fmt == "json":
-        rows = [{**c.meta.info().to_dict(), "source": c.meta.source, "origin": c.origin}
-                for c in checks]
+        rows = [{**c.meta.info().to_dict(), "source": c.meta.source, "origin": c.origin,
+                 **_catalogue_of(c.id, c.meta.control)} for c in checks]
         print(json.dumps(rows, indent=2))
         return
     if fmt != "table":
@@ -429,12 +429,38 @@ def list_checks(
     from rich.console import Console
     from rich.table import Table
 
+    from lockin_audit import catalogue
+
     table = Table(title=f"{len(checks)} checks")
-    for col in ("id", "control", "severity", "title", "origin"):
+    for col in ("id", "control", "severity", "title", "plan step", "paths read", "origin"):
         table.add_column(col)
     for c in checks:
-        table.add_row(c.id, c.meta.control, c.meta.severity.value, c.meta.title, c.origin)
-    Console(width=160).print(table)
+        control = catalogue.control(c.meta.control)
+        table.add_row(c.id, c.meta.control, c.meta.severity.value, c.meta.title,
+                      control.phase if control else "", str(len(catalogue.paths_read_by(c.id))),
+                      c.origin)
+    console = Console(width=160)
+    console.print(table)
+    for p in catalogue.platforms():
+        unread = [x for x in p.paths if not x.read]
+        if unread:
+            console.print(f"{p.name}: {len(unread)} of {len(p.paths)} documented access paths "
+                          "are not read by this version (see docs/catalogue.md).")
+
+
+def _catalogue_of(check_id: str, control_id: str) -> dict[str, Any]:
+    """What the control catalogue says of a check: its control's plan step, letter ask and
+    permissions, and the access paths the check reads."""
+    from lockin_audit import catalogue
+
+    control = catalogue.control(control_id)
+    out: dict[str, Any] = {"paths": [p.id for p in catalogue.paths_read_by(check_id)],
+                           "scopes": list(catalogue.check_scopes(check_id))}
+    if control is not None:
+        out.update({"control_title": control.title, "phase": control.phase,
+                    "ask": f"{control.short_ask}: {control.ask}",
+                    "permissions": list(control.permissions)})
+    return out
 
 
 @app.command()
@@ -589,6 +615,11 @@ def doctor(
         print(printable(f"{'OK ' if ok else 'NO '} [{area}] {what}: {detail}"))
     if not ok_all:
         print("Some targets cannot be fully assessed; a scan will report them as errors.")
+    from lockin_audit.doctor import catalogue_notes
+
+    for line in catalogue_notes({area for area, _, _, detail in lines
+                                 if not detail.startswith("not configured")}):
+        print(printable(line))
 
 
 def _add_fleet() -> None:

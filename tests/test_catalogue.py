@@ -152,3 +152,28 @@ def test_not_read_travels_through_report_json_and_shows_in_html_and_markdown() -
     for text in (html, md):
         assert "Not read by this version" in text and unread.title[:30] in text
     assert html.index("Not read by this version") > html.index('id="coverage"')
+
+
+def test_checks_and_doctor_speak_from_the_catalogue() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "lockin_audit", "checks", "--format", "json"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["id"]: r for r in json.loads(proc.stdout)}
+    kms = rows["aws.keys.kms"]
+    record = catalogue.controls()["aws.keys"]
+    assert kms["phase"] == record.phase and kms["permissions"] == list(record.permissions)
+    assert kms["paths"] == [p.id for p in catalogue.paths_read_by("aws.keys.kms")]
+
+    from lockin_audit.doctor import catalogue_notes
+
+    notes = "\n".join(catalogue_notes({"aws"}))
+    assert "aws.keys" in notes and "kms:GetKeyPolicy" in notes
+    assert "Not read by this version (Amazon Web Services)" in notes
+    assert "azure" not in notes.lower().split("not read")[0]

@@ -365,3 +365,42 @@ def test_fleet_fail_on_new_exits_1_only_for_a_client_with_something_new(
     assert rows == {"Alpha Dental": 0, "Beta Vet": 1, "Gamma Law": 0}, plain.stderr
     bad = _cli(*fleet, "-o", "out5", "--no-history", "--baseline", "last", cwd=tmp_path)
     assert bad.returncode == 2 and "needs the history store" in bad.stderr
+
+
+def test_a_store_that_cannot_be_used_is_a_warning_with_the_default_store(
+        tmp_path: Path) -> None:
+    """Nobody asked for the default store: the scan exits as usual, and report.json and
+    the report still say that it was not recorded."""
+    (tmp_path / "audit.yaml").write_text(AUDIT, encoding="utf-8")
+    _inventory(tmp_path, "Acme Dental LLC")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "lockin_audit", "scan", "-c", "audit.yaml", "-o", "o", "-q",
+         "-f", "json,md", "--fail-on", "none"], capture_output=True, text=True, timeout=300,
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent),
+                           "XDG_DATA_HOME": str(blocked)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rec = json.loads((tmp_path / "o" / "report.json").read_text())["recording"]
+    assert rec["recorded"] is False and rec["explicit"] is False and rec["error"]
+    assert "Not recorded in the history store" in (tmp_path / "o" / "report.md").read_text()
+
+
+def test_a_fleet_whose_store_refuses_the_write_exits_5(tmp_path: Path) -> None:
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    _fleet_client(clients, "Alpha Dental", ["Alpha Dental"])
+    store = tmp_path / "h.sqlite"
+    fleet = ("fleet", "scan", str(clients / "*.yaml"), "-q", "-f", "json", "--fail-on",
+             "none")
+    assert _cli(*fleet, "-o", "out1", "--history", str(store), cwd=tmp_path).returncode == 0
+    proc = _cli(*fleet, "-o", "out2", "--history", f"sqlite:///file:{store}?mode=ro&uri=true",
+                cwd=tmp_path)
+    assert proc.returncode == 5, proc.stdout + proc.stderr
+    (row,) = json.loads((tmp_path / "out2" / "fleet.json").read_text())["clients"]
+    assert row["exit_code"] == 5 and "readonly" in row["record_error"]
+    assert row["render_error"] is None

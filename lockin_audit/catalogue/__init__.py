@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,9 @@ class Platform:
     areas: Mapping[str, str]  # area -> what it covers, in plain words
     controls: tuple[Control, ...]
     paths: tuple[AccessPath, ...]
+    # check id -> phrases naming what its pass covers; a pass sentence that claims
+    # completeness ("every", "all", "no other", "nothing", "only yours") names one of them
+    scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _text(value: Any, where: str) -> str:
@@ -189,9 +192,13 @@ def load_platform(path: Path) -> Platform:
                                  "file's areas do not list")
     paths = tuple(_path(p, pid, f"{where}.paths[{n}]")
                   for n, p in enumerate(raw.get("paths") or []))
+    scopes = raw.get("scopes") or {}
+    if not isinstance(scopes, dict):
+        raise CatalogueError(f"{where}.scopes: a mapping of check id to scope phrases")
     return Platform(pid, _text(raw.get("name"), f"{where}.name"),
                     {str(k): _text(v, f"{where}.areas.{k}") for k, v in areas.items()},
-                    controls, paths)
+                    controls, paths,
+                    {str(k): _texts(v, f"{where}.scopes.{k}") for k, v in scopes.items()})
 
 
 @functools.cache
@@ -230,6 +237,16 @@ def areas() -> Mapping[str, str]:
 
 def platform_of_area(area: str) -> Platform | None:
     return next((p for p in platforms() if area in p.areas), None)
+
+
+@functools.cache
+def all_check_scopes() -> Mapping[str, tuple[str, ...]]:
+    """Every check's declared pass scopes (check id -> phrases)."""
+    return {k: v for p in platforms() for k, v in p.scopes.items()}
+
+
+def check_scopes(check_id: str) -> tuple[str, ...]:
+    return all_check_scopes().get(check_id, ())
 
 
 def paths_read_by(check_id: str) -> tuple[AccessPath, ...]:
