@@ -312,3 +312,12 @@ def test_report_json_is_streamed_and_equal_to_the_whole_document(demo: DemoRuns)
         whole = json.dumps(scored(r).to_dict(), **dumps_options(len(r.findings))) + "\n"
         assert "".join(pieces) == whole
     assert (demo.second / "report.json").read_text("utf-8") == JsonRenderer().render(result)
+
+
+def test_a_scan_result_has_a_short_repr(demo: DemoRuns) -> None:
+    # asyncio.run (3.11) builds the repr of the main task's result when it exits: a repr
+    # of every finding cost 300 MB at 5,000 domains (bench/README.md)
+    from lockin_audit.model import ScanResult
+
+    result = ScanResult.from_dict(json.loads((demo.second / "report.json").read_text("utf-8")))
+    assert len(repr(result)) < 200 and f"{len(result.findings)} findings" in repr(result)
