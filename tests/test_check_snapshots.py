@@ -79,3 +79,45 @@ def test_gws_domains_failed_read_unlisted_domain_and_pass_side_by_side() -> None
         GwsDomain("acmedental.com", True, True),
         GwsDomain("acme-dental.net", True, False, alias_of="acmedental.com"))))
     assert {f.status for f in both} == {Status.PASS}
+
+
+def inventory(**rows: Any) -> Any:
+    from lockin_audit.sources.inventory import InventoryFacts
+
+    return InventoryFacts(path="inventory.yaml", observed_at=NOW, **rows)
+
+
+def test_custody_admin_credentials_unreadable_row_provider_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.inventory import Credential, RowProblem
+
+    unreadable = judge("custody.admin-credentials.holder", inventory(problems=(
+        RowProblem("inventory.yaml:12", "admin_holder", "expected client, provider or both",
+                   row_id="Firewall", section="credentials"),)))
+    assert [f.status for f in unreadable] == [Status.ERROR]
+    assert "admin_holder" in unreadable[0].detail
+
+    found = judge("custody.admin-credentials.holder", inventory(credentials=(
+        Credential("Firewall", "provider", "inventory.yaml:3"),
+        Credential("Wi-Fi controller", "client", "inventory.yaml:7",
+                   last_tested=dt.date(2026, 11, 1)))))
+    by_system = {f.asset.name: f for f in found}
+    assert by_system["Firewall"].status is Status.FAIL
+    assert by_system["Wi-Fi controller"].status is Status.PASS
+    assert "Wi-Fi controller" in by_system["Wi-Fi controller"].detail  # names its scope
+
+
+def test_contract_holder_unreadable_row_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.inventory import Contract, RowProblem
+
+    unreadable = judge("contract.holder.account", inventory(problems=(
+        RowProblem("inventory.yaml:4", "account_holder", "not a text", row_id="NET-1",
+                   section="contracts"),)))
+    assert Status.ERROR in {f.status for f in unreadable}
+    assert Status.PASS not in {f.status for f in unreadable}
+
+    mine = judge("contract.holder.account", inventory(contracts=(
+        Contract("NET-1", "internet_line", "Metro Fiber Co", "inventory.yaml:2",
+                 account_holder="Acme Dental LLC", billed_to="Acme Dental LLC",
+                 contracted_via="client"),)))
+    assert [f.status for f in mine] == [Status.PASS]
+    assert "NET-1" in mine[0].detail
