@@ -102,9 +102,9 @@ def test_demo_estate_end_to_end(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     # the definitions came expanded: none was read on its own
     assert not [p for _, p, _ in cloud.requests if "registrationDefinitions/" in p]
     access = by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
-    # six active, one PIM eligibility; the Owner inherited from management group Acme
+    # six active, two PIM eligibilities; the Owner inherited from management group Acme
     # Production is judged there (azure.access.management-groups), not here
-    assert {f.status for f in access} == {Status.FAIL} and len(access) == 7
+    assert {f.status for f in access} == {Status.FAIL} and len(access) == 8
     assert any("ForeignGroup" in f.detail and f.severity is Severity.CRITICAL for f in access)
     assert any("classic administrator" in f.detail for f in access)
     # principals named through Graph: a provider guest, app, member account and group
@@ -161,7 +161,9 @@ def test_graph_unreadable_means_role_holders_not_judged(cloud: MicrosoftCloud, t
     result = scan(cloud, tmp_path, graph_endpoint=cloud.url + "/scenario/denied")
     access = by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
     errors = [f for f in access if f.status is Status.ERROR]
-    assert len(errors) == 6  # 4 users, 1 group, 1 app on the production subscription
+    # 3 active users, 1 group, 1 app and 2 PIM-eligible users on the production
+    # subscription (the root group's break-glass Owner is judged at its group)
+    assert len(errors) == 7
     assert all("Authorization_RequestDenied" in f.detail for f in errors)
     assert not [f for f in by(result, "azure.access.role-assignments") if f.status is Status.PASS]
     # what does not depend on Graph is still judged
@@ -317,6 +319,8 @@ def test_doctor_reports_what_can_be_read(cloud: MicrosoftCloud, tmp_path: Path) 
     assert any(not ok and "billing account" in what and "manual step" in detail
                for what, ok, detail in lines)
     assert any(ok and "principals of role assignments" in what for what, ok, _ in lines)
+    assert any(ok and "management groups" in what and "2 visible" in detail
+               for what, ok, detail in lines)
 
 
 def test_garbled_text_matcher() -> None:
@@ -401,7 +405,12 @@ def test_provider_guest_eligible_for_owner_through_pim(cloud: MicrosoftCloud,
     (roleEligibilityScheduleInstances): a critical fail that says "eligible"."""
     result = scan(cloud, tmp_path)
     [eligible] = [f for f in by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
-                  if "eligible" in f.detail]
+                  if "eligible" in f.detail and "Owner" in f.detail]
+    # an eligibility at resource-group scope, with its end date
+    [rg] = [f for f in by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
+            if "eligible" in f.detail and "resource group rg-practice" in f.detail]
+    assert rg.status is Status.FAIL and "is eligible (through PIM until 2027-06-30) for " \
+        "Contributor on resource group rg-practice" in rg.detail
     assert (eligible.status, eligible.holder, eligible.severity) == (
         Status.FAIL, Holder.PROVIDER, Severity.CRITICAL)
     assert "BITS Helpdesk (helpdesk@bobsit.example) is eligible (through PIM) for Owner " \

@@ -265,7 +265,11 @@ def demo_data() -> ArmData:
     # PIM: the provider's helpdesk guest is eligible for Owner of the CSP subscription
     csp = f"/subscriptions/{CSP_SUBSCRIPTION}"
     data.eligibility = {
-        csp.lower(): [eligibility(csp, 1, g.PROVIDER_HELPDESK_ID, "User", OWNER,
+        # ...and its admin guest is eligible for Contributor on one resource group
+        # (a subscription's list also returns the eligibilities below it)
+        csp.lower(): [eligibility(PRACTICE_RG, 2, g.PROVIDER_ADMIN_ID, "User", CONTRIBUTOR,
+                                  end="2027-06-30T00:00:00.000Z"),
+                      eligibility(csp, 1, g.PROVIDER_HELPDESK_ID, "User", OWNER,
                                   expanded={"principal": {
                                       "id": g.PROVIDER_HELPDESK_ID,
                                       "displayName": "BITS Helpdesk",

@@ -410,7 +410,9 @@ class AzureSource(Source):
             lines.append((target.label, True, f"{len(facts.subscriptions)} subscription(s) "
                           "visible"))
             for sub in facts.subscriptions:
-                denied = [e.describe() for e in (sub.role_assignments, sub.classic_admins,
+                denied = [e.describe() for e in (sub.role_assignments,
+                                                  sub.eligible_assignments,
+                                                  sub.classic_admins,
                                                   sub.lighthouse, sub.managed, sub.resources,
                                                   sub.applications)
                           if isinstance(e, FetchError)]
@@ -427,6 +429,18 @@ class AzureSource(Source):
                 lines.append((f"{target.label}: principals of role assignments (Graph)",
                               True, f"{len(facts.directory.principals)} named "
                               "(Directory.Read.All)"))
+            groups = facts.management_groups
+            if isinstance(groups, FetchError):
+                lines.append((f"{target.label}: management groups", False,
+                              f"{groups.describe()}; optional: assignments inherited from "
+                              "them are then judged on each subscription"))
+            elif groups is not None:
+                unread = [e.describe() for g in groups
+                          for e in (g.role_assignments, g.eligible_assignments)
+                          if isinstance(e, FetchError)]
+                lines.append((f"{target.label}: management groups", not unread,
+                              "; ".join(unread) or f"{len(groups)} visible, with their role "
+                              "assignments and PIM eligibilities (Reader)"))
             for missing in facts.expected_missing:
                 lines.append((f"{target.label}: {missing}", False,
                               "listed in the audit file but not visible to this sign-in"))
