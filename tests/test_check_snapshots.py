@@ -121,3 +121,48 @@ def test_contract_holder_unreadable_row_and_pass_side_by_side() -> None:
                  contracted_via="client"),)))
     assert [f.status for f in mine] == [Status.PASS]
     assert "NET-1" in mine[0].detail
+
+
+def dns_facts(domain: str, **fields: Any) -> Any:
+    """A DnsFacts snapshot where every record set not given answered "nodata"."""
+    from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses
+
+    def nodata(rdtype: str, name: str = domain) -> Answer:
+        return Answer(name, rdtype, "nodata", observed_at=NOW)
+
+    base: dict[str, Any] = dict(
+        domain=domain, ns=nodata("NS"), soa=nodata("SOA"), soa_parsed=None, mx=nodata("MX"),
+        mx_hosts=(), mx_addresses=(), txt=nodata("TXT"),
+        spf=FetchError("dns", f"{domain} TXT", "not needed here"),
+        dmarc=FetchError("dns", f"_dmarc.{domain} TXT", "not needed here"),
+        tlsrpt=nodata("TXT", f"_smtp._tls.{domain}"), mta_sts=nodata("TXT", f"_mta-sts.{domain}"),
+        dkim=(), caa=nodata("CAA"), caa_parsed=(), ds=nodata("DS"), dnskey=nodata("DNSKEY"),
+        apex=HostAddresses(domain, nodata("A"), nodata("AAAA")),
+        www=HostAddresses(f"www.{domain}", nodata("A", f"www.{domain}"),
+                          nodata("AAAA", f"www.{domain}")),
+        autodiscover=nodata("CNAME", f"autodiscover.{domain}"), ptr={})
+    base.update(fields)
+    return DnsFacts(**base)
+
+
+def test_domain_caa_failed_read_provider_account_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.dns import Answer, Caa
+
+    timeout = FetchError("dns", "acmedental.com CAA", "no answer within 3 s", kind="timeout")
+    failed = judge("domain.dns.caa", dns_facts("acmedental.com", caa=timeout))
+    assert [f.status for f in failed] == [Status.ERROR]
+
+    record = '0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/' \
+             'acme/acct/1"'
+    pinned = judge("domain.dns.caa", dns_facts(
+        "acmedental.com",
+        caa=Answer("acmedental.com", "CAA", "ok", (record,), observed_at=NOW),
+        caa_parsed=(Caa(0, "issue", "letsencrypt.org;accounturi=https://acme-v02.api."
+                                    "letsencrypt.org/acme/acct/1"),)))
+    # an ACME account nobody can attribute is not passed as the business's
+    assert pinned and Status.PASS not in {f.status for f in pinned}
+
+    none = judge("domain.dns.caa", dns_facts("acmedental.com"))
+    assert [f.status for f in none] == [Status.PASS]
+    assert "CAA record" in none[0].detail  # the pass names its scope (the catalogue's)
+    assert "CAA record" in catalogue.check_scopes("domain.dns.caa")
