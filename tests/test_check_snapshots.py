@@ -25,7 +25,8 @@ from lockin_audit.sources.gws import GwsDomain, GwsFacts, Tokens
 from lockin_audit.sources.interface import Target
 
 CLIENT = {"name": "Acme Dental LLC", "domains": ["acmedental.com", "acme-dental.net"]}
-PROVIDER = {"name": "Bob's IT Services", "domains": ["bobsit.example"]}
+PROVIDER = {"name": "Bob's IT Services", "domains": ["bobsit.example"],
+            "azure_tenant_ids": ["b0b00000-0000-4000-8000-000000000001"]}
 NOW = "2026-12-01T00:00:00Z"
 
 
@@ -166,3 +167,47 @@ def test_domain_caa_failed_read_provider_account_and_pass_side_by_side() -> None
     assert [f.status for f in none] == [Status.PASS]
     assert "CAA record" in none[0].detail  # the pass names its scope (the catalogue's)
     assert "CAA record" in catalogue.check_scopes("domain.dns.caa")
+
+
+PROVIDER_TENANT = "b0b00000-0000-4000-8000-000000000001"
+
+
+def subscription(**fields: Any) -> Any:
+    from lockin_audit.sources.azure import Subscription
+
+    base: dict[str, Any] = dict(id="5eb5c5b0-0000-4000-8000-000000000011", name="Prod",
+                                tenant_id="c0ffee00-0000-4000-8000-000000000001",
+                                state="Enabled", quota_id=None, managed_by_tenants=())
+    base.update(fields)
+    return Subscription(**base)
+
+
+def azure(*subs: Any) -> Any:
+    from lockin_audit.sources.azure import AzureFacts
+
+    return AzureFacts(tenant_id="c0ffee00-0000-4000-8000-000000000001", label="Acme",
+                      arm_endpoint="https://management.azure.com", subscriptions=subs,
+                      observed_at=NOW)
+
+
+def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.azure import LighthouseAssignment, LighthouseAuthorization
+
+    denied = FetchError("azure", "GET registrationAssignments", "403 AuthorizationFailed",
+                        kind="denied")
+    failed = judge("azure.delegation.lighthouse", azure(subscription(lighthouse=denied)))
+    assert [f.status for f in failed] == [Status.ERROR]
+
+    delegated = subscription(lighthouse=(LighthouseAssignment(
+        "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011/providers/Microsoft."
+        "ManagedServices/registrationAssignments/1",
+        "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011", "Managed services",
+        PROVIDER_TENANT, "Bob's IT Services",
+        (LighthouseAuthorization("9f0c0000-0000-4000-8000-000000000001", "BITS "
+                                 "engineers", "Owner"),)),))
+    held = judge("azure.delegation.lighthouse", azure(delegated))
+    assert [f.status for f in held] == [Status.FAIL]
+
+    clean = judge("azure.delegation.lighthouse", azure(subscription()))
+    assert [f.status for f in clean] == [Status.PASS]
+    assert "through Azure Lighthouse" in clean[0].detail  # names its scope
