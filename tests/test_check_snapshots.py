@@ -211,3 +211,26 @@ def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side(
     clean = judge("azure.delegation.lighthouse", azure(subscription()))
     assert [f.status for f in clean] == [Status.PASS]
     assert "through Azure Lighthouse" in clean[0].detail  # names its scope
+
+
+def test_network_reverse_dns_failed_read_unread_zone_provider_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.network import NetworkFacts, ReverseDelegation
+
+    def block(reverse: Any) -> Any:
+        return NetworkFacts(query="203.0.113.64/29", seen_in=("INET-001",),
+                            from_inventory=True, reverse=reverse, observed_at=NOW)
+
+    servfail = FetchError("dns", "64.113.0.203.in-addr.arpa NS", "SERVFAIL", kind="server")
+    assert [f.status for f in judge("network.reverse-dns.delegation", block(servfail))] == [
+        Status.ERROR]
+    absent = FetchError("dns", "113.0.203.in-addr.arpa NS", "NXDOMAIN", kind="not_found")
+    assert [f.status for f in judge("network.reverse-dns.delegation", block(absent))] == [
+        Status.WARN]
+    theirs = block(ReverseDelegation("113.0.203.in-addr.arpa",
+                                     ("ns1.bobsit.example", "ns2.bobsit.example")))
+    assert [f.status for f in judge("network.reverse-dns.delegation", theirs)] == [
+        Status.FAIL]
+    mine = judge("network.reverse-dns.delegation", block(ReverseDelegation(
+        "113.0.203.in-addr.arpa", ("ns1.acmedental.com",))))
+    assert [f.status for f in mine] == [Status.PASS]
+    assert "113.0.203.in-addr.arpa" in mine[0].detail  # names the zone it read
