@@ -526,8 +526,7 @@ def _dkim_scope(facts: DnsFacts) -> str:
                     f" {how}")
         return (f"{head}; no mail service the MX and SPF records name has known selectors, "
                 f"so none was asked. {how}")
-    return (f"{len(facts.dkim_selectors)} commonly used selectors were asked; other "
-            f"selectors may exist. {how}")
+    return f"{len(facts.dkim_selectors)} commonly used selectors were asked. {how}"
 
 
 # -- domain.mail_reports ----------------------------------------------------------------

@@ -93,8 +93,13 @@ def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
         if who is not None:
             above.append((p, who))
     what = f"{facts.query} ({used_by}) is in {_describe(net)}"
-    chain = "".join(f", inside {_describe(p)} held by {p.holder_org or 'no one named'}"
-                    for p in parents)
+    def above_text(skip: IpNetwork | None = None) -> str:
+        """The networks above, beyond the one a sentence already names."""
+        shown = parents[parents.index(skip) + 1:] if skip in parents else parents
+        return "".join(f", inside {_describe(p)} held by {p.holder_org or 'no one named'}"
+                       for p in shown)
+
+    chain = above_text()
     if holder is not None and holder.holder is Holder.PROVIDER:
         yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
                           detail=f"{what}, registered to the provider ({net.holder_org})"
@@ -109,7 +114,8 @@ def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(asset=asset, holder=Holder.PROVIDER, evidence=evidence,
                           detail=f"{what}, {assignee} out of the provider's "
                                  f"{upstream.rir_type or 'network'} {upstream.cidr} "
-                                 f"({upstream.holder_org}){chain}: it is the provider's space, "
+                                 f"({upstream.holder_org}){above_text(upstream)}: it is the "
+                                 "provider's space, "
                                  "lent to you, and must be renumbered when you leave.")
         return
     if (err := facts.parent_error) is not None:
@@ -132,7 +138,7 @@ def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(asset=asset, holder=Holder.CLIENT, evidence=evidence,
                               detail=f"{what}, assigned to {net.holder_org} out of your own "
                                      f"{lender[0].rir_type or 'network'} {lender[0].cidr} "
-                                     f"({lender[0].holder_org}){chain}.")
+                                     f"({lender[0].holder_org}){above_text(lender[0])}.")
             return
         if lender is not None:
             lp, la = lender[0], lender[1]
@@ -141,7 +147,7 @@ def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
                 else Holder.THIRD_PARTY, status=Status.WARN, severity=Severity.MEDIUM,
                 evidence=evidence,
                 detail=f"{what}, assigned to {net.holder_org} out of {lp.holder_org}'s "
-                       f"{lp.rir_type or 'network'} {lp.cidr}{chain}: the space is "
+                       f"{lp.rir_type or 'network'} {lp.cidr}{above_text(lp)}: the space is "
                        f"{lp.holder_org}'s, lent to {net.holder_org} ({net.kind}), and the "
                        "addresses change when you change that ISP or hosting company.")
             return

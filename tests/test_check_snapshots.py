@@ -1,0 +1,213 @@
+"""Checks judged from small fact snapshots, no server (issue 19 item 5).
+
+Each case is a typed fact snapshot, round-tripped through the fact codec
+(`lockin_audit.facts.fact_to_json` / `fact_from_json`, what `judge` replays), and the check
+run on it: the failed read, the path not covered and the pass side by side. A pass names
+its scope; a failed read is an error, never a pass.
+
+How to add a check's test: build its source's frozen facts (optional fields left out as the
+API leaves them out), run `judge(check_id, facts)`, assert the statuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from lockin_audit import catalogue, registry
+from lockin_audit.check import Check, CheckContext
+from lockin_audit.facts import FetchError, fact_from_json, fact_to_json
+from lockin_audit.identity import Identity
+from lockin_audit.model import Asset, Finding, Status
+from lockin_audit.sources.google_api import Fetched
+from lockin_audit.sources.gws import GwsDomain, GwsFacts, Tokens
+from lockin_audit.sources.interface import Target
+
+CLIENT = {"name": "Acme Dental LLC", "domains": ["acmedental.com", "acme-dental.net"]}
+PROVIDER = {"name": "Bob's IT Services", "domains": ["bobsit.example"],
+            "azure_tenant_ids": ["b0b00000-0000-4000-8000-000000000001"]}
+NOW = "2026-12-01T00:00:00Z"
+
+
+def check(check_id: str) -> Check:
+    return next(c for c in registry.all_checks() if c.id == check_id)
+
+
+def snapshot(facts: Any) -> Any:
+    """The facts as a snapshot stores them, and back: a check sees what `judge` sees."""
+    return fact_from_json(json.loads(json.dumps(fact_to_json(facts))))
+
+
+def judge(check_id: str, facts: Any, others: dict[str, dict[str, Any]] | None = None
+          ) -> list[Finding]:
+    c = check(check_id)
+    target = Target(c.meta.source, c.meta.area, "t", "t", Asset("x", "t"))
+    ctx = CheckContext(c.meta, target, Identity.from_mappings(CLIENT, [PROVIDER]),
+                       dt.date(2026, 12, 6), others or {})
+    return c.run(snapshot(facts), ctx)
+
+
+def listed(*items: Any) -> Fetched[Any]:
+    return Fetched("gws", "GET admin/directory/v1/customer/C03az79cb/domains", NOW, items)
+
+
+def workspace(domains: Fetched[GwsDomain] | FetchError) -> GwsFacts:
+    empty = listed()
+    return GwsFacts(customer_key="C03az79cb", subject=None,
+                    customer=FetchError("gws", "customers.get", "not needed here"),
+                    users=empty, roles=empty, assignments=empty, domains=domains,
+                    tokens=Tokens(empty, (), ()), label="Acme")
+
+
+def test_gws_domains_failed_read_unlisted_domain_and_pass_side_by_side() -> None:
+    assert catalogue.paths_read_by("gws.domains.verified")
+    denied = FetchError("gws", "domains.list", "403: Not Authorized to access this "
+                        "resource/api", kind="denied")
+    failed = judge("gws.domains.verified", workspace(denied))
+    assert [f.status for f in failed] == [Status.ERROR]
+    assert "403" in failed[0].detail
+
+    # acme-dental.net is not in the account: not read there, so not a pass
+    partial = judge("gws.domains.verified",
+                    workspace(listed(GwsDomain("acmedental.com", True, True))))
+    by_domain = {f.asset.id: f for f in partial}
+    assert by_domain["acmedental.com"].status is Status.PASS
+    assert by_domain["acme-dental.net"].status is not Status.PASS
+    assert "verified in the business's Workspace" in by_domain["acmedental.com"].detail
+
+    both = judge("gws.domains.verified", workspace(listed(
+        GwsDomain("acmedental.com", True, True),
+        GwsDomain("acme-dental.net", True, False, alias_of="acmedental.com"))))
+    assert {f.status for f in both} == {Status.PASS}
+
+
+def inventory(**rows: Any) -> Any:
+    from lockin_audit.sources.inventory import InventoryFacts
+
+    return InventoryFacts(path="inventory.yaml", observed_at=NOW, **rows)
+
+
+def test_custody_admin_credentials_unreadable_row_provider_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.inventory import Credential, RowProblem
+
+    unreadable = judge("custody.admin-credentials.holder", inventory(problems=(
+        RowProblem("inventory.yaml:12", "admin_holder", "expected client, provider or both",
+                   row_id="Firewall", section="credentials"),)))
+    assert [f.status for f in unreadable] == [Status.ERROR]
+    assert "admin_holder" in unreadable[0].detail
+
+    found = judge("custody.admin-credentials.holder", inventory(credentials=(
+        Credential("Firewall", "provider", "inventory.yaml:3"),
+        Credential("Wi-Fi controller", "client", "inventory.yaml:7",
+                   last_tested=dt.date(2026, 11, 1)))))
+    by_system = {f.asset.name: f for f in found}
+    assert by_system["Firewall"].status is Status.FAIL
+    assert by_system["Wi-Fi controller"].status is Status.PASS
+    assert "Wi-Fi controller" in by_system["Wi-Fi controller"].detail  # names its scope
+
+
+def test_contract_holder_unreadable_row_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.inventory import Contract, RowProblem
+
+    unreadable = judge("contract.holder.account", inventory(problems=(
+        RowProblem("inventory.yaml:4", "account_holder", "not a text", row_id="NET-1",
+                   section="contracts"),)))
+    assert Status.ERROR in {f.status for f in unreadable}
+    assert Status.PASS not in {f.status for f in unreadable}
+
+    mine = judge("contract.holder.account", inventory(contracts=(
+        Contract("NET-1", "internet_line", "Metro Fiber Co", "inventory.yaml:2",
+                 account_holder="Acme Dental LLC", billed_to="Acme Dental LLC",
+                 contracted_via="client"),)))
+    assert [f.status for f in mine] == [Status.PASS]
+    assert "NET-1" in mine[0].detail
+
+
+def dns_facts(domain: str, **fields: Any) -> Any:
+    """A DnsFacts snapshot where every record set not given answered "nodata"."""
+    from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses
+
+    def nodata(rdtype: str, name: str = domain) -> Answer:
+        return Answer(name, rdtype, "nodata", observed_at=NOW)
+
+    base: dict[str, Any] = dict(
+        domain=domain, ns=nodata("NS"), soa=nodata("SOA"), soa_parsed=None, mx=nodata("MX"),
+        mx_hosts=(), mx_addresses=(), txt=nodata("TXT"),
+        spf=FetchError("dns", f"{domain} TXT", "not needed here"),
+        dmarc=FetchError("dns", f"_dmarc.{domain} TXT", "not needed here"),
+        tlsrpt=nodata("TXT", f"_smtp._tls.{domain}"), mta_sts=nodata("TXT", f"_mta-sts.{domain}"),
+        dkim=(), caa=nodata("CAA"), caa_parsed=(), ds=nodata("DS"), dnskey=nodata("DNSKEY"),
+        apex=HostAddresses(domain, nodata("A"), nodata("AAAA")),
+        www=HostAddresses(f"www.{domain}", nodata("A", f"www.{domain}"),
+                          nodata("AAAA", f"www.{domain}")),
+        autodiscover=nodata("CNAME", f"autodiscover.{domain}"), ptr={})
+    base.update(fields)
+    return DnsFacts(**base)
+
+
+def test_domain_caa_failed_read_provider_account_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.dns import Answer, Caa
+
+    timeout = FetchError("dns", "acmedental.com CAA", "no answer within 3 s", kind="timeout")
+    failed = judge("domain.dns.caa", dns_facts("acmedental.com", caa=timeout))
+    assert [f.status for f in failed] == [Status.ERROR]
+
+    record = '0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/' \
+             'acme/acct/1"'
+    pinned = judge("domain.dns.caa", dns_facts(
+        "acmedental.com",
+        caa=Answer("acmedental.com", "CAA", "ok", (record,), observed_at=NOW),
+        caa_parsed=(Caa(0, "issue", "letsencrypt.org;accounturi=https://acme-v02.api."
+                                    "letsencrypt.org/acme/acct/1"),)))
+    # an ACME account nobody can attribute is not passed as the business's
+    assert pinned and Status.PASS not in {f.status for f in pinned}
+
+    none = judge("domain.dns.caa", dns_facts("acmedental.com"))
+    assert [f.status for f in none] == [Status.PASS]
+    assert "CAA record" in none[0].detail  # the pass names its scope (the catalogue's)
+    assert "CAA record" in catalogue.check_scopes("domain.dns.caa")
+
+
+PROVIDER_TENANT = "b0b00000-0000-4000-8000-000000000001"
+
+
+def subscription(**fields: Any) -> Any:
+    from lockin_audit.sources.azure import Subscription
+
+    base: dict[str, Any] = dict(id="5eb5c5b0-0000-4000-8000-000000000011", name="Prod",
+                                tenant_id="c0ffee00-0000-4000-8000-000000000001",
+                                state="Enabled", quota_id=None, managed_by_tenants=())
+    base.update(fields)
+    return Subscription(**base)
+
+
+def azure(*subs: Any) -> Any:
+    from lockin_audit.sources.azure import AzureFacts
+
+    return AzureFacts(tenant_id="c0ffee00-0000-4000-8000-000000000001", label="Acme",
+                      arm_endpoint="https://management.azure.com", subscriptions=subs,
+                      observed_at=NOW)
+
+
+def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.azure import LighthouseAssignment, LighthouseAuthorization
+
+    denied = FetchError("azure", "GET registrationAssignments", "403 AuthorizationFailed",
+                        kind="denied")
+    failed = judge("azure.delegation.lighthouse", azure(subscription(lighthouse=denied)))
+    assert [f.status for f in failed] == [Status.ERROR]
+
+    delegated = subscription(lighthouse=(LighthouseAssignment(
+        "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011/providers/Microsoft."
+        "ManagedServices/registrationAssignments/1",
+        "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011", "Managed services",
+        PROVIDER_TENANT, "Bob's IT Services",
+        (LighthouseAuthorization("9f0c0000-0000-4000-8000-000000000001", "BITS "
+                                 "engineers", "Owner"),)),))
+    held = judge("azure.delegation.lighthouse", azure(delegated))
+    assert [f.status for f in held] == [Status.FAIL]
+
+    clean = judge("azure.delegation.lighthouse", azure(subscription()))
+    assert [f.status for f in clean] == [Status.PASS]
+    assert "through Azure Lighthouse" in clean[0].detail  # names its scope
