@@ -58,7 +58,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "domain": ("domain", "network"),
     "inventory": ("contract", "custody"),
     "aws": ("aws",),
-    "microsoft": ("azure", "m365"),
+    "microsoft": ("azure", "m365", "devices"),
     "google": ("gws", "gcp"),
 }
 HTTP_FAULTS = ("403", "429", "5xx", "malformed", "timeout")
