@@ -289,14 +289,16 @@ def verify_bundle(path: Path, *, allowed_signers: Path | None = None,
     if manifest_bytes is None:
         v.fail("no manifest.json in the bundle")
         return v
+    listed: dict[str, Any] = {}
     try:
         manifest = json.loads(manifest_bytes)
-        listed = manifest["members"]
+        listed = dict(manifest["members"])
         if manifest.get("format") != BUNDLE_FORMAT:
             v.fail(f"manifest format {manifest.get('format')!r}, expected {BUNDLE_FORMAT!r}")
     except (ValueError, KeyError, TypeError) as exc:
+        # still check the signature and time stamp below: they say whether the manifest
+        # itself was changed after signing
         v.fail(f"manifest.json cannot be read: {exc}")
-        return v
     for name, expected in sorted(listed.items()):
         data = members.get(name)
         if data is None:
@@ -304,7 +306,8 @@ def verify_bundle(path: Path, *, allowed_signers: Path | None = None,
         elif _sha256(data) != expected.get("sha256"):
             v.fail(f"{name}: SHA-256 {_sha256(data)} does not match the manifest's "
                    f"{expected.get('sha256')} (the member was changed)")
-    extra = sorted(set(members) - set(listed) - {MANIFEST, SIGNATURE, TIMESTAMP})
+    extra = (sorted(set(members) - set(listed) - {MANIFEST, SIGNATURE, TIMESTAMP})
+             if listed else [])
     for name in extra:
         v.fail(f"{name}: in the bundle but not in the manifest (added afterwards)")
     if v.ok:

@@ -137,6 +137,8 @@ def test_a_one_byte_change_to_any_member_is_rejected(demo_bundle: dict[str, Any]
              next(n for n in members if n.startswith("audit/"))]
     for i, name in enumerate(names):
         data = bytearray(members[name])
+        # change one byte inside a value (a digit of a hash or a letter of text), and also
+        # check below that a change that breaks the manifest's JSON is caught the same way
         pos = len(data) // 2
         data[pos] = (data[pos] + 1) % 256
         changed = _rewrite(demo_bundle["bundle"], tmp / f"changed-{i}.zip",
@@ -146,6 +148,18 @@ def test_a_one_byte_change_to_any_member_is_rejected(demo_bundle: dict[str, Any]
         expected = "signature" if name == "manifest.json" else name
         assert any(expected in line for line in proc.stdout.splitlines()
                    if line.startswith("FAILED")), (name, proc.stdout)
+
+
+def test_a_manifest_that_no_longer_parses_still_names_the_signature(
+        demo_bundle: dict[str, Any]) -> None:
+    members = _members(demo_bundle["bundle"])
+    broken = members["manifest.json"].replace(b'"members"', b'"members', 1)
+    changed = _rewrite(demo_bundle["bundle"], demo_bundle["dir"] / "broken-manifest.zip",
+                       {"manifest.json": broken})
+    proc = _cli("verify", str(changed))
+    assert proc.returncode == 1
+    assert "FAILED: manifest.json cannot be read" in proc.stdout
+    assert "FAILED: signature: the signature does not match" in proc.stdout
 
 
 def test_an_added_or_removed_member_is_rejected(demo_bundle: dict[str, Any]) -> None:
