@@ -12,7 +12,7 @@ that belongs to nobody configured is a warning to settle in writing. What was no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from lockin_audit.check import CheckContext, check
 from lockin_audit.facts import FetchError
@@ -30,11 +30,11 @@ def _asset(agent: EndpointAgent) -> Asset:
                  f"{agent.name} ({instance})")
 
 
-def _devices(machines: list[Machine]) -> str:
-    names = sorted({m.host for m in machines})
+def _devices(hosts: Iterable[str], noun: str = "device") -> str:
+    names = sorted(set(hosts))
     shown = ", ".join(names[:SHOWN_DEVICES])
     more = f" and {len(names) - SHOWN_DEVICES} more" if len(names) > SHOWN_DEVICES else ""
-    return f"{len(names)} device{'s' if len(names) != 1 else ''} ({shown}{more})"
+    return f"{len(names)} {noun}{'s' if len(names) != 1 else ''} ({shown}{more})"
 
 
 @check(
@@ -88,7 +88,7 @@ def remote_access_agents(facts: EndpointFacts, ctx: CheckContext) -> Iterator[Fi
                                                                           kv[0][1] or "")):
         agent = seen[0][1]
         machines = [m for m, _ in seen]
-        devices = _devices(machines)
+        devices = _devices(m.host for m in machines)
         evidence = [Evidence("endpoints", f"endpoint collect on {m.host} ({m.file})",
                              m.collected_at, {"tool": a.name, "found_as": list(a.found_as),
                                               "instance": a.instance,
@@ -172,12 +172,8 @@ def intune_remote_access(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Find
             assert isinstance(problem, FetchError)
             yield ctx.error(asset, problem, key=f"devices:{tool}:{instance}")
             continue
-        names = sorted({d for a in apps if not isinstance(a.devices, FetchError)
-                        for d in a.devices})
-        shown = ", ".join(names[:SHOWN_DEVICES])
-        more = f" and {len(names) - SHOWN_DEVICES} more" if len(names) > SHOWN_DEVICES else ""
-        devices = (f"{len(names)} managed device{'s' if len(names) != 1 else ''} "
-                   f"({shown}{more})")
+        devices = _devices((d for a in apps if not isinstance(a.devices, FetchError)
+                            for d in a.devices), "managed device")
         evidence = [read.evidence({"displayName": a.display_name, "version": a.version,
                                    "deviceCount": a.device_count,
                                    "devices": list(a.devices) if not isinstance(

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lockin_audit.facts import FetchError, SourceFailure
-from lockin_audit.model import Asset
 from lockin_audit.sources.interface import Source, SourceContext, Target
 
 if TYPE_CHECKING:
@@ -171,7 +170,3 @@ def recorded_sources(records: Mapping[str, SourceRecord]) -> dict[str, Source]:
             live = None
         out[name] = RecordedSource(rec, live)
     return out
-
-
-def asset_of(target: Target) -> Asset:
-    return target.asset

@@ -34,7 +34,7 @@ import plistlib
 import re
 import socket
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path, PureWindowsPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -645,10 +645,6 @@ def main(argv: list[str] | None = None) -> int:
     os.replace(tmp, out)
     print(f"{out}: {summary(data)}")
     return 0
-
-
-def iter_tools() -> Iterator[dict[str, Any]]:
-    yield from TOOLS
 
 
 def match_app(name: str) -> tuple[dict[str, Any], str | None] | None:
