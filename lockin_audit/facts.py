@@ -3,20 +3,24 @@
 - `FetchError`: why a fact could not be read (a denied, throttled, timed-out or malformed
   read), with the evidence of the attempt;
 - `SourceFailure`: raised when a whole target cannot be assessed;
-- `fetched_value`: a value-or-error unwrapped, or SourceFailure.
+- `Fetched`: the one value-or-error type. Every fact that may be missing is a `Fetched`
+  (the value, or the FetchError saying why not, with what was asked, of whom and when),
+  never a bare `T | FetchError`;
+- the fact codec (`fact_to_json`/`fact_from_json`): typed facts to JSON and back.
 
 Nothing here imports anything of lockin_audit but `model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from lockin_audit.model import Evidence, iso, utc_now
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,75 @@ class SourceFailure(Exception):
         self.error = error
 
 
+def _now() -> str:
+    return iso(utc_now())
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """One read: its value, or the FetchError saying why it is missing, with the source
+    that was asked, what was asked and when (the evidence of the read).
+
+    Check `error` first, then use `ok`:
+
+        if facts.mx.error:
+            yield ctx.error(facts.mx.error, asset=...)
+        else:
+            for record in facts.mx.ok: ...
+
+    `note` says why a value is empty by construction (e.g. no PIM licence, so no eligible
+    assignments can exist), for the pass to say so."""
+
+    source: str
+    request: str
+    value: T | FetchError
+    observed_at: str = field(default_factory=_now)
+    note: str | None = None
+
+    @classmethod
+    def failure(cls, error: FetchError) -> Fetched[Any]:
+        """The read that failed, with the error's own source, request and time."""
+        return cls(error.source, error.request, error, error.observed_at)
+
+    @property
+    def error(self) -> FetchError | None:
+        return self.value if isinstance(self.value, FetchError) else None
+
+    @property
+    def ok(self) -> T:
+        """The value; only use after checking `error` (a failed read raises ValueError)."""
+        if isinstance(self.value, FetchError):
+            raise ValueError(self.value.describe())
+        return self.value
+
+    def get(self) -> T:
+        """The value, or SourceFailure with the reason (for a source that cannot go on
+        without it)."""
+        if isinstance(self.value, FetchError):
+            raise SourceFailure(self.value)
+        return self.value
+
+    def evidence(self, excerpt: Any) -> Evidence:
+        """Evidence of this read, with an excerpt of what it answered."""
+        return Evidence(self.source, self.request, self.observed_at, excerpt)
+
+    def map(self, parse: Callable[[T], U]) -> Fetched[U]:
+        """The same read parsed; a parse failure becomes a `malformed` FetchError (a
+        failed read stays the same failure)."""
+        if isinstance(self.value, FetchError):
+            return Fetched(self.source, self.request, self.value, self.observed_at, self.note)
+        try:
+            parsed = parse(self.value)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            return Fetched(self.source, self.request, FetchError(
+                self.source, self.request, f"unexpected answer: {type(exc).__name__}: {exc}",
+                kind="malformed", observed_at=self.observed_at), self.observed_at)
+        return Fetched(self.source, self.request, parsed, self.observed_at, self.note)
+
+
 def fetched_value(value: T | FetchError) -> T:
-    """Return the value or raise SourceFailure for a FetchError (for code that needs it)."""
+    """Return the value or raise SourceFailure for a FetchError (a source's own
+    intermediate results; facts hold `Fetched`)."""
     if isinstance(value, FetchError):
         raise SourceFailure(value)
     return value
