@@ -135,7 +135,7 @@ def _expiry_words(b: DeviceBinding, today: dt.date) -> str:
 )
 def apple_android_bindings(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Finding]:
     graph = ctx.dependency(GRAPH, ctx.target.id)
-    own = graph.value.own_domains() if graph.value is not None else frozenset()
+    own = graph.ok.own_domains() if not graph.error else frozenset()
     today = ctx.today  # the scan's day (a replayed snapshot is judged on its own day)
     for field, fetched in facts.bindings():
         kind = FIELD_KIND[field]

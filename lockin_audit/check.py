@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from lockin_audit.facts import FetchError
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.identity import Attribution, Identity, IdKind
 from lockin_audit.model import (
     Asset,
@@ -48,7 +48,6 @@ from lockin_audit.model import (
 )
 from lockin_audit.sources.interface import (
     Dependencies,
-    Dependency,
     Requires,
     Target,
     resolve_dependencies,
@@ -186,7 +185,7 @@ class CheckContext:
         """Facts other sources read (failures left out). Prefer `dependency`."""
         return self.facts.get(source, {})
 
-    def dependency(self, req: Requires[T], key: str) -> Dependency[T]:
+    def dependency(self, req: Requires[T], key: str) -> Fetched[T]:
         """Another source's facts for one of its targets, or the FetchError saying why
         they are missing. The check must declare it (`needs=`)."""
         return resolve_dependency(self.facts, frozenset(self.meta.needs), req, key,

@@ -38,7 +38,7 @@ def test_a_failed_read_refuses_its_value() -> None:
     assert (read.source, read.request, read.observed_at) == (
         "graph", denied.request, WHEN)
     with pytest.raises(ValueError, match="403 Forbidden"):
-        read.ok
+        _ = read.ok
     with pytest.raises(SourceFailure) as raised:
         read.get()
     assert raised.value.error is denied

@@ -10,8 +10,8 @@ rest answered); checks turn such a value into a `status: error` finding with the
 A fact is a value or a FetchError: never silently absent, never an empty stand-in.
 
 Reading another source's facts is an explicit, typed dependency. The reader declares it
-(`requires` on a Source, `needs=` on a check) and receives a `Dependency[T]`: the facts,
-or the FetchError saying why they are missing (the target failed, the source could not
+(`requires` on a Source, `needs=` on a check) and receives a `Fetched[T]` (the one
+value-or-error type, `lockin_audit.facts`): the facts, or the FetchError saying why they are missing (the target failed, the source could not
 list its targets, is not configured, or has no such target). It never receives "nothing"::
 
     GRAPH = Requires("graph", GraphFacts)          # the source name and the facts type
@@ -23,7 +23,7 @@ list its targets, is not configured, or has no such target). It never receives "
             if graph.error is not None:            # e.g. Graph /users was throttled
                 ...                                # keep the FetchError in the facts
             else:
-                principals = graph.value.guests    # a GraphFacts
+                principals = graph.ok.guests       # a GraphFacts
 
     @check(id=..., source="azure", needs=(GRAPH,), ...)
     def access(facts, ctx):
@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 # FetchError and SourceFailure live on the facts floor; re-exported for existing plugins
+from lockin_audit.facts import Fetched as Fetched
 from lockin_audit.facts import FetchError as FetchError
 from lockin_audit.facts import SourceFailure as SourceFailure
 from lockin_audit.facts import fetched_value as fetched_value
@@ -73,24 +74,6 @@ class Requires(Generic[T]):
 
     source: str
     facts_type: type[T]
-
-
-@dataclass(frozen=True)
-class Dependency(Generic[T]):
-    """Another source's facts for one key: `value` when read, else `error` (why not).
-    Exactly one of the two is set."""
-
-    source: str
-    key: str
-    value: T | None = None
-    error: FetchError | None = None
-
-    def get(self) -> T:
-        """The facts, or SourceFailure with the reason (for a source that cannot go on
-        without them)."""
-        if self.error is not None or self.value is None:
-            raise SourceFailure(self.error or FetchError(self.source, self.key, "no facts"))
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -152,23 +135,23 @@ class FactStore(Mapping[str, Mapping[str, Any]]):
         """Why a whole source was not read (not configured, targets not listed)."""
         return self._source_errors.get(source)
 
-    def lookup(self, req: Requires[T], key: str) -> Dependency[T]:
+    def lookup(self, req: Requires[T], key: str) -> Fetched[T]:
         facts = self._facts.get(req.source, {})
         if key in facts:
             value = facts[key]
             if not isinstance(value, req.facts_type):
-                return Dependency(req.source, key, error=FetchError(
-                    req.source, f"{req.source} facts of {key}",
+                return Fetched.failure(FetchError(
+                    req.source, _request(req, key),
                     f"unexpected facts type {type(value).__name__}", kind="error"))
-            return Dependency(req.source, key, value=value)
+            return Fetched(req.source, _request(req, key), value)
         failed = self._errors.get(req.source, {}).get(key)
         if failed is not None:
-            return Dependency(req.source, key, error=failed)
+            return Fetched.failure(failed)
         whole = self._source_errors.get(req.source)
         if whole is not None:
-            return Dependency(req.source, key, error=whole)
-        return Dependency(req.source, key, error=FetchError(
-            req.source, f"{req.source} facts of {key}",
+            return Fetched.failure(whole)
+        return Fetched.failure(FetchError(
+            req.source, _request(req, key),
             f"the {req.source} source has no target {key!r} in this scan", kind="not_found"))
 
     def lookup_all(self, req: Requires[T]) -> Dependencies[T]:
@@ -188,8 +171,12 @@ class FactStore(Mapping[str, Mapping[str, Any]]):
         return Dependencies(req.source, values, errors, whole)
 
 
+def _request(req: Requires[Any], key: str) -> str:
+    return f"{req.source} facts of {key}"
+
+
 def resolve_dependency(facts: Mapping[str, Mapping[str, Any]], declared: Any, req: Requires[T],
-                       key: str, reader: str) -> Dependency[T]:
+                       key: str, reader: str) -> Fetched[T]:
     """Look one dependency up in a FactStore (or a plain mapping: then only facts)."""
     _check_declared(declared, req, reader)
     if isinstance(facts, FactStore):
@@ -253,7 +240,7 @@ class SourceContext:
         `dependencies`, which also say what could not be read."""
         return self.facts.get(source, {})
 
-    def dependency(self, req: Requires[T], key: str) -> Dependency[T]:
+    def dependency(self, req: Requires[T], key: str) -> Fetched[T]:
         """Another source's facts for one of its targets, or the FetchError saying why
         they are missing (declared in `after` or `requires`)."""
         return resolve_dependency(self.facts, self.declared, req, key, self.reader)
