@@ -100,37 +100,7 @@ def _expiry_words(b: DeviceBinding, today: dt.date) -> str:
     id="devices.mdm.apple-android-bindings",
     control="devices.mdm",
     source="intune",
-    title="Whose Apple ID and Google account the device management depends on",
     severity=Severity.CRITICAL,
-    risk="Intune manages iPhones, iPads and Macs through an Apple push certificate, and "
-         "enrolls and licenses them through Apple Business Manager and VPP tokens; Android "
-         "devices through a managed Google Play binding. Each was created with one Apple "
-         "ID or Google account, and only that account can renew it. If it is the "
-         "provider's, the certificate lapses after the provider leaves: every device "
-         "stops taking commands and must be re-enrolled by hand, and the bought apps must "
-         "be bought again.",
-    remediation=(
-        "Before the expiry date shown, ask the provider to transfer the Apple ID (or the "
-        "Google account) to the business, or renew the push certificate together: in the "
-        "Intune admin center, Devices > Enrollment > Apple > MDM Push Certificate, renew "
-        "it with the same Apple ID (a new Apple ID means re-enrolling every device).",
-        "Create a managed Apple Account on the business's own domain in Apple Business "
-        "Manager (and a Google account of the business for managed Google Play) for "
-        "future renewals.",
-        "Move the enrollment (ADE) and VPP tokens to the business's Apple Business "
-        "Manager: download new tokens there and upload them in Intune (Devices > "
-        "Enrollment > Apple > Enrollment program tokens; Tenant administration > "
-        "Connectors and tokens > Apple VPP tokens).",
-        "Put each expiry date in the business's calendar (report.ics has them).",
-    ),
-    references=(
-        "https://learn.microsoft.com/mem/intune/enrollment/apple-mdm-push-certificate-get",
-        "https://learn.microsoft.com/mem/intune/enrollment/device-enrollment-program-"
-        "enroll-ios",
-        "https://learn.microsoft.com/mem/intune/apps/vpp-apps-ios",
-        "https://learn.microsoft.com/mem/intune/enrollment/connect-intune-android-"
-        "enterprise",
-    ),
     needs=(GRAPH,),
 )
 def apple_android_bindings(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Finding]:

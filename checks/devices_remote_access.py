@@ -40,26 +40,7 @@ def _devices(hosts: Iterable[str], noun: str = "device") -> str:
     id="devices.remote_access.agents",
     control="devices.remote_access",
     source="endpoints",
-    title="Remote-access agents on the business's devices, and whose instance they report to",
     severity=Severity.HIGH,
-    risk="""Every managed service provider installs its remote monitoring and management
-    (RMM) agent and a remote-control tool on each computer, connected to the provider's own
-    instance. After the business leaves, those agents are the provider's standing door into
-    every machine: it can still run commands, install software and watch screens, and the
-    business usually does not know which tools are installed or where they report.""",
-    remediation=(
-        "Ask the provider, in writing, to uninstall its agents from every device listed and "
-        "to delete the business's devices from its instance, by the date in the plan, and to "
-        "confirm when done.",
-        "Re-run `lockin-audit endpoint collect` on each machine afterwards (or check Intune's "
-        "discovered apps) to confirm the agents are gone.",
-        "For a tool the business keeps, move it to an account or instance the business holds "
-        "and list that instance under client.remote_access in the audit file.",
-    ),
-    references=(
-        "https://www.cisa.gov/news-events/cybersecurity-advisories/aa23-025a",
-        "https://rmm.datto.com/help/en/Content/5AGENT/Agent.htm",
-    ),
 )
 def remote_access_agents(facts: EndpointFacts, ctx: CheckContext) -> Iterator[Finding]:
     for problem in facts.unreadable:
@@ -136,12 +117,7 @@ def _verdict(ctx: CheckContext, *, asset: Asset, name: str, kind: str, instance:
     id="devices.remote_access.intune",
     control="devices.remote_access",
     source="intune",
-    title="Remote-access tools Intune discovered on the business's managed devices",
     severity=Severity.HIGH,
-    risk=remote_access_agents.meta.risk,
-    remediation=remote_access_agents.meta.remediation,
-    references=("https://learn.microsoft.com/graph/api/intune-devices-detectedapp-list",
-                "https://learn.microsoft.com/mem/intune/apps/app-discovered-apps"),
 )
 def intune_remote_access(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Finding]:
     read = facts.remote_access_apps

@@ -39,40 +39,6 @@ POWERFUL_EXACT = frozenset({"full_access_as_app", "Exchange.ManageAsApp",
 POWERFUL_PREFIXES = ("RoleManagement.ReadWrite.", "AppRoleAssignment.ReadWrite.",
                      "Application.ReadWrite.", "Directory.ReadWrite.")
 
-PARTNER_STEPS = (
-    "Sign in to the Microsoft 365 admin center (https://admin.microsoft.com) with a "
-    "Global Administrator account that belongs to the business (not the provider's).",
-    "Go to Settings > Partner relationships. Every partner with a relationship to the "
-    "tenant is listed with its type: Reseller, Delegated administrator (DAP), Granular "
-    "delegated admin privileges (GDAP), Microsoft Entra roles, or Partner of record.",
-    "Select each partner and write down its name, its Microsoft partner id, the "
-    "relationship types and, for GDAP, each relationship's name, the Microsoft Entra "
-    "roles it grants and its end date. Save a screenshot for your records.",
-    "For a DAP relationship of the outgoing provider, select the partner and choose "
-    "'Remove roles' (this removes the old full Global Administrator access).",
-    "For a GDAP relationship of the outgoing provider, open the 'Delegated "
-    "administration' tab, select the relationship and choose 'Terminate relationship' "
-    "once the new provider has its own access.",
-    "If the provider is also your reseller (the subscriptions are bought through it), "
-    "arrange the licence transfer to the new provider or to a direct Microsoft "
-    "agreement before ending the reseller relationship, so that services do not lapse.",
-)
-
-BREAK_GLASS = (
-    "While the provider still cooperates, have them create (or create yourself, if you "
-    "can sign in) two cloud-only emergency 'break-glass' accounts on the tenant's "
-    "onmicrosoft.com domain, e.g. breakglass1@<tenant>.onmicrosoft.com, and assign both "
-    "the Global Administrator role permanently (not only eligible through PIM).",
-    "Give each a long random password stored offline in the business's safe (not in the "
-    "provider's password manager), and register phishing-resistant MFA (a FIDO2 key the "
-    "business keeps) for each.",
-    "Exclude one of them from Conditional Access policies that could lock everyone out, "
-    "and set an alert on their sign-ins.",
-    "Sign in with both accounts to prove they work, then record who in the business "
-    "holds each key.",
-    "Only then remove or downgrade the provider's Global Administrator accounts (guests "
-    "or accounts on the provider's domain).",
-)
 KEEP_ADMIN = ("Keep this account: make sure its password and MFA method are held by the "
               "business (not stored in the provider's password manager), and that no "
               "Conditional Access policy the provider manages can lock it out.")
@@ -197,16 +163,7 @@ def _role_sets(facts: GraphFacts, ctx: CheckContext, *, global_admin: bool
     id="m365.admins.global_admins",
     control="m365.admins",
     source="graph",
-    title="Who holds Global Administrator in Microsoft 365",
     severity=Severity.CRITICAL,
-    risk="Global Administrator is the master key to the business's email, files and "
-         "accounts. If only the provider's people (or guests signing in from the "
-         "provider's own directory) hold it, the business cannot add or remove anyone, "
-         "reset a password or change provider without the provider's help, and anyone "
-         "the provider employs keeps that power after the contract ends.",
-    remediation=BREAK_GLASS,
-    references=("https://learn.microsoft.com/entra/identity/role-based-access-control/"
-                "security-emergency-access",),
 )
 def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
@@ -275,24 +232,7 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="m365.admins.privileged_roles",
     control="m365.admins",
     source="graph",
-    title="Who holds the other powerful administrator roles in Microsoft 365",
     severity=Severity.HIGH,
-    risk="Besides Global Administrator, several roles let their holder take over the "
-         "tenant or read its data: Privileged Role Administrator can make anyone a "
-         "Global Administrator, Privileged Authentication Administrator can reset any "
-         "administrator's password and MFA, Exchange and SharePoint administrators reach "
-         "every mailbox and file, Intune Administrator can wipe every device. In the "
-         "provider's hands after the contract ends, any of them is as good as the keys.",
-    remediation=(
-        "In the Microsoft Entra admin center open Roles & admins, open each role listed "
-        "here and its Assignments (Active and Eligible).",
-        "Remove the provider's accounts, guests and groups from the role once the new "
-        "provider or your own staff have the access they need.",
-        "For accounts the provider created in your directory (named after the provider), "
-        "block sign-in, then delete them after the hand-over.",
-    ),
-    references=("https://learn.microsoft.com/entra/identity/role-based-access-control/"
-                "privileged-roles-permissions",),
 )
 def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
@@ -337,17 +277,7 @@ def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="m365.partner.relationships",
     control="m365.partner",
     source="graph",
-    title="Partner (service provider) relationships of the tenant",
     severity=Severity.HIGH,
-    risk="A provider marked as a service provider in the tenant's cross-tenant access "
-         "settings, or holding delegated admin rights (DAP or GDAP), can sign in to the "
-         "business's tenant from its own directory with administrator roles. These "
-         "rights do not end with the contract unless someone removes them.",
-    remediation=PARTNER_STEPS,
-    references=("https://learn.microsoft.com/partner-center/customers/"
-                "gdap-customer-relationships",
-                "https://learn.microsoft.com/graph/api/resources/"
-                "crosstenantaccesspolicyconfigurationpartner"),
 )
 def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
@@ -453,24 +383,7 @@ def _grant_is_powerful(g: Grant) -> bool:
     id="m365.apps.provider_apps",
     control="m365.apps",
     source="graph",
-    title="Apps in the tenant owned by another organisation",
     severity=Severity.HIGH,
-    risk="An app registered in the provider's own directory (a remote-management, backup "
-         "or ticketing tool) and consented in the business's tenant keeps working with "
-         "the permissions it was granted after the contract ends; with write permissions "
-         "it can read mail, change users or wipe devices without anyone signing in.",
-    remediation=(
-        "In the Microsoft Entra admin center, open Enterprise applications and filter "
-        "Application type 'All applications'; open each app listed here.",
-        "Under Permissions, review what it was granted; ask the provider which of its "
-        "tools depend on it and on what date they can be switched off.",
-        "On the cut-over date set 'Enabled for users to sign-in' to No, then delete the "
-        "enterprise application (this removes its granted permissions).",
-        "Replace what the tool did (backup, monitoring) with the new provider's tool before "
-        "removing it, so the business is never without backups.",
-    ),
-    references=("https://learn.microsoft.com/entra/identity/enterprise-apps/"
-                "delete-application-portal",),
 )
 def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
@@ -559,19 +472,7 @@ def _provider_partner_domains(facts: GraphFacts, ctx: CheckContext) -> dict[str,
     id="azure.access.provider_guests",
     control="azure.access",
     source="graph",
-    title="Guest accounts from the provider in the tenant",
     severity=Severity.HIGH,
-    risk="A guest account lets someone sign in to the business's tenant with an account "
-         "the provider controls in its own directory. The business cannot reset its "
-         "password or MFA, and it keeps whatever roles and file access it was given "
-         "until someone removes it.",
-    remediation=(
-        "In the Microsoft Entra admin center open Users, filter 'User type: Guest' and "
-        "find each account listed here.",
-        "Open its 'Azure role assignments' and 'Assigned roles' and remove them once the "
-        "new provider has its own access.",
-        "Delete the guest account (it stays restorable for 30 days under Deleted users).",
-    ),
 )
 def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
@@ -616,20 +517,7 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="m365.contacts.notifications",
     control="m365.contacts",
     source="graph",
-    title="Where Microsoft sends the tenant's technical and security notices",
     severity=Severity.MEDIUM,
-    risk="Microsoft sends service, security and compliance notices (breach alerts, "
-         "expiring subscriptions, password-reset notices) to these addresses. If they are "
-         "the provider's, the business will miss them once the provider leaves.",
-    remediation=(
-        "In the Microsoft 365 admin center go to Settings > Org settings > Organization "
-        "profile > Organization information (technical contact) and enter an address of "
-        "the business, e.g. it@<your domain>.",
-        "In the Microsoft Purview portal / Entra properties set the security and "
-        "compliance notification emails to the business's address too.",
-        "In the Microsoft Entra admin center, Properties, set the privacy contact to an "
-        "address of the business: it is shown to your users and to regulators.",
-    ),
 )
 def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
@@ -697,25 +585,7 @@ def _federation_finding(d: Domain, ctx: CheckContext,
     id="m365.domains.verification_federation",
     control="m365.domains",
     source="graph",
-    title="Domains of the tenant: verified, and signing in through Microsoft",
     severity=Severity.HIGH,
-    risk="A domain federated to the provider's sign-in server (AD FS or another identity "
-         "system) means every login of the business's staff goes through the provider's "
-         "machine: the provider can sign in as anyone, and when it switches the server "
-         "off nobody can sign in. An unverified domain cannot receive mail in Microsoft "
-         "365 and may be claimed by someone else's tenant.",
-    remediation=(
-        "Before the provider leaves, convert each federated domain to cloud "
-        "authentication: enable password hash sync or plan new passwords, then in "
-        "Microsoft Graph PowerShell run Update-MgDomain -DomainId <domain> "
-        "-AuthenticationType Managed (or use Microsoft Entra Connect's 'Change user "
-        "sign-in').",
-        "Test a sign-in of one user of the domain after the change.",
-        "For unverified domains: add the TXT record the Domains page of the admin center "
-        "shows and select Verify, or remove the domain if it is not used.",
-    ),
-    references=("https://learn.microsoft.com/entra/identity/hybrid/connect/"
-                "migrate-from-federation-to-cloud-authentication",),
 )
 def domains(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
@@ -781,24 +651,7 @@ def _ca_state(p: CaPolicy) -> str:
     id="m365.conditional_access.exclusions",
     control="m365.conditional_access",
     source="graph",
-    title="Conditional Access exclusions that name the provider's accounts, apps or tenant",
     severity=Severity.HIGH,
-    risk="Conditional Access policies decide who must use MFA and who is blocked. An "
-         "account, group, app or whole tenant excluded from a policy skips that rule: when "
-         "the exclusion names the provider, its people keep a way in that the business's "
-         "own staff do not have, and it stays open after the contract ends.",
-    remediation=(
-        "In the Microsoft Entra admin center open Protection > Conditional Access > "
-        "Policies, open each policy listed here and its Users (or Workload identities) > "
-        "Exclude.",
-        "Remove the provider's accounts, groups, apps and tenant from the exclusions; keep "
-        "only the business's own two break-glass accounts excluded.",
-        "Sign in as one of the business's own administrators afterwards to confirm nobody "
-        "is locked out.",
-    ),
-    references=("https://learn.microsoft.com/entra/identity/conditional-access/"
-                "concept-conditional-access-users-groups",
-                "https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy"),
 )
 def ca_exclusions(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
