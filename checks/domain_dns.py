@@ -30,8 +30,6 @@ from lockin_audit.sources.dns import (
     report_addresses,
 )
 
-DNS_REFS = ("https://www.rfc-editor.org/rfc/rfc1035",)
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -177,23 +175,7 @@ def _with_chain(ctx: CheckContext, items: list[tuple[IdKind, str, str]],
     id="domain.dns.nameservers",
     control="domain.dns_hosting",
     source="dns",
-    title="Who runs the domain's DNS",
     severity=Severity.HIGH,
-    risk="""The DNS servers of a domain decide where your website, email and every online
-    service tied to the domain go. If they are your IT provider's own servers, the provider
-    can change or switch off your email and website at any time, and when you leave they
-    must hand over the records before anything can move.""",
-    remediation=(
-        "Open a DNS hosting account in your company's name (Cloudflare, your registrar, "
-        "Route 53, Azure DNS ...).",
-        "Ask the provider for a full export of the zone (every record, as a zone file) and "
-        "import it into the new account; compare record by record.",
-        "If the zone is signed (DNSSEC), follow the DNSSEC finding's order first.",
-        "At the registrar, change the nameservers to the new host's; keep the old servers "
-        "answering for at least two days (the NS record TTL) before the provider deletes "
-        "the zone.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc1034",),
 )
 def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     for value in (facts.ns, facts.soa):
@@ -224,22 +206,7 @@ def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="domain.dns.dnssec",
     control="domain.dnssec",
     source="dns",
-    title="Who holds the domain's DNSSEC signing keys",
     severity=Severity.HIGH,
-    risk="""A signed (DNSSEC) domain is tied to the signing keys of whoever runs its DNS.
-    If you move the DNS to a new host in the wrong order, every resolver that checks
-    signatures will treat your domain as forged and your website and email will stop
-    working for many of your customers until the old keys expire.""",
-    remediation=(
-        "Before changing nameservers, ask the registrar (or the provider, if they hold the "
-        "registrar account) to remove the DS record, or to add the new DNS host's DS record "
-        "alongside the old one.",
-        "Wait for the DS record's TTL (often one to two days) to pass.",
-        "Change the nameservers to the new host and let it sign the zone with its own keys.",
-        "Only then publish the new DS record (if you removed it) and have the provider "
-        "delete the old zone and its keys.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc6781", "https://www.rfc-editor.org/rfc/rfc8901"),
 )
 def dnssec(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     for value in (facts.ds, facts.dnskey, facts.ns):
@@ -263,32 +230,12 @@ def dnssec(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 # -- domain.mail ------------------------------------------------------------------------
 
-MAIL_RISK = """The MX records decide which servers receive your company's email; SPF lists
-who may send it, autodiscover tells mail programs where to log in and DKIM keys sign it.
-If these point at your IT provider's relays or spam filter, all your email flows through
-them, and on the day you leave mail can be lost or bounce unless they are changed in the
-right order."""
-
 
 @check(
     id="domain.dns.mail",
     control="domain.mail",
     source="dns",
-    title="Who receives and relays the domain's email",
     severity=Severity.HIGH,
-    risk=MAIL_RISK,
-    remediation=(
-        "Find out which mail service your company contracts directly (for example "
-        "Microsoft 365) and whether it can receive mail without the provider's filter.",
-        "If you keep a filtering service, sign up for one in your company's name and "
-        "configure it before the switch.",
-        "Change the MX records to the new service, remove the provider's include from the "
-        "SPF record and repoint autodiscover and DKIM CNAMEs; keep the old filter running "
-        "until the MX TTL has passed.",
-        "Send test mails in and out and check the DMARC reports for failures.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc5321#section-5",
-                "https://www.rfc-editor.org/rfc/rfc7208"),
 )
 def mail(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _mx(facts, ctx)
@@ -534,22 +481,7 @@ def _dkim_scope(facts: DnsFacts) -> str:
     id="domain.dns.mail-reports",
     control="domain.mail_reports",
     source="dns",
-    title="Who receives the domain's email authentication reports",
     severity=Severity.MEDIUM,
-    risk="""DMARC and TLS reports tell whoever receives them who sends mail in your name
-    and whether mail to you is delivered securely. If they go to your IT provider, you
-    lose that view when you leave, and the provider keeps seeing details of your mail
-    traffic after the contract ends.""",
-    remediation=(
-        "Choose a mailbox or a reporting service in your company's name for DMARC and "
-        "TLS-RPT reports.",
-        "Change the rua= (and ruf=) address of the _dmarc record and the rua= of the "
-        "_smtp._tls record to it.",
-        "Ask the provider to remove the authorisation record (<your domain>._report._dmarc "
-        "under their domain) once the reports have moved.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc7489#section-7.1",
-                "https://www.rfc-editor.org/rfc/rfc8460"),
 )
 def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if err := facts.dmarc.error:
@@ -618,20 +550,7 @@ def _tlsrpt(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="domain.dns.web",
     control="domain.web",
     source="dns",
-    title="Where the domain's website is hosted",
     severity=Severity.HIGH,
-    risk="""If your website's address points at your IT provider's servers, the provider
-    holds the site's files, its certificate and often its database. When you leave, the
-    site goes down unless you have a copy and a new host ready before the switch.""",
-    remediation=(
-        "Ask the provider for a full copy of the website (files, database, and the admin "
-        "logins of the content system) and of any certificate and private key they hold.",
-        "Set up hosting in your company's name and restore the copy there; test it under "
-        "a temporary name.",
-        "Change the apex A/AAAA and the www record to the new host, then have the provider "
-        "take the old site down after the TTL has passed.",
-    ),
-    references=DNS_REFS,
 )
 def web(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     found = False
@@ -669,22 +588,7 @@ def web(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="domain.dns.caa",
     control="domain.certificates",
     source="dns",
-    title="Who may obtain certificates for the domain (CAA)",
     severity=Severity.MEDIUM,
-    risk="""CAA records say which certificate authorities may issue certificates for your
-    domain, and can pin issuance to one account at that authority. If that account is your
-    IT provider's, or certificate problems are reported to the provider, you cannot renew
-    your own website's certificate after you leave, and the browser warnings start when the
-    current one expires.""",
-    remediation=(
-        "Create an account in your company's name at the certificate authority you want "
-        "to use (for Let's Encrypt, the ACME client on your own server creates it).",
-        "Change the CAA issue/issuewild record's accounturi= to your account (or remove the "
-        "accounturi parameter) and the iodef address to your own.",
-        "Issue a new certificate from your account before the provider's certificate "
-        "expires.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc8659", "https://www.rfc-editor.org/rfc/rfc8657"),
 )
 def caa(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if err := _error(facts.caa):
@@ -759,20 +663,7 @@ M365_TENANT = re.compile(r"\._domainkey\.([a-z0-9-]+)\.onmicrosoft\.com$")
     id="domain.dns.saas-verification",
     control="domain.saas_verification",
     source="dns",
-    title="Online services that have verified the domain",
     severity=Severity.MEDIUM,
-    risk="""A verification record proves to a cloud service (Microsoft 365, Google,
-    Atlassian ...) that an account there controls your domain: that account can create
-    mailboxes or users with your addresses. If the account was opened by your IT provider,
-    you need to know it exists and take it over before you leave.""",
-    remediation=(
-        "For each service listed, log in to the admin console you believe is yours and "
-        "check that the domain shows as verified there.",
-        "If you cannot find the account, ask the provider which account the record "
-        "belongs to and to transfer it (or the domain) to your company's account.",
-        "Remove verification records of services you no longer use.",
-    ),
-    references=("https://learn.microsoft.com/en-us/microsoft-365/admin/setup/add-domain",),
 )
 def saas_verification(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if err := _error(facts.txt):

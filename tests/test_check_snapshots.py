@@ -242,17 +242,17 @@ CLIENT_ACCOUNT, PROVIDER_ACCOUNT = "222233334444", "111122223333"
 
 def aws_account(organization: Any) -> Any:
     """An AwsFacts snapshot whose other reads were not made (each a FetchError)."""
+    from lockin_audit.facts import Fetched
     from lockin_audit.sources.aws_facts import AwsFacts
-    from lockin_audit.sources.aws_facts import Fetched as AwsFetched
 
     def unread(op: str) -> Any:
-        return AwsFetched(op, FetchError("aws", op, "not read in this snapshot"), NOW)
+        return Fetched("aws", op, FetchError("aws", op, "not read in this snapshot"), NOW)
 
     return AwsFacts(
         account_id=CLIENT_ACCOUNT, label="Acme production", partition="aws",
         caller_arn=f"arn:aws:sts::{CLIENT_ACCOUNT}:assumed-role/audit/lockin-audit",
         regions=("eu-west-1",),
-        organization=AwsFetched("organizations:DescribeOrganization", organization, NOW),
+        organization=Fetched("aws", "organizations:DescribeOrganization", organization, NOW),
         org_accounts=None, contact=unread("account:GetContactInformation"),
         alternate_contacts=(), iam=unread("iam:GetAccountAuthorizationDetails"),
         credentials={}, saml_providers=unread("iam:ListSAMLProviders"),
