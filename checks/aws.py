@@ -13,13 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
-from lockin_audit.facts import FetchError
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.identity import Attribution, IdKind, normalize_org
 from lockin_audit.model import Asset, Holder, Severity, Status, human_datetime
 from lockin_audit.sources.aws import CONTACT_TYPES, account_asset, vendor_accounts
 from lockin_audit.sources.aws_facts import (
     AwsFacts,
-    Fetched,
     IamSnapshot,
     NamedPolicy,
     SamlMetadata,
@@ -91,11 +90,12 @@ def attribute_org(ctx: CheckContext, facts: AwsFacts, org_id: str,
     configured = ctx.attribute(IdKind.AWS_ORGANIZATION, path or org_id, seen_in, record=False)
     if configured.holder is not Holder.UNKNOWN:
         return configured
-    org = facts.organization.value
-    if isinstance(org, FetchError):
+    read = facts.organization
+    if read.error:
         return Attribution(Holder.UNKNOWN, None, IdKind.AWS_ACCOUNT, org_id,
                            f"whether {org_id} is this account's Organization cannot be told: "
-                           f"{org.describe()}", 0.0)
+                           f"{read.error.describe()}", 0.0)
+    org = read.ok
     if org is not None and org.id == org_id:
         a = attribute_account(ctx, facts, org.management_account,
                               f"management account of {org_id}")
@@ -273,14 +273,14 @@ def organization(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
 def _appears(ctx: CheckContext, facts: AwsFacts) -> str:
     """What the account's own data says about whose it is (contact company, alternates)."""
     hints = []
-    contact = facts.contact.value
-    if not isinstance(contact, FetchError) and contact.company:
-        a = ctx.attribute(IdKind.ORG_NAME, contact.company, "AWS primary contact", record=False)
-        hints.append(f"its primary contact company is '{contact.company}'"
+    if not facts.contact.error and facts.contact.ok.company:
+        company = facts.contact.ok.company
+        a = ctx.attribute(IdKind.ORG_NAME, company, "AWS primary contact", record=False)
+        hints.append(f"its primary contact company is '{company}'"
                      + (f" ({a.party})" if a.party else ""))
     for alt in facts.alternate_contacts:
-        c = alt.value
-        if c is not None and not isinstance(c, FetchError) and c.email:
+        c = None if alt.error else alt.ok
+        if c is not None and c.email:
             a = ctx.attribute(IdKind.EMAIL, c.email, "AWS alternate contact", record=False)
             if a.party:
                 hints.append(f"its {c.kind.lower()} contact {c.email} is {a.party}'s")
@@ -384,8 +384,8 @@ def _describe(g: Grantee) -> str:
 def eval_context(facts: AwsFacts) -> EvalContext:
     """What the evaluator may know about accounts' Organizations: the audited account's
     own, and (from its management account) the members listed."""
-    org = facts.organization.value
-    if org is None or isinstance(org, FetchError):
+    org = None if facts.organization.error else facts.organization.ok
+    if org is None:
         return EvalContext()
     members = {facts.account_id, org.management_account}
     listed = facts.org_accounts
@@ -549,8 +549,8 @@ def _can_sign_in(creds: Fetched[UserCredentials] | None) -> bool:
     if creds is None or creds.error:
         return True
     c = creds.ok
-    return (c.console_password is not False or isinstance(c.keys, FetchError)
-            or bool(c.active_keys))
+    return (c.console_password.error is not None or c.console_password.ok
+            or c.keys.error is not None or bool(c.active_keys))
 
 
 def _credential_problems(creds: Fetched[UserCredentials] | None,
@@ -572,22 +572,21 @@ def credential_text(user: User, creds: Fetched[UserCredentials] | None,
         return f"Its credentials could not be read ({why}).", {"credentials": why}
     c = creds.ok
 
-    def part(value: Any, yes: str, no: str) -> str:
-        if isinstance(value, FetchError):
-            return f"unknown ({value.reason})"
-        return yes if value else no
+    def part(read: Fetched[bool], yes: str, no: str) -> str:
+        if read.error:
+            return f"unknown ({read.error.reason})"
+        return yes if read.ok else no
 
-    keys = c.keys
-    if isinstance(keys, FetchError):
-        key_text = f"unknown ({keys.reason})"
-        key_ev: Any = keys.reason
+    if c.keys.error:
+        key_text = f"unknown ({c.keys.error.reason})"
+        key_ev: Any = c.keys.error.reason
     else:
         key_text = "; ".join(f"{_mask(k.id)} {k.status.lower()}, created {k.created[:10]}, "
-                             f"last used {k.last_used or 'never'}" for k in keys) or "none"
+                             f"last used {k.last_used or 'never'}" for k in c.keys.ok) or "none"
         key_ev = [{"AccessKeyId": _mask(k.id), "Status": k.status, "LastUsed": k.last_used}
-                  for k in keys]
+                  for k in c.keys.ok]
     console = part(c.console_password, "yes", "no")
-    if c.console_password is True:
+    if not c.console_password.error and c.console_password.ok:
         last = (user.password_last_used or "never") if last_use_known else "unknown"
         console += f" (last used {last})"
     text = f"Console password: {console}; MFA: {part(c.mfa, 'yes', 'no')}; access keys: {key_text}."
@@ -968,7 +967,7 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     flagged = problems = 0
     for r in facts.regional:
         for key in values(r.kms_keys):
-            if key.manager == "AWS":
+            if key.aws_managed:
                 continue  # AWS-managed keys cannot be shared
             asset = Asset("aws_kms_key", key.arn)
             for finding in _grants(ctx, facts, key, asset):
@@ -977,9 +976,9 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                 else:
                     flagged += 1
                 yield finding
-            if key.manager_error is not None:  # judged by its policy all the same
+            if key.manager.error:  # judged by its policy all the same
                 problems += 1
-                yield ctx.error(asset, key.manager_error, key="metadata")
+                yield ctx.error(asset, key.manager.error, key="metadata")
             if key.policy.error:
                 problems += 1
                 yield ctx.error(asset, key.policy.error)
