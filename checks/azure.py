@@ -57,8 +57,7 @@ def _provider_reaches(sub: Subscription, ctx: CheckContext) -> list[str]:
 def _graph_gap(ctx: CheckContext) -> str:
     """A sentence naming why the Graph partner facts are missing, or ''."""
     graph = ctx.dependency(GRAPH, ctx.target.id)
-    problem = graph.error or (graph.ok.partners if isinstance(graph.ok.partners, FetchError)
-                              else None)
+    problem = graph.error or graph.ok.partners.error
     return (f" The tenant's partner list (Graph) could not be read either: "
             f"{problem.describe()}.") if problem else ""
 
@@ -68,10 +67,10 @@ def _provider_service_partners(ctx: CheckContext) -> list[str]:
     access policy (Graph partner facts), when those were read. Only ever adds a sign:
     an unreadable policy takes nothing away."""
     graph = ctx.dependency(GRAPH, ctx.target.id)
-    if graph.error or isinstance(graph.ok.partners, FetchError):
+    if graph.error or graph.ok.partners.error:
         return []
     out = []
-    for p in graph.ok.partners.items:
+    for p in graph.ok.partners.ok:
         if p.is_service_provider and ctx.attribute(
                 IdKind.AZURE_TENANT, p.tenant_id, "cross-tenant access partner",
                 record=False).holder is Holder.PROVIDER:
@@ -181,8 +180,8 @@ def _tenant_name(ctx: CheckContext, tenant_id: str) -> str | None:
     if who.party:
         return who.party
     graph = ctx.dependency(GRAPH, ctx.target.id)
-    if not graph.error and not isinstance(graph.ok.partners, FetchError):
-        for p in graph.ok.partners.items:
+    if not graph.error and not graph.ok.partners.error:
+        for p in graph.ok.partners.ok:
             if p.tenant_id == tenant_id.lower() and p.display_name:
                 return p.display_name
     return None

@@ -14,11 +14,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check
+from lockin_audit.facts import Fetched
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.microsoft_identity import attribute_address, sentence
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
-from lockin_audit.sources.graph import GRAPH, Fetched, guest_email_from_upn
-from lockin_audit.sources.interface import FetchError
+from lockin_audit.sources.graph import GRAPH, guest_email_from_upn
 from lockin_audit.sources.intune import DeviceBinding, IntuneFacts, evidence
 
 # What each binding is, in the owner's words, and what losing it costs.
@@ -109,11 +109,11 @@ def apple_android_bindings(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Fi
     today = ctx.today  # the scan's day (a replayed snapshot is judged on its own day)
     for field, fetched in facts.bindings():
         kind = FIELD_KIND[field]
-        if isinstance(fetched, FetchError):
-            yield ctx.error(facts.asset, fetched, key=f"{kind}:unreadable",
+        if fetched.error:
+            yield ctx.error(facts.asset, fetched.error, key=f"{kind}:unreadable",
                             title=f"Not assessed: {READ_LABEL[kind]} in Intune")
             continue
-        if not fetched.items:
+        if not fetched.ok:
             yield ctx.finding(
                 asset=facts.asset, holder=Holder.CLIENT, status=Status.PASS,
                 severity=Severity.INFO, key=f"{kind}:none",
@@ -123,12 +123,13 @@ def apple_android_bindings(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Fi
                 evidence=[fetched.evidence({"value": [], **(
                     {"note": fetched.note} if fetched.note else {})})])
             continue
-        for b in fetched.items:
+        for b in fetched.ok:
             yield _binding_finding(ctx, facts, fetched, b, own, today)
 
 
 def _binding_finding(ctx: CheckContext, facts: IntuneFacts,
-                     fetched: Fetched[DeviceBinding], b: DeviceBinding, own: frozenset[str],
+                     fetched: Fetched[tuple[DeviceBinding, ...]], b: DeviceBinding,
+                     own: frozenset[str],
                      today: dt.date) -> Finding:
     name, account_name, cost, severity = WHAT[b.kind]
     who = _holder(ctx, b.account, own, f"{account_name} of {name} in tenant {facts.tenant_id}")

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from lockin_audit.check import CheckContext, check
-from lockin_audit.facts import FetchError
 from lockin_audit.identity import IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.endpoints import EndpointAgent, EndpointFacts, Machine
@@ -122,11 +121,11 @@ def _verdict(ctx: CheckContext, *, asset: Asset, name: str, kind: str, instance:
 )
 def intune_remote_access(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Finding]:
     read = facts.remote_access_apps
-    if isinstance(read, FetchError):
-        yield ctx.error(facts.asset, read, key="detectedApps")
+    if read.error:
+        yield ctx.error(facts.asset, read.error, key="detectedApps")
         return
     groups: dict[tuple[str, str | None], list[DetectedRemoteApp]] = defaultdict(list)
-    for app in read.items:
+    for app in read.ok:
         groups[(app.tool, app.instance)].append(app)
     scope = ("the catalogued RMM and remote-control tools among the apps Intune discovered "
              "on its managed devices (unmanaged apps show for corporate-owned devices only)")
@@ -142,18 +141,14 @@ def intune_remote_access(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Find
         first = apps[0]
         asset = Asset("remote_access", f"{tool}:{instance or 'unknown'}",
                       f"{first.tool_name} ({instance or 'instance not told'})")
-        failed = [a for a in apps if isinstance(a.devices, FetchError)]
+        failed = [a.devices.error for a in apps if a.devices.error]
         if failed:
-            problem = failed[0].devices
-            assert isinstance(problem, FetchError)
-            yield ctx.error(asset, problem, key=f"devices:{tool}:{instance}")
+            yield ctx.error(asset, failed[0], key=f"devices:{tool}:{instance}")
             continue
-        devices = _devices((d for a in apps if not isinstance(a.devices, FetchError)
-                            for d in a.devices), "managed device")
+        devices = _devices((d for a in apps for d in a.devices.ok), "managed device")
         evidence = [read.evidence({"displayName": a.display_name, "version": a.version,
                                    "deviceCount": a.device_count,
-                                   "devices": list(a.devices) if not isinstance(
-                                       a.devices, FetchError) else None}) for a in apps]
+                                   "devices": list(a.devices.ok)}) for a in apps]
         yield _verdict(ctx, asset=asset, name=first.tool_name, kind=first.kind,
                        instance=instance, note=first.instance_note,
                        source="the app's name in Intune's discovered apps", devices=devices,

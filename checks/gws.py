@@ -20,7 +20,7 @@ from lockin_audit.google_identity import (
 )
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
-from lockin_audit.sources.dns import Answer, DnsFacts
+from lockin_audit.sources.dns import DnsFacts
 from lockin_audit.sources.gws import AppToken, GwsFacts, GwsRole, GwsUser
 from lockin_audit.sources.interface import Requires
 
@@ -384,15 +384,15 @@ def _tenant_hints(domain: str, dns: DnsFacts | None) -> tuple[str, list[Evidence
             if host.rstrip(".").lower().endswith(suffix):
                 found.append(f"its mail goes to {tenant} (MX {host})")
                 break
-    if isinstance(dns.mx, Answer):
-        evidence.append(dns.mx.evidence())
-    if isinstance(dns.txt, Answer):
-        for record in dns.txt.records:
+    if dns.mx.error is None:
+        evidence.append(dns.mx.ok.evidence())
+    if dns.txt.error is None:
+        for record in dns.txt.ok.records:
             low = record.lower().strip('"')
             for prefix, tenant in _TXT_TENANTS:
                 if low.startswith(prefix):
                     found.append(f"a TXT record verifies it for {tenant} ({record[:60]})")
-        evidence.append(dns.txt.evidence())
+        evidence.append(dns.txt.ok.evidence())
     if not found:
         return ("The DNS area read its MX and TXT records and neither names a Google or "
                 "Microsoft tenant: try adding the domain to this Workspace (see the steps); "

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
-from lockin_audit.facts import FetchError
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.microsoft_identity import (
     ONMICROSOFT,
@@ -23,7 +23,6 @@ from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Statu
 from lockin_audit.sources.graph import (
     CaPolicy,
     Domain,
-    Fetched,
     Grant,
     GraphFacts,
     Principal,
@@ -143,14 +142,14 @@ def _holder_detail(h: RoleHolder, attribution: Attribution) -> str:
 
 
 def _role_sets(facts: GraphFacts, ctx: CheckContext, *, global_admin: bool
-               ) -> Iterator[Finding | tuple[Fetched[RoleHolder], RoleHolder]]:
+               ) -> Iterator[Finding | tuple[Fetched[tuple[RoleHolder, ...]], RoleHolder]]:
     """Error findings for unreadable sets, then (set, holder) for the wanted roles."""
     for which, value in (("active", facts.role_holders), ("eligible", facts.eligible_holders)):
-        if isinstance(value, FetchError):
-            yield ctx.error(facts.asset, value, key=f"{which}-unreadable",
+        if value.error:
+            yield ctx.error(facts.asset, value.error, key=f"{which}-unreadable",
                             title=f"Not assessed: {which} privileged role holders")
             continue
-        for h in value.items:
+        for h in value.ok:
             if h.is_global_admin is not global_admin:
                 continue
             if h.members_error is not None:
@@ -170,7 +169,7 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     client_owned = 0
     attributions = []
-    judged: list[tuple[Fetched[RoleHolder], RoleHolder]] = []
+    judged: list[tuple[Fetched[tuple[RoleHolder, ...]], RoleHolder]] = []
     for item in _role_sets(facts, ctx, global_admin=True):
         if isinstance(item, Finding):
             yield item
@@ -204,11 +203,11 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                           evidence=[fetched.evidence({**p.excerpt(),
                                                       "assignment": h.assignment,
                                                       "role": h.role})])
-    if isinstance(facts.role_holders, FetchError):
+    if facts.role_holders.error:
         return  # without the active assignments nothing can be concluded
-    sets = [s for s in (facts.role_holders, facts.eligible_holders) if isinstance(s, Fetched)]
+    sets = [s for s in (facts.role_holders, facts.eligible_holders) if not s.error]
     summary_evidence = [s.evidence({"global_administrators": [
-        {**h.principal.excerpt(), "assignment": h.assignment} for h in s.items
+        {**h.principal.excerpt(), "assignment": h.assignment} for h in s.ok
         if h.is_global_admin], **({"note": s.note} if s.note else {})}) for s in sets]
     if client_owned:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
@@ -265,7 +264,7 @@ def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                           key=f"{h.role}:{_holder_key(h)}",
                           evidence=[fetched.evidence({**p.excerpt(), "role": h.role,
                                                       "assignment": h.assignment})])
-    if not isinstance(facts.role_holders, FetchError) and not foreign:
+    if not facts.role_holders.error and not foreign:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key="summary",
                           detail=f"Every holder of the other privileged roles ({own}) is "
@@ -283,11 +282,11 @@ def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
 def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     partners = facts.partners
-    if isinstance(partners, FetchError):
-        yield ctx.error(tenant, partners, key="policy")
+    if partners.error:
+        yield ctx.error(tenant, partners.error, key="policy")
     else:
         provider_like = 0
-        for p in partners.items:
+        for p in partners.ok:
             attribution = ctx.attribute(IdKind.AZURE_TENANT, p.tenant_id,
                                         seen_in=f"cross-tenant access partner of "
                                                 f"{facts.tenant_id}")
@@ -327,7 +326,7 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                                              "isServiceProvider": p.is_service_provider,
                                              "displayName": p.display_name,
                                              "defaultDomainName": p.default_domain})])
-        if not partners.items:
+        if not partners.ok:
             yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                               severity=Severity.INFO, key="policy",
                               detail="No partner organisation is configured in the "
@@ -339,7 +338,7 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                               detail="None of the cross-tenant access partners is the "
                                      "provider's tenant.",
                               evidence=[partners.evidence({"partners": [
-                                  p.tenant_id for p in partners.items]})])
+                                  p.tenant_id for p in partners.ok]})])
     yield ctx.finding(
         asset=tenant, holder=Holder.UNKNOWN, status=Status.MANUAL, severity=Severity.HIGH,
         key="gdap", title="Check DAP/GDAP partner relationships in the admin center",
@@ -353,13 +352,13 @@ def _partner_footprint(facts: GraphFacts, tenant_id: str, domain: str | None) ->
     """What else of that tenant is in the directory: its apps, and guests from its
     domain (the customer-side signals of a partner; GDAP itself is not readable)."""
     parts = []
-    if not isinstance(facts.service_principals, FetchError):
-        apps = [sp.display_name or sp.app_id for sp in facts.service_principals.items
+    if not facts.service_principals.error:
+        apps = [sp.display_name or sp.app_id for sp in facts.service_principals.ok
                 if sp.owner_tenant_id == tenant_id.lower()]
         if apps:
             parts.append(f"{len(apps)} app(s) registered in it ({', '.join(apps[:5])})")
-    if domain and not isinstance(facts.guests, FetchError):
-        guests = [g for g in facts.guests.items
+    if domain and not facts.guests.error:
+        guests = [g for g in facts.guests.ok
                   if (g.email or "").rpartition("@")[2].lower() == domain.lower()]
         if guests:
             parts.append(f"{len(guests)} guest account(s) from {domain}")
@@ -389,22 +388,22 @@ def _grant_is_powerful(g: Grant) -> bool:
 def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     sps = facts.service_principals
-    if isinstance(sps, FetchError):
-        yield ctx.error(tenant, sps)
+    if sps.error:
+        yield ctx.error(tenant, sps.error)
         return
     held = 0
     lookups: dict[str, FetchError] = {}
-    for sp in sps.items:
+    for sp in sps.ok:
         if sp.owner_lookup_error is not None and sp.owner_lookup_error.kind != "not_found":
             lookups.setdefault(sp.owner_tenant_id, sp.owner_lookup_error)
         attribution = ctx.attribute(IdKind.AZURE_TENANT, sp.owner_tenant_id,
                                     seen_in=f"owner of app {sp.display_name} in tenant "
                                             f"{facts.tenant_id}")
         yield _app_finding(sp, attribution, sps, ctx)
-        if isinstance(sp.grants, FetchError) and attribution.holder is not Holder.CLIENT:
+        if sp.grants.error and attribution.holder is not Holder.CLIENT:
             # what the app may do (and so how severe it is) was not read
             yield ctx.error(Asset("entra_service_principal", sp.id, sp.display_name or None),
-                            sp.grants, key="grants",
+                            sp.grants.error, key="grants",
                             title="Not assessed: the permissions of an app")
         held += attribution.holder is Holder.PROVIDER
     for owner, error in sorted(lookups.items()):
@@ -415,15 +414,15 @@ def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key="summary",
                           detail=f"No app in the tenant is owned by the provider's tenant "
-                                 f"({len(sps.items)} app(s) owned by other organisations "
+                                 f"({len(sps.ok)} app(s) owned by other organisations "
                                  "were checked).",
                           evidence=[sps.evidence(_capped("foreign_apps", [
                               {"id": sp.id, "owner": sp.owner_tenant_id}
-                              for sp in sps.items]))])
+                              for sp in sps.ok]))])
 
 
 def _app_finding(sp: ServicePrincipal, attribution: Attribution,
-                 sps: Fetched[ServicePrincipal], ctx: CheckContext) -> Finding:
+                 sps: Fetched[tuple[ServicePrincipal, ...]], ctx: CheckContext) -> Finding:
     asset = Asset("entra_service_principal", sp.id, sp.display_name)
     owner = sp.owner_tenant_name or sp.owner_tenant_id
     excerpt: dict[str, object] = {"id": sp.id, "appId": sp.app_id,
@@ -431,18 +430,19 @@ def _app_finding(sp: ServicePrincipal, attribution: Attribution,
                                   "appOwnerOrganizationId": sp.owner_tenant_id,
                                   "ownerName": sp.owner_tenant_name,
                                   "publisherName": sp.publisher}
-    if isinstance(sp.grants, FetchError):
-        grants_text = f"its permissions could not be read ({sp.grants.describe()})"
+    if sp.grants.error:
+        grants_text = f"its permissions could not be read ({sp.grants.error.describe()})"
         powerful = False
     else:
+        grants = sp.grants.ok
         excerpt["grants"] = [{"type": g.kind, "resource": g.resource,
-                              "permission": g.permission} for g in sp.grants]
+                              "permission": g.permission} for g in grants]
         grants_text = ("it holds " + "; ".join(
             f"{g.kind} {g.permission} on {g.resource}"
             + (" for every user" if g.consent == "AllPrincipals" else "")
-            for g in sp.grants)
-                       if sp.grants else "no permissions were found granted to it")
-        powerful = any(_grant_is_powerful(g) for g in sp.grants)
+            for g in grants)
+                       if grants else "no permissions were found granted to it")
+        powerful = any(_grant_is_powerful(g) for g in grants)
     detail = (f"App '{sp.display_name}' is registered in tenant {owner} "
               f"({sp.owner_tenant_id}); {grants_text}. {sentence(attribution.reason)}")
     if attribution.holder is Holder.PROVIDER:
@@ -458,10 +458,10 @@ def _app_finding(sp: ServicePrincipal, attribution: Attribution,
 def _provider_partner_domains(facts: GraphFacts, ctx: CheckContext) -> dict[str, str]:
     """Default domains of partner tenants (cross-tenant access policy) that are the
     provider's, by tenant id: guests from there are the provider's people."""
-    if isinstance(facts.partners, FetchError):
+    if facts.partners.error:
         return {}
     out = {}
-    for p in facts.partners.items:
+    for p in facts.partners.ok:
         who = ctx.attribute(IdKind.AZURE_TENANT, p.tenant_id, "partner tenant", record=False)
         if who.holder is Holder.PROVIDER and p.default_domain:
             out[p.default_domain.lower()] = who.party or "the provider"
@@ -477,12 +477,12 @@ def _provider_partner_domains(facts: GraphFacts, ctx: CheckContext) -> dict[str,
 def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     guests = facts.guests
-    if isinstance(guests, FetchError):
-        yield ctx.error(tenant, guests)
+    if guests.error:
+        yield ctx.error(tenant, guests.error)
         return
     provider = 0
     partner_domains = _provider_partner_domains(facts, ctx)
-    for g in guests.items:
+    for g in guests.ok:
         address = g.email or g.user_principal_name
         attribution = attribute_address(ctx, address, facts.own_domains(),
                                         f"guest of tenant {facts.tenant_id}")
@@ -507,10 +507,10 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     if not provider:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key="summary",
-                          detail=f"None of the tenant's {len(guests.items)} guest account(s) "
+                          detail=f"None of the tenant's {len(guests.ok)} guest account(s) "
                                  "is from the provider's domains.",
                           evidence=[guests.evidence(_capped("guests", [
-                              g.email or g.user_principal_name for g in guests.items]))])
+                              g.email or g.user_principal_name for g in guests.ok]))])
 
 
 @check(
@@ -521,10 +521,11 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
 )
 def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
-    org = facts.organization
-    if isinstance(org, FetchError):
-        yield ctx.error(tenant, org)
+    if facts.organization.error:
+        yield ctx.error(tenant, facts.organization.error)
         return
+    org = facts.organization.ok
+    read = facts.organization.evidence(org.excerpt())
     for label, mails in (("technical", org.technical_mails),
                          ("security and compliance", org.security_mails),
                          ("privacy", (org.privacy_contact,) if org.privacy_contact else ())):
@@ -535,7 +536,7 @@ def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                               severity=Severity.LOW, key=label,
                               detail=f"No {label} notification email is set: Microsoft's "
                                      "notices reach nobody.",
-                              evidence=[org.evidence()])
+                              evidence=[read])
             continue
         for mail in mails:
             attribution = _attribute_address(facts, ctx, mail, f"{label} notification "
@@ -548,15 +549,17 @@ def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                                       if label == "privacy" else
                                       f"The {label} notification email is {mail}. ")
                               + sentence(attribution.reason),
-                              evidence=[org.evidence()])
+                              evidence=[read])
 
 
-def _federation_finding(d: Domain, ctx: CheckContext, fetched: Fetched[Domain]) -> Finding:
+def _federation_finding(d: Domain, ctx: CheckContext,
+                        fetched: Fetched[tuple[Domain, ...]]) -> Finding:
     asset = Asset("domain", d.name)
-    if isinstance(d.federation, FetchError):
-        return ctx.error(asset, d.federation, key="federation")
-    uris = [u for f in d.federation for u in (f.passive_sign_in_uri, f.issuer_uri,
-                                              f.active_sign_in_uri) if u]
+    if d.federation is not None and d.federation.error:
+        return ctx.error(asset, d.federation.error, key="federation")
+    confs = d.federation.ok if d.federation is not None else ()
+    uris = [u for f in confs for u in (f.passive_sign_in_uri, f.issuer_uri,
+                                       f.active_sign_in_uri) if u]
     attributions = [ctx.attribute(IdKind.URL, u, seen_in=f"federation of {d.name}")
                     for u in uris]
     holder = worst_holder(attributions) if attributions else Holder.UNKNOWN
@@ -575,7 +578,7 @@ def _federation_finding(d: Domain, ctx: CheckContext, fetched: Fetched[Domain]) 
                                         {"issuerUri": f.issuer_uri,
                                          "passiveSignInUri": f.passive_sign_in_uri,
                                          "displayName": f.display_name}
-                                        for f in d.federation]})])
+                                        for f in confs]})])
 
 
 @check(
@@ -587,10 +590,10 @@ def _federation_finding(d: Domain, ctx: CheckContext, fetched: Fetched[Domain]) 
 def domains(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     fetched = facts.domains
-    if isinstance(fetched, FetchError):
-        yield ctx.error(tenant, fetched)
+    if fetched.error:
+        yield ctx.error(tenant, fetched.error)
         return
-    for d in fetched.items:
+    for d in fetched.ok:
         asset = Asset("domain", d.name)
         excerpt = {"id": d.name, "isVerified": d.is_verified, "isDefault": d.is_default,
                    "authenticationType": d.authentication_type}
@@ -616,7 +619,7 @@ def domains(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                               detail=f"{d.name} is verified and signs in with Microsoft "
                                      "Entra ID (managed authentication).",
                               evidence=[fetched.evidence(excerpt)])
-    if not fetched.items:
+    if not fetched.ok:
         yield ctx.finding(asset=tenant, holder=Holder.UNKNOWN, status=Status.WARN,
                           severity=Severity.LOW, key="none",
                           detail="Graph listed no domain for the tenant.",
@@ -627,7 +630,8 @@ def _ca_asset(p: CaPolicy) -> Asset:
     return Asset("m365_ca_policy", p.id, p.name)
 
 
-def _ca_evidence(ca: Fetched[CaPolicy], p: CaPolicy, **extra: object) -> list[Evidence]:
+def _ca_evidence(ca: Fetched[tuple[CaPolicy, ...]], p: CaPolicy,
+                 **extra: object) -> list[Evidence]:
     return [ca.evidence({"id": p.id, "displayName": p.name, "state": p.state,
                          "grantControls": list(p.controls), **extra})]
 
@@ -652,11 +656,11 @@ def _ca_state(p: CaPolicy) -> str:
 def ca_exclusions(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     ca = facts.ca_policies
-    if isinstance(ca, FetchError):
-        yield ctx.error(tenant, ca, key="policies",
+    if ca.error:
+        yield ctx.error(tenant, ca.error, key="policies",
                         title="Not assessed: Conditional Access policies")
         return
-    active = [p for p in ca.items if p.active]
+    active = [p for p in ca.ok if p.active]
     flagged = 0
     for p in active:
         for found in _ca_policy_findings(facts, ctx, ca, p):
@@ -668,7 +672,7 @@ def ca_exclusions(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
             asset=tenant, holder=Holder.CLIENT, status=Status.PASS, severity=Severity.INFO,
             key="summary",
             detail=f"None of the {len(active)} enabled or report-only Conditional Access "
-                   f"policies ({len(ca.items) - len(active)} disabled ones not judged) "
+                   f"policies ({len(ca.ok) - len(active)} disabled ones not judged) "
                    "excludes the provider's users, groups, apps or tenant, or an account "
                    "whose owner cannot be told (read: each policy's excluded users, groups, "
                    "workload identities and guest or external tenants)."
@@ -679,8 +683,8 @@ def ca_exclusions(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                 for p in active]))])
 
 
-def _ca_policy_findings(facts: GraphFacts, ctx: CheckContext, ca: Fetched[CaPolicy],
-                        p: CaPolicy) -> Iterator[Finding]:
+def _ca_policy_findings(facts: GraphFacts, ctx: CheckContext,
+                        ca: Fetched[tuple[CaPolicy, ...]], p: CaPolicy) -> Iterator[Finding]:
     what = p.what()
     for principal in p.excluded:
         who = _holder_of_principal(principal, facts, ctx, f"excluded from Conditional "
