@@ -13,13 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
-from lockin_audit.facts import FetchError
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.identity import Attribution, IdKind, normalize_org
 from lockin_audit.model import Asset, Holder, Severity, Status, human_datetime
 from lockin_audit.sources.aws import CONTACT_TYPES, account_asset, vendor_accounts
 from lockin_audit.sources.aws_facts import (
     AwsFacts,
-    Fetched,
     IamSnapshot,
     NamedPolicy,
     SamlMetadata,
@@ -91,11 +90,12 @@ def attribute_org(ctx: CheckContext, facts: AwsFacts, org_id: str,
     configured = ctx.attribute(IdKind.AWS_ORGANIZATION, path or org_id, seen_in, record=False)
     if configured.holder is not Holder.UNKNOWN:
         return configured
-    org = facts.organization.value
-    if isinstance(org, FetchError):
+    read = facts.organization
+    if read.error:
         return Attribution(Holder.UNKNOWN, None, IdKind.AWS_ACCOUNT, org_id,
                            f"whether {org_id} is this account's Organization cannot be told: "
-                           f"{org.describe()}", 0.0)
+                           f"{read.error.describe()}", 0.0)
+    org = read.ok
     if org is not None and org.id == org_id:
         a = attribute_account(ctx, facts, org.management_account,
                               f"management account of {org_id}")
@@ -219,25 +219,7 @@ def excerpt_of(doc: PolicyDocument) -> str:
     id="aws.billing.organization",
     control="aws.billing",
     source="aws",
-    title="Who pays for the AWS account (its Organization)",
     severity=Severity.CRITICAL,
-    risk="""An AWS account inside someone else's Organization is billed to that
-    Organization's management account, and its owner can restrict, move or close the
-    account with policies the client cannot see. If the provider runs that Organization,
-    the client's servers, data and backups depend on the provider paying and cooperating.""",
-    remediation=(
-        "Ask the provider to confirm which Organization the account belongs to and who "
-        "holds its management account.",
-        "Sign in as the account's root user (reset the root password to an address on "
-        "your own domain if needed) and add your own payment method and support plan.",
-        "Leave the Organization (AWS Organizations > Leave organization) or ask the "
-        "provider to remove the account; then invite it into an Organization you own, if "
-        "you want one.",
-        "If the provider resells AWS through a channel (Solution Provider) agreement, "
-        "ask for the account to be transferred off the partner's billing before the "
-        "contract ends: AWS support does this on the partner's request.",
-    ),
-    references=("https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_leave-as-member.html",),
 )
 def organization(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     f = facts.organization
@@ -291,14 +273,14 @@ def organization(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
 def _appears(ctx: CheckContext, facts: AwsFacts) -> str:
     """What the account's own data says about whose it is (contact company, alternates)."""
     hints = []
-    contact = facts.contact.value
-    if not isinstance(contact, FetchError) and contact.company:
-        a = ctx.attribute(IdKind.ORG_NAME, contact.company, "AWS primary contact", record=False)
-        hints.append(f"its primary contact company is '{contact.company}'"
+    if not facts.contact.error and facts.contact.ok.company:
+        company = facts.contact.ok.company
+        a = ctx.attribute(IdKind.ORG_NAME, company, "AWS primary contact", record=False)
+        hints.append(f"its primary contact company is '{company}'"
                      + (f" ({a.party})" if a.party else ""))
     for alt in facts.alternate_contacts:
-        c = alt.value
-        if c is not None and not isinstance(c, FetchError) and c.email:
+        c = None if alt.error else alt.ok
+        if c is not None and c.email:
             a = ctx.attribute(IdKind.EMAIL, c.email, "AWS alternate contact", record=False)
             if a.party:
                 hints.append(f"its {c.kind.lower()} contact {c.email} is {a.party}'s")
@@ -313,21 +295,7 @@ def _appears(ctx: CheckContext, facts: AwsFacts) -> str:
     id="aws.contacts.account",
     control="aws.contacts",
     source="aws",
-    title="Who receives the AWS account's notices (primary, alternate and root contacts)",
     severity=Severity.HIGH,
-    risk="""AWS sends bills, security warnings, abuse reports and account-closure notices
-    to the account's contacts. If those addresses are the provider's, the client will not
-    hear about a suspended account or a breach after the provider leaves, and the root
-    email is what resets the account's master password.""",
-    remediation=(
-        "In the AWS console (Account > Contact information) set the primary contact to "
-        "your business's name and address.",
-        "Set the billing, operations and security alternate contacts to addresses on your "
-        "own email domain (a shared mailbox, not one person).",
-        "Change the root user's email to an address on your own domain and store the "
-        "root password and MFA device yourself.",
-    ),
-    references=("https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact.html",),
 )
 def contacts(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     info = facts.contact
@@ -385,17 +353,6 @@ def contacts(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
 # aws.access
 
 
-_ACCESS_REMEDIATION = (
-    "List every role, user and identity provider named here with the provider and agree "
-    "which ones they still need until the handover date.",
-    "Create your own administrator (an IAM Identity Center user or an IAM user with MFA) "
-    "on your own email domain and test that it works.",
-    "Delete the provider's roles, users and identity providers (or remove the provider's "
-    "account from the roles' trust policies) on the handover date.",
-    "For a known vendor's role, confirm the subscription at that vendor is in your name.",
-)
-
-
 def describe_grantee(g: Grantee) -> str:
     return _describe(g) + (
         f" (unless Deny statement {', '.join(g.limited_by)} applies: its conditions cannot "
@@ -427,8 +384,8 @@ def _describe(g: Grantee) -> str:
 def eval_context(facts: AwsFacts) -> EvalContext:
     """What the evaluator may know about accounts' Organizations: the audited account's
     own, and (from its management account) the members listed."""
-    org = facts.organization.value
-    if org is None or isinstance(org, FetchError):
+    org = None if facts.organization.error else facts.organization.ok
+    if org is None:
         return EvalContext()
     members = {facts.account_id, org.management_account}
     listed = facts.org_accounts
@@ -514,14 +471,7 @@ def attribute_grantee(ctx: CheckContext, facts: AwsFacts, g: Grantee,
     id="aws.access.roles",
     control="aws.access",
     source="aws",
-    title="IAM roles that other AWS accounts can assume",
     severity=Severity.CRITICAL,
-    risk="""A role that trusts another AWS account lets whoever controls that account act
-    inside the client's account, without a password the client could change. A provider
-    keeping such a role with administrator rights keeps full control after the contract
-    ends.""",
-    remediation=_ACCESS_REMEDIATION,
-    references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html",),
 )
 def roles(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     f = facts.iam
@@ -599,8 +549,8 @@ def _can_sign_in(creds: Fetched[UserCredentials] | None) -> bool:
     if creds is None or creds.error:
         return True
     c = creds.ok
-    return (c.console_password is not False or isinstance(c.keys, FetchError)
-            or bool(c.active_keys))
+    return (c.console_password.error is not None or c.console_password.ok
+            or c.keys.error is not None or bool(c.active_keys))
 
 
 def _credential_problems(creds: Fetched[UserCredentials] | None,
@@ -622,22 +572,21 @@ def credential_text(user: User, creds: Fetched[UserCredentials] | None,
         return f"Its credentials could not be read ({why}).", {"credentials": why}
     c = creds.ok
 
-    def part(value: Any, yes: str, no: str) -> str:
-        if isinstance(value, FetchError):
-            return f"unknown ({value.reason})"
-        return yes if value else no
+    def part(read: Fetched[bool], yes: str, no: str) -> str:
+        if read.error:
+            return f"unknown ({read.error.reason})"
+        return yes if read.ok else no
 
-    keys = c.keys
-    if isinstance(keys, FetchError):
-        key_text = f"unknown ({keys.reason})"
-        key_ev: Any = keys.reason
+    if c.keys.error:
+        key_text = f"unknown ({c.keys.error.reason})"
+        key_ev: Any = c.keys.error.reason
     else:
         key_text = "; ".join(f"{_mask(k.id)} {k.status.lower()}, created {k.created[:10]}, "
-                             f"last used {k.last_used or 'never'}" for k in keys) or "none"
+                             f"last used {k.last_used or 'never'}" for k in c.keys.ok) or "none"
         key_ev = [{"AccessKeyId": _mask(k.id), "Status": k.status, "LastUsed": k.last_used}
-                  for k in keys]
+                  for k in c.keys.ok]
     console = part(c.console_password, "yes", "no")
-    if c.console_password is True:
+    if not c.console_password.error and c.console_password.ok:
         last = (user.password_last_used or "never") if last_use_known else "unknown"
         console += f" (last used {last})"
     text = f"Console password: {console}; MFA: {part(c.mfa, 'yes', 'no')}; access keys: {key_text}."
@@ -651,12 +600,7 @@ def credential_text(user: User, creds: Fetched[UserCredentials] | None,
     id="aws.access.users",
     control="aws.access",
     source="aws",
-    title="IAM users that belong to the provider",
     severity=Severity.HIGH,
-    risk="""IAM users with the provider's email addresses are the provider's own logins to
-    the client's account. With console passwords or access keys they keep working after
-    the contract ends unless the client deletes them.""",
-    remediation=_ACCESS_REMEDIATION,
 )
 def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     f = facts.iam
@@ -751,12 +695,7 @@ def saml_attributions(ctx: CheckContext, meta: SamlMetadata, seen_in: str) -> li
     id="aws.access.identity_providers",
     control="aws.access",
     source="aws",
-    title="SAML and OIDC identity providers that sign people into the account",
     severity=Severity.HIGH,
-    risk="""A SAML or OIDC identity provider lets the users of another directory sign in
-    to the client's account. If it points at the provider's identity platform, the
-    provider decides who gets in.""",
-    remediation=_ACCESS_REMEDIATION,
 )
 def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     lists: list[tuple[str, Fetched[Any]]] = [("saml_providers", facts.saml_providers),
@@ -830,19 +769,7 @@ def identity_providers(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     id="aws.access.bucket_policies",
     control="aws.access",
     source="aws",
-    title="S3 bucket policies that let other accounts in",
     severity=Severity.HIGH,
-    risk="""A bucket policy can let another AWS account, a whole Organization or anyone
-    read or change the files in the client's bucket, without any user in the client's
-    account. A policy naming the provider's account or Organization keeps the provider's
-    access to the data after the contract ends.""",
-    remediation=(
-        "Open each listed bucket (S3 > bucket > Permissions > Bucket policy) and remove the "
-        "statements that name the provider's account or Organization, or '*'.",
-        "If the provider still needs access until the handover, give it an end date and "
-        "remove it on that day.",
-    ),
-    references=("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html",),
 )
 def bucket_policies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     if facts.buckets.error:
@@ -886,16 +813,7 @@ def bucket_policies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     id="aws.identity.identity_center",
     control="aws.identity",
     source="aws",
-    title="Who administers IAM Identity Center (single sign-on)",
     severity=Severity.HIGH,
-    risk="""IAM Identity Center is the front door for people signing in to AWS. The
-    account that owns the instance decides who may sign in and with which permissions;
-    if that is the provider's account, the client cannot add or remove its own staff.""",
-    remediation=(
-        "Find the Identity Center instance's owning account (Identity Center > Settings).",
-        "If the provider's Organization owns it, plan your own Identity Center in an "
-        "Organization you own before leaving theirs, and re-create your users there.",
-    ),
 )
 def identity_center(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = regional(facts, "sso_instances")
@@ -1040,18 +958,7 @@ def _ic_assignments(ctx: CheckContext, facts: AwsFacts, ic: Any) -> Iterator[Any
     id="aws.keys.kms",
     control="aws.keys",
     source="aws",
-    title="Encryption keys shared with, or held by, other accounts",
     severity=Severity.CRITICAL,
-    risk="""Data encrypted with a KMS key is readable only while the key exists and its
-    policy allows it. A key held in the provider's account (or whose policy lets the
-    provider's account use or manage it) means the provider can read the client's disks
-    and backups, or make them unreadable by deleting the key.""",
-    remediation=(
-        "Create customer-managed KMS keys in your own account.",
-        "Re-encrypt the listed volumes, buckets and databases with your own keys (copy a "
-        "snapshot with the new key, re-create the volume; S3 batch copy; RDS snapshot copy).",
-        "Remove foreign accounts from your keys' policies.",
-    ),
 )
 def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = [i for n in ("kms_keys", "volumes", "databases") for i in regional(facts, n)]
@@ -1060,7 +967,7 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     flagged = problems = 0
     for r in facts.regional:
         for key in values(r.kms_keys):
-            if key.manager == "AWS":
+            if key.aws_managed:
                 continue  # AWS-managed keys cannot be shared
             asset = Asset("aws_kms_key", key.arn)
             for finding in _grants(ctx, facts, key, asset):
@@ -1069,9 +976,9 @@ def keys(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                 else:
                     flagged += 1
                 yield finding
-            if key.manager_error is not None:  # judged by its policy all the same
+            if key.manager.error:  # judged by its policy all the same
                 problems += 1
-                yield ctx.error(asset, key.manager_error, key="metadata")
+                yield ctx.error(asset, key.manager.error, key="metadata")
             if key.policy.error:
                 problems += 1
                 yield ctx.error(asset, key.policy.error)
@@ -1162,20 +1069,7 @@ def _encrypted_resources(facts: AwsFacts) -> Iterator[tuple[Asset, str, Fetched[
     id="aws.network.shared",
     control="aws.network",
     source="aws",
-    title="Networks shared from, peered with or attached to other accounts",
     severity=Severity.HIGH,
-    risk="""Subnets shared through Resource Access Manager, VPC peerings, transit gateway
-    attachments and Direct Connect interfaces owned by another account carry the client's
-    traffic over the provider's network. When the provider stops sharing, the client's
-    servers lose their network or their link to the office.""",
-    remediation=(
-        "Build your own VPC and subnets (and, if needed, transit gateway or VPN) in your "
-        "own account.",
-        "Move the instances and databases in the listed shared subnets to your own subnets "
-        "during a maintenance window.",
-        "Then delete the peerings and attachments to the provider's account and ask the "
-        "provider to stop sharing.",
-    ),
 )
 def network(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = [(f"network{n}@{r.region}", f) for r in facts.regional
@@ -1210,16 +1104,7 @@ def network(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     id="aws.images.instances",
     control="aws.images",
     source="aws",
-    title="Servers launched from images owned by other accounts",
     severity=Severity.MEDIUM,
-    risk="""A server launched from the provider's private machine image cannot be rebuilt
-    the same way once the provider stops sharing that image: disaster recovery, scaling
-    and rebuilding all depend on it.""",
-    remediation=(
-        "For each listed server, create your own image of it (EC2 > Create image) in your "
-        "own account.",
-        "Point launch templates and auto scaling groups at your own images.",
-    ),
 )
 def images(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = regional(facts, "instances") + [(f"images@{r.region}", r.images)
@@ -1292,17 +1177,7 @@ _ASK_BUCKET = ("ask the provider which AWS account owns bucket {b} and for its b
     id="aws.backups.copies",
     control="aws.backups",
     source="aws",
-    title="Backups copied to, or readable by, other accounts",
     severity=Severity.HIGH,
-    risk="""Backups copied into the provider's vaults or buckets are the provider's copies:
-    the client cannot restore from them without the provider, and a vault access policy
-    or S3 replication to a foreign account lets someone else read the client's data.""",
-    remediation=(
-        "Create a backup vault (and, for S3, a bucket) in an account you own.",
-        "Change the backup plans' copy rules and the S3 replication rules to your own "
-        "destinations, and remove foreign accounts from vault access policies.",
-        "Ask the provider for the restore points they hold, then for their deletion.",
-    ),
 )
 def backups(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = regional(facts, "backup_plans") + regional(facts, "backup_vaults")
@@ -1403,16 +1278,7 @@ def backups(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     id="aws.logging.trails",
     control="aws.logging",
     source="aws",
-    title="Where the account's audit log (CloudTrail) goes",
     severity=Severity.MEDIUM,
-    risk="""CloudTrail is the record of who did what in the account. If it is delivered
-    only to the provider's bucket, or only recorded by the provider's organization trail,
-    the client has no audit log of its own once the provider leaves.""",
-    remediation=(
-        "Create a trail in your own account that logs all regions to a bucket you own.",
-        "Keep it running through the handover, so the provider's last actions are on your "
-        "record.",
-    ),
 )
 def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     items = [*regional(facts, "trails"), ("buckets", facts.buckets)]
@@ -1481,17 +1347,7 @@ def trails(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     id="aws.domains.route53",
     control="aws.domains",
     source="aws",
-    title="Domains registered and DNS zones hosted in the AWS account",
     severity=Severity.HIGH,
-    risk="""Domains registered through Route 53 belong to whoever the registrant contact
-    names, and a hosted zone for the client's domain in an account the client does not
-    hold means the provider controls where the client's website and email go.""",
-    remediation=(
-        "Change the registrant, admin and tech contacts of each listed domain to your "
-        "business and an address on your own domain (Route 53 > Registered domains).",
-        "If a zone for your domain lives in the provider's account, create the zone in "
-        "your own account, copy the records and change the domain's name servers.",
-    ),
 )
 def domains(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     lists: list[tuple[str, Fetched[Any]]] = [("domains", facts.domains),
@@ -1573,20 +1429,7 @@ def _share_target(ctx: CheckContext, facts: AwsFacts, who: str,
     id="aws.backups.shared",
     control="aws.backups",
     source="aws",
-    title="Snapshots and machine images shared with other accounts",
     severity=Severity.HIGH,
-    risk="""An EBS or RDS snapshot, or a machine image, shared with another account is a
-    full copy of the client's disks or database that the other account can restore, copy
-    into its own account and keep. Shared with the provider, the client's data stays with
-    the provider after the contract ends; shared publicly, anyone can take it.""",
-    remediation=(
-        "For each listed snapshot or image, remove the other account from its permissions "
-        "(EC2 > Snapshots/AMIs > Modify permissions; RDS > Snapshots > Share snapshot).",
-        "Ask the provider whether they copied it into their own account, and for the "
-        "deletion of those copies in writing.",
-    ),
-    references=("https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html",
-                "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ShareSnapshot.html"),
 )
 def shared_copies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     lists = [(f"shared{n}@{r.region}", f) for r in facts.regional for n, f in enumerate(r.shared)]
@@ -1636,19 +1479,7 @@ _POLICY_KIND = {"secret": ("aws_secretsmanager_secret", "Secrets Manager secret"
     id="aws.access.resource_policies",
     control="aws.access",
     source="aws",
-    title="Secrets, queues, topics, functions, repositories and resource shares open to other accounts",
     severity=Severity.HIGH,
-    risk="""A resource policy on a secret, queue, topic, Lambda function or container
-    repository, or a Resource Access Manager share, lets another account read or use that
-    resource without any user in the client's account. Left in place for the provider, it
-    keeps the provider's access to the client's secrets and data after the contract ends.""",
-    remediation=(
-        "Open each listed resource's policy and remove the statements that name the "
-        "provider's account or Organization, or '*'.",
-        "For a resource share, remove the provider's account from the share's principals "
-        "(Resource Access Manager > Shared by me).",
-        "Rotate the secrets the provider could read.",
-    ),
 )
 def resource_policies(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     lists: list[tuple[str, Fetched[Any]]] = [
@@ -1781,22 +1612,7 @@ def _resource_asset(finding: Any) -> Asset:
     id="aws.access.analyzer",
     control="aws.access",
     source="aws",
-    title="External access found by IAM Access Analyzer",
     severity=Severity.HIGH,
-    risk="""IAM Access Analyzer is AWS's own judgement of which resources (buckets, roles,
-    keys and their grants, secrets, queues, topics, functions, repositories, file systems,
-    snapshots, tables) another account or anyone can reach. Each of its active findings is
-    a way into the client's data that someone outside the account holds; held by the
-    provider, it outlives the contract.""",
-    remediation=(
-        "For each finding, remove the provider's account or Organization from the resource's "
-        "policy, grant or sharing permissions (the analyzer's console links to it), then "
-        "rescan the resource in IAM Access Analyzer.",
-        "Where the account has no external-access analyzer, create one (IAM > Access "
-        "Analyzer > Create analyzer, zone of trust: this account; it is free). lockin-audit "
-        "never creates it: that is a write.",
-    ),
-    references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/what-is-access-analyzer.html",),
 )
 def analyzer(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     lists = [(f"analyzers@{r.region}", r.analyzers) for r in facts.regional

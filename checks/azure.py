@@ -57,8 +57,7 @@ def _provider_reaches(sub: Subscription, ctx: CheckContext) -> list[str]:
 def _graph_gap(ctx: CheckContext) -> str:
     """A sentence naming why the Graph partner facts are missing, or ''."""
     graph = ctx.dependency(GRAPH, ctx.target.id)
-    problem = graph.error or (graph.ok.partners if isinstance(graph.ok.partners, FetchError)
-                              else None)
+    problem = graph.error or graph.ok.partners.error
     return (f" The tenant's partner list (Graph) could not be read either: "
             f"{problem.describe()}.") if problem else ""
 
@@ -68,10 +67,10 @@ def _provider_service_partners(ctx: CheckContext) -> list[str]:
     access policy (Graph partner facts), when those were read. Only ever adds a sign:
     an unreadable policy takes nothing away."""
     graph = ctx.dependency(GRAPH, ctx.target.id)
-    if graph.error or isinstance(graph.ok.partners, FetchError):
+    if graph.error or graph.ok.partners.error:
         return []
     out = []
-    for p in graph.ok.partners.items:
+    for p in graph.ok.partners.ok:
         if p.is_service_provider and ctx.attribute(
                 IdKind.AZURE_TENANT, p.tenant_id, "cross-tenant access partner",
                 record=False).holder is Holder.PROVIDER:
@@ -84,20 +83,7 @@ def _provider_service_partners(ctx: CheckContext) -> list[str]:
     id="azure.tenant.subscription-tenant",
     control="azure.tenant",
     source="azure",
-    title="Which directory (tenant) each Azure subscription belongs to",
     severity=Severity.CRITICAL,
-    risk="""An Azure subscription belongs to one directory (tenant), and whoever runs that
-    directory decides who can sign in and manage everything in it. A subscription in the
-    provider's directory is, in practice, the provider's: you cannot add your own staff
-    or a new provider without it.""",
-    remediation=(
-        "Ask the provider to transfer the subscription to your directory (Azure portal, "
-        "Subscriptions, Change directory), after you have an administrator there.",
-        "Before the move, export the role assignments and managed identities: they are "
-        "reset by a directory change, and Key Vaults must be re-pointed to the new tenant.",
-        "Confirm afterwards that the subscription lists your tenant id.",
-    ),
-    references=("https://learn.microsoft.com/azure/role-based-access-control/transfer-subscription",),
 )
 def subscription_tenant(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     found = False
@@ -157,19 +143,7 @@ def subscription_tenant(facts: AzureFacts, ctx: CheckContext) -> Iterator[Findin
     id="azure.billing.csp",
     control="azure.billing",
     source="azure",
-    title="Who bills the Azure subscription (Cloud Solution Provider)",
     severity=Severity.HIGH,
-    risk="""A subscription bought through a Cloud Solution Provider is billed by that
-    partner, not by Microsoft: the partner sets the price, can suspend it for an unpaid
-    invoice, and the subscription cannot simply be moved to your own billing. Leaving the
-    provider means a partner-to-partner transfer or a migration of the resources.""",
-    remediation=(
-        "Ask Microsoft or the new partner for a CSP-to-CSP transfer (Partner Center, "
-        "billing transfer) or plan a move to a subscription you pay directly.",
-        "Until then, make sure invoices are paid so the partner has no reason to suspend.",
-        "Ask the provider for the subscription's billing history and reseller agreement.",
-    ),
-    references=("https://learn.microsoft.com/partner-center/transfer-azure-subscriptions-under-azure-plan",),
     needs=(GRAPH,),
 )
 def billing(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -206,8 +180,8 @@ def _tenant_name(ctx: CheckContext, tenant_id: str) -> str | None:
     if who.party:
         return who.party
     graph = ctx.dependency(GRAPH, ctx.target.id)
-    if not graph.error and not isinstance(graph.ok.partners, FetchError):
-        for p in graph.ok.partners.items:
+    if not graph.error and not graph.ok.partners.error:
+        for p in graph.ok.partners.ok:
             if p.tenant_id == tenant_id.lower() and p.display_name:
                 return p.display_name
     return None
@@ -298,20 +272,7 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
     id="azure.delegation.lighthouse",
     control="azure.delegation",
     source="azure",
-    title="Standing access through Azure Lighthouse",
     severity=Severity.HIGH,
-    risk="""Azure Lighthouse lets another organisation's staff manage your subscription
-    from their own directory, without accounts in yours. It does not show up among your
-    users, and it lasts until someone removes it, including after the provider's contract
-    ends.""",
-    remediation=(
-        "In the Azure portal, open 'Service providers', 'Delegations', and review each "
-        "offer and its roles.",
-        "When the provider leaves, remove the delegation (Service providers, Service "
-        "provider offers, Remove): the subscription's Owner can do this at any time.",
-        "Replace Owner or User Access Administrator delegations by the least role needed.",
-    ),
-    references=("https://learn.microsoft.com/azure/lighthouse/how-to/remove-delegation",),
 )
 def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     for sub in _subscriptions(facts, ctx):
@@ -372,22 +333,7 @@ def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="azure.access.role-assignments",
     control="azure.access",
     source="azure",
-    title="Partner and provider access to Azure subscriptions",
     severity=Severity.HIGH,
-    risk="""Role assignments decide who can change or delete your cloud resources. A
-    'foreign group' is a partner's admin-agent group: everyone the partner puts in it can
-    manage your subscription. Accounts, groups and apps of the provider (guests, accounts
-    it created in your directory, its tools) and classic co-administrators with the
-    provider's email have control too. Owner or User Access Administrator can also lock
-    you out.""",
-    remediation=(
-        "In the subscription's Access control (IAM), list the role assignments (including "
-        "those on resource groups and those inherited from management groups) and remove "
-        "the provider's when it leaves (after your own Owner is in place).",
-        "Remove classic administrators (Subscriptions, Classic administrators) that are not "
-        "yours.",
-        "Replace standing partner access by time-limited access your staff approve.",
-    ),
     needs=(GRAPH,),
 )
 def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -550,25 +496,7 @@ def _path(g: ManagementGroup, groups: tuple[ManagementGroup, ...]) -> str:
     id="azure.access.management-groups",
     control="azure.access",
     source="azure",
-    title="Access held at management groups, above the subscriptions",
     severity=Severity.CRITICAL,
-    risk="""A role given at a management group (or at the tenant root group) applies to
-    every subscription below it, including ones created later. Owner there, held or
-    eligible through PIM by the provider's people or apps, outlasts the removal of their
-    access on each subscription.""",
-    remediation=(
-        "In the Azure portal open Management groups, select each group listed here, then "
-        "Access control (IAM) > Role assignments (and Privileged Identity Management > "
-        "Azure resources for eligible roles).",
-        "Remove the provider's assignments and eligibilities once your own Owner is in "
-        "place at the tenant root group.",
-        "A Global Administrator can take over the tenant root group at any time (Entra ID "
-        "> Properties > Access management for Azure resources), then remove that "
-        "elevated access again.",
-    ),
-    references=("https://learn.microsoft.com/azure/governance/management-groups/overview",
-                "https://learn.microsoft.com/rest/api/authorization/"
-                "role-eligibility-schedule-instances/list-for-scope"),
     needs=(GRAPH,),
 )
 def management_group_access(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -622,24 +550,7 @@ def management_group_access(facts: AzureFacts, ctx: CheckContext) -> Iterator[Fi
     id="azure.partner-link.pal",
     control="azure.partner_link",
     source="azure",
-    title="Partner Admin Link (partner recognition on Azure spending)",
     severity=Severity.LOW,
-    risk="""A Partner Admin Link ties the work an identity does in your Azure to a
-    partner, who earns recognition and sometimes incentives from your spending. The link
-    is set on the partner's own sign-in (its guest, Lighthouse or app identity), and
-    Azure shows it only to that identity: your scan can read the link of the identity it
-    runs as, not the provider's.""",
-    remediation=(
-        "Ask the outgoing provider in writing which partner id (MPN id) it linked to your "
-        "Azure and with which identities, and to remove the links (`az managementpartner "
-        "delete`, signed in as each identity) before its access ends.",
-        "Removing the provider's access to your subscriptions (guests, Lighthouse "
-        "delegations, foreign groups) also ends what its links can claim.",
-        "When the new provider links its own partner id, that is their recognition, not "
-        "a hold on your assets.",
-    ),
-    references=("https://learn.microsoft.com/azure/cost-management-billing/manage/"
-                "link-partner-id",),
 )
 def partner_link(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     link = facts.partner_link
@@ -668,17 +579,7 @@ def partner_link(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="azure.managed-apps.managed-by",
     control="azure.managed_apps",
     source="azure",
-    title="Resources managed by someone else's application",
     severity=Severity.MEDIUM,
-    risk="""A managed application is run by its publisher: you cannot change or fully
-    delete the resources in its managed resource group, and the publisher keeps access.
-    If the provider published it, your backups or tools inside it leave with the
-    provider.""",
-    remediation=(
-        "List what each managed application holds (its managed resource group).",
-        "Ask the publisher for an export of the data and a plan to replace the application "
-        "before the contract ends.",
-    ),
 )
 def managed_apps(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
     for sub in _subscriptions(facts, ctx):

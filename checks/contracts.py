@@ -66,20 +66,7 @@ def _holder_of_word(word: str | None) -> Holder:
     id="contract.holder.account",
     control="contract.holder",
     source="inventory",
-    title="Whose name the contract is in",
     severity=Severity.HIGH,
-    risk="""The company named on a contract is the only one the supplier will take
-    instructions from. If your internet line, phone numbers or hosting are signed in your
-    IT provider's name, the provider can cancel them, keep the static IP addresses or
-    refuse to port your numbers when you leave, and the supplier will not talk to you.""",
-    remediation=(
-        "Ask the supplier for a letter of authority or an assignment (novation) of the "
-        "contract from the provider to your company; most suppliers have a standard form.",
-        "Have the provider sign it: the request letter in this report asks for it.",
-        "Once assigned, have the invoices addressed and billed to your company and update "
-        "the inventory's account_holder and billed_to.",
-        "For phone numbers, make sure the port-out PIN or account password is yours.",
-    ),
 )
 def contract_holder(facts: InventoryFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _row_problems(facts, ctx, {"contracts", None}, dates=False)
@@ -184,21 +171,7 @@ def termination_fee(contract: Contract, today: dt.date, end: dt.date) -> str | N
     id="contract.deadline.notice",
     control="contract.deadline",
     source="inventory",
-    title="Contract notice deadline",
     severity=Severity.HIGH,
-    risk="""Most business contracts renew automatically unless notice is given a set number
-    of days before the term ends. Miss that date and you are tied to the supplier (and
-    often to the provider who signed it) for another full term, or you pay an early
-    termination fee to leave.""",
-    remediation=(
-        "Put the notice deadline in your calendar (report.ics has every deadline with a "
-        "reminder).",
-        "Decide before the deadline whether to keep, move or cancel the service.",
-        "Give notice in the form the contract requires (the notice_method: often written "
-        "notice, registered post or a portal) and keep the confirmation.",
-        "If the deadline has passed, ask the supplier in writing whether it will accept a "
-        "late notice or a co-terminus renewal, and plan for the next deadline.",
-    ),
 )
 def contract_deadline(facts: InventoryFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _row_problems(facts, ctx, {"contracts"}, dates=True)
@@ -272,21 +245,7 @@ def _dated(ctx: CheckContext, contract: Contract, evidence: list[Evidence], deta
     id="custody.admin-credentials.holder",
     control="custody.admin_credentials",
     source="inventory",
-    title="Who holds a working admin login",
     severity=Severity.CRITICAL,
-    risk="""If only your IT provider holds the administrator login of a system (the
-    firewall, the registrar, Microsoft 365, the backup console), you cannot change a
-    setting, let a new provider in or even prove the system is yours without the old
-    provider's cooperation. A provider that leaves on bad terms can lock you out.""",
-    remediation=(
-        "Ask the provider to create an administrator account in your name (or hand over "
-        "the existing one) and to confirm it in writing.",
-        "Log in with it yourself, change its password and set up multi-factor "
-        "authentication on a device you control.",
-        "Store the credential in a password manager or sealed envelope the business "
-        "controls (a break-glass account), and test it at least once a year.",
-        "When the provider leaves, remove or disable the provider's own admin accounts.",
-    ),
 )
 def admin_credentials(facts: InventoryFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _row_problems(facts, ctx, {"credentials"})
@@ -325,18 +284,7 @@ def admin_credentials(facts: InventoryFacts, ctx: CheckContext) -> Iterator[Find
     id="custody.backup-keys.holder",
     control="custody.backup_keys",
     source="inventory",
-    title="Who holds the backup encryption key",
     severity=Severity.CRITICAL,
-    risk="""Encrypted backups are only as useful as the key that opens them. If only the
-    provider holds the key, your backups are unreadable without it, and many backup
-    services delete the data some days after the provider's subscription is cancelled.""",
-    remediation=(
-        "Ask the provider for the backup encryption key or passphrase, or to re-key the "
-        "backup with a key you hold, and confirm it in writing.",
-        "Do a test restore of a few files with your own key.",
-        "Before the provider cancels anything, copy the backups you must keep (legal or "
-        "clinical retention) to storage in your name.",
-    ),
 )
 def backup_keys(facts: InventoryFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _row_problems(facts, ctx, {"backups"})

@@ -14,11 +14,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check
+from lockin_audit.facts import Fetched
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.microsoft_identity import attribute_address, sentence
 from lockin_audit.model import Asset, Finding, Holder, Severity, Status
-from lockin_audit.sources.graph import GRAPH, Fetched, guest_email_from_upn
-from lockin_audit.sources.interface import FetchError
+from lockin_audit.sources.graph import GRAPH, guest_email_from_upn
 from lockin_audit.sources.intune import DeviceBinding, IntuneFacts, evidence
 
 # What each binding is, in the owner's words, and what losing it costs.
@@ -100,37 +100,7 @@ def _expiry_words(b: DeviceBinding, today: dt.date) -> str:
     id="devices.mdm.apple-android-bindings",
     control="devices.mdm",
     source="intune",
-    title="Whose Apple ID and Google account the device management depends on",
     severity=Severity.CRITICAL,
-    risk="Intune manages iPhones, iPads and Macs through an Apple push certificate, and "
-         "enrolls and licenses them through Apple Business Manager and VPP tokens; Android "
-         "devices through a managed Google Play binding. Each was created with one Apple "
-         "ID or Google account, and only that account can renew it. If it is the "
-         "provider's, the certificate lapses after the provider leaves: every device "
-         "stops taking commands and must be re-enrolled by hand, and the bought apps must "
-         "be bought again.",
-    remediation=(
-        "Before the expiry date shown, ask the provider to transfer the Apple ID (or the "
-        "Google account) to the business, or renew the push certificate together: in the "
-        "Intune admin center, Devices > Enrollment > Apple > MDM Push Certificate, renew "
-        "it with the same Apple ID (a new Apple ID means re-enrolling every device).",
-        "Create a managed Apple Account on the business's own domain in Apple Business "
-        "Manager (and a Google account of the business for managed Google Play) for "
-        "future renewals.",
-        "Move the enrollment (ADE) and VPP tokens to the business's Apple Business "
-        "Manager: download new tokens there and upload them in Intune (Devices > "
-        "Enrollment > Apple > Enrollment program tokens; Tenant administration > "
-        "Connectors and tokens > Apple VPP tokens).",
-        "Put each expiry date in the business's calendar (report.ics has them).",
-    ),
-    references=(
-        "https://learn.microsoft.com/mem/intune/enrollment/apple-mdm-push-certificate-get",
-        "https://learn.microsoft.com/mem/intune/enrollment/device-enrollment-program-"
-        "enroll-ios",
-        "https://learn.microsoft.com/mem/intune/apps/vpp-apps-ios",
-        "https://learn.microsoft.com/mem/intune/enrollment/connect-intune-android-"
-        "enterprise",
-    ),
     needs=(GRAPH,),
 )
 def apple_android_bindings(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Finding]:
@@ -139,11 +109,11 @@ def apple_android_bindings(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Fi
     today = ctx.today  # the scan's day (a replayed snapshot is judged on its own day)
     for field, fetched in facts.bindings():
         kind = FIELD_KIND[field]
-        if isinstance(fetched, FetchError):
-            yield ctx.error(facts.asset, fetched, key=f"{kind}:unreadable",
+        if fetched.error:
+            yield ctx.error(facts.asset, fetched.error, key=f"{kind}:unreadable",
                             title=f"Not assessed: {READ_LABEL[kind]} in Intune")
             continue
-        if not fetched.items:
+        if not fetched.ok:
             yield ctx.finding(
                 asset=facts.asset, holder=Holder.CLIENT, status=Status.PASS,
                 severity=Severity.INFO, key=f"{kind}:none",
@@ -153,12 +123,13 @@ def apple_android_bindings(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Fi
                 evidence=[fetched.evidence({"value": [], **(
                     {"note": fetched.note} if fetched.note else {})})])
             continue
-        for b in fetched.items:
+        for b in fetched.ok:
             yield _binding_finding(ctx, facts, fetched, b, own, today)
 
 
 def _binding_finding(ctx: CheckContext, facts: IntuneFacts,
-                     fetched: Fetched[DeviceBinding], b: DeviceBinding, own: frozenset[str],
+                     fetched: Fetched[tuple[DeviceBinding, ...]], b: DeviceBinding,
+                     own: frozenset[str],
                      today: dt.date) -> Finding:
     name, account_name, cost, severity = WHAT[b.kind]
     who = _holder(ctx, b.account, own, f"{account_name} of {name} in tenant {facts.tenant_id}")

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from lockin_audit.check import CheckContext, check
-from lockin_audit.facts import FetchError
 from lockin_audit.identity import IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.endpoints import EndpointAgent, EndpointFacts, Machine
@@ -41,26 +40,7 @@ def _devices(hosts: Iterable[str], noun: str = "device") -> str:
     id="devices.remote_access.agents",
     control="devices.remote_access",
     source="endpoints",
-    title="Remote-access agents on the business's devices, and whose instance they report to",
     severity=Severity.HIGH,
-    risk="""Every managed service provider installs its remote monitoring and management
-    (RMM) agent and a remote-control tool on each computer, connected to the provider's own
-    instance. After the business leaves, those agents are the provider's standing door into
-    every machine: it can still run commands, install software and watch screens, and the
-    business usually does not know which tools are installed or where they report.""",
-    remediation=(
-        "Ask the provider, in writing, to uninstall its agents from every device listed and "
-        "to delete the business's devices from its instance, by the date in the plan, and to "
-        "confirm when done.",
-        "Re-run `lockin-audit endpoint collect` on each machine afterwards (or check Intune's "
-        "discovered apps) to confirm the agents are gone.",
-        "For a tool the business keeps, move it to an account or instance the business holds "
-        "and list that instance under client.remote_access in the audit file.",
-    ),
-    references=(
-        "https://www.cisa.gov/news-events/cybersecurity-advisories/aa23-025a",
-        "https://rmm.datto.com/help/en/Content/5AGENT/Agent.htm",
-    ),
 )
 def remote_access_agents(facts: EndpointFacts, ctx: CheckContext) -> Iterator[Finding]:
     for problem in facts.unreadable:
@@ -137,20 +117,15 @@ def _verdict(ctx: CheckContext, *, asset: Asset, name: str, kind: str, instance:
     id="devices.remote_access.intune",
     control="devices.remote_access",
     source="intune",
-    title="Remote-access tools Intune discovered on the business's managed devices",
     severity=Severity.HIGH,
-    risk=remote_access_agents.meta.risk,
-    remediation=remote_access_agents.meta.remediation,
-    references=("https://learn.microsoft.com/graph/api/intune-devices-detectedapp-list",
-                "https://learn.microsoft.com/mem/intune/apps/app-discovered-apps"),
 )
 def intune_remote_access(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Finding]:
     read = facts.remote_access_apps
-    if isinstance(read, FetchError):
-        yield ctx.error(facts.asset, read, key="detectedApps")
+    if read.error:
+        yield ctx.error(facts.asset, read.error, key="detectedApps")
         return
     groups: dict[tuple[str, str | None], list[DetectedRemoteApp]] = defaultdict(list)
-    for app in read.items:
+    for app in read.ok:
         groups[(app.tool, app.instance)].append(app)
     scope = ("the catalogued RMM and remote-control tools among the apps Intune discovered "
              "on its managed devices (unmanaged apps show for corporate-owned devices only)")
@@ -166,18 +141,14 @@ def intune_remote_access(facts: IntuneFacts, ctx: CheckContext) -> Iterator[Find
         first = apps[0]
         asset = Asset("remote_access", f"{tool}:{instance or 'unknown'}",
                       f"{first.tool_name} ({instance or 'instance not told'})")
-        failed = [a for a in apps if isinstance(a.devices, FetchError)]
+        failed = [a.devices.error for a in apps if a.devices.error]
         if failed:
-            problem = failed[0].devices
-            assert isinstance(problem, FetchError)
-            yield ctx.error(asset, problem, key=f"devices:{tool}:{instance}")
+            yield ctx.error(asset, failed[0], key=f"devices:{tool}:{instance}")
             continue
-        devices = _devices((d for a in apps if not isinstance(a.devices, FetchError)
-                            for d in a.devices), "managed device")
+        devices = _devices((d for a in apps for d in a.devices.ok), "managed device")
         evidence = [read.evidence({"displayName": a.display_name, "version": a.version,
                                    "deviceCount": a.device_count,
-                                   "devices": list(a.devices) if not isinstance(
-                                       a.devices, FetchError) else None}) for a in apps]
+                                   "devices": list(a.devices.ok)}) for a in apps]
         yield _verdict(ctx, asset=asset, name=first.tool_name, kind=first.kind,
                        instance=instance, note=first.instance_note,
                        source="the app's name in Intune's discovered apps", devices=devices,

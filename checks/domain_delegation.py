@@ -37,22 +37,7 @@ def _unread(ctx: CheckContext, facts: DelegationFacts) -> Finding | None:
     id="domain.delegation.nameservers",
     control="domain.dns_hosting",
     source="delegation",
-    title="The registry's nameservers match the zone's",
     severity=Severity.HIGH,
-    risk="""Resolvers follow the nameservers the registry lists for your domain, not the
-    NS records inside the zone. When the two differ, the servers that really answer for
-    your domain are not the ones anybody edits or reviews, and a DNS move made in the
-    zone alone changes nothing (or breaks the domain when the old servers are switched
-    off).""",
-    remediation=(
-        "At the registrar, look up the nameservers set for the domain (the registry's "
-        "delegation).",
-        "Decide which DNS host is the real one, make its zone complete, and set the "
-        "registrar's nameservers and the zone's NS records to the same list.",
-        "Keep the old servers answering until the NS TTL (often two days) has passed.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc1034#section-4.2.2",
-                "https://www.rfc-editor.org/rfc/rfc9083#section-5.3"),
 )
 def nameservers(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
     if (problem := _unread(ctx, facts)) is not None:
@@ -94,23 +79,7 @@ def nameservers(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="domain.delegation.ds",
     control="domain.dnssec",
     source="delegation",
-    title="The registry's DS records match the zone's keys",
     severity=Severity.CRITICAL,
-    risk="""A DS record at the registry tells every validating resolver which key must
-    sign your zone. A DS that no key of the zone matches means resolvers that check
-    signatures reject your domain (website and email) as soon as none of the DS records
-    match, which is what the next change of DNS host brings about if the stale record is
-    the one left.""",
-    remediation=(
-        "Ask whoever holds the registrar account to list the DS records set for the "
-        "domain.",
-        "Remove the DS records that match no key the zone serves (or, if the zone should "
-        "be signed by a new host, add that host's DS first and remove the old one after "
-        "the DS TTL).",
-        "Check the domain with a DNSSEC validator after the change.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc4034#section-5",
-                "https://www.rfc-editor.org/rfc/rfc6781#section-4.1.2"),
 )
 def ds(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
     if (problem := _unread(ctx, facts)) is not None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
+from lockin_audit.facts import Fetched
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.dns import (
@@ -22,11 +24,11 @@ from lockin_audit.sources.dns import (
     FetchError,
     HostAddresses,
     Spf,
+    answer_of,
+    evidence_of,
     parse_tags,
     report_addresses,
 )
-
-DNS_REFS = ("https://www.rfc-editor.org/rfc/rfc1035",)
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,8 @@ def judge(ctx: CheckContext, items: Iterable[tuple[IdKind, str, str]]) -> Verdic
     return Verdict(worst_holder(found) if found else Holder.CLIENT, found)
 
 
-def _error(value: object) -> FetchError | None:
-    return value if isinstance(value, FetchError) else None
+def _error(value: Fetched[Any] | None) -> FetchError | None:
+    return value.error if value is not None else None
 
 
 def _summary(verdict: Verdict, what: str) -> str:
@@ -96,7 +98,8 @@ def _nameserver_items(facts: DnsFacts) -> list[tuple[IdKind, str, str]]:
 
 
 def _missing_domain(facts: DnsFacts) -> bool:
-    return isinstance(facts.ns, Answer) and facts.ns.status == "nxdomain"
+    ns = answer_of(facts.ns)
+    return ns is not None and ns.status == "nxdomain"
 
 
 def _owned_addresses(ctx: CheckContext, hosts: Iterable[HostAddresses], where: str
@@ -121,21 +124,20 @@ def _servers_note(facts: DnsFacts) -> str:
     return f" Answers from {', '.join(facts.servers)}." if facts.servers else ""
 
 
-def _chain_items(value: object) -> list[tuple[IdKind, str, str]]:
+def _chain_items(value: Answer | None) -> list[tuple[IdKind, str, str]]:
     """The CNAME targets an answer was followed through: whoever runs any of those zones
     can change the record the name resolves to."""
-    if not isinstance(value, Answer) or not value.chain:
+    if value is None or not value.chain:
         return []
     return [(IdKind.HOSTNAME, t, f"CNAME of {value.qname}") for t in value.chain]
 
 
-def _hosted(ctx: CheckContext, value: object) -> tuple[list[Attribution], str]:
+def _hosted(ctx: CheckContext, value: Answer | None) -> tuple[list[Attribution], str]:
     """Attribute the CNAME chain of a record's name (`_dmarc`, `_smtp._tls`, `_mta-sts`,
     `default._bimi`, DKIM selectors): (attributions, a sentence naming who hosts it)."""
     items = _chain_items(value)
-    if not items:
+    if not items or value is None:
         return [], ""
-    assert isinstance(value, Answer)
     found = [ctx.attribute(kind, v, seen_in=where) for kind, v, where in items]
     holder = worst_holder(found)
     parties = sorted({a.party or a.value for a in found if a.holder is holder})
@@ -156,8 +158,8 @@ def _hosted(ctx: CheckContext, value: object) -> tuple[list[Attribution], str]:
                    f"so {tail}.")
 
 
-def _with_chain(ctx: CheckContext, items: list[tuple[IdKind, str, str]], value: object
-                ) -> tuple[Verdict, str]:
+def _with_chain(ctx: CheckContext, items: list[tuple[IdKind, str, str]],
+                value: Answer | None) -> tuple[Verdict, str]:
     """Judge a record's contents and the CNAME chain of its name together."""
     chain, note = _hosted(ctx, value)
     verdict = judge(ctx, items)
@@ -173,35 +175,19 @@ def _with_chain(ctx: CheckContext, items: list[tuple[IdKind, str, str]], value: 
     id="domain.dns.nameservers",
     control="domain.dns_hosting",
     source="dns",
-    title="Who runs the domain's DNS",
     severity=Severity.HIGH,
-    risk="""The DNS servers of a domain decide where your website, email and every online
-    service tied to the domain go. If they are your IT provider's own servers, the provider
-    can change or switch off your email and website at any time, and when you leave they
-    must hand over the records before anything can move.""",
-    remediation=(
-        "Open a DNS hosting account in your company's name (Cloudflare, your registrar, "
-        "Route 53, Azure DNS ...).",
-        "Ask the provider for a full export of the zone (every record, as a zone file) and "
-        "import it into the new account; compare record by record.",
-        "If the zone is signed (DNSSEC), follow the DNSSEC finding's order first.",
-        "At the registrar, change the nameservers to the new host's; keep the old servers "
-        "answering for at least two days (the NS record TTL) before the provider deletes "
-        "the zone.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc1034",),
 )
 def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     for value in (facts.ns, facts.soa):
         if err := _error(value):
             yield ctx.error(ctx.target.asset, err)
             return
-    assert isinstance(facts.ns, Answer) and isinstance(facts.soa, Answer)
-    evidence = [facts.ns.evidence(), facts.soa.evidence()]
+    ns = facts.ns.ok
+    evidence = [ns.evidence(), facts.soa.ok.evidence()]
     if _missing_domain(facts) or not facts.nameservers:
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN, status=Status.WARN,
                           detail=f"{facts.domain} has no nameservers in DNS "
-                                 f"({facts.ns.status}): it may have expired or "
+                                 f"({ns.status}): it may have expired or "
                                  "never been delegated; check the registration.",
                           evidence=evidence)
         return
@@ -220,30 +206,14 @@ def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="domain.dns.dnssec",
     control="domain.dnssec",
     source="dns",
-    title="Who holds the domain's DNSSEC signing keys",
     severity=Severity.HIGH,
-    risk="""A signed (DNSSEC) domain is tied to the signing keys of whoever runs its DNS.
-    If you move the DNS to a new host in the wrong order, every resolver that checks
-    signatures will treat your domain as forged and your website and email will stop
-    working for many of your customers until the old keys expire.""",
-    remediation=(
-        "Before changing nameservers, ask the registrar (or the provider, if they hold the "
-        "registrar account) to remove the DS record, or to add the new DNS host's DS record "
-        "alongside the old one.",
-        "Wait for the DS record's TTL (often one to two days) to pass.",
-        "Change the nameservers to the new host and let it sign the zone with its own keys.",
-        "Only then publish the new DS record (if you removed it) and have the provider "
-        "delete the old zone and its keys.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc6781", "https://www.rfc-editor.org/rfc/rfc8901"),
 )
 def dnssec(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     for value in (facts.ds, facts.dnskey, facts.ns):
         if err := _error(value):
             yield ctx.error(ctx.target.asset, err)
             return
-    ds, dnskey = facts.ds, facts.dnskey
-    assert isinstance(ds, Answer) and isinstance(dnskey, Answer)
+    ds, dnskey = facts.ds.ok, facts.dnskey.ok
     evidence = [ds.evidence(), dnskey.evidence()]
     if not ds.records and not dnskey.records:
         yield _none(ctx, f"{facts.domain} is not signed with DNSSEC: there are no keys to "
@@ -260,32 +230,12 @@ def dnssec(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 # -- domain.mail ------------------------------------------------------------------------
 
-MAIL_RISK = """The MX records decide which servers receive your company's email; SPF lists
-who may send it, autodiscover tells mail programs where to log in and DKIM keys sign it.
-If these point at your IT provider's relays or spam filter, all your email flows through
-them, and on the day you leave mail can be lost or bounce unless they are changed in the
-right order."""
-
 
 @check(
     id="domain.dns.mail",
     control="domain.mail",
     source="dns",
-    title="Who receives and relays the domain's email",
     severity=Severity.HIGH,
-    risk=MAIL_RISK,
-    remediation=(
-        "Find out which mail service your company contracts directly (for example "
-        "Microsoft 365) and whether it can receive mail without the provider's filter.",
-        "If you keep a filtering service, sign up for one in your company's name and "
-        "configure it before the switch.",
-        "Change the MX records to the new service, remove the provider's include from the "
-        "SPF record and repoint autodiscover and DKIM CNAMEs; keep the old filter running "
-        "until the MX TTL has passed.",
-        "Send test mails in and out and check the DMARC reports for failures.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc5321#section-5",
-                "https://www.rfc-editor.org/rfc/rfc7208"),
 )
 def mail(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     yield from _mx(facts, ctx)
@@ -300,10 +250,9 @@ def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if err := _error(facts.mx):
         yield ctx.error(ctx.target.asset, err, key="mx")
         return
-    assert isinstance(facts.mx, Answer)
-    evidence = [facts.mx.evidence()]
+    evidence = [facts.mx.ok.evidence()]
     if not facts.mx_hosts:
-        yield _none(ctx, f"{facts.domain} has no MX record ({facts.mx.status}): it receives "
+        yield _none(ctx, f"{facts.domain} has no MX record ({facts.mx.ok.status}): it receives "
                          "no email, so no mail route has to move.", evidence, key="mx")
         return
     items = [(IdKind.HOSTNAME, h, f"MX of {facts.domain}") for _, h in facts.mx_hosts]
@@ -327,12 +276,11 @@ def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _spf(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
-    spf = facts.spf
-    if isinstance(spf, FetchError):
-        yield ctx.error(ctx.target.asset, spf, key="spf")
+    if err := facts.spf.error:
+        yield ctx.error(ctx.target.asset, err, key="spf")
         return
-    assert isinstance(facts.txt, Answer)  # an unreadable TXT makes spf a FetchError
-    evidence = [facts.txt.evidence(), *(a.evidence() for a in spf.answers)]
+    spf = facts.spf.ok  # read from the TXT records: an unreadable TXT fails it
+    evidence = [facts.txt.ok.evidence(), *(a.evidence() for a in spf.answers)]
     if spf.record is None:
         yield _none(ctx, f"{facts.domain} publishes no SPF record: no sender is authorised "
                          "through DNS, so none has to be removed.", evidence, key="spf")
@@ -386,11 +334,10 @@ def _spf_term_items(ctx: CheckContext, facts: DnsFacts, spf: Spf
 
 
 def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
-    auto = facts.autodiscover
-    if err := _error(auto):
+    if err := _error(facts.autodiscover):
         yield ctx.error(ctx.target.asset, err, key="autodiscover")
         return
-    assert isinstance(auto, Answer)
+    auto = facts.autodiscover.ok
     if not auto.records:
         return  # no autodiscover record: nothing points mail clients anywhere
     verdict = judge(ctx, [(IdKind.HOSTNAME, t, f"autodiscover of {facts.domain}")
@@ -401,25 +348,25 @@ def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     host = facts.mta_sts_host
-    policy = facts.mta_sts
-    chain = isinstance(policy, Answer) and bool(policy.chain)
+    policy = answer_of(facts.mta_sts)
+    chain = policy is not None and bool(policy.chain)
     if host is None and not chain:
         return
     name = f"mta-sts.{facts.domain}"
     items: list[tuple[IdKind, str, str]] = []
-    evidence: list[Evidence] = [policy.evidence()] if isinstance(policy, Answer) else []
+    evidence: list[Evidence] = [policy.evidence()] if policy is not None else []
     if isinstance(host, HostAddresses):
         if host.error:
             yield ctx.error(ctx.target.asset, host.error, key="mta-sts")
             return
         items = [(IdKind.IP, a, f"address of {name}") for a in host.addresses]
         evidence += host.evidence()
-    elif isinstance(host, FetchError):
-        yield ctx.error(ctx.target.asset, host, key="mta-sts")
+    elif host is not None and host.error is not None:
+        yield ctx.error(ctx.target.asset, host.error, key="mta-sts")
         return
     elif host is not None:
-        items = [(IdKind.HOSTNAME, t, f"CNAME of {name}") for t in host.records]
-        evidence.append(host.evidence())
+        items = [(IdKind.HOSTNAME, t, f"CNAME of {name}") for t in host.ok.records]
+        evidence.append(host.ok.evidence())
     if items or chain:
         verdict, hosted = _with_chain(ctx, items, policy)
         yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
@@ -430,13 +377,12 @@ def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 def _bimi(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     """default._bimi: the logo (l=) and certificate (a=) URLs, and the record's CNAME."""
-    bimi = facts.bimi
-    if bimi is None:
+    if facts.bimi is None:
         return
-    if err := _error(bimi):
+    if err := _error(facts.bimi):
         yield ctx.error(ctx.target.asset, err, key="bimi")
         return
-    assert isinstance(bimi, Answer)
+    bimi = facts.bimi.ok
     records = [r for r in bimi.records if r.lower().startswith("v=bimi1")]
     if not records and not bimi.chain:
         return
@@ -475,19 +421,19 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         if err := _error(d.cname):
             yield ctx.error(ctx.target.asset, err, key=f"dkim:{d.selector}")
             continue
-        assert isinstance(d.cname, Answer)
-        evidence.append(d.cname.evidence())
+        cname = d.cname.ok
+        evidence.append(cname.evidence())
+        txt = answer_of(d.txt)
         # the whole chain when the key was followed through it, else the first hop
-        chain = d.txt.chain if isinstance(d.txt, Answer) and d.txt.chain else \
-            d.cname.records
+        chain = txt.chain if txt is not None and txt.chain else cname.records
         attributions += [tenant_attribution(ctx, t, f"DKIM {d.selector} of {facts.domain}")
                          for t in chain]
-        if isinstance(d.txt, Answer) and any("p=" in r for r in d.txt.records):
+        if txt is not None and any("p=" in r for r in txt.records):
             if not chain:
                 keys.append(d.selector)
-            evidence.append(d.txt.evidence())
-        elif isinstance(d.txt, FetchError):
-            yield ctx.error(ctx.target.asset, d.txt, key=f"dkim:{d.selector}")
+            evidence.append(txt.evidence())
+        elif err := _error(d.txt):
+            yield ctx.error(ctx.target.asset, err, key=f"dkim:{d.selector}")
     caveat = " " + _dkim_scope(facts)
     if attributions:
         verdict = Verdict(worst_holder(attributions), tuple(attributions))
@@ -502,21 +448,21 @@ def _dkim(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                           detail=f"DKIM keys for the selector(s) {', '.join(keys)} are "
                                  f"published in {facts.domain}'s own zone." + caveat)
     else:
-        parent = facts.dkim_parent
+        parent = answer_of(facts.dkim_parent)
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
                           status=Status.MANUAL, severity=Severity.LOW, key="dkim",
-                          evidence=[parent.evidence()] if isinstance(parent, Answer) else [],
+                          evidence=[parent.evidence()] if parent is not None else [],
                           detail=f"No DKIM selector was found under {facts.domain}. "
                                  + _dkim_scope(facts))
 
 
 def _dkim_scope(facts: DnsFacts) -> str:
     """Which selectors were asked, and why (the scope of a DKIM finding)."""
-    parent = facts.dkim_parent
+    parent = answer_of(facts.dkim_parent)
     how = ("Selectors cannot be listed from DNS, so other selectors may exist: ask each "
            "service that sends mail as your "
            "domain which selector it signs with, and add it to scan.dns.dkim_selectors.")
-    if isinstance(parent, Answer) and parent.status == "nxdomain":
+    if parent is not None and parent.status == "nxdomain":
         head = (f"_domainkey.{facts.domain} answered NXDOMAIN, which by RFC 8020 means no "
                 "selector exists below it")
         if facts.dkim_fallback:
@@ -535,28 +481,15 @@ def _dkim_scope(facts: DnsFacts) -> str:
     id="domain.dns.mail-reports",
     control="domain.mail_reports",
     source="dns",
-    title="Who receives the domain's email authentication reports",
     severity=Severity.MEDIUM,
-    risk="""DMARC and TLS reports tell whoever receives them who sends mail in your name
-    and whether mail to you is delivered securely. If they go to your IT provider, you
-    lose that view when you leave, and the provider keeps seeing details of your mail
-    traffic after the contract ends.""",
-    remediation=(
-        "Choose a mailbox or a reporting service in your company's name for DMARC and "
-        "TLS-RPT reports.",
-        "Change the rua= (and ruf=) address of the _dmarc record and the rua= of the "
-        "_smtp._tls record to it.",
-        "Ask the provider to remove the authorisation record (<your domain>._report._dmarc "
-        "under their domain) once the reports have moved.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc7489#section-7.1",
-                "https://www.rfc-editor.org/rfc/rfc8460"),
 )
 def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
-    dmarc = facts.dmarc
-    if isinstance(dmarc, FetchError):
-        yield ctx.error(ctx.target.asset, dmarc, key="dmarc")
-    elif dmarc.record is None:
+    if err := facts.dmarc.error:
+        yield ctx.error(ctx.target.asset, err, key="dmarc")
+        yield from _tlsrpt(facts, ctx)
+        return
+    dmarc = facts.dmarc.ok
+    if dmarc.record is None:
         if dmarc.answer.chain:
             verdict, note = _with_chain(ctx, [], dmarc.answer)
             yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
@@ -570,14 +503,13 @@ def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                         [dmarc.answer.evidence()], key="dmarc")
     else:
         evidence = [dmarc.answer.evidence()]
-        evidence += [a.evidence() for a in dmarc.authorisations.values()
-                     if isinstance(a, (Answer, FetchError))]
+        evidence += [evidence_of(a) for a in dmarc.authorisations.values()]
         items = [(IdKind.EMAIL if u.lower().startswith("mailto:") else IdKind.URL, u,
                   f"DMARC {tag} of {facts.domain}")
                  for tag, uris in (("rua", dmarc.rua), ("ruf", dmarc.ruf)) for u in uris]
         if items or dmarc.answer.chain:
             authorised = [d for d, a in dmarc.authorisations.items()
-                          if isinstance(a, Answer) and a.records]
+                          if (found := answer_of(a)) is not None and found.records]
             missing = [d for d in dmarc.authorisations if d not in authorised]
             note = (f" External destinations authorised by a _report._dmarc record: "
                     f"{', '.join(authorised)}." if authorised else "")
@@ -599,17 +531,17 @@ def _tlsrpt(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if err := _error(facts.tlsrpt):
         yield ctx.error(ctx.target.asset, err, key="tlsrpt")
         return
-    assert isinstance(facts.tlsrpt, Answer)
-    records = [r for r in facts.tlsrpt.records if r.lower().startswith("v=tlsrptv1")]
-    if not records and not facts.tlsrpt.chain:
+    tlsrpt = facts.tlsrpt.ok
+    records = [r for r in tlsrpt.records if r.lower().startswith("v=tlsrptv1")]
+    if not records and not tlsrpt.chain:
         return
     uris = report_addresses(parse_tags(records[0]).get("rua", "")) if records else ()
     items = [(IdKind.EMAIL if u.lower().startswith("mailto:") else IdKind.URL, u,
               f"TLS-RPT rua of {facts.domain}") for u in uris]
-    verdict, hosted = _with_chain(ctx, items, facts.tlsrpt)
+    verdict, hosted = _with_chain(ctx, items, tlsrpt)
     yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
                       detail=_summary(verdict, "TLS delivery reports (TLS-RPT)") + hosted,
-                      evidence=[facts.tlsrpt.evidence()], key="tlsrpt")
+                      evidence=[tlsrpt.evidence()], key="tlsrpt")
 
 
 # -- domain.web -------------------------------------------------------------------------
@@ -618,20 +550,7 @@ def _tlsrpt(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="domain.dns.web",
     control="domain.web",
     source="dns",
-    title="Where the domain's website is hosted",
     severity=Severity.HIGH,
-    risk="""If your website's address points at your IT provider's servers, the provider
-    holds the site's files, its certificate and often its database. When you leave, the
-    site goes down unless you have a copy and a new host ready before the switch.""",
-    remediation=(
-        "Ask the provider for a full copy of the website (files, database, and the admin "
-        "logins of the content system) and of any certificate and private key they hold.",
-        "Set up hosting in your company's name and restore the copy there; test it under "
-        "a temporary name.",
-        "Change the apex A/AAAA and the www record to the new host, then have the provider "
-        "take the old site down after the TTL has passed.",
-    ),
-    references=DNS_REFS,
 )
 def web(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     found = False
@@ -646,12 +565,12 @@ def web(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         items += [(IdKind.IP, a, f"address of {host.name}") for a in host.addresses]
         evidence = host.evidence()
         ptrs = [(a, facts.ptr[a]) for a in host.addresses if a in facts.ptr]
-        evidence += [p.evidence() for _, p in ptrs]
+        evidence += [evidence_of(p) for _, p in ptrs]
         items += [(IdKind.HOSTNAME, name, f"PTR of {a}") for a, p in ptrs
-                  if isinstance(p, Answer) for name in p.records]
+                  if p.error is None for name in p.ok.records]
         finding = _finding(ctx, facts, judge(ctx, items), f"The website at {host.name}",
                            evidence, key=label)
-        failed_ptr = next((p for _, p in ptrs if isinstance(p, FetchError)), None)
+        failed_ptr = next((p.error for _, p in ptrs if p.error is not None), None)
         if failed_ptr is not None and finding.status is Status.PASS:
             # the PTR that could not be read may have named the provider's hosting
             yield ctx.error(ctx.target.asset, failed_ptr, key=label)
@@ -669,29 +588,13 @@ def web(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="domain.dns.caa",
     control="domain.certificates",
     source="dns",
-    title="Who may obtain certificates for the domain (CAA)",
     severity=Severity.MEDIUM,
-    risk="""CAA records say which certificate authorities may issue certificates for your
-    domain, and can pin issuance to one account at that authority. If that account is your
-    IT provider's, or certificate problems are reported to the provider, you cannot renew
-    your own website's certificate after you leave, and the browser warnings start when the
-    current one expires.""",
-    remediation=(
-        "Create an account in your company's name at the certificate authority you want "
-        "to use (for Let's Encrypt, the ACME client on your own server creates it).",
-        "Change the CAA issue/issuewild record's accounturi= to your account (or remove the "
-        "accounturi parameter) and the iodef address to your own.",
-        "Issue a new certificate from your account before the provider's certificate "
-        "expires.",
-    ),
-    references=("https://www.rfc-editor.org/rfc/rfc8659", "https://www.rfc-editor.org/rfc/rfc8657"),
 )
 def caa(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if err := _error(facts.caa):
         yield ctx.error(ctx.target.asset, err)
         return
-    assert isinstance(facts.caa, Answer)
-    evidence = [facts.caa.evidence()]
+    evidence = [facts.caa.ok.evidence()]
     if not facts.caa_parsed:
         yield _none(ctx, f"{facts.domain} has no CAA record: any certificate authority may "
                          "issue, and no CAA record ties certificate issuance to the "
@@ -760,29 +663,16 @@ M365_TENANT = re.compile(r"\._domainkey\.([a-z0-9-]+)\.onmicrosoft\.com$")
     id="domain.dns.saas-verification",
     control="domain.saas_verification",
     source="dns",
-    title="Online services that have verified the domain",
     severity=Severity.MEDIUM,
-    risk="""A verification record proves to a cloud service (Microsoft 365, Google,
-    Atlassian ...) that an account there controls your domain: that account can create
-    mailboxes or users with your addresses. If the account was opened by your IT provider,
-    you need to know it exists and take it over before you leave.""",
-    remediation=(
-        "For each service listed, log in to the admin console you believe is yours and "
-        "check that the domain shows as verified there.",
-        "If you cannot find the account, ask the provider which account the record "
-        "belongs to and to transfer it (or the domain) to your company's account.",
-        "Remove verification records of services you no longer use.",
-    ),
-    references=("https://learn.microsoft.com/en-us/microsoft-365/admin/setup/add-domain",),
 )
 def saas_verification(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if err := _error(facts.txt):
         yield ctx.error(ctx.target.asset, err)
         return
-    assert isinstance(facts.txt, Answer)
-    evidence = [facts.txt.evidence()]  # all TXT records, recognised or not
+    txt = facts.txt.ok
+    evidence = [txt.evidence()]  # all TXT records, recognised or not
     found = 0
-    for record in facts.txt.records:
+    for record in txt.records:
         low = record.lower()
         service = next((name for prefix, name in VERIFICATION_PREFIXES
                         if low.startswith(prefix)), None)
@@ -797,11 +687,12 @@ def saas_verification(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                    "your company's.", evidence=evidence, key=f"txt:{low[:60]}")
     tenants: set[str] = set()
     for d in facts.dkim:
-        if isinstance(d.cname, FetchError):  # the tenant it may name cannot be seen
+        if err := d.cname.error:  # the tenant it may name cannot be seen
             found += 1
-            yield ctx.error(ctx.target.asset, d.cname, key=f"dkim-cname:{d.selector}")
+            yield ctx.error(ctx.target.asset, err, key=f"dkim-cname:{d.selector}")
             continue
-        for target in d.cname.records if isinstance(d.cname, Answer) else ():
+        cname = d.cname.ok
+        for target in cname.records:
             m = M365_TENANT.search(target)
             if not m or f"{m.group(1)}.onmicrosoft.com" in tenants:
                 continue
@@ -824,7 +715,7 @@ def saas_verification(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                 asset=ctx.target.asset, holder=who.holder,
                 status=Status.MANUAL if who.holder is Holder.THIRD_PARTY else None,
                 title="Microsoft 365 tenant named by the DKIM records", detail=detail,
-                evidence=[d.cname.evidence()], key=f"m365:{tenant}")
+                evidence=[cname.evidence()], key=f"m365:{tenant}")
     if not found:
-        yield _none(ctx, f"No service verification token among the {len(facts.txt.records)} "
+        yield _none(ctx, f"No service verification token among the {len(txt.records)} "
                          f"TXT record(s) of {facts.domain}.", evidence)

@@ -27,20 +27,6 @@ WHOIS_HINTS = {
     "jp": "JPRS at https://whois.jprs.jp/",
 }
 
-REGISTRATION_STEPS = (
-    "Log in to the registrar account that holds the domain, or ask the provider which "
-    "registrar and account it is in. The account must be in your company's name, with "
-    "your email as its login and recovery address.",
-    "If the registrant (the legal holder) is the provider, ask the provider to change it "
-    "to your company. Changing the registrant can start a 60-day transfer lock (ICANN's "
-    "inter-registrar transfer policy), so do it well before you need to move registrars.",
-    "Ask for the EPP authorisation (transfer) code and for the transfer lock to be removed "
-    "when you are ready, then transfer the domain to a registrar account you own. A transfer "
-    "adds a year to the registration; do not let it lapse meanwhile.",
-    "Keep the registrar invoice and the registrant confirmation email as evidence of "
-    "ownership.",
-)
-
 
 def _tidy(text: str) -> str:
     """No doubled full stop where a name ending in one ends a sentence ("Inc..")."""
@@ -162,22 +148,14 @@ def _no_service(facts: RdapDomainFacts, ctx: CheckContext, asset: Asset) -> Find
                "holder (registrant) name, the admin contact, the registrar and any reseller, "
                "and check that the holder is your company, not the provider.",
         remediation=("Look the domain up as described and save a dated screenshot or "
-                     "printout.", *REGISTRATION_STEPS))
+                     "printout.", *ctx.meta.remediation))
 
 
 @check(
     id="domain.registration.registrant",
     control="domain.registration",
     source="rdap",
-    title="Who legally holds the domain",
     severity=Severity.CRITICAL,
-    risk="""The registrant of a domain is its legal owner, and the registrar account is
-    where it is managed. If either is your IT provider, the provider controls your web
-    address and email: it can refuse or delay a transfer, let the domain expire, or point
-    it elsewhere, and you would have to prove ownership to win it back.""",
-    remediation=REGISTRATION_STEPS,
-    references=("https://www.icann.org/resources/pages/transfer-policy-2016-06-01-en",
-                "https://www.rfc-editor.org/rfc/rfc9083", "https://www.rfc-editor.org/rfc/rfc9537"),
 )
 def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     asset = Asset("domain", facts.domain, facts.domain)
@@ -296,17 +274,7 @@ def registrant(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="domain.registration.expiry",
     control="domain.registration",
     source="rdap",
-    title="Domain expiry date",
     severity=Severity.HIGH,
-    risk="""A domain that expires stops your website and email within days, and after a
-    grace period anyone can register it. When the renewal is paid by the provider, a
-    dispute or a missed invoice can let it lapse just as you change providers.""",
-    remediation=(
-        "Renew the domain now, for several years, from the registrar account (yours, or "
-        "ask the provider to renew it and send the invoice).",
-        "Turn on auto-renewal with a payment card the business controls.",
-        "Make sure renewal reminders go to an address you read, not the provider's.",
-    ),
 )
 def expiry(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     asset = Asset("domain", facts.domain, facts.domain)

@@ -129,27 +129,7 @@ def _client_orgs(facts: GcpFacts, ctx: CheckContext) -> set[str]:
     needs=(GWS,),
     control="gcp.organization",
     source="gcp",
-    title="Whose Google account owns the Cloud organization",
     severity=Severity.CRITICAL,
-    risk="A Google Cloud organization belongs to the Google Workspace or Cloud Identity "
-         "account it was created from; that account's super admins control every project, "
-         "permission and bill under it. If the provider's Workspace owns the organization, "
-         "the business's cloud lives inside the provider's company account and cannot be "
-         "taken away without migrating every project.",
-    remediation=(
-        "Open the Google Cloud console's resource manager "
-        "(https://console.cloud.google.com/cloud-resource-manager) and note each "
-        "organization's name and id.",
-        "An organization of the provider: create the business's own organization by "
-        "signing up for Cloud Identity Free (or using the business's Workspace) on its own "
-        "domain.",
-        "Ask the provider to migrate each of the business's projects into the business's "
-        "organization (Resource Manager's project move, which needs a role on both "
-        "sides), before the contract ends.",
-        "Link the projects to a billing account the business holds (see gcp.billing).",
-    ),
-    references=("https://cloud.google.com/resource-manager/docs/creating-managing-organization",
-                "https://cloud.google.com/resource-manager/docs/project-migration"),
 )
 def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     orgs = facts.organizations
@@ -196,20 +176,7 @@ def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     needs=(GWS,),
     control="gcp.organization",
     source="gcp",
-    title="Cloud projects outside the business's organization",
     severity=Severity.HIGH,
-    risk="A project that sits in the provider's organization, or in no organization at "
-         "all, is governed by the provider's policies and admins (or by whoever created "
-         "it). The business cannot keep it when the provider leaves unless the project "
-         "is moved into the business's own organization.",
-    remediation=(
-        "For each project listed, agree with the provider to migrate it into the "
-        "business's organization (Resource Manager project migration).",
-        "For a project in no organization, have its current owner move it into the "
-        "business's organization (the owner needs Project Mover or Owner on it).",
-        "Check afterwards that the project's parent shows the business's organization.",
-    ),
-    references=("https://cloud.google.com/resource-manager/docs/project-migration",),
 )
 def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     for pid, error in facts.missing_projects:
@@ -290,25 +257,7 @@ def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
     needs=(GWS,),
     control="gcp.billing",
     source="gcp",
-    title="Which billing account pays for each Cloud project",
     severity=Severity.CRITICAL,
-    risk="Whoever holds the billing account a project is linked to pays for it and can "
-         "unlink it, which stops the project's paid services within hours. A project billed "
-         "through the provider's reseller sub-account stops when the provider closes that "
-         "sub-account, and its invoices never reach the business.",
-    remediation=(
-        "Create (or choose) a Cloud Billing account held by the business: Billing > Manage "
-        "billing accounts > Create account, with the business's own payment method.",
-        "Make sure at least one of the business's own accounts is Billing Account "
-        "Administrator on it.",
-        "For each project listed here, open Billing > Account management > My projects "
-        "and change its billing account to the business's (needs Project Billing Manager "
-        "on the project and Billing Account User on the new account).",
-        "Do this before the provider closes its reseller sub-account, so that no project "
-        "is left without billing.",
-    ),
-    references=("https://cloud.google.com/billing/docs/how-to/modify-project",
-                "https://cloud.google.com/billing/docs/reference/rest/v1/billingAccounts"),
 )
 def project_billing(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     projects = facts.projects
@@ -410,26 +359,7 @@ def _billing_path(account: AccountProjects, attribution: Attribution,
     needs=(GWS,),
     control="gcp.billing",
     source="gcp",
-    title="Projects the business's billing accounts pay for, wherever they sit",
     severity=Severity.HIGH,
-    risk="A project the business pays for can sit in the provider's organization, or in "
-         "none (held by whoever created it), out of sight of an audit of the business's "
-         "own organization. The business keeps paying for it but cannot keep it, see "
-         "inside it or stop it when the provider leaves.",
-    remediation=(
-        "In the Cloud console open Billing > the account > Account management: it lists "
-        "every project linked to the account.",
-        "For each project listed here that sits outside the business's organization, "
-        "agree with the provider to migrate it into the business's organization (Resource "
-        "Manager project migration), or to unlink it from the business's billing account "
-        "if it is the provider's own.",
-        "For a project in no organization, have its owner move it into the business's "
-        "organization.",
-    ),
-    references=("https://cloud.google.com/billing/docs/reference/rest/v1/"
-                "billingAccounts.projects/list",
-                "https://cloud.google.com/billing/docs/reference/rest/v1/billingAccounts/list",
-                "https://cloud.google.com/resource-manager/docs/project-migration"),
 )
 def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     visible = facts.visible_accounts
@@ -627,24 +557,7 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
     needs=(GWS,),
     control="gcp.access",
     source="gcp",
-    title="Who holds IAM roles on the Cloud organization and projects",
     severity=Severity.CRITICAL,
-    risk="An IAM role on the organization or a project lets its holder use, change or "
-         "delete what is there; Owner and Editor (and the IAM admin roles) let them do "
-         "anything, including locking the business out. Roles held by the provider's "
-         "people, groups or service accounts keep working after the contract ends until "
-         "someone removes them.",
-    remediation=(
-        "Make sure the business's own accounts hold Owner (or Organization Administrator) "
-        "before removing anything.",
-        "In the Cloud console open IAM & Admin > IAM on the organization and on each "
-        "project listed, and note every principal of the provider with its roles.",
-        "Agree with the provider what its tools still need; replace its service accounts "
-        "with the new provider's; then remove the provider's principals on the agreed "
-        "date (select the principal > Edit > delete each role).",
-    ),
-    references=("https://cloud.google.com/iam/docs/granting-changing-revoking-access",
-                "https://cloud.google.com/iam/docs/understanding-roles#basic"),
 )
 def iam_access(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     policies: list[tuple[Asset, Fetched[IamPolicy]]] = [
@@ -707,20 +620,7 @@ def _policy_findings(asset: Asset, read: Fetched[IamPolicy], facts: GcpFacts,
     needs=(GWS,),
     control="gcp.billing",
     source="gcp",
-    title="Who administers the Cloud Billing accounts",
     severity=Severity.HIGH,
-    risk="A Billing Account Administrator can unlink every project from the account "
-         "(stopping their paid services), change the payment method and see every invoice. "
-         "If only the provider administers the account that pays for the business's "
-         "projects, the business depends on the provider to keep its cloud running.",
-    remediation=(
-        "In the Cloud console open Billing > the account > Account management and note "
-        "who holds Billing Account Administrator.",
-        "Ask an administrator to add one of the business's own accounts as Billing Account "
-        "Administrator, or move the projects to a billing account the business holds (see "
-        "'Which billing account pays for each Cloud project').",
-    ),
-    references=("https://cloud.google.com/billing/docs/how-to/billing-access",),
 )
 def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     # The accounts are those the projects are billed to: where that could not be read,
@@ -777,20 +677,7 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     needs=(GWS,),
     control="gcp.contacts",
     source="gcp",
-    title="Where Google Cloud sends essential notices",
     severity=Severity.MEDIUM,
-    risk="Essential Contacts receive Google Cloud's security, legal, billing-suspension "
-         "and technical notices. If they are the provider's addresses, the business will "
-         "not hear about a breach, a policy violation or a suspension after the contract "
-         "ends.",
-    remediation=(
-        "In the Cloud console open IAM & Admin > Essential Contacts on the organization "
-        "(and on each project listed).",
-        "Add the business's own addresses for every category (Security, Legal, Suspension, "
-        "Technical, Billing) and remove the provider's on the agreed date.",
-    ),
-    references=("https://cloud.google.com/resource-manager/docs/managing-notification-"
-                "contacts",),
 )
 def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     groups: list[tuple[Asset, str, Fetched[tuple[Contact, ...]]]] = [

@@ -19,7 +19,7 @@ from lockin_audit.google_identity import (
 )
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Status
-from lockin_audit.sources.dns import Answer, DnsFacts
+from lockin_audit.sources.dns import DnsFacts
 from lockin_audit.sources.gws import AppToken, GwsFacts, GwsRole, GwsUser
 from lockin_audit.sources.interface import Requires
 
@@ -39,19 +39,6 @@ TAKEOVER_PRIVILEGES = frozenset({
 SENSITIVE_SCOPE_PREFIXES = ("gmail", "mail.google.com", "drive", "admin.directory",
                             "admin.datatransfer", "admin.reports", "apps.groups",
                             "cloud-platform", "calendar", "contacts")
-
-SUPER_ADMIN_STEPS = (
-    "Sign in to the Google Admin console (https://admin.google.com) as a super admin and "
-    "open Account > Admin roles > Super Admin > Admins.",
-    "If no super admin belongs to the business, ask the provider to create one on the "
-    "business's own domain (e.g. it-owner@yourdomain) now, while it still cooperates, "
-    "and assign it the Super Admin role. Set its password yourself and enrol a security "
-    "key the business keeps.",
-    "Create a second, emergency super admin the same way and keep its credentials in the "
-    "business's safe, not in the provider's password manager.",
-    "Sign in with both to prove they work; then remove the Super Admin role (and other "
-    "admin roles) from the provider's accounts on the agreed date.",
-)
 
 
 def _user_asset(u: GwsUser) -> Asset:
@@ -104,18 +91,7 @@ def _takeover(role: GwsRole) -> bool:
     id="gws.admins.super_admins",
     control="gws.admins",
     source="gws",
-    title="Who holds super admin and takeover admin roles in Google Workspace",
     severity=Severity.CRITICAL,
-    risk="A Google Workspace super admin can read and reset every account, change the "
-         "domains, turn off security and delete the business's mail and files. If only "
-         "the provider's people hold it, the business cannot manage its own accounts or "
-         "leave without the provider's help, and whoever the provider employs keeps that "
-         "power after the contract ends. Admin roles that can reset passwords or change "
-         "security settings are nearly as strong.",
-    remediation=SUPER_ADMIN_STEPS,
-    references=("https://support.google.com/a/answer/9011373",
-                "https://developers.google.com/workspace/admin/directory/reference/rest/v1/"
-                "users"),
 )
 def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     account = facts.asset
@@ -248,24 +224,7 @@ def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="gws.contacts.recovery",
     control="gws.contacts",
     source="gws",
-    title="Where Google sends the Workspace account's recovery and billing notices",
     severity=Severity.HIGH,
-    risk="Google sends account-recovery, security and billing notices for the whole "
-         "Workspace account to its secondary (alternate) email address. If that is the "
-         "provider's mailbox, the provider can recover the account, sees every billing "
-         "and security warning, and the business may miss a suspension notice after the "
-         "contract ends.",
-    remediation=(
-        "In the Google Admin console open Account > Account settings > Profile.",
-        "Set 'Secondary email' to a mailbox the business controls outside its own "
-        "Workspace domain (a recovery mailbox the owner can reach even when Workspace is "
-        "down), and save.",
-        "Check the organisation name and address on the same page are the business's, "
-        "so Google can verify ownership in a dispute.",
-    ),
-    references=("https://support.google.com/a/answer/6387869",
-                "https://developers.google.com/workspace/admin/directory/reference/rest/v1/"
-                "customers"),
 )
 def recovery_contacts(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     if facts.customer.error:
@@ -315,24 +274,7 @@ def recovery_contacts(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     needs=(DNS,),
     control="gws.domains",
     source="gws",
-    title="The business's domains are verified in its own Google Workspace",
     severity=Severity.HIGH,
-    risk="Mail and sign-in for a domain work only in the Workspace account where the "
-         "domain is verified. A business domain missing from its own account may be "
-         "verified in another Workspace (the provider's) and cannot be used or moved until "
-         "that account releases it.",
-    remediation=(
-        "In the Google Admin console open Account > Domains > Manage domains.",
-        "For a domain listed here as missing: add it (as a secondary domain or alias) and "
-        "follow Google's verification steps (a TXT record in the domain's DNS).",
-        "If Google says the domain is already in use by another account, the provider's "
-        "(or a former) Workspace holds it: ask the provider to remove it there, or use "
-        "Google's domain-recovery process for the domain owner.",
-        "For a listed domain that is not verified, complete its verification.",
-    ),
-    references=("https://support.google.com/a/answer/7502379",
-                "https://developers.google.com/workspace/admin/directory/reference/rest/v1/"
-                "domains"),
 )
 def domains_verified(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     domains = facts.domains
@@ -440,15 +382,15 @@ def _tenant_hints(domain: str, dns: DnsFacts | None) -> tuple[str, list[Evidence
             if host.rstrip(".").lower().endswith(suffix):
                 found.append(f"its mail goes to {tenant} (MX {host})")
                 break
-    if isinstance(dns.mx, Answer):
-        evidence.append(dns.mx.evidence())
-    if isinstance(dns.txt, Answer):
-        for record in dns.txt.records:
+    if dns.mx.error is None:
+        evidence.append(dns.mx.ok.evidence())
+    if dns.txt.error is None:
+        for record in dns.txt.ok.records:
             low = record.lower().strip('"')
             for prefix, tenant in _TXT_TENANTS:
                 if low.startswith(prefix):
                     found.append(f"a TXT record verifies it for {tenant} ({record[:60]})")
-        evidence.append(dns.txt.evidence())
+        evidence.append(dns.txt.ok.evidence())
     if not found:
         return ("The DNS area read its MX and TXT records and neither names a Google or "
                 "Microsoft tenant: try adding the domain to this Workspace (see the steps); "
@@ -471,23 +413,7 @@ def _sensitive(scopes: tuple[str, ...]) -> list[str]:
     id="gws.apps.oauth_tokens",
     control="gws.apps",
     source="gws",
-    title="Third-party apps the provider keeps in Google Workspace",
     severity=Severity.HIGH,
-    risk="An app that an admin or user authorised (a remote-management, backup or "
-         "ticketing tool) keeps its access to mail, files or the directory after the "
-         "contract ends, without anyone signing in. If it is the provider's tool, the "
-         "provider keeps reading or changing the business's data.",
-    remediation=(
-        "In the Google Admin console open Security > Access and data control > API "
-        "controls > Manage third-party app access, and find each app listed here.",
-        "Ask the provider which of its tools use it and agree a date to switch it off; "
-        "replace what it does (backup, monitoring) with the new provider's tool first.",
-        "On that date set the app to 'Blocked', and remove the tokens of the users who "
-        "authorised it (Users > the user > Security > Connected applications).",
-    ),
-    references=("https://support.google.com/a/answer/7281227",
-                "https://developers.google.com/workspace/admin/directory/reference/rest/v1/"
-                "tokens"),
 )
 def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     account = facts.asset
@@ -574,27 +500,7 @@ def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="gws.billing.reseller",
     control="gws.billing",
     source="gws",
-    title="Who bills the Google Workspace subscription",
     severity=Severity.HIGH,
-    risk="When the provider resells Workspace, the subscription is in the provider's "
-         "reseller account: the provider sets the price, can suspend or cancel it, and the "
-         "business cannot change plans or pay Google directly until the subscription is "
-         "transferred. No API available to the business shows this, so it must be checked "
-         "by hand.",
-    remediation=(
-        "In the Google Admin console open Billing > Subscriptions. A subscription bought "
-        "through a reseller shows the reseller's name and 'Contact your reseller' instead "
-        "of payment settings.",
-        "If the reseller is the provider, decide whether to move to the new provider's "
-        "reseller account or to direct billing with Google.",
-        "For direct billing: ask the provider to release the subscription, or follow "
-        "Google's 'Transfer from a reseller' steps (Billing > Get more services / Transfer "
-        "token) and generate a transfer token for the receiving party.",
-        "Agree the transfer date with both parties before the contract's notice period "
-        "ends, so that the subscription never lapses.",
-    ),
-    references=("https://support.google.com/a/answer/6172919",
-                "https://support.google.com/a/answer/7643790"),
 )
 def reseller_billing(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     customer = facts.customer

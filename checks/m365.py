@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
-from lockin_audit.facts import FetchError
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.identity import Attribution, IdKind
 from lockin_audit.microsoft_identity import (
     ONMICROSOFT,
@@ -23,7 +23,6 @@ from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Statu
 from lockin_audit.sources.graph import (
     CaPolicy,
     Domain,
-    Fetched,
     Grant,
     GraphFacts,
     Principal,
@@ -40,40 +39,6 @@ POWERFUL_EXACT = frozenset({"full_access_as_app", "Exchange.ManageAsApp",
 POWERFUL_PREFIXES = ("RoleManagement.ReadWrite.", "AppRoleAssignment.ReadWrite.",
                      "Application.ReadWrite.", "Directory.ReadWrite.")
 
-PARTNER_STEPS = (
-    "Sign in to the Microsoft 365 admin center (https://admin.microsoft.com) with a "
-    "Global Administrator account that belongs to the business (not the provider's).",
-    "Go to Settings > Partner relationships. Every partner with a relationship to the "
-    "tenant is listed with its type: Reseller, Delegated administrator (DAP), Granular "
-    "delegated admin privileges (GDAP), Microsoft Entra roles, or Partner of record.",
-    "Select each partner and write down its name, its Microsoft partner id, the "
-    "relationship types and, for GDAP, each relationship's name, the Microsoft Entra "
-    "roles it grants and its end date. Save a screenshot for your records.",
-    "For a DAP relationship of the outgoing provider, select the partner and choose "
-    "'Remove roles' (this removes the old full Global Administrator access).",
-    "For a GDAP relationship of the outgoing provider, open the 'Delegated "
-    "administration' tab, select the relationship and choose 'Terminate relationship' "
-    "once the new provider has its own access.",
-    "If the provider is also your reseller (the subscriptions are bought through it), "
-    "arrange the licence transfer to the new provider or to a direct Microsoft "
-    "agreement before ending the reseller relationship, so that services do not lapse.",
-)
-
-BREAK_GLASS = (
-    "While the provider still cooperates, have them create (or create yourself, if you "
-    "can sign in) two cloud-only emergency 'break-glass' accounts on the tenant's "
-    "onmicrosoft.com domain, e.g. breakglass1@<tenant>.onmicrosoft.com, and assign both "
-    "the Global Administrator role permanently (not only eligible through PIM).",
-    "Give each a long random password stored offline in the business's safe (not in the "
-    "provider's password manager), and register phishing-resistant MFA (a FIDO2 key the "
-    "business keeps) for each.",
-    "Exclude one of them from Conditional Access policies that could lock everyone out, "
-    "and set an alert on their sign-ins.",
-    "Sign in with both accounts to prove they work, then record who in the business "
-    "holds each key.",
-    "Only then remove or downgrade the provider's Global Administrator accounts (guests "
-    "or accounts on the provider's domain).",
-)
 KEEP_ADMIN = ("Keep this account: make sure its password and MFA method are held by the "
               "business (not stored in the provider's password manager), and that no "
               "Conditional Access policy the provider manages can lock it out.")
@@ -177,14 +142,14 @@ def _holder_detail(h: RoleHolder, attribution: Attribution) -> str:
 
 
 def _role_sets(facts: GraphFacts, ctx: CheckContext, *, global_admin: bool
-               ) -> Iterator[Finding | tuple[Fetched[RoleHolder], RoleHolder]]:
+               ) -> Iterator[Finding | tuple[Fetched[tuple[RoleHolder, ...]], RoleHolder]]:
     """Error findings for unreadable sets, then (set, holder) for the wanted roles."""
     for which, value in (("active", facts.role_holders), ("eligible", facts.eligible_holders)):
-        if isinstance(value, FetchError):
-            yield ctx.error(facts.asset, value, key=f"{which}-unreadable",
+        if value.error:
+            yield ctx.error(facts.asset, value.error, key=f"{which}-unreadable",
                             title=f"Not assessed: {which} privileged role holders")
             continue
-        for h in value.items:
+        for h in value.ok:
             if h.is_global_admin is not global_admin:
                 continue
             if h.members_error is not None:
@@ -198,22 +163,13 @@ def _role_sets(facts: GraphFacts, ctx: CheckContext, *, global_admin: bool
     id="m365.admins.global_admins",
     control="m365.admins",
     source="graph",
-    title="Who holds Global Administrator in Microsoft 365",
     severity=Severity.CRITICAL,
-    risk="Global Administrator is the master key to the business's email, files and "
-         "accounts. If only the provider's people (or guests signing in from the "
-         "provider's own directory) hold it, the business cannot add or remove anyone, "
-         "reset a password or change provider without the provider's help, and anyone "
-         "the provider employs keeps that power after the contract ends.",
-    remediation=BREAK_GLASS,
-    references=("https://learn.microsoft.com/entra/identity/role-based-access-control/"
-                "security-emergency-access",),
 )
 def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     client_owned = 0
     attributions = []
-    judged: list[tuple[Fetched[RoleHolder], RoleHolder]] = []
+    judged: list[tuple[Fetched[tuple[RoleHolder, ...]], RoleHolder]] = []
     for item in _role_sets(facts, ctx, global_admin=True):
         if isinstance(item, Finding):
             yield item
@@ -247,11 +203,11 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                           evidence=[fetched.evidence({**p.excerpt(),
                                                       "assignment": h.assignment,
                                                       "role": h.role})])
-    if isinstance(facts.role_holders, FetchError):
+    if facts.role_holders.error:
         return  # without the active assignments nothing can be concluded
-    sets = [s for s in (facts.role_holders, facts.eligible_holders) if isinstance(s, Fetched)]
+    sets = [s for s in (facts.role_holders, facts.eligible_holders) if not s.error]
     summary_evidence = [s.evidence({"global_administrators": [
-        {**h.principal.excerpt(), "assignment": h.assignment} for h in s.items
+        {**h.principal.excerpt(), "assignment": h.assignment} for h in s.ok
         if h.is_global_admin], **({"note": s.note} if s.note else {})}) for s in sets]
     if client_owned:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
@@ -276,24 +232,7 @@ def global_admins(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="m365.admins.privileged_roles",
     control="m365.admins",
     source="graph",
-    title="Who holds the other powerful administrator roles in Microsoft 365",
     severity=Severity.HIGH,
-    risk="Besides Global Administrator, several roles let their holder take over the "
-         "tenant or read its data: Privileged Role Administrator can make anyone a "
-         "Global Administrator, Privileged Authentication Administrator can reset any "
-         "administrator's password and MFA, Exchange and SharePoint administrators reach "
-         "every mailbox and file, Intune Administrator can wipe every device. In the "
-         "provider's hands after the contract ends, any of them is as good as the keys.",
-    remediation=(
-        "In the Microsoft Entra admin center open Roles & admins, open each role listed "
-        "here and its Assignments (Active and Eligible).",
-        "Remove the provider's accounts, guests and groups from the role once the new "
-        "provider or your own staff have the access they need.",
-        "For accounts the provider created in your directory (named after the provider), "
-        "block sign-in, then delete them after the hand-over.",
-    ),
-    references=("https://learn.microsoft.com/entra/identity/role-based-access-control/"
-                "privileged-roles-permissions",),
 )
 def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
@@ -325,7 +264,7 @@ def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                           key=f"{h.role}:{_holder_key(h)}",
                           evidence=[fetched.evidence({**p.excerpt(), "role": h.role,
                                                       "assignment": h.assignment})])
-    if not isinstance(facts.role_holders, FetchError) and not foreign:
+    if not facts.role_holders.error and not foreign:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key="summary",
                           detail=f"Every holder of the other privileged roles ({own}) is "
@@ -338,26 +277,16 @@ def privileged_roles(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="m365.partner.relationships",
     control="m365.partner",
     source="graph",
-    title="Partner (service provider) relationships of the tenant",
     severity=Severity.HIGH,
-    risk="A provider marked as a service provider in the tenant's cross-tenant access "
-         "settings, or holding delegated admin rights (DAP or GDAP), can sign in to the "
-         "business's tenant from its own directory with administrator roles. These "
-         "rights do not end with the contract unless someone removes them.",
-    remediation=PARTNER_STEPS,
-    references=("https://learn.microsoft.com/partner-center/customers/"
-                "gdap-customer-relationships",
-                "https://learn.microsoft.com/graph/api/resources/"
-                "crosstenantaccesspolicyconfigurationpartner"),
 )
 def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     partners = facts.partners
-    if isinstance(partners, FetchError):
-        yield ctx.error(tenant, partners, key="policy")
+    if partners.error:
+        yield ctx.error(tenant, partners.error, key="policy")
     else:
         provider_like = 0
-        for p in partners.items:
+        for p in partners.ok:
             attribution = ctx.attribute(IdKind.AZURE_TENANT, p.tenant_id,
                                         seen_in=f"cross-tenant access partner of "
                                                 f"{facts.tenant_id}")
@@ -397,7 +326,7 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                                              "isServiceProvider": p.is_service_provider,
                                              "displayName": p.display_name,
                                              "defaultDomainName": p.default_domain})])
-        if not partners.items:
+        if not partners.ok:
             yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                               severity=Severity.INFO, key="policy",
                               detail="No partner organisation is configured in the "
@@ -409,7 +338,7 @@ def partner_relationships(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                               detail="None of the cross-tenant access partners is the "
                                      "provider's tenant.",
                               evidence=[partners.evidence({"partners": [
-                                  p.tenant_id for p in partners.items]})])
+                                  p.tenant_id for p in partners.ok]})])
     yield ctx.finding(
         asset=tenant, holder=Holder.UNKNOWN, status=Status.MANUAL, severity=Severity.HIGH,
         key="gdap", title="Check DAP/GDAP partner relationships in the admin center",
@@ -423,13 +352,13 @@ def _partner_footprint(facts: GraphFacts, tenant_id: str, domain: str | None) ->
     """What else of that tenant is in the directory: its apps, and guests from its
     domain (the customer-side signals of a partner; GDAP itself is not readable)."""
     parts = []
-    if not isinstance(facts.service_principals, FetchError):
-        apps = [sp.display_name or sp.app_id for sp in facts.service_principals.items
+    if not facts.service_principals.error:
+        apps = [sp.display_name or sp.app_id for sp in facts.service_principals.ok
                 if sp.owner_tenant_id == tenant_id.lower()]
         if apps:
             parts.append(f"{len(apps)} app(s) registered in it ({', '.join(apps[:5])})")
-    if domain and not isinstance(facts.guests, FetchError):
-        guests = [g for g in facts.guests.items
+    if domain and not facts.guests.error:
+        guests = [g for g in facts.guests.ok
                   if (g.email or "").rpartition("@")[2].lower() == domain.lower()]
         if guests:
             parts.append(f"{len(guests)} guest account(s) from {domain}")
@@ -454,44 +383,27 @@ def _grant_is_powerful(g: Grant) -> bool:
     id="m365.apps.provider_apps",
     control="m365.apps",
     source="graph",
-    title="Apps in the tenant owned by another organisation",
     severity=Severity.HIGH,
-    risk="An app registered in the provider's own directory (a remote-management, backup "
-         "or ticketing tool) and consented in the business's tenant keeps working with "
-         "the permissions it was granted after the contract ends; with write permissions "
-         "it can read mail, change users or wipe devices without anyone signing in.",
-    remediation=(
-        "In the Microsoft Entra admin center, open Enterprise applications and filter "
-        "Application type 'All applications'; open each app listed here.",
-        "Under Permissions, review what it was granted; ask the provider which of its "
-        "tools depend on it and on what date they can be switched off.",
-        "On the cut-over date set 'Enabled for users to sign-in' to No, then delete the "
-        "enterprise application (this removes its granted permissions).",
-        "Replace what the tool did (backup, monitoring) with the new provider's tool before "
-        "removing it, so the business is never without backups.",
-    ),
-    references=("https://learn.microsoft.com/entra/identity/enterprise-apps/"
-                "delete-application-portal",),
 )
 def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     sps = facts.service_principals
-    if isinstance(sps, FetchError):
-        yield ctx.error(tenant, sps)
+    if sps.error:
+        yield ctx.error(tenant, sps.error)
         return
     held = 0
     lookups: dict[str, FetchError] = {}
-    for sp in sps.items:
+    for sp in sps.ok:
         if sp.owner_lookup_error is not None and sp.owner_lookup_error.kind != "not_found":
             lookups.setdefault(sp.owner_tenant_id, sp.owner_lookup_error)
         attribution = ctx.attribute(IdKind.AZURE_TENANT, sp.owner_tenant_id,
                                     seen_in=f"owner of app {sp.display_name} in tenant "
                                             f"{facts.tenant_id}")
         yield _app_finding(sp, attribution, sps, ctx)
-        if isinstance(sp.grants, FetchError) and attribution.holder is not Holder.CLIENT:
+        if sp.grants.error and attribution.holder is not Holder.CLIENT:
             # what the app may do (and so how severe it is) was not read
             yield ctx.error(Asset("entra_service_principal", sp.id, sp.display_name or None),
-                            sp.grants, key="grants",
+                            sp.grants.error, key="grants",
                             title="Not assessed: the permissions of an app")
         held += attribution.holder is Holder.PROVIDER
     for owner, error in sorted(lookups.items()):
@@ -502,15 +414,15 @@ def provider_apps(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key="summary",
                           detail=f"No app in the tenant is owned by the provider's tenant "
-                                 f"({len(sps.items)} app(s) owned by other organisations "
+                                 f"({len(sps.ok)} app(s) owned by other organisations "
                                  "were checked).",
                           evidence=[sps.evidence(_capped("foreign_apps", [
                               {"id": sp.id, "owner": sp.owner_tenant_id}
-                              for sp in sps.items]))])
+                              for sp in sps.ok]))])
 
 
 def _app_finding(sp: ServicePrincipal, attribution: Attribution,
-                 sps: Fetched[ServicePrincipal], ctx: CheckContext) -> Finding:
+                 sps: Fetched[tuple[ServicePrincipal, ...]], ctx: CheckContext) -> Finding:
     asset = Asset("entra_service_principal", sp.id, sp.display_name)
     owner = sp.owner_tenant_name or sp.owner_tenant_id
     excerpt: dict[str, object] = {"id": sp.id, "appId": sp.app_id,
@@ -518,18 +430,19 @@ def _app_finding(sp: ServicePrincipal, attribution: Attribution,
                                   "appOwnerOrganizationId": sp.owner_tenant_id,
                                   "ownerName": sp.owner_tenant_name,
                                   "publisherName": sp.publisher}
-    if isinstance(sp.grants, FetchError):
-        grants_text = f"its permissions could not be read ({sp.grants.describe()})"
+    if sp.grants.error:
+        grants_text = f"its permissions could not be read ({sp.grants.error.describe()})"
         powerful = False
     else:
+        grants = sp.grants.ok
         excerpt["grants"] = [{"type": g.kind, "resource": g.resource,
-                              "permission": g.permission} for g in sp.grants]
+                              "permission": g.permission} for g in grants]
         grants_text = ("it holds " + "; ".join(
             f"{g.kind} {g.permission} on {g.resource}"
             + (" for every user" if g.consent == "AllPrincipals" else "")
-            for g in sp.grants)
-                       if sp.grants else "no permissions were found granted to it")
-        powerful = any(_grant_is_powerful(g) for g in sp.grants)
+            for g in grants)
+                       if grants else "no permissions were found granted to it")
+        powerful = any(_grant_is_powerful(g) for g in grants)
     detail = (f"App '{sp.display_name}' is registered in tenant {owner} "
               f"({sp.owner_tenant_id}); {grants_text}. {sentence(attribution.reason)}")
     if attribution.holder is Holder.PROVIDER:
@@ -545,10 +458,10 @@ def _app_finding(sp: ServicePrincipal, attribution: Attribution,
 def _provider_partner_domains(facts: GraphFacts, ctx: CheckContext) -> dict[str, str]:
     """Default domains of partner tenants (cross-tenant access policy) that are the
     provider's, by tenant id: guests from there are the provider's people."""
-    if isinstance(facts.partners, FetchError):
+    if facts.partners.error:
         return {}
     out = {}
-    for p in facts.partners.items:
+    for p in facts.partners.ok:
         who = ctx.attribute(IdKind.AZURE_TENANT, p.tenant_id, "partner tenant", record=False)
         if who.holder is Holder.PROVIDER and p.default_domain:
             out[p.default_domain.lower()] = who.party or "the provider"
@@ -559,29 +472,17 @@ def _provider_partner_domains(facts: GraphFacts, ctx: CheckContext) -> dict[str,
     id="azure.access.provider_guests",
     control="azure.access",
     source="graph",
-    title="Guest accounts from the provider in the tenant",
     severity=Severity.HIGH,
-    risk="A guest account lets someone sign in to the business's tenant with an account "
-         "the provider controls in its own directory. The business cannot reset its "
-         "password or MFA, and it keeps whatever roles and file access it was given "
-         "until someone removes it.",
-    remediation=(
-        "In the Microsoft Entra admin center open Users, filter 'User type: Guest' and "
-        "find each account listed here.",
-        "Open its 'Azure role assignments' and 'Assigned roles' and remove them once the "
-        "new provider has its own access.",
-        "Delete the guest account (it stays restorable for 30 days under Deleted users).",
-    ),
 )
 def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     guests = facts.guests
-    if isinstance(guests, FetchError):
-        yield ctx.error(tenant, guests)
+    if guests.error:
+        yield ctx.error(tenant, guests.error)
         return
     provider = 0
     partner_domains = _provider_partner_domains(facts, ctx)
-    for g in guests.items:
+    for g in guests.ok:
         address = g.email or g.user_principal_name
         attribution = attribute_address(ctx, address, facts.own_domains(),
                                         f"guest of tenant {facts.tenant_id}")
@@ -606,37 +507,25 @@ def provider_guests(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     if not provider:
         yield ctx.finding(asset=tenant, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key="summary",
-                          detail=f"None of the tenant's {len(guests.items)} guest account(s) "
+                          detail=f"None of the tenant's {len(guests.ok)} guest account(s) "
                                  "is from the provider's domains.",
                           evidence=[guests.evidence(_capped("guests", [
-                              g.email or g.user_principal_name for g in guests.items]))])
+                              g.email or g.user_principal_name for g in guests.ok]))])
 
 
 @check(
     id="m365.contacts.notifications",
     control="m365.contacts",
     source="graph",
-    title="Where Microsoft sends the tenant's technical and security notices",
     severity=Severity.MEDIUM,
-    risk="Microsoft sends service, security and compliance notices (breach alerts, "
-         "expiring subscriptions, password-reset notices) to these addresses. If they are "
-         "the provider's, the business will miss them once the provider leaves.",
-    remediation=(
-        "In the Microsoft 365 admin center go to Settings > Org settings > Organization "
-        "profile > Organization information (technical contact) and enter an address of "
-        "the business, e.g. it@<your domain>.",
-        "In the Microsoft Purview portal / Entra properties set the security and "
-        "compliance notification emails to the business's address too.",
-        "In the Microsoft Entra admin center, Properties, set the privacy contact to an "
-        "address of the business: it is shown to your users and to regulators.",
-    ),
 )
 def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
-    org = facts.organization
-    if isinstance(org, FetchError):
-        yield ctx.error(tenant, org)
+    if facts.organization.error:
+        yield ctx.error(tenant, facts.organization.error)
         return
+    org = facts.organization.ok
+    read = facts.organization.evidence(org.excerpt())
     for label, mails in (("technical", org.technical_mails),
                          ("security and compliance", org.security_mails),
                          ("privacy", (org.privacy_contact,) if org.privacy_contact else ())):
@@ -647,7 +536,7 @@ def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                               severity=Severity.LOW, key=label,
                               detail=f"No {label} notification email is set: Microsoft's "
                                      "notices reach nobody.",
-                              evidence=[org.evidence()])
+                              evidence=[read])
             continue
         for mail in mails:
             attribution = _attribute_address(facts, ctx, mail, f"{label} notification "
@@ -660,15 +549,17 @@ def notification_contacts(facts: GraphFacts, ctx: CheckContext) -> Iterator[Find
                                       if label == "privacy" else
                                       f"The {label} notification email is {mail}. ")
                               + sentence(attribution.reason),
-                              evidence=[org.evidence()])
+                              evidence=[read])
 
 
-def _federation_finding(d: Domain, ctx: CheckContext, fetched: Fetched[Domain]) -> Finding:
+def _federation_finding(d: Domain, ctx: CheckContext,
+                        fetched: Fetched[tuple[Domain, ...]]) -> Finding:
     asset = Asset("domain", d.name)
-    if isinstance(d.federation, FetchError):
-        return ctx.error(asset, d.federation, key="federation")
-    uris = [u for f in d.federation for u in (f.passive_sign_in_uri, f.issuer_uri,
-                                              f.active_sign_in_uri) if u]
+    if d.federation is not None and d.federation.error:
+        return ctx.error(asset, d.federation.error, key="federation")
+    confs = d.federation.ok if d.federation is not None else ()
+    uris = [u for f in confs for u in (f.passive_sign_in_uri, f.issuer_uri,
+                                       f.active_sign_in_uri) if u]
     attributions = [ctx.attribute(IdKind.URL, u, seen_in=f"federation of {d.name}")
                     for u in uris]
     holder = worst_holder(attributions) if attributions else Holder.UNKNOWN
@@ -687,40 +578,22 @@ def _federation_finding(d: Domain, ctx: CheckContext, fetched: Fetched[Domain]) 
                                         {"issuerUri": f.issuer_uri,
                                          "passiveSignInUri": f.passive_sign_in_uri,
                                          "displayName": f.display_name}
-                                        for f in d.federation]})])
+                                        for f in confs]})])
 
 
 @check(
     id="m365.domains.verification_federation",
     control="m365.domains",
     source="graph",
-    title="Domains of the tenant: verified, and signing in through Microsoft",
     severity=Severity.HIGH,
-    risk="A domain federated to the provider's sign-in server (AD FS or another identity "
-         "system) means every login of the business's staff goes through the provider's "
-         "machine: the provider can sign in as anyone, and when it switches the server "
-         "off nobody can sign in. An unverified domain cannot receive mail in Microsoft "
-         "365 and may be claimed by someone else's tenant.",
-    remediation=(
-        "Before the provider leaves, convert each federated domain to cloud "
-        "authentication: enable password hash sync or plan new passwords, then in "
-        "Microsoft Graph PowerShell run Update-MgDomain -DomainId <domain> "
-        "-AuthenticationType Managed (or use Microsoft Entra Connect's 'Change user "
-        "sign-in').",
-        "Test a sign-in of one user of the domain after the change.",
-        "For unverified domains: add the TXT record the Domains page of the admin center "
-        "shows and select Verify, or remove the domain if it is not used.",
-    ),
-    references=("https://learn.microsoft.com/entra/identity/hybrid/connect/"
-                "migrate-from-federation-to-cloud-authentication",),
 )
 def domains(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     fetched = facts.domains
-    if isinstance(fetched, FetchError):
-        yield ctx.error(tenant, fetched)
+    if fetched.error:
+        yield ctx.error(tenant, fetched.error)
         return
-    for d in fetched.items:
+    for d in fetched.ok:
         asset = Asset("domain", d.name)
         excerpt = {"id": d.name, "isVerified": d.is_verified, "isDefault": d.is_default,
                    "authenticationType": d.authentication_type}
@@ -746,7 +619,7 @@ def domains(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                               detail=f"{d.name} is verified and signs in with Microsoft "
                                      "Entra ID (managed authentication).",
                               evidence=[fetched.evidence(excerpt)])
-    if not fetched.items:
+    if not fetched.ok:
         yield ctx.finding(asset=tenant, holder=Holder.UNKNOWN, status=Status.WARN,
                           severity=Severity.LOW, key="none",
                           detail="Graph listed no domain for the tenant.",
@@ -757,7 +630,8 @@ def _ca_asset(p: CaPolicy) -> Asset:
     return Asset("m365_ca_policy", p.id, p.name)
 
 
-def _ca_evidence(ca: Fetched[CaPolicy], p: CaPolicy, **extra: object) -> list[Evidence]:
+def _ca_evidence(ca: Fetched[tuple[CaPolicy, ...]], p: CaPolicy,
+                 **extra: object) -> list[Evidence]:
     return [ca.evidence({"id": p.id, "displayName": p.name, "state": p.state,
                          "grantControls": list(p.controls), **extra})]
 
@@ -777,33 +651,16 @@ def _ca_state(p: CaPolicy) -> str:
     id="m365.conditional_access.exclusions",
     control="m365.conditional_access",
     source="graph",
-    title="Conditional Access exclusions that name the provider's accounts, apps or tenant",
     severity=Severity.HIGH,
-    risk="Conditional Access policies decide who must use MFA and who is blocked. An "
-         "account, group, app or whole tenant excluded from a policy skips that rule: when "
-         "the exclusion names the provider, its people keep a way in that the business's "
-         "own staff do not have, and it stays open after the contract ends.",
-    remediation=(
-        "In the Microsoft Entra admin center open Protection > Conditional Access > "
-        "Policies, open each policy listed here and its Users (or Workload identities) > "
-        "Exclude.",
-        "Remove the provider's accounts, groups, apps and tenant from the exclusions; keep "
-        "only the business's own two break-glass accounts excluded.",
-        "Sign in as one of the business's own administrators afterwards to confirm nobody "
-        "is locked out.",
-    ),
-    references=("https://learn.microsoft.com/entra/identity/conditional-access/"
-                "concept-conditional-access-users-groups",
-                "https://learn.microsoft.com/graph/api/resources/conditionalaccesspolicy"),
 )
 def ca_exclusions(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
     tenant = facts.asset
     ca = facts.ca_policies
-    if isinstance(ca, FetchError):
-        yield ctx.error(tenant, ca, key="policies",
+    if ca.error:
+        yield ctx.error(tenant, ca.error, key="policies",
                         title="Not assessed: Conditional Access policies")
         return
-    active = [p for p in ca.items if p.active]
+    active = [p for p in ca.ok if p.active]
     flagged = 0
     for p in active:
         for found in _ca_policy_findings(facts, ctx, ca, p):
@@ -815,7 +672,7 @@ def ca_exclusions(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
             asset=tenant, holder=Holder.CLIENT, status=Status.PASS, severity=Severity.INFO,
             key="summary",
             detail=f"None of the {len(active)} enabled or report-only Conditional Access "
-                   f"policies ({len(ca.items) - len(active)} disabled ones not judged) "
+                   f"policies ({len(ca.ok) - len(active)} disabled ones not judged) "
                    "excludes the provider's users, groups, apps or tenant, or an account "
                    "whose owner cannot be told (read: each policy's excluded users, groups, "
                    "workload identities and guest or external tenants)."
@@ -826,8 +683,8 @@ def ca_exclusions(facts: GraphFacts, ctx: CheckContext) -> Iterator[Finding]:
                 for p in active]))])
 
 
-def _ca_policy_findings(facts: GraphFacts, ctx: CheckContext, ca: Fetched[CaPolicy],
-                        p: CaPolicy) -> Iterator[Finding]:
+def _ca_policy_findings(facts: GraphFacts, ctx: CheckContext,
+                        ca: Fetched[tuple[CaPolicy, ...]], p: CaPolicy) -> Iterator[Finding]:
     what = p.what()
     for principal in p.excluded:
         who = _holder_of_principal(principal, facts, ctx, f"excluded from Conditional "

@@ -23,25 +23,7 @@ def _holder(ctx: CheckContext, net: IpNetwork, facts: NetworkFacts) -> Attributi
     id="network.ip-space.holder",
     control="network.ip_space",
     source="network",
-    title="Who holds the IP addresses",
     severity=Severity.HIGH,
-    risk="""Internet addresses are registered to an organisation by a regional registry.
-    Addresses registered to your IT provider, or lent to you from its block, stay with the
-    provider when you leave: your website, mail server, VPN and any partner that allows
-    your address through a firewall must then move to new addresses, usually on the day
-    of the switch.""",
-    remediation=(
-        "List everything that uses these addresses: DNS records, VPN peers, supplier "
-        "allow-lists, mail server reputation, certificates.",
-        "Ask the new provider or ISP for replacement addresses, or apply to a regional "
-        "registry for your own (provider-independent) space if you need to keep them.",
-        "Plan the renumbering: lower DNS TTLs a week ahead, run old and new addresses side "
-        "by side, tell partners who allow-list you.",
-        "Agree in writing how long the outgoing provider keeps routing the old addresses "
-        "after the switch.",
-    ),
-    references=("https://www.arin.net/resources/registry/reassignments/",
-                "https://www.ripe.net/manage-ips-and-asns/ipv4/"),
 )
 def ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
     # A range configured for a party in the audit file decides first: the provider's
@@ -192,19 +174,7 @@ def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
     id="network.reverse-dns.delegation",
     control="network.reverse_dns",
     source="network",
-    title="Who controls the reverse DNS of your addresses",
     severity=Severity.MEDIUM,
-    risk="""Reverse DNS (the name an IP address points back to) is what receiving mail
-    servers check before accepting your email. If the reverse zone of your line's
-    addresses is run by the provider, only the provider can change it, and a mail server
-    you move or add may see its mail rejected as spam.""",
-    remediation=(
-        "Ask the party that holds the addresses (the ISP, or the provider) to delegate the "
-        "reverse zone of your block to name servers you control, or to set the PTR records "
-        "you need.",
-        "After the switch, check that each mail server's address has a PTR record matching "
-        "its name.",
-    ),
 )
 def reverse_dns(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
     if not facts.from_inventory:

@@ -3,28 +3,30 @@
 A check is a small function over the facts one source fetched for one target:
 
     @check(
-        id="domain.dns-hosting.nameservers",
-        control="domain.dns_hosting",
-        source="dns",
-        title="Who runs the domain's DNS",
+        id="azure.delegation.lighthouse",
+        control="azure.delegation",
+        source="azure",
         severity=Severity.HIGH,
-        risk="Plain-language paragraph for a business owner ...",
-        remediation=("First step ...", "Second step ..."),
-        references=("https://...",),
     )
-    def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
-        holder = ctx.attribute(IdKind.HOSTNAME, ns, seen_in=f"NS of {facts.domain}")
-        yield ctx.finding(asset=..., holder=holder.holder, status=..., detail=...)
+    def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
+        ...
+        who = ctx.attribute(IdKind.AZURE_TENANT, a.managing_tenant_id, f"Lighthouse on {sub.id}")
+        yield ctx.finding(asset=sub.asset, holder=who.holder, key=a.id, detail=...)
 
-Every applicable check yields at least one finding per target (a `pass` when clean), so
-that silence never stands for "fine". A fact that could not be read (`FetchError`) becomes
-`ctx.error(...)`. Checks never call an SDK and never render anything.
+A built-in check's texts (title, risk, remediation, references) are not in its decorator:
+they are its control's record in the control catalogue (`lockin_audit/catalogue/*.yaml`),
+with the fields its own record under `checks:` gives instead (docs/catalogue.md: one
+function, one catalogue record, one test). A third-party plugin, which cannot edit the
+catalogue, passes them to `@check` (`title=`, `risk=`, `remediation=`, `references=`).
+
+Every applicable check yields at least one finding per target (a `pass` when clean, naming
+what was read), so that silence never stands for "fine". A fact that could not be read
+(`FetchError`) becomes `ctx.error(...)`. Checks never call an SDK and never render anything.
 
 A check that also judges another source's facts declares it with `needs=(Requires(...),)`
-and reads them with `ctx.dependency(req, key)`, which gives the facts or the FetchError:
-the check then emits `ctx.error(...)` for exactly the assets it could not judge (see
-`lockin_audit.sources.interface` for an example).
-"""
+and reads them with `ctx.dependency(req, key)`, which gives a `Fetched`: the facts or the
+FetchError: the check then emits `ctx.error(...)` for exactly the assets it could not judge
+(see `lockin_audit.sources.interface` for an example)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from lockin_audit import catalogue
 from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.identity import Attribution, Identity, IdKind
 from lockin_audit.model import (
@@ -69,6 +72,8 @@ class CheckMeta:
     remediation: tuple[str, ...]
     references: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()  # other sources whose facts the check reads
+    # the texts @check was given (a plugin's); a built-in check's all come from the catalogue
+    texts_given: tuple[str, ...] = ()
 
     @property
     def area(self) -> str:
@@ -100,28 +105,55 @@ class Check:
 _DECLARED: list[Check] = []
 
 
+# The texts a check's findings carry, as the decorator names them (`risk` is the
+# catalogue's `why`).
+TEXT_ARGUMENTS: tuple[str, ...] = ("title", "risk", "remediation", "references")
+
+
 def check(
     *,
     id: str,
     control: str,
     source: str,
-    title: str,
     severity: Severity,
-    risk: str,
-    remediation: Iterable[str],
-    references: Iterable[str] = (),
     needs: Iterable[Requires[Any]] = (),
+    title: str | None = None,
+    risk: str | None = None,
+    remediation: Iterable[str] | None = None,
+    references: Iterable[str] | None = None,
 ) -> Callable[[CheckFunc], Check]:
     """Declare a check. Returns a `Check` (the decorated function stays callable as
     `.func`). `needs`: other sources' facts the check reads (`ctx.dependency`); the check
-    then runs once those sources are done."""
-    steps = tuple(remediation)
-    if not title or not risk.strip() or not steps:
-        raise ValueError(f"check {id}: title, risk and remediation steps are required")
+    then runs once those sources are done.
+
+    A built-in check gives no texts: its title, risk (the catalogue's `why`), remediation
+    and references are its record in the control catalogue (`checks:` of the platform's
+    file) over its control's record. `title`, `risk`, `remediation` and `references` are
+    for third-party plugins, which cannot edit the catalogue: each one given replaces the
+    catalogue's (a plugin whose control is not catalogued gives at least the first three).
+    """
     control_area(control)
-    meta = CheckMeta(id, control, source, title, Severity(severity), " ".join(risk.split()),
-                     tuple(" ".join(s.split()) for s in steps), tuple(references),
-                     tuple(dict.fromkeys(r.source for r in needs)))
+    given = {name: value for name, value in zip(
+        TEXT_ARGUMENTS, (title, risk, remediation, references), strict=True)
+        if value is not None}
+    texts = catalogue.check_texts(id, control)
+    if texts is None and not {"title", "risk", "remediation"} <= set(given):
+        raise ValueError(
+            f"check {id}: its control {control!r} has no record in the control catalogue "
+            "(lockin_audit/catalogue/*.yaml, see docs/catalogue.md); a check outside "
+            "lockin-audit gives title, risk and remediation in @check instead")
+    steps = tuple(remediation) if remediation is not None else (
+        texts.remediation if texts else ())
+    risk_text = risk if risk is not None else (texts.why if texts else "")
+    title_text = title if title is not None else (texts.title if texts else "")
+    refs = tuple(references) if references is not None else (
+        texts.references if texts else ())
+    if not title_text or not risk_text.strip() or not steps:
+        raise ValueError(f"check {id}: title, risk and remediation steps are required")
+    meta = CheckMeta(id, control, source, title_text, Severity(severity),
+                     " ".join(risk_text.split()),
+                     tuple(" ".join(s.split()) for s in steps), refs,
+                     tuple(dict.fromkeys(r.source for r in needs)), tuple(given))
 
     def wrap(func: CheckFunc) -> Check:
         c = Check(meta, func)

@@ -4,7 +4,10 @@
 - every built-in check's control is catalogued, and every catalogued control has a check;
 - every access path cites a page and is either read by named, existing checks or marked
   not read with the reason; every check of a platform with paths reads one of them;
-- the plan, the asset map, the letter and `model.CONTROLS` are derived from it.
+- the plan, the asset map, the letter and `model.CONTROLS` are derived from it;
+- a built-in check's texts (title, why, remediation, references) are its catalogue record
+  over its control's: its `@check` gives none, and a check record names a real check and
+  holds only what differs from the control.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pytest
 
 from lockin_audit import catalogue, registry
 from lockin_audit.catalogue import CatalogueError, load_platform
+from lockin_audit.check import check
 from lockin_audit.model import AREAS, CONTROLS
 from lockin_audit.report import letter, owner
 
@@ -97,7 +101,64 @@ def test_not_read_lists_the_scanned_platforms_paths_with_reasons() -> None:
     assert "aws.kms.key_policies" not in reasons
 
 
+def test_builtin_checks_take_their_texts_from_the_catalogue_only() -> None:
+    """A built-in check's @check gives no title, risk, remediation or references (third-party
+    plugins may: they cannot edit the catalogue); what its findings say is its check record
+    over its control's record."""
+    builtin = [c for c in registry.all_checks() if c.origin == "builtin"]
+    assert len(builtin) > 50
+    with_texts = sorted(f"{c.id} ({', '.join(c.meta.texts_given)})" for c in builtin
+                        if c.meta.texts_given)
+    assert not with_texts, ("built-in checks that pass texts to @check (move them to the "
+                            f"catalogue's checks: section): {with_texts}")
+    for c in builtin:
+        texts = catalogue.check_texts(c.id, c.meta.control)
+        assert texts is not None, f"{c.id}: control {c.meta.control} is not catalogued"
+        assert (c.meta.title, c.meta.risk, c.meta.remediation, c.meta.references) == (
+            texts.title, texts.why, texts.remediation, texts.references), c.id
+
+
+def test_check_records_name_real_checks_and_hold_only_what_differs() -> None:
+    checks = {c.id: c for c in registry.all_checks() if c.origin == "builtin"}
+    for p in catalogue.platforms():
+        for cid, rec in p.checks.items():
+            where = f"{p.id}.yaml checks.{cid}"
+            assert cid in checks, f"{where}: no built-in check has this id"
+            base = catalogue.controls()[checks[cid].meta.control]
+            assert base.platform == p.id, (f"{where}: the check's control {base.id} is in "
+                                           f"{base.platform}.yaml; its record belongs there")
+            same = [f for f in catalogue.CHECK_TEXT_FIELDS
+                    if getattr(rec, f) is not None and getattr(rec, f) == getattr(base, f)]
+            assert not same, f"{where}: {same} repeat the control's (leave them out)"
+
+
+def test_a_check_whose_control_is_not_catalogued_needs_its_own_texts() -> None:
+    with pytest.raises(ValueError, match="no record in the control catalogue"):
+        check(id="example.nowhere.check", control="nowhere.thing", source="x",
+              severity="high")
+    with pytest.raises(ValueError, match="no record in the control catalogue"):
+        check(id="example.nowhere.check", control="nowhere.thing", source="x",
+              severity="high", title="Only a title")
+    # a plugin gives its own texts; with a catalogued control it may give only some
+    own = check(id="example.nowhere.check", control="nowhere.thing", source="x",
+                severity="high", title="T", risk="R", remediation=["Do it."])
+    assert own(lambda facts, ctx: []).meta.texts_given == ("title", "risk", "remediation")
+    partial = check(id="example.contract.check", control="contract.holder", source="x",
+                    severity="high", title="A plugin's own title")(lambda facts, ctx: [])
+    holder = catalogue.controls()["contract.holder"]
+    assert partial.meta.title == "A plugin's own title"
+    assert (partial.meta.risk, partial.meta.remediation) == (holder.why, holder.remediation)
+
+
 @pytest.mark.parametrize(("body", "message"), [
+    ("checks:\n  aws.x.y: {titel: T}\n", r"x.yaml.checks.aws.x.y: unknown titel"),
+    ("checks:\n  aws.x.y: {}\n", r"x.yaml.checks.aws.x.y: a mapping of the texts"),
+    ("checks:\n  gcp.x.y: {title: T}\n", r"x.yaml.checks.gcp.x.y: a check id is"),
+    ("checks:\n  aws.x.y: {remediation: Do it}\n",
+     r"x.yaml.checks.aws.x.y.remediation: a list is required"),
+    ("checks:\n  aws.x.y: {why: ''}\n", r"x.yaml.checks.aws.x.y.why: a non-empty text"),
+    ("checks: [aws.x.y]\n", r"x.yaml.checks: a mapping of check id"),
+
     ("controls:\n- id: aws.x\n  title: T\n", "missing why"),
     ("paths:\n- id: p\n  title: T\n  doc: https://x\n", "either read_by"),
     ("paths:\n- id: p\n  title: T\n  doc: http://x\n  not_read: r\n", "https"),
@@ -177,3 +238,29 @@ def test_checks_and_doctor_speak_from_the_catalogue() -> None:
     assert "aws.keys" in notes and "kms:GetKeyPolicy" in notes
     assert "Not read by this version (Amazon Web Services)" in notes
     assert "azure" not in notes.lower().split("not read")[0]
+
+
+def test_the_worked_example_of_adding_a_check_matches_the_code() -> None:
+    """docs/catalogue.md shows the real azure.delegation.lighthouse: its text-free
+    decorator, its control's record and its snapshot test; and gcp.organization.owner's."""
+    import textwrap
+
+    root = Path(__file__).resolve().parent.parent
+    guide = (root / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    decorator = ('@check(\n    id="azure.delegation.lighthouse",\n    control="azure.delegation",'
+                 '\n    source="azure",\n    severity=Severity.HIGH,\n)\n')
+    assert textwrap.indent(decorator, "   ") in guide
+    assert decorator in (root / "checks" / "azure.py").read_text(encoding="utf-8")
+    control = catalogue.controls()["azure.delegation"]
+    for line in (f"title: {control.title}", f"ask: {control.ask}",
+                 f"short_ask: {control.short_ask}", *(f"- {p}" for p in control.permissions)):
+        assert line in guide, line
+    owner = catalogue.check_records()["gcp.organization.owner"]
+    assert owner.title and f"title: {owner.title}" in guide
+    assert owner.why and owner.why[:60] in " ".join(guide.split())
+    assert owner.remediation is None and owner.references is None
+    aws = (root / "lockin_audit" / "catalogue" / "aws.yaml").read_text(encoding="utf-8")
+    assert "remediation: &aws_access_steps" in aws and "remediation: *aws_access_steps" in aws
+    tests = (root / "tests" / "test_check_snapshots.py").read_text(encoding="utf-8")
+    assert "def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side" \
+        in tests and 'assert "through Azure Lighthouse" in clean[0].detail' in tests

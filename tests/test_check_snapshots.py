@@ -127,16 +127,17 @@ def test_contract_holder_unreadable_row_and_pass_side_by_side() -> None:
 
 def dns_facts(domain: str, **fields: Any) -> Any:
     """A DnsFacts snapshot where every record set not given answered "nodata"."""
-    from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses, Lookup, lookup
 
-    def nodata(rdtype: str, name: str = domain) -> Answer:
-        return Answer(name, rdtype, "nodata", observed_at=NOW)
+    def nodata(rdtype: str, name: str = domain) -> Lookup:
+        return lookup(Answer(name, rdtype, "nodata", observed_at=NOW))
 
     base: dict[str, Any] = dict(
         domain=domain, ns=nodata("NS"), soa=nodata("SOA"), soa_parsed=None, mx=nodata("MX"),
         mx_hosts=(), mx_addresses=(), txt=nodata("TXT"),
-        spf=FetchError("dns", f"{domain} TXT", "not needed here"),
-        dmarc=FetchError("dns", f"_dmarc.{domain} TXT", "not needed here"),
+        spf=Fetched.failure(FetchError("dns", f"{domain} TXT", "not needed here")),
+        dmarc=Fetched.failure(FetchError("dns", f"_dmarc.{domain} TXT", "not needed here")),
         tlsrpt=nodata("TXT", f"_smtp._tls.{domain}"), mta_sts=nodata("TXT", f"_mta-sts.{domain}"),
         dkim=(), caa=nodata("CAA"), caa_parsed=(), ds=nodata("DS"), dnskey=nodata("DNSKEY"),
         apex=HostAddresses(domain, nodata("A"), nodata("AAAA")),
@@ -148,17 +149,17 @@ def dns_facts(domain: str, **fields: Any) -> Any:
 
 
 def test_domain_caa_failed_read_provider_account_and_pass_side_by_side() -> None:
-    from lockin_audit.sources.dns import Answer, Caa
+    from lockin_audit.sources.dns import Answer, Caa, lookup
 
     timeout = FetchError("dns", "acmedental.com CAA", "no answer within 3 s", kind="timeout")
-    failed = judge("domain.dns.caa", dns_facts("acmedental.com", caa=timeout))
+    failed = judge("domain.dns.caa", dns_facts("acmedental.com", caa=lookup(timeout)))
     assert [f.status for f in failed] == [Status.ERROR]
 
     record = '0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/' \
              'acme/acct/1"'
     pinned = judge("domain.dns.caa", dns_facts(
         "acmedental.com",
-        caa=Answer("acmedental.com", "CAA", "ok", (record,), observed_at=NOW),
+        caa=lookup(Answer("acmedental.com", "CAA", "ok", (record,), observed_at=NOW)),
         caa_parsed=(Caa(0, "issue", "letsencrypt.org;accounturi=https://acme-v02.api."
                                     "letsencrypt.org/acme/acct/1"),)))
     # an ACME account nobody can attribute is not passed as the business's
@@ -242,17 +243,17 @@ CLIENT_ACCOUNT, PROVIDER_ACCOUNT = "222233334444", "111122223333"
 
 def aws_account(organization: Any) -> Any:
     """An AwsFacts snapshot whose other reads were not made (each a FetchError)."""
+    from lockin_audit.facts import Fetched
     from lockin_audit.sources.aws_facts import AwsFacts
-    from lockin_audit.sources.aws_facts import Fetched as AwsFetched
 
     def unread(op: str) -> Any:
-        return AwsFetched(op, FetchError("aws", op, "not read in this snapshot"), NOW)
+        return Fetched("aws", op, FetchError("aws", op, "not read in this snapshot"), NOW)
 
     return AwsFacts(
         account_id=CLIENT_ACCOUNT, label="Acme production", partition="aws",
         caller_arn=f"arn:aws:sts::{CLIENT_ACCOUNT}:assumed-role/audit/lockin-audit",
         regions=("eu-west-1",),
-        organization=AwsFetched("organizations:DescribeOrganization", organization, NOW),
+        organization=Fetched("aws", "organizations:DescribeOrganization", organization, NOW),
         org_accounts=None, contact=unread("account:GetContactInformation"),
         alternate_contacts=(), iam=unread("iam:GetAccountAuthorizationDetails"),
         credentials={}, saml_providers=unread("iam:ListSAMLProviders"),

@@ -18,6 +18,7 @@ from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo import dns as demo_dns
 from lockin_audit.demo.knot import KnotServer, free_port, knotd_path
 from lockin_audit.engine import Scanner
+from lockin_audit.facts import Fetched
 from lockin_audit.model import Finding, ScanResult, Status
 from lockin_audit.sources.dns import (
     Answer,
@@ -25,6 +26,7 @@ from lockin_audit.sources.dns import (
     DnsFacts,
     FetchError,
     fetch_domain,
+    lookup,
     report_addresses,
     rname_to_email,
 )
@@ -173,53 +175,51 @@ def test_facts_of_the_provider_run_domain(knot: KnotServer) -> None:
     assert facts.mail_addresses == ("203.0.113.25",)
     assert facts.www.chain == ("web1.bobsit.example",)  # followed across zones
     # Knot signed the zone itself: real DNSKEYs (a KSK with flags 257), plus the DS.
-    assert isinstance(facts.dnskey, Answer)
-    assert any(r.startswith("257 3 13 ") for r in facts.dnskey.records)
-    assert isinstance(facts.ds, Answer) and facts.ds.records
+    assert isinstance(facts.dnskey, Fetched) and facts.dnskey.request == "acmedental.com DNSKEY"
+    assert any(r.startswith("257 3 13 ") for r in facts.dnskey.ok.records)
+    assert facts.ds.error is None and facts.ds.ok.records
     assert [d.selector for d in facts.dkim] == ["selector1", "selector2"]
     assert {c.tag for c in facts.caa_parsed} == {"issue", "iodef"}
     assert facts.caa_parsed[1].accounturi or facts.caa_parsed[0].accounturi
     assert "<script>alert(1)</script>" in facts.txt_records
-    assert not isinstance(facts.dmarc, FetchError)
-    assert facts.dmarc.rua == ("mailto:dmarc@bobsit.example",)
-    auth = facts.dmarc.authorisations["bobsit.example"]
-    assert isinstance(auth, Answer) and auth.records == ("v=DMARC1",)
+    assert facts.dmarc.error is None and facts.dmarc.request == "_dmarc.acmedental.com TXT"
+    assert facts.dmarc.ok.rua == ("mailto:dmarc@bobsit.example",)
+    auth = facts.dmarc.ok.authorisations["bobsit.example"]
+    assert auth.error is None and auth.ok.records == ("v=DMARC1",)
     ptr = facts.ptr["203.0.113.10"]
-    assert isinstance(ptr, Answer) and ptr.records == ("web1.bobsit.example",)
+    assert ptr.error is None and ptr.ok.records == ("web1.bobsit.example",)
 
 
 def test_nxdomain_and_nodata_are_told_apart(knot: KnotServer) -> None:
     facts = _fetch("acmedental.de", knot.address)
-    assert isinstance(facts.mx, Answer) and facts.mx.status == "nodata"
-    assert isinstance(facts.www.a, Answer) and facts.www.a.status == "nxdomain"
-    assert isinstance(facts.apex.a, Answer) and facts.apex.a.records == ("203.0.113.10",)
+    assert facts.mx.error is None and facts.mx.ok.status == "nodata"
+    assert facts.www.a.error is None and facts.www.a.ok.status == "nxdomain"
+    assert facts.apex.a.error is None and facts.apex.a.ok.records == ("203.0.113.10",)
 
 
 def test_truncated_udp_answer_is_retried_over_tcp(knot: KnotServer) -> None:
     facts = _fetch("bigtxt.test", knot.address)
-    assert isinstance(facts.txt, Answer)
-    assert facts.txt.tcp and len(facts.txt.records) == 30
-    assert "tcp" in str(facts.txt.evidence().excerpt)
+    txt = facts.txt.ok
+    assert txt.tcp and len(txt.records) == 30
+    assert "tcp" in str(txt.evidence().excerpt)
 
 
 def test_spf_expansion_stops_at_ten_lookups_and_survives_loops(knot: KnotServer) -> None:
     facts = _fetch("mystery.test", knot.address)
-    assert not isinstance(facts.spf, FetchError)
-    assert facts.spf.over_limit and facts.spf.lookups == 11
-    assert len(facts.spf.includes) == 10
+    assert facts.spf.error is None and facts.spf.request == "mystery.test TXT"
+    assert facts.spf.ok.over_limit and facts.spf.ok.lookups == 11
+    assert len(facts.spf.ok.includes) == 10
     client = _client(knot.address)
     from lockin_audit.sources.dns import expand_spf
 
-    loop = asyncio.run(expand_spf(client, "x.test",
-                                  Answer("x.test", "TXT", "ok",
-                                         ("v=spf1 include:loop.spfchain.test -all",))))
-    assert not isinstance(loop, FetchError) and not loop.over_limit
+    loop = asyncio.run(expand_spf(client, "x.test", lookup(
+        Answer("x.test", "TXT", "ok", ("v=spf1 include:loop.spfchain.test -all",))))).ok
+    assert not loop.over_limit
     assert client.queries == 1  # the loop is read once, not followed forever
-    mixed = asyncio.run(expand_spf(_client(knot.address), "y.test", Answer(
+    mixed = asyncio.run(expand_spf(_client(knot.address), "y.test", lookup(Answer(
         "y.test", "TXT", "ok",
         ("v=spf1 a/24 mx/24 ptr exists:%{i}.x.test ip4:192.0.2.0/24 "
-         "include:spf12.spfchain.test -all",))))
-    assert not isinstance(mixed, FetchError)
+         "include:spf12.spfchain.test -all",))))).ok
     assert mixed.lookups == 7 and not mixed.over_limit  # a, mx, ptr, exists + 3 includes
     assert any("spf14.spfchain.test" in p for p in mixed.problems)  # NXDOMAIN include
 
@@ -232,17 +232,18 @@ def test_failed_lookups_become_fetch_errors(faulty: str, label: str, kind: str) 
     # a short timeout only where silence is the fault: on a loaded machine an answer may
     # take longer than 0.3 s, and that must not turn a SERVFAIL into a timeout
     facts = _fetch(f"{label}.", faulty, timeout_s=0.3 if label == "timeout" else 3.0)
-    assert isinstance(facts.ns, FetchError)
-    assert facts.ns.kind == kind and facts.ns.source == "dns", facts.ns
-    assert facts.ns.reason
+    err = facts.ns.error
+    assert isinstance(err, FetchError) and facts.ns.request == f"{label} NS"
+    assert err.kind == kind and err.source == "dns", err
+    assert err.reason
 
 
 def test_fault_server_truncation_is_retried_over_tcp(faulty: str) -> None:
     async def ask() -> Any:
         return await _client(faulty).query("truncated.", "TXT")
 
-    answer = asyncio.run(ask())
-    assert isinstance(answer, Answer) and answer.tcp and len(answer.records) == 3
+    answer = asyncio.run(ask()).ok
+    assert answer.tcp and len(answer.records) == 3
 
 
 def test_a_dead_resolver_fails_over_to_the_next(knot: KnotServer, faulty: str) -> None:
@@ -393,13 +394,13 @@ def test_spf_a_and_mx_naming_the_provider_fail(vanity_result: ScanResult) -> Non
 def test_spf_vanity_relay_on_provider_addresses_fails(knot: KnotServer,
                                                       vanity_result: ScanResult) -> None:
     facts = _fetch("vanity.test", knot.address)
-    assert not isinstance(facts.spf, FetchError)
-    terms = {(t.mechanism, t.domain) for t in facts.spf.terms}
+    spf = facts.spf.ok
+    terms = {(t.mechanism, t.domain) for t in spf.terms}
     # %{i} depends on the sender: the fixed part is attributed; a bare mx/ptr is the
     # domain itself
     assert {("a", "relay.vanity.test"), ("mx", "vanity.test"), ("ptr", "vanity.test"),
             ("exists", "_spf.vanity.test")} <= terms
-    mx = next(t for t in facts.spf.terms if t.mechanism == "mx")
+    mx = next(t for t in spf.terms if t.mechanism == "mx")
     assert mx.mx_hosts == ("mail.vanity.test",) and mx.hosts[0].addresses == (
         "198.51.100.25",)
     spf = _by(vanity_result, "vanity.test", "domain.dns.mail", "spf")
@@ -460,7 +461,7 @@ def test_demo_part_serves_and_stops(tmp_path: Path) -> None:
     finally:
         part.stop()
     gone = _fetch("acmedental.com", resolver, timeout_s=0.3)
-    assert isinstance(gone.ns, FetchError)
+    assert isinstance(gone.ns.error, FetchError)
 
 
 def test_demo_part_without_knot_uses_the_fallback_server(
@@ -472,7 +473,7 @@ def test_demo_part_without_knot_uses_the_fallback_server(
     try:
         facts = _fetch("acmedental.com", part.scan["dns"]["resolvers"][0])
         assert facts.nameservers == ("ns1.bobsit.example", "ns2.bobsit.example")
-        assert isinstance(facts.dnskey, Answer) and facts.dnskey.records
+        assert facts.dnskey.error is None and facts.dnskey.ok.records
     finally:
         part.stop()
 
@@ -624,7 +625,7 @@ def test_each_resolver_has_its_own_in_flight_budget(knot: KnotServer) -> None:
                                       for i in range(20)))
 
     answers = asyncio.run(run())
-    assert all(isinstance(a, Answer) for a in answers)
+    assert all(isinstance(a.value, Answer) for a in answers)
     assert now[1] == 6
 
 

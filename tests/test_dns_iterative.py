@@ -16,7 +16,8 @@ from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo.knot import KnotServer, KnotUnavailable, free_port, knotd_path
 from lockin_audit.engine import Scanner
-from lockin_audit.sources.dns import Answer, FetchError, IterativeClient, fetch_domain
+from lockin_audit.facts import Fetched
+from lockin_audit.sources.dns import Answer, IterativeClient, fetch_domain
 from lockin_audit.transport import Engine
 
 pytestmark = pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")
@@ -80,7 +81,7 @@ def test_iterative_resolution_follows_the_delegation(hierarchy: int) -> None:
     facts, missing, _ = asyncio.run(go())
     assert facts.nameservers == ("ns1.iter.test",)  # type: ignore[attr-defined]
     assert facts.servers == (f"127.0.0.23:{hierarchy}",)  # type: ignore[attr-defined]
-    ds = facts.ds  # type: ignore[attr-defined]
+    ds = facts.ds.ok  # type: ignore[attr-defined]
     assert isinstance(ds, Answer) and ds.records and ds.server.startswith("127.0.0.22")
     assert facts.mx_hosts == ((10, "mx.glueless.test"),)  # type: ignore[attr-defined]
     # a glueless delegation: ns.hosting.example resolved through .example first
@@ -88,8 +89,9 @@ def test_iterative_resolution_follows_the_delegation(hierarchy: int) -> None:
     assert facts.www.chain == ("www.glueless.test",)  # type: ignore[attr-defined]
     assert facts.www.addresses == ("203.0.113.10",)  # type: ignore[attr-defined]
     spf = facts.spf  # type: ignore[attr-defined]
-    assert not isinstance(spf, FetchError) and not spf.problems
-    assert isinstance(missing, Answer) and missing.status == "nxdomain"
+    assert spf.error is None and not spf.ok.problems
+    assert isinstance(missing, Fetched) and missing.request == "nope.test NS"
+    assert isinstance(missing.value, Answer) and missing.value.status == "nxdomain"
 
 
 def test_scan_through_the_delegation_names_the_servers(hierarchy: int) -> None:

@@ -207,17 +207,19 @@ def test_billed_projects_judged_from_facts() -> None:
 
 
 def _dns(domain: str, mx: list[str], txt: list[str]) -> Any:
-    from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses, Spf
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses, Lookup, Spf, lookup
 
-    def ans(rdtype: str, records: list[str] = (), name: str = domain) -> Answer:  # type: ignore[assignment]
-        return Answer(name, rdtype, "ok" if records else "nodata", tuple(records),
-                      server="127.0.0.1:53")
+    def ans(rdtype: str, records: list[str] = (), name: str = domain) -> Lookup:  # type: ignore[assignment]
+        return lookup(Answer(name, rdtype, "ok" if records else "nodata", tuple(records),
+                             server="127.0.0.1:53"))
 
     host = HostAddresses(domain, ans("A"), ans("AAAA"))
     return DnsFacts(domain=domain, ns=ans("NS", ["ns1.example.net."]), soa=ans("SOA"),
                     soa_parsed=None, mx=ans("MX", [f"10 {h}" for h in mx]),
                     mx_hosts=tuple((10, h) for h in mx), mx_addresses=(),
-                    txt=ans("TXT", txt), spf=Spf(None), dmarc=FetchError("dns", "x", "n/a"),
+                    txt=ans("TXT", txt), spf=Fetched("dns", f"{domain} TXT", Spf(None)),
+                    dmarc=Fetched.failure(FetchError("dns", "x", "n/a")),
                     tlsrpt=ans("TXT"), mta_sts=ans("TXT"), dkim=(), caa=ans("CAA"),
                     caa_parsed=(), ds=ans("DS"), dnskey=ans("DNSKEY"), apex=host, www=host,
                     autodiscover=ans("CNAME"), ptr={})

@@ -368,7 +368,7 @@ def test_iterative_resolution_refuses_a_referral_to_a_private_address(tmp_path: 
                                      allow=allow)
             client.private_roots = False  # as with the IANA roots
             try:
-                return await client.query("iter.test", "A")
+                return (await client.query("iter.test", "A")).value
             finally:
                 await engine.aclose()
 

@@ -20,13 +20,12 @@ from lockin_audit.demo import graph_routes
 from lockin_audit.demo.arm_routes import demo_data
 from lockin_audit.demo.azure_server import MicrosoftCloud
 from lockin_audit.engine import Scanner
-from lockin_audit.facts import FetchError, fact_from_json, fact_to_json
+from lockin_audit.facts import Fetched, FetchError, fact_from_json, fact_to_json
 from lockin_audit.identity import Identity
 from lockin_audit.model import Asset, Finding, Holder, ScanResult, Severity, Status, utc_now
 from lockin_audit.report.interface import write_reports
 from lockin_audit.report.owner import owner_view
 from lockin_audit.scoring import scored
-from lockin_audit.sources.graph import Fetched
 from lockin_audit.sources.interface import Target
 from lockin_audit.sources.intune import DeviceBinding, IntuneFacts
 
@@ -179,9 +178,10 @@ TODAY = dt.date(2026, 12, 6)
 
 
 def _facts(**fields: object) -> IntuneFacts:
-    def fetched(*items: DeviceBinding, note: str | None = None) -> Fetched[DeviceBinding]:
-        return Fetched("GET https://graph.example/v1.0/x", "2026-12-06T00:00:00Z", items,
-                       note=note)
+    def fetched(*items: DeviceBinding,
+                note: str | None = None) -> Fetched[tuple[DeviceBinding, ...]]:
+        return Fetched("graph", "GET https://graph.example/v1.0/x", items,
+                       "2026-12-06T00:00:00Z", note=note)
 
     base: dict[str, object] = {
         "apple_push_certificate": fetched(note="none set up (HTTP 404)"),
@@ -235,7 +235,7 @@ def test_snapshot_failed_read_is_an_error_never_a_pass() -> None:
     denied = FetchError("intune", "GET https://graph.example/v1.0/deviceAppManagement/"
                         "vppTokens", "HTTP 403 Forbidden", kind="denied",
                         permission="DeviceManagementApps.Read.All")
-    found = _run(_facts(apple_vpp_tokens=denied))
+    found = _run(_facts(apple_vpp_tokens=Fetched.failure(denied)))
     [error] = [f for f in found if f.key == "apple_vpp_token:unreadable"]
     assert error.status is Status.ERROR and "DeviceManagementApps.Read.All" in error.detail
     assert not [f for f in found if f.key == "apple_vpp_token:none"]

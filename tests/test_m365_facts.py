@@ -9,12 +9,11 @@ import json
 
 from lockin_audit import registry
 from lockin_audit.check import CheckContext
-from lockin_audit.facts import FetchError, fact_from_json, fact_to_json
+from lockin_audit.facts import Fetched, FetchError, fact_from_json, fact_to_json
 from lockin_audit.identity import Identity
 from lockin_audit.model import Asset, Finding, Holder, Status
 from lockin_audit.sources.graph import (
     CaPolicy,
-    Fetched,
     GraphFacts,
     Principal,
     RoleHolder,
@@ -23,11 +22,12 @@ from lockin_audit.sources.interface import Target
 
 TENANT = "c0ffee00-0000-4000-8000-000000000001"
 PROVIDER_TENANT = "b0b5b0b5-0000-4000-8000-000000000002"
-NOT_READ = FetchError("graph", "GET https://graph.example/v1.0/x", "not needed here")
+NOT_READ = Fetched.failure(FetchError("graph", "GET https://graph.example/v1.0/x",
+                                      "not needed here"))
 
 
-def fetched(*items: object) -> Fetched[object]:
-    return Fetched("GET https://graph.example/v1.0/x", "2026-12-06T00:00:00Z", items)
+def fetched(*items: object) -> Fetched[tuple[object, ...]]:
+    return Fetched("graph", "GET https://graph.example/v1.0/x", items, "2026-12-06T00:00:00Z")
 
 
 def facts(**fields: object) -> GraphFacts:
@@ -77,7 +77,8 @@ def test_ca_exclusion_of_the_providers_tenant_and_mailbox_fails() -> None:
 def test_ca_unreadable_is_an_error_disabled_policy_is_not_judged() -> None:
     denied = FetchError("graph", "GET https://graph.example/v1.0/identity/conditionalAccess/"
                         "policies", "HTTP 403", kind="denied", permission="Policy.Read.All")
-    [error] = run("m365.conditional_access.exclusions", facts(ca_policies=denied))
+    [error] = run("m365.conditional_access.exclusions",
+                  facts(ca_policies=Fetched.failure(denied)))
     assert error.status is Status.ERROR and "Policy.Read.All" in error.detail
     off = CaPolicy("p2", "Old", "disabled", ("block",), exclude_users=("u1",),
                    excluded=(MEMBER,))

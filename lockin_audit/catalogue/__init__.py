@@ -7,6 +7,10 @@ needs to read it (`permissions`). The report's plan and letter, `model.CONTROLS`
 README's list of areas, `docs/*-permissions.md`, `doctor` and `lockin-audit checks` are
 derived from it.
 
+It is also the only home of the built-in checks' texts: a check says its control's title,
+why, remediation and references, except where its own record under `checks:` (keyed by
+the check's id) gives another (`check_texts`); `@check` reads them from here.
+
 Each platform's file also lists its **access paths**: every documented way another party
 can hold access to or control over the business's assets there, citing the vendor's page.
 A path is either `read_by` named checks (a pass of those checks covers it) or `not_read`
@@ -43,6 +47,8 @@ FAMILY_KEYS: tuple[str, ...] = ("registration", "dns", "mail", "web", "billing",
 CONTROL_FIELDS: tuple[str, ...] = ("id", "title", "why", "remediation", "references", "phase",
                                    "family", "ask", "short_ask", "permissions")
 PATH_FIELDS: tuple[str, ...] = ("id", "title", "doc")
+# The texts of a check; a check record (`checks:`) gives those that differ from its control's.
+CHECK_TEXT_FIELDS: tuple[str, ...] = ("title", "why", "remediation", "references")
 
 
 class CatalogueError(ValueError):
@@ -68,6 +74,29 @@ class Control:
     @property
     def area(self) -> str:
         return self.id.partition(".")[0]
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """The texts of one built-in check that differ from its control's (`checks:` of a
+    platform file); a field left out (None) is the control's."""
+
+    id: str  # the check's id
+    platform: str
+    title: str | None = None
+    why: str | None = None
+    remediation: tuple[str, ...] | None = None
+    references: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class CheckTexts:
+    """What a check's findings say: its check record over its control's record."""
+
+    title: str
+    why: str
+    remediation: tuple[str, ...]
+    references: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -101,6 +130,8 @@ class Platform:
     # check id -> phrases naming what its pass covers; a pass sentence that claims
     # completeness ("every", "all", "no other", "nothing", "only yours") names one of them
     scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # check id -> the texts of that built-in check that differ from its control's
+    checks: Mapping[str, CheckRecord] = field(default_factory=dict)
 
 
 def _text(value: Any, where: str) -> str:
@@ -173,13 +204,40 @@ def _path(raw: Any, platform: str, where: str) -> AccessPath:
                       not_read=_text(raw["not_read"], f"{where}.not_read"), scope=scope)
 
 
+def _check_record(key: Any, raw: Any, platform: str, areas: Mapping[str, Any],
+                  where: str) -> CheckRecord:
+    if not isinstance(key, str) or not key.strip():
+        raise CatalogueError(f"{where}: a check record is keyed by the check's id")
+    where = f"{where}.{key}"
+    area, dot, rest = key.partition(".")
+    if not dot or not rest or area not in areas:
+        raise CatalogueError(f"{where}: a check id is '<area>.<...>' with an area of this "
+                             f"file ({', '.join(map(str, areas)) or 'none'})")
+    if not isinstance(raw, dict) or not raw:
+        raise CatalogueError(f"{where}: a mapping of the texts that differ from the "
+                             f"control's ({', '.join(CHECK_TEXT_FIELDS)})")
+    extra = sorted(str(k) for k in set(raw) - set(CHECK_TEXT_FIELDS))
+    if extra:
+        raise CatalogueError(f"{where}: unknown {', '.join(extra)} (a check record gives "
+                             f"only {', '.join(CHECK_TEXT_FIELDS)})")
+    return CheckRecord(
+        id=key, platform=platform,
+        title=_text(raw["title"], f"{where}.title") if "title" in raw else None,
+        why=_text(raw["why"], f"{where}.why") if "why" in raw else None,
+        remediation=(_texts(raw["remediation"], f"{where}.remediation")
+                     if "remediation" in raw else None),
+        references=(_texts(raw["references"], f"{where}.references", allow_empty=True)
+                    if "references" in raw else None))
+
+
 def load_platform(path: Path) -> Platform:
     """One platform file, validated (CatalogueError names the file and the entry)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     where = path.name
     if not isinstance(raw, dict):
-        raise CatalogueError(f"{where}: a mapping with platform, name, areas, controls, paths")
+        raise CatalogueError(f"{where}: a mapping with platform, name, areas, controls, "
+                             "checks, paths")
     pid = _text(raw.get("platform"), f"{where}.platform")
     areas = raw.get("areas") or {}
     if not isinstance(areas, dict):
@@ -195,10 +253,16 @@ def load_platform(path: Path) -> Platform:
     scopes = raw.get("scopes") or {}
     if not isinstance(scopes, dict):
         raise CatalogueError(f"{where}.scopes: a mapping of check id to scope phrases")
+    checks = raw.get("checks") or {}
+    if not isinstance(checks, dict):
+        raise CatalogueError(f"{where}.checks: a mapping of check id to the texts that "
+                             "differ from its control's")
     return Platform(pid, _text(raw.get("name"), f"{where}.name"),
                     {str(k): _text(v, f"{where}.areas.{k}") for k, v in areas.items()},
                     controls, paths,
-                    {str(k): _texts(v, f"{where}.scopes.{k}") for k, v in scopes.items()})
+                    {str(k): _texts(v, f"{where}.scopes.{k}") for k, v in scopes.items()},
+                    {str(k): _check_record(k, v, pid, areas, f"{where}.checks")
+                     for k, v in checks.items()})
 
 
 @functools.cache
@@ -212,6 +276,13 @@ def platforms() -> tuple[Platform, ...]:
                 if item.id in seen:
                     raise CatalogueError(f"{p.id}.yaml: {kind[:-1]} {item.id} is listed twice")
                 seen.add(item.id)
+    records: dict[str, str] = {}
+    for p in out:
+        for cid in p.checks:
+            if cid in records:
+                raise CatalogueError(f"{p.id}.yaml: check {cid} has a record in "
+                                     f"{records[cid]}.yaml too")
+            records[cid] = p.id
     return out
 
 
@@ -223,6 +294,26 @@ def controls() -> Mapping[str, Control]:
 
 def control(control_id: str) -> Control | None:
     return controls().get(control_id)
+
+
+@functools.cache
+def check_records() -> Mapping[str, CheckRecord]:
+    """Every check record (the texts of a built-in check that differ from its control's)."""
+    return {k: r for p in platforms() for k, r in p.checks.items()}
+
+
+def check_texts(check_id: str, control_id: str) -> CheckTexts | None:
+    """A built-in check's title, why, remediation and references: its check record's
+    fields over its control's. None when the control has no record."""
+    base = control(control_id)
+    if base is None:
+        return None
+    rec = check_records().get(check_id) or CheckRecord(check_id, base.platform)
+    return CheckTexts(
+        title=base.title if rec.title is None else rec.title,
+        why=base.why if rec.why is None else rec.why,
+        remediation=base.remediation if rec.remediation is None else rec.remediation,
+        references=base.references if rec.references is None else rec.references)
 
 
 def paths(platform: str | None = None) -> tuple[AccessPath, ...]:

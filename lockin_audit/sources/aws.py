@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
 from lockin_audit.guards import WriteRefused
 from lockin_audit.guards.aws import guard_client, guard_session
 from lockin_audit.model import Asset, aws_account_asset_id
@@ -41,18 +41,17 @@ from lockin_audit.sources.aws_facts import (
     BackupVault,
     Bucket,
     Detail,
-    Fetched,
     IcGroup,
     IdentityCenter,
     KmsKey,
     PermissionSet,
     RegionFacts,
     ResourcePolicy,
-    SamlProvider,
     Shared,
     User,
     UserCredentials,
     domain_names,
+    parse_access_keys,
     parse_alternate,
     parse_analyzers,
     parse_backup_plan,
@@ -70,6 +69,8 @@ from lockin_audit.sources.aws_facts import (
     parse_ic_users,
     parse_images,
     parse_instances,
+    parse_key_last_use,
+    parse_key_manager,
     parse_launch_permissions,
     parse_oidc,
     parse_org_accounts,
@@ -78,7 +79,7 @@ from lockin_audit.sources.aws_facts import (
     parse_peerings,
     parse_replication,
     parse_restore_attribute,
-    parse_saml_metadata,
+    parse_saml_provider,
     parse_share_associations,
     parse_shares,
     parse_snapshot_ids,
@@ -153,7 +154,7 @@ def vendor_accounts() -> Mapping[str, str]:
 
 
 # ---------------------------------------------------------------------------------------
-# facts: typed records in aws_facts; AwsFacts and Fetched are re-exported here
+# facts: typed records in aws_facts (each read a facts.Fetched)
 
 
 def account_asset(account_id: str, name: str | None = None) -> Asset:
@@ -414,13 +415,13 @@ class Caller:
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in absent:
-                return Fetched(request, None)
-            return Fetched(request, to_fetch_error(exc, service, operation, request))
+                return Fetched(SOURCE, request, None)
+            return Fetched(SOURCE, request, to_fetch_error(exc, service, operation, request))
         except SourceFailure as exc:
-            return Fetched(request, exc.error)
+            return Fetched(SOURCE, request, exc.error)
         except Exception as exc:  # any SDK failure is an error fact, never a crash
-            return Fetched(request, to_fetch_error(exc, service, operation, request))
-        return Fetched(request, value)
+            return Fetched(SOURCE, request, to_fetch_error(exc, service, operation, request))
+        return Fetched(SOURCE, request, value)
 
 
 class MalformedAnswer(ValueError):
@@ -561,12 +562,12 @@ class AwsSource(Source):
         if got.error:
             return Account(options, None, account_id, name=name, problem=got.error)
         try:
-            session, creds = assumed_session(base, params, got.raw["Credentials"],
+            session, creds = assumed_session(base, params, got.ok["Credentials"],
                                              self.clock)
         except (KeyError, TypeError, ValueError) as exc:
             return Account(options, None, account_id, name=name, problem=FetchError(
                 SOURCE, got.request, f"unexpected AssumeRole answer: {exc}", kind="malformed"))
-        arn = str((got.raw.get("AssumedRoleUser") or {}).get("Arn", role_arn))
+        arn = str((got.ok.get("AssumedRoleUser") or {}).get("Arn", role_arn))
         return Account(options, session, account_id, caller_arn=arn, name=name,
                        credentials=creds, loader=base.loader)
 
@@ -588,7 +589,7 @@ class AwsSource(Source):
         org = answer.map(parse_organization)
         if org.error:
             return gap(org.error)
-        if org.value is None:
+        if org.ok is None:
             return gap(FetchError(SOURCE, org.request, "organization_role_name is set but "
                                   f"account {manager.account_id} is in no Organization",
                                   kind="not_found"))
@@ -665,9 +666,9 @@ class AwsSource(Source):
         # ListUsers only for the PasswordLastUsed field the snapshot lacks: asked only when
         # the snapshot lists users (no call for an account without IAM users)
         listed_users = got["iam"].map(lambda v: bool(v.get("UserDetailList")))
-        users: Any = None
+        users: Fetched[Any] | None = None
         if listed_users.error is None and listed_users.ok:
-            users = (await iam("ListUsers", paginate=True)).value
+            users = await iam("ListUsers", paginate=True)
         iam_snapshot = got["iam"].map(lambda v: parse_iam(v, users))
         org_accounts, credentials, saml, oidc, buckets, domains = await asyncio.gather(
             self._org_accounts(c, home, account, organization),
@@ -686,7 +687,7 @@ class AwsSource(Source):
 
     async def _org_accounts(self, c: Caller, home: str, account: Account,
                             org: Fetched[Any]) -> Fetched[Any] | None:
-        if org.error or org.value is None or org.ok.management_account != account.account_id:
+        if org.error or org.ok is None or org.ok.management_account != account.account_id:
             return None
         return (await c.op("organizations", home, "ListAccounts", paginate=True)).map(
             parse_org_accounts)
@@ -705,30 +706,25 @@ class AwsSource(Source):
             c.op("iam", home, "GetLoginProfile", absent=("NoSuchEntity",), UserName=name),
             c.op("iam", home, "ListAccessKeys", paginate=True, UserName=name),
             c.op("iam", home, "ListMFADevices", paginate=True, UserName=name))
-        key_list: tuple[AccessKey, ...] | FetchError
-        meta = keys.map(lambda v: [(str(k["AccessKeyId"]), str(k.get("Status", "")),
-                                    str(k.get("CreateDate", "")))
-                                   for k in v.get("AccessKeyMetadata", [])])
+        meta = keys.map(parse_access_keys)
+        key_list: Fetched[tuple[AccessKey, ...]]
         if meta.error:
-            key_list = meta.error
+            key_list = Fetched(SOURCE, meta.request, meta.error, meta.observed_at)
         else:
             used = await asyncio.gather(*(
                 c.op("iam", home, "GetAccessKeyLastUsed", AccessKeyId=key_id)
                 for key_id, _, _ in meta.ok))
-            last = [u.map(lambda v: v.get("AccessKeyLastUsed") or {}) for u in used]
-            key_list = tuple(
-                AccessKey(key_id, status, created,
-                          (f"unknown ({u.error.reason})" if u.error else
-                           str(u.ok.get("LastUsedDate") or "")),
-                          "" if u.error else str(u.ok.get("ServiceName") or ""), u.error)
-                for (key_id, status, created), u in zip(meta.ok, last, strict=True))
-        devices = mfa.map(lambda v: bool(v.get("MFADevices")))
+            key_list = Fetched(SOURCE, keys.request, tuple(
+                AccessKey(key_id, status, created, u.map(parse_key_last_use))
+                for (key_id, status, created), u in zip(meta.ok, used, strict=True)),
+                keys.observed_at)
         value = UserCredentials(
-            console_password=login.error or login.value is not None,
+            console_password=login.map(lambda v: v is not None),
             keys=key_list,
-            mfa=devices.error or bool(devices.value))
-        return Fetched(f"iam:GetLoginProfile, ListAccessKeys, ListMFADevices(UserName={name})"
-                       f" in {home} of {c.account.account_id}", value, login.observed_at)
+            mfa=mfa.map(lambda v: bool(v.get("MFADevices"))))
+        return Fetched(SOURCE, f"iam:GetLoginProfile, ListAccessKeys, ListMFADevices"
+                       f"(UserName={name}) in {home} of {c.account.account_id}", value,
+                       login.observed_at)
 
     async def _saml(self, c: Caller, home: str, listed: Fetched[Any]) -> Fetched[Any]:
         if listed.error:
@@ -738,9 +734,8 @@ class AwsSource(Source):
             return arns
         got = await asyncio.gather(*(c.op("iam", home, "GetSAMLProvider", SAMLProviderArn=a)
                                      for a in arns.ok))
-        return Fetched(listed.request, tuple(
-            Detail(a, f.map(lambda v, a=a: SamlProvider(a, parse_saml_metadata(
-                str(v.get("SAMLMetadataDocument", ""))))))
+        return Fetched(SOURCE, listed.request, tuple(
+            Detail(a, f.map(parse_saml_provider(a)))
             for a, f in zip(arns.ok, got, strict=True)), listed.observed_at)
 
     async def _oidc(self, c: Caller, home: str, listed: Fetched[Any]) -> Fetched[Any]:
@@ -752,7 +747,7 @@ class AwsSource(Source):
             return arns
         got = await asyncio.gather(*(c.op("iam", home, "GetOpenIDConnectProvider",
                                           OpenIDConnectProviderArn=a) for a in arns.ok))
-        return Fetched(listed.request, tuple(f.map(parse_oidc(a))
+        return Fetched(SOURCE, listed.request, tuple(f.map(parse_oidc(a))
                                              for a, f in zip(arns.ok, got, strict=True)),
                        listed.observed_at)
 
@@ -775,7 +770,7 @@ class AwsSource(Source):
             return Bucket(name, enc.map(parse_bucket_encryption), rep.map(parse_replication),
                           pol.map(parse_bucket_policy))
 
-        return Fetched(listed.request, tuple(await asyncio.gather(*(one(n) for n in names))),
+        return Fetched(SOURCE, listed.request, tuple(await asyncio.gather(*(one(n) for n in names))),
                        listed.observed_at)
 
     async def _domains(self, c: Caller, listed: Fetched[Any]) -> Fetched[Any]:
@@ -784,7 +779,7 @@ class AwsSource(Source):
             return names
         got = await asyncio.gather(*(c.op("route53domains", DEFAULT_REGION, "GetDomainDetail",
                                           DomainName=d) for d in names.ok))
-        return Fetched(listed.request, tuple(f.map(parse_domain(d))
+        return Fetched(SOURCE, listed.request, tuple(f.map(parse_domain(d))
                                              for d, f in zip(names.ok, got, strict=True)),
                        listed.observed_at)
 
@@ -912,7 +907,7 @@ class AwsSource(Source):
             return Shared(kind, ident, arn or f"arn:{part}:rds:{region}:{acct}:snapshot:{ident}",
                           got.map(parse_restore_attribute))
 
-        return Fetched(listed.request, tuple(await asyncio.gather(*(one(i) for i in found.ok))),
+        return Fetched(SOURCE, listed.request, tuple(await asyncio.gather(*(one(i) for i in found.ok))),
                        listed.observed_at)
 
     async def _policies(self, c: Caller, region: str, kind: str,
@@ -966,7 +961,7 @@ class AwsSource(Source):
                        ).map(lambda v: None if v is None else doc(v.get("policyText")))
             return ResourcePolicy(kind, arn, name, got)
 
-        return Fetched(listed.request, tuple(await asyncio.gather(
+        return Fetched(SOURCE, listed.request, tuple(await asyncio.gather(
             *(one(a, n) for a, n in found.ok))), listed.observed_at)
 
     async def _identity_center(self, c: Caller, region: str,
@@ -983,7 +978,8 @@ class AwsSource(Source):
         listed = await sso("ListPermissionSets", paginate=True, InstanceArn=inst.arn)
         arns = listed.map(lambda v: [str(a) for a in v.get("PermissionSets", [])])
         if arns.error:
-            return IdentityCenter(inst.arn, inst.identity_store, arns, None, None)
+            return IdentityCenter(inst.arn, inst.identity_store, Fetched(
+                SOURCE, arns.request, arns.error, arns.observed_at), None, None)
 
         async def one(ps: str) -> Fetched[PermissionSet]:
             desc, managed, inline, accounts = await asyncio.gather(
@@ -994,30 +990,31 @@ class AwsSource(Source):
                     PermissionSetArn=ps),
                 sso("ListAccountsForProvisionedPermissionSet", paginate=True,
                     InstanceArn=inst.arn, PermissionSetArn=ps))
-            for part in (desc, managed, inline, accounts):
+            managed_names = managed.map(lambda v: tuple(
+                str(m.get("Name", "")) for m in v.get("AttachedManagedPolicies", [])))
+            inline_text = inline.map(lambda v: v.get("InlinePolicy") or None)
+            account_ids = accounts.map(lambda v: [str(a) for a in v.get("AccountIds", [])])
+            for part in (desc, managed_names, inline_text, account_ids):
                 if part.error:
-                    return Fetched(part.request, part.error, part.observed_at)
-            account_ids = [str(a) for a in accounts.raw.get("AccountIds", [])]
+                    return Fetched(SOURCE, part.request, part.error, part.observed_at)
             assigned = await asyncio.gather(*(
                 sso("ListAccountAssignments", paginate=True, InstanceArn=inst.arn,
-                    AccountId=a, PermissionSetArn=ps) for a in account_ids))
+                    AccountId=a, PermissionSetArn=ps) for a in account_ids.ok))
             rows: list[tuple[str, str, str]] = []
             for got in assigned:
-                if got.error:
-                    return Fetched(got.request, got.error, got.observed_at)
-                rows.extend((str(x.get("AccountId", "")), str(x.get("PrincipalType", "")),
-                             str(x.get("PrincipalId", "")))
-                            for x in got.raw.get("AccountAssignments", []))
-            text = inline.raw.get("InlinePolicy") or None
-            value = desc.map(lambda v: PermissionSet(
-                ps, str(v["PermissionSet"].get("Name", "")),
-                tuple(str(m.get("Name", "")) for m in managed.raw.get(
-                    "AttachedManagedPolicies", [])),
+                listed_rows = got.map(lambda v: [
+                    (str(x.get("AccountId", "")), str(x.get("PrincipalType", "")),
+                     str(x.get("PrincipalId", ""))) for x in v.get("AccountAssignments", [])])
+                if listed_rows.error:
+                    return Fetched(SOURCE, got.request, listed_rows.error, got.observed_at)
+                rows.extend(listed_rows.ok)
+            text = inline_text.ok
+            return desc.map(lambda v: PermissionSet(
+                ps, str(v["PermissionSet"].get("Name", "")), managed_names.ok,
                 parse_policy(text) if text else None, tuple(rows)))
-            return value
 
         sets = await asyncio.gather(*(one(a) for a in arns.ok))
-        permission_sets = Fetched(listed.request, tuple(sets), listed.observed_at)
+        permission_sets = Fetched(SOURCE, listed.request, tuple(sets), listed.observed_at)
         principals = {(t, i) for f in sets if f.error is None for _, t, i in f.ok.assignments}
         if not principals:
             return IdentityCenter(inst.arn, inst.identity_store, permission_sets, None, None)
@@ -1037,7 +1034,7 @@ class AwsSource(Source):
                 str((m.get("MemberId") or {}).get("UserId", ""))
                 for m in v.get("GroupMemberships", []))))
 
-        group_list: Fetched[Any] = groups if groups.error else Fetched(
+        group_list: Fetched[Any] = groups if groups.error else Fetched(SOURCE,
             groups.request, tuple(await asyncio.gather(*(members(g) for g in group_ids))),
             groups.observed_at)
         return IdentityCenter(inst.arn, inst.identity_store, permission_sets,
@@ -1052,8 +1049,7 @@ class AwsSource(Source):
         arns: list[str] = found.ok
 
         async def grants_of(arn: str, meta: Any) -> Fetched[Any] | None:
-            manager = await meta
-            kind = manager.map(lambda v: str(v["KeyMetadata"].get("KeyManager", "")))
+            kind = (await meta).map(parse_key_manager)
             if kind.error is None and kind.ok == "AWS":
                 return None  # AWS managed keys' grants are AWS's own, not changeable
             return (await c.op("kms", region, "ListGrants", paginate=True, KeyId=arn)).map(
@@ -1065,12 +1061,10 @@ class AwsSource(Source):
                 c.op("kms", region, "GetKeyPolicy", KeyId=arn, PolicyName="default"),
                 grants_of(arn, meta_task))
             meta = await meta_task
-            manager = meta.map(lambda v: str(v["KeyMetadata"].get("KeyManager", "")))
-            return KmsKey(arn, "" if manager.error else manager.ok,
-                          policy.map(lambda v: parse_policy(v.get("Policy"))), manager.error,
-                          grants)
+            return KmsKey(arn, meta.map(parse_key_manager),
+                          policy.map(lambda v: parse_policy(v.get("Policy"))), grants)
 
-        return Fetched(listed.request, tuple(await asyncio.gather(*(one(a) for a in arns))),
+        return Fetched(SOURCE, listed.request, tuple(await asyncio.gather(*(one(a) for a in arns))),
                        listed.observed_at)
 
     async def _images(self, c: Caller, region: str,
@@ -1093,7 +1087,7 @@ class AwsSource(Source):
             return found
         got = await asyncio.gather(*(c.op("backup", region, "GetBackupPlan", BackupPlanId=i)
                                      for i in found.ok))
-        return Fetched(listed.request, tuple(f.map(parse_backup_plan) for f in got),
+        return Fetched(SOURCE, listed.request, tuple(f.map(parse_backup_plan) for f in got),
                        listed.observed_at)
 
     async def _vaults(self, c: Caller, region: str, listed: Fetched[Any]) -> Fetched[Any]:
@@ -1107,7 +1101,7 @@ class AwsSource(Source):
         got = await asyncio.gather(*(c.op(
             "backup", region, "GetBackupVaultAccessPolicy",
             absent=("ResourceNotFoundException",), BackupVaultName=name) for name, _ in vaults))
-        return Fetched(listed.request, tuple(
+        return Fetched(SOURCE, listed.request, tuple(
             BackupVault(name, arn, f.map(lambda v: None if v is None else parse_policy(
                 v.get("Policy")))) for (name, arn), f in zip(vaults, got, strict=True)),
             listed.observed_at)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from xml.etree import ElementTree
 
-from lockin_audit.facts import FetchError
-from lockin_audit.model import Evidence, iso, utc_now
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.sources.aws_policy import PolicyDocument, parse_policy
 
-T = TypeVar("T")
 U = TypeVar("U")
 SOURCE = "aws"
 _ACCOUNT_IN_ARN = re.compile(r"^arn:[^:]+:[^:]*:[^:]*:(\d{12}):")
@@ -26,45 +24,6 @@ _ACCOUNT_IN_ARN = re.compile(r"^arn:[^:]+:[^:]*:[^:]*:(\d{12}):")
 def account_of_arn(arn: str | None) -> str | None:
     m = _ACCOUNT_IN_ARN.match(arn or "")
     return m.group(1) if m else None
-
-
-@dataclass(frozen=True)
-class Fetched(Generic[T]):
-    """One answer (or the reason it is missing), with what was asked and when."""
-
-    request: str
-    value: T | FetchError
-    observed_at: str = field(default_factory=lambda: iso(utc_now()))
-
-    @property
-    def error(self) -> FetchError | None:
-        return self.value if isinstance(self.value, FetchError) else None
-
-    @property
-    def ok(self) -> T:
-        """The value; only call after checking `error`."""
-        if isinstance(self.value, FetchError):
-            raise ValueError(self.value.describe())
-        return self.value
-
-    @property
-    def raw(self) -> Any:
-        """The value untyped (for the source's own reading of raw answers)."""
-        return self.value
-
-    def evidence(self, excerpt: Any) -> Evidence:
-        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
-
-    def map(self, parse: Any) -> Fetched[Any]:
-        """The same answer parsed; a parse failure becomes a `malformed` FetchError."""
-        if isinstance(self.value, FetchError):
-            return Fetched(self.request, self.value, self.observed_at)
-        try:
-            return Fetched(self.request, parse(self.value), self.observed_at)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return Fetched(self.request, FetchError(
-                SOURCE, self.request, f"unexpected answer: {type(exc).__name__}: {exc}",
-                kind="malformed"), self.observed_at)
 
 
 def _s(value: Any) -> str:
@@ -269,18 +228,20 @@ def _boundary(item: Any, documents: Mapping[str, PolicyDocument]) -> NamedPolicy
     return NamedPolicy(arn.rpartition("/")[2], arn, documents.get(arn))
 
 
-def parse_iam(value: Any, users: Any = None) -> IamSnapshot:
+def parse_iam(value: Any, users: Fetched[Any] | None = None) -> IamSnapshot:
     """GetAccountAuthorizationDetails (all pages merged) plus ListUsers for the
-    PasswordLastUsed field GetAccountAuthorizationDetails does not carry."""
+    PasswordLastUsed field GetAccountAuthorizationDetails does not carry (None: not asked,
+    the snapshot lists no user)."""
     documents: dict[str, PolicyDocument] = {}
     for p in _list(value, "Policies"):
         default = next((v for v in p.get("PolicyVersionList", []) if v.get("IsDefaultVersion")),
                        None)
         if default is not None:
             documents[_s(p["Arn"])] = parse_policy(default.get("Document"))
-    users_error = users if isinstance(users, FetchError) else None
+    users_error = users.error if users is not None else None
     last_used = {_s(u["UserName"]): _s(u.get("PasswordLastUsed"))
-                 for u in _list(users, "Users")} if users is not None and not users_error else {}
+                 for u in _list(users.ok, "Users")} if users is not None and not users_error \
+        else {}
     roles = tuple(Role(
         _s(r["RoleName"]), _s(r["Arn"]), _s(r.get("Path", "/")),
         parse_policy(r.get("AssumeRolePolicyDocument")), _inline(r.get("RolePolicyList")),
@@ -300,35 +261,62 @@ def parse_iam(value: Any, users: Any = None) -> IamSnapshot:
 
 
 @dataclass(frozen=True)
+class KeyLastUse:
+    """iam:GetAccessKeyLastUsed (AccessKeyLastUsed): when and with which service the key
+    was last used ("" when never)."""
+
+    date: str
+    service: str = ""
+
+
+def parse_key_last_use(value: Any) -> KeyLastUse:
+    used = value.get("AccessKeyLastUsed") or {}
+    return KeyLastUse(_s(used.get("LastUsedDate")), _s(used.get("ServiceName")))
+
+
+@dataclass(frozen=True)
 class AccessKey:
+    """iam:ListAccessKeys (AccessKeyMetadata), with the key's last use."""
+
     id: str  # the access key id (an identifier, not a secret)
     status: str  # Active | Inactive
     created: str
-    last_used: str  # "" when never used; "unknown (...)" when it could not be read
-    last_service: str = ""
-    last_used_error: FetchError | None = None  # iam:GetAccessKeyLastUsed failed
+    last_use: Fetched[KeyLastUse]
+
+    @property
+    def last_used(self) -> str:
+        """The last use's date: "" when never used; "unknown (...)" when it could not be
+        read."""
+        error = self.last_use.error
+        return f"unknown ({error.reason})" if error else self.last_use.ok.date
+
+
+def parse_access_keys(value: Any) -> tuple[tuple[str, str, str], ...]:
+    """iam:ListAccessKeys: (access key id, status, created) of each key."""
+    return tuple((_s(k["AccessKeyId"]), _s(k.get("Status")), _s(k.get("CreateDate")))
+                 for k in _list(value, "AccessKeyMetadata"))
 
 
 @dataclass(frozen=True)
 class UserCredentials:
     """A user's sign-in means: iam:GetLoginProfile, ListAccessKeys (+ GetAccessKeyLastUsed
-    per key), ListMFADevices. Each part is a value or the reason it could not be read."""
+    per key), ListMFADevices. Each part is its own read (a value or the reason it could not
+    be read)."""
 
-    console_password: bool | FetchError
-    keys: tuple[AccessKey, ...] | FetchError
-    mfa: bool | FetchError
+    console_password: Fetched[bool]
+    keys: Fetched[tuple[AccessKey, ...]]
+    mfa: Fetched[bool]
 
     @property
     def active_keys(self) -> tuple[AccessKey, ...]:
-        return tuple(k for k in self.keys if k.status == "Active") if isinstance(
-            self.keys, tuple) else ()
+        return tuple(k for k in self.keys.ok if k.status == "Active") if not \
+            self.keys.error else ()
 
     @property
     def problems(self) -> tuple[FetchError, ...]:
-        out = [x for x in (self.console_password, self.keys, self.mfa)
-               if isinstance(x, FetchError)]
-        if isinstance(self.keys, tuple):
-            out.extend(k.last_used_error for k in self.keys if k.last_used_error)
+        out = [x.error for x in (self.console_password, self.keys, self.mfa) if x.error]
+        if not self.keys.error:
+            out.extend(k.last_use.error for k in self.keys.ok if k.last_use.error)
         return tuple(out)
 
 
@@ -379,6 +367,13 @@ class Detail(Generic[U]):
 class SamlProvider:
     arn: str
     metadata: SamlMetadata
+
+
+def parse_saml_provider(arn: str) -> Any:
+    """iam:GetSAMLProvider: the provider's metadata document."""
+    def parse(value: Any) -> SamlProvider:
+        return SamlProvider(arn, parse_saml_metadata(_s(value.get("SAMLMetadataDocument"))))
+    return parse
 
 
 @dataclass(frozen=True)
@@ -444,10 +439,19 @@ def parse_bucket_policy(value: Any) -> PolicyDocument | None:
 @dataclass(frozen=True)
 class KmsKey:
     arn: str
-    manager: str  # AWS | CUSTOMER | "" (unknown)
+    manager: Fetched[str]  # kms:DescribeKey's KeyManager: AWS | CUSTOMER
     policy: Fetched[PolicyDocument]
-    manager_error: FetchError | None = None  # kms:DescribeKey failed
     grants: Fetched[tuple[KmsGrant, ...]] | None = None  # None: an AWS managed key
+
+    @property
+    def aws_managed(self) -> bool:
+        """An AWS managed key (read as such; an unread manager is judged as the client's)."""
+        return not self.manager.error and self.manager.ok == "AWS"
+
+
+def parse_key_manager(value: Any) -> str:
+    """kms:DescribeKey (KeyMetadata.KeyManager)."""
+    return _s(value["KeyMetadata"].get("KeyManager"))
 
 
 @dataclass(frozen=True)
@@ -990,5 +994,5 @@ class AwsFacts:
 
     @property
     def bucket_names(self) -> frozenset[str]:
-        return frozenset(b.name for b in self.buckets.value) if isinstance(
-            self.buckets.value, tuple) else frozenset()
+        return frozenset() if self.buckets.error else frozenset(
+            b.name for b in self.buckets.ok)

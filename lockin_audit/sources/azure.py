@@ -519,7 +519,7 @@ class AzureSource(Source):
             return exc.error
         except SourceFailure as exc:
             return exc.error
-        return Directory(principals, frozenset(org.verified_domains),
+        return Directory(principals, frozenset(org.ok.verified_domains),
                          client.url("/directoryObjects/getByIds"), iso(utc_now()))
 
     async def _partner(self, credential: Any, kwargs: dict[str, Any],

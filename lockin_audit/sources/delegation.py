@@ -44,8 +44,6 @@ def _host(name: str) -> str:
 
 def pair(domain: str, dns: Any, rdap: Any) -> DelegationFacts:
     """Pair one domain's DNS and RDAP facts (either may be absent)."""
-    from lockin_audit.sources.dns import Answer
-
     registry_ns: tuple[str, ...] | FetchError
     signed, ds, url, reg_ev = None, (), None, None
     if rdap is None:
@@ -73,11 +71,10 @@ def pair(domain: str, dns: Any, rdap: Any) -> DelegationFacts:
         servers: tuple[str, ...] = ()
         zone_ev: tuple[Evidence, ...] = ()
     else:
-        zone_ns = dns.ns if isinstance(dns.ns, FetchError) else tuple(
-            sorted(_host(n) for n in dns.ns.records))
-        dnskey = dns.dnskey if isinstance(dns.dnskey, FetchError) else dns.dnskey.records
+        zone_ns = dns.ns.error or tuple(sorted(_host(n) for n in dns.ns.ok.records))
+        dnskey = dns.dnskey.error or dns.dnskey.ok.records
         servers = dns.servers
-        zone_ev = tuple(x.evidence() for x in (dns.ns, dns.dnskey) if isinstance(x, Answer))
+        zone_ev = tuple(x.ok.evidence() for x in (dns.ns, dns.dnskey) if x.error is None)
     return DelegationFacts(domain, registry_ns, signed, ds, url, zone_ns, dnskey, servers,
                            reg_ev, zone_ev)
 

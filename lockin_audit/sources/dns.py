@@ -27,7 +27,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import dns.asyncquery
 import dns.exception
@@ -39,7 +39,7 @@ import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
-from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
 from lockin_audit.guards.net import AllowList, address_problem, is_public
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.dns_wire import Response as WireResponse
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from lockin_audit.config import AuditConfig
 
 NAME = "dns"
+T = TypeVar("T")
 MAX_CNAME_HOPS = 8
 SPF_LOOKUP_LIMIT = 10  # RFC 7208 section 4.6.4
 SPF_MX_LIMIT = 10  # RFC 7208 section 4.6.4: at most 10 MX hosts per mx mechanism
@@ -146,11 +147,47 @@ class Answer:
         return Evidence(NAME, f"{self.request} @{self.server}", self.observed_at, excerpt)
 
 
-Lookup = Answer | FetchError
+# One record set's read (facts.Fetched): its Answer, or the FetchError saying why it could
+# not be read (SERVFAIL, REFUSED, timeout, malformed), with the query as its request
+# ("example.com MX"). One per (name, type) per scan: the client shares it between domains.
+Lookup = Fetched[Answer]
+
+
+def lookup(value: Answer | FetchError, request: str | None = None) -> Lookup:
+    """A record set's read from its answer (or failure); `request` (the query, "name
+    type") defaults to the answer's own."""
+    return Fetched(NAME, request or value.request, value, value.observed_at)
+
+
+def answer_of(value: Lookup | None) -> Answer | None:
+    """The answer, or None when the read failed (or was not made)."""
+    if value is None:
+        return None
+    answer = value.value
+    return answer if isinstance(answer, Answer) else None
 
 
 def _records(value: Lookup) -> tuple[str, ...]:
-    return value.records if isinstance(value, Answer) else ()
+    answer = value.value
+    return answer.records if isinstance(answer, Answer) else ()
+
+
+def _status(value: Lookup) -> str | None:
+    """ok, nxdomain or nodata; None when the read failed."""
+    answer = value.value
+    return answer.status if isinstance(answer, Answer) else None
+
+
+def _failed(read: Lookup) -> Fetched[Any]:
+    """A read derived from a record set that could not be read: the same failure, with
+    the query that failed as its request."""
+    assert read.error is not None
+    return Fetched(NAME, read.request, read.error, read.observed_at)
+
+
+def _same_read(read: Lookup, value: T) -> Fetched[T]:
+    """A value parsed from a record set's read (the same request and time)."""
+    return Fetched(NAME, read.request, value, read.observed_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +274,7 @@ class HostAddresses:
 
     @property
     def chain(self) -> tuple[str, ...]:
-        for x in (self.a, self.aaaa):
+        for x in (self.a.value, self.aaaa.value):
             if isinstance(x, Answer) and x.chain:
                 return x.chain
         return ()
@@ -248,13 +285,17 @@ class HostAddresses:
 
     @property
     def error(self) -> FetchError | None:
-        for x in (self.a, self.aaaa):
-            if isinstance(x, FetchError):
-                return x
-        return None
+        return self.a.error or self.aaaa.error
 
     def evidence(self) -> list[Evidence]:
-        return [x.evidence() for x in (self.a, self.aaaa)]
+        return [evidence_of(self.a), evidence_of(self.aaaa)]
+
+
+def evidence_of(value: Lookup) -> Evidence:
+    """The evidence of one record set's read: the answer (naming the server that gave it)
+    or the failure."""
+    answer = value.value
+    return answer.evidence()
 
 
 @dataclass(frozen=True)
@@ -267,8 +308,8 @@ class DnsFacts:
     mx_hosts: tuple[tuple[int, str], ...]
     mx_addresses: tuple[HostAddresses, ...]
     txt: Lookup
-    spf: Spf | FetchError
-    dmarc: Dmarc | FetchError
+    spf: Fetched[Spf]  # the top TXT record's SPF, expanded (a failure when TXT failed)
+    dmarc: Fetched[Dmarc]  # _dmarc.<domain> TXT
     tlsrpt: Lookup
     mta_sts: Lookup
     dkim: tuple[Dkim, ...]
@@ -297,16 +338,17 @@ class DnsFacts:
     @property
     def servers(self) -> tuple[str, ...]:
         """The DNS servers that answered (for the report: which view of DNS this is)."""
-        found = [x.server for x in (self.ns, self.soa, self.mx, self.txt)
-                 if isinstance(x, Answer) and x.server]
+        found = [x.value.server for x in (self.ns, self.soa, self.mx, self.txt)
+                 if isinstance(x.value, Answer) and x.value.server]
         return tuple(dict.fromkeys(found))
 
     def missing_apex(self) -> str | None:
         """Why the zone itself was not seen (NXDOMAIN or no NS at the apex), or None."""
-        if not isinstance(self.ns, Answer) or self.ns.records:
+        ns = answer_of(self.ns)
+        if ns is None or ns.records:
             return None
         seen = ", ".join(self.servers) or "the resolver"
-        if self.ns.status == "nxdomain":
+        if ns.status == "nxdomain":
             what = "does not exist (NXDOMAIN)"
         else:
             what = "has no NS records at its apex (not a delegated zone)"
@@ -335,8 +377,8 @@ class DnsFacts:
         for label, host in (("web address", self.apex), ("web address", self.www)):
             if host.error is not None:
                 out.append((f"{label} of {host.name}", host.error))
-        if isinstance(self.mx, FetchError):
-            out.append((f"mail servers of {self.domain}", self.mx))
+        if self.mx.error is not None:
+            out.append((f"mail servers of {self.domain}", self.mx.error))
         for host in self.mx_addresses:
             if host.error is not None:
                 out.append((f"mail address of {host.name}", host.error))
@@ -478,15 +520,16 @@ class DnsClient:
         thousands); inside the task rather than as a done-callback (one scheduled callback
         fewer per name)."""
         result = await self._follow(key[0], rdtype)
-        self._answers[key] = result
+        done = Fetched(NAME, f"{key[0]} {rdtype}", result, result.observed_at)
+        self._answers[key] = done
         self._cache.pop(key, None)
-        return result
+        return done
 
     def asked(self) -> list[tuple[str, str]]:
         """Every (name, type) asked so far."""
         return [*self._answers, *self._cache]
 
-    async def _follow(self, name: str, rdtype: str) -> Lookup:
+    async def _follow(self, name: str, rdtype: str) -> Answer | FetchError:
         chain: list[str] = []
         current = name
         for _ in range(MAX_CNAME_HOPS):
@@ -666,9 +709,9 @@ class IterativeClient(DnsClient):
                 if t == dns.rdatatype.A and owner in nameservers]
         if not glue:  # out-of-zone nameservers: resolve their names the same way
             found = await asyncio.gather(*(self.query(ns, "A") for ns in nameservers[:4]))
-            glue = [a for x in found if isinstance(x, Answer) for a in x.records]
+            glue = [a for x in found for a in _records(x)]
             if not glue:
-                err = next((x for x in found if isinstance(x, FetchError)), None)
+                err = next((x.error for x in found if x.error is not None), None)
                 return err or FetchError(NAME, f"{cut} NS", "no address for any of its "
                                          f"nameservers ({', '.join(nameservers)})",
                                          kind="not_found")
@@ -868,10 +911,10 @@ class DnsSource(Source):
         async with self._slots:
             facts = await fetch_domain(self.client(ctx), target.id,
                                        ctx.config.scan.dns.dkim_selectors)
-        if isinstance(facts.ns, FetchError) and isinstance(facts.soa, FetchError):
+        if facts.ns.error is not None and facts.soa.error is not None:
             # Neither NS nor SOA could be read: the domain was not assessed at all (the
             # coverage says why); every check reports the error, none a pass.
-            err = facts.ns
+            err = facts.ns.error
             if not ctx.config.scan.dns.resolvers and err.kind in ("timeout", "unavailable"):
                 err = dataclasses.replace(err, reason=err.reason + " (the public resolvers "
                                           "asked by default cannot be reached from here: "
@@ -881,8 +924,7 @@ class DnsSource(Source):
         if missing is not None:
             # No zone was seen: "no MX", "no CAA", "not signed" would be passes for a
             # domain the scan never saw. Nothing zone-dependent is assessed, with why.
-            assert isinstance(facts.ns, Answer)
-            raise SourceFailure(FetchError(NAME, facts.ns.evidence().request, missing,
+            raise SourceFailure(FetchError(NAME, facts.ns.ok.evidence().request, missing,
                                            kind="not_found"))
         return facts
 
@@ -898,9 +940,10 @@ class DnsSource(Source):
         for host, port in client.servers:
             single = DnsClient([(host, port)], client.timeout_s, ctx.engine)
             result = await single.query(probe, "SOA")
-            detail = (f"answers ({probe} SOA: {result.status})" if isinstance(result, Answer)
-                      else result.describe())
-            out.append((f"DNS resolver {host}:{port}", isinstance(result, Answer), detail))
+            err = result.error
+            detail = (err.describe() if err is not None
+                      else f"answers ({probe} SOA: {result.ok.status})")
+            out.append((f"DNS resolver {host}:{port}", err is None, detail))
         return out
 
 
@@ -938,8 +981,8 @@ async def fetch_domain(client: DnsClient, domain: str,
     ptrs = await asyncio.gather(*(q(dns.reversename.from_address(a).to_text(), "PTR")
                                   for a in sorted(addresses)))
     soa_parsed = None
-    if isinstance(soa, Answer) and soa.records:
-        parts = soa.records[0].split()
+    if _records(soa):
+        parts = _records(soa)[0].split()
         soa_parsed = Soa(_host(parts[0]), rname_to_email(parts[1]))
     caa_parsed: list[Caa] = []
     for r in _records(caa):
@@ -963,7 +1006,7 @@ async def fetch_mta_sts_host(client: DnsClient, domain: str,
         return None
     name = f"mta-sts.{domain}"
     cname = await client.query(name, "CNAME")
-    if isinstance(cname, Answer) and cname.status == "nodata":
+    if _status(cname) == "nodata":
         return await resolve_host(client, name)
     return cname
 
@@ -995,7 +1038,7 @@ async def fetch_all_dkim(client: DnsClient, domain: str, selectors: tuple[str, .
     servers answer NXDOMAIN for an empty non-terminal while the selectors exist."""
     parent = await client.query(f"_domainkey.{domain}", "TXT")
     fallback: tuple[str, ...] = ()
-    if isinstance(parent, Answer) and parent.status == "nxdomain":
+    if _status(parent) == "nxdomain":
         configured = tuple(s for s in selectors if s not in DKIM_SELECTORS)
         groups = [*services, *([("scan.dns.dkim_selectors", configured)] if configured
                                else [])]
@@ -1010,23 +1053,24 @@ async def fetch_all_dkim(client: DnsClient, domain: str, selectors: tuple[str, .
 async def fetch_dkim(client: DnsClient, domain: str, selector: str) -> Dkim | None:
     name = f"{selector}._domainkey.{domain}"
     cname = await client.query(name, "CNAME")
-    if isinstance(cname, Answer) and cname.status == "nxdomain":
+    if _status(cname) == "nxdomain":
         return None  # the usual case: this selector is not used
     txt = None
-    if isinstance(cname, Answer):
+    if cname.error is None:
         # The key itself, through the whole CNAME chain when there is one (each hop's
         # zone can change the key).
         txt = await client.query(name, "TXT")
     return Dkim(selector, cname, txt)
 
 
-async def fetch_dmarc(client: DnsClient, domain: str) -> Dmarc | FetchError:
-    answer = await client.query(f"_dmarc.{domain}", "TXT")
-    if isinstance(answer, FetchError):
-        return answer
+async def fetch_dmarc(client: DnsClient, domain: str) -> Fetched[Dmarc]:
+    read = await client.query(f"_dmarc.{domain}", "TXT")
+    if read.error is not None:
+        return _failed(read)
+    answer = read.ok
     records = [r for r in answer.records if r.lower().startswith("v=dmarc1")]
     if not records:
-        return Dmarc(answer, None)
+        return _same_read(read, Dmarc(answer, None))
     tags = parse_tags(records[0])
     rua = report_addresses(tags.get("rua", ""))
     ruf = report_addresses(tags.get("ruf", ""))
@@ -1035,7 +1079,8 @@ async def fetch_dmarc(client: DnsClient, domain: str) -> Dmarc | FetchError:
     external = [d for d in dests if d != domain and not d.endswith("." + domain)]
     auths = await asyncio.gather(*(client.query(f"{domain}._report._dmarc.{d}", "TXT")
                                    for d in external))
-    return Dmarc(answer, records[0], rua, ruf, dict(zip(external, auths, strict=True)))
+    return _same_read(read, Dmarc(answer, records[0], rua, ruf,
+                                  dict(zip(external, auths, strict=True))))
 
 
 _MACRO = re.compile(r"%\{([a-zA-Z])(\d*)(r?)([.\-+,/_=]*)\}")
@@ -1073,12 +1118,17 @@ def _spf_terms(record: str) -> Iterator[tuple[str, str]]:
         yield name, arg
 
 
-async def expand_spf(client: DnsClient, domain: str, txt: Lookup) -> Spf | FetchError:
+async def expand_spf(client: DnsClient, domain: str, txt: Lookup) -> Fetched[Spf]:
     """Follow include: and redirect= (breadth first) and resolve a:, mx:, ptr: and
     exists: names, counting every DNS-querying term against RFC 7208's limit of 10; stop
-    expanding once the limit is reached."""
-    if isinstance(txt, FetchError):
-        return txt
+    expanding once the limit is reached. The read is the top TXT record's (a failure
+    when it could not be read)."""
+    if txt.error is not None:
+        return _failed(txt)
+    return _same_read(txt, await _expand_spf(client, domain, txt.ok))
+
+
+async def _expand_spf(client: DnsClient, domain: str, txt: Answer) -> Spf:
     record = _spf_record(txt.records)
     if record is None:
         return Spf(None)
@@ -1093,7 +1143,7 @@ async def expand_spf(client: DnsClient, domain: str, txt: Lookup) -> Spf | Fetch
     while queue and not over:
         current, depth, owner = queue.pop(0)
         pending: list[Awaitable[SpfTerm]] = []
-        subs: list[tuple[str, Awaitable[Lookup]]] = []
+        subs: list[tuple[str, Awaitable[Lookup]]] = []  # include/redirect TXT reads
         for mech, arg in _spf_terms(current):
             if mech in ("ip4", "ip6"):
                 if arg:
@@ -1124,11 +1174,12 @@ async def expand_spf(client: DnsClient, domain: str, txt: Lookup) -> Spf | Fetch
                 pending.append(_resolve_spf_term(client, mech, target, owner, depth + 1))
         results = await asyncio.gather(*pending, *(q for _, q in subs))
         terms.extend(results[:len(pending)])  # type: ignore[arg-type]
-        for (target, _), sub in zip(subs, results[len(pending):], strict=True):
-            if isinstance(sub, FetchError):
-                problems.append(sub.describe())
+        for (target, _), read in zip(subs, results[len(pending):], strict=True):
+            assert isinstance(read, Fetched)
+            if read.error is not None:
+                problems.append(read.error.describe())
                 continue
-            assert isinstance(sub, Answer)
+            sub = read.ok
             answers.append(sub)
             sub_record = _spf_record(sub.records)
             if sub_record is None:
@@ -1148,9 +1199,9 @@ async def _resolve_spf_term(client: DnsClient, mech: str, target: str, owner: st
         host = await resolve_host(client, target)
         return SpfTerm(mech, target, owner, depth, hosts=(host,), error=host.error)
     mx = await client.query(target, "MX")
-    if isinstance(mx, FetchError):
-        return SpfTerm(mech, target, owner, depth, error=mx)
-    names = tuple(h for h in (r.split(" ", 1)[-1] for r in mx.records) if h and h != ".")
+    if mx.error is not None:
+        return SpfTerm(mech, target, owner, depth, error=mx.error)
+    names = tuple(h for h in (r.split(" ", 1)[-1] for r in mx.ok.records) if h and h != ".")
     hosts = await asyncio.gather(*(resolve_host(client, h) for h in names[:SPF_MX_LIMIT]))
     error = next((h.error for h in hosts if h.error), None)
     return SpfTerm(mech, target, owner, depth, mx_hosts=names, hosts=tuple(hosts),

@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from lockin_audit.facts import FetchError, SourceFailure
-from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
+from lockin_audit.model import Asset, iso, utc_now
 from lockin_audit.sources.interface import Requires, Source, SourceContext, Target
 
 if TYPE_CHECKING:
@@ -107,38 +107,23 @@ PUBLIC_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.microsoftonl
 
 
 @dataclass(frozen=True)
-class Fetched(Generic[T]):
-    """A collection read from Graph, with what was asked and when (for evidence).
-    `note` says why a collection is empty by construction (e.g. no PIM licence)."""
-
-    request: str
-    observed_at: str
-    items: tuple[T, ...]
-    note: str | None = None
-
-    def evidence(self, excerpt: Mapping[str, Any] | list[Any] | str) -> Evidence:
-        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
-
-
-@dataclass(frozen=True)
 class Organization:
     id: str
     display_name: str
     technical_mails: tuple[str, ...]
     security_mails: tuple[str, ...]
-    request: str
-    observed_at: str
     verified_domains: tuple[str, ...] = ()  # incl. the tenant's own <x>.onmicrosoft.com
     privacy_contact: str | None = None  # privacyProfile.contactEmail
 
-    def evidence(self) -> Evidence:
+    def excerpt(self) -> dict[str, Any]:
+        """What the evidence shows of it."""
         excerpt: dict[str, Any] = {
             "id": self.id, "displayName": self.display_name,
             "technicalNotificationMails": list(self.technical_mails),
             "securityComplianceNotificationMails": list(self.security_mails)}
         if self.privacy_contact:
             excerpt["privacyProfile"] = {"contactEmail": self.privacy_contact}
-        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
+        return excerpt
 
 
 @dataclass(frozen=True)
@@ -156,7 +141,8 @@ class Domain:
     is_default: bool
     is_initial: bool
     authentication_type: str  # Managed or Federated
-    federation: tuple[Federation, ...] | FetchError = ()
+    # the federation configuration, read for a federated domain only (None: not read)
+    federation: Fetched[tuple[Federation, ...]] | None = None
 
     @property
     def federated(self) -> bool:
@@ -316,7 +302,7 @@ class ServicePrincipal:
     owner_tenant_name: str | None
     publisher: str | None
     enabled: bool
-    grants: tuple[Grant, ...] | FetchError = ()
+    grants: Fetched[tuple[Grant, ...]]  # its app roles and delegated grants
     owner_lookup_error: FetchError | None = None  # the owner tenant's name was not read
 
 
@@ -373,34 +359,33 @@ class CaPolicy:
 
 @dataclass(frozen=True)
 class GraphFacts:
-    """Everything the m365 checks read for one tenant. Each field is the value or the
-    `FetchError` that says why it could not be read."""
+    """Everything the m365 checks read for one tenant. Each field is one read: its value,
+    or the `FetchError` that says why it could not be read."""
 
     tenant_id: str
     endpoint: str
-    organization: Organization | FetchError
-    domains: Fetched[Domain] | FetchError
-    role_holders: Fetched[RoleHolder] | FetchError  # active, every privileged role
-    eligible_holders: Fetched[RoleHolder] | FetchError  # PIM-eligible
-    guests: Fetched[Guest] | FetchError
-    service_principals: Fetched[ServicePrincipal] | FetchError  # foreign-owned only
-    partners: Fetched[Partner] | FetchError
-    ca_policies: Fetched[CaPolicy] | FetchError  # Conditional Access (Policy.Read.All)
+    organization: Fetched[Organization]
+    domains: Fetched[tuple[Domain, ...]]
+    role_holders: Fetched[tuple[RoleHolder, ...]]  # active, every privileged role
+    eligible_holders: Fetched[tuple[RoleHolder, ...]]  # PIM-eligible
+    guests: Fetched[tuple[Guest, ...]]
+    service_principals: Fetched[tuple[ServicePrincipal, ...]]  # foreign-owned only
+    partners: Fetched[tuple[Partner, ...]]
+    ca_policies: Fetched[tuple[CaPolicy, ...]]  # Conditional Access (Policy.Read.All)
 
     @property
     def asset(self) -> Asset:
-        name = self.organization.display_name if isinstance(
-            self.organization, Organization) else None
+        name = None if self.organization.error else self.organization.ok.display_name
         return tenant_asset(self.tenant_id, name)
 
     def own_domains(self) -> frozenset[str]:
         """Domains verified in this tenant (the organisation's list and the domains
         list), including its initial <name>.onmicrosoft.com."""
         names: set[str] = set()
-        if isinstance(self.organization, Organization):
-            names.update(d.lower() for d in self.organization.verified_domains)
-        if isinstance(self.domains, Fetched):
-            names.update(d.name for d in self.domains.items if d.is_verified)
+        if not self.organization.error:
+            names.update(d.lower() for d in self.organization.ok.verified_domains)
+        if not self.domains.error:
+            names.update(d.name for d in self.domains.ok if d.is_verified)
         return frozenset(names)
 
 
@@ -712,9 +697,12 @@ def target_id(opts: AzureTarget, index: int) -> str:
     return opts.tenant_id or opts.name or f"azure[{index}]"
 
 
-class GraphSource(Source):
-    name = "graph"
-    area = "m365"
+class TenantSource(Source):
+    """A source that reads one Microsoft tenant per `scan.azure` entry, signed in with
+    the entry's azure-identity credential (the Graph, Intune and Azure sources): its
+    targets, its credentials (closed at the end) and a Graph client."""
+
+    label = "Microsoft 365 tenant {name}"  # the target's label
 
     def __init__(self) -> None:
         self._credentials: list[Any] = []
@@ -722,26 +710,46 @@ class GraphSource(Source):
     def configured(self, config: AuditConfig) -> bool:
         return bool(config.scan.azure)
 
+    def target_asset(self, tenant: str, opts: AzureTarget) -> Asset:
+        return tenant_asset(tenant, opts.name)
+
     async def targets(self, ctx: SourceContext) -> list[Target]:
         out = []
         for i, opts in enumerate(ctx.config.scan.azure):
             tid = target_id(opts, i)
-            label = f"Microsoft 365 tenant {opts.name or tid}"
-            out.append(Target(SOURCE, "m365", tid, label, tenant_asset(tid, opts.name),
-                              options=opts))
+            out.append(Target(self.name, self.area, tid,
+                              self.label.format(name=opts.name or tid),
+                              self.target_asset(tid, opts), options=opts))
         return out
+
+    def credential(self, opts: AzureTarget) -> Any:
+        """The target's credential (closed with the source), or SourceFailure."""
+        try:
+            credential = build_credential(opts)
+        except Exception as exc:  # a bad credential option: the whole tenant fails
+            raise SourceFailure(FetchError(self.name, "azure-identity credential",
+                                           f"cannot build the credential: {exc}",
+                                           kind="denied")) from None
+        self._credentials.append(credential)
+        return credential
 
     async def _connect(self, target: Target, ctx: SourceContext) -> GraphClient:
         """A Graph client with a first token, or SourceFailure (the tenant cannot be read)."""
         opts: AzureTarget = target.options
-        try:
-            credential = build_credential(opts)
-        except Exception as exc:  # a bad credential option: the whole tenant fails
-            raise SourceFailure(FetchError(SOURCE, "azure-identity credential",
-                                           f"cannot build the credential: {exc}",
-                                           kind="denied")) from None
-        self._credentials.append(credential)
-        return await connect(opts, ctx, credential)
+        return await connect(opts, ctx, self.credential(opts))
+
+    async def close(self) -> None:
+        for cred in self._credentials:
+            try:
+                cred.close()
+            except Exception:  # closing must not hide the result
+                pass
+        self._credentials.clear()
+
+
+class GraphSource(TenantSource):
+    name = "graph"
+    area = "m365"
 
     async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
         """Sign in to each tenant and try one page of every API the checks read."""
@@ -764,42 +772,29 @@ class GraphSource(Source):
     async def fetch(self, target: Target, ctx: SourceContext) -> GraphFacts:
         opts: AzureTarget = target.options
         client = await self._connect(target, ctx)
-        (organization, domains, admins, eligible, guests, sps, partners,
-         ca) = await asyncio.gather(
-            _guard(self._organization(client)), _guard(self._domains(client)),
-            _guard(role_holders(client, eligible=False)),
-            _guard(role_holders(client, eligible=True)),
-            _guard(self._guests(client)),
-            _guard(self._service_principals(client, opts.tenant_id)),
-            _guard(self._partners(client)), _guard(ca_policies(client)))
-        facts = (organization, domains, admins, eligible, guests, sps, partners, ca)
-        errors = [f for f in facts if isinstance(f, FetchError)]
-        if len(errors) == len(facts) and all(e.kind in ("unavailable", "timeout")
+        reads: list[Fetched[Any]] = await asyncio.gather(
+            guard(read_organization(client)), guard(self._domains(client)),
+            guard(role_holders(client, eligible=False)),
+            guard(role_holders(client, eligible=True)),
+            guard(self._guests(client)),
+            guard(self._service_principals(client, opts.tenant_id)),
+            guard(self._partners(client)), guard(ca_policies(client)))
+        organization, domains, admins, eligible, guests, sps, partners, ca = reads
+        errors = [f.error for f in reads if f.error]
+        if len(errors) == len(reads) and all(e.kind in ("unavailable", "timeout")
                                              for e in errors):
             # Graph itself cannot be reached: the tenant was not assessed at all.
             raise SourceFailure(errors[0])
-        tenant = opts.tenant_id or (organization.id if isinstance(organization, Organization)
-                                    else target.id)
-        if isinstance(sps, Fetched):  # the owners' tenant names, where readable
+        tenant = opts.tenant_id or (target.id if organization.error else organization.ok.id)
+        if not sps.error:  # the owners' tenant names, where readable
             sps = await self._name_owners(client, sps, tenant)
         return GraphFacts(tenant_id=tenant, endpoint=client.endpoint, organization=organization,
                           domains=domains, role_holders=admins, eligible_holders=eligible,
                           guests=guests, service_principals=sps, partners=partners,
                           ca_policies=ca)
 
-    async def close(self) -> None:
-        for cred in self._credentials:
-            try:
-                cred.close()
-            except Exception:  # closing must not hide the result
-                pass
-        self._credentials.clear()
-
     # -- facts ---------------------------------------------------------------------------
-    async def _organization(self, client: GraphClient) -> Organization:
-        return await read_organization(client)
-
-    async def _domains(self, client: GraphClient) -> Fetched[Domain]:
+    async def _domains(self, client: GraphClient) -> Fetched[tuple[Domain, ...]]:
         request, rows = await client.get_list("/domains", "domains")
         observed = _now()
         try:
@@ -811,28 +806,31 @@ class GraphSource(Source):
             if not d.federated:
                 return d
             path = f"/domains/{quote(d.name)}/federationConfiguration"
+            read: Fetched[tuple[Federation, ...]]
             try:
-                _, confs = await client.get_list(path, "federation")
-                return _replace(d, federation=tuple(_federation(c) for c in confs))
+                asked, confs = await client.get_list(path, "federation")
+                read = Fetched(SOURCE, asked, tuple(_federation(c) for c in confs))
             except GraphError as exc:
-                return _replace(d, federation=exc.error)
+                read = Fetched.failure(exc.error)
             except (KeyError, TypeError) as exc:
-                return _replace(d, federation=_malformed(client.url(path), exc))
+                read = Fetched.failure(_malformed(client.url(path), exc))
+            return _replace(d, federation=read)
 
         out = await asyncio.gather(*(federation(d) for d in domains))
-        return Fetched(request, observed, tuple(out))
+        return Fetched(SOURCE, request, tuple(out), observed)
 
-    async def _guests(self, client: GraphClient) -> Fetched[Guest]:
+    async def _guests(self, client: GraphClient) -> Fetched[tuple[Guest, ...]]:
         request, rows = await client.get_list(
             "/users?$filter=userType eq 'Guest'&$select=id,displayName,userPrincipalName,"
             "mail,otherMails,userType,creationType,externalUserState&$top=999", "users")
         try:
-            return Fetched(request, _now(), tuple(_guest(r) for r in rows))
+            return Fetched(SOURCE, request, tuple(_guest(r) for r in rows))
         except (KeyError, TypeError) as exc:
             raise GraphError(_malformed(request, exc)) from None
 
     async def _service_principals(self, client: GraphClient,
-                                  tenant_id: str | None) -> Fetched[ServicePrincipal]:
+                                  tenant_id: str | None
+                                  ) -> Fetched[tuple[ServicePrincipal, ...]]:
         request, rows = await client.get_list(
             "/servicePrincipals?$select=id,appId,displayName,appOwnerOrganizationId,"
             "servicePrincipalType,publisherName,accountEnabled&$top=999", "apps")
@@ -846,19 +844,19 @@ class GraphSource(Source):
                                          for r in foreign))
         except (KeyError, TypeError) as exc:
             raise GraphError(_malformed(request, exc)) from None
-        return Fetched(request, observed, tuple(sps))
+        return Fetched(SOURCE, request, tuple(sps), observed)
 
     async def _with_grants(self, client: GraphClient, row: Mapping[str, Any],
                            role_names: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
                            ) -> ServicePrincipal:
         sp_id = str(row["id"])
-        grants: tuple[Grant, ...] | FetchError
+        grants: Fetched[tuple[Grant, ...]]
         try:
             grants = await self._grants(client, sp_id, role_names)
         except GraphError as exc:
-            grants = exc.error
+            grants = Fetched.failure(exc.error)
         except (KeyError, TypeError) as exc:
-            grants = _malformed(client.url(f"/servicePrincipals/{sp_id}"), exc)
+            grants = Fetched.failure(_malformed(client.url(f"/servicePrincipals/{sp_id}"), exc))
         return ServicePrincipal(
             id=sp_id, app_id=str(row.get("appId") or ""),
             display_name=str(row.get("displayName") or ""),
@@ -868,9 +866,10 @@ class GraphSource(Source):
 
     async def _grants(self, client: GraphClient, sp_id: str,
                       resources: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
-                      ) -> tuple[Grant, ...]:
-        _, roles = await client.get_list(f"/servicePrincipals/{sp_id}/appRoleAssignments",
-                                         "apps")
+                      ) -> Fetched[tuple[Grant, ...]]:
+        """Its app role assignments and delegated grants, each with its API named."""
+        request, roles = await client.get_list(
+            f"/servicePrincipals/{sp_id}/appRoleAssignments", "apps")
         _, scopes = await client.get_list(
             f"/oauth2PermissionGrants?$filter=clientId eq '{sp_id}'", "apps")
         out: list[Grant] = []
@@ -883,7 +882,7 @@ class GraphSource(Source):
             name, _ = await self._resource(client, str(g["resourceId"]), resources)
             out.append(Grant("delegated", name, " ".join(str(g.get("scope") or "").split()),
                              g.get("consentType")))
-        return tuple(out)
+        return Fetched(SOURCE, request, tuple(out))
 
     async def _resource(self, client: GraphClient, resource_id: str,
                         cache: dict[str, asyncio.Task[tuple[str, dict[str, str]]]]
@@ -907,7 +906,7 @@ class GraphSource(Source):
             str(r.get("id")): str(r.get("value")) for r in sp.get("appRoles") or []
             if isinstance(r, dict)}
 
-    async def _partners(self, client: GraphClient) -> Fetched[Partner]:
+    async def _partners(self, client: GraphClient) -> Fetched[tuple[Partner, ...]]:
         request, rows = await client.get_list("/policies/crossTenantAccessPolicy/partners",
                                               "policy")
         observed = _now()
@@ -915,7 +914,7 @@ class GraphSource(Source):
             partners = await asyncio.gather(*(self._partner(client, r) for r in rows))
         except (KeyError, TypeError) as exc:
             raise GraphError(_malformed(request, exc)) from None
-        return Fetched(request, observed, tuple(partners))
+        return Fetched(SOURCE, request, tuple(partners), observed)
 
     async def _partner(self, client: GraphClient, row: Mapping[str, Any]) -> Partner:
         tenant = str(row["tenantId"]).lower()
@@ -933,20 +932,21 @@ class GraphSource(Source):
         except GraphError as exc:
             return {}, exc.error
 
-    async def _name_owners(self, client: GraphClient, sps: Fetched[ServicePrincipal],
-                           tenant: str) -> Fetched[ServicePrincipal]:
+    async def _name_owners(self, client: GraphClient, sps: Fetched[tuple[ServicePrincipal, ...]],
+                           tenant: str) -> Fetched[tuple[ServicePrincipal, ...]]:
         # Without a configured tenant id the client's own apps are only known now.
-        items = [sp for sp in sps.items if sp.owner_tenant_id != tenant.lower()]
+        items = [sp for sp in sps.ok if sp.owner_tenant_id != tenant.lower()]
         owners = sorted({sp.owner_tenant_id for sp in items})
         infos = await asyncio.gather(*(self._tenant_info(client, t) for t in owners))
         names = {t: info.get("displayName") for t, (info, _) in zip(owners, infos, strict=True)}
         errors = {t: error for t, (_, error) in zip(owners, infos, strict=True)}
-        return Fetched(sps.request, sps.observed_at, tuple(
+        return _replace(sps, value=tuple(
             _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id),
                      owner_lookup_error=errors.get(sp.owner_tenant_id)) for sp in items))
 
 
-async def read_organization(client: GraphClient) -> Organization:
+async def read_organization(client: GraphClient) -> Fetched[Organization]:
+    """The organization; a failed read raises GraphError."""
     request, rows = await client.get_list(
         "/organization?$select=id,displayName,technicalNotificationMails,"
         "securityComplianceNotificationMails,verifiedDomains,privacyProfile", "organization")
@@ -958,18 +958,19 @@ async def read_organization(client: GraphClient) -> Organization:
         domains = org.get("verifiedDomains") or []
         if not isinstance(domains, list):
             raise TypeError("verifiedDomains is not a list")
-        return Organization(str(org["id"]).lower(), str(org.get("displayName") or ""),
-                            _strs(org.get("technicalNotificationMails")),
-                            _strs(org.get("securityComplianceNotificationMails")),
-                            request, _now(),
-                            verified_domains=tuple(str(d["name"]).lower() for d in domains
-                                                   if isinstance(d, dict) and d.get("name")),
-                            privacy_contact=privacy.get("contactEmail") or None)
+        return Fetched(SOURCE, request, Organization(
+            str(org["id"]).lower(), str(org.get("displayName") or ""),
+            _strs(org.get("technicalNotificationMails")),
+            _strs(org.get("securityComplianceNotificationMails")),
+            verified_domains=tuple(str(d["name"]).lower() for d in domains
+                                   if isinstance(d, dict) and d.get("name")),
+            privacy_contact=privacy.get("contactEmail") or None))
     except (IndexError, KeyError, TypeError) as exc:
         raise GraphError(_malformed(request, exc)) from None
 
 
-async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHolder]:
+async def role_holders(client: GraphClient, *, eligible: bool
+                       ) -> Fetched[tuple[RoleHolder, ...]]:
     """Active (or PIM-eligible) holders of every privileged directory role, one filtered
     list per role; each row's roleDefinitionId is checked against the role asked."""
     collection = "roleEligibilityScheduleInstances" if eligible else "roleAssignments"
@@ -985,7 +986,7 @@ async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHo
     except GraphError as exc:
         if eligible and exc.no_pim:
             # Without Entra ID P2 (or Governance) there is no PIM: nobody can be eligible.
-            return Fetched(exc.error.request, exc.error.observed_at, (),
+            return Fetched(SOURCE, exc.error.request, (), exc.error.observed_at,
                            note=f"no PIM in this tenant ({exc.code}: {exc.message})")
         raise
     request = client.url(f"{base}?$filter=roleDefinitionId eq '<each privileged role>'"
@@ -1011,7 +1012,7 @@ async def role_holders(client: GraphClient, *, eligible: bool) -> Fetched[RoleHo
                                       directory_scope=str(r.get("directoryScopeId") or "/")))
     except (KeyError, TypeError) as exc:
         raise GraphError(_malformed(request, exc)) from None
-    return Fetched(request, observed, tuple(await expand_groups(client, holders)))
+    return Fetched(SOURCE, request, tuple(await expand_groups(client, holders)), observed)
 
 
 async def _group_people(client: GraphClient, group_id: str
@@ -1144,7 +1145,7 @@ def _ca_policy(obj: Mapping[str, Any]) -> CaPolicy:
         exclude_tenants=tuple(t.lower() for t in _ca_list(tenants, "members")))
 
 
-async def ca_policies(client: GraphClient) -> Fetched[CaPolicy]:
+async def ca_policies(client: GraphClient) -> Fetched[tuple[CaPolicy, ...]]:
     """Conditional Access policies (v1.0 GET /identity/conditionalAccess/policies,
     Policy.Read.All, https://learn.microsoft.com/graph/api/conditionalaccessroot-list-
     policies), with every excluded user (all their addresses), group and app named."""
@@ -1168,7 +1169,7 @@ async def ca_policies(client: GraphClient) -> Fetched[CaPolicy]:
             out.append(_replace(p, excluded=excluded))
     except (KeyError, TypeError, ValueError) as exc:
         raise GraphError(_malformed(request, exc)) from None
-    return Fetched(request, observed, tuple(out))
+    return Fetched(SOURCE, request, tuple(out), observed)
 
 
 async def resolve_objects(client: GraphClient, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -1199,14 +1200,18 @@ async def resolve_principals(client: GraphClient, ids: list[str]) -> dict[str, P
         raise GraphError(_malformed(client.url("/directoryObjects/getByIds"), exc)) from None
 
 
-async def _guard(coro: Any) -> Any:
-    """Run one fact's fetch; a Graph error becomes that fact's FetchError."""
+async def guard(read: Awaitable[Fetched[T]], permission: str | None = None) -> Fetched[T]:
+    """Run one fact's read; a Graph error becomes that fact's failed read (a denial
+    names `permission` when given: the least one Microsoft documents for the read)."""
     try:
-        return await coro
+        return await read
     except GraphError as exc:
-        return exc.error
+        error = exc.error
+        if permission and error.kind == "denied":
+            error = _replace(error, permission=permission)
+        return Fetched.failure(error)
     except SourceFailure as exc:  # unreachable or timing out: this fact only
-        return exc.error
+        return Fetched.failure(exc.error)
 
 
 def _replace(obj: T, **changes: Any) -> T:
@@ -1224,7 +1229,6 @@ __all__ = [
     "CaPolicy",
     "Domain",
     "Federation",
-    "Fetched",
     "Grant",
     "GraphFacts",
     "GraphSource",
@@ -1234,6 +1238,7 @@ __all__ = [
     "Principal",
     "RoleHolder",
     "ServicePrincipal",
+    "TenantSource",
     "guest_email_from_upn",
     "tenant_asset",
 ]

@@ -7,7 +7,7 @@ limits, retries, timeouts and read-only guard; a nextLink to another host never 
 token). Each reader is one entry of `READERS`: a Graph path (v1.0 where Microsoft
 publishes the resource in v1.0, beta where it exists only there), the least permission
 Microsoft documents for it, and a parser into typed facts. A failed read is that
-reader's `FetchError` (the checks report it as `error`); the others are still read.
+reader's failed `Fetched` (the checks report it as `error`); the others are still read.
 
 Secrets are never asked for: the push certificate's `certificate` and a VPP token's
 `token` hold key material, so every read names its properties with `$select`.
@@ -19,29 +19,28 @@ To read another Intune collection (e.g. detected apps), add a `Reader`, a field 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from lockin_audit.facts import FetchError, SourceFailure
-from lockin_audit.model import Asset, Evidence, iso, utc_now
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
+from lockin_audit.model import Asset, Evidence
 from lockin_audit.sources.graph import (
-    Fetched,
     GraphClient,
     GraphError,
-    build_credential,
-    connect,
-    target_id,
+    TenantSource,
+    guard,
     tenant_asset,
 )
-from lockin_audit.sources.interface import Source, SourceContext, Target
+from lockin_audit.sources.interface import SourceContext, Target
 
 if TYPE_CHECKING:
-    from lockin_audit.config import AuditConfig, AzureTarget
+    from lockin_audit.config import AzureTarget
 
+T = TypeVar("T")
 SOURCE = "intune"
+READ_THROUGH = "graph"  # the source named in the evidence of a read (Microsoft Graph)
 
 # The least-privileged application permission Microsoft documents for each read.
 SERVICE_CONFIG = "DeviceManagementServiceConfig.Read.All"
@@ -90,11 +89,11 @@ class DetectedRemoteApp:
     device_count: int | None
     instance: str | None  # what the app's name tells of its instance (ScreenConnect)
     instance_note: str
-    devices: tuple[str, ...] | FetchError  # device names, or why they could not be read
+    devices: Fetched[tuple[str, ...]]  # the names of the devices it is on
 
 
-NOT_READ_APPS = FetchError(SOURCE, "deviceManagement/detectedApps",
-                           "not read in this scan", kind="not_configured")
+NOT_READ_APPS: Fetched[tuple[DetectedRemoteApp, ...]] = Fetched.failure(FetchError(
+    SOURCE, "deviceManagement/detectedApps", "not read in this scan", kind="not_configured"))
 
 
 @dataclass(frozen=True)
@@ -103,18 +102,18 @@ class IntuneFacts:
 
     tenant_id: str
     endpoint: str
-    apple_push_certificate: Fetched[DeviceBinding] | FetchError
-    apple_enrollment_tokens: Fetched[DeviceBinding] | FetchError
-    apple_vpp_tokens: Fetched[DeviceBinding] | FetchError
-    android_enterprise: Fetched[DeviceBinding] | FetchError
+    apple_push_certificate: Fetched[tuple[DeviceBinding, ...]]
+    apple_enrollment_tokens: Fetched[tuple[DeviceBinding, ...]]
+    apple_vpp_tokens: Fetched[tuple[DeviceBinding, ...]]
+    android_enterprise: Fetched[tuple[DeviceBinding, ...]]
     # the catalogued remote-access tools among Intune's discovered apps
-    remote_access_apps: Fetched[DetectedRemoteApp] | FetchError = NOT_READ_APPS
+    remote_access_apps: Fetched[tuple[DetectedRemoteApp, ...]] = NOT_READ_APPS
 
     @property
     def asset(self) -> Asset:
         return tenant_asset(self.tenant_id)
 
-    def bindings(self) -> list[tuple[str, Fetched[DeviceBinding] | FetchError]]:
+    def bindings(self) -> list[tuple[str, Fetched[tuple[DeviceBinding, ...]]]]:
         return [(r.field, getattr(self, r.field)) for r in READERS]
 
 
@@ -256,16 +255,28 @@ READERS: tuple[Reader, ...] = (
 PERMISSION_OF = {r.field: r.permission for r in READERS}
 
 
-async def read(client: GraphClient, reader: Reader) -> Fetched[DeviceBinding] | FetchError:
-    """One reader's bindings, or the FetchError saying why they could not be read."""
-    request = f"GET {client.url(reader.path)}"
+async def _reading(request: str, permission: str,
+                   read: Awaitable[Fetched[T]]) -> Fetched[T]:
+    """One read, or the failed read saying why not: Graph's error (a denial names
+    `permission`, the least one Microsoft documents), or a `malformed` answer."""
     try:
+        return await guard(read, permission)
+    except (KeyError, TypeError, ValueError) as exc:
+        return Fetched.failure(FetchError(
+            SOURCE, request, f"unexpected answer shape ({type(exc).__name__}: {exc})",
+            kind="malformed"))
+
+
+async def read(client: GraphClient, reader: Reader) -> Fetched[tuple[DeviceBinding, ...]]:
+    """One reader's bindings, or the FetchError saying why they could not be read."""
+
+    async def bindings() -> Fetched[tuple[DeviceBinding, ...]]:
         if reader.single:
             try:
                 request, obj = await client.get_object(reader.path, reader.field)
             except GraphError as exc:
                 if exc.error.kind == "not_found":
-                    return Fetched(request, iso(utc_now()), (), note="none set up "
+                    return Fetched(READ_THROUGH, exc.error.request, (), note="none set up "
                                    f"(HTTP 404 {exc.code or ''})".replace(" )", ")"))
                 raise
             # some of Microsoft's examples wrap the singleton in "value"
@@ -274,17 +285,10 @@ async def read(client: GraphClient, reader: Reader) -> Fetched[DeviceBinding] | 
         else:
             request, rows = await client.get_list(reader.path, reader.field)
         kept = [r for r in rows if reader.keep(r)]
-        return Fetched(request, iso(utc_now()), tuple(reader.parse(r) for r in kept),
+        return Fetched(READ_THROUGH, request, tuple(reader.parse(r) for r in kept),
                        note=None if kept or not rows else "not bound")
-    except GraphError as exc:
-        if exc.error.kind == "denied":  # name the permission Microsoft documents
-            return dataclasses.replace(exc.error, permission=reader.permission)
-        return exc.error
-    except SourceFailure as exc:
-        return exc.error
-    except (KeyError, TypeError, ValueError) as exc:
-        return FetchError(SOURCE, request, f"unexpected answer shape ({type(exc).__name__}: "
-                          f"{exc})", kind="malformed")
+
+    return await _reading(f"GET {client.url(reader.path)}", reader.permission, bindings())
 
 
 # detectedApp, List (v1.0, https://learn.microsoft.com/graph/api/intune-devices-detectedapp-
@@ -296,13 +300,23 @@ DETECTED_APPS = ("/v1.0/deviceManagement/detectedApps?"
 
 
 async def read_remote_access_apps(client: GraphClient
-                                  ) -> Fetched[DetectedRemoteApp] | FetchError:
+                                  ) -> Fetched[tuple[DetectedRemoteApp, ...]]:
     """Every discovered app, matched against the remote-access catalogue; for each match,
-    the devices it is on (a failed device read is kept as that app's FetchError)."""
+    the devices it is on (a failed device read is that app's failed read)."""
     from lockin_audit.endpoint.collect import match_app
 
-    request = f"GET {client.url(DETECTED_APPS)}"
-    try:
+    async def devices(app_id: str) -> Fetched[tuple[str, ...]]:
+        path = (f"/v1.0/deviceManagement/detectedApps/{app_id}/managedDevices"
+                "?$select=id,deviceName")
+
+        async def names() -> Fetched[tuple[str, ...]]:
+            request, found = await client.get_list(path, "managedDevices")
+            return Fetched(READ_THROUGH, request, tuple(sorted(
+                str(d.get("deviceName") or d["id"]) for d in found)))
+
+        return await _reading(f"GET {client.url(path)}", MANAGED_DEVICES, names())
+
+    async def apps() -> Fetched[tuple[DetectedRemoteApp, ...]]:
         request, rows = await client.get_list(DETECTED_APPS, "remote_access_apps")
         matched = []
         for row in rows:
@@ -310,81 +324,32 @@ async def read_remote_access_apps(client: GraphClient
             hit = match_app(name)
             if hit is not None:
                 matched.append((row, *hit))
-
-        async def devices(app_id: str) -> tuple[str, ...] | FetchError:
-            path = (f"/v1.0/deviceManagement/detectedApps/{app_id}/managedDevices"
-                    "?$select=id,deviceName")
-            try:
-                _, found = await client.get_list(path, "managedDevices")
-                return tuple(sorted(str(d.get("deviceName") or d["id"]) for d in found))
-            except GraphError as exc:
-                return (dataclasses.replace(exc.error, permission=MANAGED_DEVICES)
-                        if exc.error.kind == "denied" else exc.error)
-            except SourceFailure as exc:
-                return exc.error
-            except (KeyError, TypeError, ValueError) as exc:
-                return FetchError(SOURCE, f"GET {client.url(path)}", "unexpected answer "
-                                  f"shape ({type(exc).__name__}: {exc})", kind="malformed")
-
         lists = await asyncio.gather(*(devices(str(row["id"])) for row, _, _ in matched))
-        apps = tuple(DetectedRemoteApp(
+        return Fetched(READ_THROUGH, request, tuple(DetectedRemoteApp(
             tool=tool["id"], tool_name=tool["name"], kind=tool["kind"], app_id=str(row["id"]),
             display_name=str(row["displayName"]), version=_text(row.get("version")),
             platform=_text(row.get("platform")), device_count=_count(row.get("deviceCount")),
             instance=instance, instance_note=tool["instance_note"], devices=found)
-            for (row, tool, instance), found in zip(matched, lists, strict=True))
-        return Fetched(request, iso(utc_now()), apps)
-    except GraphError as exc:
-        if exc.error.kind == "denied":
-            return dataclasses.replace(exc.error, permission=MANAGED_DEVICES)
-        return exc.error
-    except SourceFailure as exc:
-        return exc.error
-    except (KeyError, TypeError, ValueError) as exc:
-        return FetchError(SOURCE, request, f"unexpected answer shape ({type(exc).__name__}: "
-                          f"{exc})", kind="malformed")
+            for (row, tool, instance), found in zip(matched, lists, strict=True)))
+
+    return await _reading(f"GET {client.url(DETECTED_APPS)}", MANAGED_DEVICES, apps())
 
 
 # ---------------------------------------------------------------------------------------
 # the source
 
 
-class IntuneSource(Source):
+class IntuneSource(TenantSource):
     name = "intune"
     area = "devices"
-
-    def __init__(self) -> None:
-        self._credentials: list[Any] = []
-
-    def configured(self, config: AuditConfig) -> bool:
-        return bool(config.scan.azure)
-
-    async def targets(self, ctx: SourceContext) -> list[Target]:
-        out = []
-        for i, opts in enumerate(ctx.config.scan.azure):
-            tid = target_id(opts, i)
-            out.append(Target(self.name, self.area, tid,
-                              f"Intune of Microsoft 365 tenant {opts.name or tid}",
-                              tenant_asset(tid, opts.name), options=opts))
-        return out
-
-    async def _connect(self, target: Target, ctx: SourceContext) -> GraphClient:
-        opts: AzureTarget = target.options
-        try:
-            credential = build_credential(opts)
-        except Exception as exc:
-            raise SourceFailure(FetchError(SOURCE, "azure-identity credential",
-                                           f"cannot build the credential: {exc}",
-                                           kind="denied")) from None
-        self._credentials.append(credential)
-        return await connect(opts, ctx, credential)
+    label = "Intune of Microsoft 365 tenant {name}"
 
     async def fetch(self, target: Target, ctx: SourceContext) -> IntuneFacts:
         client = await self._connect(target, ctx)
         values, apps = await asyncio.gather(
             asyncio.gather(*(read(client, r) for r in READERS)),
             read_remote_access_apps(client))
-        errors = [v for v in values if isinstance(v, FetchError)]
+        errors = [v.error for v in values if v.error]
         if len(errors) == len(values) and all(e.kind in ("unavailable", "timeout")
                                               for e in errors):
             raise SourceFailure(errors[0])  # Graph itself cannot be reached
@@ -404,22 +369,14 @@ class IntuneSource(Source):
             for reader in READERS:
                 got = await read(client, reader)
                 label = f"{target.label}: {reader.field.replace('_', ' ')}"
-                if isinstance(got, FetchError):
-                    lines.append((label, False, got.describe()))
+                if got.error:
+                    lines.append((label, False, got.error.describe()))
                 else:
                     lines.append((label, True, f"readable ({reader.permission})"))
         return lines
 
-    async def close(self) -> None:
-        for cred in self._credentials:
-            try:
-                cred.close()
-            except Exception:  # closing must not hide the result
-                pass
-        self._credentials.clear()
 
-
-def evidence(fetched: Fetched[DeviceBinding], binding: DeviceBinding) -> Evidence:
+def evidence(fetched: Fetched[tuple[DeviceBinding, ...]], binding: DeviceBinding) -> Evidence:
     return fetched.evidence(dict(binding.excerpt or {"id": binding.id}))
 
 

@@ -413,7 +413,7 @@ class NetworkSource(Source):
 
     async def _reverse(self, ctx: SourceContext, block: IPNetwork
                        ) -> ReverseDelegation | FetchError:
-        from lockin_audit.sources.dns import Answer, client_from_config
+        from lockin_audit.sources.dns import client_from_config
 
         zone = reverse_zone(block)
         if self._dns is None:
@@ -421,9 +421,10 @@ class NetworkSource(Source):
                 self._dns = client_from_config(ctx)
             except SourceFailure as exc:
                 return exc.error
-        answer = await self._dns.query(zone, "NS")
-        if not isinstance(answer, Answer):
-            return answer
+        read = await self._dns.query(zone, "NS")
+        if read.error is not None:
+            return read.error
+        answer = read.ok
         if answer.status == "nxdomain":
             return FetchError("dns", answer.request, "no reverse zone exists (NXDOMAIN)",
                               kind="not_found")
