@@ -17,10 +17,9 @@ from typing import Any
 
 from lockin_audit import catalogue, registry
 from lockin_audit.check import Check, CheckContext
-from lockin_audit.facts import FetchError, fact_from_json, fact_to_json
+from lockin_audit.facts import Fetched, FetchError, fact_from_json, fact_to_json
 from lockin_audit.identity import Identity
 from lockin_audit.model import Asset, Finding, Status
-from lockin_audit.sources.google_api import Fetched
 from lockin_audit.sources.gws import GwsDomain, GwsFacts, Tokens
 from lockin_audit.sources.interface import Target
 
@@ -48,23 +47,25 @@ def judge(check_id: str, facts: Any, others: dict[str, dict[str, Any]] | None = 
     return c.run(snapshot(facts), ctx)
 
 
-def listed(*items: Any) -> Fetched[Any]:
-    return Fetched("gws", "GET admin/directory/v1/customer/C03az79cb/domains", NOW, items)
+def listed(*items: Any) -> Fetched[tuple[Any, ...]]:
+    return Fetched("gws", "GET admin/directory/v1/customer/C03az79cb/domains", items, NOW)
 
 
-def workspace(domains: Fetched[GwsDomain] | FetchError) -> GwsFacts:
+def workspace(domains: Fetched[tuple[GwsDomain, ...]]) -> GwsFacts:
     empty = listed()
     return GwsFacts(customer_key="C03az79cb", subject=None,
-                    customer=FetchError("gws", "customers.get", "not needed here"),
+                    customer=Fetched.failure(FetchError("gws", "customers.get",
+                                                        "not needed here")),
                     users=empty, roles=empty, assignments=empty, domains=domains,
-                    tokens=Tokens(empty, (), ()), label="Acme")
+                    tokens=Fetched("gws", "tokens.list", Tokens((), (), ()), NOW),
+                    label="Acme")
 
 
 def test_gws_domains_failed_read_unlisted_domain_and_pass_side_by_side() -> None:
     assert catalogue.paths_read_by("gws.domains.verified")
     denied = FetchError("gws", "domains.list", "403: Not Authorized to access this "
                         "resource/api", kind="denied")
-    failed = judge("gws.domains.verified", workspace(denied))
+    failed = judge("gws.domains.verified", workspace(Fetched.failure(denied)))
     assert [f.status for f in failed] == [Status.ERROR]
     assert "403" in failed[0].detail
 
