@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for
-from lockin_audit.facts import FetchError
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.google_identity import (
     attribute_workspace_address,
     classify_service_account,
@@ -23,6 +23,7 @@ from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Statu
 from lockin_audit.sources.gcp import (
     AccountProjects,
     BillingAccountFacts,
+    Contact,
     GcpFacts,
     IamPolicy,
     Organization,
@@ -30,8 +31,7 @@ from lockin_audit.sources.gcp import (
     billing_asset,
     organization_asset,
 )
-from lockin_audit.sources.google_api import Fetched
-from lockin_audit.sources.gws import GWS
+from lockin_audit.sources.gws import GWS, GwsFacts
 
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor"})
 # Roles that let their holder grant itself anything else in the organization.
@@ -44,8 +44,8 @@ ADMIN_ROLES = frozenset({
 
 def _workspace_customers(ctx: CheckContext) -> frozenset[str]:
     """Customer ids of the Google Workspace accounts this scan read (the business's)."""
-    return frozenset(str(facts.customer.id) for facts in ctx.dependencies(GWS).values.values()
-                     if not isinstance(facts.customer, FetchError))
+    return frozenset(str(facts.customer.ok.id) for facts in _workspaces(ctx)
+                     if not facts.customer.error)
 
 
 def _org_evidence(org_id: str, facts: GcpFacts, ctx: CheckContext) -> list[Evidence]:
@@ -53,35 +53,33 @@ def _org_evidence(org_id: str, facts: GcpFacts, ctx: CheckContext) -> list[Evide
     Resource Manager showed it and, when its customer id matched the business's Workspace,
     that Workspace's customer record."""
     out: list[Evidence] = []
-    if not isinstance(facts.organizations, Fetched):
-        return out
-    org = next((o for o in facts.organizations.items if o.id == org_id), None)
+    org = next((o for o in facts.organizations_read if o.id == org_id), None)
     if org is None:
         return out
     out.append(facts.organizations.evidence(org.excerpt()))
-    for gws in ctx.dependencies(GWS).values.values():
-        if not isinstance(gws.customer, FetchError) and \
-                gws.customer.id == org.directory_customer_id:
-            out.append(gws.customer.evidence())
+    for gws in _workspaces(ctx):
+        customer = gws.customer
+        if not customer.error and customer.ok.id == org.directory_customer_id:
+            out.append(customer.evidence(customer.ok.excerpt()))
     return out
 
 
 def _unread_scope(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     """Errors for what could not even be listed: the organizations (when none is
     configured, their policies and contacts were never read) and the projects."""
-    if isinstance(facts.organizations, FetchError) and not facts.organization_id:
-        yield ctx.error(facts.asset, facts.organizations, key="organizations",
+    if facts.organizations.error and not facts.organization_id:
+        yield ctx.error(facts.asset, facts.organizations.error, key="organizations",
                         title=f"Not assessed: {ctx.meta.title} (organizations)")
-    if isinstance(facts.projects, FetchError):
-        yield ctx.error(facts.asset, facts.projects, key="projects")
+    if facts.projects.error:
+        yield ctx.error(facts.asset, facts.projects.error, key="projects")
 
 
 def _workspace_errors(ctx: CheckContext) -> str:
     """Why the Workspace facts that could identify the business are missing, if they are."""
     deps = ctx.dependencies(GWS)
     problems = [e.describe() for e in deps.all_errors() if e.kind != "not_configured"]
-    problems += [f.customer.describe() for f in deps.values.values()
-                 if isinstance(f.customer, FetchError)]
+    problems += [f.customer.error.describe() for f in deps.values.values()
+                 if f.customer.error]
     return ("; the business's Google Workspace account could not be read to compare: "
             + "; ".join(problems)) if problems else ""
 
@@ -107,8 +105,7 @@ def _org_holder(org: Organization, ctx: CheckContext) -> Attribution:
 def _holder_of_org(org_id: str, facts: GcpFacts, ctx: CheckContext) -> Attribution:
     """Who an organization (by id) belongs to: configured ids first, then its owning
     Google customer when the organization is visible."""
-    org = next((o for o in facts.organizations.items if o.id == org_id), None) \
-        if isinstance(facts.organizations, Fetched) else None
+    org = next((o for o in facts.organizations_read if o.id == org_id), None)
     if org is not None:
         return _org_holder(org, ctx)
     return ctx.attribute(IdKind.GCP_ORGANIZATION, org_id,
@@ -118,8 +115,7 @@ def _holder_of_org(org_id: str, facts: GcpFacts, ctx: CheckContext) -> Attributi
 def _client_orgs(facts: GcpFacts, ctx: CheckContext) -> set[str]:
     """The organizations that belong to the business."""
     out = set(ctx.identity.client.gcp_organization_ids)
-    candidates = {o.id for o in facts.organizations.items} \
-        if isinstance(facts.organizations, Fetched) else set()
+    candidates = {o.id for o in facts.organizations_read}
     if facts.organization_id:
         candidates.add(facts.organization_id)
     for org_id in candidates:
@@ -137,17 +133,17 @@ def _client_orgs(facts: GcpFacts, ctx: CheckContext) -> set[str]:
 )
 def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     orgs = facts.organizations
-    if isinstance(orgs, FetchError):
-        yield ctx.error(facts.asset, orgs)
+    if orgs.error:
+        yield ctx.error(facts.asset, orgs.error)
         return
-    by_id = {o.id: o for o in orgs.items}
+    by_id = {o.id: o for o in orgs.ok}
     if facts.organization_id and facts.organization_id not in by_id:
         yield ctx.error(organization_asset(facts.organization_id), FetchError(
             "gcp", orgs.request, f"organization {facts.organization_id} is not among the "
             "organizations these credentials can see", kind="denied",
             permission="resourcemanager.organizations.get (Organization Viewer)"))
     chosen = [by_id[facts.organization_id]] if facts.organization_id in by_id else (
-        [] if facts.organization_id else list(orgs.items))
+        [] if facts.organization_id else list(orgs.ok))
     for org in chosen:
         attribution = _org_holder(org, ctx)
         status = status_for(attribution.holder)
@@ -186,42 +182,43 @@ def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     for pid, error in facts.missing_projects:
         yield ctx.error(Asset("gcp_project", f"projects/{pid}"), error)
     projects = facts.projects
-    if isinstance(projects, FetchError):
-        yield ctx.error(facts.asset, projects)
+    if projects.error:
+        yield ctx.error(facts.asset, projects.error)
         return
     own = _client_orgs(facts, ctx)
-    for pf in projects.items:
+    for pf in projects.ok:
         p = pf.project
         evidence = [Evidence("gcp", p.request, p.observed_at, p.excerpt())]
-        if isinstance(p.organization, FetchError):
-            yield ctx.error(p.asset, p.organization, key="parent")
+        if p.organization.error:
+            yield ctx.error(p.asset, p.organization.error, key="parent")
             continue
-        if p.organization is None:
+        org = p.organization.ok
+        if org is None:
             yield ctx.finding(asset=p.asset, holder=Holder.UNKNOWN, status=Status.WARN,
                               severity=Severity.MEDIUM,
                               detail=f"Project {p.project_id} is in no organization: it "
                                      "belongs to the Google account that created it.",
                               evidence=evidence)
             continue
-        if p.organization in own:
+        if org in own:
             yield ctx.finding(asset=p.asset, holder=Holder.CLIENT, status=Status.PASS,
                               severity=Severity.INFO,
                               detail=f"Project {p.project_id} is in the business's "
-                                     f"organization {p.organization}.",
-                              evidence=evidence + _org_evidence(p.organization, facts, ctx))
+                                     f"organization {org}.",
+                              evidence=evidence + _org_evidence(org, facts, ctx))
             continue
-        attribution = _holder_of_org(p.organization, facts, ctx)
+        attribution = _holder_of_org(org, facts, ctx)
         holder = attribution.holder
         provider = holder is Holder.PROVIDER
         audited = (" (the organization this scan audits, whose owner is not identified: see "
                    "'Whose Google account owns the Cloud organization')"
-                   if p.organization == facts.organization_id and not provider else "")
+                   if org == facts.organization_id and not provider else "")
         yield ctx.finding(asset=p.asset, holder=holder,
                           status=Status.FAIL if provider else Status.WARN,
                           severity=Severity.HIGH if provider else (
                               Severity.LOW if audited else Severity.MEDIUM),
                           detail=f"Project {p.project_id} is in organization "
-                                 f"{p.organization}{audited}, not one known to be the "
+                                 f"{org}{audited}, not one known to be the "
                                  f"business's. {attribution.reason}.", evidence=evidence)
 
 
@@ -231,8 +228,8 @@ def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
     attribution = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, account.id,
                                 seen_in=f"billing account {account.id}", record=False)
     reseller = None
-    info = account.account
-    if not isinstance(info, FetchError):
+    if not account.account.error:
+        info = account.account.ok
         if info.master:
             reseller = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, info.master,
                                      seen_in=f"reseller (master) of billing account "
@@ -264,37 +261,38 @@ def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
 )
 def project_billing(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     projects = facts.projects
-    if isinstance(projects, FetchError):
-        yield ctx.error(facts.asset, projects)
+    if projects.error:
+        yield ctx.error(facts.asset, projects.error)
         return
     accounts = {a.id: a for a in facts.billing_accounts}
     own = _client_orgs(facts, ctx)
-    for pf in projects.items:
+    for pf in projects.ok:
         yield from _project_billing(pf, accounts, own, ctx)
 
 
 def _project_billing(pf: ProjectFacts, accounts: Mapping[str, BillingAccountFacts],
                      own: set[str], ctx: CheckContext) -> Iterator[Finding]:
-    p, billing = pf.project, pf.billing
-    if isinstance(billing, FetchError):
-        yield ctx.error(p.asset, billing)
+    p = pf.project
+    if pf.billing.error:
+        yield ctx.error(p.asset, pf.billing.error)
         return
+    billing = pf.billing.ok
     if not billing.account_id:
         yield ctx.finding(asset=p.asset, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO,
                           detail=f"Project {p.project_id} is linked to no billing account "
                                  "(its paid services are off).",
-                          evidence=[billing.evidence()])
+                          evidence=[pf.billing.evidence(billing.excerpt())])
         return
     account = accounts.get(billing.account_id)
-    if account is None or isinstance(account.account, FetchError):
-        problem = account.account if account is not None and isinstance(
-            account.account, FetchError) else f"billing account {billing.account_id} was not read"
+    if account is None or account.account.error:
+        problem = account.account.error if account is not None and account.account.error \
+            else f"billing account {billing.account_id} was not read"
         yield ctx.error(p.asset, problem, key="account")
         return
-    info = account.account
+    info = account.account.ok
     attribution, reseller = _account_holder(account, ctx, own)
-    evidence = [billing.evidence(), info.evidence()]
+    evidence = [pf.billing.evidence(billing.excerpt()), account.account.evidence(info.excerpt())]
     name = f"{info.display_name} ({info.id})" if info.display_name else info.id
     if reseller is not None:
         by = reseller.party or "a reseller not named in the audit file"
@@ -367,11 +365,11 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
     visible = facts.visible_accounts
     if visible is None:
         return  # facts recorded before this read existed
-    if isinstance(visible, FetchError):
-        yield ctx.error(facts.asset, visible, key="billing-accounts",
+    if visible.error:
+        yield ctx.error(facts.asset, visible.error, key="billing-accounts",
                         title="Not assessed: which billing accounts the business can see")
     own = _client_orgs(facts, ctx)
-    if not facts.account_projects and not isinstance(visible, FetchError):
+    if not facts.account_projects and not visible.error:
         yield ctx.finding(
             asset=facts.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
             severity=Severity.MEDIUM, key="no-billing-accounts",
@@ -384,8 +382,8 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
                    "in the audit file.",
             evidence=[visible.evidence({"billingAccounts": []})])
     for account in facts.account_projects:
-        if isinstance(account.projects, FetchError):
-            yield ctx.error(account.asset, account.projects, key="projects")
+        if account.projects.error:
+            yield ctx.error(account.asset, account.projects.error, key="projects")
             continue
         attribution, reseller = _listed_account_holder(account, ctx, own)
         if attribution.holder in (Holder.PROVIDER, Holder.THIRD_PARTY):
@@ -393,7 +391,7 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
         listed = account.projects
         outside = 0
         elsewhere_own: list[str] = []
-        for billed in listed.items:
+        for billed in listed.ok:
             if billed.project is None:
                 continue  # read by this scan: judged by the organization checks
             path = _billing_path(account, attribution, reseller, billed.project_id,
@@ -403,30 +401,30 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
                        "billingAccountName": f"billingAccounts/{account.account_id}",
                        "billingEnabled": billed.billing_enabled}
             evidence = [listed.evidence(excerpt)]
-            project = billed.project
-            if isinstance(project, FetchError):
+            if billed.project.error:
                 outside += 1
-                yield ctx.error(asset, replace(project, reason=(
-                    f"{project.reason}; the project is billed as {path}, but where it sits "
-                    "could not be read: it may be in an organization these credentials "
-                    "cannot see")), key="parent",
+                yield ctx.error(asset, replace(billed.project.error, reason=(
+                    f"{billed.project.error.reason}; the project is billed as {path}, but "
+                    "where it sits could not be read: it may be in an organization these "
+                    "credentials cannot see")), key="parent",
                     title="Not assessed: where a project the business pays for sits")
                 continue
-            evidence.append(Evidence("gcp", project.request, project.observed_at,
-                                     project.excerpt()))
+            project = billed.project.ok
+            evidence.append(billed.project.evidence(project.excerpt()))
             parent = project.parent or "no parent (no organization)"
-            if isinstance(project.organization, FetchError):
+            if project.organization.error:
                 outside += 1
-                yield ctx.error(asset, replace(project.organization, reason=(
-                    f"{project.organization.reason}; project {billed.project_id} (parent "
-                    f"{parent}) is billed as {path}")), key="parent",
+                yield ctx.error(asset, replace(project.organization.error, reason=(
+                    f"{project.organization.error.reason}; project {billed.project_id} "
+                    f"(parent {parent}) is billed as {path}")), key="parent",
                     title="Not assessed: where a project the business pays for sits")
                 continue
-            if project.organization in own:
-                elsewhere_own.append(f"{billed.project_id} ({project.organization})")
+            org = project.organization.ok
+            if org in own:
+                elsewhere_own.append(f"{billed.project_id} ({org})")
                 continue
             outside += 1
-            if project.organization is None:
+            if org is None:
                 yield ctx.finding(
                     asset=project.asset, holder=Holder.UNKNOWN, status=Status.WARN,
                     severity=Severity.HIGH, key="billed",
@@ -435,7 +433,7 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
                            f"Google account that created it. Billing path: {path}.",
                     evidence=evidence)
                 continue
-            by_org = _holder_of_org(project.organization, facts, ctx)
+            by_org = _holder_of_org(org, facts, ctx)
             provider = by_org.holder is Holder.PROVIDER
             yield ctx.finding(
                 asset=project.asset, holder=by_org.holder,
@@ -443,22 +441,22 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
                 severity=Severity.HIGH if provider else Severity.MEDIUM, key="billed",
                 title="A project the business pays for sits in another organization",
                 detail=f"Project {billed.project_id} sits in organization "
-                       f"{project.organization} (parent {parent}), not the business's. "
+                       f"{org} (parent {parent}), not the business's. "
                        f"{by_org.reason}. Billing path: {path}.", evidence=evidence)
         if not outside:
             yield ctx.finding(
                 asset=account.asset, holder=Holder.CLIENT, status=Status.PASS,
                 severity=Severity.INFO, key="summary",
                 detail=f"Every project linked to billing account {account.account_id} "
-                       f"({len(listed.items)} listed by billingAccounts.projects.list) is in "
+                       f"({len(listed.ok)} listed by billingAccounts.projects.list) is in "
                        "this scan's scope or in the business's organizations"
                        + (f" (outside this scan's scope: {', '.join(elsewhere_own)})"
                           if elsewhere_own else "") + ".",
                 evidence=[listed.evidence({"projects": [b.project_id
-                                                        for b in listed.items][:50]})])
+                                                        for b in listed.ok][:50]})])
 
 
-def _workspaces(ctx: CheckContext) -> list[Any]:
+def _workspaces(ctx: CheckContext) -> list[GwsFacts]:
     return list(ctx.dependencies(GWS).values.values())
 
 
@@ -469,25 +467,25 @@ def project_holder(project_id: str, facts: GcpFacts, ctx: CheckContext,
     configured = ctx.attribute(IdKind.GCP_PROJECT, project_id, seen_in=seen_in, record=False)
     if configured.holder is not Holder.UNKNOWN:
         return configured
-    read = {pf.project.project_id: pf.project for pf in facts.projects.items} \
-        if isinstance(facts.projects, Fetched) else {}
+    read = {pf.project.project_id: pf.project for pf in facts.projects_read}
     project = read.get(project_id)
     if project is None:
         ctx.identity.record(configured, seen_in, ctx.meta.control)
         return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, project_id,
                            f"project {project_id} is not one this scan read and the audit "
                            "file does not name it", 0.0)
-    if isinstance(project.organization, FetchError) or project.organization is None:
+    org = None if project.organization.error else project.organization.ok
+    if org is None:
         return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, project_id,
                            f"project {project_id} is in no organization the scan could "
                            "read, so whoever created it holds it", 0.0)
-    if project.organization in _client_orgs(facts, ctx):
+    if org in _client_orgs(facts, ctx):
         return Attribution(Holder.CLIENT, ctx.identity.client.name, IdKind.GCP_PROJECT,
                            project_id, f"project {project_id} is in the business's "
-                           f"organization {project.organization}", 0.9)
-    by_org = _holder_of_org(project.organization, facts, ctx)
+                           f"organization {org}", 0.9)
+    by_org = _holder_of_org(org, facts, ctx)
     return Attribution(by_org.holder, by_org.party, IdKind.GCP_PROJECT, project_id,
-                       f"project {project_id} is in organization {project.organization}: "
+                       f"project {project_id} is in organization {org}: "
                        f"{by_org.reason}", min(by_org.confidence, 0.9), by_org.category)
 
 
@@ -496,8 +494,7 @@ def _service_account(value: str, facts: GcpFacts, ctx: CheckContext,
     """A service account by the project it lives in; None for a Google service agent
     serving one of the projects or organizations this scan read."""
     sa = classify_service_account(value)
-    read = {pf.project.number: pf.project.project_id for pf in facts.projects.items} \
-        if isinstance(facts.projects, Fetched) else {}
+    read = {pf.project.number: pf.project.project_id for pf in facts.projects_read}
     if sa.kind == "service_agent":
         if sa.project_number is not None and sa.project_number not in read:
             return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, sa.project_number,
@@ -563,20 +560,20 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
     severity=Severity.CRITICAL,
 )
 def iam_access(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
-    policies: list[tuple[Asset, IamPolicy | FetchError]] = [
+    policies: list[tuple[Asset, Fetched[IamPolicy]]] = [
         (organization_asset(o.id, o.display_name), o.iam) for o in facts.organization_facts]
     yield from _unread_scope(facts, ctx)
-    if not isinstance(facts.projects, FetchError):
-        policies += [(pf.project.asset, pf.iam) for pf in facts.projects.items]
+    policies += [(pf.project.asset, pf.iam) for pf in facts.projects_read]
     for asset, policy in policies:
-        if isinstance(policy, FetchError):
-            yield ctx.error(asset, policy)
+        if policy.error:
+            yield ctx.error(asset, policy.error)
             continue
         yield from _policy_findings(asset, policy, facts, ctx)
 
 
-def _policy_findings(asset: Asset, policy: IamPolicy, facts: GcpFacts,
+def _policy_findings(asset: Asset, read: Fetched[IamPolicy], facts: GcpFacts,
                      ctx: CheckContext) -> Iterator[Finding]:
+    policy = read.ok
     roles_of: dict[str, list[str]] = {}
     for b in policy.bindings:
         for m in b.members:
@@ -598,7 +595,7 @@ def _policy_findings(asset: Asset, policy: IamPolicy, facts: GcpFacts,
                 severity=Severity.CRITICAL if strong else Severity.HIGH, key=key,
                 title="The provider holds IAM roles in the business's cloud",
                 detail=f"{member} holds {', '.join(roles)} on {policy.resource}. "
-                       f"{attribution.reason}.", evidence=[policy.evidence(excerpt)])
+                       f"{attribution.reason}.", evidence=[read.evidence(excerpt)])
         else:
             foreign += 1
             yield ctx.finding(
@@ -607,14 +604,14 @@ def _policy_findings(asset: Asset, policy: IamPolicy, facts: GcpFacts,
                 key=key, title="An unidentified principal holds IAM roles",
                 detail=f"{member} holds {', '.join(roles)} on {policy.resource}. "
                        f"{attribution.reason}: find out whose it is.",
-                evidence=[policy.evidence(excerpt)])
+                evidence=[read.evidence(excerpt)])
     if not foreign:
         yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, key=f"{policy.resource}|summary",
                           detail=f"Every principal in the IAM policy of {policy.resource} "
                                  "is the business's own (or a Google-managed service "
                                  "agent).",
-                          evidence=[policy.evidence({"members": sorted(roles_of)[:50],
+                          evidence=[read.evidence({"members": sorted(roles_of)[:50],
                                                      "count": len(roles_of)})])
 
 
@@ -628,21 +625,21 @@ def _policy_findings(asset: Asset, policy: IamPolicy, facts: GcpFacts,
 def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     # The accounts are those the projects are billed to: where that could not be read,
     # nobody can say who administers what pays for them.
-    if isinstance(facts.projects, FetchError):
-        yield ctx.error(facts.asset, facts.projects, key="projects")
+    if facts.projects.error:
+        yield ctx.error(facts.asset, facts.projects.error, key="projects")
     else:
-        for pf in facts.projects.items:
-            if isinstance(pf.billing, FetchError):
-                yield ctx.error(pf.project.asset, pf.billing, key="billing-account",
+        for pf in facts.projects.ok:
+            if pf.billing.error:
+                yield ctx.error(pf.project.asset, pf.billing.error, key="billing-account",
                                 title="Not assessed: who administers this project's billing "
                                       "account")
     for account in facts.billing_accounts:
-        asset = billing_asset(account.id, account.account.display_name or None
-                              if not isinstance(account.account, FetchError) else None)
-        if isinstance(account.iam, FetchError):
-            yield ctx.error(asset, account.iam)
+        asset = billing_asset(account.id, None if account.account.error
+                              else account.account.ok.display_name or None)
+        if account.iam.error:
+            yield ctx.error(asset, account.iam.error)
             continue
-        admins = sorted({m for b in account.iam.bindings if b.role == "roles/billing.admin"
+        admins = sorted({m for b in account.iam.ok.bindings if b.role == "roles/billing.admin"
                          for m in b.members})
         own = held = 0
         for member in admins:
@@ -683,19 +680,18 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.MEDIUM,
 )
 def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
-    groups: list[tuple[Asset, str, Any]] = [
+    groups: list[tuple[Asset, str, Fetched[tuple[Contact, ...]]]] = [
         (organization_asset(o.id, o.display_name), f"organizations/{o.id}", o.contacts)
         for o in facts.organization_facts]
     yield from _unread_scope(facts, ctx)
-    if not isinstance(facts.projects, FetchError):
-        groups += [(pf.project.asset, f"projects/{pf.project.project_id}", pf.contacts)
-                   for pf in facts.projects.items]
+    groups += [(pf.project.asset, f"projects/{pf.project.project_id}", pf.contacts)
+               for pf in facts.projects_read]
     for asset, resource, contacts in groups:
-        if isinstance(contacts, FetchError):
-            yield ctx.error(asset, contacts)
+        if contacts.error:
+            yield ctx.error(asset, contacts.error)
             continue
         held = 0
-        for c in contacts.items:
+        for c in contacts.ok:
             attribution = attribute_workspace_address(
                 ctx, c.email, _workspaces(ctx), f"Essential Contacts of {resource}")
             if attribution.holder is Holder.CLIENT:
@@ -713,10 +709,10 @@ def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
                                                  list(c.categories)})])
         if not held:
             detail = (f"Every Essential Contact of {resource} is the business's own."
-                      if contacts.items else
+                      if contacts.ok else
                       f"{resource} has no Essential Contacts of its own: notices go to the "
                       "contacts inherited from its organization or to its IAM owners.")
             yield ctx.finding(asset=asset, holder=Holder.CLIENT, status=Status.PASS,
                               severity=Severity.INFO, key="summary", detail=detail,
                               evidence=[contacts.evidence({"contacts": [
-                                  c.email for c in contacts.items]})])
+                                  c.email for c in contacts.ok]})])

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for
-from lockin_audit.facts import FetchError
 from lockin_audit.google_identity import (
     AccountJudgement,
     attribute_workspace_address,
@@ -97,12 +96,12 @@ def _takeover(role: GwsRole) -> bool:
 def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     account = facts.asset
     users = facts.users
-    if isinstance(users, FetchError):
-        yield ctx.error(account, users, key="users")
+    if users.error:
+        yield ctx.error(account, users.error, key="users")
         return
-    by_id = {u.id: u for u in users.items}
+    by_id = {u.id: u for u in users.ok}
     own_super = 0
-    supers = [u for u in users.items if u.is_admin]
+    supers = [u for u in users.ok if u.is_admin]
     for u in supers:
         seen_in = f"super admin of Google Workspace {facts.customer_id}"
         judged = judge_account(ctx, u, [facts], seen_in)
@@ -144,16 +143,15 @@ def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                           evidence=[users.evidence(u.excerpt())])
     # Delegated admins whose roles can take the account over.
     roles, assignments = facts.roles, facts.assignments
-    delegated = [u for u in users.items if u.is_delegated_admin and not u.is_admin]
-    if isinstance(roles, FetchError) or isinstance(assignments, FetchError):
-        problem = roles if isinstance(roles, FetchError) else assignments
-        assert isinstance(problem, FetchError)
+    delegated = [u for u in users.ok if u.is_delegated_admin and not u.is_admin]
+    problem = roles.error or assignments.error
+    if problem:
         if delegated:
             yield ctx.error(account, problem, key="roles",
                             title="Not assessed: what the delegated admins can do")
     else:
-        role_by_id = {r.id: r for r in roles.items}
-        for a in assignments.items:
+        role_by_id = {r.id: r for r in roles.ok}
+        for a in assignments.ok:
             role = role_by_id.get(a.role_id)
             holder_user = by_id.get(a.assigned_to)
             if role is not None and a.assignee_type == "group" and _takeover(role):
@@ -229,12 +227,12 @@ def super_admins(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.HIGH,
 )
 def recovery_contacts(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
-    customer = facts.customer
-    if isinstance(customer, FetchError):
-        yield ctx.error(facts.asset, customer)
+    if facts.customer.error:
+        yield ctx.error(facts.asset, facts.customer.error)
         return
+    customer = facts.customer.ok
     asset = facts.asset
-    evidence = [customer.evidence()]
+    evidence = [facts.customer.evidence(customer.excerpt())]
     if customer.alternate_email:
         attribution = _attribute_email(facts, ctx, customer.alternate_email,
                                        f"alternateEmail of Google Workspace {customer.id}")
@@ -280,10 +278,10 @@ def recovery_contacts(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
 )
 def domains_verified(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     domains = facts.domains
-    if isinstance(domains, FetchError):
-        yield ctx.error(facts.asset, domains)
+    if domains.error:
+        yield ctx.error(facts.asset, domains.error)
         return
-    held = {d.name: d for d in domains.items}
+    held = {d.name: d for d in domains.ok}
     wanted = sorted(ctx.identity.client.domains)  # its domains and email domains
     dns = ctx.dependencies(DNS).values
     for name in wanted:
@@ -317,7 +315,7 @@ def domains_verified(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                               evidence=[domains.evidence({"domainName": d.name,
                                                           "verified": True,
                                                           "isPrimary": d.primary})])
-    for d in domains.items:
+    for d in domains.ok:
         if d.name in wanted:
             continue
         attribution = workspace_domain(ctx, d.name, [facts])
@@ -419,15 +417,16 @@ def _sensitive(scopes: tuple[str, ...]) -> list[str]:
 )
 def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     account = facts.asset
-    tokens = facts.tokens
-    if isinstance(tokens, FetchError):
-        yield ctx.error(account, tokens, key="tokens")
+    read = facts.tokens
+    if read.error:
+        yield ctx.error(account, read.error, key="tokens")
     else:
+        tokens = read.ok
         for email, error in tokens.errors:
             yield ctx.error(Asset("google_user", email, email), error, key="tokens",
                             title=f"Not assessed: third-party apps of {email}")
         apps: dict[str, list[AppToken]] = {}
-        for t in tokens.read.items:
+        for t in tokens.tokens:
             apps.setdefault(t.client_id, []).append(t)
         held = 0
         for client_id, grants in sorted(apps.items()):
@@ -454,7 +453,7 @@ def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                     detail=f"'{name}' ({attribution.reason}) was authorised by "
                            f"{len(users)} user(s) ({', '.join(users[:5])}) with access to "
                            f"{', '.join(sensitive)}.",
-                    evidence=[tokens.read.evidence(excerpt)])
+                    evidence=[read.evidence(excerpt)])
             elif attribution.holder is Holder.PROVIDER:
                 held += 1
                 yield ctx.finding(
@@ -462,7 +461,7 @@ def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                     severity=Severity.LOW,
                     detail=f"'{name}' ({attribution.reason}) was authorised by "
                            f"{len(users)} user(s) with scopes that do not reach mail, files "
-                           "or the directory.", evidence=[tokens.read.evidence(excerpt)])
+                           "or the directory.", evidence=[read.evidence(excerpt)])
             elif sensitive and not grants[0].native_app:
                 yield ctx.finding(
                     asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
@@ -471,7 +470,7 @@ def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                            f"{', '.join(sensitive)} for {len(users)} user(s). Find out "
                            "whose app it is; if it is the provider's, add its client id "
                            "to the provider's google_oauth_client_ids.",
-                    evidence=[tokens.read.evidence(excerpt)])
+                    evidence=[read.evidence(excerpt)])
         if not held and not tokens.errors:  # a pass only when every user's tokens were read
             yield ctx.finding(
                 asset=account, holder=Holder.CLIENT, status=Status.PASS,
@@ -479,7 +478,7 @@ def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
                 detail=f"No third-party app of the provider was found in the tokens of "
                        f"{len(tokens.users)} user(s) (every admin and a sample of other "
                        "users).",
-                evidence=[tokens.read.evidence({"users_read": len(tokens.users),
+                evidence=[read.evidence({"users_read": len(tokens.users),
                                                 "apps": sorted(apps)})])
     yield ctx.finding(
         asset=account, holder=Holder.UNKNOWN, status=Status.MANUAL, severity=Severity.HIGH,
@@ -504,8 +503,8 @@ def oauth_tokens(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.HIGH,
 )
 def reseller_billing(facts: GwsFacts, ctx: CheckContext) -> Iterator[Finding]:
-    evidence = [facts.customer.evidence()] if not isinstance(facts.customer, FetchError) \
-        else []
+    customer = facts.customer
+    evidence = [] if customer.error else [customer.evidence(customer.ok.excerpt())]
     yield ctx.finding(
         asset=facts.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
         detail="Whether a reseller holds the Workspace subscription is not visible through "

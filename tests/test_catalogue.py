@@ -238,3 +238,29 @@ def test_checks_and_doctor_speak_from_the_catalogue() -> None:
     assert "aws.keys" in notes and "kms:GetKeyPolicy" in notes
     assert "Not read by this version (Amazon Web Services)" in notes
     assert "azure" not in notes.lower().split("not read")[0]
+
+
+def test_the_worked_example_of_adding_a_check_matches_the_code() -> None:
+    """docs/catalogue.md shows the real azure.delegation.lighthouse: its text-free
+    decorator, its control's record and its snapshot test; and gcp.organization.owner's."""
+    import textwrap
+
+    root = Path(__file__).resolve().parent.parent
+    guide = (root / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    decorator = ('@check(\n    id="azure.delegation.lighthouse",\n    control="azure.delegation",'
+                 '\n    source="azure",\n    severity=Severity.HIGH,\n)\n')
+    assert textwrap.indent(decorator, "   ") in guide
+    assert decorator in (root / "checks" / "azure.py").read_text(encoding="utf-8")
+    control = catalogue.controls()["azure.delegation"]
+    for line in (f"title: {control.title}", f"ask: {control.ask}",
+                 f"short_ask: {control.short_ask}", *(f"- {p}" for p in control.permissions)):
+        assert line in guide, line
+    owner = catalogue.check_records()["gcp.organization.owner"]
+    assert owner.title and f"title: {owner.title}" in guide
+    assert owner.why and owner.why[:60] in " ".join(guide.split())
+    assert owner.remediation is None and owner.references is None
+    aws = (root / "lockin_audit" / "catalogue" / "aws.yaml").read_text(encoding="utf-8")
+    assert "remediation: &aws_access_steps" in aws and "remediation: *aws_access_steps" in aws
+    tests = (root / "tests" / "test_check_snapshots.py").read_text(encoding="utf-8")
+    assert "def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side" \
+        in tests and 'assert "through Azure Lighthouse" in clean[0].detail' in tests

@@ -17,10 +17,9 @@ from typing import Any
 
 from lockin_audit import catalogue, registry
 from lockin_audit.check import Check, CheckContext
-from lockin_audit.facts import FetchError, fact_from_json, fact_to_json
+from lockin_audit.facts import Fetched, FetchError, fact_from_json, fact_to_json
 from lockin_audit.identity import Identity
 from lockin_audit.model import Asset, Finding, Status
-from lockin_audit.sources.google_api import Fetched
 from lockin_audit.sources.gws import GwsDomain, GwsFacts, Tokens
 from lockin_audit.sources.interface import Target
 
@@ -48,23 +47,25 @@ def judge(check_id: str, facts: Any, others: dict[str, dict[str, Any]] | None = 
     return c.run(snapshot(facts), ctx)
 
 
-def listed(*items: Any) -> Fetched[Any]:
-    return Fetched("gws", "GET admin/directory/v1/customer/C03az79cb/domains", NOW, items)
+def listed(*items: Any) -> Fetched[tuple[Any, ...]]:
+    return Fetched("gws", "GET admin/directory/v1/customer/C03az79cb/domains", items, NOW)
 
 
-def workspace(domains: Fetched[GwsDomain] | FetchError) -> GwsFacts:
+def workspace(domains: Fetched[tuple[GwsDomain, ...]]) -> GwsFacts:
     empty = listed()
     return GwsFacts(customer_key="C03az79cb", subject=None,
-                    customer=FetchError("gws", "customers.get", "not needed here"),
+                    customer=Fetched.failure(FetchError("gws", "customers.get",
+                                                        "not needed here")),
                     users=empty, roles=empty, assignments=empty, domains=domains,
-                    tokens=Tokens(empty, (), ()), label="Acme")
+                    tokens=Fetched("gws", "tokens.list", Tokens((), (), ()), NOW),
+                    label="Acme")
 
 
 def test_gws_domains_failed_read_unlisted_domain_and_pass_side_by_side() -> None:
     assert catalogue.paths_read_by("gws.domains.verified")
     denied = FetchError("gws", "domains.list", "403: Not Authorized to access this "
                         "resource/api", kind="denied")
-    failed = judge("gws.domains.verified", workspace(denied))
+    failed = judge("gws.domains.verified", workspace(Fetched.failure(denied)))
     assert [f.status for f in failed] == [Status.ERROR]
     assert "403" in failed[0].detail
 
@@ -173,12 +174,23 @@ def test_domain_caa_failed_read_provider_account_and_pass_side_by_side() -> None
 PROVIDER_TENANT = "b0b00000-0000-4000-8000-000000000001"
 
 
+def arm_read(value: Any, request: str = "GET /subscriptions/x") -> Any:
+    """An ARM read that answered `value`."""
+    from lockin_audit.facts import Fetched as Read
+
+    return Read("azure", request, value, NOW)
+
+
 def subscription(**fields: Any) -> Any:
+    """A subscription whose lists were read and are empty, but for `fields`."""
     from lockin_audit.sources.azure import Subscription
 
     base: dict[str, Any] = dict(id="5eb5c5b0-0000-4000-8000-000000000011", name="Prod",
                                 tenant_id="c0ffee00-0000-4000-8000-000000000001",
                                 state="Enabled", quota_id=None, managed_by_tenants=())
+    base.update({name: arm_read(()) for name in (
+        "role_assignments", "eligible_assignments", "classic_admins", "lighthouse",
+        "managed", "resources", "applications")})
     base.update(fields)
     return Subscription(**base)
 
@@ -187,25 +199,27 @@ def azure(*subs: Any) -> Any:
     from lockin_audit.sources.azure import AzureFacts
 
     return AzureFacts(tenant_id="c0ffee00-0000-4000-8000-000000000001", label="Acme",
-                      arm_endpoint="https://management.azure.com", subscriptions=subs,
-                      observed_at=NOW)
+                      arm_endpoint="https://management.azure.com",
+                      subscriptions=arm_read(subs, "GET /subscriptions"), observed_at=NOW)
 
 
 def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side() -> None:
+    from lockin_audit.facts import Fetched as Read
     from lockin_audit.sources.azure import LighthouseAssignment, LighthouseAuthorization
 
     denied = FetchError("azure", "GET registrationAssignments", "403 AuthorizationFailed",
                         kind="denied")
-    failed = judge("azure.delegation.lighthouse", azure(subscription(lighthouse=denied)))
+    failed = judge("azure.delegation.lighthouse",
+                   azure(subscription(lighthouse=Read.failure(denied))))
     assert [f.status for f in failed] == [Status.ERROR]
 
-    delegated = subscription(lighthouse=(LighthouseAssignment(
+    delegated = subscription(lighthouse=arm_read((LighthouseAssignment(
         "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011/providers/Microsoft."
         "ManagedServices/registrationAssignments/1",
         "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011", "Managed services",
         PROVIDER_TENANT, "Bob's IT Services",
         (LighthouseAuthorization("9f0c0000-0000-4000-8000-000000000001", "BITS "
-                                 "engineers", "Owner"),)),))
+                                 "engineers", "Owner"),)),)))
     held = judge("azure.delegation.lighthouse", azure(delegated))
     assert [f.status for f in held] == [Status.FAIL]
 

@@ -10,7 +10,7 @@ import pytest
 
 from lockin_audit import registry
 from lockin_audit.check import Check, CheckContext
-from lockin_audit.facts import FetchError
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.google_identity import classify_service_account
 from lockin_audit.identity import Identity
 from lockin_audit.model import Asset, Finding, Status
@@ -23,7 +23,6 @@ from lockin_audit.sources.gcp import (
     Project,
     ProjectFacts,
 )
-from lockin_audit.sources.google_api import Fetched
 from lockin_audit.sources.gws import GwsDomain, GwsFacts, GwsUser, Tokens
 from lockin_audit.sources.interface import Target
 
@@ -83,17 +82,25 @@ def by_id(check_id: str) -> Check:
     return next(c for c in registry.all_checks() if c.meta.id == check_id)
 
 
-def fetched(*items: Any) -> Fetched[Any]:
-    return Fetched("x", "GET https://x.example/list", NOW, tuple(items))
+def read(value: Any) -> Fetched[Any]:
+    return Fetched("x", "GET https://x.example/list", value, NOW)
+
+
+def fetched(*items: Any) -> Fetched[tuple[Any, ...]]:
+    return read(tuple(items))
+
+
+def failed(source: str, request: str, reason: str, **kwargs: Any) -> Fetched[Any]:
+    return Fetched.failure(FetchError(source, request, reason, **kwargs))
 
 
 def gws(users: list[GwsUser], domains: list[GwsDomain] | None = None) -> GwsFacts:
     empty = fetched()
     return GwsFacts(customer_key="C03az79cb", subject=None,
-                    customer=FetchError("gws", "customers.get", "not needed here"),
+                    customer=failed("gws", "customers.get", "not needed here"),
                     users=fetched(*users), roles=empty, assignments=empty,
                     domains=fetched(*(domains or [GwsDomain("acmedental.com", True, True)])),
-                    tokens=Tokens(empty, (), ()), label="Acme")
+                    tokens=read(Tokens((), (), ())), label="Acme")
 
 
 def run(check: Check, facts: Any, *, workspace: GwsFacts | None = None) -> list[Finding]:
@@ -146,15 +153,15 @@ def test_an_admin_on_an_unlisted_secondary_domain_is_unknown_not_the_business() 
 
 
 def project(pid: str, number: str, org: str | None) -> Project:
-    return Project(pid, number, pid, f"organizations/{org}" if org else None, org, "ACTIVE",
-                   f"GET /v3/projects/{pid}", NOW)
+    return Project(pid, number, pid, f"organizations/{org}" if org else None, read(org),
+                   "ACTIVE", f"GET /v3/projects/{pid}", NOW)
 
 
 def gcp(bindings: list[Binding] = (), accounts: tuple[AccountProjects, ...] = (),  # type: ignore[assignment]
         visible: Any = None) -> GcpFacts:
     web = project("acme-dental-web", "415104041262", "417305281994")
-    pf = ProjectFacts(web, IamPolicy("projects/acme-dental-web", tuple(bindings), "POST x", NOW),
-                      FetchError("gcp", "billingInfo", "not needed"), fetched())
+    pf = ProjectFacts(web, read(IamPolicy("projects/acme-dental-web", tuple(bindings))),
+                      failed("gcp", "billingInfo", "not needed"), fetched())
     return GcpFacts(label="Acme", organization_id="417305281994",
                     organizations=fetched(), projects=fetched(pf), missing_projects=(),
                     organization_facts=(), billing_accounts=(),
@@ -174,14 +181,15 @@ def test_a_service_agent_of_a_project_the_scan_did_not_read_is_unknown() -> None
 def test_billed_projects_judged_from_facts() -> None:
     acct = "01C1E2-A3C4D5-E6F7A8"
     billed = fetched(BilledProject("acme-dental-web", True, None),
-                     BilledProject("bits-build", True, project("bits-build", "1", "908172635401")),
-                     BilledProject("stray", False, project("stray", "2", "555000111222")),
-                     BilledProject("hidden", True, FetchError(
+                     BilledProject("bits-build", True,
+                                   read(project("bits-build", "1", "908172635401"))),
+                     BilledProject("stray", False, read(project("stray", "2", "555000111222"))),
+                     BilledProject("hidden", True, failed(
                          "gcp", "GET /v3/projects/hidden", "HTTP 403", kind="denied")))
     facts = gcp(accounts=(AccountProjects(acct, "Acme", None, None, billed),
                           AccountProjects("0A1B2C-3D4E5F-6A7B8C", None, None, None,
-                                          FetchError("gcp", "GET list", "HTTP 403",
-                                                     kind="denied"))),
+                                          failed("gcp", "GET list", "HTTP 403",
+                                                 kind="denied"))),
                 visible=fetched())
     got = {f.asset.id: f for f in run(by_id("gcp.billing.projects_elsewhere"), facts)}
     assert got["projects/bits-build"].status is Status.FAIL

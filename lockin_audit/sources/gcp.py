@@ -1,7 +1,7 @@
 """Google Cloud through Resource Manager v3, Cloud Billing v1 and Essential Contacts v1.
 
-One target per `scan.gcp` entry: an organization and/or projects. Facts, each a value or
-the `FetchError` that says why it could not be read:
+One target per `scan.gcp` entry: an organization and/or projects. Facts, each a `Fetched`:
+the value, or the `FetchError` that says why it could not be read:
 - the organizations the identity can see (`organizations.search`: directoryCustomerId,
   the Workspace or Cloud Identity customer that owns the organization);
 - the projects in scope (`projects.search`, `projects.get`) and the organization each
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from lockin_audit.facts import FetchError, SourceFailure
-from lockin_audit.model import Asset, Evidence
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
+from lockin_audit.model import Asset
 from lockin_audit.sources import google_api as api
-from lockin_audit.sources.google_api import Fetched, GoogleApiError, GoogleClient
+from lockin_audit.sources.google_api import GoogleApiError, GoogleClient
 from lockin_audit.sources.gws import GWS
 from lockin_audit.sources.interface import SourceContext, Target
 
@@ -72,25 +72,18 @@ class Binding:
 class IamPolicy:
     resource: str  # organizations/N, projects/ID or billingAccounts/X
     bindings: tuple[Binding, ...]
-    request: str
-    observed_at: str
-
-    def evidence(self, excerpt: Mapping[str, Any] | list[Any]) -> Evidence:
-        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
 
 
 @dataclass(frozen=True)
 class BillingInfo:
     account_id: str | None  # without billingAccounts/; None when billing is not linked
     enabled: bool
-    request: str
-    observed_at: str
 
-    def evidence(self) -> Evidence:
+    def excerpt(self) -> dict[str, Any]:
         excerpt: dict[str, Any] = {"billingEnabled": self.enabled}
         if self.account_id:
             excerpt["billingAccountName"] = f"billingAccounts/{self.account_id}"
-        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
+        return excerpt
 
 
 @dataclass(frozen=True)
@@ -100,24 +93,22 @@ class BillingAccount:
     open: bool
     master: str | None  # the reseller's master account id, for a sub-account
     parent: str | None  # organizations/N when the account lives in an organization
-    request: str
-    observed_at: str
 
-    def evidence(self) -> Evidence:
+    def excerpt(self) -> dict[str, Any]:
         excerpt: dict[str, Any] = {"name": f"billingAccounts/{self.id}",
                                    "displayName": self.display_name, "open": self.open}
         if self.master:
             excerpt["masterBillingAccount"] = f"billingAccounts/{self.master}"
         if self.parent:
             excerpt["parent"] = self.parent
-        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
+        return excerpt
 
 
 @dataclass(frozen=True)
 class BillingAccountFacts:
     id: str
-    account: BillingAccount | FetchError
-    iam: IamPolicy | FetchError
+    account: Fetched[BillingAccount]
+    iam: Fetched[IamPolicy]
 
 
 @dataclass(frozen=True)
@@ -133,7 +124,9 @@ class Project:
     number: str  # from name projects/<number>
     display_name: str
     parent: str | None  # organizations/N, folders/N or None
-    organization: str | FetchError | None  # the organization id it sits under, resolved
+    # the organization id it sits under (None: in no organization), resolved through its
+    # folders
+    organization: Fetched[str | None]
     state: str
     request: str
     observed_at: str
@@ -155,17 +148,17 @@ class Project:
 @dataclass(frozen=True)
 class ProjectFacts:
     project: Project
-    iam: IamPolicy | FetchError
-    billing: BillingInfo | FetchError
-    contacts: Fetched[Contact] | FetchError
+    iam: Fetched[IamPolicy]
+    billing: Fetched[BillingInfo]
+    contacts: Fetched[tuple[Contact, ...]]
 
 
 @dataclass(frozen=True)
 class OrganizationFacts:
     id: str
     display_name: str | None
-    iam: IamPolicy | FetchError
-    contacts: Fetched[Contact] | FetchError
+    iam: Fetched[IamPolicy]
+    contacts: Fetched[tuple[Contact, ...]]
 
 
 @dataclass(frozen=True)
@@ -176,7 +169,7 @@ class BilledProject:
 
     project_id: str
     billing_enabled: bool
-    project: Project | FetchError | None
+    project: Fetched[Project] | None
 
 
 @dataclass(frozen=True)
@@ -187,7 +180,7 @@ class AccountProjects:
     display_name: str | None
     master: str | None  # a reseller sub-account's master account id
     parent: str | None  # organizations/N when the account lives in an organization
-    projects: Fetched[BilledProject] | FetchError
+    projects: Fetched[tuple[BilledProject, ...]]
 
     @property
     def asset(self) -> Asset:
@@ -198,24 +191,29 @@ class AccountProjects:
 class GcpFacts:
     label: str
     organization_id: str | None  # as configured
-    organizations: Fetched[Organization] | FetchError
-    projects: Fetched[ProjectFacts] | FetchError
+    organizations: Fetched[tuple[Organization, ...]]
+    projects: Fetched[tuple[ProjectFacts, ...]]
     missing_projects: tuple[tuple[str, FetchError], ...]  # configured, not readable
     organization_facts: tuple[OrganizationFacts, ...]
     billing_accounts: tuple[BillingAccountFacts, ...]
     target_asset: Asset
     # billingAccounts.list (None: not asked) and each listed account's projects
-    visible_accounts: Fetched[BillingAccount] | FetchError | None = None
+    visible_accounts: Fetched[tuple[BillingAccount, ...]] | None = None
     account_projects: tuple[AccountProjects, ...] = ()
 
     @property
     def asset(self) -> Asset:
         return self.target_asset
 
-    def project_ids(self) -> frozenset[str]:
-        if isinstance(self.projects, FetchError):
-            return frozenset()
-        return frozenset(p.project.project_id for p in self.projects.items)
+    @property
+    def organizations_read(self) -> tuple[Organization, ...]:
+        """The organizations listed (none when they could not be)."""
+        return () if self.organizations.error else self.organizations.ok
+
+    @property
+    def projects_read(self) -> tuple[ProjectFacts, ...]:
+        """The projects read (none when they could not be listed)."""
+        return () if self.projects.error else self.projects.ok
 
 
 def organization_asset(org_id: str, name: str | None = None) -> Asset:
@@ -252,7 +250,7 @@ def _organization(obj: Mapping[str, Any]) -> Organization:
                         state=str(obj.get("state") or "STATE_UNSPECIFIED"))
 
 
-def _policy(resource: str, obj: Mapping[str, Any], request: str, observed: str) -> IamPolicy:
+def _policy(resource: str, obj: Mapping[str, Any]) -> IamPolicy:
     bindings = obj.get("bindings", [])  # an empty policy omits bindings
     if not isinstance(bindings, list):
         raise TypeError("bindings is not a list")
@@ -265,29 +263,38 @@ def _policy(resource: str, obj: Mapping[str, Any], request: str, observed: str) 
         title = (str(condition.get("title") or condition.get("expression") or "")
                  if isinstance(condition, Mapping) else None)
         out.append(Binding(str(b["role"]), tuple(str(m) for m in members), title or None))
-    return IamPolicy(resource, tuple(out), request, observed)
+    return IamPolicy(resource, tuple(out))
 
 
-def _billing_account(data: Mapping[str, Any], request: str) -> BillingAccount:
+def _billing_info(data: Mapping[str, Any]) -> BillingInfo:
+    name = data.get("billingAccountName") or None  # "" when billing is disabled
+    account = _tail(str(name), "billingAccounts/") if name else None
+    return BillingInfo(account, data.get("billingEnabled") is True)
+
+
+def _billing_account(data: Mapping[str, Any]) -> BillingAccount:
     master = data.get("masterBillingAccount") or None
     return BillingAccount(
         id=_tail(str(data["name"]), "billingAccounts/"),
         display_name=str(data.get("displayName") or ""),
         open=data.get("open") is True,
         master=_tail(str(master), "billingAccounts/") if master else None,
-        parent=str(data["parent"]) if data.get("parent") else None,
-        request=request, observed_at=api.now())
+        parent=str(data["parent"]) if data.get("parent") else None)
 
 
-def _contacts(rows: list[dict[str, Any]]) -> tuple[Contact, ...]:
-    out = []
-    for r in rows:
-        cats = r.get("notificationCategorySubscriptions") or []
-        if not isinstance(cats, list):
-            raise TypeError("notificationCategorySubscriptions is not a list")
-        out.append(Contact(str(r["email"]).lower(), tuple(str(c) for c in cats),
-                           r.get("validationState")))
-    return tuple(out)
+def _billed(r: Mapping[str, Any]) -> tuple[str, bool]:
+    """(project id, billing enabled) of a ProjectBillingInfo."""
+    pid = str(r.get("projectId") or "") or _tail(
+        str(r["name"]), "projects/").removesuffix("/billingInfo")
+    return pid, r.get("billingEnabled") is True
+
+
+def _contact(r: Mapping[str, Any]) -> Contact:
+    cats = r.get("notificationCategorySubscriptions") or []
+    if not isinstance(cats, list):
+        raise TypeError("notificationCategorySubscriptions is not a list")
+    return Contact(str(r["email"]).lower(), tuple(str(c) for c in cats),
+                   r.get("validationState"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -356,29 +363,30 @@ class GcpSource(api.GoogleSource):
         opts: GcpTarget = target.options
         client = self.connect(target, ctx)
         await self.sign_in(client)
-        organizations = await api.guard(self._organizations(client))
+        organizations = await client.read_all("cloudresourcemanager.organizations.search",
+                                              "/v3/organizations:search", "organizations",
+                                              _organization)
         projects, missing = await self._projects(client, opts)
-        if isinstance(organizations, FetchError) and isinstance(projects, FetchError) and \
-                all(e.kind in ("unavailable", "timeout") for e in (organizations, projects)):
-            raise SourceFailure(projects)
+        if organizations.error and projects.error and \
+                all(e.kind in ("unavailable", "timeout")
+                    for e in (organizations.error, projects.error)):
+            raise SourceFailure(projects.error)
+        found = () if organizations.error else organizations.ok
         org_ids: list[str] = []
         if opts.organization_id:
             org_ids.append(opts.organization_id)
-        elif isinstance(organizations, Fetched):
-            org_ids.extend(o.id for o in organizations.items)
-        names = {o.id: o.display_name for o in organizations.items} \
-            if isinstance(organizations, Fetched) else {}
+        else:
+            org_ids.extend(o.id for o in found)
+        names = {o.id: o.display_name for o in found}
         org_facts = await asyncio.gather(*(self._organization_facts(client, o, names.get(o))
                                            for o in org_ids))
-        accounts: list[str] = []
-        if isinstance(projects, Fetched):
-            accounts = sorted({p.billing.account_id for p in projects.items
-                               if isinstance(p.billing, BillingInfo) and p.billing.account_id})
+        read = () if projects.error else projects.ok
+        accounts = sorted({p.billing.ok.account_id for p in read
+                           if not p.billing.error and p.billing.ok.account_id})
         billing = await asyncio.gather(*(self._billing_account(client, a) for a in accounts))
-        read = {p.project.project_id for p in projects.items} \
-            if isinstance(projects, Fetched) else set()
         visible, by_account = await self._billed_projects(
-            client, ctx.config.client.gcp_billing_account_ids, read)
+            client, ctx.config.client.gcp_billing_account_ids,
+            {p.project.project_id for p in read})
         return GcpFacts(label=opts.name or target.id, organization_id=opts.organization_id,
                         organizations=organizations, projects=projects,
                         missing_projects=tuple(missing), organization_facts=tuple(org_facts),
@@ -386,16 +394,8 @@ class GcpSource(api.GoogleSource):
                         visible_accounts=visible, account_projects=by_account)
 
     # -- facts ---------------------------------------------------------------------------
-    async def _organizations(self, client: GoogleClient) -> Fetched[Organization]:
-        request, rows = await client.list("cloudresourcemanager.organizations.search",
-                                          "/v3/organizations:search", "organizations")
-        try:
-            return Fetched(SOURCE, request, api.now(), tuple(_organization(r) for r in rows))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
     async def _projects(self, client: GoogleClient, opts: GcpTarget
-                        ) -> tuple[Fetched[ProjectFacts] | FetchError,
+                        ) -> tuple[Fetched[tuple[ProjectFacts, ...]],
                                    list[tuple[str, FetchError]]]:
         """The projects under the organization (searched) plus the configured ones."""
         rows: list[tuple[str, dict[str, Any]]] = []
@@ -408,7 +408,7 @@ class GcpSource(api.GoogleSource):
                 request, found = await client.list("cloudresourcemanager.projects.search",
                                                    "/v3/projects:search", "projects")
             except (GoogleApiError, SourceFailure) as exc:
-                return exc.error, missing
+                return Fetched.failure(exc.error), missing
             rows.extend((request, r) for r in found)
         known = {str(r.get("projectId")) for _, r in rows}
         for pid in opts.project_ids:
@@ -421,173 +421,133 @@ class GcpSource(api.GoogleSource):
                 request = request or req
             except (GoogleApiError, SourceFailure) as exc:
                 missing.append((pid, exc.error))
-        folders: dict[str, asyncio.Task[str | FetchError | None]] = {}
+        folders: dict[str, asyncio.Task[Fetched[str | None]]] = {}
         try:
             projects = [await self._project(client, req, r, folders) for req, r in rows]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return api.malformed(SOURCE, request, exc), missing
+            return Fetched.failure(api.malformed(SOURCE, request, exc)), missing
         if opts.organization_id:
             # Keep the organization's projects and every configured one (wherever it is).
-            projects = [p for p in projects if p.organization == opts.organization_id
-                        or p.project_id in opts.project_ids
-                        or isinstance(p.organization, FetchError)]
+            projects = [p for p in projects if p.organization.value == opts.organization_id
+                        or p.project_id in opts.project_ids or p.organization.error]
         projects = [p for p in projects if p.state == "ACTIVE"]
         facts = await asyncio.gather(*(self._project_facts(client, p) for p in projects))
-        return Fetched(SOURCE, request or "projects", api.now(), tuple(facts)), missing
+        return Fetched(SOURCE, request or "projects", tuple(facts), api.now()), missing
 
     async def _project(self, client: GoogleClient, request: str, row: Mapping[str, Any],
-                       folders: dict[str, asyncio.Task[str | FetchError | None]]) -> Project:
-        parent = row.get("parent") or None
-        org: str | FetchError | None = None
-        if parent and str(parent).startswith("organizations/"):
-            org = _tail(str(parent), "organizations/")
-        elif parent and str(parent).startswith("folders/"):
-            org = await self._folder_org(client, str(parent), folders)
+                       folders: dict[str, asyncio.Task[Fetched[str | None]]]) -> Project:
+        parent = str(row.get("parent") or "") or None
+        org: Fetched[str | None] = Fetched(SOURCE, request, None, api.now())
+        if parent and parent.startswith("organizations/"):
+            org = Fetched(SOURCE, request, _tail(parent, "organizations/"), org.observed_at)
+        elif parent and parent.startswith("folders/"):
+            if parent not in folders:
+                folders[parent] = asyncio.ensure_future(self._walk_folders(client, parent))
+            org = await folders[parent]
         return Project(project_id=str(row["projectId"]),
                        number=_tail(str(row["name"]), "projects/"),
                        display_name=str(row.get("displayName") or ""),
-                       parent=str(parent) if parent else None, organization=org,
+                       parent=parent, organization=org,
                        state=str(row.get("state") or "ACTIVE"), request=request,
                        observed_at=api.now())
 
-    async def _folder_org(self, client: GoogleClient, folder: str,
-                          cache: dict[str, asyncio.Task[str | FetchError | None]]
-                          ) -> str | FetchError | None:
-        if folder not in cache:
-            cache[folder] = asyncio.ensure_future(self._walk_folders(client, folder))
-        return await cache[folder]
-
-    async def _walk_folders(self, client: GoogleClient, folder: str) -> str | FetchError | None:
+    async def _walk_folders(self, client: GoogleClient, folder: str) -> Fetched[str | None]:
+        """The organization a folder sits under, from folders.get up the parents."""
         current = folder
         for _ in range(MAX_FOLDER_DEPTH):
             try:
                 request, data = await client.get("cloudresourcemanager.folders.get",
                                                  f"/v3/{current}")
             except (GoogleApiError, SourceFailure) as exc:
-                return exc.error
+                return Fetched.failure(exc.error)
             parent = str(data.get("parent") or "")
             if parent.startswith("organizations/"):
-                return parent.removeprefix("organizations/")
+                return Fetched(SOURCE, request, parent.removeprefix("organizations/"),
+                               api.now())
             if not parent.startswith("folders/"):
-                return FetchError(SOURCE, request, f"folder {current} has no parent",
-                                  kind="malformed")
+                return Fetched.failure(FetchError(SOURCE, request, f"folder {current} has no "
+                                                  "parent", kind="malformed"))
             current = parent
-        return FetchError(SOURCE, folder, "folders nest deeper than Resource Manager allows",
-                          kind="malformed")
+        return Fetched.failure(FetchError(SOURCE, folder, "folders nest deeper than Resource "
+                                          "Manager allows", kind="malformed"))
 
     async def _iam(self, client: GoogleClient, verb: str, method: str, resource: str,
-                   path: str) -> IamPolicy:
+                   path: str) -> Fetched[IamPolicy]:
         # requestedPolicyVersion 3 returns conditional bindings as they are.
         body = {"options": {"requestedPolicyVersion": 3}} if verb == "POST" else None
         params = {"options.requestedPolicyVersion": 3} if verb == "GET" else None
-        request, data = await client.call(verb, method, path, body=body, params=params)
-        try:
-            return _policy(resource, data, request, api.now())
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
-    async def _contacts(self, client: GoogleClient, method: str,
-                        parent: str) -> Fetched[Contact]:
-        request, rows = await client.list(method, f"/v1/{parent}/contacts", "contacts")
-        try:
-            return Fetched(SOURCE, request, api.now(), _contacts(rows))
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
-    async def _billing_info(self, client: GoogleClient, project_id: str) -> BillingInfo:
-        request, data = await client.get("cloudbilling.projects.getBillingInfo",
-                                         f"/v1/projects/{quote(project_id)}/billingInfo")
-        try:
-            name = data.get("billingAccountName") or None  # "" when billing is disabled
-            account = _tail(str(name), "billingAccounts/") if name else None
-            return BillingInfo(account, data.get("billingEnabled") is True, request, api.now())
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
+        return await client.read(method, path, lambda data: _policy(resource, data),
+                                 verb=verb, body=body, params=params)
 
     async def _project_facts(self, client: GoogleClient, project: Project) -> ProjectFacts:
         pid = quote(project.project_id)
         iam, billing, contacts = await asyncio.gather(
-            api.guard(self._iam(client, "POST", "cloudresourcemanager.projects.getIamPolicy",
-                                f"projects/{project.project_id}",
-                                f"/v3/projects/{pid}:getIamPolicy")),
-            api.guard(self._billing_info(client, project.project_id)),
-            api.guard(self._contacts(client, "essentialcontacts.projects.contacts.list",
-                                     f"projects/{pid}")))
+            self._iam(client, "POST", "cloudresourcemanager.projects.getIamPolicy",
+                      f"projects/{project.project_id}", f"/v3/projects/{pid}:getIamPolicy"),
+            client.read("cloudbilling.projects.getBillingInfo",
+                        f"/v1/projects/{pid}/billingInfo", _billing_info),
+            client.read_all("essentialcontacts.projects.contacts.list",
+                            f"/v1/projects/{pid}/contacts", "contacts", _contact))
         return ProjectFacts(project, iam, billing, contacts)
 
     async def _organization_facts(self, client: GoogleClient, org: str,
                                   name: str | None) -> OrganizationFacts:
         iam, contacts = await asyncio.gather(
-            api.guard(self._iam(client, "POST",
-                                "cloudresourcemanager.organizations.getIamPolicy",
-                                f"organizations/{org}", f"/v3/organizations/{org}:getIamPolicy")),
-            api.guard(self._contacts(client, "essentialcontacts.organizations.contacts.list",
-                                     f"organizations/{org}")))
+            self._iam(client, "POST", "cloudresourcemanager.organizations.getIamPolicy",
+                      f"organizations/{org}", f"/v3/organizations/{org}:getIamPolicy"),
+            client.read_all("essentialcontacts.organizations.contacts.list",
+                            f"/v1/organizations/{org}/contacts", "contacts", _contact))
         return OrganizationFacts(org, name or None, iam, contacts)
 
     async def _billed_projects(self, client: GoogleClient, configured: list[str],
                                read: set[str]
-                               ) -> tuple[Fetched[BillingAccount] | FetchError,
+                               ) -> tuple[Fetched[tuple[BillingAccount, ...]],
                                           tuple[AccountProjects, ...]]:
         """Every visible billing account (billingAccounts.list, plus the client's configured
         ones) and the projects linked to each; projects the scan did not read get their
         parent from projects.get."""
-        visible: Fetched[BillingAccount] | FetchError
-        try:
-            request, rows = await client.list("cloudbilling.billingAccounts.list",
-                                              "/v1/billingAccounts", "billingAccounts",
-                                              pageSize=100)
-            try:
-                visible = Fetched(SOURCE, request, api.now(),
-                                  tuple(_billing_account(r, request) for r in rows))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                visible = api.malformed(SOURCE, request, exc)
-        except (GoogleApiError, SourceFailure) as exc:
-            visible = exc.error
+        visible = await client.read_all("cloudbilling.billingAccounts.list",
+                                        "/v1/billingAccounts", "billingAccounts",
+                                        _billing_account, pageSize=100)
         accounts: dict[str, BillingAccount | None] = {}
-        if isinstance(visible, Fetched):
-            accounts.update((a.id, a) for a in visible.items)
+        if not visible.error:
+            accounts.update((a.id, a) for a in visible.ok)
         for account in configured:
             accounts.setdefault(account.upper(), None)
-        folders: dict[str, asyncio.Task[str | FetchError | None]] = {}
-        projects: dict[str, asyncio.Task[Project | FetchError]] = {}
+        folders: dict[str, asyncio.Task[Fetched[str | None]]] = {}
+        projects: dict[str, asyncio.Task[Fetched[Project]]] = {}
 
-        async def where(pid: str) -> Project | FetchError:
+        async def where(pid: str) -> Fetched[Project]:
             try:
                 req, data = await client.get("cloudresourcemanager.projects.get",
                                              f"/v3/projects/{quote(pid)}")
             except (GoogleApiError, SourceFailure) as exc:
-                return exc.error
+                return Fetched.failure(exc.error)
             try:
-                return await self._project(client, req, data, folders)
+                project = await self._project(client, req, data, folders)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                return api.malformed(SOURCE, req, exc)
+                return Fetched.failure(api.malformed(SOURCE, req, exc))
+            return Fetched(SOURCE, req, project, project.observed_at)
+
+        async def billed(rows: tuple[tuple[str, bool], ...]) -> tuple[BilledProject, ...]:
+            out = []
+            for pid, enabled in rows:
+                if pid in read:
+                    out.append(BilledProject(pid, enabled, None))
+                    continue
+                if pid not in projects:
+                    projects[pid] = asyncio.ensure_future(where(pid))
+                out.append(BilledProject(pid, enabled, await projects[pid]))
+            return tuple(out)
 
         async def one(account_id: str, info: BillingAccount | None) -> AccountProjects:
-            try:
-                request, rows = await client.list(
-                    "cloudbilling.billingAccounts.projects.list",
-                    f"/v1/billingAccounts/{quote(account_id)}/projects", "projectBillingInfo",
-                    pageSize=100)
-                listed: list[tuple[str, bool]] = []
-                for r in rows:
-                    pid = str(r.get("projectId") or "") or _tail(
-                        str(r["name"]), "projects/").removesuffix("/billingInfo")
-                    listed.append((pid, r.get("billingEnabled") is True))
-            except (GoogleApiError, SourceFailure) as exc:
-                found: Fetched[BilledProject] | FetchError = exc.error
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                found = api.malformed(SOURCE, request, exc)
-            else:
-                billed = []
-                for pid, enabled in listed:
-                    if pid in read:
-                        billed.append(BilledProject(pid, enabled, None))
-                        continue
-                    if pid not in projects:
-                        projects[pid] = asyncio.ensure_future(where(pid))
-                    billed.append(BilledProject(pid, enabled, await projects[pid]))
-                found = Fetched(SOURCE, request, api.now(), tuple(billed))
+            listed = await client.read_all(
+                "cloudbilling.billingAccounts.projects.list",
+                f"/v1/billingAccounts/{quote(account_id)}/projects", "projectBillingInfo",
+                _billed, pageSize=100)
+            found: Fetched[tuple[BilledProject, ...]] = Fetched.failure(listed.error) \
+                if listed.error else Fetched(SOURCE, listed.request, await billed(listed.ok),
+                                             api.now())
             return AccountProjects(account_id, info.display_name or None if info else None,
                                    info.master if info else None,
                                    info.parent if info else None, found)
@@ -596,19 +556,11 @@ class GcpSource(api.GoogleSource):
         return visible, tuple(by_account)
 
     async def _billing_account(self, client: GoogleClient, account: str) -> BillingAccountFacts:
-        async def get() -> BillingAccount:
-            request, data = await client.get("cloudbilling.billingAccounts.get",
-                                             f"/v1/billingAccounts/{quote(account)}")
-            try:
-                return _billing_account(data, request)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
+        path = f"/v1/billingAccounts/{quote(account)}"
         info, iam = await asyncio.gather(
-            api.guard(get()),
-            api.guard(self._iam(client, "GET", "cloudbilling.billingAccounts.getIamPolicy",
-                                f"billingAccounts/{account}",
-                                f"/v1/billingAccounts/{quote(account)}:getIamPolicy")))
+            client.read("cloudbilling.billingAccounts.get", path, _billing_account),
+            self._iam(client, "GET", "cloudbilling.billingAccounts.getIamPolicy",
+                      f"billingAccounts/{account}", f"{path}:getIamPolicy"))
         return BillingAccountFacts(account, info, iam)
 
 

@@ -22,12 +22,12 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
 from lockin_audit.guards import AnswerTooLarge
 from lockin_audit.guards.google import (  # re-exported for the sources
     BILLING_READ,
@@ -43,7 +43,7 @@ from lockin_audit.guards.google import (  # re-exported for the sources
     scope_url,
 )
 from lockin_audit.guards.requests_session import harden_session
-from lockin_audit.model import Evidence, iso, utc_now
+from lockin_audit.model import iso, utc_now
 from lockin_audit.sources.interface import Source
 from lockin_audit.transport import answer_limit
 
@@ -69,19 +69,6 @@ ALWAYS_PRESENT: tuple[tuple[str, str], ...] = (
     (r"cloudbilling\.(projects\.getBillingInfo|billingAccounts\.get)", "name"),
     (r"cloudresourcemanager\.(projects|folders)\.get", "name"),
 )
-
-
-@dataclass(frozen=True)
-class Fetched(Generic[T]):
-    """A collection read from a Google API, with what was asked and when (for evidence)."""
-
-    source: str
-    request: str
-    observed_at: str
-    items: tuple[T, ...]
-
-    def evidence(self, excerpt: Mapping[str, Any] | list[Any] | str) -> Evidence:
-        return Evidence(self.source, self.request, self.observed_at, excerpt)
 
 
 class GoogleApiError(Exception):
@@ -372,6 +359,31 @@ class GoogleClient:
             token = nxt
 
 
+    async def read(self, method: str, path: str, parse: Callable[[dict[str, Any]], T], *,
+                   verb: str = "GET", params: Mapping[str, Any] | None = None,
+                   body: Any = None) -> Fetched[T]:
+        """One fact: the answer parsed, or the FetchError saying why it is missing (an API
+        error, an unreachable or timing-out API, or an answer `parse` cannot read)."""
+        return await guard(self._parsed(self.call(verb, method, path, params=params,
+                                                  body=body), parse))
+
+    async def read_all(self, method: str, path: str, key: str,
+                       parse: Callable[[dict[str, Any]], T], **params: Any
+                       ) -> Fetched[tuple[T, ...]]:
+        """A collection (every page, see `list`), each item parsed, as one fact."""
+        return await guard(self._parsed(self.list(method, path, key, **params),
+                                        lambda rows: tuple(parse(r) for r in rows)))
+
+    async def _parsed(self, answer: Awaitable[tuple[str, Any]],
+                      parse: Callable[[Any], T]) -> Fetched[T]:
+        request, data = await answer
+        try:
+            value = parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise GoogleApiError(malformed(self.source, request, exc)) from None
+        return Fetched(self.source, request, value, now())
+
+
 @dataclass(frozen=True)
 class Probe:
     """One light request of `lockin-audit doctor`."""
@@ -444,14 +456,12 @@ def malformed(source: str, request: str, exc: Exception) -> FetchError:
                       f"{exc})", kind="malformed")
 
 
-async def guard(coro: Any) -> Any:
-    """Run one fact's fetch; an API error becomes that fact's FetchError."""
+async def guard(read: Awaitable[Fetched[T]]) -> Fetched[T]:
+    """Run one fact's read; an API error becomes that fact's failure."""
     try:
-        return await coro
-    except GoogleApiError as exc:
-        return exc.error
-    except SourceFailure as exc:  # unreachable or timing out: this fact only
-        return exc.error
+        return await read
+    except (GoogleApiError, SourceFailure) as exc:  # unreachable or timing out: this fact
+        return Fetched.failure(exc.error)
 
 
 def verify_of(ca_bundle: str | None) -> str | bool:
@@ -472,7 +482,6 @@ __all__ = [
     "ROLES",
     "TOKENS",
     "USERS",
-    "Fetched",
     "GoogleApiError",
     "GoogleClient",
     "GoogleCredentials",

@@ -2,7 +2,8 @@
 
 One target per `scan.google` entry: a customer read as its `subject` admin through a
 service account with domain-wide delegation (or any Application Default Credentials of an
-admin). Facts, each a value or the `FetchError` that says why it could not be read:
+admin). Facts, each a `Fetched`: the value, or the `FetchError` that says why it could not
+be read:
 the customer (`customers.get`: alternateEmail, postal address), users (`users.list`:
 isAdmin, isDelegatedAdmin, suspended, isEnrolledIn2Sv, lastLoginTime, and the addresses
 Google's account recovery and the profile use: recoveryEmail, recoveryPhone, emails[],
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from lockin_audit.facts import FetchError, SourceFailure
-from lockin_audit.model import Asset, Evidence
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
+from lockin_audit.model import Asset
 from lockin_audit.sources import google_api as api
-from lockin_audit.sources.google_api import Fetched, GoogleApiError, GoogleClient
+from lockin_audit.sources.google_api import GoogleApiError, GoogleClient
 from lockin_audit.sources.interface import Requires, SourceContext, Target
 
 if TYPE_CHECKING:
@@ -45,10 +46,8 @@ class Customer:
     organization_name: str | None
     country: str | None
     phone: str | None
-    request: str
-    observed_at: str
 
-    def evidence(self) -> Evidence:
+    def excerpt(self) -> dict[str, Any]:
         excerpt: dict[str, Any] = {"id": self.id, "customerDomain": self.domain}
         for key, value in (("alternateEmail", self.alternate_email),
                            ("postalAddress.contactName", self.contact_name),
@@ -57,7 +56,7 @@ class Customer:
                            ("phoneNumber", self.phone)):
             if value:
                 excerpt[key] = value
-        return Evidence(SOURCE, self.request, self.observed_at, excerpt)
+        return excerpt
 
 
 @dataclass(frozen=True)
@@ -149,10 +148,10 @@ class AppToken:
 
 @dataclass(frozen=True)
 class Tokens:
-    """Tokens of the users that were read; `errors` lists the users whose tokens could not
-    be read (email, FetchError), so a check can say which users were not assessed."""
+    """The tokens of the users that were read; `errors` lists the users whose tokens could
+    not be read (email, FetchError), so a check can say which users were not assessed."""
 
-    read: Fetched[AppToken]
+    tokens: tuple[AppToken, ...]
     users: tuple[str, ...]
     errors: tuple[tuple[str, FetchError], ...]
 
@@ -161,36 +160,34 @@ class Tokens:
 class GwsFacts:
     customer_key: str  # what the audit file names (my_customer or C0...)
     subject: str | None
-    customer: Customer | FetchError
-    users: Fetched[GwsUser] | FetchError
-    roles: Fetched[GwsRole] | FetchError
-    assignments: Fetched[RoleAssignment] | FetchError
-    domains: Fetched[GwsDomain] | FetchError
-    tokens: Tokens | FetchError
+    customer: Fetched[Customer]
+    users: Fetched[tuple[GwsUser, ...]]
+    roles: Fetched[tuple[GwsRole, ...]]
+    assignments: Fetched[tuple[RoleAssignment, ...]]
+    domains: Fetched[tuple[GwsDomain, ...]]
+    tokens: Fetched[Tokens]
     label: str
 
     @property
     def customer_id(self) -> str:
-        if isinstance(self.customer, Customer):
-            return self.customer.id
-        return self.customer_key
+        return self.customer_key if self.customer.error else self.customer.ok.id
 
     @property
     def asset(self) -> Asset:
-        name = self.customer.domain if isinstance(self.customer, Customer) else None
+        name = None if self.customer.error else self.customer.ok.domain
         return customer_asset(self.customer_id, name or self.label)
 
     def domain(self, name: str) -> GwsDomain | None:
         """The tenant's domain of that name (primary, secondary or alias), if listed."""
-        if isinstance(self.domains, FetchError):
+        if self.domains.error:
             return None
         name = name.lower().rstrip(".")
-        return next((d for d in self.domains.items if d.name == name), None)
+        return next((d for d in self.domains.ok if d.name == name), None)
 
     def verified_domains(self) -> frozenset[str]:
-        if isinstance(self.domains, FetchError):
+        if self.domains.error:
             return frozenset()
-        return frozenset(d.name for d in self.domains.items if d.verified)
+        return frozenset(d.name for d in self.domains.ok if d.verified)
 
 
 def customer_asset(customer_id: str, name: str | None = None) -> Asset:
@@ -205,7 +202,7 @@ GWS: Requires[GwsFacts] = Requires("gws", GwsFacts)
 # parsing (raises KeyError/TypeError/ValueError on a malformed object)
 
 
-def _customer(obj: Mapping[str, Any], request: str, observed: str) -> Customer:
+def _customer(obj: Mapping[str, Any]) -> Customer:
     postal = obj.get("postalAddress") or {}
     if not isinstance(postal, Mapping):
         raise TypeError("postalAddress is not an object")
@@ -214,7 +211,7 @@ def _customer(obj: Mapping[str, Any], request: str, observed: str) -> Customer:
                     contact_name=postal.get("contactName") or None,
                     organization_name=postal.get("organizationName") or None,
                     country=postal.get("countryCode") or None,
-                    phone=obj.get("phoneNumber") or None, request=request, observed_at=observed)
+                    phone=obj.get("phoneNumber") or None)
 
 
 def _entries(obj: Mapping[str, Any], field: str, key: str,
@@ -269,6 +266,13 @@ def _assignment(obj: Mapping[str, Any]) -> RoleAssignment:
     return RoleAssignment(role_id=str(obj["roleId"]), assigned_to=str(obj["assignedTo"]),
                           assignee_type=str(obj.get("assigneeType") or "user"),
                           scope_type=str(obj.get("scopeType") or "CUSTOMER"))
+
+
+def _domain_list(data: Mapping[str, Any]) -> tuple[GwsDomain, ...]:
+    rows = data.get("domains", [])
+    if not isinstance(rows, list):
+        raise TypeError("domains is not a list")
+    return tuple(d for r in rows for d in _domains(r))
 
 
 def _domains(obj: Mapping[str, Any]) -> list[GwsDomain]:
@@ -343,84 +347,41 @@ class GwsSource(api.GoogleSource):
         opts: GoogleTarget = target.options
         client = self.connect(target, ctx)
         await self.sign_in(client)
+        c = quote(opts.customer_id)
         customer, users, roles, assignments, domains = await asyncio.gather(
-            api.guard(self._customer(client, opts.customer_id)),
-            api.guard(self._users(client, opts.customer_id)),
-            api.guard(self._roles(client, opts.customer_id)),
-            api.guard(self._assignments(client, opts.customer_id)),
-            api.guard(self._domains(client, opts.customer_id)))
-        facts = (customer, users, roles, assignments, domains)
-        errors = [f for f in facts if isinstance(f, FetchError)]
-        if len(errors) == len(facts) and all(e.kind in ("unavailable", "timeout")
-                                             for e in errors):
+            client.read("admin.customers.get", f"/admin/directory/v1/customers/{c}",
+                        _customer),
+            client.read_all("admin.users.list", "/admin/directory/v1/users", "users", _user,
+                            customer=opts.customer_id, maxResults=500, projection="basic"),
+            client.read_all("admin.roles.list", f"/admin/directory/v1/customer/{c}/roles",
+                            "items", _role, maxResults=100),
+            client.read_all("admin.roleAssignments.list",
+                            f"/admin/directory/v1/customer/{c}/roleassignments", "items",
+                            _assignment, maxResults=200),
+            # domains.list is not paged (no pageToken in its reference).
+            client.read("admin.domains.list", f"/admin/directory/v1/customer/{c}/domains",
+                        _domain_list))
+        errors = [f.error for f in (customer, users, roles, assignments, domains) if f.error]
+        if len(errors) == 5 and all(e.kind in ("unavailable", "timeout") for e in errors):
             raise SourceFailure(errors[0])  # the Admin SDK cannot be reached at all
-        tokens: Tokens | FetchError
-        if isinstance(users, FetchError):
-            tokens = FetchError(SOURCE, users.request, "users could not be listed, so their "
-                                f"app tokens could not be read: {users.reason}", kind=users.kind,
-                                permission=users.permission)
+        tokens: Fetched[Tokens]
+        if users.error:
+            tokens = Fetched.failure(FetchError(
+                SOURCE, users.request, "users could not be listed, so their app tokens "
+                f"could not be read: {users.error.reason}", kind=users.error.kind,
+                permission=users.error.permission))
         else:
-            tokens = await self._tokens(client, users, opts.token_users)
+            tokens = await self._tokens(client, users.ok, opts.token_users)
         return GwsFacts(customer_key=opts.customer_id, subject=opts.subject, customer=customer,
                         users=users, roles=roles, assignments=assignments, domains=domains,
                         tokens=tokens, label=opts.name or target.id)
 
     # -- facts ---------------------------------------------------------------------------
-    async def _customer(self, client: GoogleClient, customer: str) -> Customer:
-        request, data = await client.get("admin.customers.get",
-                                         f"/admin/directory/v1/customers/{quote(customer)}")
-        try:
-            return _customer(data, request, api.now())
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
-    async def _users(self, client: GoogleClient, customer: str) -> Fetched[GwsUser]:
-        request, rows = await client.list("admin.users.list", "/admin/directory/v1/users",
-                                          "users", customer=customer, maxResults=500,
-                                          projection="basic")
-        try:
-            return Fetched(SOURCE, request, api.now(), tuple(_user(r) for r in rows))
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
-    async def _roles(self, client: GoogleClient, customer: str) -> Fetched[GwsRole]:
-        request, rows = await client.list(
-            "admin.roles.list", f"/admin/directory/v1/customer/{quote(customer)}/roles",
-            "items", maxResults=100)
-        try:
-            return Fetched(SOURCE, request, api.now(), tuple(_role(r) for r in rows))
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
-    async def _assignments(self, client: GoogleClient,
-                           customer: str) -> Fetched[RoleAssignment]:
-        request, rows = await client.list(
-            "admin.roleAssignments.list",
-            f"/admin/directory/v1/customer/{quote(customer)}/roleassignments", "items",
-            maxResults=200)
-        try:
-            return Fetched(SOURCE, request, api.now(), tuple(_assignment(r) for r in rows))
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
-    async def _domains(self, client: GoogleClient, customer: str) -> Fetched[GwsDomain]:
-        # domains.list is not paged (no pageToken in its reference).
-        request, data = await client.get(
-            "admin.domains.list", f"/admin/directory/v1/customer/{quote(customer)}/domains")
-        try:
-            rows = data.get("domains", [])
-            if not isinstance(rows, list):
-                raise TypeError("domains is not a list")
-            return Fetched(SOURCE, request, api.now(),
-                           tuple(d for r in rows for d in _domains(r)))
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise GoogleApiError(api.malformed(SOURCE, request, exc)) from None
-
-    async def _tokens(self, client: GoogleClient, users: Fetched[GwsUser],
-                      sample: int) -> Tokens | FetchError:
+    async def _tokens(self, client: GoogleClient, users: tuple[GwsUser, ...],
+                      sample: int) -> Fetched[Tokens]:
         """Tokens of every admin and of the first `sample` other active users."""
-        admins = [u for u in users.items if u.is_admin or u.is_delegated_admin]
-        others = [u for u in users.items if u not in admins and not u.suspended][:sample]
+        admins = [u for u in users if u.is_admin or u.is_delegated_admin]
+        others = [u for u in users if u not in admins and not u.suspended][:sample]
         chosen = [u.email for u in (*admins, *others)]
 
         async def one(email: str) -> tuple[str, str, list[dict[str, Any]]] | FetchError:
@@ -441,7 +402,8 @@ class GwsSource(api.GoogleSource):
         for email, result in zip(chosen, results, strict=True):
             if isinstance(result, FetchError):
                 if api.is_scope_error(result):
-                    return result  # the scope is missing: nobody's tokens can be read
+                    # the scope is missing: nobody's tokens can be read
+                    return Fetched.failure(result)
                 errors.append((email, result))
                 continue
             _, request, items = result
@@ -450,9 +412,9 @@ class GwsSource(api.GoogleSource):
             except (KeyError, TypeError, AttributeError) as exc:
                 errors.append((email, api.malformed(SOURCE, request, exc)))
         if chosen and len(errors) == len(chosen):
-            return errors[0][1]
-        return Tokens(Fetched(SOURCE, first, api.now(), tuple(tokens)), tuple(chosen),
-                      tuple(errors))
+            return Fetched.failure(errors[0][1])
+        return Fetched(SOURCE, first, Tokens(tuple(tokens), tuple(chosen), tuple(errors)),
+                       api.now())
 
 
 __all__ = ["GWS", "AppToken", "Customer", "GwsDomain", "GwsFacts", "GwsRole", "GwsSource", "GwsUser",
