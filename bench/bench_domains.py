@@ -209,6 +209,8 @@ def main() -> None:
     rdap = RdapServer(RdapData())
     rdap.data = rdap_data(rdap, domains)
     rdap.latency_s = args.rdap_latency_ms / 1000
+    seen: list[str] = []  # every request the RDAP server was sent
+    rdap.http.observers.append(lambda method, path, headers, body: seen.append(path))
     with tempfile.TemporaryDirectory() as tmp:
         knot = KnotServer(Path(tmp) / "knot", zones).start(timeout_s=60)
         ports: mp.Queue[int] = mp.Queue()
@@ -219,9 +221,9 @@ def main() -> None:
             resolver = f"127.0.0.1:{ports.get(timeout=10)}"
             cache = Path(tmp) / "cache"
             first, result = scan(domains, resolver, rdap, args.rdap_rate, cache)
-            rdap_requests = len(rdap.requests)
+            rdap_requests = len(seen)
             rerun, _ = scan(domains, resolver, rdap, args.rdap_rate, cache)
-            rerun_requests = len(rdap.requests) - rdap_requests
+            rerun_requests = len(seen) - rdap_requests
         finally:
             proxy.terminate()
             proxy.join(5)

@@ -143,14 +143,14 @@ def main() -> None:
             sizes = [n for n in (args.small, args.clients) if n and n <= args.clients]
             peaks_by_size = {}
             for n in dict.fromkeys(sizes):
-                before = len(rdap.requests)
+                before = len(stamps)
                 files = files_for(n, args.rdap_rate, f"one-{n}")
                 wall, peaks, _ = spawn_and_measure(
                     files, tmp / f"out-{n}", str(tmp / f"history-{n}.sqlite"),
                     env_for(f"one-{n}"), args.jobs)
                 t0 = spawn_and_measure.started  # type: ignore[attr-defined]
                 mine = stamps[before:]
-                requests = len(rdap.requests) - before
+                requests = len(stamps) - before
                 rows = summary_rows(tmp / f"out-{n}")
                 bad = [r for r in rows if r.get("error") or not r.get("complete")]
                 bound = (minimum(n) - BURST) / args.rdap_rate
@@ -180,11 +180,11 @@ def main() -> None:
                 url = cluster.url(cluster.create_database())
                 rate = args.rdap_rate / args.shards
                 files = files_for(args.clients, rate, "sharded")
-                before = len(rdap.requests)
+                before = len(stamps)
                 wall, peaks, _ = spawn_and_measure(files, tmp / "out-sharded", url,
                                                    env_for("sharded"), args.jobs,
                                                    shards=args.shards)
-                requests = len(rdap.requests) - before
+                requests = len(stamps) - before
                 from lockin_audit.history import open_store
 
                 with open_store(url) as store:

@@ -77,13 +77,15 @@ def main() -> None:
     args = parser.parse_args()
     server = RdapServer(RdapData())
     server.latency_s = args.latency_ms / 1000
+    seen: list[str] = []  # every request the server was sent
+    server.http.observers.append(lambda method, path, headers, body: seen.append(path))
     try:
         domains = build(server, args.domains)
         with tempfile.TemporaryDirectory() as cache:
             first = run(server, domains, args.rate, Path(cache))
-            issued = len(server.requests)
+            issued = len(seen)
             rerun = run(server, domains, args.rate, Path(cache))
-            rerun_requests = len(server.requests) - issued
+            rerun_requests = len(seen) - issued
     finally:
         server.stop()
     minimum = 2 * args.domains + 1  # registry + registrar per domain, one bootstrap

@@ -554,9 +554,10 @@ def _can_sign_in(creds: Fetched[UserCredentials] | None) -> bool:
 
 
 def _credential_problems(creds: Fetched[UserCredentials] | None,
-                         iam: IamSnapshot) -> list[FetchError]:
+                         user: User) -> list[FetchError]:
     """Every read about a user's sign-in means that failed (each named in evidence)."""
-    out = [] if iam.password_last_used_error is None else [iam.password_last_used_error]
+    last_use = user.password_last_used
+    out = [last_use.error] if last_use is not None and last_use.error else []
     if creds is not None and creds.error:
         out.append(creds.error)
     elif creds is not None:
@@ -564,8 +565,8 @@ def _credential_problems(creds: Fetched[UserCredentials] | None,
     return out
 
 
-def credential_text(user: User, creds: Fetched[UserCredentials] | None,
-                    last_use_known: bool = True) -> tuple[str, dict[str, Any]]:
+def credential_text(user: User, creds: Fetched[UserCredentials] | None
+                    ) -> tuple[str, dict[str, Any]]:
     """What the user can sign in with, as a sentence and an evidence excerpt."""
     if creds is None or creds.error:
         why = creds.error.describe() if creds is not None and creds.error else "not read"
@@ -585,14 +586,15 @@ def credential_text(user: User, creds: Fetched[UserCredentials] | None,
                              f"last used {k.last_used or 'never'}" for k in c.keys.ok) or "none"
         key_ev = [{"AccessKeyId": _mask(k.id), "Status": k.status, "LastUsed": k.last_used}
                   for k in c.keys.ok]
+    last_use = user.password_last_used
+    last_used = None if last_use is None or last_use.error else last_use.ok
     console = part(c.console_password, "yes", "no")
     if not c.console_password.error and c.console_password.ok:
-        last = (user.password_last_used or "never") if last_use_known else "unknown"
+        last = "unknown" if last_used is None else last_used or "never"
         console += f" (last used {last})"
     text = f"Console password: {console}; MFA: {part(c.mfa, 'yes', 'no')}; access keys: {key_text}."
     return text, {"ConsolePassword": part(c.console_password, "yes", "no"),
-                  "PasswordLastUsed": (user.password_last_used or None) if last_use_known
-                  else "unknown",
+                  "PasswordLastUsed": "unknown" if last_used is None else last_used or None,
                   "MFA": part(c.mfa, "yes", "no"), "AccessKeys": key_ev}
 
 
@@ -617,7 +619,7 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             found.append(own)
         holder = worst_holder(found) if found else Holder.UNKNOWN
         creds = facts.credentials.get(user.name)
-        problems = _credential_problems(creds, iam)
+        problems = _credential_problems(creds, user)
         if holder is Holder.CLIENT:
             clients.append(user.name)
             # the user is the client's; what it signs in with could not all be read
@@ -629,7 +631,7 @@ def users(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
         flagged += 1
         admin, capped = policy_admin(iam.user_policies(user), user.boundary)
         who = next((a for a in found if a.holder is holder), None)
-        text, cred_ev = credential_text(user, creds, iam.password_last_used_error is None)
+        text, cred_ev = credential_text(user, creds)
         signs_in = _can_sign_in(creds)
         owner = (holder_text(who) if who else
                  "nobody identifiable: no email, company tag, or name of a party in its "

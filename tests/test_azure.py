@@ -31,6 +31,7 @@ from lockin_audit.model import Asset, Finding, Holder, ScanResult, Severity, Sta
 from lockin_audit.report.interface import write_reports
 from lockin_audit.sources.azure import client_kwargs
 from tests.garbled import garbled
+from tests.hooks import arm_fault, hooks, watch
 
 SECRET = "azure-test-secret-value-9f8e7d"
 APP_ID = "11111111-2222-4333-8444-555555555555"
@@ -39,6 +40,7 @@ APP_ID = "11111111-2222-4333-8444-555555555555"
 @pytest.fixture()
 def cloud(tmp_path: Path) -> Iterator[MicrosoftCloud]:
     server = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path / "ca")
+    watch(server)
     yield server
     server.stop()
 
@@ -100,7 +102,7 @@ def test_demo_estate_end_to_end(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     rg = next(f for f in delegations.values() if "resource group rg-practice" in f.detail)
     assert rg.status is Status.FAIL and "BITS Backup Operators" in rg.detail
     # the definitions came expanded: none was read on its own
-    assert not [p for _, p, _ in cloud.requests if "registrationDefinitions/" in p]
+    assert not [p for _, p, _ in hooks(cloud).log if "registrationDefinitions/" in p]
     access = by(result, "azure.access.role-assignments", CSP_SUBSCRIPTION)
     # six active, two PIM eligibilities; the Owner inherited from management group Acme
     # Production is judged there (azure.access.management-groups), not here
@@ -127,9 +129,9 @@ def test_demo_estate_end_to_end(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     [pal] = by(result, "azure.partner-link.pal")
     assert pal.status is Status.MANUAL
     # every list was followed through its nextLink pages
-    assert any("skiptoken" in p and "roleAssignments" in p for _, p, _ in cloud.requests)
+    assert any("skiptoken" in p and "roleAssignments" in p for _, p, _ in hooks(cloud).log)
     # the SDKs sent the requests the source says it sent, and only reads
-    methods = {m for m, p, _ in cloud.requests if not p.endswith("/token")
+    methods = {m for m, p, _ in hooks(cloud).log if not p.endswith("/token")
                and "getByIds" not in p}
     assert methods == {"GET"}
     assert all(c.assessed for c in result.coverage)
@@ -143,7 +145,7 @@ def test_unexpanded_definitions_are_read_by_id(cloud: MicrosoftCloud, tmp_path: 
     lighthouse = by(result, "azure.delegation.lighthouse", CSP_SUBSCRIPTION)
     assert len(lighthouse) == 2 and {f.status for f in lighthouse} == {Status.FAIL}
     assert all("None" not in f.detail and "()" not in f.detail for f in lighthouse)
-    assert len([p for _, p, _ in cloud.requests if "registrationDefinitions/" in p]) == 2
+    assert len([p for _, p, _ in hooks(cloud).log if "registrationDefinitions/" in p]) == 2
     # a definition that cannot be read is an error for that delegation, not a pass
     cloud.arm.registration_definitions.clear()
     result = scan(cloud, tmp_path)
@@ -172,8 +174,8 @@ def test_graph_unreadable_means_role_holders_not_judged(cloud: MicrosoftCloud, t
 
 def test_denied_resources_list_is_named_and_apps_still_judged(cloud: MicrosoftCloud,
                                                               tmp_path: Path) -> None:
-    cloud.arm.faults[f"/subscriptions/{CSP_SUBSCRIPTION}/resources"] = denied(
-        "Microsoft.Resources/subscriptions/resources/read", f"/subscriptions/{CSP_SUBSCRIPTION}")
+    hooks(cloud).faults.append(arm_fault(f"/subscriptions/{CSP_SUBSCRIPTION}/resources", denied(
+        "Microsoft.Resources/subscriptions/resources/read", f"/subscriptions/{CSP_SUBSCRIPTION}")))
     result = scan(cloud, tmp_path)
     managed = by(result, "azure.managed-apps.managed-by")
     errors = [f for f in managed if f.status is Status.ERROR]
@@ -206,13 +208,14 @@ def test_the_secret_and_token_never_reach_an_output(cloud: MicrosoftCloud, tmp_p
     for path in out.iterdir():
         text = path.read_text()
         assert SECRET not in text and cloud.token not in text, path.name
-    assert any(h.get("Authorization") == f"Bearer {cloud.token}" for _, _, h in cloud.requests)
+    assert any(h.get("Authorization") == f"Bearer {cloud.token}" for _, _, h in hooks(cloud).log)
 
 
 def test_a_denied_read_is_an_error_naming_the_permission(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     path = f"/subscriptions/{CSP_SUBSCRIPTION}/providers/microsoft.managedservices/registrationassignments"
-    cloud.arm.faults[path] = denied("Microsoft.ManagedServices/registrationAssignments/read",
-                                    f"/subscriptions/{CSP_SUBSCRIPTION}")
+    hooks(cloud).faults.append(arm_fault(path, denied(
+        "Microsoft.ManagedServices/registrationAssignments/read",
+        f"/subscriptions/{CSP_SUBSCRIPTION}")))
     result = scan(cloud, tmp_path)
     [error] = by(result, "azure.delegation.lighthouse", CSP_SUBSCRIPTION)
     assert error.status is Status.ERROR
@@ -223,7 +226,8 @@ def test_a_denied_read_is_an_error_naming_the_permission(cloud: MicrosoftCloud, 
 
 def test_a_denied_subscription_list_is_an_error_not_a_clean_tenant(cloud: MicrosoftCloud,
                                                                    tmp_path: Path) -> None:
-    cloud.arm.faults["/subscriptions"] = denied("Microsoft.Resources/subscriptions/read", "/")
+    hooks(cloud).faults.append(arm_fault("/subscriptions", denied(
+        "Microsoft.Resources/subscriptions/read", "/")))
     result = scan(cloud, tmp_path)
     # (management groups are listed on their own: judged by their own check)
     statuses = {f.check_id: f.status for f in result.findings
@@ -234,11 +238,12 @@ def test_a_denied_subscription_list_is_an_error_not_a_clean_tenant(cloud: Micros
 
 
 def test_throttling_and_malformed_answers(cloud: MicrosoftCloud, tmp_path: Path) -> None:
-    cloud.arm.faults[f"/subscriptions/{CSP_SUBSCRIPTION}/resourcegroups"] = arm_error(
-        429, "TooManyRequests", "slow down", {"Retry-After": "0"})
-    cloud.arm.faults[f"/subscriptions/{CSP_SUBSCRIPTION}/providers/microsoft.authorization/"
-                     "classicadministrators"] = (200, {"Content-Type": "application/json"},
-                                                 b'{"value": [')
+    hooks(cloud).faults.extend([
+        arm_fault(f"/subscriptions/{CSP_SUBSCRIPTION}/resourcegroups", arm_error(
+            429, "TooManyRequests", "slow down", {"Retry-After": "0"})),
+        arm_fault(f"/subscriptions/{CSP_SUBSCRIPTION}/providers/microsoft.authorization/"
+                  "classicadministrators", (200, {"Content-Type": "application/json"},
+                                            b'{"value": ['))])
     result = scan(cloud, tmp_path)
     managed = by(result, "azure.managed-apps.managed-by", CSP_SUBSCRIPTION)
     assert [f.status for f in managed] == [Status.ERROR]
@@ -280,12 +285,12 @@ def test_the_sdk_clients_refuse_writes_before_they_leave(cloud: MicrosoftCloud) 
                                         authority=cloud.url, disable_instance_discovery=True,
                                         connection_verify=cloud.ca_path)
     client = ResourceManagementClient(credential, CSP_SUBSCRIPTION, **client_kwargs(opts))
-    before = len(cloud.requests)
+    before = len(hooks(cloud).log)
     with pytest.raises(WriteRefused):
         client.resource_groups.begin_delete("rg-practice").result()
     with pytest.raises(WriteRefused):
         client.resource_groups.create_or_update("rg-new", {"location": "eastus"})
-    arm_requests = [r for r in cloud.requests[before:] if "/subscriptions/" in r[1]]
+    arm_requests = [r for r in hooks(cloud).log[before:] if "/subscriptions/" in r[1]]
     assert arm_requests == []  # nothing reached the server
     assert [g.name for g in client.resource_groups.list()] == [
         "rg-practice", "mrg-bits-backup", "rg-imaging"]  # two pages, through nextLink
@@ -302,8 +307,8 @@ def test_doctor_reports_what_can_be_read(cloud: MicrosoftCloud, tmp_path: Path) 
     from lockin_audit.doctor import run_doctor
 
     path = f"/subscriptions/{CSP_SUBSCRIPTION}/providers/microsoft.authorization/roleassignments"
-    cloud.arm.faults[path] = denied("Microsoft.Authorization/roleAssignments/read",
-                                    f"/subscriptions/{CSP_SUBSCRIPTION}")
+    hooks(cloud).faults.append(arm_fault(path, denied(
+        "Microsoft.Authorization/roleAssignments/read", f"/subscriptions/{CSP_SUBSCRIPTION}")))
     config = config_from_mapping({
         "client": {"name": "Acme Dental LLC"}, "provider": {"name": "Bob's IT Services"},
         "scan": {"azure": [target(cloud, subscription_ids=[PROVIDER_SUBSCRIPTION])]}},
@@ -415,7 +420,7 @@ def test_provider_guest_eligible_for_owner_through_pim(cloud: MicrosoftCloud,
         Status.FAIL, Holder.PROVIDER, Severity.CRITICAL)
     assert "BITS Helpdesk (helpdesk@bobsit.example) is eligible (through PIM) for Owner " \
         "on the whole subscription" in eligible.detail
-    assert [p for _, p, _ in cloud.requests
+    assert [p for _, p, _ in hooks(cloud).log
             if "/roleEligibilityScheduleInstances" in p and CSP_SUBSCRIPTION in p]
     # the direct subscription has no eligibility: its pass names what was read
     [direct] = by(result, "azure.access.role-assignments", DIRECT_SUBSCRIPTION)
@@ -438,7 +443,7 @@ def test_management_group_owner_from_the_provider(cloud: MicrosoftCloud,
     assert not [f for f in result.findings if f.check_id == "azure.access.role-assignments"
                 and "tech@bobsit.onmicrosoft.com" in f.detail]
     # the hierarchy read: each group's details (parent), its assignments at its scope
-    assert [p for _, p, _ in cloud.requests if p.lower().startswith(
+    assert [p for _, p, _ in hooks(cloud).log if p.lower().startswith(
         "/providers/microsoft.management/managementgroups/acme-production/providers/"
         "microsoft.authorization/roleassignments")]
 
@@ -446,8 +451,9 @@ def test_management_group_owner_from_the_provider(cloud: MicrosoftCloud,
 def test_management_groups_unreadable(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     """Management groups cannot be listed (403): an error for them, and the assignment
     inherited from a group is then judged on each subscription that lists it."""
-    cloud.arm.faults["/providers/microsoft.management/managementgroups"] = denied(
-        "Microsoft.Management/managementGroups/read", "/")
+    hooks(cloud).faults.append(arm_fault("/providers/microsoft.management/managementgroups",
+                                         denied("Microsoft.Management/managementGroups/read",
+                                                "/")))
     result = scan(cloud, tmp_path)
     [error] = by(result, "azure.access.management-groups")
     assert error.status is Status.ERROR and "managementGroups/read" in error.detail
@@ -460,8 +466,9 @@ def test_management_groups_unreadable(cloud: MicrosoftCloud, tmp_path: Path) -> 
 def test_pim_eligibility_unreadable_is_an_error(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     path = f"/subscriptions/{DIRECT_SUBSCRIPTION}/providers/microsoft.authorization/" \
         "roleeligibilityscheduleinstances"
-    cloud.arm.faults[path] = denied("Microsoft.Authorization/roleEligibilityScheduleInstances/"
-                                    "read", f"/subscriptions/{DIRECT_SUBSCRIPTION}")
+    hooks(cloud).faults.append(arm_fault(path, denied(
+        "Microsoft.Authorization/roleEligibilityScheduleInstances/read",
+        f"/subscriptions/{DIRECT_SUBSCRIPTION}")))
     result = scan(cloud, tmp_path)
     found = by(result, "azure.access.role-assignments", DIRECT_SUBSCRIPTION)
     assert [f.status for f in found] == [Status.ERROR]

@@ -41,12 +41,13 @@ from lockin_audit import registry
 from lockin_audit.config import AuditConfig, config_from_mapping
 from lockin_audit.demo import demo_estate
 from lockin_audit.demo.knot import knotd_path
-from lockin_audit.demo.local_http import FaultRule, LocalHttpServer
+from lockin_audit.demo.local_http import LocalHttpServer
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import Finding, ScanResult, Status
 from lockin_audit.report.interface import RENDERERS, write_reports
 from lockin_audit.scoring import scored
 from tests.faulty_dns import DnsFault, DnsFaultProxy
+from tests.hooks import FaultRule, hooks, watch
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")]
@@ -255,11 +256,11 @@ class Estate:
         for proxy in self.aws:
             proxy.faults.clear()
         for server in self.http.values():
-            server.faults.clear()
+            hooks(server).faults.clear()
 
     def record_start(self) -> dict[str, int]:
         marks = {"dns": len(self.dns.calls), "aws": sum(len(p.calls) for p in self.aws)}
-        marks.update({k: len(s.calls) for k, s in self.http.items()})
+        marks.update({k: len(hooks(s).log) for k, s in self.http.items()})
         return marks
 
     def recorded_since(self, marks: dict[str, int]) -> dict[str, list[tuple[str, str]]]:
@@ -269,7 +270,7 @@ class Estate:
             aws.extend(("POST", op) for op in proxy.calls)
         out["aws"] = aws[marks["aws"]:]
         for name, server in self.http.items():
-            out[name] = server.calls[marks[name]:]
+            out[name] = [(m, p) for m, p, _ in hooks(server).log[marks[name]:]]
         return out
 
 
@@ -292,8 +293,11 @@ def _fronted(cfg: AuditConfig, workdir: Path) -> tuple[AuditConfig, DnsFaultProx
 
 
 def _server_of(url: str) -> LocalHttpServer:
+    """The demo's server at `url`, with the tests' request log and fault table on it."""
     parts = urlsplit(url)
-    return LocalHttpServer.running[f"{parts.scheme}://{parts.netloc}"]
+    server = LocalHttpServer.running[f"{parts.scheme}://{parts.netloc}"]
+    watch(server)
+    return server
 
 
 @pytest.fixture(scope="module")
@@ -428,7 +432,7 @@ def _http_install(server: str, route: str, kind: str) -> Callable[[Estate], list
 
     def install(est: Estate) -> list[Any]:
         rule = http_fault(pattern, kind)
-        est.http[server].faults.append(rule)
+        hooks(est.http[server]).faults.append(rule)
         return [rule]
     return install
 

@@ -41,6 +41,7 @@ from lockin_audit.history import open_store
 from lockin_audit.model import ScanResult
 from lockin_audit.report.portfolio import build_portfolio, write_portfolio
 from lockin_audit.transport import Engine
+from tests.hooks import hooks, watch
 
 TODAY = dt.date.today()
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def rdap() -> Iterator[RdapServer]:
     server = RdapServer(RdapData())
     server.data = demo_data(server.url, TODAY)
+    watch(server)
     yield server
     server.stop()
 
@@ -82,9 +84,9 @@ def test_scans_in_one_engine_share_public_answers_and_leave_it_open(rdap: RdapSe
     assert all(len(r.findings) == len(results[0].findings) > 0 for r in results)
     # three clients, one bootstrap and one registry + registrar answer per domain
     # (the extra bootstrap request is the test's own, after the scans)
-    assert rdap.count("/bootstrap/dns.json") == 2
-    assert rdap.count("/com/domain/acmedental.com") == 1
-    assert rdap.count("/registrar/domain/acmedental.com") == 1
+    assert hooks(rdap).log.count_path("/bootstrap/dns.json") == 2
+    assert hooks(rdap).log.count_path("/com/domain/acmedental.com") == 1
+    assert hooks(rdap).log.count_path("/registrar/domain/acmedental.com") == 1
 
 
 def test_the_shared_engine_keeps_no_cookie_between_requests() -> None:
@@ -207,6 +209,7 @@ def fleet_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetFiles
     knot = KnotServer(tmp / "knot", zones).start(timeout_s=30)
     rdap = RdapServer(RdapData())
     rdap.data = fleet_rdap(rdap.url, clients)
+    watch(rdap)
     folder = tmp / "clients"
     write_fleet(folder, clients, knot.address, rdap.bootstrap_url)
     # the marker in client 0's inventory and aliases
@@ -289,10 +292,10 @@ def test_fleet_scan_writes_each_clients_reports_and_reports_failures_per_client(
     assert proc.returncode == 2 == summary["exit_code"], proc.stderr
     assert "NOT SCANNED" in proc.stderr and "broken" in proc.stderr
     # one engine: the RDAP bootstrap once for 8 clients, every domain's answers once
-    assert fleet_files.rdap.count("/bootstrap/dns.json") == 1
+    assert hooks(fleet_files.rdap).log.count_path("/bootstrap/dns.json") == 1
     for c in fleet_files.clients:
         for d in c.domains:
-            assert fleet_files.rdap.count(f"/test/domain/{d}") == 1
+            assert hooks(fleet_files.rdap).log.count_path(f"/test/domain/{d}") == 1
 
 
 def test_no_client_appears_in_another_clients_output(
@@ -359,6 +362,7 @@ def test_two_shards_at_once_on_one_postgresql(pg_url: str, tmp_path: Path) -> No
     knot = KnotServer(tmp_path / "knot", fleet_zones(clients)).start(timeout_s=30)
     rdap = RdapServer(RdapData())
     rdap.data = fleet_rdap(rdap.url, clients)
+    watch(rdap)
     try:
         write_fleet(tmp_path / "clients", clients, knot.address, rdap.bootstrap_url)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "CI": "true",

@@ -31,6 +31,7 @@ from lockin_audit.report.json_format import load_schema
 from lockin_audit.sources import google_api
 from lockin_audit.sources.interface import SourceContext
 from lockin_audit.transport import Engine
+from tests.hooks import google_fault, hooks, watch
 
 PROVIDER_ADMIN = "114820391746250937461"
 HELPDESK = "117264039581726354019"
@@ -40,6 +41,7 @@ ORG = f"organizations/{gs.CLIENT_ORG}"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoogleCloud]:
     cloud = GoogleCloud(demo_data(), workdir=tmp_path_factory.mktemp("google"))
+    watch(cloud)
     yield cloud
     cloud.stop()
 
@@ -56,7 +58,7 @@ def google_env(monkeypatch: pytest.MonkeyPatch, keyfile: Path, tmp_path: Path,
     monkeypatch.setenv("NO_GCE_CHECK", "True")  # never ask a metadata server
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))  # no user gcloud ADC
     yield
-    server.faults.clear()
+    hooks(server).faults.clear()
     server.delegated_scopes = None
     server.token_lifetime = 3599
 
@@ -264,7 +266,7 @@ def test_a_personal_mailbox_among_essential_contacts_is_unknown_not_googles(
 
 def test_a_project_billed_to_the_business_inside_the_providers_organization(
         server: GoogleCloud, tmp_path: Path) -> None:
-    before = len(server.requests)
+    before = len(hooks(server).log)
     result = scan(server, tmp_path)
     backups = one(result, "gcp.billing.projects_elsewhere", "projects/acme-backups")
     assert (backups.status, backups.holder.value) == (Status.FAIL, "provider")
@@ -276,7 +278,7 @@ def test_a_project_billed_to_the_business_inside_the_providers_organization(
     # in scope already (the business's folder): judged by the organization checks
     assert not found(result, "gcp.billing.projects_elsewhere", "projects/acme-imaging")
     # billingAccounts.projects.list was paged, for every visible account
-    listed = [p for _, p, _ in server.requests[before:]
+    listed = [p for _, p, _ in hooks(server).log[before:]
               if "billingAccounts/" in p and "/projects" in p]
     assert any("pageToken=2" in p for p in listed), listed
     assert any(gs.SUB_ACCOUNT in p for p in listed)
@@ -299,9 +301,9 @@ def test_a_billed_project_hidden_from_the_business_is_an_error_with_its_billing_
 
 
 def test_lists_follow_next_page_token(server: GoogleCloud, tmp_path: Path) -> None:
-    before = len(server.requests)
+    before = len(hooks(server).log)
     scan(server, tmp_path)
-    sent = [p for _, p, _ in server.requests[before:]]
+    sent = [p for _, p, _ in hooks(server).log[before:]]
     users = [p for p in sent if p.startswith("/admin/directory/v1/users?")]
     # Seven users at two a page: four pages, the later ones asking for the page token.
     assert len(users) == 4 and "pageToken=2" in users[1] and "pageToken=6" in users[3]
@@ -338,10 +340,10 @@ def test_a_write_is_refused_before_it_is_sent(server: GoogleCloud, tmp_path: Pat
             await engine.aclose()
         return refused
 
-    before = len(server.requests)
+    before = len(hooks(server).log)
     refused = asyncio.run(attempt())
     assert len(refused) == 4 and all("only reads" in r for r in refused)
-    sent = server.requests[before:]
+    sent = hooks(server).log[before:]
     assert [m for m, _, _ in sent if m not in ("GET",) and not _ == "/token"] == [
         m for m, p, _ in sent if p == "/token"]  # only the token grant was POSTed
     assert not any("setIamPolicy" in p or "tokens/" in p or m in ("DELETE", "PATCH")
@@ -355,9 +357,9 @@ def test_a_write_is_refused_before_it_is_sent(server: GoogleCloud, tmp_path: Pat
 
 
 def test_denied_read_is_an_error_never_a_pass(server: GoogleCloud, tmp_path: Path) -> None:
-    server.faults["admin.roleAssignments.list"] = "403"
-    server.faults["cloudresourcemanager.projects.getIamPolicy"] = "403"
-    server.faults["cloudbilling.billingAccounts.get"] = "403"
+    hooks(server).faults.append(google_fault("admin.roleAssignments.list", "403"))
+    hooks(server).faults.append(google_fault("cloudresourcemanager.projects.getIamPolicy", "403"))
+    hooks(server).faults.append(google_fault("cloudbilling.billingAccounts.get", "403"))
     result = scan(server, tmp_path)
     roles = one(result, "gws.admins.super_admins", gs.CUSTOMER_ID, "roles")
     assert roles.status is Status.ERROR and "PERMISSION_DENIED" in roles.detail
@@ -374,12 +376,12 @@ def test_denied_read_is_an_error_never_a_pass(server: GoogleCloud, tmp_path: Pat
 
 def test_throttling_honours_retry_after_then_reports(server: GoogleCloud,
                                                      tmp_path: Path) -> None:
-    server.faults["admin.users.list"] = "429-once"
+    hooks(server).faults.append(google_fault("admin.users.list", "429-once"))
     result = scan(server, tmp_path)
     assert one(result, "gws.admins.super_admins", PROVIDER_ADMIN).status is Status.FAIL
-    server.faults.clear()
-    server.faults["admin.customers.get"] = "429"
-    server.faults["essentialcontacts.contacts.list"] = "500"
+    hooks(server).faults.clear()
+    hooks(server).faults.append(google_fault("admin.customers.get", "429"))
+    hooks(server).faults.append(google_fault("essentialcontacts.contacts.list", "500"))
     result = scan(server, tmp_path)
     recovery = one(result, "gws.contacts.recovery", gs.CUSTOMER_ID)
     assert recovery.status is Status.ERROR and "throttled" in recovery.detail
@@ -389,8 +391,8 @@ def test_throttling_honours_retry_after_then_reports(server: GoogleCloud,
 
 
 def test_malformed_answer_is_an_error(server: GoogleCloud, tmp_path: Path) -> None:
-    server.faults["admin.users.list"] = "malformed"
-    server.faults["cloudresourcemanager.organizations.search"] = "malformed"
+    hooks(server).faults.append(google_fault("admin.users.list", "malformed"))
+    hooks(server).faults.append(google_fault("cloudresourcemanager.organizations.search", "malformed"))
     result = scan(server, tmp_path)
     for check_id in ("gws.admins.super_admins", "gws.apps.oauth_tokens",
                      "gcp.organization.owner"):
@@ -404,7 +406,7 @@ def test_an_answer_missing_what_the_method_always_returns_is_malformed(
     # `{}` from getBillingInfo is not "no billing account", nor from users.list "no users".
     for method in ("cloudbilling.projects.getBillingInfo", "admin.users.list",
                    "cloudresourcemanager.projects.getIamPolicy", "admin.customers.get"):
-        server.faults[method] = "empty"
+        hooks(server).faults.append(google_fault(method, "empty"))
     result = scan(server, tmp_path)
     for check_id, asset in (("gcp.billing.project_account", "projects/acme-dental-web"),
                             ("gcp.access.iam", "projects/acme-dental-web"),
@@ -484,7 +486,7 @@ def test_organization_owner_unknown_is_a_warning_not_a_pass(server: GoogleCloud,
                                                             tmp_path: Path) -> None:
     # Without the Workspace scan (its customer could not be read) nothing says whose
     # organization this is: a warning, and its projects are not passed either.
-    server.faults["admin.customers.get"] = "403"
+    hooks(server).faults.append(google_fault("admin.customers.get", "403"))
     result = scan(server, tmp_path)
     owner = one(result, "gcp.organization.owner", ORG)
     assert owner.status is Status.WARN and gs.CUSTOMER_ID in owner.detail
@@ -510,7 +512,7 @@ def test_checks_command_lists_the_google_checks() -> None:
 def test_tokens_are_reused_and_refreshed_before_expiry(server: GoogleCloud,
                                                       tmp_path: Path) -> None:
     def grants() -> int:
-        return sum(1 for m, p, _ in server.requests if p == "/token")
+        return sum(1 for m, p, _ in hooks(server).log if p == "/token")
 
     before = grants()
     scan(server, tmp_path)
@@ -525,7 +527,7 @@ def test_tokens_are_reused_and_refreshed_before_expiry(server: GoogleCloud,
 
 
 def test_a_read_that_times_out_is_an_error(server: GoogleCloud, tmp_path: Path) -> None:
-    server.faults["cloudbilling.billingAccounts.getIamPolicy"] = "timeout"
+    hooks(server).faults.append(google_fault("cloudbilling.billingAccounts.getIamPolicy", "timeout"))
     cfg = config(server, tmp_path)
     limits = cfg.scan.limits.model_copy(update={"timeout_s": 1.0})
     cfg = cfg.model_copy(update={"scan": cfg.scan.model_copy(update={"limits": limits})})
@@ -545,9 +547,9 @@ def test_fault_matrix_no_read_that_fails_becomes_a_pass(server: GoogleCloud,
     (a 403 with Google's error body, then a malformed answer), by the server. The scan
     completes; the failure is named in an error finding or the coverage; and no pass
     appears that the clean scan did not have."""
-    before = len(server.requests)
+    before = len(hooks(server).log)
     clean = scan(server, tmp_path)
-    methods = sorted({name for _, path, _ in server.requests[before:]
+    methods = sorted({name for _, path, _ in hooks(server).log[before:]
                       for pattern, _, name, _, _ in gs.ROUTES
                       if re.fullmatch(pattern, urlsplit(path).path)})
     assert len(methods) >= 15, methods  # every API of both sources was exercised
@@ -555,8 +557,8 @@ def test_fault_matrix_no_read_that_fails_becomes_a_pass(server: GoogleCloud,
                     if f.status is Status.PASS}
     for method in methods:
         for fault in ("403", "malformed"):
-            server.faults.clear()
-            server.faults[method] = fault
+            hooks(server).faults.clear()
+            hooks(server).faults.append(google_fault(method, fault))
             result = scan(server, tmp_path)
             reasons = [f.detail for f in result.findings if f.status is Status.ERROR] + [
                 c.reason or "" for c in result.coverage if not c.assessed]
@@ -571,14 +573,14 @@ def test_fault_matrix_no_read_that_fails_becomes_a_pass(server: GoogleCloud,
                      if f.status is Status.PASS for e in f.evidence
                      if re.fullmatch(route, urlsplit(e.request.partition(" ")[2]).path)]
             assert not cited, (method, fault, cited)
-    server.faults.clear()
+    hooks(server).faults.clear()
 
 
 def test_unlisted_organizations_are_errors_not_silence(server: GoogleCloud,
                                                        tmp_path: Path) -> None:
     # No organization configured: every organization the identity sees is read. When they
     # cannot be listed, their IAM policies and contacts were never read: said, not skipped.
-    server.faults["cloudresourcemanager.organizations.search"] = "403"
+    hooks(server).faults.append(google_fault("cloudresourcemanager.organizations.search", "403"))
     result = scan(server, tmp_path, gcp={"organization_id": None, "project_ids": []})
     for check_id in ("gcp.organization.owner", "gcp.access.iam", "gcp.contacts.essential"):
         errors = [f for f in found(result, check_id) if f.status is Status.ERROR]

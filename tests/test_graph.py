@@ -25,6 +25,7 @@ from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.scoring import scored
 from lockin_audit.sources.graph import guest_email_from_upn
+from tests.hooks import hooks, watch
 
 SECRET = "s3cret-client-value"  # the only client secret the token endpoint accepts
 CLIENT_TENANT = graph_routes.CLIENT_TENANT
@@ -34,12 +35,13 @@ PROVIDER_TENANT = graph_routes.PROVIDER_TENANT
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MicrosoftCloud]:
     cloud = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path_factory.mktemp("ms"))
+    watch(cloud)
     yield cloud
     cloud.stop()
 
 
 def paths(server: MicrosoftCloud, fragment: str) -> list[str]:
-    return [p for _, p, _ in server.requests if fragment in p]
+    return [p for _, p, _ in hooks(server).log if fragment in p]
 
 
 @pytest.fixture(autouse=True)
@@ -180,7 +182,7 @@ def test_demo_tenant_end_to_end(server: MicrosoftCloud, tmp_path: Path,
                if f.status is not Status.MANUAL)
 
     # The bearer token went only to this server, and appears in no output or log.
-    graph_calls = [h for _, p, h in server.requests if "/v1.0/" in p]
+    graph_calls = [h for _, p, h in hooks(server).log if "/v1.0/" in p]
     assert graph_calls and all(h.get("Authorization") == f"Bearer {server.token}"
                                for h in graph_calls)
     text = json.dumps(data)
@@ -255,7 +257,7 @@ def test_principals_resolved_by_id_when_not_expanded(server: MicrosoftCloud,
     result = scan(server, tmp_path, "noexpand")
     admin = one(result, "m365.admins.global_admins", graph_routes.PROVIDER_ADMIN_ID)
     assert admin.status is Status.FAIL and "admin@bobsit.example" in admin.detail
-    posts = [p for m, p, _ in server.requests if m == "POST" and "/v1.0/" in p]
+    posts = [p for m, p, _ in hooks(server).log if m == "POST" and "/v1.0/" in p]
     assert posts and all(p.endswith("/directoryObjects/getByIds") for p in posts)
 
 
@@ -284,7 +286,7 @@ def test_malformed_answers_are_errors(server: MicrosoftCloud, tmp_path: Path) ->
     assert "another host" in details("m365.partner.relationships")[0]
     assert "does not end" in details("m365.apps.provider_apps")[0]
     assert any("unexpected answer shape" in d for d in details("m365.admins.global_admins"))
-    assert not [p for _, p, _ in server.requests if "steal" in p]
+    assert not [p for _, p, _ in hooks(server).log if "steal" in p]
 
 
 def test_token_failure_fails_the_tenant_without_leaking(server: MicrosoftCloud,

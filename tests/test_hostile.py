@@ -29,6 +29,7 @@ from lockin_audit.guards.aws import ALLOWED_OPERATIONS, READ_OPERATIONS, is_read
 from lockin_audit.guards.net import AllowList, address_problem
 from lockin_audit.model import Asset, Finding, Holder, ScanResult, Severity, Status
 from lockin_audit.safety import printable, safe_yaml_load
+from tests.hooks import rdap_fault, watch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -510,15 +511,15 @@ def test_an_rdap_related_link_cannot_send_us_elsewhere(
 
 def test_a_registrar_redirect_to_a_private_address_is_not_followed(
         listener: Listener, tmp_path: Path) -> None:
-    from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer
+    from lockin_audit.demo.rdap_server import RdapData, RdapServer
 
     server = RdapServer(RdapData())
     target = f"{listener.url}/latest/meta-data/iam/security-credentials/role"
     try:
         data = _registry_answer(server, "acmedental.com",
                                 f"{server.url}/registrar/domain/acmedental.com")
-        data.faults["/registrar/domain/acmedental.com"] = Fault(  # type: ignore[attr-defined]
-            302, headers={"Location": target})
+        watch(server).faults.append(rdap_fault("/registrar/domain/acmedental.com", 302,
+                                               headers={"Location": target}))
         server.data = data  # type: ignore[assignment]
         result = _rdap_scan(server, "acmedental.com", tmp_path)
     finally:
@@ -926,15 +927,16 @@ def test_a_graph_next_link_to_another_host_never_gets_the_token(
 def test_evidence_names_where_a_redirected_answer_came_from(tmp_path: Path) -> None:
     """A registrar link that redirects (within the configured server) is followed, and
     the evidence names both the link and the URL that answered."""
-    from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer
+    from lockin_audit.demo.rdap_server import RdapData, RdapServer
 
     server = RdapServer(RdapData())
     old = f"{server.url}/registrar/old/acmedental.com"
     new = f"{server.url}/registrar/domain/acmedental.com"
     try:
         data = _registry_answer(server, "acmedental.com", old)
-        data.faults["/registrar/old/acmedental.com"] = Fault(  # type: ignore[attr-defined]
-            302, headers={"Location": "/registrar/domain/acmedental.com"})
+        watch(server).faults.append(rdap_fault(
+            "/registrar/old/acmedental.com", 302,
+            headers={"Location": "/registrar/domain/acmedental.com"}))
         server.data = data  # type: ignore[assignment]
         result = _rdap_scan(server, "acmedental.com", tmp_path)
     finally:

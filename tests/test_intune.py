@@ -28,6 +28,7 @@ from lockin_audit.report.owner import owner_view
 from lockin_audit.scoring import scored
 from lockin_audit.sources.interface import Target
 from lockin_audit.sources.intune import DeviceBinding, IntuneFacts
+from tests.hooks import hooks, watch
 
 SECRET = "intune-test-secret-7c1d"
 CLIENT_TENANT = graph_routes.CLIENT_TENANT
@@ -37,6 +38,7 @@ CHECK = "devices.mdm.apple-android-bindings"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MicrosoftCloud]:
     cloud = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path_factory.mktemp("ms"))
+    watch(cloud)
     yield cloud
     cloud.stop()
 
@@ -78,7 +80,7 @@ def findings(result: ScanResult) -> dict[str, list[Finding]]:
 
 
 def requested(server: MicrosoftCloud, fragment: str) -> list[str]:
-    return [p for _, p, _ in server.requests if fragment in p]
+    return [p for _, p, _ in hooks(server).log if fragment in p]
 
 
 def test_apns_certificate_under_the_providers_apple_id_is_a_dated_plan_step(

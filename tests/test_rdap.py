@@ -17,11 +17,12 @@ from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo.rdap import demo_data
-from lockin_audit.demo.rdap_server import Fault, RdapData, RdapServer, arin_network, entity
+from lockin_audit.demo.rdap_server import RdapData, RdapServer, arin_network, entity
 from lockin_audit.engine import Scanner, ScanOptions
 from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.scoring import readiness_of
 from lockin_audit.sources.network import allocation_kind, reverse_zone
+from tests.hooks import hooks, rdap_fault, watch
 
 TODAY = dt.date.today()
 DOMAINS = ["acmedental.com", "acme-dental.net", "acmesmiles.com", "acmedental.co.uk",
@@ -32,6 +33,7 @@ DOMAINS = ["acmedental.com", "acme-dental.net", "acmesmiles.com", "acmedental.co
 def rdap() -> Iterator[RdapServer]:
     server = RdapServer(RdapData())
     server.data = demo_data(server.url, TODAY)
+    watch(server)
     yield server
     server.stop()
 
@@ -76,7 +78,7 @@ def test_thin_registry_is_followed_to_the_registrar(rdap: RdapServer) -> None:
     assert registrant.status is Status.FAIL and registrant.severity is Severity.CRITICAL
     assert "Bob's IT Services <hostmaster@bobsit.example>" in registrant.detail
     assert "GoDaddy.com, LLC" in registrant.detail
-    assert rdap.count("/registrar/domain/acmedental.com") == 1
+    assert hooks(rdap).log.count_path("/registrar/domain/acmedental.com") == 1
     assert "+ registrar GET" in registrant.evidence[0].request
     account = one(result, "acmedental.com", REG, "account")
     assert account.status is Status.FAIL
@@ -125,13 +127,14 @@ def test_expiry_bands_and_due_dates(rdap: RdapServer) -> None:
 
 
 @pytest.mark.parametrize(("fault", "reason"), [
-    (Fault(200, "<html><body>Service unavailable</body></html>", "text/html"), "HTML page"),
-    (Fault(200, '{"objectClassName": "domain", '), "not valid JSON"),
-    (Fault(403, '{"errorCode": 403}'), "access refused"),
-    (Fault(500, "boom", "text/plain"), "HTTP 500"),
+    ((200, "<html><body>Service unavailable</body></html>", "text/html"), "HTML page"),
+    ((200, '{"objectClassName": "domain", '), "not valid JSON"),
+    ((403, '{"errorCode": 403}'), "access refused"),
+    ((500, "boom", "text/plain"), "HTTP 500"),
 ])
-def test_bad_answers_become_errors_not_passes(rdap: RdapServer, fault: Fault, reason: str) -> None:
-    rdap.data.faults["/com/domain/acmesmiles.com"] = fault
+def test_bad_answers_become_errors_not_passes(rdap: RdapServer, fault: tuple[Any, ...],
+                                              reason: str) -> None:
+    hooks(rdap).faults.append(rdap_fault("/com/domain/acmesmiles.com", *fault))
     result = scan(rdap, ["acmesmiles.com", "acmedental.com"])
     for check_id in (REG, EXP):
         bad = one(result, "acmesmiles.com", check_id)
@@ -146,18 +149,19 @@ def test_bad_answers_become_errors_not_passes(rdap: RdapServer, fault: Fault, re
 
 
 def test_429_retry_after_and_5xx_backoff_are_retried(rdap: RdapServer) -> None:
-    rdap.data.faults["/com/domain/acmesmiles.com"] = Fault(
-        429, '{"errorCode": 429}', headers={"Retry-After": "1"}, times=1)
-    rdap.data.faults["/registrar/domain/acmesmiles.com"] = Fault(503, "busy", "text/plain",
-                                                                 times=1)
+    hooks(rdap).faults.extend([
+        rdap_fault("/com/domain/acmesmiles.com", 429, '{"errorCode": 429}',
+                   headers={"Retry-After": "1"}, times=1),
+        rdap_fault("/registrar/domain/acmesmiles.com", 503, "busy", "text/plain", times=1)])
     result = scan(rdap, ["acmesmiles.com"])
     assert one(result, "acmesmiles.com", REG, "registrant").status is Status.PASS
-    assert rdap.count("/com/domain/acmesmiles.com") == 2
-    assert rdap.count("/registrar/domain/acmesmiles.com") == 2
+    assert hooks(rdap).log.count_path("/com/domain/acmesmiles.com") == 2
+    assert hooks(rdap).log.count_path("/registrar/domain/acmesmiles.com") == 2
 
 
 def test_a_failing_registrar_keeps_the_registry_answer(rdap: RdapServer) -> None:
-    rdap.data.faults["/registrar/domain/acmesmiles.com"] = Fault(404, '{"errorCode": 404}')
+    hooks(rdap).faults.append(rdap_fault("/registrar/domain/acmesmiles.com", 404,
+                                         '{"errorCode": 404}'))
     result = scan(rdap, ["acmesmiles.com"])
     registrant = one(result, "acmesmiles.com", REG, "registrant")
     assert registrant.status is Status.MANUAL  # the thin registry names no registrant
@@ -170,7 +174,7 @@ def test_a_failing_registrar_keeps_the_registry_answer(rdap: RdapServer) -> None
 
 
 def test_unreachable_bootstrap_is_an_error_for_every_domain(rdap: RdapServer) -> None:
-    rdap.data.faults["/bootstrap/dns.json"] = Fault(500, "down", "text/plain")
+    hooks(rdap).faults.append(rdap_fault("/bootstrap/dns.json", 500, "down", "text/plain"))
     result = scan(rdap, ["acmedental.com", "acmesmiles.com"])
     assert {f.status for f in result.findings} == {Status.ERROR}
     assert "bootstrap" in result.findings[0].detail
@@ -178,14 +182,14 @@ def test_unreachable_bootstrap_is_an_error_for_every_domain(rdap: RdapServer) ->
 
 def test_cache_serves_a_rerun_and_no_cache_bypasses_it(rdap: RdapServer, tmp_path: Path) -> None:
     scan(rdap, ["acmedental.com"], cache_dir=tmp_path)
-    assert rdap.count("/com/domain/acmedental.com") == 1
+    assert hooks(rdap).log.count_path("/com/domain/acmedental.com") == 1
     again = scan(rdap, ["acmedental.com"], cache_dir=tmp_path)
-    assert rdap.count("/com/domain/acmedental.com") == 1  # served from the cache
+    assert hooks(rdap).log.count_path("/com/domain/acmedental.com") == 1  # served from the cache
     assert one(again, "acmedental.com", REG, "registrant").status is Status.FAIL
     scan(rdap, ["acmedental.com"], cache_dir=tmp_path, use_cache=False)
-    assert rdap.count("/com/domain/acmedental.com") == 2
+    assert hooks(rdap).log.count_path("/com/domain/acmedental.com") == 2
     scan(rdap, ["acmedental.com"], cache_dir=tmp_path, cache_ttl_s=0)
-    assert rdap.count("/com/domain/acmedental.com") == 3  # expired
+    assert hooks(rdap).log.count_path("/com/domain/acmedental.com") == 3  # expired
     cached = [json.loads(p.read_text()) for p in (tmp_path / "rdap").glob("*.json")]
     assert cached and all(set(c) == {"fetched_at", "url", "body"} for c in cached)
 
@@ -268,7 +272,7 @@ def test_lookups_are_deduplicated_by_containing_netblock(rdap: RdapServer, tmp_p
     result = scan(rdap, [], areas=("network",), inventory=[inv], base_dir=tmp_path)
     found = network_findings(result)
     assert len(found) == 8
-    ip_requests = sorted(p for p in rdap.requests if "/ip/" in p)
+    ip_requests = sorted(hooks(rdap).log.paths("/ip/"))
     # the block, its parent (the 'up' link), one address of the /24, one of the RIPE /24
     assert len(ip_requests) == 4, ip_requests
     # an address inside the reassigned /29 reuses the /29, not the provider's /24
@@ -282,7 +286,8 @@ def test_network_errors_are_errors(rdap: RdapServer, tmp_path: Path) -> None:
     rdap.data.networks["arin"].append(arin_network("203.0.113.128", "203.0.113.255", "X",
                                                    "REASSIGNED", "Y", "NET-X",
                                                    parent="NET-203-0-113-0-1"))
-    rdap.data.faults["/arin/ip/203.0.113.77"] = Fault(200, "<html>oops</html>", "text/html")
+    hooks(rdap).faults.append(rdap_fault("/arin/ip/203.0.113.77", 200, "<html>oops</html>",
+                                         "text/html"))
     inv = write_inventory(tmp_path, ["198.51.100.1", "203.0.113.77"])
     result = scan(rdap, [], areas=("network",), inventory=[inv], base_dir=tmp_path,
                   provider={**PROVIDER, "ip_ranges": []})

@@ -21,7 +21,6 @@ from test_rdap import network_findings, scan, write_inventory
 
 from lockin_audit.demo import PROVIDER
 from lockin_audit.demo.rdap_server import (
-    Fault,
     RdapData,
     RdapServer,
     arin_network,
@@ -30,6 +29,7 @@ from lockin_audit.demo.rdap_server import (
 )
 from lockin_audit.model import Finding, Status
 from lockin_audit.sources.network import allocation_kind
+from tests.hooks import hooks, rdap_fault, watch
 
 
 def net(start: str, end: str, kind: str, org: str, *, handle: str, port43: str,
@@ -180,7 +180,7 @@ def chained(tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[tuple[RdapServer, dict[str, Finding], bool]]:
     server = RdapServer(RdapData())
     server.data.networks = _chain_data(server.url)
-    server.data.faults["/arin/ip/64.15.9.0/24"] = Fault(503, '{"errorCode": 503}')
+    watch(server).faults.append(rdap_fault("/arin/ip/64.15.9.0/24", 503, '{"errorCode": 503}'))
     tmp = tmp_path_factory.mktemp("chain")
     try:
         inv = write_inventory(Path(tmp), ["64.15.8.64/29", "64.15.9.0/29", "64.15.10.0/24",
@@ -216,7 +216,7 @@ def test_assigned_pa_under_an_lir_allocation_is_the_lirs(
     f = found["91.198.4.0/24"]
     assert f.status is Status.WARN and "Example Carrier GmbH's ALLOCATED PA" in f.detail
     assert "lent to Acme Dental LLC" in f.detail, f.detail
-    assert server.count("/ripe/ip/91.198.4.0/23") == 1  # the next larger prefix was asked
+    assert hooks(server).log.count_path("/ripe/ip/91.198.4.0/23") == 1  # the next larger prefix was asked
 
 
 def test_a_failed_parent_lookup_is_an_error_and_the_scan_incomplete(

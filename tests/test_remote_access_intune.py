@@ -15,6 +15,7 @@ from lockin_audit.demo import graph_routes
 from lockin_audit.demo.azure_server import MicrosoftCloud
 from lockin_audit.engine import Scanner
 from lockin_audit.model import Holder, ScanResult, Severity, Status
+from tests.hooks import hooks
 from tests.test_intune import CLIENT_TENANT, azure_env, server  # noqa: F401 - fixtures
 
 CHECK = "devices.remote_access.intune"
@@ -51,7 +52,7 @@ def test_provider_screenconnect_on_12_devices_and_teamviewer_untold(
     assert (tv.status, tv.holder) == (Status.WARN, Holder.UNKNOWN)
     assert "3 managed devices" in tv.detail
     # both lists were paged through (the local cloud pages every collection)
-    assert any("managedDevices" in p and "skiptoken" in p for _, p, _ in server.requests)
+    assert any("managedDevices" in p and "skiptoken" in p for _, p, _ in hooks(server).log)
 
 
 def test_an_instance_nobody_configured_is_a_warning_not_a_pass(

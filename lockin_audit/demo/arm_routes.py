@@ -5,8 +5,7 @@ host)` answers the ARM paths the azure source reads (subscriptions, role assignm
 definitions, classic administrators, Lighthouse registration assignments and
 definitions, resource groups, resources, managed applications, billing properties,
 Partner Admin Link) and returns None for anything else. Paths are matched
-case-insensitively, as ARM does. `faults` maps a lower-case path to an answer (a 403
-AuthorizationFailed, a 429 with Retry-After, broken JSON) for the tests.
+case-insensitively, as ARM does.
 
 Shapes follow the REST reference, not the parser:
 - every list pages with an absolute `nextLink` (`page_size` items a page; the demo's
@@ -76,8 +75,6 @@ class ArmData:
     mg_parents: dict[str, str | None] = field(default_factory=dict)
     mg_role_assignments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     eligibility: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    faults: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
-    requests: list[tuple[str, str]] = field(default_factory=list)
 
 
 def subscription(sub_id: str, name: str, tenant: str, quota: str,
@@ -413,9 +410,6 @@ def handle(data: ArmData, method: str, path: str, query: dict[str, list[str]],
     lower = path.rstrip("/").lower()
     if not (lower.startswith("/subscriptions") or lower.startswith("/providers/")):
         return None
-    data.requests.append((method, path))
-    if lower in data.faults:
-        return data.faults[lower]
     if method.upper() != "GET":
         return arm_error(405, "MethodNotAllowed", "the demo serves reads only")
     parts = lower.strip("/").split("/")

@@ -60,7 +60,6 @@ class StubServer:
         self.answers = dict(answers)
         self.upstream = upstream
         self.delay_s = delay_s  # added latency per request (the benchmark's slow network)
-        self.calls: list[tuple[str, str]] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -73,7 +72,6 @@ class StubServer:
                 key = self._operation(payload)
                 if stub.delay_s:
                     time.sleep(stub.delay_s)
-                stub.calls.append(key)
                 self._answer(key, payload)
 
             def _answer(self, key: tuple[str, str], payload: bytes,
@@ -103,7 +101,6 @@ class StubServer:
                     self._send(200, answer)
 
             def do_GET(self) -> None:
-                stub.calls.append(("GET", self.path))
                 if stub.delay_s:
                     time.sleep(stub.delay_s)
                 key = _REST_PATHS.get(self.path.split("?")[0])

@@ -10,8 +10,8 @@ One HTTPS server (a throwaway CA from `trustme`; the real SDKs insist on TLS) an
 
 Use: `server = MicrosoftCloud(ArmData(...), secret="...")`, then point an azure target's
 `authority_host`, `arm_endpoint` and `graph_endpoint` at `server.url` and its `ca_bundle`
-at `server.ca_path`; `server.stop()` at the end. Every request is recorded (method, path,
-headers) so tests can assert what was sent.
+at `server.ca_path`; `server.stop()` at the end. `server.http` is the LocalHttpServer
+underneath, where the tests plug their hooks (lockin_audit.demo.local_http).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ class MicrosoftCloud:
         self.arm = arm
         self.secret = secret
         self.token = f"demo-token-{uuid.uuid4().hex}"
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
         workdir.mkdir(parents=True, exist_ok=True)
@@ -42,15 +41,14 @@ class MicrosoftCloud:
         ca.cert_pem.write_to_path(self.ca_path)
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(tls)
-        self._http = LocalHttpServer(self.answer, tls=tls)
-        self.url = self._http.url
+        self.http = LocalHttpServer(self.answer, tls=tls)
+        self.url = self.http.url
 
     def stop(self) -> None:
-        self._http.stop()
+        self.http.stop()
 
     def answer(self, method: str, raw_path: str, headers: dict[str, str], body: bytes
                ) -> tuple[int, dict[str, str], bytes]:
-        self.requests.append((method, raw_path, headers))
         url = urlsplit(raw_path)
         query = parse_qs(url.query)
         host = headers.get("Host") or headers.get("host") or ""

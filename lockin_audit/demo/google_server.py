@@ -12,9 +12,8 @@ are omitted when empty, errors carry Google's error body (`error.code/message/st
 and an ErrorInfo detail), and a token without the method's scope gets
 ACCESS_TOKEN_SCOPE_INSUFFICIENT.
 
-Faults for tests: `server.faults[method] = "403" | "429" | "429-once" | "500" |
-"malformed" | "empty" | "timeout"`, keyed by the API method name (e.g. `admin.roleAssignments.list`).
-Every request is recorded (method, path, headers) so tests can assert what was sent.
+`server.http` is the LocalHttpServer underneath, where the tests plug their hooks
+(lockin_audit.demo.local_http).
 """
 
 from __future__ import annotations
@@ -142,13 +141,10 @@ class GoogleCloud:
         import trustme
 
         self.data = data
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
-        self.faults: dict[str, str] = {}
         self.keys: dict[str, Any] = {}  # client_email -> public key
         self.delegated_scopes = delegated_scopes  # None: every scope is delegated
         self.token_lifetime = 3599  # seconds, as Google's expires_in
         self._tokens: dict[str, tuple[frozenset[str], str | None]] = {}
-        self._once: set[str] = set()
         self._lock = threading.Lock()
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -157,8 +153,8 @@ class GoogleCloud:
         ca.cert_pem.write_to_path(self.ca_path)
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(tls)
-        self._http = LocalHttpServer(self.answer, tls=tls)
-        self.url = self._http.url
+        self.http = LocalHttpServer(self.answer, tls=tls)
+        self.url = self.http.url
         self.token_uri = self.url + "/token"
 
     def new_key(self) -> ServiceAccountKey:
@@ -167,10 +163,7 @@ class GoogleCloud:
         return key
 
     def stop(self) -> None:
-        self._http.stop()
-
-    def paths(self, fragment: str = "") -> list[str]:
-        return [p for _, p, _ in self.requests if fragment in p]
+        self.http.stop()
 
     # -- the OAuth token endpoint (RFC 7523 JWT bearer grant, as Google's) ---------------
     def _token(self, body: bytes) -> Reply:
@@ -219,7 +212,6 @@ class GoogleCloud:
 
     # -- dispatch ------------------------------------------------------------------------
     def answer(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Reply:
-        self.requests.append((method, raw_path, headers))
         url = urlsplit(raw_path)
         query = parse_qs(url.query)
         path = unquote(url.path)
@@ -240,43 +232,11 @@ class GoogleCloud:
                                     detail={"reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
                                             "domain": "googleapis.com",
                                             "metadata": {"method": name}})
-            fault = self._fault(name)
-            if fault is not None:
-                return fault
             return handler(self, m.groupdict(), query)
         if method not in ("GET", "HEAD"):
             # A write that reached the server: tests assert this never happens.
             return _ok({"done": True})
         return google_error(404, "NOT_FOUND", f"Method not found: {path}")
-
-    def _fault(self, name: str) -> Reply | None:
-        fault = self.faults.get(name)
-        if fault is None:
-            return None
-        if fault == "429-once":
-            if name in self._once:
-                return None
-            self._once.add(name)
-            fault = "429"
-        if fault == "403":
-            return google_error(403, "PERMISSION_DENIED", f"The caller does not have "
-                                f"permission ({name})",
-                                detail={"reason": "IAM_PERMISSION_DENIED",
-                                        "domain": "googleapis.com",
-                                        "metadata": {"permission": name}})
-        if fault == "429":
-            return google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric "
-                                "'Read requests' of service.", headers={"Retry-After": "0"})
-        if fault == "500":
-            return google_error(500, "INTERNAL", "Internal error encountered.")
-        if fault == "empty":  # valid JSON, but not what the method returns
-            return 200, dict(JSON), b"{}"
-        if fault == "malformed":
-            return 200, dict(JSON), b'{"items": "not a list", "users": 7, "bindings": 1'
-        if fault == "timeout":
-            time.sleep(3)
-            return google_error(503, "UNAVAILABLE", "The service is currently unavailable.")
-        raise ValueError(f"unknown fault {fault!r}")
 
     # -- Directory API (developers.google.com/workspace/admin/directory/reference/rest/v1)
     def _customer_ok(self, key: str) -> bool:

@@ -6,65 +6,48 @@ request (method, path with query, headers, body) to `answer`, which returns (sta
 headers, body). Keep-alive like the real APIs, and each answer written as one segment so
 that Nagle and delayed ACKs do not add 40 ms stalls to every request.
 
-Fault injection (the tests' fault matrix): `server.faults` holds `FaultRule`s; the first
-rule whose method and path patterns match a request answers it instead (a status, a body,
-after a delay), so a client sees a real HTTP answer: 403, 429 with Retry-After, 5xx, a
-malformed body, or no answer in time. `server.calls` records (method, path) of every
-request; `LocalHttpServer.running` finds a running server by its URL.
+Hooks (the one place where code outside a server plugs into it): `server.observers` are
+called with every request (method, path with query, headers, body) before it is answered;
+`server.interceptors` are then asked in order, each an answer function that may decline
+(None), and the first answer given is sent instead of the server's own. The demo installs
+none; the tests plug in their fault rules and request logs (tests/hooks.py). Every demo
+server built on this one exposes it as `.http`. `LocalHttpServer.running` finds a running
+server by its URL.
 """
 
 from __future__ import annotations
 
-import re
 import ssl
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 Reply = tuple[int, dict[str, str], bytes]
 AnswerFn = Callable[[str, str, dict[str, str], bytes], Reply]
-
-
-@dataclass
-class FaultRule:
-    """Answer requests whose method and path (with query) match these regular expressions
-    (searched) with `status`/`headers`/`body` after `delay_s`; `status` None answers
-    normally after the delay (a slow server). `hits` counts the requests it answered."""
-
-    path: str
-    method: str = ".*"
-    status: int | None = 500
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
-    hits: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        return bool(re.search(self.method, method) and re.search(self.path, path))
+# An answer function that may decline (None): asked before the server's own answer.
+Interceptor = Callable[[str, str, dict[str, str], bytes], Reply | None]
+# Called with every request before it is answered.
+Observer = Callable[[str, str, dict[str, str], bytes], None]
 
 
 class LocalHttpServer:
     running: ClassVar[dict[str, LocalHttpServer]] = {}
 
     def __init__(self, answer: AnswerFn, *, tls: ssl.SSLContext | None = None,
-                 host: str = "127.0.0.1") -> None:
-        self.faults: list[FaultRule] = []
-        self.calls: list[tuple[str, str]] = []
+                 host: str = "127.0.0.1", interceptors: Iterable[Interceptor] = (),
+                 observers: Iterable[Observer] = ()) -> None:
+        self.interceptors: list[Interceptor] = list(interceptors)
+        self.observers: list[Observer] = list(observers)
         server = self
 
         def respond(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
-            server.calls.append((method, path))
-            for rule in list(server.faults):
-                if rule.matches(method, path):
-                    rule.hits += 1
-                    if rule.delay_s:
-                        time.sleep(rule.delay_s)
-                    if rule.status is None:
-                        break
-                    return rule.status, dict(rule.headers), rule.body
+            for observe in list(server.observers):
+                observe(method, path, headers, body)
+            for intercept in list(server.interceptors):
+                reply = intercept(method, path, headers, body)
+                if reply is not None:
+                    return reply
             return answer(method, path, headers, body)
 
         class Handler(BaseHTTPRequestHandler):

@@ -4,15 +4,14 @@ It serves, under one base URL: the IANA bootstrap files (`/bootstrap/dns.json`,
 `ipv4.json`, `ipv6.json`, `asn.json`) pointing back at itself; registry answers per TLD
 (`/<tld>/domain/<name>`), registrar answers (`/registrar/domain/<name>`), and IP network
 answers per RIR (`/<rir>/ip/<address or prefix>`, the most specific network containing
-the query, as RFC 9082 asks). Tests add `faults`: a path answered with a status, a
-Retry-After, an HTML page or broken JSON, a given number of times.
+the query, as RFC 9082 asks). Its `http` is the LocalHttpServer underneath, where the
+tests plug their hooks (lockin_audit.demo.local_http).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,51 +20,29 @@ from lockin_audit.demo.local_http import LocalHttpServer, Reply
 
 
 @dataclass
-class Fault:
-    status: int
-    body: str = ""
-    content_type: str = "application/rdap+json"
-    headers: dict[str, str] = field(default_factory=dict)
-    times: int = 1_000_000  # how many requests get the fault before normal answers
-
-
-@dataclass
 class RdapData:
     tlds: dict[str, dict[str, Any]] = field(default_factory=dict)  # tld -> name -> object
     registrar: dict[str, Any] = field(default_factory=dict)  # name -> object
     networks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # rir -> objects
-    faults: dict[str, Fault] = field(default_factory=dict)  # path -> fault
 
 
 class RdapServer:
     def __init__(self, data: RdapData) -> None:
         self.data = data
         self.latency_s = 0.0  # added to every answer (the benchmark sets it)
-        self.requests: list[str] = []
-        self._lock = threading.Lock()
-        self._http = LocalHttpServer(self._reply)
-        self.url = self._http.url
+        self.http = LocalHttpServer(self._reply)
+        self.url = self.http.url
 
     @property
     def bootstrap_url(self) -> str:
         return f"{self.url}/bootstrap/"
 
     def stop(self) -> None:
-        self._http.stop()
-
-    def count(self, path: str) -> int:
-        with self._lock:
-            return sum(1 for p in self.requests if p == path)
+        self.http.stop()
 
     # -- answers -------------------------------------------------------------------------
 
     def answer(self, path: str) -> tuple[int, str, dict[str, str], str]:
-        with self._lock:
-            self.requests.append(path)
-            fault = self.data.faults.get(path)
-            if fault is not None and fault.times > 0:
-                fault.times -= 1
-                return fault.status, fault.content_type, fault.headers, fault.body
         parts = path.strip("/").split("/", 2)
         if parts[0] == "bootstrap" and len(parts) == 2:
             return self._json(self.bootstrap(parts[1].removesuffix(".json")))

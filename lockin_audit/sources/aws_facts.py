@@ -178,7 +178,8 @@ class User:
     groups: tuple[str, ...]
     inline: tuple[NamedPolicy, ...]
     attached: tuple[NamedPolicy, ...]
-    password_last_used: str = ""  # from iam:ListUsers
+    # iam:ListUsers' PasswordLastUsed ("" when never used); None: not read
+    password_last_used: Fetched[str] | None = None
     boundary: NamedPolicy | None = None  # the permissions boundary, when one is set
 
 
@@ -187,8 +188,6 @@ class IamSnapshot:
     roles: tuple[Role, ...]
     users: tuple[User, ...]
     groups: tuple[Group, ...]
-    # iam:ListUsers (read for PasswordLastUsed only) failed: last uses are unknown
-    password_last_used_error: FetchError | None = None
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -238,10 +237,12 @@ def parse_iam(value: Any, users: Fetched[Any] | None = None) -> IamSnapshot:
                        None)
         if default is not None:
             documents[_s(p["Arn"])] = parse_policy(default.get("Document"))
-    users_error = users.error if users is not None else None
-    last_used = {_s(u["UserName"]): _s(u.get("PasswordLastUsed"))
-                 for u in _list(users.ok, "Users")} if users is not None and not users_error \
-        else {}
+    listed = None if users is None else users.map(
+        lambda v: {_s(u["UserName"]): _s(u.get("PasswordLastUsed")) for u in _list(v, "Users")})
+
+    def last_use(name: str) -> Fetched[str] | None:
+        return None if listed is None else listed.map(lambda found: found.get(name, ""))
+
     roles = tuple(Role(
         _s(r["RoleName"]), _s(r["Arn"]), _s(r.get("Path", "/")),
         parse_policy(r.get("AssumeRolePolicyDocument")), _inline(r.get("RolePolicyList")),
@@ -255,9 +256,9 @@ def parse_iam(value: Any, users: Fetched[Any] | None = None) -> IamSnapshot:
         _s(u["UserName"]), _s(u["Arn"]), _s(u.get("Path", "/")), _tags(u.get("Tags")),
         tuple(_s(g) for g in u.get("GroupList", [])), _inline(u.get("UserPolicyList")),
         _attached(u.get("AttachedManagedPolicies"), documents),
-        last_used.get(_s(u["UserName"]), ""), _boundary(u, documents))
+        last_use(_s(u["UserName"])), _boundary(u, documents))
         for u in _list(value, "UserDetailList"))
-    return IamSnapshot(roles, iam_users, groups, users_error)
+    return IamSnapshot(roles, iam_users, groups)
 
 
 @dataclass(frozen=True)
