@@ -12,7 +12,6 @@ from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Statu
 from lockin_audit.sources.azure import (
     AzureFacts,
     BillingInfo,
-    Directory,
     ManagementGroup,
     RoleAssignment,
     Subscription,
@@ -23,10 +22,10 @@ from lockin_audit.sources.graph import GRAPH
 
 def _subscriptions(facts: AzureFacts, ctx: CheckContext) -> Iterator[Subscription | Finding]:
     """The subscriptions, or one error finding when they could not be listed."""
-    if isinstance(facts.subscriptions, FetchError):
-        yield ctx.error(ctx.target.asset, facts.subscriptions)
+    if facts.subscriptions.error:
+        yield ctx.error(ctx.target.asset, facts.subscriptions.error)
         return
-    yield from facts.subscriptions
+    yield from facts.subscriptions.ok
 
 
 def _sub_evidence(facts: AzureFacts, sub: Subscription) -> list[Evidence]:
@@ -43,8 +42,8 @@ def _provider_reaches(sub: Subscription, ctx: CheckContext) -> list[str]:
         if ctx.attribute(IdKind.AZURE_TENANT, tenant, "managedByTenants",
                          record=False).holder is Holder.PROVIDER:
             signs.append(f"managed by the provider's tenant {tenant}")
-    if not isinstance(sub.lighthouse, FetchError):
-        for a in sub.lighthouse:
+    if not sub.lighthouse.error:
+        for a in sub.lighthouse.ok:
             if a.managing_tenant_id and ctx.attribute(
                     IdKind.AZURE_TENANT, a.managing_tenant_id, "Lighthouse",
                     record=False).holder is Holder.PROVIDER:
@@ -130,8 +129,8 @@ def subscription_tenant(facts: AzureFacts, ctx: CheckContext) -> Iterator[Findin
                    f"tenant {facts.tenant_id} cannot see it: it most likely lives in the "
                    "provider's directory, out of your reach.",
             evidence=[facts.evidence("GET /subscriptions", {"visible": [
-                s.id for s in facts.subscriptions] if not isinstance(
-                    facts.subscriptions, FetchError) else [], "expected": sub_id})])
+                s.id for s in facts.subscriptions.ok] if not facts.subscriptions.error
+                else [], "expected": sub_id})])
     if not found and not facts.expected_missing:
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, detail="No Azure subscriptions are visible "
@@ -210,9 +209,9 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
     if sub.is_csp:
         signs = _provider_reaches(sub, ctx)
         known = ""
-        if isinstance(sub.billing, BillingInfo):
-            evidence.append(_billing_evidence(facts, sub, sub.billing))
-            known = f" It is billed through {_billing_words(sub.billing, ctx)}."
+        if sub.billing is not None and not sub.billing.error:
+            evidence.append(_billing_evidence(facts, sub, sub.billing.ok))
+            known = f" It is billed through {_billing_words(sub.billing.ok, ctx)}."
         if signs:
             return ctx.finding(asset=sub.asset, holder=Holder.PROVIDER, evidence=evidence,
                                detail=f"{sub.name} is a CSP subscription ({sub.quota_id}) "
@@ -224,18 +223,20 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
                                   f"by a partner.{known} Confirm in the Microsoft 365 admin "
                                   "centre (Billing, Your products) which partner that is."
                                   + _graph_gap(ctx))
-    info = sub.billing
-    if isinstance(info, FetchError) and info.kind != "denied":
+    read = sub.billing
+    problem = read.error if read is not None else None
+    if problem and problem.kind != "denied":
         # throttled, unavailable, malformed: not "no billing role", a read that failed
-        return ctx.error(sub.asset, info, key="billing")
-    if info is None or isinstance(info, FetchError):
-        why = (f" The billing account could not be read ({info.describe()})."
-               if isinstance(info, FetchError) else "")
+        return ctx.error(sub.asset, problem, key="billing")
+    if read is None or problem:
+        why = (f" The billing account could not be read ({problem.describe()})."
+               if problem else "")
         return ctx.finding(asset=sub.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
                            severity=Severity.MEDIUM, evidence=evidence,
                            detail=f"{sub.name} ({offer}) is not a CSP subscription, but "
                                   "the offer alone does not say whose agreement or card "
                                   f"pays for it.{why} {BILLING_PORTAL}")
+    info = read.ok
     evidence.append(_billing_evidence(facts, sub, info))
     paid = _billing_words(info, ctx)
     attributions = []
@@ -243,8 +244,8 @@ def _billing_finding(facts: AzureFacts, sub: Subscription, ctx: CheckContext) ->
         attributions.append(ctx.attribute(IdKind.AZURE_TENANT, info.billing_tenant_id,
                                            f"billing tenant of {sub.id}"))
     if info.admin_email:
-        own = (facts.directory.verified_domains if isinstance(facts.directory, Directory)
-               else frozenset())
+        own = (facts.directory.ok.verified_domains
+               if facts.directory is not None and not facts.directory.error else frozenset())
         attributions.append(attribute_address(ctx, info.admin_email, own,
                                               f"billing account admin of {sub.id}"))
     holders = {a.holder for a in attributions}
@@ -279,11 +280,12 @@ def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
         if isinstance(sub, Finding):
             yield sub
             return
-        if isinstance(sub.lighthouse, FetchError):
-            yield ctx.error(sub.asset, sub.lighthouse)
+        if sub.lighthouse.error:
+            yield ctx.error(sub.asset, sub.lighthouse.error)
             continue
-        listed = {a.managing_tenant_id for a in sub.lighthouse}
-        for a in sub.lighthouse:
+        delegations = sub.lighthouse.ok
+        listed = {a.managing_tenant_id for a in delegations}
+        for a in delegations:
             where = describe_scope(a.scope)
             if a.definition_error is not None or not a.managing_tenant_id:
                 problem = a.definition_error or FetchError(
@@ -322,7 +324,7 @@ def lighthouse(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
                               detail=f"Tenant {tenant} is listed as managing {sub.name} "
                                      "(managedByTenants), though no delegation details are "
                                      "readable.")
-        if not sub.lighthouse and not sub.managed_by_tenants:
+        if not delegations and not sub.managed_by_tenants:
             yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT,
                               evidence=_sub_evidence(facts, sub),
                               detail=f"No other tenant manages {sub.name} through Azure "
@@ -351,13 +353,13 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
         judged_above = _groups_read(facts)
         for which, found_set in (("roles", sub.role_assignments),
                                  ("eligible", sub.eligible_assignments)):
-            if isinstance(found_set, FetchError):
-                yield ctx.error(sub.asset, found_set, key=which,
+            if found_set.error:
+                yield ctx.error(sub.asset, found_set.error, key=which,
                                 title="Not assessed: PIM-eligible roles on the subscription"
                                 if which == "eligible" else None)
                 clean = False
                 continue
-            for ra in found_set:
+            for ra in found_set.ok:
                 if ra.scope.rstrip("/").lower() in judged_above:
                     continue  # judged at its management group (azure.access.management-groups)
                 found = _assignment_finding(ctx, facts, sub.asset, sub.name,
@@ -365,11 +367,11 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
                 if found is not None:
                     clean = False
                     yield found
-        if isinstance(sub.classic_admins, FetchError):
-            yield ctx.error(sub.asset, sub.classic_admins, key="classic")
+        if sub.classic_admins.error:
+            yield ctx.error(sub.asset, sub.classic_admins.error, key="classic")
             clean = False
         else:
-            for admin in sub.classic_admins:
+            for admin in sub.classic_admins.ok:
                 who = ctx.attribute(IdKind.EMAIL, admin.email,
                                     f"classic administrator of {sub.id}")
                 if who.holder is Holder.CLIENT:
@@ -406,12 +408,11 @@ def _ra_evidence(facts: AzureFacts, ra: RoleAssignment, **extra: object) -> list
 def _groups_read(facts: AzureFacts) -> frozenset[str]:
     """Scopes whose assignments the management-group check judges (groups whose active
     and eligible assignments were both read; "/" with the root group)."""
-    if not isinstance(facts.management_groups, tuple):
+    if facts.management_groups is None or facts.management_groups.error:
         return frozenset()
     out = set()
-    for g in facts.management_groups:
-        if not isinstance(g.role_assignments, FetchError) and \
-                not isinstance(g.eligible_assignments, FetchError):
+    for g in facts.management_groups.ok:
+        if not g.role_assignments.error and not g.eligible_assignments.error:
             out.add(g.id.rstrip("/").lower())
             if g.parent_id is None:
                 out.add("")
@@ -444,14 +445,16 @@ def _assignment_finding(ctx: CheckContext, facts: AzureFacts, asset: Asset, name
             detail=f"A principal of type {ra.principal_type} ({ra.principal_id}) {holds} "
                    f"{ra.role} on {where} of {name}: find out whose it is.",
             evidence=_ra_evidence(facts, ra))
-    directory = facts.directory
-    if not isinstance(directory, Directory):
-        problem = directory or FetchError("azure", "POST /directoryObjects/getByIds",
-                                          "the directory was not read", kind="error")
+    read = facts.directory
+    if read is None or read.error:
+        problem = (read.error if read is not None else None) or FetchError(
+            "azure", "POST /directoryObjects/getByIds", "the directory was not read",
+            kind="error")
         return ctx.error(asset, problem, key=ra.id,
                          title="Not assessed: who holds a role on the subscription"
                          if asset.type == "azure_subscription" else
                          "Not assessed: who holds a role on the management group")
+    directory = read.ok
     principal = directory.principals.get(ra.principal_id)
     if principal is None:
         return ctx.finding(
@@ -500,13 +503,14 @@ def _path(g: ManagementGroup, groups: tuple[ManagementGroup, ...]) -> str:
     needs=(GRAPH,),
 )
 def management_group_access(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
-    groups = facts.management_groups
-    if groups is None:
+    if facts.management_groups is None:
         return
-    if isinstance(groups, FetchError):
-        yield ctx.error(ctx.target.asset, groups, key="management-groups",
+    if facts.management_groups.error:
+        yield ctx.error(ctx.target.asset, facts.management_groups.error,
+                        key="management-groups",
                         title="Not assessed: management groups and the access held at them")
         return
+    groups = facts.management_groups.ok
     if not groups:
         yield ctx.finding(
             asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
@@ -521,14 +525,14 @@ def management_group_access(facts: AzureFacts, ctx: CheckContext) -> Iterator[Fi
         clean = True
         for which, found in (("roles", g.role_assignments),
                              ("eligible", g.eligible_assignments)):
-            if isinstance(found, FetchError):
+            if found.error:
                 clean = False
-                yield ctx.error(g.asset, found, key=which,
+                yield ctx.error(g.asset, found.error, key=which,
                                 title="Not assessed: PIM-eligible roles at a management group"
                                 if which == "eligible" else
                                 "Not assessed: role assignments at a management group")
                 continue
-            for ra in found:
+            for ra in found.ok:
                 where = (f"management group {path}" if ra.scope.strip("/") else
                          "the tenant root scope (/)") + " (every subscription below it)"
                 finding = _assignment_finding(ctx, facts, g.asset, "the tenant", where, ra, [])
@@ -553,11 +557,12 @@ def management_group_access(facts: AzureFacts, ctx: CheckContext) -> Iterator[Fi
     severity=Severity.LOW,
 )
 def partner_link(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
-    link = facts.partner_link
     asset = ctx.target.asset
     request = "GET /providers/Microsoft.ManagementPartner/partners"
-    if isinstance(link, FetchError):
-        yield ctx.error(asset, link)
+    read = facts.partner_link
+    link = read.ok if read is not None and not read.error else None
+    if read is not None and read.error:
+        yield ctx.error(asset, read.error)
     elif link is not None:
         who = ctx.attribute(IdKind.PARTNER_ID, link.partner_id, "Partner Admin Link")
         name = f" ({link.partner_name})" if link.partner_name else ""
@@ -592,13 +597,13 @@ def managed_apps(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
 def _managed_findings(facts: AzureFacts, sub: Subscription,
                       ctx: CheckContext) -> Iterator[Finding]:
     nothing = True
-    if isinstance(sub.applications, FetchError):
-        yield ctx.error(sub.asset, sub.applications, key="applications")
+    if sub.applications.error:
+        yield ctx.error(sub.asset, sub.applications.error, key="applications")
         nothing = False
         apps = {}
     else:
-        apps = {a.id.lower(): a for a in sub.applications}
-        for app in sub.applications:
+        apps = {a.id.lower(): a for a in sub.applications.ok}
+        for app in sub.applications.ok:
             nothing = False
             asset = Asset("azure_resource", app.id, app.name)
             if app.publisher_tenant_id:
@@ -621,17 +626,17 @@ def _managed_findings(facts: AzureFacts, sub: Subscription,
                                   "publisherTenantId": app.publisher_tenant_id,
                                   "managedResourceGroupId": app.managed_resource_group,
                                   "plan.publisher": app.plan_publisher})])
-    if isinstance(sub.resources, FetchError):
-        yield ctx.error(sub.asset, sub.resources, key="resources",
+    if sub.resources.error:
+        yield ctx.error(sub.asset, sub.resources.error, key="resources",
                         title="Not assessed: resources managed by another resource")
         nothing = False
         own_ids: set[str] = set()
     else:
-        own_ids = {r.id.lower() for r in sub.resources}
-    if isinstance(sub.managed, FetchError):
-        yield ctx.error(sub.asset, sub.managed, key="resource-groups")
+        own_ids = {r.id.lower() for r in sub.resources.ok}
+    if sub.managed.error:
+        yield ctx.error(sub.asset, sub.managed.error, key="resource-groups")
         return
-    for group in sub.managed:
+    for group in sub.managed.ok:
         target = (group.managed_by or "").lower()
         name = group.id.rsplit("/", 1)[-1]
         asset = Asset("azure_resource", group.id, name)
@@ -651,8 +656,8 @@ def _managed_findings(facts: AzureFacts, sub: Subscription,
                                   "managedBy": group.managed_by})])
         elif "/microsoft.solutions/applications/" in target:
             nothing = False
-            if isinstance(sub.applications, FetchError):
-                yield ctx.error(asset, sub.applications, key=group.id)
+            if sub.applications.error:
+                yield ctx.error(asset, sub.applications.error, key=group.id)
                 continue
             yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
                               key=group.id,
@@ -663,7 +668,7 @@ def _managed_findings(facts: AzureFacts, sub: Subscription,
                                   "managedBy": group.managed_by})])
         elif target in own_ids:
             continue  # managed by another resource of the business (e.g. a cluster)
-        elif isinstance(sub.resources, FetchError):
+        elif sub.resources.error:
             continue  # already reported: what manages it cannot be told
         else:
             nothing = False

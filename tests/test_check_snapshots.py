@@ -174,12 +174,23 @@ def test_domain_caa_failed_read_provider_account_and_pass_side_by_side() -> None
 PROVIDER_TENANT = "b0b00000-0000-4000-8000-000000000001"
 
 
+def arm_read(value: Any, request: str = "GET /subscriptions/x") -> Any:
+    """An ARM read that answered `value`."""
+    from lockin_audit.facts import Fetched as Read
+
+    return Read("azure", request, value, NOW)
+
+
 def subscription(**fields: Any) -> Any:
+    """A subscription whose lists were read and are empty, but for `fields`."""
     from lockin_audit.sources.azure import Subscription
 
     base: dict[str, Any] = dict(id="5eb5c5b0-0000-4000-8000-000000000011", name="Prod",
                                 tenant_id="c0ffee00-0000-4000-8000-000000000001",
                                 state="Enabled", quota_id=None, managed_by_tenants=())
+    base.update({name: arm_read(()) for name in (
+        "role_assignments", "eligible_assignments", "classic_admins", "lighthouse",
+        "managed", "resources", "applications")})
     base.update(fields)
     return Subscription(**base)
 
@@ -188,25 +199,27 @@ def azure(*subs: Any) -> Any:
     from lockin_audit.sources.azure import AzureFacts
 
     return AzureFacts(tenant_id="c0ffee00-0000-4000-8000-000000000001", label="Acme",
-                      arm_endpoint="https://management.azure.com", subscriptions=subs,
-                      observed_at=NOW)
+                      arm_endpoint="https://management.azure.com",
+                      subscriptions=arm_read(subs, "GET /subscriptions"), observed_at=NOW)
 
 
 def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side() -> None:
+    from lockin_audit.facts import Fetched as Read
     from lockin_audit.sources.azure import LighthouseAssignment, LighthouseAuthorization
 
     denied = FetchError("azure", "GET registrationAssignments", "403 AuthorizationFailed",
                         kind="denied")
-    failed = judge("azure.delegation.lighthouse", azure(subscription(lighthouse=denied)))
+    failed = judge("azure.delegation.lighthouse",
+                   azure(subscription(lighthouse=Read.failure(denied))))
     assert [f.status for f in failed] == [Status.ERROR]
 
-    delegated = subscription(lighthouse=(LighthouseAssignment(
+    delegated = subscription(lighthouse=arm_read((LighthouseAssignment(
         "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011/providers/Microsoft."
         "ManagedServices/registrationAssignments/1",
         "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011", "Managed services",
         PROVIDER_TENANT, "Bob's IT Services",
         (LighthouseAuthorization("9f0c0000-0000-4000-8000-000000000001", "BITS "
-                                 "engineers", "Owner"),)),))
+                                 "engineers", "Owner"),)),)))
     held = judge("azure.delegation.lighthouse", azure(delegated))
     assert [f.status for f in held] == [Status.FAIL]
 
@@ -216,11 +229,13 @@ def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side(
 
 
 def test_network_reverse_dns_failed_read_unread_zone_provider_and_pass_side_by_side() -> None:
+    from lockin_audit.facts import Fetched
     from lockin_audit.sources.network import NetworkFacts, ReverseDelegation
 
-    def block(reverse: Any) -> Any:
+    def block(reverse: ReverseDelegation | FetchError) -> Any:
+        read = Fetched("dns", "113.0.203.in-addr.arpa NS", reverse, NOW)
         return NetworkFacts(query="203.0.113.64/29", seen_in=("INET-001",),
-                            from_inventory=True, reverse=reverse, observed_at=NOW)
+                            from_inventory=True, reverse=read, observed_at=NOW)
 
     servfail = FetchError("dns", "64.113.0.203.in-addr.arpa NS", "SERVFAIL", kind="server")
     assert [f.status for f in judge("network.reverse-dns.delegation", block(servfail))] == [

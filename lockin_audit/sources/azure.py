@@ -23,14 +23,14 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from lockin_audit.config import AzureTarget
-from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
 from lockin_audit.guards import AnswerTooLarge, ForeignHostRefused, WriteRefused
 from lockin_audit.guards.azure import endpoint_policy, read_only_policy
 from lockin_audit.guards.net import origin_of
 from lockin_audit.guards.requests_session import harden_session
 from lockin_audit.model import Asset, Evidence, iso, utc_now
-from lockin_audit.sources.graph import Principal
-from lockin_audit.sources.interface import Source, SourceContext, Target
+from lockin_audit.sources.graph import Principal, TenantSource
+from lockin_audit.sources.interface import SourceContext, Target
 from lockin_audit.transport import answer_limit
 
 T = TypeVar("T")
@@ -126,9 +126,9 @@ class ManagementGroup:
     id: str  # /providers/Microsoft.Management/managementGroups/<name>
     name: str
     display_name: str
-    parent_id: str | None = None  # None: the tenant root group, or not reported
-    role_assignments: tuple[RoleAssignment, ...] | FetchError = ()
-    eligible_assignments: tuple[RoleAssignment, ...] | FetchError = ()
+    parent_id: str | None  # None: the tenant root group, or not reported
+    role_assignments: Fetched[tuple[RoleAssignment, ...]]
+    eligible_assignments: Fetched[tuple[RoleAssignment, ...]]
 
     @property
     def asset(self) -> Asset:
@@ -207,15 +207,15 @@ class Subscription:
     state: str
     quota_id: str | None
     managed_by_tenants: tuple[str, ...]
-    role_assignments: tuple[RoleAssignment, ...] | FetchError = ()
+    role_assignments: Fetched[tuple[RoleAssignment, ...]]
     # PIM eligibilities listed for the subscription (at, above and below it)
-    eligible_assignments: tuple[RoleAssignment, ...] | FetchError = ()
-    classic_admins: tuple[ClassicAdmin, ...] | FetchError = ()
-    lighthouse: tuple[LighthouseAssignment, ...] | FetchError = ()
-    managed: tuple[ManagedThing, ...] | FetchError = ()  # resource groups with managedBy
-    resources: tuple[ManagedThing, ...] | FetchError = ()  # every resource (id, type)
-    applications: tuple[ManagedApp, ...] | FetchError = ()
-    billing: BillingInfo | FetchError | None = None
+    eligible_assignments: Fetched[tuple[RoleAssignment, ...]]
+    classic_admins: Fetched[tuple[ClassicAdmin, ...]]
+    lighthouse: Fetched[tuple[LighthouseAssignment, ...]]
+    managed: Fetched[tuple[ManagedThing, ...]]  # resource groups with managedBy
+    resources: Fetched[tuple[ManagedThing, ...]]  # every resource (id, type)
+    applications: Fetched[tuple[ManagedApp, ...]]
+    billing: Fetched[BillingInfo] | None = None  # None: not read
     # role definitions could not be read: built-in roles are still named from their fixed
     # ids, custom roles show their id
     role_definitions_error: FetchError | None = None
@@ -244,8 +244,6 @@ class Directory:
 
     principals: Mapping[str, Principal]
     verified_domains: frozenset[str]
-    request: str
-    observed_at: str
 
 
 @dataclass(frozen=True)
@@ -253,12 +251,14 @@ class AzureFacts:
     tenant_id: str
     label: str
     arm_endpoint: str
-    subscriptions: tuple[Subscription, ...] | FetchError
+    subscriptions: Fetched[tuple[Subscription, ...]]
     expected_missing: tuple[str, ...] = ()  # in the audit file, not visible to this sign-in
-    partner_link: PartnerLink | FetchError | None = None
-    directory: Directory | FetchError | None = None  # None: no principal to name
+    # the Partner Admin Link of the signed-in identity (its value None: no link; None:
+    # not read)
+    partner_link: Fetched[PartnerLink | None] | None = None
+    directory: Fetched[Directory] | None = None  # None: no principal to name, not read
     # the management groups this identity can see (None: not read)
-    management_groups: tuple[ManagementGroup, ...] | FetchError | None = None
+    management_groups: Fetched[tuple[ManagementGroup, ...]] | None = None
     observed_at: str = field(default_factory=lambda: iso(utc_now()))
 
     def evidence(self, request: str, excerpt: Any) -> Evidence:
@@ -373,27 +373,15 @@ def _role_name(definition_id: str | None, names: dict[str, str]) -> str:
 # the source
 
 
-class AzureSource(Source):
+class AzureSource(TenantSource):
     name = "azure"
     area = "azure"
+    label = "Azure tenant {name}"
     # The principals of role assignments are named here, through Graph getByIds; the
     # checks that also read the Graph source's partner facts declare it (needs=GRAPH).
 
-    def __init__(self) -> None:
-        self._credentials: list[Any] = []
-
-    def configured(self, config: Any) -> bool:
-        return bool(config.scan.azure)
-
-    async def targets(self, ctx: SourceContext) -> list[Target]:
-        from lockin_audit.sources.graph import target_id
-
-        out = []
-        for i, opts in enumerate(ctx.config.scan.azure):
-            tid = target_id(opts, i)
-            out.append(Target(self.name, self.area, tid, f"Azure tenant {opts.name or tid}",
-                              Asset("azure_tenant", tid, opts.name or tid), options=opts))
-        return out
+    def target_asset(self, tenant: str, opts: AzureTarget) -> Asset:
+        return Asset("azure_tenant", tenant, opts.name or tenant)
 
     async def doctor(self, ctx: SourceContext) -> list[tuple[str, bool, str]]:
         """Sign in to each tenant and say which subscriptions Reader can see."""
@@ -404,61 +392,50 @@ class AzureSource(Source):
             except SourceFailure as exc:
                 lines.append((target.label, False, exc.error.describe()))
                 continue
-            if isinstance(facts.subscriptions, FetchError):
-                lines.append((target.label, False, facts.subscriptions.describe()))
+            if facts.subscriptions.error:
+                lines.append((target.label, False, facts.subscriptions.error.describe()))
                 continue
-            lines.append((target.label, True, f"{len(facts.subscriptions)} subscription(s) "
-                          "visible"))
-            for sub in facts.subscriptions:
-                denied = [e.describe() for e in (sub.role_assignments,
-                                                  sub.eligible_assignments,
-                                                  sub.classic_admins,
-                                                  sub.lighthouse, sub.managed, sub.resources,
-                                                  sub.applications)
-                          if isinstance(e, FetchError)]
+            lines.append((target.label, True, f"{len(facts.subscriptions.ok)} "
+                          "subscription(s) visible"))
+            for sub in facts.subscriptions.ok:
+                reads: tuple[Fetched[Any], ...] = (
+                    sub.role_assignments, sub.eligible_assignments, sub.classic_admins,
+                    sub.lighthouse, sub.managed, sub.resources, sub.applications)
+                denied = [r.error.describe() for r in reads if r.error]
                 lines.append((f"{target.label}: {sub.name}", not denied,
                               "; ".join(denied) or "readable (Reader)"))
-                if isinstance(sub.billing, FetchError):
+                if sub.billing is not None and sub.billing.error:
                     lines.append((f"{target.label}: {sub.name}: billing account", False,
-                                  f"{sub.billing.describe()}; optional: without it the "
-                                  "billing check is a manual step"))
-            if isinstance(facts.directory, FetchError):
+                                  f"{sub.billing.error.describe()}; optional: without it "
+                                  "the billing check is a manual step"))
+            if facts.directory is not None and facts.directory.error:
                 lines.append((f"{target.label}: principals of role assignments (Graph)",
-                              False, facts.directory.describe()))
+                              False, facts.directory.error.describe()))
             elif facts.directory is not None:
                 lines.append((f"{target.label}: principals of role assignments (Graph)",
-                              True, f"{len(facts.directory.principals)} named "
+                              True, f"{len(facts.directory.ok.principals)} named "
                               "(Directory.Read.All)"))
             groups = facts.management_groups
-            if isinstance(groups, FetchError):
+            if groups is not None and groups.error:
                 lines.append((f"{target.label}: management groups", False,
-                              f"{groups.describe()}; optional: assignments inherited from "
-                              "them are then judged on each subscription"))
+                              f"{groups.error.describe()}; optional: assignments inherited "
+                              "from them are then judged on each subscription"))
             elif groups is not None:
-                unread = [e.describe() for g in groups
-                          for e in (g.role_assignments, g.eligible_assignments)
-                          if isinstance(e, FetchError)]
+                unread = [r.error.describe() for g in groups.ok
+                          for r in (g.role_assignments, g.eligible_assignments) if r.error]
                 lines.append((f"{target.label}: management groups", not unread,
-                              "; ".join(unread) or f"{len(groups)} visible, with their role "
-                              "assignments and PIM eligibilities (Reader)"))
+                              "; ".join(unread) or f"{len(groups.ok)} visible, with their "
+                              "role assignments and PIM eligibilities (Reader)"))
             for missing in facts.expected_missing:
                 lines.append((f"{target.label}: {missing}", False,
                               "listed in the audit file but not visible to this sign-in"))
         return lines
 
     async def fetch(self, target: Target, ctx: SourceContext) -> AzureFacts:
-        from lockin_audit.sources.graph import build_credential
-
         opts: AzureTarget = target.options
         arm = (opts.arm_endpoint or DEFAULT_ARM).rstrip("/")
         host = urlsplit(arm).netloc
-        try:
-            credential = build_credential(opts)
-        except Exception as exc:
-            raise SourceFailure(FetchError("azure", "azure-identity credential",
-                                           f"cannot build the credential: {exc}",
-                                           kind="denied")) from None
-        self._credentials.append(credential)
+        credential = self.credential(opts)
         kwargs = client_kwargs(opts, answer_limit(
             "azure", ctx.config.scan.limits.max_answer_bytes))
 
@@ -471,69 +448,74 @@ class AzureSource(Source):
         raw = await listing("subscriptions", "GET /subscriptions",
                             lambda: subs_client.subscriptions.list())
         partner = await self._partner(credential, kwargs, caller)
-        if isinstance(raw, FetchError):
-            if raw.kind == "denied" and "sign-in failed" in raw.reason:
-                raise SourceFailure(raw)
+        if raw.error:
+            if raw.error.kind == "denied" and "sign-in failed" in raw.error.reason:
+                raise SourceFailure(raw.error)
             groups = await management_groups(subs_client, caller, kwargs["base_url"])
-            return AzureFacts(target.id, target.label, arm, raw, partner_link=partner,
+            return AzureFacts(target.id, target.label, arm, Fetched.failure(raw.error),
+                              partner_link=partner,
                               directory=await self._directory(opts, ctx, credential, [],
                                                               groups),
                               management_groups=groups)
         subscriptions, groups = await asyncio.gather(
-            asyncio.gather(*(self._subscription(s, credential, kwargs, caller) for s in raw)),
+            asyncio.gather(*(self._subscription(s, credential, kwargs, caller)
+                             for s in raw.ok)),
             management_groups(subs_client, caller, kwargs["base_url"]))
         visible = {s.id for s in subscriptions}
         missing = tuple(s for s in opts.subscription_ids if s not in visible)
         directory = await self._directory(opts, ctx, credential, subscriptions, groups)
-        return AzureFacts(target.id, target.label, arm, tuple(subscriptions), missing,
-                          partner, directory, management_groups=groups)
+        return AzureFacts(target.id, target.label, arm,
+                          Fetched("azure", raw.request, tuple(subscriptions), raw.observed_at),
+                          missing, partner, directory, management_groups=groups)
 
     async def _directory(self, opts: AzureTarget, ctx: SourceContext, credential: Any,
                          subscriptions: list[Subscription],
-                         groups: tuple[ManagementGroup, ...] | FetchError | None = None
-                         ) -> Directory | FetchError | None:
+                         groups: Fetched[tuple[ManagementGroup, ...]] | None = None
+                         ) -> Fetched[Directory] | None:
         """Name the users, groups and apps holding Azure roles through Microsoft Graph.
         An unreadable directory is a FetchError: the checks then judge none of those
         assignments (never "nobody foreign")."""
         from lockin_audit.sources.graph import (
-            GraphError,
             connect,
+            guard,
             read_organization,
             resolve_principals,
         )
 
         sets = [x for sub in subscriptions for x in (sub.role_assignments,
                                                      sub.eligible_assignments)]
-        if isinstance(groups, tuple):
-            sets += [x for g in groups for x in (g.role_assignments, g.eligible_assignments)]
-        ids = sorted({ra.principal_id for found in sets if not isinstance(found, FetchError)
-                      for ra in found
+        if groups is not None and not groups.error:
+            sets += [x for g in groups.ok for x in (g.role_assignments, g.eligible_assignments)]
+        ids = sorted({ra.principal_id for found in sets if not found.error for ra in found.ok
                       if ra.principal_type in ("User", "Group", "ServicePrincipal")})
         if not ids:
             return None
-        try:
+
+        async def named() -> Fetched[Directory]:
             client = await connect(opts, ctx, credential)
             org, principals = await asyncio.gather(read_organization(client),
                                                    resolve_principals(client, ids))
-        except GraphError as exc:
-            return exc.error
-        except SourceFailure as exc:
-            return exc.error
-        return Directory(principals, frozenset(org.ok.verified_domains),
-                         client.url("/directoryObjects/getByIds"), iso(utc_now()))
+            return Fetched("azure", client.url("/directoryObjects/getByIds"),
+                           Directory(principals, frozenset(org.ok.verified_domains)))
+
+        return await guard(named())
 
     async def _partner(self, credential: Any, kwargs: dict[str, Any],
-                       caller: _Caller) -> PartnerLink | FetchError | None:
+                       caller: _Caller) -> Fetched[PartnerLink | None]:
         from azure.mgmt.managementpartner import ACEProvisioningManagementPartnerAPI
 
         client = ACEProvisioningManagementPartnerAPI(credential, **kwargs)
         answer = await caller.call("partner",
                                    "GET /providers/Microsoft.ManagementPartner/partners",
-                            lambda: client.partners.get())
-        if isinstance(answer, FetchError):
-            return None if answer.kind == "not_found" else answer
-        return PartnerLink(str(answer.partner_id), answer.partner_name,
-                           getattr(answer, "tenant_id", None))
+                                   lambda: client.partners.get())
+        if answer.error:
+            if answer.error.kind == "not_found":  # no link
+                return Fetched("azure", answer.request, None, answer.observed_at)
+            return Fetched.failure(answer.error)
+        link = answer.ok
+        return Fetched("azure", answer.request, PartnerLink(
+            str(link.partner_id), link.partner_name, getattr(link, "tenant_id", None)),
+            answer.observed_at)
 
     async def _subscription(self, sub: Any, credential: Any, kwargs: dict[str, Any],
                             caller: _Caller) -> Subscription:
@@ -576,11 +558,14 @@ class AzureSource(Source):
             call("billing", f"GET {billing_path}",
                  lambda: raw_get(resources_client, billing_path, BILLING_API)))
         names: dict[str, str] = {}
-        if not isinstance(definitions, FetchError):
-            names = {str(d.name).lower(): str(d.role_name) for d in definitions if d.role_name}
-        if not isinstance(lighthouse, FetchError):
-            lighthouse = await asyncio.gather(*(
-                self._lighthouse(a, names, lighthouse_client, caller) for a in lighthouse))
+        if not definitions.error:
+            names = {str(d.name).lower(): str(d.role_name) for d in definitions.ok
+                     if d.role_name}
+        delegations: Fetched[tuple[LighthouseAssignment, ...]] = Fetched.failure(
+            lighthouse.error) if lighthouse.error else Fetched(
+            "azure", lighthouse.request, tuple(await asyncio.gather(*(
+                self._lighthouse(a, names, lighthouse_client, caller) for a in lighthouse.ok))),
+            lighthouse.observed_at)
         policies = getattr(sub, "subscription_policies", None)
         tenant = getattr(sub, "tenant_id", None)
         return Subscription(
@@ -590,24 +575,22 @@ class AzureSource(Source):
             quota_id=getattr(policies, "quota_id", None) or None,
             managed_by_tenants=tuple(str(t.tenant_id) for t in sub.managed_by_tenants or []
                                      if getattr(t, "tenant_id", None)),
-            role_assignments=assignments if isinstance(assignments, FetchError) else tuple(
+            role_assignments=assignments.map(lambda rows: tuple(
                 RoleAssignment(str(a.id), str(a.scope or scope),
                                _role_name(a.role_definition_id, names), str(a.principal_id),
-                               str(a.principal_type or "Unknown")) for a in assignments),
-            eligible_assignments=parse_assignments(eligible, f"GET {eligible_path}", names,
-                                                   eligible=True),
-            classic_admins=classic if isinstance(classic, FetchError) else tuple(
-                ClassicAdmin(str(c.email_address or ""), str(c.role or "")) for c in classic),
-            lighthouse=lighthouse if isinstance(lighthouse, FetchError) else tuple(lighthouse),
-            managed=groups if isinstance(groups, FetchError) else tuple(
+                               str(a.principal_type or "Unknown")) for a in rows)),
+            eligible_assignments=parse_assignments(eligible, names, eligible=True),
+            classic_admins=classic.map(lambda rows: tuple(
+                ClassicAdmin(str(c.email_address or ""), str(c.role or "")) for c in rows)),
+            lighthouse=delegations,
+            managed=groups.map(lambda rows: tuple(
                 ManagedThing(str(g.id), "Microsoft.Resources/resourceGroups", g.managed_by)
-                for g in groups if g.managed_by),
-            resources=resources if isinstance(resources, FetchError) else tuple(
-                ManagedThing(str(r.id), str(r.type), r.managed_by) for r in resources),
-            applications=apps if isinstance(apps, FetchError) else _applications(
-                apps, f"GET {apps_path}"),
-            billing=_billing(billing, f"GET {billing_path}"),
-            role_definitions_error=definitions if isinstance(definitions, FetchError) else None,
+                for g in rows if g.managed_by)),
+            resources=resources.map(lambda rows: tuple(
+                ManagedThing(str(r.id), str(r.type), r.managed_by) for r in rows)),
+            applications=_applications(apps),
+            billing=_billing(billing),
+            role_definitions_error=definitions.error,
         )
 
     async def _lighthouse(self, assignment: Any, names: dict[str, str], client: Any,
@@ -623,11 +606,11 @@ class AzureSource(Source):
             scope, _, name = definition_id.rpartition(
                 "/providers/Microsoft.ManagedServices/registrationDefinitions/")
             got = await caller.call("lighthouse", f"GET {definition_id}",
-                             lambda: client.registration_definitions.get(scope, name))
-            if isinstance(got, FetchError):
-                error = got
+                                    lambda: client.registration_definitions.get(scope, name))
+            if got.error:
+                error = got.error
             else:
-                definition = got
+                definition = got.ok
         elif definition is None:
             error = FetchError("azure", f"GET {assignment.id}", "the assignment names no "
                                "registration definition", kind="malformed")
@@ -643,20 +626,21 @@ class _Caller:
         self.ctx = ctx
         self.host = host
 
-    async def call(self, what: str, request: str, fn: Callable[[], T]) -> T | FetchError:
+    async def call(self, what: str, request: str, fn: Callable[[], T]) -> Fetched[T]:
         try:
-            return await self.ctx.engine.call_sync(self.host, fn, timeout_s=sdk_budget())
+            return Fetched("azure", request, await self.ctx.engine.call_sync(
+                self.host, fn, timeout_s=sdk_budget()))
         except Exception as exc:
-            return to_fetch_error(exc, request, what)
+            return Fetched.failure(to_fetch_error(exc, request, what))
 
     async def listing(self, what: str, request: str,
-                      fn: Callable[[], Any]) -> list[Any] | FetchError:
+                      fn: Callable[[], Any]) -> Fetched[list[Any]]:
         try:
             pages = await self.ctx.engine.pages_sync(self.host, lambda: fn().by_page(),
                                                      timeout_s=sdk_budget())
-            return [item for page in pages for item in page]
+            return Fetched("azure", request, [item for page in pages for item in page])
         except Exception as exc:
-            return to_fetch_error(exc, request, what)
+            return Fetched.failure(to_fetch_error(exc, request, what))
 
 
 APPLICATIONS_API = "2019-07-01"
@@ -673,20 +657,20 @@ MANAGEMENT_GROUPS_API = "2021-04-01"
 MG_LIST = "/providers/Microsoft.Management/managementGroups"
 
 
-def parse_assignments(rows: list[dict[str, Any]] | FetchError, request: str,
+def parse_assignments(rows: Fetched[list[dict[str, Any]]],
                       names: Mapping[str, str], *, eligible: bool = False,
                       scopes: tuple[str, ...] | None = None
-                      ) -> tuple[RoleAssignment, ...] | FetchError:
+                      ) -> Fetched[tuple[RoleAssignment, ...]]:
     """Role assignments or eligibility schedule instances as ARM lists them (each with
     `properties.scope`, `roleDefinitionId`, `principalId`, `principalType`); with
     `scopes`, only those made at one of these scopes (atScope() also returns the ones
     above)."""
-    if isinstance(rows, FetchError):
-        return rows
+    if rows.error:
+        return Fetched.failure(rows.error)
     wanted = {x.rstrip("/").lower() for x in scopes} if scopes is not None else None
     try:
         out = []
-        for r in rows:
+        for r in rows.ok:
             props = r["properties"]
             if not isinstance(props, dict):
                 raise TypeError("properties is not an object")
@@ -697,14 +681,19 @@ def parse_assignments(rows: list[dict[str, Any]] | FetchError, request: str,
                 str(r["id"]), where, _role_name(props.get("roleDefinitionId"), dict(names)),
                 str(props["principalId"]), str(props.get("principalType") or "Unknown"),
                 eligible=eligible, end=props.get("endDateTime") or None))
-        return tuple(out)
+        return Fetched("azure", rows.request, tuple(out), rows.observed_at)
     except (KeyError, TypeError) as exc:
-        return FetchError("azure", request, f"unexpected answer shape: {type(exc).__name__}: "
-                          f"{exc}", kind="malformed")
+        return _malformed(rows, exc)
+
+
+def _malformed(read: Fetched[Any], exc: Exception) -> Fetched[Any]:
+    return Fetched.failure(FetchError(
+        "azure", read.request, f"unexpected answer shape: {type(exc).__name__}: {exc}",
+        kind="malformed"))
 
 
 async def management_groups(client: Any, caller: _Caller, base: str
-                            ) -> tuple[ManagementGroup, ...] | FetchError:
+                            ) -> Fetched[tuple[ManagementGroup, ...]]:
     """The management groups this identity can see, each with its parent (GET of each
     group: properties.details.parent; none for the tenant root group) and the role
     assignments and PIM eligibilities made at its own scope ($filter=atScope() lists
@@ -712,8 +701,8 @@ async def management_groups(client: Any, caller: _Caller, base: str
     (the tenant root scope) go with the root group."""
     listed = await caller.call("management_groups", f"GET {MG_LIST}", lambda: raw_list(
         client, MG_LIST, MANAGEMENT_GROUPS_API, base=base))
-    if isinstance(listed, FetchError):
-        return listed
+    if listed.error:
+        return Fetched.failure(listed.error)
 
     async def one(row: dict[str, Any]) -> ManagementGroup:
         mg_id = str(row["id"])
@@ -723,11 +712,9 @@ async def management_groups(client: Any, caller: _Caller, base: str
         detail = await caller.call("management_groups", f"GET {mg_id}",
                                    lambda: raw_get(client, mg_id, MANAGEMENT_GROUPS_API))
         parent: str | None = None
-        if isinstance(detail, FetchError):
-            error: FetchError | None = detail
-        else:
-            error = None
-            details = (detail.get("properties") or {}).get("details") or {}
+        error = detail.error
+        if not error:
+            details = (detail.ok.get("properties") or {}).get("details") or {}
             found = details.get("parent") if isinstance(details, dict) else None
             parent = str(found["id"]) if isinstance(found, dict) and found.get("id") else None
         # the root group also carries the assignments at "/"
@@ -742,15 +729,15 @@ async def management_groups(client: Any, caller: _Caller, base: str
                         lambda: raw_list(client, el_path, ELIGIBILITY_API, base=base)))
         return ManagementGroup(
             mg_id, name, display, parent,
-            role_assignments=parse_assignments(active, f"GET {ra_path}", {}, scopes=scopes),
-            eligible_assignments=parse_assignments(eligible, f"GET {el_path}", {},
-                                                   eligible=True, scopes=scopes))
+            role_assignments=parse_assignments(active, {}, scopes=scopes),
+            eligible_assignments=parse_assignments(eligible, {}, eligible=True, scopes=scopes))
 
     try:
-        return tuple(await asyncio.gather(*(one(r) for r in listed)))
+        return Fetched("azure", listed.request,
+                       tuple(await asyncio.gather(*(one(r) for r in listed.ok))),
+                       listed.observed_at)
     except (KeyError, TypeError, AttributeError) as exc:
-        return FetchError("azure", f"GET {MG_LIST}", "unexpected answer shape: "
-                          f"{type(exc).__name__}: {exc}", kind="malformed")
+        return _malformed(listed, exc)
 
 BILLING_API = "2020-05-01"
 
@@ -807,10 +794,12 @@ def raw_list(client: Any, path: str, api_version: str,
     return items
 
 
-def _applications(rows: list[dict[str, Any]], request: str) -> tuple[ManagedApp, ...] | FetchError:
+def _applications(rows: Fetched[list[dict[str, Any]]]) -> Fetched[tuple[ManagedApp, ...]]:
+    if rows.error:
+        return Fetched.failure(rows.error)
     try:
         out = []
-        for r in rows:
+        for r in rows.ok:
             props = r.get("properties") or {}
             plan = r.get("plan") or {}
             if not isinstance(props, dict) or not isinstance(plan, dict):
@@ -818,24 +807,24 @@ def _applications(rows: list[dict[str, Any]], request: str) -> tuple[ManagedApp,
             tenant = props.get("publisherTenantId")
             out.append(ManagedApp(str(r["id"]), str(tenant).lower() if tenant else None,
                                   props.get("managedResourceGroupId"), plan.get("publisher")))
-        return tuple(out)
+        return Fetched("azure", rows.request, tuple(out), rows.observed_at)
     except (KeyError, TypeError) as exc:
-        return FetchError("azure", request, f"unexpected answer shape: {type(exc).__name__}: "
-                          f"{exc}", kind="malformed")
+        return _malformed(rows, exc)
 
 
-def _billing(answer: Any, request: str) -> BillingInfo | FetchError:
-    if isinstance(answer, FetchError):
-        return answer
-    props = answer.get("properties")
+def _billing(answer: Fetched[dict[str, Any]]) -> Fetched[BillingInfo]:
+    if answer.error:
+        return Fetched.failure(answer.error)
+    props = answer.ok.get("properties")
     if not isinstance(props, dict):
-        return FetchError("azure", request, "the answer has no 'properties' object",
-                          kind="malformed")
+        return Fetched.failure(FetchError("azure", answer.request, "the answer has no "
+                                          "'properties' object", kind="malformed"))
     tenant = props.get("billingTenantId")
-    return BillingInfo(props.get("billingAccountAgreementType") or None,
-                       props.get("billingAccountDisplayName") or None,
-                       str(tenant).lower() if tenant else None,
-                       props.get("accountAdminNotificationEmailAddress") or None)
+    return Fetched("azure", answer.request, BillingInfo(
+        props.get("billingAccountAgreementType") or None,
+        props.get("billingAccountDisplayName") or None,
+        str(tenant).lower() if tenant else None,
+        props.get("accountAdminNotificationEmailAddress") or None), answer.observed_at)
 
 
 def _lighthouse(assignment: Any, definition: Any, names: dict[str, str],
