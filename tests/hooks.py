@@ -16,10 +16,14 @@ own answer. This module is what the tests plug in:
   RFC 9083 section 6), `arm_fault` (an Azure Resource Manager error body, from
   `arm_routes.arm_error`), `google_fault` (Google's error model, keyed by the API method
   name as the reference pages name it).
+- Microsoft Graph's fault scenarios: `watch_graph(server)` also installs `graph_scenarios`,
+  which fails Graph requests under a `/scenario/<name>/` prefix as that scenario names
+  (`denied`, `throttled`, `unavailable`, `malformed`, `nopim`, `nopimgroups`, `noresource`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -212,3 +216,96 @@ def google_fault(name: str, kind: str) -> FaultRule:
         raise ValueError(f"unknown fault {kind!r}")
     return FaultRule(status=status, body=body, headers=headers, delay_s=delay, times=times,
                      where=lambda method, path: google_method(method, path) == name)
+
+
+# ---------------------------------------------------------------------------------------
+# Microsoft Graph failing, by scenario: a Graph endpoint ending in `/scenario/<name>` (the
+# demo's Graph serves its own tenant under any such prefix) fails as named. Bodies are
+# Graph's error resource (`error.code/message/innerError`, https://learn.microsoft.com/
+# graph/errors) and collections (`@odata.context`, `value`, `@odata.nextLink`).
+
+GRAPH_FAULT_SCENARIOS = ("denied", "throttled", "unavailable", "malformed", "nopim",
+                         "nopimgroups", "noresource")
+_GRAPH_PATH = re.compile(r"^/scenario/([a-z-]+)/(v1\.0|beta)(/.*)?$")
+_GRAPH_REQUEST_ID = "00000000-0000-4000-8000-00000000d3m0"
+_GRAPH_DENIED = ("Authorization_RequestDenied",
+                 "Insufficient privileges to complete the operation.")
+
+
+def _graph_json(status: int, body: object, extra: dict[str, str] | None = None) -> Reply:
+    return status, {"Content-Type": "application/json; odata.metadata=minimal",
+                    "request-id": _GRAPH_REQUEST_ID, **(extra or {})}, \
+        json.dumps(body).encode()
+
+
+def graph_error(status: int, code: str, message: str,
+                extra: dict[str, str] | None = None) -> Reply:
+    return _graph_json(status, {"error": {"code": code, "message": message, "innerError": {
+        "date": "2026-01-01T00:00:00", "request-id": _GRAPH_REQUEST_ID}}}, extra)
+
+
+def _graph_collection(base: str, entity: str, next_link: str) -> Reply:
+    return _graph_json(200, {"@odata.context": f"{base}/$metadata#{entity}", "value": [],
+                             "@odata.nextLink": next_link})
+
+
+def graph_scenario_fault(scenario: str, rest: str, base: str) -> Reply | None:
+    """The failing answer of `scenario` for the Graph path `rest` (after the version), or
+    None when that scenario answers it normally."""
+    from lockin_audit.demo.graph_routes import GRAPH_SP_ID
+
+    if scenario == "denied" and not rest.startswith("/organization"):
+        return graph_error(403, *_GRAPH_DENIED)
+    if scenario == "nopim" and "roleEligibilityScheduleInstances" in rest:
+        # A tenant that never onboarded to PIM: a generic code, only the message says so
+        # (wording as Microsoft's PIM APIs return it).
+        return graph_error(403, "UnauthorizedAccessException",
+                           "The tenant has not onboarded to PIM.")
+    if scenario == "nopimgroups" and rest.startswith("/identityGovernance/privilegedAccess/"):
+        return graph_error(403, *_GRAPH_DENIED)
+    if scenario == "noresource" and rest == f"/servicePrincipals/{GRAPH_SP_ID}":
+        return graph_error(403, *_GRAPH_DENIED)
+    if scenario == "unavailable" and rest == "/domains":
+        return graph_error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
+    if scenario == "throttled" and rest == "/users":
+        return graph_error(429, "TooManyRequests", "Too many requests.", {"Retry-After": "0"})
+    if scenario == "malformed":
+        if rest == "/domains":
+            return 200, {"Content-Type": "application/json"}, b"{not json"
+        if rest == "/users":
+            return _graph_json(200, {"value": "not a list"})
+        if rest == "/policies/crossTenantAccessPolicy/partners":
+            # A link to a foreign host must never receive the bearer token.
+            return _graph_collection(base, "partners", "https://evil.example/v1.0/steal")
+        if rest == "/servicePrincipals":  # a nextLink that points back at itself
+            return _graph_collection(base, "servicePrincipals",
+                                     f"{base}/servicePrincipals?$skiptoken=again")
+        if rest.startswith("/roleManagement/directory/roleAssignments"):
+            return _graph_json(200, {"value": [{"id": "x"}]})  # no principalId
+    return None
+
+
+def graph_scenarios(method: str, path: str, headers: dict[str, str],
+                    body: bytes) -> Reply | None:
+    """An interceptor: Graph requests under `/scenario/<name>/` answered as that fault
+    scenario (GRAPH_FAULT_SCENARIOS) fails them."""
+    m = _GRAPH_PATH.match(unquote(urlsplit(path).path))
+    if m is None or m.group(1) not in GRAPH_FAULT_SCENARIOS:
+        return None
+    scenario, version, rest = m.group(1), m.group(2), (m.group(3) or "").rstrip("/")
+    lower = {k.lower(): v for k, v in headers.items()}
+    if not lower.get("authorization", "").startswith("Bearer "):
+        return None  # the server's own 401
+    host = lower.get("host")
+    base = f"https://{host}/scenario/{scenario}/{version}" if host else f"/{version}"
+    return graph_scenario_fault(scenario, rest, base)
+
+
+def watch_graph(server: LocalHttpServer | HasHttp) -> Hooks:
+    """`watch(server)` with the Graph fault scenarios installed too."""
+    found = watch(server)
+    http = _http(server)
+    with _INSTALL_LOCK:
+        if graph_scenarios not in http.interceptors:
+            http.interceptors.append(graph_scenarios)
+    return found

@@ -31,7 +31,7 @@ from lockin_audit.model import Asset, Finding, Holder, ScanResult, Severity, Sta
 from lockin_audit.report.interface import write_reports
 from lockin_audit.sources.azure import client_kwargs
 from tests.garbled import garbled
-from tests.hooks import arm_fault, hooks, watch
+from tests.hooks import arm_fault, hooks, watch_graph
 
 SECRET = "azure-test-secret-value-9f8e7d"
 APP_ID = "11111111-2222-4333-8444-555555555555"
@@ -40,7 +40,7 @@ APP_ID = "11111111-2222-4333-8444-555555555555"
 @pytest.fixture()
 def cloud(tmp_path: Path) -> Iterator[MicrosoftCloud]:
     server = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path / "ca")
-    watch(server)
+    watch_graph(server)
     yield server
     server.stop()
 

@@ -25,7 +25,7 @@ from lockin_audit.model import Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.scoring import scored
 from lockin_audit.sources.graph import guest_email_from_upn
-from tests.hooks import hooks, watch
+from tests.hooks import hooks, watch_graph
 
 SECRET = "s3cret-client-value"  # the only client secret the token endpoint accepts
 CLIENT_TENANT = graph_routes.CLIENT_TENANT
@@ -35,7 +35,7 @@ PROVIDER_TENANT = graph_routes.PROVIDER_TENANT
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MicrosoftCloud]:
     cloud = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path_factory.mktemp("ms"))
-    watch(cloud)
+    watch_graph(cloud)
     yield cloud
     cloud.stop()
 

@@ -11,7 +11,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from lockin_audit.demo.local_http import LocalHttpServer, Reply
-from tests.hooks import FaultRule, arm_fault, google_fault, google_method, hooks, rdap_fault, watch
+from tests.hooks import (
+    FaultRule,
+    arm_fault,
+    google_fault,
+    google_method,
+    graph_scenarios,
+    hooks,
+    rdap_fault,
+    watch,
+)
 
 
 def _own(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
@@ -102,3 +111,20 @@ def test_google_faults_are_keyed_by_the_api_method() -> None:
     assert google_fault("admin.users.list", "429-once").times == 1
     with pytest.raises(ValueError):
         google_fault("admin.users.list", "teapot")
+
+
+def test_graph_scenarios_fail_only_their_own_paths() -> None:
+    auth = {"Authorization": "Bearer t", "Host": "127.0.0.1:1"}
+    denied = graph_scenarios("GET", "/scenario/denied/v1.0/users?$top=5", auth, b"")
+    assert denied is not None and denied[0] == 403
+    assert json.loads(denied[2])["error"]["code"] == "Authorization_RequestDenied"
+    assert graph_scenarios("GET", "/scenario/denied/v1.0/organization", auth, b"") is None
+    assert graph_scenarios("GET", "/scenario/denied/v1.0/users", {}, b"") is None  # 401 first
+    assert graph_scenarios("GET", "/scenario/clean/v1.0/users", auth, b"") is None
+    assert graph_scenarios("GET", "/v1.0/users", auth, b"") is None
+    throttled = graph_scenarios("GET", "/scenario/throttled/v1.0/users", auth, b"")
+    assert throttled is not None and throttled[:2] == (429, {
+        **throttled[1], "Retry-After": "0"})
+    loop = graph_scenarios("GET", "/scenario/malformed/v1.0/servicePrincipals", auth, b"")
+    assert loop is not None and json.loads(loop[2])["@odata.nextLink"] == (
+        "https://127.0.0.1:1/scenario/malformed/v1.0/servicePrincipals?$skiptoken=again")

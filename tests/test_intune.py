@@ -28,7 +28,7 @@ from lockin_audit.report.owner import owner_view
 from lockin_audit.scoring import scored
 from lockin_audit.sources.interface import Target
 from lockin_audit.sources.intune import DeviceBinding, IntuneFacts
-from tests.hooks import hooks, watch
+from tests.hooks import hooks, watch_graph
 
 SECRET = "intune-test-secret-7c1d"
 CLIENT_TENANT = graph_routes.CLIENT_TENANT
@@ -38,7 +38,7 @@ CHECK = "devices.mdm.apple-android-bindings"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MicrosoftCloud]:
     cloud = MicrosoftCloud(demo_data(), secret=SECRET, workdir=tmp_path_factory.mktemp("ms"))
-    watch(cloud)
+    watch_graph(cloud)
     yield cloud
     cloud.stop()
 

@@ -23,16 +23,12 @@ unset properties are null or absent; one domain omits isVerified; users page wit
 Retry-After (https://learn.microsoft.com/graph/throttling); a tenant without Entra ID
 P2 answers the PIM schedule APIs with the documented AadPremiumLicenseRequired error.
 
-A path may start with `/scenario/<name>` to select another tenant for the tests (a real
-deployment reaches Graph through such a prefix when it sits behind a proxy):
-`clean` (held by the client; no Entra ID P2 licence, so PIM answers with a licence
-error), `denied` (403 on everything but /organization), `throttled` (429 on /users),
-`unavailable` (503 on /domains), `noexpand` (ignores $expand), `nofilter` (ignores the
-roleDefinitionId filter), `nopim` (never onboarded to PIM: 403 UnauthorizedAccessException), `noresource` (403 on
-the Microsoft Graph service principal, whose app roles name the permissions),
-`malformed` (bad JSON, bad shapes, a nextLink to another host, a nextLink loop),
-`providermail` (the only member Global Administrator has the provider's mailbox),
-`nopimgroups` (403 on PIM for groups).
+A path may start with `/scenario/<name>` (a real deployment reaches Graph through such a
+prefix when it sits behind a proxy); the links it answers keep the prefix. A name selects
+another tenant or Graph: `clean` (held by the client; no Entra ID P2 licence, so PIM
+answers with a licence error), `providermail` (the only member Global Administrator has
+the provider's mailbox), `noexpand` (a Graph that ignores $expand), `nofilter` (one that
+ignores the roleDefinitionId filter); any other name serves the demo tenant.
 """
 
 from __future__ import annotations
@@ -689,9 +685,6 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
     # ones, which the source also follows.
     host = lower.get("host")
     base = f"https://{host}{prefix}/{version}" if host else f"/{version}"
-    if scenario == "denied" and not rest.startswith("/organization"):
-        return _error(403, "Authorization_RequestDenied",
-                      "Insufficient privileges to complete the operation.")
     tenant = TENANTS.get(scenario, TENANTS[""])
     if not tenant.has_pim and ("roleEligibilityScheduleInstances" in rest
                                or "eligibilityScheduleInstances" in rest):
@@ -706,24 +699,6 @@ def handle(method: str, path: str, query: dict[str, list[str]], headers: dict[st
         _THROTTLED.add(host)
         return _error(429, "TooManyRequests", "Too many requests, retry after 1 second.",
                       {"Retry-After": "1"})
-    if scenario == "nopim" and "roleEligibilityScheduleInstances" in rest:
-        # A tenant that never onboarded to PIM: a generic code, only the message says so
-        # (wording as Microsoft's PIM APIs return it).
-        return _error(403, "UnauthorizedAccessException", "The tenant has not onboarded to PIM.")
-    if scenario == "nopimgroups" and rest.startswith("/identityGovernance/privilegedAccess/"):
-        return _error(403, "Authorization_RequestDenied",
-                      "Insufficient privileges to complete the operation.")
-    if scenario == "noresource" and rest == f"/servicePrincipals/{GRAPH_SP_ID}":
-        return _error(403, "Authorization_RequestDenied",
-                      "Insufficient privileges to complete the operation.")
-    if scenario == "unavailable" and rest == "/domains":
-        return _error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
-    if scenario == "throttled" and rest == "/users":
-        return _error(429, "TooManyRequests", "Too many requests.", {"Retry-After": "0"})
-    if scenario == "malformed":
-        bad = _malformed(rest, base)
-        if bad:
-            return bad
     if method.upper() == "POST" and rest == "/directoryObjects/getByIds":
         return _get_by_ids(tenant, body)
     if scenario == "noexpand":  # a Graph that ignores $expand: principals via getByIds
@@ -753,22 +728,6 @@ def _get_by_ids(t: Tenant, body: bytes) -> tuple[int, dict[str, str], bytes]:
         return _error(400, "Request_BadRequest", "Send {\"ids\": [...]} as the JSON body.")
     return _json(200, {"value": [_default_view(t.objects[i]) for i in ids
                                  if i in t.objects]})
-
-
-def _malformed(rest: str, base: str) -> tuple[int, dict[str, str], bytes] | None:
-    if rest == "/domains":
-        return 200, {"Content-Type": "application/json"}, b"{not json"
-    if rest == "/users":
-        return _json(200, {"value": "not a list"})
-    if rest == "/policies/crossTenantAccessPolicy/partners":
-        # A link to a foreign host must never receive the bearer token.
-        return _collection(base, "partners", [], "https://evil.example/v1.0/steal")
-    if rest == "/servicePrincipals":  # a nextLink that points back at itself
-        return _collection(base, "servicePrincipals", [], f"{base}/servicePrincipals?"
-                           "$skiptoken=again")
-    if rest.startswith("/roleManagement/directory/roleAssignments"):
-        return _json(200, {"value": [{"id": "x"}]})  # no principalId
-    return None
 
 
 def _route(t: Tenant, method: str, rest: str, query: dict[str, list[str]], base: str,
