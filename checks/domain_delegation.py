@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockin_audit.check import CheckContext, check, worst_holder
-from lockin_audit.facts import FetchError
 from lockin_audit.identity import IdKind
 from lockin_audit.model import Evidence, Finding, Holder, Severity, Status
 from lockin_audit.sources.delegation import DelegationFacts, ds_matches
@@ -19,8 +18,8 @@ def _evidence(facts: DelegationFacts) -> list[Evidence]:
 
 
 def _unread(ctx: CheckContext, facts: DelegationFacts) -> Finding | None:
-    for side in (facts.registry_ns, facts.zone_ns):
-        if isinstance(side, FetchError):
+    for read in (facts.registry, facts.zone_ns):
+        if (side := read.error) is not None:
             if side.kind in ("unsupported", "not_found"):
                 return ctx.finding(
                     asset=ctx.target.asset, holder=Holder.UNKNOWN, status=Status.MANUAL,
@@ -43,9 +42,7 @@ def nameservers(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
     if (problem := _unread(ctx, facts)) is not None:
         yield problem
         return
-    assert not isinstance(facts.registry_ns, FetchError)
-    assert not isinstance(facts.zone_ns, FetchError)
-    registry, zone = facts.registry_ns, facts.zone_ns
+    registry, zone = facts.registry.ok.nameservers, facts.zone_ns.ok
     evidence = _evidence(facts)
     if not registry:
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
@@ -85,11 +82,12 @@ def ds(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
     if (problem := _unread(ctx, facts)) is not None:
         yield problem
         return
-    if isinstance(facts.zone_dnskey, FetchError):
-        yield ctx.error(ctx.target.asset, facts.zone_dnskey)
+    if err := facts.zone_dnskey.error:
+        yield ctx.error(ctx.target.asset, err)
         return
+    registry, dnskeys = facts.registry.ok, facts.zone_dnskey.ok
     evidence = _evidence(facts)
-    if not facts.registry_ds and facts.registry_signed:
+    if not registry.ds and registry.signed:
         # signed, but the registry's answer does not list the DS records: they were
         # not read, so their match with the zone's keys is not known
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.UNKNOWN,
@@ -100,26 +98,25 @@ def ds(facts: DelegationFacts, ctx: CheckContext) -> Iterator[Finding]:
                                  "the DS records and check that one matches the zone's "
                                  "key-signing key before any DNS move.")
         return
-    if not facts.registry_ds:
+    if not registry.ds:
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, evidence=evidence,
                           detail=f"{facts.domain} is not signed at the registry (no DS): "
                                  "no DS can point at a key the zone does not serve.")
         return
-    stale = [d for d in facts.registry_ds
-             if not ds_matches(facts.domain, d, facts.zone_dnskey)]
+    stale = [d for d in registry.ds if not ds_matches(facts.domain, d, dnskeys)]
     listed = ", ".join(f"key tag {d.key_tag} (algorithm {d.algorithm})" for d in stale)
     if not stale:
         yield ctx.finding(asset=ctx.target.asset, holder=Holder.CLIENT, status=Status.PASS,
                           severity=Severity.INFO, evidence=evidence,
                           detail=f"Every DS record the registry holds for {facts.domain} "
                                  "matches a key the zone serves.")
-    elif len(stale) == len(facts.registry_ds):
+    elif len(stale) == len(registry.ds):
         yield ctx.finding(
             asset=ctx.target.asset, holder=Holder.UNKNOWN, status=Status.FAIL,
             evidence=evidence,
             detail=f"No DS record the registry holds for {facts.domain} ({listed}) matches "
-                   f"a key the zone serves ({len(facts.zone_dnskey)} DNSKEY record(s)): "
+                   f"a key the zone serves ({len(dnskeys)} DNSKEY record(s)): "
                    "validating resolvers reject the domain now or at the next DNS move. "
                    "Fix the DS at the registrar first.")
     else:

@@ -280,17 +280,21 @@ def expiry(facts: RdapDomainFacts, ctx: CheckContext) -> Iterator[Finding]:
     asset = Asset("domain", facts.domain, facts.domain)
     if facts.no_service or facts.not_registered is not None:
         return  # the registrant check already reports it
+    # the registrar's dates when its record was read (the registrant check reports a
+    # registrar record that could not be read)
+    registrar_events = facts.registrar.ok.events if facts.registrar is not None and \
+        facts.registrar.error is None else {}
     evidence = [facts.evidence({"events": dict(facts.events),
-                                "registrar_events": dict(facts.registrar_events),
+                                "registrar_events": dict(registrar_events),
                                 "status": list(facts.statuses)})]
     dates: list[tuple[dt.date, str]] = []
     for label, events, action in (
             ("the registry's expiration date", facts.events, "expiration"),
-            ("the registrar's 'registrar expiration' date", facts.registrar_events,
+            ("the registrar's 'registrar expiration' date", registrar_events,
              "registrar expiration"),
             ("the registry's 'registrar expiration' date", facts.events,
              "registrar expiration"),
-            ("the registrar's expiration date", facts.registrar_events, "expiration")):
+            ("the registrar's expiration date", registrar_events, "expiration")):
         raw = events.get(action)
         if not raw:
             continue

@@ -61,13 +61,13 @@ def _ip_space(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
                           detail=f"No RDAP service is known for {facts.query} ({used_by}): "
                                  "look it up in the regional registry's WHOIS.")
         return
-    if isinstance(facts.network, FetchError):
-        yield ctx.error(asset, facts.network)
+    if err := facts.network.error:
+        yield ctx.error(asset, err)
         return
-    net = facts.network
+    net = facts.network.ok
     evidence = facts.evidence()
     holder = _holder(ctx, net, facts)
-    parents = [p for p in facts.parents if isinstance(p, IpNetwork)]
+    parents = list(facts.parent_networks)
     # who holds each network above: the nearest one with a named holder lent the space
     above: list[tuple[IpNetwork, Attribution]] = []
     for p in parents:
@@ -180,18 +180,18 @@ def reverse_dns(facts: NetworkFacts, ctx: CheckContext) -> Iterator[Finding]:
     if not facts.from_inventory:
         return  # only the inventory's own blocks: a hosted web address is not yours to map
     asset = ctx.target.asset
-    if isinstance(facts.reverse, FetchError):
-        if facts.reverse.kind == "not_found":
-            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
-                              evidence=[facts.reverse.evidence()],
-                              detail=f"No reverse zone is delegated for {facts.query}: "
-                                     f"{facts.reverse.reason}.")
-        else:
-            yield ctx.error(asset, facts.reverse)
-        return
     if facts.reverse is None:
         return
-    zone = facts.reverse
+    if err := facts.reverse.error:
+        if err.kind == "not_found":
+            yield ctx.finding(asset=asset, holder=Holder.UNKNOWN, status=Status.WARN,
+                              evidence=[err.evidence()],
+                              detail=f"No reverse zone is delegated for {facts.query}: "
+                                     f"{err.reason}.")
+        else:
+            yield ctx.error(asset, err)
+        return
+    zone = facts.reverse.ok
     attributions = [ctx.attribute(IdKind.HOSTNAME, ns, f"NS of {zone.zone}")
                     for ns in zone.nameservers]
     holders = {a.holder for a in attributions}

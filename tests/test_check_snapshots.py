@@ -229,11 +229,13 @@ def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side(
 
 
 def test_network_reverse_dns_failed_read_unread_zone_provider_and_pass_side_by_side() -> None:
+    from lockin_audit.facts import Fetched
     from lockin_audit.sources.network import NetworkFacts, ReverseDelegation
 
-    def block(reverse: Any) -> Any:
+    def block(reverse: ReverseDelegation | FetchError) -> Any:
+        read = Fetched("dns", "113.0.203.in-addr.arpa NS", reverse, NOW)
         return NetworkFacts(query="203.0.113.64/29", seen_in=("INET-001",),
-                            from_inventory=True, reverse=reverse, observed_at=NOW)
+                            from_inventory=True, reverse=read, observed_at=NOW)
 
     servfail = FetchError("dns", "64.113.0.203.in-addr.arpa NS", "SERVFAIL", kind="server")
     assert [f.status for f in judge("network.reverse-dns.delegation", block(servfail))] == [

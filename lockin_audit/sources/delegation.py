@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lockin_audit.facts import FetchError
+from lockin_audit.facts import Fetched, FetchError
 from lockin_audit.model import Asset, Evidence
 from lockin_audit.sources.interface import Source, SourceContext, Target
 from lockin_audit.sources.rdap import DsData
@@ -22,17 +22,24 @@ NAME = "delegation"
 
 
 @dataclass(frozen=True)
+class RegistryDelegation:
+    """The registry's side, from its RDAP answer (RFC 9083 section 5.3)."""
+
+    nameservers: tuple[str, ...]
+    signed: bool | None  # secureDNS.delegationSigned (None: not stated)
+    ds: tuple[DsData, ...]  # secureDNS.dsData
+    url: str | None
+
+
+@dataclass(frozen=True)
 class DelegationFacts:
     domain: str
-    # The registry's side: a FetchError when the RDAP answer is missing (not read, no
-    # RDAP service for the TLD, or the domain is not registered).
-    registry_ns: tuple[str, ...] | FetchError
-    registry_signed: bool | None
-    registry_ds: tuple[DsData, ...]
-    registry_url: str | None
-    # The zone's side: a FetchError when the DNS answers could not be read.
-    zone_ns: tuple[str, ...] | FetchError
-    zone_dnskey: tuple[str, ...] | FetchError
+    # The registry's side (source "rdap"): a failed read when the RDAP answer is missing
+    # (not read, no RDAP service for the TLD, or the domain is not registered).
+    registry: Fetched[RegistryDelegation]
+    # The zone's side (source "dns", the NS and DNSKEY record sets as read).
+    zone_ns: Fetched[tuple[str, ...]]
+    zone_dnskey: Fetched[tuple[str, ...]]
     servers: tuple[str, ...] = ()
     registry_evidence: Evidence | None = None
     zone_evidence: tuple[Evidence, ...] = ()
@@ -44,39 +51,41 @@ def _host(name: str) -> str:
 
 def pair(domain: str, dns: Any, rdap: Any) -> DelegationFacts:
     """Pair one domain's DNS and RDAP facts (either may be absent)."""
-    registry_ns: tuple[str, ...] | FetchError
-    signed, ds, url, reg_ev = None, (), None, None
+    registry: Fetched[RegistryDelegation]
+    reg_ev = None
     if rdap is None:
-        registry_ns = FetchError("rdap", f"{domain} (registry)", "the registry's answer "
-                                 "was not read (see the registration findings)",
-                                 kind="unavailable")
+        registry = Fetched.failure(FetchError(
+            "rdap", f"{domain} (registry)", "the registry's answer was not read (see the "
+            "registration findings)", kind="unavailable"))
     elif rdap.no_service:
-        registry_ns = FetchError("rdap", f"{domain} (registry)", f"the .{rdap.tld} registry "
-                                 "offers no RDAP service", kind="unsupported")
+        registry = Fetched.failure(FetchError(
+            "rdap", f"{domain} (registry)", f"the .{rdap.tld} registry offers no RDAP "
+            "service", kind="unsupported"))
     elif rdap.not_registered is not None:
-        registry_ns = rdap.not_registered
+        registry = Fetched.failure(rdap.not_registered)
     else:
-        registry_ns = tuple(sorted({_host(n) for n in rdap.nameservers}))
-        signed, ds, url = rdap.delegation_signed, rdap.ds_data, rdap.registry_url
-        reg_ev = rdap.evidence({"nameservers": list(registry_ns),
-                                "secureDNS": {"delegationSigned": signed, "dsData": [
+        found = RegistryDelegation(tuple(sorted({_host(n) for n in rdap.nameservers})),
+                                   rdap.delegation_signed, rdap.ds_data, rdap.registry_url)
+        reg_ev = rdap.evidence({"nameservers": list(found.nameservers),
+                                "secureDNS": {"delegationSigned": found.signed, "dsData": [
                                     {"keyTag": d.key_tag, "algorithm": d.algorithm,
                                      "digestType": d.digest_type, "digest": d.digest}
-                                    for d in ds]}})
-    zone_ns: tuple[str, ...] | FetchError
-    dnskey: tuple[str, ...] | FetchError
+                                    for d in found.ds]}})
+        registry = Fetched("rdap", reg_ev.request, found, reg_ev.observed_at)
+    zone_ns: Fetched[tuple[str, ...]]
+    dnskey: Fetched[tuple[str, ...]]
     if dns is None:
-        zone_ns = dnskey = FetchError("dns", f"{domain} NS", "the zone was not read (see "
-                                      "the DNS findings)", kind="unavailable")
+        zone_ns = dnskey = Fetched.failure(FetchError(
+            "dns", f"{domain} NS", "the zone was not read (see the DNS findings)",
+            kind="unavailable"))
         servers: tuple[str, ...] = ()
         zone_ev: tuple[Evidence, ...] = ()
     else:
-        zone_ns = dns.ns.error or tuple(sorted(_host(n) for n in dns.ns.ok.records))
-        dnskey = dns.dnskey.error or dns.dnskey.ok.records
+        zone_ns = dns.ns.map(lambda a: tuple(sorted(_host(n) for n in a.records)))
+        dnskey = dns.dnskey.map(lambda a: a.records)
         servers = dns.servers
         zone_ev = tuple(x.ok.evidence() for x in (dns.ns, dns.dnskey) if x.error is None)
-    return DelegationFacts(domain, registry_ns, signed, ds, url, zone_ns, dnskey, servers,
-                           reg_ev, zone_ev)
+    return DelegationFacts(domain, registry, zone_ns, dnskey, servers, reg_ev, zone_ev)
 
 
 def ds_matches(domain: str, ds: DsData, dnskeys: tuple[str, ...]) -> bool:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
 from lockin_audit.model import Asset, Evidence, iso, utc_now
 from lockin_audit.sources.interface import Source, SourceContext, Target
 from lockin_audit.sources.rdap import RdapClient, parse_entity, rdap_client
@@ -124,32 +124,43 @@ class NetworkFacts:
     query: str  # the address or block looked up, in CIDR form
     seen_in: tuple[str, ...]  # where it came from ("www of acmedental.com", "INET-001")
     from_inventory: bool
-    network: IpNetwork | FetchError | None = None  # None: no RDAP service for it
+    # The registry's network holding `query` (source "network", request "GET <url>");
+    # None: no RDAP service is known for it.
+    network: Fetched[IpNetwork] | None = None
     # The networks above `network`, nearest first, up to the registry's allocation (or
     # provider-independent assignment): whoever holds them lent the space. A parent that
-    # could not be read ends the chain as a FetchError.
-    parents: tuple[IpNetwork | FetchError, ...] = ()
-    reverse: ReverseDelegation | FetchError | None = None
+    # could not be read ends the chain as a failed read.
+    parents: tuple[Fetched[IpNetwork], ...] = ()
+    # The reverse zone's NS (source "dns", request "<zone> NS"); None when not asked (an
+    # address that is not one of the inventory's blocks).
+    reverse: Fetched[ReverseDelegation] | None = None
     observed_at: str = field(default_factory=lambda: iso(utc_now()))
 
     @property
-    def parent(self) -> IpNetwork | FetchError | None:
+    def parent(self) -> Fetched[IpNetwork] | None:
         """The nearest network above (the one that assigned this one)."""
         return self.parents[0] if self.parents else None
 
     @property
     def parent_error(self) -> FetchError | None:
-        return next((p for p in self.parents if isinstance(p, FetchError)), None)
+        return next((p.error for p in self.parents if p.error is not None), None)
+
+    @property
+    def parent_networks(self) -> tuple[IpNetwork, ...]:
+        """The networks above that were read, nearest first."""
+        return tuple(p.ok for p in self.parents if p.error is None)
 
     def evidence(self) -> list[Evidence]:
         found = []
-        for net in (self.network, *self.parents):
-            if isinstance(net, IpNetwork):
+        for read in (self.network, *self.parents):
+            if read is not None and read.error is None:
+                net = read.ok
                 found.append(Evidence("rdap", f"GET {net.url}", self.observed_at,
                                       net.excerpt()))
-        if isinstance(self.reverse, ReverseDelegation):
-            found.append(Evidence("dns", f"{self.reverse.zone} NS", self.observed_at,
-                                  {"NS": list(self.reverse.nameservers)}))
+        if self.reverse is not None and self.reverse.error is None:
+            zone = self.reverse.ok
+            found.append(Evidence("dns", f"{zone.zone} NS", self.observed_at,
+                                  {"NS": list(zone.nameservers)}))
         return found
 
 
@@ -240,9 +251,9 @@ class NetworkSource(Source):
 
     def __init__(self) -> None:
         self._client: RdapClient | None = None
-        self._known: list[tuple[IPNetwork, IpNetwork]] = []
+        self._known: list[tuple[IPNetwork, Fetched[IpNetwork]]] = []
         self._locks: dict[str, asyncio.Lock] = {}
-        self._parents: dict[str, IpNetwork | FetchError] = {}
+        self._parents: dict[str, Fetched[IpNetwork]] = {}
         self._dns: DnsClient | None = None  # the reverse zones' NS, as the DNS source asks
         self._blocks_pending = 0
         self._blocks_done: asyncio.Event | None = None
@@ -341,13 +352,13 @@ class NetworkSource(Source):
             return NetworkFacts(target.id, where, from_inventory)
         network = await self._lookup(client, base, block,
                                      reuse=not (from_inventory and _is_block(target.id)))
-        parents = await self._chain(client, base, network) \
-            if isinstance(network, IpNetwork) else ()
+        parents = await self._chain(client, base, network.ok) \
+            if network.error is None else ()
         reverse = await self._reverse(ctx, block) if from_inventory else None
         return NetworkFacts(target.id, where, from_inventory, network, parents, reverse)
 
     async def _chain(self, client: RdapClient, base: str, network: IpNetwork
-                     ) -> tuple[IpNetwork | FetchError, ...]:
+                     ) -> tuple[Fetched[IpNetwork], ...]:
         """The parent chain of a network that is not itself the registry's allocation or a
         provider-independent assignment: ARIN reassignments and reallocations, RIPE/AFRINIC
         ASSIGNED PA and SUB-ALLOCATED PA, APNIC NON-PORTABLE, LACNIC reassigned, and
@@ -356,7 +367,7 @@ class NetworkSource(Source):
         same registry for the smallest network holding the next larger prefix (RFC 9082
         section 3.1.1: the most specific network is answered). A parent that cannot be read
         ends the chain as an error."""
-        out: list[IpNetwork | FetchError] = []
+        out: list[Fetched[IpNetwork]] = []
         current = network
         for _ in range(MAX_PARENTS):
             if current.kind in ("allocation", "provider-independent"):
@@ -366,72 +377,81 @@ class NetworkSource(Source):
                 url, derived = _supernet_url(base, current), True
                 if url is None:
                     break
-            parent = await self._parent(client, url)
-            if isinstance(parent, FetchError):
-                if derived and parent.kind == "not_found":
+            read = await self._parent(client, url)
+            if read.error is not None:
+                if derived and read.error.kind == "not_found":
                     break  # nothing larger is registered: the chain ends here
-                out.append(parent)
+                out.append(read)
                 break
+            parent = read.ok
             if set(parent.prefixes) == set(current.prefixes) or \
                     (parent.handle is not None and parent.handle == current.handle):
                 break  # the registry answered the same network: no parent above it
-            out.append(parent)
+            out.append(read)
             current = parent
         return tuple(out)
 
     async def _lookup(self, client: RdapClient, base: str, block: IPNetwork, *,
-                      reuse: bool) -> IpNetwork | FetchError:
+                      reuse: bool) -> Fetched[IpNetwork]:
         # One lookup at a time per RIR, so that a second address inside a network
         # already fetched reuses the most specific one instead of asking again.
         async with self._locks.setdefault(base, asyncio.Lock()):
             containing = [(known, network) for known, network in self._known
                           if block.version == known.version and block.subnet_of(known)]  # type: ignore[arg-type]
             if reuse and containing:
-                known, network = max(containing, key=lambda pair: pair[0].prefixlen)
-                return dataclasses.replace(network, cidr=str(known))
+                known, read = max(containing, key=lambda pair: pair[0].prefixlen)
+                # the same read (its request and time), shown for the prefix holding it
+                return dataclasses.replace(read, value=dataclasses.replace(
+                    read.ok, cidr=str(known)))
             query = str(block.network_address) if block.num_addresses == 1 else str(block)
             url = urljoin(base if base.endswith("/") else base + "/", f"ip/{query}")
             result = await self._get(client, url, block)
-            if isinstance(result, IpNetwork):
-                for part in result.prefixes:
+            if result.error is None:
+                for part in result.ok.prefixes:
                     self._known.append((ipaddress.ip_network(part), result))
             return result
 
-    async def _parent(self, client: RdapClient, url: str) -> IpNetwork | FetchError:
+    async def _parent(self, client: RdapClient, url: str) -> Fetched[IpNetwork]:
         async with self._locks.setdefault(url, asyncio.Lock()):
             if url not in self._parents:
                 self._parents[url] = await self._get(client, url)
             return self._parents[url]
 
     async def _get(self, client: RdapClient, url: str,
-                   query: IPNetwork | None = None) -> IpNetwork | FetchError:
+                   query: IPNetwork | None = None) -> Fetched[IpNetwork]:
         self.lookups += 1
         answer = await client.get_json(url)
-        if isinstance(answer, FetchError):
-            return answer
-        return parse_network(url, answer, query)
+        observed = iso(utc_now())
+        value = answer if isinstance(answer, FetchError) else parse_network(url, answer, query)
+        return Fetched(self.name, f"GET {url}", value, observed)
 
     async def _reverse(self, ctx: SourceContext, block: IPNetwork
-                       ) -> ReverseDelegation | FetchError:
+                       ) -> Fetched[ReverseDelegation]:
+        """The reverse zone's NS (its absence, NXDOMAIN or no NS, is a `not_found`
+        failure: no delegation could be read)."""
         from lockin_audit.sources.dns import client_from_config
 
         zone = reverse_zone(block)
+        request = f"{zone} NS"
         if self._dns is None:
             try:
                 self._dns = client_from_config(ctx)
             except SourceFailure as exc:
-                return exc.error
+                return Fetched("dns", request, exc.error, exc.error.observed_at)
         read = await self._dns.query(zone, "NS")
         if read.error is not None:
-            return read.error
+            return Fetched("dns", request, read.error, read.observed_at)
         answer = read.ok
+        value: ReverseDelegation | FetchError
         if answer.status == "nxdomain":
-            return FetchError("dns", answer.request, "no reverse zone exists (NXDOMAIN)",
-                              kind="not_found")
-        if not answer.records:
-            return FetchError("dns", answer.request, "the reverse zone has no NS records",
-                              kind="not_found")
-        return ReverseDelegation(zone, tuple(sorted(answer.records)))
+            value = FetchError("dns", answer.request, "no reverse zone exists (NXDOMAIN)",
+                               kind="not_found")
+        elif not answer.records:
+            value = FetchError("dns", answer.request, "the reverse zone has no NS records",
+                               kind="not_found")
+        else:
+            value = ReverseDelegation(zone, tuple(sorted(answer.records)))
+        return Fetched("dns", request, value, read.observed_at)
 
 
 MAX_PARENTS = 6  # RIR -> LIR -> reallocation -> reassignment: never deeper in practice

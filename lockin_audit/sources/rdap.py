@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from lockin_audit.facts import FetchError, SourceFailure
+from lockin_audit.facts import Fetched, FetchError, SourceFailure
 from lockin_audit.guards.net import AllowList
 from lockin_audit.model import Asset, Evidence
 from lockin_audit.safety import is_private_dir, private_dir, write_private_text
@@ -106,17 +106,30 @@ class DsData:
 
 
 @dataclass(frozen=True)
+class RegistrarRecord:
+    """What the registrar's own record (the registry answer's `related` link) says beside
+    the registry: its events. Its entities are merged into `RdapDomainFacts.entities`
+    (the registrar's are authoritative for contacts, `merge_entities`)."""
+
+    events: Mapping[str, str] = field(default_factory=dict)  # eventAction -> date
+
+
+@dataclass(frozen=True)
 class RdapDomainFacts:
     domain: str
     tld: str
     no_service: bool = False  # the bootstrap knows no RDAP server for the TLD
     registry_url: str | None = None
-    registrar_url: str | None = None
-    registrar_error: FetchError | None = None  # the related registrar answer failed
-    not_registered: FetchError | None = None  # the registry answered 404 for the domain
+    registrar_url: str | None = None  # the registrar's record, as the registry links it
+    # The registrar's record read at `registrar_url` (source "rdap", request "GET <url>"),
+    # or why it could not be; None when the registry's answer links none.
+    registrar: Fetched[RegistrarRecord] | None = None
+    # The registry answered 404 for the domain: it is not registered. An answer, not a
+    # read that failed (every other field is then empty and the registration checks
+    # report the lapse), kept with the 404's request, reason and time as its evidence.
+    not_registered: FetchError | None = None
     entities: tuple[RdapEntity, ...] = ()
     events: Mapping[str, str] = field(default_factory=dict)  # eventAction -> date
-    registrar_events: Mapping[str, str] = field(default_factory=dict)  # the registrar's
     ds_data: tuple[DsData, ...] = ()  # secureDNS.dsData of the registry (RFC 9083 5.3)
     statuses: tuple[str, ...] = ()
     nameservers: tuple[str, ...] = ()
@@ -128,6 +141,11 @@ class RdapDomainFacts:
 
     def with_role(self, role: str) -> list[RdapEntity]:
         return [e for e in self.entities if role in e.roles]
+
+    @property
+    def registrar_error(self) -> FetchError | None:
+        """Why the registrar's record could not be read (None: read, or none linked)."""
+        return self.registrar.error if self.registrar is not None else None
 
     def evidence(self, excerpt: Mapping[str, Any]) -> Evidence:
         def shown(url: str | None) -> str:
@@ -488,15 +506,21 @@ def merge_entities(registry: list[RdapEntity], registrar: list[RdapEntity]
 
 
 def parse_domain(domain: str, tld: str, registry_url: str, registry: Mapping[str, Any],
-                 registrar_url: str | None, registrar: Mapping[str, Any] | None,
-                 registrar_error: FetchError | None, observed_at: str) -> RdapDomainFacts:
+                 registrar_url: str | None,
+                 registrar_read: Fetched[Mapping[str, Any]] | None,
+                 observed_at: str) -> RdapDomainFacts:
+    """The registry's answer and the registrar's (read at `registrar_url`, or why not;
+    None when the registry links none)."""
     entities = walk_entities(registry, registry_url)
     reds = redactions(registry)
+    registrar = registrar_read.ok if registrar_read is not None and \
+        registrar_read.error is None else None
     if registrar is not None:
         entities = merge_entities(entities, walk_entities(registrar, registrar_url))
         reds += redactions(registrar)
     events = _events(registry)
-    registrar_events = _events(registrar or {})
+    record = registrar_read.map(lambda body: RegistrarRecord(_events(body))) \
+        if registrar_read is not None else None
     statuses = tuple(dict.fromkeys(str(s).lower() for obj in (registry, registrar or {})
                                    for s in obj.get("status") or []))
     nameservers = tuple(dict.fromkeys(
@@ -507,8 +531,7 @@ def parse_domain(domain: str, tld: str, registry_url: str, registry: Mapping[str
     ds_data = _ds_data(secure) if isinstance(secure, Mapping) else ()
     return RdapDomainFacts(
         domain=domain, tld=tld, registry_url=registry_url, registrar_url=registrar_url,
-        registrar_error=registrar_error, entities=tuple(entities), events=events,
-        registrar_events=registrar_events, ds_data=ds_data,
+        registrar=record, entities=tuple(entities), events=events, ds_data=ds_data,
         statuses=statuses, nameservers=nameservers, delegation_signed=signed,
         redactions=tuple(dict.fromkeys(reds)), observed_at=observed_at)
 
@@ -579,16 +602,12 @@ class RdapSource(Source):
             # is not assessed (coverage says why), rather than assessed with errors.
             raise SourceFailure(registry)
         registrar_url = related_link(registry, url)
-        registrar: Mapping[str, Any] | None = None
-        registrar_error = None
+        registrar: Fetched[Mapping[str, Any]] | None = None
         if registrar_url:
             answer = await client.get_json(registrar_url)
-            if isinstance(answer, FetchError):
-                registrar_error = answer
-            else:
-                registrar = answer
+            registrar = Fetched(self.name, f"GET {registrar_url}", answer, iso(utc_now()))
         facts = parse_domain(domain, suffix, url, registry, registrar_url, registrar,
-                             registrar_error, observed)
+                             observed)
         moved = {u: client.redirected[u] for u in (url, registrar_url or "")
                  if u in client.redirected}
         return dataclasses.replace(facts, redirected=moved) if moved else facts
