@@ -23,10 +23,10 @@ from lockin_audit.model import Asset, Evidence, Finding, Holder, Severity, Statu
 from lockin_audit.sources.gcp import (
     AccountProjects,
     BillingAccountFacts,
-    Contact,
     GcpFacts,
     IamPolicy,
     Organization,
+    OrganizationFacts,
     ProjectFacts,
     billing_asset,
     organization_asset,
@@ -61,6 +61,18 @@ def _org_evidence(org_id: str, facts: GcpFacts, ctx: CheckContext) -> list[Evide
         customer = gws.customer
         if not customer.error and customer.ok.id == org.directory_customer_id:
             out.append(customer.evidence(customer.ok.excerpt()))
+    return out
+
+
+def _scopes(facts: GcpFacts
+            ) -> list[tuple[Asset, str, OrganizationFacts | ProjectFacts]]:
+    """The organizations and projects whose policies and contacts were asked for, each with
+    its asset and resource name (organizations first)."""
+    out: list[tuple[Asset, str, OrganizationFacts | ProjectFacts]] = [
+        (organization_asset(o.id, o.display_name), f"organizations/{o.id}", o)
+        for o in facts.organization_facts]
+    out += [(pf.project.asset, f"projects/{pf.project.project_id}", pf)
+            for pf in facts.projects_read]
     return out
 
 
@@ -222,33 +234,30 @@ def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
                                  f"business's. {attribution.reason}.", evidence=evidence)
 
 
-def _account_holder(account: BillingAccountFacts, ctx: CheckContext,
-                    own_orgs: set[str]) -> tuple[Attribution, Attribution | None]:
-    """(who holds the account, who the reseller is for a sub-account)."""
-    attribution = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, account.id,
-                                seen_in=f"billing account {account.id}", record=False)
-    reseller = None
-    if not account.account.error:
-        info = account.account.ok
-        if info.master:
-            reseller = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, info.master,
-                                     seen_in=f"reseller (master) of billing account "
-                                             f"{account.id}")
-        if attribution.holder is Holder.UNKNOWN and info.parent:
-            org = info.parent.removeprefix("organizations/")
-            if org in own_orgs:
-                attribution = Attribution(Holder.CLIENT, ctx.identity.client.name,
-                                          IdKind.GCP_BILLING_ACCOUNT, account.id,
-                                          f"the account lives in the business's "
-                                          f"organization {org}", 0.9)
-            else:
-                by_org = ctx.attribute(IdKind.GCP_ORGANIZATION, org,
-                                       seen_in=f"parent of billing account {account.id}",
-                                       record=False)
-                if by_org.holder is not Holder.UNKNOWN:
-                    attribution = by_org
-    if attribution.holder is Holder.UNKNOWN:
-        ctx.identity.record(attribution, f"billing account {account.id}", ctx.meta.control)
+def _account_holder(account_id: str, master: str | None, parent: str | None,
+                    ctx: CheckContext, own_orgs: set[str], *,
+                    record: bool) -> tuple[Attribution, Attribution | None]:
+    """(who holds a billing account, who the reseller is for a sub-account): the audit
+    file's ids first, then the organization the account lives in (`parent`). `record`:
+    list an unidentified account (and the reseller) among the report's unknowns."""
+    attribution = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, account_id,
+                                seen_in=f"billing account {account_id}", record=False)
+    reseller = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, master,
+                             seen_in=f"reseller (master) of billing account {account_id}",
+                             record=record) if master else None
+    if attribution.holder is Holder.UNKNOWN and parent:
+        org = parent.removeprefix("organizations/")
+        if org in own_orgs:
+            attribution = Attribution(Holder.CLIENT, ctx.identity.client.name,
+                                      IdKind.GCP_BILLING_ACCOUNT, account_id,
+                                      f"the account lives in the business's organization "
+                                      f"{org}", 0.9)
+        else:
+            by_org = ctx.attribute(IdKind.GCP_ORGANIZATION, org, seen_in="", record=False)
+            if by_org.holder is not Holder.UNKNOWN:
+                attribution = by_org
+    if record and attribution.holder is Holder.UNKNOWN:
+        ctx.identity.record(attribution, f"billing account {account_id}", ctx.meta.control)
     return attribution, reseller
 
 
@@ -291,7 +300,8 @@ def _project_billing(pf: ProjectFacts, accounts: Mapping[str, BillingAccountFact
         yield ctx.error(p.asset, problem, key="account")
         return
     info = account.account.ok
-    attribution, reseller = _account_holder(account, ctx, own)
+    attribution, reseller = _account_holder(account.id, info.master, info.parent, ctx, own,
+                                            record=True)
     evidence = [pf.billing.evidence(billing.excerpt()), account.account.evidence(info.excerpt())]
     name = f"{info.display_name} ({info.id})" if info.display_name else info.id
     if reseller is not None:
@@ -316,29 +326,6 @@ def _project_billing(pf: ProjectFacts, accounts: Mapping[str, BillingAccountFact
                       severity=severity,
                       detail=f"Project {p.project_id} is billed to {name}. "
                              f"{attribution.reason}.", evidence=evidence)
-
-
-def _listed_account_holder(account: AccountProjects, ctx: CheckContext,
-                           own_orgs: set[str]) -> tuple[Attribution, Attribution | None]:
-    """(who holds a listed billing account, its reseller for a sub-account)."""
-    attribution = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, account.account_id,
-                                seen_in=f"billing account {account.account_id}", record=False)
-    reseller = ctx.attribute(IdKind.GCP_BILLING_ACCOUNT, account.master,
-                             seen_in=f"reseller (master) of billing account "
-                                     f"{account.account_id}", record=False) \
-        if account.master else None
-    if attribution.holder is Holder.UNKNOWN and account.parent:
-        org = account.parent.removeprefix("organizations/")
-        if org in own_orgs:
-            attribution = Attribution(Holder.CLIENT, ctx.identity.client.name,
-                                      IdKind.GCP_BILLING_ACCOUNT, account.account_id,
-                                      f"the account lives in the business's organization "
-                                      f"{org}", 0.9)
-        else:
-            by_org = ctx.attribute(IdKind.GCP_ORGANIZATION, org, seen_in="", record=False)
-            if by_org.holder is not Holder.UNKNOWN:
-                attribution = by_org
-    return attribution, reseller
 
 
 def _billing_path(account: AccountProjects, attribution: Attribution,
@@ -385,7 +372,8 @@ def billed_projects_elsewhere(facts: GcpFacts, ctx: CheckContext) -> Iterator[Fi
         if account.projects.error:
             yield ctx.error(account.asset, account.projects.error, key="projects")
             continue
-        attribution, reseller = _listed_account_holder(account, ctx, own)
+        attribution, reseller = _account_holder(account.account_id, account.master,
+                                                account.parent, ctx, own, record=False)
         if attribution.holder in (Holder.PROVIDER, Holder.THIRD_PARTY):
             continue  # the provider's own account: its projects are judged where read
         listed = account.projects
@@ -560,15 +548,12 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
     severity=Severity.CRITICAL,
 )
 def iam_access(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
-    policies: list[tuple[Asset, Fetched[IamPolicy]]] = [
-        (organization_asset(o.id, o.display_name), o.iam) for o in facts.organization_facts]
     yield from _unread_scope(facts, ctx)
-    policies += [(pf.project.asset, pf.iam) for pf in facts.projects_read]
-    for asset, policy in policies:
-        if policy.error:
-            yield ctx.error(asset, policy.error)
+    for asset, _, scope in _scopes(facts):
+        if scope.iam.error:
+            yield ctx.error(asset, scope.iam.error)
             continue
-        yield from _policy_findings(asset, policy, facts, ctx)
+        yield from _policy_findings(asset, scope.iam, facts, ctx)
 
 
 def _policy_findings(asset: Asset, read: Fetched[IamPolicy], facts: GcpFacts,
@@ -680,13 +665,9 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.MEDIUM,
 )
 def essential_contacts(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
-    groups: list[tuple[Asset, str, Fetched[tuple[Contact, ...]]]] = [
-        (organization_asset(o.id, o.display_name), f"organizations/{o.id}", o.contacts)
-        for o in facts.organization_facts]
     yield from _unread_scope(facts, ctx)
-    groups += [(pf.project.asset, f"projects/{pf.project.project_id}", pf.contacts)
-               for pf in facts.projects_read]
-    for asset, resource, contacts in groups:
+    for asset, resource, scope in _scopes(facts):
+        contacts = scope.contacts
         if contacts.error:
             yield ctx.error(asset, contacts.error)
             continue

@@ -83,6 +83,54 @@ def test_gws_domains_failed_read_unlisted_domain_and_pass_side_by_side() -> None
     assert {f.status for f in both} == {Status.PASS}
 
 
+def gcp_project(pid: str, number: str, iam: Fetched[Any]) -> Any:
+    from lockin_audit.sources.gcp import Project, ProjectFacts
+
+    request = f"GET https://cloudresourcemanager.googleapis.com/v3/projects/{pid}"
+    org = Fetched("gcp", request, "417305281994", NOW)
+    unread = Fetched.failure(FetchError("gcp", "not read", "not needed here"))
+    return ProjectFacts(Project(pid, number, pid, "organizations/417305281994", org,
+                                "ACTIVE", request, NOW), iam, unread, unread)
+
+
+def test_gcp_iam_failed_read_provider_member_and_pass_side_by_side() -> None:
+    from lockin_audit.sources.gcp import Binding, GcpFacts, IamPolicy, OrganizationFacts
+
+    assert catalogue.paths_read_by("gcp.access.iam")
+
+    def policy(resource: str, *bindings: Binding) -> Fetched[IamPolicy]:
+        # getIamPolicy answers {"version", "etag", "bindings"}; an empty policy has no
+        # bindings (cloud.google.com/resource-manager/reference/rest/v3/Policy)
+        return Fetched("gcp", f"POST https://cloudresourcemanager.googleapis.com/v3/{resource}"
+                       ":getIamPolicy", IamPolicy(resource, bindings), NOW)
+
+    denied = Fetched.failure(FetchError(
+        "gcp", "POST https://cloudresourcemanager.googleapis.com/v3/organizations/"
+        "417305281994:getIamPolicy", "HTTP 403 PERMISSION_DENIED: The caller does not have "
+        "permission", kind="denied", permission="resourcemanager.organizations.getIamPolicy"))
+    read = Fetched("gcp", "GET https://cloudresourcemanager.googleapis.com/v3/projects:search",
+                   (gcp_project("acme-web", "415104041262", policy(
+                       "projects/acme-web", Binding("roles/owner", (
+                           "user:it@acmedental.com",)))),
+                    gcp_project("acme-xray", "415104041263", policy(
+                        "projects/acme-xray", Binding("roles/editor", (
+                            "user:tech@bobsit.example", "user:it@acmedental.com"))))), NOW)
+    facts = GcpFacts(label="Acme", organization_id="417305281994",
+                     organizations=Fetched("gcp", "GET organizations:search", (), NOW),
+                     projects=read, missing_projects=(),
+                     organization_facts=(OrganizationFacts(
+                         "417305281994", "acmedental.com", denied,
+                         Fetched("gcp", "GET contacts", (), NOW)),),
+                     billing_accounts=(),
+                     target_asset=Asset("gcp_organization", "organizations/417305281994"))
+    found = {(f.asset.id, f.status) for f in judge("gcp.access.iam", facts)}
+    assert found == {("organizations/417305281994", Status.ERROR),
+                     ("projects/acme-web", Status.PASS),
+                     ("projects/acme-xray", Status.FAIL)}
+    (passed,) = [f for f in judge("gcp.access.iam", facts) if f.status is Status.PASS]
+    assert "IAM policy of projects/acme-web" in passed.detail  # names what was read
+
+
 def inventory(**rows: Any) -> Any:
     from lockin_audit.sources.inventory import InventoryFacts
 

@@ -312,3 +312,61 @@ def test_history_and_fleet_score_without_the_report_layer() -> None:
     graph = _import_graph()
     assert "lockin_audit.scoring" in graph["lockin_audit.history.store"] | graph["lockin_audit.fleet"]
     assert not any(t.startswith("lockin_audit.report") for t in graph["lockin_audit.scoring"])
+
+
+# Test-only hooks live in the tests (tests/hooks.py), not in the shipped demo: its local
+# servers offer one neutral hook point (LocalHttpServer's observers and interceptors) and
+# define no fault map, request log or hit counter of their own.
+TEST_ONLY_WORDS = frozenset({"fault", "faults", "requests", "calls", "hits"})
+
+
+def _identifier_words(name: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
+
+
+def _test_only_names(source: str) -> list[tuple[int, str]]:
+    import ast
+
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Name):
+            names = [node.id]
+        elif isinstance(node, ast.Attribute):
+            names = [node.attr]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names = [node.name]
+        elif isinstance(node, ast.arg):
+            names = [node.arg]
+        elif isinstance(node, ast.keyword) and node.arg:
+            names = [node.arg]
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.asname or a.name for a in node.names]
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.append(node.module)
+            if any(n == "tests" or n.startswith("tests.") for n in names):
+                found.append((node.lineno, "imports from tests"))
+        found.extend((getattr(node, "lineno", 0), n) for n in names
+                     if _identifier_words(n) & TEST_ONLY_WORDS)
+    return found
+
+
+def test_the_shipped_demo_defines_no_fault_maps_or_request_logs() -> None:
+    demo = ROOT / "lockin_audit" / "demo"
+    wrong = {path.name: hits for path in sorted(demo.glob("*.py"))
+             if (hits := _test_only_names(path.read_text(encoding="utf-8")))}
+    assert wrong == {}, "test-only hooks belong in tests/hooks.py"
+    # The demo plugs nothing into its servers' hook point: only tests do.
+    for path in sorted(demo.glob("*.py")):
+        if path.name != "local_http.py":
+            text = path.read_text(encoding="utf-8")
+            assert ".observers" not in text and ".interceptors" not in text, path.name
+
+
+def test_the_demo_guard_finds_what_it_forbids() -> None:
+    assert [n for _, n in _test_only_names("self.faults = {}\n")] == ["faults"]
+    assert [n for _, n in _test_only_names("class FaultRule: pass\n")] == ["FaultRule"]
+    assert [n for _, n in _test_only_names("x.requests.append(1)\n")] == ["requests"]
+    assert [n for _, n in _test_only_names("def f(hits): pass\n")] == ["hits"]
+    assert _test_only_names("from tests.hooks import watch\n")[0][1] == "imports from tests"
+    assert _test_only_names("field(default_factory=dict)\nx.request\n") == []

@@ -367,10 +367,9 @@ class GcpSource(api.GoogleSource):
                                               "/v3/organizations:search", "organizations",
                                               _organization)
         projects, missing = await self._projects(client, opts)
-        if organizations.error and projects.error and \
-                all(e.kind in ("unavailable", "timeout")
-                    for e in (organizations.error, projects.error)):
-            raise SourceFailure(projects.error)
+        down = api.unreachable(projects, organizations)
+        if down:
+            raise SourceFailure(down)
         found = () if organizations.error else organizations.ok
         org_ids: list[str] = []
         if opts.organization_id:

@@ -464,6 +464,15 @@ async def guard(read: Awaitable[Fetched[T]]) -> Fetched[T]:
         return Fetched.failure(exc.error)
 
 
+def unreachable(*reads: Fetched[Any]) -> FetchError | None:
+    """The first read's error when every read failed because the API could not be reached
+    or did not answer in time: then the target cannot be assessed at all."""
+    errors = [r.error for r in reads if r.error]
+    if len(errors) == len(reads) and all(e.kind in ("unavailable", "timeout") for e in errors):
+        return errors[0]
+    return None
+
+
 def verify_of(ca_bundle: str | None) -> str | bool:
     return ca_bundle or True
 

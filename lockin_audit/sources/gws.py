@@ -361,9 +361,9 @@ class GwsSource(api.GoogleSource):
             # domains.list is not paged (no pageToken in its reference).
             client.read("admin.domains.list", f"/admin/directory/v1/customer/{c}/domains",
                         _domain_list))
-        errors = [f.error for f in (customer, users, roles, assignments, domains) if f.error]
-        if len(errors) == 5 and all(e.kind in ("unavailable", "timeout") for e in errors):
-            raise SourceFailure(errors[0])  # the Admin SDK cannot be reached at all
+        down = api.unreachable(customer, users, roles, assignments, domains)
+        if down:
+            raise SourceFailure(down)  # the Admin SDK cannot be reached at all
         tokens: Fetched[Tokens]
         if users.error:
             tokens = Fetched.failure(FetchError(
