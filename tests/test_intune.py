@@ -160,6 +160,32 @@ def test_nothing_bound_passes_with_its_scope(server: MicrosoftCloud, tmp_path: P
     assert "not bound" in android.detail
 
 
+def test_doctor_names_each_reader_and_its_permission(server: MicrosoftCloud,
+                                                     tmp_path: Path) -> None:
+    """`lockin-audit doctor` tries every reader: readable ones name the permission that
+    sufficed, denied ones the permission Microsoft documents for the read."""
+    from lockin_audit.doctor import run_doctor
+
+    def doctor(scenario: str) -> list[tuple[str, bool, str]]:
+        endpoint = f"{server.url}/scenario/{scenario}"
+        config = config_from_mapping({
+            "client": {"name": "Acme Dental LLC"}, "provider": {"name": "Bob's IT Services"},
+            "scan": {"azure": [{"tenant_id": CLIENT_TENANT, "graph_endpoint": endpoint,
+                                "authority_host": server.url, "ca_bundle": server.ca_path,
+                                "credential": "environment"}]}}, tmp_path / "audit.yaml")
+        return [(what, ok, detail) for area, what, ok, detail
+                in asyncio.run(run_doctor(config)) if area == "devices" and "Intune" in what]
+
+    clean = doctor("clean")
+    assert len(clean) == 4 and all(ok for _, ok, _ in clean), clean
+    assert any("apple vpp tokens" in what and "DeviceManagementApps.Read.All" in detail
+               for what, _, detail in clean)
+    denied = doctor("denied")
+    assert len(denied) == 4 and not any(ok for _, ok, _ in denied), denied
+    assert any("android enterprise" in what and "DeviceManagementConfiguration.Read.All"
+               in detail for what, _, detail in denied)
+
+
 def test_denied_reads_are_errors_naming_the_permission(server: MicrosoftCloud,
                                                        tmp_path: Path) -> None:
     result = scan(server, tmp_path, "denied")
