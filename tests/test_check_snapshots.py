@@ -482,3 +482,32 @@ def test_network_ip_space_failed_read_unread_parent_provider_space_and_pass_side
                                       "provider-independent", "DIRECT ASSIGNMENT")))
     assert [f.status for f in own] == [Status.PASS]
     assert "registered to you" in own[0].detail
+
+
+def test_domain_mail_reports_failed_read_provider_reports_and_pass_side_by_side() -> None:
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.dns import Answer, Dmarc, lookup
+
+    check_id = "domain.dns.mail-reports"
+    request = "_dmarc.acmedental.com TXT"
+
+    def dmarc(record: str | None, *rua: str, auth: dict[str, Any] | None = None) -> Any:
+        answer = Answer("_dmarc.acmedental.com", "TXT", "ok" if record else "nxdomain",
+                        (record,) if record else (), observed_at=NOW)
+        return Fetched("dns", request, Dmarc(answer, record, rua, (), auth or {}), NOW)
+
+    refused = FetchError("dns", f"{request} @127.0.0.1:53", "the resolver answered REFUSED",
+                         kind="denied")
+    failed = judge(check_id, dns_facts("acmedental.com", dmarc=Fetched.failure(refused)))
+    assert [f.status for f in failed] == [Status.ERROR]
+    record = "v=DMARC1; p=none; rua=mailto:dmarc@bobsit.example"
+    auth = {"bobsit.example": lookup(Answer(
+        "acmedental.com._report._dmarc.bobsit.example", "TXT", "ok", ("v=DMARC1",),
+        observed_at=NOW))}
+    theirs = judge(check_id, dns_facts("acmedental.com", dmarc=dmarc(
+        record, "mailto:dmarc@bobsit.example", auth=auth)))
+    assert [(f.status, f.holder.value) for f in theirs] == [(Status.FAIL, "provider")]
+    assert "authorised by a _report._dmarc record: bobsit.example" in theirs[0].detail
+    none = judge(check_id, dns_facts("acmedental.com", dmarc=dmarc(None)))
+    assert [f.status for f in none] == [Status.PASS]
+    assert "publishes no DMARC record" in none[0].detail
