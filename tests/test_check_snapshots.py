@@ -346,3 +346,139 @@ def test_aws_billing_failed_read_provider_organization_and_pass_side_by_side() -
     alone = run(None)
     assert [f.status for f in alone] == [Status.PASS]
     assert "is not in an AWS Organization" in alone[0].detail  # says what was read
+
+
+def delegation(registry: Any, zone_ns: Any = ("ns1.acmedental.com",),
+               dnskey: Any = ()) -> Any:
+    """A DelegationFacts snapshot: the registry's side and the zone's NS and DNSKEY reads
+    (a tuple is a read that answered, a FetchError one that failed)."""
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.delegation import DelegationFacts
+
+    def read(source: str, request: str, value: Any) -> Any:
+        return Fetched(source, request, value, NOW)
+
+    return DelegationFacts(
+        "acmedental.com",
+        read("rdap", "GET https://rdap.verisign.com/com/v1/domain/acmedental.com", registry),
+        read("dns", "acmedental.com NS", zone_ns),
+        read("dns", "acmedental.com DNSKEY", dnskey), servers=("127.0.0.1:53",))
+
+
+def test_domain_delegation_failed_reads_unread_registry_provider_and_pass_side_by_side(
+        ) -> None:
+    from lockin_audit.sources.delegation import RegistryDelegation
+
+    ns = "domain.delegation.nameservers"
+
+    def registry(*names: str, signed: bool | None = False) -> RegistryDelegation:
+        return RegistryDelegation(names, signed, (), "https://rdap.verisign.com/com/v1/"
+                                  "domain/acmedental.com")
+
+    timeout = FetchError("rdap", "GET https://rdap.verisign.com/com/v1/domain/acmedental.com",
+                         "no answer within 10 s", kind="timeout")
+    assert [f.status for f in judge(ns, delegation(timeout))] == [Status.ERROR]
+    # no RDAP service for the TLD: not read, so compared by hand, never a pass
+    none = FetchError("rdap", "acmedental.com (registry)", "the .com registry offers no "
+                      "RDAP service", kind="unsupported")
+    assert [f.status for f in judge(ns, delegation(none))] == [Status.MANUAL]
+    servfail = FetchError("dns", "acmedental.com NS @127.0.0.1:53", "the resolver answered "
+                          "SERVFAIL", kind="unavailable")
+    unread_zone = judge(ns, delegation(registry("ns1.acmedental.com"), zone_ns=servfail))
+    assert [f.status for f in unread_zone] == [Status.ERROR]
+    theirs = judge(ns, delegation(registry("ns1.bobsit.example", "ns2.bobsit.example")))
+    assert [(f.status, f.holder.value) for f in theirs] == [(Status.FAIL, "provider")]
+    assert "ns1.bobsit.example" in theirs[0].detail
+    same = judge(ns, delegation(registry("ns1.acmedental.com")))
+    assert [f.status for f in same] == [Status.PASS]
+    assert "same nameservers the zone lists" in same[0].detail
+
+    ds = "domain.delegation.ds"
+    assert [f.status for f in judge(ds, delegation(
+        registry("ns1.acmedental.com"), dnskey=servfail))] == [Status.ERROR]
+    # signed, but the registry's answer lists no DS: not compared, so not a pass
+    assert [f.status for f in judge(ds, delegation(
+        registry("ns1.acmedental.com", signed=True)))] == [Status.MANUAL]
+    assert [f.status for f in judge(ds, delegation(registry("ns1.acmedental.com")))] == [
+        Status.PASS]
+
+
+def test_domain_registrant_with_the_registrar_record_unread_404_and_read() -> None:
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.rdap import RdapDomainFacts, RdapEntity, RegistrarRecord
+
+    registrar_url = "https://rdap.registrar.example/domain/acmedental.com"
+
+    def rdap(registrar: Any) -> RdapDomainFacts:
+        return RdapDomainFacts(
+            "acmedental.com", "com",
+            registry_url="https://rdap.verisign.com/com/v1/domain/acmedental.com",
+            registrar_url=registrar_url,
+            registrar=Fetched("rdap", f"GET {registrar_url}", registrar, NOW),
+            entities=(RdapEntity(("registrant",), org="Acme Dental LLC"),
+                      RdapEntity(("registrar",), name="Example Registrar, Inc.")),
+            observed_at=NOW)
+
+    check_id = "domain.registration.registrant"
+    throttled = FetchError("rdap", f"GET {registrar_url}", "still rate-limited (HTTP 429) "
+                           "after waiting as asked", kind="throttled")
+    unread = judge(check_id, rdap(throttled))
+    # the registry names the business, but the registrar's record (authoritative for the
+    # account's contacts) was not read: the account is not judged from half the answer
+    assert (Status.ERROR, "account") in {(f.status, f.key) for f in unread}
+    assert Status.PASS not in {f.status for f in unread}
+    gone = FetchError("rdap", f"GET {registrar_url}", "404: the server has no such object",
+                      kind="not_found")
+    no_record = judge(check_id, rdap(gone))
+    registrant = next(f for f in no_record if f.key == "registrant")
+    assert registrant.status is Status.PASS and "answered 404" in registrant.detail
+    read = judge(check_id, rdap(RegistrarRecord({"expiration": "2027-06-01T00:00:00Z"})))
+    registrant = next(f for f in read if f.key == "registrant")
+    assert registrant.status is Status.PASS and "answered 404" not in registrant.detail
+    # the expiry check reads the registrar's date only from a record that was read
+    expiry = judge("domain.registration.expiry",
+                   rdap(RegistrarRecord({"expiration": "2027-06-01T00:00:00Z"})))
+    assert [f.status for f in expiry] == [Status.PASS]
+    assert "the registrar's expiration date" in expiry[0].detail
+    unread_dates = judge("domain.registration.expiry", rdap(throttled))
+    assert [f.status for f in unread_dates] == [Status.MANUAL]  # no date was read
+
+
+def test_network_ip_space_failed_read_unread_parent_provider_space_and_pass_side_by_side(
+        ) -> None:
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.network import IpNetwork, NetworkFacts
+
+    arin = "https://rdap.arin.net/registry/ip/"
+
+    def net(cidr: str, holder: str, kind: str, rir_type: str) -> Any:
+        return Fetched("network", f"GET {arin}{cidr}", IpNetwork(
+            url=f"{arin}{cidr}", cidr=cidr, handle=f"NET-{cidr}", name=None,
+            rir_type=rir_type, kind=kind, holder_org=holder, rir="arin",
+            prefixes=(cidr,)), NOW)
+
+    def address(network: Any, *parents: Any) -> NetworkFacts:
+        return NetworkFacts(query="198.51.100.10/32", seen_in=("web address of "
+                                                               "acmedental.com",),
+                            from_inventory=False, network=network, parents=parents,
+                            observed_at=NOW)
+
+    check_id = "network.ip-space.holder"
+    refused = FetchError("network", f"GET {arin}198.51.100.10", "HTTP 403: access refused",
+                         kind="denied")
+    assert [f.status for f in judge(check_id, address(Fetched.failure(refused)))] == [
+        Status.ERROR]
+    assigned = net("198.51.100.0/28", "Acme Dental LLC", "provider-assigned", "REASSIGNED")
+    timeout = FetchError("network", f"GET {arin}198.51.100.0/27", "no answer within 10 s",
+                         kind="timeout")
+    # whose space it is rests on the network above, which was not read: not a pass
+    unread = judge(check_id, address(assigned, Fetched.failure(timeout)))
+    assert [f.status for f in unread] == [Status.ERROR]
+    assert "could not be read" in unread[0].detail
+    lent = judge(check_id, address(assigned, net("198.51.100.0/24", "Bob's IT Services",
+                                                 "allocation", "DIRECT ALLOCATION")))
+    assert [(f.status, f.holder.value) for f in lent] == [(Status.FAIL, "provider")]
+    own = judge(check_id, address(net("198.51.100.0/24", "Acme Dental LLC",
+                                      "provider-independent", "DIRECT ASSIGNMENT")))
+    assert [f.status for f in own] == [Status.PASS]
+    assert "registered to you" in own[0].detail

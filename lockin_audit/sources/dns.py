@@ -233,7 +233,14 @@ class SpfTerm:
     macro: bool = False
     mx_hosts: tuple[str, ...] = ()
     hosts: tuple[HostAddresses, ...] = ()  # a: the name; mx: each MX host
-    error: FetchError | None = None
+    mx: Lookup | None = None  # mx: the MX read of `domain`
+
+    @property
+    def error(self) -> FetchError | None:
+        """The first read of this term that failed (its MX, or a host's addresses)."""
+        if self.mx is not None and self.mx.error is not None:
+            return self.mx.error
+        return next((h.error for h in self.hosts if h.error is not None), None)
 
 
 @dataclass(frozen=True)
@@ -1197,15 +1204,13 @@ async def _resolve_spf_term(client: DnsClient, mech: str, target: str, owner: st
                             depth: int) -> SpfTerm:
     if mech == "a":
         host = await resolve_host(client, target)
-        return SpfTerm(mech, target, owner, depth, hosts=(host,), error=host.error)
+        return SpfTerm(mech, target, owner, depth, hosts=(host,))
     mx = await client.query(target, "MX")
     if mx.error is not None:
-        return SpfTerm(mech, target, owner, depth, error=mx.error)
+        return SpfTerm(mech, target, owner, depth, mx=mx)
     names = tuple(h for h in (r.split(" ", 1)[-1] for r in mx.ok.records) if h and h != ".")
     hosts = await asyncio.gather(*(resolve_host(client, h) for h in names[:SPF_MX_LIMIT]))
-    error = next((h.error for h in hosts if h.error), None)
-    return SpfTerm(mech, target, owner, depth, mx_hosts=names, hosts=tuple(hosts),
-                   error=error)
+    return SpfTerm(mech, target, owner, depth, mx_hosts=names, hosts=tuple(hosts), mx=mx)
 
 
 def is_ip(text: str) -> bool:
