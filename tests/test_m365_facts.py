@@ -91,3 +91,24 @@ def test_member_ga_with_the_providers_mailbox_is_not_the_business_own() -> None:
     found = {f.key: f for f in run("m365.admins.global_admins", value)}
     assert found["active"].status is Status.FAIL
     assert found["summary"].title == "No Global Administrator account belongs to the business"
+
+
+def test_a_partner_whose_name_was_not_read_is_an_error_a_gone_tenant_is_not() -> None:
+    from lockin_audit.sources.graph import Partner, TenantInfo
+
+    lookup = "GET https://graph.example/v1.0/tenantRelationships/findTenantInformation"
+    throttled = FetchError("graph", lookup, "still throttled after retries", kind="throttled")
+    gone = FetchError("graph", lookup, "HTTP 404", kind="not_found")
+    other = "0be00000-0000-4000-8000-000000000003"
+    value = facts(partners=fetched(
+        Partner(PROVIDER_TENANT, True, Fetched("graph", lookup, TenantInfo(
+            "Bob's IT Services", "bobsit.onmicrosoft.com"))),
+        Partner(other, False, Fetched.failure(throttled)),
+        Partner("0be00000-0000-4000-8000-000000000004", False, Fetched.failure(gone))))
+    found = run("m365.partner.relationships", value)
+    provider = next(f for f in found if f.asset.id == PROVIDER_TENANT and not f.key)
+    assert provider.status is Status.FAIL and "Bob's IT Services" in provider.detail
+    [error] = [f for f in found if f.status is Status.ERROR]
+    assert error.asset.id == other and "throttled" in error.detail
+    unnamed = next(f for f in found if f.asset.id == other and not f.key)
+    assert "Its name could not be read" in unnamed.detail

@@ -294,25 +294,54 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class TenantInfo:
+    """Another tenant's name and default domain, as Graph tells them to any tenant
+    (tenantInformation, v1.0 findTenantInformationByTenantId,
+    https://learn.microsoft.com/graph/api/tenantrelationship-findtenantinformationbytenantid)."""
+
+    display_name: str | None
+    default_domain: str | None
+
+
+@dataclass(frozen=True)
 class ServicePrincipal:
     id: str
     app_id: str
     display_name: str
     owner_tenant_id: str
-    owner_tenant_name: str | None
     publisher: str | None
     enabled: bool
     grants: Fetched[tuple[Grant, ...]]  # its app roles and delegated grants
-    owner_lookup_error: FetchError | None = None  # the owner tenant's name was not read
+    owner: Fetched[TenantInfo] | None = None  # its owner tenant's name (None: not asked)
+
+    @property
+    def owner_tenant_name(self) -> str | None:
+        return self.owner.ok.display_name if self.owner and not self.owner.error else None
+
+    @property
+    def owner_lookup_error(self) -> FetchError | None:
+        """Why the owner tenant's name was not read."""
+        return self.owner.error if self.owner else None
 
 
 @dataclass(frozen=True)
 class Partner:
     tenant_id: str
     is_service_provider: bool
-    display_name: str | None = None
-    default_domain: str | None = None
-    lookup_error: FetchError | None = None
+    info: Fetched[TenantInfo]  # the partner tenant's name and default domain
+
+    @property
+    def display_name(self) -> str | None:
+        return None if self.info.error else self.info.ok.display_name
+
+    @property
+    def default_domain(self) -> str | None:
+        return None if self.info.error else self.info.ok.default_domain
+
+    @property
+    def lookup_error(self) -> FetchError | None:
+        """Why the partner tenant's name and domain were not read."""
+        return self.info.error
 
 
 @dataclass(frozen=True)
@@ -860,7 +889,7 @@ class GraphSource(TenantSource):
         return ServicePrincipal(
             id=sp_id, app_id=str(row.get("appId") or ""),
             display_name=str(row.get("displayName") or ""),
-            owner_tenant_id=str(row["appOwnerOrganizationId"]).lower(), owner_tenant_name=None,
+            owner_tenant_id=str(row["appOwnerOrganizationId"]).lower(),
             publisher=row.get("publisherName"), enabled=row.get("accountEnabled") is not False,
             grants=grants)
 
@@ -918,31 +947,27 @@ class GraphSource(TenantSource):
 
     async def _partner(self, client: GraphClient, row: Mapping[str, Any]) -> Partner:
         tenant = str(row["tenantId"]).lower()
-        info, error = await self._tenant_info(client, tenant)
         return Partner(tenant, bool(row.get("isServiceProvider")),
-                       display_name=info.get("displayName"),
-                       default_domain=info.get("defaultDomainName"), lookup_error=error)
+                       await self._tenant_info(client, tenant))
 
-    async def _tenant_info(self, client: GraphClient,
-                           tenant: str) -> tuple[dict[str, Any], FetchError | None]:
+    async def _tenant_info(self, client: GraphClient, tenant: str) -> Fetched[TenantInfo]:
         path = f"/tenantRelationships/findTenantInformationByTenantId(tenantId='{tenant}')"
         try:
-            _, info = await client.get_object(path, "tenant_info")
-            return info, None
+            request, info = await client.get_object(path, "tenant_info")
         except GraphError as exc:
-            return {}, exc.error
+            return Fetched.failure(exc.error)
+        return Fetched(SOURCE, request, TenantInfo(info.get("displayName"),
+                                                   info.get("defaultDomainName")))
 
     async def _name_owners(self, client: GraphClient, sps: Fetched[tuple[ServicePrincipal, ...]],
                            tenant: str) -> Fetched[tuple[ServicePrincipal, ...]]:
         # Without a configured tenant id the client's own apps are only known now.
         items = [sp for sp in sps.ok if sp.owner_tenant_id != tenant.lower()]
         owners = sorted({sp.owner_tenant_id for sp in items})
-        infos = await asyncio.gather(*(self._tenant_info(client, t) for t in owners))
-        names = {t: info.get("displayName") for t, (info, _) in zip(owners, infos, strict=True)}
-        errors = {t: error for t, (_, error) in zip(owners, infos, strict=True)}
+        infos = dict(zip(owners, await asyncio.gather(
+            *(self._tenant_info(client, t) for t in owners)), strict=True))
         return _replace(sps, value=tuple(
-            _replace(sp, owner_tenant_name=names.get(sp.owner_tenant_id),
-                     owner_lookup_error=errors.get(sp.owner_tenant_id)) for sp in items))
+            _replace(sp, owner=infos[sp.owner_tenant_id]) for sp in items))
 
 
 async def read_organization(client: GraphClient) -> Fetched[Organization]:
@@ -1238,6 +1263,7 @@ __all__ = [
     "Principal",
     "RoleHolder",
     "ServicePrincipal",
+    "TenantInfo",
     "TenantSource",
     "guest_email_from_upn",
     "tenant_asset",
