@@ -253,7 +253,11 @@ def azure(*subs: Any) -> Any:
 
 def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side() -> None:
     from lockin_audit.facts import Fetched as Read
-    from lockin_audit.sources.azure import LighthouseAssignment, LighthouseAuthorization
+    from lockin_audit.sources.azure import (
+        LighthouseAssignment,
+        LighthouseAuthorization,
+        LighthouseDefinition,
+    )
 
     denied = FetchError("azure", "GET registrationAssignments", "403 AuthorizationFailed",
                         kind="denied")
@@ -264,10 +268,10 @@ def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side(
     delegated = subscription(lighthouse=arm_read((LighthouseAssignment(
         "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011/providers/Microsoft."
         "ManagedServices/registrationAssignments/1",
-        "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011", "Managed services",
-        PROVIDER_TENANT, "Bob's IT Services",
-        (LighthouseAuthorization("9f0c0000-0000-4000-8000-000000000001", "BITS "
-                                 "engineers", "Owner"),)),)))
+        "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011", arm_read(LighthouseDefinition(
+            "Managed services", PROVIDER_TENANT, "Bob's IT Services",
+            (LighthouseAuthorization("9f0c0000-0000-4000-8000-000000000001", "BITS "
+                                     "engineers", "Owner"),)))),)))
     held = judge("azure.delegation.lighthouse", azure(delegated))
     assert [f.status for f in held] == [Status.FAIL]
 
