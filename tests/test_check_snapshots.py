@@ -253,7 +253,11 @@ def azure(*subs: Any) -> Any:
 
 def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side() -> None:
     from lockin_audit.facts import Fetched as Read
-    from lockin_audit.sources.azure import LighthouseAssignment, LighthouseAuthorization
+    from lockin_audit.sources.azure import (
+        LighthouseAssignment,
+        LighthouseAuthorization,
+        LighthouseDefinition,
+    )
 
     denied = FetchError("azure", "GET registrationAssignments", "403 AuthorizationFailed",
                         kind="denied")
@@ -264,10 +268,10 @@ def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side(
     delegated = subscription(lighthouse=arm_read((LighthouseAssignment(
         "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011/providers/Microsoft."
         "ManagedServices/registrationAssignments/1",
-        "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011", "Managed services",
-        PROVIDER_TENANT, "Bob's IT Services",
-        (LighthouseAuthorization("9f0c0000-0000-4000-8000-000000000001", "BITS "
-                                 "engineers", "Owner"),)),)))
+        "/subscriptions/5eb5c5b0-0000-4000-8000-000000000011", arm_read(LighthouseDefinition(
+            "Managed services", PROVIDER_TENANT, "Bob's IT Services",
+            (LighthouseAuthorization("9f0c0000-0000-4000-8000-000000000001", "BITS "
+                                     "engineers", "Owner"),)))),)))
     held = judge("azure.delegation.lighthouse", azure(delegated))
     assert [f.status for f in held] == [Status.FAIL]
 
@@ -482,3 +486,32 @@ def test_network_ip_space_failed_read_unread_parent_provider_space_and_pass_side
                                       "provider-independent", "DIRECT ASSIGNMENT")))
     assert [f.status for f in own] == [Status.PASS]
     assert "registered to you" in own[0].detail
+
+
+def test_domain_mail_reports_failed_read_provider_reports_and_pass_side_by_side() -> None:
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.dns import Answer, Dmarc, lookup
+
+    check_id = "domain.dns.mail-reports"
+    request = "_dmarc.acmedental.com TXT"
+
+    def dmarc(record: str | None, *rua: str, auth: dict[str, Any] | None = None) -> Any:
+        answer = Answer("_dmarc.acmedental.com", "TXT", "ok" if record else "nxdomain",
+                        (record,) if record else (), observed_at=NOW)
+        return Fetched("dns", request, Dmarc(answer, record, rua, (), auth or {}), NOW)
+
+    refused = FetchError("dns", f"{request} @127.0.0.1:53", "the resolver answered REFUSED",
+                         kind="denied")
+    failed = judge(check_id, dns_facts("acmedental.com", dmarc=Fetched.failure(refused)))
+    assert [f.status for f in failed] == [Status.ERROR]
+    record = "v=DMARC1; p=none; rua=mailto:dmarc@bobsit.example"
+    auth = {"bobsit.example": lookup(Answer(
+        "acmedental.com._report._dmarc.bobsit.example", "TXT", "ok", ("v=DMARC1",),
+        observed_at=NOW))}
+    theirs = judge(check_id, dns_facts("acmedental.com", dmarc=dmarc(
+        record, "mailto:dmarc@bobsit.example", auth=auth)))
+    assert [(f.status, f.holder.value) for f in theirs] == [(Status.FAIL, "provider")]
+    assert "authorised by a _report._dmarc record: bobsit.example" in theirs[0].detail
+    none = judge(check_id, dns_facts("acmedental.com", dmarc=dmarc(None)))
+    assert [f.status for f in none] == [Status.PASS]
+    assert "publishes no DMARC record" in none[0].detail

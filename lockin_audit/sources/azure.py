@@ -148,14 +148,48 @@ class LighthouseAuthorization:
 
 
 @dataclass(frozen=True)
-class LighthouseAssignment:
-    id: str
-    scope: str  # the subscription or a resource group
+class LighthouseDefinition:
+    """A registration definition: the offer, the tenant it lets in and what it grants."""
+
     offer: str | None
     managing_tenant_id: str | None
     managing_tenant_name: str | None
     authorizations: tuple[LighthouseAuthorization, ...]
-    definition_error: FetchError | None = None  # the definition could not be read
+
+
+NO_DEFINITION = LighthouseDefinition(None, None, None, ())
+
+
+@dataclass(frozen=True)
+class LighthouseAssignment:
+    id: str
+    scope: str  # the subscription or a resource group
+    # embedded in the assignments' listing, or read by its id
+    definition: Fetched[LighthouseDefinition]
+
+    @property
+    def definition_error(self) -> FetchError | None:
+        """Why the definition could not be read (then it names no tenant nor role)."""
+        return self.definition.error
+
+    def _read(self) -> LighthouseDefinition:
+        return NO_DEFINITION if self.definition.error else self.definition.ok
+
+    @property
+    def offer(self) -> str | None:
+        return self._read().offer
+
+    @property
+    def managing_tenant_id(self) -> str | None:
+        return self._read().managing_tenant_id
+
+    @property
+    def managing_tenant_name(self) -> str | None:
+        return self._read().managing_tenant_name
+
+    @property
+    def authorizations(self) -> tuple[LighthouseAuthorization, ...]:
+        return self._read().authorizations
 
 
 @dataclass(frozen=True)
@@ -564,7 +598,8 @@ class AzureSource(TenantSource):
         delegations: Fetched[tuple[LighthouseAssignment, ...]] = Fetched.failure(
             lighthouse.error) if lighthouse.error else Fetched(
             "azure", lighthouse.request, tuple(await asyncio.gather(*(
-                self._lighthouse(a, names, lighthouse_client, caller) for a in lighthouse.ok))),
+                self._lighthouse(a, names, lighthouse_client, caller, lighthouse.request)
+                for a in lighthouse.ok))),
             lighthouse.observed_at)
         policies = getattr(sub, "subscription_policies", None)
         tenant = getattr(sub, "tenant_id", None)
@@ -594,27 +629,28 @@ class AzureSource(TenantSource):
         )
 
     async def _lighthouse(self, assignment: Any, names: dict[str, str], client: Any,
-                          caller: _Caller) -> LighthouseAssignment:
+                          caller: _Caller, listed: str) -> LighthouseAssignment:
         """One registration assignment with its definition: embedded when the service
-        expanded it, read by its id when it did not (older API versions, or a service
-        that ignores $expandRegistrationDefinition)."""
+        expanded it (in the answer to `listed`), read by its id when it did not (older API
+        versions, or a service that ignores $expandRegistrationDefinition)."""
         props = assignment.properties
-        definition = getattr(props, "registration_definition", None) if props else None
-        error: FetchError | None = None
+        embedded = getattr(props, "registration_definition", None) if props else None
         definition_id = str(getattr(props, "registration_definition_id", "") or "")
-        if definition is None and definition_id:
+        definition: Fetched[Any] = Fetched("azure", listed, embedded)
+        if embedded is None and definition_id:
             scope, _, name = definition_id.rpartition(
                 "/providers/Microsoft.ManagedServices/registrationDefinitions/")
-            got = await caller.call("lighthouse", f"GET {definition_id}",
-                                    lambda: client.registration_definitions.get(scope, name))
-            if got.error:
-                error = got.error
-            else:
-                definition = got.ok
-        elif definition is None:
-            error = FetchError("azure", f"GET {assignment.id}", "the assignment names no "
-                               "registration definition", kind="malformed")
-        return _lighthouse(assignment, definition, names, error)
+            definition = await caller.call(
+                "lighthouse", f"GET {definition_id}",
+                lambda: client.registration_definitions.get(scope, name))
+        elif embedded is None:
+            definition = Fetched.failure(FetchError(
+                "azure", f"GET {assignment.id}", "the assignment names no registration "
+                "definition", kind="malformed"))
+        assignment_id = str(assignment.id)
+        return LighthouseAssignment(
+            assignment_id, assignment_id.split("/providers/Microsoft.ManagedServices/", 1)[0],
+            definition.map(lambda found: _lighthouse_definition(found, names)))
 
 
 class _Caller:
@@ -827,9 +863,8 @@ def _billing(answer: Fetched[dict[str, Any]]) -> Fetched[BillingInfo]:
         props.get("accountAdminNotificationEmailAddress") or None), answer.observed_at)
 
 
-def _lighthouse(assignment: Any, definition: Any, names: dict[str, str],
-                error: FetchError | None) -> LighthouseAssignment:
-    props = definition.properties if definition is not None else None
+def _lighthouse_definition(definition: Any, names: dict[str, str]) -> LighthouseDefinition:
+    props = definition.properties
     auths = [LighthouseAuthorization(str(a.principal_id), a.principal_id_display_name or None,
                                      _role_name(a.role_definition_id, names))
              for a in (getattr(props, "authorizations", None) if props else None) or []]
@@ -837,13 +872,10 @@ def _lighthouse(assignment: Any, definition: Any, names: dict[str, str],
                                       _role_name(a.role_definition_id, names), eligible=True)
               for a in (getattr(props, "eligible_authorizations", None) if props else None)
               or []]
-    assignment_id = str(assignment.id)
-    scope = assignment_id.split("/providers/Microsoft.ManagedServices/", 1)[0]
     tenant = getattr(props, "managed_by_tenant_id", None) if props else None
-    return LighthouseAssignment(
-        id=assignment_id, scope=scope,
+    return LighthouseDefinition(
         offer=(getattr(props, "registration_definition_name", None) or None) if props else None,
         managing_tenant_id=str(tenant).lower() if tenant else None,
         managing_tenant_name=(getattr(props, "managed_by_tenant_name", None) or None)
         if props else None,
-        authorizations=tuple(auths), definition_error=error)
+        authorizations=tuple(auths))

@@ -1,9 +1,12 @@
 """The DNS source: every record that shows who runs a domain's DNS, mail, web and
 certificates, read with dnspython's async stub resolver through the scan's engine.
 
-Each lookup becomes an `Answer` (the records, the CNAME chain, and whether the name does
-not exist or has no data of that type) or a `FetchError` (SERVFAIL, REFUSED, timeout,
-malformed answer), so that checks can tell "no record" apart from "could not read it".
+Each lookup becomes a `Lookup`, a `facts.Fetched` (source "dns", request "<name> <TYPE>")
+holding an `Answer` (the records, the CNAME chain, and whether the name does not exist or
+has no data of that type) or a `FetchError` (SERVFAIL, REFUSED, timeout, malformed
+answer), so that checks can tell "no record" apart from "could not read it". One per
+record set, shared by every domain that asks the same question; the records inside an
+Answer are plain strings.
 Truncated UDP answers are retried over TCP. Identical queries are asked once per scan
 (several domains share SPF includes and mail hosts).
 
@@ -154,8 +157,9 @@ Lookup = Fetched[Answer]
 
 
 def lookup(value: Answer | FetchError, request: str | None = None) -> Lookup:
-    """A record set's read from its answer (or failure); `request` (the query, "name
-    type") defaults to the answer's own."""
+    """A record set's read from its answer (or failure), as the client makes it (tests
+    and fact snapshots build reads with it); `request` (the query, "name TYPE") defaults
+    to the answer's own, or the failure's."""
     return Fetched(NAME, request or value.request, value, value.observed_at)
 
 

@@ -16,6 +16,7 @@ Reference: developers.google.com/workspace/admin/directory/reference/rest.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from urllib.parse import quote
 from lockin_audit.facts import Fetched, FetchError, SourceFailure
 from lockin_audit.model import Asset
 from lockin_audit.sources import google_api as api
-from lockin_audit.sources.google_api import GoogleApiError, GoogleClient
+from lockin_audit.sources.google_api import GoogleClient
 from lockin_audit.sources.interface import Requires, SourceContext, Target
 
 if TYPE_CHECKING:
@@ -295,6 +296,13 @@ def _token(user: str, obj: Mapping[str, Any]) -> AppToken:
                     native_app=obj.get("nativeApp") is True)
 
 
+def _user_tokens(user: str, data: Mapping[str, Any]) -> tuple[AppToken, ...]:
+    items = data.get("items", [])  # a user who authorised no app has no items
+    if not isinstance(items, list):
+        raise TypeError("'items' is not a list")
+    return tuple(_token(user, t) for t in items)
+
+
 # ---------------------------------------------------------------------------------------
 # the source
 
@@ -384,33 +392,20 @@ class GwsSource(api.GoogleSource):
         others = [u for u in users if u not in admins and not u.suspended][:sample]
         chosen = [u.email for u in (*admins, *others)]
 
-        async def one(email: str) -> tuple[str, str, list[dict[str, Any]]] | FetchError:
-            try:
-                request, data = await client.get(
-                    "admin.tokens.list", f"/admin/directory/v1/users/{quote(email)}/tokens")
-            except (GoogleApiError, SourceFailure) as exc:
-                return exc.error
-            items = data.get("items", [])
-            if not isinstance(items, list):
-                return FetchError(SOURCE, request, "'items' is not a list", kind="malformed")
-            return email, request, items
-
-        results = await asyncio.gather(*(one(e) for e in chosen))
+        reads = await asyncio.gather(*(
+            client.read("admin.tokens.list", f"/admin/directory/v1/users/{quote(email)}/tokens",
+                        functools.partial(_user_tokens, email)) for email in chosen))
         tokens: list[AppToken] = []
         errors: list[tuple[str, FetchError]] = []
         first = f"GET {client.url('admin.tokens.list', '/admin/directory/v1/users/{userKey}/tokens')}"
-        for email, result in zip(chosen, results, strict=True):
-            if isinstance(result, FetchError):
-                if api.is_scope_error(result):
-                    # the scope is missing: nobody's tokens can be read
-                    return Fetched.failure(result)
-                errors.append((email, result))
-                continue
-            _, request, items = result
-            try:
-                tokens.extend(_token(email, t) for t in items)
-            except (KeyError, TypeError, AttributeError) as exc:
-                errors.append((email, api.malformed(SOURCE, request, exc)))
+        for email, read in zip(chosen, reads, strict=True):
+            if read.error and api.is_scope_error(read.error):
+                # the scope is missing: nobody's tokens can be read
+                return Fetched.failure(read.error)
+            if read.error:
+                errors.append((email, read.error))
+            else:
+                tokens.extend(read.ok)
         if chosen and len(errors) == len(chosen):
             return Fetched.failure(errors[0][1])
         return Fetched(SOURCE, first, Tokens(tuple(tokens), tuple(chosen), tuple(errors)),
