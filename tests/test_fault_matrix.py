@@ -249,7 +249,7 @@ class Estate:
     baseline: dict[str, ScanResult] = field(default_factory=dict)
     # group -> source -> the calls its clean scan made
     calls: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
-    restore: list[Callable[[], None]] = field(default_factory=list)
+    restore: list[Callable[[], object]] = field(default_factory=list)
 
     def clear(self) -> None:
         self.dns.faults.clear()
