@@ -131,10 +131,11 @@ def end_to_end(args: argparse.Namespace) -> None:
                 "provider": {"name": "Provider Inc", "domains": ["provider.test"],
                              "ip_ranges": ["203.0.113.0/24"]},
                 "scan": scan_options}))
+            out = Path(args.output) if args.output else Path(tmp) / "out"
             load_before = os.getloadavg()
             profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
             cmd = [sys.executable, *profile, "-m", "lockin_audit", "scan", "-c", str(audit),
-                   "-o", str(Path(tmp) / "out"), "-f", "json", "--only", "domain",
+                   "-o", str(out), "-f", "json", "--only", "domain",
                    "--no-history", "--no-progress", "-q", "--fail-on", "none"]
             for check_id in DNS_CHECKS:
                 cmd += ["--check", check_id]
@@ -148,7 +149,7 @@ def end_to_end(args: argparse.Namespace) -> None:
             cpu = (usage.ru_utime + usage.ru_stime) - (before.ru_utime + before.ru_stime)
             if done.returncode not in (0, 1):
                 raise SystemExit(f"the scan failed ({done.returncode}): {done.stderr[-2000:]}")
-            report = json.loads((Path(tmp) / "out" / "report.json").read_text())
+            report = json.loads((out / "report.json").read_text())
             errors = sum(1 for f in report["findings"] if f["status"] == "error")
             rate = len(domains) / elapsed
             load = os.getloadavg()[0]
@@ -193,6 +194,8 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE",
                         help="run the scan under cProfile, writing its stats to FILE")
     parser.add_argument("--domains", type=int, default=None)
+    parser.add_argument("--output", metavar="DIR",
+                        help="keep the scan's reports (report.json, letter.md, ...) in DIR")
     parser.add_argument("--dns-latency-ms", type=float, default=20.0)
     parser.add_argument("--rdap-latency-ms", type=float, default=100.0)
     parser.add_argument("--rdap-rate", type=float, default=5.0,

@@ -60,7 +60,7 @@ def _now() -> str:
     return iso(utc_now())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per read: slots keep 10,000s of them small
 class Fetched(Generic[T]):
     """One read: its value, or the FetchError saying why it is missing, with the source
     that was asked, what was asked and when (the evidence of the read).
@@ -139,7 +139,10 @@ def fetched_value(value: T | FetchError) -> T:
 # type outside lockin_audit's own modules and the standard types listed here, so a hostile
 # snapshot cannot make us import or build anything else.
 
-FACTS_FORMAT_VERSION = 1
+# The version of the fact shapes a snapshot records; bump it when a fact type's fields
+# change (2: every fact that may be missing is a `Fetched`), so that `judge` refuses an older
+# snapshot with a sentence instead of misreading it.
+FACTS_FORMAT_VERSION = 2
 _OWN_MODULES = ("lockin_audit.", "checks.")  # module-name prefixes read back
 
 

@@ -158,6 +158,8 @@ def test_a_check_whose_control_is_not_catalogued_needs_its_own_texts() -> None:
      r"x.yaml.checks.aws.x.y.remediation: a list is required"),
     ("checks:\n  aws.x.y: {why: ''}\n", r"x.yaml.checks.aws.x.y.why: a non-empty text"),
     ("checks: [aws.x.y]\n", r"x.yaml.checks: a mapping of check id"),
+    ("checks:\n  aws.x.y: {references: []}\n",  # leave it out to cite the control's pages
+     r"x.yaml.checks.aws.x.y.references: a list is required"),
 
     ("controls:\n- id: aws.x\n  title: T\n", "missing why"),
     ("paths:\n- id: p\n  title: T\n  doc: https://x\n", "either read_by"),
@@ -264,3 +266,19 @@ def test_the_worked_example_of_adding_a_check_matches_the_code() -> None:
     tests = (root / "tests" / "test_check_snapshots.py").read_text(encoding="utf-8")
     assert "def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side" \
         in tests and 'assert "through Azure Lighthouse" in clean[0].detail' in tests
+
+
+def test_every_vendor_check_cites_a_vendor_page() -> None:
+    """A check on a vendor's platform cites at least one page (its own references, else its
+    control's and those of the access paths it reads); only the inventory's contract and
+    custody checks, which no vendor documents, cite none."""
+    uncited = sorted(c.id for c in registry.all_checks() if c.origin == "builtin"
+                     and not c.meta.references and c.meta.area not in ("contract", "custody"))
+    assert not uncited, f"checks citing no page: {uncited}"
+    for c in registry.all_checks():
+        if c.origin == "builtin":
+            assert all(r.startswith("https://") for r in c.meta.references), c.id
+    kms = next(c for c in registry.all_checks() if c.id == "aws.keys.kms")
+    read = [p.doc for p in catalogue.paths("aws") if "aws.keys.kms" in p.read_by]
+    assert read and set(read) <= set(kms.meta.references)
+

@@ -226,7 +226,7 @@ def _check_record(key: Any, raw: Any, platform: str, areas: Mapping[str, Any],
         why=_text(raw["why"], f"{where}.why") if "why" in raw else None,
         remediation=(_texts(raw["remediation"], f"{where}.remediation")
                      if "remediation" in raw else None),
-        references=(_texts(raw["references"], f"{where}.references", allow_empty=True)
+        references=(_texts(raw["references"], f"{where}.references")
                     if "references" in raw else None))
 
 
@@ -304,16 +304,22 @@ def check_records() -> Mapping[str, CheckRecord]:
 
 def check_texts(check_id: str, control_id: str) -> CheckTexts | None:
     """A built-in check's title, why, remediation and references: its check record's
-    fields over its control's. None when the control has no record."""
+    fields over its control's. Without references of its own, a check cites its control's
+    and the vendor pages of the access paths it reads. None when the control has no record."""
     base = control(control_id)
     if base is None:
         return None
     rec = check_records().get(check_id) or CheckRecord(check_id, base.platform)
+    if rec.references is None:
+        read = (x.doc for x in paths(base.platform) if check_id in x.read_by)
+        references = tuple(dict.fromkeys((*base.references, *read)))
+    else:
+        references = rec.references
     return CheckTexts(
         title=base.title if rec.title is None else rec.title,
         why=base.why if rec.why is None else rec.why,
         remediation=base.remediation if rec.remediation is None else rec.remediation,
-        references=base.references if rec.references is None else rec.references)
+        references=references)
 
 
 def paths(platform: str | None = None) -> tuple[AccessPath, ...]:

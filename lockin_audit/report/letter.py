@@ -174,17 +174,18 @@ class Request:
         when it is the only finding about it, or by the thing and what distinguishes it
         ("acmedental.com: spf"); the thing is prefixed when the request has several."""
         several = len(self.things) > 1
+        item = self.item  # joined once: a request may name thousands of things
         bare: dict[str, int] = {}    # findings about the thing itself, per thing
         unkeyed: dict[str, int] = {}  # ... of which the key names nothing
         for f in self.findings:
-            thing = self.thing_of.get(f.id, self.item)
+            thing = self.thing_of.get(f.id, item)
             if not own_part(f, thing):
                 bare[thing] = bare.get(thing, 0) + 1
                 if not key_text(f, thing):
                     unkeyed[thing] = unkeyed.get(thing, 0) + 1
         out = []
         for f in self.findings:
-            thing = self.thing_of.get(f.id, self.item)
+            thing = self.thing_of.get(f.id, item)
             part = own_part(f, thing)
             if part:
                 text = f"{thing}: {part}" if several else part
@@ -207,7 +208,7 @@ class Request:
             for i, f in enumerate(self.findings):
                 text = out[i][0]
                 if seen[text.casefold()] > 1:
-                    extra = tell(f, self.thing_of.get(f.id, self.item))
+                    extra = tell(f, self.thing_of.get(f.id, item))
                     if extra and extra.casefold() not in text.casefold():
                         out[i] = (f"{text} ({extra})", out[i][1])
         return out
@@ -245,9 +246,9 @@ class Letter:
         return [f for r in self.requests for f in r.findings]
 
     @property
-    def checklist(self) -> list[tuple[int, str, str, str]]:
-        """(request number, item, reference, thing) for every item, in request order."""
-        return [(r.number, text, reference, r.item) for r in self.requests
+    def checklist(self) -> list[tuple[int, str, str]]:
+        """(request number, item, reference) for every item, in request order."""
+        return [(r.number, text, reference) for r in self.requests
                 for text, reference in r.lines]
 
     @property
@@ -255,8 +256,9 @@ class Letter:
         """(request number, [(item, reference)]) in request order: the compact form of
         letter.md. An item that is the request's own thing (named in its row) is given
         by its reference alone ("" as its text)."""
-        return [(r.number, [("" if t == r.item else short_guids(t), ref_)
-                            for t, ref_ in r.lines]) for r in self.requests]
+        return [(r.number, [("" if t == item else short_guids(t), ref_)
+                            for t, ref_ in r.lines]) for r in self.requests
+                for item in (r.item,)]
 
 
 def letter_findings(result: ScanResult) -> list[Finding]:
@@ -334,7 +336,8 @@ def _merged(requests: list[Request]) -> list[Request]:
         if first is None:
             out[key] = r
             continue
-        first.things.extend(t for t in r.things if t not in first.things)
+        known = set(first.things)
+        first.things.extend(t for t in r.things if t not in known)
         first.findings.extend(r.findings)
         first.thing_of.update(r.thing_of)
         first.parts = []  # several things: each is named; the checklist names every part
