@@ -379,7 +379,7 @@ def test_the_fact_codec_round_trips_typed_facts(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(facts_module, "_OWN_MODULES",
                         (*facts_module._OWN_MODULES, _Facts.__module__ + ":"))
     inner = _Inner(dt.date(2027, 1, 31), dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.UTC),
-                   ipaddress.ip_network("203.0.113.0/24"), decimal.Decimal("49.99"))
+                   ipaddress.IPv4Network("203.0.113.0/24"), decimal.Decimal("49.99"))
     facts = _Facts(Holder.PROVIDER, Asset("domain", "acme.com", "Acme"), ("a", "b"),
                    frozenset({"x", "y"}), {("k", 1): inner},
                    FetchError("aws", "ListGrants", "AccessDenied", kind="denied"), 0.5)
