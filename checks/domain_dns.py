@@ -510,12 +510,16 @@ def mail_reports(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         if items or dmarc.answer.chain:
             authorised = [d for d, a in dmarc.authorisations.items()
                           if (found := answer_of(a)) is not None and found.records]
-            missing = [d for d in dmarc.authorisations if d not in authorised]
+            unread = {d: a.error for d, a in dmarc.authorisations.items() if a.error}
+            missing = [d for d in dmarc.authorisations if d not in authorised and d not in unread]
             note = (f" External destinations authorised by a _report._dmarc record: "
                     f"{', '.join(authorised)}." if authorised else "")
             if missing:
                 note += (f" Not authorised (no {facts.domain}._report._dmarc record, so "
                          f"receivers send them no reports): {', '.join(missing)}.")
+            if unread:  # a failed lookup is not an absent record: say which could not be read
+                note += (" Not known whether authorised (the lookup failed): " + "; ".join(
+                    f"{d} ({err.describe()})" for d, err in unread.items()) + ".")
             if not items:
                 note += " The record asks for no reports."
             verdict, hosted = _with_chain(ctx, items, dmarc.answer)

@@ -2,7 +2,8 @@
 
 - `FetchError`: why a fact could not be read (a denied, throttled, timed-out or malformed
   read), with the evidence of the attempt;
-- `SourceFailure`: raised when a whole target cannot be assessed;
+- `ReadError` (a read that failed, carrying its FetchError) and `SourceFailure` (a whole
+  target cannot be assessed);
 - `Fetched`: the one value-or-error type. Every fact that may be missing is a `Fetched`
   (the value, or the FetchError saying why not, with what was asked, of whom and when),
   never a bare `T | FetchError`;
@@ -48,19 +49,24 @@ class FetchError:
         return Evidence(self.source, self.request, self.observed_at, excerpt)
 
 
-class SourceFailure(Exception):
-    """Raised by a source when a whole target cannot be assessed."""
+class ReadError(Exception):
+    """A read that failed, carrying the FetchError that says why (raised inside a source's
+    client and turned into a `Fetched` failure where the fact is kept)."""
 
     def __init__(self, error: FetchError) -> None:
         super().__init__(error.describe())
         self.error = error
 
 
+class SourceFailure(ReadError):
+    """Raised by a source when a whole target cannot be assessed."""
+
+
 def _now() -> str:
     return iso(utc_now())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per read: slots keep 10,000s of them small
 class Fetched(Generic[T]):
     """One read: its value, or the FetchError saying why it is missing, with the source
     that was asked, what was asked and when (the evidence of the read).
@@ -139,7 +145,10 @@ def fetched_value(value: T | FetchError) -> T:
 # type outside lockin_audit's own modules and the standard types listed here, so a hostile
 # snapshot cannot make us import or build anything else.
 
-FACTS_FORMAT_VERSION = 1
+# The version of the fact shapes a snapshot records; bump it when a fact type's fields
+# change (2: every fact that may be missing is a `Fetched`), so that `judge` refuses an older
+# snapshot with a sentence instead of misreading it.
+FACTS_FORMAT_VERSION = 2
 _OWN_MODULES = ("lockin_audit.", "checks.")  # module-name prefixes read back
 
 

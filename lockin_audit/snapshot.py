@@ -104,8 +104,10 @@ def load(snapshot: Mapping[str, Any]) -> dict[str, SourceRecord]:
                             f"lockin-audit reads {SNAPSHOT_FORMAT!r} (a bundle recorded by an "
                             "older release cannot be re-judged: scan again)")
     if snapshot.get("codec") != codec_version:
-        raise SnapshotError(f"the fact snapshot uses fact codec {snapshot.get('codec')!r}; "
-                            f"this version reads codec {codec_version!r}")
+        raise SnapshotError(f"the fact snapshot records facts of version "
+                            f"{snapshot.get('codec')!r}; this version of lockin-audit reads "
+                            f"version {codec_version!r} (a bundle recorded by another release "
+                            "cannot be re-judged: scan again)")
     records: dict[str, SourceRecord] = {}
     try:
         for name, entry in snapshot["sources"].items():

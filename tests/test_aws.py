@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from lockin_audit import registry
 from lockin_audit.config import config_from_mapping
 from lockin_audit.demo import aws as demo_aws
 from lockin_audit.engine import Scanner, WriteRefused
-from lockin_audit.model import Holder, ScanResult, Status
+from lockin_audit.model import Evidence, Finding, Holder, ScanResult, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.scoring import scored
 from lockin_audit.sources.aws import AwsSource, permission_for
@@ -94,8 +94,14 @@ def scan(config: Any) -> ScanResult:
     return asyncio.run(Scanner(config, AWS_CHECKS).run())
 
 
-def by_check(result: ScanResult, check_id: str, account: str | None = None) -> list[Any]:
+def by_check(result: ScanResult, check_id: str, account: str | None = None) -> list[Finding]:
     return [f for f in result.findings if f.check_id == check_id]
+
+
+def fields(evidence: Evidence) -> Mapping[str, Any]:
+    """An evidence excerpt that the test knows is a record (a JSON object)."""
+    assert isinstance(evidence.excerpt, Mapping), evidence.excerpt
+    return evidence.excerpt
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +168,7 @@ def test_provider_organization_fails_billing(demo_result: ScanResult,
     (f,) = by_check(demo_result, "aws.billing.organization")
     assert f.status is Status.FAIL and f.holder is Holder.PROVIDER
     assert f.asset.id == f"arn:aws:::account/{estate.client_id}"
-    assert f.evidence[0].excerpt["MasterAccountId"] == PROVIDER
+    assert fields(f.evidence[0])["MasterAccountId"] == PROVIDER
     assert f.evidence[0].request.startswith("organizations:DescribeOrganization")
 
 
@@ -221,7 +227,7 @@ def test_denied_and_missing_apis_become_errors(estate: Estate) -> None:
     })
     result = scan(estate.config(target))
     errors = [f for f in result.findings if f.status is Status.ERROR]
-    perms = {e.evidence[0].excerpt.get("missing_permission") for e in errors}
+    perms = {fields(e.evidence[0]).get("missing_permission") for e in errors}
     assert {"account:GetContactInformation", "ram:GetResourceShares",
             "iam:GetAccountAuthorizationDetails"} <= perms
     for check_id in ("aws.access.roles", "aws.access.users"):
@@ -607,7 +613,7 @@ def test_user_named_after_provider_alias(ops_result: ScanResult) -> None:
     admin = found["bobsit-admin"]
     assert admin.status is Status.FAIL and admin.holder is Holder.PROVIDER
     assert "Console password: yes" in admin.detail and "active" in admin.detail
-    creds = admin.evidence[1].excerpt
+    creds = fields(admin.evidence[1])
     assert creds["ConsolePassword"] == "yes" and creds["AccessKeys"][0]["Status"] == "Active"
     assert "…" in creds["AccessKeys"][0]["AccessKeyId"]  # the key id is shown masked
     unowned = found["svc-backup"]
@@ -1067,7 +1073,7 @@ def test_analyzer_finding_our_evaluator_missed(estate: Estate, paths_account: st
     locally: moto 5.2 has no Access Analyzer) reporting a role whose trust our evaluator
     reads as the client's own: the analyzer's view is reported, and says so."""
     acct = paths_account
-    answers = {("access-analyzer", "ListAnalyzers"): {"analyzers": [
+    answers: demo_aws.StubAnswers = {("access-analyzer", "ListAnalyzers"): {"analyzers": [
                    demo_aws.analyzer_summary(acct, "us-east-1", "paths-analyzer")]},
                ("access-analyzer", "ListFindings"): {"findings": [demo_aws.analyzer_finding(
                    acct, "2d3e4f50-6172-8394-a5b6-c7d8e9f0a1b2",

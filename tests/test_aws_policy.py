@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+from typing import Any
 
 from lockin_audit.sources.aws_facts import parse_saml_metadata
 from lockin_audit.sources.aws_policy import admin_grants, grantees, parse_policy, subject_org
@@ -19,13 +20,13 @@ def kinds(doc: object) -> set[tuple[str, str]]:
 
 def test_cross_account_trust_with_external_id() -> None:
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html
-    doc = {"Version": "2012-10-17", "Statement": {
+    doc: dict[str, Any] = {"Version": "2012-10-17", "Statement": {
         "Effect": "Allow", "Principal": {"AWS": "Example Corp's AWS Account ID"},
         "Action": "sts:AssumeRole", "Condition": {"StringEquals": {
             "sts:ExternalId": "Unique ID Assigned by Example Corp"}}}}
     (g,) = grantees(parse_policy(doc), OWN)
     assert g.external_id and g.kind == "account"
-    doc["Statement"]["Principal"] = {"AWS": "arn:aws:iam::444455556666:root"}  # type: ignore[index]
+    doc["Statement"]["Principal"] = {"AWS": "arn:aws:iam::444455556666:root"}
     (g,) = grantees(parse_policy(json.dumps(doc)), OWN)
     assert (g.kind, g.value, g.external_id) == ("account", "444455556666", True)
 
@@ -48,7 +49,7 @@ def test_wildcard_principal_narrowed_by_conditions() -> None:
                           "Condition": {"StringEquals": {"aws:PrincipalOrgID": ["o-xxxxxxxxxxx"]}}}]}
     assert kinds(org) == {("organization", "o-xxxxxxxxxxx")}
     # kms:CallerAccount example: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
-    kms = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+    kms: dict[str, Any] = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
                           "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*",
                           "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333",
                                                          "kms:ViaService": "ec2.us-west-2.amazonaws.com"}}}]}
@@ -70,7 +71,7 @@ def test_not_principal_allow_lets_everyone_else_in() -> None:
 def test_federated_principals() -> None:
     # GitHub: https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
     gh = "token.actions.githubusercontent.com"
-    github = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+    github: dict[str, Any] = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
                              "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/{gh}"},
                              "Condition": {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com"},
                                            "StringLike": {f"{gh}:sub": "repo:octo-org/octo-repo:*"}}}]}
@@ -324,7 +325,7 @@ def test_principal_org_paths_and_configured_organizations() -> None:
 
 def test_cloudfront_oac_of_another_account() -> None:
     # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
-    doc = {"Version": "2012-10-17", "Statement": {
+    doc: dict[str, Any] = {"Version": "2012-10-17", "Statement": {
         "Sid": "AllowCloudFrontServicePrincipalReadOnly", "Effect": "Allow",
         "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
         "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
@@ -333,7 +334,7 @@ def test_cloudfront_oac_of_another_account() -> None:
     (g,) = grantees(parse_policy(doc), OWN)
     assert (g.kind, g.value, g.service) == ("account", PROVIDER_ACCOUNT,
                                             "cloudfront.amazonaws.com")
-    doc["Statement"]["Condition"]["StringEquals"]["AWS:SourceArn"] = (  # type: ignore[index]
+    doc["Statement"]["Condition"]["StringEquals"]["AWS:SourceArn"] = (
         f"arn:aws:cloudfront::{OWN}:distribution/EDFDVBD6EXAMPLE")
     assert kinds(doc) == set()  # the account's own distribution
 
@@ -354,7 +355,7 @@ def test_bitbucket_circleci_buildkite_and_unknown_issuers() -> None:
     assert kinds(circleci) == {("oidc", f"circleci:{org_id}")}
     # Buildkite: https://buildkite.com/docs/pipelines/security/oidc/aws
     bk = "agent.buildkite.com"
-    buildkite = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+    buildkite: dict[str, Any] = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
                                 "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/{bk}"},
                                 "Condition": {"StringEquals": {f"{bk}:aud": "sts.amazonaws.com"},
                                               "StringLike": {f"{bk}:sub": "organization:bobsit:pipeline:deploy:*"}}}]}

@@ -19,7 +19,7 @@ import pytest
 from lockin_audit import catalogue, registry
 from lockin_audit.catalogue import CatalogueError, load_platform
 from lockin_audit.check import check
-from lockin_audit.model import AREAS, CONTROLS
+from lockin_audit.model import AREAS, CONTROLS, Severity
 from lockin_audit.report import letter, owner
 
 # Checks that never pass (they only ask for a manual step), so they speak for no path.
@@ -135,16 +135,16 @@ def test_check_records_name_real_checks_and_hold_only_what_differs() -> None:
 def test_a_check_whose_control_is_not_catalogued_needs_its_own_texts() -> None:
     with pytest.raises(ValueError, match="no record in the control catalogue"):
         check(id="example.nowhere.check", control="nowhere.thing", source="x",
-              severity="high")
+              severity=Severity.HIGH)
     with pytest.raises(ValueError, match="no record in the control catalogue"):
         check(id="example.nowhere.check", control="nowhere.thing", source="x",
-              severity="high", title="Only a title")
+              severity=Severity.HIGH, title="Only a title")
     # a plugin gives its own texts; with a catalogued control it may give only some
     own = check(id="example.nowhere.check", control="nowhere.thing", source="x",
-                severity="high", title="T", risk="R", remediation=["Do it."])
+                severity=Severity.HIGH, title="T", risk="R", remediation=["Do it."])
     assert own(lambda facts, ctx: []).meta.texts_given == ("title", "risk", "remediation")
     partial = check(id="example.contract.check", control="contract.holder", source="x",
-                    severity="high", title="A plugin's own title")(lambda facts, ctx: [])
+                    severity=Severity.HIGH, title="A plugin's own title")(lambda facts, ctx: [])
     holder = catalogue.controls()["contract.holder"]
     assert partial.meta.title == "A plugin's own title"
     assert (partial.meta.risk, partial.meta.remediation) == (holder.why, holder.remediation)

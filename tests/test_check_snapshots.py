@@ -515,3 +515,26 @@ def test_domain_mail_reports_failed_read_provider_reports_and_pass_side_by_side(
     none = judge(check_id, dns_facts("acmedental.com", dmarc=dmarc(None)))
     assert [f.status for f in none] == [Status.PASS]
     assert "publishes no DMARC record" in none[0].detail
+
+
+def test_domain_mail_reports_a_failed_authorisation_lookup_is_not_an_absent_record() -> None:
+    """RFC 7489 section 7.1: the destination's <domain>._report._dmarc.<destination> TXT
+    record authorises reports; a lookup that failed says nothing about whether it exists."""
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.dns import Answer, Dmarc, lookup
+
+    record = "v=DMARC1; p=none; rua=mailto:dmarc@bobsit.example,mailto:d@reports.example"
+    answer = Answer("_dmarc.acmedental.com", "TXT", "ok", (record,), observed_at=NOW)
+    servfail = FetchError("dns", "acmedental.com._report._dmarc.bobsit.example TXT",
+                          "the resolver answered SERVFAIL", kind="unavailable")
+    absent = lookup(Answer("acmedental.com._report._dmarc.reports.example", "TXT",
+                           "nxdomain", (), observed_at=NOW))
+    dmarc = Dmarc(answer, record, ("mailto:dmarc@bobsit.example", "mailto:d@reports.example"),
+                  (), {"bobsit.example": lookup(servfail), "reports.example": absent})
+    found = judge("domain.dns.mail-reports", dns_facts(
+        "acmedental.com", dmarc=Fetched("dns", "_dmarc.acmedental.com TXT", dmarc, NOW)))
+    detail = found[0].detail
+    not_authorised = detail.split("Not authorised (", 1)[1].split(" Not known")[0]
+    assert "reports.example" in not_authorised and "bobsit.example" not in not_authorised
+    assert "Not known whether authorised (the lookup failed): bobsit.example" in detail
+    assert "SERVFAIL" in detail

@@ -22,7 +22,13 @@ from typing import Any
 import pytest
 
 from lockin_audit import sshsig
-from lockin_audit.facts import FactCodecError, FetchError, fact_from_json, fact_to_json
+from lockin_audit.facts import (
+    FACTS_FORMAT_VERSION,
+    FactCodecError,
+    FetchError,
+    fact_from_json,
+    fact_to_json,
+)
 from lockin_audit.model import Asset, Holder
 from lockin_audit.snapshot import SNAPSHOT_FORMAT, SnapshotError, load
 from tests.tsa import LocalTsa
@@ -373,7 +379,7 @@ def test_the_fact_codec_round_trips_typed_facts(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(facts_module, "_OWN_MODULES",
                         (*facts_module._OWN_MODULES, _Facts.__module__ + ":"))
     inner = _Inner(dt.date(2027, 1, 31), dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.UTC),
-                   ipaddress.ip_network("203.0.113.0/24"), decimal.Decimal("49.99"))
+                   ipaddress.IPv4Network("203.0.113.0/24"), decimal.Decimal("49.99"))
     facts = _Facts(Holder.PROVIDER, Asset("domain", "acme.com", "Acme"), ("a", "b"),
                    frozenset({"x", "y"}), {("k", 1): inner},
                    FetchError("aws", "ListGrants", "AccessDenied", kind="denied"), 0.5)
@@ -395,6 +401,9 @@ def test_the_fact_codec_refuses_foreign_types_and_unknown_fields() -> None:
 def test_a_snapshot_of_another_format_is_refused_clearly() -> None:
     with pytest.raises(SnapshotError, match="older release"):
         load({"format": "lockin-audit-facts/0", "sources": {}})
+    # the facts of an older release (before every fact that may be missing was a Fetched)
+    with pytest.raises(SnapshotError, match=r"facts of version 1.*another release"):
+        load({"format": SNAPSHOT_FORMAT, "codec": 1, "sources": {}})
     with pytest.raises(SnapshotError, match="cannot be read"):
-        load({"format": SNAPSHOT_FORMAT, "codec": 1,
+        load({"format": SNAPSHOT_FORMAT, "codec": FACTS_FORMAT_VERSION,
               "sources": {"dns": {"state": "read", "targets": [{"target": {"$dc": 1}}]}}})

@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +26,7 @@ from lockin_audit.demo import google_server as gs
 from lockin_audit.demo.google_server import GoogleCloud, ServiceAccountKey, demo_data
 from lockin_audit.doctor import run_doctor
 from lockin_audit.engine import Scanner, WriteRefused, assert_read_only_http
-from lockin_audit.model import Finding, ScanResult, Severity, Status
+from lockin_audit.model import Evidence, Finding, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.sources import google_api
 from lockin_audit.sources.interface import SourceContext
@@ -104,6 +104,12 @@ def one(result: ScanResult, check_id: str, asset_id: str, key: str | None = None
     return hits[0]
 
 
+def fields(evidence: Evidence) -> Mapping[str, Any]:
+    """An evidence excerpt that the test knows is a record (a JSON object)."""
+    assert isinstance(evidence.excerpt, Mapping), evidence.excerpt
+    return evidence.excerpt
+
+
 def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path) -> None:
     result = scan(server, tmp_path)
     data = result.to_dict()
@@ -119,7 +125,7 @@ def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path
     assert (admin.status, admin.severity, admin.holder.value) == (
         Status.FAIL, Severity.CRITICAL, "provider")
     assert "named after the provider" in admin.detail
-    assert admin.evidence[0].excerpt["isAdmin"] is True
+    assert fields(admin.evidence[0])["isAdmin"] is True
     assert "/admin/directory/v1/users" in admin.evidence[0].request
     summary = one(result, "gws.admins.super_admins", gs.CUSTOMER_ID, "summary")
     assert summary.status is Status.FAIL and summary.title.startswith("No super admin")
@@ -156,19 +162,19 @@ def test_demo_workspace_and_cloud_end_to_end(server: GoogleCloud, tmp_path: Path
     billed = one(result, "gcp.billing.project_account", "projects/acme-dental-web")
     assert (billed.status, billed.severity) == (Status.FAIL, Severity.CRITICAL)
     assert gs.RESELLER_MASTER in billed.detail
-    assert {e.excerpt.get("masterBillingAccount") for e in billed.evidence} >= {
+    assert {fields(e).get("masterBillingAccount") for e in billed.evidence} >= {
         f"billingAccounts/{gs.RESELLER_MASTER}"}
     admins = found(result, "gcp.billing.account_admins", f"billingAccounts/{gs.SUB_ACCOUNT}")
     assert [f.status for f in admins] == [Status.FAIL]
     # gcp.access: the provider's user, group and service account; Google's agents ignored.
     access = found(result, "gcp.access.iam", "projects/acme-dental-web")
-    members = {f.evidence[0].excerpt["member"]: f for f in access}
+    members = {fields(f.evidence[0])["member"]: f for f in access}
     assert members["user:tech@bobsit.example"].severity is Severity.CRITICAL
     sa = f"serviceAccount:rmm-agent@{gs.PROVIDER_PROJECT}.iam.gserviceaccount.com"
     assert members[sa].status is Status.FAIL
     assert not any("gcp-sa-" in m or "cloudservices" in m for m in members)
     org_access = found(result, "gcp.access.iam", ORG)
-    assert [f.evidence[0].excerpt["member"] for f in org_access] == [
+    assert [fields(f.evidence[0])["member"] for f in org_access] == [
         "group:gcp-admins@bobsit.example"]
     # gcp.contacts
     contact = one(result, "gcp.contacts.essential", ORG, "alerts@bobsit.example")
@@ -184,14 +190,14 @@ def test_a_super_admin_recovered_through_the_providers_mailbox(server: GoogleClo
     # the finding says which address decided (the primary address is the business's)
     assert f"recoveryEmail {gs.OWNER_RECOVERY} decides" in owner.detail
     assert "account recovery" in owner.detail
-    excerpt = owner.evidence[0].excerpt
+    excerpt = fields(owner.evidence[0])
     assert excerpt["recoveryEmail"] == gs.OWNER_RECOVERY
     assert excerpt["recoveryPhone"] == "+12175550199"
     # a number nobody lists decides nothing and is said to be unattributed
     assert "Not attributed: recoveryPhone +12175550199" in owner.detail
     # recovery absent: Google omits the fields, and the finding says so
     bits = one(result, "gws.admins.super_admins", PROVIDER_ADMIN, "super")
-    assert "recoveryEmail" not in bits.evidence[0].excerpt
+    assert "recoveryEmail" not in fields(bits.evidence[0])
     assert "no recovery email and no recovery phone" in bits.detail
     # with the number configured for the provider, the phone decides as well
     by_phone = scan(server, tmp_path, provider={"phones": ["+1 217 555 0199"]},
@@ -218,7 +224,7 @@ def test_an_admin_on_a_secondary_domain_named_like_the_providers(server: GoogleC
 def test_service_accounts_by_their_project_and_agents_by_googles_list(
         server: GoogleCloud, tmp_path: Path) -> None:
     result = scan(server, tmp_path)
-    members = {f.evidence[0].excerpt["member"]: f
+    members = {fields(f.evidence[0])["member"]: f
                for f in found(result, "gcp.access.iam", "projects/acme-dental-web")}
     # named service-…, but in the provider's project: the provider's, with roles/owner
     named = members[f"serviceAccount:service-backup@{gs.PROVIDER_PROJECT}"

@@ -386,7 +386,7 @@ def test_no_pim_is_recognised_by_code_and_documented_wording(server: MicrosoftCl
         admins = by_check(result, "m365.admins.global_admins")
         assert not [f for f in admins if f.status is Status.ERROR], scenario
         summary = one(result, "m365.admins.global_admins", CLIENT_TENANT, "summary")
-        notes = [e.excerpt.get("note") for e in summary.evidence
+        notes = [e.excerpt["note"] for e in summary.evidence
                  if isinstance(e.excerpt, dict) and e.excerpt.get("note")]
         assert notes and "no PIM" in notes[0], scenario
     # another 403 on the same API is still an error

@@ -10,14 +10,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
-from lockin_audit.config import ConfigError
+from lockin_audit.config import AuditConfig, ConfigError
 from lockin_audit.engine import fail_on_reached
 from lockin_audit.history.acceptance import apply_acceptances, load_accept_file
 from lockin_audit.history.diff import compare, new_or_worse_ids, render_md, render_table, view
@@ -38,6 +38,7 @@ from lockin_audit.report.junit import JunitRenderer
 from lockin_audit.report.markdown import MarkdownRenderer
 from lockin_audit.report.sarif import SarifRenderer
 from lockin_audit.scoring import rescore
+from tests.pg import PgCluster
 from tests.test_history_store import finding, result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def estate() -> ScanResult:
     return rescore(result(fs))
 
 
-def write_accept(tmp_path: Path, entries: list[dict[str, object]]) -> Path:
+def write_accept(tmp_path: Path, entries: Sequence[Mapping[str, object]]) -> Path:
     p = tmp_path / "accepted.yaml"
     p.write_text(yaml.safe_dump({"accept": entries}, sort_keys=False), encoding="utf-8")
     return p
@@ -75,10 +76,12 @@ ENTRY = {"check": "domain.dns.nameservers", "asset": "harborvet.com",
 
 def test_accepted_item_stops_counting(tmp_path: Path) -> None:
     before = estate()
+    assert before.readiness is not None  # rescore() judged it
     assert fail_on_reached(before, Severity.HIGH) and before.readiness.blockers == 2
     entries = load_accept_file(write_accept(tmp_path, [ENTRY]), TODAY)
     applied = apply_acceptances(before, entries, TODAY)
     after = applied.result
+    assert after.readiness is not None
     acc = {f.asset.id: f.accepted for f in after.findings if f.accepted}
     assert list(acc) == ["harborvet.com"]  # exact: shop.harborvet.com is not matched
     assert acc["harborvet.com"] is not None and acc["harborvet.com"].expires == dt.date(2027, 3, 31)
@@ -338,8 +341,8 @@ def domain_demo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lockin_audit.demo, "PARTS", ("dns", "rdap"))
 
 
-def _demo_audit_file(cfg: object, path: Path) -> Path:
-    path.write_text(yaml.safe_dump(cfg.model_dump(mode="json")), encoding="utf-8")  # type: ignore[attr-defined]
+def _demo_audit_file(cfg: AuditConfig, path: Path) -> Path:
+    path.write_text(yaml.safe_dump(cfg.model_dump(mode="json")), encoding="utf-8")
     return path
 
 
@@ -380,7 +383,7 @@ def test_fact_change_is_resolved_and_fail_on_new(tmp_path: Path,
     assert [s["scan"] for s in json.loads(listing.stdout)["scans"]] == ["1", "2"]
 
 
-def test_cli_on_postgresql(tmp_path: Path, pg_cluster) -> None:  # type: ignore[no-untyped-def]
+def test_cli_on_postgresql(tmp_path: Path, pg_cluster: PgCluster) -> None:
     """history and diff against PostgreSQL with a password in the URL: it works, and the
     password appears in no output, including the error for a wrong one."""
     url = pg_cluster.url(pg_cluster.create_database(), password=True)

@@ -28,15 +28,19 @@ from lockin_audit.model import (
     Severity,
     Status,
 )
+from tests.pg import PgCluster
 
 CLIENT = "Harbor Vet Clinic"
 
 
 def finding(check: str, control: str, asset: str, holder: Holder, status: Status,
-            severity: Severity = Severity.HIGH, **kw: object) -> Finding:
+            severity: Severity = Severity.HIGH, *, due: dt.date | None = None, key: str = "",
+            accepted: Acceptance | None = None,
+            evidence: tuple[Evidence, ...] = ()) -> Finding:
     return Finding(check_id=check, control=control, asset=Asset("domain", asset, None),
                    holder=holder, status=status, severity=severity, title=f"{check} title",
-                   detail=f"{asset} detail", remediation="1. do it", **kw)  # type: ignore[arg-type]
+                   detail=f"{asset} detail", remediation="1. do it", evidence=evidence,
+                   due=due, key=key, accepted=accepted)
 
 
 def result(findings: list[Finding], *, finished: str = "2026-11-01T10:00:00Z",
@@ -67,7 +71,7 @@ def test_record_load_roundtrip(store_url: str) -> None:
         by_id = {f.id: f for f in loaded.result.findings}
         assert by_id[fs[0].id].due == dt.date(2027, 1, 5) and by_id[fs[0].id].key == "ns1"
         assert by_id[fs[2].id].accepted == accepted
-        assert loaded.result.readiness.score == 50
+        assert loaded.result.readiness is not None and loaded.result.readiness.score == 50
 
 
 def test_last_refs_and_points(store_url: str) -> None:
@@ -183,7 +187,8 @@ def test_no_secret_reaches_the_store(store_url: str) -> None:
     assert secret not in dump and token not in dump and "iam:ListAccessKeys" not in dump
 
 
-def test_postgres_password_never_in_messages(pg_cluster, capfd) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_password_never_in_messages(pg_cluster: PgCluster,
+                                             capfd: pytest.CaptureFixture[str]) -> None:
     db = pg_cluster.create_database()
     good = pg_cluster.url(db, password=True)
     with open_store(good) as store:
@@ -200,7 +205,8 @@ def test_postgres_password_never_in_messages(pg_cluster, capfd) -> None:  # type
     assert pg_cluster.password[:12] not in captured.out + captured.err
 
 
-def test_libpq_password_from_environment(pg_cluster, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_libpq_password_from_environment(pg_cluster: PgCluster,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a password in the URL, libpq's PGPASSWORD is used (TCP, scram)."""
     db = pg_cluster.create_database()
     monkeypatch.setenv("PGPASSWORD", pg_cluster.password)

@@ -21,10 +21,11 @@ import yaml
 from lockin_audit.config import ConfigError
 from lockin_audit.history.acceptance import apply_acceptances, load_accept_file
 from lockin_audit.history.diff import compare, gate_ids, worse_state
-from lockin_audit.model import Coverage, Holder, ScanResult, Severity, Status
+from lockin_audit.model import Coverage, Finding, Holder, ScanResult, Severity, Status
 from lockin_audit.report.json_format import load_schema
 from lockin_audit.report.markdown import MarkdownRenderer
 from lockin_audit.scoring import rescore
+from tests.pg import PgCluster
 from tests.test_history import _cli, _demo_audit_file, domain_demo, write_accept  # noqa: F401
 from tests.test_history_store import finding, result
 
@@ -97,7 +98,7 @@ ENTRY = {"check": "contract.holder.account", "asset": "INET-001",
          "accepted_by": "Jane Doe, owner", "expires": "2027-03-31"}
 
 
-def _contract(holder: Holder, status: Status, severity: Severity = Severity.HIGH):  # type: ignore[no-untyped-def]
+def _contract(holder: Holder, status: Status, severity: Severity = Severity.HIGH) -> Finding:
     return finding("contract.holder.account", "contract.holder", "INET-001", holder, status,
                    severity=severity)
 
@@ -237,12 +238,13 @@ def test_a_dropped_domain_shows_under_not_scanned(tmp_path: Path, store_url: str
     assert not {r["id"] for r in d["resolved"]} & held
 
 
-def _read_only(store_url: str, pg_cluster) -> str:  # type: ignore[no-untyped-def]
+def _read_only(store_url: str, pg_cluster: PgCluster | None) -> str:
     """The same store, opened so that it refuses writes: SQLite read-only (mode=ro; the
     tests run as root, for whom a file's permissions refuse nothing), PostgreSQL as a
     role with SELECT but no INSERT."""
     if "://" not in store_url:
         return f"sqlite:///file:{store_url}?mode=ro&uri=true"
+    assert pg_cluster is not None, "a PostgreSQL store comes with its cluster"
     import psycopg
 
     db = store_url.split("@/", 1)[1].split("?", 1)[0]
