@@ -17,7 +17,9 @@ judgement of the untouched snapshot. A failed read must never:
 The server-driven fault matrix (tests/test_fault_matrix.py) proves that a source turns a
 failed HTTP/DNS/SDK answer into a FetchError; this one proves that each check turns each
 FetchError it rests on into an honest result. It runs without servers: about 300 reads,
-each re-judged in well under a second.
+each re-judged in well under a second. A request whose answer sits in several
+places (one DNS record set two domains name, one folder two projects sit in) fails in all
+of them at once, as it would in a real scan.
 """
 
 from __future__ import annotations
@@ -54,12 +56,17 @@ RANK = {Status.PASS: 0, Status.MANUAL: 1, Status.WARN: 2, Status.ERROR: 3, Statu
 
 @dataclass(frozen=True)
 class Read:
-    """One read in the snapshot: where its Fetched sits, and what it asked."""
+    """One request in the snapshot and every place its answer sits (a client shares one
+    answer between the facts that asked the same question, e.g. a DNS record set two
+    domains name, or one folder that holds two projects): it fails everywhere at once."""
 
-    source: str  # the recorded source whose facts hold it
-    path: tuple[str | int, ...]  # JSON path of the Fetched in the snapshot
-    read_source: str  # Fetched.source
+    source: str  # Fetched.source
     request: str  # Fetched.request
+    places: tuple[tuple[str, tuple[str | int, ...]], ...]  # (recorded source, JSON path)
+
+    @property
+    def recorded_sources(self) -> frozenset[str]:
+        return frozenset(source for source, _ in self.places)
 
 
 @dataclass
@@ -89,8 +96,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 
 def reads(snapshot: dict[str, Any]) -> list[Read]:
-    """Every Fetched in the snapshot that holds a value (a read that succeeded)."""
-    found: list[Read] = []
+    """Every request answered in the snapshot (a Fetched that holds a value), with every
+    place its answer sits."""
+    places: dict[tuple[str, str], list[tuple[str, tuple[str | int, ...]]]] = defaultdict(list)
 
     def walk(node: Any, path: tuple[str | int, ...], source: str) -> None:
         if isinstance(node, dict):
@@ -99,8 +107,8 @@ def reads(snapshot: dict[str, Any]) -> list[Read]:
                 failed = isinstance(value, dict) and str(value.get("$dc", "")).endswith(
                     "lockin_audit.facts:FetchError")
                 if not failed:
-                    found.append(Read(source, path, node["f"]["source"],
-                                      node["f"]["request"]))
+                    places[(node["f"]["source"], node["f"]["request"])].append(
+                        (source, path))
             for key, child in node.items():
                 walk(child, (*path, key), source)
         elif isinstance(node, list):
@@ -109,17 +117,19 @@ def reads(snapshot: dict[str, Any]) -> list[Read]:
 
     for name, entry in snapshot["sources"].items():
         walk(entry, ("sources", name), name)
-    return found
+    return [Read(source, request, tuple(where))
+            for (source, request), where in places.items()]
 
 
 def failed(snapshot: dict[str, Any], read: Read) -> dict[str, Any]:
-    """The snapshot with this one read failed (same source and request)."""
+    """The snapshot with this request failed wherever its answer sits."""
     tree = copy.deepcopy(snapshot)
-    node: Any = tree
-    for step in read.path:
-        node = node[step]
-    node["f"]["value"] = fact_to_json(FetchError(read.read_source, read.request, INJECTED,
-                                                 kind="unavailable"))
+    error = fact_to_json(FetchError(read.source, read.request, INJECTED, kind="unavailable"))
+    for _, path in read.places:
+        node: Any = tree
+        for step in path:
+            node = node[step]
+        node["f"]["value"] = error
     return tree
 
 
@@ -131,9 +141,9 @@ def judged(demo: Demo, snapshot: dict[str, Any], checks: Sequence[Check]) -> lis
     return list(asyncio.run(scanner.run()).findings)
 
 
-def readers(checks: Sequence[Check], source: str) -> list[Check]:
-    """The checks that judge this source's facts, directly or as a declared dependency."""
-    return [c for c in checks if c.meta.source == source or source in c.meta.needs]
+def readers(checks: Sequence[Check], sources: frozenset[str]) -> list[Check]:
+    """The checks that judge these sources' facts, directly or as a declared dependency."""
+    return [c for c in checks if c.meta.source in sources or sources & set(c.meta.needs)]
 
 
 def violations(demo: Demo, checks: Sequence[Check], only: Sequence[Read] | None = None
@@ -141,7 +151,7 @@ def violations(demo: Demo, checks: Sequence[Check], only: Sequence[Read] | None 
     baseline = {f.id: f for f in judged(demo, demo.snapshot, checks)}
     out: list[str] = []
     for read in (reads(demo.snapshot) if only is None else only):
-        affected = readers(checks, read.source)
+        affected = readers(checks, read.recorded_sources)
         ids = {c.id for c in affected}
         before = {i: f for i, f in baseline.items() if f.check_id in ids}
         after_list = judged(demo, failed(demo.snapshot, read), affected)
@@ -150,7 +160,7 @@ def violations(demo: Demo, checks: Sequence[Check], only: Sequence[Read] | None 
         for f in after_list:
             if f.status is Status.ERROR:
                 errors[f.check_id] += 1
-        where = f"{read.read_source} {read.request!r} failed"
+        where = f"{read.source} {read.request!r} failed"
         for f in after_list:
             if f.detail.startswith("the check failed"):
                 out.append(f"{where}: {f.check_id} crashed: {f.detail[:200]}")
@@ -160,7 +170,7 @@ def violations(demo: Demo, checks: Sequence[Check], only: Sequence[Read] | None 
                     out.append(f"{where}: {f.check_id} newly passes {f.asset.id}: "
                                f"{f.detail[:200]}")
                 elif INJECTED not in f.detail and any(
-                        e.source == read.read_source and e.request == read.request
+                        e.source == read.source and e.request == read.request
                         for e in f.evidence):
                     out.append(f"{where}: {f.check_id} still passes {f.asset.id} citing "
                                f"that read, without saying it failed: {f.detail[:200]}")
@@ -182,7 +192,7 @@ def violations(demo: Demo, checks: Sequence[Check], only: Sequence[Read] | None 
 
 def test_the_demo_snapshot_has_reads_of_every_platform(demo: Demo) -> None:
     found = reads(demo.snapshot)
-    platforms = {r.read_source for r in found}
+    platforms = {r.source for r in found}
     assert {"dns", "aws", "azure", "graph", "gws", "gcp"} <= platforms, platforms
     assert len(found) > 200
 
