@@ -538,3 +538,115 @@ def test_domain_mail_reports_a_failed_authorisation_lookup_is_not_an_absent_reco
     assert "reports.example" in not_authorised and "bobsit.example" not in not_authorised
     assert "Not known whether authorised (the lookup failed): bobsit.example" in detail
     assert "SERVFAIL" in detail
+
+
+def judge_with_client_range(check_id: str, facts: Any) -> list[Finding]:
+    """`judge`, with the business's own address range configured (198.51.100.0/24)."""
+    c = check(check_id)
+    target = Target(c.meta.source, c.meta.area, "t", "t", Asset("x", "t"))
+    client = {**CLIENT, "ip_ranges": ["198.51.100.0/24"]}
+    ctx = CheckContext(c.meta, target, Identity.from_mappings(client, [PROVIDER]),
+                       dt.date(2026, 12, 6), {})
+    return c.run(snapshot(facts), ctx)
+
+
+def test_domain_mail_unreadable_txt_is_an_spf_error_not_a_crash() -> None:
+    """The SPF record is read from the domain's TXT records (RFC 7208 section 4.4): when
+    that read failed, who may send as the domain is not known."""
+    from lockin_audit.facts import Fetched
+    from lockin_audit.sources.dns import Answer, Spf, SpfInclude, lookup
+
+    servfail = FetchError("dns", "acmedental.com TXT", "the resolver answered SERVFAIL",
+                          kind="unavailable")
+    record = "v=spf1 include:_spf.bobsit.example -all"
+    spf = Fetched("dns", "acmedental.com TXT", Spf(record), NOW)
+    failed = judge("domain.dns.mail", dns_facts("acmedental.com", txt=lookup(servfail),
+                                                spf=spf))
+    spf_findings = [f for f in failed if f.key == "spf"]
+    assert [f.status for f in spf_findings] == [Status.ERROR]
+    assert "SERVFAIL" in spf_findings[0].detail
+    assert not any(f.detail.startswith("the check failed") for f in failed)
+
+    txt = lookup(Answer("acmedental.com", "TXT", "ok", (record,), observed_at=NOW))
+    theirs = judge("domain.dns.mail", dns_facts("acmedental.com", txt=txt, spf=Fetched(
+        "dns", "acmedental.com TXT",
+        Spf(record, includes=(SpfInclude("include", "_spf.bobsit.example", 1),)), NOW)))
+    assert [(f.status, f.holder.value) for f in theirs if f.key == "spf"] == \
+        [(Status.FAIL, "provider")]
+    none = judge("domain.dns.mail", dns_facts("acmedental.com", txt=txt, spf=Fetched(
+        "dns", "acmedental.com TXT", Spf(None), NOW)))
+    assert [f.status for f in none if f.key == "spf"] == [Status.PASS]
+
+
+def mx_facts(host: str, a: Any, aaaa: Any = None) -> Any:
+    from lockin_audit.sources.dns import Answer, HostAddresses, lookup
+
+    mx = lookup(Answer("acmedental.com", "MX", "ok", (f"10 {host}.",), observed_at=NOW))
+    aaaa = aaaa or lookup(Answer(host, "AAAA", "nodata", observed_at=NOW))
+    return dns_facts("acmedental.com", mx=mx, mx_hosts=((10, host),),
+                     mx_addresses=(HostAddresses(host, a, aaaa),))
+
+
+def test_domain_mail_mx_unread_address_provider_host_and_pass_side_by_side() -> None:
+    """A mail server under the business's own name may sit on the provider's addresses:
+    with its A read failed, "under your own names" cannot be said (an error naming the
+    read); a provider-held name stays a fail, saying which read failed."""
+    from lockin_audit.sources.dns import Answer, lookup
+
+    def mx_of(findings: list[Finding]) -> list[tuple[Status, str]]:
+        return [(f.status, f.holder.value) for f in findings if f.key.startswith("mx")]
+
+    own = "mail.acmedental.com"
+    timeout = FetchError("dns", f"{own} A", "no answer within 3 s", kind="timeout")
+    failed = judge_with_client_range("domain.dns.mail", mx_facts(own, lookup(timeout)))
+    assert mx_of(failed) == [(Status.ERROR, "unknown")]
+    error = next(f for f in failed if f.key == "mx")
+    assert f"{own} A: no answer within 3 s" in error.detail
+    assert "could not be judged" in error.detail
+
+    theirs = "mx.bobsit.example"
+    refused = FetchError("dns", f"{theirs} A", "the resolver answered REFUSED",
+                         kind="denied")
+    provider = judge_with_client_range("domain.dns.mail", mx_facts(theirs, lookup(refused)))
+    assert mx_of(provider) == [(Status.FAIL, "provider")]
+    assert f"Not read (the lookup failed): {theirs} A" in provider[0].detail
+
+    read = lookup(Answer(own, "A", "ok", ("198.51.100.25",), observed_at=NOW))
+    passed = judge_with_client_range("domain.dns.mail", mx_facts(own, read))
+    assert mx_of(passed) == [(Status.PASS, "client")]
+    assert "198.51.100.25" in passed[0].detail and "Not read" not in passed[0].detail
+
+
+def test_domain_nameservers_unread_vanity_ns_address_provider_and_pass_side_by_side(
+) -> None:
+    """ns1.<your domain> may sit on the provider's addresses: with its AAAA read failed the
+    DNS hosting is not assessed; the provider's nameservers stay a fail whatever their
+    addresses, and those addresses are not weighed."""
+    from lockin_audit.sources.dns import Answer, HostAddresses, Soa, lookup
+
+    def ns_facts(host: str, a: Any, aaaa: Any) -> Any:
+        ns = lookup(Answer("acmedental.com", "NS", "ok", (f"{host}.",), observed_at=NOW))
+        soa = lookup(Answer("acmedental.com", "SOA", "ok", (
+            f"{host}. it.acmedental.com. 1 7200 3600 1209600 3600",), observed_at=NOW))
+        return dns_facts("acmedental.com", ns=ns, soa=soa,
+                         soa_parsed=Soa(host, "it@acmedental.com"),
+                         ns_addresses=(HostAddresses(host, a, aaaa),))
+
+    own = "ns1.acmedental.com"
+    a = lookup(Answer(own, "A", "ok", ("198.51.100.53",), observed_at=NOW))
+    servfail = FetchError("dns", f"{own} AAAA", "the resolver answered SERVFAIL",
+                          kind="unavailable")
+    failed = judge("domain.dns.nameservers", ns_facts(own, a, lookup(servfail)))
+    assert [(f.status, f.holder.value) for f in failed] == [(Status.ERROR, "unknown")]
+    assert f"{own} AAAA: the resolver answered SERVFAIL" in failed[0].detail
+
+    theirs = "ns1.bobsit.example"
+    provider = judge("domain.dns.nameservers", ns_facts(
+        theirs, lookup(FetchError("dns", f"{theirs} A", "REFUSED", kind="denied")),
+        lookup(FetchError("dns", f"{theirs} AAAA", "REFUSED", kind="denied"))))
+    assert [(f.status, f.holder.value) for f in provider] == [(Status.FAIL, "provider")]
+
+    aaaa = lookup(Answer(own, "AAAA", "nodata", observed_at=NOW))
+    passed = judge("domain.dns.nameservers", ns_facts(own, a, aaaa))
+    assert [(f.status, f.holder.value) for f in passed] == [(Status.PASS, "client")]
+    assert "under your company's own names" in passed[0].detail
