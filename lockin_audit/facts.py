@@ -2,7 +2,8 @@
 
 - `FetchError`: why a fact could not be read (a denied, throttled, timed-out or malformed
   read), with the evidence of the attempt;
-- `SourceFailure`: raised when a whole target cannot be assessed;
+- `ReadError` (a read that failed, carrying its FetchError) and `SourceFailure` (a whole
+  target cannot be assessed);
 - `Fetched`: the one value-or-error type. Every fact that may be missing is a `Fetched`
   (the value, or the FetchError saying why not, with what was asked, of whom and when),
   never a bare `T | FetchError`;
@@ -48,12 +49,17 @@ class FetchError:
         return Evidence(self.source, self.request, self.observed_at, excerpt)
 
 
-class SourceFailure(Exception):
-    """Raised by a source when a whole target cannot be assessed."""
+class ReadError(Exception):
+    """A read that failed, carrying the FetchError that says why (raised inside a source's
+    client and turned into a `Fetched` failure where the fact is kept)."""
 
     def __init__(self, error: FetchError) -> None:
         super().__init__(error.describe())
         self.error = error
+
+
+class SourceFailure(ReadError):
+    """Raised by a source when a whole target cannot be assessed."""
 
 
 def _now() -> str:

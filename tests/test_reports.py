@@ -648,6 +648,88 @@ def test_letter_asks_the_provider_for_each_held_item(result: ScanResult,
     assert not r.wanted(clean) and not renderer("letter_html").wanted(clean)
 
 
+def _many_domains(count: int) -> ScanResult:
+    """A scan of `count` domains the provider runs: each one's DNS and its mail records
+    (two findings, told apart by their keys), the last domain's name hostile."""
+    findings = []
+    for n in range(count):
+        name = f"client{n:05d}.example" if n < count - 1 else f'=cmd|"/c calc"!A{n}.example'
+        findings.append(Finding(
+            "domain.dns.nameservers", "domain.dns_hosting", Asset("domain", name),
+            Holder.PROVIDER, Status.FAIL, Severity.HIGH, "Who runs the domain's DNS",
+            "The domain's DNS: held by your IT provider.", "1. Move the DNS."))
+        for key in ("mx", "spf"):
+            findings.append(Finding(
+                "domain.dns.mail", "domain.mail", Asset("domain", name), Holder.PROVIDER,
+                Status.FAIL, Severity.HIGH, "Who routes the domain's mail",
+                f"Mail ({key}): held by your IT provider.", "1. Move the mail records.",
+                key=key))
+    return ScanResult(
+        started_at="2026-11-23T06:59:00Z", finished_at="2026-11-23T07:01:00Z",
+        client={"name": "Client Co", "domains": ["client.example"]},
+        provider=({"name": "Provider Inc", "domains": ["provider.test"]},),
+        readiness=readiness(findings, ()), findings=tuple(findings), coverage=(),
+        unidentified=(), checks=(), tool_version="0.1.0", audit_file="audit.yaml")
+
+
+def test_letter_of_a_large_scan_names_a_bounded_part_and_lists_every_item_in_a_csv(
+        tmp_path: Path) -> None:
+    """A scan of 1,500 domains: the letter stays a few pages (a row names 10 domains and
+    counts the rest; the checklist names 60 items per request and counts the rest) and
+    letter-checklist.csv, written beside it, lists every item with its reference. The
+    letter's memory grows with the items, not with items x domains (3c4f1c7 kept the
+    request's whole list of domains once per checklist line: 3.1 GB at 5,000 domains)."""
+    import tracemalloc
+
+    from lockin_audit.report.letter import LINES_NAMED, THINGS_NAMED
+
+    count = 1500
+    result = _many_domains(count)
+    tracemalloc.start()
+    try:
+        letter = renderer("letter").render(result)
+        html = renderer("letter_html").render(result)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * 2**20, f"{peak / 2**20:.0f} MB traced"
+    assert len(letter.encode()) < 16_000 and len(html.encode()) < 60_000
+    rows = re.findall(r"^\| (\d+) \| (.+?) \|", letter, flags=re.M)
+    assert [n for n, _ in rows] == ["1", "2"]
+    for _, item in rows:
+        assert item.count(".example") == THINGS_NAMED
+        assert item.endswith(f" and {count - THINGS_NAMED:,} more")
+    checklist = letter.split("## Checklist: every item in letter-checklist.csv", 1)[1]
+    lines = re.findall(r"^- \*\*(\d+)\*\*: (.+)$", checklist, flags=re.M)
+    assert [n for n, _ in lines] == ["1", "2"]
+    for (_, items), total in zip(lines, (count, 2 * count), strict=True):
+        assert len(re.findall(r"\b[0-9a-f]{8}\b", items)) == LINES_NAMED
+        assert items.endswith(f"; and {total - LINES_NAMED:,} more items (in "
+                              "letter-checklist.csv)")
+    assert "client00000.example: mx (" in checklist
+    assert "letter-checklist.csv, sent with this letter, lists every item" in letter
+    page = _page(html)
+    assert not page.unbalanced and not page.stack
+    assert page.classes["more"] == 2 and html.count('class="tick"') == 2 * LINES_NAMED
+    # the CSV: every item, once, with its request and reference; formulas neutralised
+    assert renderer("letter_checklist").wanted(result)
+    written = {p.name for p in write_reports(result, tmp_path, ["json"])}
+    assert {"letter.md", "letter.html", "letter-checklist.csv"} <= written
+    with (tmp_path / "letter-checklist.csv").open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert sorted(r["finding_id"] for r in table) == sorted(f.id for f in result.findings)
+    assert all(r["reference"] == r["finding_id"][:8] for r in table)
+    assert Counter(r["request"] for r in table) == {"1": count, "2": 2 * count}
+    assert {"client00000.example", "client00000.example: mx"} <= {r["item"] for r in table}
+    hostile = [r for r in table if "cmd" in r["item"]]
+    assert len(hostile) == 3 and all(r["item"].startswith("'=") for r in hostile)
+    # a letter that names every item has no CSV beside it
+    small = build_result()
+    assert not renderer("letter_checklist").wanted(small)
+    assert "letter-checklist.csv" not in {p.name for p in write_reports(small, tmp_path / "s",
+                                                                          ["json"])}
+
+
 def test_letter_html_is_printable_and_escaped(result: ScanResult) -> None:
     html = renderer("letter_html").render(result)
     page = _page(html)

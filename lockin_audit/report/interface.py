@@ -45,12 +45,14 @@ RENDERERS: dict[str, str] = {
     "junit": "lockin_audit.report.junit:JunitRenderer",
     "letter": "lockin_audit.report.letter:LetterRenderer",
     "letter_html": "lockin_audit.report.letter:LetterHtmlRenderer",
+    "letter_checklist": "lockin_audit.report.letter:LetterChecklistRenderer",
     "ics": "lockin_audit.report.ics:IcsRenderer",
 }
 # Written with every scan, whatever -f says: the request letter to the provider (Markdown
-# and printable HTML) and the
-# deadlines calendar (each may skip itself when it has nothing to say).
-COMPANIONS: tuple[str, ...] = ("letter", "letter_html", "ics")
+# and printable HTML), its complete checklist as a CSV when the letter names only part of
+# it (a scan of thousands of items), and the deadlines calendar (each may skip itself when
+# it has nothing to say).
+COMPANIONS: tuple[str, ...] = ("letter", "letter_html", "letter_checklist", "ics")
 DEFAULT_FORMATS: tuple[str, ...] = ("html", "json", "md")
 
 

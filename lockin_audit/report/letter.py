@@ -11,14 +11,24 @@ finding in the report), so that the provider can act on the letter alone and the
 can tick items off. It asks for credentials to be handed over securely and never contains
 any.
 
+The letter stays a letter at any scale: a request row names at most THINGS_NAMED things
+and counts the rest, and the checklist names at most LINES_NAMED items per request and
+counts the rest, pointing at letter-checklist.csv, a companion written only then, which
+lists every item (request, item, reference, finding id) for a spreadsheet. A scan of
+5,000 domains gives a letter of a few pages and a CSV of every item, not a letter of
+thousands of lines.
+
 Both files come from one `Letter` built here; each template escapes for its own format
 (Markdown escaping in letter.md, HTML autoescaping in letter.html).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lockin_audit import catalogue
@@ -54,6 +64,9 @@ GENERIC_ASK = "hand over control of this asset to us."
 GROUP_OF_KIND: dict[str, str] = {"network": "contract"}
 GROUP_TITLES: dict[str, str] = {**KIND_LABELS, "contract": "Contracts and lines"}
 REF_LENGTH = 8  # finding ids are shown (and searchable in report.html) by their first 8
+THINGS_NAMED = 10  # things named in a request's row; the rest counted (the demo: 5 at most)
+LINES_NAMED = 60  # checklist items named per request; the rest in letter-checklist.csv
+CHECKLIST_CSV = "letter-checklist.csv"
 
 
 def ask_for(f: Finding) -> str:
@@ -164,6 +177,15 @@ class Request:
         return ", ".join(self.things)
 
     @property
+    def label(self) -> str:
+        """The request's row: its things, the first THINGS_NAMED of them named and the
+        rest counted (the checklist and letter-checklist.csv name every one)."""
+        if len(self.things) <= THINGS_NAMED:
+            return self.item
+        return (", ".join(self.things[:THINGS_NAMED])
+                + f" and {len(self.things) - THINGS_NAMED:,} more")
+
+    @property
     def refs(self) -> list[str]:
         return [ref(f) for f in self.findings]
 
@@ -246,19 +268,29 @@ class Letter:
         return [f for r in self.requests for f in r.findings]
 
     @property
-    def checklist(self) -> list[tuple[int, str, str]]:
-        """(request number, item, reference) for every item, in request order."""
-        return [(r.number, text, reference) for r in self.requests
-                for text, reference in r.lines]
+    def checklist(self) -> list[tuple[int, list[tuple[str, str]], int]]:
+        """(request number, [(item, reference)], items not named) in request order: the
+        first LINES_NAMED items of each request (letter-checklist.csv has every one)."""
+        out = []
+        for r in self.requests:
+            lines = r.lines
+            out.append((r.number, lines[:LINES_NAMED], max(0, len(lines) - LINES_NAMED)))
+        return out
 
     @property
-    def checklist_by_request(self) -> list[tuple[int, list[tuple[str, str]]]]:
-        """(request number, [(item, reference)]) in request order: the compact form of
-        letter.md. An item that is the request's own thing (named in its row) is given
-        by its reference alone ("" as its text)."""
-        return [(r.number, [("" if t == item else short_guids(t), ref_)
-                            for t, ref_ in r.lines]) for r in self.requests
-                for item in (r.item,)]
+    def checklist_by_request(self) -> list[tuple[int, list[tuple[str, str]], int]]:
+        """The checklist in the compact form of letter.md: an item that is the request's
+        own thing (named in its row) is given by its reference alone ("" as its text)."""
+        items = {r.number: r.item for r in self.requests}
+        return [(number, [("" if t == items[number] else short_guids(t), ref_)
+                          for t, ref_ in lines], more)
+                for number, lines, more in self.checklist]
+
+    @property
+    def checklist_cut(self) -> bool:
+        """Whether the letter names only part of the checklist (letter-checklist.csv is
+        then written beside it, with every item)."""
+        return any(len(r.findings) > LINES_NAMED for r in self.requests)
 
 
 def letter_findings(result: ScanResult) -> list[Finding]:
@@ -377,7 +409,8 @@ class LetterRenderer(Renderer):
 
     def render(self, result: ScanResult) -> str:
         return render_template(self.kind, self.template, letter=build_letter(result),
-                               ranges=number_ranges)
+                               ranges=number_ranges, lines_named=LINES_NAMED,
+                               checklist_csv=CHECKLIST_CSV)
 
 
 class LetterHtmlRenderer(LetterRenderer):
@@ -385,3 +418,40 @@ class LetterHtmlRenderer(LetterRenderer):
     filename = "letter.html"
     template = "letter.html.j2"
     kind = "html"
+
+
+CHECKLIST_COLUMNS = ("request", "item", "reference", "finding_id", "thing", "what_we_ask",
+                     "by")
+
+
+class LetterChecklistRenderer(Renderer):
+    """letter-checklist.csv: every item of the letter's checklist, one row each, written
+    beside the letter when the letter names only part of it (LINES_NAMED per request);
+    formula triggers neutralised as in report.csv."""
+
+    name = "letter_checklist"
+    filename = CHECKLIST_CSV
+    encoding = "utf-8-sig"
+
+    def wanted(self, result: ScanResult) -> bool:
+        return bool(letter_findings(result)) and build_letter(result).checklist_cut
+
+    def render(self, result: ScanResult) -> str:
+        return "".join(self.chunks(result))
+
+    def chunks(self, result: ScanResult) -> Iterator[str]:
+        from lockin_audit.report.csv_format import safe_cell
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        writer.writerow(CHECKLIST_COLUMNS)
+        for r in build_letter(result).requests:
+            for f, (text, reference) in zip(r.findings, r.lines, strict=True):
+                writer.writerow([safe_cell(v) for v in (
+                    r.number, text, reference, f.id, r.thing_of.get(f.id, ""), r.what,
+                    r.by.isoformat())])
+                if buf.tell() > 65536:
+                    yield buf.getvalue()
+                    buf.seek(0)
+                    buf.truncate()
+        yield buf.getvalue()

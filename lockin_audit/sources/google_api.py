@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from lockin_audit.facts import Fetched, FetchError, SourceFailure
+from lockin_audit.facts import Fetched, FetchError, ReadError, SourceFailure
 from lockin_audit.guards import AnswerTooLarge
 from lockin_audit.guards.google import (  # re-exported for the sources
     BILLING_READ,
@@ -71,10 +71,8 @@ ALWAYS_PRESENT: tuple[tuple[str, str], ...] = (
 )
 
 
-class GoogleApiError(Exception):
-    def __init__(self, error: FetchError) -> None:
-        super().__init__(error.describe())
-        self.error = error
+class GoogleApiError(ReadError):
+    """A Google API read that failed (its FetchError says why)."""
 
 
 def now() -> str:

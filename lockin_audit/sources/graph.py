@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from lockin_audit.facts import Fetched, FetchError, SourceFailure
+from lockin_audit.facts import Fetched, FetchError, ReadError, SourceFailure
 from lockin_audit.model import Asset, iso, utc_now
 from lockin_audit.sources.interface import Requires, Source, SourceContext, Target
 
@@ -440,11 +440,12 @@ def guest_email_from_upn(upn: str) -> str | None:
 # the client
 
 
-class GraphError(Exception):
+class GraphError(ReadError):
+    """A Graph read that failed (its FetchError says why), with Graph's error code."""
+
     def __init__(self, error: FetchError, code: str | None = None,
                  message: str | None = None) -> None:
-        super().__init__(error.describe())
-        self.error = error
+        super().__init__(error)
         self.code = code  # Graph's error.code, when the body carried one
         self.message = message
 
