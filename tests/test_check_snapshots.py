@@ -131,6 +131,151 @@ def test_gcp_iam_failed_read_provider_member_and_pass_side_by_side() -> None:
     assert "IAM policy of projects/acme-web" in passed.detail  # names what was read
 
 
+# Where a project sits (Resource Manager v3): projects.search rows carry `parent`
+# ("organizations/N" or "folders/N"); a folder's organization comes from folders.get up its
+# parents (cloud.google.com/resource-manager/reference/rest/v3/projects/search,
+# .../v3/folders/get). The default Compute Engine service account is
+# PROJECT_NUMBER-compute@developer.gserviceaccount.com
+# (cloud.google.com/compute/docs/access/service-accounts#default_service_account).
+GCP_SEARCH = "GET https://cloudresourcemanager.googleapis.com/v3/projects:search"
+GCP_OWN_ORG, GCP_PROVIDER_ORG = "417305281994", "908172635401"
+
+
+def judge_gcp(check_id: str, facts: Any) -> list[Finding]:
+    """`judge` with the business's and the provider's Cloud organizations in the audit file."""
+    c = check(check_id)
+    target = Target(c.meta.source, c.meta.area, "t", "t", Asset("x", "t"))
+    identity = Identity.from_mappings({**CLIENT, "gcp_organization_ids": [GCP_OWN_ORG]},
+                                      [{**PROVIDER, "gcp_organization_ids": [GCP_PROVIDER_ORG]}])
+    return c.run(snapshot(facts), CheckContext(c.meta, target, identity,
+                                               dt.date(2026, 12, 6), {}))
+
+
+def folder_read(folder: str, org: str | None = GCP_OWN_ORG) -> Fetched[str | None]:
+    """A folder's organization as folders.get answered it, or its 403."""
+    request = f"GET https://cloudresourcemanager.googleapis.com/v3/{folder}"
+    if org is None:
+        return Fetched.failure(FetchError(
+            "gcp", request, "HTTP 403 PERMISSION_DENIED: The caller does not have "
+            "permission", kind="denied", permission="resourcemanager.folders.get"))
+    return Fetched("gcp", request, org, NOW)
+
+
+def placed_project(pid: str, number: str, parent: str,
+                   organization: Fetched[str | None] | None = None,
+                   iam: Fetched[Any] | None = None) -> Any:
+    """A projects.search row: in an organization directly (its placement is the row), or
+    in a folder (its placement is `organization`, the folders.get read)."""
+    from lockin_audit.sources.gcp import IamPolicy, Project, ProjectFacts
+
+    if organization is None:
+        organization = Fetched("gcp", GCP_SEARCH, parent.removeprefix("organizations/"), NOW)
+    unread = Fetched.failure(FetchError("gcp", "not read", "not needed here"))
+    policy = iam or Fetched("gcp", f"POST .../v3/projects/{pid}:getIamPolicy",
+                            IamPolicy(f"projects/{pid}", ()), NOW)
+    return ProjectFacts(Project(pid, number, pid, parent, organization, "ACTIVE", GCP_SEARCH,
+                                NOW), policy, unread, unread)
+
+
+def gcp_facts(projects: Fetched[Any], *orgs: Any) -> Any:
+    from lockin_audit.sources.gcp import GcpFacts
+
+    return GcpFacts(label="Acme", organization_id=GCP_OWN_ORG,
+                    organizations=Fetched("gcp", "GET organizations:search", (), NOW),
+                    projects=projects, missing_projects=(), organization_facts=orgs,
+                    billing_accounts=(),
+                    target_asset=Asset("gcp_organization", f"organizations/{GCP_OWN_ORG}"))
+
+
+def search_failed() -> Fetched[Any]:
+    return Fetched.failure(FetchError("gcp", GCP_SEARCH, "HTTP 503 UNAVAILABLE: The service "
+                                      "is currently unavailable", kind="unavailable"))
+
+
+def test_gcp_projects_failed_placement_provider_org_and_pass_side_by_side() -> None:
+    assert catalogue.paths_read_by("gcp.organization.projects")
+    failed = judge_gcp("gcp.organization.projects", gcp_facts(search_failed()))
+    assert [f.status for f in failed] == [Status.ERROR]
+    assert "projects:search" in failed[0].detail and "503" in failed[0].detail
+
+    read = gcp_facts(Fetched("gcp", GCP_SEARCH, (
+        placed_project("acme-web", "415104041262", "folders/111",
+                       folder_read("folders/111")),
+        placed_project("acme-imaging", "993817264501", "folders/222",
+                       folder_read("folders/222", None)),
+        placed_project("acme-xray", "730219465118", f"organizations/{GCP_PROVIDER_ORG}")),
+        NOW))
+    by_project = {f.asset.id: f for f in judge_gcp("gcp.organization.projects", read)}
+    web, imaging, xray = (by_project[f"projects/{p}"]
+                          for p in ("acme-web", "acme-imaging", "acme-xray"))
+    assert (web.status, imaging.status, xray.status) == (Status.PASS, Status.ERROR,
+                                                        Status.FAIL)
+    # the pass rests on the folder's ancestry read, and cites it (not the search)
+    assert [e.request for e in web.evidence] == [
+        "GET https://cloudresourcemanager.googleapis.com/v3/folders/111"]
+    assert "folders/222" in imaging.detail and "resourcemanager.folders.get" in imaging.detail
+    assert [e.request for e in xray.evidence] == [GCP_SEARCH]  # the row is its placement
+
+
+def test_gcp_projects_one_read_one_outcome_for_a_shared_folder() -> None:
+    # Two projects in one folder: one folders.get decides both. Recorded as failed for
+    # one, it is not a pass for the other.
+    facts = gcp_facts(Fetched("gcp", GCP_SEARCH, (
+        placed_project("acme-web", "415104041262", "folders/111",
+                       folder_read("folders/111")),
+        placed_project("acme-imaging", "993817264501", "folders/111",
+                       folder_read("folders/111", None))), NOW))
+    found = judge_gcp("gcp.organization.projects", facts)
+    assert {f.status for f in found} == {Status.ERROR}
+    assert all("folders/111" in f.detail for f in found)
+
+
+def test_gcp_iam_service_account_of_an_unplaced_project_is_an_error() -> None:
+    from lockin_audit.sources.gcp import Binding, IamPolicy, OrganizationFacts
+
+    xray_sa = "serviceAccount:730219465118-compute@developer.gserviceaccount.com"
+
+    def web(*members: str) -> Any:
+        return placed_project("acme-web", "415104041262", f"organizations/{GCP_OWN_ORG}",
+                              iam=Fetched("gcp", "POST .../v3/projects/acme-web:getIamPolicy",
+                                          IamPolicy("projects/acme-web", (Binding(
+                                              "roles/storage.admin", members),)), NOW))
+
+    def judged(xray_placement: Fetched[str | None]) -> list[Finding]:
+        """acme-web's policy: acme-xray's and its own default service accounts."""
+        facts = gcp_facts(Fetched("gcp", GCP_SEARCH, (
+            web(xray_sa, "serviceAccount:415104041262-compute@developer.gserviceaccount.com"),
+            placed_project("acme-xray", "730219465118", "folders/333", xray_placement)), NOW))
+        return [f for f in judge_gcp("gcp.access.iam", facts)
+                if f.asset.id == "projects/acme-web"]
+
+    # acme-xray's folder could not be read: whose its service account is is not known
+    (error,) = judged(folder_read("folders/333", None))
+    assert error.status is Status.ERROR
+    assert xray_sa.split(":")[1] in error.detail and "roles/storage.admin" in error.detail
+    assert "folders/333" in error.detail and "resourcemanager.folders.get" in error.detail
+    # read, in the provider's organization: the provider holds it
+    (provider,) = judged(folder_read("folders/333", GCP_PROVIDER_ORG))
+    assert (provider.status, provider.holder.value) == (Status.FAIL, "provider")
+    assert xray_sa in provider.detail
+    # read, in the business's organization: the policy passes
+    (own,) = judged(folder_read("folders/333", GCP_OWN_ORG))
+    assert own.status is Status.PASS and "projects/acme-web" in own.detail
+
+    # projects:search failed: a project's service account in the organization's policy
+    # is not judged (the error names the failed search), the rest of the policy is
+    org_policy = Fetched("gcp", f"POST .../v3/organizations/{GCP_OWN_ORG}:getIamPolicy",
+                         IamPolicy(f"organizations/{GCP_OWN_ORG}", (Binding(
+                             "roles/owner", (xray_sa, "user:tech@bobsit.example")),)), NOW)
+    found = judge_gcp("gcp.access.iam", gcp_facts(search_failed(), OrganizationFacts(
+        GCP_OWN_ORG, "acmedental.com", org_policy, Fetched("gcp", "GET contacts", (), NOW))))
+    errors = [f for f in found if f.status is Status.ERROR]
+    assert any(xray_sa.split(":")[1] in f.detail and "projects:search" in f.detail
+               for f in errors)
+    assert not any(f.status in (Status.PASS, Status.WARN) for f in found)
+    assert any(f.status is Status.FAIL and "tech@bobsit.example" in f.detail for f in found)
+
+
 def inventory(**rows: Any) -> Any:
     from lockin_audit.sources.inventory import InventoryFacts
 
