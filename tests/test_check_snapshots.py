@@ -795,3 +795,29 @@ def test_domain_nameservers_unread_vanity_ns_address_provider_and_pass_side_by_s
     passed = judge("domain.dns.nameservers", ns_facts(own, a, aaaa))
     assert [(f.status, f.holder.value) for f in passed] == [(Status.PASS, "client")]
     assert "under your company's own names" in passed[0].detail
+
+
+def test_domain_mail_mta_sts_unread_record_provider_host_and_none_side_by_side() -> None:
+    """RFC 8461 section 3.1: the _mta-sts TXT record says a policy exists; when its read
+    failed, the policy host was never asked, so who serves the policy is unknown (an error,
+    not the silence of a domain without MTA-STS)."""
+    from lockin_audit.sources.dns import Answer, lookup
+
+    def sts(findings: list[Finding]) -> list[tuple[Status, str]]:
+        return [(f.status, f.holder.value) for f in findings if f.key == "mta-sts"]
+
+    request = "_mta-sts.acmedental.com TXT"
+    timeout = FetchError("dns", request, "no answer within 3 s", kind="timeout")
+    failed = judge("domain.dns.mail", dns_facts("acmedental.com", mta_sts=lookup(timeout)))
+    assert sts(failed) == [(Status.ERROR, "unknown")]
+    assert f"{request}: no answer within 3 s" in next(
+        f for f in failed if f.key == "mta-sts").detail
+
+    record = lookup(Answer("_mta-sts.acmedental.com", "TXT", "ok",
+                           ("v=STSv1; id=20261201",), observed_at=NOW))
+    cname = lookup(Answer("mta-sts.acmedental.com", "CNAME", "ok", ("sts.bobsit.example.",),
+                          observed_at=NOW))
+    theirs = judge("domain.dns.mail", dns_facts("acmedental.com", mta_sts=record,
+                                                mta_sts_host=cname))
+    assert sts(theirs) == [(Status.FAIL, "provider")]
+    assert sts(judge("domain.dns.mail", dns_facts("acmedental.com"))) == []  # none published
