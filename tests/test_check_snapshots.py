@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockin_audit import catalogue, registry
 from lockin_audit.check import Check, CheckContext
@@ -22,6 +22,9 @@ from lockin_audit.identity import Identity
 from lockin_audit.model import Asset, Finding, Status
 from lockin_audit.sources.gws import GwsDomain, GwsFacts, Tokens
 from lockin_audit.sources.interface import Target
+
+if TYPE_CHECKING:
+    from lockin_audit.sources.gcp import IamPolicy, ProjectFacts
 
 CLIENT = {"name": "Acme Dental LLC", "domains": ["acmedental.com", "acme-dental.net"]}
 PROVIDER = {"name": "Bob's IT Services", "domains": ["bobsit.example"],
@@ -83,11 +86,11 @@ def test_gws_domains_failed_read_unlisted_domain_and_pass_side_by_side() -> None
     assert {f.status for f in both} == {Status.PASS}
 
 
-def gcp_project(pid: str, number: str, iam: Fetched[Any]) -> Any:
+def gcp_project(pid: str, number: str, iam: Fetched[IamPolicy]) -> ProjectFacts:
     from lockin_audit.sources.gcp import Project, ProjectFacts
 
     request = f"GET https://cloudresourcemanager.googleapis.com/v3/projects/{pid}"
-    org = Fetched("gcp", request, "417305281994", NOW)
+    org: Fetched[str | None] = Fetched("gcp", request, "417305281994", NOW)
     unread = Fetched.failure(FetchError("gcp", "not read", "not needed here"))
     return ProjectFacts(Project(pid, number, pid, "organizations/417305281994", org,
                                 "ACTIVE", request, NOW), iam, unread, unread)
@@ -108,13 +111,14 @@ def test_gcp_iam_failed_read_provider_member_and_pass_side_by_side() -> None:
         "gcp", "POST https://cloudresourcemanager.googleapis.com/v3/organizations/"
         "417305281994:getIamPolicy", "HTTP 403 PERMISSION_DENIED: The caller does not have "
         "permission", kind="denied", permission="resourcemanager.organizations.getIamPolicy"))
-    read = Fetched("gcp", "GET https://cloudresourcemanager.googleapis.com/v3/projects:search",
-                   (gcp_project("acme-web", "415104041262", policy(
-                       "projects/acme-web", Binding("roles/owner", (
-                           "user:it@acmedental.com",)))),
-                    gcp_project("acme-xray", "415104041263", policy(
-                        "projects/acme-xray", Binding("roles/editor", (
-                            "user:tech@bobsit.example", "user:it@acmedental.com"))))), NOW)
+    read: Fetched[tuple[ProjectFacts, ...]] = Fetched(
+        "gcp", "GET https://cloudresourcemanager.googleapis.com/v3/projects:search",
+        (gcp_project("acme-web", "415104041262", policy(
+            "projects/acme-web", Binding("roles/owner", (
+                "user:it@acmedental.com",)))),
+         gcp_project("acme-xray", "415104041263", policy(
+             "projects/acme-xray", Binding("roles/editor", (
+                 "user:tech@bobsit.example", "user:it@acmedental.com"))))), NOW)
     facts = GcpFacts(label="Acme", organization_id="417305281994",
                      organizations=Fetched("gcp", "GET organizations:search", (), NOW),
                      projects=read, missing_projects=(),
