@@ -280,7 +280,7 @@ def test_the_sdk_clients_refuse_writes_before_they_leave(cloud: MicrosoftCloud) 
 
     from lockin_audit.config import AzureTarget
 
-    opts = AzureTarget(**target(cloud))  # type: ignore[arg-type]
+    opts = AzureTarget.model_validate(target(cloud))
     credential = ClientSecretCredential(CLIENT_TENANT, APP_ID, SECRET,
                                         authority=cloud.url, disable_instance_discovery=True,
                                         connection_verify=cloud.ca_path)

@@ -38,13 +38,15 @@ def _need(what: str) -> None:
 try:
     import pypdf
     from playwright.sync_api import Browser, Page, sync_playwright
+
+    HAVE_BROWSER_LIBS = True
 except ImportError:  # pragma: no cover - the test extra installs both
-    pypdf = None  # type: ignore[assignment]
+    HAVE_BROWSER_LIBS = False
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if pypdf is None:
+    if not HAVE_BROWSER_LIBS:
         _need("Playwright and pypdf (pip install '.[test]')")
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         _need("Debian's chromium (apt-get install chromium)")

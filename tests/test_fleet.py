@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from lockin_audit import registry
-from lockin_audit.config import config_from_mapping
+from lockin_audit.config import AuditConfig, config_from_mapping
 from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo.fleet import FleetClient, fleet_clients, fleet_rdap, fleet_zones, write_fleet
 from lockin_audit.demo.knot import KnotServer, knotd_path
@@ -60,7 +60,7 @@ def test_scans_in_one_engine_share_public_answers_and_leave_it_open(rdap: RdapSe
     checks = [c for c in registry.select(registry.all_checks(), areas=["domain"])
               if c.meta.source == "rdap"]
 
-    def config(name: str, domains: list[str]) -> object:
+    def config(name: str, domains: list[str]) -> AuditConfig:
         return config_from_mapping({
             "client": {**CLIENT, "name": name}, "provider": PROVIDER,
             "scan": {"domains": domains, "rdap": {"bootstrap_url": rdap.bootstrap_url}}},
@@ -69,7 +69,7 @@ def test_scans_in_one_engine_share_public_answers_and_leave_it_open(rdap: RdapSe
     async def fleet() -> list[ScanResult]:
         engine = Engine(timeout_s=5)
         try:
-            scans = [Scanner(config(f"client {n}", ["acmedental.com", "acmesmiles.com"]),  # type: ignore[arg-type]
+            scans = [Scanner(config(f"client {n}", ["acmedental.com", "acmesmiles.com"]),
                              checks, ScanOptions(cache_dir=None), engine=engine)
                      for n in range(3)]
             results = await asyncio.gather(*(s.run() for s in scans))

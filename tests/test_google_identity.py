@@ -4,6 +4,7 @@ default service accounts by their project, provider-named domains by whole label
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -157,7 +158,7 @@ def project(pid: str, number: str, org: str | None) -> Project:
                    "ACTIVE", f"GET /v3/projects/{pid}", NOW)
 
 
-def gcp(bindings: list[Binding] = (), accounts: tuple[AccountProjects, ...] = (),  # type: ignore[assignment]
+def gcp(bindings: Sequence[Binding] = (), accounts: tuple[AccountProjects, ...] = (),
         visible: Any = None) -> GcpFacts:
     web = project("acme-dental-web", "415104041262", "417305281994")
     pf = ProjectFacts(web, read(IamPolicy("projects/acme-dental-web", tuple(bindings))),
@@ -210,7 +211,7 @@ def _dns(domain: str, mx: list[str], txt: list[str]) -> Any:
     from lockin_audit.facts import Fetched
     from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses, Lookup, Spf, lookup
 
-    def ans(rdtype: str, records: list[str] = (), name: str = domain) -> Lookup:  # type: ignore[assignment]
+    def ans(rdtype: str, records: Sequence[str] = (), name: str = domain) -> Lookup:
         return lookup(Answer(name, rdtype, "ok" if records else "nodata", tuple(records),
                              server="127.0.0.1:53"))
 

@@ -13,23 +13,31 @@ import asyncio
 import datetime as dt
 import os
 import re
+import ssl
 import stat
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 
-from lockin_audit.demo.local_http import LocalHttpServer
+from lockin_audit.demo.local_http import LocalHttpServer, Reply
 from lockin_audit.guards.aws import ALLOWED_OPERATIONS, READ_OPERATIONS, is_read_only
 from lockin_audit.guards.net import AllowList, address_problem
 from lockin_audit.model import Asset, Finding, Holder, ScanResult, Severity, Status
 from lockin_audit.safety import printable, safe_yaml_load
 from tests.hooks import rdap_fault, watch
+
+if TYPE_CHECKING:
+    from lockin_audit.demo.rdap_server import RdapData, RdapServer
+    from lockin_audit.facts import FetchError
+    from lockin_audit.transport import HttpResponse
+    from tests.pg import PgCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,8 +132,12 @@ def test_the_guard_refuses_an_unlisted_read_before_it_is_sent() -> None:
     from lockin_audit.guards.aws import guard_session
 
     calls: list[tuple[str, str]] = []
-    server = LocalHttpServer(lambda m, p, h, b: (calls.append((m, p)) or  # type: ignore[func-returns-value]
-                                                 (500, {}, b"")))
+
+    def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        calls.append((method, path))
+        return 500, {}, b""
+
+    server = LocalHttpServer(answer)
     try:
         session = guard_session(boto3.Session(
             aws_access_key_id="AKIAEXAMPLEEXAMPLE00", aws_secret_access_key="x",
@@ -145,7 +157,7 @@ def test_the_guard_refuses_an_unlisted_read_before_it_is_sent() -> None:
 
 
 def test_a_password_with_hash_question_mark_and_slash_is_never_shown(
-        pg_cluster: object, tmp_path: Path) -> None:
+        pg_cluster: PgCluster, tmp_path: Path) -> None:
     """The URL's password holds #, ? and / unencoded, which SQLAlchemy's make_url accepts
     (its password runs to the last @); the old masking regex stopped at them and printed
     the URL whole. Real server: Debian's PostgreSQL (tests/pg.py)."""
@@ -157,14 +169,14 @@ def test_a_password_with_hash_question_mark_and_slash_is_never_shown(
     cluster = pg_cluster
     role = "r_" + uuid.uuid4().hex[:8]
     secret = f"S3cr#t?x/{uuid.uuid4().hex[:6]}"
-    db = cluster.create_database()  # type: ignore[attr-defined]
-    with psycopg.connect(host=str(cluster.sockdir), port=cluster.port,  # type: ignore[attr-defined]
-                         user=cluster.user, dbname="postgres",  # type: ignore[attr-defined]
+    db = cluster.create_database()
+    with psycopg.connect(host=str(cluster.sockdir), port=cluster.port,
+                         user=cluster.user, dbname="postgres",
                          autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{secret}'")
         conn.execute(f'GRANT ALL ON DATABASE "{db}" TO {role}')
         conn.execute(f'ALTER DATABASE "{db}" OWNER TO {role}')
-    port = cluster.port  # type: ignore[attr-defined]
+    port = cluster.port
     url = f"postgresql://{role}:{secret}@127.0.0.1:{port}/{db}"
     pieces = [secret, secret.split("#")[0] + "#", "?x/", secret.rsplit("/", 1)[1]]
 
@@ -342,7 +354,7 @@ def test_iterative_resolution_refuses_a_referral_to_a_private_address(tmp_path: 
     is told its roots are public, as the IANA root servers are."""
     from lockin_audit.demo.knot import KnotServer, KnotUnavailable, free_port, knotd_path
     from lockin_audit.facts import FetchError
-    from lockin_audit.sources.dns import IterativeClient
+    from lockin_audit.sources.dns import Answer, IterativeClient
     from lockin_audit.transport import Engine
 
     if knotd_path() is None:
@@ -363,7 +375,7 @@ def test_iterative_resolution_refuses_a_referral_to_a_private_address(tmp_path: 
             s.stop()
         pytest.skip(f"a loopback hierarchy cannot be started here: {exc}")
     try:
-        async def ask(allow: AllowList) -> object:
+        async def ask(allow: AllowList) -> Answer | FetchError:
             engine = Engine(timeout_s=5)
             client = IterativeClient([("127.0.0.21", port)], 2.0, engine, port=port,
                                      allow=allow)
@@ -378,7 +390,7 @@ def test_iterative_resolution_refuses_a_referral_to_a_private_address(tmp_path: 
         assert "127.0.0.22" in refused.reason and "not public" in refused.reason
         allowed = asyncio.run(ask(AllowList.of(["127.0.0.0/8"])))
         assert not isinstance(allowed, FetchError), allowed
-        assert allowed.records == ("192.0.2.10",)  # type: ignore[attr-defined]
+        assert allowed.records == ("192.0.2.10",)
     finally:
         for s in servers:
             s.stop()
@@ -397,10 +409,9 @@ class Listener:
     """A server on 127.0.0.2 that records every contact (method, path, headers) and
     answers like a cloud metadata service."""
 
-    def __init__(self, tls: object = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.contacts: list[tuple[str, str, dict[str, str]]] = []
-        self.server = LocalHttpServer(self._answer, host="127.0.0.2",
-                                      tls=tls)  # type: ignore[arg-type]
+        self.server = LocalHttpServer(self._answer, host="127.0.0.2", tls=tls)
         self.url = self.server.url
 
     def _answer(self, method: str, path: str, headers: dict[str, str],
@@ -413,17 +424,15 @@ class Listener:
 
 
 @pytest.fixture
-def listener() -> object:
+def listener() -> Iterator[Listener]:
     found = Listener()
     yield found
     found.stop()
 
 
-def _tls(tmp_path: Path, *names: str) -> tuple[object, str]:
+def _tls(tmp_path: Path, *names: str) -> tuple[ssl.SSLContext, str]:
     """A server TLS context with a certificate for `names` from a throwaway CA, and the
     CA's file for the client."""
-    import ssl
-
     import trustme
 
     ca = trustme.CA()
@@ -434,7 +443,7 @@ def _tls(tmp_path: Path, *names: str) -> tuple[object, str]:
     return ctx, ca_path
 
 
-def _rdap_scan(server: object, domain: str, tmp_path: Path) -> ScanResult:
+def _rdap_scan(server: RdapServer, domain: str, tmp_path: Path) -> ScanResult:
     from lockin_audit import registry
     from lockin_audit.config import config_from_mapping
     from lockin_audit.engine import Scanner, ScanOptions
@@ -443,17 +452,17 @@ def _rdap_scan(server: object, domain: str, tmp_path: Path) -> ScanResult:
         "client": {"name": "Acme Dental LLC", "domains": [domain]},
         "provider": {"name": "Bob's IT Services"},
         "scan": {"domains": [domain],
-                 "rdap": {"bootstrap_url": server.bootstrap_url}},  # type: ignore[attr-defined]
+                 "rdap": {"bootstrap_url": server.bootstrap_url}},
     }, tmp_path / "audit.yaml")
     checks = [c for c in registry.all_checks() if c.meta.source == "rdap"]
     return asyncio.run(Scanner(cfg, checks, ScanOptions(
         cache_dir=tmp_path / "cache")).run())
 
 
-def _registry_answer(server: object, name: str, related: str) -> object:
+def _registry_answer(server: RdapServer, name: str, related: str) -> RdapData:
     from lockin_audit.demo.rdap_server import RdapData, domain_object, entity
 
-    url = server.url  # type: ignore[attr-defined]
+    url = server.url
     obj = domain_object(name, entities=[entity(["registrar"], org="Example Registrar, Inc.")],
                         expires="2031-01-01T00:00:00Z", related=related,
                         self_url=f"{url}/com/domain/{name}")
@@ -496,7 +505,7 @@ def test_an_rdap_related_link_cannot_send_us_elsewhere(
     link = link.format(port=listener.url.rsplit(":", 1)[1])
     server = RdapServer(RdapData())
     try:
-        server.data = _registry_answer(server, "acmedental.com", link)  # type: ignore[assignment]
+        server.data = _registry_answer(server, "acmedental.com", link)
         result = _rdap_scan(server, "acmedental.com", tmp_path)
     finally:
         server.stop()
@@ -520,7 +529,7 @@ def test_a_registrar_redirect_to_a_private_address_is_not_followed(
                                 f"{server.url}/registrar/domain/acmedental.com")
         watch(server).faults.append(rdap_fault("/registrar/domain/acmedental.com", 302,
                                                headers={"Location": target}))
-        server.data = data  # type: ignore[assignment]
+        server.data = data
         result = _rdap_scan(server, "acmedental.com", tmp_path)
     finally:
         server.stop()
@@ -575,7 +584,7 @@ def test_a_credential_never_follows_a_redirect_to_another_host(listener: Listene
     server = LocalHttpServer(answer)
     secret = {"Authorization": "Bearer token-that-must-stay-home"}
 
-    async def go() -> tuple[object, object]:
+    async def go() -> tuple[HttpResponse, FetchError | None]:
         engine = Engine(timeout_s=5)
         try:
             ok = await engine.http("GET", f"{server.url}/local", headers=secret)
@@ -591,9 +600,9 @@ def test_a_credential_never_follows_a_redirect_to_another_host(listener: Listene
         ok, refused = asyncio.run(go())
     finally:
         server.stop()
-    assert ok.status == 200 and ok.redirects == (f"{server.url}/local",)  # type: ignore[attr-defined]
-    assert refused is not None and f"{listener.url}/steal" in refused.reason  # type: ignore[attr-defined]
-    assert "credentials" in refused.reason  # type: ignore[attr-defined]
+    assert ok.status == 200 and ok.redirects == (f"{server.url}/local",)
+    assert refused is not None and f"{listener.url}/steal" in refused.reason
+    assert "credentials" in refused.reason
     assert listener.contacts == []
 
 
@@ -618,7 +627,7 @@ def test_a_307_never_turns_a_read_post_into_a_write(path: str, write_route: str)
 
     server = LocalHttpServer(answer)
 
-    async def go() -> object:
+    async def go() -> FetchError | None:
         engine = Engine(timeout_s=5)
         try:
             await engine.http("POST", server.url + path, json_body={"ids": ["x"]},
@@ -634,8 +643,8 @@ def test_a_307_never_turns_a_read_post_into_a_write(path: str, write_route: str)
     finally:
         server.stop()
     assert seen == [("POST", path)]
-    assert error is not None and "307" in error.reason and write_route in error.reason  # type: ignore[attr-defined]
-    assert error.kind == "malformed"  # type: ignore[attr-defined]
+    assert error is not None and "307" in error.reason and write_route in error.reason
+    assert error.kind == "malformed"
 
 
 class _StaticToken:
@@ -675,7 +684,7 @@ def test_an_arm_next_link_to_another_host_never_gets_the_token(
                 "nextLink": f"{thief.url}/subscriptions?api-version=2022-12-01&page=2"}
         return 200, {"Content-Type": "application/json"}, json.dumps(page).encode()
 
-    server = LocalHttpServer(arm, tls=server_tls)  # type: ignore[arg-type]
+    server = LocalHttpServer(arm, tls=server_tls)
     try:
         opts = AzureTarget(arm_endpoint=server.url, ca_bundle=ca_path)
         kwargs = client_kwargs(opts)
@@ -684,11 +693,11 @@ def test_an_arm_next_link_to_another_host_never_gets_the_token(
 
         with pytest.raises(ForeignHostRefused) as err:
             if how == "our_reader":
-                client = ResourceManagementClient(_StaticToken(), sid, **kwargs)  # type: ignore[arg-type]
+                client = ResourceManagementClient(_StaticToken(), sid, **kwargs)
                 raw_list(client, f"/subscriptions/{sid}/providers/Microsoft.Solutions/"
                          "applications", "2019-07-01", base=kwargs["base_url"])
             else:
-                list(SubscriptionClient(_StaticToken(), **kwargs)  # type: ignore[arg-type]
+                list(SubscriptionClient(_StaticToken(), **kwargs)
                      .subscriptions.list())
         assert thief.url in str(err.value)
         error = to_fetch_error(err.value, "GET /subscriptions", "subscriptions")
@@ -792,14 +801,14 @@ def test_a_checked_address_is_the_one_connected_to(tmp_path: Path) -> None:
         seen.append(headers.get("Host", ""))
         return 200, {"Content-Type": "application/json"}, b'{"ok": true}'
 
-    server = LocalHttpServer(answer, tls=server_tls, host="127.0.0.3")  # type: ignore[arg-type]
+    server = LocalHttpServer(answer, tls=server_tls, host="127.0.0.3")
     port = int(server.url.rsplit(":", 1)[1])
 
     class OneAnswer(Engine):
         async def _resolve(self, host: str, port: int) -> list[str]:
             return ["127.0.0.3"] if host == "rdap.rebind.test" else []
 
-    async def go() -> object:
+    async def go() -> HttpResponse:
         engine = OneAnswer(timeout_s=5)
         try:
             return await engine.http("GET", f"https://rdap.rebind.test:{port}/x",
@@ -812,7 +821,7 @@ def test_a_checked_address_is_the_one_connected_to(tmp_path: Path) -> None:
         resp = asyncio.run(go())
     finally:
         server.stop()
-    assert resp.status == 200 and resp.url == f"https://rdap.rebind.test:{port}/x"  # type: ignore[attr-defined]
+    assert resp.status == 200 and resp.url == f"https://rdap.rebind.test:{port}/x"
     assert seen == [f"rdap.rebind.test:{port}"]
 
 
@@ -837,15 +846,14 @@ def test_an_arm_answer_past_the_cap_is_not_read_whole(encoding: str, tmp_path: P
         page = gzip.compress(page)
         headers["Content-Encoding"] = "gzip"
 
-    server = LocalHttpServer(lambda m, p, h, b: (200, headers, page),
-                             tls=server_tls)  # type: ignore[arg-type]
+    server = LocalHttpServer(lambda m, p, h, b: (200, headers, page), tls=server_tls)
     try:
         from azure.mgmt.resource.subscriptions import SubscriptionClient
 
         kwargs = client_kwargs(AzureTarget(arm_endpoint=server.url, ca_bundle=ca_path),
                                1 << 20)
         with pytest.raises(AnswerTooLarge) as err:
-            list(SubscriptionClient(_StaticToken(), **kwargs)  # type: ignore[arg-type]
+            list(SubscriptionClient(_StaticToken(), **kwargs)
                      .subscriptions.list())
     finally:
         server.stop()
@@ -863,7 +871,7 @@ def test_a_cache_folder_others_can_write_to_is_not_used(tmp_path: Path) -> None:
     shared.chmod(0o777)
     server = RdapServer(RdapData())
     try:
-        server.data = _registry_answer(  # type: ignore[assignment]
+        server.data = _registry_answer(
             server, "acmedental.com", f"{server.url}/registrar/domain/acmedental.com")
         _rdap_scan(server, "acmedental.com", tmp_path)
     finally:
@@ -878,7 +886,7 @@ def test_a_graph_next_link_to_another_host_never_gets_the_token(
     import json
 
     from lockin_audit.config import config_from_mapping
-    from lockin_audit.sources.graph import GraphClient, GraphError
+    from lockin_audit.sources.graph import GraphClient, GraphError, _TokenCache
     from lockin_audit.sources.interface import SourceContext
     from lockin_audit.transport import Engine
 
@@ -893,19 +901,24 @@ def test_a_graph_next_link_to_another_host_never_gets_the_token(
         return 200, {"Content-Type": "application/json"}, json.dumps(
             {"value": [{"id": path}], "@odata.nextLink": nxt}).encode()
 
-    class Tokens:
-        async def get(self, ctx: object, authority: str) -> str:
+    class Tokens(_TokenCache):
+        """The client's token cache, handing out one fixed token."""
+
+        def __init__(self) -> None:
+            super().__init__(None, "https://graph.example/.default", None)
+
+        async def get(self, ctx: SourceContext, host: str) -> str:
             return token
 
     server = LocalHttpServer(graph)
     cfg = config_from_mapping({"client": {"name": "A"}, "provider": {"name": "B"}},
                               tmp_path / "audit.yaml")
 
-    async def go() -> object:
+    async def go() -> FetchError | None:
         engine = Engine(timeout_s=5)
         try:
             client = GraphClient(SourceContext(cfg, engine, {}, None), server.url,
-                                 Tokens(), True, "https://login.example")  # type: ignore[arg-type]
+                                 Tokens(), True, "https://login.example")
             try:
                 await client.get_list("/users", "users")
             except GraphError as exc:
@@ -919,8 +932,8 @@ def test_a_graph_next_link_to_another_host_never_gets_the_token(
     finally:
         server.stop()
     assert seen == ["/v1.0/users", "/v1.0/users?page=2"]
-    assert error is not None and error.kind == "malformed"  # type: ignore[attr-defined]
-    assert listener.url in error.request  # type: ignore[attr-defined]
+    assert error is not None and error.kind == "malformed"
+    assert listener.url in error.request
     assert listener.contacts == []
 
 
@@ -937,7 +950,7 @@ def test_evidence_names_where_a_redirected_answer_came_from(tmp_path: Path) -> N
         watch(server).faults.append(rdap_fault(
             "/registrar/old/acmedental.com", 302,
             headers={"Location": "/registrar/domain/acmedental.com"}))
-        server.data = data  # type: ignore[assignment]
+        server.data = data
         result = _rdap_scan(server, "acmedental.com", tmp_path)
     finally:
         server.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TypeVar
 
 from lockin_audit import registry
 from lockin_audit.check import CheckContext
@@ -15,6 +16,7 @@ from lockin_audit.model import Asset, Finding, Holder, Status
 from lockin_audit.sources.graph import (
     CaPolicy,
     GraphFacts,
+    Partner,
     Principal,
     RoleHolder,
 )
@@ -22,24 +24,29 @@ from lockin_audit.sources.interface import Target
 
 TENANT = "c0ffee00-0000-4000-8000-000000000001"
 PROVIDER_TENANT = "b0b5b0b5-0000-4000-8000-000000000002"
+T = TypeVar("T")
 NOT_READ = Fetched.failure(FetchError("graph", "GET https://graph.example/v1.0/x",
                                       "not needed here"))
 
 
-def fetched(*items: object) -> Fetched[tuple[object, ...]]:
+def fetched(*items: T) -> Fetched[tuple[T, ...]]:
     return Fetched("graph", "GET https://graph.example/v1.0/x", items, "2026-12-06T00:00:00Z")
 
 
-def facts(**fields: object) -> GraphFacts:
-    base: dict[str, object] = dict(
-        organization=NOT_READ, domains=NOT_READ, role_holders=fetched(),
-        eligible_holders=fetched(), guests=NOT_READ, service_principals=NOT_READ,
-        partners=NOT_READ, ca_policies=fetched())
-    base.update(fields)
-    value = GraphFacts(tenant_id=TENANT, endpoint="https://graph.example", **base)  # type: ignore[arg-type]
+def facts(*, role_holders: Fetched[tuple[RoleHolder, ...]] | None = None,
+          partners: Fetched[tuple[Partner, ...]] = NOT_READ,
+          ca_policies: Fetched[tuple[CaPolicy, ...]] | None = None) -> GraphFacts:
+    """The reads these tests give; the others not read (role holders and Conditional
+    Access policies read empty)."""
+    value = GraphFacts(tenant_id=TENANT, endpoint="https://graph.example",
+                       organization=NOT_READ, domains=NOT_READ,
+                       role_holders=fetched() if role_holders is None else role_holders,
+                       eligible_holders=fetched(),
+                       guests=NOT_READ, service_principals=NOT_READ, partners=partners,
+                       ca_policies=fetched() if ca_policies is None else ca_policies)
     again = fact_from_json(json.loads(json.dumps(fact_to_json(value))))
-    assert again == value
-    return again  # type: ignore[no-any-return]
+    assert isinstance(again, GraphFacts) and again == value
+    return again
 
 
 def run(check_id: str, value: GraphFacts) -> list[Finding]:
@@ -94,7 +101,7 @@ def test_member_ga_with_the_providers_mailbox_is_not_the_business_own() -> None:
 
 
 def test_a_partner_whose_name_was_not_read_is_an_error_a_gone_tenant_is_not() -> None:
-    from lockin_audit.sources.graph import Partner, TenantInfo
+    from lockin_audit.sources.graph import TenantInfo
 
     lookup = "GET https://graph.example/v1.0/tenantRelationships/findTenantInformation"
     throttled = FetchError("graph", lookup, "still throttled after retries", kind="throttled")
