@@ -730,6 +730,23 @@ def test_letter_of_a_large_scan_names_a_bounded_part_and_lists_every_item_in_a_c
                                                                           ["json"])}
 
 
+def test_the_letters_renderers_share_one_letter_per_result() -> None:
+    """letter.md, letter.html and letter-checklist.csv render one Letter per result
+    object, which is dropped with its result."""
+    import gc
+
+    from lockin_audit.report import letter as letter_module
+
+    one = build_result()
+    first = letter_module.letter_of(one)
+    assert letter_module.letter_of(one) is first
+    assert letter_module.letter_of(build_result()) is not first
+    key = id(one)
+    del one, first
+    gc.collect()
+    assert key not in letter_module._LETTERS
+
+
 def test_letter_html_is_printable_and_escaped(result: ScanResult) -> None:
     html = renderer("letter_html").render(result)
     page = _page(html)

@@ -28,6 +28,7 @@ import csv
 import datetime as dt
 import io
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -358,6 +359,22 @@ def build_letter(result: ScanResult) -> Letter:
 
 _GROUP_ORDER = [(k, v) for k, v in GROUP_TITLES.items() if k != "network"]
 
+# The letter of each result being written: letter.md, letter.html and letter-checklist.csv
+# are one letter (its owner view and plan are the larger part of the reports' time at
+# thousands of domains). An entry lives as long as its result, never longer.
+_LETTERS: dict[int, Letter] = {}
+
+
+def letter_of(result: ScanResult) -> Letter:
+    """build_letter(result), built once per result object (the renderers of one
+    `write_reports` share it)."""
+    key = id(result)
+    letter = _LETTERS.get(key)
+    if letter is None:
+        letter = _LETTERS[key] = build_letter(result)
+        weakref.finalize(result, _LETTERS.pop, key, None)
+    return letter
+
 
 def _merged(requests: list[Request]) -> list[Request]:
     """One request per kind and date within a group, listing the things it is about."""
@@ -408,7 +425,7 @@ class LetterRenderer(Renderer):
         return bool(letter_findings(result))
 
     def render(self, result: ScanResult) -> str:
-        return render_template(self.kind, self.template, letter=build_letter(result),
+        return render_template(self.kind, self.template, letter=letter_of(result),
                                ranges=number_ranges, lines_named=LINES_NAMED,
                                checklist_csv=CHECKLIST_CSV)
 
@@ -434,7 +451,7 @@ class LetterChecklistRenderer(Renderer):
     encoding = "utf-8-sig"
 
     def wanted(self, result: ScanResult) -> bool:
-        return bool(letter_findings(result)) and build_letter(result).checklist_cut
+        return bool(letter_findings(result)) and letter_of(result).checklist_cut
 
     def render(self, result: ScanResult) -> str:
         return "".join(self.chunks(result))
@@ -445,7 +462,7 @@ class LetterChecklistRenderer(Renderer):
         buf = io.StringIO()
         writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(CHECKLIST_COLUMNS)
-        for r in build_letter(result).requests:
+        for r in letter_of(result).requests:
             for f, (text, reference) in zip(r.findings, r.lines, strict=True):
                 writer.writerow([safe_cell(v) for v in (
                     r.number, text, reference, f.id, r.thing_of.get(f.id, ""), r.what,
