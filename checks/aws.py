@@ -7,6 +7,7 @@ when every fact it rests on was read, an `error` naming the missing permission o
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from lockin_audit.identity import Attribution, IdKind, normalize_org
 from lockin_audit.model import Asset, Holder, Severity, Status, human_datetime
 from lockin_audit.sources.aws import CONTACT_TYPES, account_asset, vendor_accounts
 from lockin_audit.sources.aws_facts import (
+    Analyzer,
     AwsFacts,
     IamSnapshot,
     NamedPolicy,
@@ -1610,6 +1612,41 @@ def _resource_asset(finding: Any) -> Asset:
     return Asset(kind, finding.resource, name)
 
 
+def _unread_findings(ctx: CheckContext, facts: AwsFacts, region: str,
+                     analyzer: Analyzer | None, error: FetchError) -> Any:
+    """The error for an analyzer whose active findings could not be read: what it
+    reports is unknown, so nothing is said for it (no pass, no disagreement)."""
+    asset = (Asset("aws_access_analyzer", analyzer.arn, analyzer.name)
+             if analyzer is not None else facts.asset)
+    which = (f"IAM Access Analyzer {analyzer.name} ({analyzer.type}, {region})"
+             if analyzer is not None else f"an IAM Access Analyzer of {region}")
+    needs = ("" if error.permission else
+             f" The read needs permission {_LIST_FINDINGS} (and the service reachable).")
+    found = ctx.error(asset, error, key="findings")
+    return dataclasses.replace(
+        found, detail=f"The active findings of {which} could not be read, so what it "
+        f"reports is unknown and no verdict rests on it: {error.describe()}.{needs}")
+
+
+_LIST_FINDINGS = "access-analyzer:ListFindings"
+
+
+def _covering(arn: str, read: list[tuple[str, Analyzer, Fetched[Any]]],
+              unread: list[tuple[str, Analyzer | None]]
+              ) -> list[tuple[str, Analyzer, Fetched[Any]]]:
+    """The account analyzers whose read findings would hold a finding for `arn`: those of
+    its region (an ARN without a region, a role or bucket: all of them). None when one
+    that could hold it was not read."""
+    arn_region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+
+    def could(region: str) -> bool:
+        return not arn_region or region == arn_region
+
+    if any(could(region) and (az is None or az.type == "ACCOUNT") for region, az in unread):
+        return []
+    return [(region, az, f) for region, az, f in read if az.type == "ACCOUNT" and could(region)]
+
+
 @check(
     id="aws.access.analyzer",
     control="aws.access",
@@ -1623,17 +1660,25 @@ def analyzer(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
     yield from errors
     found_any = False
     external: list[tuple[str, Any]] = []
-    for r in facts.regional:
-        for a in values(r.analyzers) if r.analyzers is not None else ():
-            if a.external_access and a.status == "ACTIVE":
-                external.append((r.region, a))
+    # the analyzers whose active findings were read (with that read), and those whose
+    # findings could not be read: no verdict may rest on the latter
+    read: list[tuple[str, Analyzer, Fetched[Any]]] = []
+    unread: list[tuple[str, Analyzer | None]] = []
     view = _own_view(facts)
     reported: set[str] = set()
     for r in facts.regional:
-        for f in r.findings:
+        ext = [a for a in (values(r.analyzers) if r.analyzers is not None else ())
+               if a.external_access and a.status == "ACTIVE"]
+        external += [(r.region, a) for a in ext]
+        # the source reads the findings of each of these analyzers, in this order
+        for n, f in enumerate(r.findings):
+            az = ext[n] if n < len(ext) else None
             if f.error:
-                yield ctx.error(facts.asset, f.error, key=f.request)
+                unread.append((r.region, az))
+                yield _unread_findings(ctx, facts, r.region, az, f.error)
                 continue
+            if az is not None:
+                read.append((r.region, az, f))
             for item in f.ok:
                 found_any = True
                 reported.add(item.resource)
@@ -1673,23 +1718,27 @@ def analyzer(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
                         f"({item.resource_type}) lets in {describe_grantee(g)}, held by "
                         f"{holder_text(a)}. {own}",
                         evidence=ev)
-    # our evaluator flagged a resource the account's own analyzer has no finding for
-    covering = [a for _, a in external if a.type == "ACCOUNT"]
-    if covering:
-        for arn, grants in sorted(view.items()):
-            foreign = sorted(g for g in grants if g[0] in ("account", "organization", "any"))
-            if not foreign or arn in reported:
-                continue
-            yield ctx.finding(
-                asset=Asset("aws_resource", arn, arn.rpartition("/")[2] or None),
-                holder=Holder.UNKNOWN, status=Status.WARN, severity=Severity.LOW,
-                key=f"disagree:{arn}",
-                detail=f"lockin-audit's own evaluator finds {arn} open to "
-                f"{', '.join(v for _, v in foreign)}, but the account's analyzer "
-                f"{covering[0].name} has no active finding for it (archived, or the analyzer "
-                "reads a condition as limiting it). The finding of the resource's own check "
-                "stands; look at the analyzer's archived findings to settle it.",
-                evidence=[f.evidence({"resource": arn}) for _, f in lists[:1]])
+    # our evaluator flagged a resource the account's own analyzer has no finding for:
+    # said only where every account analyzer that could hold that finding was read (an
+    # analyzer whose findings were not read cannot be said to have none)
+    for arn, grants in sorted(view.items()):
+        foreign = sorted(g for g in grants if g[0] in ("account", "organization", "any"))
+        if not foreign or arn in reported:
+            continue
+        covering = _covering(arn, read, unread)
+        if not covering:
+            continue
+        yield ctx.finding(
+            asset=Asset("aws_resource", arn, arn.rpartition("/")[2] or None),
+            holder=Holder.UNKNOWN, status=Status.WARN, severity=Severity.LOW,
+            key=f"disagree:{arn}",
+            detail=f"lockin-audit's own evaluator finds {arn} open to "
+            f"{', '.join(v for _, v in foreign)}, but the account's analyzer "
+            f"{covering[0][1].name} has no active finding for it (archived, or the analyzer "
+            "reads a condition as limiting it). The finding of the resource's own check "
+            "stands; look at the analyzer's archived findings to settle it.",
+            evidence=[f.evidence({"resource": arn, "analyzer": az.arn})
+                      for _, az, f in covering[:1]])
     if errors:
         return
     if not external:
@@ -1704,7 +1753,12 @@ def analyzer(facts: AwsFacts, ctx: CheckContext) -> Iterator[Any]:
             "(lockin-audit never creates it: that is a write).",
             evidence=[f.evidence({"analyzers": []}) for _, f in lists[:1]])
         return
+    if unread:
+        # "no active finding" rests on every analyzer's findings: one unread, no pass (its
+        # error above says which and why)
+        return
     if not found_any:
-        names = ", ".join(f"{a.name} ({a.type}, {region})" for region, a in external)
+        names = ", ".join(f"{a.name} ({a.type}, {region})" for region, a, _ in read)
         yield clean(ctx, facts, f"The account's external-access analyzers ({names}) have no "
-                    "active finding.", [f.evidence({"findings": 0}) for _, f in lists[:1]])
+                    "active finding (their active findings were read).",
+                    [f.evidence({"findings": 0, "analyzer": a.arn}) for _, a, f in read])

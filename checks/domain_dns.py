@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lockin_audit.check import CheckContext, check, status_for, worst_holder
@@ -192,12 +192,25 @@ def nameservers(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
                           evidence=evidence)
         return
     items = _nameserver_items(facts)
-    items += _owned_addresses(ctx, facts.ns_addresses, f"NS of {facts.domain}")
+    where = f"NS of {facts.domain}"
+    items += _owned_addresses(ctx, facts.ns_addresses, where)
     evidence += [e for h in facts.ns_addresses for e in h.evidence()]
     verdict = judge(ctx, items)
-    yield ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
-                      detail=_summary(verdict, "The domain's DNS") + _servers_note(facts),
-                      evidence=evidence)
+    # Only the addresses of nameservers under the client's own names are weighed (a vanity
+    # ns1.<your domain> on the provider's addresses): one of those unread cannot be cleared.
+    undecided = [h for h in facts.ns_addresses if h.error is not None
+                 and ctx.attribute(IdKind.HOSTNAME, h.name, where, record=False).holder
+                 is Holder.CLIENT]
+    if undecided and verdict.holder is Holder.CLIENT:
+        yield _unassessed(ctx, undecided, "the domain's DNS", "nameservers")
+        return
+    finding = ctx.finding(asset=ctx.target.asset, holder=verdict.holder,
+                          detail=_summary(verdict, "The domain's DNS") + _servers_note(facts),
+                          evidence=evidence)
+    yield _unread_note(finding, undecided)  # the other names' addresses are not weighed
+    for host in undecided:
+        yield ctx.error(ctx.target.asset, host.error or "address lookup failed",
+                        key=f"ns-address:{host.name}")
 
 
 # -- domain.dnssec ----------------------------------------------------------------------
@@ -264,23 +277,56 @@ def _mx(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
         if host.error:
             unresolved.append(host)
     verdict = judge(ctx, items)
-    yield _finding(ctx, facts, verdict, "Incoming mail (MX)", evidence, key="mx")
-    for host in unresolved:
-        # The host name alone cannot clear a mail server whose address is unknown: only a
-        # provider-held name already decides the verdict (a vendor's name may still sit on
-        # an address of the provider's, or one nobody has identified).
-        if ctx.attribute(IdKind.HOSTNAME, host.name, seen_in=f"MX of {facts.domain}",
-                         record=False).holder is not Holder.PROVIDER:
-            yield ctx.error(ctx.target.asset, host.error or "address lookup failed",
-                            key=f"mx-address:{host.name}")
+    # The host name alone cannot clear a mail server whose address is unknown: only a
+    # provider-held name already decides the verdict (a vendor's name may still sit on an
+    # address of the provider's, or one nobody has identified).
+    undecided = [h for h in unresolved
+                 if ctx.attribute(IdKind.HOSTNAME, h.name, seen_in=f"MX of {facts.domain}",
+                                  record=False).holder is not Holder.PROVIDER]
+    if undecided and verdict.holder is Holder.CLIENT:
+        # "under your own names" rests on the addresses too: not assessed
+        yield _unassessed(ctx, undecided, "incoming mail (MX)", "mail servers", key="mx")
+        return
+    finding = _finding(ctx, facts, verdict, "Incoming mail (MX)", evidence, key="mx")
+    yield _unread_note(finding, unresolved)
+    for host in undecided:
+        yield ctx.error(ctx.target.asset, host.error or "address lookup failed",
+                        key=f"mx-address:{host.name}")
+
+
+def _unassessed(ctx: CheckContext, hosts: list[HostAddresses], what: str, servers: str,
+                key: str = "") -> Finding:
+    """An error for a verdict that rests on addresses that could not be read: names which
+    reads failed (with their reasons and evidence)."""
+    errors = [e for h in hosts for e in (h.a.error, h.aaaa.error) if e]
+    finding = ctx.error(ctx.target.asset, errors[0], key=key)
+    names = ", ".join(h.name for h in hosts)
+    return replace(
+        finding, evidence=tuple(e.evidence() for e in errors),
+        detail=f"Who runs {what} could not be judged: the addresses of {names} could not "
+               f"be read, so whether these {servers} sit on your IT provider's network is "
+               "unknown: "
+               + "; ".join(e.describe() for e in errors) + ".")
+
+
+def _unread_note(finding: Finding, hosts: Iterable[HostAddresses]) -> Finding:
+    """The finding, its detail naming the address reads that failed (the verdict does not
+    rest on them, and does not claim them)."""
+    failed = [e.describe() for h in hosts for e in (h.a.error, h.aaaa.error) if e]
+    if not failed:
+        return finding
+    return replace(finding, detail=f"{finding.detail} Not read (the lookup failed): "
+                                   f"{'; '.join(failed)}.")
 
 
 def _spf(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
-    if err := facts.spf.error:
+    # The SPF record is read from the domain's TXT records: an unreadable TXT (or SPF
+    # expansion) leaves the senders unknown.
+    if err := facts.txt.error or facts.spf.error:
         yield ctx.error(ctx.target.asset, err, key="spf")
         return
-    spf = facts.spf.ok  # read from the TXT records: an unreadable TXT fails it
-    evidence = [facts.txt.ok.evidence(), *(a.evidence() for a in spf.answers)]
+    spf = facts.spf.ok
+    evidence = [evidence_of(facts.txt), *(a.evidence() for a in spf.answers)]
     if spf.record is None:
         yield _none(ctx, f"{facts.domain} publishes no SPF record: no sender is authorised "
                          "through DNS, so none has to be removed.", evidence, key="spf")
@@ -347,6 +393,10 @@ def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if err := _error(facts.mta_sts):
+        # an unread _mta-sts record is not an absent one: its policy host was not asked
+        yield ctx.error(ctx.target.asset, err, key="mta-sts")
+        return
     host = facts.mta_sts_host
     policy = answer_of(facts.mta_sts)
     chain = policy is not None and bool(policy.chain)

@@ -27,6 +27,7 @@ from lockin_audit.sources.gcp import (
     IamPolicy,
     Organization,
     OrganizationFacts,
+    Project,
     ProjectFacts,
     billing_asset,
     organization_asset,
@@ -183,6 +184,32 @@ def organization_owner(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
                    "the provider's staff).", evidence=[orgs.evidence({"organizations": []})])
 
 
+def _failed_placements(facts: GcpFacts) -> dict[str, FetchError]:
+    """The placement reads (projects.search rows, folders.get) that failed, by request."""
+    return {p.project.organization.error.request: p.project.organization.error
+            for p in facts.projects_read if p.project.organization.error}
+
+
+def _placement(p: Project, failed: Mapping[str, FetchError]) -> Fetched[str | None]:
+    """The organization a project sits in, as read. One read has one outcome: when the
+    same read (the folders.get of a folder several projects share) is recorded as failed
+    for another project, this project's placement rests on a failed read too."""
+    if not p.organization.error and p.organization.request in failed:
+        return Fetched.failure(failed[p.organization.request])
+    return p.organization
+
+
+def _placement_evidence(p: Project) -> Evidence:
+    """The read a project's organization rests on: its own row of projects.search or
+    projects.get when its parent is the organization (or none), else the folders.get
+    that reached the organization through its folders."""
+    org = None if p.organization.error else p.organization.ok
+    if p.organization.error or p.organization.request == p.request:
+        return Evidence("gcp", p.request, p.observed_at, p.excerpt())
+    return p.organization.evidence({"projectId": p.project_id, "parent": p.parent,
+                                    "organization": f"organizations/{org}" if org else None})
+
+
 @check(
     id="gcp.organization.projects",
     needs=(GWS,),
@@ -198,13 +225,15 @@ def projects_outside(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.error(facts.asset, projects.error)
         return
     own = _client_orgs(facts, ctx)
+    failed = _failed_placements(facts)
     for pf in projects.ok:
         p = pf.project
-        evidence = [Evidence("gcp", p.request, p.observed_at, p.excerpt())]
-        if p.organization.error:
-            yield ctx.error(p.asset, p.organization.error, key="parent")
+        evidence = [_placement_evidence(p)]
+        placed = _placement(p, failed)
+        if placed.error:
+            yield ctx.error(p.asset, placed.error, key="parent")
             continue
-        org = p.organization.ok
+        org = placed.ok
         if org is None:
             yield ctx.finding(asset=p.asset, holder=Holder.UNKNOWN, status=Status.WARN,
                               severity=Severity.MEDIUM,
@@ -449,12 +478,15 @@ def _workspaces(ctx: CheckContext) -> list[GwsFacts]:
 
 
 def project_holder(project_id: str, facts: GcpFacts, ctx: CheckContext,
-                   seen_in: str) -> Attribution:
+                   seen_in: str) -> Attribution | FetchError:
     """Who holds a project: the audit file's project ids first; then, for a project this
-    scan read, the holder of the organization it sits in (none: unknown)."""
+    scan read, the holder of the organization it sits in (none: unknown). The FetchError
+    when what decides it could not be read (the projects, or the project's organization)."""
     configured = ctx.attribute(IdKind.GCP_PROJECT, project_id, seen_in=seen_in, record=False)
     if configured.holder is not Holder.UNKNOWN:
         return configured
+    if facts.projects.error:
+        return facts.projects.error
     read = {pf.project.project_id: pf.project for pf in facts.projects_read}
     project = read.get(project_id)
     if project is None:
@@ -462,7 +494,10 @@ def project_holder(project_id: str, facts: GcpFacts, ctx: CheckContext,
         return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, project_id,
                            f"project {project_id} is not one this scan read and the audit "
                            "file does not name it", 0.0)
-    org = None if project.organization.error else project.organization.ok
+    placed = _placement(project, _failed_placements(facts))
+    if placed.error:
+        return placed.error
+    org = placed.ok
     if org is None:
         return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, project_id,
                            f"project {project_id} is in no organization the scan could "
@@ -478,13 +513,16 @@ def project_holder(project_id: str, facts: GcpFacts, ctx: CheckContext,
 
 
 def _service_account(value: str, facts: GcpFacts, ctx: CheckContext,
-                     seen_in: str) -> Attribution | None:
+                     seen_in: str) -> Attribution | FetchError | None:
     """A service account by the project it lives in; None for a Google service agent
-    serving one of the projects or organizations this scan read."""
+    serving one of the projects or organizations this scan read; the FetchError when the
+    project that decides it could not be read."""
     sa = classify_service_account(value)
     read = {pf.project.number: pf.project.project_id for pf in facts.projects_read}
     if sa.kind == "service_agent":
         if sa.project_number is not None and sa.project_number not in read:
+            if facts.projects.error:
+                return facts.projects.error
             return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, sa.project_number,
                                f"{value} is Google's service agent for project number "
                                f"{sa.project_number}, which this scan did not read: that "
@@ -504,6 +542,8 @@ def _service_account(value: str, facts: GcpFacts, ctx: CheckContext,
             f"{project}")
     if project is None:
         if sa.project_number is not None:
+            if facts.projects.error:
+                return facts.projects.error
             return Attribution(Holder.UNKNOWN, None, IdKind.GCP_PROJECT, sa.project_number,
                                f"{what}, a project this scan did not read (only its number "
                                "is in the address): whoever holds that project holds the "
@@ -511,15 +551,17 @@ def _service_account(value: str, facts: GcpFacts, ctx: CheckContext,
         return Attribution(Holder.UNKNOWN, None, IdKind.ORG_NAME, value,
                            f"{value} names no project", 0.0)
     holder = project_holder(project, facts, ctx, seen_in)
+    if isinstance(holder, FetchError):
+        return holder
     return Attribution(holder.holder, holder.party, IdKind.GCP_PROJECT, project,
                        f"{what}, so it is held by whoever holds the project: "
                        f"{holder.reason}", holder.confidence, holder.category)
 
 
 def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
-                        seen_in: str) -> tuple[Attribution | None, str]:
-    """(who a member is, or None for Google's own service agents and deleted principals;
-    its kind)."""
+                        seen_in: str) -> tuple[Attribution | FetchError | None, str]:
+    """(who a member is, or None for Google's own service agents and deleted principals,
+    or the FetchError of the read that would decide it; its kind)."""
     kind, _, value = member.partition(":")
     if kind in ("user", "group"):
         return attribute_workspace_address(ctx, value, _workspaces(ctx), seen_in), kind
@@ -538,6 +580,15 @@ def _member_attribution(member: str, facts: GcpFacts, ctx: CheckContext,
         return None, kind
     return Attribution(Holder.UNKNOWN, None, IdKind.ORG_NAME, member,
                        "a federated or other principal", 0.0), kind
+
+
+def _unplaced(ctx: CheckContext, asset: Asset, error: FetchError, key: str,
+              what: str) -> Finding:
+    """The error for a principal whose holder rests on a project read that failed."""
+    return ctx.error(asset, replace(error, reason=(
+        f"{what}, but whose it is could not be decided: that rests on the project the "
+        f"principal belongs to, which could not be read: {error.reason}")), key=key,
+        title=f"Not assessed: {ctx.meta.title} (who holds a principal)")
 
 
 @check(
@@ -568,11 +619,17 @@ def _policy_findings(asset: Asset, read: Fetched[IamPolicy], facts: GcpFacts,
     for member, roles in sorted(roles_of.items()):
         seen_in = f"IAM policy of {policy.resource}"
         attribution, kind = _member_attribution(member, facts, ctx, seen_in)
+        key = f"{policy.resource}|{member}"
+        if isinstance(attribution, FetchError):
+            # whose it is rests on a read that failed: not judged, never "unknown"
+            foreign += 1
+            yield _unplaced(ctx, asset, attribution, key,
+                            f"{member} holds {', '.join(roles)} on {policy.resource}")
+            continue
         if attribution is None or attribution.holder in (Holder.CLIENT, Holder.THIRD_PARTY):
             continue
         strong = any(r.split(" ")[0] in BASIC_ROLES | ADMIN_ROLES for r in roles)
         excerpt: dict[str, Any] = {"member": member, "roles": roles}
-        key = f"{policy.resource}|{member}"
         if attribution.holder is Holder.PROVIDER:
             foreign += 1
             yield ctx.finding(
@@ -630,6 +687,11 @@ def billing_admins(facts: GcpFacts, ctx: CheckContext) -> Iterator[Finding]:
         for member in admins:
             attribution, _ = _member_attribution(member, facts, ctx,
                                                  f"billing admin of {account.id}")
+            if isinstance(attribution, FetchError):
+                held += 1  # not judged: the summary must not say none is foreign
+                yield _unplaced(ctx, asset, attribution, member, f"{member} is Billing "
+                                f"Account Administrator of {account.id}")
+                continue
             if attribution is None:
                 continue
             if attribution.holder is Holder.CLIENT:

@@ -15,11 +15,14 @@ from lockin_audit.identity import Identity
 from lockin_audit.model import Asset, Finding, Status
 from lockin_audit.sources.aws_facts import (
     AccessKey,
+    Analyzer,
+    AnalyzerFinding,
     AwsFacts,
     IamSnapshot,
     KeyLastUse,
     KmsKey,
     RegionFacts,
+    Role,
     Tag,
     User,
     UserCredentials,
@@ -176,3 +179,83 @@ def test_aws_kms_unread_manager_aws_managed_key_and_pass_side_by_side() -> None:
         key("k2", read("kms:DescribeKey", "CUSTOMER"), PROVIDER_ACCOUNT)),)))
     assert [f.status for f in theirs] == [Status.FAIL]
     assert PROVIDER_ACCOUNT in theirs[0].detail
+
+
+# accessanalyzer:ListAnalyzers and ListFindings (AnalyzerSummary, FindingSummary):
+# https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListAnalyzers.html
+# https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListFindings.html
+# (the source lists the findings of each ACTIVE external-access analyzer, in listing order)
+
+
+def analyzer_arn(region: str) -> str:
+    return f"arn:aws:access-analyzer:{region}:{CLIENT_ACCOUNT}:analyzer/acme-analyzer"
+
+
+def analyzed(region: str, findings: Fetched[Any]) -> RegionFacts:
+    empty = read("(none)", ())
+    return RegionFacts(
+        region=region, kms_keys=empty, volumes=empty, instances=empty, images=None,
+        databases=empty, network=(), backup_plans=empty, backup_vaults=empty, trails=empty,
+        sso_instances=empty, analyzers=read("accessanalyzer:ListAnalyzers", (Analyzer(
+            analyzer_arn(region), "acme-analyzer", "ACCOUNT", "ACTIVE"),)),
+        findings=(findings,), covered_by=analyzer_arn(region))
+
+
+def list_findings(region: str, value: Any) -> Fetched[Any]:
+    return read(f"accessanalyzer:ListFindings(analyzerArn={analyzer_arn(region)})", value)
+
+
+ROLE = f"arn:aws:iam::{CLIENT_ACCOUNT}:role/BobsITAdmin"
+
+
+def provider_role() -> IamSnapshot:
+    # iam:GetAccountAuthorizationDetails (RoleDetailList): a role the provider may assume
+    trust = parse_policy({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PROVIDER_ACCOUNT}:root"},
+        "Action": "sts:AssumeRole"}]})
+    return IamSnapshot((Role("BobsITAdmin", ROLE, "/", trust, (), (), (), ""),), (), ())
+
+
+def test_aws_analyzer_unread_findings_provider_finding_and_pass_side_by_side() -> None:
+    regions = ("us-east-1", "eu-west-1")
+    clean_eu = list_findings("eu-west-1", ())
+    iam = read("iam:GetAccountAuthorizationDetails", provider_role())
+
+    # us-east-1's analyzer could not be read (denied, or unavailable): an error for that
+    # analyzer naming access-analyzer:ListFindings; no pass (eu-west-1's analyzer alone does
+    # not speak for the account), and no "the analyzer has no finding" disagreement for the
+    # role our own evaluator flags: the analyzer's findings were not read
+    for failure in (denied("accessanalyzer:ListFindings", "access-analyzer:ListFindings"),
+                    FetchError("aws", "accessanalyzer:ListFindings", "timed out",
+                               kind="timeout")):
+        failed = judge("aws.access.analyzer", account(regions=regions, iam=iam, regional=(
+            analyzed("us-east-1", list_findings("us-east-1", failure)),
+            analyzed("eu-west-1", clean_eu))))
+        assert [f.status for f in failed] == [Status.ERROR]
+        assert failed[0].asset.id == analyzer_arn("us-east-1")
+        assert "access-analyzer:ListFindings" in failed[0].detail
+        assert "acme-analyzer (ACCOUNT, us-east-1)" in failed[0].detail
+
+    # the analyzer reports the provider's access to the role: a provider fail
+    finding = AnalyzerFinding(
+        "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", analyzer_arn("us-east-1"), ROLE,
+        "AWS::IAM::Role", CLIENT_ACCOUNT, (("AWS", PROVIDER_ACCOUNT),), False,
+        ("sts:AssumeRole",), (), "ACTIVE")
+    found = judge("aws.access.analyzer", account(regions=regions, iam=iam, regional=(
+        analyzed("us-east-1", list_findings("us-east-1", (finding,))),
+        analyzed("eu-west-1", clean_eu))))
+    assert [(f.status, f.holder.value) for f in found] == [(Status.FAIL, "provider")]
+    assert "found the same access" in found[0].detail
+
+    # both analyzers read, no active finding: a pass naming both (the role our evaluator
+    # flags is then a disagreement to settle, a warning)
+    ok = judge("aws.access.analyzer", account(regions=regions, regional=(
+        analyzed("us-east-1", list_findings("us-east-1", ())),
+        analyzed("eu-west-1", clean_eu))))
+    assert [f.status for f in ok] == [Status.PASS]
+    assert "acme-analyzer (ACCOUNT, us-east-1), acme-analyzer (ACCOUNT, eu-west-1)" in (
+        ok[0].detail)
+    disagree = judge("aws.access.analyzer", account(regions=regions, iam=iam, regional=(
+        analyzed("us-east-1", list_findings("us-east-1", ())),
+        analyzed("eu-west-1", clean_eu))))
+    assert [f.key for f in disagree if f.status is Status.WARN] == [f"disagree:{ROLE}"]
