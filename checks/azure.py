@@ -388,6 +388,7 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
                                              {"emailAddress": admin.email,
                                               "role": admin.role})])
         if clean:
+            unread = _groups_unread(facts)
             yield ctx.finding(asset=sub.asset, holder=Holder.CLIENT,
                               detail=f"The active role assignments and PIM-eligible roles "
                                      f"listed for {sub.name} (at the subscription, below it, "
@@ -395,7 +396,11 @@ def role_assignments(facts: AzureFacts, ctx: CheckContext) -> Iterator[Finding]:
                                      + (", those of readable management groups judged there"
                                         if judged_above else "")
                                      + ") and its classic administrators belong to the "
-                                     "business's own directory.",
+                                     "business's own directory."
+                                     + (f" Not read: {'; '.join(unread)}. The assignments "
+                                        "inherited from there are judged only as this "
+                                        "subscription's own lists return them."
+                                        if unread else ""),
                               evidence=_sub_evidence(facts, sub))
 
 
@@ -414,9 +419,20 @@ def _groups_read(facts: AzureFacts) -> frozenset[str]:
     for g in facts.management_groups.ok:
         if not g.role_assignments.error and not g.eligible_assignments.error:
             out.add(g.id.rstrip("/").lower())
-            if g.parent_id is None:
+            if g.is_root:
                 out.add("")
     return frozenset(out)
+
+
+def _groups_unread(facts: AzureFacts) -> list[str]:
+    """The management-group reads that failed (the list, or a group's active or eligible
+    assignments), named for a subscription's verdict."""
+    if facts.management_groups is None:
+        return []
+    if facts.management_groups.error:
+        return [facts.management_groups.error.describe()]
+    return [found.error.describe() for g in facts.management_groups.ok
+            for found in (g.role_assignments, g.eligible_assignments) if found.error]
 
 
 def _assignment_finding(ctx: CheckContext, facts: AzureFacts, asset: Asset, name: str,
@@ -544,8 +560,12 @@ def management_group_access(facts: AzureFacts, ctx: CheckContext) -> Iterator[Fi
                 asset=g.asset, holder=Holder.CLIENT, key="summary",
                 detail=f"The active role assignments and PIM-eligible roles made at "
                        f"management group {path}"
-                       + (" (and at the tenant root scope)" if g.parent_id is None else "")
-                       + " belong to the business's own directory.",
+                       + (" (and at the tenant root scope)" if g.is_root else "")
+                       + " belong to the business's own directory."
+                       + (f" Its own read failed ({g.parent_error.describe()}): whether it "
+                          "is the tenant root group is unknown, so the assignments at the "
+                          "tenant root scope (/) are not judged here but on each "
+                          "subscription that lists them." if g.parent_error else ""),
                 evidence=[facts.evidence(f"GET {g.id}", {
                     "id": g.id, "displayName": g.display_name, "parent": g.parent_id})])
 

@@ -393,6 +393,10 @@ def _autodiscover(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _mta_sts(facts: DnsFacts, ctx: CheckContext) -> Iterator[Finding]:
+    if err := _error(facts.mta_sts):
+        # an unread _mta-sts record is not an absent one: its policy host was not asked
+        yield ctx.error(ctx.target.asset, err, key="mta-sts")
+        return
     host = facts.mta_sts_host
     policy = answer_of(facts.mta_sts)
     chain = policy is not None and bool(policy.chain)

@@ -463,6 +463,25 @@ def test_management_groups_unreadable(cloud: MicrosoftCloud, tmp_path: Path) -> 
     assert all("inherited by this subscription" in f.detail for f in inherited)
 
 
+def test_management_group_whose_own_read_fails_is_not_taken_for_the_root(
+        cloud: MicrosoftCloud, tmp_path: Path) -> None:
+    """The tenant root group's own GET (Management Groups - Get: properties.details.parent)
+    times out: its parent is unknown, so it is not taken for the root group. Its own
+    assignments are still judged there, but its pass claims nothing about the tenant root
+    scope "/" and names the failed read (those at "/" are judged on each subscription)."""
+    root = f"/providers/microsoft.management/managementgroups/{CLIENT_TENANT}"
+    hooks(cloud).faults.append(arm_fault(root, arm_error(
+        504, "GatewayTimeout", "The gateway did not receive a response in time.")))
+    result = scan(cloud, tmp_path)
+    groups = {f.asset.name: f for f in by(result, "azure.access.management-groups")}
+    top = groups["Tenant Root Group"]
+    assert top.status is Status.PASS
+    assert "(and at the tenant root scope)" not in top.detail
+    assert f"GET /providers/Microsoft.Management/managementGroups/{CLIENT_TENANT}" in top.detail
+    assert "not judged here but on each subscription" in top.detail
+    assert groups["Acme Production"].status is Status.FAIL
+
+
 def test_pim_eligibility_unreadable_is_an_error(cloud: MicrosoftCloud, tmp_path: Path) -> None:
     path = f"/subscriptions/{DIRECT_SUBSCRIPTION}/providers/microsoft.authorization/" \
         "roleeligibilityscheduleinstances"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockin_audit import catalogue, registry
 from lockin_audit.check import Check, CheckContext
@@ -22,6 +22,9 @@ from lockin_audit.identity import Identity
 from lockin_audit.model import Asset, Finding, Status
 from lockin_audit.sources.gws import GwsDomain, GwsFacts, Tokens
 from lockin_audit.sources.interface import Target
+
+if TYPE_CHECKING:
+    from lockin_audit.sources.gcp import IamPolicy, ProjectFacts
 
 CLIENT = {"name": "Acme Dental LLC", "domains": ["acmedental.com", "acme-dental.net"]}
 PROVIDER = {"name": "Bob's IT Services", "domains": ["bobsit.example"],
@@ -83,11 +86,11 @@ def test_gws_domains_failed_read_unlisted_domain_and_pass_side_by_side() -> None
     assert {f.status for f in both} == {Status.PASS}
 
 
-def gcp_project(pid: str, number: str, iam: Fetched[Any]) -> Any:
+def gcp_project(pid: str, number: str, iam: Fetched[IamPolicy]) -> ProjectFacts:
     from lockin_audit.sources.gcp import Project, ProjectFacts
 
     request = f"GET https://cloudresourcemanager.googleapis.com/v3/projects/{pid}"
-    org = Fetched("gcp", request, "417305281994", NOW)
+    org: Fetched[str | None] = Fetched("gcp", request, "417305281994", NOW)
     unread = Fetched.failure(FetchError("gcp", "not read", "not needed here"))
     return ProjectFacts(Project(pid, number, pid, "organizations/417305281994", org,
                                 "ACTIVE", request, NOW), iam, unread, unread)
@@ -108,13 +111,14 @@ def test_gcp_iam_failed_read_provider_member_and_pass_side_by_side() -> None:
         "gcp", "POST https://cloudresourcemanager.googleapis.com/v3/organizations/"
         "417305281994:getIamPolicy", "HTTP 403 PERMISSION_DENIED: The caller does not have "
         "permission", kind="denied", permission="resourcemanager.organizations.getIamPolicy"))
-    read = Fetched("gcp", "GET https://cloudresourcemanager.googleapis.com/v3/projects:search",
-                   (gcp_project("acme-web", "415104041262", policy(
-                       "projects/acme-web", Binding("roles/owner", (
-                           "user:it@acmedental.com",)))),
-                    gcp_project("acme-xray", "415104041263", policy(
-                        "projects/acme-xray", Binding("roles/editor", (
-                            "user:tech@bobsit.example", "user:it@acmedental.com"))))), NOW)
+    read: Fetched[tuple[ProjectFacts, ...]] = Fetched(
+        "gcp", "GET https://cloudresourcemanager.googleapis.com/v3/projects:search",
+        (gcp_project("acme-web", "415104041262", policy(
+            "projects/acme-web", Binding("roles/owner", (
+                "user:it@acmedental.com",)))),
+         gcp_project("acme-xray", "415104041263", policy(
+             "projects/acme-xray", Binding("roles/editor", (
+                 "user:tech@bobsit.example", "user:it@acmedental.com"))))), NOW)
     facts = GcpFacts(label="Acme", organization_id="417305281994",
                      organizations=Fetched("gcp", "GET organizations:search", (), NOW),
                      projects=read, missing_projects=(),
@@ -423,6 +427,131 @@ def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side(
     clean = judge("azure.delegation.lighthouse", azure(subscription()))
     assert [f.status for f in clean] == [Status.PASS]
     assert "through Azure Lighthouse" in clean[0].detail  # names its scope
+
+
+MG_ID = "/providers/Microsoft.Management/managementGroups/acme-production"
+MG_ROOT = "/providers/Microsoft.Management/managementGroups/c0ffee00-0000-4000-8000-000000000001"
+
+
+def inherited_owner(principal_id: str, scope: str = MG_ID) -> Any:
+    """An Owner assignment made at a management group, as a subscription's unfiltered
+    roleAssignments list returns it (Role Assignments - List For Subscription: "at, above
+    or below the scope")."""
+    from lockin_audit.sources.azure import RoleAssignment
+
+    return RoleAssignment(f"{scope}/providers/Microsoft.Authorization/roleAssignments/"
+                          f"{principal_id[-4:]}", scope, "Owner", principal_id, "User")
+
+
+def mg_facts(sub: Any, groups: Any) -> Any:
+    """Azure facts with the directory naming the business's break-glass (its own) and the
+    provider's technician (a guest from bobsit.example), and management groups `groups`
+    (a Fetched)."""
+    from dataclasses import replace
+
+    from lockin_audit.sources.azure import Directory
+    from lockin_audit.sources.graph import Principal
+
+    people = {
+        "b1ea0000-0000-4000-8000-000000000001": Principal(
+            "b1ea0000-0000-4000-8000-000000000001", "user", "Break glass",
+            "breakglass@acmedental.com", "breakglass@acmedental.com", "Member"),
+        "7ec40000-0000-4000-8000-000000000002": Principal(
+            "7ec40000-0000-4000-8000-000000000002", "user", "Tech (BITS)",
+            "tech_bobsit.example#EXT#@acmedental.onmicrosoft.com", "tech@bobsit.example",
+            "Guest"),
+    }
+    return replace(azure(sub), management_groups=groups, directory=arm_read(
+        Directory(people, frozenset({"acmedental.com", "acmedental.onmicrosoft.com"})),
+        "POST /directoryObjects/getByIds"))
+
+
+def group(assignments: Any, *, parent: str | None = MG_ROOT, parent_error: Any = None,
+          eligible: Any = None) -> Any:
+    from lockin_audit.sources.azure import ManagementGroup
+
+    ra = f"GET {MG_ID}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()"
+    el = (f"GET {MG_ID}/providers/Microsoft.Authorization/"
+          "roleEligibilityScheduleInstances?$filter=atScope()")
+    return ManagementGroup(MG_ID, "acme-production", "Acme Production", parent,
+                           assignments if isinstance(assignments, Fetched)
+                           else arm_read(assignments, ra),
+                           eligible if eligible is not None else arm_read((), el),
+                           parent_error=parent_error)
+
+
+def test_azure_role_assignments_unread_management_group_provider_and_pass_side_by_side(
+        ) -> None:
+    """The subscription's own list returns the assignments inherited from above. When a
+    management group is read, the ones made there are judged at the group (and skipped on
+    the subscription); when its read fails, the subscription judges them itself: a
+    provider's Owner there is a fail on the subscription (never silence), and a pass
+    names the failed read instead of leaning on it."""
+    from lockin_audit.facts import Fetched as Read
+
+    client, provider = ("b1ea0000-0000-4000-8000-000000000001",
+                        "7ec40000-0000-4000-8000-000000000002")
+    denied = FetchError("azure", "GET /providers/Microsoft.Management/managementGroups",
+                        "403 AuthorizationFailed", kind="denied",
+                        permission="Microsoft.Management/managementGroups/read")
+    ra_denied = FetchError(
+        "azure", f"GET {MG_ID}/providers/Microsoft.Authorization/roleAssignments"
+        "?$filter=atScope()", "403 AuthorizationFailed", kind="denied",
+        permission="Microsoft.Authorization/roleAssignments/read")
+    for unread in (Read.failure(denied),
+                   arm_read((group(Read.failure(ra_denied)),), "GET /providers/x"),
+                   arm_read((group((inherited_owner(provider),), eligible=Read.failure(
+                       ra_denied)),), "GET /providers/x")):
+        # the provider's technician is Owner at the unread group: a fail on the subscription
+        held = judge("azure.access.role-assignments", mg_facts(
+            subscription(role_assignments=arm_read((inherited_owner(provider),))), unread))
+        assert [(f.status, f.holder.value) for f in held] == [(Status.FAIL, "provider")]
+        assert "management group acme-production (inherited by this subscription)" in \
+            held[0].detail
+        # the business's own Owner there: a pass that names the read that failed
+        clean = judge("azure.access.role-assignments", mg_facts(
+            subscription(role_assignments=arm_read((inherited_owner(client),))), unread))
+        assert [f.status for f in clean] == [Status.PASS]
+        assert "Not read: GET /providers/Microsoft.Management/managementGroups" in \
+            clean[0].detail and "403 AuthorizationFailed" in clean[0].detail
+        assert "judged only as this subscription's own lists return them" in clean[0].detail
+        assert "readable management groups judged there" not in clean[0].detail \
+            or unread.ok
+    # the group read: judged there, the subscription's pass says so and names no failure
+    read = arm_read((group((inherited_owner(provider),)),), "GET /providers/x")
+    sub = judge("azure.access.role-assignments", mg_facts(
+        subscription(role_assignments=arm_read((inherited_owner(provider),))), read))
+    assert [f.status for f in sub] == [Status.PASS]
+    assert "those of readable management groups judged there" in sub[0].detail
+    assert "Not read" not in sub[0].detail
+    at_group = judge("azure.access.management-groups", mg_facts(subscription(), read))
+    assert [(f.status, f.holder.value) for f in at_group] == [(Status.FAIL, "provider")]
+
+
+def test_azure_management_group_whose_own_read_failed_is_not_taken_for_the_root() -> None:
+    """A group whose GET failed has no known parent: it is not the tenant root group for
+    sure, so the assignments at "/" are not skipped on the subscription (judged there) and
+    the group's pass does not claim the tenant root scope."""
+    client, provider = ("b1ea0000-0000-4000-8000-000000000001",
+                        "7ec40000-0000-4000-8000-000000000002")
+    failed = FetchError("azure", f"GET {MG_ID}", "504 GatewayTimeout", kind="unavailable")
+    groups = arm_read((group((inherited_owner(client),), parent=None, parent_error=failed),),
+                      "GET /providers/x")
+    at_root = inherited_owner(provider, scope="/")
+    sub = judge("azure.access.role-assignments", mg_facts(
+        subscription(role_assignments=arm_read((at_root,))), groups))
+    assert [(f.status, f.holder.value) for f in sub] == [(Status.FAIL, "provider")]
+    assert "holds Owner on the root of the tenant" in sub[0].detail
+    [summary] = judge("azure.access.management-groups", mg_facts(subscription(), groups))
+    assert summary.status is Status.PASS
+    assert "(and at the tenant root scope)" not in summary.detail
+    assert "504 GatewayTimeout" in summary.detail and "not judged here" in summary.detail
+    # known root (its GET answered with no parent): it carries "/" and says so
+    root = arm_read((group((inherited_owner(client),), parent=None),), "GET /providers/x")
+    [summary] = judge("azure.access.management-groups", mg_facts(subscription(), root))
+    assert "(and at the tenant root scope)" in summary.detail
+    assert [f.status for f in judge("azure.access.role-assignments", mg_facts(
+        subscription(role_assignments=arm_read((at_root,))), root))] == [Status.PASS]
 
 
 def test_network_reverse_dns_failed_read_unread_zone_provider_and_pass_side_by_side() -> None:
@@ -795,3 +924,29 @@ def test_domain_nameservers_unread_vanity_ns_address_provider_and_pass_side_by_s
     passed = judge("domain.dns.nameservers", ns_facts(own, a, aaaa))
     assert [(f.status, f.holder.value) for f in passed] == [(Status.PASS, "client")]
     assert "under your company's own names" in passed[0].detail
+
+
+def test_domain_mail_mta_sts_unread_record_provider_host_and_none_side_by_side() -> None:
+    """RFC 8461 section 3.1: the _mta-sts TXT record says a policy exists; when its read
+    failed, the policy host was never asked, so who serves the policy is unknown (an error,
+    not the silence of a domain without MTA-STS)."""
+    from lockin_audit.sources.dns import Answer, lookup
+
+    def sts(findings: list[Finding]) -> list[tuple[Status, str]]:
+        return [(f.status, f.holder.value) for f in findings if f.key == "mta-sts"]
+
+    request = "_mta-sts.acmedental.com TXT"
+    timeout = FetchError("dns", request, "no answer within 3 s", kind="timeout")
+    failed = judge("domain.dns.mail", dns_facts("acmedental.com", mta_sts=lookup(timeout)))
+    assert sts(failed) == [(Status.ERROR, "unknown")]
+    assert f"{request}: no answer within 3 s" in next(
+        f for f in failed if f.key == "mta-sts").detail
+
+    record = lookup(Answer("_mta-sts.acmedental.com", "TXT", "ok",
+                           ("v=STSv1; id=20261201",), observed_at=NOW))
+    cname = lookup(Answer("mta-sts.acmedental.com", "CNAME", "ok", ("sts.bobsit.example.",),
+                          observed_at=NOW))
+    theirs = judge("domain.dns.mail", dns_facts("acmedental.com", mta_sts=record,
+                                                mta_sts_host=cname))
+    assert sts(theirs) == [(Status.FAIL, "provider")]
+    assert sts(judge("domain.dns.mail", dns_facts("acmedental.com"))) == []  # none published

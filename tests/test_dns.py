@@ -407,8 +407,8 @@ def test_spf_vanity_relay_on_provider_addresses_fails(knot: KnotServer,
     mx = next(t for t in spf.terms if t.mechanism == "mx")
     assert mx.mx_hosts == ("mail.vanity.test",) and mx.hosts[0].addresses == (
         "198.51.100.25",)
-    spf = _by(vanity_result, "vanity.test", "domain.dns.mail", "spf")
-    assert spf.status is Status.FAIL and "203.0.113.77" in spf.detail, spf.detail
+    finding = _by(vanity_result, "vanity.test", "domain.dns.mail", "spf")
+    assert finding.status is Status.FAIL and "203.0.113.77" in finding.detail, finding.detail
 
 
 def test_vanity_nameservers_on_provider_addresses_fail(vanity_result: ScanResult) -> None:
@@ -603,7 +603,8 @@ def test_dkim_selectors_of_the_mail_service_asked_after_an_nxdomain_parent(
     assert direct.status is Status.FAIL and "answered NXDOMAIN" not in direct.detail
 
 
-def test_each_resolver_has_its_own_in_flight_budget(knot: KnotServer) -> None:
+def test_each_resolver_has_its_own_in_flight_budget(knot: KnotServer,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     # the engine's shared pool is 1 (limits.concurrency: 1): DNS queries to the resolver
     # still run up to max_in_flight at once, and never more
     host, port = knot.address.rsplit(":", 1)
@@ -622,7 +623,7 @@ def test_each_resolver_has_its_own_in_flight_budget(knot: KnotServer) -> None:
         finally:
             now[0] -= 1
 
-    channel.query = slow  # type: ignore[method-assign]
+    monkeypatch.setattr(channel, "query", slow)
 
     async def run() -> list[Any]:
         return await asyncio.gather(*(client.query(f"n{i}.acmedental.com", "A")

@@ -17,7 +17,7 @@ from lockin_audit.demo import CLIENT, PROVIDER
 from lockin_audit.demo.knot import KnotServer, KnotUnavailable, free_port, knotd_path
 from lockin_audit.engine import Scanner
 from lockin_audit.facts import Fetched
-from lockin_audit.sources.dns import Answer, IterativeClient, fetch_domain
+from lockin_audit.sources.dns import Answer, DnsFacts, IterativeClient, Lookup, fetch_domain
 from lockin_audit.transport import Engine
 
 pytestmark = pytest.mark.skipif(knotd_path() is None, reason="knotd is not installed")
@@ -70,7 +70,7 @@ def hierarchy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 def test_iterative_resolution_follows_the_delegation(hierarchy: int) -> None:
-    async def go() -> tuple[object, object, object]:
+    async def go() -> tuple[DnsFacts, Lookup, IterativeClient]:
         engine = Engine(timeout_s=5)
         client = IterativeClient([("127.0.0.21", hierarchy)], 2.0, engine, port=hierarchy)
         facts = await fetch_domain(client, "iter.test")
@@ -79,16 +79,16 @@ def test_iterative_resolution_follows_the_delegation(hierarchy: int) -> None:
         return facts, missing, client
 
     facts, missing, _ = asyncio.run(go())
-    assert facts.nameservers == ("ns1.iter.test",)  # type: ignore[attr-defined]
-    assert facts.servers == (f"127.0.0.23:{hierarchy}",)  # type: ignore[attr-defined]
-    ds = facts.ds.ok  # type: ignore[attr-defined]
+    assert facts.nameservers == ("ns1.iter.test",)
+    assert facts.servers == (f"127.0.0.23:{hierarchy}",)
+    ds = facts.ds.ok
     assert isinstance(ds, Answer) and ds.records and ds.server.startswith("127.0.0.22")
-    assert facts.mx_hosts == ((10, "mx.glueless.test"),)  # type: ignore[attr-defined]
+    assert facts.mx_hosts == ((10, "mx.glueless.test"),)
     # a glueless delegation: ns.hosting.example resolved through .example first
-    assert facts.mail_addresses == ("203.0.113.25",)  # type: ignore[attr-defined]
-    assert facts.www.chain == ("www.glueless.test",)  # type: ignore[attr-defined]
-    assert facts.www.addresses == ("203.0.113.10",)  # type: ignore[attr-defined]
-    spf = facts.spf  # type: ignore[attr-defined]
+    assert facts.mail_addresses == ("203.0.113.25",)
+    assert facts.www.chain == ("www.glueless.test",)
+    assert facts.www.addresses == ("203.0.113.10",)
+    spf = facts.spf
     assert spf.error is None and not spf.ok.problems
     assert isinstance(missing, Fetched) and missing.request == "nope.test NS"
     assert isinstance(missing.value, Answer) and missing.value.status == "nxdomain"

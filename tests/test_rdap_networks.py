@@ -12,7 +12,7 @@ zero-padded IPv4 octets, or with a prefix length in startAddress.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from tests.hooks import hooks, rdap_fault, watch
 
 
 def net(start: str, end: str, kind: str, org: str, *, handle: str, port43: str,
-        cidrs: list[tuple[str, int]] = (), klass: bool = True,  # type: ignore[assignment]
+        cidrs: Sequence[tuple[str, int]] = (), klass: bool = True,
         name: str = "NET") -> dict[str, Any]:
     obj: dict[str, Any] = {
         "rdapConformance": ["rdap_level_0", "nro_rdap_profile_0"] + (["cidr0"] if cidrs

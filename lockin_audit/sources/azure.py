@@ -129,6 +129,14 @@ class ManagementGroup:
     parent_id: str | None  # None: the tenant root group, or not reported
     role_assignments: Fetched[tuple[RoleAssignment, ...]]
     eligible_assignments: Fetched[tuple[RoleAssignment, ...]]
+    # the group's own GET failed: its parent, and so whether it is the tenant root group
+    # (which also carries the assignments at "/"), is unknown
+    parent_error: FetchError | None = None
+
+    @property
+    def is_root(self) -> bool:
+        """Known to be the tenant root group (its GET answered with no parent)."""
+        return self.parent_id is None and self.parent_error is None
 
     @property
     def asset(self) -> Asset:
@@ -766,7 +774,8 @@ async def management_groups(client: Any, caller: _Caller, base: str
         return ManagementGroup(
             mg_id, name, display, parent,
             role_assignments=parse_assignments(active, {}, scopes=scopes),
-            eligible_assignments=parse_assignments(eligible, {}, eligible=True, scopes=scopes))
+            eligible_assignments=parse_assignments(eligible, {}, eligible=True, scopes=scopes),
+            parent_error=error)
 
     try:
         return Fetched("azure", listed.request,
