@@ -12,7 +12,8 @@ judgement of the untouched snapshot. A failed read must never:
   an error ("Absence of evidence is not evidence");
 - leave a pass that cites the failed read as evidence without saying the read failed
   (a pass claiming more than was read);
-- make a finding vanish while the check reports no error.
+- make a finding vanish while the check reports no error (unless the check gives the same
+  asset an as bad or worse verdict instead).
 
 The server-driven fault matrix (tests/test_fault_matrix.py) proves that a source turns a
 failed HTTP/DNS/SDK answer into a FetchError; this one proves that each check turns each
@@ -125,10 +126,15 @@ def failed(snapshot: dict[str, Any], read: Read) -> dict[str, Any]:
     """The snapshot with this request failed wherever its answer sits."""
     tree = copy.deepcopy(snapshot)
     error = fact_to_json(FetchError(read.source, read.request, INJECTED, kind="unavailable"))
-    for _, path in read.places:
+    # outermost first: an answer may hold a later read of the same request (a mapped
+    # read), which goes with it
+    for _, path in sorted(read.places, key=lambda place: len(place[1])):
         node: Any = tree
-        for step in path:
-            node = node[step]
+        try:
+            for step in path:
+                node = node[step]
+        except (KeyError, IndexError, TypeError):
+            continue  # inside an answer already failed
         node["f"]["value"] = error
     return tree
 
@@ -178,6 +184,10 @@ def violations(demo: Demo, checks: Sequence[Check], only: Sequence[Read] | None 
             if errors[old.check_id]:
                 continue  # the check says what it could not read
             new = after.get(i)
+            if new is None and any(
+                    f.check_id == old.check_id and f.asset == old.asset
+                    and RANK[f.status] >= RANK[old.status] for f in after_list):
+                continue  # replaced by an as bad or worse verdict on the same asset
             if new is None:
                 out.append(f"{where}: {old.check_id}'s {old.status.value} for "
                            f"{old.asset.id} vanished without an error: {old.detail[:150]}")
