@@ -324,7 +324,6 @@ def test_contract_holder_unreadable_row_and_pass_side_by_side() -> None:
 
 def dns_facts(domain: str, **fields: Any) -> Any:
     """A DnsFacts snapshot where every record set not given answered "nodata"."""
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.dns import Answer, DnsFacts, HostAddresses, Lookup, lookup
 
     def nodata(rdtype: str, name: str = domain) -> Lookup:
@@ -373,9 +372,8 @@ PROVIDER_TENANT = "b0b00000-0000-4000-8000-000000000001"
 
 def arm_read(value: Any, request: str = "GET /subscriptions/x") -> Any:
     """An ARM read that answered `value`."""
-    from lockin_audit.facts import Fetched as Read
 
-    return Read("azure", request, value, NOW)
+    return Fetched("azure", request, value, NOW)
 
 
 def subscription(**fields: Any) -> Any:
@@ -401,7 +399,6 @@ def azure(*subs: Any) -> Any:
 
 
 def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side() -> None:
-    from lockin_audit.facts import Fetched as Read
     from lockin_audit.sources.azure import (
         LighthouseAssignment,
         LighthouseAuthorization,
@@ -411,7 +408,7 @@ def test_azure_lighthouse_failed_read_provider_delegation_and_pass_side_by_side(
     denied = FetchError("azure", "GET registrationAssignments", "403 AuthorizationFailed",
                         kind="denied")
     failed = judge("azure.delegation.lighthouse",
-                   azure(subscription(lighthouse=Read.failure(denied))))
+                   azure(subscription(lighthouse=Fetched.failure(denied))))
     assert [f.status for f in failed] == [Status.ERROR]
 
     delegated = subscription(lighthouse=arm_read((LighthouseAssignment(
@@ -487,7 +484,6 @@ def test_azure_role_assignments_unread_management_group_provider_and_pass_side_b
     the subscription); when its read fails, the subscription judges them itself: a
     provider's Owner there is a fail on the subscription (never silence), and a pass
     names the failed read instead of leaning on it."""
-    from lockin_audit.facts import Fetched as Read
 
     client, provider = ("b1ea0000-0000-4000-8000-000000000001",
                         "7ec40000-0000-4000-8000-000000000002")
@@ -498,9 +494,9 @@ def test_azure_role_assignments_unread_management_group_provider_and_pass_side_b
         "azure", f"GET {MG_ID}/providers/Microsoft.Authorization/roleAssignments"
         "?$filter=atScope()", "403 AuthorizationFailed", kind="denied",
         permission="Microsoft.Authorization/roleAssignments/read")
-    for unread in (Read.failure(denied),
-                   arm_read((group(Read.failure(ra_denied)),), "GET /providers/x"),
-                   arm_read((group((inherited_owner(provider),), eligible=Read.failure(
+    for unread in (Fetched.failure(denied),
+                   arm_read((group(Fetched.failure(ra_denied)),), "GET /providers/x"),
+                   arm_read((group((inherited_owner(provider),), eligible=Fetched.failure(
                        ra_denied)),), "GET /providers/x")):
         # the provider's technician is Owner at the unread group: a fail on the subscription
         held = judge("azure.access.role-assignments", mg_facts(
@@ -555,7 +551,6 @@ def test_azure_management_group_whose_own_read_failed_is_not_taken_for_the_root(
 
 
 def test_network_reverse_dns_failed_read_unread_zone_provider_and_pass_side_by_side() -> None:
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.network import NetworkFacts, ReverseDelegation
 
     def block(reverse: ReverseDelegation | FetchError) -> Any:
@@ -584,7 +579,6 @@ CLIENT_ACCOUNT, PROVIDER_ACCOUNT = "222233334444", "111122223333"
 
 def aws_account(organization: Any) -> Any:
     """An AwsFacts snapshot whose other reads were not made (each a FetchError)."""
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.aws_facts import AwsFacts
 
     def unread(op: str) -> Any:
@@ -630,7 +624,6 @@ def delegation(registry: Any, zone_ns: Any = ("ns1.acmedental.com",),
                dnskey: Any = ()) -> Any:
     """A DelegationFacts snapshot: the registry's side and the zone's NS and DNSKEY reads
     (a tuple is a read that answered, a FetchError one that failed)."""
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.delegation import DelegationFacts
 
     def read(source: str, request: str, value: Any) -> Any:
@@ -682,7 +675,6 @@ def test_domain_delegation_failed_reads_unread_registry_provider_and_pass_side_b
 
 
 def test_domain_registrant_with_the_registrar_record_unread_404_and_read() -> None:
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.rdap import RdapDomainFacts, RdapEntity, RegistrarRecord
 
     registrar_url = "https://rdap.registrar.example/domain/acmedental.com"
@@ -724,7 +716,6 @@ def test_domain_registrant_with_the_registrar_record_unread_404_and_read() -> No
 
 def test_network_ip_space_failed_read_unread_parent_provider_space_and_pass_side_by_side(
         ) -> None:
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.network import IpNetwork, NetworkFacts
 
     arin = "https://rdap.arin.net/registry/ip/"
@@ -763,7 +754,6 @@ def test_network_ip_space_failed_read_unread_parent_provider_space_and_pass_side
 
 
 def test_domain_mail_reports_failed_read_provider_reports_and_pass_side_by_side() -> None:
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.dns import Answer, Dmarc, lookup
 
     check_id = "domain.dns.mail-reports"
@@ -794,7 +784,6 @@ def test_domain_mail_reports_failed_read_provider_reports_and_pass_side_by_side(
 def test_domain_mail_reports_a_failed_authorisation_lookup_is_not_an_absent_record() -> None:
     """RFC 7489 section 7.1: the destination's <domain>._report._dmarc.<destination> TXT
     record authorises reports; a lookup that failed says nothing about whether it exists."""
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.dns import Answer, Dmarc, lookup
 
     record = "v=DMARC1; p=none; rua=mailto:dmarc@bobsit.example,mailto:d@reports.example"
@@ -827,7 +816,6 @@ def judge_with_client_range(check_id: str, facts: Any) -> list[Finding]:
 def test_domain_mail_unreadable_txt_is_an_spf_error_not_a_crash() -> None:
     """The SPF record is read from the domain's TXT records (RFC 7208 section 4.4): when
     that read failed, who may send as the domain is not known."""
-    from lockin_audit.facts import Fetched
     from lockin_audit.sources.dns import Answer, Spf, SpfInclude, lookup
 
     servfail = FetchError("dns", "acmedental.com TXT", "the resolver answered SERVFAIL",
