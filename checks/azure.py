@@ -562,10 +562,10 @@ def management_group_access(facts: AzureFacts, ctx: CheckContext) -> Iterator[Fi
                        f"management group {path}"
                        + (" (and at the tenant root scope)" if g.is_root else "")
                        + " belong to the business's own directory."
-                       + (f" Its own read failed ({g.parent_error.describe()}): whether it "
+                       + (f" Its own read failed ({g.parent.error.describe()}): whether it "
                           "is the tenant root group is unknown, so the assignments at the "
                           "tenant root scope (/) are not judged here but on each "
-                          "subscription that lists them." if g.parent_error else ""),
+                          "subscription that lists them." if g.parent.error else ""),
                 evidence=[facts.evidence(f"GET {g.id}", {
                     "id": g.id, "displayName": g.display_name, "parent": g.parent_id})])
 

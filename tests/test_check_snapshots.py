@@ -470,11 +470,12 @@ def group(assignments: Any, *, parent: str | None = MG_ROOT, parent_error: Any =
     ra = f"GET {MG_ID}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()"
     el = (f"GET {MG_ID}/providers/Microsoft.Authorization/"
           "roleEligibilityScheduleInstances?$filter=atScope()")
-    return ManagementGroup(MG_ID, "acme-production", "Acme Production", parent,
+    parent_read = (Fetched.failure(parent_error) if parent_error is not None
+                   else Fetched("azure", f"GET {MG_ID}", parent, NOW))
+    return ManagementGroup(MG_ID, "acme-production", "Acme Production", parent_read,
                            assignments if isinstance(assignments, Fetched)
                            else arm_read(assignments, ra),
-                           eligible if eligible is not None else arm_read((), el),
-                           parent_error=parent_error)
+                           eligible if eligible is not None else arm_read((), el))
 
 
 def test_azure_role_assignments_unread_management_group_provider_and_pass_side_by_side(

@@ -118,6 +118,13 @@ class RoleAssignment:
         return text
 
 
+def _parent_of(group: Any) -> str | None:
+    """The parent's id in a management group's GET answer (properties.details.parent)."""
+    details = (group.get("properties") or {}).get("details") or {}
+    found = details.get("parent") if isinstance(details, dict) else None
+    return str(found["id"]) if isinstance(found, dict) and found.get("id") else None
+
+
 @dataclass(frozen=True)
 class ManagementGroup:
     """A management group the identity can see, with the role assignments and PIM
@@ -126,17 +133,22 @@ class ManagementGroup:
     id: str  # /providers/Microsoft.Management/managementGroups/<name>
     name: str
     display_name: str
-    parent_id: str | None  # None: the tenant root group, or not reported
+    # the group's own GET: its parent's id (None: the tenant root group, or not reported);
+    # when that read failed, whether it is the tenant root group (which also carries the
+    # assignments at "/") is unknown
+    parent: Fetched[str | None]
     role_assignments: Fetched[tuple[RoleAssignment, ...]]
     eligible_assignments: Fetched[tuple[RoleAssignment, ...]]
-    # the group's own GET failed: its parent, and so whether it is the tenant root group
-    # (which also carries the assignments at "/"), is unknown
-    parent_error: FetchError | None = None
+
+    @property
+    def parent_id(self) -> str | None:
+        """The parent's id, when the group's own read answered one."""
+        return None if self.parent.error else self.parent.ok
 
     @property
     def is_root(self) -> bool:
         """Known to be the tenant root group (its GET answered with no parent)."""
-        return self.parent_id is None and self.parent_error is None
+        return not self.parent.error and self.parent.ok is None
 
     @property
     def asset(self) -> Asset:
@@ -755,14 +767,9 @@ async def management_groups(client: Any, caller: _Caller, base: str
         display = str(props.get("displayName") or name) if isinstance(props, dict) else name
         detail = await caller.call("management_groups", f"GET {mg_id}",
                                    lambda: raw_get(client, mg_id, MANAGEMENT_GROUPS_API))
-        parent: str | None = None
-        error = detail.error
-        if not error:
-            details = (detail.ok.get("properties") or {}).get("details") or {}
-            found = details.get("parent") if isinstance(details, dict) else None
-            parent = str(found["id"]) if isinstance(found, dict) and found.get("id") else None
+        parent = detail.map(_parent_of)
         # the root group also carries the assignments at "/"
-        scopes = (mg_id,) if parent is not None or error is not None else (mg_id, "/")
+        scopes = (mg_id,) if parent.error or parent.ok is not None else (mg_id, "/")
         ra_path = f"{mg_id}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()"
         el_path = (f"{mg_id}/providers/Microsoft.Authorization/"
                    "roleEligibilityScheduleInstances?$filter=atScope()")
@@ -774,8 +781,7 @@ async def management_groups(client: Any, caller: _Caller, base: str
         return ManagementGroup(
             mg_id, name, display, parent,
             role_assignments=parse_assignments(active, {}, scopes=scopes),
-            eligible_assignments=parse_assignments(eligible, {}, eligible=True, scopes=scopes),
-            parent_error=error)
+            eligible_assignments=parse_assignments(eligible, {}, eligible=True, scopes=scopes))
 
     try:
         return Fetched("azure", listed.request,
