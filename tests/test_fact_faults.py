@@ -8,6 +8,7 @@ FetchError (the read failed), replays the snapshot through the real Scanner, as
 judgement of the untouched snapshot. A failed read must never:
 
 - crash a check (the engine would turn it into "the check failed: ...");
+- give an error that does not carry the read's reason (an owner must see why);
 - produce a pass, or a better status, or lose a provider holder, unless the check reports
   an error ("Absence of evidence is not evidence");
 - leave a pass that cites the failed read as evidence without saying the read failed
@@ -168,6 +169,10 @@ def violations(demo: Demo, checks: Sequence[Check], only: Sequence[Read] | None 
                 errors[f.check_id] += 1
         where = f"{read.source} {read.request!r} failed"
         for f in after_list:
+            if f.status is Status.ERROR and INJECTED not in f.detail and (
+                    f.id not in before or before[f.id].status is not Status.ERROR):
+                out.append(f"{where}: {f.check_id} reports an error for {f.asset.id} "
+                           f"without the read's reason: {f.detail[:200]}")
             if f.detail.startswith("the check failed"):
                 out.append(f"{where}: {f.check_id} crashed: {f.detail[:200]}")
             elif f.status is Status.PASS:
