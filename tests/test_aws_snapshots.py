@@ -259,3 +259,23 @@ def test_aws_analyzer_unread_findings_provider_finding_and_pass_side_by_side() -
         analyzed("us-east-1", list_findings("us-east-1", ())),
         analyzed("eu-west-1", clean_eu))))
     assert [f.key for f in disagree if f.status is Status.WARN] == [f"disagree:{ROLE}"]
+
+
+def test_aws_billing_failed_read_provider_organization_and_pass_side_by_side() -> None:
+    """organizations:DescribeOrganization (https://docs.aws.amazon.com/organizations/latest/
+    APIReference/API_DescribeOrganization.html): AWSOrganizationsNotInUseException when the
+    account is in no Organization (the source reads that as None)."""
+    from lockin_audit.sources.aws_facts import Organization
+
+    def run(org: Any) -> list[Finding]:
+        return judge("aws.billing.organization", account(
+            organization=read("organizations:DescribeOrganization", org)))
+
+    refused = denied("organizations:DescribeOrganization",
+                     "organizations:DescribeOrganization")
+    assert [f.status for f in run(refused)] == [Status.ERROR]
+    theirs = run(Organization("o-abc123def4", PROVIDER_ACCOUNT, "aws@bobsit.example"))
+    assert [f.status for f in theirs] == [Status.FAIL]
+    alone = run(None)
+    assert [f.status for f in alone] == [Status.PASS]
+    assert "is not in an AWS Organization" in alone[0].detail  # says what was read

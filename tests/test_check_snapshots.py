@@ -575,52 +575,6 @@ def test_network_reverse_dns_failed_read_unread_zone_provider_and_pass_side_by_s
     assert "113.0.203.in-addr.arpa" in mine[0].detail  # names the zone it read
 
 
-CLIENT_ACCOUNT, PROVIDER_ACCOUNT = "222233334444", "111122223333"
-
-
-def aws_account(organization: Any) -> Any:
-    """An AwsFacts snapshot whose other reads were not made (each a FetchError)."""
-    from lockin_audit.sources.aws_facts import AwsFacts
-
-    def unread(op: str) -> Any:
-        return Fetched("aws", op, FetchError("aws", op, "not read in this snapshot"), NOW)
-
-    return AwsFacts(
-        account_id=CLIENT_ACCOUNT, label="Acme production", partition="aws",
-        caller_arn=f"arn:aws:sts::{CLIENT_ACCOUNT}:assumed-role/audit/lockin-audit",
-        regions=("eu-west-1",),
-        organization=Fetched("aws", "organizations:DescribeOrganization", organization, NOW),
-        org_accounts=None, contact=unread("account:GetContactInformation"),
-        alternate_contacts=(), iam=unread("iam:GetAccountAuthorizationDetails"),
-        credentials={}, saml_providers=unread("iam:ListSAMLProviders"),
-        oidc_providers=unread("iam:ListOpenIDConnectProviders"),
-        buckets=unread("s3:ListBuckets"), hosted_zones=unread("route53:ListHostedZones"),
-        domains=unread("route53domains:ListDomains"), regional=())
-
-
-def test_aws_billing_failed_read_provider_organization_and_pass_side_by_side() -> None:
-    from lockin_audit.sources.aws_facts import Organization
-
-    client = {**CLIENT, "aws_account_ids": [CLIENT_ACCOUNT]}
-    provider = {**PROVIDER, "aws_account_ids": [PROVIDER_ACCOUNT]}
-
-    def run(org: Any) -> list[Finding]:
-        c = check("aws.billing.organization")
-        target = Target("aws", "aws", "t", "t", Asset("x", "t"))
-        ctx = CheckContext(c.meta, target, Identity.from_mappings(client, [provider]),
-                           dt.date(2026, 12, 6), {})
-        return c.run(snapshot(aws_account(org)), ctx)
-
-    denied = FetchError("aws", "organizations:DescribeOrganization", "AccessDenied",
-                        kind="denied")
-    assert [f.status for f in run(denied)] == [Status.ERROR]
-    theirs = run(Organization("o-abc123def4", PROVIDER_ACCOUNT, "aws@bobsit.example"))
-    assert [f.status for f in theirs] == [Status.FAIL]
-    alone = run(None)
-    assert [f.status for f in alone] == [Status.PASS]
-    assert "is not in an AWS Organization" in alone[0].detail  # says what was read
-
-
 def delegation(registry: Any, zone_ns: Any = ("ns1.acmedental.com",),
                dnskey: Any = ()) -> Any:
     """A DelegationFacts snapshot: the registry's side and the zone's NS and DNSKEY reads
