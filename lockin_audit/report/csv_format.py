@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from lockin_audit.model import Finding, ScanResult, sort_findings
 from lockin_audit.report.common import evidence_line, steps, xml_text
@@ -34,8 +34,23 @@ def safe_cell(value: object) -> str:
     return _FORMULA_START.sub(r"\1\2'", text)
 
 
-def row(f: Finding) -> list[str]:
-    values: list[object] = [
+def csv_chunks(columns: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """A CSV file, every cell quoted and made safe (`safe_cell`), in chunks of about 64 KB
+    (the file is never held whole)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(columns)
+    for values in rows:
+        writer.writerow([safe_cell(v) for v in values])
+        if buf.tell() > 65536:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def row(f: Finding) -> list[object]:
+    return [
         f.id, f.status.value, f.severity.value, f.holder.value, f.area, f.control,
         f.check_id, f.asset.type, f.asset.id, f.asset.name or "", f.title, f.detail,
         f.due.isoformat() if f.due else "", f.risk,
@@ -44,7 +59,6 @@ def row(f: Finding) -> list[str]:
         f.accepted.expires.isoformat() if f.accepted else "",
         f.accepted.reason if f.accepted else "", f.accepted.by if f.accepted else "",
     ]
-    return [safe_cell(v) for v in values]
 
 
 class CsvRenderer(Renderer):
@@ -60,13 +74,4 @@ class CsvRenderer(Renderer):
 
     def chunks(self, result: ScanResult) -> Iterator[str]:
         """A row at a time (the file is never held whole)."""
-        buf = io.StringIO()
-        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
-        for f in sort_findings(result.findings):
-            writer.writerow(row(f))
-            if buf.tell() > 65536:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
+        return csv_chunks(COLUMNS, (row(f) for f in sort_findings(result.findings)))

@@ -24,9 +24,7 @@ Both files come from one `Letter` built here; each template escapes for its own 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import weakref
 from collections.abc import Iterator
@@ -457,18 +455,10 @@ class LetterChecklistRenderer(Renderer):
         return "".join(self.chunks(result))
 
     def chunks(self, result: ScanResult) -> Iterator[str]:
-        from lockin_audit.report.csv_format import safe_cell
+        from lockin_audit.report.csv_format import csv_chunks
 
-        buf = io.StringIO()
-        writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow(CHECKLIST_COLUMNS)
-        for r in letter_of(result).requests:
-            for f, (text, reference) in zip(r.findings, r.lines, strict=True):
-                writer.writerow([safe_cell(v) for v in (
-                    r.number, text, reference, f.id, r.thing_of.get(f.id, ""), r.what,
-                    r.by.isoformat())])
-                if buf.tell() > 65536:
-                    yield buf.getvalue()
-                    buf.seek(0)
-                    buf.truncate()
-        yield buf.getvalue()
+        return csv_chunks(CHECKLIST_COLUMNS, (
+            (r.number, text, reference, f.id, r.thing_of.get(f.id, ""), r.what,
+             r.by.isoformat())
+            for r in letter_of(result).requests
+            for f, (text, reference) in zip(r.findings, r.lines, strict=True)))
